@@ -1,0 +1,1 @@
+"""Subcommands of ``dms``, one module per area; each exposes ``register(registry)``."""

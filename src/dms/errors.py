@@ -1,0 +1,13 @@
+"""Errors that reach a person: each says what is wrong, where, and how to put it right."""
+
+
+class DmsError(Exception):
+    """A request DMS refuses: bad input, an unknown id, a rule that forbids it. Nothing was changed."""
+
+
+class NotFound(DmsError):
+    """Something named in the request does not exist."""
+
+
+class InvariantBroken(Exception):
+    """A condition DMS guarantees does not hold: a bug or corrupted data, never bad input."""
