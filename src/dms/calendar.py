@@ -1,0 +1,138 @@
+"""Business dates: working days, bank holidays, UC assessment periods, the LA payment date.
+
+Time is an input: every function takes the dates it works on; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+FRIDAY = 4
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    # subdiv="ENG": without it the package omits Easter Monday and the August bank holiday
+    # (recovery-rules.md §7).
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_bank_holiday(day: date) -> bool:
+    """A bank holiday in England and Wales (``holidays``, ``country_holidays("GB", subdiv="ENG")``)."""
+    return day in _bank_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not an England and Wales bank holiday (recovery-rules.md §7)."""
+    return day.weekday() < 5 and not is_bank_holiday(day)
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The working day ``count`` working days after (or, if negative, before) ``day``."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    current = day
+    while remaining:
+        current += timedelta(days=step)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def first_working_day(year: int, month: int) -> date:
+    """The first working day of a month (the monthly run, hb-debt-interface.md §7)."""
+    day = date(year, month, 1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The ``n``-th ``weekday`` (Monday=0) of a month; ``ValueError`` if the month has no such day."""
+    if n < 1:
+        raise ValueError("n counts from 1")
+    first = date(year, month, 1)
+    offset = (weekday - first.weekday()) % 7
+    result = first + timedelta(days=offset + 7 * (n - 1))
+    if result.month != month:
+        raise ValueError(f"{year}-{month:02d} has no weekday {weekday} number {n}")
+    return result
+
+
+def la_payment_date(year: int, month: int) -> date:
+    """The day LAs are paid in a month: the third Friday, or the fourth if the third is a bank holiday in
+    England and Wales.
+
+    Source: A9/2025 §33; hb-debt-interface.md §7; recovery-rules.md §7.
+    """
+    third = nth_weekday(year, month, FRIDAY, 3)
+    return nth_weekday(year, month, FRIDAY, 4) if is_bank_holiday(third) else third
+
+
+def bacs_processing_date(payment_date: date) -> date:
+    """BACS three-day cycle: the file is submitted two working days before the payment (entry) date.
+
+    Source: recovery-rules.md §7.
+    """
+    return add_working_days(payment_date, -2)
+
+
+def last_day_of_month(year: int, month: int) -> int:
+    return _stdcal.monthrange(year, month)[1]
+
+
+def assessment_period_start_in(year: int, month: int, period_day: int) -> date:
+    """The day an assessment period starts in a month: ``period_day``, or the month's last day when the
+    month has no such day (UC Regulations 2013 reg 21; engineering brief "assessment periods").
+    """
+    if not 1 <= period_day <= 31:
+        raise ValueError(f"an assessment-period day is 1-31, not {period_day}")
+    return date(year, month, min(period_day, last_day_of_month(year, month)))
+
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def assessment_period_containing(day: date, period_day: int) -> tuple[date, date]:
+    """The (first, last) day of the monthly assessment period that contains ``day``."""
+    start = assessment_period_start_in(day.year, day.month, period_day)
+    if start > day:
+        start = assessment_period_start_in(*_previous_month(day.year, day.month), period_day)
+    next_start = assessment_period_start_in(*_next_month(start.year, start.month), period_day)
+    return start, next_start - timedelta(days=1)
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """First and last day of a calendar month."""
+    return date(year, month, 1), date(year, month, last_day_of_month(year, month))
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """Parse ``YYYY-MM`` into (year, month) with a clear error."""
+    try:
+        year_text, month_text = text.split("-")
+        year, month = int(year_text), int(month_text)
+        if len(year_text) != 4 or len(month_text) != 2 or not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"period {text!r} is not a month written YYYY-MM, such as 2026-01") from None
+    return year, month
+
+
+def parse_date(text: str, *, field: str = "date") -> date:
+    """Parse ``YYYY-MM-DD`` strictly, with a message that names the field."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except (ValueError, TypeError):
+        raise ValueError(f"{field}: {text!r} is not a date written YYYY-MM-DD, such as 2026-01-31") from None

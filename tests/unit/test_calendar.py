@@ -1,0 +1,119 @@
+"""Business dates (recovery-rules.md §7; A9/2025 §33; UC Regulations 2013 reg 21)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dms.calendar import (
+    FRIDAY,
+    add_working_days,
+    assessment_period_containing,
+    assessment_period_start_in,
+    bacs_processing_date,
+    first_working_day,
+    is_bank_holiday,
+    is_working_day,
+    la_payment_date,
+    nth_weekday,
+    parse_date,
+    parse_period,
+)
+
+
+def test_easter_monday_and_august_bank_holiday_are_bank_holidays_in_england() -> None:
+    assert is_bank_holiday(date(2025, 4, 21))  # Easter Monday
+    assert is_bank_holiday(date(2025, 8, 25))  # summer bank holiday (England, not Scotland's 4 August)
+    assert not is_bank_holiday(date(2025, 8, 4))
+    assert is_bank_holiday(date(2025, 4, 18))  # Good Friday
+    assert is_bank_holiday(date(2025, 12, 25)) and is_bank_holiday(date(2025, 12, 26))
+
+
+def test_working_days_exclude_weekends_and_bank_holidays() -> None:
+    assert is_working_day(date(2025, 4, 17))
+    assert not is_working_day(date(2025, 4, 19))  # Saturday
+    assert not is_working_day(date(2025, 4, 21))  # Easter Monday
+    assert not is_working_day(date(2025, 8, 25))
+
+
+def test_add_working_days_skips_easter() -> None:
+    assert add_working_days(date(2025, 4, 17), 1) == date(2025, 4, 22)
+    assert add_working_days(date(2025, 4, 22), -1) == date(2025, 4, 17)
+    assert add_working_days(date(2025, 4, 22), 0) == date(2025, 4, 22)
+
+
+def test_first_working_day_of_month_skips_new_year_and_weekend() -> None:
+    assert first_working_day(2026, 1) == date(2026, 1, 2)
+    assert first_working_day(2025, 3) == date(2025, 3, 3)
+
+
+def test_nth_weekday_counts_from_the_first_of_the_month() -> None:
+    assert nth_weekday(2025, 4, FRIDAY, 1) == date(2025, 4, 4)
+    assert nth_weekday(2025, 4, FRIDAY, 3) == date(2025, 4, 18)
+    assert nth_weekday(2025, 8, 0, 1) == date(2025, 8, 4)
+
+
+def test_nth_weekday_refuses_a_day_the_month_does_not_have() -> None:
+    with pytest.raises(ValueError):
+        nth_weekday(2025, 2, FRIDAY, 5)
+    with pytest.raises(ValueError):
+        nth_weekday(2025, 2, FRIDAY, 0)
+
+
+def test_la_payment_date_is_the_third_friday() -> None:
+    assert la_payment_date(2025, 5) == date(2025, 5, 16)
+    assert la_payment_date(2026, 1) == date(2026, 1, 16)
+
+
+def test_la_payment_date_is_the_fourth_friday_when_the_third_is_a_bank_holiday() -> None:
+    assert la_payment_date(2025, 4) == date(2025, 4, 25)  # third Friday 18 April 2025 is Good Friday
+
+
+def test_bacs_file_is_submitted_two_working_days_before_payment() -> None:
+    assert bacs_processing_date(date(2025, 5, 16)) == date(2025, 5, 14)
+    assert bacs_processing_date(date(2025, 4, 25)) == date(2025, 4, 23)
+    assert bacs_processing_date(date(2025, 4, 23)) == date(2025, 4, 17)  # over Easter
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "start"),
+    [(2025, 2, date(2025, 2, 28)), (2024, 2, date(2024, 2, 29)), (2025, 4, date(2025, 4, 30)),
+     (2025, 5, date(2025, 5, 31))],
+)
+def test_assessment_period_day_31_starts_on_the_last_day_of_a_short_month(year: int, month: int,
+                                                                          start: date) -> None:
+    assert assessment_period_start_in(year, month, 31) == start
+
+
+def test_assessment_period_containing_day_31_in_february_and_april() -> None:
+    assert assessment_period_containing(date(2025, 3, 15), 31) == (date(2025, 2, 28), date(2025, 3, 30))
+    assert assessment_period_containing(date(2025, 2, 28), 31) == (date(2025, 2, 28), date(2025, 3, 30))
+    assert assessment_period_containing(date(2025, 2, 27), 31) == (date(2025, 1, 31), date(2025, 2, 27))
+    assert assessment_period_containing(date(2025, 4, 30), 31) == (date(2025, 4, 30), date(2025, 5, 30))
+    assert assessment_period_containing(date(2025, 4, 29), 31) == (date(2025, 3, 31), date(2025, 4, 29))
+
+
+def test_assessment_period_across_the_year_end() -> None:
+    assert assessment_period_containing(date(2026, 1, 5), 15) == (date(2025, 12, 15), date(2026, 1, 14))
+
+
+def test_assessment_period_day_must_be_1_to_31() -> None:
+    with pytest.raises(ValueError):
+        assessment_period_start_in(2025, 1, 0)
+    with pytest.raises(ValueError):
+        assessment_period_start_in(2025, 1, 32)
+
+
+def test_parse_date_is_strict_and_names_the_field() -> None:
+    assert parse_date("2025-04-07") == date(2025, 4, 7)
+    for bad in ("2025-4-7", "07/04/2025", "2025-02-30", "20250407", ""):
+        with pytest.raises(ValueError, match="received_on"):
+            parse_date(bad, field="received_on")
+
+
+def test_parse_period_reads_year_and_month() -> None:
+    assert parse_period("2026-01") == (2026, 1)
+    for bad in ("2026-1", "2026-13", "26-01", "2026/01", "x"):
+        with pytest.raises(ValueError):
+            parse_period(bad)
