@@ -1,0 +1,1 @@
+"""Tables of the la area (Django app `store_la`)."""

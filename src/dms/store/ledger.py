@@ -1,0 +1,312 @@
+"""Writing the ledger in bulk, and checking it.
+
+``post_entries`` is the one way entries reach the database: it resolves account keys to accounts (creating
+what is missing), writes entries and postings in bulk (``COPY`` on PostgreSQL, batched inserts on SQLite) and
+keeps each account's stored running balance in step, all inside the caller's transaction.
+
+``check_ledger`` recomputes every balance from the postings (``dms ledger check``).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+
+from dms.ledger import AccountKey, AccountKind, Entry
+from dms.ledger.model import CREDITOR_KINDS, DEBT_KINDS, PERSON_KINDS, SYSTEM_KINDS
+from dms.store.models import Account
+
+_OWNER_COLUMN = {
+    **{kind: "debt_id" for kind in DEBT_KINDS},
+    **{kind: "creditor_id" for kind in CREDITOR_KINDS},
+    **{kind: "person_id" for kind in PERSON_KINDS},
+}
+_CHUNK = 5000
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _chunks(items: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def resolve_accounts(keys: Iterable[AccountKey]) -> dict[AccountKey, int]:
+    """Database ids of the accounts named by ``keys``, creating any that do not exist yet."""
+    wanted: dict[AccountKind, set[int]] = defaultdict(set)
+    system: set[AccountKind] = set()
+    for key in keys:
+        if key.kind in SYSTEM_KINDS:
+            system.add(key.kind)
+        else:
+            wanted[key.kind].add(key.owner_id)  # type: ignore[arg-type]
+    resolved: dict[AccountKey, int] = {}
+    if system:
+        for account_id, kind in Account.objects.filter(
+            kind__in=system, debt=None, creditor=None, person=None
+        ).values_list("id", "kind"):
+            resolved[AccountKey(AccountKind(kind))] = account_id
+        missing_system = system - {k.kind for k in resolved}
+        for kind in missing_system:
+            resolved[AccountKey(kind)] = Account.objects.create(kind=kind).id
+    for kind, owners in wanted.items():
+        column = _OWNER_COLUMN[kind]
+        owner_list = sorted(owners)
+        found = _existing_accounts(kind, column, owner_list)
+        for owner_id, account_id in found.items():
+            resolved[AccountKey(kind, owner_id)] = account_id
+        missing = [owner for owner in owner_list if owner not in found]
+        if missing:
+            created = Account.objects.bulk_create(
+                [Account(kind=kind, **{column: owner}) for owner in missing], batch_size=_CHUNK
+            )
+            if created and created[0].pk is None:  # backends that do not return ids
+                for chunk in _chunks(missing):
+                    rows = Account.objects.filter(kind=kind, **{f"{column}__in": chunk}).values_list("id", column)
+                    for account_id, owner_id in rows:
+                        resolved[AccountKey(kind, owner_id)] = account_id
+            else:
+                for account, owner in zip(created, missing, strict=True):
+                    resolved[AccountKey(kind, owner)] = account.pk
+    return resolved
+
+
+def _existing_accounts(kind: AccountKind, column: str, owners: Sequence[int]) -> dict[int, int]:
+    """``{owner id: account id}`` of the ``kind`` accounts that exist for ``owners``."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column}, id FROM dms_account WHERE kind = %s AND {column} = ANY(%s)",
+                [kind.value, list(owners)],
+            )
+            return dict(cursor.fetchall())
+    found: dict[int, int] = {}
+    for chunk in _chunks(owners):
+        rows = Account.objects.filter(kind=kind, **{f"{column}__in": chunk}).values_list(column, "id")
+        found.update(rows)
+    return found
+
+
+def _allocate_entry_ids(count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute("SELECT pg_get_serial_sequence('dms_journal_entry', 'id')")
+            sequence = cursor.fetchone()[0]
+            # Usually the sequence hands this transaction one unbroken run: then only its ends are fetched.
+            # If another writer's ids are interleaved, fresh ids are taken one by one (gaps are harmless).
+            cursor.execute(
+                "SELECT MIN(v), MAX(v) FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) ids",
+                [sequence, count],
+            )
+            first, last = cursor.fetchone()
+            if last - first + 1 == count:
+                return list(range(first, last + 1))
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: writers are serialised (transactions begin IMMEDIATE), so max(id) is ours to extend.
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM dms_journal_entry")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = struct.pack("!h", -1)
+
+
+def _binary_int8_copy(rows: Sequence[Sequence[object]], width: int) -> bytes:
+    """PostgreSQL binary COPY data for rows of ``width`` bigint columns (the format of the COPY docs:
+    signature, flags, extension; per row a field count then each field's length and value; a trailer)."""
+    row_format = struct.Struct("!h" + "iq" * width)
+    pack = row_format.pack
+    body = b"".join(
+        pack(width, *[part for value in row for part in (8, value)]) for row in rows
+    )
+    return _COPY_SIGNATURE + body + _COPY_TRAILER
+
+
+def write_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[object]],
+               types: Sequence[str] | None = None) -> None:
+    """Insert ``rows`` into ``table``: ``COPY`` on PostgreSQL (binary when the column ``types`` are given,
+    such as ``("int8", "date", "text")``), ``executemany`` on SQLite."""
+    if not rows:
+        return
+    column_list = ", ".join(columns)
+    if is_postgresql():
+        connection.ensure_connection()
+        raw = connection.connection
+        binary = " (FORMAT BINARY)" if types else ""
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({column_list}) FROM STDIN{binary}") as copy:
+            if types and all(t == "int8" for t in types):
+                copy.write(_binary_int8_copy(rows, len(types)))
+                return
+            if types:
+                copy.set_types(list(types))
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
+
+
+def apply_balance_deltas(deltas: dict[int, int]) -> None:
+    """Add ``deltas`` (account id → pence) to the stored running balances."""
+    items = [(account_id, delta) for account_id, delta in deltas.items() if delta]
+    if not items:
+        return
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            ids = [i for i, _ in items]
+            amounts = [d for _, d in items]
+            cursor.execute(
+                "UPDATE dms_account AS a SET balance_pence = a.balance_pence + d.delta "
+                "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS delta) AS d WHERE a.id = d.id",
+                [ids, amounts],
+            )
+        else:
+            cursor.executemany(
+                "UPDATE dms_account SET balance_pence = balance_pence + %s WHERE id = %s",
+                [(delta, account_id) for account_id, delta in items],
+            )
+
+
+_ENTRY_COLUMNS = ("id", "business_date", "kind", "description", "reason", "reverses_id")
+_ENTRY_TYPES = ("int8", "date", "text", "text", "text", "int8")
+_POSTING_COLUMNS = ("entry_id", "account_id", "amount_pence")
+_POSTING_TYPES = ("int8", "int8", "int8")
+
+
+def post_entries(entries: Sequence[Entry]) -> list[int]:
+    """Write ``entries`` (built by :func:`dms.ledger.build_entry`, so each balances) and return their ids."""
+    if not entries:
+        return []
+    with transaction.atomic():
+        accounts = resolve_accounts({p.account for e in entries for p in e.postings})
+        entry_ids = _allocate_entry_ids(len(entries))
+        entry_rows = []
+        posting_rows = []
+        deltas: dict[int, int] = defaultdict(int)
+        add_posting = posting_rows.append
+        for entry_id, entry in zip(entry_ids, entries, strict=True):
+            entry_rows.append(
+                (entry_id, entry.business_date, entry.kind.value, entry.description, entry.reason, entry.reverses_id)
+            )
+            for posting in entry.postings:
+                account_id = accounts[posting.account]
+                add_posting((entry_id, account_id, posting.amount_pence))
+                deltas[account_id] += posting.amount_pence
+        write_rows("dms_journal_entry", _ENTRY_COLUMNS, entry_rows, _ENTRY_TYPES)
+        write_rows("dms_posting", _POSTING_COLUMNS, posting_rows, _POSTING_TYPES)
+        apply_balance_deltas(deltas)
+    return entry_ids
+
+
+def account_balance(key: AccountKey) -> int:
+    """The stored balance of one account (0 if it does not exist yet)."""
+    filters: dict[str, object] = {"kind": key.kind}
+    if key.kind in SYSTEM_KINDS:
+        filters.update(debt=None, creditor=None, person=None)
+    else:
+        filters[_OWNER_COLUMN[key.kind].removesuffix("_id")] = key.owner_id
+    row = Account.objects.filter(**filters).values_list("balance_pence", flat=True).first()
+    return int(row or 0)
+
+
+# ---------------------------------------------------------------------------------------------- check
+
+
+@dataclass
+class LedgerCheckReport:
+    entries: int = 0
+    postings: int = 0
+    accounts: int = 0
+    total_pence: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_MAX_LISTED = 50
+
+
+_ENTRY_PROBLEMS = f"""
+SELECT COALESCE(e.id, s.entry_id), e.id IS NULL, COALESCE(s.total, 0), COALESCE(s.n, 0), COALESCE(s.zeros, 0)
+FROM dms_journal_entry e
+FULL JOIN (SELECT entry_id, SUM(amount_pence) AS total, COUNT(*) AS n,
+                  SUM(CASE WHEN amount_pence = 0 THEN 1 ELSE 0 END) AS zeros
+           FROM dms_posting GROUP BY entry_id) s ON s.entry_id = e.id
+WHERE e.id IS NULL OR s.entry_id IS NULL OR s.total <> 0 OR s.n < 2 OR s.zeros > 0
+ORDER BY 1 LIMIT {_MAX_LISTED}
+"""
+
+_ACCOUNT_FIGURES = f"""
+WITH s AS (SELECT account_id, SUM(amount_pence) AS total, COUNT(*) AS n FROM dms_posting GROUP BY account_id)
+SELECT 0, NULL, NULL, COALESCE(SUM(n), 0), COALESCE(SUM(total), 0) FROM s
+UNION ALL
+SELECT * FROM (
+    SELECT 1, COALESCE(a.id, s.account_id), a.kind, a.balance_pence, COALESCE(s.total, 0)
+    FROM dms_account a FULL JOIN s ON s.account_id = a.id
+    WHERE a.id IS NULL OR a.balance_pence <> COALESCE(s.total, 0)
+    ORDER BY 2 LIMIT {_MAX_LISTED}
+) mismatches
+"""
+
+
+def _entry_problems(cursor: Any, report: LedgerCheckReport) -> None:
+    cursor.execute(_ENTRY_PROBLEMS)
+    for entry_id, missing, total, count, zeros in cursor.fetchall():
+        if missing:
+            report.problems.append(f"postings name entry {entry_id}, which does not exist")
+            continue
+        if count == 0:
+            report.problems.append(f"entry {entry_id} has no postings")
+            continue
+        if total != 0:
+            report.problems.append(f"entry {entry_id} does not balance: its postings sum to {total} pence")
+        if count < 2:
+            report.problems.append(f"entry {entry_id} has {count} posting; an entry needs two or more")
+        if zeros:
+            report.problems.append(f"entry {entry_id} has {zeros} zero posting(s)")
+
+
+def _account_problems(cursor: Any, report: LedgerCheckReport) -> None:
+    cursor.execute(_ACCOUNT_FIGURES)
+    for row_kind, account_id, kind, stored, computed in cursor.fetchall():
+        if row_kind == 0:
+            report.postings, report.total_pence = int(stored), int(computed)
+        elif kind is None:
+            report.problems.append(f"postings name account {account_id}, which does not exist")
+        else:
+            report.problems.append(
+                f"account {account_id} ({kind}) stores a balance of {stored} pence but its postings sum "
+                f"to {computed} pence"
+            )
+
+
+def check_ledger() -> LedgerCheckReport:
+    """Recompute every account balance from the postings; check every entry sums to zero with two or more
+    non-zero postings, every posting names an entry and an account that exist, every stored balance matches
+    and the whole ledger sums to zero. Names each difference (the first 50 of each kind). Two passes over the
+    postings: one grouped by entry, one by account."""
+    report = LedgerCheckReport()
+    own_transaction = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if is_postgresql() and own_transaction:
+            # one snapshot for every query (inside a caller's transaction, the caller's isolation applies)
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT (SELECT COUNT(*) FROM dms_journal_entry), (SELECT COUNT(*) FROM dms_account)")
+        report.entries, report.accounts = (int(v) for v in cursor.fetchone())
+        _entry_problems(cursor, report)
+        _account_problems(cursor, report)
+        if report.total_pence != 0:
+            report.problems.append(f"the whole ledger sums to {report.total_pence} pence, not 0")
+    return report

@@ -1,0 +1,143 @@
+"""Debt status changes with their audit (engineering guide habit 7), and a debtor's position
+(docs/architecture.md: ``recovered`` and ``balance``)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from dms.debts import Classification, CreditorKind, DebtStatus, DebtType, TransitionRefused
+from dms.errors import DmsError, NotFound
+from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
+from dms.services.creditors import LaDetails, register_la
+from dms.services.debtors import debtor_summary
+from dms.store.ledger import post_entries
+from dms.store.models import Account, Creditor, Debt, DebtStatusChange, Person
+
+pytestmark = pytest.mark.django_db
+DAY = date(2025, 5, 1)
+_seq = itertools.count(1)
+
+
+def make_debt(person: Person, creditor: Creditor, amount: int, received_on: date = DAY,
+              seq: int | None = None) -> Debt:
+    seq = seq if seq is not None else next(_seq) + 2_000_000
+    return Debt.objects.create(
+        person=person, creditor=creditor, creditor_ref=f"R{seq}", debt_type=DebtType.OVERPAYMENT,
+        classification=Classification.FRAUD, amount_pence=amount, original_amount_pence=amount,
+        created_on=received_on, received_on=received_on, receipt_seq=seq, status_date=received_on, partition=0,
+    )
+
+
+@pytest.fixture
+def debt() -> Debt:
+    return make_debt(Person.objects.create(nino="AB123456C"), Creditor.objects.get(kind=CreditorKind.DWP), 1000)
+
+
+def test_allowed_status_change_is_saved_and_audited_with_who_when_from_to_why(debt: Debt) -> None:
+    debt.change_status(DebtStatus.RECALL_PENDING, business_date=date(2025, 6, 2), actor="LA 000123 recall file",
+                       reason="recall R1 in RCL_000123_20250602_01")
+    debt.refresh_from_db()
+    assert debt.status == DebtStatus.RECALL_PENDING and debt.status_date == date(2025, 6, 2)
+    [change] = DebtStatusChange.objects.filter(debt=debt)
+    assert (change.from_status, change.to_status, change.business_date, change.actor, change.reason) == (
+        "OPEN", "RECALL_PENDING", date(2025, 6, 2), "LA 000123 recall file", "recall R1 in RCL_000123_20250602_01"
+    )
+    assert change.recorded_at is not None
+
+
+def test_refused_status_change_changes_nothing_and_writes_no_audit(debt: Debt) -> None:
+    debt.change_status(DebtStatus.RETURNED, business_date=DAY, actor="daily run", reason="DEATH")
+    with pytest.raises(TransitionRefused, match="from RETURNED to OPEN"):
+        debt.change_status(DebtStatus.OPEN, business_date=DAY, actor="staff", reason="reopen")
+    debt.refresh_from_db()
+    assert debt.status == DebtStatus.RETURNED
+    assert list(DebtStatusChange.objects.filter(debt=debt).values_list("to_status", flat=True)) == ["RETURNED"]
+
+
+def test_each_status_change_adds_one_audit_row_in_order(debt: Debt) -> None:
+    for status in (DebtStatus.SUSPENDED, DebtStatus.OPEN, DebtStatus.CLEARED):
+        debt.change_status(status, business_date=DAY, actor="staff A", reason=f"to {status}")
+    rows = DebtStatusChange.objects.filter(debt=debt).order_by("id").values_list("from_status", "to_status")
+    assert list(rows) == [("OPEN", "SUSPENDED"), ("SUSPENDED", "OPEN"), ("OPEN", "CLEARED")]
+
+
+def test_register_la_creates_the_creditor_and_its_two_accounts() -> None:
+    creditor = register_la(LaDetails("000123", "  Leeds City Council ", "200000", "12345678"))
+    assert (creditor.kind, creditor.la_id, creditor.name) == ("LA", "000123", "Leeds City Council")
+    kinds = set(Account.objects.filter(creditor=creditor).values_list("kind", flat=True))
+    assert kinds == {"CREDITOR_DEBTS", "CREDITOR_PAYABLE"}
+    with pytest.raises(DmsError, match="already registered"):
+        register_la(LaDetails("000123", "Other", "200000", "12345678"))
+    assert Creditor.objects.filter(la_id="000123").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("details", "message"),
+    [(LaDetails("12345", "Leeds", "200000", "12345678"), "LA ID '12345' is not six digits"),
+     (LaDetails("00012A", "Leeds", "200000", "12345678"), "not six digits"),
+     (LaDetails("000123", "Leeds", "20-00-00", "12345678"), "sort code '20-00-00'"),
+     (LaDetails("000123", "Leeds", "200000", "1234567"), "account number '1234567'"),
+     (LaDetails("000123", "  ", "200000", "12345678"), "name is empty"),
+     (LaDetails("000123", "x" * 101, "200000", "12345678"), "at most 100")],
+)
+def test_register_la_refuses_bad_details_and_writes_nothing(details: LaDetails, message: str) -> None:
+    with pytest.raises(DmsError, match=message):
+        register_la(details)
+    assert not Creditor.objects.filter(kind="LA").exists()
+
+
+def _post(kind: EntryKind, debt: Debt, receivable: int, other: AccountKey) -> None:
+    post_entries([build_entry(kind, DAY, [Posting(AccountKey(AccountKind.RECEIVABLE, debt.id), receivable),
+                                          Posting(other, -receivable)])])
+
+
+def test_debtor_summary_recovered_excludes_referral_revision_and_return() -> None:
+    person = Person.objects.create(nino="AB123456C")
+    dwp = Creditor.objects.get(kind=CreditorKind.DWP)
+    la = register_la(LaDetails("000123", "Leeds", "200000", "12345678"))
+    later = make_debt(person, dwp, 5000, received_on=date(2025, 5, 2), seq=10)
+    first = make_debt(person, la, 3000, seq=12)
+    tie = make_debt(person, dwp, 2000, seq=11)
+    debts_account = AccountKey(AccountKind.CREDITOR_DEBTS, dwp.id)
+    _post(EntryKind.REFERRAL, later, 5000, debts_account)
+    _post(EntryKind.REVISION, later, -500, debts_account)  # revised down: not a recovery
+    _post(EntryKind.DEDUCTION, later, -1200, AccountKey(AccountKind.BENEFIT_RECOVERIES))
+    _post(EntryKind.DIRECT_PAYMENT, later, -300, AccountKey(AccountKind.DIRECT_PAYMENTS))
+    _post(EntryKind.REFERRAL, tie, 2000, debts_account)
+    _post(EntryKind.RETURN, tie, -2000, debts_account)
+    later.amount_pence = 4500
+    later.save()
+    post_entries([build_entry(EntryKind.REFUND, DAY, [
+        Posting(AccountKey(AccountKind.SUSPENSE), 700), Posting(AccountKey(AccountKind.PERSON_CREDIT, person.id), -500),
+        Posting(AccountKey(AccountKind.PERSON_REFUND_DUE, person.id), -200)])])
+    summary = debtor_summary("AB123456C")
+    assert (summary["nino"], summary["credit"], summary["refunds_due"]) == ("AB123456C", "5.00", "2.00")
+    rows = {row["id"]: row for row in summary["debts"]}
+    assert [row["id"] for row in summary["debts"]] == [tie.id, first.id, later.id]
+    assert (rows[later.id]["amount"], rows[later.id]["recovered"], rows[later.id]["balance"]) == (
+        "45.00", "15.00", "30.00")
+    assert (rows[tie.id]["recovered"], rows[tie.id]["balance"]) == ("0.00", "20.00")
+    assert rows[first.id] == {
+        "id": first.id, "creditor": "LA", "la_id": "000123", "ref": "R12", "debt_type": "OVERPAYMENT",
+        "classification": "FRAUD", "status": "OPEN", "amount": "30.00", "recovered": "0.00", "balance": "30.00",
+        "received_on": "2025-05-01",
+    }
+
+
+def test_debtor_summary_reads_all_debts_in_a_fixed_number_of_queries(django_assert_num_queries: object) -> None:
+    person = Person.objects.create(nino="AB123456C")
+    dwp = Creditor.objects.get(kind=CreditorKind.DWP)
+    for _ in range(5):
+        make_debt(person, dwp, 100)
+    with django_assert_num_queries(4):  # type: ignore[operator]  # person, debts, recovered, credit
+        assert len(debtor_summary("AB123456C")["debts"]) == 5
+
+
+def test_debtor_summary_refuses_malformed_and_unknown_ninos() -> None:
+    with pytest.raises(DmsError, match="prefix letter"):
+        debtor_summary("AO123456C")
+    with pytest.raises(NotFound, match="no person with NINO AB123456C"):
+        debtor_summary("AB123456C")
