@@ -1,0 +1,79 @@
+"""A debtor's position: their debts with amounts recovered and balances, their credit and refunds due
+(``dms debtor show``).
+
+Definitions (docs/architecture.md, "Ledger conventions"): a debt's ``recovered`` is minus the sum of its
+``RECEIVABLE`` postings in entries other than ``REFERRAL``, ``REVISION`` and ``RETURN``; its ``balance`` is
+``amount - recovered``. A person's credit and refunds due are the balances of their ``PERSON_CREDIT`` and
+``PERSON_REFUND_DUE`` accounts, shown as positive amounts (credit accounts have negative stored balances under
+the debit-positive convention).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dms.errors import DmsError, NotFound
+from dms.ledger import AccountKind
+from dms.money import format_pounds
+from dms.nino import nino_problem
+from dms.services.debts import recovered_by_debt
+from dms.store.models import Account, Debt, Person
+
+
+def find_person(nino: str) -> Person:
+    """The person with ``nino``; refuses a malformed NINO (saying why) or one DMS does not know."""
+    problem = nino_problem(nino)
+    if problem:
+        raise DmsError(problem)
+    person = Person.objects.filter(nino=nino).first()
+    if person is None:
+        raise NotFound(f"no person with NINO {nino} is known to DMS; check the NINO")
+    return person
+
+
+def person_balances(person: Person) -> dict[str, int]:
+    """The person's credit and refunds due in pence (positive: what DMS holds for or owes them)."""
+    stored = dict(
+        Account.objects.filter(
+            person=person, kind__in=(AccountKind.PERSON_CREDIT, AccountKind.PERSON_REFUND_DUE)
+        ).values_list("kind", "balance_pence")
+    )
+    return {
+        "credit": -int(stored.get(AccountKind.PERSON_CREDIT, 0)),
+        "refunds_due": -int(stored.get(AccountKind.PERSON_REFUND_DUE, 0)),
+    }
+
+
+def debtor_summary(nino: str) -> dict[str, Any]:
+    """The ``dms debtor show --json`` document for ``nino`` (money as pounds strings, debts in recovery
+    order of receipt: received_on, receipt_seq, id)."""
+    person = find_person(nino)
+    debts = list(
+        Debt.objects.filter(person=person)
+        .select_related("creditor")
+        .order_by("received_on", "receipt_seq", "id")
+    )
+    recovered = recovered_by_debt([d.id for d in debts])
+    balances = person_balances(person)
+    return {
+        "nino": person.nino,
+        "credit": format_pounds(balances["credit"]),
+        "refunds_due": format_pounds(balances["refunds_due"]),
+        "debts": [_debt_row(debt, recovered[debt.id]) for debt in debts],
+    }
+
+
+def _debt_row(debt: Debt, recovered_pence: int) -> dict[str, Any]:
+    return {
+        "id": debt.id,
+        "creditor": debt.creditor.kind,
+        "la_id": debt.creditor.la_id,
+        "ref": debt.creditor_ref,
+        "debt_type": debt.debt_type,
+        "classification": debt.classification,
+        "status": debt.status,
+        "amount": format_pounds(int(debt.amount_pence)),
+        "recovered": format_pounds(recovered_pence),
+        "balance": format_pounds(int(debt.amount_pence) - recovered_pence),
+        "received_on": debt.received_on.isoformat(),
+    }
