@@ -1,0 +1,135 @@
+"""Reading one field of an event: each reader names the field in its refusal (events.md §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dms.calendar import parse_date
+from dms.money import MoneyFormatError, parse_pounds
+from dms.nino import nino_problem
+
+_MISSING = object()
+
+
+class EventError(ValueError):
+    """An event refused: the message names the field at fault and how to put it right."""
+
+
+def _raw(data: Mapping[str, Any], name: str, where: str) -> Any:
+    value = data.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        raise EventError(f"{where}{name}: required field is missing")
+    return value
+
+
+def has(data: Mapping[str, Any], name: str) -> bool:
+    return data.get(name) is not None
+
+
+def text(data: Mapping[str, Any], name: str, *, where: str = "", max_length: int = 64) -> str:
+    """A required non-empty string of at most ``max_length`` characters."""
+    value = _raw(data, name, where)
+    if not isinstance(value, str):
+        raise EventError(f"{where}{name}: expected a string, got {type(value).__name__}")
+    if not value.strip():
+        raise EventError(f"{where}{name}: must not be empty")
+    if len(value) > max_length:
+        raise EventError(f"{where}{name}: at most {max_length} characters, got {len(value)}")
+    return value
+
+
+def choice(data: Mapping[str, Any], name: str, allowed: Collection[str], *, where: str = "") -> str:
+    """A required string that is one of ``allowed``."""
+    value = _raw(data, name, where)
+    if not isinstance(value, str) or value not in allowed:
+        raise EventError(f"{where}{name}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def day(data: Mapping[str, Any], name: str, *, where: str = "") -> date:
+    """A required date written ``YYYY-MM-DD``."""
+    value = _raw(data, name, where)
+    if not isinstance(value, str):
+        raise EventError(f"{where}{name}: expected a date string YYYY-MM-DD, got {type(value).__name__}")
+    try:
+        return parse_date(value, field=f"{where}{name}")
+    except ValueError as error:
+        raise EventError(str(error)) from None
+
+
+def money(data: Mapping[str, Any], name: str, *, where: str = "", positive: bool = False) -> int:
+    """A required amount: a string of pounds with two decimals (never a JSON number), returned in pence."""
+    value = _raw(data, name, where)
+    if not isinstance(value, str):
+        kind = "number" if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else "value"
+        raise EventError(
+            f"{where}{name}: money is a string of pounds with two decimals such as \"400.14\", "
+            f"not a JSON {kind} ({value})"
+        )
+    try:
+        pence = parse_pounds(value, field=f"{where}{name}")
+    except MoneyFormatError as error:
+        raise EventError(str(error)) from None
+    if positive and pence == 0:
+        raise EventError(f"{where}{name}: must be more than 0.00")
+    return pence
+
+
+def whole(data: Mapping[str, Any], name: str, low: int, high: int, *, where: str = "") -> int:
+    """A required JSON integer between ``low`` and ``high``."""
+    value = _raw(data, name, where)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise EventError(f"{where}{name}: expected a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise EventError(f"{where}{name}: {value} is not between {low} and {high}")
+    return value
+
+
+def flag(data: Mapping[str, Any], name: str, *, where: str = "") -> bool:
+    """A required JSON boolean."""
+    value = _raw(data, name, where)
+    if not isinstance(value, bool):
+        raise EventError(f"{where}{name}: expected true or false, got {value!r}")
+    return value
+
+
+def percent(data: Mapping[str, Any], name: str, *, where: str = "") -> Decimal:
+    """A required percentage above 0 and at most 100: a JSON number or a decimal string, kept exact."""
+    value = _raw(data, name, where)
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise EventError(f"{where}{name}: expected a percentage such as 100 or \"40\", got {value!r}")
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise EventError(f"{where}{name}: {value!r} is not a number") from None
+    if not rate.is_finite() or not Decimal(0) < rate <= Decimal(100):
+        raise EventError(f"{where}{name}: {value} is not above 0 and at most 100")
+    return rate
+
+
+def nino(data: Mapping[str, Any], name: str, *, where: str = "") -> str:
+    """A required National Insurance number (hb-debt-interface.md §2)."""
+    value = _raw(data, name, where)
+    problem = nino_problem(value)
+    if problem is not None:
+        raise EventError(f"{where}{name}: {problem}")
+    return str(value)
+
+
+def obj(data: Mapping[str, Any], name: str, *, where: str = "") -> Mapping[str, Any]:
+    """A required JSON object."""
+    value = _raw(data, name, where)
+    if not isinstance(value, Mapping):
+        raise EventError(f"{where}{name}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def items(data: Mapping[str, Any], name: str, *, where: str = "") -> list[Any]:
+    """A required JSON list."""
+    value = _raw(data, name, where)
+    if not isinstance(value, list):
+        raise EventError(f"{where}{name}: expected a list, got {type(value).__name__}")
+    return value

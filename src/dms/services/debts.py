@@ -1,0 +1,545 @@
+"""The one place debts are created and changed: referral, revision (with over-recovery, credit and refund),
+classification change, return (cessation) and withdrawal; and a debt's figures from the ledger.
+
+Every function here runs in one transaction (``transaction.atomic``; inside a caller's transaction it is a
+savepoint), writes the ledger only through :func:`dms.ledger.build_entry` and
+:func:`dms.store.ledger.post_entries` following the conventions of docs/architecture.md, and audits every
+status change (``Debt.change_status``). Refusals raise :class:`dms.errors.DmsError` and change nothing.
+
+Callers: ``debt.*`` events (services/events.py), LA file processing and the recovery engine.
+
+Figures of a debt (docs/architecture.md): ``amount`` is its total as referred after revisions;
+``recovered`` is minus the sum of its RECEIVABLE postings in entries other than REFERRAL, REVISION and
+RETURN; ``balance`` is ``amount - recovered``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+
+from dms.debts import (
+    ACTIVE_STATUSES,
+    Classification,
+    DebtStatus,
+    DebtType,
+)
+from dms.debts.order import DebtOrderFacts, in_recovery_order
+from dms.errors import DmsError, InvariantBroken
+from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
+from dms.money import format_pounds
+from dms.store.ledger import post_entries
+from dms.store.models import (
+    Counter,
+    Creditor,
+    Debt,
+    DebtComponent,
+    DebtStatusChange,
+    Person,
+)
+from dms.store.models import Posting as PostingRow
+
+RECEIPT_SEQ_COUNTER = "receipt_seq"
+NOT_RECOVERED_KINDS = (EntryKind.REFERRAL, EntryKind.REVISION, EntryKind.RETURN)
+# A debt in one of these statuses is no longer held: it cannot be revised, returned or withdrawn again.
+FINAL_STATUSES = frozenset({DebtStatus.RETURNED, DebtStatus.WITHDRAWN})
+
+# Cessation reasons (hb-debt-interface.md §6.5, §20, §23, §24).
+CESSATION_REASONS = frozenset(
+    {
+        "NO_BENEFIT_IN_PAYMENT", "UC_DEBT_LIMIT", "HB_DEBT_ALREADY_HELD", "OTHER_DWP_RECOVERY",
+        "CLAIM_CEASED", "UC_AWARD_ENDED", "DEATH", "LA_RECALL", "MANUAL_RECALL", "INSOLVENCY", "SANCTION",
+        "MISSED_INSTALMENTS", "INSUFFICIENT_BENEFIT", "MAXIMUM_DEDUCTIONS",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ComponentInput:
+    """One overpayment of an LA invoice (hb-debt-interface.md §3.1), kept with the debt as referred."""
+
+    amount_pence: int
+    period_start: date
+    period_end: date
+
+
+@dataclass(frozen=True)
+class DebtFigures:
+    amount_pence: int
+    recovered_pence: int
+    balance_pence: int
+
+
+# ---------------------------------------------------------------------------------------------- figures
+
+
+def recovered_by_debt(debt_ids: Iterable[int]) -> dict[int, int]:
+    """Pence recovered per debt id (one query): minus the sum of the debt's RECEIVABLE postings in entries
+    other than REFERRAL, REVISION and RETURN (docs/architecture.md). Debts with nothing recovered map to 0."""
+    ids = sorted(set(debt_ids))
+    recovered = dict.fromkeys(ids, 0)
+    if not ids:
+        return recovered
+    rows = (
+        PostingRow.objects.filter(account__kind=AccountKind.RECEIVABLE, account__debt_id__in=ids)
+        .exclude(entry__kind__in=[k.value for k in NOT_RECOVERED_KINDS])
+        .values_list("account__debt_id")
+        .annotate(total=Sum("amount_pence"))
+    )
+    for debt_id, total in rows:
+        recovered[debt_id] = -int(total or 0)
+    return recovered
+
+
+def debt_figures(debts: Iterable[Debt]) -> dict[int, tuple[int, int, int]]:
+    """``{debt_id: (amount_pence, recovered_pence, balance_pence)}`` for ``debts``, in one query.
+
+    For a returned or withdrawn debt the balance is the one it had when it left DMS (RETURN entries do not
+    count as recovery)."""
+    debt_list = list(debts)
+    recovered = recovered_by_debt(d.pk for d in debt_list)
+    return {
+        d.pk: (d.amount_pence, recovered[d.pk], d.amount_pence - recovered[d.pk]) for d in debt_list
+    }
+
+
+def figures_of(debt: Debt) -> DebtFigures:
+    """The figures of one debt."""
+    amount, recovered, balance = debt_figures([debt])[debt.pk]
+    return DebtFigures(amount, recovered, balance)
+
+
+# ---------------------------------------------------------------------------------------------- creation
+
+
+def allocate_receipt_seq(count: int = 1) -> int:
+    """Reserve ``count`` consecutive receipt numbers and return the first. The counter row is locked
+    (``select_for_update``) until the caller's transaction ends, so numbers are never shared."""
+    if count < 1:
+        raise ValueError("allocate at least one receipt number")
+    with transaction.atomic():
+        counter, _ = Counter.objects.select_for_update().get_or_create(name=RECEIPT_SEQ_COUNTER)
+        first = counter.value + 1
+        counter.value += count
+        counter.save(update_fields=["value"])
+    return first
+
+
+def _check_new_debt(
+    creditor: Creditor, creditor_ref: str, debt_type: str, classification: str, amount_pence: int
+) -> None:
+    if not creditor_ref or len(creditor_ref) > 64:
+        raise DmsError(f"creditor_ref {creditor_ref!r} must be 1 to 64 characters")
+    if debt_type not in DebtType.__members__:
+        raise DmsError(f"debt_type {debt_type!r} is not one of {', '.join(DebtType)}")
+    if classification not in Classification.__members__:
+        raise DmsError(f"classification {classification!r} is not FRAUD or NON_FRAUD")
+    if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
+        raise DmsError(f"a debt's amount must be a positive whole number of pence, got {amount_pence!r}")
+    if Debt.objects.filter(creditor=creditor, creditor_ref=creditor_ref, status__in=ACTIVE_STATUSES).exists():
+        raise DmsError(
+            f"{creditor} already has an open debt with reference {creditor_ref!r}: revise or withdraw it, "
+            "or refer the new debt under another reference"
+        )
+
+
+def create_debt(
+    *,
+    person: Person,
+    creditor: Creditor,
+    creditor_ref: str,
+    debt_type: str,
+    classification: str,
+    amount_pence: int,
+    created_on: date,
+    received_on: date,
+    business_date: date,
+    actor: str,
+    components: Sequence[ComponentInput | tuple[int, date, date]] = (),
+    joint_person: Person | None = None,
+    agreed_amount_pence: int | None = None,
+) -> Debt:
+    """Take on a debt: the debt row (status OPEN, partition of the person, the next receipt number), its
+    components, the audit row and the REFERRAL entry (DR RECEIVABLE(debt); CR CREDITOR_DEBTS(creditor)).
+
+    Refuses (DmsError) a creditor reference the creditor already has open (one active debt per
+    ``(creditor, creditor_ref)``, docs/architecture.md), an unknown type or classification, and an amount
+    that is not a positive number of pence."""
+    with transaction.atomic():
+        _check_new_debt(creditor, creditor_ref, debt_type, classification, amount_pence)
+        debt = Debt.objects.create(
+            person=person,
+            creditor=creditor,
+            creditor_ref=creditor_ref,
+            debt_type=debt_type,
+            classification=classification,
+            amount_pence=amount_pence,
+            original_amount_pence=amount_pence,
+            created_on=created_on,
+            received_on=received_on,
+            receipt_seq=allocate_receipt_seq(),
+            status=DebtStatus.OPEN,
+            status_date=business_date,
+            joint_person=joint_person,
+            agreed_amount_pence=agreed_amount_pence,
+            partition=person.partition,
+        )
+        DebtComponent.objects.bulk_create([_component(debt, c) for c in components])
+        DebtStatusChange.objects.create(
+            debt=debt, from_status="", to_status=DebtStatus.OPEN, business_date=business_date, actor=actor,
+            reason=f"referred by {creditor} as {creditor_ref} for {format_pounds(amount_pence)}",
+        )
+        post_entries([_referral_entry(debt, business_date)])
+    return debt
+
+
+def _component(debt: Debt, component: ComponentInput | tuple[int, date, date]) -> DebtComponent:
+    if isinstance(component, tuple):
+        component = ComponentInput(*component)
+    return DebtComponent(
+        debt=debt,
+        amount_pence=component.amount_pence,
+        period_start=component.period_start,
+        period_end=component.period_end,
+    )
+
+
+def _receivable(debt: Debt) -> AccountKey:
+    return AccountKey(AccountKind.RECEIVABLE, debt.pk)
+
+
+def _creditor_account(kind: AccountKind, creditor_id: int) -> AccountKey:
+    return AccountKey(kind, creditor_id)
+
+
+def _referral_entry(debt: Debt, business_date: date) -> Entry:
+    return build_entry(
+        EntryKind.REFERRAL,
+        business_date,
+        [
+            Posting(_receivable(debt), debt.amount_pence),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -debt.amount_pence),
+        ],
+        description=f"debt {debt.pk} referred by {debt.creditor} as {debt.creditor_ref}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- revision
+
+
+@dataclass(frozen=True)
+class CreditApplied:
+    debt_id: int
+    amount_pence: int
+
+
+@dataclass
+class RevisionResult:
+    """What a revision did. ``corrections_by_creditor`` maps creditor id to the pence taken back from it
+    (CORRECTION entries, described ``"over-recovery of debt <id> ..."``); ``credit_applied`` lists the
+    person's credit placed on their other debts, in recovery order; ``refund_pence`` is what was left and
+    is now due to the person (REFUND)."""
+
+    debt_id: int
+    old_amount_pence: int
+    new_amount_pence: int
+    difference_pence: int
+    recovered_pence: int
+    over_recovered_pence: int = 0
+    corrections_by_creditor: dict[int, int] = field(default_factory=dict)
+    credit_applied: list[CreditApplied] = field(default_factory=list)
+    refund_pence: int = 0
+    entry_ids: list[int] = field(default_factory=list)
+
+    @property
+    def balance_pence(self) -> int:
+        return self.new_amount_pence - self.recovered_pence + self.over_recovered_pence
+
+
+def _lock(debt: Debt) -> Debt:
+    return Debt.objects.select_for_update().select_related("creditor", "person").get(pk=debt.pk)
+
+
+def _require_held(debt: Debt, action: str) -> None:
+    if debt.status in FINAL_STATUSES:
+        raise DmsError(
+            f"debt {debt.pk} ({debt.creditor} {debt.creditor_ref}) is {debt.status} and no longer held by DMS: "
+            f"it cannot be {action}"
+        )
+
+
+def revise_debt_amount(
+    debt: Debt, new_total_pence: int, *, business_date: date, actor: str, reason: str
+) -> RevisionResult:
+    """Change a debt's total to ``new_total_pence`` (hb-debt-interface.md §6.5; events.md ``debt.revised``).
+
+    The difference is posted as a REVISION. If the debt has then been over-recovered (recovered > new total,
+    A9/2025 §51; recovery-rules.md §5): the excess e leaves the debt (OVER_RECOVERY: DR RECEIVABLE e,
+    CR CREDITOR_DEBTS e) so its balance is 0.00; e is taken back from the creditor (CORRECTION:
+    DR CREDITOR_PAYABLE e, CR PERSON_CREDIT e), which the creditor's next payment schedule shows; the
+    person's credit then goes to their other OPEN debts in recovery order (CREDIT_APPLIED, see
+    :mod:`dms.debts.order`) and what remains is refunded (REFUND). A debt whose balance becomes 0 is
+    CLEARED; a cleared debt revised up is OPEN again. Refuses a total that is not positive and a debt no
+    longer held.
+    """
+    if not isinstance(new_total_pence, int) or isinstance(new_total_pence, bool) or new_total_pence <= 0:
+        raise DmsError(f"a revised total must be a positive whole number of pence, got {new_total_pence!r}")
+    with transaction.atomic():
+        result = _revise_locked(_lock(debt), new_total_pence, business_date, actor, reason)
+    debt.refresh_from_db()
+    return result
+
+
+def _revise_locked(
+    debt: Debt, new_total_pence: int, business_date: date, actor: str, reason: str
+) -> RevisionResult:
+    _require_held(debt, "revised")
+    recovered = recovered_by_debt([debt.pk])[debt.pk]
+    result = RevisionResult(
+        debt.pk, debt.amount_pence, new_total_pence, new_total_pence - debt.amount_pence, recovered
+    )
+    if result.difference_pence == 0:
+        return result
+    entries = [_revision_entry(debt, result.difference_pence, business_date, reason)]
+    excess = recovered - new_total_pence
+    if excess > 0:
+        result.over_recovered_pence = excess
+        result.corrections_by_creditor[debt.creditor_id] = excess
+        entries += _over_recovery_entries(debt, excess, business_date)
+    debt.amount_pence = new_total_pence
+    debt.save(update_fields=["amount_pence"])
+    result.entry_ids += post_entries(entries)
+    _status_after_revision(debt, new_total_pence - recovered + max(excess, 0), business_date, actor, reason)
+    if excess > 0:
+        _use_person_credit(debt, excess, business_date, actor, result)
+    return result
+
+
+def _revision_entry(debt: Debt, difference: int, business_date: date, reason: str) -> Entry:
+    return build_entry(
+        EntryKind.REVISION,
+        business_date,
+        [
+            Posting(_receivable(debt), difference),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -difference),
+        ],
+        description=f"debt {debt.pk} revised by {format_pounds(difference)} to {format_pounds(debt.amount_pence + difference)}",
+        reason=reason,
+    )
+
+
+def _over_recovery_entries(debt: Debt, excess: int, business_date: date) -> list[Entry]:
+    person_credit = AccountKey(AccountKind.PERSON_CREDIT, debt.person_id)
+    over = build_entry(
+        EntryKind.OVER_RECOVERY,
+        business_date,
+        [
+            Posting(_receivable(debt), excess),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -excess),
+        ],
+        description=f"over-recovery of debt {debt.pk}: {format_pounds(excess)} moved to the person's credit",
+    )
+    correction = build_entry(
+        EntryKind.CORRECTION,
+        business_date,
+        [
+            Posting(_creditor_account(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), excess),
+            Posting(person_credit, -excess),
+        ],
+        description=f"over-recovery of debt {debt.pk} ({debt.creditor_ref}) taken back from {debt.creditor}",
+        reason="revised below the amount recovered (hb-debt-interface.md §6.5)",
+    )
+    return [over, correction]
+
+
+def _status_after_revision(debt: Debt, balance: int, business_date: date, actor: str, reason: str) -> None:
+    if balance == 0 and debt.status in (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING,
+                                        DebtStatus.ESTATE):
+        debt.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor,
+                           reason=f"revised to the amount recovered: {reason}")
+    elif balance > 0 and debt.status == DebtStatus.CLEARED:
+        debt.change_status(DebtStatus.OPEN, business_date=business_date, actor=actor,
+                           reason=f"revised above the amount recovered: {reason}")
+
+
+def _use_person_credit(debt: Debt, credit: int, business_date: date, actor: str, result: RevisionResult) -> None:
+    """Place ``credit`` on the person's other OPEN debts in recovery order; refund the rest (A9/2025 §51)."""
+    others = list(
+        Debt.objects.filter(person_id=debt.person_id, status=DebtStatus.OPEN)
+        .exclude(pk=debt.pk)
+        .select_related("creditor")
+    )
+    balances = {k: v[2] for k, v in debt_figures(others).items()}
+    entries: list[Entry] = []
+    cleared: list[Debt] = []
+    for other in in_recovery_order(others, order_facts):
+        take = min(credit, balances[other.pk])
+        if take <= 0:
+            continue
+        entries.append(_credit_applied_entry(other, take, business_date, debt.pk))
+        result.credit_applied.append(CreditApplied(other.pk, take))
+        credit -= take
+        if take == balances[other.pk]:
+            cleared.append(other)
+        if credit == 0:
+            break
+    if credit > 0:
+        entries.append(_refund_entry(debt, credit, business_date))
+        result.refund_pence = credit
+    result.entry_ids += post_entries(entries)
+    for other in cleared:
+        other.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor,
+                            reason=f"cleared by the person's credit from debt {debt.pk}")
+
+
+def order_facts(debt: Debt) -> DebtOrderFacts:
+    """The facts :mod:`dms.debts.order` sorts a debt by (its creditor must be loaded)."""
+    return DebtOrderFacts(
+        debt_id=debt.pk,
+        creditor_kind=debt.creditor.kind,
+        debt_type=debt.debt_type,
+        classification=debt.classification,
+        created_on=debt.created_on,
+        received_on=debt.received_on,
+        receipt_seq=debt.receipt_seq,
+    )
+
+
+def _credit_applied_entry(debt: Debt, amount: int, business_date: date, from_debt_id: int) -> Entry:
+    return build_entry(
+        EntryKind.CREDIT_APPLIED,
+        business_date,
+        [
+            Posting(AccountKey(AccountKind.PERSON_CREDIT, debt.person_id), amount),
+            Posting(_receivable(debt), -amount),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), amount),
+            Posting(_creditor_account(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -amount),
+        ],
+        description=f"credit from over-recovery of debt {from_debt_id} applied to debt {debt.pk}",
+    )
+
+
+def _refund_entry(debt: Debt, amount: int, business_date: date) -> Entry:
+    return build_entry(
+        EntryKind.REFUND,
+        business_date,
+        [
+            Posting(AccountKey(AccountKind.PERSON_CREDIT, debt.person_id), amount),
+            Posting(AccountKey(AccountKind.PERSON_REFUND_DUE, debt.person_id), -amount),
+        ],
+        description=f"credit from over-recovery of debt {debt.pk} refunded to the person",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- other changes
+
+
+def change_classification(
+    debt: Debt, new: str, *, business_date: date, actor: str, reason: str
+) -> Debt:
+    """Change a held debt's classification (FRAUD / NON_FRAUD), audited with who, when, from, to and why.
+    Its place in recovery order follows (dms.debts.order). No ledger entry: the amounts do not change."""
+    if new not in Classification.__members__:
+        raise DmsError(f"classification {new!r} is not FRAUD or NON_FRAUD")
+    with transaction.atomic():
+        locked = _lock(debt)
+        _require_held(locked, "reclassified")
+        if locked.classification != new:
+            old = locked.classification
+            locked.classification = new
+            locked.save(update_fields=["classification"])
+            DebtStatusChange.objects.create(
+                debt=locked, from_status=locked.status, to_status=locked.status, business_date=business_date,
+                actor=actor, reason=f"classification changed from {old} to {new}: {reason}",
+            )
+    debt.refresh_from_db()
+    return debt
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    """What left DMS with a returned or withdrawn debt: its balance then, and what had been recovered."""
+
+    debt_id: int
+    balance_returned_pence: int
+    recovered_pence: int
+    entry_ids: tuple[int, ...] = ()
+
+
+def return_debt(debt: Debt, reason_code: str, *, business_date: date, actor: str) -> ReturnResult:
+    """Return (cease) a debt: a RETURN entry of the balance held (DR CREDITOR_DEBTS, CR RECEIVABLE), status
+    RETURNED and ``cessation_reason`` set (hb-debt-interface.md §6.5 lists the reasons)."""
+    if reason_code not in CESSATION_REASONS:
+        raise DmsError(f"cessation reason {reason_code!r} is not one of {', '.join(sorted(CESSATION_REASONS))}")
+    return _end_debt(debt, DebtStatus.RETURNED, reason_code, reason_code, business_date, actor)
+
+
+def withdraw_debt(debt: Debt, reason: str, *, business_date: date, actor: str) -> ReturnResult:
+    """The creditor takes the debt back (events.md ``debt.withdrawn``): a RETURN entry of the balance held,
+    status WITHDRAWN, the reason in the audit row. Recovery stops."""
+    if not reason:
+        raise DmsError("a withdrawal needs a reason")
+    return _end_debt(debt, DebtStatus.WITHDRAWN, "", reason, business_date, actor)
+
+
+def _end_debt(
+    debt: Debt, status: DebtStatus, cessation_reason: str, reason: str, business_date: date, actor: str
+) -> ReturnResult:
+    caller = debt
+    with transaction.atomic():
+        debt = _lock(debt)
+        _require_held(debt, "returned or withdrawn")
+        figures = figures_of(debt)
+        if figures.balance_pence < 0:
+            raise InvariantBroken(
+                f"debt {debt.pk} has a negative balance of {figures.balance_pence} pence; an over-recovery "
+                "must be corrected before it is returned"
+            )
+        entry_ids: list[int] = []
+        if figures.balance_pence > 0:
+            entry_ids = post_entries([_return_entry(debt, figures.balance_pence, business_date, status, reason)])
+        debt.cessation_reason = cessation_reason
+        debt.change_status(status, business_date=business_date, actor=actor, reason=reason)
+    caller.refresh_from_db()
+    return ReturnResult(debt.pk, figures.balance_pence, figures.recovered_pence, tuple(entry_ids))
+
+
+def _return_entry(debt: Debt, balance: int, business_date: date, status: str, reason: str) -> Entry:
+    return build_entry(
+        EntryKind.RETURN,
+        business_date,
+        [
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), balance),
+            Posting(_receivable(debt), -balance),
+        ],
+        description=f"debt {debt.pk} ({debt.creditor_ref}) {status.lower()} with {format_pounds(balance)} held",
+        reason=reason,
+    )
+
+
+def find_held_debt(creditor: Creditor, creditor_ref: str) -> Debt | None:
+    """The debt a creditor holds with DMS under ``creditor_ref`` (the active one if any, else the newest one
+    that has not been returned or withdrawn), or None."""
+    candidates = Debt.objects.filter(creditor=creditor, creditor_ref=creditor_ref).exclude(
+        status__in=FINAL_STATUSES
+    )
+    active = candidates.filter(status__in=ACTIVE_STATUSES).first()
+    return active or candidates.order_by("-receipt_seq").first()
+
+
+def credit_totals_by_creditor(entry_ids: Sequence[int]) -> dict[int, int]:
+    """Pence taken back per creditor by the CORRECTION entries among ``entry_ids`` (their DR
+    CREDITOR_PAYABLE postings)."""
+    totals: dict[int, int] = defaultdict(int)
+    rows: Any = PostingRow.objects.filter(
+        entry_id__in=list(entry_ids), entry__kind=EntryKind.CORRECTION, account__kind=AccountKind.CREDITOR_PAYABLE
+    ).values_list("account__creditor_id", "amount_pence")
+    for creditor_id, amount in rows:
+        totals[creditor_id] += amount
+    return dict(totals)

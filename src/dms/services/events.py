@@ -1,0 +1,413 @@
+"""Importing events from other government systems (spec/events.md) and applying what the core model holds.
+
+Every valid event is stored whole in ``InboundEvent`` (its payload and the SHA-256 of its canonical JSON),
+idempotently by ``event_id``: the same id with the same content again changes nothing; the same id with other
+content is refused as a conflict (events.md §1). Each event is applied whole or not at all (one savepoint per
+event).
+
+Applied at import (``InboundEvent.applied`` True): ``person.registered``, ``award.started``, ``award.ended``,
+``debt.referred``, ``debt.revised``, ``debt.withdrawn``; ``award.changed`` once its date has been reached by the
+daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the daily run's recovery steps to
+act on: ``uc.assessment_period``, ``benefit.payment_missed``, ``person.died`` (the person's date of death is
+recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
+follow ``award.ended`` are the daily run's (by ``Award.end_date``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from dms import events as ev
+from dms.debts import TransitionRefused
+from dms.errors import DmsError
+from dms.services import debts as debt_service
+from dms.store.models import Award, AwardChange, Creditor, Debt, InboundEvent, Person, RunDay
+
+E = TypeVar("E", bound=ev.Event)
+BATCH_SIZE = 500  # events committed together; each still has its own savepoint
+
+
+@dataclass(frozen=True)
+class RefusedLine:
+    line_number: int
+    event_id: str | None
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did: events newly stored, of which applied now; replays that changed nothing;
+    lines refused (each with its line number and reason)."""
+
+    source: str
+    lines: int = 0
+    stored: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    refused: list[RefusedLine] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def canonical_json(payload: object) -> str:
+    """The canonical text of a payload: keys sorted, no spaces, UTF-8 kept; decimals written as parsed."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def content_sha256(payload: object) -> str:
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def _storable(value: Any) -> Any:
+    """The payload as JSON the database can hold (decimals of non-money fields as numbers)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
+def read_line(text: str | bytes) -> Any:
+    """Parse one JSON line (text, or bytes that must be UTF-8); numbers with a fraction are read as exact
+    decimals, never floats."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded)") from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise ev.EventError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+
+
+# ---------------------------------------------------------------------------------------------- import
+
+
+def import_events(lines: Iterable[str | bytes], source: str) -> ImportReport:
+    """Validate, store and apply each line of a JSON Lines stream (blank lines are skipped).
+
+    A refused line is reported with its number and reason and changes nothing; the others are applied."""
+    report = ImportReport(source=source)
+    batch: list[tuple[int, str | bytes]] = []
+    for number, text in enumerate(lines, start=1):
+        report.lines = number
+        if text.strip():
+            batch.append((number, text))
+        if len(batch) >= BATCH_SIZE:
+            _import_batch(batch, report)
+            batch = []
+    if batch:
+        _import_batch(batch, report)
+    return report
+
+
+def _import_batch(batch: list[tuple[int, str | bytes]], report: ImportReport) -> None:
+    with transaction.atomic():
+        for number, text in batch:
+            _import_line(number, text, report)
+
+
+def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
+    event_id: str | None = None
+    try:
+        payload = read_line(text)
+        if isinstance(payload, dict) and isinstance(payload.get("event_id"), str):
+            event_id = payload["event_id"]
+        event = ev.parse_event(payload)
+        with transaction.atomic():
+            outcome = import_event(event, payload, source=f"{report.source}:{number}")
+    except (ev.EventError, DmsError, TransitionRefused) as error:
+        report.refused.append(RefusedLine(number, event_id, str(error)))
+        return
+    except IntegrityError as error:
+        report.refused.append(RefusedLine(number, event_id, f"could not be stored: {error}"))
+        return
+    if outcome == "unchanged":
+        report.unchanged += 1
+    else:
+        report.stored += 1
+        report.applied += outcome == "applied"
+
+
+def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> str:
+    """Store and apply one validated event in one transaction. Returns ``"applied"``, ``"stored"`` (kept for
+    the daily run) or ``"unchanged"`` (a replay of the same content); refuses a conflicting replay."""
+    sha = content_sha256(payload)
+    with transaction.atomic():
+        existing = InboundEvent.objects.select_for_update().filter(event_id=event.event_id).first()
+        if existing is not None:
+            if existing.content_sha256 == sha:
+                return "unchanged"
+            raise DmsError(
+                f"event_id {event.event_id!r} was already received with other content (stored from "
+                f"{existing.source or 'an earlier import'}); an event id is never reused: send a new event_id"
+            )
+        row = InboundEvent.objects.create(
+            event_id=event.event_id, type=event.type, occurred_on=event.occurred_on, nino=event.nino,
+            payload=_storable(payload), content_sha256=sha, source=source[:300],
+        )
+        applied = APPLIERS[event.type](event, row)
+        if applied:
+            row.applied = True
+            row.save(update_fields=["applied"])
+    return "applied" if applied else "stored"
+
+
+# ---------------------------------------------------------------------------------------------- people, awards
+
+
+def _actor(row: InboundEvent) -> str:
+    return f"event {row.event_id}"
+
+
+def ensure_person(nino: str) -> Person:
+    """The person with ``nino``, created if DMS does not know them (events.md §2)."""
+    person = Person.objects.filter(nino=nino).first()
+    if person is None:
+        person = Person(nino=nino)
+        person.save()
+    return person
+
+
+def _person_registered(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.PersonRegistered)
+    person = ensure_person(e.nino)
+    person.surname, person.forenames, person.date_of_birth = e.surname, e.forenames, e.date_of_birth
+    person.save()
+    return True
+
+
+def _award_started(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.AwardStarted)
+    if Award.objects.filter(award_ref=e.award_ref).exists():
+        raise DmsError(f"award_ref {e.award_ref!r} has already started; send award.changed to change it")
+    award = Award(award_ref=e.award_ref, person=ensure_person(e.nino), benefit=e.benefit, start_date=e.start_date)
+    if e.uc is not None:
+        award.claimant_type = e.uc.claimant_type
+        award.assessment_period_day = e.uc.assessment_period_day
+        award.partner = ensure_person(e.uc.partner_nino) if e.uc.partner_nino else None
+    if e.legacy is not None:
+        award.weekly_amount_pence = e.legacy.weekly_amount_pence
+        award.pay_frequency = e.legacy.pay_frequency
+        award.first_pay_date = e.legacy.first_pay_date
+    award.save()
+    return True
+
+
+def find_award(award_ref: str, nino: str) -> Award:
+    """The award ``award_ref`` of the person ``nino``; refuses an unknown award or another person's."""
+    award = Award.objects.select_related("person").filter(award_ref=award_ref).first()
+    if award is None:
+        raise DmsError(f"award_ref {award_ref!r} is not known to DMS: send its award.started event first")
+    if award.person.nino != nino:
+        raise DmsError(f"award_ref {award_ref!r} belongs to another person, not NINO {nino}")
+    return award
+
+
+def last_completed_run_date() -> date | None:
+    """The latest business date the daily run has completed, if any."""
+    result: date | None = RunDay.objects.filter(completed=True).aggregate(last=Max("run_date"))["last"]
+    return result
+
+
+def _award_changed(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.AwardChanged)
+    award = find_award(e.award_ref, e.nino)
+    kind, wrong = ("UC", e.changes.legacy_fields) if award.is_uc else ("legacy", e.changes.uc_fields)
+    if wrong:
+        raise DmsError(f"{', '.join(wrong)}: award {e.award_ref} is a {kind} award and has no such field")
+    if e.changes.partner_nino:
+        ensure_person(e.changes.partner_nino)
+    change = AwardChange.objects.create(
+        award=award, effective_from=e.occurred_on, changes=e.changes.as_dict(), event_id=e.event_id
+    )
+    last_run = last_completed_run_date()
+    if last_run is not None and e.occurred_on <= last_run:
+        _apply_award_change(change, last_run)
+        return True
+    return False
+
+
+def _apply_award_change(change: AwardChange, applied_on: date) -> None:
+    award = change.award
+    for name, value in change.changes.items():
+        if name == "partner_nino":
+            award.partner = Person.objects.get(nino=value)
+        elif name in ("start_date", "first_pay_date"):
+            setattr(award, name, date.fromisoformat(value))
+        else:
+            setattr(award, name, value)
+    award.save()
+    change.applied_on = applied_on
+    change.save(update_fields=["applied_on"])
+
+
+def apply_due_award_changes(run_date: date) -> int:
+    """Apply every stored ``award.changed`` whose date has come (effective on or before ``run_date``), in date
+    then arrival order; mark each event applied with ``run_date`` as its effect date. Returns how many.
+    Idempotent: an applied change is never applied again. Called by the daily run (events.md §2)."""
+    count = 0
+    with transaction.atomic():
+        due = (
+            AwardChange.objects.select_related("award")
+            .filter(applied_on=None, effective_from__lte=run_date)
+            .order_by("effective_from", "id")
+        )
+        for change in due:
+            _apply_award_change(change, run_date)
+            InboundEvent.objects.filter(event_id=change.event_id).update(applied=True, effect_date=run_date)
+            count += 1
+    return count
+
+
+def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.AwardEnded)
+    award = find_award(e.award_ref, e.nino)
+    if e.end_date < award.start_date:
+        raise DmsError(f"end_date: {e.end_date} is before award {e.award_ref}'s start date {award.start_date}")
+    award.end_date, award.end_reason = e.end_date, e.reason
+    award.save(update_fields=["end_date", "end_reason"])
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- debts
+
+
+def _creditor(kind: str) -> Creditor:
+    return Creditor.objects.get(kind=kind, la_id=None)
+
+
+def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.DebtReferred)
+    debt_service.create_debt(
+        person=ensure_person(e.nino),
+        creditor=_creditor(e.creditor),
+        creditor_ref=e.creditor_ref,
+        debt_type=e.debt_type,
+        classification=e.classification,
+        amount_pence=e.amount_pence,
+        created_on=e.created_on,
+        received_on=e.occurred_on,
+        business_date=e.occurred_on,
+        actor=_actor(row),
+        joint_person=ensure_person(e.joint_nino) if e.joint_nino else None,
+        agreed_amount_pence=e.agreed_amount_pence,
+    )
+    return True
+
+
+def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
+    """The DWP or HMRC debt ``creditor_ref`` held for the person ``nino``; refuses an unknown one."""
+    debt = debt_service.find_held_debt(_creditor(creditor_kind), creditor_ref)
+    if debt is None:
+        raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind} has no debt with this reference held by DMS")
+    if debt.person.nino != nino:
+        raise DmsError(f"creditor_ref {creditor_ref!r}: the {creditor_kind} debt is owed by another person, "
+                       f"not NINO {nino}")
+    return debt
+
+
+def _debt_revised(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.DebtRevised)
+    debt = find_event_debt(e.creditor, e.creditor_ref, e.nino)
+    debt_service.revise_debt_amount(debt, e.amount_pence, business_date=e.occurred_on, actor=_actor(row),
+                                    reason=f"debt.revised event {e.event_id}")
+    return True
+
+
+def _debt_withdrawn(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.DebtWithdrawn)
+    debt = find_event_debt(e.creditor, e.creditor_ref, e.nino)
+    debt_service.withdraw_debt(debt, e.reason, business_date=e.occurred_on, actor=_actor(row))
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- kept for the run
+
+
+def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.UcAssessmentPeriod)
+    award = find_award(e.award_ref, e.nino)
+    if not award.is_uc:
+        raise DmsError(f"award_ref {e.award_ref!r} is a {award.benefit} award, not Universal Credit")
+    return False
+
+
+def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.BenefitPaymentMissed)
+    award = find_award(e.award_ref, e.nino)
+    if award.is_uc:
+        raise DmsError(
+            f"award_ref {e.award_ref!r} is a Universal Credit award; benefit.payment_missed is for legacy benefits"
+        )
+    return False
+
+
+def _person_died(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.PersonDied)
+    Person.objects.filter(nino=e.nino).update(date_of_death=e.date_of_death)
+    return False
+
+
+def _kept_for_run(event: ev.Event, row: InboundEvent) -> bool:
+    return False
+
+
+def _payment_received(event: ev.Event, row: InboundEvent) -> bool:
+    e = _as(event, ev.PaymentReceived)
+    target = e.target
+    if isinstance(target, ev.CreditorDebtTarget):
+        find_event_debt(target.creditor, target.creditor_ref, e.nino)
+    elif isinstance(target, ev.LaDebtTarget):
+        la = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
+        debt = debt_service.find_held_debt(la, target.debt_ref) if la is not None else None
+        if debt is None or debt.person.nino != e.nino:
+            raise DmsError(f"la_id {target.la_id} debt_ref {target.debt_ref!r}: no such LA debt is held for "
+                           f"NINO {e.nino}")
+    return False
+
+
+def _as(event: ev.Event, kind: type[E]) -> E:
+    if not isinstance(event, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(event).__name__}")
+    return event
+
+
+APPLIERS: dict[str, Callable[[ev.Event, InboundEvent], bool]] = {
+    "person.registered": _person_registered,
+    "award.started": _award_started,
+    "award.changed": _award_changed,
+    "award.ended": _award_ended,
+    "uc.assessment_period": _uc_assessment_period,
+    "benefit.payment_missed": _benefit_payment_missed,
+    "person.died": _person_died,
+    "person.sanction": _kept_for_run,
+    "person.insolvency": _kept_for_run,
+    "debt.referred": _debt_referred,
+    "debt.revised": _debt_revised,
+    "debt.withdrawn": _debt_withdrawn,
+    "payment.received": _payment_received,
+}

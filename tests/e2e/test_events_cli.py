@@ -1,0 +1,54 @@
+"""``dms events import`` through the real command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_dms
+
+NINO = "AB123456C"
+
+
+def _event(event_id: str, type_: str, **fields: object) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": "2025-04-08", "nino": NINO, **fields})
+
+
+GOOD_LINES = [
+    _event("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+           uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7}),
+    _event("d1", "debt.referred", creditor="HMRC", creditor_ref="TC-1", debt_type="OVERPAYMENT",
+           classification="NON_FRAUD", amount="1234.56", created_on="2025-03-01"),
+    _event("s1", "person.sanction", rate_percent=100, start_date="2025-04-08", duration_weeks=13),
+]
+
+
+def test_events_import_applies_valid_lines_reports_refused_ones_and_exits_non_zero(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "events.jsonl"
+    bad_money = _event("d2", "debt.referred", creditor="DWP", creditor_ref="X", debt_type="OVERPAYMENT",
+                       classification="FRAUD", amount=10.5, created_on="2025-03-01")
+    path.write_text("\n".join([GOOD_LINES[0], "{oops", GOOD_LINES[1], bad_money, GOOD_LINES[2]]) + "\n")
+    result = run_dms(cli_env, "events", "import", str(path))
+    assert result.returncode == 1, result.stderr
+    assert f"{path}:2: refused" in result.stderr and "not valid JSON" in result.stderr
+    assert f"{path}:4: refused (event d2): amount" in result.stderr
+    assert "3 stored (2 applied), 0 unchanged, 2 refused" in result.stdout
+    shown = run_dms(cli_env, "debtor", "show", NINO, "--json", check=True)
+    assert "TC-1" in shown.stdout and "1234.56" in shown.stdout
+
+
+def test_events_import_again_is_unchanged_and_exits_zero(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(GOOD_LINES) + "\n")
+    first = run_dms(cli_env, "events", "import", str(path), check=True)
+    assert "3 stored (2 applied), 0 unchanged, 0 refused" in first.stdout
+    again = run_dms(cli_env, "events", "import", str(path), check=True)
+    assert "0 stored (0 applied), 3 unchanged, 0 refused" in again.stdout
+
+
+def test_events_import_missing_file_is_a_clear_error(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_dms(cli_env, "events", "import", str(tmp_path / "absent.jsonl"))
+    assert result.returncode == 1
+    assert "absent.jsonl: no such file" in result.stderr

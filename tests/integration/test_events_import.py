@@ -1,0 +1,233 @@
+"""Importing events: effects on the core model, idempotency by event_id, conflicts, whole-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
+from dms.services import debts as debt_service
+from dms.services.events import apply_due_award_changes, content_sha256, import_events
+from dms.store.ledger import account_balance, check_ledger, post_entries
+from dms.store.models import Award, AwardChange, Debt, InboundEvent, Person, RunDay
+
+pytestmark = pytest.mark.django_db
+
+NINO = "AB123456C"
+OTHER = "CE123456A"
+
+
+def line(event_id: str, type_: str, occurred_on: str = "2025-04-07", nino: str = NINO, **fields: Any) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": nino, **fields})
+
+
+def uc_award(event_id: str = "a1", award_ref: str = "UC1", **extra: Any) -> str:
+    return line(event_id, "award.started", award_ref=award_ref, benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7, **extra})
+
+
+def jsa_award(event_id: str = "a2", award_ref: str = "JSA1") -> str:
+    return line(event_id, "award.started", award_ref=award_ref, benefit="JSA", start_date="2025-04-07",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "FORTNIGHTLY", "first_pay_date": "2025-04-21"})
+
+
+def referral(event_id: str = "d1", ref: str = "BA1", amount: str = "300.00", **extra: Any) -> str:
+    fields = {"creditor": "DWP", "creditor_ref": ref, "debt_type": "BUDGETING_ADVANCE",
+              "classification": "NON_FRAUD", "amount": amount, "created_on": "2025-04-01", **extra}
+    return line(event_id, "debt.referred", occurred_on="2025-04-08", **fields)
+
+
+def run(*lines: str) -> Any:
+    return import_events(list(lines), source="test.jsonl")
+
+
+def test_person_registered_creates_then_updates_person() -> None:
+    report = run(line("p1", "person.registered", surname="Jones", forenames="Sam", date_of_birth="1980-01-02"),
+                 line("p2", "person.registered", surname="Smith", forenames="Sam", date_of_birth="1980-01-02"))
+    assert (report.stored, report.applied, report.refused) == (2, 2, [])
+    person = Person.objects.get(nino=NINO)
+    assert person.surname == "Smith" and person.date_of_birth == date(1980, 1, 2)
+    assert InboundEvent.objects.filter(applied=True).count() == 2
+
+
+def test_award_started_creates_unknown_person_and_uc_award_with_partner() -> None:
+    report = run(uc_award(partner_nino=OTHER), jsa_award())
+    assert report.applied == 2 and report.ok
+    award = Award.objects.get(award_ref="UC1")
+    assert (award.benefit, award.claimant_type, award.assessment_period_day) == ("UC", "SINGLE_25_OR_OVER", 7)
+    assert award.person.nino == NINO and award.partner is not None and award.partner.nino == OTHER
+    legacy = Award.objects.get(award_ref="JSA1")
+    assert (legacy.weekly_amount_pence, legacy.pay_frequency) == (9050, "FORTNIGHTLY")
+
+
+def test_award_started_twice_with_same_award_ref_refused() -> None:
+    report = run(uc_award(), uc_award(event_id="a9"))
+    assert [r.line_number for r in report.refused] == [2]
+    assert "already started" in report.refused[0].reason
+    assert not InboundEvent.objects.filter(event_id="a9").exists()
+
+
+def test_same_event_id_same_content_again_changes_nothing() -> None:
+    first = run(uc_award(), referral())
+    again = run(referral(), uc_award())
+    assert first.stored == 2 and (again.stored, again.unchanged, again.refused) == (0, 2, [])
+    assert Debt.objects.count() == 1 and InboundEvent.objects.count() == 2
+
+
+def test_same_event_id_same_content_in_other_key_order_is_unchanged() -> None:
+    run(uc_award())
+    reordered = json.dumps(dict(reversed(list(json.loads(uc_award()).items()))))
+    assert run(reordered).unchanged == 1
+
+
+def test_same_event_id_with_other_content_refused_as_conflict() -> None:
+    run(referral())
+    report = run(referral(amount="400.00"))
+    assert len(report.refused) == 1 and "other content" in report.refused[0].reason
+    assert report.refused[0].event_id == "d1"
+    assert Debt.objects.get().amount_pence == 30000
+
+
+def test_event_stored_whole_with_sha256_of_canonical_json() -> None:
+    run(referral(extra_field={"kept": True}))
+    stored = InboundEvent.objects.get(event_id="d1")
+    payload = json.loads(referral(extra_field={"kept": True}))
+    assert stored.payload == payload and stored.content_sha256 == content_sha256(payload)
+    assert (stored.type, stored.nino, stored.occurred_on, stored.source) == (
+        "debt.referred", NINO, date(2025, 4, 8), "test.jsonl:1")
+
+
+def test_debt_referred_creates_debt_with_joint_person_and_agreed_amount() -> None:
+    report = run(referral(debt_type="SOCIAL_FUND_LOAN", joint_nino=OTHER, agreed_amount="20.00"))
+    assert report.applied == 1
+    debt = Debt.objects.get()
+    assert (debt.creditor.kind, debt.creditor_ref, debt.amount_pence, debt.status) == ("DWP", "BA1", 30000, "OPEN")
+    assert debt.received_on == date(2025, 4, 8) and debt.created_on == date(2025, 4, 1)
+    assert debt.joint_person is not None and debt.joint_person.nino == OTHER and debt.agreed_amount_pence == 2000
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk)) == 30000
+
+
+def test_debt_referred_with_creditor_ref_still_open_refused() -> None:
+    report = run(referral(), referral(event_id="d2", amount="50.00"))
+    assert [r.line_number for r in report.refused] == [2] and "already has an open debt" in report.refused[0].reason
+    assert Debt.objects.count() == 1 and not InboundEvent.objects.filter(event_id="d2").exists()
+
+
+def test_debt_revised_and_withdrawn_apply_to_the_held_debt() -> None:
+    report = run(
+        referral(),
+        line("r1", "debt.revised", creditor="DWP", creditor_ref="BA1", amount="250.00"),
+        line("w1", "debt.withdrawn", creditor="DWP", creditor_ref="BA1", reason="referred in error"),
+    )
+    assert report.applied == 3 and report.ok
+    debt = Debt.objects.get()
+    assert (debt.amount_pence, debt.status) == (25000, "WITHDRAWN")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk)) == 0 and check_ledger().ok
+
+
+def test_debt_revised_down_below_recovered_refunds_the_excess() -> None:
+    run(referral())
+    debt = Debt.objects.get()
+    post_entries([build_entry(EntryKind.DEDUCTION, date(2025, 5, 1), [
+        Posting(AccountKey(AccountKind.BENEFIT_RECOVERIES), 20000),
+        Posting(AccountKey(AccountKind.RECEIVABLE, debt.pk), -20000),
+        Posting(AccountKey(AccountKind.CREDITOR_DEBTS, debt.creditor_id), 20000),
+        Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -20000),
+    ])])
+    report = run(line("r1", "debt.revised", creditor="DWP", creditor_ref="BA1", amount="150.00"))
+    assert report.applied == 1
+    debt.refresh_from_db()
+    assert debt_service.debt_figures([debt])[debt.pk] == (15000, 15000, 0)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, debt.person_id)) == -5000
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [(line("r1", "debt.revised", creditor="DWP", creditor_ref="NOPE", amount="1.00"), "no debt with this reference"),
+     (line("r1", "debt.revised", nino=OTHER, creditor="DWP", creditor_ref="BA1", amount="1.00"), "another person"),
+     (line("e1", "award.ended", award_ref="NOPE", end_date="2025-05-01", reason="AWARD_ENDED"), "not known"),
+     (line("u1", "benefit.payment_missed", award_ref="UC1", pay_date="2025-05-01"), "Universal Credit award"),
+     (line("c1", "award.changed", award_ref="UC1", legacy={"weekly_amount": "1.00"}), "is a UC award"),
+     (line("e1", "award.ended", award_ref="UC1", end_date="2025-01-01", reason="AWARD_ENDED"), "before award"),
+     (line("pm", "payment.received", amount="1.00", received_on="2025-05-01", channel="CARD",
+           la_id="005920", debt_ref="HB1"), "no such LA debt")],
+)
+def test_event_referring_to_unknown_or_mismatched_record_refused(bad: str, reason: str) -> None:
+    run(uc_award(), referral())
+    report = run(bad)
+    assert len(report.refused) == 1 and reason in report.refused[0].reason
+    assert InboundEvent.objects.count() == 2
+
+
+def test_refused_event_is_whole_or_nothing() -> None:
+    """A debt.referred that fails after the person is created leaves no person, debt, entry or event."""
+    run(referral())
+    report = run(referral(event_id="d2", nino=OTHER))  # BA1 is still open for DWP
+    assert len(report.refused) == 1
+    assert not Person.objects.filter(nino=OTHER).exists()
+    assert Debt.objects.count() == 1 and InboundEvent.objects.count() == 1
+
+
+def test_other_types_are_stored_unapplied_for_the_daily_run() -> None:
+    run(uc_award(), jsa_award(), referral(), line("p", "person.registered", surname="J", forenames="S",
+                                                  date_of_birth="1980-01-01"))
+    report = run(
+        line("ap", "uc.assessment_period", award_ref="UC1", period_start="2025-04-07", period_end="2025-05-06",
+             payment_date="2025-05-13", award_amount="400.14", earnings_over_work_allowance=False,
+             sanction_amount="0.00", fraud_penalty_amount="0.00", third_party=[]),
+        line("pm", "benefit.payment_missed", award_ref="JSA1", pay_date="2025-05-05"),
+        line("dd", "person.died", date_of_death="2025-06-01"),
+        line("ps", "person.sanction", rate_percent=100, start_date="2025-05-01", duration_weeks=13),
+        line("pi", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-05-01"),
+        line("pr", "payment.received", amount="10.00", received_on="2025-05-01", channel="CARD",
+             creditor="DWP", creditor_ref="BA1"),
+    )
+    assert (report.stored, report.applied, report.refused) == (6, 0, [])
+    kept = set(InboundEvent.objects.filter(applied=False).values_list("type", flat=True))
+    assert kept == {"uc.assessment_period", "benefit.payment_missed", "person.died", "person.sanction",
+                    "person.insolvency", "payment.received"}
+    assert Person.objects.get(nino=NINO).date_of_death == date(2025, 6, 1)
+
+
+def test_award_ended_sets_end_date_and_reason() -> None:
+    run(uc_award())
+    report = run(line("e1", "award.ended", award_ref="UC1", end_date="2025-06-30", reason="CLAIM_CEASED"))
+    assert report.applied == 1
+    award = Award.objects.get()
+    assert (award.end_date, award.end_reason) == (date(2025, 6, 30), "CLAIM_CEASED")
+
+
+def test_award_changed_after_last_run_waits_for_the_daily_run() -> None:
+    run(jsa_award())
+    report = run(line("c1", "award.changed", occurred_on="2025-05-01", award_ref="JSA1",
+                      legacy={"weekly_amount": "95.55", "pay_frequency": "WEEKLY"}))
+    assert (report.stored, report.applied) == (1, 0)
+    assert Award.objects.get().weekly_amount_pence == 9050
+    assert apply_due_award_changes(date(2025, 4, 30)) == 0
+    assert apply_due_award_changes(date(2025, 5, 1)) == 1
+    award = Award.objects.get()
+    assert (award.weekly_amount_pence, award.pay_frequency) == (9555, "WEEKLY")
+    event = InboundEvent.objects.get(event_id="c1")
+    assert event.applied and event.effect_date == date(2025, 5, 1)
+    assert apply_due_award_changes(date(2025, 5, 2)) == 0
+    assert AwardChange.objects.get().applied_on == date(2025, 5, 1)
+
+
+def test_award_changed_on_or_before_last_completed_run_applies_now() -> None:
+    RunDay.objects.create(run_date=date(2025, 5, 10), completed=True)
+    run(uc_award())
+    report = run(line("c1", "award.changed", occurred_on="2025-05-01", award_ref="UC1",
+                      uc={"assessment_period_day": 15, "partner_nino": OTHER}))
+    assert report.applied == 1
+    award = Award.objects.get()
+    assert award.assessment_period_day == 15 and award.partner is not None and award.partner.nino == OTHER
+
+
+def test_bad_json_and_bad_utf8_lines_refused_with_line_numbers_others_applied() -> None:
+    report = import_events([uc_award().encode(), b"{not json", b"\xff\xfe", b"", referral().encode()], "f.jsonl")
+    assert [(r.line_number, r.reason.split(" (")[0]) for r in report.refused] == [
+        (2, "not valid JSON"), (3, "not UTF-8")]
+    assert report.applied == 2 and report.lines == 5
