@@ -1,0 +1,135 @@
+"""Allocation of an amount across owners and debts (pure).
+
+The order itself (item, owner, HB §6.4 order, oldest first) is ``dms.debts.order.recovery_sort_key``; this
+module adds the sharing rules of Annex B (A9/2025) and hb-debt-interface.md §6.4:
+
+- rules a and b (:func:`split_between_owners`): items 16-19 split equally between DWP, HMRC and LA;
+- rule c (:func:`order_within_owner`): on a joint award, DWP joint debts before DWP single debts;
+- partners (:func:`allocate_within_owner`): HB debts of both partners of a couple share equally;
+- spill-over (:func:`allocate_in_order`): what clears one debt goes to the next in the same period.
+
+Every allocation records the rule that brought money to the debt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from dms.debts.order import DebtOrderFacts, RecoveryKey, annex_b_item, recovery_sort_key
+from dms.money import split_with_capacity
+from dms.recovery.types import DebtRecord, Rule
+
+OWNER_ORDER: tuple[str, ...] = ("DWP", "HMRC", "LA")
+# Annex B rules a (items 16, 18) and b (items 17, 19): split equally between the owners that have debts.
+OWNER_SPLIT_ITEMS = frozenset({16, 17, 18, 19})
+# Annex B rule c: items 3-5 and 15-19, DWP joint debts first on a joint award.
+JOINT_FIRST_ITEMS = frozenset({3, 5, 15, 16, 17, 18, 19})
+
+Share = tuple[DebtRecord, int, Rule]
+
+_ITEM_CACHE: dict[tuple[str, str], int] = {}
+
+
+def item_of(debt: DebtRecord) -> int:
+    """The Annex B item of a debt (recovery-rules.md §3), via ``dms.debts.order.annex_b_item`` (cached)."""
+    key = (debt.debt_type, debt.classification)
+    item = _ITEM_CACHE.get(key)
+    if item is None:
+        item = annex_b_item(debt.debt_type, debt.classification)
+        _ITEM_CACHE[key] = item
+    return item
+
+
+_KEY_PREFIX: dict[tuple[str, str, str], tuple[tuple[int, int, int], bool]] = {}
+
+
+def sort_key(debt: DebtRecord) -> RecoveryKey:
+    """A debt's place in recovery order: ``dms.debts.order.recovery_sort_key`` (hb-debt-interface.md §6.4
+    for HB debts: fraud first, oldest received, receipt order; others oldest ``created_on`` first).
+
+    The key's first three parts depend only on owner, type and classification, so they are asked of
+    ``recovery_sort_key`` once per combination (together with which of the two dates it orders by)."""
+    kind = (debt.owner_kind, debt.debt_type, debt.classification)
+    known = _KEY_PREFIX.get(kind)
+    if known is None:
+        probe = recovery_sort_key(DebtOrderFacts(0, kind[0], kind[1], kind[2], date.min, date.max, 0))
+        known = ((probe[0], probe[1], probe[2]), probe[3] == date.max)
+        _KEY_PREFIX[kind] = known
+    (item, owner, rank), by_received = known
+    return (item, owner, rank, debt.received_on if by_received else debt.created_on, debt.receipt_seq)
+
+
+def allocate_in_order(amount: int, debts: Sequence[DebtRecord], capacities: Sequence[int],
+                      rule: Rule) -> list[Share]:
+    """Place ``amount`` on ``debts`` one after another, each up to its capacity (A9/2025 §28: when a
+    deduction clears a debt the rest goes to the next debt in the same period). The first debt's share
+    carries ``rule``; later ones are spill-over (RECOVERY_ORDER). Never more than a debt's capacity."""
+    shares: list[Share] = []
+    remaining = amount
+    for index, debt in enumerate(debts):
+        if remaining <= 0:
+            break
+        taken = min(remaining, capacities[index])
+        if taken > 0:
+            shares.append((debt, taken, rule if not shares else Rule.RECOVERY_ORDER))
+            remaining -= taken
+    return shares
+
+
+def order_within_owner(debts: Sequence[DebtRecord], item: int, joint_award: bool) -> list[DebtRecord]:
+    """Debts of one owner in recovery order; on a joint award for items 3-5 and 15-19 DWP joint debts
+    first (Annex B rule c, A9/2025 Annex B)."""
+    if joint_award and item in JOINT_FIRST_ITEMS:
+        return sorted(debts, key=lambda d: (0 if d.joint else 1, sort_key(d)))
+    return sorted(debts, key=sort_key)
+
+
+def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: dict[int, int], item: int,
+                          joint_award: bool, rule: Rule) -> list[Share]:
+    """One owner's share across its debts. HB debts of both partners of a couple share the amount equally
+    (hb-debt-interface.md §6.4, A9/2025 §28), each partner's part then in recovery order; otherwise the
+    debts take it in recovery order with spill-over (:func:`allocate_in_order`)."""
+    ordered = order_within_owner(debts, item, joint_award)
+    persons: list[int | None] = []
+    for debt in ordered:
+        if debt.owner_kind == "LA" and debt.owner_person not in persons:
+            persons.append(debt.owner_person)
+    if len(persons) < 2:
+        first_rule = rule
+        if rule is Rule.RECOVERY_ORDER and joint_award and item in JOINT_FIRST_ITEMS and ordered[0].joint:
+            first_rule = Rule.JOINT_FIRST
+        return allocate_in_order(amount, ordered, [capacity[d.debt_id] for d in ordered], first_rule)
+    groups = [[d for d in ordered if d.owner_person == p] for p in persons]
+    parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
+    shares: list[Share] = []
+    for group, part in zip(groups, parts, strict=True):
+        shares.extend(allocate_in_order(part, group, [capacity[d.debt_id] for d in group],
+                                        Rule.PARTNERS_EQUALLY))
+    return shares
+
+
+def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dict[int, int], item: int,
+                         joint_award: bool) -> list[Share]:
+    """An item's amount across its debts (recovery-rules.md §3).
+
+    Items 16 and 18 (Annex B rule a) and 17 and 19 (rule b): where more than one of DWP, HMRC and LA have
+    debts in the item, the amount is split equally between the owners with
+    ``dms.money.split_with_capacity`` (an owner that cannot absorb its share passes the excess on; leftover
+    pence in the order DWP, HMRC, LA) — A9/2025 §29: £60 gives £20 each. Other items, and an item with one
+    owner, go in recovery order.
+    """
+    if len(debts) == 1:
+        only = debts[0]
+        return [(only, min(amount, capacity[only.debt_id]), Rule.SOLE_DEBT)] if amount > 0 else []
+    owners = [o for o in OWNER_ORDER if any(d.owner_kind == o for d in debts)]
+    if item not in OWNER_SPLIT_ITEMS or len(owners) < 2:
+        return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.RECOVERY_ORDER)
+    groups = [[d for d in debts if d.owner_kind == o] for o in owners]
+    parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
+    shares: list[Share] = []
+    for group, part in zip(groups, parts, strict=True):
+        if part > 0:
+            shares.extend(allocate_within_owner(part, group, capacity, item, joint_award,
+                                                Rule.SPLIT_EQUALLY))
+    return shares

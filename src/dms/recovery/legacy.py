@@ -1,0 +1,145 @@
+"""Recovery from legacy (non-UC) benefits: an instalment at a set rate on each pay date (pure).
+
+Source: recovery-rules.md §4; SI 1988/664 reg 16; HB Regulations 2006 reg 102; HB circular A9/2025 §15,
+§24, §27, §31. Entry point :func:`calculate_legacy_instalment`; helpers for missed instalments.
+
+Decisions taken here:
+
+- the fraud rate (5 units) applies to the person's instalment while any debt in recovery is classified
+  FRAUD (:func:`calculate_legacy_instalment`);
+- the benefit floor of 10p a week is converted to the pay period like the instalment and rounded down;
+- when the benefit is too small (INSUFFICIENT_BENEFIT) or deductions in place leave too little room
+  (MAXIMUM_DEDUCTIONS), HB debts are returned and nothing is taken for them; DWP and HMRC debts take what
+  room is left above the floor (:func:`_short_of_room`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from dms.money import five_percent_unit
+from dms.parameters import value
+from dms.recovery.allocation import allocate_in_order, sort_key
+from dms.recovery.types import (
+    MISSED_INSTALMENTS,
+    Allocation,
+    DebtRecord,
+    LegacyInstalmentInput,
+    LegacyInstalmentResult,
+    LegacyOutcome,
+    PayFrequency,
+    RecoveryInputError,
+    Rule,
+)
+
+_WEEKS: dict[PayFrequency, Decimal] = {
+    PayFrequency.WEEKLY: Decimal(1),
+    PayFrequency.FORTNIGHTLY: Decimal(2),
+    PayFrequency.FOUR_WEEKLY: Decimal(4),
+    PayFrequency.MONTHLY: Decimal(52) / Decimal(12),
+}
+
+
+def legacy_weekly_rate(on: date, fraud: bool) -> int:
+    """The weekly recovery rate in force on ``on``: 3 units (standard) or 5 units (fraud), where the unit is
+    5% of the personal allowance for a single person aged 25 or over, rounded up to 5p (SI 1988/664 reg 16;
+    HB Regs 2006 reg 102; recovery-rules.md §4). Parameters ``legacy.*``."""
+    unit = five_percent_unit(value("legacy.personal_allowance_25_or_over", on))
+    units: int = value("legacy.fraud_units_per_week" if fraud else "legacy.standard_units_per_week", on)
+    return unit * units
+
+
+def weeks_in_period(frequency: PayFrequency) -> Decimal:
+    """Weeks in a pay period: 1, 2, 4, or 52/12 for a monthly period (recovery-rules.md §4)."""
+    try:
+        return _WEEKS[PayFrequency(frequency)]
+    except ValueError:
+        raise RecoveryInputError(f"pay frequency {frequency!r} is not one of "
+                                 f"{', '.join(PayFrequency)}") from None
+
+
+def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency) -> int:
+    """A pay period's instalment: the weekly rate times the weeks in the period, rounded down to the penny
+    (recovery-rules.md §4: "a monthly period is 52/12 weeks, rounded down to the penny")."""
+    exact = Decimal(weekly_rate_pence) * weeks_in_period(frequency)
+    return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
+    if inp.benefit_pence < 0 or inp.existing_deductions_pence < 0:
+        raise RecoveryInputError("benefit and deductions in place may not be negative")
+    if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < 0:
+        raise RecoveryInputError("a reduced weekly rate may not be negative")
+    if any(d.balance_pence < 0 for d in inp.debts):
+        raise RecoveryInputError("a debt balance may not be negative")
+    return sorted((d for d in inp.debts if d.balance_pence > 0), key=sort_key)
+
+
+def _short_of_room(benefit_left: int, room: int, due: int) -> LegacyOutcome:
+    """A9/2025 §24: too little benefit for the instalment → INSUFFICIENT_BENEFIT; deductions already in
+    place leave no room for it → MAXIMUM_DEDUCTIONS; otherwise the instalment is taken."""
+    if benefit_left < due:
+        return LegacyOutcome.INSUFFICIENT_BENEFIT
+    if room < due:
+        return LegacyOutcome.MAXIMUM_DEDUCTIONS
+    return LegacyOutcome.DEDUCTED
+
+
+def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentResult:
+    """The instalment of one pay date and its allocation across the debts in recovery order.
+
+    Weekly rate (:func:`legacy_weekly_rate`, or a lower staff rate, A9/2025 §31) times the weeks in the pay
+    period (:func:`instalment_for_period`); never more than the debts' balances; the benefit never reduced
+    below ``legacy.minimum_benefit_per_week`` a week; HB debts returned with INSUFFICIENT_BENEFIT or
+    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). The amount goes to the
+    debts in recovery order, spilling over when one clears (A9/2025 §28).
+    """
+    debts = _check(inp)
+    fraud = any(d.classification == "FRAUD" for d in debts)
+    weekly, rule = legacy_weekly_rate(inp.pay_date, fraud), Rule.INSTALMENT
+    if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < weekly:
+        weekly, rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
+    weeks = weeks_in_period(inp.frequency)
+    instalment = instalment_for_period(weekly, inp.frequency)
+    floor = instalment_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
+    room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
+    due = min(instalment, sum(d.balance_pence for d in debts))
+    outcome = _short_of_room(inp.benefit_pence - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE
+    returned: tuple[int, ...] = ()
+    payees = debts
+    amount = due
+    if outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
+        returned = hb_debt_ids(debts)
+        payees = [d for d in debts if d.owner_kind != "LA"]
+        amount = min(room, sum(d.balance_pence for d in payees))
+        rule = Rule.BENEFIT_FLOOR
+    shares = allocate_in_order(amount, payees, [d.balance_pence for d in payees], rule)
+    allocations = tuple(Allocation(d.debt_id, d.owner_kind, d.la_id, share, how) for d, share, how in shares)
+    return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
+                                  instalment, floor, sum(a.amount_pence for a in allocations), allocations,
+                                  returned, rule)
+
+
+def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:
+    """A missed instalment (``benefit.payment_missed``) is reversed (recovery-rules.md §4): the same
+    allocations with the amounts negated, to post as the REVERSAL of each DEDUCTION."""
+    return tuple(Allocation(a.debt_id, a.creditor_kind, a.la_id, -a.amount_pence, a.rule) for a in allocations)
+
+
+def missed_instalments_outcome(missed_count: int, other_prescribed_benefit: bool, on: date) -> str | None:
+    """Three missed instalments with no other prescribed benefit in payment return an HB debt with reason
+    MISSED_INSTALMENTS (recovery-rules.md §4; A9/2025 §24; ``legacy.missed_instalments_limit``).
+    Returns the reason, or ``None`` while recovery goes on."""
+    if missed_count < 0:
+        raise RecoveryInputError("a count of missed instalments may not be negative")
+    limit: int = value("legacy.missed_instalments_limit", on)
+    if missed_count >= limit and not other_prescribed_benefit:
+        return MISSED_INSTALMENTS
+    return None
+
+
+def hb_debt_ids(debts: Sequence[DebtRecord]) -> tuple[int, ...]:
+    """The HB (LA) debts among ``debts``: those a legacy outcome returns."""
+    return tuple(d.debt_id for d in debts if d.owner_kind == "LA")

@@ -1,0 +1,286 @@
+"""Inputs and outputs of the deduction engines (pure, immutable records).
+
+Source: recovery-rules.md §3 (UC, Annex B of HB circular A9/2025) and §4 (legacy benefits). All money is
+whole pence (``int``); rates are ``Decimal``; dates are ``datetime.date``. See ``README.md`` for the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class RecoveryInputError(ValueError):
+    """An engine input is not valid (negative money, an unknown category or claimant type ...)."""
+
+
+class ThirdPartyCategory(StrEnum):
+    """Third-party deductions of Annex B (recovery-rules.md §3), with their item number in ITEM_OF."""
+
+    FLAT_RATE_MAINTENANCE = "FLAT_RATE_MAINTENANCE"  # item 4 (scheme 2012, 2003 or 1993)
+    SERVICE_CHARGES = "SERVICE_CHARGES"  # item 7, owner/occupier service charge arrears
+    RENT_ARREARS = "RENT_ARREARS"  # item 8 (first part) and item 22 (further part)
+    GAS = "GAS"  # item 9 (+ ongoing consumption)
+    ELECTRICITY = "ELECTRICITY"  # item 10 (+ ongoing consumption)
+    COUNCIL_TAX = "COUNCIL_TAX"  # item 11
+    FINES = "FINES"  # item 12
+    WATER = "WATER"  # item 13 (+ ongoing consumption)
+    INTEGRATION_LOAN = "INTEGRATION_LOAN"  # item 20
+    ELIGIBLE_LOAN = "ELIGIBLE_LOAN"  # item 21
+
+
+class LineKind(StrEnum):
+    SANCTION = "SANCTION"  # Annex B item 1, outside the order
+    FRAUD_PENALTY = "FRAUD_PENALTY"  # Annex B item 2, outside the order
+    THIRD_PARTY = "THIRD_PARTY"  # a third-party item (arrears or maintenance)
+    ONGOING_CONSUMPTION = "ONGOING_CONSUMPTION"  # fuel or water ongoing consumption, outside the cap
+    DEBT = "DEBT"  # a deduction to one debt held by DMS
+
+
+class Rule(StrEnum):
+    """Why an amount is what it is (or why nothing was taken). Rendered by ``explanation.py``."""
+
+    OUTSIDE_ORDER = "OUTSIDE_ORDER"  # items 1-2, taken before the order and outside the cap
+    ITEM_MAXIMUM = "ITEM_MAXIMUM"  # the item's own maximum set the amount
+    CAP_ROOM = "CAP_ROOM"  # the room left under the overall cap set the amount
+    CAP_FULL = "CAP_FULL"  # no room left under the overall cap: nothing taken
+    WHOLE_OR_NOTHING = "WHOLE_OR_NOTHING"  # a fixed-rate third-party item did not fit whole: nothing taken
+    THIRD_PARTY_LIMIT = "THIRD_PARTY_LIMIT"  # three third-party items already taken: not taken
+    SANCTION_EXCEPTION = "SANCTION_EXCEPTION"  # items 7-10 taken over the cap while a sanction applies
+    FRM_ABOVE_CAP = "FRM_ABOVE_CAP"  # Flat Rate Maintenance taken first and above the cap
+    ONGOING_OUTSIDE_CAP = "ONGOING_OUTSIDE_CAP"  # ongoing consumption, never counted towards the cap
+    MINIMUM_PAYABLE = "MINIMUM_PAYABLE"  # the 1p minimum payable set or stopped the amount
+    DEBT_BALANCE = "DEBT_BALANCE"  # what the debts could take (balances, agreed or reduced rates) set it
+    REQUESTED_RATE = "REQUESTED_RATE"  # the third party's requested rate (below the item maximum) set it
+    # How an item's amount reached one debt (allocation):
+    SOLE_DEBT = "SOLE_DEBT"  # the only debt of the item
+    SPLIT_EQUALLY = "SPLIT_EQUALLY"  # Annex B rule a / b: split equally between owners
+    JOINT_FIRST = "JOINT_FIRST"  # Annex B rule c: DWP joint debts first on a joint award
+    PARTNERS_EQUALLY = "PARTNERS_EQUALLY"  # hb-debt-interface.md §6.4: partners' HB debts share equally
+    RECOVERY_ORDER = "RECOVERY_ORDER"  # next debt in recovery order (spill-over when one clears)
+    # Legacy outcomes (A9/2025 §24):
+    INSTALMENT = "INSTALMENT"  # the instalment for the pay period
+    REDUCED_RATE = "REDUCED_RATE"  # a staff affordability rate (A9/2025 §31)
+    BENEFIT_FLOOR = "BENEFIT_FLOOR"  # the 10p-a-week floor limited the amount
+
+
+@dataclass(frozen=True, slots=True)
+class DebtRecord:
+    """One debt as the engines see it (plain data, no database).
+
+    ``owner_kind`` is DWP, HMRC or LA; ``la_id`` for LA debts; ``owner_person`` identifies which partner of
+    a couple owns it (HB partners share equally, hb-debt-interface.md §6.4); ``joint`` marks a DWP joint debt
+    (Annex B rule c). ``agreed_amount_pence`` is the Social Fund loan's agreed amount per period (item 14).
+    ``reduced_rate_pence`` is a staff affordability rate (A9/2025 §31), per UC assessment period or per
+    legacy week; pass it only while it is in force (before its review date).
+    """
+
+    debt_id: int
+    owner_kind: str
+    debt_type: str
+    classification: str
+    balance_pence: int
+    received_on: date
+    receipt_seq: int
+    created_on: date
+    la_id: str | None = None
+    joint: bool = False
+    owner_person: int | None = None
+    agreed_amount_pence: int | None = None
+    reduced_rate_pence: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThirdPartyItem:
+    """A third-party deduction asked for in the period.
+
+    ``amount_pence`` is the rate the third party asks for (``None``: the item's maximum); it is never taken
+    above the item's maximum. For RENT_ARREARS it is the rate asked for in all (items 8 + 22). ``scheme`` is
+    the child maintenance scheme for FLAT_RATE_MAINTENANCE ("2012", "2003" or "1993"). ``ongoing_pence`` is
+    the ongoing consumption for GAS, ELECTRICITY and WATER (outside the cap).
+    """
+
+    category: ThirdPartyCategory
+    amount_pence: int | None = None
+    ongoing_pence: int = 0
+    scheme: str | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UcPeriodInput:
+    """One UC assessment period of one award (a single claimant or a couple).
+
+    ``claimant_type`` is a key of ``uc.standard_allowance`` (SINGLE_UNDER_25, SINGLE_25_OR_OVER,
+    JOINT_UNDER_25, JOINT_25_OR_OVER), looked up by ``period_start``. ``award_amount_pence`` is UC payable
+    before any deduction (and before items 1-2). ``debts`` are the person's (or the couple's) debts in
+    recovery, in any order.
+    """
+
+    period_start: date
+    period_end: date
+    payment_date: date
+    claimant_type: str
+    award_amount_pence: int
+    joint: bool = False
+    sanction_pence: int = 0
+    fraud_penalty_pence: int = 0
+    third_party: tuple[ThirdPartyItem, ...] = ()
+    debts: tuple[DebtRecord, ...] = ()
+
+
+class DeductionLine(NamedTuple):
+    """One amount taken. ``item`` is the Annex B item (1-22); ``rule`` is why the item's amount is what it
+    is; ``allocation`` is how this line's share of the item was found (debts), else equal to ``rule``.
+    ``step`` indexes the period's explanation steps (``UcPeriodResult.steps``).
+
+    An immutable named tuple rather than a dataclass: several are built per assessment period on the hot
+    path, and a tuple is built several times faster than a frozen dataclass."""
+
+    item: int
+    kind: LineKind
+    amount_pence: int
+    creditor_kind: str | None
+    la_id: str | None
+    debt_id: int | None
+    category: ThirdPartyCategory | None
+    rule: Rule
+    allocation: Rule
+    step: int
+
+    @property
+    def item_name(self) -> str:
+        from dms.recovery.explanation import ITEM_NAMES
+
+        return ITEM_NAMES[self.item]
+
+
+class ExplanationStep(NamedTuple):
+    """One item considered, in the order considered (a compact, structured explanation).
+
+    ``subject`` is the third-party category or the debt type(s) of the item. ``limit_pence`` is the item's
+    own limit (maximum or requested rate), ``taken_pence`` what was taken, ``room_before``/``room_after``
+    the room under the overall cap around it (never negative), ``payable_room`` the room above the minimum
+    payable before it, and ``rule`` what set or stopped the amount.
+    """
+
+    item: int
+    subject: str
+    limit_pence: int
+    taken_pence: int
+    room_before: int
+    room_after: int
+    payable_room: int
+    rule: Rule
+
+
+@dataclass(frozen=True, slots=True)
+class UcPeriodResult:
+    """The deductions of one assessment period and why.
+
+    ``capped_total_pence`` is what counts towards the overall cap (items 3-22 except ongoing consumption,
+    and Flat Rate Maintenance while it is taken above the cap);
+    ``total_pence`` is the sum of all lines; ``payable_pence`` = award − total.
+    """
+
+    period_start: date
+    standard_allowance_pence: int
+    standard_allowance_from: date
+    cap_rate: Decimal
+    cap_pence: int
+    award_amount_pence: int
+    lines: tuple[DeductionLine, ...]
+    steps: tuple[ExplanationStep, ...]
+    total_pence: int
+    capped_total_pence: int
+    payable_pence: int
+
+    def explain(self) -> str:
+        """The whole period's explanation as text (rendered on demand)."""
+        from dms.recovery.explanation import render_period
+
+        return render_period(self)
+
+    def explain_line(self, line: DeductionLine) -> str:
+        """Why this line's amount: one paragraph of text (rendered on demand)."""
+        from dms.recovery.explanation import render_line
+
+        return render_line(self, line)
+
+
+class PayFrequency(StrEnum):
+    WEEKLY = "WEEKLY"
+    FORTNIGHTLY = "FORTNIGHTLY"
+    FOUR_WEEKLY = "FOUR_WEEKLY"
+    MONTHLY = "MONTHLY"
+
+
+class LegacyOutcome(StrEnum):
+    DEDUCTED = "DEDUCTED"  # the instalment (or what room allowed, for non-HB debts) was taken
+    NOTHING_DUE = "NOTHING_DUE"  # no debt with a balance
+    INSUFFICIENT_BENEFIT = "INSUFFICIENT_BENEFIT"  # the benefit is too small for the instalment (§24)
+    MAXIMUM_DEDUCTIONS = "MAXIMUM_DEDUCTIONS"  # deductions already in place leave no room (§24)
+
+
+MISSED_INSTALMENTS = "MISSED_INSTALMENTS"
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyInstalmentInput:
+    """One pay date of a legacy benefit.
+
+    ``benefit_pence`` is the benefit for the pay period before any recovery deduction;
+    ``existing_deductions_pence`` are deductions already in place from it (third parties and others).
+    ``reduced_weekly_rate_pence`` is a staff affordability rate per week (A9/2025 §31), passed only while
+    it is in force.
+    """
+
+    pay_date: date
+    frequency: PayFrequency
+    benefit_pence: int
+    debts: tuple[DebtRecord, ...]
+    existing_deductions_pence: int = 0
+    reduced_weekly_rate_pence: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """An amount credited to one debt and why it reached that debt."""
+
+    debt_id: int
+    creditor_kind: str
+    la_id: str | None
+    amount_pence: int
+    rule: Rule
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyInstalmentResult:
+    """The instalment of one pay date.
+
+    ``weekly_rate_pence`` is the rate in force (standard, fraud or reduced), ``instalment_pence`` that rate
+    for the pay period, ``floor_pence`` the 10p-a-week floor for the period, ``amount_pence`` what is taken
+    (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return with ``outcome`` as the reason
+    when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS.
+    """
+
+    pay_date: date
+    frequency: PayFrequency
+    outcome: LegacyOutcome
+    fraud_rate: bool
+    weekly_rate_pence: int
+    weeks: Decimal
+    instalment_pence: int
+    floor_pence: int
+    amount_pence: int
+    allocations: tuple[Allocation, ...]
+    hb_debts_to_return: tuple[int, ...]
+    rule: Rule
+
+    def explain(self) -> str:
+        from dms.recovery.explanation import render_legacy
+
+        return render_legacy(self)

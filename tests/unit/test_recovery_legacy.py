@@ -1,0 +1,100 @@
+"""Legacy instalments: rates, conversion to the pay period, outcomes and missed instalments
+(recovery-rules.md §4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from dms.recovery.legacy import (
+    calculate_legacy_instalment,
+    instalment_for_period,
+    legacy_weekly_rate,
+    missed_instalments_outcome,
+    reverse_missed_instalment,
+    weeks_in_period,
+)
+from dms.recovery.types import (
+    Allocation,
+    DebtRecord,
+    LegacyInstalmentInput,
+    LegacyOutcome,
+    PayFrequency,
+    RecoveryInputError,
+    Rule,
+)
+
+JUNE = date(2025, 6, 2)
+
+
+def hb(debt_id: int, balance: int, classification: str = "NON_FRAUD") -> DebtRecord:
+    return DebtRecord(debt_id, "LA", "OVERPAYMENT", classification, balance, date(2025, 1, 1), debt_id,
+                      date(2025, 1, 1), la_id="123456")
+
+
+@pytest.mark.parametrize(("on", "standard", "fraud"), [
+    (date(2024, 4, 8), 1365, 2275), (date(2025, 4, 7), 1395, 2325), (date(2026, 4, 13), 1440, 2400)])
+def test_legacy_weekly_rate_three_or_five_units_of_25_plus_allowance(on: date, standard: int, fraud: int) -> None:
+    assert legacy_weekly_rate(on, fraud=False) == standard
+    assert legacy_weekly_rate(on, fraud=True) == fraud
+
+
+def test_legacy_monthly_period_is_52_over_12_weeks_rounded_down() -> None:
+    assert weeks_in_period(PayFrequency.MONTHLY) == Decimal(52) / Decimal(12)
+    assert instalment_for_period(2275, PayFrequency.MONTHLY) == 9858  # 9858.33
+    assert instalment_for_period(1395, PayFrequency.FORTNIGHTLY) == 2790
+    assert instalment_for_period(1395, PayFrequency.FOUR_WEEKLY) == 5580
+
+
+def test_legacy_unknown_frequency_refused() -> None:
+    with pytest.raises(RecoveryInputError):
+        weeks_in_period("DAILY")  # type: ignore[arg-type]
+
+
+def test_legacy_insufficient_benefit_returns_hb_debts_only() -> None:
+    dwp = DebtRecord(2, "DWP", "OVERPAYMENT", "NON_FRAUD", 50_000, JUNE, 2, JUNE)
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 1_000, (hb(1, 9_000), dwp)))
+    assert result.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT
+    assert result.hb_debts_to_return == (1,)
+    assert [(a.debt_id, a.amount_pence, a.rule) for a in result.allocations] == [(2, 990, Rule.BENEFIT_FLOOR)]
+    assert "HB debts to return (INSUFFICIENT_BENEFIT" in result.explain()
+
+
+def test_legacy_reduced_rate_never_raises_the_rate() -> None:
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),), reduced_weekly_rate_pence=5_000))
+    assert result.weekly_rate_pence == 1395 and result.rule is Rule.INSTALMENT
+
+
+def test_legacy_explanation_shows_rate_weeks_and_floor() -> None:
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.MONTHLY, 40_000, (hb(1, 90_000),)))
+    text = result.explain()
+    assert "weekly rate £13.95 (standard (3 units))" in text and "instalment £60.45" in text
+    assert "benefit floor £0.43" in text and "£60.45 to debt 1 (LA)" in text
+
+
+def test_legacy_missed_instalment_is_reversed() -> None:
+    taken = (Allocation(1, "LA", "123456", 1395, Rule.RECOVERY_ORDER),)
+    assert reverse_missed_instalment(taken) == (Allocation(1, "LA", "123456", -1395, Rule.RECOVERY_ORDER),)
+
+
+def test_legacy_three_missed_instalments_no_other_benefit_returns_hb_debt() -> None:
+    assert missed_instalments_outcome(3, False, JUNE) == "MISSED_INSTALMENTS"
+    assert missed_instalments_outcome(4, False, JUNE) == "MISSED_INSTALMENTS"
+    assert missed_instalments_outcome(3, True, JUNE) is None
+    assert missed_instalments_outcome(2, False, JUNE) is None
+    with pytest.raises(RecoveryInputError):
+        missed_instalments_outcome(-1, False, JUNE)
+
+
+@pytest.mark.parametrize("bad", [
+    LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, -1, ()),
+    LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 100, (), existing_deductions_pence=-1),
+    LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 100, (), reduced_weekly_rate_pence=-1),
+    LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 100, (hb(1, -1),)),
+])
+def test_legacy_bad_input_refused(bad: LegacyInstalmentInput) -> None:
+    with pytest.raises(RecoveryInputError):
+        calculate_legacy_instalment(bad)

@@ -1,0 +1,143 @@
+"""Properties of the UC engine over random periods (recovery-rules.md §1-3): the cap holds outside its
+stated exceptions, the minimum payable holds, no debt gets more than its balance, and the totals add up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dms.recovery.types import (
+    DebtRecord,
+    LineKind,
+    Rule,
+    ThirdPartyCategory,
+    ThirdPartyItem,
+    UcPeriodInput,
+    UcPeriodResult,
+)
+from dms.recovery.uc import ITEM_OF_CATEGORY, calculate_uc_period
+
+DEBT_KINDS = [
+    ("DWP", "UC_ADVANCE_NEW_CLAIM", "NON_FRAUD"), ("DWP", "UC_ADVANCE_BENEFIT_TRANSFER", "NON_FRAUD"),
+    ("DWP", "BUDGETING_ADVANCE", "NON_FRAUD"), ("DWP", "SOCIAL_FUND_LOAN", "NON_FRAUD"),
+    ("DWP", "RECOVERABLE_HARDSHIP_PAYMENT", "NON_FRAUD"), ("DWP", "ADMINISTRATIVE_PENALTY", "NON_FRAUD"),
+    ("LA", "ADMINISTRATIVE_PENALTY", "NON_FRAUD"), ("DWP", "CIVIL_PENALTY", "NON_FRAUD"),
+    ("LA", "CIVIL_PENALTY", "NON_FRAUD"), ("DWP", "OVERPAYMENT", "FRAUD"), ("HMRC", "OVERPAYMENT", "FRAUD"),
+    ("LA", "OVERPAYMENT", "FRAUD"), ("DWP", "OVERPAYMENT", "NON_FRAUD"), ("HMRC", "OVERPAYMENT", "NON_FRAUD"),
+    ("LA", "OVERPAYMENT", "NON_FRAUD"),
+]
+DAYS = st.dates(min_value=date(2024, 4, 8), max_value=date(2027, 3, 31))
+
+
+@st.composite
+def debts(draw: st.DrawFn) -> tuple[DebtRecord, ...]:
+    count = draw(st.integers(0, 6))
+    out = []
+    for debt_id in range(1, count + 1):
+        owner, debt_type, classification = draw(st.sampled_from(DEBT_KINDS))
+        on = draw(DAYS)
+        out.append(DebtRecord(
+            debt_id=debt_id, owner_kind=owner, debt_type=debt_type, classification=classification,
+            balance_pence=draw(st.integers(0, 300_000)), received_on=on, receipt_seq=draw(st.integers(1, 9)),
+            created_on=on, la_id="123456" if owner == "LA" else None, joint=draw(st.booleans()),
+            owner_person=draw(st.sampled_from([None, 1, 2])),
+            agreed_amount_pence=draw(st.none() | st.integers(0, 10_000)),
+            reduced_rate_pence=draw(st.none() | st.integers(0, 10_000))))
+    return tuple(out)
+
+
+@st.composite
+def third_parties(draw: st.DrawFn) -> tuple[ThirdPartyItem, ...]:
+    categories = draw(st.lists(st.sampled_from(list(ThirdPartyCategory)), unique=True, max_size=6))
+    return tuple(
+        ThirdPartyItem(c, amount_pence=draw(st.none() | st.integers(0, 12_000)),
+                       ongoing_pence=draw(st.integers(0, 6_000)),
+                       scheme=draw(st.sampled_from(["2012", "2003", "1993"])))
+        for c in categories)
+
+
+@st.composite
+def periods(draw: st.DrawFn) -> UcPeriodInput:
+    start = draw(DAYS)
+    claimant = draw(st.sampled_from(["SINGLE_UNDER_25", "SINGLE_25_OR_OVER", "JOINT_UNDER_25",
+                                     "JOINT_25_OR_OVER"]))
+    return UcPeriodInput(
+        period_start=start, period_end=start, payment_date=start, claimant_type=claimant,
+        award_amount_pence=draw(st.integers(0, 200_000)), joint=claimant.startswith("JOINT"),
+        sanction_pence=draw(st.sampled_from([0, 0, 0, 5_000, 50_000])),
+        fraud_penalty_pence=draw(st.sampled_from([0, 0, 0, 3_000])),
+        third_party=draw(third_parties()), debts=draw(debts()))
+
+
+def _run(period: UcPeriodInput) -> UcPeriodResult:
+    return calculate_uc_period(period)
+
+
+@settings(max_examples=300, deadline=None)
+@given(periods())
+def test_uc_deductions_never_exceed_the_overall_cap_outside_the_exceptions(period: UcPeriodInput) -> None:
+    result = _run(period)
+    over_cap = sum(s.taken_pence for s in result.steps if s.rule is Rule.SANCTION_EXCEPTION)
+    assert result.capped_total_pence <= result.cap_pence + over_cap
+    counted = sum(line.amount_pence for line in result.lines
+                  if line.item >= 3 and line.kind is not LineKind.ONGOING_CONSUMPTION
+                  and line.rule is not Rule.FRM_ABOVE_CAP)
+    assert counted == result.capped_total_pence
+    if not over_cap:
+        assert result.capped_total_pence <= result.cap_pence
+
+
+@settings(max_examples=300, deadline=None)
+@given(periods())
+def test_uc_payable_never_below_the_minimum(period: UcPeriodInput) -> None:
+    result = _run(period)
+    after_items_1_2 = period.award_amount_pence - sum(
+        line.amount_pence for line in result.lines if line.item <= 2)
+    if after_items_1_2 >= 1:
+        assert result.payable_pence >= 1
+    else:
+        assert result.payable_pence == after_items_1_2 == 0
+        assert all(line.item <= 2 for line in result.lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(periods())
+def test_uc_deductions_never_exceed_a_debts_balance_or_its_rates(period: UcPeriodInput) -> None:
+    result = _run(period)
+    by_debt = {d.debt_id: d for d in period.debts}
+    taken: dict[int, int] = {}
+    for line in result.lines:
+        assert line.amount_pence > 0
+        if line.debt_id is not None:
+            taken[line.debt_id] = taken.get(line.debt_id, 0) + line.amount_pence
+    for debt_id, amount in taken.items():
+        debt = by_debt[debt_id]
+        assert amount <= debt.balance_pence
+        if debt.reduced_rate_pence is not None:
+            assert amount <= debt.reduced_rate_pence
+
+
+@settings(max_examples=300, deadline=None)
+@given(periods())
+def test_uc_totals_sum_exactly_to_the_lines(period: UcPeriodInput) -> None:
+    result = _run(period)
+    assert result.total_pence == sum(line.amount_pence for line in result.lines)
+    assert result.payable_pence == period.award_amount_pence - result.total_pence
+    for step_index, step in enumerate(result.steps):
+        assert step.taken_pence == sum(line.amount_pence for line in result.lines if line.step == step_index)
+
+
+@settings(max_examples=200, deadline=None)
+@given(periods())
+def test_uc_at_most_three_third_party_items_and_items_within_maxima(period: UcPeriodInput) -> None:
+    result = _run(period)
+    third = {line.category for line in result.lines
+             if line.category is not None and line.category is not ThirdPartyCategory.FLAT_RATE_MAINTENANCE}
+    assert len(third) <= 3
+    for step in result.steps:
+        if step.item >= 3 and not step.subject.endswith("ongoing"):
+            assert step.taken_pence <= step.limit_pence
+    items = [line.item for line in result.lines if line.item >= 3]
+    assert all(i in ITEM_OF_CATEGORY.values() or i in {3, 5, 6, 14, 15, 16, 17, 18, 19, 22} for i in items)

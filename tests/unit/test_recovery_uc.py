@@ -1,0 +1,131 @@
+"""UC engine: rules by name, explanations and refusals (recovery-rules.md §2-3)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dms.debts.order import DebtOrderFacts, recovery_sort_key
+from dms.parameters import value
+from dms.recovery.allocation import sort_key, split_between_owners
+from dms.recovery.explanation import ITEM_NAMES, step_facts
+from dms.recovery.types import (
+    DebtRecord,
+    LineKind,
+    RecoveryInputError,
+    Rule,
+    ThirdPartyCategory,
+    ThirdPartyItem,
+    UcPeriodInput,
+)
+from dms.recovery.uc import calculate_uc_period, uc_rates
+
+MAY = date(2025, 5, 1)
+
+
+def debt(debt_id: int, balance: int, owner: str = "DWP", debt_type: str = "OVERPAYMENT",
+         classification: str = "NON_FRAUD", on: date = date(2025, 1, 1), **extra: object) -> DebtRecord:
+    return DebtRecord(debt_id, owner, debt_type, classification, balance, on, debt_id, on, **extra)  # type: ignore[arg-type]
+
+
+def period(*debts: DebtRecord, award: int = 80_000, start: date = MAY, **extra: object) -> UcPeriodInput:
+    return UcPeriodInput(start, start, start, extra.pop("claimant_type", "SINGLE_25_OR_OVER"), award,  # type: ignore[arg-type]
+                         debts=debts, **extra)  # type: ignore[arg-type]
+
+
+def test_uc_rates_cap_rounds_down_and_unit_rounds_up() -> None:
+    rates = uc_rates(MAY, "SINGLE_25_OR_OVER")
+    assert rates.standard_allowance_pence == 40014
+    assert rates.standard_allowance_from == date(2025, 4, 7)
+    assert rates.cap_pence == 6002  # 6002.1 rounded down
+    assert rates.unit_pence == 2005  # 2000.7 rounded up to 5p
+    assert rates.item_limit[8] == 4001 and rates.item_limit[22] == 8002
+    assert rates.frm_by_scheme == {"2012": 3640, "2003": 2167, "1993": 2005}
+
+
+def test_uc_overall_cap_dates_40_30_25_15_percent() -> None:
+    assert [str(value("uc.overall_cap", d)) for d in (date(2019, 9, 30), date(2019, 10, 1), date(2021, 4, 1))] == [
+        "0.40", "0.30", "0.25"]
+    assert str(uc_rates(date(2025, 4, 29), "SINGLE_25_OR_OVER").cap_rate) == "0.25"
+    assert str(uc_rates(date(2025, 4, 30), "SINGLE_25_OR_OVER").cap_rate) == "0.15"
+
+
+def test_uc_explanation_answers_why_this_amount() -> None:
+    result = calculate_uc_period(period(debt(1, 100_000, "HMRC", classification="FRAUD"),
+                                        debt(2, 100_000, "LA", classification="FRAUD", la_id="123456")))
+    text = result.explain_line(result.lines[1])
+    for part in ("£30.01 to debt 2 (LA 123456)", "standard allowance £400.14", "2025-04-07",
+                 "overall cap 15% = £60.02", "cap room £60.02", "took £60.02", "split equally"):
+        assert part in text, text
+    assert "Total deducted £60.02" in result.explain()
+    assert step_facts(result.steps[0])["rule"] == "ITEM_MAXIMUM"
+    assert result.lines[0].item_name == ITEM_NAMES[17] == "Fraud overpayments"
+
+
+def test_uc_explanation_records_items_stopped() -> None:
+    result = calculate_uc_period(period(debt(1, 100_000, debt_type="UC_ADVANCE_NEW_CLAIM"),
+                                        third_party=(ThirdPartyItem(ThirdPartyCategory.FINES),)))
+    stopped = [s for s in result.steps if s.taken_pence == 0]
+    assert [(s.item, s.rule) for s in stopped] == [(12, Rule.CAP_FULL)]
+    assert "no room left under the overall cap" in result.explain()
+
+
+def test_uc_sanction_line_is_not_a_debt() -> None:
+    result = calculate_uc_period(period(sanction_pence=1_000, fraud_penalty_pence=2_000))
+    assert [(line.kind, line.amount_pence, line.debt_id) for line in result.lines] == [
+        (LineKind.SANCTION, 1_000, None), (LineKind.FRAUD_PENALTY, 2_000, None)]
+
+
+def test_uc_sanction_larger_than_award_takes_the_award_only() -> None:
+    result = calculate_uc_period(period(debt(1, 5_000), award=3_000, sanction_pence=10_000))
+    assert [(line.item, line.amount_pence) for line in result.lines] == [(1, 3_000)]
+    assert result.payable_pence == 0
+
+
+def test_uc_zero_balance_debts_are_left_out() -> None:
+    assert calculate_uc_period(period(debt(1, 0))).lines == ()
+
+
+def test_uc_social_fund_without_agreed_amount_uses_item_maximum() -> None:
+    result = calculate_uc_period(period(debt(1, 100_000, debt_type="SOCIAL_FUND_LOAN")))
+    assert [line.amount_pence for line in result.lines] == [6002]
+
+
+@pytest.mark.parametrize("bad", [
+    period(award=-1),
+    period(debt(1, -5)),
+    period(debt(1, 5), debt(1, 6)),
+    period(sanction_pence=-1),
+    period(claimant_type="COUPLE"),
+    period(third_party=(ThirdPartyItem(ThirdPartyCategory.GAS), ThirdPartyItem(ThirdPartyCategory.GAS))),
+    period(third_party=(ThirdPartyItem(ThirdPartyCategory.FLAT_RATE_MAINTENANCE, scheme="2020"),)),
+    period(third_party=(ThirdPartyItem(ThirdPartyCategory.WATER, ongoing_pence=-3),)),
+    period(third_party=(ThirdPartyItem("GAS"),)),  # type: ignore[arg-type]
+])
+def test_uc_bad_input_is_refused_with_recovery_input_error(bad: UcPeriodInput) -> None:
+    with pytest.raises(RecoveryInputError):
+        calculate_uc_period(bad)
+
+
+def test_recovery_order_reuses_debts_order_sort_key() -> None:
+    records = [debt(1, 5, "LA", on=date(2024, 3, 1)), debt(2, 5, "DWP", "CIVIL_PENALTY", on=date(2023, 1, 1)),
+               debt(3, 5, "LA", classification="FRAUD", on=date(2025, 1, 1)), debt(4, 5, "HMRC")]
+    for record in records:
+        facts = DebtOrderFacts(record.debt_id, record.owner_kind, record.debt_type, record.classification,
+                               record.created_on, record.received_on, record.receipt_seq)
+        assert sort_key(record) == recovery_sort_key(facts)
+
+
+def test_rule_b_split_between_owners_records_the_rule() -> None:
+    a, b = debt(1, 10_000, "HMRC"), debt(2, 10_000, "LA")
+    shares = split_between_owners(101, [a, b], {1: 10_000, 2: 10_000}, 19, False)
+    assert [(d.debt_id, amount, rule) for d, amount, rule in shares] == [
+        (1, 51, Rule.SPLIT_EQUALLY), (2, 50, Rule.SPLIT_EQUALLY)]
+
+
+def test_rule_a_b_not_applied_to_items_outside_16_to_19() -> None:
+    a, b = debt(1, 10_000, "DWP", on=date(2024, 1, 1)), debt(2, 10_000, "DWP", on=date(2024, 2, 1))
+    shares = split_between_owners(15_000, [b, a], {1: 10_000, 2: 10_000}, 15, False)
+    assert [(d.debt_id, amount, rule) for d, amount, rule in shares] == [
+        (1, 10_000, Rule.RECOVERY_ORDER), (2, 5_000, Rule.RECOVERY_ORDER)]
