@@ -1,0 +1,74 @@
+"""Recovery commands: ``dms deductions list`` and ``dms debtor set-rate``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from dms.cli import business_date
+
+
+def register(registry: Any) -> None:
+    listing = registry.subcommand(
+        "deductions", "list", "List the amounts taken from a person's benefits, with why each amount.",
+        run_deductions_list, group_help="Deduction commands",
+    )
+    listing.add_argument("--nino", required=True, help="the person's National Insurance number, like AB123456C")
+    listing.add_argument("--from", dest="date_from", type=business_date, help="first date, YYYY-MM-DD")
+    listing.add_argument("--to", dest="date_to", type=business_date, help="last date, YYYY-MM-DD")
+    listing.add_argument("--json", action="store_true", help="print JSON (sorted keys) instead of a table")
+    rate = registry.subcommand(
+        "debtor", "set-rate",
+        "Record a lower recovery rate for a debt after an affordability request (A9/2025 §31), until a "
+        "review date.",
+        run_set_rate, group_help="Debtor (person) commands",
+    )
+    rate.add_argument("nino", metavar="NINO", help="the person's National Insurance number")
+    rate.add_argument("--debt", required=True, help="the debt's id (as `dms debtor show` lists) or reference")
+    rate.add_argument("--amount", required=True,
+                      help="the rate in pounds, like 10.00: per UC assessment period, or per week for a legacy "
+                           "benefit")
+    rate.add_argument("--until", required=True, type=business_date, help="the review date, YYYY-MM-DD")
+    rate.add_argument("--reason", required=True, help="why (the affordability request)")
+    rate.add_argument("--actor", default=None, help="who sets it (default: the operating-system user)")
+    rate.add_argument("--date", type=business_date, default=None,
+                      help="the business date it is set (default: the last completed run date)")
+
+
+def run_deductions_list(args: argparse.Namespace) -> int:
+    from dms.services.recovery_staff import list_deductions
+
+    rows = list_deductions(args.nino, args.date_from, args.date_to)
+    if args.json:
+        print(json.dumps({"deductions": rows}, sort_keys=True, indent=2))
+        return 0
+    if not rows:
+        print(f"No deductions taken from {args.nino}.")
+        return 0
+    header = ("date", "source", "item", "creditor", "la_id", "ref", "amount", "status")
+    table = [header] + [tuple(str(r[k] if r[k] is not None else "-") for k in header) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
+
+
+def run_set_rate(args: argparse.Namespace) -> int:
+    from dms.money import format_pounds
+    from dms.services.recovery_staff import set_reduced_rate
+
+    actor = args.actor if args.actor is not None else _os_user()
+    result = set_reduced_rate(args.nino, args.debt, args.amount, args.until, args.reason, actor, args.date)
+    print(f"Debt {result.debt_id}: reduced rate {format_pounds(result.amount_pence)} from {result.set_on} "
+          f"until the review on {result.until}, set by {result.actor}: {result.reason}")
+    return 0

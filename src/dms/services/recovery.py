@@ -1,0 +1,433 @@
+"""The daily run's deduction step: every deduction due on a business date, taken in bulk.
+
+For each day (docs/architecture.md, "The daily run"): the UC assessment periods whose payment date it is (or
+that were reported late: taken on the next run and marked late; spec/events.md §2), and the legacy pay dates
+(recovery-rules.md §4). For each batch of people: their OPEN debts and reduced rates are loaded in a few
+set-based queries (:mod:`dms.services.recovery_load`), the pure engines (:mod:`dms.recovery.uc`,
+:mod:`dms.recovery.legacy`) work out every amount and why, and the batch is written at once: one
+``post_entries`` call for the DEDUCTION entries (DR BENEFIT_RECOVERIES, CR RECEIVABLE, DR CREDITOR_DEBTS,
+CR CREDITOR_PAYABLE), the deduction rows with their explanations by ``write_rows`` (COPY on PostgreSQL),
+debts whose balance reaches 0 made CLEARED (audited), periods and events marked processed. Third-party
+amounts are deduction rows with creditor THIRD_PARTY and no ledger entry: the instruction to pay the third
+party. Sanction and fraud-penalty reductions (Annex B items 1-2) reduce the award and are not deductions.
+
+The step never commits on its own: each batch is a savepoint inside the day's transaction. Re-running a
+date takes nothing twice (processed periods and taken instalments are skipped).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from dms.errors import DmsError
+from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
+from dms.money import format_pounds
+from dms.recovery.explanation import ITEM_NAMES, RULE_TEXT, legacy_facts, step_facts
+from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period
+from dms.recovery.types import (
+    DebtRecord,
+    LegacyInstalmentInput,
+    LegacyOutcome,
+    LineKind,
+    PayFrequency,
+    RecoveryInputError,
+    ThirdPartyCategory,
+    ThirdPartyItem,
+    UcPeriodInput,
+    UcPeriodResult,
+)
+from dms.recovery.uc import calculate_uc_period
+from dms.services.recovery_load import (
+    DueInstalment,
+    DuePeriod,
+    LoadedDebt,
+    due_instalments,
+    due_period_people,
+    in_ids,
+    load_due_periods,
+    load_open_debts,
+)
+from dms.store.ledger import post_entries, write_rows
+
+BATCH_PEOPLE = 20_000
+ACTOR = "daily run: deductions"
+THIRD_PARTY = "THIRD_PARTY"
+
+DEDUCTION_COLUMNS = (
+    "date", "person_id", "award_id", "period_id", "source", "item", "item_number", "creditor_kind", "la_id",
+    "ref", "debt_id", "amount_pence", "status", "explanation", "explanation_facts", "entry_id",
+    "reversal_entry_id", "reversed_on", "reversal_reason",
+)
+_STATUS_CHANGE_COLUMNS = ("debt_id", "from_status", "to_status", "business_date", "recorded_at", "actor", "reason")
+
+
+@dataclass
+class DeductionReport:
+    """What the step did on one date."""
+
+    periods: int = 0
+    late_periods: int = 0
+    instalments: int = 0
+    deductions: int = 0
+    entries: int = 0
+    third_party: int = 0
+    cleared: int = 0
+    returned: int = 0
+    pence: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+# ---------------------------------------------------------------------------------------------- accounts
+
+
+class _Keys:
+    """Account keys reused across a batch (one object per account, not one per posting)."""
+
+    def __init__(self, recoveries: AccountKind) -> None:
+        self.source = AccountKey(recoveries)
+        self._creditor: dict[tuple[AccountKind, int], AccountKey] = {}
+
+    def creditor(self, kind: AccountKind, creditor_id: int) -> AccountKey:
+        key = self._creditor.get((kind, creditor_id))
+        if key is None:
+            key = self._creditor[(kind, creditor_id)] = AccountKey(kind, creditor_id)
+        return key
+
+
+def recovery_entry(keys: _Keys, kind: EntryKind, run_date: date, debt_id: int, creditor_id: int, amount: int,
+                   description: str) -> Entry:
+    """A DEDUCTION (or DIRECT_PAYMENT) entry of ``amount`` to one debt (docs/architecture.md): DR the source
+    (BENEFIT_RECOVERIES / DIRECT_PAYMENTS); CR RECEIVABLE(debt); DR CREDITOR_DEBTS(cr); CR CREDITOR_PAYABLE(cr)."""
+    return build_entry(kind, run_date, (
+        Posting(keys.source, amount),
+        Posting(AccountKey(AccountKind.RECEIVABLE, debt_id), -amount),
+        Posting(keys.creditor(AccountKind.CREDITOR_DEBTS, creditor_id), amount),
+        Posting(keys.creditor(AccountKind.CREDITOR_PAYABLE, creditor_id), -amount),
+    ), description=description)
+
+
+# ---------------------------------------------------------------------------------------------- batch
+
+
+@dataclass
+class _Batch:
+    """What one batch of people writes: entries, deduction rows (a row's ``entry_id`` column holds the index
+    of its entry until the entries are posted), balances as the batch goes, cleared debts."""
+
+    run_date: date
+    keys: _Keys = field(default_factory=lambda: _Keys(AccountKind.BENEFIT_RECOVERIES))
+    entries: list[Entry] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    balances: dict[int, int] = field(default_factory=dict)
+    cleared: list[int] = field(default_factory=list)
+    periods: list[int] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    to_return: list[tuple[int, str]] = field(default_factory=list)
+
+    def records(self, debts: Sequence[LoadedDebt]) -> tuple[DebtRecord, ...]:
+        """The engine records with the balances left after this batch's earlier deductions."""
+        out = []
+        for loaded in debts:
+            record = loaded.record
+            left = self.balances.get(record.debt_id)
+            if left is None:
+                out.append(record)
+            elif left > 0:
+                out.append(replace(record, balance_pence=left))
+        return tuple(out)
+
+    def to_debt(self, loaded: LoadedDebt, amount: int, row: list[Any], description: str) -> None:
+        debt_id = loaded.record.debt_id
+        left = self.balances.get(debt_id, loaded.record.balance_pence) - amount
+        if left < 0:
+            raise DmsError(f"a deduction of {amount} pence exceeds the balance of debt {debt_id}; nothing taken")
+        self.balances[debt_id] = left
+        if left == 0:
+            self.cleared.append(debt_id)
+        row[15] = len(self.entries)
+        self.entries.append(recovery_entry(self.keys, EntryKind.DEDUCTION, self.run_date, debt_id,
+                                           loaded.creditor_id, amount, description))
+        self.rows.append(row)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def take_deductions(run_date: date) -> DeductionReport:
+    """Take every deduction due on ``run_date`` (UC periods, then legacy instalments), in batches of people.
+    A daily-run step: runs inside the day's transaction and never commits on its own."""
+    from dms.services.recovery_events import normalise_assessment_periods
+
+    report = DeductionReport()
+    normalise_assessment_periods()
+    people = due_period_people(run_date)
+    for chunk in _chunks(people, BATCH_PEOPLE):
+        with transaction.atomic():
+            _uc_batch(run_date, chunk, report)
+    instalments = due_instalments(run_date)
+    for part in _chunks(instalments, BATCH_PEOPLE):
+        with transaction.atomic():
+            _legacy_batch(run_date, part, report)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------- UC
+
+
+_EVENT_CATEGORY = {
+    "OWNER_OCCUPIER_SERVICE_CHARGES": ThirdPartyCategory.SERVICE_CHARGES,
+    "RENT_ARREARS": ThirdPartyCategory.RENT_ARREARS,
+    "GAS_ARREARS": ThirdPartyCategory.GAS,
+    "ELECTRICITY_ARREARS": ThirdPartyCategory.ELECTRICITY,
+    "COUNCIL_TAX_ARREARS": ThirdPartyCategory.COUNCIL_TAX,
+    "FINES": ThirdPartyCategory.FINES,
+    "WATER_ARREARS": ThirdPartyCategory.WATER,
+    "ELIGIBLE_LOAN": ThirdPartyCategory.ELIGIBLE_LOAN,
+    "INTEGRATION_LOAN": ThirdPartyCategory.INTEGRATION_LOAN,
+    "FLAT_RATE_MAINTENANCE": ThirdPartyCategory.FLAT_RATE_MAINTENANCE,
+}
+EVENT_CATEGORY_OF = {engine: name for name, engine in _EVENT_CATEGORY.items()}
+
+
+def third_party_items(stored: list[dict[str, Any]]) -> tuple[ThirdPartyItem, ...]:
+    """The period's third-party items (events.md §2 categories) as the UC engine's records."""
+    return tuple(
+        ThirdPartyItem(_EVENT_CATEGORY[t["category"]], amount_pence=t.get("amount_pence"),
+                       ongoing_pence=t.get("ongoing_pence") or 0, scheme=t.get("scheme"))
+        for t in stored
+    )
+
+
+def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) -> None:
+    periods = load_due_periods(run_date, people)
+    partners = {p.partner_id for p in periods if p.partner_id is not None}
+    debts = load_open_debts(run_date, sorted(set(people) | partners))
+    batch = _Batch(run_date)
+    for period in periods:
+        batch.periods.append(period.period_id)
+        batch.events.append(period.event_id)
+        report.periods += 1
+        report.late_periods += period.payment_date < run_date
+        if not period.dead:
+            _uc_period(batch, period, _debts_of(debts, period))
+    _write_batch(batch, report)
+    _mark_periods(run_date, batch.periods, batch.events)
+
+
+def _debts_of(debts: dict[int, list[LoadedDebt]], period: DuePeriod) -> list[LoadedDebt]:
+    own = debts.get(period.person_id, [])
+    if period.partner_id is None:
+        return own
+    seen = {d.record.debt_id for d in own}
+    return own + [d for d in debts.get(period.partner_id, []) if d.record.debt_id not in seen]
+
+
+def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> None:
+    records = batch.records(debts)
+    if not records and not period.third_party:
+        return
+    try:
+        result = calculate_uc_period(UcPeriodInput(
+            period_start=period.period_start, period_end=period.period_end, payment_date=period.payment_date,
+            claimant_type=period.claimant_type, award_amount_pence=period.award_amount_pence,
+            joint=period.partner_id is not None or period.claimant_type.startswith("JOINT"),
+            sanction_pence=period.sanction_pence, fraud_penalty_pence=period.fraud_penalty_pence,
+            third_party=third_party_items(period.third_party), debts=records,
+        ))
+    except (RecoveryInputError, KeyError) as error:
+        raise DmsError(f"assessment period of event {period.event_id} (award id {period.award_id}, starting "
+                       f"{period.period_start}) cannot be calculated: {error}") from None
+    by_id = {d.record.debt_id: d for d in debts}
+    late = _late_note(period, batch.run_date)
+    header = ""
+    for line in result.lines:
+        if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
+            continue
+        header = header or period_facts(period, result, bool(late))
+        row = _uc_row(batch.run_date, period, result, line, by_id, late, header)
+        if line.kind == LineKind.DEBT and line.debt_id is not None:
+            batch.to_debt(by_id[line.debt_id], line.amount_pence, row,
+                          f"UC deduction, period from {period.period_start}, item {line.item}")
+        else:
+            batch.rows.append(row)
+
+
+def _late_note(period: DuePeriod, run_date: date) -> str:
+    if period.payment_date >= run_date:
+        return ""
+    return (f"Reported after its payment date {period.payment_date.isoformat()}: taken on the next run, "
+            f"{run_date.isoformat()} (late). ")
+
+
+def period_facts(period: DuePeriod, result: UcPeriodResult, late: bool) -> str:
+    """The period's figures as JSON (built once per period and shared by its deduction rows)."""
+    return json.dumps({
+        "source": "UC", "period_start": period.period_start.isoformat(),
+        "period_end": period.period_end.isoformat(), "payment_date": period.payment_date.isoformat(),
+        "late": late, "standard_allowance": format_pounds(result.standard_allowance_pence),
+        "standard_allowance_from": result.standard_allowance_from.isoformat(),
+        "cap_rate": str(result.cap_rate), "cap": format_pounds(result.cap_pence),
+        "award_amount": format_pounds(result.award_amount_pence),
+    })
+
+
+def _uc_row(run_date: date, period: DuePeriod, result: UcPeriodResult, line: Any,
+            by_id: dict[int, LoadedDebt], late: str, header: str) -> list[Any]:
+    """One deduction row; its structured explanation is the period's figures, the step of its item
+    (limit, cap room before and after, what was taken, the rule) and how this line got its share."""
+    name = ITEM_NAMES[line.item]
+    facts = (f'{{"period": {header}, "step": {json.dumps(step_facts(result.steps[line.step]))}, '
+             f'"allocation": "{line.allocation}"}}')
+    text = late + result.explain_line(line)
+    if line.kind == LineKind.DEBT and line.debt_id is not None:
+        debt = by_id[line.debt_id]
+        creditor, la_id, ref, debt_id = line.creditor_kind, line.la_id, debt.creditor_ref, line.debt_id
+    else:
+        category = line.category
+        ref = EVENT_CATEGORY_OF.get(category, str(category)) if category is not None else str(line.kind)
+        creditor, la_id, debt_id = THIRD_PARTY, None, None
+        if line.kind == LineKind.ONGOING_CONSUMPTION:
+            name = f"{name} (ongoing consumption)"
+    return [run_date, period.person_id, period.award_id, period.period_id, "UC", name, line.item, creditor,
+            la_id, ref, debt_id, line.amount_pence, "TAKEN", text, facts, None, None, None, ""]
+
+
+# ---------------------------------------------------------------------------------------------- legacy
+
+
+def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: DeductionReport) -> None:
+    debts = load_open_debts(run_date, [d.person_id for d in due])
+    batch = _Batch(run_date)
+    for instalment in due:
+        own = debts.get(instalment.person_id, [])
+        records = batch.records(own)
+        if records:
+            report.instalments += 1
+            _legacy_instalment(batch, instalment, own, records)
+    _write_batch(batch, report)
+    _return_debts(run_date, batch.to_return, report)
+
+
+def legacy_reduced_rate(records: Sequence[DebtRecord]) -> int | None:
+    """**Decision**: a staff reduced rate (per week) of any debt in recovery sets the person's legacy weekly
+    rate while in force; with several, the lowest (A9/2025 §31; recovery-rules.md §4)."""
+    rates = [r.reduced_rate_pence for r in records if r.reduced_rate_pence is not None]
+    return min(rates) if rates else None
+
+
+def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
+                       records: tuple[DebtRecord, ...]) -> None:
+    frequency = PayFrequency(due.pay_frequency)
+    benefit = instalment_for_period(due.weekly_amount_pence or 0, frequency)
+    try:
+        result = calculate_legacy_instalment(LegacyInstalmentInput(
+            pay_date=batch.run_date, frequency=frequency, benefit_pence=benefit, debts=records,
+            reduced_weekly_rate_pence=legacy_reduced_rate(records),
+        ))
+    except RecoveryInputError as error:
+        raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "
+                       f"{error}") from None
+    by_id = {d.record.debt_id: d for d in own}
+    text = result.explain()
+    facts = legacy_facts(result)
+    for alloc in result.allocations:
+        if alloc.amount_pence <= 0:
+            continue
+        debt = by_id[alloc.debt_id]
+        row_facts = json.dumps({**facts, "source": due.benefit, "allocation": str(alloc.rule),
+                                "why_share": RULE_TEXT[alloc.rule]})
+        row = [batch.run_date, due.person_id, due.award_id, None, due.benefit, debt.debt_type, None,
+               alloc.creditor_kind, alloc.la_id, debt.creditor_ref, alloc.debt_id, alloc.amount_pence, "TAKEN",
+               text, row_facts, None, None, None, ""]
+        batch.to_debt(debt, alloc.amount_pence, row, f"{due.benefit} instalment of {batch.run_date}")
+    if result.outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
+        batch.to_return += [(debt_id, str(result.outcome)) for debt_id in result.hb_debts_to_return]
+
+
+def _return_debts(run_date: date, to_return: list[tuple[int, str]], report: DeductionReport) -> None:
+    """HB debts the legacy engine returns (A9/2025 §24), ceased with the outcome as the reason."""
+    from dms.services.recovery_events import cease_hb_debts
+
+    for debt_id, reason in to_return:
+        report.returned += cease_hb_debts([debt_id], reason, run_date, ACTOR)
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def _write_batch(batch: _Batch, report: DeductionReport) -> None:
+    """Post the batch's entries in one call, then its deduction rows, cleared debts and audit rows."""
+    entry_ids = post_entries(batch.entries)
+    for row in batch.rows:
+        if row[15] is not None:
+            row[15] = entry_ids[row[15]]
+    write_rows("dms_deduction", DEDUCTION_COLUMNS, batch.rows)
+    _mark_cleared(batch.run_date, batch.cleared)
+    report.entries += len(entry_ids)
+    report.deductions += len(batch.rows)
+    report.third_party += sum(1 for row in batch.rows if row[7] == THIRD_PARTY)
+    report.pence += sum(row[11] for row in batch.rows)
+    report.cleared += len(batch.cleared)
+
+
+def _mark_cleared(run_date: date, debt_ids: list[int]) -> None:
+    """Debts whose balance reached 0 become CLEARED (OPEN → CLEARED is an allowed transition), audited."""
+    if not debt_ids:
+        return
+    cond, params = in_ids("id", debt_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE dms_debt SET status = 'CLEARED', status_date = %s WHERE {cond} AND status = 'OPEN'",
+                       [run_date, *params])
+    now = datetime.now(UTC)
+    write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, [
+        (debt_id, "OPEN", "CLEARED", run_date, now, ACTOR, "balance recovered in full by deduction")
+        for debt_id in debt_ids
+    ])
+
+
+def _mark_periods(run_date: date, period_ids: list[int], event_ids: list[str]) -> None:
+    """The periods taken are processed (late when after their payment date); their events are applied with
+    this date as their effect date."""
+    if not period_ids:
+        return
+    cond, params = in_ids("id", period_ids)
+    event_cond, event_params = in_ids("event_id", event_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dms_assessment_period SET processed_on = %s, "
+            f"late = CASE WHEN payment_date < %s THEN TRUE ELSE FALSE END WHERE {cond}",
+            [run_date, run_date, *params],
+        )
+        cursor.execute(f"UPDATE dms_inbound_event SET applied = TRUE, effect_date = %s WHERE {event_cond}",
+                       [run_date, *event_params])
+
+
+
+# ---------------------------------------------------------------------------------------------- day steps
+
+
+def life_events_step(run_date: date) -> dict[str, int]:
+    """Daily-run step (with award changes and life events): deaths, sanctions, insolvency and moratoria,
+    direct payments, cessations of ended awards, moratoria that ended."""
+    from dms.services.recovery_events import apply_life_events
+
+    return apply_life_events(run_date)
+
+
+def deductions_step(run_date: date) -> dict[str, int]:
+    """Daily-run step: the deductions due that day, then the missed instalments whose pay date has come."""
+    from dms.services.recovery_events import apply_missed_instalments
+
+    summary = take_deductions(run_date).as_dict()
+    summary["missed_instalments"] = apply_missed_instalments(run_date)
+    return summary

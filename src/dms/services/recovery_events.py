@@ -1,0 +1,383 @@
+"""Life events acted on by the daily run (spec/events.md §2-3; reference/recovery-rules.md §4-6).
+
+Events stored by ``dms events import`` with ``applied`` False are acted on here on the right day, each in
+its own savepoint, and then marked applied with the run date as their effect date:
+
+- ``uc.assessment_period``: normalised into ``AssessmentPeriod`` rows (:func:`normalise_assessment_periods`);
+  the deduction step takes them on their payment date (``dms.services.recovery``);
+- ``person.died`` (on the date of death), ``person.sanction`` and ``person.insolvency`` (on their start
+  date), ``payment.received`` (on ``received_on``): :func:`apply_life_events`;
+- ``benefit.payment_missed``: after the day's deductions, once its pay date is reached
+  (:func:`apply_missed_instalments`);
+- ``award.ended`` (applied at import): HB debts recovered from the award cease on its end date
+  (:func:`cease_for_ended_awards`); moratoria end (:func:`resume_after_moratoria`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from dms import events as ev
+from dms.debts import DebtStatus
+from dms.errors import DmsError
+from dms.ledger import AccountKind, EntryKind, reversal_of
+from dms.recovery.legacy import missed_instalments_outcome
+from dms.services import debts as debt_service
+from dms.services.recovery_load import fetch
+from dms.store.models import Award, Debt, InboundEvent, Person
+from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
+
+ACTOR = "daily run: life events"
+LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received")
+STANDARD_MORATORIUM_DAYS = 60  # Debt Respite Scheme (SI 2020/1311): a standard breathing space
+CRISIS_EXTRA_DAYS = 30  # a mental health crisis moratorium: the treatment plus 30 days
+SANCTION_RETURN_RATE = Decimal(100)  # a 100% sanction ...
+SANCTION_RETURN_WEEKS = 13  # ... of 13 weeks or more returns HB debts (events.md §2)
+WHOLE_INSOLVENCY = ("BANKRUPTCY", "DEBT_RELIEF_ORDER", "IVA")
+MORATORIA = ("BREATHING_SPACE", "MENTAL_HEALTH_CRISIS_MORATORIUM")
+_HB_ACTIVE = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING)
+
+
+def _exact(value: Any) -> Any:
+    """A stored payload with any JSON number that has a fraction read back as an exact decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def parsed(row: InboundEvent) -> ev.Event:
+    """The stored event, validated again (it was valid when imported)."""
+    return ev.parse_event(_exact(row.payload))
+
+
+def _mark_applied(row: InboundEvent, run_date: date) -> None:
+    InboundEvent.objects.filter(pk=row.pk).update(applied=True, effect_date=run_date)
+
+
+# ---------------------------------------------------------------------------------------------- debts
+
+
+def cease_hb_debts(debt_ids: Sequence[int], reason: str, run_date: date, actor: str) -> int:
+    """Return (cease) the HB debts ``debt_ids`` still held with ``reason`` (hb-debt-interface.md §6.5
+    reason codes): a RETURN entry of the balance, status RETURNED; the LA learns of it from its cessation
+    file. Returns how many were ceased."""
+    count = 0
+    for debt in Debt.objects.filter(pk__in=list(debt_ids), status__in=_HB_ACTIVE).order_by("pk"):
+        debt_service.return_debt(debt, reason, business_date=run_date, actor=actor)
+        count += 1
+    return count
+
+
+def _debts(person: Person, **filters: Any) -> list[Debt]:
+    return list(Debt.objects.filter(person=person, **filters).select_related("creditor").order_by("pk"))
+
+
+def _hb_ids(person: Person) -> list[int]:
+    return [d.pk for d in _debts(person, creditor__kind="LA", status__in=_HB_ACTIVE)]
+
+
+def in_payment(person_id: int, on: date, *, excluding: int | None = None) -> bool:
+    """Whether the person has an award in payment on ``on`` (other than ``excluding``)."""
+    awards = Award.objects.filter(person_id=person_id, start_date__lte=on).filter(
+        Q(end_date=None) | Q(end_date__gt=on)
+    )
+    if excluding is not None:
+        awards = awards.exclude(pk=excluding)
+    return awards.exists()
+
+
+def _uc_in_payment(person_id: int, on: date) -> bool:
+    return Award.objects.filter(person_id=person_id, benefit="UC", start_date__lte=on).filter(
+        Q(end_date=None) | Q(end_date__gte=on)
+    ).exists()
+
+
+# ---------------------------------------------------------------------------------------------- UC periods
+
+
+def normalise_assessment_periods() -> int:
+    """Hold each new ``uc.assessment_period`` event as an ``AssessmentPeriod`` row (events.md §2), in bulk.
+    The event stays unapplied until its deductions are taken. Returns how many rows were added."""
+    held = AssessmentPeriod.objects.filter(event_id=OuterRef("event_id"))
+    rows = list(
+        InboundEvent.objects.filter(type="uc.assessment_period", applied=False)
+        .exclude(Exists(held)).order_by("id").values_list("id", "payload")
+    )
+    if not rows:
+        return 0
+    events = [(pk, ev.parse_event(_exact(payload))) for pk, payload in rows]
+    refs = {e.award_ref for _, e in events if isinstance(e, ev.UcAssessmentPeriod)}
+    awards = dict(Award.objects.filter(award_ref__in=refs).values_list("award_ref", "id"))
+    people = dict(Award.objects.filter(award_ref__in=refs).values_list("award_ref", "person_id"))
+    new = []
+    for pk, e in events:
+        if not isinstance(e, ev.UcAssessmentPeriod):
+            continue
+        if e.award_ref not in awards:
+            raise DmsError(f"event {e.event_id}: award_ref {e.award_ref!r} is not known to DMS")
+        new.append(AssessmentPeriod(
+            event_id=e.event_id, inbound_event_id=pk, award_id=awards[e.award_ref], person_id=people[e.award_ref],
+            period_start=e.period_start, period_end=e.period_end, payment_date=e.payment_date,
+            award_amount_pence=e.award_amount_pence, earnings_over_work_allowance=e.earnings_over_work_allowance,
+            sanction_pence=e.sanction_amount_pence, fraud_penalty_pence=e.fraud_penalty_amount_pence,
+            third_party=[
+                {"category": t.category, "amount_pence": t.amount_pence, "ongoing_pence": t.ongoing_amount_pence,
+                 "scheme": t.scheme} for t in e.third_party
+            ],
+        ))
+    AssessmentPeriod.objects.bulk_create(new, batch_size=2000)
+    return len(new)
+
+
+# ---------------------------------------------------------------------------------------------- life events
+
+
+def _effective(event: ev.Event) -> date:
+    if isinstance(event, ev.PersonDied):
+        return event.date_of_death
+    if isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
+        return event.start_date
+    if isinstance(event, ev.PaymentReceived):
+        return event.received_on
+    return event.occurred_on
+
+
+def apply_life_events(run_date: date) -> dict[str, int]:
+    """Act on every stored death, sanction, insolvency and direct payment whose date has come, in date then
+    arrival order; then cease HB debts of ended awards and resume recovery after moratoria that ended."""
+    counts: dict[str, int] = {}
+    due = []
+    for row in InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False).order_by("id"):
+        event = parsed(row)
+        if _effective(event) <= run_date:
+            due.append((_effective(event), row.pk, row, event))
+    for _, _, row, event in sorted(due, key=lambda item: (item[0], item[1])):
+        with transaction.atomic():
+            APPLY[row.type](event, row, run_date)
+            _mark_applied(row, run_date)
+        counts[row.type] = counts.get(row.type, 0) + 1
+    counts["award_ended_cessations"] = cease_for_ended_awards(run_date)
+    counts["moratoria_ended"] = resume_after_moratoria(run_date)
+    return counts
+
+
+def _person(event: ev.Event) -> Person:
+    person = Person.objects.filter(nino=event.nino).first()
+    if person is None:
+        raise DmsError(f"event {event.event_id}: NINO {event.nino} is not known to DMS")
+    return person
+
+
+def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    """Death (recovery-rules.md §6; events.md §2): deductions stop (the deduction step skips a person who has
+    died); HB debts cease (DEATH); DWP and HMRC debts pass to recovery from the estate (ESTATE)."""
+    if not isinstance(event, ev.PersonDied):
+        raise TypeError(type(event).__name__)
+    person = _person(event)
+    if person.date_of_death != event.date_of_death:
+        person.date_of_death = event.date_of_death
+        person.save(update_fields=["date_of_death"])
+    cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
+    for debt in _debts(person, creditor__kind__in=("DWP", "HMRC"), status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
+        debt.change_status(DebtStatus.ESTATE, business_date=run_date, actor=f"event {event.event_id}",
+                           reason=f"the debtor died on {event.date_of_death}: recovery from the estate")
+
+
+def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    """A 100% sanction of 13 weeks or more returns HB debts (SANCTION) (events.md §2; A9/2025 §24)."""
+    if not isinstance(event, ev.PersonSanction):
+        raise TypeError(type(event).__name__)
+    person = _person(event)
+    returned: list[int] = []
+    if event.rate_percent >= SANCTION_RETURN_RATE and event.duration_weeks >= SANCTION_RETURN_WEEKS:
+        returned = _hb_ids(person)
+        cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}")
+    Restriction.objects.create(
+        person=person, kind="SANCTION", event_id=event.event_id, start_date=event.start_date,
+        end_date=event.start_date + timedelta(weeks=event.duration_weeks) - timedelta(days=1),
+        returned_debts=returned,
+        note=f"{event.rate_percent}% for {event.duration_weeks} weeks"
+        + ("" if returned else ": HB debts are returned only for a 100% sanction of 13 weeks or more"),
+    )
+
+
+def _insolvency(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    if not isinstance(event, ev.PersonInsolvency):
+        raise TypeError(type(event).__name__)
+    if event.kind in WHOLE_INSOLVENCY:
+        _bankruptcy(event, run_date)
+    else:
+        _moratorium(event, run_date)
+
+
+def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
+    """Bankruptcy, a Debt Relief Order or (**Decision**) an IVA (recovery-rules.md §6; SSWP v Payne [2011]
+    UKSC 60): HB debts are returned (INSOLVENCY); non-fraud DWP and HMRC debts are suspended; fraud debts go
+    on being recovered. The suspension is not lifted by the insolvency's end date (the debts it includes
+    are not recovered by deduction)."""
+    person = _person(event)
+    actor = f"event {event.event_id}"
+    returned = _hb_ids(person)
+    cease_hb_debts(returned, "INSOLVENCY", run_date, actor)
+    suspended = []
+    for debt in _debts(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
+                       status=DebtStatus.OPEN):
+        debt.change_status(DebtStatus.SUSPENDED, business_date=run_date, actor=actor,
+                           reason=f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
+        suspended.append(debt.pk)
+    Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
+                               start_date=event.start_date, end_date=event.end_date, returned_debts=returned,
+                               suspended_debts=suspended, note="fraud debts go on being recovered")
+
+
+def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:
+    """The last day of a moratorium (recovery-rules.md §6; SI 2020/1311): a standard breathing space lasts
+    60 days (or ends earlier on its ``end_date``); a mental health crisis moratorium lasts until its
+    ``end_date`` (the end of the crisis treatment) plus 30 days, and while no end is known it goes on."""
+    if kind == "BREATHING_SPACE":
+        standard = start + timedelta(days=STANDARD_MORATORIUM_DAYS - 1)
+        return min(standard, end) if end is not None else standard
+    return end + timedelta(days=CRISIS_EXTRA_DAYS) if end is not None else None
+
+
+def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
+    """Breathing Space or a mental health crisis moratorium (recovery-rules.md §6, **Decision**): eligible
+    debts (non-fraud, any creditor) are suspended for the moratorium and resumed the day after it ends. UC
+    deductions are not covered: a person with UC in payment goes on being recovered from by UC. A later
+    event of the same moratorium (same kind and start date) sets or changes its end."""
+    person = _person(event)
+    last = moratorium_last_day(event.kind, event.start_date, event.end_date)
+    resume_on = last + timedelta(days=1) if last is not None else None
+    existing = Restriction.objects.filter(person=person, kind=event.kind, start_date=event.start_date,
+                                          resumed_on=None).first()
+    if existing is not None:
+        existing.end_date, existing.resume_on = last, resume_on
+        existing.save(update_fields=["end_date", "resume_on"])
+        return
+    suspended, note = [], "UC deductions are not covered by a moratorium: recovery from UC goes on"
+    if not _uc_in_payment(person.pk, event.start_date):
+        note = "eligible non-fraud debts suspended for the moratorium"
+        for debt in _debts(person, classification="NON_FRAUD", status=DebtStatus.OPEN):
+            debt.change_status(DebtStatus.SUSPENDED, business_date=run_date, actor=f"event {event.event_id}",
+                               reason=f"{event.kind} from {event.start_date}"
+                               + (f" to {last}" if last else ""))
+            suspended.append(debt.pk)
+    Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
+                               start_date=event.start_date, end_date=last, resume_on=resume_on,
+                               suspended_debts=suspended, note=note)
+
+
+def resume_after_moratoria(run_date: date) -> int:
+    """Recovery of the debts a moratorium suspended resumes the day after it ends (SUSPENDED → OPEN)."""
+    count = 0
+    for restriction in Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, resume_on__lte=run_date):
+        for debt in Debt.objects.filter(pk__in=restriction.suspended_debts, status=DebtStatus.SUSPENDED):
+            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR,
+                               reason=f"{restriction.kind} ended {restriction.end_date}: recovery resumes")
+        restriction.resumed_on = run_date
+        restriction.save(update_fields=["resumed_on"])
+        count += 1
+    return count
+
+
+def cease_for_ended_awards(run_date: date) -> int:
+    """HB debts recovered from an award that has ended cease (events.md §2 ``award.ended``): UC_AWARD_ENDED
+    for a UC award, CLAIM_CEASED for a legacy benefit; on the award's end date, unless the person has
+    another award in payment to recover from."""
+    rows = fetch(
+        "SELECT a.id, a.person_id, a.benefit FROM dms_award a WHERE a.end_date IS NOT NULL AND a.end_date <= %s "
+        "AND EXISTS (SELECT 1 FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id WHERE "
+        "d.person_id = a.person_id AND c.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING')) "
+        "ORDER BY a.id",
+        [run_date],
+    )
+    count = 0
+    for award_id, person_id, benefit in rows:
+        if in_payment(person_id, run_date, excluding=award_id):
+            continue
+        ids = list(Debt.objects.filter(person_id=person_id, creditor__kind="LA", status__in=_HB_ACTIVE)
+                   .values_list("pk", flat=True))
+        count += cease_hb_debts(ids, "UC_AWARD_ENDED" if benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------- missed
+
+
+def apply_missed_instalments(run_date: date) -> int:
+    """``benefit.payment_missed`` whose pay date has come (recovery-rules.md §4): each instalment taken from
+    the award on that pay date is reversed (a REVERSAL entry with the reason; the deduction marked
+    REVERSED) and counts as missed; three missed with no other prescribed benefit in payment return the
+    person's HB debts (MISSED_INSTALMENTS). Runs after the day's deductions."""
+    count = 0
+    for row in InboundEvent.objects.filter(type="benefit.payment_missed", applied=False).order_by("id"):
+        event = parsed(row)
+        if not isinstance(event, ev.BenefitPaymentMissed) or event.pay_date > run_date:
+            continue
+        with transaction.atomic():
+            _missed(event, run_date)
+            _mark_applied(row, run_date)
+        count += 1
+    return count
+
+
+def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
+    from dms.services.recovery import _Keys, recovery_entry
+    from dms.store.ledger import post_entries
+
+    award = Award.objects.filter(award_ref=event.award_ref).first()
+    if award is None:
+        raise DmsError(f"event {event.event_id}: award_ref {event.award_ref!r} is not known to DMS")
+    reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
+    taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
+                 .order_by("pk"))
+    debts = Debt.objects.in_bulk([d.debt_id for d in taken])
+    keys = _Keys(AccountKind.BENEFIT_RECOVERIES)
+    reversals = []
+    for d in taken:
+        original = recovery_entry(keys, EntryKind.DEDUCTION, d.date, d.debt_id, debts[d.debt_id].creditor_id,
+                                  d.amount_pence, "")
+        reversals.append(reversal_of(d.entry_id, original.postings, run_date, reason))
+    ids = post_entries(reversals)
+    for d, entry_id in zip(taken, ids, strict=True):
+        Deduction.objects.filter(pk=d.pk).update(status="REVERSED", reversed_on=run_date, reversal_entry_id=entry_id,
+                                                 reversal_reason=reason)
+        debt = debts[d.debt_id]
+        if debt.status == DebtStatus.CLEARED:
+            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+    MissedInstalment.objects.create(award=award, person_id=award.person_id, pay_date=event.pay_date,
+                                    event_id=event.event_id, reversed_pence=sum(d.amount_pence for d in taken),
+                                    recorded_on=run_date)
+    missed = MissedInstalment.objects.filter(award=award).count()
+    other = in_payment(award.person_id, run_date, excluding=award.pk)
+    if missed_instalments_outcome(missed, other, run_date):
+        cease_hb_debts(_hb_ids(award.person), "MISSED_INSTALMENTS", run_date, ACTOR)
+
+
+# ---------------------------------------------------------------------------------------------- payments
+
+
+def _payment(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    from dms.services.recovery_payments import apply_direct_payment
+
+    if not isinstance(event, ev.PaymentReceived):
+        raise TypeError(type(event).__name__)
+    apply_direct_payment(event, _person(event), run_date)
+
+
+APPLY: dict[str, Callable[[ev.Event, InboundEvent, date], None]] = {
+    "person.died": _died,
+    "person.sanction": _sanction,
+    "person.insolvency": _insolvency,
+    "payment.received": _payment,
+}

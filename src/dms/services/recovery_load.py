@@ -1,0 +1,225 @@
+"""Set-based loading of what the daily deduction step needs: the UC assessment periods and legacy pay dates
+due on a business date, and the debts (with balances and reduced rates) of a batch of people.
+
+A few SQL queries per batch of people, never one per person (docs/architecture.md, "The daily run"). The
+queries run on SQLite and PostgreSQL; a list of ids is passed as one array parameter (PostgreSQL
+``= ANY(%s)``; SQLite ``json_each``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection
+
+from dms.recovery.types import DebtRecord
+from dms.store.ledger import is_postgresql
+
+
+def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """An SQL condition ``column`` in ``ids`` with its one parameter, for either database."""
+    if is_postgresql():
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
+
+
+def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall())
+
+
+def as_date(value: Any) -> date:
+    """A date column (SQLite returns text from raw queries)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+# ---------------------------------------------------------------------------------------------- UC periods
+
+
+@dataclass(frozen=True, slots=True)
+class DuePeriod:
+    period_id: int
+    event_id: str
+    person_id: int
+    award_id: int
+    period_start: date
+    period_end: date
+    payment_date: date
+    award_amount_pence: int
+    sanction_pence: int
+    fraud_penalty_pence: int
+    third_party: list[dict[str, Any]]
+    claimant_type: str
+    partner_id: int | None
+    dead: bool
+
+
+def due_period_people(run_date: date) -> list[int]:
+    """The people (ids, sorted) with a UC assessment period not yet processed whose payment date is on or
+    before ``run_date`` (events.md §2: deductions on ``payment_date``; a late one on the next run)."""
+    rows = fetch(
+        "SELECT DISTINCT person_id FROM dms_assessment_period WHERE processed_on IS NULL AND payment_date <= %s "
+        "ORDER BY person_id",
+        [run_date],
+    )
+    return [r[0] for r in rows]
+
+
+def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
+    """The due assessment periods of ``people`` with their award's terms, by person then payment date."""
+    cond, params = in_ids("p.person_id", people)
+    rows = fetch(
+        "SELECT p.id, p.event_id, p.person_id, p.award_id, p.period_start, p.period_end, p.payment_date, "
+        "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
+        "a.partner_id, pe.date_of_death "
+        "FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
+        "JOIN dms_person pe ON pe.id = p.person_id "
+        f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
+        "ORDER BY p.person_id, p.payment_date, p.id",
+        [*params, run_date],
+    )
+    periods = []
+    for r in rows:
+        third = r[10] if isinstance(r[10], list) else json.loads(r[10] or "[]")
+        death = as_date(r[13]) if r[13] is not None else None
+        periods.append(DuePeriod(
+            r[0], r[1], r[2], r[3], as_date(r[4]), as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
+            r[11], r[12], death is not None and death <= run_date,
+        ))
+    return periods
+
+
+# ---------------------------------------------------------------------------------------------- legacy
+
+
+@dataclass(frozen=True, slots=True)
+class DueInstalment:
+    award_id: int
+    person_id: int
+    benefit: str
+    weekly_amount_pence: int
+    pay_frequency: str
+
+
+_IN_PAYMENT = (
+    "{a}.start_date <= %s AND ({a}.end_date IS NULL OR {a}.end_date >= %s)"
+)
+
+
+def _legacy_pay_condition() -> str:
+    """SQL: the award ``a`` pays on the date given twice (a day count) and as its day of month.
+
+    Weekly, fortnightly and four-weekly awards pay every 7, 14 or 28 days from ``first_pay_date``; a
+    monthly award on the same day of the month as ``first_pay_date``, or on the last day of a shorter
+    month (events.md §2 ``legacy``)."""
+    if is_postgresql():
+        days = "(%s::date - a.first_pay_date)"
+        dom = "EXTRACT(DAY FROM a.first_pay_date)::int"
+    else:
+        days = "CAST(julianday(%s) - julianday(a.first_pay_date) AS INTEGER)"
+        dom = "CAST(strftime('%%d', a.first_pay_date) AS INTEGER)"
+    return (
+        f"(CASE a.pay_frequency WHEN 'WEEKLY' THEN {days} %% 7 WHEN 'FORTNIGHTLY' THEN {days} %% 14 "
+        f"WHEN 'FOUR_WEEKLY' THEN {days} %% 28 "
+        f"WHEN 'MONTHLY' THEN CASE WHEN {dom} = %s OR ({dom} > %s AND %s) THEN 0 ELSE 1 END "
+        "ELSE 1 END) = 0"
+    )
+
+
+def due_instalments(run_date: date) -> list[DueInstalment]:
+    """The legacy instalments due on ``run_date`` (recovery-rules.md §4), one per person at most.
+
+    **Decision**: a person with a UC award in payment is recovered from by UC only; otherwise from their
+    legacy award in payment with the lowest id (the first awarded), on its pay dates. Excluded: people who
+    have died by ``run_date``, awards whose instalment for the date is already taken (a re-run) or already
+    known to be missed."""
+    last_day = run_date.day == calendar.monthrange(run_date.year, run_date.month)[1]
+    in_payment_a = _IN_PAYMENT.format(a="a")
+    sql = (
+        "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency FROM dms_award a "
+        "JOIN dms_person pe ON pe.id = a.person_id "
+        f"WHERE a.benefit <> 'UC' AND a.first_pay_date <= %s AND {in_payment_a} "
+        "AND (pe.date_of_death IS NULL OR pe.date_of_death > %s) "
+        f"AND {_legacy_pay_condition()} "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award u WHERE u.person_id = a.person_id AND "
+        f"u.benefit = 'UC' AND {_IN_PAYMENT.format(a='u')}) "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id < a.id AND "
+        f"b.benefit <> 'UC' AND {_IN_PAYMENT.format(a='b')}) "
+        "AND NOT EXISTS (SELECT 1 FROM dms_deduction x WHERE x.award_id = a.id AND x.date = %s) "
+        "AND NOT EXISTS (SELECT 1 FROM dms_missed_instalment m WHERE m.award_id = a.id AND m.pay_date = %s) "
+        "ORDER BY a.person_id"
+    )
+    d = run_date
+    params: list[Any] = [d] * 4 + [d] * 3 + [d.day, d.day, last_day] + [d] * 6
+    rows = fetch(sql, params)
+    return [DueInstalment(*r) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------- debts
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDebt:
+    """A debt in recovery as the step needs it: the engine's record plus what posting needs."""
+
+    record: DebtRecord
+    person_id: int
+    creditor_id: int
+    creditor_ref: str
+    debt_type: str
+
+
+def load_open_debts(run_date: date, people: Sequence[int]) -> dict[int, list[LoadedDebt]]:
+    """``{person id: [debts]}``: the OPEN debts owned by ``people`` or held jointly with them, with their
+    balances (the stored RECEIVABLE balance) and any reduced rate in force on ``run_date``
+    (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are recovered (``RECOVERABLE_STATUSES``): a
+    recalled, suspended or returned debt is not deducted from."""
+    if not people:
+        return {}
+    cond, params = in_ids("d.person_id", people)
+    joint_cond, joint_params = in_ids("d.joint_person_id", people)
+    select = (
+        "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
+        "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
+        "d.agreed_amount_pence, acc.balance_pence "
+        "FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
+        "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+    )
+    rows = fetch(f"{select} WHERE {cond} AND d.status = 'OPEN' AND acc.balance_pence > 0", params)
+    rows += fetch(f"{select} WHERE {joint_cond} AND d.status = 'OPEN' AND acc.balance_pence > 0", joint_params)
+    rates = _reduced_rates(run_date, people)
+    by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
+    seen: set[int] = set()
+    for r in rows:
+        if r[0] in seen:
+            continue
+        seen.add(r[0])
+        record = DebtRecord(
+            debt_id=r[0], owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=int(r[13]),
+            received_on=as_date(r[8]), receipt_seq=r[9], created_on=as_date(r[10]), la_id=r[3],
+            joint=r[11] is not None, owner_person=r[1], agreed_amount_pence=r[12],
+            reduced_rate_pence=rates.get(r[0]),
+        )
+        loaded = LoadedDebt(record, r[1], r[4], r[5], r[6])
+        by_person[r[1]].append(loaded)
+        if r[11] is not None and r[11] != r[1]:
+            by_person[r[11]].append(loaded)
+    return by_person
+
+
+def _reduced_rates(run_date: date, people: Sequence[int]) -> dict[int, int]:
+    """``{debt id: pence}``: the reduced rate in force on ``run_date`` (the latest set wins)."""
+    cond, params = in_ids("d.person_id", people)
+    rows = fetch(
+        "SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r JOIN dms_debt d ON d.id = r.debt_id "
+        f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
+        [*params, run_date, run_date],
+    )
+    return {debt_id: amount for debt_id, amount in rows}

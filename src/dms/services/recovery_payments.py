@@ -1,0 +1,87 @@
+"""Direct payments from a person (spec/events.md §3 ``payment.received``; recovery-rules.md §5).
+
+A payment names one debt (``creditor`` + ``creditor_ref`` or ``la_id`` + ``debt_ref``) or none. Targeted: it
+goes to that debt up to its balance. Untargeted: it is spread over the person's debts in recovery like a
+deduction (in recovery order, ``dms.recovery.allocation.allocate_in_order``, each up to its balance). Each
+share is a DIRECT_PAYMENT entry (as DEDUCTION with DIRECT_PAYMENTS in place of BENEFIT_RECOVERIES,
+docs/architecture.md). What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS,
+CR PERSON_CREDIT). A debt whose balance reaches 0 is CLEARED.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dms import events as ev
+from dms.debts import DebtStatus
+from dms.errors import DmsError
+from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
+from dms.money import format_pounds
+from dms.recovery.allocation import allocate_in_order, sort_key
+from dms.recovery.types import DebtRecord, Rule
+from dms.services import debts as debt_service
+from dms.store.ledger import post_entries
+from dms.store.models import Creditor, Debt, Person
+
+# Held debts a payment may reduce: an untargeted payment is spread over these.
+PAYABLE_STATUSES = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.ESTATE)
+
+
+def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
+    target = event.target
+    if target is None:
+        return None
+    if isinstance(target, ev.CreditorDebtTarget):
+        creditor = Creditor.objects.get(kind=target.creditor, la_id=None)
+        ref = target.creditor_ref
+    else:
+        found = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
+        if found is None:
+            raise DmsError(f"event {event.event_id}: LA {target.la_id} is not registered")
+        creditor, ref = found, target.debt_ref
+    debt = debt_service.find_held_debt(creditor, ref)
+    if debt is None or debt.person_id != person.pk:
+        raise DmsError(f"event {event.event_id}: {creditor} debt {ref!r} is not held for NINO {person.nino}")
+    return debt
+
+
+def _record(debt: Debt, balance: int) -> DebtRecord:
+    return DebtRecord(debt_id=debt.pk, owner_kind=debt.creditor.kind, debt_type=debt.debt_type,
+                      classification=debt.classification, balance_pence=balance, received_on=debt.received_on,
+                      receipt_seq=debt.receipt_seq, created_on=debt.created_on, la_id=debt.creditor.la_id)
+
+
+def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: date) -> list[int]:
+    """Post a direct payment (see the module docstring). Returns the entry ids."""
+    from dms.services.recovery import _Keys, recovery_entry
+
+    target = _target_debt(event, person)
+    if target is not None:
+        debts = [Debt.objects.select_related("creditor").get(pk=target.pk)]
+    else:
+        debts = list(Debt.objects.filter(person=person, status__in=PAYABLE_STATUSES).select_related("creditor"))
+    balances = {k: v[2] for k, v in debt_service.debt_figures(debts).items()}
+    records = sorted((_record(d, balances[d.pk]) for d in debts if balances[d.pk] > 0), key=sort_key)
+    shares = allocate_in_order(event.amount_pence, records, [r.balance_pence for r in records], Rule.RECOVERY_ORDER)
+    by_id = {d.pk: d for d in debts}
+    keys = _Keys(AccountKind.DIRECT_PAYMENTS)
+    how = f"direct payment by {event.channel.lower().replace('_', ' ')} (event {event.event_id})"
+    entries: list[Entry] = []
+    cleared = []
+    for record, amount, _rule in shares:
+        debt = by_id[record.debt_id]
+        entries.append(recovery_entry(keys, EntryKind.DIRECT_PAYMENT, run_date, debt.pk, debt.creditor_id, amount,
+                                      f"{how} to debt {debt.pk}"))
+        if amount == record.balance_pence:
+            cleared.append(debt)
+    rest = event.amount_pence - sum(amount for _, amount, _ in shares)
+    if rest > 0:
+        entries.append(build_entry(EntryKind.DIRECT_PAYMENT, run_date, (
+            Posting(keys.source, rest), Posting(AccountKey(AccountKind.PERSON_CREDIT, person.pk), -rest),
+        ), description=f"{how}: {format_pounds(rest)} beyond the debts' balances held as the person's credit"))
+    ids = post_entries(entries)
+    for debt in cleared:
+        if debt.status != DebtStatus.CLEARED:
+            debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=f"event {event.event_id}",
+                               reason="balance paid in full by direct payment")
+    return ids

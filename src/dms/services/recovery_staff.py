@@ -1,0 +1,103 @@
+"""What staff see and set in recovery: the deductions taken from a person (``dms deductions list``) and a
+reduced rate after an affordability request (``dms debtor set-rate``; A9/2025 §31, recovery-rules.md §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from dms.debts import HELD_STATUSES
+from dms.errors import DmsError
+from dms.money import format_pounds, parse_pounds
+from dms.services.debtors import find_person
+from dms.services.events import last_completed_run_date
+from dms.store.models import Debt
+from dms.store.recovery.models import Deduction, ReducedRate
+
+
+def list_deductions(nino: str, date_from: date | None = None, date_to: date | None = None) -> list[dict[str, Any]]:
+    """The amounts taken from the person's benefits (to debts and to third parties), by date then the order
+    taken; reversed (missed) instalments show as REVERSED. Money as ``"0.00"`` strings."""
+    if date_from and date_to and date_from > date_to:
+        raise DmsError(f"--from {date_from} is after --to {date_to}: give a range that runs forwards")
+    person = find_person(nino)
+    rows = Deduction.objects.filter(person=person)
+    if date_from:
+        rows = rows.filter(date__gte=date_from)
+    if date_to:
+        rows = rows.filter(date__lte=date_to)
+    return [
+        {
+            "date": d.date.isoformat(),
+            "source": d.source,
+            "item": d.item,
+            "creditor": d.creditor_kind,
+            "la_id": d.la_id,
+            "ref": d.ref,
+            "amount": format_pounds(d.amount_pence),
+            "status": d.status,
+            "explanation": d.explanation,
+        }
+        for d in rows.order_by("date", "id")
+    ]
+
+
+@dataclass(frozen=True)
+class RateSet:
+    debt_id: int
+    amount_pence: int
+    set_on: date
+    until: date
+    actor: str
+    reason: str
+
+
+def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
+    found: Debt | None
+    if debt.isdigit():
+        found = Debt.objects.filter(pk=int(debt)).first()
+        if found is None:
+            raise DmsError(f"--debt {debt}: no debt with this id is known to DMS; `dms debtor show {nino}` "
+                           "lists the person's debts")
+    else:
+        found = Debt.objects.filter(person_id=person_id, creditor_ref=debt, status__in=HELD_STATUSES).first()
+        if found is None:
+            raise DmsError(f"--debt {debt!r}: the person has no held debt with this reference; "
+                           f"`dms debtor show {nino}` lists their debts")
+    if found.person_id != person_id:
+        raise DmsError(f"--debt {debt}: the debt is owed by another person, not NINO {nino}")
+    if found.status not in HELD_STATUSES:
+        raise DmsError(f"--debt {debt}: the debt is {found.status} and no longer recovered by DMS")
+    return found
+
+
+def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str, actor: str,
+                     on: date | None = None) -> RateSet:
+    """Record a lower rate for a debt (A9/2025 §31): per UC assessment period, or per week for a legacy
+    benefit, used by both engines from ``on`` (default: the last run date) until the day before ``until``
+    (its review date). Who, when and why are kept. Refuses an unknown NINO or debt, another person's debt,
+    a bad amount, a review date not after the date set, an empty reason."""
+    try:
+        pence = parse_pounds(amount, field="--amount")
+    except (ValueError, ArithmeticError) as error:
+        raise DmsError(f"{error} (like 12.50)") from None
+    if pence <= 0:
+        raise DmsError(f"--amount {amount}: a reduced rate is more than 0.00 (to stop recovery, recall the debt)")
+    if not reason.strip():
+        raise DmsError("--reason: say why the rate is reduced (the affordability request)")
+    if not actor.strip():
+        raise DmsError("--actor: say who set the rate")
+    set_on = on or last_completed_run_date()
+    if set_on is None:
+        raise DmsError("no daily run has completed yet: give the business date with --date")
+    if until <= set_on:
+        raise DmsError(f"--until {until}: the review date must be after {set_on}, the date the rate is set")
+    with transaction.atomic():
+        person = find_person(nino)
+        found = _find_debt(person.pk, nino, debt)
+        ReducedRate.objects.create(debt=found, amount_pence=pence, until=until, reason=reason.strip(),
+                                   actor=actor.strip(), set_on=set_on)
+    return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip())

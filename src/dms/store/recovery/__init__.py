@@ -1,0 +1,1 @@
+"""Tables of the recovery area (Django app `store_recovery`)."""

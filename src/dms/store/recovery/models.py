@@ -1,0 +1,129 @@
+"""Tables of the recovery area (app ``store_recovery``): assessment periods normalised from
+``uc.assessment_period`` events, deductions taken (with their explanation), staff reduced rates, restrictions
+(sanctions, insolvency, moratoria) and missed legacy instalments.
+
+Sources: spec/events.md §2; reference/recovery-rules.md §3-6. Deductions are written in bulk by the daily
+run (``dms.services.recovery``); money columns are integer pence.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from dms.store.models import Award, Debt, Person
+
+CREDITOR_KINDS = ("DWP", "HMRC", "LA", "THIRD_PARTY")
+
+
+class AssessmentPeriod(models.Model):
+    """One UC assessment period as reported by a ``uc.assessment_period`` event (events.md §2). Its
+    deductions are taken on ``payment_date``; one reported after its payment date is taken on the next run
+    and marked ``late``. ``processed_on`` is the run date that took its deductions."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    inbound_event_id = models.BigIntegerField()
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    payment_date = models.DateField()
+    award_amount_pence = models.BigIntegerField()
+    earnings_over_work_allowance = models.BooleanField(default=False)
+    sanction_pence = models.BigIntegerField(default=0)
+    fraud_penalty_pence = models.BigIntegerField(default=0)
+    third_party = models.JSONField(default=list)
+    processed_on = models.DateField(null=True, blank=True)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "dms_assessment_period"
+        indexes = [models.Index(fields=["processed_on", "payment_date"], name="period_due")]
+
+
+class Deduction(models.Model):
+    """One amount taken from a benefit payment (or reversed): to a debt (with its DEDUCTION ledger entry)
+    or to a third party (an instruction to pay them; no ledger entry). ``explanation`` says why this amount
+    (recovery-rules.md §3: "Staff must be able to answer 'why this amount?' from the explanation alone")."""
+
+    date = models.DateField()
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               db_index=False)
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                              db_index=False, null=True)
+    period = models.ForeignKey(AssessmentPeriod, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               db_index=False, null=True)
+    source = models.CharField(max_length=10)  # UC or the legacy benefit code
+    item = models.CharField(max_length=80)  # Annex B item name or debt type
+    item_number = models.SmallIntegerField(null=True)
+    creditor_kind = models.CharField(max_length=11)
+    la_id = models.CharField(max_length=6, null=True)
+    ref = models.CharField(max_length=64)  # debt reference, or third-party category
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                             db_index=False, null=True)
+    amount_pence = models.BigIntegerField()
+    status = models.CharField(max_length=8, default="TAKEN")  # TAKEN or REVERSED
+    explanation = models.TextField()
+    explanation_facts = models.JSONField(default=dict)
+    entry_id = models.BigIntegerField(null=True)
+    reversal_entry_id = models.BigIntegerField(null=True)
+    reversed_on = models.DateField(null=True)
+    reversal_reason = models.TextField(default="", blank=True)
+
+    class Meta:
+        db_table = "dms_deduction"
+        indexes = [
+            models.Index(fields=["person", "date"], name="deduction_by_person"),
+            models.Index(fields=["award", "date"], name="deduction_by_award"),
+            models.Index(fields=["date"], name="deduction_by_date"),
+        ]
+
+
+class ReducedRate(models.Model):
+    """A lower rate set by staff after an affordability request (A9/2025 §31; recovery-rules.md §4): per UC
+    assessment period for UC, per week for legacy benefits; in force from ``set_on`` until the day before
+    ``until`` (its review date). Who, when and why are kept."""
+
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="+")
+    amount_pence = models.BigIntegerField()
+    until = models.DateField()
+    reason = models.TextField()
+    actor = models.CharField(max_length=100)
+    set_on = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "dms_reduced_rate"
+
+
+class Restriction(models.Model):
+    """A sanction, insolvency or moratorium of a person (recovery-rules.md §6) and what it did to their
+    debts: which were returned or suspended, and (moratoria) when recovery resumes."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=64, unique=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True)
+    resume_on = models.DateField(null=True)  # moratoria: the day after it ends
+    resumed_on = models.DateField(null=True)
+    returned_debts = models.JSONField(default=list)
+    suspended_debts = models.JSONField(default=list)
+    note = models.TextField(default="", blank=True)
+
+    class Meta:
+        db_table = "dms_restriction"
+        indexes = [models.Index(fields=["resumed_on", "resume_on"], name="restriction_due")]
+
+
+class MissedInstalment(models.Model):
+    """A legacy pay date on which the benefit was not paid (``benefit.payment_missed``)."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    pay_date = models.DateField()
+    event_id = models.CharField(max_length=64, unique=True)
+    reversed_pence = models.BigIntegerField(default=0)
+    recorded_on = models.DateField()
+
+    class Meta:
+        db_table = "dms_missed_instalment"

@@ -1,0 +1,65 @@
+"""``dms deductions list`` and ``dms debtor set-rate`` through the real command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_dms
+
+NINO = "AB123456C"
+
+
+def _event(event_id: str, type_: str, **fields: object) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": "2025-04-08", "nino": NINO, **fields})
+
+
+LINES = [
+    _event("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+           uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7}),
+    _event("d1", "debt.referred", creditor="DWP", creditor_ref="OP-1", debt_type="OVERPAYMENT",
+           classification="NON_FRAUD", amount="300.00", created_on="2025-03-01"),
+]
+
+
+def _imported(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(LINES) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+
+
+def _debt_id(cli_env: dict[str, str]) -> str:
+    shown = json.loads(run_dms(cli_env, "debtor", "show", NINO, "--json", check=True).stdout)
+    return str(shown["debts"][0]["id"])
+
+
+def test_deductions_list_json_shape_when_nothing_taken(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _imported(cli_env, tmp_path)
+    result = run_dms(cli_env, "deductions", "list", "--nino", NINO, "--json", check=True)
+    assert json.loads(result.stdout) == {"deductions": []}
+    table = run_dms(cli_env, "deductions", "list", "--nino", NINO, check=True)
+    assert "No deductions" in table.stdout
+
+
+def test_deductions_list_unknown_nino_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    run_dms(cli_env, "init", check=True)
+    result = run_dms(cli_env, "deductions", "list", "--nino", "CE123456A")
+    assert result.returncode == 1 and "dms: error:" in result.stderr and "CE123456A" in result.stderr
+
+
+def test_set_rate_records_reduced_rate_with_actor_and_date(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _imported(cli_env, tmp_path)
+    result = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "10.00",
+                     "--until", "2025-09-01", "--reason", "affordability request", "--actor", "j.smith",
+                     "--date", "2025-06-01", check=True)
+    assert "10.00" in result.stdout and "j.smith" in result.stdout and "2025-09-01" in result.stdout
+
+
+def test_set_rate_refuses_bad_amount_and_unknown_debt(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _imported(cli_env, tmp_path)
+    bad = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "ten",
+                  "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
+    assert bad.returncode == 1 and "--amount" in bad.stderr
+    unknown = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "99999", "--amount", "10.00",
+                      "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
+    assert unknown.returncode == 1 and "no debt with this id" in unknown.stderr

@@ -1,0 +1,223 @@
+"""The daily run's deduction step: UC periods on their payment date (late ones on the next run), legacy pay
+dates, only OPEN debts, ledger entries in the architecture's shape, clearing, third-party instructions,
+reduced rates and re-runs (recovery-rules.md §3-4; spec/events.md §2)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from dms.debts import DebtStatus
+from dms.ledger import AccountKey, AccountKind, EntryKind
+from dms.services import debts as debt_service
+from dms.services.creditors import LaDetails, register_la
+from dms.services.events import import_events
+from dms.services.recovery import deductions_step, life_events_step
+from dms.store.ledger import account_balance, check_ledger
+from dms.store.models import Creditor, Debt, InboundEvent, JournalEntry, Person, Posting
+from dms.store.recovery.models import AssessmentPeriod, Deduction, ReducedRate
+
+pytestmark = pytest.mark.django_db
+
+NINO = "AB123456C"
+PAY = date(2025, 6, 7)
+
+
+def line(event_id: str, type_: str, occurred_on: str = "2025-05-01", nino: str = NINO, **fields: Any) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": nino, **fields})
+
+
+def events(*lines: str) -> None:
+    report = import_events(list(lines), source="test.jsonl")
+    assert report.ok, report.refused
+
+
+def uc_award(ref: str = "UC1", nino: str = NINO) -> str:
+    return line(f"start-{ref}", "award.started", nino=nino, award_ref=ref, benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1})
+
+
+def legacy_award(ref: str = "JSA1", frequency: str = "WEEKLY", first: str = "2025-06-02",
+                 weekly: str = "90.50") -> str:
+    return line(f"start-{ref}", "award.started", award_ref=ref, benefit="JSA", start_date="2025-05-01",
+                legacy={"weekly_amount": weekly, "pay_frequency": frequency, "first_pay_date": first})
+
+
+def period(event_id: str = "ap1", payment_date: str = "2025-06-07", amount: str = "800.00",
+           third_party: list[dict[str, Any]] | None = None, ref: str = "UC1") -> str:
+    return line(event_id, "uc.assessment_period", occurred_on="2025-05-31", award_ref=ref,
+                period_start="2025-05-01", period_end="2025-05-31", payment_date=payment_date, award_amount=amount,
+                earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+                third_party=third_party or [])
+
+
+def dwp_debt(ref: str = "BA1", amount: str = "300.00", debt_type: str = "OVERPAYMENT",
+             classification: str = "NON_FRAUD") -> str:
+    return line(f"ref-{ref}", "debt.referred", occurred_on="2025-04-08", creditor="DWP", creditor_ref=ref,
+                debt_type=debt_type, classification=classification, amount=amount, created_on="2025-04-01")
+
+
+def hb_debt(ref: str = "HB1", amount: int = 50000, nino: str = NINO, classification: str = "NON_FRAUD") -> Debt:
+    la = Creditor.objects.filter(la_id="000123").first() or register_la(
+        LaDetails("000123", "Test Council", "123456", "12345678"))
+    return debt_service.create_debt(
+        person=Person.objects.get(nino=nino), creditor=la, creditor_ref=ref, debt_type="OVERPAYMENT",
+        classification=classification, amount_pence=amount, created_on=date(2025, 4, 1),
+        received_on=date(2025, 4, 2), business_date=date(2025, 4, 2), actor="test")
+
+
+def run_day(day: date) -> dict[str, Any]:
+    with transaction.atomic():
+        life = life_events_step(day)
+        taken = deductions_step(day)
+    return {**life, **taken}
+
+
+def taken(status: str = "TAKEN") -> list[Deduction]:
+    return list(Deduction.objects.filter(status=status).order_by("date", "id"))
+
+
+def test_uc_period_deducted_on_its_payment_date_not_before() -> None:
+    events(uc_award(), dwp_debt(), period())
+    run_day(PAY - timedelta(days=1))
+    assert not Deduction.objects.exists()
+    run_day(PAY)
+    rows = taken()
+    assert len(rows) == 1 and rows[0].date == PAY and rows[0].source == "UC"
+    # 15% of the 2025/26 standard allowance £400.14 rounds down to £60.02 (recovery-rules.md §2)
+    assert rows[0].amount_pence == 6002 and rows[0].item == "Normal overpayments"
+    assert "£60.02" in rows[0].explanation and rows[0].explanation_facts["step"]["rule"]
+    ap = AssessmentPeriod.objects.get()
+    assert ap.processed_on == PAY and not ap.late
+    event = InboundEvent.objects.get(event_id="ap1")
+    assert event.applied and event.effect_date == PAY
+
+
+def test_deduction_entry_follows_ledger_convention() -> None:
+    events(uc_award(), dwp_debt(), period())
+    run_day(PAY)
+    row = taken()[0]
+    entry = JournalEntry.objects.get(pk=row.entry_id)
+    assert entry.kind == EntryKind.DEDUCTION and entry.business_date == PAY
+    postings = {(p.account.kind, p.amount_pence) for p in Posting.objects.filter(entry=entry).select_related("account")}
+    assert postings == {("BENEFIT_RECOVERIES", 6002), ("RECEIVABLE", -6002), ("CREDITOR_DEBTS", 6002),
+                        ("CREDITOR_PAYABLE", -6002)}
+    debt = Debt.objects.get()
+    assert debt_service.figures_of(debt).balance_pence == 30000 - 6002
+    assert check_ledger().ok
+
+
+def test_late_assessment_period_taken_on_next_run_and_marked_late() -> None:
+    events(uc_award(), dwp_debt())
+    run_day(PAY)
+    events(period())
+    run_day(PAY + timedelta(days=1))
+    row = taken()[0]
+    assert row.date == PAY + timedelta(days=1) and "late" in row.explanation
+    assert AssessmentPeriod.objects.get().late
+    assert InboundEvent.objects.get(event_id="ap1").effect_date == PAY + timedelta(days=1)
+
+
+def test_rerun_of_a_processed_date_takes_nothing_twice() -> None:
+    events(uc_award(), dwp_debt(), legacy_award(ref="JSA1"), period())
+    run_day(PAY)
+    before = Deduction.objects.count(), JournalEntry.objects.count()
+    run_day(PAY)
+    assert (Deduction.objects.count(), JournalEntry.objects.count()) == before
+
+
+def test_only_open_debts_are_deducted_from_suspended_is_skipped() -> None:
+    events(uc_award(), dwp_debt("A"), dwp_debt("B", debt_type="BUDGETING_ADVANCE"), period())
+    suspended = Debt.objects.get(creditor_ref="B")
+    suspended.change_status(DebtStatus.SUSPENDED, business_date=PAY, actor="test", reason="test")
+    run_day(PAY)
+    assert {r.ref for r in taken()} == {"A"}
+
+
+def test_debt_cleared_when_deduction_reaches_zero_balance() -> None:
+    events(uc_award(), dwp_debt(amount="20.00"), period())
+    run_day(PAY)
+    debt = Debt.objects.get()
+    assert debt.status == DebtStatus.CLEARED and debt.status_date == PAY
+    assert debt.status_changes.filter(to_status="CLEARED").exists()
+    assert taken()[0].amount_pence == 2000
+
+
+def test_third_party_amount_recorded_as_instruction_not_ledger() -> None:
+    events(uc_award(), period(third_party=[{"category": "GAS_ARREARS", "amount": "20.00",
+                                            "ongoing_amount": "15.00"}]))
+    run_day(PAY)
+    rows = taken()
+    assert {(r.creditor_kind, r.ref, r.entry_id) for r in rows} == {("THIRD_PARTY", "GAS_ARREARS", None)}
+    assert sum(r.amount_pence for r in rows) > 0
+    assert not JournalEntry.objects.filter(kind=EntryKind.DEDUCTION).exists()
+
+
+def test_hb_and_dwp_overpayments_split_equally_between_owners() -> None:
+    events(uc_award(), dwp_debt(), period())
+    hb_debt()
+    run_day(PAY)
+    amounts = {r.creditor_kind: r.amount_pence for r in taken()}
+    assert amounts == {"DWP": 3001, "LA": 3001}
+    assert taken()[1].la_id == "000123" or taken()[0].la_id == "000123"
+
+
+def test_legacy_weekly_instalment_on_pay_dates_from_first_pay_date() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 3))
+    run_day(date(2025, 6, 9))
+    rows = taken()
+    # 3 units of 5% of £92.05 (rounded up to £4.65) a week: £13.95 (recovery-rules.md §4)
+    assert [(r.date, r.amount_pence, r.source, r.item) for r in rows] == [
+        (date(2025, 6, 2), 1395, "JSA", "OVERPAYMENT"), (date(2025, 6, 9), 1395, "JSA", "OVERPAYMENT")]
+
+
+def test_legacy_monthly_pay_date_on_last_day_of_shorter_month() -> None:
+    events(legacy_award(frequency="MONTHLY", first="2025-05-31"), dwp_debt())
+    run_day(date(2025, 6, 29))
+    run_day(date(2025, 6, 30))
+    assert [r.date for r in taken()] == [date(2025, 6, 30)]
+
+
+def test_person_on_uc_not_deducted_from_legacy_award() -> None:
+    events(uc_award(), legacy_award(first="2025-06-02"), dwp_debt())
+    run_day(date(2025, 6, 2))
+    assert not Deduction.objects.exists()
+
+
+def test_reduced_rate_used_by_uc_engine_until_review_date() -> None:
+    events(uc_award(), dwp_debt(), period())
+    debt = Debt.objects.get()
+    ReducedRate.objects.create(debt=debt, amount_pence=1000, until=PAY + timedelta(days=1), reason="afford",
+                               actor="staff", set_on=date(2025, 6, 1))
+    run_day(PAY)
+    assert taken()[0].amount_pence == 1000
+
+
+def test_reduced_rate_not_used_from_its_review_date() -> None:
+    events(uc_award(), dwp_debt(), period())
+    ReducedRate.objects.create(debt=Debt.objects.get(), amount_pence=1000, until=PAY, reason="afford",
+                               actor="staff", set_on=date(2025, 6, 1))
+    run_day(PAY)
+    assert taken()[0].amount_pence == 6002
+
+
+def test_reduced_rate_sets_legacy_weekly_rate() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    ReducedRate.objects.create(debt=Debt.objects.get(), amount_pence=500, until=date(2025, 9, 1),
+                               reason="afford", actor="staff", set_on=date(2025, 6, 1))
+    run_day(date(2025, 6, 2))
+    assert taken()[0].amount_pence == 500 and "affordability" in taken()[0].explanation
+
+
+def test_dead_person_not_deducted_from() -> None:
+    events(uc_award(), dwp_debt(), period(),
+           line("died", "person.died", occurred_on="2025-06-05", date_of_death="2025-06-05"))
+    run_day(PAY)
+    assert not Deduction.objects.exists()
+    assert account_balance(AccountKey(AccountKind.BENEFIT_RECOVERIES)) == 0

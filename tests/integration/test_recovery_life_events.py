@@ -1,0 +1,225 @@
+"""Life events acted on by the daily run (spec/events.md §2-3; recovery-rules.md §4-6): death, award ended,
+sanction, insolvency, moratoria, missed instalments and direct payments; a set rate from staff."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from test_recovery_daily_deductions import (
+    PAY,
+    dwp_debt,
+    events,
+    hb_debt,
+    legacy_award,
+    line,
+    period,
+    run_day,
+    taken,
+    uc_award,
+)
+
+from dms.debts import DebtStatus
+from dms.errors import DmsError
+from dms.ledger import AccountKey, AccountKind, EntryKind
+from dms.services import debts as debt_service
+from dms.services.recovery_staff import list_deductions, set_reduced_rate
+from dms.store.ledger import account_balance, check_ledger
+from dms.store.models import Debt, InboundEvent, JournalEntry, Person
+from dms.store.recovery.models import MissedInstalment, ReducedRate, Restriction
+
+pytestmark = pytest.mark.django_db
+
+
+def status(ref: str) -> tuple[str, str]:
+    debt = Debt.objects.get(creditor_ref=ref)
+    return debt.status, debt.cessation_reason
+
+
+def test_death_ceases_hb_debts_and_moves_dwp_debts_to_estate() -> None:
+    events(uc_award(), dwp_debt())
+    hb_debt()
+    events(line("died", "person.died", occurred_on="2025-06-03", date_of_death="2025-06-03"))
+    run_day(date(2025, 6, 2))
+    assert status("HB1") == ("OPEN", "")
+    run_day(date(2025, 6, 3))
+    assert status("HB1") == ("RETURNED", "DEATH") and status("BA1")[0] == "ESTATE"
+    event = InboundEvent.objects.get(event_id="died")
+    assert event.applied and event.effect_date == date(2025, 6, 3)
+    assert check_ledger().ok
+
+
+def test_award_ended_ceases_hb_debts_uc_award_ended() -> None:
+    events(uc_award())
+    hb_debt()
+    events(line("end", "award.ended", occurred_on="2025-06-10", award_ref="UC1", end_date="2025-06-10",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 6, 9))
+    assert status("HB1") == ("OPEN", "")
+    run_day(date(2025, 6, 10))
+    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED")
+
+
+def test_legacy_award_ended_ceases_hb_debts_claim_ceased_unless_other_award_in_payment() -> None:
+    events(legacy_award(ref="JSA1"), legacy_award(ref="ESA1"))
+    hb_debt()
+    events(line("end", "award.ended", occurred_on="2025-06-10", award_ref="JSA1", end_date="2025-06-10",
+                reason="CLAIM_CEASED"))
+    run_day(date(2025, 6, 10))
+    assert status("HB1") == ("OPEN", "")
+    events(line("end2", "award.ended", occurred_on="2025-06-11", award_ref="ESA1", end_date="2025-06-11",
+                reason="CLAIM_CEASED"))
+    run_day(date(2025, 6, 11))
+    assert status("HB1") == ("RETURNED", "CLAIM_CEASED")
+
+
+def test_sanction_100_percent_13_weeks_returns_hb_debts() -> None:
+    events(uc_award())
+    hb_debt()
+    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-04", duration_weeks=13))
+    run_day(date(2025, 6, 4))
+    assert status("HB1") == ("RETURNED", "SANCTION")
+    assert Restriction.objects.get().returned_debts == [Debt.objects.get().pk]
+
+
+def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
+    events(uc_award())
+    hb_debt()
+    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-04", duration_weeks=12),
+           line("s2", "person.sanction", rate_percent="40", start_date="2025-06-04", duration_weeks=26))
+    run_day(date(2025, 6, 4))
+    assert status("HB1") == ("OPEN", "")
+    assert InboundEvent.objects.filter(type="person.sanction", applied=True).count() == 2
+
+
+def test_bankruptcy_returns_hb_suspends_non_fraud_dwp_and_fraud_continues() -> None:
+    events(uc_award(), dwp_debt("NF"), dwp_debt("FR", classification="FRAUD"), period())
+    hb_debt()
+    events(line("ins", "person.insolvency", kind="DEBT_RELIEF_ORDER", start_date="2025-06-05"))
+    run_day(date(2025, 6, 5))
+    assert status("HB1") == ("RETURNED", "INSOLVENCY")
+    assert status("NF")[0] == "SUSPENDED" and status("FR")[0] == "OPEN"
+    run_day(PAY)
+    assert {r.ref for r in taken()} == {"FR"}
+
+
+def test_breathing_space_suspends_non_fraud_legacy_recovery_for_60_days_then_resumes() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"), dwp_debt("FR", classification="FRAUD"))
+    events(line("bs", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-06-02"))
+    run_day(date(2025, 6, 2))
+    assert status("NF")[0] == "SUSPENDED" and status("FR")[0] == "OPEN"
+    assert {r.ref for r in taken()} == {"FR"}
+    restriction = Restriction.objects.get()
+    assert (restriction.end_date, restriction.resume_on) == (date(2025, 7, 31), date(2025, 8, 1))
+    run_day(date(2025, 7, 31))
+    assert status("NF")[0] == "SUSPENDED"
+    run_day(date(2025, 8, 1))
+    assert status("NF")[0] == "OPEN"
+
+
+def test_breathing_space_does_not_stop_uc_deductions() -> None:
+    events(uc_award(), dwp_debt(), period(),
+           line("bs", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-06-02"))
+    run_day(date(2025, 6, 2))
+    run_day(PAY)
+    assert status("BA1")[0] == "OPEN" and len(taken()) == 1
+
+
+def test_mental_health_crisis_moratorium_lasts_until_end_plus_30_days() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    events(line("mh", "person.insolvency", kind="MENTAL_HEALTH_CRISIS_MORATORIUM", start_date="2025-06-02",
+                end_date="2025-06-20"))
+    run_day(date(2025, 6, 2))
+    assert Restriction.objects.get().resume_on == date(2025, 7, 21)
+    run_day(date(2025, 7, 21))
+    assert status("BA1")[0] == "OPEN"
+
+
+def test_missed_instalment_reversed_with_reason_and_counted() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    run_day(date(2025, 6, 2))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-03", award_ref="JSA1", pay_date="2025-06-02"))
+    run_day(date(2025, 6, 3))
+    row = taken("REVERSED")[0]
+    assert row.reversed_on == date(2025, 6, 3) and "missed" in row.reversal_reason
+    reversal = JournalEntry.objects.get(kind=EntryKind.REVERSAL)
+    assert reversal.reverses_id == row.entry_id and reversal.reason
+    assert debt_service.figures_of(Debt.objects.get()).balance_pence == 30000
+    assert MissedInstalment.objects.count() == 1 and check_ledger().ok
+    assert [d["status"] for d in list_deductions("AB123456C")] == ["REVERSED"]
+
+
+def test_three_missed_instalments_without_other_benefit_return_hb_debts() -> None:
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    for n, pay in enumerate(("2025-06-02", "2025-06-09", "2025-06-16"), start=1):
+        run_day(date.fromisoformat(pay))
+        events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
+        run_day(date.fromisoformat(pay).replace(day=date.fromisoformat(pay).day + 1))
+        expected = ("RETURNED", "MISSED_INSTALMENTS") if n == 3 else ("OPEN", "")
+        assert status("HB1") == expected
+
+
+def test_missed_instalment_known_before_pay_date_is_not_taken() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt(),
+           line("m1", "benefit.payment_missed", occurred_on="2025-06-01", award_ref="JSA1", pay_date="2025-06-02"))
+    run_day(date(2025, 6, 2))
+    assert [r.status for r in taken("REVERSED")] == ["REVERSED"]
+    assert debt_service.figures_of(Debt.objects.get()).balance_pence == 30000
+
+
+def test_direct_payment_to_targeted_debt_with_overpayment_becoming_credit() -> None:
+    events(uc_award(), dwp_debt("A", amount="100.00"), dwp_debt("B"))
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="150.00", received_on="2025-06-04",
+                channel="CARD", creditor="DWP", creditor_ref="A"))
+    run_day(date(2025, 6, 4))
+    assert status("A")[0] == "CLEARED" and status("B")[0] == "OPEN"
+    person = Person.objects.get()
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, person.pk)) == -5000
+    assert JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).count() == 2
+    assert account_balance(AccountKey(AccountKind.DIRECT_PAYMENTS)) == 15000 and check_ledger().ok
+
+
+def test_direct_payment_without_target_spread_in_recovery_order() -> None:
+    events(uc_award(), dwp_debt("A", amount="100.00", debt_type="BUDGETING_ADVANCE"), dwp_debt("B"))
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="150.00", received_on="2025-06-04",
+                channel="BANK_TRANSFER"))
+    run_day(date(2025, 6, 4))
+    # budgeting advance (Annex B item 6) before the overpayment (item 19)
+    assert status("A")[0] == "CLEARED"
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="B")).balance_pence == 25000
+
+
+def test_set_rate_recorded_with_who_when_why_and_used() -> None:
+    events(uc_award(), dwp_debt(), period())
+    debt = Debt.objects.get()
+    result = set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "affordability request",
+                              "j.smith", date(2025, 6, 1))
+    rate = ReducedRate.objects.get()
+    assert (rate.actor, rate.set_on, rate.reason, rate.until) == ("j.smith", date(2025, 6, 1),
+                                                                 "affordability request", date(2025, 9, 1))
+    assert result.amount_pence == 1000
+    run_day(PAY)
+    assert taken()[0].amount_pence == 1000
+
+
+@pytest.mark.parametrize(("nino", "debt", "amount", "message"), [
+    ("CE123456A", "1", "10.00", "no person"),
+    ("AB123456C", "999", "10.00", "no debt with this id"),
+    ("AB123456C", "1", "ten", "--amount"),
+    ("AB123456C", "1", "0.00", "more than 0.00"),
+])
+def test_set_rate_refuses_bad_requests(nino: str, debt: str, amount: str, message: str) -> None:
+    events(uc_award(), dwp_debt())
+    debt_id = str(Debt.objects.get().pk) if debt == "1" else debt
+    with pytest.raises(DmsError, match=message):
+        set_reduced_rate(nino, debt_id, amount, date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    assert not ReducedRate.objects.exists()
+
+
+def test_set_rate_refuses_another_persons_debt() -> None:
+    events(uc_award(), dwp_debt(), uc_award(ref="UC2", nino="CE123456A"))
+    with pytest.raises(DmsError, match="another person"):
+        set_reduced_rate("CE123456A", str(Debt.objects.get().pk), "10.00", date(2025, 9, 1), "why", "me",
+                         date(2025, 6, 1))
+    assert DebtStatus.OPEN == Debt.objects.get().status
