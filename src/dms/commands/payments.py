@@ -1,0 +1,117 @@
+"""Paying creditors: ``dms bacs export``, ``dms report reconcile``, ``dms report exceptions`` and
+``dms report correct-misallocation``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dms.cli import business_date
+
+
+def register(registry: Any) -> None:
+    export = registry.subcommand(
+        "bacs", "export",
+        "Write the BACS Standard 18 file paying every LA its payment schedule total for a month, and record "
+        "the payments once (exporting again writes the same file and records nothing new).",
+        run_bacs_export, group_help="BACS payment commands",
+    )
+    export.add_argument("--period", required=True, help="the month the schedules cover, YYYY-MM")
+    export.add_argument("--out", required=True, type=Path, help="the file to write")
+    reconcile = registry.subcommand(
+        "report", "reconcile",
+        "Reconcile a month per creditor and per debt type against the ledger; exit 1 if it does not tie.",
+        run_reconcile, group_help="Reports",
+    )
+    reconcile.add_argument("--period", required=True, help="the month, YYYY-MM")
+    reconcile.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
+    exceptions = registry.subcommand(
+        "report", "exceptions",
+        "List misallocated deductions (A9/2025 §53) waiting for correction.", run_exceptions,
+    )
+    exceptions.add_argument("--period", help="only deductions in this month, YYYY-MM")
+    exceptions.add_argument("--date", type=business_date, help="the business date of the check (default today)")
+    exceptions.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
+    correct = registry.subcommand(
+        "report", "correct-misallocation",
+        "Correct a misallocated deduction: take the excess back from the owner that received it and credit "
+        "the others.", run_correct,
+    )
+    correct.add_argument("misallocation_id", metavar="ID", type=int, help="the id `dms report exceptions` shows")
+    correct.add_argument("--date", required=True, type=business_date, help="business date of the correction")
+    correct.add_argument("--by", required=True, help="who is making the correction")
+    correct.add_argument("--reason", required=True, help="why")
+
+
+def run_bacs_export(args: argparse.Namespace) -> int:
+    from dms.money import format_pounds
+    from dms.services.payments import export_bacs
+
+    result = export_bacs(args.period, args.out)
+    recorded = (f"recorded {result.posted_entries} payment(s)" if result.posted_entries
+                else "payments already recorded; nothing new posted")
+    print(f"wrote {result.path}: {result.credits} credit(s) totalling {format_pounds(result.total_pence)} for "
+          f"{result.period}, processing date {result.processing_date}, payment date {result.payment_date}; "
+          f"{recorded}")
+    return 0
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    from dms.services.reconcile import reconcile
+
+    result = reconcile(args.period)
+    report = result.as_json()
+    if args.json:
+        print(json.dumps(report, sort_keys=True, indent=2))
+    else:
+        _print_reconciliation(report)
+    return 0 if result.ties else 1
+
+
+def _print_reconciliation(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=160)
+    table = Table("Creditor", "Opening", "Recovered", "Corrections", "Paid", "Closing", "Ledger", "Ties",
+                  title=f"Reconciliation {report['period']} ({report['from']} to {report['to']})")
+    for line in report["creditors"]:
+        table.add_row(line["creditor"], line["opening"], line["recovered"], line["corrections"], line["paid"],
+                      line["closing"], line["ledger_closing"], "yes" if line["ties"] else "NO")
+    console.print(table)
+    types = Table("Debt type", "Outstanding", "Recovered")
+    for line in report["debt_types"]:
+        types.add_row(line["debt_type"], line["outstanding"], line["recovered"])
+    console.print(types)
+    if report["ties"]:
+        console.print("Reconciliation ties to the ledger to the penny.")
+    for difference in report["differences"]:
+        console.print(f"DIFFERENCE: {difference}")
+
+
+def run_exceptions(args: argparse.Namespace) -> int:
+    from dms.services.misallocation import as_json, detect
+
+    found = [as_json(m) for m in detect(args.period, today=args.date or date.today())]
+    if args.json:
+        print(json.dumps({"misallocations": found}, sort_keys=True, indent=2))
+        return 0
+    if not found:
+        print("No misallocated deductions.")
+    for item in found:
+        print(f"{item['id']}: {item['nino']} {item['business_date']} item {item['item']} {item['amount']} all to "
+              f"{item['received_by']}, excess {item['excess']}; shares {item['fair_shares']}")
+    return 0
+
+
+def run_correct(args: argparse.Namespace) -> int:
+    from dms.money import format_pounds
+    from dms.services.misallocation import correct
+
+    item = correct(args.misallocation_id, business_date=args.date, actor=args.by, reason=args.reason)
+    print(f"corrected misallocation {item.pk}: {format_pounds(item.excess_pence)} excess from "
+          f"{item.received_by}; entries {', '.join(str(i) for i in item.correction_entry_ids)}")
+    return 0

@@ -1,0 +1,1 @@
+"""Tables of the payments area (Django app `store_payments`)."""

@@ -1,0 +1,64 @@
+"""A small book for the payments tests: LAs, people with awards, debts, and money moved through the
+ledger as the recovery engine and the debt services post it (docs/architecture.md conventions)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
+from dms.services import debts as debt_services
+from dms.services.creditors import LaDetails, register_la
+from dms.store.ledger import post_entries
+from dms.store.models import Award, Creditor, Debt, Person
+
+REFERRED = date(2025, 9, 1)
+
+
+def la(la_id: str, name: str = "Testshire Council") -> Creditor:
+    return register_la(LaDetails(la_id, name, f"20{la_id[-4:]}", f"1{la_id}0"))
+
+
+def person(nino: str, benefit: str = "UC", start: date = date(2024, 1, 1)) -> Person:
+    someone = Person.objects.create(nino=nino, surname="Jones", forenames="Sam")
+    Award.objects.create(award_ref=f"aw-{nino}", person=someone, benefit=benefit, start_date=start)
+    return someone
+
+
+def dwp() -> Creditor:
+    return Creditor.objects.get(kind="DWP")
+
+
+def hmrc() -> Creditor:
+    return Creditor.objects.get(kind="HMRC")
+
+
+def debt(owner: Person, creditor: Creditor, ref: str, amount: int, *, classification: str = "NON_FRAUD",
+         debt_type: str = "OVERPAYMENT", received_on: date = REFERRED) -> Debt:
+    return debt_services.create_debt(
+        person=owner, creditor=creditor, creditor_ref=ref, debt_type=debt_type, classification=classification,
+        amount_pence=amount, created_on=received_on, received_on=received_on, business_date=received_on,
+        actor="test",
+    )
+
+
+def recover(target: Debt, amount: int, day: date, *, kind: EntryKind = EntryKind.DEDUCTION) -> int:
+    """A DEDUCTION (or DIRECT_PAYMENT) of ``amount`` credited to ``target`` on ``day``; returns the entry id."""
+    source = AccountKind.BENEFIT_RECOVERIES if kind == EntryKind.DEDUCTION else AccountKind.DIRECT_PAYMENTS
+    return post_entries([build_entry(kind, day, [
+        Posting(AccountKey(source), amount),
+        Posting(AccountKey(AccountKind.RECEIVABLE, target.pk), -amount),
+        Posting(AccountKey(AccountKind.CREDITOR_DEBTS, target.creditor_id), amount),
+        Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, target.creditor_id), -amount),
+    ])])[0]
+
+
+def split_deduction(parts: list[tuple[Debt, int]], day: date) -> int:
+    """One DEDUCTION entry crediting several debts (one deduction item shared between owners)."""
+    postings = [Posting(AccountKey(AccountKind.BENEFIT_RECOVERIES), sum(a for _, a in parts))]
+    for target, amount in parts:
+        postings += [
+            Posting(AccountKey(AccountKind.RECEIVABLE, target.pk), -amount),
+            Posting(AccountKey(AccountKind.CREDITOR_DEBTS, target.creditor_id), amount),
+            Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, target.creditor_id), -amount),
+        ]
+    return post_entries([build_entry(EntryKind.DEDUCTION, day, postings)])[0]

@@ -1,0 +1,135 @@
+"""Monthly payment schedules (hb-debt-interface.md §4.2, §7; A9/2025 §32–33, §51–53)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from test_payments_book import debt, dwp, la, person, recover
+
+from dms.errors import DmsError
+from dms.ledger import EntryKind
+from dms.services import debts as debt_services
+from dms.services import payments
+from dms.store.payments.models import PaymentSchedule, ScheduleRun
+
+pytestmark = pytest.mark.django_db
+NS = {"s": "urn:dms:hb-debt:1"}
+OCT_RUN = date(2025, 11, 3)  # first working day of November 2025 (1-2 November is a weekend)
+
+
+def _lines(path: Path) -> list[dict[str, str]]:
+    tree = etree.parse(str(path))
+    return [{child.tag.split("}")[1]: child.text for child in line} for line in tree.findall("s:Line", NS)]
+
+
+def _header(path: Path) -> dict[str, str]:
+    tree = etree.parse(str(path))
+    return {child.tag.split("}")[1]: child.text for child in tree.find("s:Header", NS)}
+
+
+def test_schedule_lists_deductions_direct_payments_and_corrections_with_balance_after(data_dir: Path) -> None:
+    council = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, council, "HB/1", 50_000)
+    other = debt(sam, dwp(), "DWP-1", 10_000)
+    recover(hb, 2_000, date(2025, 10, 6))
+    recover(hb, 1_500, date(2025, 10, 20), kind=EntryKind.DIRECT_PAYMENT)
+    recover(hb, 9_999, date(2025, 9, 30))  # September: not on October's schedule
+    recover(other, 700, date(2025, 10, 6))  # DWP: never on an LA schedule
+    recover(hb, 800, date(2025, 11, 1))  # November, after the month
+    result = payments.run_month_end(OCT_RUN)
+    assert result is not None and result.period == "2025-10"
+    [written] = result.files
+    assert written.file_name == "20251103-DMSCH-005920.xml"
+    lines = _lines(written.path)
+    assert [(x["Kind"], x["Source"], x["Amount"], x["BalanceAfter"], x["RecoveryDate"]) for x in lines] == [
+        ("DEDUCTION", "UC", "20.00", "380.01", "2025-10-06"),
+        ("DIRECT_PAYMENT", "DIRECT_PAYMENT", "15.00", "365.01", "2025-10-20"),
+    ]
+    assert lines[0]["DebtRef"] == "HB/1" and lines[0]["NINO"] == "AB123456C"
+    header = _header(written.path)
+    assert header["Period"] == "2025-10" and header["PaymentDate"] == "2025-11-21"
+    assert header["RecordCount"] == "2" and header["TotalAmount"] == "35.00"
+    assert header["BatchID"] == "20251103-DMSCH-005920" and header["CreationDate"] == "2025-11-03"
+
+
+def test_schedule_correction_line_for_over_recovery_after_revision_is_negative(data_dir: Path) -> None:
+    council = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, council, "HB/1", 10_000)
+    recover(hb, 6_000, date(2025, 10, 6))
+    debt_services.revise_debt_amount(hb, 4_000, business_date=date(2025, 10, 15), actor="test", reason="r")
+    [written] = payments.run_month_end(OCT_RUN).files
+    lines = _lines(written.path)
+    assert [(x["Kind"], x["Amount"], x["BalanceAfter"], x["DebtRef"]) for x in lines] == [
+        ("DEDUCTION", "60.00", "40.00", "HB/1"),
+        ("CORRECTION", "-20.00", "0.00", "HB/1"),
+    ]
+    assert _header(written.path)["TotalAmount"] == "40.00"
+
+
+def test_schedule_legacy_benefit_code_is_the_source(data_dir: Path) -> None:
+    council = la("005920")
+    pat = person("CE123456D", benefit="ESA")
+    hb = debt(pat, council, "HB/2", 10_000)
+    recover(hb, 1_395, date(2025, 10, 9))
+    [written] = payments.run_month_end(OCT_RUN).files
+    assert _lines(written.path)[0]["Source"] == "ESA"
+
+
+def test_negative_month_pays_nothing_and_is_brought_forward_as_one_line(data_dir: Path) -> None:
+    council = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, council, "HB/1", 10_000)
+    recover(hb, 6_000, date(2025, 9, 8))
+    payments.run_month_end(date(2025, 10, 1))
+    debt_services.revise_debt_amount(hb, 1_000, business_date=date(2025, 10, 15), actor="test", reason="r")
+    [october] = payments.run_month_end(OCT_RUN).files
+    assert october.total_pence == -5_000
+    row = PaymentSchedule.objects.get(period="2025-10")
+    assert (row.paid_pence, row.carried_forward_pence) == (0, -5_000)
+    second = debt(sam, council, "HB/3", 20_000, received_on=date(2025, 10, 1))
+    recover(second, 7_000, date(2025, 11, 10))
+    [november] = payments.run_month_end(date(2025, 12, 1)).files
+    lines = _lines(november.path)
+    assert [(x["Kind"], x["Amount"]) for x in lines] == [("BROUGHT_FORWARD", "-50.00"), ("DEDUCTION", "70.00")]
+    assert _header(november.path)["TotalAmount"] == "20.00"
+    assert PaymentSchedule.objects.get(period="2025-11").paid_pence == 2_000
+
+
+def test_brought_forward_alone_makes_a_schedule(data_dir: Path) -> None:
+    council = la("005920")
+    hb = debt(person("AB123456C"), council, "HB/1", 10_000)
+    recover(hb, 6_000, date(2025, 9, 8))
+    payments.run_month_end(date(2025, 10, 1))
+    debt_services.revise_debt_amount(hb, 1_000, business_date=date(2025, 10, 15), actor="test", reason="r")
+    payments.run_month_end(OCT_RUN)
+    [november] = payments.run_month_end(date(2025, 12, 1)).files
+    assert [x["Kind"] for x in _lines(november.path)] == ["BROUGHT_FORWARD"]
+    assert PaymentSchedule.objects.get(period="2025-11").carried_forward_pence == -5_000
+
+
+def test_month_end_is_only_the_first_working_day_and_is_idempotent(data_dir: Path) -> None:
+    council = la("005920")
+    hb = debt(person("AB123456C"), council, "HB/1", 10_000)
+    recover(hb, 2_000, date(2025, 10, 6))
+    assert payments.run_month_end(date(2025, 11, 1)) is None  # a Saturday
+    first = payments.run_month_end(OCT_RUN)
+    before = first.files[0].path.read_bytes()
+    again = payments.run_month_end(OCT_RUN)
+    assert again.files[0].path.read_bytes() == before
+    assert ScheduleRun.objects.count() == 1 and PaymentSchedule.objects.count() == 1
+    with pytest.raises(DmsError, match="produced on 2025-11-03"):
+        payments.produce_schedules(2025, 10, run_date=date(2025, 11, 4))
+
+
+def test_no_schedule_for_an_la_without_lines(data_dir: Path) -> None:
+    la("005920")
+    quiet = la("000111")
+    hb = debt(person("AB123456C"), quiet, "HB/1", 10_000)
+    recover(hb, 100, date(2025, 10, 6))
+    result = payments.run_month_end(OCT_RUN)
+    assert [f.la_id for f in result.files] == ["000111"]
