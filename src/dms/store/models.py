@@ -356,3 +356,37 @@ class RunDay(models.Model):
 
     class Meta:
         db_table = "dms_run_day"
+
+
+class RunStep(models.Model):
+    """A step of the daily run done for a business date (``dms.services.daily_run``). Written in the same
+    transaction as the step's work (for a partitioned step: once all its chunks are done), so a step is
+    either wholly done and recorded or not done at all; ``summary`` is what the step reported."""
+
+    run_date = models.DateField()
+    step = models.CharField(max_length=40)
+    completed_at = models.DateTimeField()
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "dms_run_step"
+        constraints = [models.UniqueConstraint(fields=["run_date", "step"], name="run_step_once_per_date")]
+
+
+class RunChunk(models.Model):
+    """A chunk of person partitions (``first_partition`` to ``last_partition``, inclusive) of a partitioned
+    step done for a business date. Claimed (inserted) first in the chunk's own transaction and committed with
+    its work: a committed chunk is skipped on a re-run, and a chunk two runs attempt at once is done once."""
+
+    run_date = models.DateField()
+    step = models.CharField(max_length=40)
+    first_partition = models.SmallIntegerField()
+    last_partition = models.SmallIntegerField()
+    completed_at = models.DateTimeField()
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "dms_run_chunk"
+        constraints = [
+            models.UniqueConstraint(fields=["run_date", "step", "first_partition"], name="run_chunk_once_per_date"),
+        ]
