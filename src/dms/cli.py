@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "dms.commands.events",  # events import
     "dms.commands.recovery",  # deductions list, debtor set-rate
     "dms.commands.payments",  # bacs export, report reconcile, report exceptions
+    "dms.commands.run",  # run (the daily run)
 )
 
 

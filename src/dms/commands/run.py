@@ -1,0 +1,98 @@
+"""``dms run --date D [--workers N] [--scheduler ADDRESS]``: the daily run (dms.services.daily_run)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dms.cli import business_date
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 4") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1 worker process")
+    return value
+
+
+def register(registry: Any) -> None:
+    parser = registry.command(
+        "run",
+        "Run every business date from the day after the last completed run up to --date, in order: award "
+        "changes, life events, LA files, recall holding periods, deductions, month-end, outbound files.",
+        run_days,
+    )
+    parser.add_argument("--date", required=True, type=business_date,
+                        help="the last business date to run, YYYY-MM-DD")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=1,
+                       help="run the partitions of people on this many local processes (default 1: this one)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the partitions of people on a dask.distributed cluster, like tcp://10.0.0.5:8786")
+
+
+def _value(key: str, value: Any) -> str:
+    from dms.money import format_pounds
+
+    if (key == "pence" or key.endswith("_pence")) and isinstance(value, int) and not isinstance(value, bool):
+        return f"£{format_pounds(value)}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "none"
+    return str(value)
+
+
+def _flat(summary: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            items += _flat(value, f"{prefix}{key}.")
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
+def step_line(summary: dict[str, Any]) -> str:
+    """What a step did, from its summary: the items that are not zero or empty."""
+    shown = [f"{key.replace('_', ' ')} {_value(key, value)}" for key, value in _flat(summary)
+             if value not in (0, None, "", [], False)]
+    return ", ".join(shown) if shown else "nothing to do"
+
+
+def print_day(day: Any) -> None:
+    print(f"{day.run_date.isoformat()} ({day.run_date.strftime('%A')}): completed")
+    width = max((len(name) for name in day.steps), default=0)
+    for name, summary in day.steps.items():
+        print(f"  {name.ljust(width)}  {step_line(summary)}")
+
+
+def run_days(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from dms.services.daily_run import plan_dates, run_through
+
+    plan = plan_dates(args.date)
+    if not plan.dates:
+        print(f"{args.date.isoformat()} is already done: the daily run has completed every date up to "
+              f"{plan.last_completed}; nothing changed.")
+        return 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
+                  redirect_stderr=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(f"{step} (chunks of people)", total=total)
+            bar.update(tasks[step], completed=done)
+            if done >= total:
+                bar.remove_task(tasks.pop(step))
+
+        days = run_through(args.date, workers=args.workers, scheduler=args.scheduler, progress=progress,
+                           on_day=print_day)
+    print(f"dms run: {len(days)} day{'s' if len(days) != 1 else ''} completed, "
+          f"{days[0].run_date.isoformat()} to {days[-1].run_date.isoformat()}")
+    return 0
