@@ -398,7 +398,7 @@ class DaskCluster:
 
         self.config = config
         try:
-            self.client = Client(address, timeout="20s", set_as_default=False)
+            self.client = Client(address, timeout="20s", set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as error:
             raise DmsError(f"--scheduler: cannot reach the Dask scheduler at {address!r} ({error}); check the "
                            "address (like tcp://10.0.0.5:8786) and that the scheduler is running") from None
@@ -411,14 +411,14 @@ class DaskCluster:
                                pure=False)
             for first, last in chunks
         ]
-        dask_wait(futures)
+        dask_wait(futures)  # type: ignore[no-untyped-call]
         failed = [f for f in futures if f.status == "error"]
         progress(step_name, len(futures) - len(failed), len(futures))
         if failed:
             failed[0].result()  # raises the chunk's error here
 
     def close(self) -> None:
-        self.client.close()
+        self.client.close()  # type: ignore[no-untyped-call]
 
 
 def _shared_database_check() -> None:

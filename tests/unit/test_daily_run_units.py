@@ -1,0 +1,104 @@
+"""The daily run's units of work and summaries, without a database (docs/architecture.md "The daily run")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from dms.commands.run import step_line
+from dms.errors import DmsError, InvariantBroken
+from dms.services.daily_run import (
+    DAY_STEPS,
+    PERSON_PARTITIONS,
+    as_summary,
+    chunk_ranges,
+    merge_summaries,
+    month_end_summary,
+)
+from dms.store.models import PERSON_PARTITIONS as STORE_PARTITIONS
+
+
+def test_partitions_match_the_person_partitions_of_the_store() -> None:
+    assert PERSON_PARTITIONS == STORE_PARTITIONS == 1024
+
+
+def test_chunks_of_64_cover_every_partition_once() -> None:
+    ranges = chunk_ranges(64)
+    assert len(ranges) == 16 and ranges[0] == (0, 63) and ranges[-1] == (960, 1023)
+    covered = [p for first, last in ranges for p in range(first, last + 1)]
+    assert covered == list(range(1024))
+
+
+def test_chunks_already_done_are_skipped_on_rerun() -> None:
+    assert chunk_ranges(64, done=[(0, 63), (128, 191)])[:2] == [(64, 127), (192, 255)]
+    assert chunk_ranges(64, done=chunk_ranges(64)) == []
+
+
+def test_chunks_left_by_a_run_with_another_chunk_size_never_overlap_what_is_done() -> None:
+    done = [(0, 99), (300, 310)]
+    ranges = chunk_ranges(128, done)
+    covered = [p for first, last in ranges for p in range(first, last + 1)]
+    assert sorted(covered) == [p for p in range(1024) if not (p < 100 or 300 <= p <= 310)]
+    assert all(last - first < 128 for first, last in ranges)
+
+
+def test_a_chunk_holds_at_least_one_partition() -> None:
+    with pytest.raises(DmsError, match="at least 1"):
+        chunk_ranges(0)
+
+
+def test_chunk_summaries_merge_by_summing_counts_and_nested_counts() -> None:
+    merged = merge_summaries([
+        {"deductions": 2, "pence": 150, "by_type": {"person.died": 1}, "files": ["a"]},
+        {"deductions": 3, "pence": 50, "by_type": {"person.died": 1, "payment.received": 2}, "files": ["b"]},
+        {},
+    ])
+    assert merged == {"deductions": 5, "pence": 200, "by_type": {"person.died": 2, "payment.received": 2},
+                      "files": ["a", "b"]}
+
+
+def test_step_results_become_summaries() -> None:
+    @dataclass
+    class Report:
+        done: int
+        on: date
+
+    assert as_summary(None) == {}
+    assert as_summary(3) == {"count": 3}
+    assert as_summary({"a": 1}) == {"a": 1}
+    assert as_summary(Report(2, date(2025, 7, 1))) == {"done": 2, "on": "2025-07-01"}
+    with pytest.raises(InvariantBroken):
+        as_summary("done")
+
+
+def test_month_end_summary_names_period_and_files() -> None:
+    @dataclass
+    class File:
+        file_name: str
+
+    @dataclass
+    class Result:
+        period: str
+        payment_date: date
+        files: list[File]
+        line_count: int
+
+    summary = month_end_summary(Result("2025-06", date(2025, 7, 18), [File("20250701-DMSCH-000123.xml")], 4))
+    assert summary == {"period": "2025-06", "payment_date": "2025-07-18", "schedules": 1, "lines": 4,
+                       "files": ["20250701-DMSCH-000123.xml"]}
+    assert month_end_summary(None) == {}
+
+
+def test_day_steps_in_the_documented_order() -> None:
+    order = ["award_changes", "life_events", "la_files", "holding_periods", "deductions", "month_end", "outbound"]
+    names = [s.name for s in DAY_STEPS]
+    assert names == [n for n in order if n in names]
+    assert {"award_changes", "life_events", "deductions", "month_end"} <= set(names)
+    assert [s.name for s in DAY_STEPS if s.partitioned] == ["life_events", "deductions"]
+
+
+def test_step_line_shows_what_was_done_with_pounds() -> None:
+    assert step_line({"deductions": 3, "pence": 12345, "cleared": 0}) == "deductions 3, pence £123.45"
+    assert step_line({"count": 0}) == "nothing to do"
