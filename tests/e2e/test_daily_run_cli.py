@@ -1,0 +1,176 @@
+"""``dms run`` through the real command: events in, a book, the daily run, deductions out with their
+explanations; catch-up, re-runs, month-end schedules; the same results to the penny with one process, two
+worker processes and a Dask cluster (docs/architecture.md "The daily run")."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import _admin_url, database_vendor, run_dms
+from daily_run_book import BOOK_DATE, FIRST_RUN, LAS, LAST_RUN, PEOPLE, SEED, events_for_book, fingerprint
+
+NINO = "AB123456C"
+PAY = date(2025, 6, 7)
+
+
+def _event(event_id: str, type_: str, occurred_on: str, **fields: object) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": NINO, **fields})
+
+
+@contextmanager
+def _cursor(env: dict[str, str]) -> Iterator[Any]:
+    """A cursor on the database the command used (to read what it wrote, never to write)."""
+    url = env.get("DMS_DATABASE_URL")
+    if url:
+        import psycopg
+
+        with psycopg.connect(url) as pg, pg.cursor() as cursor:
+            yield cursor
+        return
+    lite = sqlite3.connect(Path(env["DMS_DATA_DIR"]) / "dms.sqlite3")
+    try:
+        yield lite.cursor()
+    finally:
+        lite.close()
+
+
+@pytest.fixture
+def fresh_env(tmp_path: Path) -> Iterator[Callable[[], dict[str, str]]]:
+    """Makes environments for the real command, each with a new empty database (as ``cli_env``)."""
+    created: list[str] = []
+    base = ""
+
+    def make() -> dict[str, str]:
+        nonlocal base
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        env["DMS_DATA_DIR"] = str(tmp_path / f"data-{len(created)}-{uuid.uuid4().hex[:6]}")
+        if database_vendor() == "postgresql":
+            import psycopg
+
+            base, _ = _admin_url(os.environ["DMS_DATABASE_URL"])
+            name = f"dms_cli_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            created.append(name)
+            env["DMS_DATABASE_URL"] = f"{base}/{name}"
+        else:
+            created.append("")
+            env.pop("DMS_DATABASE_URL", None)
+        return env
+
+    yield make
+    if base:
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            for name in filter(None, created):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _book(env: dict[str, str], tmp_path: Path) -> None:
+    run_dms(env, "synth", "--people", str(PEOPLE), "--seed", str(SEED), "--las", str(LAS),
+            "--date", BOOK_DATE.isoformat(), check=True)
+    with _cursor(env) as cursor:
+        lines = events_for_book(cursor)
+    path = tmp_path / f"events-{uuid.uuid4().hex[:6]}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    run_dms(env, "events", "import", str(path), check=True)
+
+
+def _state(env: dict[str, str]) -> dict[str, Any]:
+    with _cursor(env) as cursor:
+        return fingerprint(cursor)
+
+
+def _run(env: dict[str, str], day: date, *extra: str) -> str:
+    return run_dms(env, "run", "--date", day.isoformat(), *extra, check=True).stdout
+
+
+def test_events_book_run_then_deductions_listed_with_explanations(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join([
+        _event("a1", "award.started", "2025-04-07", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+               uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
+        _event("d1", "debt.referred", "2025-04-08", creditor="DWP", creditor_ref="OP-1", debt_type="OVERPAYMENT",
+               classification="NON_FRAUD", amount="300.00", created_on="2025-03-01"),
+        _event("ap1", "uc.assessment_period", "2025-05-31", award_ref="UC1", period_start="2025-05-01",
+               period_end="2025-05-31", payment_date=PAY.isoformat(), award_amount="800.00",
+               earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+               third_party=[]),
+    ]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    run_dms(cli_env, "synth", "--people", "50", "--date", "2025-05-01", check=True)
+    first = _run(cli_env, PAY - timedelta(days=1))
+    assert "completed" in first
+    out = _run(cli_env, PAY)
+    assert f"{PAY.isoformat()} (Saturday): completed" in out and "deductions" in out and "£" in out
+    listed = json.loads(run_dms(cli_env, "deductions", "list", "--nino", NINO, "--json", check=True).stdout)
+    [row] = listed["deductions"]
+    # 15% of the 2025/26 standard allowance £400.14, rounded down (recovery-rules.md §2)
+    assert row["date"] == PAY.isoformat() and row["amount"] == "60.02" and row["ref"] == "OP-1"
+    assert "£60.02" in row["explanation"] and "400.14" in row["explanation"] and row["item"] == "Normal overpayments"
+
+
+def test_catch_up_rerun_and_month_end_through_the_command(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _book(cli_env, tmp_path)
+    first = _run(cli_env, FIRST_RUN)
+    assert first.count("completed") == 2 and "1 day completed" in first
+    out = _run(cli_env, LAST_RUN)
+    assert "5 days completed" in out and "month_end" in out
+    assert "period 2025-06" in out  # 2025-07-01, the first working day of July
+    schedules = sorted((Path(cli_env["DMS_DATA_DIR"]) / "schedules" / "2025-06").glob("20250701-DMSCH-*.xml"))
+    assert schedules
+    before = _state(cli_env)
+    again = run_dms(cli_env, "run", "--date", "2025-06-30", check=True)
+    assert "already done" in again.stdout and "nothing changed" in again.stdout
+    assert _state(cli_env) == before
+    assert run_dms(cli_env, "ledger", "check").returncode == 0
+
+
+def test_bad_arguments_are_clear_errors(cli_env: dict[str, str]) -> None:
+    bad_date = run_dms(cli_env, "run", "--date", "2025-06-31")
+    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+    both = run_dms(cli_env, "run", "--date", "2025-06-01", "--workers", "2", "--scheduler", "tcp://x:1")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+    zero = run_dms(cli_env, "run", "--date", "2025-06-01", "--workers", "0")
+    assert zero.returncode == 2 and "at least 1" in zero.stderr
+    unreachable = run_dms(cli_env, "run", "--date", "2025-06-01", "--scheduler", "tcp://127.0.0.1:9")
+    assert unreachable.returncode == 1 and "cannot reach the Dask scheduler" in unreachable.stderr
+
+
+def test_same_results_to_the_penny_with_one_process_two_workers_and_dask(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    states = {}
+    single = fresh_env()
+    _book(single, tmp_path)
+    _run(single, FIRST_RUN)
+    _run(single, LAST_RUN)
+    states["one process"] = _state(single)
+    workers = fresh_env()
+    _book(workers, tmp_path)
+    _run(workers, FIRST_RUN, "--workers", "2")
+    _run(workers, LAST_RUN, "--workers", "2")
+    states["two workers"] = _state(workers)
+    dask = fresh_env()
+    _book(dask, tmp_path)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        _run(dask, FIRST_RUN, "--scheduler", cluster.scheduler_address)
+        _run(dask, LAST_RUN, "--scheduler", cluster.scheduler_address)
+    states["dask"] = _state(dask)
+    assert states["one process"]["deductions"] and states["one process"]["schedules"]
+    assert states["two workers"] == states["one process"]
+    assert states["dask"] == states["one process"]
