@@ -404,18 +404,19 @@ class DaskCluster:
                            "address (like tcp://10.0.0.5:8786) and that the scheduler is running") from None
 
     def run(self, step_name: str, run_date: date, chunks: Sequence[tuple[int, int]], progress: Progress) -> None:
-        from distributed import wait as dask_wait
-
         futures = [
             self.client.submit(run_chunk_in_worker, self.config, step_name, run_date.isoformat(), first, last,
                                pure=False)
             for first, last in chunks
         ]
-        dask_wait(futures)  # type: ignore[no-untyped-call]
-        failed = [f for f in futures if f.status == "error"]
-        progress(step_name, len(futures) - len(failed), len(futures))
-        if failed:
-            failed[0].result()  # raises the chunk's error here
+        failures = []
+        for done, future in enumerate(futures, start=1):  # every chunk is waited for, failed or not
+            error = future.exception()  # type: ignore[no-untyped-call]
+            if error is not None:
+                failures.append(error)
+            progress(step_name, done, len(futures))
+        if failures:
+            raise failures[0]
 
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]
