@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -51,16 +52,46 @@ def test_synth_refuses_bad_arguments(cli_env) -> None:
     assert result.returncode == 1 and "--las must be between 1 and 999" in result.stderr
 
 
-def test_demo_loads_and_summarises_a_book_once(cli_env) -> None:
-    result = run_dms(cli_env, "demo", "--people", "500", check=True)
-    out = result.stdout
-    assert "Loaded a synthetic book of 500 people" in out
-    for text in ("Debts by creditor", "Debts by type", "Local authorities (20)", "HMRC", "UC_ADVANCE_NEW_CLAIM",
-                 "OVERPAYMENT (Housing Benefit)", "on Universal Credit", "Ledger check:", "OK"):
+DEMO_SECTIONS = (
+    "Loaded a synthetic book of 300 people", "Traffic for 2026-02", "Ran 2026-02-01 to 2026-03-02",
+    "Debts by creditor", "Debts by type", "Local authorities (20)", "OVERPAYMENT (Housing Benefit)",
+    "Recovered in 2026-02 by creditor", "Deductions taken in 2026-02", "Debts cleared, recalled and returned",
+    "LA files received in 2026-02", "File failures by code", "Payment schedules for 2026-02 and BACS payments",
+    "Ledger check:", "OK, every balance matches its postings", "BACS:", "Outputs:",
+)
+
+
+def test_demo_runs_a_month_through_dms_and_summarises_it_once(cli_env) -> None:
+    result = run_dms(cli_env, "demo", "--people", "300", check=True)
+    out = " ".join(result.stdout.split())  # rich wraps long lines
+    for text in DEMO_SECTIONS:
         assert text in out, text
-    assert "Database: " in out and "Data directory: " in out
-    again = run_dms(cli_env, "demo", "--people", "500", check=True)
-    assert "already has 500 people" in again.stdout and "Loaded" not in again.stdout
+    assert "refused:" not in out
+    data = Path(cli_env["DMS_DATA_DIR"])
+    bacs = data / "bacs" / "DMS-BACS-2026-02.txt"
+    assert f"BACS file: {bacs}" in out and bacs.read_text(encoding="ascii").startswith("VOL1")
+    assert list((data / "schedules" / "2026-02").glob("*-DMSCH-*.xml"))
+    assert len(list((data / "demo" / "2026-02" / "events").glob("2026-02-*.jsonl"))) >= 20
+    assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
+    assert run_dms(cli_env, "report", "reconcile", "--period", "2026-02").returncode == 0
+    again = " ".join(run_dms(cli_env, "demo", "--people", "300", check=True).stdout.split())
+    assert "already has 301 people" in again and "Loaded" not in again
+    assert "2026-02 is not run again" in again and "Recovered in 2026-02 by creditor" in again
+    assert "Ran 2026-02-01" not in again
+
+
+def test_demo_runs_the_next_month_on_the_same_book(cli_env) -> None:
+    run_dms(cli_env, "demo", "--people", "120", check=True)
+    out = " ".join(run_dms(cli_env, "demo", "--month", "2026-03", check=True).stdout.split())
+    assert "Ran 2026-03-01 to 2026-04-01" in out and "Payment schedules for 2026-03" in out
+    assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
+    earlier = run_dms(cli_env, "demo", "--month", "2026-02", check=True)
+    assert "2026-02 is not run again" in " ".join(earlier.stdout.split())
+
+
+def test_demo_refuses_a_bad_month(cli_env) -> None:
+    result = run_dms(cli_env, "demo", "--month", "2026-13")
+    assert result.returncode == 2 and "--month" in result.stderr
 
 
 def test_demo_fresh_starts_a_new_sqlite_database_or_refuses_elsewhere(cli_env) -> None:
@@ -71,4 +102,4 @@ def test_demo_fresh_starts_a_new_sqlite_database_or_refuses_elsewhere(cli_env) -
         return
     assert result.returncode == 0, result.stderr
     assert "previous one is kept at" in result.stdout
-    assert "Loaded a synthetic book of 60 people" in result.stdout
+    assert "Loaded a synthetic book of 60 people" in " ".join(result.stdout.split())

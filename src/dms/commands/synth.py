@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ DEFAULT_AS_OF = date(2026, 1, 5)  # the business date a synthetic book is taken 
 DEFAULT_SEED = 1
 DEFAULT_LAS = 20
 DEMO_PEOPLE = 20_000
+DEMO_MONTH = "2026-02"
 
 
 def _positive(text: str) -> int:
@@ -43,6 +44,16 @@ def _book_arguments(parser: argparse.ArgumentParser, people: int | None) -> None
                         help=f"the business date the debts are taken on, YYYY-MM-DD (default {DEFAULT_AS_OF})")
 
 
+def _month(text: str) -> str:
+    from dms.calendar import parse_period
+
+    try:
+        year, month = parse_period(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return f"{year:04d}-{month:02d}"
+
+
 def register(registry: Any) -> None:
     synth = registry.command(
         "synth",
@@ -51,15 +62,30 @@ def register(registry: Any) -> None:
         run_synth,
     )
     _book_arguments(synth, None)
-    demo = registry.command(
+    parser = _demo_parser(registry)
+    parser.add_argument("--fresh", action="store_true",
+                        help="start a new empty SQLite database (the old file is kept under the data directory)")
+
+
+def _demo_parser(registry: Any) -> argparse.ArgumentParser:
+    demo: argparse.ArgumentParser = registry.command(
         "demo",
-        "Set up a demonstration: initialise the database, load a synthetic book and summarise it.",
+        "Run DMS for a month on a synthetic book: initialise the database, load the book, send a month of "
+        "events and LA files through the real interfaces, run every day and the month-end, pay the LAs by "
+        "BACS, and summarise what happened.",
         run_demo,
         needs_db=False,
     )
-    _book_arguments(demo, DEMO_PEOPLE)
-    demo.add_argument("--fresh", action="store_true",
-                      help="start a new empty SQLite database (the old file is kept under the data directory)")
+    demo.add_argument("--people", type=_positive, default=DEMO_PEOPLE,
+                      help=f"how many people the book has (default {DEMO_PEOPLE:,})")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                      help=f"the seed of the book and of the month's traffic (default {DEFAULT_SEED})")
+    demo.add_argument("--las", type=_positive, default=DEFAULT_LAS,
+                      help=f"how many local authorities refer HB debts (default {DEFAULT_LAS})")
+    demo.add_argument("--month", type=_month, default=DEMO_MONTH,
+                      help=f"the month to run, YYYY-MM (default {DEMO_MONTH}); a new book is taken on the day "
+                           "before it")
+    return demo
 
 
 # ---------------------------------------------------------------------------------------------- synth
@@ -148,21 +174,131 @@ def run_demo(args: argparse.Namespace) -> int:
         ensure_database()
     console.print(f"Database: {redacted_url(config.database_url)}")
     console.print(f"Data directory: {config.data_dir}")
+    _ensure_book(args, console)
+    ran = _run_demo_month(args.month, args.seed, console)
+    status = print_book_summary(console)
+    print_month_summary(args.month, console)
+    _print_outputs(args.month, ran, console)
+    return status
+
+
+def _ensure_book(args: argparse.Namespace, console: Any) -> None:
+    from dms.calendar import parse_period
     from dms.store.models import Person
 
     held = Person.objects.count()
     if held:
-        console.print(
-            f"The book already has {held:,} people, so no synthetic book was added "
-            "(use --fresh to start a new one)."
+        console.print(f"The book already has {held:,} people, so no synthetic book was added "
+                      "(use --fresh to start a new one).")
+        return
+    year, month = parse_period(args.month)
+    args.date = date(year, month, 1) - timedelta(days=1)
+    report, seconds = load_with_progress(args, console)
+    console.print(
+        f"Loaded a synthetic book of {report.people:,} people and {report.debts:,} debts "
+        f"(seed {args.seed}, taken on {args.date.isoformat()}) in {seconds:.1f}s."
+    )
+
+
+def _run_demo_month(period: str, seed: int, console: Any) -> Path | None:
+    """Plan (or read back) the month's traffic and run every day of it and the month-end; returns the BACS
+    file written, if any. A month already run is not run again."""
+    from dms.calendar import month_bounds, parse_period
+    from dms.services.events import last_completed_run_date
+    from dms.synth.month import month_end_run_date, read_traffic, traffic_dir
+
+    first, _ = month_bounds(*parse_period(period))
+    end = month_end_run_date(period)
+    last = last_completed_run_date()
+    if last is not None and last >= end:
+        console.print(f"The daily run has already run to {last.isoformat()}, past the month-end of {period} "
+                      f"({end.isoformat()}): {period} is not run again; here is its summary. "
+                      "(--fresh starts again; --month YYYY-MM runs a later month.)")
+        written = _bacs_path(period)
+        return written if written.exists() else None
+    previous_end = month_end_run_date(_previous_period(period))
+    if last is not None and last >= first and last > previous_end and read_traffic(traffic_dir(period)) is None:
+        raise DmsError(
+            f"the daily run has already run to {last.isoformat()}, inside {period}, without the demo's traffic "
+            f"for that month; run a later month with --month (after {last:%Y-%m}) or start again with --fresh"
         )
-    else:
-        report, seconds = load_with_progress(args, console)
-        console.print(
-            f"Loaded a synthetic book of {report.people:,} people and {report.debts:,} debts "
-            f"(seed {args.seed}, taken on {args.date.isoformat()}) in {seconds:.1f}s."
-        )
-    return print_book_summary(console)
+    files = _plan(period, seed, console)
+    _run_days(files, last, console)
+    return _export_bacs(period, console)
+
+
+def _previous_period(period: str) -> str:
+    from dms.calendar import parse_period
+
+    year, month = parse_period(period)
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+
+
+def _plan(period: str, seed: int, console: Any) -> Any:
+    from dms.synth.month import prepare_traffic
+
+    started = time.perf_counter()
+    with console.status(f"Planning {period}'s traffic: events from other systems and LA files"):
+        files = prepare_traffic(period, seed)
+    counts = files.counts
+    console.print(
+        f"Traffic for {period} (seed {files.seed}) in {files.directory} "
+        f"({time.perf_counter() - started:.1f}s): {sum(v for k, v in counts.items() if '.' in k):,} events "
+        f"({counts.get('uc.assessment_period', 0):,} UC assessment periods); LA files planned in "
+        f"{counts.get('LA tars', 0):,} daily tars with {counts.get('LAREF records', 0):,} referrals, "
+        f"{counts.get('LAREV records', 0):,} revisions and {counts.get('LAREC records', 0):,} recalls "
+        f"({sum(v for k, v in counts.items() if k.startswith('broken'))} files broken on purpose and one "
+        "corrected resubmission)."
+    )
+    return files
+
+
+def _run_days(files: Any, last: date | None, console: Any) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from dms.synth.month import run_dates, run_month
+
+    days = run_dates(files.period)
+    totals: dict[str, Any] = {"events": 0, "refused": []}
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"running {days[0].isoformat()}", total=len(days))
+
+        def advance(result: Any) -> None:
+            totals["events"] += result.events_stored
+            totals["refused"] += result.events_refused
+            following = result.day + timedelta(days=1)
+            progress.update(task, advance=1, description=f"running {following.isoformat()}")
+
+        run_month(files, last_completed=last, progress=advance)
+    console.print(
+        f"Ran {days[0].isoformat()} to {days[-1].isoformat()} (the month and its month-end run) in "
+        f"{time.perf_counter() - started:.1f}s: imported {totals['events']:,} events."
+    )
+    for problem in totals["refused"][:10]:
+        console.print(f"  refused: {problem}")
+
+
+def _bacs_path(period: str) -> Path:
+    from dms.settings import get_config
+
+    return get_config().data_dir / "bacs" / f"DMS-BACS-{period}.txt"
+
+
+def _export_bacs(period: str, console: Any) -> Path | None:
+    from dms.services.payments import export_bacs
+
+    path = _bacs_path(period)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        result = export_bacs(period, path)
+    except DmsError as error:
+        console.print(f"No BACS file for {period}: {error}")
+        return None
+    console.print(f"BACS: {result.credits} credits totalling £{pounds(result.total_pence)}, processing date "
+                  f"{result.processing_date}, payment date {result.payment_date}.")
+    return path
 
 
 def pounds(pence: int) -> str:
@@ -204,3 +340,85 @@ def print_book_summary(console: Any) -> int:
     for problem in report.problems:
         console.print(f"  {problem}")
     return 0 if report.ok else 1
+
+
+SCHEDULE_ROWS = 10  # LAs listed by name in the schedules table; the rest are summed
+
+
+def print_month_summary(period: str, console: Any) -> None:
+    """Money recovered, deductions, debt outcomes, LA files and failures, schedules and BACS for the month."""
+    from rich.table import Table
+
+    from dms.synth.summary import month_summary
+
+    summary = month_summary(period)
+    table = Table("Creditor", "Deductions (£)", "Direct payments (£)", "Credit applied (£)", "Taken back (£)",
+                  "Recovered (£)", title=f"Recovered in {period} by creditor (from the ledger)")
+    for row in summary.recovered:
+        table.add_row(row.label, pounds(row.deductions_pence), pounds(row.direct_payments_pence),
+                      pounds(row.credit_applied_pence), pounds(row.corrections_pence), pounds(row.net_pence))
+    console.print(table)
+    table = Table("Deductions", "Count", "Amount (£)", title=f"Deductions taken in {period}")
+    for counted in [*summary.deductions, *([summary.third_party] if summary.third_party else [])]:
+        table.add_row(counted.label, f"{counted.count:,}", pounds(counted.amount_pence))
+    console.print(table)
+    table = Table("Outcome", "Debts", "Balance returned (£)", title=f"Debts cleared, recalled and returned in {period}")
+    for outcome in summary.outcomes:
+        table.add_row(outcome.label, f"{outcome.count:,}", pounds(outcome.amount_pence) if outcome.amount_pence else "")
+    console.print(table)
+    _print_files(summary, console)
+    _print_schedules(summary, console)
+
+
+def _print_files(summary: Any, console: Any) -> None:
+    from rich.table import Table
+
+    table = Table("File type", "Received", "Accepted", "Failed", title=f"LA files received in {summary.period}")
+    for kind, received, accepted, failed in summary.files:
+        table.add_row(kind, f"{received:,}", f"{accepted:,}", f"{failed:,}")
+    if not summary.files:
+        table.add_row("none", "0", "0", "0")
+    console.print(table)
+    table = Table("Outcome: error code", "Files", title="File failures by code (each reported to its LA)")
+    for row in summary.failures:
+        table.add_row(row.label, f"{row.count:,}")
+    if summary.refused_tars:
+        table.add_row("tars refused whole", f"{summary.refused_tars:,}")
+    if not summary.failures and not summary.refused_tars:
+        table.add_row("none", "0")
+    console.print(table)
+
+
+def _print_schedules(summary: Any, console: Any) -> None:
+    from rich.table import Table
+
+    rows = summary.schedules
+    table = Table("LA", "Name", "Lines", "Schedule total (£)", "Paid by BACS (£)", "Carried forward (£)",
+                  title=f"Payment schedules for {summary.period} and BACS payments"
+                        + (f" (top {SCHEDULE_ROWS} of {len(rows)} LAs)" if len(rows) > SCHEDULE_ROWS else ""))
+    for row in rows[:SCHEDULE_ROWS]:
+        table.add_row(row.la_id, row.name, f"{row.lines:,}", pounds(row.total_pence), pounds(row.bacs_pence),
+                      pounds(row.carried_forward_pence))
+    rest = rows[SCHEDULE_ROWS:]
+    if rest:
+        table.add_row("", f"the other {len(rest)} LAs", f"{sum(r.lines for r in rest):,}",
+                      pounds(sum(r.total_pence for r in rest)), pounds(sum(r.bacs_pence for r in rest)),
+                      pounds(sum(r.carried_forward_pence for r in rest)))
+    table.add_row("", "Total", f"{sum(r.lines for r in rows):,}", pounds(sum(r.total_pence for r in rows)),
+                  pounds(sum(r.bacs_pence for r in rows)), pounds(sum(r.carried_forward_pence for r in rows)))
+    console.print(table)
+
+
+def _print_outputs(period: str, bacs: Path | None, console: Any) -> None:
+    from dms.services.payments import schedule_dir
+    from dms.settings import get_config
+    from dms.synth.month import traffic_dir
+
+    config = get_config()
+    console.print("Outputs:")
+    outboxes = config.outbox_dir
+    console.print(f"  LA outboxes (daily cessations, failure notices, schedules): {outboxes}"
+                  + ("" if outboxes.exists() else " (nothing placed in them)"))
+    console.print(f"  payment schedules for {period}: {schedule_dir(period)}")
+    console.print(f"  BACS file: {bacs}" if bacs else "  BACS file: none (nothing to pay)")
+    console.print(f"  the month's inbound traffic (events files, LA files planned): {traffic_dir(period)}")

@@ -695,7 +695,8 @@ class _Planner:
                                      PlannedFile(kind, la, day, (*ordinary, *good, *fixed))))
                 self.traffic.counts["corrected resubmissions"] = 1
 
-    def faulty_records(self, fault: str, la: str, day: date) -> tuple[list[InboundRecord], ...]:
+    def faulty_records(self, fault: str, la: str, day: date) -> tuple[list[InboundRecord], list[InboundRecord],
+                                                                       list[InboundRecord]]:
         """(records that are right, records that are wrong, the wrong ones corrected: only for ``BAD_NINO``,
         the file that is resubmitted) for a broken file."""
         pool = [n for n in self.ninos if n not in self.busy and self.people[n].benefit == "UC"
@@ -706,13 +707,13 @@ class _Planner:
             return [], [], []
         held = [d for p in people for d in self.hb_held(p.nino)]
         if fault in ("BAD_NINO", "TOTAL_MISMATCH"):
-            records = [self.referral(la, p, day) for p in people]
-            last = records.pop()
+            records: list[InboundRecord] = [self.referral(la, p, day) for p in people[:-1]]
+            last = self.referral(la, people[-1], day)
             if fault == "TOTAL_MISMATCH":
                 return records, [replace(last, total_pence=last.total_pence + 1_000)], []
             return records, [replace(last, nino="QQ" + last.nino[2:])], [last]
         if fault == "UNKNOWN_DEBT_REF":
-            known = [RevisionRecord(held[0].ref, held[0].nino, held[0].amount_pence + 5_000, None,
+            known: list[InboundRecord] = [RevisionRecord(held[0].ref, held[0].nino, held[0].amount_pence + 5_000, None,
                                     "FURTHER_OVERPAYMENT", 0)]
             return known, [RevisionRecord(f"HB/{la}/X{self.tag}001", people[-1].nino, 12_000, None,
                                           "ENTITLEMENT_REVIEWED", 0)], []
