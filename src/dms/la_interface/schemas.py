@@ -1,0 +1,96 @@
+"""The XML schemas of the LA interface (hb-debt-interface.md §2-4) and their loader.
+
+One XSD per message type lives in ``dms/la_interface/xsd/`` (package data), each including ``common.xsd``
+for the shared simple types and the header. :func:`schema` loads and caches a compiled schema; the loader
+reads only those local files (no network, no DTD, no entities). :func:`xsd_path` gives a schema's file so
+other tools (``xmllint --schema``) can use the very same text.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+from dms.la_interface.names import MessageType
+
+NAMESPACE = "urn:dms:hb-debt:1"
+XSD_DIR = Path(__file__).resolve().parent / "xsd"
+
+# Root element of each message type (spec §3-4); the XSD file has the same name.
+ROOT_ELEMENT: dict[MessageType, str] = {
+    MessageType.REFERRAL: "ReferralFile",
+    MessageType.REVISION: "RevisionFile",
+    MessageType.RECALL: "RecallFile",
+    MessageType.CESSATION: "CessationFile",
+    MessageType.SCHEDULE: "PaymentSchedule",
+    MessageType.FAILURE_NOTICE: "FileFailureNotice",
+}
+# Record element of each message type, and the name of its complex type in the XSD.
+RECORD_ELEMENT: dict[MessageType, str] = {
+    MessageType.REFERRAL: "Referral",
+    MessageType.REVISION: "Revision",
+    MessageType.RECALL: "Recall",
+    MessageType.CESSATION: "Cessation",
+    MessageType.SCHEDULE: "Line",
+    MessageType.FAILURE_NOTICE: "FailedFile",
+}
+RECORD_TYPE: dict[MessageType, str] = {
+    MessageType.REFERRAL: "ReferralType",
+    MessageType.REVISION: "RevisionType",
+    MessageType.RECALL: "RecallType",
+    MessageType.CESSATION: "CessationType",
+    MessageType.SCHEDULE: "LineType",
+    MessageType.FAILURE_NOTICE: "FailedFileType",
+}
+HEADER_TYPE: dict[MessageType, str] = {
+    MessageType.REFERRAL: "HeaderWithTotal",
+    MessageType.REVISION: "HeaderWithTotal",
+    MessageType.RECALL: "Header",
+    MessageType.CESSATION: "HeaderWithTotal",
+    MessageType.SCHEDULE: "ScheduleHeaderType",
+    MessageType.FAILURE_NOTICE: "Header",
+}
+
+
+def _kind(kind: MessageType | str) -> MessageType:
+    """Accepts a :class:`MessageType`, ``dms.store.la.models.FileKind`` (same values), ``"LAREF"`` or the
+    root element name ``"ReferralFile"``."""
+    for member in MessageType:
+        if str(kind) in (member.value, ROOT_ELEMENT[member]) or kind == member:
+            return member
+    raise ValueError(f"unknown message type {kind!r}: use one of {', '.join(k.value for k in MessageType)}")
+
+
+def xsd_path(kind: MessageType | str) -> Path:
+    """The XSD file of a message type (``LAREF`` or ``MessageType.REFERRAL`` or ``ReferralFile``)."""
+    return XSD_DIR / f"{ROOT_ELEMENT[_kind(kind)]}.xsd"
+
+
+def _schema_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+@cache
+def schema(kind: MessageType | str) -> etree.XMLSchema:
+    """The compiled schema of a whole file of ``kind`` (cached)."""
+    path = xsd_path(kind)
+    return etree.XMLSchema(etree.parse(str(path), _schema_parser()))
+
+
+@cache
+def part_schema(kind: MessageType | str) -> etree.XMLSchema:
+    """A schema that validates the parts of a file of ``kind`` one at a time: it declares the ``Header`` and
+    the record element (``Referral`` etc.) as top-level elements of the same types as in the message's XSD,
+    so a streamed record can be validated on its own with its line numbers (cached)."""
+    member = _kind(kind)
+    text = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns="{NAMESPACE}" targetNamespace="{NAMESPACE}"
+           elementFormDefault="qualified">
+  <xs:include schemaLocation="{xsd_path(member).name}"/>
+  <xs:element name="Header" type="{HEADER_TYPE[member]}"/>
+  <xs:element name="{RECORD_ELEMENT[member]}" type="{RECORD_TYPE[member]}"/>
+</xs:schema>"""
+    document = etree.fromstring(text.encode(), _schema_parser(), base_url=(XSD_DIR / "parts.xsd").as_uri())
+    return etree.XMLSchema(document)
