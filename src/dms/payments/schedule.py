@@ -71,8 +71,9 @@ def check_line(line: ScheduleLine) -> ScheduleLine:
 def brought_forward_line(carried_pence: int, *, la_id: str, period_start: date) -> ScheduleLine:
     """The one BROUGHT_FORWARD line that carries last month's negative total into this month's schedule
     (hb-debt-interface.md §7). It names no debt: ``DebtRef`` is ``BF-<LAID>``, ``NINO`` is empty, the
-    recovery date is the first day of the month, the source is ``BROUGHT_FORWARD`` and ``BalanceAfter`` is
-    the amount carried (what the LA owes DMS before this month's lines)."""
+    recovery date is the first day of the month, ``Source`` is left out of the file (the value kept here is
+    ``BROUGHT_FORWARD``) and ``BalanceAfter`` is the amount carried (what the LA owes DMS before this month's
+    lines)."""
     if carried_pence >= 0:
         raise ScheduleError("only a negative total is carried forward")
     return ScheduleLine(f"BF-{la_id}", "", period_start, carried_pence, LineKind.BROUGHT_FORWARD.value,
@@ -126,12 +127,15 @@ def header_xml(header: ScheduleHeader) -> str:
 
 
 def line_xml(line: ScheduleLine) -> str:
-    """One ``Line`` element (hb-debt-interface.md §4.2), children in the table's order."""
-    nino = f"<NINO>{line.nino}</NINO>" if line.nino else ""
+    """One ``Line`` element (hb-debt-interface.md §4.2), children in the table's order. The BROUGHT_FORWARD
+    line names no debt: it has no ``NINO`` and no ``Source`` (la_interface/xsd/PaymentSchedule.xsd)."""
+    brought_forward = line.kind == LineKind.BROUGHT_FORWARD
+    nino = f"<NINO>{line.nino}</NINO>" if line.nino and not brought_forward else ""
+    source = "" if brought_forward else f"<Source>{line.source}</Source>"
     return (
         f"<Line><DebtRef>{escape(line.debt_ref)}</DebtRef>{nino}"
         f"<RecoveryDate>{line.recovery_date.isoformat()}</RecoveryDate>"
-        f"<Amount>{format_pounds(line.amount_pence)}</Amount><Source>{line.source}</Source>"
+        f"<Amount>{format_pounds(line.amount_pence)}</Amount>{source}"
         f"<Kind>{line.kind.value}</Kind><BalanceAfter>{format_pounds(line.balance_after_pence)}</BalanceAfter>"
         "</Line>\n"
     )
