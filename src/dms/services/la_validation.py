@@ -1,0 +1,267 @@
+"""Validation of a received LA file at processing time (hb-debt-interface.md §6.1, circular §47-50).
+
+:func:`validate_file` is called by file processing for each file in run order (§5.4), so it sees what
+earlier files of the same run did. It finds **every** error in the file and applies nothing. The file is
+read twice in a stream (bytes, then XML) and never held whole; checks against the debts DMS holds are made
+in bulk, one query per chunk of records (``CHUNK_RECORDS``). :func:`iter_records` streams an accepted file's
+records to the code that applies them.
+
+Interpretations (docs/la-interface-notes.md):
+
+- A debt "this LA has open with DMS" is a debt of the LA, under that DebtRef, that DMS still holds: any
+  status but RETURNED and WITHDRAWN (so OPEN, RECALL_PENDING, SUSPENDED, CLEARED and ESTATE), the debt
+  :func:`dms.services.debts.find_held_debt` finds. A CLEARED debt is still held (an LA may revise it up,
+  §18), so a referral of its DebtRef is ``DEBT_REF_IN_USE``.
+- A debt in its recall holding period (RECALL_PENDING, or with a recall not yet ceased) is open, but a
+  revision of it fails as ``DEBT_RECALLED`` (§6.1) and so does a second recall of it.
+- ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
+  DebtRef appears in a referral file of the LA that failed and whose name has no accepted file since (no
+  accepted corrected resubmission, §48-49). The error names that file; the file's outcome is
+  ``DEPENDS_ON_FAILED_REFERRAL`` when that is its only kind of error, else ``INVALID``; ``depends_on`` is
+  the first such file named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from dms.debts import ACTIVE_STATUSES, DebtStatus
+from dms.errors import InvariantBroken
+from dms.la_interface.inbound import FileScanner, ScannedRecord
+from dms.la_interface.names import FileName, MessageType, parse_inbound_file_name
+from dms.la_interface.reading import CHUNK_BYTES, CorruptFile, check_bytes
+from dms.la_interface.records import FileError, InboundRecord
+from dms.settings import get_config
+from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
+from dms.store.models import Creditor, Debt
+
+CHUNK_RECORDS = 5_000
+NOT_HELD = (DebtStatus.RETURNED, DebtStatus.WITHDRAWN)
+CORRUPT_CODES = frozenset({"NOT_WELL_FORMED", "NOT_UTF8", "DTD_FORBIDDEN"})
+_DEBT_REF_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?DebtRef>([A-Za-z0-9/-]{1,20})</")
+
+
+@dataclass
+class Validation:
+    """What validation decided about one file (spec §4.3, §6.1): ``outcome`` is "" when the file is
+    accepted, else an :class:`Outcome` value; ``errors`` lists every error in line order."""
+
+    outcome: str
+    errors: list[FileError] = field(default_factory=list)
+    record_count: int = 0
+    depends_on: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome == ""
+
+
+def archived_path(received_file: ReceivedFile) -> Path:
+    """Where the file's bytes are kept (spec §5.2)."""
+    return get_config().archive_dir / received_file.archive_path
+
+
+def validate_file(received_file: ReceivedFile, run_date: date) -> Validation:
+    """Every error of ``received_file`` as the debts stand now (spec §6.1); nothing is applied.
+
+    A CORRUPT file (not UTF-8, a DTD, not well formed) stops at that error: it cannot be read further."""
+    name = parse_inbound_file_name(received_file.name)
+    path = archived_path(received_file)
+    checker = _HeldDebtChecks(name, run_date)
+    scanner = FileScanner(name)
+    database_errors: list[FileError] = []
+    try:
+        with path.open("rb") as stream:
+            check_bytes(stream)
+        with path.open("rb", buffering=CHUNK_BYTES) as stream:
+            for chunk in scanner.chunks(stream, CHUNK_RECORDS):
+                database_errors.extend(checker.check(chunk))
+    except CorruptFile as corrupt:
+        return Validation(Outcome.CORRUPT.value, [corrupt.error], 0)
+    errors = sorted(scanner.errors + database_errors, key=lambda e: e.line)
+    return Validation(_outcome(errors), errors, scanner.record_count, checker.depends_on)
+
+
+def _outcome(errors: list[FileError]) -> str:
+    if not errors:
+        return ""
+    if any(e.code in CORRUPT_CODES for e in errors):
+        return Outcome.CORRUPT.value
+    if all(e.code == "DEPENDS_ON_FAILED_REFERRAL" for e in errors):
+        return Outcome.DEPENDS_ON_FAILED_REFERRAL.value
+    return Outcome.INVALID.value
+
+
+def iter_records(received_file: ReceivedFile, chunk_size: int = CHUNK_RECORDS) -> Iterator[list[InboundRecord]]:
+    """The records of an accepted (validated) file, in file order, in lists of at most ``chunk_size``.
+    Reads the file in a stream; a record that does not read as valid breaks an invariant (the file was
+    validated first) and raises."""
+    name = parse_inbound_file_name(received_file.name)
+    scanner = FileScanner(name)
+    try:
+        with archived_path(received_file).open("rb", buffering=CHUNK_BYTES) as stream:
+            for chunk in scanner.chunks(stream, chunk_size):
+                yield [_valid_record(received_file, scanned) for scanned in chunk]
+    except CorruptFile as corrupt:
+        raise InvariantBroken(f"{received_file.name} was taken as valid but {corrupt.error.message}") from None
+
+
+def _valid_record(received_file: ReceivedFile, scanned: ScannedRecord) -> InboundRecord:
+    if scanned.record is None or scanned.errors:
+        raise InvariantBroken(f"{received_file.name} line {scanned.line}: the record is not valid "
+                              f"({scanned.errors[0].message if scanned.errors else 'unreadable'}); validate first")
+    return scanned.record
+
+
+# ------------------------------------------------------------------------------------------------ debts
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    debt_id: int
+    status: str
+    nino: str
+    receipt_seq: int
+
+
+class _HeldDebtChecks:
+    """The checks of §6.1 against the debts the LA has with DMS, made chunk by chunk in bulk."""
+
+    def __init__(self, name: FileName, run_date: date) -> None:
+        self.name = name
+        self.run_date = run_date
+        self.creditor_id = Creditor.objects.filter(la_id=name.la_id).values_list("pk", flat=True).first()
+        self.depends_on = ""
+        self._failed_refs: dict[str, str] | None = None
+
+    def check(self, chunk: list[ScannedRecord]) -> list[FileError]:
+        refs = {s.debt_ref for s in chunk if s.debt_ref}
+        held = self._held(refs)
+        if self.name.kind == MessageType.REFERRAL:
+            return [e for s in chunk if (e := self._referral(s, held)) is not None]
+        recalled = self._recall_holding(held.values())
+        errors: list[FileError] = []
+        for scanned in chunk:
+            errors.extend(self._change(scanned, held, recalled))
+        return errors
+
+    def _held(self, refs: set[str]) -> dict[str, _Held]:
+        """The held debt under each DebtRef (one query): the active one if any, else the newest, as
+        ``find_held_debt`` chooses."""
+        if not refs or self.creditor_id is None:
+            return {}
+        rows = (
+            Debt.objects.filter(creditor_id=self.creditor_id, creditor_ref__in=sorted(refs))
+            .exclude(status__in=NOT_HELD)
+            .values_list("creditor_ref", "pk", "status", "person__nino", "receipt_seq")
+        )
+        chosen: dict[str, _Held] = {}
+        for ref, debt_id, status, nino, seq in rows:
+            candidate = _Held(debt_id, status, nino, seq)
+            current = chosen.get(ref)
+            if current is None or _rank(candidate) > _rank(current):
+                chosen[ref] = candidate
+        return chosen
+
+    def _recall_holding(self, held: Iterable[_Held]) -> dict[int, date]:
+        """Debts in their recall holding period (status RECALL_PENDING or a recall not yet ceased), with
+        the day they cease (one query)."""
+        ids = [h.debt_id for h in held]
+        result: dict[int, date] = {}
+        if ids:
+            recalls = Recall.objects.filter(debt_id__in=ids, ceased=False, recalled_on__lte=self.run_date)
+            for debt_id, ceases_on in recalls.values_list("debt_id", "ceases_on"):
+                result[debt_id] = ceases_on
+        for h in held:
+            if h.status == DebtStatus.RECALL_PENDING and h.debt_id not in result:
+                result[h.debt_id] = self.run_date
+        return result
+
+    def _referral(self, scanned: ScannedRecord, held: dict[str, _Held]) -> FileError | None:
+        """DEBT_REF_IN_USE (spec §3.1): the DebtRef names a debt this LA still has with DMS."""
+        debt = held.get(scanned.debt_ref)
+        if debt is None:
+            return None
+        return FileError("DEBT_REF_IN_USE", f"DebtRef {scanned.debt_ref} is a debt this LA already has with DMS "
+                         f"(status {debt.status}); revise that debt with a revision file, or refer the new debt "
+                         "under a new DebtRef", scanned.line, scanned.debt_ref, "DebtRef")
+
+    def _change(self, scanned: ScannedRecord, held: dict[str, _Held], recalled: dict[int, date]
+                ) -> list[FileError]:
+        """UNKNOWN_DEBT_REF, DEPENDS_ON_FAILED_REFERRAL, NINO_MISMATCH and DEBT_RECALLED of a revision or
+        recall (spec §3.2, §3.3, §6.1)."""
+        if not scanned.debt_ref:
+            return []
+        debt = held.get(scanned.debt_ref)
+        if debt is None:
+            return [self._unknown(scanned)]
+        errors: list[FileError] = []
+        if scanned.nino and debt.nino != scanned.nino:
+            errors.append(FileError("NINO_MISMATCH", f"DebtRef {scanned.debt_ref} is owed by another person, not "
+                                    f"NINO {scanned.nino}; correct the NINO or the DebtRef", scanned.line,
+                                    scanned.debt_ref, "NINO"))
+        if debt.debt_id in recalled:
+            action = "revised" if self.name.kind == MessageType.REVISION else "recalled again"
+            errors.append(FileError("DEBT_RECALLED", f"DebtRef {scanned.debt_ref} is in its recall holding period "
+                                    f"(it ceases on {recalled[debt.debt_id]}) and cannot be {action}; remove the "
+                                    "record", scanned.line, scanned.debt_ref, "DebtRef"))
+        return errors
+
+    def _unknown(self, scanned: ScannedRecord) -> FileError:
+        failed_file = self._failed_referral_refs().get(scanned.debt_ref)
+        if failed_file:
+            self.depends_on = self.depends_on or failed_file
+            return FileError("DEPENDS_ON_FAILED_REFERRAL", f"DebtRef {scanned.debt_ref} was referred in "
+                             f"{failed_file}, which failed and has not been corrected; send the corrected "
+                             f"{failed_file} first, then send this file again (circular §49)", scanned.line,
+                             scanned.debt_ref, "DebtRef")
+        return FileError("UNKNOWN_DEBT_REF", f"DebtRef {scanned.debt_ref} is not a debt this LA has open with DMS; "
+                         "correct the DebtRef, or remove the record if the debt was returned or never referred",
+                         scanned.line, scanned.debt_ref, "DebtRef")
+
+    def _failed_referral_refs(self) -> dict[str, str]:
+        """DebtRef -> name of the LA's failed, uncorrected referral file naming it (read once per file)."""
+        if self._failed_refs is None:
+            self._failed_refs = failed_referral_refs(self.name.la_id)
+        return self._failed_refs
+
+
+def _rank(held: _Held) -> tuple[bool, int]:
+    return held.status in ACTIVE_STATUSES, held.receipt_seq
+
+
+def failed_referral_refs(la_id: str) -> dict[str, str]:
+    """DebtRef -> file name, over the LA's referral files that failed and whose name has no accepted file
+    (not yet corrected, §48-49), earliest file first. The DebtRefs are read from the kept bytes, so even a
+    file that could not be parsed (CORRUPT) names the debts it held."""
+    referrals = ReceivedFile.objects.filter(la_id=la_id, kind=FileKind.REFERRAL)
+    corrected = set(referrals.filter(state=FileState.ACCEPTED).values_list("name", flat=True))
+    failed = referrals.filter(state=FileState.FAILED).order_by("seq").values_list("name", "sha256", "archive_path")
+    refs: dict[str, str] = {}
+    archive = get_config().archive_dir
+    for file_name, sha256, archive_path in failed:
+        if file_name in corrected:
+            continue
+        for ref in _debt_refs_in(str(archive / archive_path), sha256):
+            refs.setdefault(ref, file_name)
+    return refs
+
+
+@lru_cache(maxsize=256)
+def _debt_refs_in(path: str, sha256: str) -> frozenset[str]:
+    """Every DebtRef element's text in the kept file (bytes never change: cached by content hash). Read in
+    chunks with an overlap, so memory does not grow with the file."""
+    refs: set[str] = set()
+    overlap = 64
+    tail = b""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            window = tail + chunk
+            refs.update(m.decode("ascii") for m in _DEBT_REF_ELEMENT.findall(window))
+            tail = window[-overlap:]
+    return frozenset(refs)
