@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "dms.commands.recovery",  # deductions list, debtor set-rate
     "dms.commands.payments",  # bacs export, report reconcile, report exceptions
     "dms.commands.run",  # run (the daily run)
+    "dms.commands.la",  # la receive
 )
 
 

@@ -1,0 +1,50 @@
+"""Local authority file commands: ``dms la receive`` (spec hb-debt-interface.md §5)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from dms.cli import business_date
+from dms.errors import DmsError
+
+
+def register(registry: Any) -> None:
+    receive = registry.subcommand(
+        "la", "receive",
+        "Take in an LA's daily tar (YYYYMMDD-PDPLA-AAAAAA.tar): check it whole, keep every file, and queue its "
+        "files for the daily run; a refused tar is kept and reported to the LA. Exit 1 naming every problem "
+        "when refused.",
+        run_la_receive, group_help="Local authority (LA) commands",
+    )
+    receive.add_argument("path", metavar="PATH", type=Path, help="the tar received from the LA")
+    receive.add_argument("--date", type=business_date, default=None,
+                         help="the business date it was received (YYYY-MM-DD); default: the date in its name")
+
+
+def run_la_receive(args: argparse.Namespace) -> int:
+    from dms.la_interface.names import BadName, BundleType, parse_tar_name
+    from dms.services.la_intake import receive_tar
+
+    received_on = args.date
+    if received_on is None:
+        try:
+            received_on = parse_tar_name(args.path.name, BundleType.LA_UPLOAD).tar_date
+        except BadName as error:
+            raise DmsError(f"{error}, so it gives no received date: give --date YYYY-MM-DD (the business date "
+                           "it was received) and it will be kept and refused for its name") from None
+    result = receive_tar(args.path, received_on=received_on)
+    already = " (already received: nothing new was done)" if result.repeat else ""
+    if not result.accepted:
+        print(f"dms: error: refused {result.tar_name} received {result.received_on}{already}: it is kept "
+              f"(SHA-256 {result.sha256}) and will be reported to the LA as CORRUPT:", file=sys.stderr)
+        for problem in result.problems:
+            print(f"  {problem.code}: {problem.message}", file=sys.stderr)
+        return 1
+    print(f"took in {result.tar_name} received {result.received_on}{already}: {len(result.files)} files")
+    for taken in result.files:
+        note = f" ({taken.note})" if taken.note else ""
+        print(f"  {taken.name}  {taken.state}  {taken.size:,} bytes  sha256 {taken.sha256}{note}")
+    return 0

@@ -1,0 +1,344 @@
+"""Taking in an LA's daily tar (hb-debt-interface.md §5.1-5.3, circular §36-48): ``dms la receive``.
+
+The tar is read with :mod:`tarfile` without extracting anything by name: every member's header is checked
+first (§5.1), and only when the whole tar passes is each member read, size-checked before reading, into
+memory through ``extractfile`` (at most 20 MiB each). The tar's own bytes, and every XML member's bytes, are
+kept content-addressed under the archive directory with their SHA-256 (§5.2), whatever becomes of them.
+
+A tar is refused whole (``ReceivedTar.accepted`` False, outcome CORRUPT in the LA's next file failure
+notice) for each reason of §5.1, every reason found being recorded with its code (FileFailureNotice.xsd
+``TAR_*`` codes). Otherwise each XML file is recorded as a :class:`ReceivedFile` following §5.3.
+
+Interpretations (docs/la-interface-notes.md): the same tar (name and bytes) received again is recognised and
+nothing new is written. A member dated before the tar is "the resubmission of a failed file" when the LA
+has a file of that name that failed. "The same bytes" in §5.3 compares with the latest file of that name.
+The whole intake is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+
+from dms.debts import CreditorKind
+from dms.errors import DmsError
+from dms.la_interface.names import (
+    BadName,
+    BundleType,
+    FileName,
+    TarName,
+    parse_inbound_file_name,
+    parse_tar_name,
+)
+from dms.la_interface.records import FileError
+from dms.settings import get_config
+from dms.store.la.models import FileState, Outcome, ReceivedFile, ReceivedTar
+from dms.store.models import Counter, Creditor
+
+MAX_MEMBER_BYTES = 20 * 1024 * 1024  # spec §5.1
+MAX_TAR_BYTES = 100 * 1024 * 1024  # spec §5.1
+FILE_SEQ_COUNTER = "la_file_seq"
+ARCHIVE_AREA = "la"
+
+
+@dataclass(frozen=True, slots=True)
+class TarProblem:
+    """One reason a tar is refused (spec §5.1): a ``TAR_*`` code, what is wrong and how to fix it, and the
+    member it concerns ("" for the tar itself)."""
+
+    code: str
+    message: str
+    member: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "member": self.member}
+
+
+@dataclass(frozen=True, slots=True)
+class TakenFile:
+    name: str
+    state: str
+    sha256: str
+    size: int
+    note: str = ""
+
+
+@dataclass
+class IntakeResult:
+    """What ``receive_tar`` did: the tar taken in (``accepted``) with its files, or refused with every
+    problem; ``repeat`` when this very tar (name and bytes) had been received before and nothing was done."""
+
+    tar_name: str
+    sha256: str
+    received_on: date
+    accepted: bool
+    problems: list[TarProblem] = field(default_factory=list)
+    files: list[TakenFile] = field(default_factory=list)
+    repeat: bool = False
+
+
+# ------------------------------------------------------------------------------------------------ archive
+
+
+def _archive_relative(sha256: str) -> str:
+    return f"{ARCHIVE_AREA}/{sha256[:2]}/{sha256}"
+
+
+def keep_bytes(data: bytes) -> tuple[str, str]:
+    """Keep ``data`` content-addressed in the archive (spec §5.2): (SHA-256, path relative to the archive
+    directory). Written to a temporary name and renamed; an existing copy is kept as it is."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    relative = _archive_relative(sha256)
+    target = get_config().archive_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary:
+            temporary.write(data)
+        Path(temporary.name).replace(target)
+    return sha256, relative
+
+
+def keep_file(path: Path) -> tuple[str, int, str]:
+    """Keep a file's bytes content-addressed in the archive, copying in chunks (memory stays flat):
+    (SHA-256, size, path relative to the archive directory)."""
+    archive = get_config().archive_dir / ARCHIVE_AREA
+    archive.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as source, tempfile.NamedTemporaryFile(dir=archive, delete=False) as temporary:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            temporary.write(chunk)
+            size += len(chunk)
+    sha256 = digest.hexdigest()
+    relative = _archive_relative(sha256)
+    target = get_config().archive_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        Path(temporary.name).unlink()
+    else:
+        Path(temporary.name).replace(target)
+    return sha256, size, relative
+
+
+# ------------------------------------------------------------------------------------------------ checks
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    info: tarfile.TarInfo
+    name: FileName
+
+
+def _tar_name_problems(name: str) -> tuple[TarName | None, list[TarProblem]]:
+    try:
+        return parse_tar_name(name, BundleType.LA_UPLOAD), []
+    except BadName as error:
+        return None, [TarProblem("TAR_NAME", f"{error}; rename the tar (spec §1)")]
+
+
+def _la_problems(tar: TarName | None) -> list[TarProblem]:
+    if tar is None or Creditor.objects.filter(kind=CreditorKind.LA, la_id=tar.la_id).exists():
+        return []
+    return [TarProblem("TAR_UNKNOWN_LA", f"LA {tar.la_id} is not registered with DMS; register it with "
+                       f"'dms la add {tar.la_id}' before it sends files")]
+
+
+def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileName | None, list[TarProblem]]:
+    """The §5.1 checks of one member that need nothing but its header and the tar's name."""
+    member = info.name
+    if not info.isreg():
+        kind = ("a directory" if info.isdir() else "a symbolic link" if info.issym() else "a hard link"
+                if info.islnk() else "a device" if info.isdev() else "not a regular file")
+        return None, [TarProblem("TAR_NOT_REGULAR_FILE", f"member {member!r} is {kind}; a tar holds only the "
+                                 "XML files themselves", member)]
+    problems: list[TarProblem] = []
+    if "/" in member or "\\" in member or member in {".", ".."}:
+        problems.append(TarProblem("TAR_MEMBER_PATH", f"member {member!r} has a path; put each file at the top of "
+                                   "the tar under its own name only", member))
+    if info.size > MAX_MEMBER_BYTES:
+        problems.append(TarProblem("TAR_TOO_LARGE", f"member {member!r} is {info.size:,} bytes, over the "
+                                   f"{MAX_MEMBER_BYTES:,}-byte (20 MiB) limit; split it over days", member))
+    if problems:
+        return None, problems
+    try:
+        name = parse_inbound_file_name(member)
+    except BadName as error:
+        return None, [TarProblem("TAR_MEMBER_NAME", f"{error} (spec §1)", member)]
+    if tar is not None and name.la_id != tar.la_id:
+        problems.append(TarProblem("TAR_MEMBER_LA", f"member {member} is for LA {name.la_id} but the tar is LA "
+                                   f"{tar.la_id}'s; send each LA's files in its own tar", member))
+    if tar is not None and name.creation_date > tar.tar_date:
+        problems.append(TarProblem("TAR_MEMBER_LATER_DATE", f"member {member} is dated {name.creation_date}, "
+                                   f"after the tar's date {tar.tar_date}; send it in that day's tar", member))
+    return name, problems
+
+
+def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarProblem]:
+    """Members dated before the tar must be resubmissions of files that failed (spec §5.1, circular §48)."""
+    if tar is None:
+        return []
+    earlier = [m for m in members if m.name.creation_date < tar.tar_date]
+    if not earlier:
+        return []
+    failed = set(
+        ReceivedFile.objects.filter(la_id=tar.la_id, name__in=[m.info.name for m in earlier], state=FileState.FAILED)
+        .values_list("name", flat=True)
+    )
+    return [
+        TarProblem("TAR_MEMBER_EARLIER_DATE", f"member {m.info.name} is dated {m.name.creation_date}, before the "
+                   f"tar's date {tar.tar_date}, and is not the resubmission of a file that failed; only corrected "
+                   "failed files keep their earlier names (circular §48)", m.info.name)
+        for m in earlier if m.info.name not in failed
+    ]
+
+
+def _scan(path: Path, tar: TarName | None) -> tuple[list[_Member], list[TarProblem]]:
+    """Read every member header (nothing is extracted) and check each (spec §5.1)."""
+    problems: list[TarProblem] = []
+    members: list[_Member] = []
+    seen: set[str] = set()
+    try:
+        with tarfile.open(path, mode="r:") as archive:
+            for info in archive:
+                name, found = _member_problems(info, tar)
+                if info.name in seen:
+                    found.append(TarProblem("TAR_MEMBER_REPEATED", f"member {info.name!r} appears more than once; "
+                                            "a tar holds at most one file of each type for a date", info.name))
+                seen.add(info.name)
+                problems.extend(found)
+                if name is not None and not found:
+                    members.append(_Member(info, name))
+    except (tarfile.TarError, EOFError, OSError, UnicodeError) as error:
+        problems.append(TarProblem("TAR_UNREADABLE", f"the tar cannot be read ({error}); send a plain "
+                                   "(uncompressed) POSIX tar"))
+    return members, problems
+
+
+def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], list[TarProblem]]:
+    """Every reason of spec §5.1 to refuse the tar at ``path`` (empty when it may be taken in)."""
+    tar, problems = _tar_name_problems(path.name)
+    problems += _la_problems(tar)
+    if size > MAX_TAR_BYTES:
+        problems.append(TarProblem("TAR_TOO_LARGE", f"the tar is {size:,} bytes, over the {MAX_TAR_BYTES:,}-byte "
+                                   "(100 MiB) limit; send fewer records a day"))
+    members, member_problems = _scan(path, tar)
+    problems += member_problems
+    problems += _earlier_problems(members, tar)
+    return tar, members, problems
+
+
+# ------------------------------------------------------------------------------------------------ intake
+
+
+def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
+    """Take in (or refuse) the LA tar at ``path``, received on the business date ``received_on``
+    (spec §5). Runs in one transaction; raises :class:`DmsError` only when ``path`` is not a readable file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DmsError(f"{path} is not a file; give the path of the LA's .tar")
+    sha256, size, relative = keep_file(path)
+    with transaction.atomic():
+        earlier = ReceivedTar.objects.filter(name=path.name, sha256=sha256).order_by("pk").first()
+        if earlier is not None:
+            return _repeat(earlier)
+        tar, members, problems = tar_problems(path, size)
+        row = ReceivedTar.objects.create(
+            name=path.name, la_id=tar.la_id if tar else "", tar_date=tar.tar_date if tar else None, sha256=sha256,
+            size=size, archive_path=relative, received_on=received_on, accepted=not problems,
+            problems=[p.as_json() for p in problems],
+        )
+        result = IntakeResult(path.name, sha256, received_on, not problems, problems)
+        if not problems:
+            result.files = _take_members(path, row, members)
+    return result
+
+
+def _repeat(earlier: ReceivedTar) -> IntakeResult:
+    problems = [TarProblem(p["code"], p["message"], p.get("member", "")) for p in earlier.problems]
+    files = [TakenFile(f.name, f.state, f.sha256, f.size, "already received") for f in earlier.files.order_by("seq")]
+    return IntakeResult(earlier.name, earlier.sha256, earlier.received_on, earlier.accepted, problems, files,
+                        repeat=True)
+
+
+def _next_seq(count: int) -> int:
+    counter, _ = Counter.objects.select_for_update().get_or_create(name=FILE_SEQ_COUNTER)
+    first = counter.value + 1
+    counter.value += count
+    counter.save(update_fields=["value"])
+    return first
+
+
+def _take_members(path: Path, row: ReceivedTar, members: list[_Member]) -> list[TakenFile]:
+    taken: list[TakenFile] = []
+    seq = _next_seq(len(members)) if members else 0
+    with tarfile.open(path, mode="r:") as archive:
+        for offset, member in enumerate(members):
+            data = _read_member(archive, member.info)
+            taken.append(_take_file(row, member.name, data, seq + offset))
+    return taken
+
+
+def _read_member(archive: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:
+    """A member's bytes, read through ``extractfile`` (never to disk), no more than its checked size."""
+    if info.size > MAX_MEMBER_BYTES:
+        raise DmsError(f"member {info.name} is over 20 MiB")  # checked before; never read an oversized member
+    stream = archive.extractfile(info)
+    if stream is None:
+        raise DmsError(f"member {info.name} is not a regular file")
+    data = stream.read(MAX_MEMBER_BYTES + 1)
+    if len(data) != info.size:
+        raise DmsError(f"member {info.name} is not the {info.size} bytes its header says; the tar is damaged")
+    return data
+
+
+def _take_file(tar: ReceivedTar, name: FileName, data: bytes, seq: int) -> TakenFile:
+    """Record one XML file following spec §5.3."""
+    sha256, relative = keep_bytes(data)
+    latest = (ReceivedFile.objects.filter(la_id=name.la_id, name=str(name)).exclude(state=FileState.IGNORED)
+              .order_by("-seq").first())
+    new = ReceivedFile(tar=tar, name=str(name), kind=name.kind.value, la_id=name.la_id,
+                       creation_date=name.creation_date, sha256=sha256, size=len(data), archive_path=relative,
+                       received_on=tar.received_on, seq=seq, state=FileState.PENDING)
+    note = ""
+    if latest is None:
+        pass
+    elif latest.sha256 == sha256:
+        new.state, note = FileState.IGNORED, f"the same bytes as the file received on {latest.received_on}"
+    elif latest.state == FileState.ACCEPTED:
+        _fail_duplicate(new, latest)
+        note = f"a file of this name was accepted on {latest.processed_on}"
+    elif latest.state == FileState.FAILED:
+        note = f"the corrected resubmission of the file that failed on {latest.processed_on}"
+    new.save()
+    if latest is not None and latest.state == FileState.PENDING and latest.sha256 != sha256:
+        _supersede(latest, new)
+        note = f"replaces the unprocessed file received on {latest.received_on}"
+    return TakenFile(new.name, new.state, sha256, len(data), note)
+
+
+def _fail_duplicate(new: ReceivedFile, accepted: ReceivedFile) -> None:
+    """§5.3: a file whose name was already processed and accepted fails as DUPLICATE_BATCH."""
+    new.state, new.outcome, new.processed_on = FileState.FAILED, Outcome.DUPLICATE_BATCH, new.received_on
+    new.errors = [FileError(
+        "DUPLICATE_BATCH", f"a file named {new.name} was received on {accepted.received_on} and accepted on "
+        f"{accepted.processed_on}; nothing of this one is applied. A name is used once: send further records in "
+        "a later day's file under its own name", 0,
+    ).as_json()]
+
+
+def _supersede(earlier: ReceivedFile, new: ReceivedFile) -> None:
+    """§5.3: an unprocessed file replaced by a file of the same name is SUPERSEDED (kept and reported)."""
+    earlier.state, earlier.outcome, earlier.superseded_by = FileState.SUPERSEDED, Outcome.SUPERSEDED, new
+    earlier.processed_on = new.received_on
+    earlier.errors = [FileError(
+        "SUPERSEDED", f"this file (SHA-256 {earlier.sha256[:12]}...) was replaced before it was processed by the "
+        f"file of the same name received on {new.received_on} (SHA-256 {new.sha256[:12]}...), in "
+        f"{new.tar.name}; only that one is processed. Nothing to do unless the replacement was a mistake", 0,
+    ).as_json()]
+    earlier.save(update_fields=["state", "outcome", "superseded_by", "processed_on", "errors"])
