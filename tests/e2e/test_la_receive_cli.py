@@ -1,0 +1,219 @@
+"""``dms la receive`` against a hostile corpus (hb-debt-interface.md §5.1, §6.1; engineering guide §2): tars
+that try to escape, link, expand or overflow are refused whole with a message naming every problem, XML
+that cannot be read fails as CORRUPT with its line, nothing is applied, and the bytes are always kept."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import _admin_url, database_vendor, run_dms
+from dms.la_interface import build
+
+LA = "005920"
+DAY = date(2025, 11, 18)
+TAR = build.upload_name(LA, DAY)
+REF = build.file_name("LAREF", LA, DAY)
+GOOD = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 41250)])
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One DMS (database and data directory) for the whole corpus, with LA 005920 registered."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment["DMS_DATA_DIR"] = str(tmp_path_factory.mktemp("la-receive") / "data")
+    created = None
+    if database_vendor() == "postgresql":
+        import psycopg
+
+        base, _ = _admin_url(os.environ["DMS_DATABASE_URL"])
+        created = f"dms_cli_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{created}"')
+        environment["DMS_DATABASE_URL"] = f"{base}/{created}"
+    else:
+        environment.pop("DMS_DATABASE_URL", None)
+    run_dms(environment, "init", check=True)
+    run_dms(environment, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    yield environment
+    if created:
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
+
+
+def tar_of(*entries: Callable[[tarfile.TarFile], None]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        for entry in entries:
+            entry(archive)
+    return out.getvalue()
+
+
+def regular(name: str, data: bytes) -> Callable[[tarfile.TarFile], None]:
+    def add(archive: tarfile.TarFile) -> None:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return add
+
+
+def special(name: str, kind: bytes, linkname: str = "") -> Callable[[tarfile.TarFile], None]:
+    def add(archive: tarfile.TarFile) -> None:
+        info = tarfile.TarInfo(name)
+        info.type, info.linkname = kind, linkname
+        archive.addfile(info)
+    return add
+
+
+def oversized(name: str) -> Callable[[tarfile.TarFile], None]:
+    """A member whose header says 21 MiB: only the header is written, so the test stays small and fast
+    (the tar is cut short after it; DMS must refuse on the header alone, before reading any content)."""
+    def add(archive: tarfile.TarFile) -> None:
+        info = tarfile.TarInfo(name)
+        info.size = 21 * 1024 * 1024
+        archive.fileobj.write(info.tobuf(archive.format, archive.encoding, archive.errors))
+        archive.offset += tarfile.BLOCKSIZE
+        archive.closed = True  # nothing more is written: no content, no end-of-archive blocks
+    return add
+
+
+def receive(env: dict[str, str], data: bytes, name: str = TAR, *args: str) -> tuple[int, str, Path]:
+    folder = Path(env["DMS_DATA_DIR"]).parent / "incoming" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    path = folder / name
+    path.write_bytes(data)
+    result = run_dms(env, "la", "receive", str(path), *args)
+    return result.returncode, result.stdout + result.stderr, path
+
+
+def archived(env: dict[str, str], data: bytes) -> bool:
+    sha256 = hashlib.sha256(data).hexdigest()
+    return (Path(env["DMS_DATA_DIR"]) / "archive" / "la" / sha256[:2] / sha256).read_bytes() == data
+
+
+HOSTILE_TARS = {
+    "path_traversal": (tar_of(regular(f"../{REF}", GOOD)), "TAR_MEMBER_PATH"),
+    "absolute_path": (tar_of(regular(f"/tmp/{REF}", GOOD)), "TAR_MEMBER_PATH"),
+    "nested_path": (tar_of(regular(f"dir/{REF}", GOOD)), "TAR_MEMBER_PATH"),
+    "symlink": (tar_of(special(REF, tarfile.SYMTYPE, "/etc/passwd")), "TAR_NOT_REGULAR_FILE"),
+    "hard_link": (tar_of(regular("20251118-LAREV-005920.xml", GOOD), special(REF, tarfile.LNKTYPE,
+                                                                             "20251118-LAREV-005920.xml")),
+                  "TAR_NOT_REGULAR_FILE"),
+    "character_device": (tar_of(special(REF, tarfile.CHRTYPE)), "TAR_NOT_REGULAR_FILE"),
+    "block_device": (tar_of(special(REF, tarfile.BLKTYPE)), "TAR_NOT_REGULAR_FILE"),
+    "fifo": (tar_of(special(REF, tarfile.FIFOTYPE)), "TAR_NOT_REGULAR_FILE"),
+    "directory": (tar_of(special("20251118-LAREF-005920.xml", tarfile.DIRTYPE)), "TAR_NOT_REGULAR_FILE"),
+    "oversized_member": (tar_of(oversized(REF)), "TAR_TOO_LARGE"),
+    "wrong_member_name": (tar_of(regular("referrals.xml", GOOD)), "TAR_MEMBER_NAME"),
+    "outbound_member_name": (tar_of(regular("20251118-DMCES-005920.xml", GOOD)), "TAR_MEMBER_NAME"),
+    "unreal_member_date": (tar_of(regular("20251131-LAREF-005920.xml", GOOD)), "TAR_MEMBER_NAME"),
+    "member_dated_after_tar": (tar_of(regular("20251119-LAREF-005920.xml", GOOD)), "TAR_MEMBER_LATER_DATE"),
+    "member_dated_before_tar": (tar_of(regular("20251117-LAREF-005920.xml", GOOD)), "TAR_MEMBER_EARLIER_DATE"),
+    "member_of_another_la": (tar_of(regular("20251118-LAREF-000123.xml", GOOD)), "TAR_MEMBER_LA"),
+    "compressed_tar": (b"\x1f\x8b\x08\x00" + bytes(200), "TAR_UNREADABLE"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_TARS))
+def test_hostile_tar_is_refused_whole_and_kept(env: dict[str, str], case: str) -> None:
+    data, code = HOSTILE_TARS[case]
+    status, output, path = receive(env, data)
+    assert status == 1, output
+    assert f"refused {TAR}" in output and f"{code}:" in output
+    assert archived(env, data)
+    assert not (path.parent / "etc").exists() and not (Path("/tmp") / REF).exists()
+
+
+def test_hostile_tar_with_a_wrong_name_needs_a_date_then_is_refused(env: dict[str, str]) -> None:
+    data = build.tar_bytes([(REF, GOOD)])
+    status, output, _ = receive(env, data, "upload.tar")
+    assert status == 1 and "--date" in output
+    status, output, _ = receive(env, data, "upload.tar", "--date", "2025-11-18")
+    assert status == 1 and "TAR_NAME:" in output and archived(env, data)
+
+
+def test_hostile_tar_every_problem_is_named(env: dict[str, str]) -> None:
+    data = tar_of(regular(f"../{REF}", GOOD), special("x", tarfile.SYMTYPE, "/"), regular("junk.xml", b""))
+    status, output, _ = receive(env, data)
+    assert status == 1
+    assert [line.split(":")[0].strip() for line in output.splitlines()[1:]] == [
+        "TAR_MEMBER_PATH", "TAR_NOT_REGULAR_FILE", "TAR_MEMBER_NAME"]
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE ReferralFile [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+]>
+<ReferralFile xmlns="urn:dms:hb-debt:1"><Header><BatchID>&e;</BatchID></Header></ReferralFile>
+"""
+
+HOSTILE_XML = {
+    "entity_expansion": (BILLION_LAUGHS, "DTD_FORBIDDEN", 2),
+    "external_entity": (GOOD.replace(b"?>\n", b'?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n', 1)
+                        .replace(b"<Surname>Jones", b"<Surname>&e;"), "DTD_FORBIDDEN", 2),
+    "external_dtd": (GOOD.replace(b"?>\n", b'?>\n<!DOCTYPE ReferralFile SYSTEM "http://169.254.169.254/x">\n', 1),
+                     "DTD_FORBIDDEN", 2),
+    "bad_utf8": (GOOD.replace(b"<Surname>Jones", b"<Surname>Jon\xc3\x28s"), "NOT_UTF8", 4),
+    "latin1_declared": (GOOD.replace(b"UTF-8", b"ISO-8859-1"), "NOT_UTF8", 1),
+    "truncated_xml": (build.not_well_formed(GOOD), "NOT_WELL_FORMED", 4),
+}
+
+VALIDATE = textwrap.dedent(
+    """
+    import json, sys
+    from datetime import date
+    from dms.store.bootstrap import setup
+    setup()
+    from dms.services.la_validation import validate_file
+    from dms.store.la.models import ReceivedFile
+    file = ReceivedFile.objects.filter(sha256=sys.argv[1]).get()
+    result = validate_file(file, date(2025, 11, 18))
+    print(json.dumps({"state": file.state, "outcome": result.outcome,
+                      "errors": [e.as_json() for e in result.errors]}))
+    """
+)
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_XML))
+def test_hostile_xml_is_kept_and_fails_as_corrupt_with_its_line(env: dict[str, str], case: str) -> None:
+    xml, code, line = HOSTILE_XML[case]
+    data = build.tar_bytes([(REF, xml)])
+    status, output, _ = receive(env, data)
+    assert status == 0 and "PENDING" in output  # the tar is sound: the file is held for the run
+    assert archived(env, xml) and archived(env, data)
+    checked = subprocess.run([sys.executable, "-c", VALIDATE, hashlib.sha256(xml).hexdigest()], env=env,
+                             capture_output=True, text=True, timeout=120, check=True)
+    found = json.loads(checked.stdout)
+    assert found["outcome"] == "CORRUPT"
+    assert [(e["code"], e["line"]) for e in found["errors"]] == [(code, line)]
+    assert found["errors"][0]["message"]
+
+
+def test_good_tar_is_taken_in_and_a_repeat_is_harmless(env: dict[str, str]) -> None:
+    good_day = date(2025, 11, 21)
+    xml = build.file_bytes("LAREC", LA, good_day, [build.recall("HB/1", "AB123456C")])
+    data = build.tar_bytes([(build.file_name("LAREC", LA, good_day), xml)])
+    name = build.upload_name(LA, good_day)
+    status, output, path = receive(env, data, name)
+    assert status == 0 and "took in" in output and "PENDING" in output and archived(env, xml)
+    again = run_dms(env, "la", "receive", str(path))
+    assert again.returncode == 0 and "already received" in again.stdout

@@ -1,0 +1,217 @@
+"""Taking in LA tars (hb-debt-interface.md §5.1-5.3): each reason a tar is refused whole, each rule for a
+file name already received, and that everything received is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from la_files import DAY, LA, la, receive
+
+from dms.la_interface import build
+from dms.services import la_intake
+from dms.services.la_intake import receive_tar
+from dms.settings import get_config
+from dms.store.la.models import FileState, Outcome, ReceivedFile, ReceivedTar
+
+pytestmark = pytest.mark.django_db
+REF = build.file_name("LAREF", LA, DAY)
+REV = build.file_name("LAREV", LA, DAY)
+
+
+@pytest.fixture
+def folder(data_dir: Path) -> Path:
+    la()
+    path = data_dir / "incoming"
+    path.mkdir()
+    return path
+
+
+def referral_bytes(day: date = DAY, amount: int = 100, la_id: str = LA) -> bytes:
+    return build.file_bytes("LAREF", la_id, day, [build.referral("HB/1", "AB123456C", amount)])
+
+
+def codes(result: la_intake.IntakeResult) -> list[str]:
+    return [p.code for p in result.problems]
+
+
+def kept(sha256: str) -> bytes:
+    return (get_config().archive_dir / "la" / sha256[:2] / sha256).read_bytes()
+
+
+def test_tar_taken_in_keeps_every_file_with_its_sha256(folder: Path) -> None:
+    data = referral_bytes()
+    revision = build.file_bytes("LAREV", LA, DAY, [build.revision("HB/9", "AB123456C", 500)])
+    result = receive(folder, [(REF, data), (REV, revision)])
+    assert result.accepted and [f.state for f in result.files] == ["PENDING", "PENDING"]
+    rows = list(ReceivedFile.objects.order_by("seq"))
+    assert [(r.name, r.kind, r.la_id, r.creation_date, r.received_on) for r in rows] == [
+        (REF, "LAREF", LA, DAY, DAY), (REV, "LAREV", LA, DAY, DAY)]
+    assert rows[0].sha256 == hashlib.sha256(data).hexdigest() and kept(rows[0].sha256) == data
+    assert rows[1].seq == rows[0].seq + 1
+    tar = ReceivedTar.objects.get()
+    assert tar.accepted and tar.problems == [] and kept(tar.sha256) == (folder / tar.name).read_bytes()
+
+
+def test_receiving_the_same_tar_twice_is_harmless(folder: Path) -> None:
+    first = receive(folder, [(REF, referral_bytes())])
+    again = receive_tar(folder / build.upload_name(LA, DAY), received_on=date(2025, 11, 19))
+    assert again.repeat and again.accepted and not first.repeat
+    assert (ReceivedTar.objects.count(), ReceivedFile.objects.count()) == (1, 1)
+
+
+def refused(folder: Path, members: list[tuple[str, bytes]], *, name: str | None = None) -> la_intake.IntakeResult:
+    result = receive(folder, members, name=name)
+    assert not result.accepted
+    tar = ReceivedTar.objects.get(name=result.tar_name)
+    assert not tar.accepted and tar.reported_on is None
+    assert [p["code"] for p in tar.problems] == codes(result)
+    assert kept(tar.sha256) == (folder / result.tar_name).read_bytes()  # the refused tar is kept
+    assert ReceivedFile.objects.count() == 0  # nothing of it is taken in
+    return result
+
+
+def test_refused_tar_name_wrong(folder: Path) -> None:
+    result = refused(folder, [(REF, referral_bytes())], name="20251118-PDPLA-005920.tar.gz")
+    assert codes(result) == ["TAR_NAME"]
+    assert ReceivedTar.objects.get().la_id == ""
+
+
+def test_refused_tar_of_an_la_not_registered(folder: Path) -> None:
+    data = build.file_bytes("LAREF", "000999", DAY, [build.referral("HB/1", "AB123456C", 1)])
+    result = refused(folder, [(build.file_name("LAREF", "000999", DAY), data)],
+                     name=build.upload_name("000999", DAY))
+    assert codes(result) == ["TAR_UNKNOWN_LA"]
+    assert "dms la add 000999" in result.problems[0].message
+
+
+def test_refused_member_with_a_path(folder: Path) -> None:
+    result = refused(folder, [(f"sub/{REF}", referral_bytes()), (f"../{REV}", referral_bytes())])
+    assert codes(result) == ["TAR_MEMBER_PATH", "TAR_MEMBER_PATH"]
+
+
+def test_refused_member_name_not_of_the_three_inbound_forms(folder: Path) -> None:
+    result = refused(folder, [("notes.txt", b"hello"), (build.file_name("DMCES", LA, DAY), b"<x/>")])
+    assert codes(result) == ["TAR_MEMBER_NAME", "TAR_MEMBER_NAME"]
+
+
+def test_refused_member_of_another_la(folder: Path) -> None:
+    result = refused(folder, [(build.file_name("LAREF", "000123", DAY), referral_bytes(la_id="000123"))])
+    assert codes(result) == ["TAR_MEMBER_LA"]
+
+
+def test_refused_member_dated_after_the_tar(folder: Path) -> None:
+    later = date(2025, 11, 19)
+    result = refused(folder, [(build.file_name("LAREF", LA, later), referral_bytes(later))])
+    assert codes(result) == ["TAR_MEMBER_LATER_DATE"]
+
+
+def test_refused_member_repeating_a_type_for_one_date(folder: Path) -> None:
+    result = refused(folder, [(REF, referral_bytes()), (REF, referral_bytes(amount=2))])
+    assert codes(result) == ["TAR_MEMBER_REPEATED"]
+
+
+def test_refused_member_dated_earlier_that_is_not_a_resubmission_of_a_failed_file(folder: Path) -> None:
+    earlier = date(2025, 11, 17)
+    result = refused(folder, [(build.file_name("LAREF", LA, earlier), referral_bytes(earlier))])
+    assert codes(result) == ["TAR_MEMBER_EARLIER_DATE"]
+
+
+def test_refused_member_over_20_mib_without_reading_it(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(la_intake, "MAX_MEMBER_BYTES", 1000)
+    result = refused(folder, [(REF, referral_bytes() + b" " * 1000)])
+    assert codes(result) == ["TAR_TOO_LARGE"]
+
+
+def test_refused_tar_over_100_mib(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(la_intake, "MAX_TAR_BYTES", 5000)
+    result = refused(folder, [(REF, referral_bytes()), (REV, b" " * 5000)])
+    assert codes(result) == ["TAR_TOO_LARGE"]
+
+
+def test_refused_member_not_a_regular_file(folder: Path) -> None:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        link = tarfile.TarInfo(REF)
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    path = folder / build.upload_name(LA, DAY)
+    path.write_bytes(out.getvalue())
+    result = receive_tar(path, received_on=DAY)
+    assert codes(result) == ["TAR_NOT_REGULAR_FILE"] and "symbolic link" in result.problems[0].message
+
+
+def test_refused_tar_lists_every_problem(folder: Path) -> None:
+    later = date(2025, 11, 20)
+    result = refused(folder, [("a/b.xml", b""), ("x.xml", b""), (build.file_name("LAREC", LA, later), b"")])
+    assert codes(result) == ["TAR_MEMBER_PATH", "TAR_MEMBER_NAME", "TAR_MEMBER_LATER_DATE"]
+
+
+def test_refused_not_a_tar(folder: Path) -> None:
+    path = folder / build.upload_name(LA, DAY)
+    path.write_bytes(b"this is not a tar archive" * 40)
+    result = receive_tar(path, received_on=DAY)
+    assert codes(result) == ["TAR_UNREADABLE"]
+
+
+def test_same_name_same_bytes_is_ignored(folder: Path) -> None:
+    receive(folder, [(REF, referral_bytes())])
+    second = receive(folder, [(REF, referral_bytes()), (REV, build.file_bytes(
+        "LAREV", LA, DAY, [build.revision("HB/1", "AB123456C", 9)]))], name="20251118-PDPLA-005920.tar")
+    assert second.accepted and not second.repeat  # same tar name, other bytes: a new receipt
+    states = list(ReceivedFile.objects.filter(name=REF).order_by("seq").values_list("state", flat=True))
+    assert states == [FileState.PENDING, FileState.IGNORED]
+    ignored = ReceivedFile.objects.get(state=FileState.IGNORED)
+    assert ignored.outcome == "" and ignored.reported_on is None
+
+
+def test_same_name_earlier_not_processed_is_superseded(folder: Path) -> None:
+    receive(folder, [(REF, referral_bytes())])
+    tar2 = receive(folder, [(REF, referral_bytes(amount=250))], name="20251118-PDPLA-005920.tar")
+    earlier, new = ReceivedFile.objects.filter(name=REF).order_by("seq")
+    assert (earlier.state, earlier.outcome, earlier.superseded_by_id) == (FileState.SUPERSEDED, Outcome.SUPERSEDED,
+                                                                        new.pk)
+    assert earlier.errors[0]["code"] == "SUPERSEDED" and str(DAY) in earlier.errors[0]["message"]
+    assert earlier.reported_on is None and new.state == FileState.PENDING
+    assert tar2.files[0].state == FileState.PENDING
+
+
+def test_same_name_earlier_accepted_fails_as_duplicate_batch(folder: Path) -> None:
+    receive(folder, [(REF, referral_bytes())])
+    ReceivedFile.objects.update(state=FileState.ACCEPTED, processed_on=DAY)
+    receive(folder, [(REF, referral_bytes(amount=250))], name="20251118-PDPLA-005920.tar")
+    new = ReceivedFile.objects.order_by("seq").last()
+    assert (new.state, new.outcome) == (FileState.FAILED, Outcome.DUPLICATE_BATCH)
+    assert [e["code"] for e in new.errors] == ["DUPLICATE_BATCH"] and new.reported_on is None
+
+
+def test_same_name_earlier_failed_is_the_corrected_resubmission(folder: Path) -> None:
+    receive(folder, [(REF, referral_bytes())])
+    ReceivedFile.objects.update(state=FileState.FAILED, outcome=Outcome.INVALID, processed_on=DAY)
+    later = date(2025, 11, 20)
+    result = receive(folder, [(REF, referral_bytes(amount=250))], day=later)  # keeps its earlier name (§48)
+    assert result.accepted
+    new = ReceivedFile.objects.order_by("seq").last()
+    assert (new.state, new.name, new.received_on) == (FileState.PENDING, REF, later)
+
+
+def test_resubmission_with_the_failed_bytes_again_is_ignored(folder: Path) -> None:
+    receive(folder, [(REF, referral_bytes())])
+    ReceivedFile.objects.update(state=FileState.FAILED, outcome=Outcome.INVALID, processed_on=DAY)
+    receive(folder, [(REF, referral_bytes())], day=date(2025, 11, 20))
+    assert ReceivedFile.objects.order_by("seq").last().state == FileState.IGNORED
+
+
+def test_intake_is_one_transaction(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(la_intake, "_supersede", broken)
+    receive(folder, [(REF, referral_bytes())])
+    with pytest.raises(RuntimeError):
+        receive(folder, [(REF, referral_bytes(amount=7)), (REV, referral_bytes())], name="20251118-PDPLA-005920.tar")
+    assert (ReceivedTar.objects.count(), ReceivedFile.objects.count()) == (1, 1)

@@ -1,0 +1,166 @@
+"""Validation of received LA files against the debts DMS holds (hb-debt-interface.md §6.1, circular §47-49).
+Each error code is tested by name; nothing is applied by validation."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from la_files import DAY, LA, held_debt, la, received
+
+from dms.debts import DebtStatus
+from dms.la_interface import build
+from dms.services.la_validation import iter_records, validate_file
+from dms.store.la.models import FileState, Outcome, Recall
+from dms.store.models import Debt
+
+pytestmark = pytest.mark.django_db
+RUN = date(2025, 11, 19)
+
+
+@pytest.fixture
+def folder(data_dir: Path) -> Path:
+    path = data_dir / "incoming"
+    path.mkdir()
+    return path
+
+
+def test_valid_referral_file_is_accepted_with_its_records(folder: Path) -> None:
+    la()
+    file = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 41250),
+                                      build.referral("HB/2", "AB123457C", 100)])
+    result = validate_file(file, RUN)
+    assert (result.outcome, result.errors, result.record_count, result.accepted) == ("", [], 2, True)
+    chunks = list(iter_records(file, chunk_size=1))
+    assert [[r.debt_ref for r in chunk] for chunk in chunks] == [["HB/1"], ["HB/2"]]
+    assert Debt.objects.count() == 0  # nothing applied
+
+
+def test_debt_ref_in_use_for_a_referral_of_a_debt_still_held(folder: Path) -> None:
+    council = la()
+    held_debt(council, "HB/1")
+    cleared = held_debt(council, "HB/2", nino="AB123457C")
+    cleared.change_status(DebtStatus.CLEARED, business_date=DAY, actor="test", reason="paid")
+    returned = held_debt(council, "HB/3", nino="AB123458C")
+    returned.change_status(DebtStatus.RETURNED, business_date=DAY, actor="test", reason="returned")
+    file = received(folder, "LAREF", [build.referral(f"HB/{n}", "AB123456C", 100) for n in (1, 2, 3)])
+    result = validate_file(file, RUN)
+    assert result.outcome == Outcome.INVALID
+    assert [(e.code, e.debt_ref, e.line) for e in result.errors] == [("DEBT_REF_IN_USE", "HB/1", 4),
+                                                                      ("DEBT_REF_IN_USE", "HB/2", 5)]
+
+
+def test_debt_ref_of_another_la_is_not_in_use(folder: Path) -> None:
+    la()
+    held_debt(la("000123"), "HB/1")
+    file = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 100)])
+    assert validate_file(file, RUN).accepted
+
+
+def test_unknown_debt_ref_for_a_revision_and_a_recall(folder: Path) -> None:
+    council = la()
+    gone = held_debt(council, "HB/9")
+    gone.change_status(DebtStatus.WITHDRAWN, business_date=DAY, actor="test", reason="withdrawn")
+    revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500),
+                                          build.revision("HB/9", "AB123456C", 500)])
+    result = validate_file(revision, RUN)
+    assert (result.outcome, [(e.code, e.debt_ref) for e in result.errors]) == (
+        Outcome.INVALID, [("UNKNOWN_DEBT_REF", "HB/1"), ("UNKNOWN_DEBT_REF", "HB/9")])
+    recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
+    assert [e.code for e in validate_file(recall, RUN).errors] == ["UNKNOWN_DEBT_REF"]
+
+
+def test_nino_mismatch_for_a_debt_owed_by_another_person(folder: Path) -> None:
+    held_debt(la(), "HB/1", nino="AB123456C")
+    file = received(folder, "LAREC", [build.recall("HB/1", "AB123457C")])
+    [error] = validate_file(file, RUN).errors
+    assert (error.code, error.field, error.debt_ref) == ("NINO_MISMATCH", "NINO", "HB/1")
+
+
+def test_revision_and_recall_of_held_debts_are_accepted_including_a_cleared_one(folder: Path) -> None:
+    council = la()
+    held_debt(council, "HB/1")
+    cleared = held_debt(council, "HB/2")
+    cleared.change_status(DebtStatus.CLEARED, business_date=DAY, actor="test", reason="paid")
+    file = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500),
+                                      build.revision("HB/2", "AB123456C", 20_000, reason="FURTHER_OVERPAYMENT")])
+    assert validate_file(file, RUN).accepted
+
+
+def test_debt_recalled_revision_in_the_recall_holding_period(folder: Path) -> None:
+    council = la()
+    debt = held_debt(council, "HB/1")
+    recall_file = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")], day=date(2025, 11, 17))
+    debt.change_status(DebtStatus.RECALL_PENDING, business_date=date(2025, 11, 17), actor="test", reason="r")
+    Recall.objects.create(debt=debt, file=recall_file, reason="LA_RECOVERY", recalled_on=date(2025, 11, 17),
+                          ceases_on=date(2025, 11, 22))
+    revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500)])
+    [error] = validate_file(revision, RUN).errors
+    assert error.code == "DEBT_RECALLED" and "2025-11-22" in error.message
+    again = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
+    assert [e.code for e in validate_file(again, RUN).errors] == ["DEBT_RECALLED"]
+
+
+def test_depends_on_failed_referral_names_the_failed_file_until_it_is_corrected(folder: Path) -> None:
+    la()
+    referral = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 100)], day=date(2025, 11, 17))
+    referral.state, referral.outcome = FileState.FAILED, Outcome.INVALID
+    referral.save()
+    revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500),
+                                          build.revision("HB/2", "AB123456C", 500)])
+    result = validate_file(revision, RUN)
+    assert [(e.code, e.debt_ref) for e in result.errors] == [("DEPENDS_ON_FAILED_REFERRAL", "HB/1"),
+                                                             ("UNKNOWN_DEBT_REF", "HB/2")]
+    assert result.outcome == Outcome.INVALID
+    assert result.depends_on == "20251117-LAREF-005920.xml"
+    assert "20251117-LAREF-005920.xml" in result.errors[0].message
+    recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
+    only = validate_file(recall, RUN)
+    assert (only.outcome, only.depends_on) == (Outcome.DEPENDS_ON_FAILED_REFERRAL, "20251117-LAREF-005920.xml")
+    # the corrected resubmission is accepted: the dependency is gone (here the debt was not taken on)
+    fixed = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 200)], day=date(2025, 11, 17),
+                     tar_day=RUN)
+    fixed.state = FileState.ACCEPTED
+    fixed.save()
+    assert [e.code for e in validate_file(recall, RUN).errors] == ["UNKNOWN_DEBT_REF"]
+
+
+def test_depends_on_a_corrupt_referral_file_reads_its_debt_refs_from_the_bytes(folder: Path) -> None:
+    la()
+    data = build.not_well_formed(build.file_bytes("LAREF", LA, date(2025, 11, 17),
+                                                  [build.referral("HB/1", "AB123456C", 100)] * 1))
+    referral = received(folder, "LAREF", [], day=date(2025, 11, 17), raw=data + b"<x>")
+    referral.state, referral.outcome = FileState.FAILED, Outcome.CORRUPT
+    referral.save()
+    recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
+    assert validate_file(recall, RUN).outcome == Outcome.DEPENDS_ON_FAILED_REFERRAL
+
+
+def test_corrupt_file_stops_at_its_first_problem(folder: Path) -> None:
+    la()
+    data = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "GB123456C", 100)])
+    file = received(folder, "LAREF", [], raw=data.replace(b"</Surname>", b"</Surnam>"))
+    result = validate_file(file, RUN)
+    assert (result.outcome, [e.code for e in result.errors]) == (Outcome.CORRUPT, ["NOT_WELL_FORMED"])
+
+
+def test_file_and_database_errors_together_in_line_order(folder: Path) -> None:
+    council = la()
+    held_debt(council, "HB/2")
+    records = [build.revision("HB/1", "AB123456C", 0), build.revision("HB/2", "AB123457C", 500)]
+    file = received(folder, "LAREV", records, header={"RecordCount": "3"})
+    result = validate_file(file, RUN)
+    assert [(e.code, e.line) for e in result.errors] == [("COUNT_MISMATCH", 3), ("ZERO_REVISION", 4),
+                                                         ("UNKNOWN_DEBT_REF", 4), ("NINO_MISMATCH", 5)]
+
+
+def test_held_debt_checks_are_made_in_bulk_not_per_record(folder: Path, django_assert_max_num_queries) -> None:
+    council = la()
+    for n in range(30):
+        held_debt(council, f"HB/{n}", amount=100 + n)
+    records = [build.revision(f"HB/{n}", "AB123456C", 1000) for n in range(300)]
+    file = received(folder, "LAREV", records)
+    with django_assert_max_num_queries(6):
+        result = validate_file(file, RUN)
+    assert [e.code for e in result.errors] == ["UNKNOWN_DEBT_REF"] * 270

@@ -1,0 +1,139 @@
+"""The checks of an inbound file that need only the file (hb-debt-interface.md §2-3, §6.1): each error code
+by name, and every error of a file reported with its line, DebtRef and field."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from dms.la_interface import build
+from dms.la_interface.inbound import FileScanner
+from dms.la_interface.names import parse_file_name
+from dms.la_interface.records import FileError, Overpayment
+
+DAY = date(2025, 11, 18)
+LA = "005920"
+
+
+def scan(kind: str, records: list, header: dict | None = None, *, raw: bytes | None = None,
+         day: date = DAY) -> tuple[FileScanner, list]:
+    data = raw if raw is not None else build.file_bytes(kind, LA, day, records, header=header)
+    scanner = FileScanner(parse_file_name(build.file_name(kind, LA, day)))
+    scanned = [s for chunk in scanner.chunks(io.BytesIO(data), 2) for s in chunk]
+    return scanner, scanned
+
+
+def codes(errors: list[FileError]) -> list[str]:
+    return [e.code for e in errors]
+
+
+def test_valid_referral_file_has_no_errors_and_gives_its_records() -> None:
+    records = [build.referral(f"HB/{n}", "AB123456C", 1000 + n) for n in range(5)]
+    scanner, scanned = scan("LAREF", records)
+    assert scanner.errors == [] and scanner.record_count == 5
+    assert [s.record.debt_ref for s in scanned] == [f"HB/{n}" for n in range(5)]
+    assert scanned[0].record.total_pence == 1000 and scanned[0].line == 4
+
+
+def test_header_mismatch_batch_id_laid_and_creation_date() -> None:
+    header = {"BatchID": "20251117-LAREF-005920", "LAID": "005921", "CreationDate": "2025-11-17"}
+    scanner, _ = scan("LAREF", [build.referral("HB/1", "AB123456C", 100)], header)
+    assert codes(scanner.errors) == ["HEADER_MISMATCH"] * 3
+    assert [e.field for e in scanner.errors] == ["BatchID", "LAID", "CreationDate"]
+    assert all(e.line == 3 for e in scanner.errors)
+
+
+def test_count_mismatch_record_count() -> None:
+    scanner, _ = scan("LAREC", [build.recall("HB/1", "AB123456C")], {"RecordCount": "2"})
+    [error] = scanner.errors
+    assert (error.code, error.field) == ("COUNT_MISMATCH", "RecordCount")
+    assert "RecordCount is 2 but the file has 1 records" in error.message
+
+
+def test_total_mismatch_header_total_amount() -> None:
+    scanner, _ = scan("LAREV", [build.revision("HB/1", "AB123456C", 500), build.revision("HB/2", "AB123456C",
+                                                                                        None, "FRAUD")],
+                      {"TotalAmount": "5.01"})
+    [error] = scanner.errors
+    assert (error.code, error.field) == ("TOTAL_MISMATCH", "TotalAmount")
+    assert "add up to 5.00" in error.message
+
+
+def test_total_mismatch_referral_total_against_its_overpayments() -> None:
+    record = build.referral("HB/1", "AB123456C", 1000, overpayments=[
+        Overpayment(600, date(2025, 6, 1), date(2025, 6, 30)), Overpayment(300, date(2025, 7, 1), date(2025, 7, 31))])
+    scanner, scanned = scan("LAREF", [record])
+    [error] = scanner.errors
+    assert (error.code, error.debt_ref, error.field, error.line) == ("TOTAL_MISMATCH", "HB/1", "Total", 4)
+    assert "not the sum of the overpayments, 9.00" in error.message
+    assert scanned[0].errors == [error]
+
+
+def test_bad_nino_uses_the_nino_rules_message() -> None:
+    scanner, scanned = scan("LAREF", [build.referral("HB/1", "GB123456C", 100)])
+    [error] = scanner.errors
+    assert (error.code, error.field, error.debt_ref) == ("BAD_NINO", "NINO", "HB/1")
+    assert "prefix GB is not issued" in error.message
+    assert scanned[0].record is None
+
+
+def test_duplicate_debt_ref_names_the_first_line() -> None:
+    records = [build.referral("HB/1", "AB123456C", 100), build.referral("HB/2", "AB123456C", 100),
+               build.referral("HB/1", "AB123457C", 100)]
+    scanner, _ = scan("LAREF", records)
+    [error] = scanner.errors
+    assert (error.code, error.line, error.debt_ref) == ("DUPLICATE_DEBT_REF", 6, "HB/1")
+    assert "line 4" in error.message
+
+
+def test_date_after_creation_period_end_and_debt_created_date() -> None:
+    record = build.referral("HB/1", "AB123456C", 100, created=date(2025, 11, 19), overpayments=[
+        Overpayment(100, date(2025, 11, 1), date(2025, 11, 20))])
+    scanner, _ = scan("LAREF", [record])
+    assert codes(scanner.errors) == ["DATE_AFTER_CREATION", "DATE_AFTER_CREATION"]
+    assert {e.field for e in scanner.errors} == {"Overpayment[1]/PeriodEnd", "DebtCreatedDate"}
+
+
+def test_period_reversed() -> None:
+    record = build.referral("HB/1", "AB123456C", 300, overpayments=[
+        Overpayment(100, date(2025, 6, 1), date(2025, 6, 30)), Overpayment(200, date(2025, 8, 1), date(2025, 7, 1))])
+    scanner, _ = scan("LAREF", [record])
+    [error] = scanner.errors
+    assert (error.code, error.field) == ("PERIOD_REVERSED", "Overpayment[2]/PeriodStart")
+
+
+def test_zero_revision() -> None:
+    scanner, scanned = scan("LAREV", [build.revision("HB/1", "AB123456C", 0)])
+    [error] = scanner.errors
+    assert (error.code, error.field, error.debt_ref) == ("ZERO_REVISION", "RevisedAmount", "HB/1")
+    assert "recalled" in error.message
+
+
+def test_schema_error_carries_the_schema_message_line_and_field() -> None:
+    raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(
+        b"<Classification>NON_FRAUD", b"<Classification>NONFRAUD")
+    scanner, scanned = scan("LAREF", [], raw=raw)
+    [error] = scanner.errors
+    assert (error.code, error.field, error.line, error.debt_ref) == ("SCHEMA", "Classification", 4, "HB/1")
+    assert "NONFRAUD" in error.message and "ReferralFile.xsd" in error.message
+    assert scanned[0].record is None
+
+
+def test_every_error_of_the_file_is_reported_not_only_the_first() -> None:
+    records = [
+        build.referral("HB/1", "GB123456C", 100),  # BAD_NINO
+        build.referral("HB/2", "AB123456C", 100, created=date(2025, 12, 1)),  # DATE_AFTER_CREATION
+        build.referral("HB/1", "AB123456C", 100),  # DUPLICATE_DEBT_REF
+        build.referral("HB/4", "AB123456C", 100, surname="R2D2"),  # SCHEMA
+    ]
+    scanner, scanned = scan("LAREF", records, {"RecordCount": "9"})
+    assert codes(scanner.errors) == ["BAD_NINO", "DATE_AFTER_CREATION", "DUPLICATE_DEBT_REF", "SCHEMA",
+                                     "COUNT_MISMATCH"]
+    assert [e.line for e in scanner.errors[:4]] == [4, 5, 6, 7]
+    assert len(scanned) == 4
+
+
+def test_a_revision_with_neither_amount_nor_classification_is_a_schema_error() -> None:
+    raw = build.file_bytes("LAREV", LA, DAY, [build.revision("HB/1", "AB123456C", None, None)])
+    scanner, _ = scan("LAREV", [], raw=raw)
+    assert codes(scanner.errors) == ["SCHEMA"]
