@@ -2,14 +2,15 @@
 
 The month's traffic (:mod:`dms.synth.traffic`) is planned once from the book as it stands the day before the
 month and written under ``<data dir>/demo/YYYY-MM/``: one events file per day (``events/YYYY-MM-DD.jsonl``,
-spec/events.md), the LAs' daily files as record values (``la-files.json``, tar by tar), and a
-``traffic.json`` manifest. Then each day in turn, as the other systems would: that day's events file is
-imported by the events service and the day is run by the daily run; after the last day of the month, the
-daily run goes on to the first working day of the next month, whose run produces the month's payment
-schedules (hb-debt-interface.md §7).
+spec/events.md), the LAs' daily tars rendered by the LA interface's builder (``la/YYYYMMDD-PDPLA-AAAAAA.tar``,
+hb-debt-interface.md §1; their records also in ``la-files.json`` for a person to read), and a
+``traffic.json`` manifest. Then each day in turn, as the other systems and the LAs would: that day's events
+file is imported by the events service, that day's tars are received by the LA intake service, and the day is
+run by the daily run; after the last day of the month, the daily run goes on to the first working day of the
+next month, whose run produces the month's payment schedules (§7).
 
-Re-running is safe: the plan is read back from the manifest, events are idempotent by id, and the daily run
-skips completed dates.
+Re-running is safe: the plan is read back from the manifest, events are idempotent by id, a tar received
+again with the same name and bytes changes nothing, and the daily run skips completed dates.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dms.errors import DmsError
 from dms.la_interface.records import InboundRecord, ReferralRecord
 from dms.money import format_pounds
 from dms.settings import get_config
-from dms.synth.traffic import MonthTraffic
+from dms.synth.traffic import MonthTraffic, PlannedFile, PlannedTar
 
 MANIFEST = "traffic.json"
 LA_PLAN = "la-files.json"
@@ -64,6 +65,22 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def file_bytes(planned: PlannedFile) -> bytes:
+    """A planned file rendered by the LA interface's builder; one planned as not well formed is cut short
+    (hb-debt-interface.md §6.1, ``NOT_WELL_FORMED``)."""
+    from dms.la_interface import build
+
+    data = build.file_bytes(planned.kind, planned.la_id, planned.creation_date, planned.records)
+    return build.not_well_formed(data) if planned.fault == "NOT_WELL_FORMED" else data
+
+
+def tar_bytes(planned: PlannedTar) -> bytes:
+    """An LA's daily tar (§1): its files in the order planned."""
+    from dms.la_interface import build
+
+    return build.tar_bytes((f.name, file_bytes(f)) for f in planned.files)
 
 
 def _record_json(record: InboundRecord) -> dict[str, Any]:
@@ -131,6 +148,11 @@ def write_traffic(traffic: MonthTraffic, seed: int, directory: Path) -> TrafficF
         text = "".join(json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n" for event in events)
         _write_atomically(path, text.encode("utf-8"))
         files.events[day] = path
+    for day, tars in traffic.tars.items():
+        for planned in tars:
+            path = directory / "la" / planned.name
+            _write_atomically(path, tar_bytes(planned))
+            files.tars.setdefault(day, []).append(path)
     _write_atomically(directory / LA_PLAN, json.dumps(la_plan_json(traffic), indent=1).encode("utf-8"))
     _write_atomically(directory / MANIFEST, json.dumps(files.as_json(), indent=1, sort_keys=True).encode())
     return files
@@ -170,14 +192,18 @@ class DayResult:
     day: date
     events_stored: int = 0
     events_refused: list[str] = field(default_factory=list)
+    tars_received: int = 0
+    tars_refused: list[str] = field(default_factory=list)
     ran: bool = False
 
 
-def run_day(files: TrafficFiles, day: date, *, run: bool = True) -> DayResult:
-    """One day as it happens: import its events, then run the day (unless ``run`` is False: a day the daily
-    run has already completed; its events are then acted on by the next day run)."""
+def run_day(files: TrafficFiles, day: date, *, run: bool = True, received_on: date | None = None) -> DayResult:
+    """One day as it happens: import its events, receive its LA tars (on ``received_on``, default the day),
+    then run the day (unless ``run`` is False: a day the daily run has already completed, whose traffic the
+    next day run then acts on)."""
     from dms.services.daily_run import run_through
     from dms.services.events import import_events
+    from dms.services.la_intake import receive_tar
 
     result = DayResult(day)
     events = files.events.get(day)
@@ -186,6 +212,11 @@ def run_day(files: TrafficFiles, day: date, *, run: bool = True) -> DayResult:
             report = import_events(lines, str(events))
         result.events_stored = report.stored
         result.events_refused = [f"{events.name} line {r.line_number}: {r.reason}" for r in report.refused]
+    for tar in files.tars.get(day, []):
+        intake = receive_tar(tar, received_on=received_on or day)
+        result.tars_received += 1
+        if not intake.accepted:
+            result.tars_refused += [f"{tar.name}: {p.code} {p.message}" for p in intake.problems]
     if run:
         run_through(day)
         result.ran = True
@@ -195,10 +226,12 @@ def run_day(files: TrafficFiles, day: date, *, run: bool = True) -> DayResult:
 def run_month(files: TrafficFiles, *, last_completed: date | None,
               progress: Callable[[DayResult], None] | None = None) -> list[DayResult]:
     """Run each day of the month and on to the month-end run. The traffic of a day the daily run has already
-    completed is still taken in (nothing is taken twice), and the next day run acts on it."""
+    completed is still taken in (nothing is taken twice), on the day after the last completed run."""
     results = []
     for day in run_dates(files.period):
-        result = run_day(files, day, run=last_completed is None or day > last_completed)
+        done = last_completed is not None and day <= last_completed
+        received_on = last_completed + timedelta(days=1) if done and last_completed is not None else day
+        result = run_day(files, day, run=not done, received_on=received_on)
         results.append(result)
         if progress:
             progress(result)
