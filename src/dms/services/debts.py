@@ -27,6 +27,7 @@ from django.db.models import Sum
 from dms.debts import (
     ACTIVE_STATUSES,
     Classification,
+    CreditorKind,
     DebtStatus,
     DebtType,
 )
@@ -34,6 +35,7 @@ from dms.debts.order import DebtOrderFacts, in_recovery_order
 from dms.errors import DmsError, InvariantBroken
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
+from dms.store.la.models import Cessation
 from dms.store.ledger import post_entries
 from dms.store.models import (
     Counter,
@@ -219,14 +221,22 @@ def _creditor_account(kind: AccountKind, creditor_id: int) -> AccountKey:
 
 
 def _referral_entry(debt: Debt, business_date: date) -> Entry:
+    return referral_entry(debt.pk, debt.creditor_id, str(debt.creditor), debt.creditor_ref, debt.amount_pence,
+                          business_date)
+
+
+def referral_entry(debt_id: int, creditor_id: int, creditor_label: str, creditor_ref: str, amount_pence: int,
+                   business_date: date) -> Entry:
+    """The REFERRAL entry of a debt taken on (docs/architecture.md): DR RECEIVABLE(debt) amount;
+    CR CREDITOR_DEBTS(creditor). Also used by bulk referral (``services/la_processing.py``)."""
     return build_entry(
         EntryKind.REFERRAL,
         business_date,
         [
-            Posting(_receivable(debt), debt.amount_pence),
-            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -debt.amount_pence),
+            Posting(AccountKey(AccountKind.RECEIVABLE, debt_id), amount_pence),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, creditor_id), -amount_pence),
         ],
-        description=f"debt {debt.pk} referred by {debt.creditor} as {debt.creditor_ref}",
+        description=f"debt {debt_id} referred by {creditor_label} as {creditor_ref}",
     )
 
 
@@ -474,7 +484,8 @@ class ReturnResult:
 
 def return_debt(debt: Debt, reason_code: str, *, business_date: date, actor: str) -> ReturnResult:
     """Return (cease) a debt: a RETURN entry of the balance held (DR CREDITOR_DEBTS, CR RECEIVABLE), status
-    RETURNED and ``cessation_reason`` set (hb-debt-interface.md §6.5 lists the reasons)."""
+    RETURNED and ``cessation_reason`` set (hb-debt-interface.md §6.5 lists the reasons). An LA's debt also
+    gets its :class:`dms.store.la.models.Cessation` row (§4.1), in the same transaction, whatever returned it."""
     if reason_code not in CESSATION_REASONS:
         raise DmsError(f"cessation reason {reason_code!r} is not one of {', '.join(sorted(CESSATION_REASONS))}")
     return _end_debt(debt, DebtStatus.RETURNED, reason_code, reason_code, business_date, actor)
@@ -506,21 +517,67 @@ def _end_debt(
             entry_ids = post_entries([_return_entry(debt, figures.balance_pence, business_date, status, reason)])
         debt.cessation_reason = cessation_reason
         debt.change_status(status, business_date=business_date, actor=actor, reason=reason)
+        if status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
+            record_cessations([CessationFacts(
+                debt.pk, str(debt.creditor.la_id), debt.creditor_ref, debt.person.nino, debt.received_on,
+                business_date, cessation_reason, figures.balance_pence, figures.recovered_pence,
+            )])
     caller.refresh_from_db()
     return ReturnResult(debt.pk, figures.balance_pence, figures.recovered_pence, tuple(entry_ids))
 
 
 def _return_entry(debt: Debt, balance: int, business_date: date, status: str, reason: str) -> Entry:
+    return return_entry(debt.pk, debt.creditor_id, debt.creditor_ref, balance, business_date, status, reason)
+
+
+def return_entry(debt_id: int, creditor_id: int, creditor_ref: str, balance: int, business_date: date, status: str,
+                 reason: str) -> Entry:
+    """The RETURN entry of a debt leaving DMS with ``balance`` held (docs/architecture.md): DR
+    CREDITOR_DEBTS(creditor); CR RECEIVABLE(debt). Also used by bulk referral (``services/la_processing.py``)."""
     return build_entry(
         EntryKind.RETURN,
         business_date,
         [
-            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), balance),
-            Posting(_receivable(debt), -balance),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, creditor_id), balance),
+            Posting(AccountKey(AccountKind.RECEIVABLE, debt_id), -balance),
         ],
-        description=f"debt {debt.pk} ({debt.creditor_ref}) {status.lower()} with {format_pounds(balance)} held",
+        description=f"debt {debt_id} ({creditor_ref}) {status.lower()} with {format_pounds(balance)} held",
         reason=reason,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CessationFacts:
+    """What an LA is told of a debt returned to it (hb-debt-interface.md §4.1)."""
+
+    debt_id: int
+    la_id: str
+    debt_ref: str
+    nino: str
+    referral_received_date: date
+    cessation_date: date
+    reason: str
+    balance_returned_pence: int
+    amount_recovered_pence: int
+
+
+def record_cessations(facts: Sequence[CessationFacts]) -> None:
+    """Write one :class:`dms.store.la.models.Cessation` row per LA debt returned (hb-debt-interface.md §4.1,
+    §6.5), in the caller's transaction, so the LA's next cessation file reports it. The one writer of these
+    rows: :func:`_end_debt` (every return of an LA debt, whatever returned it) and bulk referral (debts
+    returned as they are taken on, ``services/la_processing.py``)."""
+    if not facts:
+        return
+    for fact in facts:
+        if fact.balance_returned_pence < 0 or fact.amount_recovered_pence < 0:
+            raise InvariantBroken(f"debt {fact.debt_id}: a cessation reports amounts of at least 0.00, not "
+                                  f"{fact.balance_returned_pence} and {fact.amount_recovered_pence} pence")
+    Cessation.objects.bulk_create([
+        Cessation(debt_id=f.debt_id, la_id=f.la_id, debt_ref=f.debt_ref, nino=f.nino,
+                  referral_received_date=f.referral_received_date, cessation_date=f.cessation_date, reason=f.reason,
+                  balance_returned_pence=f.balance_returned_pence, amount_recovered_pence=f.amount_recovered_pence)
+        for f in facts
+    ], batch_size=2000)
 
 
 def find_held_debt(creditor: Creditor, creditor_ref: str) -> Debt | None:

@@ -1,0 +1,616 @@
+"""Applying the LA files the daily run takes (hb-debt-interface.md §5.4, §6.1-6.5), and recall holding periods.
+
+Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``):
+
+- :func:`la_files_step`: every PENDING received file whose creation date has come, referral files first, then
+  revisions, then recalls; within a type by LA ID, then creation date, then receipt order (§5.4). Each file
+  is validated (:func:`dms.services.la_validation.validate_file`, every §6.1 error) and then applied whole or
+  not at all, in a savepoint of its own (:func:`process_file`): a failed file is FAILED with its outcome and
+  errors and nothing of it is applied; an accepted one has every record applied and is ACCEPTED. Files run
+  one after another, so a referral accepted earlier in a run is seen by a revision file later in it.
+- :func:`holding_periods_step`: recalls whose holding period has ended return their debt (``LA_RECALL``)
+  with the balance then held (§6.5).
+
+Referrals (§6.2-6.4) are applied in bulk, a chunk of records at a time (``CHUNK_RECORDS``): the people,
+their awards in payment, the HB debts they hold, their other DWP recovery and earlier referrals of the same
+DebtRefs are loaded in a few set-based queries; the rules are decided record by record in memory (file
+order, so two referrals of one person in a file see each other); debts, components and audit rows are
+written in batches (``COPY`` on PostgreSQL) and the chunk's REFERRAL and RETURN entries are posted with one
+``post_entries`` call.
+
+Interpretations (docs/la-interface-notes.md, "Processing"):
+
+- A referral returned at once (no benefit in payment, a debt limit, other DWP recovery) is taken on and
+  returned on the same day: REFERRAL then RETURN entries, status RETURNED with the reason, and a Cessation
+  row with BalanceReturned = the referred total, so the LA's cessation file tells it so.
+- A claimant unknown to DMS is recorded from the referral (NINO, names, date of birth); with no award they
+  have no benefit in payment, and the debt is returned (``NO_BENEFIT_IN_PAYMENT``).
+- "Benefit in payment on the processing date": an award (UC or an Annex A benefit) that has started and has
+  not ended (an award ending on the date is not in payment that day, as for ``award.ended``).
+- The HB debts DMS "holds" for the limits of §6.3 are those OPEN or SUSPENDED: a debt in its recall holding
+  period is going back to the LA, and a CLEARED debt has nothing left to recover.
+- Other DWP recovery (§6.3): the person's OPEN DWP and HMRC debts with a balance, recovered by deduction from
+  their legacy benefit. Expected duration = their balance ÷ the weekly rate the legacy engine applies
+  (3 units, 5 if any is fraud, or a lower staff rate in force), in days; more than 28 days returns the
+  referral.
+- A re-referral is a referral of a DebtRef this LA referred before for the same person and that was
+  returned or withdrawn. A non-fraud one is received on its new date (the back of the queue); a fraud one
+  keeps the received date of the first referral (§6.4).
+- A debt's received date is the date DMS received the file (``ReceivedFile.received_on``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+
+from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
+from dms.errors import DmsError, InvariantBroken
+from dms.la_interface.records import RecallRecord, ReferralRecord, RevisionRecord
+from dms.ledger import Entry
+from dms.money import format_pounds
+from dms.recovery.legacy import legacy_weekly_rate
+from dms.services import debts as debt_service
+from dms.services.la_validation import Validation, iter_records, validate_file
+from dms.services.recovery_load import as_date, fetch
+from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
+from dms.store.ledger import is_postgresql, post_entries, write_rows
+from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
+
+ACTOR = "daily run: LA files"
+HOLDING_ACTOR = "daily run: recall holding periods"
+CHUNK_RECORDS = 5_000
+
+KIND_ORDER = {FileKind.REFERRAL: 0, FileKind.REVISION: 1, FileKind.RECALL: 2}  # §5.4
+UC_HB_DEBT_LIMIT = 5  # §6.3 (circular §11): up to five HB debts across all LAs for a UC claimant
+NON_UC_HB_DEBT_LIMIT = 1  # §6.3: one HB debt at a time for others
+OTHER_RECOVERY_MAX_DAYS = 28  # §6.3: other DWP recovery due to last more than 28 days returns the referral
+RECALL_HOLDING_DAYS_UC = 5  # §6.5 (circular §21)
+RECALL_HOLDING_DAYS_OTHER = 14  # §6.5 (circular §21)
+HELD_FOR_LIMITS = (DebtStatus.OPEN, DebtStatus.SUSPENDED)
+
+_DEBT_COLUMNS = (
+    "id", "person_id", "creditor_id", "creditor_ref", "debt_type", "classification", "amount_pence",
+    "original_amount_pence", "created_on", "received_on", "receipt_seq", "status", "status_date",
+    "joint_person_id", "agreed_amount_pence", "partition", "cessation_reason",
+)
+_COMPONENT_COLUMNS = ("debt_id", "amount_pence", "period_start", "period_end")
+_STATUS_CHANGE_COLUMNS = ("debt_id", "from_status", "to_status", "business_date", "recorded_at", "actor", "reason")
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+@dataclass
+class FileReport:
+    """What processing one file did."""
+
+    name: str
+    state: str
+    outcome: str = ""
+    records: int = 0
+    taken_on: int = 0
+    returned: Counter[str] = field(default_factory=Counter)
+    revised: int = 0
+    reclassified: int = 0
+    recalled: int = 0
+
+
+@dataclass
+class StepReport:
+    files: int = 0
+    accepted: int = 0
+    failed: int = 0
+    referrals: int = 0
+    taken_on: int = 0
+    revisions: int = 0
+    recalls: int = 0
+    returned: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+
+    def add(self, report: FileReport) -> None:
+        self.files += 1
+        if report.state == FileState.ACCEPTED:
+            self.accepted += 1
+        else:
+            self.failed += 1
+            self.failures[report.outcome] += 1
+        self.taken_on += report.taken_on
+        self.returned.update(report.returned)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "accepted": self.accepted, "failed": self.failed,
+                "referrals": self.referrals, "taken_on": self.taken_on, "revisions": self.revisions,
+                "recalls": self.recalls, "returned": dict(sorted(self.returned.items())),
+                "failures": dict(sorted(self.failures.items()))}
+
+
+# ---------------------------------------------------------------------------------------------- the step
+
+
+def due_files(run_date: date) -> list[ReceivedFile]:
+    """The PENDING files to process on ``run_date``, in §5.4 order: referrals, then revisions, then recalls;
+    within a type by LA ID, creation date, then receipt order. A file dated after the run date waits."""
+    files = ReceivedFile.objects.filter(state=FileState.PENDING, creation_date__lte=run_date)
+    return sorted(files, key=lambda f: (KIND_ORDER[FileKind(f.kind)], f.la_id, f.creation_date, f.seq))
+
+
+def la_files_step(run_date: date) -> dict[str, Any]:
+    """Daily-run step: process every due LA file in §5.4 order (:func:`due_files`, :func:`process_file`)."""
+    report = StepReport()
+    for received_file in due_files(run_date):
+        done = process_file(received_file, run_date)
+        report.add(done)
+        if done.state == FileState.ACCEPTED:
+            if received_file.kind == FileKind.REFERRAL:
+                report.referrals += done.records
+            elif received_file.kind == FileKind.REVISION:
+                report.revisions += done.records
+            else:
+                report.recalls += done.records
+    return report.as_dict()
+
+
+def process_file(received_file: ReceivedFile, run_date: date) -> FileReport:
+    """Validate one file and apply it whole (ACCEPTED) or not at all (FAILED with its outcome, every error
+    and the failed referral it depends on), in one savepoint (§6.1, circular §47). ``processed_on`` is
+    ``run_date``. A file no longer PENDING is refused."""
+    if received_file.state != FileState.PENDING:
+        raise DmsError(f"{received_file.name} (received {received_file.received_on}) is {received_file.state}, "
+                       "not PENDING: only a pending file is processed")
+    with transaction.atomic():
+        validation = validate_file(received_file, run_date)
+        if not validation.accepted:
+            _mark_failed(received_file, validation, run_date)
+            return FileReport(received_file.name, FileState.FAILED, validation.outcome, validation.record_count)
+        report = FileReport(received_file.name, FileState.ACCEPTED, records=validation.record_count)
+        creditor = Creditor.objects.get(kind=CreditorKind.LA, la_id=received_file.la_id)
+        apply = {FileKind.REFERRAL: _apply_referrals, FileKind.REVISION: _apply_revisions,
+                 FileKind.RECALL: _apply_recalls}[FileKind(received_file.kind)]
+        for chunk in iter_records(received_file, CHUNK_RECORDS):
+            try:
+                apply(received_file, creditor, chunk, run_date, report)
+            except DmsError as error:
+                raise DmsError(f"{received_file.name} (received {received_file.received_on}) passed validation "
+                               f"but could not be applied, so nothing of it was: {error}") from error
+        ReceivedFile.objects.filter(pk=received_file.pk).update(
+            state=FileState.ACCEPTED, outcome="", errors=[], processed_on=run_date, records=validation.record_count,
+        )
+    received_file.refresh_from_db()
+    return report
+
+
+def _mark_failed(received_file: ReceivedFile, validation: Validation, run_date: date) -> None:
+    ReceivedFile.objects.filter(pk=received_file.pk).update(
+        state=FileState.FAILED, outcome=validation.outcome, errors=[e.as_json() for e in validation.errors],
+        depends_on=validation.depends_on, processed_on=run_date, records=validation.record_count,
+    )
+    received_file.refresh_from_db()
+
+
+# ---------------------------------------------------------------------------------------------- set-based loads
+
+
+def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column`` in ``values`` as one SQL parameter on either database."""
+    if is_postgresql():
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
+
+
+def _allocate_ids(table: str, count: int) -> list[int]:
+    """``count`` fresh ids of ``table`` (its sequence on PostgreSQL; past ``MAX(id)`` on SQLite, whose writers
+    are serialised: transactions begin IMMEDIATE)."""
+    if count == 0:
+        return []
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a fixed table name)
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+_IN_PAYMENT = "a.start_date <= %s AND (a.end_date IS NULL OR a.end_date > %s)"
+
+
+def awards_in_payment(person_ids: Sequence[int], on: date) -> dict[int, set[str]]:
+    """``{person id: benefits}`` of the awards in payment on ``on`` (§6.2: UC or an Annex A benefit; an
+    award is in payment from its start date until the day before its end date, as ``in_payment``)."""
+    if not person_ids:
+        return {}
+    cond, params = _in("a.person_id", person_ids)
+    found: dict[int, set[str]] = defaultdict(set)
+    for person_id, benefit in fetch(f"SELECT a.person_id, a.benefit FROM dms_award a WHERE {cond} AND {_IN_PAYMENT}",
+                                    [*params, on, on]):
+        found[person_id].add(benefit)
+    return found
+
+
+@dataclass(slots=True)
+class _HeldHb:
+    """An HB debt a person has with DMS (or one taken on earlier in the same chunk), as §6.3 sees it."""
+
+    debt_id: int
+    classification: str
+    received_on: date
+    receipt_seq: int
+
+    @property
+    def fraud(self) -> bool:
+        return self.classification == Classification.FRAUD
+
+
+def held_hb_debts(person_ids: Sequence[int]) -> dict[int, list[_HeldHb]]:
+    """``{person id: HB debts held}`` across every LA (OPEN or SUSPENDED: see the module docstring)."""
+    if not person_ids:
+        return {}
+    cond, params = _in("d.person_id", person_ids)
+    statuses = ", ".join(f"'{s}'" for s in HELD_FOR_LIMITS)
+    rows = fetch(
+        "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq FROM dms_debt d "
+        f"JOIN dms_creditor c ON c.id = d.creditor_id WHERE {cond} AND c.kind = 'LA' AND d.status IN ({statuses})",
+        params,
+    )
+    held: dict[int, list[_HeldHb]] = defaultdict(list)
+    for debt_id, person_id, classification, received_on, seq in rows:
+        held[person_id].append(_HeldHb(debt_id, classification, as_date(received_on), seq))
+    return held
+
+
+@dataclass(frozen=True, slots=True)
+class OtherRecovery:
+    """A person's other DWP recovery by deduction (§6.3): the balance still to recover and the weekly rate."""
+
+    balance_pence: int
+    weekly_rate_pence: int
+
+    @property
+    def days(self) -> int | None:
+        """Expected days to recover the balance at the weekly rate, rounded up (None: it would never end)."""
+        if self.weekly_rate_pence <= 0:
+            return None
+        return -(-self.balance_pence * 7 // self.weekly_rate_pence)
+
+    def longer_than(self, days: int) -> bool:
+        found = self.days
+        return found is None or found > days
+
+
+def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRecovery]:
+    """``{person id: OtherRecovery}`` for people with OPEN DWP or HMRC debts with a balance (§6.3). The rate is
+    the legacy engine's weekly rate on ``on`` (recovery-rules.md §4: 3 units, 5 units if any of the debts is
+    fraud), or the lowest staff reduced rate in force (A9/2025 §31), as ``services/recovery.py`` applies."""
+    if not person_ids:
+        return {}
+    cond, params = _in("d.person_id", person_ids)
+    rows = fetch(
+        "SELECT d.id, d.person_id, d.classification, acc.balance_pence FROM dms_debt d "
+        "JOIN dms_creditor c ON c.id = d.creditor_id "
+        "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+        f"WHERE {cond} AND c.kind IN ('DWP', 'HMRC') AND d.status = 'OPEN' AND acc.balance_pence > 0",
+        params,
+    )
+    if not rows:
+        return {}
+    debt_person = {r[0]: r[1] for r in rows}
+    rate_cond, rate_params = _in("r.debt_id", list(debt_person))
+    reduced: dict[int, int] = {}
+    for debt_id, amount in fetch(
+        f"SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r WHERE {rate_cond} AND r.set_on <= %s "
+        "AND r.until > %s ORDER BY r.set_on, r.id", [*rate_params, on, on],
+    ):
+        reduced[debt_id] = amount
+    balance: dict[int, int] = defaultdict(int)
+    fraud: dict[int, bool] = defaultdict(bool)
+    lowest: dict[int, int] = {}
+    for debt_id, person_id, classification, amount in rows:
+        balance[person_id] += int(amount)
+        fraud[person_id] |= classification == Classification.FRAUD
+        if debt_id in reduced:
+            lowest[person_id] = min(lowest.get(person_id, reduced[debt_id]), reduced[debt_id])
+    result = {}
+    for person_id, total in balance.items():
+        rate = legacy_weekly_rate(on, fraud[person_id])
+        if person_id in lowest and lowest[person_id] < rate:
+            rate = lowest[person_id]
+        result[person_id] = OtherRecovery(total, rate)
+    return result
+
+
+def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
+    """``{(DebtRef, person id): received date of the first referral}`` for DebtRefs this LA referred before
+    for that person and that are no longer held (returned or withdrawn): re-referrals (§6.4)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    cond, params = _in("d.creditor_ref", sorted({ref for ref, _ in wanted}))
+    rows = fetch(
+        "SELECT d.creditor_ref, d.person_id, MIN(d.received_on) FROM dms_debt d "
+        f"WHERE d.creditor_id = %s AND {cond} AND d.status IN ('RETURNED', 'WITHDRAWN') "
+        "GROUP BY d.creditor_ref, d.person_id",
+        [creditor_id, *params],
+    )
+    return {(ref, person): as_date(first) for ref, person, first in rows if (ref, person) in wanted}
+
+
+def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
+    """``{NINO: (person id, partition)}`` for the referrals' claimants, recording those DMS does not know
+    yet from the referral (NINO, surname, forenames, date of birth), in bulk."""
+    ninos = sorted({r.nino for r in records})
+    cond, params = _in("nino", ninos)
+    known = {nino: (pk, part) for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}",
+                                                          params)}
+    missing: dict[str, ReferralRecord] = {}
+    for record in records:
+        if record.nino not in known:
+            missing.setdefault(record.nino, record)
+    if missing:
+        Person.objects.bulk_create([
+            Person(nino=r.nino, surname=r.surname, forenames=r.forenames, date_of_birth=r.date_of_birth,
+                   partition=partition_of(r.nino)) for r in missing.values()
+        ], batch_size=2000)
+        cond, params = _in("nino", sorted(missing))
+        for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}", params):
+            known[nino] = (pk, part)
+    return known
+
+
+# ---------------------------------------------------------------------------------------------- referrals
+
+
+@dataclass(slots=True)
+class _NewDebt:
+    record: ReferralRecord
+    debt_id: int
+    person_id: int
+    partition: int
+    received_on: date
+    receipt_seq: int
+    returned_for: str = ""  # the cessation reason of a referral returned at once
+
+
+def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb,
+                      other: OtherRecovery | None) -> tuple[str, _HeldHb | None]:
+    """The §6.2-6.3 decision on one referral: ``(reason it is returned at once or "", held debt it displaces
+    or None)``. ``held`` are the HB debts the person holds (across all LAs) before this one.
+
+    - No UC or Annex A award in payment: ``NO_BENEFIT_IN_PAYMENT`` (§6.2, circular §7).
+    - UC claimants, up to five HB debts (§6.3, circular §11): a sixth NON_FRAUD debt, or a sixth while all
+      five are FRAUD, is returned (``UC_DEBT_LIMIT``); a sixth FRAUD debt while one held is NON_FRAUD is taken
+      and the most recently received NON_FRAUD debt is returned (``UC_DEBT_LIMIT``).
+    - Others: one HB debt at a time (``HB_DEBT_ALREADY_HELD``); other DWP recovery by deduction due to last
+      more than 28 days returns it (``OTHER_DWP_RECOVERY``) (§6.3, circular §24).
+    """
+    if not in_payment:
+        return "NO_BENEFIT_IN_PAYMENT", None
+    if "UC" in in_payment:
+        if len(held) < UC_HB_DEBT_LIMIT:
+            return "", None
+        non_fraud = [h for h in held if not h.fraud]
+        if not new.fraud or not non_fraud:
+            return "UC_DEBT_LIMIT", None
+        return "", max(non_fraud, key=lambda h: (h.received_on, h.receipt_seq))
+    if len(held) >= NON_UC_HB_DEBT_LIMIT:
+        return "HB_DEBT_ALREADY_HELD", None
+    if other is not None and other.longer_than(OTHER_RECOVERY_MAX_DAYS):
+        return "OTHER_DWP_RECOVERY", None
+    return "", None
+
+
+def referral_received_on(record: ReferralRecord, received: date, first_received: date | None) -> date:
+    """The received date that orders a debt's recovery (§6.4, circular §13): the date DMS received the
+    referral; a re-referred fraud debt keeps the received date of its first referral, a re-referred non-fraud
+    debt takes the new one (the back of the queue)."""
+    if first_received is not None and record.classification == Classification.FRAUD:
+        return min(first_received, received)
+    return received
+
+
+_RETURN_TEXT = {
+    "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
+    "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
+    "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
+                            "(hb-debt-interface.md §6.3)",
+    "OTHER_DWP_RECOVERY": "other DWP recovery by deduction is due to last more than 28 days "
+                          "(hb-debt-interface.md §6.3)",
+}
+
+
+def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
+                     report: FileReport) -> None:
+    """Take on one chunk of referrals in bulk (module docstring)."""
+    chunk: list[ReferralRecord] = [r for r in records if isinstance(r, ReferralRecord)]
+    if len(chunk) != len(records):
+        raise InvariantBroken(f"{received_file.name}: a referral file yielded a record that is not a referral")
+    people = people_for(chunk)
+    person_ids = sorted({pid for pid, _ in people.values()})
+    awards = awards_in_payment(person_ids, run_date)
+    held = held_hb_debts(person_ids)
+    non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
+    other = other_dwp_recovery(non_uc, run_date)
+    first = first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino][0]) for r in chunk))
+    ids = _allocate_ids("dms_debt", len(chunk))
+    first_seq = debt_service.allocate_receipt_seq(len(chunk))
+    new_debts: list[_NewDebt] = []
+    displaced: list[int] = []
+    for offset, (record, debt_id) in enumerate(zip(chunk, ids, strict=True)):
+        person_id, partition = people[record.nino]
+        received_on = referral_received_on(record, received_file.received_on,
+                                           first.get((record.debt_ref, person_id)))
+        new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset)
+        as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq)
+        person_held = held[person_id]
+        reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
+                                           other=other.get(person_id))
+        if victim is not None:
+            person_held.remove(victim)
+            displaced.append(victim.debt_id)
+        if reason:
+            new.returned_for = reason
+            report.returned[reason] += 1
+        else:
+            person_held.append(as_held)
+            report.taken_on += 1
+        new_debts.append(new)
+    _write_referrals(creditor, new_debts, run_date)
+    taken_here = set(ids)
+    for debt in Debt.objects.filter(pk__in=displaced).order_by("receipt_seq"):
+        debt_service.return_debt(debt, "UC_DEBT_LIMIT", business_date=run_date, actor=ACTOR)
+        report.returned["UC_DEBT_LIMIT"] += 1
+        report.taken_on -= debt.pk in taken_here
+
+
+def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date: date) -> None:
+    """The chunk's debts (COPY on PostgreSQL), components, audit rows, one ``post_entries`` call for their
+    REFERRAL entries (and RETURN entries of those returned at once), and the Cessation rows of those."""
+    now = datetime.now(UTC)  # bookkeeping time of the audit rows only; no rule reads it
+    label = str(creditor)
+    debt_rows: list[tuple[Any, ...]] = []
+    components: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
+    entries: list[Entry] = []
+    cessations: list[debt_service.CessationFacts] = []
+    for new in new_debts:
+        r = new.record
+        status = DebtStatus.RETURNED if new.returned_for else DebtStatus.OPEN
+        debt_rows.append((new.debt_id, new.person_id, creditor.pk, r.debt_ref, DebtType.OVERPAYMENT.value,
+                          r.classification, r.total_pence, r.total_pence, r.debt_created_date, new.received_on,
+                          new.receipt_seq, status.value, run_date, None, None, new.partition, new.returned_for))
+        components.extend((new.debt_id, o.amount_pence, o.period_start, o.period_end) for o in r.overpayments)
+        changes.append((new.debt_id, "", DebtStatus.OPEN.value, run_date, now, ACTOR,
+                        f"referred by {label} as {r.debt_ref} for {format_pounds(r.total_pence)}"))
+        entries.append(debt_service.referral_entry(new.debt_id, creditor.pk, label, r.debt_ref, r.total_pence,
+                                                   run_date))
+        if new.returned_for:
+            why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat())
+            changes.append((new.debt_id, DebtStatus.OPEN.value, DebtStatus.RETURNED.value, run_date, now, ACTOR,
+                            f"{new.returned_for}: returned as it was referred: {why}"))
+            entries.append(debt_service.return_entry(new.debt_id, creditor.pk, r.debt_ref, r.total_pence, run_date,
+                                                     DebtStatus.RETURNED, new.returned_for))
+            cessations.append(debt_service.CessationFacts(
+                new.debt_id, str(creditor.la_id), r.debt_ref, r.nino, new.received_on, run_date, new.returned_for,
+                r.total_pence, 0,
+            ))
+    write_rows("dms_debt", _DEBT_COLUMNS, debt_rows)
+    write_rows("dms_debt_component", _COMPONENT_COLUMNS, components)
+    write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, changes)
+    post_entries(entries)
+    debt_service.record_cessations(cessations)
+
+
+# ---------------------------------------------------------------------------------------------- revisions, recalls
+
+
+def _held_debts(creditor: Creditor, refs: Iterable[str]) -> dict[str, Debt]:
+    """The held debt of ``creditor`` under each DebtRef (one query), chosen as ``find_held_debt`` does: the
+    active one, else the newest not returned or withdrawn."""
+    chosen: dict[str, Debt] = {}
+    rows = (Debt.objects.filter(creditor=creditor, creditor_ref__in=sorted(set(refs)))
+            .exclude(status__in=debt_service.FINAL_STATUSES).select_related("creditor", "person"))
+    for debt in rows:
+        current = chosen.get(debt.creditor_ref)
+        if current is None or _rank(debt) > _rank(current):
+            chosen[debt.creditor_ref] = debt
+    return chosen
+
+
+def _rank(debt: Debt) -> tuple[bool, int]:
+    return debt.status in ACTIVE_STATUSES, debt.receipt_seq
+
+
+def _debt_for(held: dict[str, Debt], received_file: ReceivedFile, ref: str, line: int) -> Debt:
+    debt = held.get(ref)
+    if debt is None:
+        raise InvariantBroken(f"{received_file.name} line {line}: DebtRef {ref} was validated as held but is not")
+    return debt
+
+
+def _apply_revisions(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
+                     report: FileReport) -> None:
+    """Revisions (§6.5), effective on the processing date: a RevisedAmount changes the debt by the difference
+    from its current total (``revise_debt_amount``: an over-recovery leaves the balance 0.00, is taken back
+    from the LA as a CORRECTION, and the claimant's credit goes to their other debts in recovery order, the
+    rest refunded); a RevisedClassification changes the classification (``change_classification``)."""
+    held = _held_debts(creditor, (r.debt_ref for r in records))
+    for record in records:
+        if not isinstance(record, RevisionRecord):
+            raise InvariantBroken(f"{received_file.name}: a revision file yielded a record that is not a revision")
+        debt = _debt_for(held, received_file, record.debt_ref, record.line)
+        why = f"{record.reason} (revision in {received_file.name}, line {record.line})"
+        if record.revised_amount_pence is not None and record.revised_amount_pence != debt.amount_pence:
+            debt_service.revise_debt_amount(debt, record.revised_amount_pence, business_date=run_date, actor=ACTOR,
+                                            reason=why)
+            report.revised += 1
+        if record.revised_classification is not None and record.revised_classification != debt.classification:
+            debt_service.change_classification(debt, record.revised_classification, business_date=run_date,
+                                               actor=ACTOR, reason=why)
+            report.reclassified += 1
+
+
+def recall_ceases_on(recalled_on: date, uc_claimant: bool) -> date:
+    """The day a recalled debt ceases (§6.5, circular §21): 5 days after the recall for a UC claimant, 14
+    days after it for others."""
+    return recalled_on + timedelta(days=RECALL_HOLDING_DAYS_UC if uc_claimant else RECALL_HOLDING_DAYS_OTHER)
+
+
+def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
+                   report: FileReport) -> None:
+    """Recalls (§6.5): from the processing date the debt is RECALL_PENDING (the deduction step recovers
+    only OPEN debts, so no new deductions are taken), and a :class:`Recall` records the day it ceases
+    (:func:`recall_ceases_on`), when :func:`holding_periods_step` returns it with the balance then held."""
+    recalls = [r for r in records if isinstance(r, RecallRecord)]
+    if len(recalls) != len(records):
+        raise InvariantBroken(f"{received_file.name}: a recall file yielded a record that is not a recall")
+    held = _held_debts(creditor, (r.debt_ref for r in recalls))
+    debts = [_debt_for(held, received_file, r.debt_ref, r.line) for r in recalls]
+    awards = awards_in_payment(sorted({d.person_id for d in debts}), run_date)
+    now = datetime.now(UTC)
+    changes, rows = [], []
+    for record, debt in zip(recalls, debts, strict=True):
+        check_transition(debt.status, DebtStatus.RECALL_PENDING)
+        uc = "UC" in awards.get(debt.person_id, set())
+        ceases_on = recall_ceases_on(run_date, uc)
+        changes.append(DebtStatusChange(
+            debt_id=debt.pk, from_status=debt.status, to_status=DebtStatus.RECALL_PENDING, business_date=run_date,
+            recorded_at=now, actor=ACTOR,
+            reason=f"recalled by {creditor} ({record.reason}, {received_file.name} line {record.line}): no new "
+                   f"deductions; ceases on {ceases_on} ({'UC claimant, 5' if uc else '14'} days)",
+        ))
+        rows.append(Recall(debt_id=debt.pk, file=received_file, reason=record.reason, recalled_on=run_date,
+                           ceases_on=ceases_on))
+    Debt.objects.filter(pk__in=[d.pk for d in debts]).update(status=DebtStatus.RECALL_PENDING, status_date=run_date)
+    DebtStatusChange.objects.bulk_create(changes, batch_size=2000)
+    Recall.objects.bulk_create(rows, batch_size=2000)
+    report.recalled += len(rows)
+
+
+# ---------------------------------------------------------------------------------------------- holding periods
+
+
+def holding_periods_step(run_date: date) -> dict[str, Any]:
+    """Daily-run step: every recall whose holding period has ended (``ceases_on`` on or before the run date,
+    not yet ceased) returns its debt with ``LA_RECALL`` and the balance then held (§6.5, circular §21); the
+    Cessation row is written by the return. A debt that already left DMS another way (a death, say) is not
+    returned twice. The recall is marked ceased either way."""
+    ceased, already = 0, 0
+    due = Recall.objects.filter(ceased=False, ceases_on__lte=run_date).select_related("debt").order_by("ceases_on",
+                                                                                                      "pk")
+    for recall in due:
+        debt = recall.debt
+        if debt.status in debt_service.FINAL_STATUSES:
+            already += 1
+        else:
+            debt_service.return_debt(debt, "LA_RECALL", business_date=run_date, actor=HOLDING_ACTOR)
+            ceased += 1
+        Recall.objects.filter(pk=recall.pk).update(ceased=True)
+    return {"ceased": ceased, "already_returned": already}
+

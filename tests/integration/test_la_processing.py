@@ -1,0 +1,465 @@
+"""LA files applied by the daily run (hb-debt-interface.md §5.4, §6.2-6.5): referrals with their benefit,
+debt-limit and other-recovery rules, recovery order, revisions, recalls and holding periods, files applied
+whole or not at all, and a Cessation row for every LA debt returned."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from la_files import LA, la, received
+
+from dms.debts import DebtStatus
+from dms.debts.order import in_recovery_order
+from dms.la_interface import build
+from dms.la_interface.records import Overpayment
+from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
+from dms.services import debts as debt_service
+from dms.services import la_processing
+from dms.services.la_processing import due_files, holding_periods_step, la_files_step
+from dms.services.recovery_events import cease_hb_debts
+from dms.services.recovery_load import load_open_debts
+from dms.store.la.models import Cessation, FileState, Outcome, Recall, ReceivedFile
+from dms.store.ledger import account_balance, check_ledger, post_entries
+from dms.store.models import Award, Creditor, Debt, DebtComponent, JournalEntry, Person
+
+pytestmark = pytest.mark.django_db
+D1 = date(2025, 11, 18)
+NINO = "AB123456C"
+
+
+@pytest.fixture
+def folder(data_dir: Path) -> Path:
+    path = data_dir / "incoming"
+    path.mkdir()
+    return path
+
+
+def person(nino: str = NINO) -> Person:
+    found, _ = Person.objects.get_or_create(nino=nino)
+    return found
+
+
+def award(nino: str = NINO, benefit: str = "UC", start: date = date(2025, 4, 1), end: date | None = None) -> Award:
+    return Award.objects.create(award_ref=f"{benefit}-{nino}-{start}", person=person(nino), benefit=benefit,
+                                start_date=start, end_date=end, claimant_type="SINGLE_25_OR_OVER",
+                                weekly_amount_pence=None if benefit == "UC" else 9050,
+                                pay_frequency="" if benefit == "UC" else "WEEKLY",
+                                first_pay_date=None if benefit == "UC" else start)
+
+
+def refer(folder: Path, records: list, day: date = D1, la_id: str = LA) -> ReceivedFile:
+    return received(folder, "LAREF", records, day=day, la_id=la_id)
+
+
+def debt(ref: str, la_id: str = LA) -> Debt:
+    return Debt.objects.filter(creditor__la_id=la_id, creditor_ref=ref).order_by("-receipt_seq").first()
+
+
+def state(ref: str, la_id: str = LA) -> tuple[str, str]:
+    found = debt(ref, la_id)
+    return found.status, found.cessation_reason
+
+
+def deduct(target: Debt, amount: int, on: date) -> None:
+    """Money recovered on a debt, posted as the deduction step posts it."""
+    post_entries([build_entry(EntryKind.DEDUCTION, on, [
+        Posting(AccountKey(AccountKind.BENEFIT_RECOVERIES), amount),
+        Posting(AccountKey(AccountKind.RECEIVABLE, target.pk), -amount),
+        Posting(AccountKey(AccountKind.CREDITOR_DEBTS, target.creditor_id), amount),
+        Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, target.creditor_id), -amount),
+    ], description="test deduction")])
+
+
+# ---------------------------------------------------------------------------------------------- referrals
+
+
+def test_accepted_referral_posts_debt_with_every_component(folder: Path) -> None:
+    council = la()
+    award()
+    parts = [Overpayment(30_000, date(2025, 6, 2), date(2025, 8, 31)),
+             Overpayment(11_250, date(2025, 9, 1), date(2025, 9, 21))]
+    file = refer(folder, [build.referral("HB/778812/1", NINO, 41_250, overpayments=parts)])
+    summary = la_files_step(D1)
+    assert summary["accepted"] == 1 and summary["taken_on"] == 1 and summary["returned"] == {}
+    file.refresh_from_db()
+    assert (file.state, file.processed_on, file.records) == (FileState.ACCEPTED, D1, 1)
+    held = debt("HB/778812/1")
+    assert (held.status, held.amount_pence, held.debt_type, held.received_on, held.created_on) == (
+        DebtStatus.OPEN, 41_250, "OVERPAYMENT", D1, date(2025, 11, 14))
+    assert held.partition == person().partition
+    assert sorted(DebtComponent.objects.filter(debt=held).values_list("amount_pence", "period_start")) == [
+        (11_250, date(2025, 9, 1)), (30_000, date(2025, 6, 2))]
+    entry = JournalEntry.objects.get(kind=EntryKind.REFERRAL)
+    assert sorted(entry.postings.values_list("amount_pence", flat=True)) == [-41_250, 41_250]
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, held.pk)) == 41_250
+    assert account_balance(AccountKey(AccountKind.CREDITOR_DEBTS, council.pk)) == -41_250
+    assert held.status_changes.get().to_status == DebtStatus.OPEN
+    assert check_ledger().ok
+
+
+def test_referral_returned_when_no_benefit_in_payment(folder: Path) -> None:
+    la()
+    award("AB123457C", "JSA", end=D1)  # ends on the processing date: not in payment that day
+    award("AB123458C", "PIP")  # an Annex A benefit in payment
+    refer(folder, [build.referral("HB/1", NINO, 10_000, surname="Smith", forenames="Jo"),
+                   build.referral("HB/2", "AB123457C", 20_000), build.referral("HB/3", "AB123458C", 30_000)])
+    summary = la_files_step(D1)
+    assert summary["returned"] == {"NO_BENEFIT_IN_PAYMENT": 2} and summary["taken_on"] == 1
+    assert state("HB/1") == state("HB/2") == (DebtStatus.RETURNED, "NO_BENEFIT_IN_PAYMENT")
+    assert state("HB/3") == (DebtStatus.OPEN, "")
+    unknown = Person.objects.get(nino=NINO)  # recorded from the referral
+    assert (unknown.surname, unknown.forenames) == ("Smith", "Jo")
+    cessation = Cessation.objects.get(debt=debt("HB/1"))
+    assert (cessation.la_id, cessation.debt_ref, cessation.nino, cessation.reason, cessation.cessation_date,
+            cessation.referral_received_date, cessation.balance_returned_pence, cessation.amount_recovered_pence
+            ) == (LA, "HB/1", NINO, "NO_BENEFIT_IN_PAYMENT", D1, D1, 10_000, 0)
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt("HB/1").pk)) == 0
+    assert JournalEntry.objects.filter(kind=EntryKind.RETURN).count() == 2
+    assert list(debt("HB/2").status_changes.order_by("pk").values_list("to_status", flat=True)) == [
+        "OPEN", "RETURNED"]
+    assert check_ledger().ok
+
+
+def _five_held(council: Creditor, fraud: tuple[bool, ...], nino: str = NINO) -> list[Debt]:
+    held = []
+    for n, is_fraud in enumerate(fraud):
+        held.append(debt_service.create_debt(
+            person=person(nino), creditor=council, creditor_ref=f"OLD/{n}", debt_type="OVERPAYMENT",
+            classification="FRAUD" if is_fraud else "NON_FRAUD", amount_pence=5_000, created_on=date(2025, 1, 1),
+            received_on=date(2025, 1, 1) + timedelta(days=n), business_date=date(2025, 1, 1), actor="test"))
+    return held
+
+
+def test_sixth_uc_hb_debt_non_fraud_is_returned(folder: Path) -> None:
+    council = la()
+    award()
+    _five_held(council, (False, True, False, True, False))
+    refer(folder, [build.referral("HB/6", NINO, 10_000)])
+    assert la_files_step(D1)["returned"] == {"UC_DEBT_LIMIT": 1}
+    assert state("HB/6") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+    assert Debt.objects.filter(creditor_ref__startswith="OLD/", status=DebtStatus.OPEN).count() == 5
+
+
+def test_uc_limit_counts_hb_debts_across_all_las(folder: Path) -> None:
+    other = la("000123")
+    council = la()
+    award()
+    _five_held(other, (False,) * 3)
+    _five_held(council, (False,) * 2)
+    refer(folder, [build.referral("HB/6", NINO, 10_000)])
+    la_files_step(D1)
+    assert state("HB/6") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+
+
+def test_sixth_fraud_debt_returns_most_recent_non_fraud(folder: Path) -> None:
+    council = la()
+    award()
+    held = _five_held(council, (False, True, False, False, True))
+    refer(folder, [build.referral("HB/6", NINO, 10_000, classification="FRAUD")])
+    summary = la_files_step(D1)
+    assert summary["taken_on"] == 1 and summary["returned"] == {"UC_DEBT_LIMIT": 1}
+    assert state("HB/6") == (DebtStatus.OPEN, "")
+    assert state("OLD/3") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # the most recently received non-fraud
+    assert Cessation.objects.get(debt=held[3]).balance_returned_pence == 5_000
+    assert Debt.objects.filter(person=person(), status=DebtStatus.OPEN).count() == 5
+
+
+def test_sixth_fraud_debt_returned_when_all_five_held_are_fraud(folder: Path) -> None:
+    council = la()
+    award()
+    _five_held(council, (True,) * 5)
+    refer(folder, [build.referral("HB/6", NINO, 10_000, classification="FRAUD")])
+    la_files_step(D1)
+    assert state("HB/6") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+
+
+def test_uc_limit_applies_within_one_file(folder: Path) -> None:
+    la()
+    award()
+    records = [build.referral(f"HB/{n}", NINO, 1_000 + n) for n in range(6)]
+    records.append(build.referral("HB/F", NINO, 9_999, classification="FRAUD"))
+    refer(folder, records)
+    summary = la_files_step(D1)
+    assert summary["returned"] == {"UC_DEBT_LIMIT": 2} and summary["taken_on"] == 5
+    assert state("HB/5") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # the sixth, non-fraud
+    assert state("HB/4") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # displaced by the fraud debt
+    assert state("HB/F") == (DebtStatus.OPEN, "")
+    assert Cessation.objects.count() == 2
+    assert check_ledger().ok
+
+
+def test_non_uc_one_hb_debt_at_a_time(folder: Path) -> None:
+    la()
+    award(benefit="ESA")
+    refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", NINO, 10_000)])
+    assert la_files_step(D1)["returned"] == {"HB_DEBT_ALREADY_HELD": 1}
+    assert state("HB/1") == (DebtStatus.OPEN, "")
+    assert state("HB/2") == (DebtStatus.RETURNED, "HB_DEBT_ALREADY_HELD")
+
+
+def _dwp_debt(nino: str, amount: int, classification: str = "NON_FRAUD") -> Debt:
+    return debt_service.create_debt(
+        person=person(nino), creditor=Creditor.objects.get(kind="DWP"), creditor_ref=f"DWP-{nino}",
+        debt_type="OVERPAYMENT", classification=classification, amount_pence=amount, created_on=date(2025, 1, 1),
+        received_on=date(2025, 1, 1), business_date=date(2025, 1, 1), actor="test")
+
+
+def test_other_dwp_recovery_over_28_days(folder: Path) -> None:
+    la()
+    weekly = la_processing.legacy_weekly_rate(D1, False)  # 13.95 a week in 2025/26
+    for nino, balance in (("AB123456C", 4 * weekly + 1), ("AB123457C", 4 * weekly), ("AB123458C", 0)):
+        award(nino, "JSA")
+        if balance:
+            _dwp_debt(nino, balance)
+    refer(folder, [build.referral("HB/1", "AB123456C", 10_000), build.referral("HB/2", "AB123457C", 10_000),
+                   build.referral("HB/3", "AB123458C", 10_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+    assert state("HB/1") == (DebtStatus.RETURNED, "OTHER_DWP_RECOVERY")  # 28 days and a bit
+    assert state("HB/2") == (DebtStatus.OPEN, "")  # exactly 28 days: not more than 28
+    assert state("HB/3") == (DebtStatus.OPEN, "")
+
+
+def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Path) -> None:
+    la()
+    fraud_weekly = la_processing.legacy_weekly_rate(D1, True)
+    award("AB123456C", "JSA")
+    _dwp_debt("AB123456C", 4 * fraud_weekly, "FRAUD")  # 28 days at the fraud rate
+    award("AB123457C", "UC")
+    _dwp_debt("AB123457C", 10**7)  # a UC claimant: the 28-day rule is for others
+    refer(folder, [build.referral("HB/1", "AB123456C", 10_000), build.referral("HB/2", "AB123457C", 10_000)])
+    la_files_step(D1)
+    assert state("HB/1") == state("HB/2") == (DebtStatus.OPEN, "")
+
+
+def test_recovery_order_fraud_first_then_oldest(folder: Path) -> None:
+    la()
+    la("000123")
+    award()
+    refer(folder, [build.referral("A/NF", NINO, 1_000)], day=D1, la_id="000123")
+    refer(folder, [build.referral("B/NF1", NINO, 1_000), build.referral("B/NF2", NINO, 1_000)], day=D1)
+    la_files_step(D1)
+    refer(folder, [build.referral("B/F", NINO, 1_000, classification="FRAUD")], day=D1 + timedelta(days=1))
+    la_files_step(D1 + timedelta(days=1))
+    held = list(Debt.objects.filter(person=person()).select_related("creditor"))
+    order = [d.creditor_ref for d in in_recovery_order(held, debt_service.order_facts)]
+    # fraud first; then the oldest received; then receipt order (LA 000123's file was processed first, §5.4)
+    assert order == ["B/F", "A/NF", "B/NF1", "B/NF2"]
+
+
+def test_re_referred_non_fraud_goes_to_back(folder: Path) -> None:
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
+    la_files_step(D1)
+    cease_hb_debts([debt("HB/1").pk], "MANUAL_RECALL", D1, "test")
+    later = D1 + timedelta(days=10)
+    refer(folder, [build.referral("HB/1", NINO, 1_000)], day=later)
+    la_files_step(later)
+    assert (debt("HB/1").status, debt("HB/1").received_on) == (DebtStatus.OPEN, later)
+    held = list(Debt.objects.filter(status=DebtStatus.OPEN).select_related("creditor"))
+    assert [d.creditor_ref for d in in_recovery_order(held, debt_service.order_facts)] == ["HB/2", "HB/1"]
+
+
+def test_re_referred_fraud_keeps_first_received_date(folder: Path) -> None:
+    la()
+    award()
+    refer(folder, [build.referral("HB/F", NINO, 1_000, classification="FRAUD")])
+    la_files_step(D1)
+    cease_hb_debts([debt("HB/F").pk], "MANUAL_RECALL", D1, "test")
+    later = D1 + timedelta(days=10)
+    refer(folder, [build.referral("HB/F", NINO, 1_000, classification="FRAUD"),
+                   build.referral("HB/G", NINO, 1_000, classification="FRAUD")], day=later)
+    la_files_step(later)
+    assert debt("HB/F").received_on == D1 and debt("HB/G").received_on == later
+    assert Cessation.objects.get(debt__creditor_ref="HB/F").referral_received_date == D1
+
+
+# ---------------------------------------------------------------------------------------------- revisions
+
+
+def test_revision_changes_amount_by_the_difference_and_classification(folder: Path) -> None:
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000)])
+    la_files_step(D1)
+    day = D1 + timedelta(days=1)
+    received(folder, "LAREV", [build.revision("HB/1", NINO, 12_500, "FRAUD", reason="FURTHER_OVERPAYMENT")], day=day)
+    summary = la_files_step(day)
+    assert summary["revisions"] == 1
+    revised = debt("HB/1")
+    assert (revised.amount_pence, revised.classification) == (12_500, "FRAUD")
+    entry = JournalEntry.objects.get(kind=EntryKind.REVISION)
+    assert entry.business_date == day and "FURTHER_OVERPAYMENT" in entry.reason
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, revised.pk)) == 12_500
+
+
+def test_revision_over_recovery_balance_zero_correction_credit_then_refund(folder: Path) -> None:
+    council = la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000, classification="FRAUD"), build.referral("HB/2", NINO, 1_500)])
+    la_files_step(D1)
+    deduct(debt("HB/1"), 6_000, D1)
+    day = D1 + timedelta(days=3)
+    received(folder, "LAREV", [build.revision("HB/1", NINO, 4_000, reason="APPEAL_DECIDED")], day=day)
+    la_files_step(day)
+    first, second = debt("HB/1"), debt("HB/2")
+    assert (first.amount_pence, first.status) == (4_000, DebtStatus.CLEARED)
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, first.pk)) == 0
+    # 20.00 over-recovered: taken back from the LA, 15.00 clears HB/2, 5.00 refunded
+    correction = JournalEntry.objects.get(kind=EntryKind.CORRECTION)
+    assert correction.postings.get(amount_pence__gt=0).amount_pence == 2_000
+    assert account_balance(AccountKey(AccountKind.CREDITOR_PAYABLE, council.pk)) == -6_000 + 2_000 - 1_500
+    assert (second.status, account_balance(AccountKey(AccountKind.RECEIVABLE, second.pk))) == (DebtStatus.CLEARED, 0)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person().pk)) == -500
+    assert check_ledger().ok
+
+
+def test_referral_and_revision_in_one_run(folder: Path) -> None:
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000)])
+    received(folder, "LAREV", [build.revision("HB/1", NINO, 9_000)], day=D1)
+    summary = la_files_step(D1)
+    assert (summary["accepted"], summary["referrals"], summary["revisions"]) == (2, 1, 1)
+    assert debt("HB/1").amount_pence == 9_000
+
+
+# ---------------------------------------------------------------------------------------------- recalls
+
+
+def _recall_case(folder: Path, benefit: str) -> tuple[Debt, date]:
+    la()
+    award(benefit=benefit)
+    refer(folder, [build.referral("HB/1", NINO, 10_000)])
+    la_files_step(D1)
+    deduct(debt("HB/1"), 2_500, D1)
+    day = D1 + timedelta(days=2)
+    received(folder, "LAREC", [build.recall("HB/1", NINO, "PAID_IN_FULL")], day=day)
+    assert la_files_step(day)["recalls"] == 1
+    recalled = debt("HB/1")
+    assert recalled.status == DebtStatus.RECALL_PENDING
+    assert load_open_debts(day, [recalled.person_id]) == {}  # no new deductions from the processing date
+    return recalled, day
+
+
+def test_recall_holding_period_uc_5_days(folder: Path) -> None:
+    recalled, day = _recall_case(folder, "UC")
+    recall = Recall.objects.get(debt=recalled)
+    assert (recall.recalled_on, recall.ceases_on, recall.reason) == (day, day + timedelta(days=5), "PAID_IN_FULL")
+    deduct(recalled, 500, day + timedelta(days=1))  # money already taken still reaches the debt
+    assert holding_periods_step(day + timedelta(days=4)) == {"ceased": 0, "already_returned": 0}
+    assert holding_periods_step(day + timedelta(days=5)) == {"ceased": 1, "already_returned": 0}
+    assert state("HB/1") == (DebtStatus.RETURNED, "LA_RECALL")
+    cessation = Cessation.objects.get(debt=recalled)
+    assert (cessation.cessation_date, cessation.balance_returned_pence, cessation.amount_recovered_pence) == (
+        day + timedelta(days=5), 7_000, 3_000)
+    assert Recall.objects.get(debt=recalled).ceased
+    assert holding_periods_step(day + timedelta(days=6)) == {"ceased": 0, "already_returned": 0}
+    assert check_ledger().ok
+
+
+def test_recall_holding_period_others_14_days(folder: Path) -> None:
+    recalled, day = _recall_case(folder, "JSA")
+    assert Recall.objects.get(debt=recalled).ceases_on == day + timedelta(days=14)
+    assert holding_periods_step(day + timedelta(days=13))["ceased"] == 0
+    assert holding_periods_step(day + timedelta(days=14))["ceased"] == 1
+    assert Cessation.objects.get(debt=recalled).balance_returned_pence == 7_500
+
+
+def test_recalled_debt_returned_another_way_is_not_returned_twice(folder: Path) -> None:
+    recalled, day = _recall_case(folder, "UC")
+    cease_hb_debts([recalled.pk], "DEATH", day + timedelta(days=1), "test")
+    assert holding_periods_step(day + timedelta(days=5)) == {"ceased": 0, "already_returned": 1}
+    assert Cessation.objects.get(debt=recalled).reason == "DEATH"
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+def test_files_processed_referrals_then_revisions_then_recalls_by_la_then_date(folder: Path) -> None:
+    la()
+    la("000123")
+    day2 = D1 + timedelta(days=1)
+    received(folder, "LAREC", [build.recall("X", NINO)], day=D1)
+    received(folder, "LAREV", [build.revision("X", NINO, 1)], day=day2)
+    received(folder, "LAREF", [build.referral("X", NINO, 1)], day=day2)
+    received(folder, "LAREV", [build.revision("X", NINO, 1)], day=D1, la_id="000123")
+    received(folder, "LAREF", [build.referral("X", NINO, 1)], day=D1)
+    received(folder, "LAREF", [build.referral("X", NINO, 1)], day=D1, la_id="000123")
+    order = [(f.kind, f.la_id, f.creation_date) for f in due_files(day2)]
+    assert order == [("LAREF", "000123", D1), ("LAREF", LA, D1), ("LAREF", LA, day2), ("LAREV", "000123", D1),
+                     ("LAREV", LA, day2), ("LAREC", LA, D1)]
+
+
+def test_future_dated_file_waits(folder: Path) -> None:
+    la()
+    award()
+    later = D1 + timedelta(days=3)
+    file = received(folder, "LAREF", [build.referral("HB/1", NINO, 1_000)], day=later, tar_day=later)
+    ReceivedFile.objects.filter(pk=file.pk).update(received_on=D1)
+    assert la_files_step(D1)["files"] == 0
+    assert la_files_step(later - timedelta(days=1))["files"] == 0
+    assert ReceivedFile.objects.get(pk=file.pk).state == FileState.PENDING
+    assert la_files_step(later)["accepted"] == 1
+
+
+def test_failed_file_applies_nothing(folder: Path) -> None:
+    la()
+    award()
+    bad = build.referral("HB/2", "GB123456C", 1_000)  # a NINO never issued
+    file = refer(folder, [build.referral("HB/1", NINO, 1_000), bad])
+    day = D1 + timedelta(days=1)
+    revision = received(folder, "LAREV", [build.revision("HB/1", NINO, 500)], day=day)
+    summary = la_files_step(day)
+    assert (summary["failed"], summary["failures"]) == (2, {"DEPENDS_ON_FAILED_REFERRAL": 1, "INVALID": 1})
+    file.refresh_from_db()
+    revision.refresh_from_db()
+    assert (file.state, file.outcome, file.processed_on) == (FileState.FAILED, Outcome.INVALID, day)
+    assert [e["code"] for e in file.errors] == ["BAD_NINO"]
+    assert (revision.state, revision.outcome, revision.depends_on) == (
+        FileState.FAILED, Outcome.DEPENDS_ON_FAILED_REFERRAL, file.name)
+    assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0
+
+
+def test_file_applied_whole_or_not_at_all(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    la()
+    award()
+    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", 1)
+    real = la_processing._write_referrals
+    calls = []
+
+    def second_chunk_breaks(*args: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise la_processing.DmsError("the database refused the row")
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(la_processing, "_write_referrals", second_chunk_breaks)
+    file = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
+    with pytest.raises(la_processing.DmsError, match="nothing of it was"):
+        la_files_step(D1)
+    assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0
+    assert ReceivedFile.objects.get(pk=file.pk).state == FileState.PENDING
+
+
+# ---------------------------------------------------------------------------------------------- cessations
+
+
+def test_cessation_row_written_for_every_la_return(folder: Path) -> None:
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", NINO, 5_000),
+                   build.referral("HB/3", NINO, 5_000)])
+    la_files_step(D1)
+    deduct(debt("HB/1"), 1_000, D1)
+    day = D1 + timedelta(days=1)
+    cease_hb_debts([debt("HB/1").pk], "SANCTION", day, "life event")  # a life event
+    debt_service.return_debt(debt("HB/2"), "MANUAL_RECALL", business_date=day, actor="staff")  # staff
+    debt_service.withdraw_debt(debt("HB/3"), "sent in error", business_date=day, actor="staff")  # not a cessation
+    dwp = _dwp_debt(NINO, 1_000)
+    debt_service.return_debt(dwp, "DEATH", business_date=day, actor="test")  # not an LA debt
+    rows = {c.debt_ref: (c.reason, c.balance_returned_pence, c.amount_recovered_pence, c.cessation_date)
+            for c in Cessation.objects.all()}
+    assert rows == {"HB/1": ("SANCTION", 9_000, 1_000, day), "HB/2": ("MANUAL_RECALL", 5_000, 0, day)}
