@@ -106,6 +106,8 @@ class DayStep:
 DAY_STEPS: tuple[DayStep, ...] = (
     DayStep("award_changes", "dms.services.events:apply_due_award_changes"),
     DayStep("life_events", "dms.services.recovery:life_events_step", partitioned=True),
+    DayStep("la_files", "dms.services.la_processing:la_files_step"),
+    DayStep("holding_periods", "dms.services.la_processing:holding_periods_step"),
     DayStep("deductions", "dms.services.recovery:deductions_step", partitioned=True),
     DayStep("month_end", "dms.services.payments:run_month_end", summarise=month_end_summary),
 )

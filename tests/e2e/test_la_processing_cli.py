@@ -1,0 +1,81 @@
+"""LA files through the real command: ``dms la receive`` takes the daily tars, ``dms run`` applies them
+(referral, revision, recall and its holding period; hb-debt-interface.md §5.4, §6.2-6.5) and deducts from the
+debt taken on, and ``dms debtor show --json`` shows the LA debts with the right balances."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from conftest import run_dms
+from dms.la_interface import build
+
+LA = "005920"
+NINO = "AB123456C"
+STRANGER = "AB654321C"  # known to no system: no benefit in payment
+D1 = date(2025, 11, 18)
+D2 = date(2025, 11, 19)
+PAY = date(2025, 11, 20)
+
+
+def _event(event_id: str, type_: str, occurred_on: str, **fields: object) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": NINO, **fields})
+
+
+def _receive(env: dict[str, str], folder: Path, day: date, files: dict[str, list]) -> None:
+    members = [(build.file_name(kind, LA, day), build.file_bytes(kind, LA, day, records))
+               for kind, records in files.items()]
+    tar = build.write_tar(folder / build.upload_name(LA, day), members)
+    run_dms(env, "la", "receive", str(tar), check=True)
+
+
+def _debts(env: dict[str, str], nino: str) -> dict[str, dict[str, str]]:
+    shown = json.loads(run_dms(env, "debtor", "show", nino, "--json", check=True).stdout)
+    return {d["ref"]: d for d in shown["debts"]}
+
+
+def test_la_files_received_run_and_shown_with_balances(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join([
+        _event("a1", "award.started", "2025-04-07", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+               uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 14}),
+        _event("ap1", "uc.assessment_period", "2025-11-13", award_ref="UC1", period_start="2025-10-14",
+               period_end="2025-11-13", payment_date=PAY.isoformat(), award_amount="800.00",
+               earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+               third_party=[]),
+    ]) + "\n")
+    run_dms(cli_env, "events", "import", str(events), check=True)
+
+    _receive(cli_env, tmp_path, D1, {"LAREF": [build.referral("HB/1", NINO, 41_250),
+                                                build.referral("HB/2", NINO, 10_000),
+                                                build.referral("HB/9", STRANGER, 5_000)]})
+    out = run_dms(cli_env, "run", "--date", D1.isoformat(), check=True).stdout
+    assert "la_files" in out and "taken on 2" in out
+    debts = _debts(cli_env, NINO)
+    assert (debts["HB/1"]["status"], debts["HB/1"]["amount"], debts["HB/1"]["balance"]) == ("OPEN", "412.50",
+                                                                                            "412.50")
+    assert debts["HB/1"]["la_id"] == LA and debts["HB/1"]["received_on"] == D1.isoformat()
+    stranger = _debts(cli_env, STRANGER)["HB/9"]
+    assert (stranger["status"], stranger["balance"], stranger["recovered"]) == ("RETURNED", "50.00", "0.00")
+
+    _receive(cli_env, tmp_path, D2, {"LAREV": [build.revision("HB/1", NINO, 50_000, reason="FURTHER_OVERPAYMENT")],
+                                     "LAREC": [build.recall("HB/2", NINO)]})
+    run_dms(cli_env, "run", "--date", PAY.isoformat(), check=True)
+    debts = _debts(cli_env, NINO)
+    # 15% of the 2025/26 standard allowance £400.14 = £60.02 taken on the payment date, to HB/1 first
+    # (the oldest referral, then receipt order: hb-debt-interface.md §6.4)
+    assert (debts["HB/1"]["amount"], debts["HB/1"]["recovered"], debts["HB/1"]["balance"]) == (
+        "500.00", "60.02", "439.98")
+    assert (debts["HB/2"]["status"], debts["HB/2"]["balance"]) == ("RECALL_PENDING", "100.00")
+    # a UC claimant's recall ceases 5 days after it was processed, with the balance then held (§6.5)
+    run_dms(cli_env, "run", "--date", "2025-11-23", check=True)
+    assert _debts(cli_env, NINO)["HB/2"]["status"] == "RECALL_PENDING"
+    out = run_dms(cli_env, "run", "--date", "2025-11-24", check=True).stdout
+    assert "holding_periods" in out and "ceased 1" in out
+    returned = _debts(cli_env, NINO)["HB/2"]
+    assert (returned["status"], returned["balance"], returned["recovered"]) == ("RETURNED", "100.00", "0.00")
+    assert run_dms(cli_env, "ledger", "check").returncode == 0
