@@ -53,7 +53,7 @@ from django.db import connection, transaction
 from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
 from dms.errors import DmsError, InvariantBroken
 from dms.la_interface.records import RecallRecord, ReferralRecord, RevisionRecord
-from dms.ledger import Entry
+from dms.ledger import AccountKind, Entry
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
@@ -80,8 +80,14 @@ _DEBT_COLUMNS = (
     "original_amount_pence", "created_on", "received_on", "receipt_seq", "status", "status_date",
     "joint_person_id", "agreed_amount_pence", "partition", "cessation_reason",
 )
+_DEBT_TYPES = ("int8", "int8", "int8", "text", "text", "text", "int8", "int8", "date", "date", "int8", "text", "date",
+               "int8", "int8", "int2", "text")
 _COMPONENT_COLUMNS = ("debt_id", "amount_pence", "period_start", "period_end")
+_COMPONENT_TYPES = ("int8", "int8", "date", "date")
 _STATUS_CHANGE_COLUMNS = ("debt_id", "from_status", "to_status", "business_date", "recorded_at", "actor", "reason")
+_STATUS_CHANGE_TYPES = ("int8", "text", "text", "date", "timestamptz", "text", "text")
+_ACCOUNT_COLUMNS = ("id", "kind", "debt_id", "balance_pence")
+_ACCOUNT_TYPES = ("int8", "text", "int8", "int8")
 
 
 # ---------------------------------------------------------------------------------------------- reports
@@ -500,9 +506,16 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
                 new.debt_id, str(creditor.la_id), r.debt_ref, r.nino, new.received_on, run_date, new.returned_for,
                 r.total_pence, 0,
             ))
-    write_rows("dms_debt", _DEBT_COLUMNS, debt_rows)
-    write_rows("dms_debt_component", _COMPONENT_COLUMNS, components)
-    write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, changes)
+    write_rows("dms_debt", _DEBT_COLUMNS, debt_rows, _DEBT_TYPES)
+    write_rows("dms_debt_component", _COMPONENT_COLUMNS, components, _COMPONENT_TYPES)
+    write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, changes, _STATUS_CHANGE_TYPES)
+    # The new debts' RECEIVABLE accounts, written in bulk here so that post_entries finds them all with one
+    # query instead of creating them one ORM object at a time; their balances start at 0 and post_entries
+    # keeps them in step with the postings.
+    account_ids = _allocate_ids("dms_account", len(new_debts))
+    write_rows("dms_account", _ACCOUNT_COLUMNS,
+               [(account_id, AccountKind.RECEIVABLE.value, new.debt_id, 0)
+                for account_id, new in zip(account_ids, new_debts, strict=True)], _ACCOUNT_TYPES)
     post_entries(entries)
     debt_service.record_cessations(cessations)
 
