@@ -221,3 +221,36 @@ def test_dead_person_not_deducted_from() -> None:
     run_day(PAY)
     assert not Deduction.objects.exists()
     assert account_balance(AccountKey(AccountKind.BENEFIT_RECOVERIES)) == 0
+
+
+def test_partitions_restrict_both_steps_to_their_people_and_each_chunk_takes_once() -> None:
+    """A chunk of partitions (docs/architecture.md "The daily run") touches only its people; the other
+    chunk then takes the rest; a chunk run again takes nothing twice."""
+    from dms.store.models import partition_of
+
+    other = "CE123456A"
+    assert partition_of(other) != partition_of(NINO)
+    events(uc_award(), dwp_debt(), period(),
+           uc_award("UC2", nino=other), period("ap2", ref="UC2").replace(f'"{NINO}"', f'"{other}"'),
+           line("ref-BA2", "debt.referred", occurred_on="2025-04-08", nino=other, creditor="DWP",
+                creditor_ref="BA2", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01"),
+           line("died-2", "person.died", occurred_on="2025-06-03", nino=other, date_of_death="2025-06-01"))
+    mine, theirs = [partition_of(NINO)], [partition_of(other)]
+    with transaction.atomic():
+        life_events_step(PAY, partitions=mine)
+        first = deductions_step(PAY, partitions=mine)
+    assert first["periods"] == 1 and first["deductions"] == 1
+    assert [d.person.nino for d in taken()] == [NINO]
+    assert not AssessmentPeriod.objects.filter(person__nino=other, processed_on__isnull=False).exists()
+    assert not InboundEvent.objects.get(event_id="died-2").applied
+    with transaction.atomic():
+        again = deductions_step(PAY, partitions=mine)
+    assert again["periods"] == 0 and again["deductions"] == 0
+    with transaction.atomic():
+        life_events_step(PAY, partitions=theirs)
+        second = deductions_step(PAY, partitions=theirs)
+    assert InboundEvent.objects.get(event_id="died-2").applied
+    assert second["periods"] == 1 and second["deductions"] == 0  # died before the payment date
+    assert [d.person.nino for d in taken()] == [NINO]
+    assert check_ledger().ok

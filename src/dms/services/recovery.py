@@ -163,18 +163,19 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def take_deductions(run_date: date) -> DeductionReport:
-    """Take every deduction due on ``run_date`` (UC periods, then legacy instalments), in batches of people.
-    A daily-run step: runs inside the day's transaction and never commits on its own."""
+def take_deductions(run_date: date, partitions: Sequence[int] | None = None) -> DeductionReport:
+    """Take every deduction due on ``run_date`` (UC periods, then legacy instalments), in batches of people;
+    only for the people in ``partitions`` (``Person.partition``) when given. A daily-run step: runs inside
+    the caller's transaction (the day's, or a chunk's) and never commits on its own."""
     from dms.services.recovery_events import normalise_assessment_periods
 
     report = DeductionReport()
-    normalise_assessment_periods()
-    people = due_period_people(run_date)
+    normalise_assessment_periods(partitions)
+    people = due_period_people(run_date, partitions)
     for chunk in _chunks(people, BATCH_PEOPLE):
         with transaction.atomic():
             _uc_batch(run_date, chunk, report)
-    instalments = due_instalments(run_date)
+    instalments = due_instalments(run_date, partitions)
     for part in _chunks(instalments, BATCH_PEOPLE):
         with transaction.atomic():
             _legacy_batch(run_date, part, report)
@@ -211,7 +212,7 @@ def third_party_items(stored: list[dict[str, Any]]) -> tuple[ThirdPartyItem, ...
 def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) -> None:
     periods = load_due_periods(run_date, people)
     partners = {p.partner_id for p in periods if p.partner_id is not None}
-    debts = load_open_debts(run_date, sorted(set(people) | partners))
+    debts = load_open_debts(run_date, people, sorted(partners))
     batch = _Batch(run_date)
     for period in periods:
         batch.periods.append(period.period_id)
@@ -416,18 +417,21 @@ def _mark_periods(run_date: date, period_ids: list[int], event_ids: list[str]) -
 # ---------------------------------------------------------------------------------------------- day steps
 
 
-def life_events_step(run_date: date) -> dict[str, int]:
+def life_events_step(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
     """Daily-run step (with award changes and life events): deaths, sanctions, insolvency and moratoria,
-    direct payments, cessations of ended awards, moratoria that ended."""
+    direct payments, cessations of ended awards, moratoria that ended; for the people in ``partitions``
+    (``Person.partition``; everyone when None). Runs in the caller's transaction (a chunk of partitions)."""
     from dms.services.recovery_events import apply_life_events
 
-    return apply_life_events(run_date)
+    return apply_life_events(run_date, partitions)
 
 
-def deductions_step(run_date: date) -> dict[str, int]:
-    """Daily-run step: the deductions due that day, then the missed instalments whose pay date has come."""
+def deductions_step(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
+    """Daily-run step: the deductions due that day, then the missed instalments whose pay date has come; for
+    the people in ``partitions`` (``Person.partition``; everyone when None). Runs in the caller's
+    transaction (a chunk of partitions): a chunk re-run after it committed takes nothing twice."""
     from dms.services.recovery_events import apply_missed_instalments
 
-    summary = take_deductions(run_date).as_dict()
-    summary["missed_instalments"] = apply_missed_instalments(run_date)
+    summary = take_deductions(run_date, partitions).as_dict()
+    summary["missed_instalments"] = apply_missed_instalments(run_date, partitions)
     return summary

@@ -29,8 +29,8 @@ from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import missed_instalments_outcome
 from dms.services import debts as debt_service
-from dms.services.recovery_load import fetch
-from dms.store.models import Award, Debt, InboundEvent, Person
+from dms.services.recovery_load import fetch, in_partitions
+from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
 
 ACTOR = "daily run: life events"
@@ -58,6 +58,16 @@ def _exact(value: Any) -> Any:
 def parsed(row: InboundEvent) -> ev.Event:
     """The stored event, validated again (it was valid when imported)."""
     return ev.parse_event(_exact(row.payload))
+
+
+def _people_in(partitions: Sequence[int] | None) -> set[int] | None:
+    return None if partitions is None else set(partitions)
+
+
+def _in_partitions(nino: str, wanted: set[int] | None) -> bool:
+    """Whether an event's person (by NINO) is one of the chunk's (every person when ``wanted`` is None).
+    Computed from the NINO, so an event naming a person DMS does not know still falls in one chunk."""
+    return wanted is None or partition_of(nino) in wanted
 
 
 def _mark_applied(row: InboundEvent, run_date: date) -> None:
@@ -105,14 +115,16 @@ def _uc_in_payment(person_id: int, on: date) -> bool:
 # ---------------------------------------------------------------------------------------------- UC periods
 
 
-def normalise_assessment_periods() -> int:
-    """Hold each new ``uc.assessment_period`` event as an ``AssessmentPeriod`` row (events.md §2), in bulk.
-    The event stays unapplied until its deductions are taken. Returns how many rows were added."""
+def normalise_assessment_periods(partitions: Sequence[int] | None = None) -> int:
+    """Hold each new ``uc.assessment_period`` event as an ``AssessmentPeriod`` row (events.md §2), in bulk;
+    only the events of people in ``partitions`` when given (the import has checked the award and the
+    person). The event stays unapplied until its deductions are taken. Returns how many rows were added."""
     held = AssessmentPeriod.objects.filter(event_id=OuterRef("event_id"))
-    rows = list(
-        InboundEvent.objects.filter(type="uc.assessment_period", applied=False)
-        .exclude(Exists(held)).order_by("id").values_list("id", "payload")
-    )
+    events_due = InboundEvent.objects.filter(type="uc.assessment_period", applied=False)
+    if partitions is not None:
+        events_due = events_due.filter(
+            nino__in=Person.objects.filter(partition__in=sorted(set(partitions))).values("nino"))
+    rows = list(events_due.exclude(Exists(held)).order_by("id").values_list("id", "payload"))
     if not rows:
         return 0
     events = [(pk, ev.parse_event(_exact(payload))) for pk, payload in rows]
@@ -152,12 +164,16 @@ def _effective(event: ev.Event) -> date:
     return event.occurred_on
 
 
-def apply_life_events(run_date: date) -> dict[str, int]:
+def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
     """Act on every stored death, sanction, insolvency and direct payment whose date has come, in date then
-    arrival order; then cease HB debts of ended awards and resume recovery after moratoria that ended."""
+    arrival order; then cease HB debts of ended awards and resume recovery after moratoria that ended. Only
+    for the people in ``partitions`` (``Person.partition``) when given."""
     counts: dict[str, int] = {}
     due = []
+    wanted = _people_in(partitions)
     for row in InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False).order_by("id"):
+        if not _in_partitions(row.nino, wanted):
+            continue
         event = parsed(row)
         if _effective(event) <= run_date:
             due.append((_effective(event), row.pk, row, event))
@@ -166,8 +182,8 @@ def apply_life_events(run_date: date) -> dict[str, int]:
             APPLY[row.type](event, row, run_date)
             _mark_applied(row, run_date)
         counts[row.type] = counts.get(row.type, 0) + 1
-    counts["award_ended_cessations"] = cease_for_ended_awards(run_date)
-    counts["moratoria_ended"] = resume_after_moratoria(run_date)
+    counts["award_ended_cessations"] = cease_for_ended_awards(run_date, partitions)
+    counts["moratoria_ended"] = resume_after_moratoria(run_date, partitions)
     return counts
 
 
@@ -277,10 +293,14 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
                                suspended_debts=suspended, note=note)
 
 
-def resume_after_moratoria(run_date: date) -> int:
-    """Recovery of the debts a moratorium suspended resumes the day after it ends (SUSPENDED → OPEN)."""
+def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = None) -> int:
+    """Recovery of the debts a moratorium suspended resumes the day after it ends (SUSPENDED → OPEN); only
+    the moratoria of people in ``partitions`` when given."""
     count = 0
-    for restriction in Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, resume_on__lte=run_date):
+    ended = Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, resume_on__lte=run_date)
+    if partitions is not None:
+        ended = ended.filter(person__partition__in=sorted(set(partitions)))
+    for restriction in ended.order_by("pk"):
         for debt in Debt.objects.filter(pk__in=restriction.suspended_debts, status=DebtStatus.SUSPENDED):
             debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR,
                                reason=f"{restriction.kind} ended {restriction.end_date}: recovery resumes")
@@ -290,16 +310,18 @@ def resume_after_moratoria(run_date: date) -> int:
     return count
 
 
-def cease_for_ended_awards(run_date: date) -> int:
+def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = None) -> int:
     """HB debts recovered from an award that has ended cease (events.md §2 ``award.ended``): UC_AWARD_ENDED
     for a UC award, CLAIM_CEASED for a legacy benefit; on the award's end date, unless the person has
-    another award in payment to recover from."""
+    another award in payment to recover from. Only people in ``partitions`` when given."""
+    part_cond, part_params = in_partitions("pe", partitions)
     rows = fetch(
-        "SELECT a.id, a.person_id, a.benefit FROM dms_award a WHERE a.end_date IS NOT NULL AND a.end_date <= %s "
+        "SELECT a.id, a.person_id, a.benefit FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
+        f"WHERE a.end_date IS NOT NULL AND a.end_date <= %s{part_cond} "
         "AND EXISTS (SELECT 1 FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id WHERE "
         "d.person_id = a.person_id AND c.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING')) "
         "ORDER BY a.id",
-        [run_date],
+        [run_date, *part_params],
     )
     count = 0
     for award_id, person_id, benefit in rows:
@@ -314,13 +336,17 @@ def cease_for_ended_awards(run_date: date) -> int:
 # ---------------------------------------------------------------------------------------------- missed
 
 
-def apply_missed_instalments(run_date: date) -> int:
+def apply_missed_instalments(run_date: date, partitions: Sequence[int] | None = None) -> int:
     """``benefit.payment_missed`` whose pay date has come (recovery-rules.md §4): each instalment taken from
     the award on that pay date is reversed (a REVERSAL entry with the reason; the deduction marked
     REVERSED) and counts as missed; three missed with no other prescribed benefit in payment return the
-    person's HB debts (MISSED_INSTALMENTS). Runs after the day's deductions."""
+    person's HB debts (MISSED_INSTALMENTS). Runs after the day's deductions; only for the people in
+    ``partitions`` when given."""
     count = 0
+    wanted = _people_in(partitions)
     for row in InboundEvent.objects.filter(type="benefit.payment_missed", applied=False).order_by("id"):
+        if not _in_partitions(row.nino, wanted):
+            continue
         event = parsed(row)
         if not isinstance(event, ev.BenefitPaymentMissed) or event.pay_date > run_date:
             continue

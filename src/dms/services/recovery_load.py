@@ -29,6 +29,15 @@ def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
 
+def in_partitions(alias: str, partitions: Sequence[int] | None) -> tuple[str, list[Any]]:
+    """An SQL condition (with its parameters) keeping the people ``alias`` (a ``dms_person`` alias) whose
+    ``partition`` is in ``partitions``: ``" AND ..."``, or nothing when ``partitions`` is None (everyone)."""
+    if partitions is None:
+        return "", []
+    cond, params = in_ids(f"{alias}.partition", sorted(set(partitions)))
+    return f" AND {cond}", params
+
+
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
@@ -61,14 +70,23 @@ class DuePeriod:
     dead: bool
 
 
-def due_period_people(run_date: date) -> list[int]:
+def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -> list[int]:
     """The people (ids, sorted) with a UC assessment period not yet processed whose payment date is on or
-    before ``run_date`` (events.md §2: deductions on ``payment_date``; a late one on the next run)."""
-    rows = fetch(
-        "SELECT DISTINCT person_id FROM dms_assessment_period WHERE processed_on IS NULL AND payment_date <= %s "
-        "ORDER BY person_id",
-        [run_date],
-    )
+    before ``run_date`` (events.md §2: deductions on ``payment_date``; a late one on the next run); only
+    those in ``partitions`` when given."""
+    if partitions is None:
+        rows = fetch(
+            "SELECT DISTINCT person_id FROM dms_assessment_period WHERE processed_on IS NULL "
+            "AND payment_date <= %s ORDER BY person_id",
+            [run_date],
+        )
+    else:
+        cond, params = in_partitions("pe", partitions)
+        rows = fetch(
+            "SELECT DISTINCT p.person_id FROM dms_assessment_period p JOIN dms_person pe ON pe.id = p.person_id "
+            f"WHERE p.processed_on IS NULL AND p.payment_date <= %s{cond} ORDER BY p.person_id",
+            [run_date, *params],
+        )
     return [r[0] for r in rows]
 
 
@@ -133,20 +151,22 @@ def _legacy_pay_condition() -> str:
     )
 
 
-def due_instalments(run_date: date) -> list[DueInstalment]:
-    """The legacy instalments due on ``run_date`` (recovery-rules.md §4), one per person at most.
+def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> list[DueInstalment]:
+    """The legacy instalments due on ``run_date`` (recovery-rules.md §4), one per person at most (only for
+    people in ``partitions`` when given).
 
     **Decision**: a person with a UC award in payment is recovered from by UC only; otherwise from their
     legacy award in payment with the lowest id (the first awarded), on its pay dates. Excluded: people who
     have died by ``run_date``, awards whose instalment for the date is already taken (a re-run) or already
     known to be missed."""
     last_day = run_date.day == calendar.monthrange(run_date.year, run_date.month)[1]
+    part_cond, part_params = in_partitions("pe", partitions)
     in_payment_a = _IN_PAYMENT.format(a="a")
     sql = (
         "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency FROM dms_award a "
         "JOIN dms_person pe ON pe.id = a.person_id "
         f"WHERE a.benefit <> 'UC' AND a.first_pay_date <= %s AND {in_payment_a} "
-        "AND (pe.date_of_death IS NULL OR pe.date_of_death > %s) "
+        f"AND (pe.date_of_death IS NULL OR pe.date_of_death > %s){part_cond} "
         f"AND {_legacy_pay_condition()} "
         "AND NOT EXISTS (SELECT 1 FROM dms_award u WHERE u.person_id = a.person_id AND "
         f"u.benefit = 'UC' AND {_IN_PAYMENT.format(a='u')}) "
@@ -157,7 +177,7 @@ def due_instalments(run_date: date) -> list[DueInstalment]:
         "ORDER BY a.person_id"
     )
     d = run_date
-    params: list[Any] = [d] * 4 + [d] * 3 + [d.day, d.day, last_day] + [d] * 6
+    params: list[Any] = [d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 6
     rows = fetch(sql, params)
     return [DueInstalment(*r) for r in rows]
 
@@ -176,15 +196,24 @@ class LoadedDebt:
     debt_type: str
 
 
-def load_open_debts(run_date: date, people: Sequence[int]) -> dict[int, list[LoadedDebt]]:
-    """``{person id: [debts]}``: the OPEN debts owned by ``people`` or held jointly with them, with their
-    balances (the stored RECEIVABLE balance) and any reduced rate in force on ``run_date``
-    (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are recovered (``RECOVERABLE_STATUSES``): a
-    recalled, suspended or returned debt is not deducted from."""
-    if not people:
+def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
+                    ) -> dict[int, list[LoadedDebt]]:
+    """``{person id: [debts]}``: the OPEN debts owned by ``people`` (and ``partners``: the partners on their
+    joint awards) or held jointly with them, with their balances (the stored RECEIVABLE balance) and any
+    reduced rate in force on ``run_date`` (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are
+    recovered (``RECOVERABLE_STATUSES``): a recalled, suspended or returned debt is not deducted from.
+
+    A debt that another chunk of partitions may also deduct from (a joint debt, or a partner's debt) is
+    read with its RECEIVABLE account locked on PostgreSQL (``FOR UPDATE``): a chunk running at the same time
+    waits for this one to commit and then reads the balance it left, so no debt is over-recovered however
+    the chunks run. A sole debt of a person in ``people`` is only ever deducted by that person's chunk."""
+    if not people and not partners:
         return {}
-    cond, params = in_ids("d.person_id", people)
-    joint_cond, joint_params = in_ids("d.joint_person_id", people)
+    everyone = sorted(set(people) | set(partners))
+    own_cond, own_params = in_ids("d.person_id", list(people))
+    cond, params = in_ids("d.person_id", everyone)
+    joint_cond, joint_params = in_ids("d.joint_person_id", everyone)
+    lock = " ORDER BY acc.id FOR UPDATE OF acc" if is_postgresql() else ""
     select = (
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
@@ -192,9 +221,16 @@ def load_open_debts(run_date: date, people: Sequence[int]) -> dict[int, list[Loa
         "FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
     )
-    rows = fetch(f"{select} WHERE {cond} AND d.status = 'OPEN' AND acc.balance_pence > 0", params)
-    rows += fetch(f"{select} WHERE {joint_cond} AND d.status = 'OPEN' AND acc.balance_pence > 0", joint_params)
-    rates = _reduced_rates(run_date, people)
+    open_debt = "d.status = 'OPEN' AND acc.balance_pence > 0"
+    rows = fetch(f"{select} WHERE {own_cond} AND d.joint_person_id IS NULL AND {open_debt}", own_params)
+    others = sorted(set(partners) - set(people))
+    if others:
+        partner_cond, partner_params = in_ids("d.person_id", others)
+        rows += fetch(f"{select} WHERE {partner_cond} AND d.joint_person_id IS NULL AND {open_debt}{lock}",
+                      partner_params)
+    rows += fetch(f"{select} WHERE {cond} AND d.joint_person_id IS NOT NULL AND {open_debt}{lock}", params)
+    rows += fetch(f"{select} WHERE {joint_cond} AND {open_debt}{lock}", joint_params)
+    rates = _reduced_rates(run_date, everyone)
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
     for r in rows:
