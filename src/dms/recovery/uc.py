@@ -83,18 +83,23 @@ class UcRates:
 
 
 @lru_cache(maxsize=1024)
-def uc_rates(period_start: date, claimant_type: str) -> UcRates:
+def uc_rates(period_start: date, claimant_type: str, cap_rate_override: Decimal | None = None) -> UcRates:
     """The figures in force for an assessment period starting on ``period_start`` (recovery-rules.md §2):
     standard allowance (by period start), overall cap (``uc.overall_cap``, rounded down), the 5% unit
     (rounded up to 5p), each item's maximum (``uc.item_maximum``, ``uc.third_party_units``), Flat Rate
-    Maintenance per scheme (the 1993 scheme is one 5% unit), and the Annex B order (``uc.annex_b_order``)."""
+    Maintenance per scheme (the 1993 scheme is one 5% unit), and the Annex B order (``uc.annex_b_order``).
+
+    ``cap_rate_override`` (a fraction, e.g. ``Decimal("0.15")``) replaces ``uc.overall_cap`` for a what-if
+    (a change of cap replayed over the book, ``dms rerate``); every other figure stays the one in force."""
     try:
         allowance = value("uc.standard_allowance", period_start, claimant_type)
     except ParameterError as error:
         raise RecoveryInputError(f"claimant type {claimant_type!r}: {error}") from None
     dates = get_parameter("uc.standard_allowance").dates
     allowance_from = dates[bisect.bisect_right(dates, period_start) - 1]
-    cap_rate: Decimal = value("uc.overall_cap", period_start)
+    cap_rate: Decimal = value("uc.overall_cap", period_start) if cap_rate_override is None else cap_rate_override
+    if not Decimal(0) <= cap_rate <= Decimal(1):
+        raise RecoveryInputError(f"overall cap rate {cap_rate} is not between 0 and 1 (0% to 100%)")
     unit = five_percent_unit(allowance)
     maxima = value("uc.item_maximum", period_start).items()
     limits: dict[int, int] = {int(k): int(percent_of(allowance, rate)) for k, rate in maxima}
@@ -334,7 +339,7 @@ def _group(period: UcPeriodInput) -> tuple[dict[int, list[DebtRecord]], dict[int
     return by_item, third
 
 
-def calculate_uc_period(period: UcPeriodInput) -> UcPeriodResult:
+def calculate_uc_period(period: UcPeriodInput, cap_rate_override: Decimal | None = None) -> UcPeriodResult:
     """The deductions from one UC assessment period, in Annex B order (recovery-rules.md §3).
 
     Items 1-2 outside the order; then items 3-22 in ``uc.annex_b_order``, each up to its own maximum while
@@ -342,10 +347,13 @@ def calculate_uc_period(period: UcPeriodInput) -> UcPeriodResult:
     Maintenance first and above the cap while ``uc.flat_rate_maintenance_above_cap``; UC payable after all
     deductions never below ``uc.minimum_payable`` (Sch 6 para 3(1)(a)). Every line and step records the
     rule that set or stopped its amount.
+
+    ``cap_rate_override`` replaces the overall cap in force (a what-if: :func:`uc_rates`); None (the
+    default) uses ``uc.overall_cap`` for the period's start.
     """
     if period.award_amount_pence < 0:
         raise RecoveryInputError(f"award amount {period.award_amount_pence} pence is negative")
-    rates = uc_rates(period.period_start, period.claimant_type)
+    rates = uc_rates(period.period_start, period.claimant_type, cap_rate_override)
     run = _Run(rates, period, 0)
     taken_outside = _outside_order(run, period)
     run.payable_room = max(0, period.award_amount_pence - taken_outside - rates.minimum_payable_pence)
