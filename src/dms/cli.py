@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "dms.commands.payments",  # bacs export, report reconcile, report exceptions
     "dms.commands.run",  # run (the daily run)
     "dms.commands.la",  # la receive
+    "dms.commands.rerate",  # rerate (what-if replay of the deductions)
 )
 
 

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "dms.store.la",
     "dms.store.recovery",
     "dms.store.payments",
+    "dms.store.replay",
 ]
 
 _db = dj_database_url.parse(_config.database_url, conn_max_age=0)

@@ -1,0 +1,65 @@
+"""``dms rerate --date D [--cap-percent P] [--workers N] [--json]``: re-rate the whole book as of a date, with
+the parameters in force and, with ``--cap-percent``, with the overall cap overridden (a what-if; nothing
+posted). See :mod:`dms.services.rerate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from dms.cli import business_date
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 2") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1 worker process")
+    return value
+
+
+def register(registry: Any) -> None:
+    parser = registry.command(
+        "rerate",
+        "Work out, for every person with debts in recovery, the deduction the UC and legacy engines would take "
+        "for their current assessment period or pay period as of --date, with the parameters in force and "
+        "with the overall cap at --cap-percent (a what-if: nothing is posted); print the totals per creditor.",
+        run_rerate,
+    )
+    parser.add_argument("--date", required=True, type=business_date, help="the as-of date, YYYY-MM-DD")
+    parser.add_argument("--cap-percent", default=None, metavar="P",
+                        help="the what-if overall cap, a percentage of the standard allowance from 0 to 40")
+    parser.add_argument("--workers", type=_workers, default=1,
+                        help="re-rate the partitions of people on this many local processes (default 1)")
+    parser.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
+
+
+def run_rerate(args: argparse.Namespace) -> int:
+    from dms.services.rerate import parse_cap_percent, rerate
+
+    cap_rate = None if args.cap_percent is None else parse_cap_percent(args.cap_percent)
+
+    def progress(done: int, total: int) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{done}/{total} chunks of partitions", end="" if done < total else "\n", file=sys.stderr)
+
+    outcome = rerate(args.date, cap_rate, workers=args.workers, progress=progress)
+    report = outcome.as_json()
+    if args.json:
+        print(json.dumps(report, sort_keys=True, indent=2))
+        return 0
+    what_if = f"overall cap {report['cap_percent']}%" if cap_rate is not None else "no what-if (--cap-percent)"
+    print(f"re-rated as of {report['date']} (run {outcome.run_id}, {report['seconds']} s): {outcome.people:,} people, "
+          f"{outcome.periods:,} UC assessment periods, {outcome.instalments:,} legacy instalments; "
+          f"{outcome.no_period:,} UC awards with debts but no assessment period reported yet")
+    print(f"deductions with the parameters in force £{report['now']}; {what_if}: £{report['what_if']} "
+          f"(difference £{report['difference']})")
+    width = max([len("creditor"), *(len(c["creditor"]) for c in report["creditors"])])
+    print(f"{'creditor'.ljust(width)}  {'in force':>14}  {'what-if':>14}  {'difference':>14}")
+    for row in report["creditors"]:
+        print(f"{row['creditor'].ljust(width)}  {row['now']:>14}  {row['what_if']:>14}  {row['difference']:>14}")
+    return 0

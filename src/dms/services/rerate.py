@@ -1,0 +1,470 @@
+"""Re-rating the whole book (``dms rerate``): one deduction calculation for every person with debts in
+recovery, as after a change of the overall cap, and the same with the cap overridden (a what-if).
+
+For every person with OPEN debts and a benefit in payment on the as-of date D:
+
+- on UC: their current assessment period (the latest stored ``uc.assessment_period`` starting on or before
+  D, events.md §2) through :func:`dms.recovery.uc.calculate_uc_period`, once with the parameters in force
+  for the period and once with ``uc.overall_cap`` replaced by the what-if rate (recovery-rules.md §3; SI
+  2013/380 Sch 6 para 4(1));
+- on a legacy benefit only: the instalment of one pay period of their award through
+  :func:`dms.recovery.legacy.calculate_legacy_instalment`, with the parameters in force on D
+  (recovery-rules.md §4). **Decision**: the overall cap is a UC rule; a legacy instalment is set by units
+  of the personal allowance (SI 1988/664 reg 16), so the what-if leaves it unchanged.
+
+The debts are the ones the daily run would deduct from (the same choice as
+:mod:`dms.services.recovery_load`: OPEN with a positive balance, the partner's and joint debts on a joint
+UC award, reduced rates in force on D), at their balances now. Nothing is posted and nothing is locked. Assessment periods received but not yet held
+as rows are first held (``normalise_assessment_periods``, as the daily run's deduction step does: the
+events stay unapplied), so a period imported today counts.
+
+The book is streamed by partition of people (``Person.partition``): each chunk of partitions is loaded in
+a few set-based queries per batch of people, calculated, and its results written in one go (COPY on
+PostgreSQL, batched insert on SQLite) as :class:`RerateResult` rows keyed by the run, one per person and
+creditor. Chunks run in this process or on ``workers`` local processes. The run's totals are summed from
+the stored rows when every chunk is done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from multiprocessing import get_context
+from typing import Any
+
+from django.db import connection, transaction
+
+from dms.errors import DmsError
+from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period
+from dms.recovery.types import (
+    DebtRecord,
+    LegacyInstalmentInput,
+    LineKind,
+    PayFrequency,
+    RecoveryInputError,
+    UcPeriodInput,
+)
+from dms.recovery.uc import calculate_uc_period
+from dms.services.recovery import legacy_reduced_rate, third_party_items
+from dms.services.recovery_load import as_date, fetch, in_ids
+from dms.store.ledger import is_postgresql, write_rows
+from dms.store.replay.models import RerateResult, RerateRun
+
+PARTITIONS = 1024
+CHUNK_PARTITIONS = 16  # person partitions per unit of work (64 units)
+BATCH_PEOPLE = 20_000  # people per set-based load inside a chunk
+LEGAL_MAXIMUM_CAP_PERCENT = Decimal(40)  # SI 2013/380 Sch 6 para 4(1)
+RESULT_COLUMNS = ("run_id", "person_id", "partition", "source", "period_start", "creditor_id", "now_pence",
+                  "what_if_pence")
+THIRD_PARTY = "THIRD_PARTY"
+
+
+def parse_cap_percent(text: str) -> Decimal:
+    """``--cap-percent P``: a percentage from 0 to the legal maximum of 40 (SI 2013/380 Sch 6 para 4(1)),
+    as the fraction the engine takes (``"12.5"`` → ``Decimal("0.125")``)."""
+    try:
+        percent = Decimal(text)
+    except InvalidOperation:
+        raise DmsError(f"--cap-percent {text!r} is not a number: give a percentage such as 20 or 12.5") from None
+    if not percent.is_finite() or not Decimal(0) <= percent <= LEGAL_MAXIMUM_CAP_PERCENT:
+        raise DmsError(f"--cap-percent {text}: the overall cap must be from 0 to {LEGAL_MAXIMUM_CAP_PERCENT}% "
+                       "of the standard allowance (SI 2013/380 Sch 6 para 4(1))")
+    if percent.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise DmsError(f"--cap-percent {text}: give at most two decimal places")
+    return percent / 100
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+
+@dataclass
+class ChunkReport:
+    people: int = 0
+    periods: int = 0
+    instalments: int = 0
+    no_period: int = 0
+
+    def add(self, other: ChunkReport) -> None:
+        self.people += other.people
+        self.periods += other.periods
+        self.instalments += other.instalments
+        self.no_period += other.no_period
+
+
+@dataclass
+class CreditorTotal:
+    creditor: str  # "DWP", "HMRC", "LA 123456" or THIRD_PARTY
+    now_pence: int
+    what_if_pence: int
+
+    @property
+    def difference_pence(self) -> int:
+        return self.what_if_pence - self.now_pence
+
+
+@dataclass
+class RerateOutcome:
+    run_id: int
+    as_of: date
+    cap_rate: Decimal | None
+    people: int
+    periods: int
+    instalments: int
+    no_period: int
+    now_pence: int
+    what_if_pence: int
+    seconds: float
+    creditors: list[CreditorTotal] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        from dms.money import format_pounds
+
+        return {
+            "run_id": self.run_id, "date": self.as_of.isoformat(),
+            "cap_percent": None if self.cap_rate is None else format((self.cap_rate * 100).normalize(), "f"),
+            "people": self.people, "uc_periods": self.periods, "legacy_instalments": self.instalments,
+            "uc_awards_without_a_period": self.no_period, "seconds": round(self.seconds, 3),
+            "now": format_pounds(self.now_pence), "what_if": format_pounds(self.what_if_pence),
+            "difference": format_pounds(self.what_if_pence - self.now_pence),
+            "creditors": [{"creditor": c.creditor, "now": format_pounds(c.now_pence),
+                           "what_if": format_pounds(c.what_if_pence),
+                           "difference": format_pounds(c.difference_pence)} for c in self.creditors],
+        }
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    person_id: int
+    partition: int
+    period_start: date
+    period_end: date
+    payment_date: date
+    award_amount_pence: int
+    sanction_pence: int
+    fraud_penalty_pence: int
+    third_party: list[dict[str, Any]]
+    claimant_type: str
+    partner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Legacy:
+    person_id: int
+    partition: int
+    benefit: str
+    weekly_amount_pence: int
+    pay_frequency: str
+
+
+_IN_PAYMENT = "{a}.start_date <= %s AND ({a}.end_date IS NULL OR {a}.end_date >= %s)"
+_ALIVE = "(pe.date_of_death IS NULL OR pe.date_of_death > %s)"
+
+
+def _people_with_debts(first: int, last: int) -> list[int]:
+    """People of partitions ``first``..``last`` who owe (or jointly owe) an OPEN debt with a balance."""
+    rows = fetch(
+        "SELECT DISTINCT pe.id FROM dms_person pe JOIN dms_debt d ON d.person_id = pe.id OR d.joint_person_id = pe.id "
+        "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+        "WHERE pe.partition BETWEEN %s AND %s AND d.status = 'OPEN' AND acc.balance_pence > 0 ORDER BY pe.id",
+        [first, last],
+    ) if not is_postgresql() else fetch(
+        "SELECT id FROM dms_person pe WHERE pe.partition BETWEEN %s AND %s AND ("
+        "EXISTS (SELECT 1 FROM dms_debt d JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+        "WHERE d.person_id = pe.id AND d.status = 'OPEN' AND acc.balance_pence > 0) OR "
+        "EXISTS (SELECT 1 FROM dms_debt d JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+        "WHERE d.joint_person_id = pe.id AND d.status = 'OPEN' AND acc.balance_pence > 0)) ORDER BY id",
+        [first, last],
+    )
+    return [r[0] for r in rows]
+
+
+def _uc_awards(as_of: date, people: Sequence[int]) -> dict[int, tuple[int, int, str, int | None]]:
+    """``{award id: (person, partition, claimant type, partner)}``: UC awards in payment on ``as_of`` held
+    by ``people`` (as claimant) who are alive on it."""
+    cond, params = in_ids("a.person_id", people)
+    rows = fetch(
+        "SELECT a.id, a.person_id, pe.partition, a.claimant_type, a.partner_id FROM dms_award a "
+        f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
+        f"AND {_IN_PAYMENT.format(a='a')} AND {_ALIVE}",
+        [*params, as_of, as_of, as_of],
+    )
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _current_periods(as_of: date, awards: dict[int, tuple[int, int, str, int | None]]) -> list[_Period]:
+    """The current assessment period of each award: the latest starting on or before ``as_of``."""
+    if not awards:
+        return []
+    cond, params = in_ids("p.award_id", sorted(awards))
+    rows = fetch(
+        "SELECT p.award_id, p.period_start, p.period_end, p.payment_date, p.award_amount_pence, p.sanction_pence, "
+        "p.fraud_penalty_pence, p.third_party FROM dms_assessment_period p "
+        f"WHERE {cond} AND p.period_start <= %s ORDER BY p.award_id, p.period_start DESC, p.id DESC",
+        [*params, as_of],
+    )
+    periods, seen = [], set()
+    for r in rows:
+        if r[0] in seen:
+            continue
+        seen.add(r[0])
+        person, partition, claimant_type, partner = awards[r[0]]
+        third = r[7] if isinstance(r[7], list) else json.loads(r[7] or "[]")
+        periods.append(_Period(person, partition, as_date(r[1]), as_date(r[2]), as_date(r[3]), r[4], r[5], r[6],
+                               third, claimant_type, partner))
+    return periods
+
+
+def _legacy_awards(as_of: date, people: Sequence[int]) -> list[_Legacy]:
+    """For each of ``people`` with no UC award in payment on ``as_of``: their legacy award in payment with
+    the lowest id (the daily run's choice, :func:`dms.services.recovery_load.due_instalments`)."""
+    cond, params = in_ids("a.person_id", people)
+    rows = fetch(
+        "SELECT a.person_id, pe.partition, a.benefit, a.weekly_amount_pence, a.pay_frequency FROM dms_award a "
+        f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit <> 'UC' "
+        f"AND {_IN_PAYMENT.format(a='a')} AND {_ALIVE} "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award u WHERE u.person_id = a.person_id AND u.benefit = 'UC' "
+        f"AND {_IN_PAYMENT.format(a='u')}) "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id < a.id "
+        f"AND b.benefit <> 'UC' AND {_IN_PAYMENT.format(a='b')}) ORDER BY a.person_id",
+        [*params, as_of, as_of, as_of, as_of, as_of, as_of, as_of],
+    )
+    return [_Legacy(*r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Debt:
+    record: DebtRecord
+    creditor_id: int
+
+
+def _debts(as_of: date, people: Sequence[int]) -> dict[int, list[_Debt]]:
+    """``{person id: [debts]}``: OPEN debts with a balance owned or jointly owed by ``people``, with any
+    reduced rate in force on ``as_of`` (read only: no locks)."""
+    if not people:
+        return {}
+    cond, params = in_ids("d.person_id", people)
+    joint_cond, joint_params = in_ids("d.joint_person_id", people)
+    select = (
+        "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.debt_type, d.classification, d.received_on, "
+        "d.receipt_seq, d.created_on, d.joint_person_id, d.agreed_amount_pence, acc.balance_pence "
+        "FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
+        "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+        "WHERE d.status = 'OPEN' AND acc.balance_pence > 0 AND "
+    )
+    rows = fetch(select + cond, params) + fetch(select + joint_cond, joint_params)
+    rate_cond, rate_params = in_ids("d.person_id", people)
+    rates = dict(fetch(
+        "SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r JOIN dms_debt d ON d.id = r.debt_id "
+        f"WHERE {rate_cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
+        [*rate_params, as_of, as_of],
+    ))
+    by_person: dict[int, list[_Debt]] = defaultdict(list)
+    seen: set[int] = set()
+    for r in rows:
+        if r[0] in seen:
+            continue
+        seen.add(r[0])
+        debt = _Debt(DebtRecord(
+            debt_id=r[0], owner_kind=r[2], debt_type=r[5], classification=r[6], balance_pence=int(r[12]),
+            received_on=as_date(r[7]), receipt_seq=r[8], created_on=as_date(r[9]), la_id=r[3],
+            joint=r[10] is not None, owner_person=r[1], agreed_amount_pence=r[11], reduced_rate_pence=rates.get(r[0]),
+        ), r[4])
+        by_person[r[1]].append(debt)
+        if r[10] is not None and r[10] != r[1]:
+            by_person[r[10]].append(debt)
+    return by_person
+
+
+# ---------------------------------------------------------------------------------------------- one chunk
+
+
+def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None) -> dict[int | None, list[int]]:
+    """``{creditor id (None: third party): [now, what-if]}`` for one assessment period."""
+    inp = UcPeriodInput(
+        period_start=period.period_start, period_end=period.period_end, payment_date=period.payment_date,
+        claimant_type=period.claimant_type, award_amount_pence=period.award_amount_pence,
+        joint=period.partner_id is not None or period.claimant_type.startswith("JOINT"),
+        sanction_pence=period.sanction_pence, fraud_penalty_pence=period.fraud_penalty_pence,
+        third_party=third_party_items(period.third_party), debts=tuple(d.record for d in debts),
+    )
+    creditor_of = {d.record.debt_id: d.creditor_id for d in debts}
+    amounts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    try:
+        results = [calculate_uc_period(inp)]
+        results.append(results[0] if cap_rate is None else calculate_uc_period(inp, cap_rate_override=cap_rate))
+    except (RecoveryInputError, KeyError) as error:
+        raise DmsError(f"the assessment period of person id {period.person_id} starting {period.period_start} "
+                       f"cannot be calculated: {error}") from None
+    for column, result in enumerate(results):
+        for line in result.lines:
+            if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
+                continue
+            creditor = creditor_of[line.debt_id] if line.debt_id is not None else None
+            amounts[creditor][column] += line.amount_pence
+    return amounts
+
+
+def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt]) -> dict[int | None, list[int]]:
+    records = tuple(d.record for d in debts)
+    frequency = PayFrequency(award.pay_frequency)
+    try:
+        result = calculate_legacy_instalment(LegacyInstalmentInput(
+            pay_date=as_of, frequency=frequency,
+            benefit_pence=instalment_for_period(award.weekly_amount_pence or 0, frequency), debts=records,
+            reduced_weekly_rate_pence=legacy_reduced_rate(records),
+        ))
+    except (RecoveryInputError, ValueError) as error:
+        raise DmsError(f"the {award.benefit} instalment of person id {award.person_id} cannot be calculated: "
+                       f"{error}") from None
+    creditor_of = {d.record.debt_id: d.creditor_id for d in debts}
+    amounts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for alloc in result.allocations:
+        if alloc.amount_pence > 0:
+            pair = amounts[creditor_of[alloc.debt_id]]
+            pair[0] += alloc.amount_pence
+            pair[1] += alloc.amount_pence  # the overall cap is a UC rule: the what-if leaves this unchanged
+    return amounts
+
+
+def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int, last: int) -> ChunkReport:
+    """Re-rate the people of partitions ``first``..``last`` and write their result rows, in one transaction."""
+    from dms.services.recovery_events import normalise_assessment_periods
+
+    report = ChunkReport()
+    with transaction.atomic():
+        normalise_assessment_periods(range(first, last + 1))
+        people = _people_with_debts(first, last)
+        for start in range(0, len(people), BATCH_PEOPLE):
+            batch = people[start : start + BATCH_PEOPLE]
+            awards = _uc_awards(as_of, batch)
+            periods = _current_periods(as_of, awards)
+            legacy = _legacy_awards(as_of, batch)
+            partners = {p.partner_id for p in periods if p.partner_id is not None}
+            debts = _debts(as_of, sorted(set(batch) | partners))
+            rows: list[tuple[Any, ...]] = []
+            counted: set[int] = set()
+            for period in periods:
+                own = debts.get(period.person_id, [])
+                if period.partner_id is not None:
+                    ids = {d.record.debt_id for d in own}
+                    own = own + [d for d in debts.get(period.partner_id, []) if d.record.debt_id not in ids]
+                if not own:
+                    continue
+                report.periods += 1
+                counted.add(period.person_id)
+                for creditor, (now, what_if) in _uc_amounts(period, own, cap_rate).items():
+                    rows.append((run_id, period.person_id, period.partition, "UC", period.period_start, creditor,
+                                 now, what_if))
+            report.no_period += len({a[0] for a in awards.values()} - {p.person_id for p in periods})
+            for award in legacy:
+                own = debts.get(award.person_id, [])
+                if not own:
+                    continue
+                report.instalments += 1
+                counted.add(award.person_id)
+                for creditor, (now, what_if) in _legacy_amounts(as_of, award, own).items():
+                    rows.append((run_id, award.person_id, award.partition, award.benefit, as_of, creditor, now,
+                                 what_if))
+            report.people += len(counted)
+            write_rows("dms_rerate_result", RESULT_COLUMNS, rows,
+                       ("int8", "int8", "int2", "text", "date", "int8", "int8", "int8"))
+    return report
+
+
+# ---------------------------------------------------------------------------------------------- the run
+
+
+def chunk_ranges(size: int = CHUNK_PARTITIONS) -> list[tuple[int, int]]:
+    if not 1 <= size <= PARTITIONS:
+        raise DmsError(f"a chunk is 1 to {PARTITIONS} partitions, not {size}")
+    return [(first, min(first + size, PARTITIONS) - 1) for first in range(0, PARTITIONS, size)]
+
+
+def _run_chunks(run_id: int, as_of: date, cap_rate: Decimal | None, workers: int,
+                chunks: list[tuple[int, int]], progress: Callable[[int, int], None] | None) -> ChunkReport:
+    total = ChunkReport()
+    if workers <= 1:
+        for done, (first, last) in enumerate(chunks, start=1):
+            total.add(rerate_chunk(run_id, as_of, cap_rate, first, last))
+            if progress:
+                progress(done, len(chunks))
+        return total
+    from dms.services.daily_run import WorkerConfig
+    from dms.services.rerate_worker import rerate_chunk_in_worker
+    from dms.settings import get_config
+
+    config = get_config()
+    if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]) in ("", ":memory:"):
+        raise DmsError("an in-memory SQLite database cannot be shared with worker processes: use one worker")
+    worker_config = WorkerConfig(config.database_url, str(config.data_dir))
+    connection.close()  # the workers open their own connections; this one is reopened after
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(rerate_chunk_in_worker, worker_config, run_id, as_of.isoformat(),
+                               None if cap_rate is None else str(cap_rate), first, last) for first, last in chunks]
+        pending = set(futures)
+        done_count = 0
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                total.add(future.result())  # raises the chunk's error (the pool then cancels the rest)
+                done_count += 1
+                if progress:
+                    progress(done_count, len(chunks))
+    return total
+
+
+def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
+           chunk_partitions: int = CHUNK_PARTITIONS, progress: Callable[[int, int], None] | None = None
+           ) -> RerateOutcome:
+    """Re-rate every person with debts in recovery as of ``as_of`` (see the module's docstring); with
+    ``cap_rate`` (a fraction: ``Decimal("0.20")``), also with the overall cap overridden. Posts nothing;
+    records a :class:`RerateRun` with its result rows and totals."""
+    if cap_rate is not None and not Decimal(0) <= cap_rate <= LEGAL_MAXIMUM_CAP_PERCENT / 100:
+        raise DmsError(f"overall cap rate {cap_rate} is not from 0 to 0.40 (SI 2013/380 Sch 6 para 4(1))")
+    if workers < 1:
+        raise DmsError(f"give at least 1 worker, not {workers}")
+    chunks = chunk_ranges(chunk_partitions)
+    started = datetime.now(UTC)
+    run = RerateRun.objects.create(as_of=as_of, cap_rate=cap_rate, workers=workers, started_at=started)
+    try:
+        report = _run_chunks(run.pk, as_of, cap_rate, workers, chunks, progress)
+    except BaseException:
+        RerateResult.objects.filter(run_id=run.pk).delete()
+        RerateRun.objects.filter(pk=run.pk).update(finished_at=datetime.now(UTC))
+        raise
+    by_creditor = _totals(run.pk)
+    now_total = sum(n for _, n, _ in by_creditor)
+    what_if_total = sum(w for _, _, w in by_creditor)
+    finished = datetime.now(UTC)
+    RerateRun.objects.filter(pk=run.pk).update(
+        finished_at=finished, completed=True, people=report.people, periods=report.periods,
+        instalments=report.instalments, no_period=report.no_period, now_pence=now_total,
+        what_if_pence=what_if_total,
+    )
+    return RerateOutcome(run.pk, as_of, cap_rate, report.people, report.periods, report.instalments,
+                         report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
+                         [CreditorTotal(name, n, w) for name, n, w in by_creditor])
+
+
+def _totals(run_id: int) -> list[tuple[str, int, int]]:
+    """(creditor, now, what-if) per creditor of a run: DWP, HMRC, then the LAs by LA ID, then third parties."""
+    rows = fetch(
+        "SELECT r.creditor_id, c.kind, c.la_id, SUM(r.now_pence), SUM(r.what_if_pence) FROM dms_rerate_result r "
+        "LEFT JOIN dms_creditor c ON c.id = r.creditor_id WHERE r.run_id = %s GROUP BY r.creditor_id, c.kind, c.la_id",
+        [run_id],
+    )
+
+    def name(kind: str | None, la_id: str | None) -> str:
+        return THIRD_PARTY if kind is None else (f"LA {la_id}" if kind == "LA" else kind)
+
+    order = {"DWP": 0, "HMRC": 1, "LA": 2, None: 3}
+    rows.sort(key=lambda r: (order.get(r[1], 2), r[2] or ""))
+    return [(name(r[1], r[2]), int(r[3]), int(r[4])) for r in rows]

@@ -1,0 +1,62 @@
+"""``dms rerate`` through the real command: totals now and with a what-if cap, JSON, workers, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_dms
+
+NINO = "AB123456C"
+
+
+def _event(event_id: str, type_: str, occurred_on: str = "2025-04-08", **fields: object) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": NINO, **fields})
+
+
+LINES = [
+    _event("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+           uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7}),
+    _event("d1", "debt.referred", creditor="DWP", creditor_ref="OP-1", debt_type="OVERPAYMENT",
+           classification="NON_FRAUD", amount="300.00", created_on="2025-03-01"),
+    _event("p1", "uc.assessment_period", occurred_on="2025-06-06", award_ref="UC1", period_start="2025-05-07",
+           period_end="2025-06-06", payment_date="2025-06-13", award_amount="800.00",
+           earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00", third_party=[]),
+]
+
+
+def _imported(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(LINES) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+
+
+def test_rerate_prints_totals_now_and_with_a_lower_cap(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _imported(cli_env, tmp_path)
+    result = run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "10", check=True)
+    assert "1 people" in result.stdout and "1 UC assessment periods" in result.stdout
+    assert "£60.02" in result.stdout and "£40.01" in result.stdout and "-20.01" in result.stdout
+    assert "overall cap 10%" in result.stdout
+
+
+def test_rerate_json_with_two_workers_gives_the_same_totals(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _imported(cli_env, tmp_path)
+    one = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "12.5", "--json",
+                             check=True).stdout)
+    two = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "12.5", "--workers", "2",
+                             "--json", check=True).stdout)
+    assert one["now"] == two["now"] == "60.02"
+    assert one["what_if"] == two["what_if"] == "50.01"  # 12.5% of £400.14, rounded down
+    assert one["creditors"] == two["creditors"] == [
+        {"creditor": "DWP", "now": "60.02", "what_if": "50.01", "difference": "-10.01"}]
+    assert two["run_id"] == one["run_id"] + 1 and one["cap_percent"] == "12.5"
+    shown = json.loads(run_dms(cli_env, "deductions", "list", "--nino", NINO, "--json", check=True).stdout)
+    assert shown == {"deductions": []}  # a what-if posts nothing
+
+
+def test_rerate_refuses_a_cap_above_the_legal_maximum(cli_env: dict[str, str]) -> None:
+    run_dms(cli_env, "init", check=True)
+    result = run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "45")
+    assert result.returncode == 1 and "dms: error:" in result.stderr and "40%" in result.stderr
+    bad_date = run_dms(cli_env, "rerate", "--date", "10/06/2025")
+    assert bad_date.returncode == 2
