@@ -16,8 +16,9 @@ PeriodEnd) and ``ZERO_REVISION`` (a RevisedAmount of 0.00).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import BinaryIO
 
@@ -25,7 +26,14 @@ from lxml import etree
 
 from dms.calendar import parse_date
 from dms.la_interface.names import FileName, MessageType
-from dms.la_interface.reading import Part, local_name, stream_parts
+from dms.la_interface.reading import (
+    CHUNK_BYTES,
+    Part,
+    hardened_parser_options,
+    local_name,
+    not_well_formed,
+    stream_parts,
+)
 from dms.la_interface.records import (
     FileError,
     InboundRecord,
@@ -34,7 +42,7 @@ from dms.la_interface.records import (
     ReferralRecord,
     RevisionRecord,
 )
-from dms.la_interface.schemas import NAMESPACE, ROOT_ELEMENT, part_schema
+from dms.la_interface.schemas import NAMESPACE, RECORD_ELEMENT, ROOT_ELEMENT, part_schema
 from dms.money import MoneyFormatError, format_pounds, parse_pounds
 from dms.nino import nino_problem
 
@@ -133,8 +141,7 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
         if field_name == "NINO" and node is not None:
-            problem = nino_problem((node.text or "").strip()) or "the NINO does not follow the rules of spec §2"
-            errors.append(FileError("BAD_NINO", f"{problem}; correct the claimant's NINO", line, debt_ref, "NINO"))
+            errors.append(_bad_nino((node.text or "").strip(), line, debt_ref))
             continue
         message = entry.message.replace(_NS_PREFIX, "")
         if message.startswith("Element '") and "': " in message:
@@ -205,6 +212,38 @@ def _referral(fields: _Fields, line: int, valid: bool) -> ReferralRecord | None:
     )
 
 
+def _period_reversed(number: int, start: date, end: date, at: int, debt_ref: str) -> FileError:
+    return FileError("PERIOD_REVERSED", f"overpayment {number}: PeriodStart {start} is after PeriodEnd {end}; swap "
+                     "or correct the dates", at, debt_ref, f"Overpayment[{number}]/PeriodStart")
+
+
+def _period_after_creation(number: int, end: date, creation: date, at: int, debt_ref: str) -> FileError:
+    return FileError("DATE_AFTER_CREATION", f"overpayment {number}: PeriodEnd {end} is after the file's creation "
+                     f"date {creation}; an overpayment period must have ended", at, debt_ref,
+                     f"Overpayment[{number}]/PeriodEnd")
+
+
+def _created_after_creation(created: date, creation: date, at: int, debt_ref: str) -> FileError:
+    return FileError("DATE_AFTER_CREATION", f"DebtCreatedDate {created} is after the file's creation date "
+                     f"{creation}; correct the date", at, debt_ref, "DebtCreatedDate")
+
+
+def _total_mismatch(total: int, added: int, at: int, debt_ref: str) -> FileError:
+    return FileError("TOTAL_MISMATCH", f"Total {format_pounds(total)} is not the sum of the overpayments, "
+                     f"{format_pounds(added)}; correct Total or the amounts", at, debt_ref, "Total")
+
+
+def _zero_revision(at: int, debt_ref: str) -> FileError:
+    return FileError("ZERO_REVISION", "RevisedAmount is 0.00; a debt the LA has cleared is recalled (Reason "
+                     "PAID_IN_FULL or WRITTEN_OFF in a recall file), not revised to 0.00", at, debt_ref,
+                     "RevisedAmount")
+
+
+def _bad_nino(text: str, line: int, debt_ref: str) -> FileError:
+    problem = nino_problem(text) or "the NINO does not follow the rules of spec §2"
+    return FileError("BAD_NINO", f"{problem}; correct the claimant's NINO", line, debt_ref, "NINO")
+
+
 def _referral_rules(fields: _Fields, creation: date, debt_ref: str, line: int) -> list[FileError]:
     """TOTAL_MISMATCH, PERIOD_REVERSED and DATE_AFTER_CREATION of one referral (spec §3.1)."""
     errors: list[FileError] = []
@@ -213,29 +252,20 @@ def _referral_rules(fields: _Fields, creation: date, debt_ref: str, line: int) -
         over = _Fields.of(element)
         amounts.append(over.money("Amount"))
         start, end = over.day("PeriodStart"), over.day("PeriodEnd")
-        where = f"Overpayment[{number}]"
         at = element.sourceline or line
         if start and end and start > end:
-            errors.append(FileError("PERIOD_REVERSED", f"overpayment {number}: PeriodStart {start} is after "
-                                    f"PeriodEnd {end}; swap or correct the dates", at, debt_ref,
-                                    f"{where}/PeriodStart"))
+            errors.append(_period_reversed(number, start, end, at, debt_ref))
         if end and end > creation:
-            errors.append(FileError("DATE_AFTER_CREATION", f"overpayment {number}: PeriodEnd {end} is after the "
-                                    f"file's creation date {creation}; an overpayment period must have ended",
-                                    at, debt_ref, f"{where}/PeriodEnd"))
+            errors.append(_period_after_creation(number, end, creation, at, debt_ref))
     created = fields.day("DebtCreatedDate")
     if created and created > creation:
-        errors.append(FileError("DATE_AFTER_CREATION", f"DebtCreatedDate {created} is after the file's creation "
-                                f"date {creation}; correct the date", _child_line(fields.element, "DebtCreatedDate",
-                                                                                  line), debt_ref,
-                                "DebtCreatedDate"))
+        errors.append(_created_after_creation(created, creation, _child_line(fields.element, "DebtCreatedDate", line),
+                                              debt_ref))
     total = fields.money("Total")
     if total is not None and amounts and None not in amounts:
         added = sum(a for a in amounts if a is not None)
         if added != total:
-            errors.append(FileError("TOTAL_MISMATCH", f"Total {format_pounds(total)} is not the sum of the "
-                                    f"overpayments, {format_pounds(added)}; correct Total or the amounts",
-                                    _child_line(fields.element, "Total", line), debt_ref, "Total"))
+            errors.append(_total_mismatch(total, added, _child_line(fields.element, "Total", line), debt_ref))
     return errors
 
 
@@ -252,9 +282,7 @@ def _revision(fields: _Fields, line: int, valid: bool) -> RevisionRecord | None:
 def _revision_rules(fields: _Fields, debt_ref: str, line: int) -> list[FileError]:
     """ZERO_REVISION (spec §3.2: a debt cleared by the LA is recalled, never revised to 0.00)."""
     if fields.money("RevisedAmount") == 0:
-        return [FileError("ZERO_REVISION", "RevisedAmount is 0.00; a debt the LA has cleared is recalled "
-                          "(Reason PAID_IN_FULL or WRITTEN_OFF in a recall file), not revised to 0.00",
-                          _child_line(fields.element, "RevisedAmount", line), debt_ref, "RevisedAmount")]
+        return [_zero_revision(_child_line(fields.element, "RevisedAmount", line), debt_ref)]
     return []
 
 
@@ -287,12 +315,24 @@ class FileScanner:
     """Scan one inbound file: ``chunks`` yields its records in lists of ``chunk_size``; once they are all
     taken, ``errors`` holds every error found in the file itself (structure, header, records, duplicates,
     header totals) in the order found, and ``record_count`` the number of records. Each scanned record also
-    carries its own errors, so a caller can tell a sound record from a faulty one."""
+    carries its own errors, so a caller can tell a sound record from a faulty one.
 
-    def __init__(self, name: FileName) -> None:
+    With ``build_records=False`` the fast way leaves ``record`` None (for a caller that needs only the
+    checks, such as validation). Two ways of reading give the same result (``tests/unit/test_la_fast_scan.py`` proves it on generated
+    files): the fast one (:class:`_FastLane`, tried first) and the tree one (``fast=False``, and where the
+    fast one meets anything it does not read: the scan then starts again the tree way from the start of the
+    stream, without handing out again the records already given)."""
+
+    def __init__(self, name: FileName, *, fast: bool = True, build_records: bool = True) -> None:
         if name.kind not in (MessageType.REFERRAL, MessageType.REVISION, MessageType.RECALL):
             raise ValueError(f"{name} is not an inbound file")
         self.name = name
+        self.fast = fast
+        self.build_records = build_records
+        self.used_tree = not fast
+        self._reset()
+
+    def _reset(self) -> None:
         self.errors: list[FileError] = []
         self.record_count = 0
         self._header: HeaderFacts | None = None
@@ -302,16 +342,37 @@ class FileScanner:
 
     def chunks(self, stream: BinaryIO, chunk_size: int) -> Iterator[list[ScannedRecord]]:
         chunk: list[ScannedRecord] = []
-        for part in stream_parts(stream, self.name.kind):
-            scanned = self._take(part)
-            if scanned is not None:
-                chunk.append(scanned)
-                if len(chunk) >= chunk_size:
-                    yield chunk
-                    chunk = []
+        for scanned in self._records(stream):
+            chunk.append(scanned)
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
         if chunk:
             yield chunk
         self.errors.extend(self._header_totals())
+
+    def _records(self, stream: BinaryIO) -> Iterator[ScannedRecord]:
+        start = stream.tell()
+        given = 0
+        if self.fast:
+            try:
+                for scanned in _FastLane(self, stream).records():
+                    given += 1
+                    yield scanned
+                return
+            except _NotForTheFastLane:
+                self.used_tree = True
+                self._reset()
+                stream.seek(start)
+        for number, scanned in enumerate(self._tree_records(stream)):
+            if number >= given:
+                yield scanned
+
+    def _tree_records(self, stream: BinaryIO) -> Iterator[ScannedRecord]:
+        for part in stream_parts(stream, self.name.kind):
+            scanned = self._take(part)
+            if scanned is not None:
+                yield scanned
 
     def _take(self, part: Part) -> ScannedRecord | None:
         if part.kind == "error" and part.error is not None:
@@ -320,14 +381,20 @@ class FileScanner:
         if part.element is None:
             return None
         if part.kind == "header":
-            self._header, errors = check_header(part.element, self.name)
-            self.errors.extend(errors)
+            self._take_header(*check_header(part.element, self.name))
             return None
-        scanned = scan_record(part.element, self.name)
+        return self._account(scan_record(part.element, self.name))
+
+    def _take_header(self, header: HeaderFacts, errors: list[FileError]) -> None:
+        self._header = header
+        self.errors.extend(errors)
+
+    def _account(self, scanned: ScannedRecord) -> ScannedRecord:
         self.record_count += 1
         self._count_amount(scanned.amount_pence)
         self._check_duplicate(scanned)
-        self.errors.extend(scanned.errors)
+        if scanned.errors:
+            self.errors.extend(scanned.errors)
         return scanned
 
     def _count_amount(self, amount: int | None) -> None:
@@ -364,3 +431,387 @@ class FileScanner:
                                     f"but the records' {summed} values add up to {format_pounds(self._total)}; "
                                     "correct TotalAmount", header.line, field="TotalAmount"))
         return errors
+
+
+# ------------------------------------------------------------------------------------------------ fast lane
+
+
+class _NotForTheFastLane(Exception):
+    """The fast lane met something it does not read (a comment, an attribute, a prefix, an entity, text
+    between the root's children...): the file is scanned again the tree way."""
+
+
+class _NullTarget:
+    """A parser target with no callbacks: libxml2 checks that the file is well formed and builds nothing."""
+
+    def close(self) -> None:
+        return None
+
+
+_WS = rb"[ \t\r\n]*"
+_TAG = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
+_LEAF = rb"<(?P<leaf>" + _TAG + rb")[ \t\r\n]*(?:/>|>[^<&]*</(?P=leaf)[ \t\r\n]*>)"
+_BRANCH = (rb"<(?P<branch>" + _TAG + rb")[ \t\r\n]*(?:/>|>[^<&]*(?:" + _LEAF + rb"[^<&]*)*</(?P=branch)"
+           rb"[ \t\r\n]*>)")
+_DAY = rb"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+_MONEY = rb"((?:0|[1-9][0-9]{0,7})\.[0-9]{2})"
+_ANY_TEXT = rb"([^<&]*)"
+_ANY_NAME = rb"([^<&]{1,140})"
+# The NINO pattern of common.xsd, the same text.
+_NINO_PATTERN = (rb"(?:[ACEHJLMOPRSW-Y][A-CEGHJ-NPR-TW-Z]|B[A-CEHJ-NPR-TW-Z]|G[ACEGHJ-NPR-TW-Z]|K[A-CEGHJ-MPR-TW-Z]"
+                 rb"|N[A-CEGHJL-NPRSW-Z]|T[A-CEGHJ-MPR-TW-Z]|Z[A-CEGHJ-NPR-TW-Y])[0-9]{6}[A-D]")
+_NINO = re.compile(_NINO_PATTERN)
+# The Name type of common.xsd is [\p{L} '\-]{1,35}. The fast lane takes the letters whose category is the
+# same in every Unicode version (ASCII, Latin-1 and Latin Extended-A letters); any other name goes to the
+# schema itself.
+_NAME = re.compile("[A-Za-z '\\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f]{1,35}")
+_ASCII_NAME_PATTERN = rb"[A-Za-z '\-]{1,35}"
+
+
+def _overpayment_text(money: bytes, day: bytes) -> bytes:
+    return (rb"<Overpayment>" + _WS + rb"<Amount>" + money + rb"</Amount>" + _WS + rb"<PeriodStart>" + day
+            + rb"</PeriodStart>" + _WS + rb"<PeriodEnd>" + day + rb"</PeriodEnd>" + _WS + rb"</Overpayment>")
+
+
+_OVERPAYMENT = re.compile(rb"(" + _WS + rb")" + _overpayment_text(_MONEY, _DAY))
+
+
+def _strict(kind: MessageType, nino: bytes, name: bytes) -> re.Pattern[bytes]:
+    """A record of ``kind`` whose fields have the shapes of their XSD types, the NINO's text matching
+    ``nino`` and the names' ``name`` (each one group)."""
+    ref_nino = _WS + rb"<DebtRef>([A-Za-z0-9/\-]{1,20})</DebtRef>" + _WS + rb"<NINO>" + nino + rb"</NINO>"
+    if kind == MessageType.REFERRAL:
+        overpayment = _overpayment_text(_MONEY.replace(b"(", b"(?:", 1), _DAY.replace(b"(", b"(?:", 1))
+        return re.compile(
+            rb"(" + _WS + rb")<Referral>" + ref_nino + _WS + rb"<Surname>" + name + rb"</Surname>" + _WS
+            + rb"<Forenames>" + name + rb"</Forenames>" + _WS + rb"<DateOfBirth>" + _DAY + rb"</DateOfBirth>" + _WS
+            + rb"<Classification>(FRAUD|NON_FRAUD)</Classification>((?:" + _WS + overpayment + rb")+)" + _WS
+            + rb"<Total>" + _MONEY + rb"</Total>" + _WS + rb"<DebtCreatedDate>" + _DAY + rb"</DebtCreatedDate>" + _WS
+            + rb"</Referral>")
+    if kind == MessageType.REVISION:
+        return re.compile(
+            rb"(" + _WS + rb")<Revision>" + ref_nino + rb"(?:" + _WS + rb"<RevisedAmount>" + _MONEY
+            + rb"</RevisedAmount>)?(?:" + _WS + rb"<RevisedClassification>(FRAUD|NON_FRAUD)</RevisedClassification>)?"
+            + _WS + rb"<Reason>(ENTITLEMENT_REVIEWED|APPEAL_DECIDED|FURTHER_OVERPAYMENT|CREDIT_OFFSET|ADDITIONAL_DEBT"
+            rb"|CLAIMANT_PAID_LA)</Reason>" + _WS + rb"</Revision>")
+    return re.compile(
+        rb"(" + _WS + rb")<Recall>" + ref_nino + _WS + rb"<Reason>(LA_RECOVERY|INSOLVENCY|DEBT_RELIEF_ORDER"
+        rb"|PAID_IN_FULL|WRITTEN_OFF|OTHER)</Reason>" + _WS + rb"</Recall>")
+
+
+_INBOUND = (MessageType.REFERRAL, MessageType.REVISION, MessageType.RECALL)
+# Per kind: the record with its NINO and names as the schema wants them (most records), and with any text
+# there (then judged in Python: BAD_NINO, or names beyond ASCII).
+_STRICT: dict[MessageType, tuple[re.Pattern[bytes], re.Pattern[bytes]]] = {
+    kind: (_strict(kind, rb"(" + _NINO_PATTERN + rb")", rb"(" + _ASCII_NAME_PATTERN + rb")"),
+           _strict(kind, _ANY_TEXT, _ANY_NAME))
+    for kind in _INBOUND
+}
+
+
+def _plain_element(tag: str) -> re.Pattern[bytes]:
+    """An element ``tag`` with no attributes whose content is text and elements two levels deep, each with no
+    attributes, no prefix, no comment, no entity or character reference and no CDATA section."""
+    name = tag.encode()
+    return re.compile(rb"(" + _WS + rb")<" + name + rb">[^<&]*(?:" + _BRANCH + rb"[^<&]*)*</" + name + rb">")
+
+
+_PLAIN = {kind: _plain_element(RECORD_ELEMENT[kind]) for kind in _INBOUND}
+_HEADER = re.compile(rb"(" + _WS + rb")<Header>[^<&]*(?:" + _LEAF + rb"[^<&]*)*</Header>")
+_ROOT_START = {
+    kind: re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[ \t\r\n][^?<>]*\?>)?[ \t\r\n]*<" + ROOT_ELEMENT[kind].encode()
+                     + rb"[ \t\r\n]+xmlns[ \t\r\n]*=[ \t\r\n]*(?:\"" + NAMESPACE.encode() + rb"\"|'"
+                     + NAMESPACE.encode() + rb"')[ \t\r\n]*>")
+    for kind in _INBOUND
+}
+_ROOT_END = {kind: re.compile(_WS + rb"</" + ROOT_ELEMENT[kind].encode() + rb"[ \t\r\n]*>[ \t\r\n]*\Z")
+             for kind in _INBOUND}
+_MAX_PENDING = 8 * CHUNK_BYTES
+_MAX_OVERPAYMENTS = 50
+_DAYS_KEPT = 50_000
+_NOT_READ = date.min
+
+
+def _other_name(text: bytes) -> bool:
+    """A name with letters beyond ASCII that the fast lane can still judge (:data:`_NAME`)."""
+    try:
+        return _NAME.fullmatch(text.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return False
+
+
+def _pence(text: bytes) -> int:
+    """Pence of an amount already matched as (0|[1-9][0-9]{0,7})\\.[0-9]{2}."""
+    return int(text.replace(b".", b""))
+
+
+class _FastLane:
+    """Scan a file by matching its bytes, record by record, against the shapes a file written plainly has
+    (the Header and records of the message's XSD, whitespace between elements, no comments, attributes,
+    prefixes, entities or CDATA), while libxml2 checks in the same pass that the whole file is well formed
+    (building nothing).
+
+    A record whose every field matches its XSD type exactly (:data:`_STRICT` and the checks in
+    ``_strict_*``: the same patterns, real calendar dates, amounts > 0.00 where the schema says so, at most
+    50 overpayments) passes the schema, so its §6.1 rules are checked on the matched texts without building
+    any element. A record whose only fault is its NINO gets its BAD_NINO here too. Any other record of a
+    plain shape is parsed on its own and checked by :func:`scan_record` (the schema's own messages), its
+    lines moved to where it is in the file. Anything else raises :class:`_NotForTheFastLane`.
+    ``tests/unit/test_la_fast_scan.py`` shows, on generated records and files, that a record passes here
+    exactly when the per-record schema passes it, and that a whole scan gives what the tree scan gives."""
+
+    def __init__(self, scanner: FileScanner, stream: BinaryIO) -> None:
+        self.scanner = scanner
+        self.name = scanner.name
+        self.kind = scanner.name.kind
+        self.stream = stream
+        self.buffer = b""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+        self.creation = scanner.name.creation_date
+        self.creation_text = self.creation.isoformat().encode()
+        self.wellformed = etree.XMLParser(target=_NullTarget(), **hardened_parser_options())
+        self.fragments = etree.XMLParser(**hardened_parser_options())
+        self.days: dict[bytes, date] = {}
+        self.build = scanner.build_records
+
+    # -------------------------------------------------------------------------------------- bytes
+
+    def _more(self) -> bool:
+        """Read the next chunk (libxml2 checks it first); False at the end of the file."""
+        if self.eof:
+            return False
+        chunk = self.stream.read(CHUNK_BYTES)
+        if not chunk:
+            self.eof = True
+            self._close()
+            return False
+        try:
+            self.wellformed.feed(chunk)
+        except etree.XMLSyntaxError as error:
+            raise not_well_formed(error) from None
+        self.buffer = self.buffer[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def _close(self) -> None:
+        try:
+            self.wellformed.close()
+        except etree.XMLSyntaxError as error:
+            raise not_well_formed(error) from None
+
+    def _match(self, pattern: re.Pattern[bytes]) -> re.Match[bytes] | None:
+        found = pattern.match(self.buffer, self.pos)
+        while found is None and len(self.buffer) - self.pos < _MAX_PENDING and self._more():
+            found = pattern.match(self.buffer, self.pos)
+        return found
+
+    def _line_at(self, position: int) -> int:
+        return self.line + self.buffer.count(b"\n", self.pos, position)
+
+    def _advance(self, position: int) -> None:
+        self.line += self.buffer.count(b"\n", self.pos, position)
+        self.pos = position
+
+    def _drain(self) -> None:
+        """A part that libxml2 would not parse on its own: the whole file is not well formed, so read it to
+        the end to get libxml2's error; if there is none, leave the file to the tree scan."""
+        while self._more():
+            pass
+        raise _NotForTheFastLane
+
+    def _fragment(self, start: int, end: int, tag: str) -> etree._Element:
+        opening = f"<{tag}>".encode()
+        text = f'<{tag} xmlns="{NAMESPACE}">'.encode() + self.buffer[start + len(opening): end]
+        try:
+            return etree.fromstring(text, self.fragments)
+        except etree.XMLSyntaxError:
+            self._drain()
+            raise
+
+    # -------------------------------------------------------------------------------------- file
+
+    def records(self) -> Iterator[ScannedRecord]:
+        self._more()
+        root = self._match(_ROOT_START[self.kind])
+        if root is None:
+            raise _NotForTheFastLane
+        self._advance(root.end())
+        self._header()
+        (exact, strict), plain, end = _STRICT[self.kind], _PLAIN[self.kind], _ROOT_END[self.kind]
+        take = {MessageType.REFERRAL: self._referral, MessageType.REVISION: self._revision,
+                MessageType.RECALL: self._recall}[self.kind]
+        account = self.scanner._account
+        while True:
+            found = exact.match(self.buffer, self.pos)
+            matched_exactly = found is not None
+            if found is None:
+                found = strict.match(self.buffer, self.pos)
+            if found is not None:
+                scanned = take(found, matched_exactly)
+                if scanned is None:
+                    scanned = self._plain(found.end(1), found.end())
+                else:
+                    self._advance(found.end())
+                yield account(scanned)
+                continue
+            found = plain.match(self.buffer, self.pos)
+            if found is not None:
+                yield account(self._plain(found.end(1), found.end()))
+                continue
+            if self._more():
+                continue
+            if end.match(self.buffer, self.pos) is None or self.scanner.record_count == 0:
+                raise _NotForTheFastLane
+            return
+
+    def _header(self) -> None:
+        found = self._match(_HEADER)
+        if found is None:
+            raise _NotForTheFastLane
+        start = found.end(1)
+        line = self._line_at(start)
+        element = self._fragment(start, found.end(), "Header")
+        facts, errors = check_header(element, self.name)
+        facts.line += line - 1
+        self.scanner._take_header(facts, [_moved(e, line - 1) for e in errors])
+        self._advance(found.end())
+
+    def _plain(self, start: int, end: int) -> ScannedRecord:
+        """A record of a plain shape that is not strictly valid: the schema's own messages, via the tree."""
+        line = self._line_at(start)
+        element = self._fragment(start, end, RECORD_ELEMENT[self.kind])
+        scanned = scan_record(element, self.name)
+        self._advance(end)
+        by = line - 1
+        if by:
+            scanned.line += by
+            scanned.errors = [_moved(e, by) for e in scanned.errors]
+            if scanned.record is not None:
+                scanned.record = replace(scanned.record, line=scanned.record.line + by)
+        return scanned
+
+    # -------------------------------------------------------------------------------------- records
+
+    def _day(self, text: bytes) -> date | None:
+        """The date of a text matched as [0-9]{4}-[0-9]{2}-[0-9]{2}, or None if it is no real date (read once
+        per text: files repeat their dates)."""
+        try:
+            found = date.fromisoformat(text.decode("ascii"))
+        except ValueError:
+            return None
+        if len(self.days) >= _DAYS_KEPT:
+            self.days.clear()
+        self.days[text] = found
+        return found
+
+    def _nino(self, found: re.Match[bytes], group: int, debt_ref: str, exact: bool
+              ) -> tuple[str, list[FileError]] | None:
+        """The NINO's text and its BAD_NINO error (none when it matches the schema's pattern)."""
+        text = found.group(group)
+        if exact or _NINO.fullmatch(text):
+            return text.decode("ascii"), []
+        try:
+            nino = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        line = self._line_at(found.start(group) - len(b"<NINO>"))
+        return nino.strip(), [_bad_nino(nino.strip(), line, debt_ref)]
+
+    def _referral(self, found: re.Match[bytes], exact: bool) -> ScannedRecord | None:
+        """A referral whose fields all have their schema's shape (None: leave it to the schema)."""
+        (_, ref, nino_text, surname_text, forenames_text, birth_text, classification, _, total_text,
+         created_text) = found.groups()
+        days = self.days
+        birth = days.get(birth_text) or self._day(birth_text)
+        created = days.get(created_text) or self._day(created_text)
+        if birth is None or created is None:
+            return None
+        if not exact and not (_other_name(surname_text) and _other_name(forenames_text)):
+            return None
+        parts = _OVERPAYMENT.findall(self.buffer, found.start(8), found.end(8))
+        if len(parts) > _MAX_OVERPAYMENTS:
+            return None
+        added = 0
+        creation = self.creation_text
+        dated = False
+        for _, amount_text, start_text, end_text in parts:
+            if amount_text == b"0.00" or not (days.get(start_text) or self._day(start_text)) \
+                    or not (days.get(end_text) or self._day(end_text)):
+                return None
+            added += int(amount_text.replace(b".", b""))
+            dated = dated or start_text > end_text or end_text > creation
+        debt_ref = ref.decode("ascii")
+        errors: list[FileError]
+        if exact:
+            nino, errors = nino_text.decode("ascii"), []
+        else:
+            read = self._nino(found, 3, debt_ref, exact)
+            if read is None:
+                return None
+            nino, errors = read
+        line = self._line_at(found.end(1))
+        total = int(total_text.replace(b".", b""))
+        if dated:
+            for number, (_, _, start_text, end_text) in enumerate(parts, start=1):
+                errors += self._period_errors(found, number, days[start_text], days[end_text], debt_ref)
+        if created_text > creation:
+            errors.append(_created_after_creation(created, self.creation,
+                                                  self._line_at(found.start(10) - len(b"<DebtCreatedDate>")),
+                                                  debt_ref))
+        if added != total:
+            errors.append(_total_mismatch(total, added, self._line_at(found.start(9) - len(b"<Total>")), debt_ref))
+        record = None
+        if self.build and (not errors or errors[0].code != "BAD_NINO"):
+            record = ReferralRecord(
+                debt_ref, nino, surname_text.decode("utf-8").strip(), forenames_text.decode("utf-8").strip(), birth,
+                classification.decode("ascii"),
+                tuple(Overpayment(int(a.replace(b".", b"")), days[s], days[e]) for _, a, s, e in parts),
+                total, created, line)
+        return ScannedRecord(line, debt_ref, nino, record, total, errors)
+
+    def _period_errors(self, found: re.Match[bytes], number: int, start: date, end: date, debt_ref: str
+                       ) -> list[FileError]:
+        errors: list[FileError] = []
+        if start > end or end > self.creation:
+            parts = list(_OVERPAYMENT.finditer(self.buffer, found.start(8), found.end(8)))
+            at = self._line_at(parts[number - 1].end(1))
+            if start > end:
+                errors.append(_period_reversed(number, start, end, at, debt_ref))
+            if end > self.creation:
+                errors.append(_period_after_creation(number, end, self.creation, at, debt_ref))
+        return errors
+
+    def _revision(self, found: re.Match[bytes], exact: bool) -> ScannedRecord | None:
+        _, ref, _, amount_text, classification, reason = found.groups()
+        if amount_text is None and classification is None:
+            return None
+        debt_ref = ref.decode("ascii")
+        read = self._nino(found, 3, debt_ref, exact)
+        if read is None:
+            return None
+        nino, errors = read
+        line = self._line_at(found.end(1))
+        amount = _pence(amount_text) if amount_text is not None else None
+        if amount == 0:
+            errors.append(_zero_revision(self._line_at(found.start(4) - len(b"<RevisedAmount>")), debt_ref))
+        record = None if errors and errors[0].code == "BAD_NINO" else RevisionRecord(
+            debt_ref, nino, amount, classification.decode("ascii") if classification is not None else None,
+            reason.decode("ascii"), line)
+        return ScannedRecord(line, debt_ref, nino, record, amount if amount is not None else 0, errors)
+
+    def _recall(self, found: re.Match[bytes], exact: bool) -> ScannedRecord | None:
+        _, ref, _, reason = found.groups()
+        debt_ref = ref.decode("ascii")
+        read = self._nino(found, 3, debt_ref, exact)
+        if read is None:
+            return None
+        nino, errors = read
+        line = self._line_at(found.end(1))
+        record = None if errors else RecallRecord(debt_ref, nino, reason.decode("ascii"), line)
+        return ScannedRecord(line, debt_ref, nino, record, 0, errors)
+
+
+def _moved(error: FileError, by: int) -> FileError:
+    return replace(error, line=error.line + by) if by else error

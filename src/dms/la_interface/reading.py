@@ -185,7 +185,7 @@ def stream_parts(stream: BinaryIO, kind: MessageType) -> Iterator[Part]:
             seen.root = events.root
             _refuse_doctype(seen.root)
     except etree.XMLSyntaxError as error:
-        raise _not_well_formed(error) from None
+        raise not_well_formed(error) from None
     yield from (Part("error", error=e) for e in _root_errors(seen, root_tag, expected))
 
 
@@ -239,7 +239,7 @@ def _root_errors(seen: _Stream, root_tag: str, expected: tuple[str, ...]) -> Ite
                         "(send no file on a day with nothing to send)", line)
 
 
-def _not_well_formed(error: etree.XMLSyntaxError) -> CorruptFile:
+def not_well_formed(error: etree.XMLSyntaxError) -> CorruptFile:
     line = error.lineno or (error.position[0] if error.position else 0) or 1
     message = (error.msg or str(error)).split(", line ")[0]
     return CorruptFile(FileError("NOT_WELL_FORMED", f"the file is not well-formed XML at line {line}: {message}; "

@@ -73,7 +73,7 @@ def validate_file(received_file: ReceivedFile, run_date: date) -> Validation:
     name = parse_inbound_file_name(received_file.name)
     path = archived_path(received_file)
     checker = _HeldDebtChecks(name, run_date)
-    scanner = FileScanner(name)
+    scanner = FileScanner(name, build_records=False)
     database_errors: list[FileError] = []
     try:
         with path.open("rb") as stream:
