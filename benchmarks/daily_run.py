@@ -1,19 +1,29 @@
-"""Benchmark: the daily run's deduction step for a day on which many people are due, end to end on
-PostgreSQL (load inputs, compute with the engines, post to the ledger, write deductions, commit).
+"""Benchmark: the daily run on a day on which many people are due, end to end on PostgreSQL: the deduction
+step alone (load inputs, compute with the engines, post to the ledger, write deductions, commit), and the
+whole day as ``dms run`` does it (``run_through(day, workers=N)``: every step, partitioned steps in chunks
+of person partitions on N local processes).
 
     python benchmarks/daily_run.py [--url postgres://postgres@127.0.0.1:5432/dms_bench_recovery]
-                                   [--people 20000] [--seed 7]
+                                   [--people 20000] [--seed 7] [--workers 2] [--only step|day]
+                                   [--reuse-book]
 
-Set-up (not timed): a fresh database with a synthetic book of ``--people`` people (``dms synth``: UC and
-legacy awards, DWP, HMRC and HB debts taken on through the ledger) and, for every UC award, an assessment
-period paid on the benchmark day, stored as the event import and its normalisation leave it (an
-``InboundEvent`` and an ``AssessmentPeriod`` row; one in ten asks for gas arrears with ongoing
-consumption). Legacy awards pay on their own schedule; those due that day are taken too.
+Set-up (not timed): a synthetic book of ``--people`` people (``dms synth``: UC and legacy awards, DWP, HMRC
+and HB debts taken on through the ledger) and, for every UC award, an assessment period paid on the
+benchmark day, stored as the event import and its normalisation leave it (an ``InboundEvent`` and an
+``AssessmentPeriod`` row; one in ten asks for gas arrears with ongoing consumption). Legacy awards pay on
+their own schedule; those due that day are taken too. The book is kept as a template database
+(``<name>_book_<people>_<seed>``) and each timed run starts from a copy of it; ``--reuse-book`` takes the
+template of an earlier run instead of building it again.
 
-Timed, in a fresh process (so its peak memory is the run's own): ``deductions_step(day)`` inside one
-transaction, committed. Then, in the same run, a raw binary COPY of the same posting rows into a scratch
-table with ``dms_posting``'s indexes, for the ratio. Prints people due, deductions, entries, postings,
-seconds, postings per second, the COPY rate and the ratio, and peak memory.
+Timed, each in a fresh process started on a fresh copy of the book (its peak memory, with its worker
+processes', is sampled from outside every 50 ms):
+
+- ``step``: ``deductions_step(day)`` in one process inside one transaction, committed;
+- ``day``: ``run_through(day, workers=N)``, the whole daily run of the day.
+
+After each, the same run COPYs the day's posting rows (binary) into a scratch table with ``dms_posting``'s
+indexes, for the ratio. Prints people due, deductions, entries, postings, seconds, postings per second,
+the COPY rate and the ratio, and peak memory.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 
@@ -36,7 +47,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", default=DEFAULT_URL, help="PostgreSQL URL of the benchmark database")
     parser.add_argument("--people", type=int, default=20_000, help="people in the synthetic book")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic book")
-    parser.add_argument("--run-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the whole-day run")
+    parser.add_argument("--only", choices=("step", "day"), help="time only the step alone, or only the day")
+    parser.add_argument("--reuse-book", action="store_true",
+                        help="copy the template book of an earlier run with the same --people and --seed")
+    parser.add_argument("--set-up-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--run-only", choices=("step", "day"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -48,6 +64,39 @@ def start_django(url: str) -> None:
     from dms.store.bootstrap import ensure_database
 
     ensure_database()
+
+
+def _admin(url: str) -> tuple[str, str, object]:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    if not name.startswith("dms_bench"):
+        sys.exit(f"the benchmark recreates only databases named dms_bench..., not {name!r}")
+    return base, name, psycopg.connect(f"{base}/postgres", autocommit=True)
+
+
+def template_name(url: str, people: int, seed: int) -> str:
+    return f"{url.rpartition('/')[2]}_book_{people}_{seed}"
+
+
+def template_exists(url: str, template: str) -> bool:
+    _, _, admin = _admin(url)
+    with admin:  # type: ignore[attr-defined]
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()  # type: ignore[attr-defined]
+    return found is not None
+
+
+def copy_database(url: str, source: str, target: str) -> None:
+    """Drop ``target`` and create it as a copy of ``source`` (only databases named dms_bench...)."""
+    from psycopg import sql
+
+    _, _, admin = _admin(url)
+    if not target.startswith("dms_bench"):
+        sys.exit(f"the benchmark recreates only databases named dms_bench..., not {target!r}")
+    with admin:  # type: ignore[attr-defined]
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))  # type: ignore[attr-defined]
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(  # type: ignore[attr-defined]
+            sql.Identifier(target), sql.Identifier(source)))
 
 
 def fresh_database(url: str) -> None:
@@ -94,26 +143,51 @@ def set_up(args: argparse.Namespace) -> None:
           f"in {time.perf_counter() - started:.1f} s")
 
 
-def run_day() -> dict[str, object]:
-    """The timed part, in this process: the deduction step for the day, committed; then the raw COPY."""
-    from django.db import connection, transaction
-
-    from dms.services.recovery import deductions_step
+def people_due() -> int:
     from dms.services.recovery_load import due_instalments, due_period_people
 
-    due = len(due_period_people(DAY)) + len(due_instalments(DAY))
+    return len(due_period_people(DAY)) + len(due_instalments(DAY))
+
+
+def run_step() -> dict[str, object]:
+    """The deduction step alone for the day, in this process, in one transaction, committed."""
+    from django.db import transaction
+
+    from dms.services.recovery import deductions_step
+
+    due = people_due()
     started = time.perf_counter()
     with transaction.atomic():
         summary = deductions_step(DAY)
+    return {"people_due": due, "seconds": time.perf_counter() - started, **summary}
+
+
+def run_whole_day(workers: int) -> dict[str, object]:
+    """The whole daily run of the day as ``dms run --date DAY --workers N`` does it."""
+    from dms.services.daily_run import run_through
+
+    due = people_due()
+    started = time.perf_counter()
+    days = run_through(DAY, workers=workers)
     elapsed = time.perf_counter() - started
+    steps = days[0].steps
+    return {"people_due": due, "seconds": elapsed, **steps["deductions"],
+            "step_summaries": {name: summary for name, summary in steps.items()}}
+
+
+def run_timed(mode: str, workers: int) -> dict[str, object]:
+    """The timed part, in this process; then the raw COPY of the day's posting rows."""
+    from django.db import connection
+
+    figures = run_step() if mode == "step" else run_whole_day(workers)
     with connection.cursor() as cursor:
         cursor.execute("SELECT p.entry_id, p.account_id, p.amount_pence FROM dms_posting p JOIN dms_journal_entry e "
                        "ON e.id = p.entry_id WHERE e.business_date = %s AND e.kind = 'DEDUCTION'", [DAY])
         rows = cursor.fetchall()
     copy_seconds = time_raw_copy(rows)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"people_due": due, "seconds": elapsed, "postings": len(rows), "copy_seconds": copy_seconds,
-            "peak_bytes": peak, **summary}
+    return {**figures, "mode": mode, "workers": workers if mode == "day" else 1, "postings": len(rows),
+            "copy_seconds": copy_seconds, "own_peak_bytes": peak}
 
 
 SCRATCH = """
@@ -144,35 +218,111 @@ def time_raw_copy(rows: list[tuple[int, int, int]]) -> float:
     return elapsed
 
 
+class MemorySampler:
+    """The peak of the summed resident memory of a process and its descendants, sampled every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                total = 0
+                for proc in tree:
+                    try:
+                        total += proc.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def report(figures: dict[str, object]) -> None:
     seconds = float(figures["seconds"])  # type: ignore[arg-type]
     postings = int(figures["postings"])  # type: ignore[call-overload]
     copy_rate = postings / float(figures["copy_seconds"])  # type: ignore[arg-type]
     rate = postings / seconds
+    if figures["mode"] == "step":
+        title = "deduction step alone (deductions_step(day), one process, one transaction)"
+    else:
+        title = f"whole day (run_through(day, workers={figures['workers']}): every step, chunks of partitions)"
+    print(f"== {title}")
     print(f"people due {figures['people_due']:,}: {figures['periods']:,} UC periods, "
           f"{figures['instalments']:,} legacy instalments")
     print(f"deductions {figures['deductions']:,} ({figures['third_party']:,} third-party), "
           f"entries {figures['entries']:,}, postings {postings:,}, debts cleared {figures['cleared']:,}")
-    print(f"deduction step end to end: {seconds:.2f} s (target < 15 s at 500,000 people due)")
+    print(f"seconds end to end, committed: {seconds:.2f} (target < 15 s at 500,000 people due)")
     print(f"posting rate end to end {rate:,.0f} postings/s; raw binary COPY of the same rows {copy_rate:,.0f} "
           f"postings/s; ratio {rate / copy_rate:.3f}")
-    print(f"peak memory of the run process: {int(figures['peak_bytes']) / 2**20:,.0f} MiB (target < 2 GiB)")  # type: ignore[call-overload]
+    print(f"peak memory of all the run's processes: {int(figures['peak_bytes']) / 2**20:,.0f} MiB "  # type: ignore[call-overload]
+          "(target < 2 GiB)")
+
+
+def build_template(args: argparse.Namespace, template: str) -> None:
+    """Build the book in a fresh database (in a child process), then keep it as the template."""
+    from psycopg import sql
+
+    fresh_database(args.url)
+    child = subprocess.run([sys.executable, __file__, "--url", args.url, "--people", str(args.people),
+                            "--seed", str(args.seed), "--set-up-only"], check=False)
+    if child.returncode != 0:
+        sys.exit(child.returncode)
+    _, name, admin = _admin(args.url)
+    with admin:  # type: ignore[attr-defined]
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template)))  # type: ignore[attr-defined]
+        admin.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(  # type: ignore[attr-defined]
+            sql.Identifier(name), sql.Identifier(template)))
+
+
+def timed_run(args: argparse.Namespace, template: str, mode: str) -> dict[str, object]:
+    copy_database(args.url, template, args.url.rpartition("/")[2])
+    child = subprocess.Popen([sys.executable, __file__, "--url", args.url, "--run-only", mode,
+                              "--workers", str(args.workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    sampler = MemorySampler(child.pid)
+    out, err = child.communicate()
+    peak = sampler.stop()
+    if child.returncode != 0:
+        sys.exit(err)
+    figures: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    figures["peak_bytes"] = max(peak, int(figures["own_peak_bytes"]))  # type: ignore[call-overload]
+    return figures
 
 
 def main() -> None:
     args = parse_args()
+    if args.set_up_only:
+        start_django(args.url)
+        set_up(args)
+        return
     if args.run_only:
         start_django(args.url)
-        print(json.dumps(run_day(), default=str))
+        print(json.dumps(run_timed(args.run_only, args.workers), default=str))
         return
-    fresh_database(args.url)
-    start_django(args.url)
-    set_up(args)
-    child = subprocess.run([sys.executable, __file__, "--url", args.url, "--run-only"], capture_output=True,
-                           text=True, check=False)
-    if child.returncode != 0:
-        sys.exit(child.stderr)
-    report(json.loads(child.stdout.strip().splitlines()[-1]))
+    template = template_name(args.url, args.people, args.seed)
+    if not (args.reuse_book and template_exists(args.url, template)):
+        build_template(args, template)
+    print(f"load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+    for mode in ("step", "day"):
+        if args.only in (None, mode):
+            report(timed_run(args, template, mode))
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from dms.services.recovery_load import (
     load_due_periods,
     load_open_debts,
 )
-from dms.store.ledger import post_entries, write_rows
+from dms.store.ledger import post_entries, shared_balances_deferred, write_rows
 
 BATCH_PEOPLE = 20_000
 ACTOR = "daily run: deductions"
@@ -423,7 +423,8 @@ def life_events_step(run_date: date, partitions: Sequence[int] | None = None) ->
     (``Person.partition``; everyone when None). Runs in the caller's transaction (a chunk of partitions)."""
     from dms.services.recovery_events import apply_life_events
 
-    return apply_life_events(run_date, partitions)
+    with shared_balances_deferred():
+        return apply_life_events(run_date, partitions)
 
 
 def deductions_step(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
@@ -432,6 +433,7 @@ def deductions_step(run_date: date, partitions: Sequence[int] | None = None) -> 
     transaction (a chunk of partitions): a chunk re-run after it committed takes nothing twice."""
     from dms.services.recovery_events import apply_missed_instalments
 
-    summary = take_deductions(run_date, partitions).as_dict()
-    summary["missed_instalments"] = apply_missed_instalments(run_date, partitions)
+    with shared_balances_deferred():
+        summary = take_deductions(run_date, partitions).as_dict()
+        summary["missed_instalments"] = apply_missed_instalments(run_date, partitions)
     return summary

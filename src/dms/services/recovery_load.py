@@ -18,8 +18,9 @@ from typing import Any
 
 from django.db import connection
 
+from dms.ledger import AccountKey, AccountKind
 from dms.recovery.types import DebtRecord
-from dms.store.ledger import is_postgresql
+from dms.store.ledger import is_postgresql, pending_delta, watch_balances
 
 
 def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
@@ -73,7 +74,12 @@ class DuePeriod:
 def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -> list[int]:
     """The people (ids, sorted) with a UC assessment period not yet processed whose payment date is on or
     before ``run_date`` (events.md §2: deductions on ``payment_date``; a late one on the next run); only
-    those in ``partitions`` when given."""
+    those in ``partitions`` when given.
+
+    **Decision**: a couple's periods (each partner's award names the other as partner, and each period is
+    recovered from both partners' debts) are taken by the chunk of the lower of the two partners'
+    partitions, so the debts they share are deducted in one unit of work, in person order, and the amounts
+    are the same however the chunks run."""
     if partitions is None:
         rows = fetch(
             "SELECT DISTINCT person_id FROM dms_assessment_period WHERE processed_on IS NULL "
@@ -81,10 +87,12 @@ def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -
             [run_date],
         )
     else:
-        cond, params = in_partitions("pe", partitions)
+        cond, params = in_ids("CASE WHEN pp.partition < pe.partition THEN pp.partition ELSE pe.partition END",
+                              sorted(set(partitions)))
         rows = fetch(
             "SELECT DISTINCT p.person_id FROM dms_assessment_period p JOIN dms_person pe ON pe.id = p.person_id "
-            f"WHERE p.processed_on IS NULL AND p.payment_date <= %s{cond} ORDER BY p.person_id",
+            "JOIN dms_award a ON a.id = p.award_id LEFT JOIN dms_person pp ON pp.id = a.partner_id "
+            f"WHERE p.processed_on IS NULL AND p.payment_date <= %s AND {cond} ORDER BY p.person_id",
             [run_date, *params],
         )
     return [r[0] for r in rows]
@@ -203,21 +211,24 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     reduced rate in force on ``run_date`` (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are
     recovered (``RECOVERABLE_STATUSES``): a recalled, suspended or returned debt is not deducted from.
 
-    A debt that another chunk of partitions may also deduct from (a joint debt, or a partner's debt) is
-    read with its RECEIVABLE account locked on PostgreSQL (``FOR UPDATE``): a chunk running at the same time
-    waits for this one to commit and then reads the balance it left, so no debt is over-recovered however
-    the chunks run. A sole debt of a person in ``people`` is only ever deducted by that person's chunk."""
+    Chunks of partitions may run at the same time, and a joint debt or a partner's debt may be deducted by
+    two of them. Every debt loaded is watched (:func:`dms.store.ledger.watch_balances`): its balance changes
+    are kept for the end of the step (one set-based update, after the shared accounts are locked in order,
+    so concurrent chunks neither wait on each other's rows mid-way nor deadlock) and may not then fall below
+    0, whoever else took from it meanwhile (the chunk is rolled back and done again, reading the balance the
+    other left). The balance given here includes what this step has already taken
+    (:func:`dms.store.ledger.pending_delta`).
+    """
     if not people and not partners:
         return {}
     everyone = sorted(set(people) | set(partners))
     own_cond, own_params = in_ids("d.person_id", list(people))
     cond, params = in_ids("d.person_id", everyone)
     joint_cond, joint_params = in_ids("d.joint_person_id", everyone)
-    lock = " ORDER BY acc.id FOR UPDATE OF acc" if is_postgresql() else ""
     select = (
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
-        "d.agreed_amount_pence, acc.balance_pence "
+        "d.agreed_amount_pence, acc.balance_pence, acc.id "
         "FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
     )
@@ -226,19 +237,23 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     others = sorted(set(partners) - set(people))
     if others:
         partner_cond, partner_params = in_ids("d.person_id", others)
-        rows += fetch(f"{select} WHERE {partner_cond} AND d.joint_person_id IS NULL AND {open_debt}{lock}",
-                      partner_params)
-    rows += fetch(f"{select} WHERE {cond} AND d.joint_person_id IS NOT NULL AND {open_debt}{lock}", params)
-    rows += fetch(f"{select} WHERE {joint_cond} AND {open_debt}{lock}", joint_params)
+        rows += fetch(f"{select} WHERE {partner_cond} AND d.joint_person_id IS NULL AND {open_debt}", partner_params)
+    rows += fetch(f"{select} WHERE {cond} AND d.joint_person_id IS NOT NULL AND {open_debt}", params)
+    rows += fetch(f"{select} WHERE {joint_cond} AND {open_debt}", joint_params)
     rates = _reduced_rates(run_date, everyone)
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
+    watched = []
     for r in rows:
         if r[0] in seen:
             continue
         seen.add(r[0])
+        balance = int(r[13]) + pending_delta(r[14])
+        if balance <= 0:
+            continue
+        watched.append(AccountKey(AccountKind.RECEIVABLE, r[0]))
         record = DebtRecord(
-            debt_id=r[0], owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=int(r[13]),
+            debt_id=r[0], owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
             received_on=as_date(r[8]), receipt_seq=r[9], created_on=as_date(r[10]), la_id=r[3],
             joint=r[11] is not None, owner_person=r[1], agreed_amount_pence=r[12],
             reduced_rate_pence=rates.get(r[0]),
@@ -247,6 +262,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         by_person[r[1]].append(loaded)
         if r[11] is not None and r[11] != r[1]:
             by_person[r[11]].append(loaded)
+    watch_balances(watched)
     return by_person
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
+from dms.errors import InvariantBroken
 from dms.ledger import AccountKey, AccountKind, Entry
 from dms.ledger.model import CREDITOR_KINDS, DEBT_KINDS, PERSON_KINDS, SYSTEM_KINDS
 from dms.store.models import Account
@@ -156,25 +158,103 @@ def write_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[objec
         cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
 
 
-def apply_balance_deltas(deltas: dict[int, int]) -> None:
-    """Add ``deltas`` (account id → pence) to the stored running balances."""
+def apply_balance_deltas(deltas: dict[int, int], *, not_negative: set[int] | frozenset[int] = frozenset()
+                         ) -> None:
+    """Add ``deltas`` (account id → pence) to the stored running balances, in one statement on PostgreSQL.
+    An account in ``not_negative`` whose balance would fall below 0 is refused (see
+    :func:`shared_balances_deferred`)."""
     items = [(account_id, delta) for account_id, delta in deltas.items() if delta]
     if not items:
         return
+    negative: list[int] = []
     with connection.cursor() as cursor:
         if is_postgresql():
             ids = [i for i, _ in items]
             amounts = [d for _, d in items]
-            cursor.execute(
-                "UPDATE dms_account AS a SET balance_pence = a.balance_pence + d.delta "
-                "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS delta) AS d WHERE a.id = d.id",
-                [ids, amounts],
-            )
-        else:
+            update = ("UPDATE dms_account AS a SET balance_pence = a.balance_pence + d.delta FROM "
+                      "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS delta) AS d WHERE a.id = d.id")
+            if not_negative:
+                cursor.execute(f"WITH u AS ({update} RETURNING a.id, a.balance_pence) "
+                               "SELECT id FROM u WHERE balance_pence < 0", [ids, amounts])
+                negative = [row[0] for row in cursor.fetchall() if row[0] in not_negative]
+            else:
+                cursor.execute(update, [ids, amounts])
+        else:  # writers take turns on SQLite: a balance read is still current when it is updated
             cursor.executemany(
                 "UPDATE dms_account SET balance_pence = balance_pence + %s WHERE id = %s",
                 [(delta, account_id) for account_id, delta in items],
             )
+    if negative:
+        _refuse_overdrawn(sorted(negative))
+
+
+def _refuse_overdrawn(account_ids: list[int]) -> None:
+    """A debt's balance read earlier in this transaction was changed by a concurrent one (a joint debt, or a
+    partner's, deducted by two chunks of the daily run at once) so that both together would take more than
+    it owed. On PostgreSQL this is a serialisation failure: the unit is rolled back and done again, then
+    reading the balance the other left. On SQLite writers take turns, so it cannot happen there."""
+    message = (f"accounts {account_ids[:10]} would go below 0: their balance changed in a concurrent "
+               "transaction after this one read it")
+    if is_postgresql():
+        from psycopg.errors import SerializationFailure
+
+        raise OperationalError(message) from SerializationFailure(message)
+    raise InvariantBroken(message)
+
+
+_SHARED_KINDS = frozenset(SYSTEM_KINDS) | frozenset(CREDITOR_KINDS)
+
+
+@dataclass
+class _Deferral:
+    deltas: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    shared_ids: set[int] = field(default_factory=set)  # accounts of the shared kinds, locked first
+    watched: set[AccountKey] = field(default_factory=set)
+    watched_ids: set[int] = field(default_factory=set)
+
+
+_deferrals: list[_Deferral] = []
+
+
+@contextmanager
+def shared_balances_deferred() -> Iterator[None]:
+    """Inside this block, :func:`post_entries` keeps the running-balance changes of the accounts other
+    writers also update (system accounts, creditors' accounts) and of the accounts named by
+    :func:`watch_balances`, and applies them when the block ends: the shared accounts are locked in account
+    order, then every change is applied in one statement. Other accounts are updated as entries are posted.
+
+    For a unit of work that runs beside others (a chunk of the daily run): an account's row is then locked
+    only from the end of the block to the commit that follows, and every unit takes the shared accounts'
+    locks first and in the same order, so concurrent units neither wait for each other's whole transaction
+    nor deadlock. Use it as the last thing inside the transaction; if the block raises, the changes kept are
+    dropped with the transaction. Nothing inside may read a deferred account's stored balance without adding
+    :func:`pending_delta`, nor catch the error of a savepoint that posted entries and go on."""
+    deferral = _Deferral()
+    _deferrals.append(deferral)
+    try:
+        yield
+    finally:
+        _deferrals.pop()
+    if deferral.shared_ids and is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM dms_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                           [sorted(deferral.shared_ids)])
+    apply_balance_deltas(deferral.deltas, not_negative=deferral.watched_ids)
+
+
+def watch_balances(keys: Iterable[AccountKey]) -> None:
+    """Inside :func:`shared_balances_deferred`: the accounts ``keys`` (balances this transaction has read and
+    relies on, such as the debts it deducts from) have their changes kept for the end of the block, and
+    must not then fall below 0, whoever else updated them meanwhile (a concurrent unit that took from the
+    same joint debt): the transaction is refused as a serialisation failure and its unit done again. Outside
+    such a block it does nothing."""
+    if _deferrals:
+        _deferrals[-1].watched.update(keys)
+
+
+def pending_delta(account_id: int) -> int:
+    """What this transaction has posted to a deferred account and not yet applied to its stored balance."""
+    return _deferrals[-1].deltas.get(account_id, 0) if _deferrals else 0
 
 
 _ENTRY_COLUMNS = ("id", "business_date", "kind", "description", "reason", "reverses_id")
@@ -204,8 +284,33 @@ def post_entries(entries: Sequence[Entry]) -> list[int]:
                 deltas[account_id] += posting.amount_pence
         write_rows("dms_journal_entry", _ENTRY_COLUMNS, entry_rows, _ENTRY_TYPES)
         write_rows("dms_posting", _POSTING_COLUMNS, posting_rows, _POSTING_TYPES)
-        apply_balance_deltas(deltas)
+        _apply_or_defer(deltas, accounts)
     return entry_ids
+
+
+def _apply_or_defer(deltas: dict[int, int], accounts: dict[AccountKey, int]) -> None:
+    """Apply ``deltas`` now, or (inside :func:`shared_balances_deferred`) keep the shared and watched
+    accounts' for the end of the block."""
+    if not _deferrals:
+        apply_balance_deltas(deltas)
+        return
+    deferral = _deferrals[-1]
+    kept = deferral.deltas
+    deferred = set()
+    for key, account_id in accounts.items():
+        if key.kind in _SHARED_KINDS:
+            deferral.shared_ids.add(account_id)
+            deferred.add(account_id)
+        elif key in deferral.watched:
+            deferral.watched_ids.add(account_id)
+            deferred.add(account_id)
+    now: dict[int, int] = {}
+    for account_id, delta in deltas.items():
+        if account_id in deferred:
+            kept[account_id] += delta
+        else:
+            now[account_id] = delta
+    apply_balance_deltas(now)
 
 
 def account_balance(key: AccountKey) -> int:
