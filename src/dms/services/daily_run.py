@@ -110,6 +110,7 @@ DAY_STEPS: tuple[DayStep, ...] = (
     DayStep("holding_periods", "dms.services.la_processing:holding_periods_step"),
     DayStep("deductions", "dms.services.recovery:deductions_step", partitioned=True),
     DayStep("month_end", "dms.services.payments:run_month_end", summarise=month_end_summary),
+    DayStep("outbound", "dms.services.la_outbound:outbound_step"),
 )
 
 

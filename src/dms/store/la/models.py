@@ -105,9 +105,13 @@ class Cessation(models.Model):
     reason = models.CharField(max_length=32)
     balance_returned_pence = models.BigIntegerField()
     amount_recovered_pence = models.BigIntegerField()
+    reported_on = models.DateField(null=True, blank=True)  # the run date whose DMCES file reported it
 
     class Meta:
-        indexes = [models.Index(fields=["la_id", "cessation_date"], name="la_cessation_la_date")]
+        indexes = [
+            models.Index(fields=["la_id", "cessation_date"], name="la_cessation_la_date"),
+            models.Index(fields=["reported_on", "la_id"], name="la_cessation_reported"),
+        ]
 
 
 class Recall(models.Model):

@@ -1,0 +1,261 @@
+"""The LA outbound step of the daily run (hb-debt-interface.md §1, §4, §7): each run date D gives, per LA with
+anything to say, that day's cessation file (``DMCES``), failure notice (``DMREJ``) and, on the first working
+day of a month, the payment schedule that day's month-end wrote (``DMSCH``), bundled in
+``D-PDPDM-AAAAAA.tar`` in the LA's outbox, with a copy kept in the archive for ever.
+
+Where the files live (under ``DMS_DATA_DIR``):
+- ``outbox/<LAID>/D-PDPDM-<LAID>.tar``: what the LA collects; kept 30 days (§7, circular §38);
+- ``archive/outbound/<LAID>/``: DMS's copy of every bundle and of every cessation file and failure notice
+  (never removed); the schedules stay where the month-end wrote them (``schedules/YYYY-MM/``).
+
+Reporting: a cessation is reported once, by the first run date on or after its cessation date; a failed or
+superseded file once, by the first run date on or after the date it was decided; a refused tar once, by the
+first run date on or after it was received, once its LA is registered. Each row's ``reported_on`` is set to
+the run date that reports it, in the same transaction as the bundle's record, so a failed run reports
+nothing and the next one reports it.
+
+Idempotent: the rows a date reports are those marked with that date, so running the step again for the same
+date writes the same files and the same tar (deterministic bytes) and records nothing new; a recorded bundle
+whose tar would now differ is refused (the data it reported has changed).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from dms.errors import InvariantBroken
+from dms.la_interface import outbound
+from dms.la_interface.names import BadName, BundleType, MessageType, parse_file_name, parse_tar_name
+from dms.settings import get_config
+from dms.store.la.models import Cessation, FileState, OutboundBundle, OutboundFile, ReceivedFile, ReceivedTar
+from dms.store.models import Creditor, CreditorKind
+
+OUTBOX_DAYS = 30  # §7, circular §38: a bundle stays in the LA's outbox 30 days
+ARCHIVE_AREA = "outbound"
+_FETCH = 2_000
+
+
+def outbox_dir(la_id: str) -> Path:
+    """The LA's outbox: ``<data dir>/outbox/<LAID>``."""
+    return get_config().outbox_dir / la_id
+
+
+def archive_dir(la_id: str) -> Path:
+    """DMS's copy of what it sent the LA: ``<data dir>/archive/outbound/<LAID>``."""
+    return get_config().archive_dir / ARCHIVE_AREA / la_id
+
+
+def in_outbox(bundle_run_date: date, as_of: date) -> bool:
+    """A bundle is in the LA's outbox on the 30 days from its run date: run dates in (as_of − 30, as_of]
+    (hb-debt-interface.md §7, circular §38)."""
+    return as_of - timedelta(days=OUTBOX_DAYS) < bundle_run_date <= as_of
+
+
+# ------------------------------------------------------------------------------------------------ marking
+
+
+def _registered_las() -> set[str]:
+    return set(Creditor.objects.filter(kind=CreditorKind.LA).values_list("la_id", flat=True))
+
+
+def _mark_reported(run_date: date, registered: set[str]) -> None:
+    """Mark with ``run_date`` everything not yet reported that this date reports (module docstring)."""
+    Cessation.objects.filter(reported_on__isnull=True, cessation_date__lte=run_date).update(reported_on=run_date)
+    ReceivedFile.objects.filter(
+        Q(processed_on__lte=run_date) | Q(processed_on__isnull=True, received_on__lte=run_date),
+        state__in=[FileState.FAILED, FileState.SUPERSEDED], reported_on__isnull=True,
+    ).update(reported_on=run_date)
+    ReceivedTar.objects.filter(accepted=False, reported_on__isnull=True, received_on__lte=run_date,
+                               la_id__in=sorted(registered)).update(reported_on=run_date)
+
+
+# ------------------------------------------------------------------------------------------------ records
+
+
+def _cessations(la_id: str, run_date: date) -> Iterator[outbound.CessationRecord]:
+    rows = (Cessation.objects.filter(la_id=la_id, reported_on=run_date)
+            .order_by("cessation_date", "debt_ref", "id")
+            .values_list("debt_ref", "nino", "referral_received_date", "cessation_date", "reason",
+                         "balance_returned_pence", "amount_recovered_pence"))
+    for row in rows.iterator(chunk_size=_FETCH):
+        yield outbound.CessationRecord(*row)
+
+
+def _errors_of(errors: list[dict[str, Any]]) -> tuple[outbound.ErrorRecord, ...]:
+    return tuple(
+        outbound.ErrorRecord(str(e.get("code", "")), str(e.get("message") or ""), int(e.get("line") or 0),
+                             e.get("debt_ref") or None, e.get("field") or None)
+        for e in errors
+    )
+
+
+def _tar_errors(problems: list[dict[str, Any]]) -> tuple[outbound.ErrorRecord, ...]:
+    """A refused tar's problems as errors: ``TAR_*`` codes, Line 0, the member named in the message
+    (docs/la-interface-notes.md, "Error codes of a refused tar")."""
+    return tuple(outbound.ErrorRecord(str(p["code"]), str(p.get("message") or p["code"]), 0) for p in problems)
+
+
+def _failed(la_id: str, run_date: date) -> Iterator[outbound.FailedFileRecord]:
+    """The LA's refused tars and failed or superseded files reported on ``run_date``: by received date, a
+    tar before the files received that day, then receipt order; each file's errors in the order kept (by
+    line)."""
+    found: list[tuple[tuple[date, int, int], outbound.FailedFileRecord]] = []
+    for tar in ReceivedTar.objects.filter(la_id=la_id, reported_on=run_date, accepted=False).order_by("id"):
+        record = outbound.FailedFileRecord(tar.name, tar.sha256, tar.received_on, "CORRUPT",
+                                           _tar_errors(tar.problems))
+        found.append(((tar.received_on, 0, tar.id), record))
+    files = ReceivedFile.objects.filter(la_id=la_id, reported_on=run_date,
+                                        state__in=[FileState.FAILED, FileState.SUPERSEDED]).order_by("seq")
+    for file in files:
+        if not file.outcome or not file.errors:
+            raise InvariantBroken(f"received file {file.name} (id {file.pk}) is {file.state} with no outcome or "
+                                  "no errors: nothing can be reported to the LA")
+        record = outbound.FailedFileRecord(file.name, file.sha256, file.received_on, file.outcome,
+                                           _errors_of(file.errors))
+        found.append(((file.received_on, 1, file.seq), record))
+    found.sort(key=lambda pair: pair[0])
+    for _, record in found:
+        yield record
+
+
+def _schedules(run_date: date) -> dict[str, Path]:
+    """The payment schedules the month-end of ``run_date`` wrote, by LA (hb-debt-interface.md §7)."""
+    from dms.services.payments import schedule_paths
+
+    found: dict[str, Path] = {}
+    for path in schedule_paths(run_date):
+        name = parse_file_name(path.name)
+        if name.kind != MessageType.SCHEDULE or name.creation_date != run_date:
+            raise InvariantBroken(f"the month-end of {run_date} recorded {path.name}, not a schedule of that date")
+        if not path.is_file():
+            raise InvariantBroken(f"the payment schedule {path} recorded by the month-end of {run_date} is missing")
+        found[name.la_id] = path
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ the step
+
+
+@dataclass
+class _Counts:
+    bundles: int = 0
+    cessations: int = 0
+    failed_files: int = 0
+    schedules: int = 0
+    removed_from_outbox: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def outbound_step(run_date: date) -> dict[str, int]:
+    """The ``outbound`` step of the daily run for ``run_date`` (hb-debt-interface.md §7): for each LA with
+    anything to say, the day's cessations, failure notice and (on the first working day of a month) payment
+    schedule, each recorded as an :class:`OutboundFile`, bundled in ``D-PDPDM-AAAAAA.tar`` in the LA's outbox
+    and the archive and recorded as an :class:`OutboundBundle`; then bundles 30 days old leave the outbox.
+    One transaction; safe to run twice (the same bytes, nothing recorded twice)."""
+    counts = _Counts()
+    with transaction.atomic():
+        registered = _registered_las()
+        _mark_reported(run_date, registered)
+        schedules = _schedules(run_date)
+        las = set(schedules)
+        las.update(Cessation.objects.filter(reported_on=run_date).values_list("la_id", flat=True).distinct())
+        las.update(ReceivedFile.objects.filter(reported_on=run_date, state__in=[FileState.FAILED,
+                                                                                  FileState.SUPERSEDED])
+                   .values_list("la_id", flat=True).distinct())
+        las.update(ReceivedTar.objects.filter(reported_on=run_date, accepted=False)
+                   .values_list("la_id", flat=True).distinct())
+        for la_id in sorted(las):
+            _bundle_for(la_id, run_date, schedules.get(la_id), counts)
+    counts.removed_from_outbox = remove_expired(run_date)
+    return counts.as_dict()
+
+
+def _bundle_for(la_id: str, run_date: date, schedule: Path | None, counts: _Counts) -> None:
+    files_dir = archive_dir(la_id)
+    members: list[tuple[MessageType, Path, str]] = []
+    if Cessation.objects.filter(la_id=la_id, reported_on=run_date).exists():
+        written = outbound.write_cessation_file(files_dir, la_id, run_date, _cessations(la_id, run_date))
+        members.append((MessageType.CESSATION, written.path, written.sha256))
+        counts.cessations += written.record_count
+    if (ReceivedFile.objects.filter(la_id=la_id, reported_on=run_date).exists()
+            or ReceivedTar.objects.filter(la_id=la_id, reported_on=run_date, accepted=False).exists()):
+        written = outbound.write_failure_notice(files_dir, la_id, run_date, _failed(la_id, run_date))
+        members.append((MessageType.FAILURE_NOTICE, written.path, written.sha256))
+        counts.failed_files += written.record_count
+    if schedule is not None:
+        members.append((MessageType.SCHEDULE, schedule, outbound.sha256_of(schedule)))
+        counts.schedules += 1
+    _record_files(la_id, run_date, members)
+    _place_bundle(la_id, run_date, [path for _, path, _ in members])
+    counts.bundles += 1
+
+
+def _record_files(la_id: str, run_date: date, members: list[tuple[MessageType, Path, str]]) -> None:
+    for kind, path, sha256 in members:
+        existing = OutboundFile.objects.filter(la_id=la_id, name=path.name).first()
+        if existing is None:
+            OutboundFile.objects.create(la_id=la_id, run_date=run_date, name=path.name, kind=kind.value,
+                                        path=str(path), sha256=sha256)
+        elif (existing.run_date, existing.sha256) != (run_date, sha256):
+            raise InvariantBroken(f"{path.name} for LA {la_id} was recorded on {existing.run_date} with SHA-256 "
+                                  f"{existing.sha256}; written again it is {sha256}: what it reports has changed")
+
+
+def _place_bundle(la_id: str, run_date: date, members: list[Path]) -> None:
+    """Write the tar into the LA's outbox (atomically), copy it to the archive and record it; a bundle
+    already recorded for the date must come out byte for byte the same."""
+    name = outbound.bundle_name(run_date, la_id)
+    archived = archive_dir(la_id) / name
+    recorded = OutboundBundle.objects.filter(la_id=la_id, run_date=run_date).first()
+    if recorded is not None:
+        archive_dir(la_id).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=archive_dir(la_id), prefix=".check-") as scratch:
+            written = outbound.write_bundle(Path(scratch), run_date, la_id, members)
+        if written.sha256 != recorded.sha256:
+            raise InvariantBroken(f"{name} was recorded with SHA-256 {recorded.sha256}; written again it is "
+                                  f"{written.sha256}: what it reports has changed since {run_date}")
+        if not archived.is_file() or outbound.sha256_of(archived) != recorded.sha256:
+            outbound.write_bundle(archive_dir(la_id), run_date, la_id, members)
+    else:
+        written = outbound.write_bundle(outbox_dir(la_id), run_date, la_id, members)
+        outbound.copy_atomically(written.path, archived)
+        recorded = OutboundBundle.objects.create(
+            la_id=la_id, run_date=run_date, name=name, sha256=written.sha256, size=written.path.stat().st_size,
+            archive_path=str(archived.relative_to(get_config().archive_dir)),
+        )
+    OutboundFile.objects.filter(la_id=la_id, run_date=run_date, name__in=[p.name for p in members],
+                                bundle__isnull=True).update(bundle=recorded)
+
+
+def remove_expired(as_of: date) -> int:
+    """Take out of every LA's outbox the bundles no longer in it on ``as_of`` (run date ≤ as_of − 30 days:
+    :func:`in_outbox`), but only when the archive holds the same bytes; returns how many were removed."""
+    root = get_config().outbox_dir
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for la_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        for path in sorted(la_dir.glob("*.tar")):
+            try:
+                tar = parse_tar_name(path.name, BundleType.DMS_BUNDLE)
+            except BadName:
+                continue
+            if tar.la_id != la_dir.name or in_outbox(tar.tar_date, as_of) or tar.tar_date > as_of:
+                continue
+            recorded = OutboundBundle.objects.filter(la_id=tar.la_id, run_date=tar.tar_date).first()
+            archived = archive_dir(tar.la_id) / path.name
+            if recorded is None or not archived.is_file() or outbound.sha256_of(archived) != recorded.sha256:
+                continue  # never drop the only copy
+            path.unlink()
+            removed += 1
+    return removed
