@@ -4,7 +4,9 @@
 the message's schema (one record at a time, so every error keeps its line and memory stays flat) and against
 the rules the schema cannot express, and turns each record into its plain value
 (:mod:`dms.la_interface.records`). Checks against the debts DMS holds are made by the caller
-(``dms.services.la_validation``) on the scanned records, in bulk.
+(``dms.services.la_validation``) on the scanned records, in bulk. A file written plainly is read by a fast
+lane (:class:`_FastLane`) that gives the same result without building elements for the records that pass the
+schema (docs/performance.md "LA file validation").
 
 Error codes (§6.1): ``SCHEMA`` (with the schema's message), ``BAD_NINO`` (the NINO rules of §2, in the words
 of :func:`dms.nino.nino_problem`), ``HEADER_MISMATCH`` (BatchID, LAID or CreationDate not agreeing with the
