@@ -1,4 +1,5 @@
-"""Local authority file commands: ``dms la receive`` (spec hb-debt-interface.md §5)."""
+"""Local authority file commands: ``dms la receive`` (spec hb-debt-interface.md §5) and ``dms la outbox``
+(§1, §7)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,31 @@ def register(registry: Any) -> None:
     receive.add_argument("path", metavar="PATH", type=Path, help="the tar received from the LA")
     receive.add_argument("--date", type=business_date, default=None,
                          help="the business date it was received (YYYY-MM-DD); default: the date in its name")
+
+    outbox = registry.subcommand(
+        "la", "outbox",
+        "Copy the tars in an LA's outbox (YYYYMMDD-PDPDM-AAAAAA.tar: cessations, failure notices, payment "
+        "schedules) as of a date into a directory: the bundles of the 30 days up to that date.",
+        run_la_outbox, group_help="Local authority (LA) commands",
+    )
+    outbox.add_argument("la_id", metavar="LAID", help="the six-digit LA ID")
+    outbox.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to copy them into")
+    outbox.add_argument("--date", type=business_date, default=None,
+                        help="the outbox as of this date (YYYY-MM-DD); default: the last completed run date")
+
+
+def run_la_outbox(args: argparse.Namespace) -> int:
+    from dms.services.la_outbound import copy_outbox
+
+    as_of, copied = copy_outbox(args.la_id, args.out, args.date)
+    if not copied:
+        print(f"LA {args.la_id}'s outbox as of {as_of} is empty: nothing copied to {args.out}")
+        return 0
+    print(f"copied {len(copied)} tar{'s' if len(copied) != 1 else ''} from LA {args.la_id}'s outbox as of "
+          f"{as_of} to {args.out}:")
+    for bundle in copied:
+        print(f"  {bundle.name}  {bundle.size:,} bytes  sha256 {bundle.sha256}")
+    return 0
 
 
 def run_la_receive(args: argparse.Namespace) -> int:

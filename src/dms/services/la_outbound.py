@@ -259,3 +259,72 @@ def remove_expired(as_of: date) -> int:
             path.unlink()
             removed += 1
     return removed
+
+
+# ------------------------------------------------------------------------------------------------ collecting
+
+
+@dataclass(frozen=True)
+class CopiedBundle:
+    name: str
+    run_date: date
+    size: int
+    sha256: str
+    path: Path
+
+
+def last_completed_run() -> date | None:
+    """The last run date the daily run completed (None before the first)."""
+    from dms.store.models import RunDay
+
+    return (RunDay.objects.filter(completed=True).order_by("-run_date")
+            .values_list("run_date", flat=True).first())
+
+
+def copy_outbox(la_id: str, out: Path, as_of: date | None = None) -> tuple[date, list[CopiedBundle]]:
+    """Copy into ``out`` the bundles in LA ``la_id``'s outbox as of ``as_of`` (default: the last completed
+    run date): those with a run date in (as_of − 30 days, as_of] (hb-debt-interface.md §7, circular §38).
+    Each is copied from the outbox, or from the archive once it has left the outbox (the same bytes, checked
+    against the SHA-256 recorded), through a temporary name. Returns the date used and what was copied."""
+    from dms.errors import DmsError, NotFound
+
+    if not Creditor.objects.filter(kind=CreditorKind.LA, la_id=la_id).exists():
+        raise NotFound(f"LA {la_id!r} is not registered: check the six-digit LA ID, or register it with "
+                       "`dms la add LAID --name NAME --sort-code NNNNNN --account NNNNNNNN`")
+    last = last_completed_run()
+    if as_of is None:
+        if last is None:
+            raise DmsError("no daily run has completed yet, so no outbox has anything in it: run "
+                           "`dms run --date YYYY-MM-DD` first, or give --date")
+        as_of = last
+    elif last is None or as_of > last:
+        raise DmsError(f"--date {as_of} is after the last completed run ({last or 'none yet'}): the outbox as of "
+                       f"that date is not known yet; give a date up to {last or 'the first run date'} or run "
+                       f"`dms run --date {as_of}` first")
+    bundles = OutboundBundle.objects.filter(
+        la_id=la_id, run_date__gt=as_of - timedelta(days=OUTBOX_DAYS), run_date__lte=as_of).order_by("run_date")
+    if out.exists() and not out.is_dir():
+        raise DmsError(f"--out {out} is a file, not a directory: give a directory (it is created if missing)")
+    out.mkdir(parents=True, exist_ok=True)
+    copied: list[CopiedBundle] = []
+    for bundle in bundles:
+        source = _bundle_source(bundle)
+        target = out / bundle.name
+        outbound.copy_atomically(source, target)
+        if outbound.sha256_of(target) != bundle.sha256:
+            target.unlink()
+            raise InvariantBroken(f"{source} does not have the SHA-256 recorded for {bundle.name} "
+                                  f"({bundle.sha256}); it was not copied")
+        copied.append(CopiedBundle(bundle.name, bundle.run_date, bundle.size, bundle.sha256, target))
+    return as_of, copied
+
+
+def _bundle_source(bundle: OutboundBundle) -> Path:
+    placed = outbox_dir(bundle.la_id) / bundle.name
+    if placed.is_file() and outbound.sha256_of(placed) == bundle.sha256:
+        return placed
+    kept = get_config().archive_dir / bundle.archive_path
+    if kept.is_file():
+        return kept
+    raise InvariantBroken(f"{bundle.name} is recorded but neither the outbox nor the archive "
+                          f"({kept}) holds it")
