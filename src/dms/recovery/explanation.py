@@ -7,6 +7,8 @@ amount or stopped it." The engines keep compact ``ExplanationStep`` tuples; text
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from dms.money import format_pounds
@@ -158,3 +160,68 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
         ids = ", ".join(str(i) for i in result.hb_debts_to_return)
         text += f"\nHB debts to return ({result.outcome}, A9/2025 §24): {ids}."
     return text
+
+
+# ---------------------------------------------------------------------------------------------- stored facts
+#
+# A UC deduction is stored with its structured facts only (the daily run writes hundreds of thousands a day);
+# its text is rendered from them when asked (``dms deductions list``), the same text as ``render_line``.
+# The facts are JSON: the period's figures (shared by the period's lines), the line's item step, and how
+# the line got its share. Money in the facts is integer pence.
+
+
+def uc_period_facts(result: UcPeriodResult, period_end: str, payment_date: str, late_run_date: str | None) -> str:
+    """The period's figures as a JSON object (text), built once per period and shared by its lines.
+    ``late_run_date`` is the run date that took a period reported after its payment date, else None."""
+    late = f'true, "run_date": "{late_run_date}"' if late_run_date else "false"
+    return (f'{{"source": "UC", "period_start": "{result.period_start.isoformat()}", "period_end": "{period_end}", '
+            f'"payment_date": "{payment_date}", "late": {late}, '
+            f'"standard_allowance_pence": {result.standard_allowance_pence}, '
+            f'"standard_allowance_from": "{result.standard_allowance_from.isoformat()}", '
+            f'"cap_rate": "{result.cap_rate}", "cap_pence": {result.cap_pence}, '
+            f'"award_amount_pence": {result.award_amount_pence}}}')
+
+
+def uc_step_facts(step: ExplanationStep) -> str:
+    """One item step as a JSON object (text)."""
+    return (f'{{"item": {step.item}, "subject": {json.dumps(step.subject)}, "limit_pence": {step.limit_pence}, '
+            f'"taken_pence": {step.taken_pence}, "room_before": {step.room_before}, '
+            f'"room_after": {step.room_after}, "payable_room": {step.payable_room}, "rule": "{step.rule}"}}')
+
+
+def uc_line_facts(period: str, step: str, line: DeductionLine) -> str:
+    """A deduction line's structured explanation (JSON text): its period's figures, its item's step, and
+    what was taken, to whom and how its share was found (everything :func:`render_line_facts` needs)."""
+    target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
+    creditor = f'"{line.creditor_kind}"' if line.creditor_kind else "null"
+    la_id = f'"{line.la_id}"' if line.la_id else "null"
+    return (f'{{"period": {period}, "step": {step}, "item": {line.item}, "amount_pence": {line.amount_pence}, '
+            f'"target": "{target}", "creditor_kind": {creditor}, "la_id": {la_id}, '
+            f'"allocation": "{line.allocation}"}}')
+
+
+def render_line_facts(facts: dict[str, Any]) -> str:
+    """The text of a UC deduction from its stored facts (:func:`uc_line_facts`): the same words as
+    :func:`render_line`, with the late note first for a period taken after its payment date."""
+    period, step = facts["period"], facts["step"]
+    late = ""
+    if period.get("late"):
+        late = (f"Reported after its payment date {period['payment_date']}: taken on the next run, "
+                f"{period['run_date']} (late). ")
+    header = (f"Assessment period starting {period['period_start']}: standard allowance "
+              f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']}); "
+              f"overall cap {Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
+              f"deductions {_p(period['award_amount_pence'])}.")
+    rule = Rule(step["rule"])
+    step_text = render_step(ExplanationStep(
+        step["item"], step["subject"], step["limit_pence"], step["taken_pence"], step["room_before"],
+        step["room_after"], step["payable_room"], rule))
+    creditor, la_id = facts.get("creditor_kind"), facts.get("la_id")
+    owner = f" ({creditor}{' ' + la_id if la_id else ''})" if creditor else ""
+    item = facts["item"]
+    text = (f"{_p(facts['amount_pence'])} to {facts['target']}{owner}, item {item} {ITEM_NAMES[item]}. "
+            f"{header} {step_text}")
+    allocation = Rule(facts["allocation"])
+    if allocation is not rule:
+        text += f" This debt's share: {RULE_TEXT[allocation]}."
+    return late + text

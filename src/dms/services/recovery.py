@@ -27,8 +27,14 @@ from django.db import connection, transaction
 
 from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
-from dms.money import format_pounds
-from dms.recovery.explanation import ITEM_NAMES, RULE_TEXT, legacy_facts, step_facts
+from dms.recovery.explanation import (
+    ITEM_NAMES,
+    RULE_TEXT,
+    legacy_facts,
+    uc_line_facts,
+    uc_period_facts,
+    uc_step_facts,
+)
 from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period
 from dms.recovery.types import (
     DebtRecord,
@@ -40,7 +46,6 @@ from dms.recovery.types import (
     ThirdPartyCategory,
     ThirdPartyItem,
     UcPeriodInput,
-    UcPeriodResult,
 )
 from dms.recovery.uc import calculate_uc_period
 from dms.services.recovery_load import (
@@ -53,7 +58,15 @@ from dms.services.recovery_load import (
     load_due_periods,
     load_open_debts,
 )
-from dms.store.ledger import post_entries, shared_balances_deferred, write_rows
+from dms.store.ledger import (
+    Recovery,
+    copy_lines,
+    copy_text,
+    is_postgresql,
+    post_recoveries,
+    shared_balances_deferred,
+    write_rows,
+)
 
 BATCH_PEOPLE = 20_000
 ACTOR = "daily run: deductions"
@@ -119,12 +132,12 @@ def recovery_entry(keys: _Keys, kind: EntryKind, run_date: date, debt_id: int, c
 
 @dataclass
 class _Batch:
-    """What one batch of people writes: entries, deduction rows (a row's ``entry_id`` column holds the index
-    of its entry until the entries are posted), balances as the batch goes, cleared debts."""
+    """What one batch of people writes: recoveries posted as DEDUCTION entries, deduction rows (a row's
+    ``entry_id`` column holds the index of its recovery until they are posted), balances as the batch goes,
+    cleared debts."""
 
     run_date: date
-    keys: _Keys = field(default_factory=lambda: _Keys(AccountKind.BENEFIT_RECOVERIES))
-    entries: list[Entry] = field(default_factory=list)
+    recoveries: list[Recovery] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
     balances: dict[int, int] = field(default_factory=dict)
     cleared: list[int] = field(default_factory=list)
@@ -152,9 +165,8 @@ class _Batch:
         self.balances[debt_id] = left
         if left == 0:
             self.cleared.append(debt_id)
-        row[15] = len(self.entries)
-        self.entries.append(recovery_entry(self.keys, EntryKind.DEDUCTION, self.run_date, debt_id,
-                                           loaded.creditor_id, amount, description))
+        row[15] = len(self.recoveries)
+        self.recoveries.append(Recovery(loaded.account_id, loaded.creditor_id, amount, description))
         self.rows.append(row)
 
 
@@ -249,13 +261,20 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
         raise DmsError(f"assessment period of event {period.event_id} (award id {period.award_id}, starting "
                        f"{period.period_start}) cannot be calculated: {error}") from None
     by_id = {d.record.debt_id: d for d in debts}
-    late = _late_note(period, batch.run_date)
     header = ""
+    steps: dict[int, str] = {}
+    run_date = batch.run_date
     for line in result.lines:
         if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
             continue
-        header = header or period_facts(period, result, bool(late))
-        row = _uc_row(batch.run_date, period, result, line, by_id, late, header)
+        if not header:
+            late = period.payment_date < run_date
+            header = uc_period_facts(result, period.period_end.isoformat(), period.payment_date.isoformat(),
+                                     run_date.isoformat() if late else None)
+        step = steps.get(line.step)
+        if step is None:
+            step = steps[line.step] = uc_step_facts(result.steps[line.step])
+        row = _uc_row(run_date, period, line, by_id, uc_line_facts(header, step, line))
         if line.kind == LineKind.DEBT and line.debt_id is not None:
             batch.to_debt(by_id[line.debt_id], line.amount_pence, row,
                           f"UC deduction, period from {period.period_start}, item {line.item}")
@@ -263,33 +282,11 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
             batch.rows.append(row)
 
 
-def _late_note(period: DuePeriod, run_date: date) -> str:
-    if period.payment_date >= run_date:
-        return ""
-    return (f"Reported after its payment date {period.payment_date.isoformat()}: taken on the next run, "
-            f"{run_date.isoformat()} (late). ")
-
-
-def period_facts(period: DuePeriod, result: UcPeriodResult, late: bool) -> str:
-    """The period's figures as JSON (built once per period and shared by its deduction rows)."""
-    return json.dumps({
-        "source": "UC", "period_start": period.period_start.isoformat(),
-        "period_end": period.period_end.isoformat(), "payment_date": period.payment_date.isoformat(),
-        "late": late, "standard_allowance": format_pounds(result.standard_allowance_pence),
-        "standard_allowance_from": result.standard_allowance_from.isoformat(),
-        "cap_rate": str(result.cap_rate), "cap": format_pounds(result.cap_pence),
-        "award_amount": format_pounds(result.award_amount_pence),
-    })
-
-
-def _uc_row(run_date: date, period: DuePeriod, result: UcPeriodResult, line: Any,
-            by_id: dict[int, LoadedDebt], late: str, header: str) -> list[Any]:
-    """One deduction row; its structured explanation is the period's figures, the step of its item
-    (limit, cap room before and after, what was taken, the rule) and how this line got its share."""
+def _uc_row(run_date: date, period: DuePeriod, line: Any, by_id: dict[int, LoadedDebt], facts: str) -> list[Any]:
+    """One deduction row. Its explanation is stored as structured facts (the period's figures, the step of
+    its item: limit, cap room before and after, what was taken, the rule; how this line got its share) and
+    rendered as text when asked (``Deduction.explanation``; recovery-rules.md §3)."""
     name = ITEM_NAMES[line.item]
-    facts = (f'{{"period": {header}, "step": {json.dumps(step_facts(result.steps[line.step]))}, '
-             f'"allocation": "{line.allocation}"}}')
-    text = late + result.explain_line(line)
     if line.kind == LineKind.DEBT and line.debt_id is not None:
         debt = by_id[line.debt_id]
         creditor, la_id, ref, debt_id = line.creditor_kind, line.la_id, debt.creditor_ref, line.debt_id
@@ -300,7 +297,7 @@ def _uc_row(run_date: date, period: DuePeriod, result: UcPeriodResult, line: Any
         if line.kind == LineKind.ONGOING_CONSUMPTION:
             name = f"{name} (ongoing consumption)"
     return [run_date, period.person_id, period.award_id, period.period_id, "UC", name, line.item, creditor,
-            la_id, ref, debt_id, line.amount_pence, "TAKEN", text, facts, None, None, None, ""]
+            la_id, ref, debt_id, line.amount_pence, "TAKEN", "", facts, None, None, None, ""]
 
 
 # ---------------------------------------------------------------------------------------------- legacy
@@ -367,18 +364,33 @@ def _return_debts(run_date: date, to_return: list[tuple[int, str]], report: Dedu
 
 
 def _write_batch(batch: _Batch, report: DeductionReport) -> None:
-    """Post the batch's entries in one call, then its deduction rows, cleared debts and audit rows."""
-    entry_ids = post_entries(batch.entries)
+    """Post the batch's recoveries in one call, then its deduction rows, cleared debts and audit rows."""
+    entry_ids = post_recoveries(EntryKind.DEDUCTION, batch.run_date, AccountKind.BENEFIT_RECOVERIES,
+                                batch.recoveries)
     for row in batch.rows:
         if row[15] is not None:
             row[15] = entry_ids[row[15]]
-    write_rows("dms_deduction", DEDUCTION_COLUMNS, batch.rows)
+    if is_postgresql():
+        copy_lines("dms_deduction", DEDUCTION_COLUMNS, map(_deduction_line, batch.rows))
+    else:
+        write_rows("dms_deduction", DEDUCTION_COLUMNS, batch.rows)
     _mark_cleared(batch.run_date, batch.cleared)
     report.entries += len(entry_ids)
     report.deductions += len(batch.rows)
     report.third_party += sum(1 for row in batch.rows if row[7] == THIRD_PARTY)
     report.pence += sum(row[11] for row in batch.rows)
     report.cleared += len(batch.cleared)
+
+
+def _n(value: Any) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _deduction_line(r: list[Any]) -> str:
+    """A deduction row (:data:`DEDUCTION_COLUMNS`) as a line of PostgreSQL's text COPY format."""
+    return (f"{r[0]}\t{r[1]}\t{_n(r[2])}\t{_n(r[3])}\t{r[4]}\t{copy_text(r[5])}\t{_n(r[6])}\t{r[7]}\t"
+            f"{_n(r[8])}\t{copy_text(r[9])}\t{_n(r[10])}\t{r[11]}\t{r[12]}\t{copy_text(r[13])}\t"
+            f"{copy_text(r[14])}\t{_n(r[15])}\t\\N\t\\N\t\n")
 
 
 def _mark_cleared(run_date: date, debt_ids: list[int]) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db import connection
 
-from dms.ledger import AccountKey, AccountKind
 from dms.recovery.types import DebtRecord
 from dms.store.ledger import is_postgresql, pending_delta, watch_balances
 
@@ -202,6 +201,7 @@ class LoadedDebt:
     creditor_id: int
     creditor_ref: str
     debt_type: str
+    account_id: int  # the debt's RECEIVABLE account
 
 
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
@@ -251,14 +251,14 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         balance = int(r[13]) + pending_delta(r[14])
         if balance <= 0:
             continue
-        watched.append(AccountKey(AccountKind.RECEIVABLE, r[0]))
+        watched.append(r[14])
         record = DebtRecord(
             debt_id=r[0], owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
             received_on=as_date(r[8]), receipt_seq=r[9], created_on=as_date(r[10]), la_id=r[3],
             joint=r[11] is not None, owner_person=r[1], agreed_amount_pence=r[12],
             reduced_rate_pence=rates.get(r[0]),
         )
-        loaded = LoadedDebt(record, r[1], r[4], r[5], r[6])
+        loaded = LoadedDebt(record, r[1], r[4], r[5], r[6], r[14])
         by_person[r[1]].append(loaded)
         if r[11] is not None and r[11] != r[1]:
             by_person[r[11]].append(loaded)

@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import OperationalError, connection, transaction
 
 from dms.errors import InvariantBroken
-from dms.ledger import AccountKey, AccountKind, Entry
+from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, LedgerError
 from dms.ledger.model import CREDITOR_KINDS, DEBT_KINDS, PERSON_KINDS, SYSTEM_KINDS
 from dms.store.models import Account
 
@@ -209,7 +210,6 @@ _SHARED_KINDS = frozenset(SYSTEM_KINDS) | frozenset(CREDITOR_KINDS)
 class _Deferral:
     deltas: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     shared_ids: set[int] = field(default_factory=set)  # accounts of the shared kinds, locked first
-    watched: set[AccountKey] = field(default_factory=set)
     watched_ids: set[int] = field(default_factory=set)
 
 
@@ -242,14 +242,14 @@ def shared_balances_deferred() -> Iterator[None]:
     apply_balance_deltas(deferral.deltas, not_negative=deferral.watched_ids)
 
 
-def watch_balances(keys: Iterable[AccountKey]) -> None:
-    """Inside :func:`shared_balances_deferred`: the accounts ``keys`` (balances this transaction has read and
-    relies on, such as the debts it deducts from) have their changes kept for the end of the block, and
-    must not then fall below 0, whoever else updated them meanwhile (a concurrent unit that took from the
-    same joint debt): the transaction is refused as a serialisation failure and its unit done again. Outside
-    such a block it does nothing."""
+def watch_balances(account_ids: Iterable[int]) -> None:
+    """Inside :func:`shared_balances_deferred`: the accounts ``account_ids`` (balances this transaction has
+    read and relies on, such as the debts it deducts from) have their changes kept for the end of the block,
+    and must not then fall below 0, whoever else updated them meanwhile (a concurrent unit that took from
+    the same joint debt): the transaction is refused as a serialisation failure and its unit done again.
+    Outside such a block it does nothing."""
     if _deferrals:
-        _deferrals[-1].watched.update(keys)
+        _deferrals[-1].watched_ids.update(account_ids)
 
 
 def pending_delta(account_id: int) -> int:
@@ -284,33 +284,113 @@ def post_entries(entries: Sequence[Entry]) -> list[int]:
                 deltas[account_id] += posting.amount_pence
         write_rows("dms_journal_entry", _ENTRY_COLUMNS, entry_rows, _ENTRY_TYPES)
         write_rows("dms_posting", _POSTING_COLUMNS, posting_rows, _POSTING_TYPES)
-        _apply_or_defer(deltas, accounts)
+        _apply_or_defer(deltas, {i for key, i in accounts.items() if key.kind in _SHARED_KINDS})
     return entry_ids
 
 
-def _apply_or_defer(deltas: dict[int, int], accounts: dict[AccountKey, int]) -> None:
-    """Apply ``deltas`` now, or (inside :func:`shared_balances_deferred`) keep the shared and watched
-    accounts' for the end of the block."""
+def _apply_or_defer(deltas: dict[int, int], shared: set[int]) -> None:
+    """Apply ``deltas`` now, or (inside :func:`shared_balances_deferred`) keep those of the ``shared``
+    accounts (of the shared kinds) and the watched ones for the end of the block."""
     if not _deferrals:
         apply_balance_deltas(deltas)
         return
     deferral = _deferrals[-1]
-    kept = deferral.deltas
-    deferred = set()
-    for key, account_id in accounts.items():
-        if key.kind in _SHARED_KINDS:
-            deferral.shared_ids.add(account_id)
-            deferred.add(account_id)
-        elif key in deferral.watched:
-            deferral.watched_ids.add(account_id)
-            deferred.add(account_id)
+    deferral.shared_ids |= shared
+    kept, watched = deferral.deltas, deferral.watched_ids
     now: dict[int, int] = {}
     for account_id, delta in deltas.items():
-        if account_id in deferred:
+        if account_id in shared or account_id in watched:
             kept[account_id] += delta
         else:
             now[account_id] = delta
     apply_balance_deltas(now)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str) -> str:
+    """A text value as a field of PostgreSQL's text ``COPY`` format (backslash, tab and line ends escaped)."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """``COPY`` rows already formatted as text ``COPY`` lines (fields escaped with :func:`copy_text`,
+    ``\\N`` for NULL, tab-separated, each ending in a newline) into ``table`` (PostgreSQL only)."""
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    ) as copy:
+        copy.write("".join(lines))
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """Money recovered to one debt, posted by :func:`post_recoveries`: ``receivable_account`` is the id of
+    the debt's RECEIVABLE account (as loaded with the debt), ``creditor_id`` the debt's creditor."""
+
+    receivable_account: int
+    creditor_id: int
+    amount_pence: int
+    description: str
+
+
+def post_recoveries(kind: EntryKind, business_date: date, source: AccountKind,
+                    recoveries: Sequence[Recovery]) -> list[int]:
+    """Post one entry per recovery in the fixed shape of docs/architecture.md "Ledger conventions" (DEDUCTION
+    or DIRECT_PAYMENT of x to a debt): DR ``source`` x; CR RECEIVABLE(debt) x; DR CREDITOR_DEBTS(cr) x; CR
+    CREDITOR_PAYABLE(cr) x. The same rows, balances and checks as :func:`post_entries` with entries built by
+    :func:`dms.ledger.build_entry`, without building an object per posting: every entry has four non-zero
+    postings summing to zero by construction (an amount that is not a positive whole number of pence is
+    refused), the accounts are resolved in bulk, and the running balances change by one summed delta per
+    account. Returns the entries' ids, in order."""
+    if not recoveries:
+        return []
+    for recovery in recoveries:
+        if type(recovery.amount_pence) is not int or recovery.amount_pence <= 0:
+            raise LedgerError(f"a recovery of {recovery.amount_pence!r} pence: an amount is a positive whole "
+                              f"number of pence ({recovery.description})")
+    if source not in SYSTEM_KINDS:
+        raise LedgerError(f"{source} is not a system account: the source of a recovery is one")
+    creditors = {r.creditor_id for r in recoveries}
+    with transaction.atomic():
+        accounts = resolve_accounts([AccountKey(source)] + [
+            AccountKey(kind_, creditor) for creditor in creditors
+            for kind_ in (AccountKind.CREDITOR_DEBTS, AccountKind.CREDITOR_PAYABLE)
+        ])
+        source_id = accounts[AccountKey(source)]
+        held = {c: accounts[AccountKey(AccountKind.CREDITOR_DEBTS, c)] for c in creditors}
+        payable = {c: accounts[AccountKey(AccountKind.CREDITOR_PAYABLE, c)] for c in creditors}
+        entry_ids = _allocate_entry_ids(len(recoveries))
+        deltas: dict[int, int] = defaultdict(int)
+        postings: list[tuple[int, int, int]] = []
+        add = postings.append
+        total = 0
+        for entry_id, r in zip(entry_ids, recoveries, strict=True):
+            amount = r.amount_pence
+            total += amount
+            add((entry_id, source_id, amount))
+            add((entry_id, r.receivable_account, -amount))
+            add((entry_id, held[r.creditor_id], amount))
+            add((entry_id, payable[r.creditor_id], -amount))
+            deltas[r.receivable_account] -= amount
+            deltas[held[r.creditor_id]] += amount
+            deltas[payable[r.creditor_id]] -= amount
+        deltas[source_id] += total
+        day, kind_text = business_date.isoformat(), kind.value
+        if is_postgresql():
+            copy_lines("dms_journal_entry", _ENTRY_COLUMNS, [
+                f"{entry_id}\t{day}\t{kind_text}\t{copy_text(r.description)}\t\t\\N\n"
+                for entry_id, r in zip(entry_ids, recoveries, strict=True)
+            ])
+        else:
+            write_rows("dms_journal_entry", _ENTRY_COLUMNS, [
+                (entry_id, business_date, kind_text, r.description, "", None)
+                for entry_id, r in zip(entry_ids, recoveries, strict=True)
+            ])
+        write_rows("dms_posting", _POSTING_COLUMNS, postings, _POSTING_TYPES)
+        _apply_or_defer(deltas, set(accounts.values()))
+    return entry_ids
 
 
 def account_balance(key: AccountKey) -> int:

@@ -62,12 +62,24 @@ class Deduction(models.Model):
                              db_index=False, null=True)
     amount_pence = models.BigIntegerField()
     status = models.CharField(max_length=8, default="TAKEN")  # TAKEN or REVERSED
-    explanation = models.TextField()
+    # The text as stored by earlier releases; a UC deduction now stores its structured facts only and its
+    # text is rendered from them on demand (``explanation``).
+    stored_explanation = models.TextField(db_column="explanation", blank=True, default="")
     explanation_facts = models.JSONField(default=dict)
     entry_id = models.BigIntegerField(null=True)
     reversal_entry_id = models.BigIntegerField(null=True)
     reversed_on = models.DateField(null=True)
     reversal_reason = models.TextField(default="", blank=True)
+
+    @property
+    def explanation(self) -> str:
+        """Why this amount, as text: the stored text, or rendered from the stored facts (recovery-rules.md
+        §3), the same words either way."""
+        from dms.recovery.explanation import render_line_facts
+
+        if self.stored_explanation or "step" not in self.explanation_facts:
+            return self.stored_explanation
+        return render_line_facts(self.explanation_facts)
 
     class Meta:
         db_table = "dms_deduction"
