@@ -224,3 +224,35 @@ def test_fast_scan_of_a_plain_file_does_not_fall_back_to_the_tree() -> None:
     assert not scanner.used_tree and not scanner.errors
     assert [s.line for s in scanned] == list(range(4, 24))
     assert _scan("LAREF", data, fast=True) == _scan("LAREF", data, fast=False)
+
+
+class _Watched(io.BytesIO):
+    """Records how far the file was read before the scan started again from the start."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.read_before_restart: int | None = None
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.read_before_restart is None:
+            self.read_before_restart = self.tell()
+        return super().seek(offset, whence)
+
+
+def test_fast_lane_leaves_a_file_to_the_tree_without_reading_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays flat: what the fast lane cannot read makes it stop within a bounded distance."""
+    from dms.la_interface import inbound
+
+    monkeypatch.setattr(inbound, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(inbound, "_MAX_PENDING", 4096)
+    record = ("<Recall><DebtRef>HB/{n}</DebtRef><NINO>AB123456C</NINO><Reason>OTHER</Reason></Recall>")
+    records = [record.format(n=n) for n in range(2_000)]
+    data = _file("LAREC", records, "comment", "0.00")
+    comment_at = data.index(b"<!--")
+    stream = _Watched(data)
+    scanner = FileScanner(NAMES["LAREC"])
+    scanned = [s for chunk in scanner.chunks(stream, 100) for s in chunk]
+    assert scanner.used_tree and len(scanned) == 2_000 and not scanner.errors
+    assert stream.read_before_restart is not None
+    assert stream.read_before_restart <= comment_at + 4096 + 2 * 1024 < len(data)
+    assert _scan("LAREC", data, fast=True) == _scan("LAREC", data, fast=False)

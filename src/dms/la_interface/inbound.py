@@ -670,9 +670,9 @@ class _FastLane:
             if found is not None:
                 yield account(self._plain(found.end(1), found.end()))
                 continue
-            if self._more():
+            if len(self.buffer) - self.pos < _MAX_PENDING and self._more():
                 continue
-            if end.match(self.buffer, self.pos) is None or self.scanner.record_count == 0:
+            if not self.eof or end.match(self.buffer, self.pos) is None or self.scanner.record_count == 0:
                 raise _NotForTheFastLane
             return
 
