@@ -180,3 +180,13 @@ def test_bundle_refuses_no_members_and_repeated_names(tmp_path: Path) -> None:
     with pytest.raises(OutboundError, match="repeated"):
         write_bundle(tmp_path, DAY, LA, [one, two])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x", "y"]  # nothing half-written left
+
+
+def test_outbound_file_not_matching_its_schema_is_not_sent(tmp_path: Path) -> None:
+    from dms.la_interface.outbound import check_valid
+
+    good = write_cessation_file(tmp_path, LA, DAY, [cessation("HB/1", 100)])
+    check_valid(MessageType.CESSATION, good.path)
+    bad = write_cessation_file(tmp_path / "bad", LA, DAY, [cessation("A DEBT REF FAR TOO LONG FOR §2", 100)])
+    with pytest.raises(OutboundError, match="line 4: .*DebtRef"):
+        check_valid(MessageType.CESSATION, bad.path)

@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+from lxml import etree
+
 from dms.la_interface.names import BundleType, MessageType, batch_id, file_name, tar_name
+from dms.la_interface.schemas import schema
 from dms.money import format_pounds
 
 NAMESPACE = "urn:dms:hb-debt:1"
@@ -251,6 +254,16 @@ def write_failure_notice(directory: Path, la_id: str, creation_date: date,
                           ((failed_file_xml(r), 0) for r in records), with_total=False)
     _check_not_empty(written)
     return written
+
+
+def check_valid(kind: MessageType, path: Path) -> None:
+    """Refuse to send a file that does not match its own XSD (hb-debt-interface.md §2-4): raises
+    :class:`OutboundError` naming each schema error with its line."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    checker = schema(kind)
+    if not checker.validate(etree.parse(str(path), parser)):
+        problems = "; ".join(f"line {e.line}: {e.message}" for e in list(checker.error_log)[:10])
+        raise OutboundError(f"{path.name} does not match {kind.value}'s schema, so it is not sent: {problems}")
 
 
 def _check_not_empty(written: WrittenFile) -> None:

@@ -185,11 +185,13 @@ def _bundle_for(la_id: str, run_date: date, schedule: Path | None, counts: _Coun
     members: list[tuple[MessageType, Path, str]] = []
     if Cessation.objects.filter(la_id=la_id, reported_on=run_date).exists():
         written = outbound.write_cessation_file(files_dir, la_id, run_date, _cessations(la_id, run_date))
+        outbound.check_valid(MessageType.CESSATION, written.path)
         members.append((MessageType.CESSATION, written.path, written.sha256))
         counts.cessations += written.record_count
     if (ReceivedFile.objects.filter(la_id=la_id, reported_on=run_date).exists()
             or ReceivedTar.objects.filter(la_id=la_id, reported_on=run_date, accepted=False).exists()):
         written = outbound.write_failure_notice(files_dir, la_id, run_date, _failed(la_id, run_date))
+        outbound.check_valid(MessageType.FAILURE_NOTICE, written.path)
         members.append((MessageType.FAILURE_NOTICE, written.path, written.sha256))
         counts.failed_files += written.record_count
     if schedule is not None:
