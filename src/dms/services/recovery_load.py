@@ -222,24 +222,17 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     if not people and not partners:
         return {}
     everyone = sorted(set(people) | set(partners))
-    own_cond, own_params = in_ids("d.person_id", list(people))
     cond, params = in_ids("d.person_id", everyone)
     joint_cond, joint_params = in_ids("d.joint_person_id", everyone)
-    select = (
+    rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
         "d.agreed_amount_pence, acc.balance_pence, acc.id "
         "FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+        f"WHERE ({cond} OR {joint_cond}) AND d.status = 'OPEN' AND acc.balance_pence > 0 ORDER BY d.id",
+        [*params, *joint_params],
     )
-    open_debt = "d.status = 'OPEN' AND acc.balance_pence > 0"
-    rows = fetch(f"{select} WHERE {own_cond} AND d.joint_person_id IS NULL AND {open_debt}", own_params)
-    others = sorted(set(partners) - set(people))
-    if others:
-        partner_cond, partner_params = in_ids("d.person_id", others)
-        rows += fetch(f"{select} WHERE {partner_cond} AND d.joint_person_id IS NULL AND {open_debt}", partner_params)
-    rows += fetch(f"{select} WHERE {cond} AND d.joint_person_id IS NOT NULL AND {open_debt}", params)
-    rows += fetch(f"{select} WHERE {joint_cond} AND {open_debt}", joint_params)
     rates = _reduced_rates(run_date, everyone)
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
