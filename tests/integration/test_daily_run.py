@@ -79,8 +79,6 @@ def test_steps_run_in_order_and_each_day_stores_its_summary(book: None) -> None:
 
 
 def test_partitioned_step_is_recorded_per_chunk_covering_every_partition(book: None) -> None:
-    if not daily_run._takes_partitions(daily_run.step_named("deductions")):
-        pytest.skip("deductions_step does not take partitions yet")
     run_through(FIRST_RUN, chunk_size=128)
     chunks = list(RunChunk.objects.filter(step="deductions").order_by("first_partition")
                   .values_list("first_partition", "last_partition"))
@@ -175,9 +173,7 @@ def test_killed_in_a_chunk_leaves_no_partial_unit_and_resumes_to_the_same_result
     expected = uninterrupted(FIRST_RUN + timedelta(days=1))
     _book()
     run_through(FIRST_RUN)
-    partitioned = daily_run._takes_partitions(daily_run.step_named("deductions"))
-    calls = _fail_in(monkeypatch, "dms.services.recovery", "deductions_step",
-                     calls_before_failing=2 if partitioned else 0)
+    calls = _fail_in(monkeypatch, "dms.services.recovery", "deductions_step", calls_before_failing=2)
     killed_day = FIRST_RUN + timedelta(days=1)
     with pytest.raises(RuntimeError, match="simulated failure"):
         run_through(killed_day, chunk_size=128)
@@ -185,12 +181,10 @@ def test_killed_in_a_chunk_leaves_no_partial_unit_and_resumes_to_the_same_result
     assert not day.completed
     assert not RunStep.objects.filter(run_date=killed_day, step="deductions").exists()
     done = RunChunk.objects.filter(run_date=killed_day, step="deductions")
-    if partitioned:  # the two chunks before the failing one are committed
-        assert sorted(done.values_list("first_partition", flat=True)) == [0, 128]
-        failed = set(calls[2])
-        assert not Deduction.objects.filter(date=killed_day, person__partition__in=failed).exists()
-    else:  # the step runs whole: nothing of it is committed
-        assert not done.exists() and not Deduction.objects.filter(date=killed_day).exists()
+    # the two chunks before the failing one are committed; nothing of the failing one is
+    assert sorted(done.values_list("first_partition", flat=True)) == [0, 128]
+    failed = set(calls[2])
+    assert not Deduction.objects.filter(date=killed_day, person__partition__in=failed).exists()
     monkeypatch.undo()
     run_through(killed_day, chunk_size=128)
     assert RunDay.objects.get(run_date=killed_day).completed

@@ -43,7 +43,6 @@ function of the run date returning a dict of counts (or an int, or None); a part
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -489,10 +488,6 @@ def plan_dates(through: date) -> RunPlan:
     return RunPlan([first + timedelta(days=n) for n in range((through - first).days + 1)], last)
 
 
-def _takes_partitions(step: DayStep) -> bool:
-    """Whether a partitioned step's function accepts ``partitions``; one that does not yet runs whole."""
-    return "partitions" in inspect.signature(step.function()).parameters
-
 
 def run_day(run_date: date, runner: ChunkRunner, *, chunk_size: int = CHUNK_PARTITIONS,
             progress: Progress | None = None) -> DayRun:
@@ -506,7 +501,7 @@ def run_day(run_date: date, runner: ChunkRunner, *, chunk_size: int = CHUNK_PART
     for step in DAY_STEPS:
         if RunStep.objects.filter(run_date=run_date, step=step.name).exists():
             continue
-        if not step.partitioned or not _takes_partitions(step):
+        if not step.partitioned:
             run_whole_step(step, run_date)
             continue
         done = RunChunk.objects.filter(run_date=run_date, step=step.name).values_list("first_partition",
