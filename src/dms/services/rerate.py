@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from multiprocessing import get_context
+from time import perf_counter
 from typing import Any
 
 from django.db import connection, transaction
@@ -88,12 +89,21 @@ class ChunkReport:
     periods: int = 0
     instalments: int = 0
     no_period: int = 0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds by phase (load, calculate, write)
 
     def add(self, other: ChunkReport) -> None:
         self.people += other.people
         self.periods += other.periods
         self.instalments += other.instalments
         self.no_period += other.no_period
+        for phase, seconds in other.phases.items():
+            self.phases[phase] = self.phases.get(phase, 0.0) + seconds
+
+    def timed(self, phase: str, started: float) -> float:
+        """Add the time since ``started`` (``perf_counter``) to ``phase``; returns now."""
+        now = perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - started
+        return now
 
 
 @dataclass
@@ -120,6 +130,7 @@ class RerateOutcome:
     what_if_pence: int
     seconds: float
     creditors: list[CreditorTotal] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds by phase, summed over the chunks
 
     def as_json(self) -> dict[str, Any]:
         from dms.money import format_pounds
@@ -340,7 +351,9 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
 
     report = ChunkReport()
     with transaction.atomic():
+        clock = perf_counter()
         normalise_assessment_periods(range(first, last + 1))
+        clock = report.timed("normalise", clock)
         people = _people_with_debts(first, last)
         for start in range(0, len(people), BATCH_PEOPLE):
             batch = people[start : start + BATCH_PEOPLE]
@@ -349,6 +362,7 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
             legacy = _legacy_awards(as_of, batch)
             partners = {p.partner_id for p in periods if p.partner_id is not None}
             debts = _debts(as_of, sorted(set(batch) | partners))
+            clock = report.timed("load", clock)
             rows: list[tuple[Any, ...]] = []
             counted: set[int] = set()
             for period in periods:
@@ -374,8 +388,10 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
                     rows.append((run_id, award.person_id, award.partition, award.benefit, as_of, creditor, now,
                                  what_if))
             report.people += len(counted)
+            clock = report.timed("calculate", clock)
             write_rows("dms_rerate_result", RESULT_COLUMNS, rows,
                        ("int8", "int8", "int2", "text", "date", "int8", "int8", "int8"))
+            clock = report.timed("write", clock)
     return report
 
 
@@ -440,7 +456,9 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
         RerateResult.objects.filter(run_id=run.pk).delete()
         RerateRun.objects.filter(pk=run.pk).update(finished_at=datetime.now(UTC))
         raise
+    clock = perf_counter()
     by_creditor = _totals(run.pk)
+    report.timed("totals", clock)
     now_total = sum(n for _, n, _ in by_creditor)
     what_if_total = sum(w for _, _, w in by_creditor)
     finished = datetime.now(UTC)
@@ -451,7 +469,7 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     )
     return RerateOutcome(run.pk, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
-                         [CreditorTotal(name, n, w) for name, n, w in by_creditor])
+                         [CreditorTotal(name, n, w) for name, n, w in by_creditor], report.phases)
 
 
 def _totals(run_id: int) -> list[tuple[str, int, int]]:
