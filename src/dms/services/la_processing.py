@@ -15,8 +15,8 @@ Referrals (§6.2-6.4) are applied in bulk, a chunk of records at a time (``CHUNK
 their awards in payment, the HB debts they hold, their other DWP recovery and earlier referrals of the same
 DebtRefs are loaded in a few set-based queries; the rules are decided record by record in memory (file
 order, so two referrals of one person in a file see each other); debts, components and audit rows are
-written in batches (``COPY`` on PostgreSQL) and the chunk's REFERRAL and RETURN entries are posted with one
-``post_entries`` call.
+written in batches (``COPY`` on PostgreSQL) and the chunk's RECEIVABLE accounts and REFERRAL and RETURN
+entries are posted in their fixed shape with one ``post_referrals`` call (``dms.store.ledger``).
 
 Interpretations (docs/la-interface-notes.md, "Processing"):
 
@@ -48,19 +48,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
 from dms.errors import DmsError, InvariantBroken
 from dms.la_interface.records import RecallRecord, ReferralRecord, RevisionRecord
-from dms.ledger import AccountKind, Entry
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
 from dms.services.la_validation import Validation, iter_records, validate_file
 from dms.services.recovery_load import as_date, fetch
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
-from dms.store.ledger import is_postgresql, post_entries, write_rows
+from dms.store.ledger import Referral, allocate_ids, is_postgresql, post_referrals, write_rows
 from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
 
 ACTOR = "daily run: LA files"
@@ -86,8 +85,6 @@ _COMPONENT_COLUMNS = ("debt_id", "amount_pence", "period_start", "period_end")
 _COMPONENT_TYPES = ("int8", "int8", "date", "date")
 _STATUS_CHANGE_COLUMNS = ("debt_id", "from_status", "to_status", "business_date", "recorded_at", "actor", "reason")
 _STATUS_CHANGE_TYPES = ("int8", "text", "text", "date", "timestamptz", "text", "text")
-_ACCOUNT_COLUMNS = ("id", "kind", "debt_id", "balance_pence")
-_ACCOUNT_TYPES = ("int8", "text", "int8", "int8")
 
 
 # ---------------------------------------------------------------------------------------------- reports
@@ -208,21 +205,6 @@ def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     if is_postgresql():
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
-
-
-def _allocate_ids(table: str, count: int) -> list[int]:
-    """``count`` fresh ids of ``table`` (its sequence on PostgreSQL; past ``MAX(id)`` on SQLite, whose writers
-    are serialised: transactions begin IMMEDIATE)."""
-    if count == 0:
-        return []
-    with connection.cursor() as cursor:
-        if is_postgresql():
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a fixed table name)
-        start = cursor.fetchone()[0] + 1
-        return list(range(start, start + count))
 
 
 _IN_PAYMENT = "a.start_date <= %s AND (a.end_date IS NULL OR a.end_date > %s)"
@@ -444,7 +426,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
     first = first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino][0]) for r in chunk))
-    ids = _allocate_ids("dms_debt", len(chunk))
+    ids = allocate_ids("dms_debt", len(chunk))
     first_seq = debt_service.allocate_receipt_seq(len(chunk))
     new_debts: list[_NewDebt] = []
     displaced: list[int] = []
@@ -475,48 +457,58 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         report.taken_on -= debt.pk in taken_here
 
 
+def _referral_description(debt_id: int, label: str, debt_ref: str) -> str:
+    """The REFERRAL entry's description, as ``debt_service.referral_entry`` writes it."""
+    return f"debt {debt_id} referred by {label} as {debt_ref}"
+
+
+def _returned_description(debt_id: int, debt_ref: str, pounds: str) -> str:
+    """The RETURN entry's description of a debt returned at once with its whole amount (``pounds``), as
+    ``debt_service.return_entry`` writes it."""
+    return f"debt {debt_id} ({debt_ref}) returned with {pounds} held"
+
+
 def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date: date) -> None:
-    """The chunk's debts (COPY on PostgreSQL), components, audit rows, one ``post_entries`` call for their
-    REFERRAL entries (and RETURN entries of those returned at once), and the Cessation rows of those."""
+    """The chunk's debts (COPY on PostgreSQL), components, audit rows, their RECEIVABLE accounts and REFERRAL
+    entries (and RETURN entries of those returned at once) in their fixed shape with one ``post_referrals``
+    call, and the Cessation rows of those returned."""
     now = datetime.now(UTC)  # bookkeeping time of the audit rows only; no rule reads it
     label = str(creditor)
     debt_rows: list[tuple[Any, ...]] = []
     components: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
-    entries: list[Entry] = []
+    postings: list[Referral] = []
     cessations: list[debt_service.CessationFacts] = []
+    opened, returned = DebtStatus.OPEN.value, DebtStatus.RETURNED.value
+    overpayment, creditor_id = DebtType.OVERPAYMENT.value, creditor.pk
     for new in new_debts:
         r = new.record
-        status = DebtStatus.RETURNED if new.returned_for else DebtStatus.OPEN
-        debt_rows.append((new.debt_id, new.person_id, creditor.pk, r.debt_ref, DebtType.OVERPAYMENT.value,
-                          r.classification, r.total_pence, r.total_pence, r.debt_created_date, new.received_on,
-                          new.receipt_seq, status.value, run_date, None, None, new.partition, new.returned_for))
-        components.extend((new.debt_id, o.amount_pence, o.period_start, o.period_end) for o in r.overpayments)
-        changes.append((new.debt_id, "", DebtStatus.OPEN.value, run_date, now, ACTOR,
-                        f"referred by {label} as {r.debt_ref} for {format_pounds(r.total_pence)}"))
-        entries.append(debt_service.referral_entry(new.debt_id, creditor.pk, label, r.debt_ref, r.total_pence,
-                                                   run_date))
+        debt_id, total = new.debt_id, r.total_pence
+        debt_rows.append((debt_id, new.person_id, creditor_id, r.debt_ref, overpayment,
+                          r.classification, total, total, r.debt_created_date, new.received_on,
+                          new.receipt_seq, returned if new.returned_for else opened, run_date, None, None,
+                          new.partition, new.returned_for))
+        components.extend((debt_id, o.amount_pence, o.period_start, o.period_end) for o in r.overpayments)
+        pounds = format_pounds(total)
+        changes.append((debt_id, "", opened, run_date, now, ACTOR, f"referred by {label} as {r.debt_ref} for {pounds}"))
+        description = _referral_description(debt_id, label, r.debt_ref)
         if new.returned_for:
             why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat())
-            changes.append((new.debt_id, DebtStatus.OPEN.value, DebtStatus.RETURNED.value, run_date, now, ACTOR,
+            changes.append((debt_id, opened, returned, run_date, now, ACTOR,
                             f"{new.returned_for}: returned as it was referred: {why}"))
-            entries.append(debt_service.return_entry(new.debt_id, creditor.pk, r.debt_ref, r.total_pence, run_date,
-                                                     DebtStatus.RETURNED, new.returned_for))
+            postings.append(Referral(debt_id, total, description,
+                                     _returned_description(debt_id, r.debt_ref, pounds),
+                                     new.returned_for))
             cessations.append(debt_service.CessationFacts(
-                new.debt_id, str(creditor.la_id), r.debt_ref, r.nino, new.received_on, run_date, new.returned_for,
-                r.total_pence, 0,
+                debt_id, str(creditor.la_id), r.debt_ref, r.nino, new.received_on, run_date, new.returned_for,
+                total, 0,
             ))
+        else:
+            postings.append(Referral(debt_id, total, description))
     write_rows("dms_debt", _DEBT_COLUMNS, debt_rows, _DEBT_TYPES)
     write_rows("dms_debt_component", _COMPONENT_COLUMNS, components, _COMPONENT_TYPES)
     write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, changes, _STATUS_CHANGE_TYPES)
-    # The new debts' RECEIVABLE accounts, written in bulk here so that post_entries finds them all with one
-    # query instead of creating them one ORM object at a time; their balances start at 0 and post_entries
-    # keeps them in step with the postings.
-    account_ids = _allocate_ids("dms_account", len(new_debts))
-    write_rows("dms_account", _ACCOUNT_COLUMNS,
-               [(account_id, AccountKind.RECEIVABLE.value, new.debt_id, 0)
-                for account_id, new in zip(account_ids, new_debts, strict=True)], _ACCOUNT_TYPES)
-    post_entries(entries)
+    post_referrals(run_date, creditor_id, postings)
     debt_service.record_cessations(cessations)
 
 

@@ -393,6 +393,111 @@ def post_recoveries(kind: EntryKind, business_date: date, source: AccountKind,
     return entry_ids
 
 
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A debt just written and not yet posted, for :func:`post_referrals`: its REFERRAL entry's description,
+    and for a debt returned as it is taken on, its RETURN entry's description and reason (else "")."""
+
+    debt_id: int
+    amount_pence: int
+    description: str
+    return_description: str = ""
+    return_reason: str = ""
+
+
+_ACCOUNT_COLUMNS = ("id", "kind", "debt_id", "balance_pence")
+
+
+def post_referrals(business_date: date, creditor_id: int, referrals: Sequence[Referral]) -> list[int]:
+    """Open the RECEIVABLE account of each new debt and post its entries in their fixed shape (docs/architecture.md
+    "Ledger conventions"): REFERRAL of x: DR RECEIVABLE(debt) x; CR CREDITOR_DEBTS(creditor) x; and for a debt
+    returned as it is taken on, the RETURN of x right after it: DR CREDITOR_DEBTS(creditor) x; CR
+    RECEIVABLE(debt) x. The same entries, postings (in the same order) and balances as :func:`post_entries`
+    with the entries of ``dms.services.debts.referral_entry`` and ``return_entry``, without building an object
+    per posting: each account is written with the balance its postings sum to (so no account is updated
+    afterwards), and the creditor's account changes by one summed delta. The debts must have no account yet
+    (the account_per_debt index refuses a second); an amount that is not a positive whole number of pence is
+    refused. Returns the entries' ids, in order."""
+    if not referrals:
+        return []
+    for r in referrals:
+        if type(r.amount_pence) is not int or r.amount_pence <= 0:
+            raise LedgerError(f"a referral of {r.amount_pence!r} pence: an amount is a positive whole number of "
+                              f"pence ({r.description})")
+        if bool(r.return_description) != bool(r.return_reason):
+            raise LedgerError(f"a referral returned at once needs both a RETURN description and reason "
+                              f"({r.description})")
+    with transaction.atomic():
+        creditor_account = resolve_accounts([AccountKey(AccountKind.CREDITOR_DEBTS, creditor_id)])[
+            AccountKey(AccountKind.CREDITOR_DEBTS, creditor_id)]
+        returned = sum(1 for r in referrals if r.return_reason)
+        entry_ids = _allocate_entry_ids(len(referrals) + returned)
+        account_ids = allocate_ids("dms_account", len(referrals))
+        accounts: list[tuple[int, str, int, int]] = []
+        postings: list[tuple[int, int, int]] = []
+        entries: list[tuple[int, str, str, str]] = []  # id, kind, description, reason
+        add_posting, add_entry = postings.append, entries.append
+        receivable = AccountKind.RECEIVABLE.value
+        referral_kind, return_kind = EntryKind.REFERRAL.value, EntryKind.RETURN.value
+        taken = 0
+        ids = iter(entry_ids)
+        for account_id, r in zip(account_ids, referrals, strict=True):
+            amount = r.amount_pence
+            entry_id = next(ids)
+            add_entry((entry_id, referral_kind, r.description, ""))
+            add_posting((entry_id, account_id, amount))
+            add_posting((entry_id, creditor_account, -amount))
+            if r.return_reason:
+                entry_id = next(ids)
+                add_entry((entry_id, return_kind, r.return_description, r.return_reason))
+                add_posting((entry_id, creditor_account, amount))
+                add_posting((entry_id, account_id, -amount))
+                accounts.append((account_id, receivable, r.debt_id, 0))
+            else:
+                accounts.append((account_id, receivable, r.debt_id, amount))
+                taken += amount
+        write_rows("dms_account", _ACCOUNT_COLUMNS, accounts, ("int8", "text", "int8", "int8"))
+        day = business_date.isoformat()
+        if is_postgresql():
+            copy_lines("dms_journal_entry", _ENTRY_COLUMNS, [
+                f"{entry_id}\t{day}\t{kind}\t{copy_text(description)}\t{copy_text(reason)}\t\\N\n"
+                for entry_id, kind, description, reason in entries
+            ])
+        else:
+            write_rows("dms_journal_entry", _ENTRY_COLUMNS, [
+                (entry_id, business_date, kind, description, reason, None)
+                for entry_id, kind, description, reason in entries
+            ])
+        write_rows("dms_posting", _POSTING_COLUMNS, postings, _POSTING_TYPES)
+        _apply_or_defer({creditor_account: -taken}, {creditor_account})
+    return entry_ids
+
+
+def allocate_ids(table: str, count: int) -> list[int]:
+    """``count`` fresh ids of ``table`` (its sequence on PostgreSQL: one unbroken run fetched by its ends when
+    the sequence gives one, as :func:`_allocate_entry_ids`; past ``MAX(id)`` on SQLite, whose writers are
+    serialised)."""
+    if count == 0:
+        return []
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT MIN(v), MAX(v) FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) ids",
+                [sequence, count],
+            )
+            first, last = cursor.fetchone()
+            if last - first + 1 == count:
+                return list(range(first, last + 1))
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a fixed table name)
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
 def account_balance(key: AccountKey) -> int:
     """The stored balance of one account (0 if it does not exist yet)."""
     filters: dict[str, object] = {"kind": key.kind}
