@@ -114,3 +114,136 @@ def test_rerate_cap_percent_outside_the_legal_range_is_refused(text: str) -> Non
 
 def test_rerate_cap_percent_parses_to_a_fraction() -> None:
     assert parse_cap_percent("12.5") == Decimal("0.125") and parse_cap_percent("0") == 0
+
+
+# ------------------------------------------------------------------ a synthetic book against a reference
+
+
+BOOK_DATE, BOOK_AS_OF = date(2026, 1, 31), date(2026, 2, 28)
+
+
+@pytest.fixture
+def synthetic_book() -> None:
+    """400 synthetic people (couples on joint UC awards, joint debts, legacy awards) with, for every UC award,
+    its current assessment period, an older one and (for some) one starting after the date; one person with
+    debts dead, one debt at a reduced rate in force and one at a rate that has lapsed."""
+    from dms.store.bulk import load_synthetic_book
+    from dms.store.models import Account, Award, Debt, Person
+    from dms.store.recovery.models import AssessmentPeriod, ReducedRate
+
+    load_synthetic_book(400, 11, 5, BOOK_DATE)
+    periods = []
+    for award_id, person_id in Award.objects.filter(benefit="UC").order_by("id").values_list("id", "person_id"):
+        starts = [date(2026, 1, 1 + award_id % 27), date(2026, 2, 1 + award_id % 27)]
+        if award_id % 4 == 0:
+            starts.append(date(2026, 3, 1))
+        for start in starts:
+            periods.append(AssessmentPeriod(
+                event_id=f"t-{award_id}-{start}", inbound_event_id=0, award_id=award_id, person_id=person_id,
+                period_start=start, period_end=start, payment_date=start, award_amount_pence=40_000 + award_id % 50_000,
+                third_party=[{"category": "GAS_ARREARS", "amount_pence": 2000, "ongoing_pence": 1500, "scheme": None}]
+                if award_id % 10 == 0 else []))
+    AssessmentPeriod.objects.bulk_create(periods)
+    sole = list(Debt.objects.filter(status="OPEN", joint_person__isnull=True).order_by("id")[:2])
+    ReducedRate.objects.create(debt=sole[0], amount_pence=123, until=date(2026, 6, 1), reason="t", actor="t",
+                               set_on=date(2026, 2, 1))
+    ReducedRate.objects.create(debt=sole[1], amount_pence=77, until=date(2026, 2, 2), reason="t", actor="t",
+                               set_on=date(2026, 1, 1))
+    dead = Debt.objects.filter(status="OPEN").order_by("-id").values_list("person_id", flat=True).first()
+    Person.objects.filter(pk=dead).update(date_of_death=date(2026, 2, 10))
+    partition = dict(Person.objects.values_list("id", "partition"))
+    # a single person on UC whose only debt is owed jointly with someone in another partition
+    single = Award.objects.filter(benefit="UC", partner__isnull=True, claimant_type__startswith="SINGLE").exclude(
+        person_id=dead).order_by("id")[0].person_id
+    Debt.objects.filter(person_id=single).update(status="SUSPENDED")
+    owed = Debt.objects.filter(status="OPEN", joint_person__isnull=True).exclude(
+        partition=partition[single]).order_by("id")[5]
+    Debt.objects.filter(pk=owed.pk).update(joint_person_id=single)
+    # the partner (in another partition) of a couple jointly owes a third person's debt, and it is the one
+    # with room to take from: the claimant's debts are down to a penny, the partner's own are suspended
+    couple = next(a for a in Award.objects.filter(benefit="UC", partner__isnull=False).order_by("id")
+                  if partition[a.person_id] != partition[a.partner_id] and a.person_id != dead)
+    Account.objects.filter(kind="RECEIVABLE", debt__person_id=couple.person_id).update(balance_pence=1)
+    Debt.objects.filter(person_id=couple.partner_id).update(status="SUSPENDED")
+    third = Debt.objects.filter(status="OPEN", joint_person__isnull=True).exclude(
+        person_id__in=[couple.person_id, couple.partner_id, single]).exclude(
+        partition__in=[partition[couple.person_id], partition[couple.partner_id]]).order_by("id")[7]
+    Debt.objects.filter(pk=third.pk).update(joint_person_id=couple.partner_id)
+
+
+def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
+    """The rows a rerate must store, worked out from the ORM person by person (the engines' calls as the
+    module makes them): OPEN debts with a RECEIVABLE balance, own and jointly owed; alive on the date; each UC
+    award in payment with its latest period started by the date (with the partner's debts), else the legacy
+    award in payment with the lowest id."""
+    from collections import defaultdict
+
+    from dms.recovery.types import DebtRecord
+    from dms.services import rerate as module
+    from dms.store.models import Account, Award, Creditor, Debt, Person
+    from dms.store.recovery.models import AssessmentPeriod, ReducedRate
+
+    balance = dict(Account.objects.filter(kind="RECEIVABLE", debt__status="OPEN", balance_pence__gt=0)
+                   .values_list("debt_id", "balance_pence"))
+    rates = {r.debt_id: r.amount_pence for r in ReducedRate.objects.filter(set_on__lte=as_of, until__gt=as_of)
+             .order_by("set_on", "id")}
+    creditors = {c.id: c for c in Creditor.objects.all()}
+    debts: dict[int, list[Any]] = defaultdict(list)
+    for d in Debt.objects.filter(id__in=list(balance)).order_by("id"):
+        c = creditors[d.creditor_id]
+        loaded = module._Debt(DebtRecord(
+            debt_id=d.id, owner_kind=c.kind, debt_type=d.debt_type, classification=d.classification,
+            balance_pence=balance[d.id], received_on=d.received_on, receipt_seq=d.receipt_seq, created_on=d.created_on,
+            la_id=c.la_id, joint=d.joint_person_id is not None, owner_person=d.person_id,
+            agreed_amount_pence=d.agreed_amount_pence, reduced_rate_pence=rates.get(d.id)), d.creditor_id)
+        debts[d.person_id].append(loaded)
+        if d.joint_person_id not in (None, d.person_id):
+            debts[d.joint_person_id].append(loaded)
+    rows = set()
+    for person in Person.objects.filter(id__in=list(debts)).order_by("id"):
+        if person.date_of_death is not None and person.date_of_death <= as_of:
+            continue
+        awards = [a for a in Award.objects.filter(person=person).order_by("id")
+                  if a.start_date <= as_of and (a.end_date is None or a.end_date >= as_of)]
+        uc = [a for a in awards if a.benefit == "UC"]
+        for award in uc:
+            p = AssessmentPeriod.objects.filter(award=award, period_start__lte=as_of).order_by(
+                "-period_start", "-id").first()
+            if p is None:
+                continue
+            own = list(debts[person.id])
+            if award.partner_id is not None:
+                own += [d for d in debts[award.partner_id] if d not in own]
+            period = module._Period(person.id, person.partition, p.period_start, p.period_end, p.payment_date,
+                                    p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party,
+                                    award.claimant_type, award.partner_id)
+            for creditor, (now, what_if) in module._uc_amounts(period, own, cap).items():
+                rows.add((person.id, person.partition, "UC", p.period_start, creditor, now, what_if))
+        legacy = [a for a in awards if a.benefit != "UC"]
+        if legacy and not uc:
+            award = legacy[0]
+            leg = module._Legacy(person.id, person.partition, award.benefit, award.weekly_amount_pence,
+                                 award.pay_frequency)
+            for creditor, (now, what_if) in module._legacy_amounts(as_of, leg, debts[person.id]).items():
+                rows.add((person.id, person.partition, award.benefit, as_of, creditor, now, what_if))
+    return rows
+
+
+def _stored(run_id: int) -> set[tuple[Any, ...]]:
+    return set(RerateResult.objects.filter(run_id=run_id).values_list(
+        "person_id", "partition", "source", "period_start", "creditor_id", "now_pence", "what_if_pence"))
+
+
+@pytest.mark.parametrize("chunk_partitions", [1, 16, 1024])
+def test_rerate_of_a_synthetic_book_matches_the_reference_person_by_person_in_any_chunking(
+        synthetic_book: None, chunk_partitions: int) -> None:
+    from dms.store.models import Award, Debt
+
+    assert Award.objects.filter(partner__isnull=False).exists() and Debt.objects.filter(
+        joint_person__isnull=False).exists()
+    outcome = rerate(BOOK_AS_OF, Decimal("0.20"), chunk_partitions=chunk_partitions)
+    expected = _reference(BOOK_AS_OF, Decimal("0.20"))
+    assert len(expected) > 300
+    assert _stored(outcome.run_id) == expected
+    assert outcome.people == len({r[0] for r in expected})
+    assert outcome.now_pence == sum(r[5] for r in expected) and outcome.what_if_pence == sum(r[6] for r in expected)
