@@ -23,7 +23,8 @@ processes', is sampled from outside every 50 ms):
 
 After each, the same run COPYs the day's posting rows (binary) into a scratch table with ``dms_posting``'s
 indexes, for the ratio. Prints people due, deductions, entries, postings, seconds, postings per second,
-the COPY rate and the ratio, and peak memory.
+the COPY rate and the ratio, peak memory, and a digest of the result (every deduction, balance, status,
+period and event; equal for the step and the day, and before and after a change to the code).
 """
 
 from __future__ import annotations
@@ -175,11 +176,40 @@ def run_whole_day(workers: int) -> dict[str, object]:
             "step_summaries": {name: summary for name, summary in steps.items()}}
 
 
+DIGEST = """
+SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM (
+    SELECT concat_ws('|', 'D', date, person_id, award_id, period_id, source, item, item_number, creditor_kind,
+                     la_id, ref, debt_id, amount_pence, status, explanation, explanation_facts) AS line
+    FROM dms_deduction
+    UNION ALL SELECT concat_ws('|', 'A', id, balance_pence) FROM dms_account
+    UNION ALL SELECT concat_ws('|', 'S', id, status, status_date) FROM dms_debt
+    UNION ALL SELECT concat_ws('|', 'P', id, processed_on, late) FROM dms_assessment_period
+    UNION ALL SELECT concat_ws('|', 'E', event_id, applied, effect_date) FROM dms_inbound_event
+    UNION ALL SELECT concat_ws('|', 'J', e.kind, e.business_date, e.description, p.account_id, p.amount_pence)
+    FROM dms_posting p JOIN dms_journal_entry e ON e.id = p.entry_id WHERE e.business_date = %s
+) lines
+"""
+
+
+def digest() -> str:
+    """A digest of what the run leaves: every deduction (with its explanation), every account balance, every
+    debt's status, every assessment period's processed date and lateness, every event's applied flag and
+    effect date, and the day's postings (without their entry ids): equal digests mean the same amounts and
+    balances to the penny, whichever way the day ran."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(DIGEST, [DAY])
+        return str(cursor.fetchone()[0])
+
+
 def run_timed(mode: str, workers: int) -> dict[str, object]:
-    """The timed part, in this process; then the raw COPY of the day's posting rows."""
+    """The timed part, in this process; then the digest of the result and the raw COPY of the day's posting
+    rows."""
     from django.db import connection
 
     figures = run_step() if mode == "step" else run_whole_day(workers)
+    figures["digest"] = digest()
     with connection.cursor() as cursor:
         cursor.execute("SELECT p.entry_id, p.account_id, p.amount_pence FROM dms_posting p JOIN dms_journal_entry e "
                        "ON e.id = p.entry_id WHERE e.business_date = %s AND e.kind = 'DEDUCTION'", [DAY])
@@ -272,6 +302,7 @@ def report(figures: dict[str, object]) -> None:
           f"postings/s; ratio {rate / copy_rate:.3f}")
     print(f"peak memory of all the run's processes: {int(figures['peak_bytes']) / 2**20:,.0f} MiB "  # type: ignore[call-overload]
           "(target < 2 GiB)")
+    print(f"digest of deductions, balances, statuses, periods, events and the day's postings: {figures['digest']}")
 
 
 def build_template(args: argparse.Namespace, template: str) -> None:
@@ -319,9 +350,13 @@ def main() -> None:
     if not (args.reuse_book and template_exists(args.url, template)):
         build_template(args, template)
     print(f"load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+    results = []
     for mode in ("step", "day"):
         if args.only in (None, mode):
-            report(timed_run(args, template, mode))
+            results.append(timed_run(args, template, mode))
+            report(results[-1])
+    if len({f["digest"] for f in results}) > 1:
+        print("DIGESTS DIFFER: the step and the day did not leave the same deductions and balances")
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

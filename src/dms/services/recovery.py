@@ -142,7 +142,7 @@ class _Batch:
     balances: dict[int, int] = field(default_factory=dict)
     cleared: list[int] = field(default_factory=list)
     periods: list[int] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)  # the periods' inbound events (ids)
     to_return: list[tuple[int, str]] = field(default_factory=list)
 
     def records(self, debts: Sequence[LoadedDebt]) -> tuple[DebtRecord, ...]:
@@ -170,6 +170,15 @@ class _Batch:
         self.rows.append(row)
 
 
+def without_jit() -> None:
+    """PostgreSQL: no JIT compilation for the rest of the transaction. The step's set-based queries over a
+    batch have estimated costs above ``jit_above_cost``, and compiling them (seconds, on the cores the
+    workers share) took far longer than running them (tens of milliseconds)."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -182,6 +191,7 @@ def take_deductions(run_date: date, partitions: Sequence[int] | None = None) -> 
     from dms.services.recovery_events import normalise_assessment_periods
 
     report = DeductionReport()
+    without_jit()
     normalise_assessment_periods(partitions)
     people = due_period_people(run_date, partitions)
     for chunk in _chunks(people, BATCH_PEOPLE):
@@ -228,7 +238,7 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     batch = _Batch(run_date)
     for period in periods:
         batch.periods.append(period.period_id)
-        batch.events.append(period.event_id)
+        batch.events.append(period.inbound_event_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
         if not period.dead:
@@ -408,13 +418,13 @@ def _mark_cleared(run_date: date, debt_ids: list[int]) -> None:
     ])
 
 
-def _mark_periods(run_date: date, period_ids: list[int], event_ids: list[str]) -> None:
-    """The periods taken are processed (late when after their payment date); their events are applied with
-    this date as their effect date."""
+def _mark_periods(run_date: date, period_ids: list[int], event_ids: list[int]) -> None:
+    """The periods taken are processed (late when after their payment date); their events (``event_ids``,
+    the inbound events' ids) are applied with this date as their effect date."""
     if not period_ids:
         return
     cond, params = in_ids("id", period_ids)
-    event_cond, event_params = in_ids("event_id", event_ids)
+    event_cond, event_params = in_ids("id", event_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE dms_assessment_period SET processed_on = %s, "
@@ -435,6 +445,7 @@ def life_events_step(run_date: date, partitions: Sequence[int] | None = None) ->
     (``Person.partition``; everyone when None). Runs in the caller's transaction (a chunk of partitions)."""
     from dms.services.recovery_events import apply_life_events
 
+    without_jit()
     with shared_balances_deferred():
         return apply_life_events(run_date, partitions)
 

@@ -19,12 +19,16 @@ from typing import Any
 from django.db import connection
 
 from dms.recovery.types import DebtRecord
-from dms.store.ledger import is_postgresql, pending_delta, watch_balances
+from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
 def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """An SQL condition ``column`` in ``ids`` with its one parameter, for either database."""
+    """An SQL condition ``column`` in ``ids`` with its one parameter, for either database. On PostgreSQL whole
+    numbers go as one array literal (``'{1,2,3}'::bigint[]``: tens of thousands of ids are written as text
+    at once instead of adapted one by one)."""
     if is_postgresql():
+        if ids and all(type(i) is int for i in ids):
+            return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
@@ -56,6 +60,7 @@ def as_date(value: Any) -> date:
 class DuePeriod:
     period_id: int
     event_id: str
+    inbound_event_id: int
     person_id: int
     award_id: int
     period_start: date
@@ -103,7 +108,7 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     rows = fetch(
         "SELECT p.id, p.event_id, p.person_id, p.award_id, p.period_start, p.period_end, p.payment_date, "
         "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
-        "a.partner_id, pe.date_of_death "
+        "a.partner_id, pe.date_of_death, p.inbound_event_id "
         "FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
         "JOIN dms_person pe ON pe.id = p.person_id "
         f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
@@ -115,7 +120,7 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
         third = r[10] if isinstance(r[10], list) else json.loads(r[10] or "[]")
         death = as_date(r[13]) if r[13] is not None else None
         periods.append(DuePeriod(
-            r[0], r[1], r[2], r[3], as_date(r[4]), as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
+            r[0], r[1], r[14], r[2], r[3], as_date(r[4]), as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
             r[11], r[12], death is not None and death <= run_date,
         ))
     return periods
@@ -217,7 +222,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     so concurrent chunks neither wait on each other's rows mid-way nor deadlock) and may not then fall below
     0, whoever else took from it meanwhile (the chunk is rolled back and done again, reading the balance the
     other left). The balance given here includes what this step has already taken
-    (:func:`dms.store.ledger.pending_delta`).
+    (:func:`dms.store.ledger.pending_deltas`).
     """
     if not people and not partners:
         return {}
@@ -237,24 +242,27 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
     watched = []
+    pending = pending_deltas()
+    day = (lambda value: value) if is_postgresql() else as_date  # PostgreSQL returns dates as dates
     for r in rows:
-        if r[0] in seen:
+        debt_id, owner, account_id, joint = r[0], r[1], r[14], r[11]
+        if debt_id in seen:
             continue
-        seen.add(r[0])
-        balance = int(r[13]) + pending_delta(r[14])
+        seen.add(debt_id)
+        balance = int(r[13]) + pending.get(account_id, 0)
         if balance <= 0:
             continue
-        watched.append(r[14])
+        watched.append(account_id)
         record = DebtRecord(
-            debt_id=r[0], owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
-            received_on=as_date(r[8]), receipt_seq=r[9], created_on=as_date(r[10]), la_id=r[3],
-            joint=r[11] is not None, owner_person=r[1], agreed_amount_pence=r[12],
-            reduced_rate_pence=rates.get(r[0]),
+            debt_id=debt_id, owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
+            received_on=day(r[8]), receipt_seq=r[9], created_on=day(r[10]), la_id=r[3],
+            joint=joint is not None, owner_person=owner, agreed_amount_pence=r[12],
+            reduced_rate_pence=rates.get(debt_id),
         )
-        loaded = LoadedDebt(record, r[1], r[4], r[5], r[6], r[14])
-        by_person[r[1]].append(loaded)
-        if r[11] is not None and r[11] != r[1]:
-            by_person[r[11]].append(loaded)
+        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
+        by_person[owner].append(loaded)
+        if joint is not None and joint != owner:
+            by_person[joint].append(loaded)
     watch_balances(watched)
     return by_person
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from django.db import OperationalError, connection, transaction
@@ -126,11 +127,11 @@ _COPY_TRAILER = struct.pack("!h", -1)
 def _binary_int8_copy(rows: Sequence[Sequence[object]], width: int) -> bytes:
     """PostgreSQL binary COPY data for rows of ``width`` bigint columns (the format of the COPY docs:
     signature, flags, extension; per row a field count then each field's length and value; a trailer)."""
-    row_format = struct.Struct("!h" + "iq" * width)
-    pack = row_format.pack
-    body = b"".join(
-        pack(width, *[part for value in row for part in (8, value)]) for row in rows
-    )
+    pack = struct.Struct("!h" + "iq" * width).pack
+    if width == 3:  # postings: no per-row list of parts
+        body = b"".join([pack(3, 8, a, 8, b, 8, c) for a, b, c in rows])
+    else:
+        body = b"".join([pack(width, *[part for value in row for part in (8, value)]) for row in rows])
     return _COPY_SIGNATURE + body + _COPY_TRAILER
 
 
@@ -257,6 +258,13 @@ def pending_delta(account_id: int) -> int:
     return _deferrals[-1].deltas.get(account_id, 0) if _deferrals else 0
 
 
+def pending_deltas() -> Mapping[int, int]:
+    """:func:`pending_delta` of every account at once (account id → pence; an account not in it has none),
+    for a caller that reads many balances: a view, valid until the block of
+    :func:`shared_balances_deferred` ends."""
+    return MappingProxyType(_deferrals[-1].deltas) if _deferrals else MappingProxyType({})
+
+
 _ENTRY_COLUMNS = ("id", "business_date", "kind", "description", "reason", "reverses_id")
 _ENTRY_TYPES = ("int8", "date", "text", "text", "text", "int8")
 _POSTING_COLUMNS = ("entry_id", "account_id", "amount_pence")
@@ -369,13 +377,14 @@ def post_recoveries(kind: EntryKind, business_date: date, source: AccountKind,
         for entry_id, r in zip(entry_ids, recoveries, strict=True):
             amount = r.amount_pence
             total += amount
+            creditor_held, creditor_payable = held[r.creditor_id], payable[r.creditor_id]
             add((entry_id, source_id, amount))
             add((entry_id, r.receivable_account, -amount))
-            add((entry_id, held[r.creditor_id], amount))
-            add((entry_id, payable[r.creditor_id], -amount))
+            add((entry_id, creditor_held, amount))
+            add((entry_id, creditor_payable, -amount))
             deltas[r.receivable_account] -= amount
-            deltas[held[r.creditor_id]] += amount
-            deltas[payable[r.creditor_id]] -= amount
+            deltas[creditor_held] += amount
+            deltas[creditor_payable] -= amount
         deltas[source_id] += total
         day, kind_text = business_date.isoformat(), kind.value
         if is_postgresql():

@@ -288,11 +288,16 @@ class JournalEntry(AppendOnlyModel):
     kind = models.CharField(max_length=20, choices=_choices(EntryKind))
     description = models.TextField(blank=True, default="")
     reason = models.TextField(blank=True, default="")
-    reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals")
+    reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals",
+                                 db_index=False)
 
     class Meta:
         db_table = "dms_journal_entry"
-        indexes = [models.Index(fields=["business_date", "kind"], name="entry_by_date_kind")]
+        indexes = [
+            models.Index(fields=["business_date", "kind"], name="entry_by_date_kind"),
+            # only reversals name an entry: the others add nothing to this index
+            models.Index(fields=["reverses"], name="entry_reversing", condition=models.Q(reverses__isnull=False)),
+        ]
 
 
 class Posting(AppendOnlyModel):
@@ -337,7 +342,8 @@ class InboundEvent(models.Model):
     class Meta:
         db_table = "dms_inbound_event"
         indexes = [
-            models.Index(fields=["type", "applied"], name="event_by_type_applied"),
+            # only unapplied events are looked up by type; marking one applied adds no entry here
+            models.Index(fields=["type"], name="event_unapplied_by_type", condition=models.Q(applied=False)),
             models.Index(fields=["nino"], name="event_by_nino"),
         ]
 

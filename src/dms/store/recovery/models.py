@@ -37,7 +37,9 @@ class AssessmentPeriod(models.Model):
 
     class Meta:
         db_table = "dms_assessment_period"
-        indexes = [models.Index(fields=["processed_on", "payment_date"], name="period_due")]
+        # the due periods: only those not yet processed (marking one processed adds no entry here)
+        indexes = [models.Index(fields=["payment_date"], name="period_unprocessed_due",
+                                condition=models.Q(processed_on__isnull=True))]
 
 
 class Deduction(models.Model):
