@@ -290,9 +290,10 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
     if not awards:
         return []
     cond, params = in_ids("p.award_id", sorted(awards))
+    latest = "DISTINCT ON (p.award_id) " if is_postgresql() else ""  # SQLite: the first of each award below
     rows = fetch(
-        "SELECT p.award_id, p.period_start, p.period_end, p.payment_date, p.award_amount_pence, p.sanction_pence, "
-        "p.fraud_penalty_pence, p.third_party FROM dms_assessment_period p "
+        f"SELECT {latest}p.award_id, p.period_start, p.period_end, p.payment_date, p.award_amount_pence, "
+        "p.sanction_pence, p.fraud_penalty_pence, p.third_party FROM dms_assessment_period p "
         f"WHERE {cond} AND p.period_start <= %s ORDER BY p.award_id, p.period_start DESC, p.id DESC",
         [*params, as_of],
     )

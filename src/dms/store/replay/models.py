@@ -32,7 +32,9 @@ class RerateRun(models.Model):
 
 
 class RerateResult(models.Model):
-    run = models.ForeignKey(RerateRun, on_delete=models.CASCADE, related_name="results", db_constraint=False)
+    # found through the (run, creditor) index below: no index of its own to maintain on every row COPYed
+    run = models.ForeignKey(RerateRun, on_delete=models.CASCADE, related_name="results", db_constraint=False,
+                            db_index=False)
     person_id = models.BigIntegerField()
     partition = models.SmallIntegerField()
     source = models.CharField(max_length=10)  # UC or the legacy benefit code
