@@ -444,6 +444,62 @@ def test_file_applied_whole_or_not_at_all(folder: Path, monkeypatch: pytest.Monk
     assert ReceivedFile.objects.get(pk=file.pk).state == FileState.PENDING
 
 
+# ---------------------------------------------------------------------------------------------- one read
+
+
+def test_referral_file_failing_after_chunks_applied_leaves_nothing_and_reports_every_error(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A referral file is applied as it is validated (§6.1: whole or not at all): an error found after earlier
+    chunks were applied (here the header's RecordCount, known only at the end) rolls them back."""
+    la()
+    award()
+    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", 1)
+    file = received(folder, "LAREF", [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", "AB123457C", 1_000),
+                                      build.referral("HB/3", NINO, 0)], header={"RecordCount": "4"})
+    summary = la_files_step(D1)
+    assert summary["failed"] == 1 and summary["taken_on"] == 0
+    failed = ReceivedFile.objects.get(pk=file.pk)
+    assert failed.state == FileState.FAILED and failed.outcome == Outcome.INVALID
+    assert [e["code"] for e in failed.errors] == ["COUNT_MISMATCH", "SCHEMA"]
+    assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0 and Cessation.objects.count() == 0
+    assert not Person.objects.filter(nino="AB123457C").exists()
+    assert check_ledger().ok
+
+
+def test_referral_file_repeating_a_debt_ref_in_a_later_chunk_is_a_duplicate_only(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The debt a file took on from an earlier chunk is the file's own, not one the LA held (no
+    DEBT_REF_IN_USE): the error is the duplicate's alone, as when the file is validated before it is applied."""
+    la()
+    award()
+    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", 1)
+    file = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/1", NINO, 2_000)])
+    la_files_step(D1)
+    failed = ReceivedFile.objects.get(pk=file.pk)
+    assert [e["code"] for e in failed.errors] == ["DUPLICATE_DEBT_REF"]
+    assert Debt.objects.count() == 0
+
+
+def test_debt_displaced_by_an_earlier_chunk_is_still_held_for_validation(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FRAUD referral in one chunk returns the LA's most recent NON_FRAUD debt (UC limit, §6.3); a later
+    record referring that DebtRef again is DEBT_REF_IN_USE, as the debts stood before the file (§3.1)."""
+    la()
+    award()
+    refer(folder, [build.referral(f"HB/{n}", NINO, 1_000 + n) for n in range(5)])
+    la_files_step(D1)
+    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", 1)
+    later = D1 + timedelta(days=1)
+    file = refer(folder, [build.referral("HB/F", NINO, 9_999, classification="FRAUD"),
+                          build.referral("HB/4", "AB123457C", 1_000)], day=later)
+    la_files_step(later)
+    failed = ReceivedFile.objects.get(pk=file.pk)
+    assert [(e["code"], e["line"] > 0) for e in failed.errors] == [("DEBT_REF_IN_USE", True)]
+    assert "(status OPEN)" in failed.errors[0]["message"]
+    assert state("HB/4") == (DebtStatus.OPEN, "") and debt("HB/F") is None
+    assert Cessation.objects.count() == 0 and check_ledger().ok
+
+
 # ---------------------------------------------------------------------------------------------- cessations
 
 

@@ -4,8 +4,9 @@ Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``):
 
 - :func:`la_files_step`: every PENDING received file whose creation date has come, referral files first, then
   revisions, then recalls; within a type by LA ID, then creation date, then receipt order (§5.4). Each file
-  is validated (:func:`dms.services.la_validation.validate_file`, every §6.1 error) and then applied whole or
-  not at all, in a savepoint of its own (:func:`process_file`): a failed file is FAILED with its outcome and
+  is validated (:func:`dms.services.la_validation.validate_file`, every §6.1 error) and applied whole or
+  not at all, in a savepoint of its own (:func:`process_file`; a referral file is applied as it is
+  validated, in one read, and the application rolled back if the file is not accepted): a failed file is FAILED with its outcome and
   errors and nothing of it is applied; an accepted one has every record applied and is ACCEPTED. Files run
   one after another, so a referral accepted earlier in a run is seen by a revision file later in it.
 - :func:`holding_periods_step`: recalls whose holding period has ended return their debt (``LA_RECALL``)
@@ -43,7 +44,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -52,11 +54,11 @@ from django.db import transaction
 
 from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
 from dms.errors import DmsError, InvariantBroken
-from dms.la_interface.records import RecallRecord, ReferralRecord, RevisionRecord
+from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
-from dms.services.la_validation import Validation, iter_records, validate_file
+from dms.services.la_validation import HeldBefore, Validation, iter_records, validate_file
 from dms.services.recovery_load import as_date, fetch
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
 from dms.store.ledger import Referral, allocate_ids, is_postgresql, post_referrals, write_rows
@@ -163,30 +165,73 @@ def la_files_step(run_date: date) -> dict[str, Any]:
 def process_file(received_file: ReceivedFile, run_date: date) -> FileReport:
     """Validate one file and apply it whole (ACCEPTED) or not at all (FAILED with its outcome, every error
     and the failed referral it depends on), in one savepoint (§6.1, circular §47). ``processed_on`` is
-    ``run_date``. A file no longer PENDING is refused."""
+    ``run_date``. A file no longer PENDING is refused.
+
+    A referral file is read once: its chunks are applied as they are validated, in a savepoint that is rolled
+    back if the file turns out not to be accepted (:func:`dms.services.la_validation.validate_file` with
+    ``apply_sound``). Revision and recall files are validated whole first, then read again and applied."""
     if received_file.state != FileState.PENDING:
         raise DmsError(f"{received_file.name} (received {received_file.received_on}) is {received_file.state}, "
                        "not PENDING: only a pending file is processed")
     with transaction.atomic():
-        validation = validate_file(received_file, run_date)
+        creditor = Creditor.objects.filter(kind=CreditorKind.LA, la_id=received_file.la_id).first()
+        if received_file.kind == FileKind.REFERRAL and creditor is not None:
+            report = FileReport(received_file.name, FileState.ACCEPTED)
+            try:
+                with transaction.atomic():
+                    validation = validate_file(received_file, run_date, _referral_applier(
+                        received_file, creditor, run_date, report), CHUNK_RECORDS)
+                    if not validation.accepted:
+                        raise _NotAccepted(validation)
+            except _NotAccepted as refused:
+                validation = refused.validation
+        else:
+            validation = validate_file(received_file, run_date)
+            report = FileReport(received_file.name, FileState.ACCEPTED)
+            if validation.accepted:
+                creditor = creditor or Creditor.objects.get(kind=CreditorKind.LA, la_id=received_file.la_id)
+                apply = {FileKind.REFERRAL: _apply_referrals, FileKind.REVISION: _apply_revisions,
+                         FileKind.RECALL: _apply_recalls}[FileKind(received_file.kind)]
+                for chunk in iter_records(received_file, CHUNK_RECORDS):
+                    with _applying(received_file):
+                        apply(received_file, creditor, chunk, run_date, report)
         if not validation.accepted:
             _mark_failed(received_file, validation, run_date)
             return FileReport(received_file.name, FileState.FAILED, validation.outcome, validation.record_count)
-        report = FileReport(received_file.name, FileState.ACCEPTED, records=validation.record_count)
-        creditor = Creditor.objects.get(kind=CreditorKind.LA, la_id=received_file.la_id)
-        apply = {FileKind.REFERRAL: _apply_referrals, FileKind.REVISION: _apply_revisions,
-                 FileKind.RECALL: _apply_recalls}[FileKind(received_file.kind)]
-        for chunk in iter_records(received_file, CHUNK_RECORDS):
-            try:
-                apply(received_file, creditor, chunk, run_date, report)
-            except DmsError as error:
-                raise DmsError(f"{received_file.name} (received {received_file.received_on}) passed validation "
-                               f"but could not be applied, so nothing of it was: {error}") from error
+        report.records = validation.record_count
         ReceivedFile.objects.filter(pk=received_file.pk).update(
             state=FileState.ACCEPTED, outcome="", errors=[], processed_on=run_date, records=validation.record_count,
         )
     received_file.refresh_from_db()
     return report
+
+
+class _NotAccepted(Exception):
+    """Rolls back the savepoint of a referral file applied as it was validated, when it is not accepted."""
+
+    def __init__(self, validation: Validation) -> None:
+        super().__init__(validation.outcome)
+        self.validation = validation
+
+
+@contextmanager
+def _applying(received_file: ReceivedFile) -> Iterator[None]:
+    try:
+        yield
+    except DmsError as error:
+        raise DmsError(f"{received_file.name} (received {received_file.received_on}) passed validation but could "
+                       f"not be applied, so nothing of it was: {error}") from error
+
+
+def _referral_applier(received_file: ReceivedFile, creditor: Creditor, run_date: date,
+                      report: FileReport) -> Callable[[list[InboundRecord]], list[HeldBefore]]:
+    """Apply one sound chunk of a referral file as validation hands it over (:func:`_apply_referrals`)."""
+
+    def apply(records: list[InboundRecord]) -> list[HeldBefore]:
+        with _applying(received_file):
+            return _apply_referrals(received_file, creditor, records, run_date, report)
+
+    return apply
 
 
 def _mark_failed(received_file: ReceivedFile, validation: Validation, run_date: date) -> None:
@@ -414,8 +459,9 @@ _RETURN_TEXT = {
 
 
 def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
-                     report: FileReport) -> None:
-    """Take on one chunk of referrals in bulk (module docstring)."""
+                     report: FileReport) -> list[HeldBefore]:
+    """Take on one chunk of referrals in bulk (module docstring). Returns the debts of this LA held before
+    the chunk that it returned (displaced by a FRAUD referral of a UC claimant), as they were."""
     chunk: list[ReferralRecord] = [r for r in records if isinstance(r, ReferralRecord)]
     if len(chunk) != len(records):
         raise InvariantBroken(f"{received_file.name}: a referral file yielded a record that is not a referral")
@@ -451,10 +497,15 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         new_debts.append(new)
     _write_referrals(creditor, new_debts, run_date)
     taken_here = set(ids)
-    for debt in Debt.objects.filter(pk__in=displaced).order_by("receipt_seq"):
+    held_before: list[HeldBefore] = []
+    for debt in Debt.objects.filter(pk__in=displaced).select_related("person").order_by("receipt_seq"):
+        if debt.creditor_id == creditor.pk and debt.pk not in taken_here:
+            held_before.append(HeldBefore(debt.creditor_ref, debt.pk, debt.status, debt.person.nino,
+                                          debt.receipt_seq))
         debt_service.return_debt(debt, "UC_DEBT_LIMIT", business_date=run_date, actor=ACTOR)
         report.returned["UC_DEBT_LIMIT"] += 1
         report.taken_on -= debt.pk in taken_here
+    return held_before
 
 
 def _referral_description(debt_id: int, label: str, debt_ref: str) -> str:

@@ -4,7 +4,9 @@
 earlier files of the same run did. It finds **every** error in the file and applies nothing. The file is
 read twice in a stream (bytes, then XML) and never held whole; checks against the debts DMS holds are made
 in bulk, one query per chunk of records (``CHUNK_RECORDS``). :func:`iter_records` streams an accepted file's
-records to the code that applies them.
+records to the code that applies them. A referral file can instead be applied as it is validated, in one
+read (``apply_sound``, see :func:`validate_file`): each chunk is handed over once it is checked, while the file
+has no error so far, and the caller rolls the application back if the file is not accepted in the end.
 
 Interpretations (docs/la-interface-notes.md):
 
@@ -23,12 +25,16 @@ Interpretations (docs/la-interface-notes.md):
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from django.db import connection
 
 from dms.debts import ACTIVE_STATUSES, DebtStatus
 from dms.errors import InvariantBroken
@@ -38,7 +44,8 @@ from dms.la_interface.reading import CHUNK_BYTES, CorruptFile, check_bytes
 from dms.la_interface.records import FileError, InboundRecord
 from dms.settings import get_config
 from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
-from dms.store.models import Creditor, Debt
+from dms.store.ledger import is_postgresql
+from dms.store.models import Creditor
 
 CHUNK_RECORDS = 5_000
 NOT_HELD = (DebtStatus.RETURNED, DebtStatus.WITHDRAWN)
@@ -66,25 +73,71 @@ def archived_path(received_file: ReceivedFile) -> Path:
     return get_config().archive_dir / received_file.archive_path
 
 
-def validate_file(received_file: ReceivedFile, run_date: date) -> Validation:
-    """Every error of ``received_file`` as the debts stand now (spec §6.1); nothing is applied.
+@dataclass(frozen=True, slots=True)
+class HeldBefore:
+    """A debt this LA held under ``debt_ref`` before the file, that applying the file's earlier chunks has
+    returned (a UC_DEBT_LIMIT displacement): validation still sees it as it was (``status``)."""
+
+    debt_ref: str
+    debt_id: int
+    status: str
+    nino: str
+    receipt_seq: int
+
+
+ApplySound = Callable[[list[InboundRecord]], list[HeldBefore]]
+
+
+def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: ApplySound | None = None,
+                  chunk_size: int = CHUNK_RECORDS) -> Validation:
+    """Every error of ``received_file`` as the debts stood before it (spec §6.1).
+
+    Without ``apply_sound`` nothing is applied. With it (a referral file only), the file is validated and
+    applied in one read: each chunk of records, once checked, is handed to ``apply_sound`` while no error has
+    been found in the file so far (chunks of ``chunk_size`` records), and the scan goes on to the end either way, so every error is still
+    found. The caller applies the chunks inside a savepoint and rolls it back unless the file is accepted
+    (a file is applied whole or not at all, §6.1). The checks of later chunks are made as the debts stood
+    before the file: a debt taken on from an earlier chunk is the file's own (its DebtRef met again is a
+    DUPLICATE_DEBT_REF, not DEBT_REF_IN_USE), and a debt of this LA that an earlier chunk returned (the
+    :class:`HeldBefore` that ``apply_sound`` reports) is still held.
 
     A CORRUPT file (not UTF-8, a DTD, not well formed) stops at that error: it cannot be read further."""
     name = parse_inbound_file_name(received_file.name)
+    if apply_sound is not None and name.kind != MessageType.REFERRAL:
+        raise InvariantBroken(f"{received_file.name}: only a referral file is applied as it is validated")
     path = archived_path(received_file)
     checker = _HeldDebtChecks(name, run_date)
-    scanner = FileScanner(name, build_records=False)
+    scanner = FileScanner(name, build_records=apply_sound is not None)
     database_errors: list[FileError] = []
     try:
         with path.open("rb") as stream:
             check_bytes(stream)
         with path.open("rb", buffering=CHUNK_BYTES) as stream:
-            for chunk in scanner.chunks(stream, CHUNK_RECORDS):
+            for chunk in scanner.chunks(stream, chunk_size):
                 database_errors.extend(checker.check(chunk))
+                if apply_sound is not None and not scanner.errors and not database_errors:
+                    checker.own_refs.update(s.debt_ref for s in chunk)
+                    for held in apply_sound([_valid_record(received_file, scanned) for scanned in chunk]):
+                        checker.held_before.setdefault(held.debt_ref, []).append(
+                            _Held(held.debt_id, held.status, held.nino, held.receipt_seq))
     except CorruptFile as corrupt:
         return Validation(Outcome.CORRUPT.value, [corrupt.error], 0)
     errors = sorted(scanner.errors + database_errors, key=lambda e: e.line)
     return Validation(_outcome(errors), errors, scanner.record_count, checker.depends_on)
+
+
+def sql_in(column: str, values: Iterable[object]) -> tuple[str, list[object]]:
+    """``column`` in ``values`` as one SQL parameter on either database (an array on PostgreSQL, JSON on
+    SQLite), so a chunk's thousands of values are not thousands of parameters."""
+    if is_postgresql():
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
+
+
+def fetch(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
 
 def _outcome(errors: list[FileError]) -> str:
@@ -138,6 +191,8 @@ class _HeldDebtChecks:
         self.creditor_id = Creditor.objects.filter(la_id=name.la_id).values_list("pk", flat=True).first()
         self.depends_on = ""
         self._failed_refs: dict[str, str] | None = None
+        self.own_refs: set[str] = set()  # DebtRefs of debts this file has taken on (applied as validated)
+        self.held_before: dict[str, list[_Held]] = {}  # this LA's debts held before the file, since returned
 
     def check(self, chunk: list[ScannedRecord]) -> list[FileError]:
         refs = {s.debt_ref for s in chunk if s.debt_ref}
@@ -153,16 +208,19 @@ class _HeldDebtChecks:
     def _held(self, refs: set[str]) -> dict[str, _Held]:
         """The held debt under each DebtRef (one query): the active one if any, else the newest, as
         ``find_held_debt`` chooses."""
+        refs -= self.own_refs
         if not refs or self.creditor_id is None:
             return {}
-        rows = (
-            Debt.objects.filter(creditor_id=self.creditor_id, creditor_ref__in=sorted(refs))
-            .exclude(status__in=NOT_HELD)
-            .values_list("creditor_ref", "pk", "status", "person__nino", "receipt_seq")
-        )
+        cond, params = sql_in("d.creditor_ref", sorted(refs))
+        not_held = ", ".join(f"'{s}'" for s in NOT_HELD)
+        rows = fetch(
+            "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq FROM dms_debt d "
+            f"JOIN dms_person p ON p.id = d.person_id WHERE d.creditor_id = %s AND {cond} "
+            f"AND d.status NOT IN ({not_held})", [self.creditor_id, *params])
+        candidates = [(ref, _Held(debt_id, status, nino, seq)) for ref, debt_id, status, nino, seq in rows]
+        candidates += [(ref, held) for ref in refs & self.held_before.keys() for held in self.held_before[ref]]
         chosen: dict[str, _Held] = {}
-        for ref, debt_id, status, nino, seq in rows:
-            candidate = _Held(debt_id, status, nino, seq)
+        for ref, candidate in candidates:
             current = chosen.get(ref)
             if current is None or _rank(candidate) > _rank(current):
                 chosen[ref] = candidate
