@@ -2,6 +2,7 @@
 debts in recovery, with the cap in force and a what-if cap) on PostgreSQL.
 
     python benchmarks/rerate.py [--sizes 300000,1500000] [--workers 1,2] [--cap-percent 20] [--seed 7]
+                                [--chunk-partitions N]
                                 [--url postgres://postgres@127.0.0.1:5432/dms_bench_rerate] [--reuse-book]
 
 Set-up (not timed), once per size: the synthetic book (:func:`dms.store.bulk.load_synthetic_book`, as
@@ -52,6 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cap-percent", default="20", help="the what-if overall cap")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic book")
     parser.add_argument("--las", type=int, default=360, help="local authorities")
+    parser.add_argument("--chunk-partitions", type=int, help="partitions per chunk (default: the module's)")
     parser.add_argument("--reuse-book", action="store_true", help="copy the template book of an earlier run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON lines")
     parser.add_argument("--set-up-only", type=int, help=argparse.SUPPRESS)
@@ -86,19 +88,21 @@ def timed_run(args: argparse.Namespace, people: int, workers: int) -> dict[str, 
     cap = parse_cap_percent(args.cap_percent)
     with PeakMemory() as memory:
         started = time.perf_counter()
-        outcome = rerate(AS_OF, cap, workers=workers)
+        chunking = {} if args.chunk_partitions is None else {"chunk_partitions": args.chunk_partitions}
+        outcome = rerate(AS_OF, cap, workers=workers, **chunking)
         seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute(DIGEST, [outcome.run_id])
         rows, digest = cursor.fetchone()
     rate = outcome.people / seconds
     phases = outcome.phases
-    figures = {"book": people, "workers": workers, "people": outcome.people, "periods": outcome.periods,
+    figures = {"book": people, "workers": workers, "chunk_partitions": args.chunk_partitions, "people": outcome.people, "periods": outcome.periods,
                "instalments": outcome.instalments, "seconds": round(seconds, 2), "people_per_second": round(rate),
                "phases": {k: round(v, 2) for k, v in phases.items()}, "peak_mib": round(memory.peak / 2**20),
                "projected_national_seconds": round(NATIONAL_PEOPLE / rate), "rows": rows, "digest": digest,
                "now_pence": outcome.now_pence, "what_if_pence": outcome.what_if_pence}
-    print(f"rerate, {people:,}-person book, {workers} worker(s): {outcome.people:,} people ({outcome.periods:,} UC "
+    print(f"rerate, {people:,}-person book, {workers} worker(s), chunks of {args.chunk_partitions or 'default'} "
+          f"partitions: {outcome.people:,} people ({outcome.periods:,} UC "
           f"periods, {outcome.instalments:,} legacy instalments) in {seconds:.1f} s = {rate:,.0f} people/s; "
           f"phases (summed over chunks) " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
           + f"; peak {memory.peak / 2**20:,.0f} MiB; national book at this rate {NATIONAL_PEOPLE / rate:,.0f} s "
@@ -127,7 +131,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     worker_counts = [int(w) for w in args.workers.split(",")]
     common = [sys.executable, os.path.abspath(__file__), "--url", args.url, "--seed", str(args.seed), "--las",
-              str(args.las), "--cap-percent", args.cap_percent] + (["--json"] if args.json else [])
+              str(args.las), "--cap-percent", args.cap_percent] + (["--json"] if args.json else []) + (
+                  [] if args.chunk_partitions is None else ["--chunk-partitions", str(args.chunk_partitions)])
     for people in sizes:
         template = template_name(args.url, people, args.seed)
         if not (args.reuse_book and template_exists(args.url, template)):
