@@ -42,7 +42,6 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,10 +57,10 @@ from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
-from dms.services.la_validation import HeldBefore, Validation, iter_records, validate_file
+from dms.services.la_validation import HeldBefore, Validation, iter_records, sql_in, validate_file
 from dms.services.recovery_load import as_date, fetch
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
-from dms.store.ledger import Referral, allocate_ids, is_postgresql, post_referrals, write_rows
+from dms.store.ledger import Referral, allocate_ids, post_referrals, write_rows
 from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
 
 ACTOR = "daily run: LA files"
@@ -227,9 +226,9 @@ def _referral_applier(received_file: ReceivedFile, creditor: Creditor, run_date:
                       report: FileReport) -> Callable[[list[InboundRecord]], list[HeldBefore]]:
     """Apply one sound chunk of a referral file as validation hands it over (:func:`_apply_referrals`)."""
 
-    def apply(records: list[InboundRecord]) -> list[HeldBefore]:
+    def apply(records: list[InboundRecord], no_longer_held: dict[tuple[str, int], date]) -> list[HeldBefore]:
         with _applying(received_file):
-            return _apply_referrals(received_file, creditor, records, run_date, report)
+            return _apply_referrals(received_file, creditor, records, run_date, report, no_longer_held)
 
     return apply
 
@@ -245,13 +244,6 @@ def _mark_failed(received_file: ReceivedFile, validation: Validation, run_date: 
 # ---------------------------------------------------------------------------------------------- set-based loads
 
 
-def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """``column`` in ``values`` as one SQL parameter on either database."""
-    if is_postgresql():
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
-
-
 _IN_PAYMENT = "a.start_date <= %s AND (a.end_date IS NULL OR a.end_date > %s)"
 
 
@@ -260,7 +252,7 @@ def awards_in_payment(person_ids: Sequence[int], on: date) -> dict[int, set[str]
     award is in payment from its start date until the day before its end date, as ``in_payment``)."""
     if not person_ids:
         return {}
-    cond, params = _in("a.person_id", person_ids)
+    cond, params = sql_in("a.person_id", person_ids)
     found: dict[int, set[str]] = defaultdict(set)
     for person_id, benefit in fetch(f"SELECT a.person_id, a.benefit FROM dms_award a WHERE {cond} AND {_IN_PAYMENT}",
                                     [*params, on, on]):
@@ -286,7 +278,7 @@ def held_hb_debts(person_ids: Sequence[int]) -> dict[int, list[_HeldHb]]:
     """``{person id: HB debts held}`` across every LA (OPEN or SUSPENDED: see the module docstring)."""
     if not person_ids:
         return {}
-    cond, params = _in("d.person_id", person_ids)
+    cond, params = sql_in("d.person_id", person_ids)
     statuses = ", ".join(f"'{s}'" for s in HELD_FOR_LIMITS)
     rows = fetch(
         "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq FROM dms_debt d "
@@ -324,7 +316,7 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     fraud), or the lowest staff reduced rate in force (A9/2025 §31), as ``services/recovery.py`` applies."""
     if not person_ids:
         return {}
-    cond, params = _in("d.person_id", person_ids)
+    cond, params = sql_in("d.person_id", person_ids)
     rows = fetch(
         "SELECT d.id, d.person_id, d.classification, acc.balance_pence FROM dms_debt d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
@@ -335,7 +327,7 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     if not rows:
         return {}
     debt_person = {r[0]: r[1] for r in rows}
-    rate_cond, rate_params = _in("r.debt_id", list(debt_person))
+    rate_cond, rate_params = sql_in("r.debt_id", list(debt_person))
     reduced: dict[int, int] = {}
     for debt_id, amount in fetch(
         f"SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r WHERE {rate_cond} AND r.set_on <= %s "
@@ -365,7 +357,7 @@ def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> 
     wanted = set(pairs)
     if not wanted:
         return {}
-    cond, params = _in("d.creditor_ref", sorted({ref for ref, _ in wanted}))
+    cond, params = sql_in("d.creditor_ref", sorted({ref for ref, _ in wanted}))
     rows = fetch(
         "SELECT d.creditor_ref, d.person_id, MIN(d.received_on) FROM dms_debt d "
         f"WHERE d.creditor_id = %s AND {cond} AND d.status IN ('RETURNED', 'WITHDRAWN') "
@@ -379,7 +371,7 @@ def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
     """``{NINO: (person id, partition)}`` for the referrals' claimants, recording those DMS does not know
     yet from the referral (NINO, surname, forenames, date of birth), in bulk."""
     ninos = sorted({r.nino for r in records})
-    cond, params = _in("nino", ninos)
+    cond, params = sql_in("nino", ninos)
     known = {nino: (pk, part) for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}",
                                                           params)}
     missing: dict[str, ReferralRecord] = {}
@@ -391,7 +383,7 @@ def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
             Person(nino=r.nino, surname=r.surname, forenames=r.forenames, date_of_birth=r.date_of_birth,
                    partition=partition_of(r.nino)) for r in missing.values()
         ], batch_size=2000)
-        cond, params = _in("nino", sorted(missing))
+        cond, params = sql_in("nino", sorted(missing))
         for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}", params):
             known[nino] = (pk, part)
     return known
@@ -459,9 +451,12 @@ _RETURN_TEXT = {
 
 
 def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
-                     report: FileReport) -> list[HeldBefore]:
-    """Take on one chunk of referrals in bulk (module docstring). Returns the debts of this LA held before
-    the chunk that it returned (displaced by a FRAUD referral of a UC claimant), as they were."""
+                     report: FileReport, no_longer_held: dict[tuple[str, int], date] | None = None
+                     ) -> list[HeldBefore]:
+    """Take on one chunk of referrals in bulk (module docstring). ``no_longer_held``: the earliest received
+    date of the LA's debts under the chunk's DebtRefs that it no longer holds, per (DebtRef, person id), as
+    validation read them (else read here, :func:`first_received_dates`). Returns the debts of this LA held
+    before the chunk that it returned (displaced by a FRAUD referral of a UC claimant), as they were."""
     chunk: list[ReferralRecord] = [r for r in records if isinstance(r, ReferralRecord)]
     if len(chunk) != len(records):
         raise InvariantBroken(f"{received_file.name}: a referral file yielded a record that is not a referral")
@@ -471,7 +466,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     held = held_hb_debts(person_ids)
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
-    first = first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino][0]) for r in chunk))
+    first = (first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino][0]) for r in chunk))
+             if no_longer_held is None else no_longer_held)
     ids = allocate_ids("dms_debt", len(chunk))
     first_seq = debt_service.allocate_receipt_seq(len(chunk))
     new_debts: list[_NewDebt] = []

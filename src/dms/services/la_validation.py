@@ -85,7 +85,9 @@ class HeldBefore:
     receipt_seq: int
 
 
-ApplySound = Callable[[list[InboundRecord]], list[HeldBefore]]
+# records of a sound chunk, {(DebtRef, person id): earliest received date} of the LA's debts under those
+# DebtRefs that it no longer holds -> the debts the chunk's application returned (HeldBefore)
+ApplySound = Callable[[list[InboundRecord], dict[tuple[str, int], date]], list[HeldBefore]]
 
 
 def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: ApplySound | None = None,
@@ -93,7 +95,9 @@ def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: Appl
     """Every error of ``received_file`` as the debts stood before it (spec §6.1).
 
     Without ``apply_sound`` nothing is applied. With it (a referral file only), the file is validated and
-    applied in one read: each chunk of records, once checked, is handed to ``apply_sound`` while no error has
+    applied in one read: each chunk of records, once checked, is handed to ``apply_sound`` (with the earliest
+    received date of each of the LA's debts under the chunk's DebtRefs that it no longer holds, per DebtRef
+    and person, from the same query as the checks) while no error has
     been found in the file so far (chunks of ``chunk_size`` records), and the scan goes on to the end either way, so every error is still
     found. The caller applies the chunks inside a savepoint and rolls it back unless the file is accepted
     (a file is applied whole or not at all, §6.1). The checks of later chunks are made as the debts stood
@@ -117,7 +121,8 @@ def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: Appl
                 database_errors.extend(checker.check(chunk))
                 if apply_sound is not None and not scanner.errors and not database_errors:
                     checker.own_refs.update(s.debt_ref for s in chunk)
-                    for held in apply_sound([_valid_record(received_file, scanned) for scanned in chunk]):
+                    records = [_valid_record(received_file, scanned) for scanned in chunk]
+                    for held in apply_sound(records, checker.no_longer_held):
                         checker.held_before.setdefault(held.debt_ref, []).append(
                             _Held(held.debt_id, held.status, held.nino, held.receipt_seq))
     except CorruptFile as corrupt:
@@ -127,17 +132,27 @@ def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: Appl
 
 
 def sql_in(column: str, values: Iterable[object]) -> tuple[str, list[object]]:
-    """``column`` in ``values`` as one SQL parameter on either database (an array on PostgreSQL, JSON on
-    SQLite), so a chunk's thousands of values are not thousands of parameters."""
-    if is_postgresql():
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
+    """``column`` in ``values`` (all ints, or all texts) as one SQL parameter on either database: one array
+    literal on PostgreSQL (a single text for the driver to send, not thousands of values to adapt one by one),
+    JSON on SQLite."""
+    listed = list(values)
+    if not is_postgresql():
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(listed)]
+    if all(type(v) is int for v in listed):
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, listed)) + "}"]
+    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in listed)
+    return f"{column} = ANY(%s::text[])", ["{" + ",".join(f'"{v}"' for v in quoted) + "}"]
 
 
 def fetch(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+def as_date(value: date | str) -> date:
+    """A date column's value (SQLite returns text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _outcome(errors: list[FileError]) -> str:
@@ -192,6 +207,9 @@ class _HeldDebtChecks:
         self.depends_on = ""
         self._failed_refs: dict[str, str] | None = None
         self.own_refs: set[str] = set()  # DebtRefs of debts this file has taken on (applied as validated)
+        # {(DebtRef, person id): earliest received date} of the last chunk's debts no longer held (returned or
+        # withdrawn), read by the same query: what a referral needs to know of earlier referrals (§6.4)
+        self.no_longer_held: dict[tuple[str, int], date] = {}
         self.held_before: dict[str, list[_Held]] = {}  # this LA's debts held before the file, since returned
 
     def check(self, chunk: list[ScannedRecord]) -> list[FileError]:
@@ -209,15 +227,22 @@ class _HeldDebtChecks:
         """The held debt under each DebtRef (one query): the active one if any, else the newest, as
         ``find_held_debt`` chooses."""
         refs -= self.own_refs
+        self.no_longer_held = {}
         if not refs or self.creditor_id is None:
             return {}
         cond, params = sql_in("d.creditor_ref", sorted(refs))
-        not_held = ", ".join(f"'{s}'" for s in NOT_HELD)
         rows = fetch(
-            "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq FROM dms_debt d "
-            f"JOIN dms_person p ON p.id = d.person_id WHERE d.creditor_id = %s AND {cond} "
-            f"AND d.status NOT IN ({not_held})", [self.creditor_id, *params])
-        candidates = [(ref, _Held(debt_id, status, nino, seq)) for ref, debt_id, status, nino, seq in rows]
+            "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq, d.person_id, d.received_on FROM dms_debt d "
+            f"JOIN dms_person p ON p.id = d.person_id WHERE d.creditor_id = %s AND {cond}", [self.creditor_id, *params])
+        candidates: list[tuple[str, _Held]] = []
+        first = self.no_longer_held
+        for ref, debt_id, status, nino, seq, person_id, received_on in rows:
+            if status in NOT_HELD:
+                received = as_date(received_on)
+                if (ref, person_id) not in first or received < first[ref, person_id]:
+                    first[ref, person_id] = received
+            else:
+                candidates.append((ref, _Held(debt_id, status, nino, seq)))
         candidates += [(ref, held) for ref in refs & self.held_before.keys() for held in self.held_before[ref]]
         chosen: dict[str, _Held] = {}
         for ref, candidate in candidates:
