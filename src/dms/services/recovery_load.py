@@ -91,13 +91,22 @@ def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -
             [run_date],
         )
     else:
-        cond, params = in_ids("CASE WHEN pp.partition < pe.partition THEN pp.partition ELSE pe.partition END",
-                              sorted(set(partitions)))
+        # From the people of the partitions (by their index), never a scan of every due period: the person's
+        # own periods when the partner (if any) is not in a lower partition, and the periods of partners in
+        # higher partitions on awards naming one of these people.
+        own_cond, own_params = in_ids("pe.partition", sorted(set(partitions)))
+        partner_cond, partner_params = in_ids("pp.partition", sorted(set(partitions)))
         rows = fetch(
-            "SELECT DISTINCT p.person_id FROM dms_assessment_period p JOIN dms_person pe ON pe.id = p.person_id "
+            "SELECT p.person_id FROM dms_person pe JOIN dms_assessment_period p ON p.person_id = pe.id "
             "JOIN dms_award a ON a.id = p.award_id LEFT JOIN dms_person pp ON pp.id = a.partner_id "
-            f"WHERE p.processed_on IS NULL AND p.payment_date <= %s AND {cond} ORDER BY p.person_id",
-            [run_date, *params],
+            f"WHERE {own_cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
+            "AND (pp.id IS NULL OR pp.partition >= pe.partition) "
+            "UNION "
+            "SELECT p.person_id FROM dms_person pp JOIN dms_award a ON a.partner_id = pp.id "
+            "JOIN dms_assessment_period p ON p.award_id = a.id JOIN dms_person pe ON pe.id = p.person_id "
+            f"WHERE {partner_cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
+            "AND pp.partition < pe.partition ORDER BY 1",
+            [*own_params, run_date, *partner_params, run_date],
         )
     return [r[0] for r in rows]
 
@@ -227,15 +236,21 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     if not people and not partners:
         return {}
     everyone = sorted(set(people) | set(partners))
-    cond, params = in_ids("d.person_id", everyone)
-    joint_cond, joint_params = in_ids("d.joint_person_id", everyone)
+    cond, params = in_ids("person_id", everyone)
+    joint_cond, joint_params = in_ids("joint_person_id", everyone)
+    # Owned, then held jointly: two index scans (an OR of the two makes PostgreSQL scan every debt); a debt
+    # found by both comes twice and is taken once (``seen``).
+    columns = ("id, person_id, creditor_id, creditor_ref, debt_type, classification, received_on, receipt_seq, "
+               "created_on, joint_person_id, agreed_amount_pence")
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
         "d.agreed_amount_pence, acc.balance_pence, acc.id "
-        "FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
+        f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' "
+        f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN') d "
+        "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
-        f"WHERE ({cond} OR {joint_cond}) AND d.status = 'OPEN' AND acc.balance_pence > 0 ORDER BY d.id",
+        "WHERE acc.balance_pence > 0 ORDER BY d.id",
         [*params, *joint_params],
     )
     rates = _reduced_rates(run_date, everyone)

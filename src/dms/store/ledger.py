@@ -171,16 +171,19 @@ def apply_balance_deltas(deltas: dict[int, int], *, not_negative: set[int] | fro
     negative: list[int] = []
     with connection.cursor() as cursor:
         if is_postgresql():
-            ids = [i for i, _ in items]
-            amounts = [d for _, d in items]
+            # the ids as array literals; ``a.id = ANY(ids)`` lets PostgreSQL find the accounts by their ids
+            # (without it, it hashed the whole table to join it with the deltas)
+            ids = "{" + ",".join(str(i) for i, _ in items) + "}"
+            amounts = "{" + ",".join(str(d) for _, d in items) + "}"
             update = ("UPDATE dms_account AS a SET balance_pence = a.balance_pence + d.delta FROM "
-                      "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS delta) AS d WHERE a.id = d.id")
+                      "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS delta) AS d "
+                      "WHERE a.id = d.id AND a.id = ANY(%s::bigint[])")
             if not_negative:
                 cursor.execute(f"WITH u AS ({update} RETURNING a.id, a.balance_pence) "
-                               "SELECT id FROM u WHERE balance_pence < 0", [ids, amounts])
+                               "SELECT id FROM u WHERE balance_pence < 0", [ids, amounts, ids])
                 negative = [row[0] for row in cursor.fetchall() if row[0] in not_negative]
             else:
-                cursor.execute(update, [ids, amounts])
+                cursor.execute(update, [ids, amounts, ids])
         else:  # writers take turns on SQLite: a balance read is still current when it is updated
             cursor.executemany(
                 "UPDATE dms_account SET balance_pence = balance_pence + %s WHERE id = %s",
