@@ -322,7 +322,9 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def copy_text(value: str) -> str:
     """A text value as a field of PostgreSQL's text ``COPY`` format (backslash, tab and line ends escaped)."""
-    return value.translate(_COPY_ESCAPES)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:  # most values have none: no copy
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
