@@ -234,9 +234,9 @@ def _stored(run_id: int) -> set[tuple[Any, ...]]:
         "person_id", "partition", "source", "period_start", "creditor_id", "now_pence", "what_if_pence"))
 
 
-@pytest.mark.parametrize("chunk_partitions", [1, 16, 1024])
+@pytest.mark.parametrize("chunk_partitions", [None, 1, 16, 1024])
 def test_rerate_of_a_synthetic_book_matches_the_reference_person_by_person_in_any_chunking(
-        synthetic_book: None, chunk_partitions: int) -> None:
+        synthetic_book: None, chunk_partitions: int | None) -> None:
     from dms.store.models import Award, Debt
 
     assert Award.objects.filter(partner__isnull=False).exists() and Debt.objects.filter(
@@ -247,3 +247,12 @@ def test_rerate_of_a_synthetic_book_matches_the_reference_person_by_person_in_an
     assert _stored(outcome.run_id) == expected
     assert outcome.people == len({r[0] for r in expected})
     assert outcome.now_pence == sum(r[5] for r in expected) and outcome.what_if_pence == sum(r[6] for r in expected)
+
+
+def test_rerate_chunks_hold_about_chunk_people_each_and_give_every_worker_one(
+        synthetic_book: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dms.services import rerate as module
+
+    assert module.chunk_size(1) == 1024 and module.chunk_size(2) == 512 and module.chunk_size(3) == 256
+    monkeypatch.setattr(module, "CHUNK_PEOPLE", 100)  # 400 people: 100 a chunk is 256 partitions, four chunks
+    assert module.chunk_size(1) == 256 and len(module.chunk_ranges(module.chunk_size(1))) == 4
