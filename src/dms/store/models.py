@@ -132,7 +132,8 @@ class Debt(models.Model):
     balance is derived from the ledger (its ``RECEIVABLE`` account)."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="debts", db_index=False)
-    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="debts")
+    # the creditor's debts are found by debt_by_creditor_ref, whose first column it is
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="debts", db_index=False)
     creditor_ref = models.CharField(max_length=64)
     debt_type = models.CharField(max_length=40, choices=_choices(DebtType))
     classification = models.CharField(max_length=9, choices=_choices(Classification))
@@ -144,7 +145,7 @@ class Debt(models.Model):
     status = models.CharField(max_length=16, choices=_choices(DebtStatus), default=DebtStatus.OPEN)
     status_date = models.DateField()
     joint_person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="joint_debts"
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="joint_debts", db_index=False
     )
     agreed_amount_pence = models.BigIntegerField(null=True, blank=True)
     partition = models.SmallIntegerField()
@@ -163,8 +164,10 @@ class Debt(models.Model):
         indexes = [
             models.Index(fields=["person"], name="debt_by_person"),
             models.Index(fields=["creditor", "creditor_ref"], name="debt_by_creditor_ref"),
-            models.Index(fields=["status"], name="debt_by_status"),
             models.Index(fields=["partition", "status"], name="debt_by_partition_status"),
+            # only joint debts name a joint debtor: the others add nothing to this index
+            models.Index(fields=["joint_person"], name="debt_by_joint_person",
+                         condition=Q(joint_person__isnull=False)),
         ]
 
     def change_status(
@@ -258,22 +261,25 @@ class Account(models.Model):
     every posting and verified by ``dms ledger check`` against the postings."""
 
     kind = models.CharField(max_length=20, choices=_choices(AccountKind))
-    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
+    # an owner's accounts are found by the unique index of its accounts, which leads with the owner
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts",
+                             db_index=False)
     creditor = models.ForeignKey(
-        Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
+        Creditor, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", db_index=False
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts",
+                               db_index=False)
     balance_pence = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "dms_account"
         constraints = [
-            models.UniqueConstraint(fields=["kind", "debt"], condition=Q(debt__isnull=False), name="account_per_debt"),
+            models.UniqueConstraint(fields=["debt", "kind"], condition=Q(debt__isnull=False), name="account_per_debt"),
             models.UniqueConstraint(
-                fields=["kind", "creditor"], condition=Q(creditor__isnull=False), name="account_per_creditor"
+                fields=["creditor", "kind"], condition=Q(creditor__isnull=False), name="account_per_creditor"
             ),
             models.UniqueConstraint(
-                fields=["kind", "person"], condition=Q(person__isnull=False), name="account_per_person"
+                fields=["person", "kind"], condition=Q(person__isnull=False), name="account_per_person"
             ),
             models.UniqueConstraint(
                 fields=["kind"],
