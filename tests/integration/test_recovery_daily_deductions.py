@@ -254,3 +254,26 @@ def test_partitions_restrict_both_steps_to_their_people_and_each_chunk_takes_onc
     assert second["periods"] == 1 and second["deductions"] == 0  # died before the payment date
     assert [d.person.nino for d in taken()] == [NINO]
     assert check_ledger().ok
+
+
+def test_normalising_a_chunk_holds_only_its_peoples_new_periods_once_with_exact_amounts() -> None:
+    """events.md §2: each new ``uc.assessment_period`` event is held once as a period; for a chunk of
+    partitions only its people's events are read (by their NINOs), a held one is never held again, and the
+    amounts come back exact from the stored payload."""
+    from dms.services.recovery_events import normalise_assessment_periods
+    from dms.store.models import partition_of
+
+    other = "CE123456A"
+    events(uc_award(), period(amount="800.37"),
+           uc_award("UC2", nino=other), period("ap2", ref="UC2", amount="612.01").replace(f'"{NINO}"', f'"{other}"'))
+    with transaction.atomic():
+        assert normalise_assessment_periods([partition_of(NINO)]) == 1
+        assert normalise_assessment_periods([partition_of(NINO)]) == 0
+    assert [(p.person.nino, p.award_amount_pence) for p in AssessmentPeriod.objects.all()] == [(NINO, 80037)]
+    events(period("ap3", payment_date="2025-07-07", amount="799.99"))
+    with transaction.atomic():
+        assert normalise_assessment_periods([partition_of(other)]) == 1
+        assert normalise_assessment_periods(None) == 1
+        assert normalise_assessment_periods(None) == 0
+    assert sorted((p.event_id, p.award_amount_pence) for p in AssessmentPeriod.objects.all()) == [
+        ("ap1", 80037), ("ap2", 61201), ("ap3", 79999)]

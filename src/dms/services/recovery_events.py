@@ -15,6 +15,7 @@ its own savepoint, and then marked applied with the run date as their effect dat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,6 +31,7 @@ from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import missed_instalments_outcome
 from dms.services import debts as debt_service
 from dms.services.recovery_load import fetch, in_partitions
+from dms.store.ledger import is_postgresql
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
 
@@ -115,16 +117,43 @@ def _uc_in_payment(person_id: int, on: date) -> bool:
 # ---------------------------------------------------------------------------------------------- UC periods
 
 
+def _json(value: Any) -> Any:
+    """A ``payload`` column read by a raw query: text on SQLite (and wherever the driver leaves jsonb as text),
+    decoded as ``JSONField`` decodes it."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _new_period_events(partitions: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The unapplied ``uc.assessment_period`` events (id, payload; in id order) of the people in
+    ``partitions`` not yet held as a period. Index-driven from the partitions' people: their NINOs (by the
+    partition index), their events (by ``event_by_nino``), each checked against the held periods' unique
+    ``event_id``; never a read of every unapplied event of the book (0.3-0.5 s for each chunk of a
+    656,000-person book: docs/performance.md, "Daily run")."""
+    cond, params = in_partitions("pe", partitions)
+    if is_postgresql():
+        # The NINOs as one array (an init plan), so the events are found by their index; joined to the people
+        # instead, PostgreSQL estimates a hash join over a scan of every event as cheaper.
+        people = f"e.nino = ANY(ARRAY(SELECT pe.nino FROM dms_person pe WHERE TRUE{cond}))"
+    else:
+        people = f"e.nino IN (SELECT pe.nino FROM dms_person pe WHERE TRUE{cond})"
+    return fetch(
+        f"SELECT e.id, e.payload FROM dms_inbound_event e WHERE {people} "
+        "AND e.type = %s AND e.applied = %s "
+        "AND NOT EXISTS (SELECT 1 FROM dms_assessment_period h WHERE h.event_id = e.event_id) ORDER BY e.id",
+        [*params, "uc.assessment_period", False],
+    )
+
+
 def normalise_assessment_periods(partitions: Sequence[int] | None = None) -> int:
     """Hold each new ``uc.assessment_period`` event as an ``AssessmentPeriod`` row (events.md §2), in bulk;
     only the events of people in ``partitions`` when given (the import has checked the award and the
     person). The event stays unapplied until its deductions are taken. Returns how many rows were added."""
-    held = AssessmentPeriod.objects.filter(event_id=OuterRef("event_id"))
-    events_due = InboundEvent.objects.filter(type="uc.assessment_period", applied=False)
-    if partitions is not None:
-        events_due = events_due.filter(
-            nino__in=Person.objects.filter(partition__in=sorted(set(partitions))).values("nino"))
-    rows = list(events_due.exclude(Exists(held)).order_by("id").values_list("id", "payload"))
+    if partitions is None:
+        held = AssessmentPeriod.objects.filter(event_id=OuterRef("event_id"))
+        events_due = InboundEvent.objects.filter(type="uc.assessment_period", applied=False)
+        rows = list(events_due.exclude(Exists(held)).order_by("id").values_list("id", "payload"))
+    else:
+        rows = [(pk, _json(payload)) for pk, payload in _new_period_events(partitions)]
     if not rows:
         return 0
     events = [(pk, ev.parse_event(_exact(payload))) for pk, payload in rows]
