@@ -253,7 +253,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
         [*params, *joint_params],
     )
-    rates = _reduced_rates(run_date, everyone)
+    rates = _reduced_rates(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
     watched = []
@@ -282,11 +282,15 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     return by_person
 
 
-def _reduced_rates(run_date: date, people: Sequence[int]) -> dict[int, int]:
-    """``{debt id: pence}``: the reduced rate in force on ``run_date`` (the latest set wins)."""
-    cond, params = in_ids("d.person_id", people)
+def _reduced_rates(run_date: date, debt_ids: Sequence[int]) -> dict[int, int]:
+    """``{debt id: pence}``: the reduced rate in force on ``run_date`` of each of ``debt_ids`` (the latest set
+    wins). A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered at
+    its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
+    if not debt_ids:
+        return {}
+    cond, params = in_ids("r.debt_id", debt_ids)
     rows = fetch(
-        "SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r JOIN dms_debt d ON d.id = r.debt_id "
+        "SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r "
         f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
         [*params, run_date, run_date],
     )

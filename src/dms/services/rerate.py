@@ -276,10 +276,10 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
         joint_cond, joint_params = in_ids("d.joint_person_id", outside)
         partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [*params, *joint_params])
     rows = own + joint + partner_rows
-    # reduced rates of the debts owned by the people and partners (as the daily run reads them,
+    # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
+    # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
     # :func:`dms.services.recovery_load.load_open_debts`)
-    everyone = partners | set(people)
-    rates = _reduced_rates(as_of, sorted({r[0] for r in rows if r[1] in everyone}))
+    rates = _reduced_rates(as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, rates, by_person, {})
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods)

@@ -1,0 +1,70 @@
+"""A reduced (affordable) rate belongs to the debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is
+recovered at its reduced rate whichever of its two debtors it is taken from, in the daily run and in the
+re-rating replay alike, and whether or not its owner is due that day or in the same partition."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from dms.services.events import import_events
+from dms.services.recovery import deductions_step, life_events_step
+from dms.services.rerate import rerate
+from dms.store.models import Debt, Person
+from dms.store.recovery.models import Deduction, ReducedRate
+from dms.store.replay.models import RerateResult
+
+pytestmark = pytest.mark.django_db
+
+OWNER = "AB123456C"  # owes the joint debt; no benefit in payment
+OTHER = "CE654321A"  # jointly liable; on UC, so the debt is recovered from their award
+PAY = date(2025, 6, 7)
+
+
+def _line(event_id: str, type_: str, nino: str, occurred_on: str = "2025-04-07", **fields: Any) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": nino, **fields})
+
+
+def _book() -> Debt:
+    report = import_events([
+        _line("reg-owner", "person.registered", OWNER, surname="Owen", forenames="Ann", date_of_birth="1980-01-01"),
+        _line("reg-other", "person.registered", OTHER, surname="Jones", forenames="Bea", date_of_birth="1981-02-02"),
+        _line("start-uc", "award.started", OTHER, award_ref="UC1", benefit="UC", start_date="2025-04-07",
+              uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
+        _line("ref-joint", "debt.referred", OWNER, occurred_on="2025-04-08", creditor="DWP", creditor_ref="BA-J1",
+              debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+              joint_nino=OTHER),
+        _line("ap1", "uc.assessment_period", OTHER, occurred_on="2025-05-31", award_ref="UC1",
+              period_start="2025-05-01", period_end="2025-05-31", payment_date="2025-06-07", award_amount="800.00",
+              earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+              third_party=[]),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    debt = Debt.objects.get(creditor_ref="BA-J1")
+    assert debt.person.nino == OWNER and debt.joint_person is not None and debt.joint_person.nino == OTHER
+    ReducedRate.objects.create(debt=debt, amount_pence=1000, until=date(2025, 9, 1), reason="affordability",
+                               actor="staff", set_on=date(2025, 6, 1))
+    return debt
+
+
+def test_reduced_rate_of_joint_debt_used_when_recovered_from_the_other_debtor() -> None:
+    debt = _book()
+    with transaction.atomic():
+        life_events_step(PAY)
+        deductions_step(PAY)
+    taken = list(Deduction.objects.filter(debt=debt))
+    assert [d.amount_pence for d in taken] == [1000]
+
+
+def test_reduced_rate_of_joint_debt_used_by_rerate_for_the_other_debtor() -> None:
+    debt = _book()
+    other = Person.objects.get(nino=OTHER)
+    assert debt.person.partition != other.partition  # so one-partition chunks load them apart
+    outcome = rerate(PAY, chunk_partitions=1)
+    rows = list(RerateResult.objects.filter(run_id=outcome.run_id, person_id=other.pk,
+                                            creditor_id=debt.creditor_id))
+    assert [(r.now_pence, r.what_if_pence) for r in rows] == [(1000, 1000)]
