@@ -169,13 +169,13 @@ def test_held_debt_checks_are_made_in_bulk_not_per_record(folder: Path, django_a
 def test_debt_refs_looked_up_as_one_parameter_whatever_their_characters() -> None:
     """The DebtRefs of a chunk go to the database as one array (a record that fails the schema may have
     any text there): quotes, backslashes, commas, braces and the word NULL are matched as written."""
-    from dms.services.la_validation import fetch, sql_in
+    from dms.services.recovery_load import fetch, in_ids
 
     texts = ['A"B', "C\\D", "E,F", "{G}", "NULL", "plain", " spaced "]
     union = " UNION ALL ".join("SELECT %s AS v" for _ in texts)
-    cond, params = sql_in("t.v", texts[:-1])
+    cond, params = in_ids("t.v", texts[:-1])
     found = {v for (v,) in fetch(f"SELECT t.v FROM ({union}) t WHERE {cond}", [*texts, *params])}
     assert found == set(texts[:-1])
-    cond, params = sql_in("t.v", [1, 3])
+    cond, params = in_ids("t.v", [1, 3])
     assert sorted(v for (v,) in fetch(f"SELECT t.v FROM (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 3) t "
                                       f"WHERE {cond}", params)) == [1, 3]

@@ -488,7 +488,6 @@ def plan_dates(through: date) -> RunPlan:
     return RunPlan([first + timedelta(days=n) for n in range((through - first).days + 1)], last)
 
 
-
 def run_day(run_date: date, runner: ChunkRunner, *, chunk_size: int = CHUNK_PARTITIONS,
             progress: Progress | None = None) -> DayRun:
     """Run every step of ``run_date`` not yet done, in order, then complete the day."""

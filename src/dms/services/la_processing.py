@@ -43,7 +43,7 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -57,8 +57,8 @@ from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
-from dms.services.la_validation import HeldBefore, Validation, iter_records, sql_in, validate_file
-from dms.services.recovery_load import as_date, fetch
+from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
+from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
 from dms.store.ledger import Referral, allocate_ids, post_referrals, write_rows
 from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
@@ -223,7 +223,7 @@ def _applying(received_file: ReceivedFile) -> Iterator[None]:
 
 
 def _referral_applier(received_file: ReceivedFile, creditor: Creditor, run_date: date,
-                      report: FileReport) -> Callable[[list[InboundRecord]], list[HeldBefore]]:
+                      report: FileReport) -> ApplySound:
     """Apply one sound chunk of a referral file as validation hands it over (:func:`_apply_referrals`)."""
 
     def apply(records: list[InboundRecord], no_longer_held: dict[tuple[str, int], date]) -> list[HeldBefore]:
@@ -252,7 +252,7 @@ def awards_in_payment(person_ids: Sequence[int], on: date) -> dict[int, set[str]
     award is in payment from its start date until the day before its end date, as ``in_payment``)."""
     if not person_ids:
         return {}
-    cond, params = sql_in("a.person_id", person_ids)
+    cond, params = in_ids("a.person_id", person_ids)
     found: dict[int, set[str]] = defaultdict(set)
     for person_id, benefit in fetch(f"SELECT a.person_id, a.benefit FROM dms_award a WHERE {cond} AND {_IN_PAYMENT}",
                                     [*params, on, on]):
@@ -278,7 +278,7 @@ def held_hb_debts(person_ids: Sequence[int]) -> dict[int, list[_HeldHb]]:
     """``{person id: HB debts held}`` across every LA (OPEN or SUSPENDED: see the module docstring)."""
     if not person_ids:
         return {}
-    cond, params = sql_in("d.person_id", person_ids)
+    cond, params = in_ids("d.person_id", person_ids)
     statuses = ", ".join(f"'{s}'" for s in HELD_FOR_LIMITS)
     rows = fetch(
         "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq FROM dms_debt d "
@@ -316,7 +316,7 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     fraud), or the lowest staff reduced rate in force (A9/2025 §31), as ``services/recovery.py`` applies."""
     if not person_ids:
         return {}
-    cond, params = sql_in("d.person_id", person_ids)
+    cond, params = in_ids("d.person_id", person_ids)
     rows = fetch(
         "SELECT d.id, d.person_id, d.classification, acc.balance_pence FROM dms_debt d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
@@ -327,13 +327,7 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     if not rows:
         return {}
     debt_person = {r[0]: r[1] for r in rows}
-    rate_cond, rate_params = sql_in("r.debt_id", list(debt_person))
-    reduced: dict[int, int] = {}
-    for debt_id, amount in fetch(
-        f"SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r WHERE {rate_cond} AND r.set_on <= %s "
-        "AND r.until > %s ORDER BY r.set_on, r.id", [*rate_params, on, on],
-    ):
-        reduced[debt_id] = amount
+    reduced = reduced_rates(on, list(debt_person))
     balance: dict[int, int] = defaultdict(int)
     fraud: dict[int, bool] = defaultdict(bool)
     lowest: dict[int, int] = {}
@@ -357,7 +351,7 @@ def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> 
     wanted = set(pairs)
     if not wanted:
         return {}
-    cond, params = sql_in("d.creditor_ref", sorted({ref for ref, _ in wanted}))
+    cond, params = in_ids("d.creditor_ref", sorted({ref for ref, _ in wanted}))
     rows = fetch(
         "SELECT d.creditor_ref, d.person_id, MIN(d.received_on) FROM dms_debt d "
         f"WHERE d.creditor_id = %s AND {cond} AND d.status IN ('RETURNED', 'WITHDRAWN') "
@@ -371,7 +365,7 @@ def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
     """``{NINO: (person id, partition)}`` for the referrals' claimants, recording those DMS does not know
     yet from the referral (NINO, surname, forenames, date of birth), in bulk."""
     ninos = sorted({r.nino for r in records})
-    cond, params = sql_in("nino", ninos)
+    cond, params = in_ids("nino", ninos)
     known = {nino: (pk, part) for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}",
                                                           params)}
     missing: dict[str, ReferralRecord] = {}
@@ -383,7 +377,7 @@ def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
             Person(nino=r.nino, surname=r.surname, forenames=r.forenames, date_of_birth=r.date_of_birth,
                    partition=partition_of(r.nino)) for r in missing.values()
         ], batch_size=2000)
-        cond, params = sql_in("nino", sorted(missing))
+        cond, params = in_ids("nino", sorted(missing))
         for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}", params):
             known[nino] = (pk, part)
     return known

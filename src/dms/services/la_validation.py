@@ -25,16 +25,12 @@ Interpretations (docs/la-interface-notes.md):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from django.db import connection
 
 from dms.debts import ACTIVE_STATUSES, DebtStatus
 from dms.errors import InvariantBroken
@@ -42,9 +38,9 @@ from dms.la_interface.inbound import FileScanner, ScannedRecord
 from dms.la_interface.names import FileName, MessageType, parse_inbound_file_name
 from dms.la_interface.reading import CHUNK_BYTES, CorruptFile, check_bytes
 from dms.la_interface.records import FileError, InboundRecord
+from dms.services.recovery_load import as_date, fetch, in_ids
 from dms.settings import get_config
 from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
-from dms.store.ledger import is_postgresql
 from dms.store.models import Creditor
 
 CHUNK_RECORDS = 5_000
@@ -131,30 +127,6 @@ def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: Appl
     return Validation(_outcome(errors), errors, scanner.record_count, checker.depends_on)
 
 
-def sql_in(column: str, values: Iterable[object]) -> tuple[str, list[object]]:
-    """``column`` in ``values`` (all ints, or all texts) as one SQL parameter on either database: one array
-    literal on PostgreSQL (a single text for the driver to send, not thousands of values to adapt one by one),
-    JSON on SQLite."""
-    listed = list(values)
-    if not is_postgresql():
-        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(listed)]
-    if all(type(v) is int for v in listed):
-        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, listed)) + "}"]
-    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in listed)
-    return f"{column} = ANY(%s::text[])", ["{" + ",".join(f'"{v}"' for v in quoted) + "}"]
-
-
-def fetch(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
-def as_date(value: date | str) -> date:
-    """A date column's value (SQLite returns text)."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def _outcome(errors: list[FileError]) -> str:
     if not errors:
         return ""
@@ -230,7 +202,7 @@ class _HeldDebtChecks:
         self.no_longer_held = {}
         if not refs or self.creditor_id is None:
             return {}
-        cond, params = sql_in("d.creditor_ref", sorted(refs))
+        cond, params = in_ids("d.creditor_ref", sorted(refs))
         rows = fetch(
             "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq, d.person_id, d.received_on FROM dms_debt d "
             f"JOIN dms_person p ON p.id = d.person_id WHERE d.creditor_id = %s AND {cond}", [self.creditor_id, *params])

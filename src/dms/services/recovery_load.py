@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,15 +22,20 @@ from dms.recovery.types import DebtRecord
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
-def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """An SQL condition ``column`` in ``ids`` with its one parameter, for either database. On PostgreSQL whole
-    numbers go as one array literal (``'{1,2,3}'::bigint[]``: tens of thousands of ids are written as text
-    at once instead of adapted one by one)."""
-    if is_postgresql():
-        if ids and all(type(i) is int for i in ids):
-            return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
+def in_ids(column: str, values: Iterable[object]) -> tuple[str, list[Any]]:
+    """An SQL condition ``column`` in ``values`` with its one parameter, for either database: JSON on SQLite;
+    on PostgreSQL whole numbers, or texts, go as one array literal (``'{1,2,3}'::bigint[]``,
+    ``'{"a","b"}'::text[]``: tens of thousands of values are sent as one text instead of adapted one by one;
+    a text is quoted and escaped, so any characters are matched as written)."""
+    listed = list(values)
+    if not is_postgresql():
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(listed)]
+    if listed and all(type(v) is int for v in listed):
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, listed)) + "}"]
+    if listed and all(type(v) is str for v in listed):
+        quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in listed)
+        return f"{column} = ANY(%s::text[])", ["{" + ",".join(f'"{v}"' for v in quoted) + "}"]
+    return f"{column} = ANY(%s)", [listed]
 
 
 def in_partitions(alias: str, partitions: Sequence[int] | None) -> tuple[str, list[Any]]:
@@ -253,7 +258,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
         [*params, *joint_params],
     )
-    rates = _reduced_rates(run_date, sorted({r[0] for r in rows}))
+    rates = reduced_rates(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
     watched = []
@@ -282,7 +287,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     return by_person
 
 
-def _reduced_rates(run_date: date, debt_ids: Sequence[int]) -> dict[int, int]:
+def reduced_rates(run_date: date, debt_ids: Sequence[int]) -> dict[int, int]:
     """``{debt id: pence}``: the reduced rate in force on ``run_date`` of each of ``debt_ids`` (the latest set
     wins). A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered at
     its reduced rate from either debtor, whether or not its owner is due or loaded with them."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -57,7 +57,7 @@ from dms.recovery.types import (
 )
 from dms.recovery.uc import calculate_uc_period
 from dms.services.recovery import legacy_reduced_rate, third_party_items
-from dms.services.recovery_load import as_date, fetch, in_ids
+from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.ledger import is_postgresql, write_rows
 from dms.store.replay.models import RerateResult, RerateRun
 
@@ -227,15 +227,6 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
             by_person[r[8]].append(debt)
 
 
-def _reduced_rates(as_of: date, debt_ids: Sequence[int]) -> dict[int, int]:
-    """``{debt id: pence}``: the reduced rate in force on ``as_of`` of each of ``debt_ids`` (the latest set)."""
-    if not debt_ids:
-        return {}
-    cond, params = in_ids("r.debt_id", debt_ids)
-    return dict(fetch(f"SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r WHERE {cond} AND r.set_on <= %s "
-                      "AND r.until > %s ORDER BY r.set_on, r.id", [*params, as_of, as_of]))
-
-
 def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     """The people of partitions ``first``..``last`` who owe (or jointly owe) an OPEN debt with a balance,
     with their debts, their UC awards in payment and current assessment periods, their legacy award in payment
@@ -279,7 +270,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
     # :func:`dms.services.recovery_load.load_open_debts`)
-    rates = _reduced_rates(as_of, sorted({r[0] for r in rows}))
+    rates = reduced_rates(as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, rates, by_person, {})
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods)

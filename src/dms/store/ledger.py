@@ -98,28 +98,6 @@ def _existing_accounts(kind: AccountKind, column: str, owners: Sequence[int]) ->
     return found
 
 
-def _allocate_entry_ids(count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        if is_postgresql():
-            cursor.execute("SELECT pg_get_serial_sequence('dms_journal_entry', 'id')")
-            sequence = cursor.fetchone()[0]
-            # Usually the sequence hands this transaction one unbroken run: then only its ends are fetched.
-            # If another writer's ids are interleaved, fresh ids are taken one by one (gaps are harmless).
-            cursor.execute(
-                "SELECT MIN(v), MAX(v) FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) ids",
-                [sequence, count],
-            )
-            first, last = cursor.fetchone()
-            if last - first + 1 == count:
-                return list(range(first, last + 1))
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: writers are serialised (transactions begin IMMEDIATE), so max(id) is ours to extend.
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM dms_journal_entry")
-        start = cursor.fetchone()[0] + 1
-        return list(range(start, start + count))
-
-
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _COPY_TRAILER = struct.pack("!h", -1)
 
@@ -232,7 +210,7 @@ def shared_balances_deferred() -> Iterator[None]:
     locks first and in the same order, so concurrent units neither wait for each other's whole transaction
     nor deadlock. Use it as the last thing inside the transaction; if the block raises, the changes kept are
     dropped with the transaction. Nothing inside may read a deferred account's stored balance without adding
-    :func:`pending_delta`, nor catch the error of a savepoint that posted entries and go on."""
+    :func:`pending_deltas`, nor catch the error of a savepoint that posted entries and go on."""
     deferral = _Deferral()
     _deferrals.append(deferral)
     try:
@@ -256,14 +234,9 @@ def watch_balances(account_ids: Iterable[int]) -> None:
         _deferrals[-1].watched_ids.update(account_ids)
 
 
-def pending_delta(account_id: int) -> int:
-    """What this transaction has posted to a deferred account and not yet applied to its stored balance."""
-    return _deferrals[-1].deltas.get(account_id, 0) if _deferrals else 0
-
-
 def pending_deltas() -> Mapping[int, int]:
-    """:func:`pending_delta` of every account at once (account id → pence; an account not in it has none),
-    for a caller that reads many balances: a view, valid until the block of
+    """What this transaction has posted to deferred accounts and not yet applied to their stored balances
+    (account id → pence; an account not in it has none): a view, valid until the block of
     :func:`shared_balances_deferred` ends."""
     return MappingProxyType(_deferrals[-1].deltas) if _deferrals else MappingProxyType({})
 
@@ -280,7 +253,7 @@ def post_entries(entries: Sequence[Entry]) -> list[int]:
         return []
     with transaction.atomic():
         accounts = resolve_accounts({p.account for e in entries for p in e.postings})
-        entry_ids = _allocate_entry_ids(len(entries))
+        entry_ids = allocate_ids("dms_journal_entry", len(entries))
         entry_rows = []
         posting_rows = []
         deltas: dict[int, int] = defaultdict(int)
@@ -374,7 +347,7 @@ def post_recoveries(kind: EntryKind, business_date: date, source: AccountKind,
         source_id = accounts[AccountKey(source)]
         held = {c: accounts[AccountKey(AccountKind.CREDITOR_DEBTS, c)] for c in creditors}
         payable = {c: accounts[AccountKey(AccountKind.CREDITOR_PAYABLE, c)] for c in creditors}
-        entry_ids = _allocate_entry_ids(len(recoveries))
+        entry_ids = allocate_ids("dms_journal_entry", len(recoveries))
         deltas: dict[int, int] = defaultdict(int)
         postings: list[tuple[int, int, int]] = []
         add = postings.append
@@ -405,7 +378,6 @@ def post_recoveries(kind: EntryKind, business_date: date, source: AccountKind,
         write_rows("dms_posting", _POSTING_COLUMNS, postings, _POSTING_TYPES)
         _apply_or_defer(deltas, set(accounts.values()))
     return entry_ids
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +418,7 @@ def post_referrals(business_date: date, creditor_id: int, referrals: Sequence[Re
         creditor_account = resolve_accounts([AccountKey(AccountKind.CREDITOR_DEBTS, creditor_id)])[
             AccountKey(AccountKind.CREDITOR_DEBTS, creditor_id)]
         returned = sum(1 for r in referrals if r.return_reason)
-        entry_ids = _allocate_entry_ids(len(referrals) + returned)
+        entry_ids = allocate_ids("dms_journal_entry", len(referrals) + returned)
         account_ids = allocate_ids("dms_account", len(referrals))
         accounts: list[tuple[int, str, int, int]] = []
         postings: list[tuple[int, int, int]] = []
@@ -489,15 +461,15 @@ def post_referrals(business_date: date, creditor_id: int, referrals: Sequence[Re
 
 
 def allocate_ids(table: str, count: int) -> list[int]:
-    """``count`` fresh ids of ``table`` (its sequence on PostgreSQL: one unbroken run fetched by its ends when
-    the sequence gives one, as :func:`_allocate_entry_ids`; past ``MAX(id)`` on SQLite, whose writers are
-    serialised)."""
+    """``count`` fresh ids of ``table``: from its sequence on PostgreSQL, past ``MAX(id)`` on SQLite."""
     if count == 0:
         return []
     with connection.cursor() as cursor:
         if is_postgresql():
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             sequence = cursor.fetchone()[0]
+            # Usually the sequence hands this transaction one unbroken run: then only its ends are fetched.
+            # If another writer's ids are interleaved, fresh ids are taken one by one (gaps are harmless).
             cursor.execute(
                 "SELECT MIN(v), MAX(v) FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) ids",
                 [sequence, count],
@@ -507,6 +479,7 @@ def allocate_ids(table: str, count: int) -> list[int]:
                 return list(range(first, last + 1))
             cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
             return [row[0] for row in cursor.fetchall()]
+        # SQLite: writers are serialised (transactions begin IMMEDIATE), so max(id) is ours to extend.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a fixed table name)
         start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
