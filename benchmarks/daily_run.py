@@ -9,7 +9,7 @@ of person partitions on N local processes).
 
 Set-up (not timed): a synthetic book of ``--people`` people (``dms synth``: UC and legacy awards, DWP, HMRC
 and HB debts taken on through the ledger) and, for every UC award, an assessment period paid on the
-benchmark day, stored as the event import and its normalisation leave it (an ``InboundEvent`` and an
+benchmark day, stored as the event import leaves it (an applied ``InboundEvent`` and its
 ``AssessmentPeriod`` row; one in ten asks for gas arrears with ongoing consumption). Legacy awards pay on
 their own schedule; those due that day are taken too. The book is kept as a template database
 (``<name>_book_<people>_<seed>``) and each timed run starts from a copy of it; ``--reuse-book`` takes the
@@ -116,7 +116,7 @@ def fresh_database(url: str) -> None:
 PERIODS = """
 INSERT INTO dms_inbound_event (event_id, type, occurred_on, nino, payload, content_sha256, received_at, source,
                                applied)
-SELECT 'bench-ap-' || a.id, 'uc.assessment_period', %(received)s, p.nino, '{}'::jsonb, '', now(), 'benchmark', FALSE
+SELECT 'bench-ap-' || a.id, 'uc.assessment_period', %(received)s, p.nino, '{}'::jsonb, '', now(), 'benchmark', TRUE
 FROM dms_award a JOIN dms_person p ON p.id = a.person_id WHERE a.benefit = 'UC';
 INSERT INTO dms_assessment_period (event_id, inbound_event_id, award_id, person_id, period_start, period_end,
     payment_date, award_amount_pence, earnings_over_work_allowance, sanction_pence, fraud_penalty_pence,

@@ -11,7 +11,7 @@ The national book is 15,000,000 people (about 45,000,000 debts); ``--scale`` tak
 1. load: a fresh database (only databases named ``dms_bench...`` are dropped and recreated) and the
    synthetic book (:func:`dms.store.bulk.load_synthetic_book`: batches of 50,000 people generated in a
    second process and written by binary COPY, so memory stays flat), taken on the day before the month;
-2. the month's traffic, in bulk and normalised as the event import leaves it: for every UC award, the
+2. the month's traffic, in bulk and held as the event import leaves it (each period's event applied): for every UC award, the
    assessment period paid in the month (paid on the award's assessment-period day, clamped to the month's
    last day; the period ends 7 days before; one in ten with gas arrears and ongoing consumption), as an
    ``InboundEvent`` and an ``AssessmentPeriod`` row (as ``benchmarks/daily_run.py`` does for one day).
@@ -130,7 +130,7 @@ DELETE FROM bench_month_period m USING dms_award a WHERE a.id = m.award_id AND m
 INSERT INTO dms_inbound_event (event_id, type, occurred_on, nino, payload, content_sha256, received_at, source,
                                applied)
 SELECT 'bench-ap-' || m.award_id || '-' || m.pay, 'uc.assessment_period', m.period_end, m.nino, '{}'::jsonb, '',
-       now(), 'benchmark', FALSE
+       now(), 'benchmark', TRUE
 FROM bench_month_period m;
 INSERT INTO dms_assessment_period (event_id, inbound_event_id, award_id, person_id, period_start, period_end,
     payment_date, award_amount_pence, earnings_over_work_allowance, sanction_pence, fraud_penalty_pence,

@@ -93,8 +93,6 @@ def test_uc_period_deducted_on_its_payment_date_not_before() -> None:
     assert "£60.02" in rows[0].explanation and rows[0].explanation_facts["step"]["rule"]
     ap = AssessmentPeriod.objects.get()
     assert ap.processed_on == PAY and not ap.late
-    event = InboundEvent.objects.get(event_id="ap1")
-    assert event.applied and event.effect_date == PAY
 
 
 def test_deduction_entry_follows_ledger_convention() -> None:
@@ -118,8 +116,8 @@ def test_late_assessment_period_taken_on_next_run_and_marked_late() -> None:
     run_day(PAY + timedelta(days=1))
     row = taken()[0]
     assert row.date == PAY + timedelta(days=1) and "late" in row.explanation
-    assert AssessmentPeriod.objects.get().late
-    assert InboundEvent.objects.get(event_id="ap1").effect_date == PAY + timedelta(days=1)
+    ap = AssessmentPeriod.objects.get()
+    assert ap.late and ap.processed_on == PAY + timedelta(days=1)
 
 
 def test_rerun_of_a_processed_date_takes_nothing_twice() -> None:
@@ -256,24 +254,48 @@ def test_partitions_restrict_both_steps_to_their_people_and_each_chunk_takes_onc
     assert check_ledger().ok
 
 
-def test_normalising_a_chunk_holds_only_its_peoples_new_periods_once_with_exact_amounts() -> None:
-    """events.md §2: each new ``uc.assessment_period`` event is held once as a period; for a chunk of
-    partitions only its people's events are read (by their NINOs), a held one is never held again, and the
-    amounts come back exact from the stored payload."""
-    from dms.services.recovery_events import normalise_assessment_periods
+def test_assessment_period_held_at_import_with_exact_amounts() -> None:
+    """events.md §2: a ``uc.assessment_period`` event is held as its period when it is imported (the event is
+    then applied); the amounts are exact pence; its deductions wait for the payment date."""
+    events(uc_award(), period(amount="800.37", third_party=[
+        {"category": "GAS_ARREARS", "amount": "20.05", "ongoing_amount": "15.10"}]))
+    ap = AssessmentPeriod.objects.get()
+    assert (ap.event_id, ap.award_amount_pence, ap.processed_on) == ("ap1", 80037, None)
+    assert ap.third_party == [{"category": "GAS_ARREARS", "amount_pence": 2005, "ongoing_pence": 1510,
+                               "scheme": None}]
+    event = InboundEvent.objects.get(event_id="ap1")
+    assert event.applied and ap.inbound_event_id == event.pk
+
+
+def test_a_second_report_of_an_awards_assessment_period_is_refused() -> None:
+    """An award's assessment period is reported once (Decision, ``services.events``): a second report of the
+    same period under another event id is refused with the event that holds it, so nothing is taken twice
+    from one period's payment (recovery-rules.md §2: the overall cap is per assessment period)."""
+    events(uc_award(), dwp_debt(), period("ap1"))
+    report = import_events([period("ap1-again")], source="again.jsonl")
+    assert [r.line_number for r in report.refused] == [1]
+    assert "already held (event 'ap1')" in report.refused[0].reason
+    assert not InboundEvent.objects.filter(event_id="ap1-again").exists()
+    run_day(PAY)
+    assert [d.amount_pence for d in taken()] == [6002]
+
+
+def test_a_couples_period_is_taken_on_its_payment_date_whichever_chunk_takes_it() -> None:
+    """events.md §2: deductions on ``payment_date``. A couple's period is taken by the chunk of the partner in
+    the lower partition (docs/architecture.md, "The daily run"); reported the day before its payment date,
+    it is taken on that date by the partitioned run, not a day late."""
+    from dms.services.daily_run import run_through
     from dms.store.models import partition_of
 
-    other = "CE123456A"
-    events(uc_award(), period(amount="800.37"),
-           uc_award("UC2", nino=other), period("ap2", ref="UC2", amount="612.01").replace(f'"{NINO}"', f'"{other}"'))
-    with transaction.atomic():
-        assert normalise_assessment_periods([partition_of(NINO)]) == 1
-        assert normalise_assessment_periods([partition_of(NINO)]) == 0
-    assert [(p.person.nino, p.award_amount_pence) for p in AssessmentPeriod.objects.all()] == [(NINO, 80037)]
-    events(period("ap3", payment_date="2025-07-07", amount="799.99"))
-    with transaction.atomic():
-        assert normalise_assessment_periods([partition_of(other)]) == 1
-        assert normalise_assessment_periods(None) == 1
-        assert normalise_assessment_periods(None) == 0
-    assert sorted((p.event_id, p.award_amount_pence) for p in AssessmentPeriod.objects.all()) == [
-        ("ap1", 80037), ("ap2", 61201), ("ap3", 79999)]
+    partner = "JK123456A"
+    assert partition_of(partner) // 64 < partition_of(NINO) // 64  # the partner's chunk runs first
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           dwp_debt())
+    run_through(PAY - timedelta(days=1))
+    events(period())
+    run_through(PAY)
+    rows = taken()
+    assert [(d.date, d.amount_pence) for d in rows] == [(PAY, 9421)]  # 15% of £628.10, rounded down
+    ap = AssessmentPeriod.objects.get()
+    assert ap.processed_on == PAY and not ap.late

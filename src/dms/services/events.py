@@ -6,9 +6,10 @@ content is refused as a conflict (events.md §1). Each event is applied whole or
 event).
 
 Applied at import (``InboundEvent.applied`` True): ``person.registered``, ``award.started``, ``award.ended``,
-``debt.referred``, ``debt.revised``, ``debt.withdrawn``; ``award.changed`` once its date has been reached by the
-daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the daily run's recovery steps to
-act on: ``uc.assessment_period``, ``benefit.payment_missed``, ``person.died`` (the person's date of death is
+``debt.referred``, ``debt.revised``, ``debt.withdrawn``, ``uc.assessment_period`` (held as an
+``AssessmentPeriod``, whose ``processed_on`` is the run date that takes its deductions); ``award.changed`` once its
+date has been reached by the daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the
+daily run's recovery steps to act on: ``benefit.payment_missed``, ``person.died`` (the person's date of death is
 recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 """
@@ -31,6 +32,7 @@ from dms.debts import TransitionRefused
 from dms.errors import DmsError
 from dms.services import debts as debt_service
 from dms.store.models import Award, AwardChange, Creditor, Debt, InboundEvent, Person, RunDay
+from dms.store.recovery.models import AssessmentPeriod
 
 E = TypeVar("E", bound=ev.Event)
 BATCH_SIZE = 500  # events committed together; each still has its own savepoint
@@ -349,11 +351,34 @@ def _debt_withdrawn(event: ev.Event, row: InboundEvent) -> bool:
 
 
 def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
+    """Hold the period as an :class:`AssessmentPeriod` at once (events.md §2); the daily run takes its
+    deductions on ``payment_date`` (or, reported after it, on the next run, marked late).
+
+    **Decision**: an award's assessment period is reported once. A second report of the period of the same
+    award starting on the same day (under another ``event_id``) is refused, naming the event that holds it:
+    taking both would deduct twice from one period's payment, each time up to the overall cap."""
     e = _as(event, ev.UcAssessmentPeriod)
     award = find_award(e.award_ref, e.nino)
     if not award.is_uc:
         raise DmsError(f"award_ref {e.award_ref!r} is a {award.benefit} award, not Universal Credit")
-    return False
+    Award.objects.select_for_update().filter(pk=award.pk).first()  # reports of one award's periods in turn
+    held = AssessmentPeriod.objects.filter(award=award, period_start=e.period_start).first()
+    if held is not None:
+        raise DmsError(
+            f"the assessment period of award_ref {e.award_ref!r} starting {e.period_start} is already held "
+            f"(event {held.event_id!r}); a period is reported once: nothing was taken from this report"
+        )
+    AssessmentPeriod.objects.create(
+        event_id=e.event_id, inbound_event_id=row.pk, award=award, person_id=award.person_id,
+        period_start=e.period_start, period_end=e.period_end, payment_date=e.payment_date,
+        award_amount_pence=e.award_amount_pence, earnings_over_work_allowance=e.earnings_over_work_allowance,
+        sanction_pence=e.sanction_amount_pence, fraud_penalty_pence=e.fraud_penalty_amount_pence,
+        third_party=[
+            {"category": t.category, "amount_pence": t.amount_pence, "ongoing_pence": t.ongoing_amount_pence,
+             "scheme": t.scheme} for t in e.third_party
+        ],
+    )
+    return True
 
 
 def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:

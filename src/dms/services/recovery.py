@@ -7,7 +7,7 @@ set-based queries (:mod:`dms.services.recovery_load`), the pure engines (:mod:`d
 :mod:`dms.recovery.legacy`) work out every amount and why, and the batch is written at once: one
 ``post_entries`` call for the DEDUCTION entries (DR BENEFIT_RECOVERIES, CR RECEIVABLE, DR CREDITOR_DEBTS,
 CR CREDITOR_PAYABLE), the deduction rows with their explanations by ``write_rows`` (COPY on PostgreSQL),
-debts whose balance reaches 0 made CLEARED (audited), periods and events marked processed. Third-party
+debts whose balance reaches 0 made CLEARED (audited), periods marked processed. Third-party
 amounts are deduction rows with creditor THIRD_PARTY and no ledger entry: the instruction to pay the third
 party. Sanction and fraud-penalty reductions (Annex B items 1-2) reduce the award and are not deductions.
 
@@ -142,7 +142,6 @@ class _Batch:
     balances: dict[int, int] = field(default_factory=dict)
     cleared: list[int] = field(default_factory=list)
     periods: list[int] = field(default_factory=list)
-    events: list[int] = field(default_factory=list)  # the periods' inbound events (ids)
     to_return: list[tuple[int, str]] = field(default_factory=list)
 
     def records(self, debts: Sequence[LoadedDebt]) -> tuple[DebtRecord, ...]:
@@ -188,11 +187,8 @@ def take_deductions(run_date: date, partitions: Sequence[int] | None = None) -> 
     """Take every deduction due on ``run_date`` (UC periods, then legacy instalments), in batches of people;
     only for the people in ``partitions`` (``Person.partition``) when given. A daily-run step: runs inside
     the caller's transaction (the day's, or a chunk's) and never commits on its own."""
-    from dms.services.recovery_events import normalise_assessment_periods
-
     report = DeductionReport()
     without_jit()
-    normalise_assessment_periods(partitions)
     people = due_period_people(run_date, partitions)
     for chunk in _chunks(people, BATCH_PEOPLE):
         with transaction.atomic():
@@ -238,13 +234,12 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     batch = _Batch(run_date)
     for period in periods:
         batch.periods.append(period.period_id)
-        batch.events.append(period.inbound_event_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
         if not period.dead:
             _uc_period(batch, period, _debts_of(debts, period))
     _write_batch(batch, report)
-    _mark_periods(run_date, batch.periods, batch.events)
+    _mark_periods(run_date, batch.periods)
 
 
 def _debts_of(debts: dict[int, list[LoadedDebt]], period: DuePeriod) -> list[LoadedDebt]:
@@ -418,22 +413,17 @@ def _mark_cleared(run_date: date, debt_ids: list[int]) -> None:
     ])
 
 
-def _mark_periods(run_date: date, period_ids: list[int], event_ids: list[int]) -> None:
-    """The periods taken are processed (late when after their payment date); their events (``event_ids``,
-    the inbound events' ids) are applied with this date as their effect date."""
+def _mark_periods(run_date: date, period_ids: list[int]) -> None:
+    """The periods taken are processed on ``run_date`` (late when after their payment date)."""
     if not period_ids:
         return
     cond, params = in_ids("id", period_ids)
-    event_cond, event_params = in_ids("id", event_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE dms_assessment_period SET processed_on = %s, "
             f"late = CASE WHEN payment_date < %s THEN TRUE ELSE FALSE END WHERE {cond}",
             [run_date, run_date, *params],
         )
-        cursor.execute(f"UPDATE dms_inbound_event SET applied = TRUE, effect_date = %s WHERE {event_cond}",
-                       [run_date, *event_params])
-
 
 
 # ---------------------------------------------------------------------------------------------- day steps

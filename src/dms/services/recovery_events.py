@@ -1,10 +1,10 @@
 """Life events acted on by the daily run (spec/events.md §2-3; reference/recovery-rules.md §4-6).
 
 Events stored by ``dms events import`` with ``applied`` False are acted on here on the right day, each in
-its own savepoint, and then marked applied with the run date as their effect date:
+its own savepoint, and then marked applied with the run date as their effect date (``uc.assessment_period``
+events are held as ``AssessmentPeriod`` rows at import; the deduction step, ``dms.services.recovery``, takes
+them on their payment date):
 
-- ``uc.assessment_period``: normalised into ``AssessmentPeriod`` rows (:func:`normalise_assessment_periods`);
-  the deduction step takes them on their payment date (``dms.services.recovery``);
 - ``person.died`` (on the date of death), ``person.sanction`` and ``person.insolvency`` (on their start
   date), ``payment.received`` (on ``received_on``): :func:`apply_life_events`;
 - ``benefit.payment_missed``: after the day's deductions, once its pay date is reached
@@ -15,14 +15,13 @@ its own savepoint, and then marked applied with the run date as their effect dat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from dms import events as ev
 from dms.debts import DebtStatus
@@ -31,9 +30,8 @@ from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import missed_instalments_outcome
 from dms.services import debts as debt_service
 from dms.services.recovery_load import fetch, in_partitions
-from dms.store.ledger import is_postgresql
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
-from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
+from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
 
 ACTOR = "daily run: life events"
 LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received")
@@ -112,72 +110,6 @@ def _uc_in_payment(person_id: int, on: date) -> bool:
     return Award.objects.filter(person_id=person_id, benefit="UC", start_date__lte=on).filter(
         Q(end_date=None) | Q(end_date__gte=on)
     ).exists()
-
-
-# ---------------------------------------------------------------------------------------------- UC periods
-
-
-def _json(value: Any) -> Any:
-    """A ``payload`` column read by a raw query: text on SQLite (and wherever the driver leaves jsonb as text),
-    decoded as ``JSONField`` decodes it."""
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _new_period_events(partitions: Sequence[int]) -> list[tuple[Any, ...]]:
-    """The unapplied ``uc.assessment_period`` events (id, payload; in id order) of the people in
-    ``partitions`` not yet held as a period. Index-driven from the partitions' people: their NINOs (by the
-    partition index), their events (by ``event_by_nino``), each checked against the held periods' unique
-    ``event_id``; never a read of every unapplied event of the book (0.3-0.5 s for each chunk of a
-    656,000-person book: docs/performance.md, "Daily run")."""
-    cond, params = in_partitions("pe", partitions)
-    if is_postgresql():
-        # The NINOs as one array (an init plan), so the events are found by their index; joined to the people
-        # instead, PostgreSQL estimates a hash join over a scan of every event as cheaper.
-        people = f"e.nino = ANY(ARRAY(SELECT pe.nino FROM dms_person pe WHERE TRUE{cond}))"
-    else:
-        people = f"e.nino IN (SELECT pe.nino FROM dms_person pe WHERE TRUE{cond})"
-    return fetch(
-        f"SELECT e.id, e.payload FROM dms_inbound_event e WHERE {people} "
-        "AND e.type = %s AND e.applied = %s "
-        "AND NOT EXISTS (SELECT 1 FROM dms_assessment_period h WHERE h.event_id = e.event_id) ORDER BY e.id",
-        [*params, "uc.assessment_period", False],
-    )
-
-
-def normalise_assessment_periods(partitions: Sequence[int] | None = None) -> int:
-    """Hold each new ``uc.assessment_period`` event as an ``AssessmentPeriod`` row (events.md §2), in bulk;
-    only the events of people in ``partitions`` when given (the import has checked the award and the
-    person). The event stays unapplied until its deductions are taken. Returns how many rows were added."""
-    if partitions is None:
-        held = AssessmentPeriod.objects.filter(event_id=OuterRef("event_id"))
-        events_due = InboundEvent.objects.filter(type="uc.assessment_period", applied=False)
-        rows = list(events_due.exclude(Exists(held)).order_by("id").values_list("id", "payload"))
-    else:
-        rows = [(pk, _json(payload)) for pk, payload in _new_period_events(partitions)]
-    if not rows:
-        return 0
-    events = [(pk, ev.parse_event(_exact(payload))) for pk, payload in rows]
-    refs = {e.award_ref for _, e in events if isinstance(e, ev.UcAssessmentPeriod)}
-    awards = dict(Award.objects.filter(award_ref__in=refs).values_list("award_ref", "id"))
-    people = dict(Award.objects.filter(award_ref__in=refs).values_list("award_ref", "person_id"))
-    new = []
-    for pk, e in events:
-        if not isinstance(e, ev.UcAssessmentPeriod):
-            continue
-        if e.award_ref not in awards:
-            raise DmsError(f"event {e.event_id}: award_ref {e.award_ref!r} is not known to DMS")
-        new.append(AssessmentPeriod(
-            event_id=e.event_id, inbound_event_id=pk, award_id=awards[e.award_ref], person_id=people[e.award_ref],
-            period_start=e.period_start, period_end=e.period_end, payment_date=e.payment_date,
-            award_amount_pence=e.award_amount_pence, earnings_over_work_allowance=e.earnings_over_work_allowance,
-            sanction_pence=e.sanction_amount_pence, fraud_penalty_pence=e.fraud_penalty_amount_pence,
-            third_party=[
-                {"category": t.category, "amount_pence": t.amount_pence, "ongoing_pence": t.ongoing_amount_pence,
-                 "scheme": t.scheme} for t in e.third_party
-            ],
-        ))
-    AssessmentPeriod.objects.bulk_create(new, batch_size=2000)
-    return len(new)
 
 
 # ---------------------------------------------------------------------------------------------- life events

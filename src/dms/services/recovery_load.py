@@ -65,7 +65,6 @@ def as_date(value: Any) -> date:
 class DuePeriod:
     period_id: int
     event_id: str
-    inbound_event_id: int
     person_id: int
     award_id: int
     period_start: date
@@ -122,7 +121,7 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     rows = fetch(
         "SELECT p.id, p.event_id, p.person_id, p.award_id, p.period_start, p.period_end, p.payment_date, "
         "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
-        "a.partner_id, pe.date_of_death, p.inbound_event_id "
+        "a.partner_id, pe.date_of_death "
         "FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
         "JOIN dms_person pe ON pe.id = p.person_id "
         f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
@@ -134,7 +133,7 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
         third = r[10] if isinstance(r[10], list) else json.loads(r[10] or "[]")
         death = as_date(r[13]) if r[13] is not None else None
         periods.append(DuePeriod(
-            r[0], r[1], r[14], r[2], r[3], as_date(r[4]), as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
+            r[0], r[1], r[2], r[3], as_date(r[4]), as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
             r[11], r[12], death is not None and death <= run_date,
         ))
     return periods

@@ -14,9 +14,8 @@ For every person with OPEN debts and a benefit in payment on the as-of date D:
 
 The debts are the ones the daily run would deduct from (the same choice as
 :mod:`dms.services.recovery_load`: OPEN with a positive balance, the partner's and joint debts on a joint
-UC award, reduced rates in force on D), at their balances now. Nothing is posted and nothing is locked. Assessment periods received but not yet held
-as rows are first held (``normalise_assessment_periods``, as the daily run's deduction step does: the
-events stay unapplied), so a period imported today counts.
+UC award, reduced rates in force on D), at their balances now. Nothing is posted and nothing is locked. An
+assessment period is held as a row when its event is imported, so a period imported today counts.
 
 The book is streamed by partition of people (``Person.partition``): each chunk of partitions is loaded in
 one query per kind of row (the chunk's people; their debts by ``Debt.partition``; debts they owe jointly
@@ -24,9 +23,7 @@ with people of other partitions; their awards in payment; the current periods; t
 reduced rates), each driven by an index (on PostgreSQL with hash and merge joins and parallel query off for
 the chunk, so that a chunk's few thousand rows are looked up rather than whole tables scanned), calculated,
 and its results written in one go (binary COPY on PostgreSQL, batched insert on SQLite) as
-:class:`RerateResult` rows keyed by the run, one per person and creditor. Whether any assessment period is
-waiting to be held is asked once for the whole book; only then does each chunk hold its own. Chunks run in
-this process or on ``workers`` local processes. The run's totals are summed from the stored rows when every
+:class:`RerateResult` rows keyed by the run, one per person and creditor. Chunks run in this process or on ``workers`` local processes. The run's totals are summed from the stored rows when every
 chunk is done.
 """
 
@@ -352,18 +349,11 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt]) -> dict[int
     return amounts
 
 
-def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int, last: int,
-                 normalise: bool = True) -> ChunkReport:
-    """Re-rate the people of partitions ``first``..``last`` and write their result rows, in one transaction.
-    ``normalise=False`` when the run has found no assessment period waiting to be held."""
-    from dms.services.recovery_events import normalise_assessment_periods
-
+def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int, last: int) -> ChunkReport:
+    """Re-rate the people of partitions ``first``..``last`` and write their result rows, in one transaction."""
     report = ChunkReport()
     with transaction.atomic():
         clock = perf_counter()
-        if normalise:
-            normalise_assessment_periods(range(first, last + 1))
-            clock = report.timed("normalise", clock)
         if is_postgresql():  # a chunk reads a few per cent of each table: index look-ups, not table scans
             # (hash joins over whole tables measured slower at 100,000 people a chunk); the chunks already run
             # side by side on the workers, so no parallel query within one
@@ -405,17 +395,6 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
     return report
 
 
-def _periods_waiting() -> bool:
-    """Whether any ``uc.assessment_period`` event is not yet held as a row (one query for the whole book)."""
-    from django.db.models import Exists, OuterRef
-
-    from dms.store.models import InboundEvent
-    from dms.store.recovery.models import AssessmentPeriod
-
-    held = AssessmentPeriod.objects.filter(event_id=OuterRef("event_id"))
-    return InboundEvent.objects.filter(type="uc.assessment_period", applied=False).exclude(Exists(held)).exists()
-
-
 # ---------------------------------------------------------------------------------------------- the run
 
 
@@ -439,12 +418,9 @@ def chunk_ranges(size: int = CHUNK_PARTITIONS) -> list[tuple[int, int]]:
 def _run_chunks(run_id: int, as_of: date, cap_rate: Decimal | None, workers: int,
                 chunks: list[tuple[int, int]], progress: Callable[[int, int], None] | None) -> ChunkReport:
     total = ChunkReport()
-    clock = perf_counter()
-    normalise = _periods_waiting()
-    total.timed("normalise", clock)
     if workers <= 1:
         for done, (first, last) in enumerate(chunks, start=1):
-            total.add(rerate_chunk(run_id, as_of, cap_rate, first, last, normalise))
+            total.add(rerate_chunk(run_id, as_of, cap_rate, first, last))
             if progress:
                 progress(done, len(chunks))
         return total
@@ -459,7 +435,7 @@ def _run_chunks(run_id: int, as_of: date, cap_rate: Decimal | None, workers: int
     connection.close()  # the workers open their own connections; this one is reopened after
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(rerate_chunk_in_worker, worker_config, run_id, as_of.isoformat(),
-                               None if cap_rate is None else str(cap_rate), first, last, normalise)
+                               None if cap_rate is None else str(cap_rate), first, last)
                    for first, last in chunks]
         pending = set(futures)
         done_count = 0

@@ -9,7 +9,7 @@ from typing import Any
 
 
 def rerate_chunk_in_worker(config: Any, run_id: int, as_of: str, cap_rate: str | None, first: int,
-                           last: int, normalise: bool = True) -> Any:
+                           last: int) -> Any:
     from dms.services.daily_run import configure_worker
 
     configure_worker(config)
@@ -19,6 +19,6 @@ def rerate_chunk_in_worker(config: Any, run_id: int, as_of: str, cap_rate: str |
 
     try:
         return rerate_chunk(run_id, date.fromisoformat(as_of), None if cap_rate is None else Decimal(cap_rate),
-                            first, last, normalise)
+                            first, last)
     finally:
         connection.close()

@@ -1,4 +1,4 @@
-"""Tables of the recovery area (app ``store_recovery``): assessment periods normalised from
+"""Tables of the recovery area (app ``store_recovery``): assessment periods held from
 ``uc.assessment_period`` events, deductions taken (with their explanation), staff reduced rates, restrictions
 (sanctions, insolvency, moratoria) and missed legacy instalments.
 
@@ -16,13 +16,16 @@ CREDITOR_KINDS = ("DWP", "HMRC", "LA", "THIRD_PARTY")
 
 
 class AssessmentPeriod(models.Model):
-    """One UC assessment period as reported by a ``uc.assessment_period`` event (events.md §2). Its
-    deductions are taken on ``payment_date``; one reported after its payment date is taken on the next run
-    and marked ``late``. ``processed_on`` is the run date that took its deductions."""
+    """One UC assessment period as reported by a ``uc.assessment_period`` event (events.md §2), held when the
+    event is imported; an award's period is reported once. Its deductions are taken on ``payment_date``; one
+    reported after its payment date is taken on the next run and marked ``late``. ``processed_on`` is the
+    run date that took its deductions."""
 
-    event_id = models.CharField(max_length=64, unique=True)
+    event_id = models.CharField(max_length=64)  # held in the transaction that stores its (unique) event
     inbound_event_id = models.BigIntegerField()
-    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # found by period_by_award_start, whose first column it is
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                              db_index=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     period_start = models.DateField()
     period_end = models.DateField()
@@ -37,9 +40,13 @@ class AssessmentPeriod(models.Model):
 
     class Meta:
         db_table = "dms_assessment_period"
-        # the due periods: only those not yet processed (marking one processed adds no entry here)
-        indexes = [models.Index(fields=["payment_date"], name="period_unprocessed_due",
-                                condition=models.Q(processed_on__isnull=True))]
+        indexes = [
+            # the due periods: only those not yet processed (marking one processed adds no entry here)
+            models.Index(fields=["payment_date"], name="period_unprocessed_due",
+                         condition=models.Q(processed_on__isnull=True)),
+            # an award's periods: a second report of one is refused at import; re-rating reads the latest
+            models.Index(fields=["award", "period_start"], name="period_by_award_start"),
+        ]
 
 
 class Deduction(models.Model):
