@@ -19,7 +19,7 @@ from dms.services.events import import_events
 from dms.services.recovery import deductions_step, life_events_step
 from dms.store.ledger import account_balance, check_ledger
 from dms.store.models import Creditor, Debt, InboundEvent, JournalEntry, Person, Posting
-from dms.store.recovery.models import AssessmentPeriod, Deduction, ReducedRate
+from dms.store.recovery.models import AssessmentPeriod, Deduction, PeriodExplanation, ReducedRate
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,9 @@ def test_uc_period_deducted_on_its_payment_date_not_before() -> None:
     assert len(rows) == 1 and rows[0].date == PAY and rows[0].source == "UC"
     # 15% of the 2025/26 standard allowance £400.14 rounds down to £60.02 (recovery-rules.md §2)
     assert rows[0].amount_pence == 6002 and rows[0].item == "Normal overpayments"
-    assert "£60.02" in rows[0].explanation and rows[0].explanation_facts["step"]["rule"]
+    assert "£60.02" in rows[0].explanation and "Every item considered" in rows[0].explanation
+    assert rows[0].explanation_facts["step_index"] == 0 and PeriodExplanation.objects.filter(
+        period_id=rows[0].period_id).exists()
     ap = AssessmentPeriod.objects.get()
     assert ap.processed_on == PAY and not ap.late
 

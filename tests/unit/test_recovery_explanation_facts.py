@@ -1,13 +1,24 @@
-"""A UC deduction's explanation is stored as structured facts and rendered as text on demand: the text
-rendered from the facts is the engine's own (recovery-rules.md §3: "why this amount?" from the explanation
-alone), for debts, shares split between owners, third-party items, ongoing consumption and late periods."""
+"""A UC deduction's explanation is stored as structured facts and rendered as text on demand: the period's
+explanation once (its figures, every item considered with the cap room and the rule that set or stopped its
+amount, the totals) and each line's share with the line. The text rendered from the facts is the engine's
+own (recovery-rules.md §3: "why this amount?" from the explanation alone), for debts, shares split between
+owners, third-party items, ongoing consumption, items stopped and late periods; lines stored by earlier
+releases still render from the facts they hold."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from dms.recovery.explanation import render_line_facts, uc_line_facts, uc_period_facts, uc_step_facts
+from dms.recovery.explanation import (
+    render_line_facts,
+    render_uc_deduction,
+    uc_line_facts,
+    uc_line_share,
+    uc_period_explanation,
+    uc_period_facts,
+    uc_step_facts,
+)
 from dms.recovery.types import DebtRecord, ThirdPartyCategory, ThirdPartyItem, UcPeriodInput, UcPeriodResult
 from dms.recovery.uc import calculate_uc_period
 
@@ -19,9 +30,10 @@ def debt(debt_id: int, balance: int, owner: str, classification: str = "NON_FRAU
     return DebtRecord(debt_id, owner, "OVERPAYMENT", classification, balance, on, debt_id, on, **extra)  # type: ignore[arg-type]
 
 
-def facts_of(result: UcPeriodResult, late_run_date: str | None = None) -> list[tuple[str, dict[str, object]]]:
-    header = uc_period_facts(result, "2025-05-31", "2025-06-07", late_run_date)
-    return [(result.explain_line(line), json.loads(uc_line_facts(header, uc_step_facts(result.steps[line.step]), line)))
+def stored(result: UcPeriodResult, late_run_date: str | None = None) -> list[tuple[str, str]]:
+    """(the engine's text, the text rendered from the stored facts) of each line taken."""
+    period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", late_run_date))
+    return [(result.explain_line(line), render_uc_deduction(period, json.loads(uc_line_share(line))))
             for line in result.lines if line.amount_pence > 0]
 
 
@@ -32,17 +44,48 @@ def test_uc_explanation_rendered_from_stored_facts_is_the_engines_text() -> None
         debts=(debt(1, 100_000, "HMRC", "FRAUD"), debt(2, 100_000, "LA", "FRAUD", la_id="123456"),
                debt(3, 50_000, "DWP")),
     ))
-    pairs = facts_of(result)
+    pairs = stored(result)
     assert len(pairs) >= 4
-    for text, facts in pairs:
-        assert render_line_facts(facts) == text
-        assert isinstance(facts["amount_pence"], int) and facts["step"]["rule"]  # type: ignore[index]
+    for engine_text, rendered in pairs:
+        assert rendered == engine_text
+
+
+def test_uc_explanation_names_every_item_considered_and_what_stopped_it() -> None:
+    """recovery-rules.md §3: each deduction's explanation has the standard allowance and its date, the cap
+    and room at each step, and every item considered with the rule that set or stopped its amount: here the
+    electricity and Council Tax arrears, not taken because the room left could not take them whole, appear in
+    the explanation of the debt's line (which took that room)."""
+    third = (ThirdPartyItem(ThirdPartyCategory.SERVICE_CHARGES), ThirdPartyItem(ThirdPartyCategory.GAS),
+             ThirdPartyItem(ThirdPartyCategory.ELECTRICITY), ThirdPartyItem(ThirdPartyCategory.COUNCIL_TAX))
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "JOINT_25_OR_OVER", 200_000, third_party=third,
+        debts=(debt(1, 100_000, "DWP"),)))
+    [debt_line] = [line for line in result.lines if line.debt_id == 1]
+    period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None))
+    text = render_uc_deduction(period, json.loads(uc_line_share(debt_line)))
+    assert "standard allowance £628.10 (rates from 2025-04-07)" in text
+    assert "Item 10 Electricity arrears (ELECTRICITY): limit £31.45, cap room £31.31, took £0.00" in text
+    assert "Item 11 Council Tax arrears" in text and "taken whole or not at all" in text
+    assert text.count("cap room") >= len(result.steps) and "UC payable" in text
 
 
 def test_uc_explanation_of_a_late_period_says_when_it_was_taken() -> None:
     result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
                                                80_000, debts=(debt(1, 100_000, "DWP"),)))
-    [(text, facts)] = facts_of(result, late_run_date="2025-06-09")
-    rendered = render_line_facts(facts)
+    [(engine_text, rendered)] = stored(result, late_run_date="2025-06-09")
     assert rendered == ("Reported after its payment date 2025-06-07: taken on the next run, 2025-06-09 (late). "
-                        + text)
+                        + engine_text)
+
+
+def test_uc_explanation_stored_by_an_earlier_release_still_renders() -> None:
+    """A line stored before periods had their own explanation holds its period's figures and its item's step."""
+    result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
+                                               80_000, debts=(debt(1, 100_000, "DWP"),)))
+    [line] = result.lines
+    header = uc_period_facts(result, "2025-05-31", "2025-06-07", None)
+    facts = json.loads(uc_line_facts(header, uc_step_facts(result.steps[line.step]), line))
+    assert render_line_facts(facts) == (
+        "£60.02 to debt 1 (DWP), item 19 Normal overpayments. Assessment period starting 2025-05-01: standard "
+        "allowance £400.14 (rates from 2025-04-07); overall cap 15% = £60.02; UC before deductions £800.00. "
+        "Item 19 Normal overpayments (OVERPAYMENT): limit £60.02, cap room £60.02, took £60.02, cap room left "
+        "£0.00: the item's own maximum set the amount (Annex B). This debt's share: the only debt in this item.")

@@ -103,15 +103,31 @@ def render_period(result: UcPeriodResult) -> str:
     return "\n".join(parts)
 
 
+def _totals(total: int, capped: int, payable: int) -> str:
+    return f"Total deducted {_p(total)} ({_p(capped)} counted towards the cap); UC payable {_p(payable)}."
+
+
+def _line_text(amount: int, target: str, owner: str, item: int, header: str, steps: list[str], step: int,
+               share: str | None, totals: str) -> str:
+    """A UC deduction's text: what was taken and to whom; the period's figures; its item's step; how the line
+    got its share; then every item considered, in order, with what set or stopped it, and the totals."""
+    text = f"{_p(amount)} to {target}{owner}, item {item} {ITEM_NAMES[item]}. {header} {steps[step]}"
+    if share is not None:
+        text += f" This debt's share: {share}."
+    considered = " ".join(f"({n}) {s}" for n, s in enumerate(steps, start=1))
+    return f"{text} Every item considered, in order: {considered} {totals}"
+
+
 def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
-    """Why one line's amount: the period header, its item's step, and how the line got its share."""
+    """Why one line's amount (recovery-rules.md §3): what was taken and to whom, the period header, its item's
+    step and how the line got its share, then every item considered with the cap room at each step and the
+    rule that set or stopped its amount, and the period's totals."""
     target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
     owner = f" ({line.creditor_kind}{' ' + line.la_id if line.la_id else ''})" if line.creditor_kind else ""
-    text = (f"{_p(line.amount_pence)} to {target}{owner}, item {line.item} {ITEM_NAMES[line.item]}. "
-            f"{render_header(result)} {render_step(result.steps[line.step])}")
-    if line.allocation is not line.rule:
-        text += f" This debt's share: {RULE_TEXT[line.allocation]}."
-    return text
+    share = RULE_TEXT[line.allocation] if line.allocation is not line.rule else None
+    return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
+                      [render_step(step) for step in result.steps], line.step, share,
+                      _totals(result.total_pence, result.capped_total_pence, result.payable_pence))
 
 
 def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
@@ -164,15 +180,18 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
 
 # ---------------------------------------------------------------------------------------------- stored facts
 #
-# A UC deduction is stored with its structured facts only (the daily run writes hundreds of thousands a day);
-# its text is rendered from them when asked (``dms deductions list``), the same text as ``render_line``.
-# The facts are JSON: the period's figures (shared by the period's lines), the line's item step, and how
-# the line got its share. Money in the facts is integer pence.
+# A UC deduction is stored with structured facts only (the daily run writes hundreds of thousands a day); its
+# text is rendered from them when asked (``dms deductions list``), the same text as ``render_line``. The
+# period's facts (its figures, every item considered, the totals) are stored once per period
+# (:func:`uc_period_explanation`), each line's (its step, amount, target and share) with the line
+# (:func:`uc_line_share`). Money in the facts is integer pence. Lines stored by earlier releases hold the
+# period's figures and their own step in the line (:func:`uc_line_facts`; rendered by
+# :func:`render_line_facts`).
 
 
 def uc_period_facts(result: UcPeriodResult, period_end: str, payment_date: str, late_run_date: str | None) -> str:
-    """The period's figures as a JSON object (text), built once per period and shared by its lines.
-    ``late_run_date`` is the run date that took a period reported after its payment date, else None."""
+    """The period's figures as a JSON object (text). ``late_run_date`` is the run date that took a period
+    reported after its payment date, else None."""
     late = f'true, "run_date": "{late_run_date}"' if late_run_date else "false"
     return (f'{{"source": "UC", "period_start": "{result.period_start.isoformat()}", "period_end": "{period_end}", '
             f'"payment_date": "{payment_date}", "late": {late}, '
@@ -189,39 +208,82 @@ def uc_step_facts(step: ExplanationStep) -> str:
             f'"room_after": {step.room_after}, "payable_room": {step.payable_room}, "rule": "{step.rule}"}}')
 
 
-def uc_line_facts(period: str, step: str, line: DeductionLine) -> str:
-    """A deduction line's structured explanation (JSON text): its period's figures, its item's step, and
-    what was taken, to whom and how its share was found (everything :func:`render_line_facts` needs)."""
+def uc_period_explanation(result: UcPeriodResult, period_end: str, payment_date: str,
+                          late_run_date: str | None) -> str:
+    """A period's whole explanation as a JSON object (text), stored once for the period's lines: its figures
+    (:func:`uc_period_facts`), every item considered in order (:func:`uc_step_facts`) and the totals."""
+    steps = ", ".join(uc_step_facts(step) for step in result.steps)
+    return (f'{{"period": {uc_period_facts(result, period_end, payment_date, late_run_date)}, '
+            f'"steps": [{steps}], "total_pence": {result.total_pence}, '
+            f'"capped_total_pence": {result.capped_total_pence}, "payable_pence": {result.payable_pence}}}')
+
+
+def _line_facts_body(line: DeductionLine) -> str:
     target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
     creditor = f'"{line.creditor_kind}"' if line.creditor_kind else "null"
     la_id = f'"{line.la_id}"' if line.la_id else "null"
-    return (f'{{"period": {period}, "step": {step}, "item": {line.item}, "amount_pence": {line.amount_pence}, '
-            f'"target": "{target}", "creditor_kind": {creditor}, "la_id": {la_id}, '
-            f'"allocation": "{line.allocation}"}}')
+    return (f'"item": {line.item}, "amount_pence": {line.amount_pence}, "target": "{target}", '
+            f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"')
+
+
+def uc_line_share(line: DeductionLine) -> str:
+    """A deduction line's own facts (JSON text): the index of its item's step in the period's explanation,
+    what was taken, to whom, and how its share was found. With :func:`uc_period_explanation`, everything
+    :func:`render_uc_deduction` needs."""
+    return f'{{"step_index": {line.step}, {_line_facts_body(line)}}}'
+
+
+def uc_line_facts(period: str, step: str, line: DeductionLine) -> str:
+    """A line's facts as earlier releases stored them: its period's figures, its item's step, and its share."""
+    return f'{{"period": {period}, "step": {step}, {_line_facts_body(line)}}}'
+
+
+def _late_note(period: dict[str, Any]) -> str:
+    if not period.get("late"):
+        return ""
+    return (f"Reported after its payment date {period['payment_date']}: taken on the next run, "
+            f"{period['run_date']} (late). ")
+
+
+def _header_text(period: dict[str, Any]) -> str:
+    return (f"Assessment period starting {period['period_start']}: standard allowance "
+            f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']}); "
+            f"overall cap {Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
+            f"deductions {_p(period['award_amount_pence'])}.")
+
+
+def _step_of(step: dict[str, Any]) -> ExplanationStep:
+    return ExplanationStep(step["item"], step["subject"], step["limit_pence"], step["taken_pence"],
+                           step["room_before"], step["room_after"], step["payable_room"], Rule(step["rule"]))
+
+
+def _owner(facts: dict[str, Any]) -> str:
+    creditor, la_id = facts.get("creditor_kind"), facts.get("la_id")
+    return f" ({creditor}{' ' + la_id if la_id else ''})" if creditor else ""
+
+
+def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
+    """The text of a UC deduction from its period's stored explanation (:func:`uc_period_explanation`) and
+    its own facts (:func:`uc_line_share`): the same words as :func:`render_line`, with the late note first
+    for a period taken after its payment date."""
+    steps = [_step_of(step) for step in period["steps"]]
+    index = line["step_index"]
+    allocation = Rule(line["allocation"])
+    share = RULE_TEXT[allocation] if allocation is not steps[index].rule else None
+    text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
+                      _header_text(period["period"]), [render_step(step) for step in steps], index, share,
+                      _totals(period["total_pence"], period["capped_total_pence"], period["payable_pence"]))
+    return _late_note(period["period"]) + text
 
 
 def render_line_facts(facts: dict[str, Any]) -> str:
-    """The text of a UC deduction from its stored facts (:func:`uc_line_facts`): the same words as
-    :func:`render_line`, with the late note first for a period taken after its payment date."""
-    period, step = facts["period"], facts["step"]
-    late = ""
-    if period.get("late"):
-        late = (f"Reported after its payment date {period['payment_date']}: taken on the next run, "
-                f"{period['run_date']} (late). ")
-    header = (f"Assessment period starting {period['period_start']}: standard allowance "
-              f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']}); "
-              f"overall cap {Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
-              f"deductions {_p(period['award_amount_pence'])}.")
-    rule = Rule(step["rule"])
-    step_text = render_step(ExplanationStep(
-        step["item"], step["subject"], step["limit_pence"], step["taken_pence"], step["room_before"],
-        step["room_after"], step["payable_room"], rule))
-    creditor, la_id = facts.get("creditor_kind"), facts.get("la_id")
-    owner = f" ({creditor}{' ' + la_id if la_id else ''})" if creditor else ""
+    """The text of a UC deduction stored by an earlier release (:func:`uc_line_facts`): the period header, its
+    item's step and its share, with the late note first for a period taken after its payment date."""
+    step = _step_of(facts["step"])
     item = facts["item"]
-    text = (f"{_p(facts['amount_pence'])} to {facts['target']}{owner}, item {item} {ITEM_NAMES[item]}. "
-            f"{header} {step_text}")
+    text = (f"{_p(facts['amount_pence'])} to {facts['target']}{_owner(facts)}, item {item} {ITEM_NAMES[item]}. "
+            f"{_header_text(facts['period'])} {render_step(step)}")
     allocation = Rule(facts["allocation"])
-    if allocation is not rule:
+    if allocation is not step.rule:
         text += f" This debt's share: {RULE_TEXT[allocation]}."
-    return late + text
+    return _late_note(facts["period"]) + text

@@ -31,9 +31,8 @@ from dms.recovery.explanation import (
     ITEM_NAMES,
     RULE_TEXT,
     legacy_facts,
-    uc_line_facts,
-    uc_period_facts,
-    uc_step_facts,
+    uc_line_share,
+    uc_period_explanation,
 )
 from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period
 from dms.recovery.types import (
@@ -77,6 +76,7 @@ DEDUCTION_COLUMNS = (
     "ref", "debt_id", "amount_pence", "status", "explanation", "explanation_facts", "entry_id",
     "reversal_entry_id", "reversed_on", "reversal_reason",
 )
+_EXPLANATION_COLUMNS = ("period_id", "facts")
 _STATUS_CHANGE_COLUMNS = ("debt_id", "from_status", "to_status", "business_date", "recorded_at", "actor", "reason")
 
 
@@ -142,6 +142,7 @@ class _Batch:
     balances: dict[int, int] = field(default_factory=dict)
     cleared: list[int] = field(default_factory=list)
     periods: list[int] = field(default_factory=list)
+    explanations: list[tuple[int, str]] = field(default_factory=list)  # (period id, its explanation)
     to_return: list[tuple[int, str]] = field(default_factory=list)
 
     def records(self, debts: Sequence[LoadedDebt]) -> tuple[DebtRecord, ...]:
@@ -266,20 +267,18 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
         raise DmsError(f"assessment period of event {period.event_id} (award id {period.award_id}, starting "
                        f"{period.period_start}) cannot be calculated: {error}") from None
     by_id = {d.record.debt_id: d for d in debts}
-    header = ""
-    steps: dict[int, str] = {}
+    explained = False
     run_date = batch.run_date
     for line in result.lines:
         if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
             continue
-        if not header:
+        if not explained:
             late = period.payment_date < run_date
-            header = uc_period_facts(result, period.period_end.isoformat(), period.payment_date.isoformat(),
-                                     run_date.isoformat() if late else None)
-        step = steps.get(line.step)
-        if step is None:
-            step = steps[line.step] = uc_step_facts(result.steps[line.step])
-        row = _uc_row(run_date, period, line, by_id, uc_line_facts(header, step, line))
+            batch.explanations.append((period.period_id, uc_period_explanation(
+                result, period.period_end.isoformat(), period.payment_date.isoformat(),
+                run_date.isoformat() if late else None)))
+            explained = True
+        row = _uc_row(run_date, period, line, by_id, uc_line_share(line))
         if line.kind == LineKind.DEBT and line.debt_id is not None:
             batch.to_debt(by_id[line.debt_id], line.amount_pence, row,
                           f"UC deduction, period from {period.period_start}, item {line.item}")
@@ -288,9 +287,9 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
 
 
 def _uc_row(run_date: date, period: DuePeriod, line: Any, by_id: dict[int, LoadedDebt], facts: str) -> list[Any]:
-    """One deduction row. Its explanation is stored as structured facts (the period's figures, the step of
-    its item: limit, cap room before and after, what was taken, the rule; how this line got its share) and
-    rendered as text when asked (``Deduction.explanation``; recovery-rules.md §3)."""
+    """One deduction row. Its explanation is stored as structured facts (which of its period's steps is its
+    item's, what was taken, to whom and how this line got its share; the period's own explanation is stored
+    once for its lines) and rendered as text when asked (``Deduction.explanation``; recovery-rules.md §3)."""
     name = ITEM_NAMES[line.item]
     if line.kind == LineKind.DEBT and line.debt_id is not None:
         debt = by_id[line.debt_id]
@@ -377,8 +376,12 @@ def _write_batch(batch: _Batch, report: DeductionReport) -> None:
             row[15] = entry_ids[row[15]]
     if is_postgresql():
         copy_lines("dms_deduction", DEDUCTION_COLUMNS, map(_deduction_line, batch.rows))
+        if batch.explanations:
+            copy_lines("dms_uc_period_explanation", _EXPLANATION_COLUMNS,
+                       (f"{period_id}\t{copy_text(facts)}\n" for period_id, facts in batch.explanations))
     else:
         write_rows("dms_deduction", DEDUCTION_COLUMNS, batch.rows)
+        write_rows("dms_uc_period_explanation", _EXPLANATION_COLUMNS, batch.explanations)
     _mark_cleared(batch.run_date, batch.cleared)
     report.entries += len(entry_ids)
     report.deductions += len(batch.rows)

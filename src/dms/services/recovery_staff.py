@@ -15,7 +15,7 @@ from dms.money import format_pounds, parse_pounds
 from dms.services.debtors import find_person
 from dms.services.events import last_completed_run_date
 from dms.store.models import Debt
-from dms.store.recovery.models import Deduction, ReducedRate
+from dms.store.recovery.models import Deduction, PeriodExplanation, ReducedRate
 
 
 def list_deductions(nino: str, date_from: date | None = None, date_to: date | None = None) -> list[dict[str, Any]]:
@@ -29,6 +29,8 @@ def list_deductions(nino: str, date_from: date | None = None, date_to: date | No
         rows = rows.filter(date__gte=date_from)
     if date_to:
         rows = rows.filter(date__lte=date_to)
+    found = list(rows.order_by("date", "id"))
+    periods = PeriodExplanation.facts_of(d.period_id for d in found if d.period_id is not None)
     return [
         {
             "date": d.date.isoformat(),
@@ -39,9 +41,9 @@ def list_deductions(nino: str, date_from: date | None = None, date_to: date | No
             "ref": d.ref,
             "amount": format_pounds(d.amount_pence),
             "status": d.status,
-            "explanation": d.explanation,
+            "explanation": d.explained_with(periods.get(d.period_id) if d.period_id is not None else None),
         }
-        for d in rows.order_by("date", "id")
+        for d in found
     ]
 
 

@@ -8,8 +8,13 @@ run (``dms.services.recovery``); money columns are integer pence.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import models
 
+from dms.errors import InvariantBroken
 from dms.store.models import Award, Debt, Person
 
 CREDITOR_KINDS = ("DWP", "HMRC", "LA", "THIRD_PARTY")
@@ -82,13 +87,26 @@ class Deduction(models.Model):
 
     @property
     def explanation(self) -> str:
-        """Why this amount, as text: the stored text, or rendered from the stored facts (recovery-rules.md
-        §3), the same words either way."""
-        from dms.recovery.explanation import render_line_facts
+        """Why this amount, as text (recovery-rules.md §3): the stored text, or rendered from the stored facts
+        (a UC line's with its period's explanation, read here unless given by :meth:`explained_with`)."""
+        period = getattr(self, "_period_explanation", None)
+        if period is None and "step_index" in self.explanation_facts and self.period_id is not None:
+            period = PeriodExplanation.facts_of([self.period_id]).get(self.period_id)
+        return self.explained_with(period)
 
-        if self.stored_explanation or "step" not in self.explanation_facts:
+    def explained_with(self, period: dict[str, Any] | None) -> str:
+        """The text with the period's explanation ``period`` (:meth:`PeriodExplanation.facts_of`) given."""
+        from dms.recovery.explanation import render_line_facts, render_uc_deduction
+
+        facts = self.explanation_facts
+        if self.stored_explanation or "step" not in facts and "step_index" not in facts:
             return self.stored_explanation
-        return render_line_facts(self.explanation_facts)
+        if "step_index" not in facts:
+            return render_line_facts(facts)  # stored by an earlier release: the line holds its period's figures
+        if period is None:
+            raise InvariantBroken(f"deduction {self.pk}: the explanation of its assessment period "
+                                  f"{self.period_id} is missing")
+        return render_uc_deduction(period, facts)
 
     class Meta:
         db_table = "dms_deduction"
@@ -97,6 +115,30 @@ class Deduction(models.Model):
             models.Index(fields=["award", "date"], name="deduction_by_award"),
             models.Index(fields=["date"], name="deduction_by_date"),
         ]
+
+
+class PeriodExplanation(models.Model):
+    """Why a UC assessment period's deductions are what they are, stored once for all of its lines by the run
+    that took them (recovery-rules.md §3: the standard allowance and its date, the cap and room at each step,
+    every item considered with the rule that set or stopped its amount; ``dms.recovery.explanation``
+    ``uc_period_explanation``): JSON text, rendered with each line's own facts on demand."""
+
+    period = models.OneToOneField(AssessmentPeriod, on_delete=models.PROTECT, primary_key=True, related_name="+",
+                                  db_constraint=False)
+    facts = models.TextField()
+
+    class Meta:
+        db_table = "dms_uc_period_explanation"
+
+    @staticmethod
+    def facts_of(period_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """``{period id: facts}`` of the periods ``period_ids`` that have an explanation."""
+        wanted = sorted(set(period_ids))
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 5000):
+            rows = PeriodExplanation.objects.filter(period_id__in=wanted[start : start + 5000])
+            found.update((period_id, json.loads(text)) for period_id, text in rows.values_list("period_id", "facts"))
+        return found
 
 
 class ReducedRate(models.Model):
