@@ -23,7 +23,7 @@ processes', is sampled from outside every 50 ms):
 
 After each, the same run COPYs the day's posting rows (binary) into a scratch table with ``dms_posting``'s
 indexes, for the ratio. Prints people due, deductions, entries, postings, seconds, postings per second,
-the COPY rate and the ratio, peak memory, and a digest of the result (every deduction, balance, status,
+the COPY rate and the ratio, peak memory, and digests of the result (every deduction, balance, status,
 period and event; equal for the step and the day, and before and after a change to the code).
 """
 
@@ -78,6 +78,21 @@ def _admin(url: str) -> tuple[str, str, object]:
 
 def template_name(url: str, people: int, seed: int) -> str:
     return f"{url.rpartition('/')[2]}_book_{people}_{seed}"
+
+
+SERVER_SETTINGS = ("shared_buffers", "effective_cache_size", "max_wal_size", "checkpoint_timeout", "wal_buffers",
+                   "synchronous_commit")
+
+
+def server_settings(url: str) -> str:
+    """The PostgreSQL settings a figure depends on, as one line (docs/postgresql.md; scripts/tune-postgres)."""
+    import psycopg
+
+    base = url.rpartition("/")[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        shown = [f"{name} {conn.execute(f'SHOW {name}').fetchone()[0]}" for name in SERVER_SETTINGS]  # type: ignore[index]
+    return f"PostgreSQL {version.split()[0]}: " + ", ".join(shown)
 
 
 def template_exists(url: str, template: str) -> bool:
@@ -176,31 +191,37 @@ def run_whole_day(workers: int) -> dict[str, object]:
             "step_summaries": {name: summary for name, summary in steps.items()}}
 
 
-DIGEST = """
-SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM (
+MONEY_LINES = """
     SELECT concat_ws('|', 'D', date, person_id, award_id, period_id, source, item, item_number, creditor_kind,
-                     la_id, ref, debt_id, amount_pence, status, explanation, explanation_facts) AS line
+                     la_id, ref, debt_id, amount_pence, status) AS line
     FROM dms_deduction
     UNION ALL SELECT concat_ws('|', 'A', id, balance_pence) FROM dms_account
     UNION ALL SELECT concat_ws('|', 'S', id, status, status_date) FROM dms_debt
     UNION ALL SELECT concat_ws('|', 'P', id, processed_on, late) FROM dms_assessment_period
-    UNION ALL SELECT concat_ws('|', 'E', event_id, applied, effect_date) FROM dms_inbound_event
     UNION ALL SELECT concat_ws('|', 'J', e.kind, e.business_date, e.description, p.account_id, p.amount_pence)
     FROM dms_posting p JOIN dms_journal_entry e ON e.id = p.entry_id WHERE e.business_date = %s
-) lines
+"""
+EXPLANATION_LINES = """
+    UNION ALL SELECT concat_ws('|', 'X', id, explanation, explanation_facts) FROM dms_deduction
+    UNION ALL SELECT concat_ws('|', 'U', period_id, facts) FROM dms_uc_period_explanation
+    UNION ALL SELECT concat_ws('|', 'E', event_id, applied, effect_date) FROM dms_inbound_event
 """
 
 
-def digest() -> str:
-    """A digest of what the run leaves: every deduction (with its explanation), every account balance, every
-    debt's status, every assessment period's processed date and lateness, every event's applied flag and
-    effect date, and the day's postings (without their entry ids): equal digests mean the same amounts and
-    balances to the penny, whichever way the day ran."""
+def digests() -> tuple[str, str]:
+    """Digests of what the run leaves. The money digest: every deduction (date, person, award, period, item,
+    creditor, debt, amount, status), every account balance, every debt's status, every assessment period's
+    processed date and lateness, and the day's postings (without their entry ids): equal digests mean the same
+    amounts and balances to the penny, whichever way the day ran. The full digest adds every deduction's and
+    period's stored explanation and every event's applied flag and effect date."""
     from django.db import connection
 
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute(DIGEST, [DAY])
-        return str(cursor.fetchone()[0])
+        for lines in (MONEY_LINES, MONEY_LINES + EXPLANATION_LINES):
+            cursor.execute(f"SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM ({lines}) lines", [DAY])
+            found.append(str(cursor.fetchone()[0]))
+    return found[0], found[1]
 
 
 def run_timed(mode: str, workers: int) -> dict[str, object]:
@@ -209,7 +230,7 @@ def run_timed(mode: str, workers: int) -> dict[str, object]:
     from django.db import connection
 
     figures = run_step() if mode == "step" else run_whole_day(workers)
-    figures["digest"] = digest()
+    figures["money_digest"], figures["digest"] = digests()
     with connection.cursor() as cursor:
         cursor.execute("SELECT p.entry_id, p.account_id, p.amount_pence FROM dms_posting p JOIN dms_journal_entry e "
                        "ON e.id = p.entry_id WHERE e.business_date = %s AND e.kind = 'DEDUCTION'", [DAY])
@@ -302,7 +323,8 @@ def report(figures: dict[str, object]) -> None:
           f"postings/s; ratio {rate / copy_rate:.3f}")
     print(f"peak memory of all the run's processes: {int(figures['peak_bytes']) / 2**20:,.0f} MiB "  # type: ignore[call-overload]
           "(target < 2 GiB)")
-    print(f"digest of deductions, balances, statuses, periods, events and the day's postings: {figures['digest']}")
+    print(f"money digest (deductions, balances, statuses, periods, the day's postings): {figures['money_digest']}")
+    print(f"full digest (the same, with the stored explanations and events): {figures['digest']}")
 
 
 def build_template(args: argparse.Namespace, template: str) -> None:
@@ -349,6 +371,7 @@ def main() -> None:
     template = template_name(args.url, args.people, args.seed)
     if not (args.reuse_book and template_exists(args.url, template)):
         build_template(args, template)
+    print(server_settings(args.url))
     print(f"load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     results = []
     for mode in ("step", "day"):

@@ -47,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from daily_run import SCRATCH, fresh_database, start_django  # noqa: E402  (benchmarks/daily_run.py)
+from daily_run import SCRATCH, fresh_database, server_settings, start_django  # noqa: E402  (benchmarks/daily_run.py)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/dms_bench_full"
 NATIONAL_PEOPLE = 15_000_000
@@ -289,6 +289,8 @@ def main() -> None:
     os.environ["DMS_DATA_DIR"] = tempfile.mkdtemp(prefix="dms-bench-full-")
     first, last = month_days(args.month)
     figures: dict[str, Any] = {"people_asked": args.people, "workers": args.workers, "month": args.month}
+    figures["server"] = server_settings(args.url)
+    print(figures["server"])
     with PeakMemory() as memory:
         fresh_database(args.url)
         start_django(args.url)

@@ -190,6 +190,9 @@ def main() -> None:
     if args.phase == "measure":
         print(json.dumps(measure(args.url, args.records)))
         return
+    from daily_run import server_settings  # benchmarks/daily_run.py
+
+    print(server_settings(args.url))
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.records]
     for count in sizes:
         for phase in ("setup", "measure"):

@@ -128,6 +128,9 @@ def main() -> None:
         if args.json:
             print(json.dumps(figures), flush=True)
         return
+    from daily_run import server_settings  # benchmarks/daily_run.py
+
+    print(server_settings(args.url))
     sizes = [int(s) for s in args.sizes.split(",")]
     worker_counts = [int(w) for w in args.workers.split(",")]
     common = [sys.executable, os.path.abspath(__file__), "--url", args.url, "--seed", str(args.seed), "--las",
