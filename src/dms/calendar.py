@@ -6,10 +6,13 @@ Time is an input: every function takes the dates it works on; nothing here reads
 from __future__ import annotations
 
 import calendar as _stdcal
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+
+from dms.errors import BadInput
 
 FRIDAY = 4
 
@@ -116,23 +119,38 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, last_day_of_month(year, month))
 
 
+# Business dates and months DMS takes from a person are in these years: wide enough for any date DMS works
+# on, and clear of the ends of the calendar (years 1 and 9999), where the month after or a few working days
+# away cannot be written.
+YEARS = range(1900, 2200)
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only: int() would also read other scripts' digits
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _years_text(years: range) -> str:
+    return f"{years.start} to {years.stop - 1}"
+
+
 def parse_period(text: str) -> tuple[int, int]:
-    """Parse ``YYYY-MM`` into (year, month) with a clear error."""
-    try:
-        year_text, month_text = text.split("-")
-        year, month = int(year_text), int(month_text)
-        if len(year_text) != 4 or len(month_text) != 2 or not 1 <= month <= 12:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"period {text!r} is not a month written YYYY-MM, such as 2026-01") from None
+    """Parse ``YYYY-MM`` (ASCII digits, a year in :data:`YEARS`) into (year, month) with a clear error."""
+    found = _PERIOD.fullmatch(text)
+    if found is None or not 1 <= int(found.group(2)) <= 12:
+        raise BadInput(f"period {text!r} is not a month written YYYY-MM, such as 2026-01")
+    year, month = int(found.group(1)), int(found.group(2))
+    if year not in YEARS:
+        raise BadInput(f"period {text!r}: the year must be from {_years_text(YEARS)}; give a month such as 2026-01")
     return year, month
 
 
-def parse_date(text: str, *, field: str = "date") -> date:
-    """Parse ``YYYY-MM-DD`` strictly, with a message that names the field."""
+def parse_date(text: str, *, field: str = "date", years: range | None = None) -> date:
+    """Parse ``YYYY-MM-DD`` strictly (ASCII digits, a real date), with a message that names the field. With
+    ``years`` (such as :data:`YEARS` for a business date), a date in another year is refused too."""
+    if not isinstance(text, str) or _DATE.fullmatch(text) is None:
+        raise BadInput(f"{field}: {text!r} is not a date written YYYY-MM-DD, such as 2026-01-31")
     try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except (ValueError, TypeError):
-        raise ValueError(f"{field}: {text!r} is not a date written YYYY-MM-DD, such as 2026-01-31") from None
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{field}: {text!r} is not a date written YYYY-MM-DD, such as 2026-01-31") from None
+    if years is not None and day.year not in years:
+        raise BadInput(f"{field}: {text!r}: the year must be from {_years_text(years)}")
+    return day

@@ -58,11 +58,11 @@ class Registry:
 
 
 def business_date(text: str) -> date:
-    """argparse type for ``--date YYYY-MM-DD``."""
-    from dms.calendar import parse_date
+    """argparse type for ``--date YYYY-MM-DD`` (a business date: a year in ``dms.calendar.YEARS``)."""
+    from dms.calendar import YEARS, parse_date
 
     try:
-        return parse_date(text, field="date")
+        return parse_date(text, field="date", years=YEARS)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

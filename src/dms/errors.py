@@ -5,6 +5,11 @@ class DmsError(Exception):
     """A request DMS refuses: bad input, an unknown id, a rule that forbids it. Nothing was changed."""
 
 
+class BadInput(DmsError, ValueError):
+    """A value a person gave is not written the way DMS reads it (a date, a month): refused before anything
+    is done. Also a ``ValueError``, so code reading values may catch it as one."""
+
+
 class NotFound(DmsError):
     """Something named in the request does not exist."""
 

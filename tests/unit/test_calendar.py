@@ -8,6 +8,7 @@ import pytest
 
 from dms.calendar import (
     FRIDAY,
+    YEARS,
     add_working_days,
     assessment_period_containing,
     assessment_period_start_in,
@@ -20,6 +21,7 @@ from dms.calendar import (
     parse_date,
     parse_period,
 )
+from dms.errors import BadInput, DmsError
 
 
 def test_easter_monday_and_august_bank_holiday_are_bank_holidays_in_england() -> None:
@@ -112,8 +114,34 @@ def test_parse_date_is_strict_and_names_the_field() -> None:
             parse_date(bad, field="received_on")
 
 
+def test_parse_date_reads_only_ascii_digits() -> None:
+    for bad in ("\uff12\uff10\uff12\uff16-02-01", "2026-02-0\uff11", "\u0662\u0660\u0662\u0666-02-01", "+2026-02-1"):
+        with pytest.raises(BadInput, match="YYYY-MM-DD"):
+            parse_date(bad)
+
+
+def test_parse_date_refuses_a_year_outside_the_range_it_is_given() -> None:
+    assert parse_date("0001-01-01") == date(1, 1, 1)  # any date the calendar can write, unless years= says
+    assert parse_date("2199-12-31", years=YEARS) == date(2199, 12, 31)
+    for bad in ("0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"):
+        with pytest.raises(BadInput, match="run_date: .* the year must be from 1900 to 2199"):
+            parse_date(bad, field="run_date", years=YEARS)
+
+
 def test_parse_period_reads_year_and_month() -> None:
     assert parse_period("2026-01") == (2026, 1)
-    for bad in ("2026-1", "2026-13", "26-01", "2026/01", "x"):
-        with pytest.raises(ValueError):
+    assert parse_period("1900-01") == (1900, 1) and parse_period("2199-12") == (2199, 12)
+    for bad in ("2026-1", "2026-13", "2026-00", "26-01", "2026/01", "x", "", "+202-01", "2026-+1", " 2026-01",
+                "\uff12\uff10\uff12\uff16-02", "2026-\uff10\uff12"):
+        with pytest.raises(BadInput, match="YYYY-MM"):
             parse_period(bad)
+
+
+@pytest.mark.parametrize("bad", ["0000-01", "0001-01", "1899-12", "2200-01", "9999-12"])
+def test_parse_period_refuses_a_year_dms_does_not_work_in(bad: str) -> None:
+    with pytest.raises(BadInput, match=f"period '{bad}': the year must be from 1900 to 2199"):
+        parse_period(bad)
+
+
+def test_a_bad_date_or_period_is_a_request_dms_refuses() -> None:
+    assert issubclass(BadInput, DmsError) and issubclass(BadInput, ValueError)
