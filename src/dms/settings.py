@@ -7,20 +7,45 @@ Variables:
 - ``DMS_ENV``: ``development`` (default) or ``production``. Production refuses an unset secret key and debug.
 - ``DMS_SECRET_KEY``, ``DMS_DEBUG``: Django's secret key and debug flag.
 - ``DMS_BACS_SORT_CODE``, ``DMS_BACS_ACCOUNT``, ``DMS_BACS_ACCOUNT_NAME``, ``DMS_BACS_SUN``: the originating
-  account and BACS service user number used for payments to creditors.
+  account and BACS service user number used for payments to creditors (six, eight and six digits).
+
+A value DMS cannot run with is refused at start-up with a :class:`ConfigurationError` naming the variable.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from dms.errors import DmsError
 
 DEV_SECRET_KEY = "dms-development-only-not-secret"
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")  # SQLite (the default) or PostgreSQL; nothing else
+_BACS_DIGITS = (("DMS_BACS_SORT_CODE", "sort code", 6), ("DMS_BACS_ACCOUNT", "account number", 8),
+                ("DMS_BACS_SUN", "service user number", 6))
 
 
-class ConfigurationError(Exception):
-    """The environment asks for something DMS cannot run with."""
+class ConfigurationError(DmsError):
+    """The environment asks for something DMS cannot run with: the message names the variable to change."""
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for printing)."""
+    parts = urlsplit(url)
+    try:
+        password = parts.password
+    except ValueError:  # a URL too broken to split: print only its scheme
+        return f"{parts.scheme}://..."
+    if password is None:
+        return url
+    userinfo = f"{parts.username}:***@" if parts.username else "***@"
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -51,28 +76,73 @@ class Config:
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
+    def make_data_dir(self) -> Path:
+        """Create the data directory if it does not exist (``dms init`` and every command using the database);
+        a path that is not a directory, or cannot be made one, is a :class:`ConfigurationError`."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ConfigurationError(
+                f"DMS_DATA_DIR {self.data_dir} is not a directory (it, or a folder above it, is a file): set "
+                "DMS_DATA_DIR to a directory, which DMS creates if it does not exist"
+            ) from None
+        except OSError as error:
+            raise ConfigurationError(
+                f"DMS_DATA_DIR {self.data_dir} cannot be created ({error.strerror}): set DMS_DATA_DIR to a "
+                "directory DMS may write in"
+            ) from None
+        return self.data_dir
+
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def load_config(environ: dict[str, str] | None = None) -> Config:
-    """Build the configuration from ``environ`` (default: the process environment)."""
-    env = dict(os.environ if environ is None else environ)
-    data_dir = Path(env.get("DMS_DATA_DIR") or "./var").resolve()
-    database_url = env.get("DMS_DATABASE_URL") or f"sqlite:///{data_dir / 'dms.sqlite3'}"
-    mode = (env.get("DMS_ENV") or "development").strip().lower()
+def _check_database_url(url: str) -> None:
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigurationError(
+            f"DMS_DATABASE_URL {redacted_url(url)!r} is not a database DMS can use (it runs on SQLite or "
+            "PostgreSQL): set it to sqlite:///PATH for a SQLite file or postgres://USER@HOST:PORT/NAME, or unset "
+            "it for the SQLite file in DMS_DATA_DIR"
+        )
+
+
+def _check_bacs(env: dict[str, str]) -> None:
+    for variable, what, width in _BACS_DIGITS:
+        given = env.get(variable)
+        if given and not re.fullmatch(rf"[0-9]{{{width}}}", given):
+            raise ConfigurationError(
+                f"{variable} {given!r} is not a BACS {what}: write it as {width} digits, no spaces or dashes"
+            )
+
+
+def _check_mode(mode: str, secret_key: str, debug: bool) -> None:
     if mode not in {"development", "production"}:
-        raise ConfigurationError(f"DMS_ENV must be 'development' or 'production', not {mode!r}")
-    secret_key = env.get("DMS_SECRET_KEY") or ""
-    debug = _flag(env.get("DMS_DEBUG"))
+        raise ConfigurationError(f"DMS_ENV must be 'development' or 'production', not {mode!r}: set one of them, "
+                                 "or unset it for development")
     if mode == "production":
         if not secret_key or secret_key == DEV_SECRET_KEY:
+            state = "the development key" if secret_key else "unset"
             raise ConfigurationError(
-                "DMS_ENV=production needs DMS_SECRET_KEY set to a long random value; it is unset"
+                f"DMS_ENV=production needs DMS_SECRET_KEY set to a long random value; it is {state}"
             )
         if debug:
             raise ConfigurationError("DMS_ENV=production refuses DMS_DEBUG; unset it or set it to 0")
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    """Build the configuration from ``environ`` (default: the process environment); refuses a value DMS
+    cannot run with (:class:`ConfigurationError`, naming the variable)."""
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("DMS_DATA_DIR") or "./var").resolve()
+    database_url = env.get("DMS_DATABASE_URL") or f"sqlite:///{data_dir / 'dms.sqlite3'}"
+    _check_database_url(database_url)
+    mode = (env.get("DMS_ENV") or "development").strip().lower()
+    secret_key = env.get("DMS_SECRET_KEY") or ""
+    debug = _flag(env.get("DMS_DEBUG"))
+    _check_mode(mode, secret_key, debug)
+    _check_bacs(env)
     return Config(
         data_dir=data_dir,
         database_url=database_url,

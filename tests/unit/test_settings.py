@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dms.settings import DEV_SECRET_KEY, ConfigurationError, load_config
+from dms.errors import DmsError
+from dms.settings import DEV_SECRET_KEY, ConfigurationError, load_config, redacted_url
 
 
 def test_database_url_defaults_to_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
@@ -57,3 +58,58 @@ def test_unknown_environment_name_is_refused(tmp_path: Path) -> None:
                                             ("", False), ("no", False)])
 def test_debug_flag_values(tmp_path: Path, text: str, flag: bool) -> None:
     assert load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DEBUG": text}).debug is flag
+
+
+def test_a_configuration_error_is_a_refusal_the_command_reports_in_one_line() -> None:
+    assert issubclass(ConfigurationError, DmsError)
+
+
+@pytest.mark.parametrize("url", ["foo://bar", "mysql://u@h/db", "dms.sqlite3", "/var/dms.sqlite3", "postgres:/x"])
+def test_a_database_url_dms_cannot_use_is_refused_naming_the_variable(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigurationError, match="DMS_DATABASE_URL .* sqlite:///PATH .* postgres://"):
+        load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": url})
+
+
+def test_a_refused_database_url_is_shown_without_its_password(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": "foo://clerk:s3cret@db.example:5432/dms"})
+    assert "s3cret" not in str(refused.value) and "foo://clerk:***@db.example:5432/dms" in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["sqlite:///tmp/x.sqlite3", "sqlite://", "postgres://u@h:5432/d",
+                                 "postgresql://u:p@h/d", "POSTGRES://u@h/d"])
+def test_sqlite_and_postgresql_urls_are_accepted(tmp_path: Path, url: str) -> None:
+    assert load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": url}).database_url == url
+
+
+@pytest.mark.parametrize(("variable", "bad", "digits"), [
+    ("DMS_BACS_SORT_CODE", "12345", 6), ("DMS_BACS_SORT_CODE", "60-83-71", 6), ("DMS_BACS_ACCOUNT", "1234567", 8),
+    ("DMS_BACS_ACCOUNT", "1234567X", 8), ("DMS_BACS_SUN", "41234", 6), ("DMS_BACS_SUN", "\uff14\uff11\uff12\uff13\uff14\uff15", 6),
+])
+def test_bacs_originator_values_must_be_digits(tmp_path: Path, variable: str, bad: str, digits: int) -> None:
+    with pytest.raises(ConfigurationError, match=f"{variable} .* write it as {digits} digits"):
+        load_config({"DMS_DATA_DIR": str(tmp_path), variable: bad})
+
+
+def test_bacs_originator_values_are_taken_from_the_environment(tmp_path: Path) -> None:
+    config = load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_BACS_SORT_CODE": "200415",
+                          "DMS_BACS_ACCOUNT": "10059200", "DMS_BACS_SUN": "654321"})
+    assert (config.bacs_sort_code, config.bacs_account, config.bacs_service_user_number) == (
+        "200415", "10059200", "654321")
+
+
+def test_a_data_dir_that_is_a_file_is_refused_naming_the_variable(tmp_path: Path) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a directory")
+    for data_dir in (a_file, a_file / "below"):
+        config = load_config({"DMS_DATA_DIR": str(data_dir)})
+        with pytest.raises(ConfigurationError, match=f"DMS_DATA_DIR {data_dir} is not a directory"):
+            config.make_data_dir()
+    made = load_config({"DMS_DATA_DIR": str(tmp_path / "new" / "data")}).make_data_dir()
+    assert made.is_dir()
+
+
+def test_redacted_url_hides_only_the_password() -> None:
+    assert redacted_url("postgres://u:pw@h:5432/d") == "postgres://u:***@h:5432/d"
+    assert redacted_url("postgres://u@h/d") == "postgres://u@h/d"
+    assert redacted_url("sqlite:///x/y.sqlite3") == "sqlite:///x/y.sqlite3"

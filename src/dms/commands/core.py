@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from dms.errors import DmsError
+from dms.settings import redacted_url
 
 
 def register(registry: Any) -> None:
@@ -38,18 +38,6 @@ def register(registry: Any) -> None:
     )
 
 
-def redacted_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for printing)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo = f"{parts.username}:***@" if parts.username else "***@"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))
-
-
 def create_postgresql_database_if_absent(url: str) -> bool:
     """Create the PostgreSQL database named by ``url`` if it does not exist (True if it was created)."""
     import dj_database_url
@@ -68,9 +56,11 @@ def create_postgresql_database_if_absent(url: str) -> bool:
                 return False
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
     except psycopg.Error as error:
+        from dms.store.bootstrap import first_line
+
         raise DmsError(
-            f"cannot reach or create the PostgreSQL database {redacted_url(url)}: {error}; check "
-            "DMS_DATABASE_URL and that the server is running"
+            f"cannot reach or create the PostgreSQL database {redacted_url(url)} ({first_line(error)}): check "
+            "that the PostgreSQL server is running and that DMS_DATABASE_URL names it (user, host, port, database)"
         ) from None
     return True
 
@@ -80,9 +70,9 @@ def pending_migrations() -> tuple[int, bool]:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from dms.store.bootstrap import setup
+    from dms.store.bootstrap import connect
 
-    setup()
+    connect()
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return len(plan), not executor.loader.applied_migrations
@@ -93,7 +83,7 @@ def run_init(args: argparse.Namespace) -> int:
     from dms.store.bootstrap import ensure_database
 
     config = get_config()
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.make_data_dir()
     created = create_postgresql_database_if_absent(config.database_url)
     if created:
         print(f"dms init: created the PostgreSQL database {redacted_url(config.database_url)}")

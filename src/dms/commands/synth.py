@@ -158,13 +158,13 @@ def _fresh_sqlite(config: Any) -> Path | None:
 def run_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from dms.commands.core import create_postgresql_database_if_absent, redacted_url
-    from dms.settings import get_config
+    from dms.commands.core import create_postgresql_database_if_absent
+    from dms.settings import get_config, redacted_url
     from dms.store.bootstrap import ensure_database
 
     console = Console(width=max(Console().width, 110))
     config = get_config()
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.make_data_dir()
     if args.fresh:
         kept = _fresh_sqlite(config)
         if kept:

@@ -15,16 +15,44 @@ def setup() -> None:
         django.setup()
 
 
+def connect() -> None:
+    """Start Django and open the database connection, refusing in one line a database that cannot be reached
+    or opened (which, without its password, and how to put it right)."""
+    from django.db import OperationalError, connection
+
+    from dms.errors import DmsError
+    from dms.settings import get_config, redacted_url
+
+    setup()
+    config = get_config()
+    config.make_data_dir()
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        if connection.vendor == "sqlite":
+            raise DmsError(
+                f"cannot open the database {redacted_url(config.database_url)} ({first_line(error)}): check "
+                "DMS_DATABASE_URL: the file's folder must exist and DMS must be allowed to write in it"
+            ) from None
+        raise DmsError(
+            f"cannot reach the database {redacted_url(config.database_url)} ({first_line(error)}): check that the "
+            "PostgreSQL server is running and that DMS_DATABASE_URL names it (user, host, port, database); "
+            "`dms init` creates a database that does not exist yet"
+        ) from None
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a database driver's message (the rest is advice for another program's users)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def ensure_database() -> None:
     """Create or upgrade the database schema (``dms init``); safe to repeat."""
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    setup()
-    from dms.settings import get_config
-
-    get_config().data_dir.mkdir(parents=True, exist_ok=True)
+    connect()
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         call_command("migrate", interactive=False, verbosity=0)
