@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dms.errors import DmsError
+from dms.parameters import NoValueOnDate
 from dms.services.events import import_events
 from dms.services.rerate import parse_cap_percent, rerate
 from dms.store.models import JournalEntry, Posting
@@ -256,3 +257,25 @@ def test_rerate_chunks_hold_about_chunk_people_each_and_give_every_worker_one(
     assert module.chunk_size(1) == 1024 and module.chunk_size(2) == 512 and module.chunk_size(3) == 256
     monkeypatch.setattr(module, "CHUNK_PEOPLE", 100)  # 400 people: 100 a chunk is 256 partitions, four chunks
     assert module.chunk_size(1) == 256 and len(module.chunk_ranges(module.chunk_size(1))) == 4
+
+
+@pytest.mark.parametrize("failure", [
+    NoValueOnDate("parameter uc.overall_cap has no value for 2020-01-01"), KeyboardInterrupt()])
+def test_a_rerate_refused_or_interrupted_part_way_leaves_nothing(
+        book: None, monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> None:
+    from dms.services import rerate as module
+
+    real = module.rerate_chunk
+    written: list[int] = []
+
+    def failing(run_id: int, as_of: date, cap_rate: Decimal | None, first: int, last: int, normalise: bool) -> Any:
+        if last == 1023:  # the last of the 8 chunks, after the others have written their rows
+            written.append(RerateResult.objects.filter(run_id=run_id).count())
+            raise failure
+        return real(run_id, as_of, cap_rate, first, last, normalise)
+
+    monkeypatch.setattr(module, "rerate_chunk", failing)
+    with pytest.raises(type(failure)):
+        rerate(AS_OF, chunk_partitions=128)
+    assert written and written[0] > 0
+    assert not RerateRun.objects.exists() and not RerateResult.objects.exists()

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from dms.errors import DmsError
 from dms.payments.bacs import (
     BacsError,
     Credit,
@@ -102,3 +103,10 @@ def test_standard18_refuses_bad_sort_code_zero_amount_and_empty_file() -> None:
 def test_bacs_text_is_upper_case_in_the_bacs_character_set() -> None:
     assert bacs_text("St. Helen's (Borough)", 18) == "ST. HELEN S  BOROU"
     assert yyddd(date(2026, 1, 1)) == " 26001"
+
+
+def test_a_value_that_cannot_be_written_names_the_payment_and_is_a_refused_request() -> None:
+    with pytest.raises(BacsError, match="the payment 'DMS 2025-10 005920' to 'LEEDS': destination account") as bad:
+        write_standard18(ORIGIN, [Credit("200415", "1005920", "LEEDS", 100, "DMS 2025-10 005920")], volume="202510",
+                         creation_date=date(2025, 1, 1), processing_date=date(2025, 1, 1), expiry_date=date(2025, 1, 1))
+    assert isinstance(bad.value, DmsError)

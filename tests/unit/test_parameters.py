@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from dms.errors import DmsError
 from dms.money import five_percent_unit, parse_pounds
-from dms.parameters import ParameterError, all_parameters, get_parameter, value
+from dms.parameters import NoValueOnDate, ParameterError, all_parameters, get_parameter, value
 from dms.parameters.loader import UNITS, parse_parameter
 
 
@@ -103,3 +104,15 @@ def test_legacy_benefit_floor_is_10p_a_week() -> None:
 def test_unknown_parameter_is_refused_by_name() -> None:
     with pytest.raises(ParameterError, match="uc.no_such"):
         value("uc.no_such", date(2025, 4, 7))
+
+
+def test_a_date_before_a_parameter_starts_is_a_refused_request_and_says_which_date_to_use() -> None:
+    with pytest.raises(NoValueOnDate, match="use a date on or after 2024-04-08") as refused:
+        value("legacy.personal_allowance_25_or_over", date(2020, 1, 1))
+    assert isinstance(refused.value, DmsError) and isinstance(refused.value, ParameterError)
+
+
+def test_a_fault_in_the_parameters_themselves_is_not_a_refused_request() -> None:
+    with pytest.raises(ParameterError) as fault:
+        get_parameter("uc.no_such")
+    assert not isinstance(fault.value, DmsError)

@@ -16,6 +16,7 @@ A parameter's name is its path under ``data/`` with dots: ``uc.standard_allowanc
 """
 
 from dms.parameters.loader import (
+    NoValueOnDate,
     Parameter,
     ParameterError,
     all_parameters,
@@ -23,4 +24,4 @@ from dms.parameters.loader import (
     value,
 )
 
-__all__ = ["Parameter", "ParameterError", "all_parameters", "get_parameter", "value"]
+__all__ = ["NoValueOnDate", "Parameter", "ParameterError", "all_parameters", "get_parameter", "value"]

@@ -12,13 +12,21 @@ from typing import Any
 
 import yaml
 
+from dms.errors import DmsError
 from dms.money import MoneyFormatError, parse_pounds
 
 UNITS = {"GBP", "rate", "count", "bool", "GBP-by-key", "rate-by-key", "text"}
 
 
 class ParameterError(Exception):
-    """A parameter file is malformed, or a value is asked for a date before the parameter starts."""
+    """A parameter file is malformed, or a parameter or key is asked for that does not exist: a fault in DMS's
+    own rules data or code (the files ship with DMS), never a person's input."""
+
+
+class NoValueOnDate(ParameterError, DmsError):
+    """A value is asked for a date before the parameter's first value: DMS holds no rule for that date. The
+    date comes from a request (``dms rerate --date``, ``dms run --date``) or the data it covers, so it is a
+    request DMS refuses (a :class:`~dms.errors.DmsError`), not a fault."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,9 @@ class Parameter:
         """The value in force for a period starting on ``on``."""
         index = bisect.bisect_right(self.dates, on) - 1
         if index < 0:
-            raise ParameterError(
+            raise NoValueOnDate(
                 f"parameter {self.name} has no value for {on.isoformat()}: its first value starts "
+                f"{self.dates[0].isoformat()}, so DMS has no rule for that date; use a date on or after "
                 f"{self.dates[0].isoformat()}"
             )
         return self.values[index]

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from dms.errors import DmsError
+
 CREDIT = "99"
 CONTRA = "17"
 RECORD_LENGTH = 100
@@ -26,8 +28,9 @@ MAX_AMOUNT_PENCE = 99_999_999_999  # 11 digits
 _ALLOWED = re.compile(r"[^A-Z0-9 .&/-]")
 
 
-class BacsError(ValueError):
-    """A value that cannot be written to, or a file that cannot be read as, a Standard 18 file."""
+class BacsError(DmsError, ValueError):
+    """A value that cannot be written to, or a file that cannot be read as, a Standard 18 file: the file is
+    refused (nothing is written)."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,17 @@ def data_record(originator: Originator, *, sort_code: str, account: str, code: s
                 reference: str, name: str) -> str:
     """One 100-character data record (positions as recovery-rules.md §7)."""
     if not 0 < amount_pence <= MAX_AMOUNT_PENCE:
-        raise BacsError(f"a BACS amount is 1 to {MAX_AMOUNT_PENCE} pence, got {amount_pence}")
-    record = (
-        _digits(sort_code, 6, "destination sort code") + _digits(account, 8, "destination account") + "0"
-        + code + _digits(originator.sort_code, 6, "originating sort code")
-        + _digits(originator.account, 8, "originating account") + " " * 4 + f"{amount_pence:011d}"
-        + bacs_text(originator.name, 18) + bacs_text(reference, 18) + bacs_text(name, 18)
-    )
+        raise BacsError(f"the payment {reference!r} to {name!r}: a BACS amount is 1 to {MAX_AMOUNT_PENCE} pence, "
+                        f"got {amount_pence}")
+    try:
+        record = (
+            _digits(sort_code, 6, "destination sort code") + _digits(account, 8, "destination account") + "0"
+            + code + _digits(originator.sort_code, 6, "originating sort code")
+            + _digits(originator.account, 8, "originating account") + " " * 4 + f"{amount_pence:011d}"
+            + bacs_text(originator.name, 18) + bacs_text(reference, 18) + bacs_text(name, 18)
+        )
+    except BacsError as error:
+        raise BacsError(f"the payment {reference!r} to {name!r}: {error}") from None
     return record
 
 

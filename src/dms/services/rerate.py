@@ -454,7 +454,8 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
            ) -> RerateOutcome:
     """Re-rate every person with debts in recovery as of ``as_of`` (see the module's docstring); with
     ``cap_rate`` (a fraction: ``Decimal("0.20")``), also with the overall cap overridden. Posts nothing;
-    records a :class:`RerateRun` with its result rows and totals."""
+    records a :class:`RerateRun` with its result rows and totals. A run that fails (a date DMS has no rules
+    for, an interruption) is removed with any rows its chunks wrote."""
     if cap_rate is not None and not Decimal(0) <= cap_rate <= LEGAL_MAXIMUM_CAP_PERCENT / 100:
         raise DmsError(f"overall cap rate {cap_rate} is not from 0 to 0.40 (SI 2013/380 Sch 6 para 4(1))")
     if workers < 1:
@@ -465,8 +466,7 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     try:
         report = _run_chunks(run.pk, as_of, cap_rate, workers, chunks, progress)
     except BaseException:
-        RerateResult.objects.filter(run_id=run.pk).delete()
-        RerateRun.objects.filter(pk=run.pk).update(finished_at=datetime.now(UTC))
+        _discard(run.pk)
         raise
     clock = perf_counter()
     by_creditor = _totals(run.pk)
@@ -482,6 +482,14 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     return RerateOutcome(run.pk, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
                          [CreditorTotal(name, n, w) for name, n, w in by_creditor], report.phases)
+
+
+def _discard(run_id: int) -> None:
+    """Remove a run that failed (its result rows, then the run): a refused or interrupted re-rating leaves
+    nothing behind."""
+    with transaction.atomic():
+        RerateResult.objects.filter(run_id=run_id).delete()
+        RerateRun.objects.filter(pk=run_id).delete()
 
 
 def _totals(run_id: int) -> list[tuple[str, int, int]]:
