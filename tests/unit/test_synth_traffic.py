@@ -223,3 +223,11 @@ def test_tiny_books_still_get_traffic(people: int) -> None:
     for event in all_events(month):
         parse_event(json.loads(json.dumps(event)))
     assert month.events
+
+
+def test_a_book_with_people_and_no_la_gets_a_month_of_events_and_no_la_files() -> None:
+    full = book(2000)
+    no_las = BookView(full.as_of, (), full.people, tuple(d for d in full.debts if d.la_id is None))
+    month = plan_month(no_las, 2026, 2, 1)
+    assert all_events(month)
+    assert not month.tars

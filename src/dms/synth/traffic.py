@@ -408,7 +408,8 @@ class _Planner:
                    legacy={"weekly_amount": format_pounds(low + rng.randrange(high - low + 1)),
                            "pay_frequency": frequency, "first_pay_date": (start + timedelta(days=7)).isoformat()})
         person = replace(person, benefit=code, award_ref=ref, start_date=start)
-        self.new_legacy.append((person, start, self.home_la(nino)))
+        if self.book.las:  # an HB overpayment may follow the claim (referrals); a book with no LA has none
+            self.new_legacy.append((person, start, self.home_la(nino)))
 
     def award_changes(self) -> None:
         """25th birthdays move a UC single claimant to the 25-or-over allowance; some legacy rates change."""
