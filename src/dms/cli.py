@@ -1,12 +1,17 @@
 """The ``dms`` command. Each area registers its subcommands from a module in ``dms.commands``.
 
-Errors go to stderr with a non-zero exit: 1 for a refused request (``DmsError``), 2 for bad arguments.
+Errors go to stderr in one line with a non-zero exit: 1 for a refused request (``DmsError``: bad input, a
+configuration DMS cannot run with, a database it cannot reach) or a file it cannot read or write (``OSError``),
+2 for bad arguments. A reader that stops reading the output (``dms ... | head``) ends the command quietly, as
+it ends a Unix tool, with exit 1 (as rich's console does for the tables). Anything else is a fault in DMS and
+shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -87,13 +92,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             ensure_database()
         result = args.handler(args)
+        sys.stdout.flush()  # here, so that a reader gone away is met below and not at exit
+    except BrokenPipeError:
+        return _reader_gone()
     except DmsError as error:
         print(f"dms: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"dms: error: {os_error_text(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("dms: interrupted; nothing partial was committed", file=sys.stderr)
         return 130
     return int(result or 0)
+
+
+def _reader_gone() -> int:
+    """Standard output's reader closed the pipe: stop without a word, and point standard output at
+    ``/dev/null`` so that Python's own flush at exit does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 1
+
+
+def os_error_text(error: OSError) -> str:
+    """One line for a file DMS could not read or write: which, why, and what to check."""
+    paths = [str(p) for p in (error.filename, error.filename2) if p is not None]
+    where = f"{' -> '.join(paths)}: " if paths else ""
+    return (f"{where}{error.strerror or error}; check that the path is right, that there is room on the disk and "
+            "that DMS may read and write there")
 
 
 if __name__ == "__main__":  # pragma: no cover

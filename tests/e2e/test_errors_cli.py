@@ -1,0 +1,146 @@
+"""Bad configuration and bad input through the real command: one line on stderr saying what is wrong, where and
+how to put it right, exit 1 (2 for bad arguments), no traceback, and nothing left half done."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_dms
+
+LONG_KEY = "k" * 50
+NINO = "CE123456A"
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], *expected: str) -> str:
+    """The one-line ``dms: error:`` message of a refused command (exit 1), checked to contain ``expected``."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("dms: error: ") and result.stderr.count("\n") == 1, result.stderr
+    for text in expected:
+        assert text in result.stderr, (text, result.stderr)
+    return result.stderr
+
+
+@pytest.mark.parametrize(("variables", "expected"), [
+    ({"DMS_ENV": "production"}, ["DMS_ENV=production needs DMS_SECRET_KEY", "unset"]),
+    ({"DMS_ENV": "staging"}, ["DMS_ENV must be 'development' or 'production', not 'staging'"]),
+    ({"DMS_ENV": "production", "DMS_SECRET_KEY": LONG_KEY, "DMS_DEBUG": "1"}, ["refuses DMS_DEBUG", "set it to 0"]),
+    ({"DMS_DATABASE_URL": "foo://clerk:s3cret@bar/dms"}, ["DMS_DATABASE_URL 'foo://clerk:***@bar/dms'", "sqlite:///"]),
+    ({"DMS_BACS_SORT_CODE": "12345"}, ["DMS_BACS_SORT_CODE '12345' is not a BACS sort code", "6 digits"]),
+])
+def test_a_configuration_dms_cannot_run_with_is_refused_in_one_line(
+        cli_env: dict[str, str], variables: dict[str, str], expected: list[str]) -> None:
+    env = {**cli_env, **variables}
+    for args in (["init"], ["ledger", "check"]):
+        stderr = one_line_error(run_dms(env, *args), *expected)
+        assert "s3cret" not in stderr
+    assert not Path(cli_env["DMS_DATA_DIR"]).exists()  # refused before anything was made
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "DMS_DATABASE_URL": "postgres://clerk:s3cret@127.0.0.1:1/dms"}
+    for args in (["ledger", "check"], ["init"], ["debtor", "show", NINO]):
+        stderr = one_line_error(run_dms(env, *args), "postgres://clerk:***@127.0.0.1:1/dms", "Connection refused",
+                                "DMS_DATABASE_URL")
+        assert "s3cret" not in stderr
+    missing = {**cli_env, "DMS_DATABASE_URL": f"sqlite:///{cli_env['DMS_DATA_DIR']}/no/such/folder/dms.sqlite3"}
+    one_line_error(run_dms(missing, "ledger", "check"), "cannot open the database sqlite:///",
+                   "the file's folder must exist")
+
+
+def test_a_data_directory_that_is_a_file_is_refused(cli_env: dict[str, str], tmp_path: Path) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("a file, not a directory\n")
+    for data_dir in (a_file, a_file / "below"):
+        env = {**cli_env, "DMS_DATA_DIR": str(data_dir)}
+        one_line_error(run_dms(env, "init"), f"DMS_DATA_DIR {data_dir} is not a directory",
+                       "set DMS_DATA_DIR to a directory")
+    assert a_file.read_text() == "a file, not a directory\n"
+
+
+@pytest.mark.parametrize("period", ["0000-01", "9999-12", "\uff12\uff10\uff12\uff16-02", "2026-\uff10\uff12"])
+def test_a_month_dms_cannot_read_is_refused_in_one_line(cli_env: dict[str, str], tmp_path: Path, period: str) -> None:
+    run_dms(cli_env, "init", check=True)
+    out = tmp_path / "bacs.txt"
+    for args in (["report", "reconcile", "--period", period], ["report", "exceptions", "--period", period],
+                 ["bacs", "export", "--period", period, "--out", str(out)]):
+        one_line_error(run_dms(cli_env, *args), f"period {period!r}", "2026-01")
+    assert not out.exists()
+    demo = run_dms(cli_env, "demo", "--month", period)
+    assert demo.returncode == 2 and f"argument --month: period {period!r}" in demo.stderr
+    assert "Traceback" not in demo.stderr
+
+
+def test_a_business_date_outside_the_years_dms_works_in_is_a_bad_argument(cli_env: dict[str, str]) -> None:
+    for text in ("0001-01-01", "9999-12-31"):
+        result = run_dms(cli_env, "run", "--date", text)
+        assert result.returncode == 2 and "the year must be from 1900 to 2199" in result.stderr
+
+
+def _count_rows(env: dict[str, str], table: str) -> int:
+    script = textwrap.dedent(f"""
+        from dms.store.bootstrap import setup
+        setup()
+        from django.db import connection
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM {table}")
+            print(cursor.fetchone()[0])
+    """)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                            cwd=str(REPO))
+    return int(result.stdout)
+
+
+def _legacy_book(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """One person on JSA since 2019 with a DWP debt (events import)."""
+    def event(event_id: str, type_: str, **fields: object) -> str:
+        return json.dumps({"event_id": event_id, "type": type_, "occurred_on": "2019-06-01", "nino": NINO, **fields})
+
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join([
+        event("a1", "award.started", award_ref="JSA1", benefit="JSA", start_date="2019-06-01",
+              legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2019-06-03"}),
+        event("d1", "debt.referred", creditor="DWP", creditor_ref="OP-1", debt_type="OVERPAYMENT",
+              classification="NON_FRAUD", amount="300.00", created_on="2019-05-01"),
+    ]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+
+
+def test_rerate_for_a_date_dms_has_no_rules_for_is_refused_and_leaves_no_run(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    _legacy_book(cli_env, tmp_path)
+    one_line_error(run_dms(cli_env, "rerate", "--date", "2020-01-01"), "has no value for 2020-01-01",
+                   "use a date on or after")
+    assert _count_rows(cli_env, "dms_rerate_run") == 0
+    assert _count_rows(cli_env, "dms_rerate_result") == 0
+
+
+@pytest.mark.parametrize("json_output", [True, False])
+def test_output_to_a_reader_that_has_gone_ends_quietly(
+        cli_env: dict[str, str], tmp_path: Path, json_output: bool) -> None:
+    _legacy_book(cli_env, tmp_path)
+    args = [sys.executable, "-m", "dms.cli", "debtor", "show", NINO, *(["--json"] if json_output else [])]
+    process = subprocess.Popen(args, env=cli_env, cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader goes away before anything is written, as `| head -1` may
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert stderr == ""
+
+
+def test_a_file_dms_cannot_write_is_reported_in_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", "005920", "--name", "Leeds City Council", "--sort-code", "200415",
+            "--account", "10059200", check=True)
+    run_dms(cli_env, "run", "--date", "2025-11-03", check=True)
+    a_file = tmp_path / "afile"
+    a_file.write_text("")
+    one_line_error(run_dms(cli_env, "la", "outbox", "005920", "--out", str(a_file / "sub")),
+                   f"{a_file / 'sub'}: Not a directory", "check that the path is right")
