@@ -79,3 +79,15 @@ def run_dms(env: dict[str, str], *args: str, input: str | None = None, check: bo
     if check and result.returncode != 0:
         raise AssertionError(f"dms {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def count_rows(env: dict[str, str], table: str) -> int:
+    """The number of rows in ``table`` of the database ``env`` names (to check what a command left behind)."""
+    script = (
+        "from dms.store.bootstrap import setup\nsetup()\nfrom django.db import connection\n"
+        f"with connection.cursor() as cursor:\n    cursor.execute('SELECT COUNT(*) FROM {table}')\n"
+        "    print(cursor.fetchone()[0])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                            cwd=str(REPO), timeout=120)
+    return int(result.stdout)

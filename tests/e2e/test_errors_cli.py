@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_dms
+from conftest import REPO, count_rows, run_dms
 
 LONG_KEY = "k" * 50
 NINO = "CE123456A"
@@ -83,20 +82,6 @@ def test_a_business_date_outside_the_years_dms_works_in_is_a_bad_argument(cli_en
         assert result.returncode == 2 and "the year must be from 1900 to 2199" in result.stderr
 
 
-def _count_rows(env: dict[str, str], table: str) -> int:
-    script = textwrap.dedent(f"""
-        from dms.store.bootstrap import setup
-        setup()
-        from django.db import connection
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM {table}")
-            print(cursor.fetchone()[0])
-    """)
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
-                            cwd=str(REPO))
-    return int(result.stdout)
-
-
 def _legacy_book(cli_env: dict[str, str], tmp_path: Path) -> None:
     """One person on JSA since 2019 with a DWP debt (events import)."""
     def event(event_id: str, type_: str, **fields: object) -> str:
@@ -117,8 +102,8 @@ def test_rerate_for_a_date_dms_has_no_rules_for_is_refused_and_leaves_no_run(
     _legacy_book(cli_env, tmp_path)
     one_line_error(run_dms(cli_env, "rerate", "--date", "2020-01-01"), "has no value for 2020-01-01",
                    "use a date on or after")
-    assert _count_rows(cli_env, "dms_rerate_run") == 0
-    assert _count_rows(cli_env, "dms_rerate_result") == 0
+    assert count_rows(cli_env, "dms_rerate_run") == 0
+    assert count_rows(cli_env, "dms_rerate_result") == 0
 
 
 @pytest.mark.parametrize("json_output", [True, False])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
-from conftest import run_dms
+from conftest import count_rows, run_dms
 
 
 def test_payments_commands_on_a_fresh_installation(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -31,3 +32,39 @@ def test_payments_commands_on_a_fresh_installation(cli_env: dict[str, str], tmp_
     missing = run_dms(cli_env, "report", "correct-misallocation", "7", "--date", "2025-11-03", "--by", "A Clerk",
                       "--reason", "check")
     assert missing.returncode == 1 and "no misallocation 7" in missing.stderr
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_bacs_export_records_payments_only_with_its_file(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_dms(cli_env, "synth", "--people", "50", "--seed", "1", check=True)
+    run_dms(cli_env, "run", "--date", "2026-01-07", check=True)
+    run_dms(cli_env, "run", "--date", "2026-02-02", check=True)
+    data_dir = Path(cli_env["DMS_DATA_DIR"])
+    folder = tmp_path / "d"
+    folder.mkdir()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    database = data_dir / "dms.sqlite3"
+    protected = [database] if database.exists() else []  # the SQLite file (not on PostgreSQL)
+    before = {path: _sha256(path) for path in [notes, *protected]}
+    refused = [(folder, "is a directory"), (notes, "not a BACS Standard 18 file"),
+               (data_dir / "mine.txt", "inside DMS's data directory"),
+               *((path, "that is DMS's database") for path in protected)]
+    for target, message in refused:
+        result = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(target))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith("dms: error: cannot write the BACS file to ") and message in result.stderr
+        assert result.stderr.count("\n") == 1
+    assert count_rows(cli_env, "dms_creditor_payment") == 0
+    assert list(folder.iterdir()) == [] and {path: _sha256(path) for path in before} == before
+    out = folder / "DMS-BACS-2026-01.txt"
+    first = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(out), check=True)
+    assert "recorded 5 payment(s)" in first.stdout and count_rows(cli_env, "dms_creditor_payment") == 5
+    written = out.read_bytes()
+    again = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(out), check=True)
+    assert "nothing new posted" in again.stdout and out.read_bytes() == written
+    assert count_rows(cli_env, "dms_creditor_payment") == 5 and sorted(folder.iterdir()) == [out]
+    assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout

@@ -144,3 +144,81 @@ def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     kim = person("HJ123456A")
     recover(debt(kim, leeds, "HB/2", 5_000), 1_000, date(2025, 10, 6))  # no other owner: nothing to share
     assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
+
+
+def _paid_month(tmp_path: Path) -> Path:
+    """October's activity and month-end run; returns the folder to export into."""
+    _month_of_activity()
+    payments.run_month_end(OCT_RUN)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def test_bacs_export_that_cannot_write_its_file_records_nothing_and_leaves_no_file(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _paid_month(tmp_path)
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(payments.os, "fsync", disk_full)
+    with pytest.raises(DmsError, match="No space left on device.*nothing was recorded"):
+        payments.export_bacs("2025-10", folder / "bacs.txt")
+    assert CreditorPayment.objects.count() == 0 and not JournalEntry.objects.filter(kind="CREDITOR_PAYMENT").exists()
+    assert list(folder.iterdir()) == []
+
+
+def test_bacs_export_whose_payments_fail_to_record_leaves_no_file(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _paid_month(tmp_path)
+
+    def broken(*args: object) -> int:
+        raise RuntimeError("the ledger refused the entries")
+
+    monkeypatch.setattr(payments, "_record_payments", broken)
+    with pytest.raises(RuntimeError):
+        payments.export_bacs("2025-10", folder / "bacs.txt")
+    assert list(folder.iterdir()) == [] and CreditorPayment.objects.count() == 0
+
+
+def test_bacs_export_whose_file_cannot_be_put_in_place_says_where_it_is_and_a_rerun_completes_it(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _paid_month(tmp_path)
+    target = folder / "bacs.txt"
+    real_replace = payments.os.replace
+
+    def refused(source: object, destination: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(payments.os, "replace", refused)
+    with pytest.raises(DmsError, match="could not be put at .*bacs.txt .*2 payment\\(s\\) were recorded") as error:
+        payments.export_bacs("2025-10", target)
+    [complete] = list(folder.iterdir())
+    assert str(complete) in str(error.value) and "records nothing new" in str(error.value)
+    assert read_standard18(complete.read_text()).credit_count == 2 and CreditorPayment.objects.count() == 2
+    monkeypatch.setattr(payments.os, "replace", real_replace)
+    again = payments.export_bacs("2025-10", target)
+    assert again.posted_entries == 0 and target.read_bytes() == complete.read_bytes()
+    assert CreditorPayment.objects.count() == 2 and check_ledger().ok
+
+
+def test_bacs_export_refuses_a_target_it_must_not_write_and_records_nothing(data_dir: Path, tmp_path: Path) -> None:
+    folder = _paid_month(tmp_path)
+    notes = folder / "notes.txt"
+    notes.write_text("not a BACS file\n")
+    (data_dir / "bacs").mkdir()
+    refused = [
+        (folder, "is a directory; give a file name in it, such as .*DMS-BACS-2025-10.txt"),
+        (folder / "missing" / "bacs.txt", "the folder .*missing does not exist"),
+        (data_dir / "outbox.txt", "inside DMS's data directory"),
+        (data_dir / "schedules" / "2025-10" / "x.txt", "inside DMS's data directory"),
+        (notes, "not a BACS Standard 18 file"),
+    ]
+    for target, message in refused:
+        with pytest.raises(DmsError, match=message):
+            payments.export_bacs("2025-10", target)
+    assert notes.read_text() == "not a BACS file\n" and CreditorPayment.objects.count() == 0
+    assert payments.export_bacs("2025-10", data_dir / "bacs" / "october.txt").posted_entries == 2
+    assert payments.export_bacs("2025-10", folder / "bacs.txt").posted_entries == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["bacs.txt", "notes.txt"]

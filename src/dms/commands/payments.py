@@ -16,11 +16,18 @@ def register(registry: Any) -> None:
     export = registry.subcommand(
         "bacs", "export",
         "Write the BACS Standard 18 file paying every LA its payment schedule total for a month, and record "
-        "the payments once (exporting again writes the same file and records nothing new).",
+        "the payments once (exporting again writes the same file and records nothing new). The file is written "
+        "under a temporary name beside --out and renamed to --out only once the payments are recorded: a "
+        "failure leaves neither payments nor file.",
         run_bacs_export, group_help="BACS payment commands",
     )
     export.add_argument("--period", required=True, help="the month the schedules cover, YYYY-MM")
-    export.add_argument("--out", required=True, type=Path, help="the file to write")
+    export.add_argument(
+        "--out", required=True, type=Path, metavar="FILE",
+        help="the file to write, in an existing folder. Refused: a directory; DMS's database file; anything in "
+             "DMS_DATA_DIR except DMS_DATA_DIR/bacs/; an existing file that is not a BACS Standard 18 file "
+             "(a BACS file, such as this month's written before, is replaced)",
+    )
     reconcile = registry.subcommand(
         "report", "reconcile",
         "Reconcile a month per creditor and per debt type against the ledger; exit 1 if it does not tie.",

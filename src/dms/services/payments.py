@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from dms.calendar import bacs_processing_date, first_working_day, la_payment_date, month_bounds, parse_period
 from dms.errors import DmsError, InvariantBroken
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
-from dms.payments.bacs import Credit, Originator, write_standard18
+from dms.payments.bacs import Credit, Originator, read_standard18, write_standard18
 from dms.payments.schedule import (
     DIRECT_PAYMENT_SOURCE,
     LINE_KIND_OF_ENTRY,
@@ -444,29 +444,49 @@ def originator() -> Originator:
 def export_bacs(period: str, out: Path) -> BacsExport:
     """Write the Standard 18 file paying every LA its positive schedule total for ``period`` and record the
     CREDITOR_PAYMENT entries (DR CREDITOR_PAYABLE, CR BANK) once (recovery-rules.md §7; A9/2025 §32–33).
-    Exporting again writes the same file and posts nothing."""
-    with transaction.atomic():
-        run = _finished_run(period)
-        run = ScheduleRun.objects.select_for_update().get(pk=run.pk)
-        schedules = list(
-            PaymentSchedule.objects.filter(run=run, paid_pence__gt=0).select_related("creditor")
-            .order_by("creditor__la_id")
-        )
-        if not schedules:
-            raise DmsError(f"nothing to pay for {period}: no LA has a positive schedule total")
-        processing = bacs_processing_date(run.payment_date)
-        credits = [
-            Credit(s.creditor.sort_code, s.creditor.account_number, s.creditor.name, s.paid_pence,
-                   f"DMS {period} {s.creditor.la_id}")
-            for s in schedules
-        ]
-        text = write_standard18(originator(), credits, volume=period.replace("-", ""),
-                                creation_date=run.run_date, processing_date=processing,
-                                expiry_date=run.payment_date)
-        posted = _record_payments(run, schedules, processing)
-    _write_text_atomically(out, text)
-    return BacsExport(period, out, run.payment_date, processing, len(credits),
+    Exporting again writes the same file and posts nothing.
+
+    Nothing is half-applied: the file is written in full (and synced) under a temporary name beside ``out``
+    inside the transaction that records the payments, and renamed to ``out`` only once that transaction has
+    committed. A failure before the commit leaves neither payments nor file; a rename refused after it is
+    reported with where the complete file is, and exporting again writes the same file and records nothing
+    new. ``out`` is checked first (:func:`bacs_target`). Runs its own transaction: not inside another."""
+    parse_period(period)  # a month written wrongly is refused before anything else
+    target = bacs_target(out, period)
+    temporary: Path | None = None
+    try:
+        with transaction.atomic(durable=True):
+            run = _finished_run(period)
+            run = ScheduleRun.objects.select_for_update().get(pk=run.pk)
+            schedules = _payable_schedules(run)
+            processing = bacs_processing_date(run.payment_date)
+            credits = [
+                Credit(s.creditor.sort_code, s.creditor.account_number, s.creditor.name, s.paid_pence,
+                       f"DMS {period} {s.creditor.la_id}")
+                for s in schedules
+            ]
+            text = write_standard18(originator(), credits, volume=period.replace("-", ""),
+                                    creation_date=run.run_date, processing_date=processing,
+                                    expiry_date=run.payment_date)
+            temporary = _write_temporary(target, text)
+            posted = _record_payments(run, schedules, processing)
+    except BaseException:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise
+    _put_in_place(temporary, target, period, posted)
+    return BacsExport(period, target, run.payment_date, processing, len(credits),
                       sum(c.amount_pence for c in credits), posted)
+
+
+def _payable_schedules(run: ScheduleRun) -> list[PaymentSchedule]:
+    schedules = list(
+        PaymentSchedule.objects.filter(run=run, paid_pence__gt=0).select_related("creditor")
+        .order_by("creditor__la_id")
+    )
+    if not schedules:
+        raise DmsError(f"nothing to pay for {run.period}: no LA has a positive schedule total")
+    return schedules
 
 
 def _record_payments(run: ScheduleRun, schedules: list[PaymentSchedule], processing: date) -> int:
@@ -490,15 +510,100 @@ def _record_payments(run: ScheduleRun, schedules: list[PaymentSchedule], process
     return len(entries)
 
 
-def _write_text_atomically(path: Path, text: str) -> None:
-    path = path.resolve()
+# ---------------------------------------------------------------------------------------------- the BACS file
+
+BACS_DIR = "bacs"  # the one area of the data directory a BACS file may be written to (the demo's)
+_LARGEST_BACS_FILE = 16 << 20  # bytes: far above any Standard 18 file DMS writes (about 100 bytes an LA)
+
+
+def bacs_target(out: Path, period: str) -> Path:
+    """Where the BACS file for ``period`` may be written: ``out`` with links resolved, refused (with what to do)
+    when it is a directory or in a folder that does not exist, when it is DMS's database file or anything in
+    the data directory other than its ``bacs/`` folder, or when it is an existing file that is not a BACS
+    Standard 18 file (exporting again replaces a BACS file, never anything else)."""
+    path = out.expanduser().resolve()
+    if path.is_dir():
+        raise DmsError(f"cannot write the BACS file to {out}: it is a directory; give a file name in it, such as "
+                       f"{path / f'DMS-BACS-{period}.txt'}")
     if not path.parent.is_dir():
-        raise DmsError(f"cannot write {path}: the folder {path.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        raise DmsError(f"cannot write the BACS file to {out}: the folder {path.parent} does not exist; create it "
+                       "or give a file in an existing folder")
+    _refuse_dms_own_file(out, path)
+    if path.exists():
+        _refuse_unless_bacs_file(out, path)
+    return path
+
+
+def _refuse_dms_own_file(out: Path, path: Path) -> None:
+    database = _sqlite_database_file()
+    journals = {f"{database.name}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")} if database else set()
+    if database is not None and path.parent == database.parent and path.name in journals:
+        raise DmsError(f"cannot write the BACS file to {out}: that is DMS's database {database} (or one of its "
+                       "journal files); give another file name")
+    data_dir = get_config().data_dir
+    if path.is_relative_to(data_dir) and not path.is_relative_to(data_dir / BACS_DIR):
+        raise DmsError(
+            f"cannot write the BACS file to {out}: it is inside DMS's data directory {data_dir}, which holds DMS's "
+            f"own files (database, archive, outboxes, schedules); write it outside, or in {data_dir / BACS_DIR}"
+        )
+
+
+def _sqlite_database_file() -> Path | None:
+    """The live SQLite database file, resolved (None on PostgreSQL or for an in-memory database)."""
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict["NAME"] or "")
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return Path(name).expanduser().resolve()
+
+
+def _refuse_unless_bacs_file(out: Path, path: Path) -> None:
+    """Refuse to replace anything but a regular file that reads as a Standard 18 file."""
+    refusal = DmsError(f"cannot write the BACS file to {out}: a file that is not a BACS Standard 18 file is there, "
+                       "and DMS replaces only a BACS file; give a new file name, or move that file away first")
+    if not path.is_file() or path.stat().st_size > _LARGEST_BACS_FILE:
+        raise refusal
     try:
-        with os.fdopen(handle, "w", encoding="ascii", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
+        read_standard18(path.read_bytes().decode("ascii"))
+    except ValueError:  # not ASCII, or not Standard 18 (BacsError is a ValueError)
+        raise refusal from None
+
+
+def _write_temporary(target: Path, text: str) -> Path:
+    """Write ``text`` in full, synced to disk, under a temporary name in ``target``'s folder; returns its path.
+    A file that cannot be written is refused before anything is recorded."""
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise DmsError(f"cannot write the BACS file in {target.parent} ({error.strerror}): nothing was recorded; "
+                       "give a folder DMS may write in") from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="ascii", newline="\n") as written:
+            written.write(text)
+            written.flush()
+            os.fsync(written.fileno())
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise DmsError(f"cannot write the BACS file {target} ({error.strerror}): nothing was recorded; free some "
+                       "space or give a folder DMS may write in") from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
+
+
+def _put_in_place(temporary: Path | None, target: Path, period: str, posted: int) -> None:
+    """Rename the complete file to its name, once the payments it makes are committed."""
+    if temporary is None:
+        raise InvariantBroken("the BACS file was not written before its payments were recorded")
+    try:
+        os.replace(temporary, target)
+    except OSError as error:
+        recorded = f"{posted} payment(s) were recorded" if posted else "the payments were already recorded"
+        raise DmsError(
+            f"the BACS file for {period} could not be put at {target} ({error.strerror}), but {recorded}: the "
+            f"complete file is {temporary}; move it to {target}, or run `dms bacs export --period {period} --out "
+            "FILE` again, which writes the same file and records nothing new"
+        ) from None
