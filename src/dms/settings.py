@@ -24,6 +24,11 @@ from dms.errors import DmsError
 
 DEV_SECRET_KEY = "dms-development-only-not-secret"
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")  # SQLite (the default) or PostgreSQL; nothing else
+# The folders DMS writes its files in under the data directory: LA transfers, the archive kept for ever, LA
+# outboxes, payment schedules, BACS files and the demo's planned traffic (``dms demo --fresh`` moves them aside
+# with the database, into PREVIOUS_AREA).
+DATA_AREAS = ("transfer", "archive", "outbox", "schedules", "bacs", "demo")
+PREVIOUS_AREA = "previous"
 _BACS_DIGITS = (("DMS_BACS_SORT_CODE", "sort code", 6), ("DMS_BACS_ACCOUNT", "account number", 8),
                 ("DMS_BACS_SUN", "service user number", 6))
 

@@ -95,12 +95,30 @@ def test_demo_refuses_a_bad_month(cli_env) -> None:
     assert result.returncode == 2 and "--month" in result.stderr
 
 
-def test_demo_fresh_starts_a_new_sqlite_database_or_refuses_elsewhere(cli_env) -> None:
-    run_dms(cli_env, "demo", "--people", "50", check=True)
+def _files(top: Path) -> set[str]:
+    return {str(p.relative_to(top)) for p in top.rglob("*") if p.is_file()}
+
+
+def test_demo_fresh_starts_from_a_clean_slate_or_refuses_elsewhere(cli_env) -> None:
+    run_dms(cli_env, "demo", "--people", "50", "--month", "2026-03", check=True)
+    data = Path(cli_env["DMS_DATA_DIR"])
+    march = _files(data)
+    assert "bacs/DMS-BACS-2026-03.txt" in march and any(f.startswith("schedules/2026-03/") for f in march)
+    assert any(f.startswith("outbox/") and "/20260401-PDPDM-" in f for f in march)
     result = run_dms(cli_env, "demo", "--people", "60", "--fresh")
     if database_vendor() == "postgresql":
         assert result.returncode == 1 and "--fresh starts a new SQLite database file" in result.stderr
+        assert _files(data) == march  # refused: nothing moved
         return
     assert result.returncode == 0, result.stderr
-    assert "previous one is kept at" in result.stdout
-    assert "Loaded a synthetic book of 60 people" in " ".join(result.stdout.split())
+    out = " ".join(result.stdout.split())
+    kept = data / "previous" / "1"
+    assert f"the previous database and its outputs are kept in {kept}" in out
+    assert "Loaded a synthetic book of 60 people" in out and "Ran 2026-02-01 to 2026-03-02" in out
+    now = _files(data)
+    assert {f"previous/1/{name}" for name in march} <= now  # the old database and all its outputs, together
+    live = {name for name in now if not name.startswith("previous/")}
+    assert not any("2026-03" in name and not name.startswith("outbox/") for name in live), sorted(live)
+    outbox_dates = {name.rsplit("/", 1)[1][:8] for name in live if name.startswith("outbox/")}
+    assert outbox_dates and max(outbox_dates) <= "20260302"  # the new database runs to 2026-03-02 only
+    assert "bacs/DMS-BACS-2026-02.txt" in live and "dms.sqlite3" in live

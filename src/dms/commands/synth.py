@@ -63,8 +63,12 @@ def register(registry: Any) -> None:
     )
     _book_arguments(synth, None)
     parser = _demo_parser(registry)
-    parser.add_argument("--fresh", action="store_true",
-                        help="start a new empty SQLite database (the old file is kept under the data directory)")
+    parser.add_argument(
+        "--fresh", action="store_true",
+        help="start from a clean slate: a new empty SQLite database and none of the old one's outputs (archive, "
+             "outboxes, schedules, BACS files, the demo's traffic); the old database and its outputs are moved "
+             "together into DMS_DATA_DIR/previous/N, and nothing outside DMS_DATA_DIR is touched",
+    )
 
 
 def _demo_parser(registry: Any) -> argparse.ArgumentParser:
@@ -125,9 +129,12 @@ def run_synth(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- demo
 
 
-def _fresh_sqlite(config: Any) -> Path | None:
-    """Move the SQLite database file aside (kept under the data directory) so a new empty one is made.
-    Refuses for other databases and for a file outside the data directory. Returns where the old file went."""
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _demo_database_file(config: Any) -> Path:
+    """The SQLite database file ``--fresh`` replaces: refused for other databases and for a file outside the
+    data directory (``--fresh`` touches nothing outside it)."""
     url = config.database_url
     if not url.startswith("sqlite:"):
         raise DmsError(
@@ -142,17 +149,57 @@ def _fresh_sqlite(config: Any) -> Path | None:
             f"--fresh only replaces a database file under the data directory {config.data_dir}; "
             f"{path} is not; unset DMS_DATABASE_URL to use the default file"
         )
-    if not path.exists():
+    return path
+
+
+def _fresh_start(config: Any) -> Path | None:
+    """Move the SQLite database and everything DMS wrote beside it (``settings.DATA_AREAS``: archive, outboxes,
+    schedules, BACS files, the demo's traffic) into a new ``previous/N`` folder of the data directory, so the
+    demo starts from a clean slate with nothing of the old database's outputs left where it says its outputs
+    are. All of it moves or none: a move that fails is undone. Nothing outside the data directory is touched
+    and nothing is deleted. Returns the folder, or None when there was nothing to move."""
+    from dms.settings import DATA_AREAS
+
+    database = _demo_database_file(config)
+    data_dir = config.data_dir
+    moving = [Path(f"{database}{suffix}") for suffix in _SQLITE_COMPANIONS]
+    moving += [data_dir / area for area in DATA_AREAS]
+    moving = [path for path in moving if path.exists() or path.is_symlink()]
+    if not moving:
         return None
-    kept_dir = config.data_dir / "previous"
-    kept_dir.mkdir(parents=True, exist_ok=True)
-    number = 1 + sum(1 for _ in kept_dir.glob(f"{path.stem}-*{path.suffix}"))
-    target = kept_dir / f"{path.stem}-{number}{path.suffix}"
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        companion = Path(f"{path}{suffix}")
-        if companion.exists():
-            companion.rename(Path(f"{target}{suffix}"))
-    return target
+    kept = _new_previous_dir(data_dir)
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for path in moving:
+            target = kept / path.relative_to(data_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+            moved.append((path, target))
+    except OSError as error:
+        for path, target in reversed(moved):
+            target.rename(path)
+        _remove_empty_folders(kept)
+        raise DmsError(f"--fresh could not move {error.filename} aside ({error.strerror}); nothing was moved: "
+                       f"check that DMS may write in {data_dir}") from None
+    return kept
+
+
+def _remove_empty_folders(top: Path) -> None:
+    for folder in sorted((p for p in top.rglob("*") if p.is_dir()), reverse=True):
+        folder.rmdir()
+    top.rmdir()
+
+
+def _new_previous_dir(data_dir: Path) -> Path:
+    """A new, empty ``previous/N`` folder (N one more than the highest there)."""
+    from dms.settings import PREVIOUS_AREA
+
+    previous = data_dir / PREVIOUS_AREA
+    previous.mkdir(exist_ok=True)
+    numbers = [int(p.name) for p in previous.iterdir() if p.name.isdigit() and p.name.isascii()]
+    kept = previous / str(max(numbers, default=0) + 1)
+    kept.mkdir()
+    return kept
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -166,9 +213,10 @@ def run_demo(args: argparse.Namespace) -> int:
     config = get_config()
     config.make_data_dir()
     if args.fresh:
-        kept = _fresh_sqlite(config)
+        kept = _fresh_start(config)
         if kept:
-            console.print(f"Started a new database; the previous one is kept at {kept}")
+            console.print(f"Started afresh: the previous database and its outputs are kept in {kept} (delete that "
+                          "folder when you no longer need it)")
     create_postgresql_database_if_absent(config.database_url)
     with console.status("Initialising the database"):
         ensure_database()
