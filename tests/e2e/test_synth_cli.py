@@ -56,7 +56,8 @@ DEMO_SECTIONS = (
     "Loaded a synthetic book of 300 people", "Traffic for 2026-02", "Ran 2026-02-01 to 2026-03-02",
     "Debts by creditor", "Debts by type", "Local authorities (20)", "OVERPAYMENT (Housing Benefit)",
     "Recovered in 2026-02 by creditor", "Deductions taken in 2026-02", "Debts cleared, recalled and returned",
-    "LA files received in 2026-02", "File failures by code", "Payment schedules for 2026-02 and BACS payments",
+    "LA files received in 2026-02", "File failures by code",
+    "Payment schedules for 2026-02 and BACS payments, per LA",
     "Ledger check:", "OK, every balance matches its postings", "BACS:", "Outputs:",
 )
 
@@ -70,7 +71,9 @@ def test_demo_runs_a_month_through_dms_and_summarises_it_once(cli_env) -> None:
     data = Path(cli_env["DMS_DATA_DIR"])
     bacs = data / "bacs" / "DMS-BACS-2026-02.txt"
     assert f"BACS file: {bacs}" in out and bacs.read_text(encoding="ascii").startswith("VOL1")
-    assert list((data / "schedules" / "2026-02").glob("*-DMSCH-*.xml"))
+    schedules = sorted((data / "schedules" / "2026-02").glob("*-DMSCH-*.xml"))
+    assert schedules and f"per LA ({len(schedules)} LAs)" in out  # every LA with a schedule, none left out
+    assert all(f"│ {path.stem[-6:]} │" in result.stdout for path in schedules)
     assert len(list((data / "demo" / "2026-02" / "events").glob("2026-02-*.jsonl"))) >= 20
     assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
     assert run_dms(cli_env, "report", "reconcile", "--period", "2026-02").returncode == 0

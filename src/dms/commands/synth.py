@@ -390,9 +390,6 @@ def print_book_summary(console: Any) -> int:
     return 0 if report.ok else 1
 
 
-SCHEDULE_ROWS = 10  # LAs listed by name in the schedules table; the rest are summed
-
-
 def print_month_summary(period: str, console: Any) -> None:
     """Money recovered, deductions, debt outcomes, LA files and failures, schedules and BACS for the month."""
     from rich.table import Table
@@ -413,6 +410,8 @@ def print_month_summary(period: str, console: Any) -> None:
     table = Table("Outcome", "Debts", "Balance returned (£)", title=f"Debts cleared, recalled and returned in {period}")
     for outcome in summary.outcomes:
         table.add_row(outcome.label, f"{outcome.count:,}", pounds(outcome.amount_pence) if outcome.amount_pence else "")
+    if not summary.outcomes:
+        table.add_row("none", "0", "")
     console.print(table)
     _print_files(summary, console)
     _print_schedules(summary, console)
@@ -438,20 +437,16 @@ def _print_files(summary: Any, console: Any) -> None:
 
 
 def _print_schedules(summary: Any, console: Any) -> None:
+    """Every LA's schedule and BACS payment, one line each in LA ID order (names cut to fit), then the total."""
     from rich.table import Table
 
     rows = summary.schedules
     table = Table("LA", "Name", "Lines", "Schedule total (£)", "Paid by BACS (£)", "Carried forward (£)",
-                  title=f"Payment schedules for {summary.period} and BACS payments"
-                        + (f" (top {SCHEDULE_ROWS} of {len(rows)} LAs)" if len(rows) > SCHEDULE_ROWS else ""))
-    for row in rows[:SCHEDULE_ROWS]:
+                  title=f"Payment schedules for {summary.period} and BACS payments, per LA ({len(rows):,} LAs)")
+    table.columns[1].no_wrap, table.columns[1].overflow, table.columns[1].max_width = True, "ellipsis", 32
+    for number, row in enumerate(rows, start=1):
         table.add_row(row.la_id, row.name, f"{row.lines:,}", pounds(row.total_pence), pounds(row.bacs_pence),
-                      pounds(row.carried_forward_pence))
-    rest = rows[SCHEDULE_ROWS:]
-    if rest:
-        table.add_row("", f"the other {len(rest)} LAs", f"{sum(r.lines for r in rest):,}",
-                      pounds(sum(r.total_pence for r in rest)), pounds(sum(r.bacs_pence for r in rest)),
-                      pounds(sum(r.carried_forward_pence for r in rest)))
+                      pounds(row.carried_forward_pence), end_section=number == len(rows))
     table.add_row("", "Total", f"{sum(r.lines for r in rows):,}", pounds(sum(r.total_pence for r in rows)),
                   pounds(sum(r.bacs_pence for r in rows)), pounds(sum(r.carried_forward_pence for r in rows)))
     console.print(table)

@@ -124,7 +124,7 @@ class MonthSummary:
     files: list[tuple[str, int, int, int]] = field(default_factory=list)  # kind, received, accepted, failed
     failures: list[CountRow] = field(default_factory=list)  # by outcome and error code
     refused_tars: int = 0
-    schedules: list[ScheduleRow] = field(default_factory=list)
+    schedules: list[ScheduleRow] = field(default_factory=list)  # one per LA with a schedule, by LA ID
 
 
 _ENTRY_COLUMNS = {"DEDUCTION": "deductions_pence", "DIRECT_PAYMENT": "direct_payments_pence",
@@ -142,20 +142,38 @@ _DEDUCTIONS = (
     "SELECT CASE WHEN source = 'UC' THEN 'Universal Credit' ELSE 'legacy benefits' END, creditor_kind, COUNT(*), "
     "SUM(amount_pence) FROM dms_deduction WHERE date BETWEEN %s AND %s AND status = 'TAKEN' GROUP BY 1, 2"
 )
+# A debt's outcomes in the month, one row per status change into one of these statuses. A return is told by
+# its cessation reason (a returned debt changes no more, so the debt's reason is the return's); a recall by what
+# became of the debt by the month's end: returned after the holding period, cleared in it, or still in it.
 _OUTCOMES = (
-    "SELECT s.to_status, d.cessation_reason, COUNT(*), COALESCE(SUM(r.returned), 0) "
+    "SELECT status, detail, COUNT(*), COALESCE(SUM(returned), 0) FROM (SELECT s.to_status AS status, CASE "
+    "  WHEN s.to_status = 'RETURNED' THEN d.cessation_reason "
+    "  WHEN s.to_status = 'RECALL_PENDING' THEN COALESCE((SELECT n.to_status FROM dms_debt_status_change n "
+    "    WHERE n.debt_id = s.debt_id AND n.id > s.id AND n.business_date <= %(last)s ORDER BY n.id LIMIT 1), "
+    "    'RECALL_PENDING') "
+    "  ELSE '' END AS detail, r.returned "
     "FROM dms_debt_status_change s JOIN dms_debt d ON d.id = s.debt_id "
     "LEFT JOIN (SELECT a.debt_id, -SUM(p.amount_pence) AS returned FROM dms_posting p "
     "  JOIN dms_journal_entry e ON e.id = p.entry_id JOIN dms_account a ON a.id = p.account_id "
-    "  WHERE e.kind = 'RETURN' AND a.kind = 'RECEIVABLE' AND e.business_date BETWEEN %s AND %s "
+    "  WHERE e.kind = 'RETURN' AND a.kind = 'RECEIVABLE' AND e.business_date BETWEEN %(first)s AND %(last)s "
     "  GROUP BY a.debt_id) r ON r.debt_id = d.id AND s.to_status IN ('RETURNED', 'WITHDRAWN', 'ESTATE') "
-    "WHERE s.business_date BETWEEN %s AND %s AND s.to_status IN "
-    "('CLEARED', 'RETURNED', 'WITHDRAWN', 'ESTATE', 'RECALL_PENDING', 'SUSPENDED') "
-    "GROUP BY s.to_status, d.cessation_reason"
+    "WHERE s.business_date BETWEEN %(first)s AND %(last)s AND s.to_status IN "
+    "('CLEARED', 'RETURNED', 'WITHDRAWN', 'ESTATE', 'RECALL_PENDING', 'SUSPENDED')) outcome "
+    "GROUP BY status, detail"
 )
 _OUTCOME_LABELS = {"CLEARED": "cleared (paid off)", "WITHDRAWN": "withdrawn by the creditor",
-                   "ESTATE": "passed to recovery from the estate", "RECALL_PENDING": "recalled by the LA",
-                   "SUSPENDED": "suspended (moratorium)"}
+                   "ESTATE": "passed to recovery from the estate", "SUSPENDED": "suspended (moratorium)"}
+_RECALL_LABELS = {"RECALL_PENDING": "recalled by the LA: in the holding period at the month's end",
+                  "RETURNED": "recalled by the LA: returned after the holding period",
+                  "CLEARED": "recalled by the LA: cleared in the holding period"}
+
+
+def _outcome_label(status: str, detail: str) -> str:
+    if status == "RETURNED":
+        return f"returned: {detail}"
+    if status == "RECALL_PENDING":
+        return _RECALL_LABELS.get(detail, f"recalled by the LA: then {detail}")
+    return _OUTCOME_LABELS.get(status, status)
 
 
 def _bounds(period: str) -> tuple[str, str]:
@@ -205,7 +223,7 @@ def _schedules(summary: MonthSummary) -> None:
 
     paid = dict(CreditorPayment.objects.filter(period=summary.period).values_list("creditor_id", "amount_pence"))
     for s in PaymentSchedule.objects.filter(period=summary.period).select_related("creditor").order_by(
-            "-paid_pence", "creditor__la_id"):
+            "creditor__la_id"):
         summary.schedules.append(ScheduleRow(
             s.creditor.la_id or "", s.creditor.name, s.record_count, s.total_pence, s.brought_forward_pence,
             s.paid_pence, s.carried_forward_pence, paid.get(s.creditor_id, 0),
@@ -230,10 +248,9 @@ def month_summary(period: str) -> MonthSummary:
                                                    count, int(total)))
         summary.deductions.sort(key=lambda row: row.label)
         summary.third_party = CountRow("Third parties (paid by DWP on the claimant's behalf)", *third)
-        cursor.execute(_OUTCOMES, [first, last, first, last])
-        for status, reason, count, returned in cursor.fetchall():
-            label = f"returned: {reason}" if status == "RETURNED" else _OUTCOME_LABELS.get(status, status)
-            summary.outcomes.append(CountRow(label, count, int(returned)))
+        cursor.execute(_OUTCOMES, {"first": first, "last": last})
+        for status, detail, count, returned in cursor.fetchall():
+            summary.outcomes.append(CountRow(_outcome_label(status, detail), count, int(returned)))
     summary.outcomes.sort(key=lambda row: (not row.label.startswith("cleared"), row.label))
     _file_summary(summary, first, last)
     _schedules(summary)
