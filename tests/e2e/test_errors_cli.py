@@ -129,3 +129,15 @@ def test_a_file_dms_cannot_write_is_reported_in_one_line(cli_env: dict[str, str]
     a_file.write_text("")
     one_line_error(run_dms(cli_env, "la", "outbox", "005920", "--out", str(a_file / "sub")),
                    f"{a_file / 'sub'}: Not a directory", "check that the path is right")
+
+
+def test_la_commands_say_what_is_wrong_with_the_id_or_path_first(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_dms(cli_env, "init", check=True)
+    for bad in ("12345", "0012345", "00012X", "\uff10\uff10\uff10\uff11\uff12\uff13"):
+        result = run_dms(cli_env, "la", "outbox", bad, "--out", str(tmp_path / "out"))
+        assert result.returncode == 2 and f"LA ID {bad!r} is not six digits (write it like 000123)" in result.stderr
+    missing = tmp_path / "nowhere" / "not-an-la-tar-name.tar"
+    one_line_error(run_dms(cli_env, "la", "receive", str(missing)), f"{missing} does not exist",
+                   "give the path of the tar received from the LA")
+    one_line_error(run_dms(cli_env, "la", "receive", str(tmp_path)), f"{tmp_path} is a directory")
+    assert not (tmp_path / "out").exists()

@@ -52,3 +52,14 @@ def test_events_import_missing_file_is_a_clear_error(cli_env: dict[str, str], tm
     result = run_dms(cli_env, "events", "import", str(tmp_path / "absent.jsonl"))
     assert result.returncode == 1
     assert "absent.jsonl: no such file" in result.stderr
+
+
+def test_events_import_skips_and_counts_blank_lines(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(["", GOOD_LINES[0], "   ", GOOD_LINES[1], "{oops", GOOD_LINES[2], ""]) + "\n")
+    result = run_dms(cli_env, "events", "import", str(path))
+    assert result.returncode == 1 and f"{path}:5: refused" in result.stderr  # line numbers count the blank lines
+    assert f"{path}: 7 line(s): 3 stored (2 applied), 0 unchanged, 1 refused, 3 blank (skipped)" in result.stdout
+    path.write_text("\n".join(GOOD_LINES) + "\n")
+    again = run_dms(cli_env, "events", "import", str(path), check=True)
+    assert again.stdout.strip().endswith("3 line(s): 0 stored (0 applied), 3 unchanged, 0 refused")

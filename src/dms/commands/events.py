@@ -14,7 +14,8 @@ def register(registry: Any) -> None:
     parser = registry.subcommand(
         "events", "import",
         "Validate and import events (spec/events.md), one JSON object per line. Every valid event is applied; "
-        "each refused line is reported on stderr with its line number; exit 1 if any line was refused.",
+        "each refused line is reported on stderr with its line number; blank lines are skipped and counted; "
+        "exit 1 if any line was refused.",
         run_events_import, group_help="Events from other government systems",
     )
     parser.add_argument("file", metavar="FILE.jsonl", help="a JSON Lines file of events (UTF-8)")
@@ -46,8 +47,9 @@ def run_events_import(args: argparse.Namespace) -> int:
     for refused in report.refused:
         where = f" (event {refused.event_id})" if refused.event_id else ""
         print(f"{path}:{refused.line_number}: refused{where}: {refused.reason}", file=sys.stderr)
+    blank = f", {report.blank} blank (skipped)" if report.blank else ""
     print(
         f"{path}: {report.lines} line(s): {report.stored} stored ({report.applied} applied), "
-        f"{report.unchanged} unchanged, {len(report.refused)} refused"
+        f"{report.unchanged} unchanged, {len(report.refused)} refused{blank}"
     )
     return 0 if report.ok else 1

@@ -4,12 +4,20 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from dms.cli import business_date
 from dms.errors import DmsError
+
+
+def la_id(text: str) -> str:
+    """argparse type for an LA ID: six ASCII digits (hb-debt-interface.md §2)."""
+    if not re.fullmatch(r"[0-9]{6}", text):
+        raise argparse.ArgumentTypeError(f"LA ID {text!r} is not six digits (write it like 000123)")
+    return text
 
 
 def register(registry: Any) -> None:
@@ -30,7 +38,7 @@ def register(registry: Any) -> None:
         "schedules) as of a date into a directory: the bundles of the 30 days up to that date.",
         run_la_outbox, group_help="Local authority (LA) commands",
     )
-    outbox.add_argument("la_id", metavar="LAID", help="the six-digit LA ID")
+    outbox.add_argument("la_id", metavar="LAID", type=la_id, help="the six-digit LA ID")
     outbox.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to copy them into")
     outbox.add_argument("--date", type=business_date, default=None,
                         help="the outbox as of this date (YYYY-MM-DD); default: the last completed run date")
@@ -54,6 +62,10 @@ def run_la_receive(args: argparse.Namespace) -> int:
     from dms.la_interface.names import BadName, BundleType, parse_tar_name
     from dms.services.la_intake import receive_tar
 
+    if not args.path.is_file():
+        state = "is a directory" if args.path.is_dir() else "does not exist"
+        raise DmsError(f"{args.path} {state}: give the path of the tar received from the LA "
+                       "(YYYYMMDD-PDPLA-AAAAAA.tar)")
     received_on = args.date
     if received_on is None:
         try:

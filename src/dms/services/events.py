@@ -48,10 +48,12 @@ class RefusedLine:
 @dataclass
 class ImportReport:
     """What an import did: events newly stored, of which applied now; replays that changed nothing;
-    lines refused (each with its line number and reason)."""
+    lines refused (each with its line number and reason); blank lines, skipped. Every line read is one of
+    these: ``lines == stored + unchanged + len(refused) + blank``."""
 
     source: str
     lines: int = 0
+    blank: int = 0
     stored: int = 0
     applied: int = 0
     unchanged: int = 0
@@ -109,7 +111,7 @@ def read_line(text: str | bytes) -> Any:
 
 
 def import_events(lines: Iterable[str | bytes], source: str) -> ImportReport:
-    """Validate, store and apply each line of a JSON Lines stream (blank lines are skipped).
+    """Validate, store and apply each line of a JSON Lines stream (blank lines are skipped and counted).
 
     A refused line is reported with its number and reason and changes nothing; the others are applied."""
     report = ImportReport(source=source)
@@ -118,6 +120,8 @@ def import_events(lines: Iterable[str | bytes], source: str) -> ImportReport:
         report.lines = number
         if text.strip():
             batch.append((number, text))
+        else:
+            report.blank += 1
         if len(batch) >= BATCH_SIZE:
             _import_batch(batch, report)
             batch = []
