@@ -2,9 +2,9 @@
 
 Errors go to stderr in one line with a non-zero exit: 1 for a refused request (``DmsError``: bad input, a
 configuration DMS cannot run with, a database it cannot reach) or a file it cannot read or write (``OSError``),
-2 for bad arguments. A reader that stops reading the output (``dms ... | head``) ends the command quietly, as
-it ends a Unix tool, with exit 1 (as rich's console does for the tables). Anything else is a fault in DMS and
-shows its traceback.
+2 for bad arguments. A reader that stops reading the output (``dms ... | head``) ends the command without a
+word, as it ends a Unix tool, with exit 1 (what rich's console does for the tables). Anything else is a fault
+in DMS and shows its traceback.
 """
 
 from __future__ import annotations
