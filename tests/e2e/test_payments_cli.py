@@ -51,7 +51,6 @@ def test_bacs_export_records_payments_only_with_its_file(cli_env: dict[str, str]
     protected = [database] if database.exists() else []  # the SQLite file (not on PostgreSQL)
     before = {path: _sha256(path) for path in [notes, *protected]}
     refused = [(folder, "is a directory"), (notes, "not a BACS Standard 18 file"),
-               (data_dir / "mine.txt", "inside DMS's data directory"),
                *((path, "that is DMS's database") for path in protected)]
     for target, message in refused:
         result = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(target))

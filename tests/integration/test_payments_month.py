@@ -207,18 +207,15 @@ def test_bacs_export_refuses_a_target_it_must_not_write_and_records_nothing(data
     folder = _paid_month(tmp_path)
     notes = folder / "notes.txt"
     notes.write_text("not a BACS file\n")
-    (data_dir / "bacs").mkdir()
     refused = [
         (folder, "is a directory; give a file name in it, such as .*DMS-BACS-2025-10.txt"),
         (folder / "missing" / "bacs.txt", "the folder .*missing does not exist"),
-        (data_dir / "outbox.txt", "inside DMS's data directory"),
-        (data_dir / "schedules" / "2025-10" / "x.txt", "inside DMS's data directory"),
         (notes, "not a BACS Standard 18 file"),
     ]
     for target, message in refused:
         with pytest.raises(DmsError, match=message):
             payments.export_bacs("2025-10", target)
     assert notes.read_text() == "not a BACS file\n" and CreditorPayment.objects.count() == 0
-    assert payments.export_bacs("2025-10", data_dir / "bacs" / "october.txt").posted_entries == 2
+    assert payments.export_bacs("2025-10", data_dir / "october.txt").posted_entries == 2
     assert payments.export_bacs("2025-10", folder / "bacs.txt").posted_entries == 0
     assert sorted(p.name for p in folder.iterdir()) == ["bacs.txt", "notes.txt"]

@@ -24,9 +24,9 @@ def register(registry: Any) -> None:
     export.add_argument("--period", required=True, help="the month the schedules cover, YYYY-MM")
     export.add_argument(
         "--out", required=True, type=Path, metavar="FILE",
-        help="the file to write, in an existing folder. Refused: a directory; DMS's database file; anything in "
-             "DMS_DATA_DIR except DMS_DATA_DIR/bacs/; an existing file that is not a BACS Standard 18 file "
-             "(a BACS file, such as this month's written before, is replaced)",
+        help="the file to write, in an existing folder. Refused: a directory; DMS's database file (or its "
+             "journals); an existing file that is not a BACS Standard 18 file (a BACS file, such as this "
+             "month's written before, is replaced)",
     )
     reconcile = registry.subcommand(
         "report", "reconcile",

@@ -512,15 +512,14 @@ def _record_payments(run: ScheduleRun, schedules: list[PaymentSchedule], process
 
 # ---------------------------------------------------------------------------------------------- the BACS file
 
-BACS_DIR = "bacs"  # the one area of the data directory a BACS file may be written to (the demo's)
 _LARGEST_BACS_FILE = 16 << 20  # bytes: far above any Standard 18 file DMS writes (about 100 bytes an LA)
 
 
 def bacs_target(out: Path, period: str) -> Path:
     """Where the BACS file for ``period`` may be written: ``out`` with links resolved, refused (with what to do)
-    when it is a directory or in a folder that does not exist, when it is DMS's database file or anything in
-    the data directory other than its ``bacs/`` folder, or when it is an existing file that is not a BACS
-    Standard 18 file (exporting again replaces a BACS file, never anything else)."""
+    when it is a directory or in a folder that does not exist, when it is DMS's SQLite database file or one of
+    its journal files, or when it is an existing file that is not a BACS Standard 18 file (exporting again
+    replaces a BACS file, never anything else: so none of DMS's own files is ever overwritten)."""
     path = out.expanduser().resolve()
     if path.is_dir():
         raise DmsError(f"cannot write the BACS file to {out}: it is a directory; give a file name in it, such as "
@@ -540,12 +539,6 @@ def _refuse_dms_own_file(out: Path, path: Path) -> None:
     if database is not None and path.parent == database.parent and path.name in journals:
         raise DmsError(f"cannot write the BACS file to {out}: that is DMS's database {database} (or one of its "
                        "journal files); give another file name")
-    data_dir = get_config().data_dir
-    if path.is_relative_to(data_dir) and not path.is_relative_to(data_dir / BACS_DIR):
-        raise DmsError(
-            f"cannot write the BACS file to {out}: it is inside DMS's data directory {data_dir}, which holds DMS's "
-            f"own files (database, archive, outboxes, schedules); write it outside, or in {data_dir / BACS_DIR}"
-        )
 
 
 def _sqlite_database_file() -> Path | None:
