@@ -4,7 +4,8 @@ The order itself (item, owner, HB §6.4 order, oldest first) is ``dms.debts.orde
 module adds the sharing rules of Annex B (A9/2025) and hb-debt-interface.md §6.4:
 
 - rules a and b (:func:`split_between_owners`): items 16-19 split equally between DWP, HMRC and LA;
-- rule c (:func:`order_within_owner`): on a joint award, DWP joint debts before DWP single debts;
+- rule c (:func:`order_within_owner`): on a joint award, DWP joint debts before DWP single debts (other
+  owners' debts keep their order);
 - partners (:func:`allocate_within_owner`): HB debts of both partners of a couple share equally;
 - spill-over (:func:`allocate_in_order`): what clears one debt goes to the next in the same period.
 
@@ -77,11 +78,18 @@ def allocate_in_order(amount: int, debts: Sequence[DebtRecord], capacities: Sequ
     return shares
 
 
+def joint_first(debt: DebtRecord) -> bool:
+    """Whether rule c puts the debt first on a joint award: a DWP joint debt (Annex B rule c, "DWP joint
+    debts before DWP single debts"; recovery-rules.md §3). Other owners' joint debts keep their place."""
+    return debt.joint and debt.owner_kind == "DWP"
+
+
 def order_within_owner(debts: Sequence[DebtRecord], item: int, joint_award: bool) -> list[DebtRecord]:
     """Debts of one owner in recovery order; on a joint award for items 3-5 and 15-19 DWP joint debts
-    first (Annex B rule c, A9/2025 Annex B)."""
+    before DWP single debts (Annex B rule c, A9/2025 Annex B; :func:`joint_first`). HMRC and LA debts stay
+    in their own order (oldest first; HB §6.4)."""
     if joint_award and item in JOINT_FIRST_ITEMS:
-        return sorted(debts, key=lambda d: (0 if d.joint else 1, sort_key(d)))
+        return sorted(debts, key=lambda d: (0 if joint_first(d) else 1, sort_key(d)))
     return sorted(debts, key=sort_key)
 
 
@@ -97,7 +105,7 @@ def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: di
             persons.append(debt.owner_person)
     if len(persons) < 2:
         first_rule = rule
-        if rule is Rule.RECOVERY_ORDER and joint_award and item in JOINT_FIRST_ITEMS and ordered[0].joint:
+        if rule is Rule.RECOVERY_ORDER and joint_award and item in JOINT_FIRST_ITEMS and joint_first(ordered[0]):
             first_rule = Rule.JOINT_FIRST
         return allocate_in_order(amount, ordered, [capacity[d.debt_id] for d in ordered], first_rule)
     groups = [[d for d in ordered if d.owner_person == p] for p in persons]
