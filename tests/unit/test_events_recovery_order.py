@@ -59,3 +59,13 @@ def test_other_debts_oldest_created_first_then_receipt_order_ignoring_received_d
 def test_sort_key_is_total_for_any_mix_of_owners() -> None:
     keys = [recovery_sort_key(facts(i, creditor=c)) for i, c in enumerate(["LA", "DWP", "HMRC"], start=1)]
     assert sorted(keys) == [keys[1], keys[2], keys[0]]
+
+
+@pytest.mark.parametrize("debt_type", ["ADMINISTRATIVE_PENALTY", "CIVIL_PENALTY"])
+def test_rule_a_owner_not_named_comes_after_dwp_and_la_in_items_16_and_18(debt_type: str) -> None:
+    """Annex B rule a names DWP and an LA for items 16 and 18: an HMRC penalty has no share and comes
+    after both (dms.debts.order.ITEM_SHARING_OWNERS)."""
+    hmrc, la, dwp = (facts(i, creditor=c, debt_type=debt_type) for i, c in enumerate(["HMRC", "LA", "DWP"], 1))
+    assert [f.debt_id for f in in_recovery_order([hmrc, la, dwp], lambda f: f)] == [3, 2, 1]
+    overpayments = [facts(i, creditor=c) for i, c in enumerate(["LA", "HMRC", "DWP"], 1)]
+    assert [f.debt_id for f in in_recovery_order(overpayments, lambda f: f)] == [3, 2, 1]

@@ -3,7 +3,8 @@
 The order itself (item, owner, HB §6.4 order, oldest first) is ``dms.debts.order.recovery_sort_key``; this
 module adds the sharing rules of Annex B (A9/2025) and hb-debt-interface.md §6.4:
 
-- rules a and b (:func:`split_between_owners`): items 16-19 split equally between DWP, HMRC and LA;
+- rules a and b (:func:`split_between_owners`): items 16 and 18 split equally between DWP and LA, items 17
+  and 19 between DWP, HMRC and LA (an owner the rule does not name takes only what the others cannot);
 - rule c (:func:`order_within_owner`): on a joint award, DWP joint debts before DWP single debts (other
   owners' debts keep their order);
 - partners (:func:`allocate_within_owner`): HB debts of both partners of a couple share equally;
@@ -17,13 +18,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from dms.debts.order import DebtOrderFacts, RecoveryKey, annex_b_item, recovery_sort_key
+from dms.debts.order import ITEM_SHARING_OWNERS, DebtOrderFacts, RecoveryKey, annex_b_item, recovery_sort_key
 from dms.money import split_with_capacity
 from dms.recovery.types import DebtRecord, Rule
 
 OWNER_ORDER: tuple[str, ...] = ("DWP", "HMRC", "LA")
-# Annex B rules a (items 16, 18) and b (items 17, 19): split equally between the owners that have debts.
-OWNER_SPLIT_ITEMS = frozenset({16, 17, 18, 19})
+# Annex B rules a (items 16, 18: DWP and LA) and b (items 17, 19: DWP, HMRC and LA): split equally between
+# the named owners that have debts. One definition: ``dms.debts.order.ITEM_SHARING_OWNERS``.
+SHARING_OWNERS: dict[int, tuple[str, ...]] = ITEM_SHARING_OWNERS
+OWNER_SPLIT_ITEMS = frozenset(SHARING_OWNERS)
 # Annex B rule c: items 3-5 and 15-19, DWP joint debts first on a joint award.
 JOINT_FIRST_ITEMS = frozenset({3, 5, 15, 16, 17, 18, 19})
 
@@ -121,23 +124,34 @@ def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dic
                          joint_award: bool) -> list[Share]:
     """An item's amount across its debts (recovery-rules.md §3).
 
-    Items 16 and 18 (Annex B rule a) and 17 and 19 (rule b): where more than one of DWP, HMRC and LA have
-    debts in the item, the amount is split equally between the owners with
-    ``dms.money.split_with_capacity`` (an owner that cannot absorb its share passes the excess on; leftover
-    pence in the order DWP, HMRC, LA) — A9/2025 §29: £60 gives £20 each. Other items, and an item with one
-    owner, go in recovery order.
+    Items 16 and 18 (Annex B rule a: DWP and an LA) and 17 and 19 (rule b: DWP, HMRC and LAs): where more
+    than one of the owners the rule names (:data:`SHARING_OWNERS`) have debts in the item, the amount is
+    split equally between them with ``dms.money.split_with_capacity`` (an owner that cannot absorb its share
+    passes the excess on; leftover pence in the order DWP, HMRC, LA) — A9/2025 §29: £60 gives £20 each.
+    Other items, and an item with one named owner, go in recovery order. An owner the rule does not name
+    (an HMRC penalty of item 16 or 18) takes only what the named owners' debts cannot, in recovery order
+    (**Decision**, ``dms.debts.order.ITEM_SHARING_OWNERS``).
     """
     if len(debts) == 1:
         only = debts[0]
         return [(only, min(amount, capacity[only.debt_id]), Rule.SOLE_DEBT)] if amount > 0 else []
-    owners = [o for o in OWNER_ORDER if any(d.owner_kind == o for d in debts)]
-    if item not in OWNER_SPLIT_ITEMS or len(owners) < 2:
+    sharing = SHARING_OWNERS.get(item)
+    if sharing is None:
         return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.RECOVERY_ORDER)
-    groups = [[d for d in debts if d.owner_kind == o] for o in owners]
-    parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
-    shares: list[Share] = []
-    for group, part in zip(groups, parts, strict=True):
-        if part > 0:
-            shares.extend(allocate_within_owner(part, group, capacity, item, joint_award,
-                                                Rule.SPLIT_EQUALLY))
+    groups = [g for g in ([d for d in debts if d.owner_kind == o] for o in OWNER_ORDER if o in sharing) if g]
+    others = [d for d in debts if d.owner_kind not in sharing]
+    if len(groups) < 2:
+        if not others or not groups:
+            return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.RECOVERY_ORDER)
+        shares = allocate_within_owner(amount, groups[0], capacity, item, joint_award, Rule.RECOVERY_ORDER)
+    else:
+        parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
+        shares = []
+        for group, part in zip(groups, parts, strict=True):
+            if part > 0:
+                shares.extend(allocate_within_owner(part, group, capacity, item, joint_award,
+                                                    Rule.SPLIT_EQUALLY))
+    rest = amount - sum(share for _, share, _ in shares)
+    if rest > 0 and others:
+        shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER))
     return shares

@@ -27,17 +27,10 @@ from dms.debts import DebtStatus
 from dms.errors import DmsError, NotFound
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds, split_with_capacity
+from dms.recovery.allocation import SHARING_OWNERS, annex_b_item
 from dms.store.ledger import post_entries
 from dms.store.models import Debt
 from dms.store.payments.models import Misallocation
-
-OWNERS = ("DWP", "HMRC", "LA")  # the fixed order for shares and leftover pence (recovery-rules.md §1)
-_SHARED_ITEMS: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {
-    ("ADMINISTRATIVE_PENALTY", None): ("16", ("DWP", "LA")),
-    ("OVERPAYMENT", "FRAUD"): ("17", OWNERS),
-    ("CIVIL_PENALTY", None): ("18", ("DWP", "LA")),
-    ("OVERPAYMENT", "NON_FRAUD"): ("19", OWNERS),
-}
 
 DEDUCTIONS_SQL = """
 SELECT e.id, e.business_date, d.person_id, d.id, c.kind, d.debt_type, d.classification, -p.amount_pence
@@ -53,8 +46,10 @@ ORDER BY d.person_id, e.business_date, e.id
 
 def shared_item(debt_type: str, classification: str) -> tuple[str, tuple[str, ...]] | None:
     """(Annex B item number, the owners who share it) for a debt, or None if its item is not shared
-    (recovery-rules.md §3 rules a and b)."""
-    return _SHARED_ITEMS.get((debt_type, classification)) or _SHARED_ITEMS.get((debt_type, None))
+    (recovery-rules.md §3 rules a and b): the engine's own definition, ``allocation.SHARING_OWNERS``."""
+    item = annex_b_item(debt_type, classification)
+    owners = SHARING_OWNERS.get(item)
+    return None if owners is None else (str(item), owners)
 
 
 @dataclass
