@@ -3,7 +3,7 @@ sanction, insolvency, moratoria, missed instalments and direct payments; a set r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from test_recovery_daily_deductions import (
@@ -133,6 +133,54 @@ def test_mental_health_crisis_moratorium_lasts_until_end_plus_30_days() -> None:
     assert Restriction.objects.get().resume_on == date(2025, 7, 21)
     run_day(date(2025, 7, 21))
     assert status("BA1")[0] == "OPEN"
+
+
+def test_restriction_resumes_a_debt_only_when_none_still_bars_it_dro_during_breathing_space() -> None:
+    """recovery-rules.md §6: a DRO bars recovery by deduction of the non-fraud debts it includes; the end of
+    a breathing space it began in does not reopen them."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"), dwp_debt("FR", classification="FRAUD"))
+    events(line("bs", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-06-02"),
+           line("dro", "person.insolvency", occurred_on="2025-06-10", kind="DEBT_RELIEF_ORDER",
+                start_date="2025-06-10"))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 10))
+    assert Restriction.objects.get(kind="DEBT_RELIEF_ORDER").suspended_debts == [Debt.objects.get(creditor_ref="NF").pk]
+    run_day(date(2025, 8, 1))  # the breathing space has ended
+    run_day(date(2025, 8, 4))  # a pay date
+    assert status("NF")[0] == "SUSPENDED" and status("FR")[0] == "OPEN"
+    assert {r.ref for r in taken()} == {"FR"}
+    assert Restriction.objects.get(kind="BREATHING_SPACE").resumed_on == date(2025, 8, 1)
+
+
+def test_restriction_resumes_a_debt_only_when_none_still_bars_it_breathing_space_during_dro() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"))
+    events(line("dro", "person.insolvency", kind="DEBT_RELIEF_ORDER", start_date="2025-06-02"),
+           line("bs", "person.insolvency", occurred_on="2025-06-10", kind="BREATHING_SPACE", start_date="2025-06-10"))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 10))
+    run_day(date(2025, 8, 9))  # the breathing space ended on 2025-08-08
+    assert status("NF")[0] == "SUSPENDED"
+    run_day(date(2025, 8, 11))
+    assert taken() == []
+
+
+@pytest.mark.parametrize("crisis_end", ["2025-06-20", "2025-07-20"])
+def test_restriction_resumes_a_debt_only_when_none_still_bars_it_overlapping_moratoria(crisis_end: str) -> None:
+    """Two moratoria at once: the debts resume the day after the later of the two ends (a breathing space
+    from 2025-06-02 ends 2025-07-31; a crisis moratorium from 2025-06-10 ends its end date plus 30 days)."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"))
+    events(line("bs", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-06-02"),
+           line("mh", "person.insolvency", occurred_on="2025-06-10", kind="MENTAL_HEALTH_CRISIS_MORATORIUM",
+                start_date="2025-06-10", end_date=crisis_end))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 10))
+    crisis_resumes = date.fromisoformat(crisis_end) + timedelta(days=31)
+    for day in sorted({crisis_resumes, date(2025, 8, 1)}):
+        run_day(day - timedelta(days=1))
+        assert status("NF")[0] == "SUSPENDED", day
+        run_day(day)
+    assert status("NF")[0] == "OPEN"
+    assert all(r.resumed_on is not None for r in Restriction.objects.all())
 
 
 def test_missed_instalment_reversed_with_reason_and_counted() -> None:

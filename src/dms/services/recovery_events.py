@@ -42,6 +42,7 @@ SANCTION_RETURN_WEEKS = 13  # ... of 13 weeks or more returns HB debts (events.m
 WHOLE_INSOLVENCY = ("BANKRUPTCY", "DEBT_RELIEF_ORDER", "IVA")
 MORATORIA = ("BREATHING_SPACE", "MENTAL_HEALTH_CRISIS_MORATORIUM")
 _HB_ACTIVE = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING)
+_SUSPENDABLE = (DebtStatus.OPEN, DebtStatus.SUSPENDED)  # a restriction bars these (SUSPENDED: already barred)
 
 
 def _exact(value: Any) -> Any:
@@ -201,20 +202,27 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     """Bankruptcy, a Debt Relief Order or (**Decision**) an IVA (recovery-rules.md §6; SSWP v Payne [2011]
     UKSC 60): HB debts are returned (INSOLVENCY); non-fraud DWP and HMRC debts are suspended; fraud debts go
     on being recovered. The suspension is not lifted by the insolvency's end date (the debts it includes
-    are not recovered by deduction)."""
+    are not recovered by deduction). The restriction lists every debt it bars, also one a moratorium has
+    already suspended, so that the moratorium's end does not reopen it (:func:`resume_after_moratoria`)."""
     person = _person(event)
     actor = f"event {event.event_id}"
     returned = _hb_ids(person)
     cease_hb_debts(returned, "INSOLVENCY", run_date, actor)
-    suspended = []
-    for debt in _debts(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
-                       status=DebtStatus.OPEN):
-        debt.change_status(DebtStatus.SUSPENDED, business_date=run_date, actor=actor,
-                           reason=f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
-        suspended.append(debt.pk)
+    barred = _suspend(_debts(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
+                             status__in=_SUSPENDABLE), run_date, actor,
+                      f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=event.end_date, returned_debts=returned,
-                               suspended_debts=suspended, note="fraud debts go on being recovered")
+                               suspended_debts=barred, note="fraud debts go on being recovered")
+
+
+def _suspend(debts: Sequence[Debt], run_date: date, actor: str, reason: str) -> list[int]:
+    """Suspend the OPEN ones of ``debts`` (those already SUSPENDED stay so) and return the ids of all: the
+    debts a restriction bars."""
+    for debt in debts:
+        if debt.status == DebtStatus.OPEN:
+            debt.change_status(DebtStatus.SUSPENDED, business_date=run_date, actor=actor, reason=reason)
+    return [debt.pk for debt in debts]
 
 
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:
@@ -229,9 +237,11 @@ def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None
 
 def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     """Breathing Space or a mental health crisis moratorium (recovery-rules.md §6, **Decision**): eligible
-    debts (non-fraud, any creditor) are suspended for the moratorium and resumed the day after it ends. UC
-    deductions are not covered: a person with UC in payment goes on being recovered from by UC. A later
-    event of the same moratorium (same kind and start date) sets or changes its end."""
+    debts (non-fraud, any creditor) are suspended for the moratorium and resumed the day after it ends,
+    unless another restriction still bars them (:func:`resume_after_moratoria`); debts already suspended
+    are listed too, so that they stay suspended while it lasts. UC deductions are not covered: a person
+    with UC in payment goes on being recovered from by UC. A later event of the same moratorium (same kind
+    and start date) sets or changes its end."""
     person = _person(event)
     last = moratorium_last_day(event.kind, event.start_date, event.end_date)
     resume_on = last + timedelta(days=1) if last is not None else None
@@ -241,28 +251,53 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
         existing.end_date, existing.resume_on = last, resume_on
         existing.save(update_fields=["end_date", "resume_on"])
         return
-    suspended, note = [], "UC deductions are not covered by a moratorium: recovery from UC goes on"
+    suspended: list[int] = []
+    note = "UC deductions are not covered by a moratorium: recovery from UC goes on"
     if not _uc_in_payment(person.pk, event.start_date):
         note = "eligible non-fraud debts suspended for the moratorium"
-        for debt in _debts(person, classification="NON_FRAUD", status=DebtStatus.OPEN):
-            debt.change_status(DebtStatus.SUSPENDED, business_date=run_date, actor=f"event {event.event_id}",
-                               reason=f"{event.kind} from {event.start_date}"
-                               + (f" to {last}" if last else ""))
-            suspended.append(debt.pk)
+        suspended = _suspend(_debts(person, classification="NON_FRAUD", status__in=_SUSPENDABLE), run_date,
+                             f"event {event.event_id}",
+                             f"{event.kind} from {event.start_date}" + (f" to {last}" if last else ""))
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=last, resume_on=resume_on,
                                suspended_debts=suspended, note=note)
 
 
+def bars_recovery(kind: str, resume_on: date | None, resumed_on: date | None, on: date) -> bool:
+    """Whether a restriction still bars recovery of the debts it lists on ``on`` (recovery-rules.md §6): a
+    bankruptcy, DRO or IVA always (the debts it includes are not recovered by deduction, whatever its end
+    date); a moratorium until it ends (recovery resumes on ``resume_on``, the day after; one with no known
+    end goes on)."""
+    if kind in WHOLE_INSOLVENCY:
+        return True
+    if kind not in MORATORIA or resumed_on is not None:
+        return False
+    return resume_on is None or resume_on > on
+
+
+def still_barred(person_id: int, on: date, *, excluding: int) -> set[int]:
+    """The debts of the person that a restriction other than ``excluding`` still bars on ``on``."""
+    barred: set[int] = set()
+    others = Restriction.objects.filter(person_id=person_id, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA))
+    for kind, resume_on, resumed_on, debts in others.exclude(pk=excluding).values_list(
+            "kind", "resume_on", "resumed_on", "suspended_debts"):
+        if bars_recovery(kind, resume_on, resumed_on, on):
+            barred.update(debts)
+    return barred
+
+
 def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = None) -> int:
-    """Recovery of the debts a moratorium suspended resumes the day after it ends (SUSPENDED → OPEN); only
-    the moratoria of people in ``partitions`` when given."""
+    """Recovery of the debts a moratorium suspended resumes the day after it ends (SUSPENDED → OPEN), for
+    each debt no other restriction still bars (:func:`bars_recovery`: an insolvency, or a moratorium not
+    yet ended, keeps it suspended); only the moratoria of people in ``partitions`` when given."""
     count = 0
     ended = Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, resume_on__lte=run_date)
     if partitions is not None:
         ended = ended.filter(person__partition__in=sorted(set(partitions)))
     for restriction in ended.order_by("pk"):
-        for debt in Debt.objects.filter(pk__in=restriction.suspended_debts, status=DebtStatus.SUSPENDED):
+        barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk)
+        resumed = [d for d in restriction.suspended_debts if d not in barred]
+        for debt in Debt.objects.filter(pk__in=resumed, status=DebtStatus.SUSPENDED).order_by("pk"):
             debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR,
                                reason=f"{restriction.kind} ended {restriction.end_date}: recovery resumes")
         restriction.resumed_on = run_date

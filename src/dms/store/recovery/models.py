@@ -160,7 +160,9 @@ class ReducedRate(models.Model):
 
 class Restriction(models.Model):
     """A sanction, insolvency or moratorium of a person (recovery-rules.md §6) and what it did to their
-    debts: which were returned or suspended, and (moratoria) when recovery resumes."""
+    debts: which were returned, which it bars (``suspended_debts``: suspended by it, or already suspended
+    by another restriction; a debt resumes only when no restriction still bars it), and (moratoria) when
+    recovery resumes."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=40)
