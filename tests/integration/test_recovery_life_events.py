@@ -238,6 +238,19 @@ def test_direct_payment_without_target_spread_in_recovery_order() -> None:
     assert debt_service.figures_of(Debt.objects.get(creditor_ref="B")).balance_pence == 25000
 
 
+def test_direct_payment_without_target_spread_like_a_deduction_split_between_owners() -> None:
+    """events.md §3: spread like a deduction of that amount; item 19 with DWP and HMRC debts is split
+    equally (Annex B rule b): 30.00 gives 15.00 each."""
+    events(uc_award(), dwp_debt("D"),
+           line("ref-H", "debt.referred", occurred_on="2025-04-08", creditor="HMRC", creditor_ref="H",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01"))
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="30.00", received_on="2025-06-04",
+                channel="CARD"))
+    run_day(date(2025, 6, 4))
+    balances = {d.creditor_ref: debt_service.figures_of(d).balance_pence for d in Debt.objects.all()}
+    assert balances == {"D": 28500, "H": 28500} and check_ledger().ok
+
+
 def test_set_rate_recorded_with_who_when_why_and_used() -> None:
     events(uc_award(), dwp_debt(), period())
     debt = Debt.objects.get()

@@ -1,6 +1,7 @@
 """Every YAML rule case in tests/rules/*.yaml, run by one test (recovery-rules.md §3-4).
 
-A file holds ``cases``; each case has a ``name`` (the rule it shows), an ``engine`` (uc, legacy or missed),
+A file holds ``cases``; each case has a ``name`` (the rule it shows), an ``engine`` (uc, legacy, missed or
+spread: a direct payment without a target spread like a deduction),
 an ``input`` and an ``expect``; the arithmetic is a YAML comment beside it. Money is written as pounds
 strings ("60.02"); defaults below keep the cases short.
 """
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from dms.money import format_pounds, parse_pounds
+from dms.recovery.allocation import spread_like_deduction
 from dms.recovery.legacy import calculate_legacy_instalment, missed_instalments_outcome
 from dms.recovery.types import (
     DebtRecord,
@@ -121,6 +123,18 @@ def _check_missed(case: dict[str, Any]) -> None:
     assert outcome == case["expect"]["outcome"]
 
 
+def _check_spread(case: dict[str, Any]) -> None:
+    raw = case["input"]
+    debts = tuple(_debt(d) for d in raw.get("debts", []))
+    amount = parse_pounds(str(raw["amount"]))
+    shares = spread_like_deduction(amount, debts, raw.get("joint", False))
+    got = [{"debt": debt.debt_id, "amount": format_pounds(share)} for debt, share, _ in shares]
+    assert got == [{**a, "amount": str(a["amount"])} for a in case["expect"]["allocations"]]
+    left = amount - sum(share for _, share, _ in shares)
+    assert format_pounds(left) == str(case["expect"].get("left", "0.00"))
+
+
 @pytest.mark.parametrize("case", _cases())
 def test_rule_cases(case: dict[str, Any]) -> None:
-    {"uc": _check_uc, "legacy": _check_legacy, "missed": _check_missed}[case["engine"]](case)
+    {"uc": _check_uc, "legacy": _check_legacy, "missed": _check_missed,
+     "spread": _check_spread}[case["engine"]](case)

@@ -8,6 +8,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dms.recovery.allocation import spread_like_deduction
 from dms.recovery.types import (
     DebtRecord,
     LineKind,
@@ -141,3 +142,17 @@ def test_uc_at_most_three_third_party_items_and_items_within_maxima(period: UcPe
             assert step.taken_pence <= step.limit_pence
     items = [line.item for line in result.lines if line.item >= 3]
     assert all(i in ITEM_OF_CATEGORY.values() or i in {3, 5, 6, 14, 15, 16, 17, 18, 19, 22} for i in items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.integers(0, 2_000_000), records=debts(), joint=st.booleans())
+def test_spread_like_deduction_conserves_money_and_never_exceeds_a_balance(
+        amount: int, records: tuple[DebtRecord, ...], joint: bool) -> None:
+    """A direct payment spread like a deduction (events.md §3): every penny is placed or left over, no
+    debt takes more than its balance or twice, and nothing is placed while a debt could still take it."""
+    shares = spread_like_deduction(amount, records, joint)
+    placed = sum(share for _, share, _ in shares)
+    owed = sum(d.balance_pence for d in records)
+    assert placed == min(amount, owed)
+    assert all(0 < share <= debt.balance_pence for debt, share, _ in shares)
+    assert len({debt.debt_id for debt, _, _ in shares}) == len(shares)

@@ -8,7 +8,8 @@ module adds the sharing rules of Annex B (A9/2025) and hb-debt-interface.md §6.
 - rule c (:func:`order_within_owner`): on a joint award, DWP joint debts before DWP single debts (other
   owners' debts keep their order);
 - partners (:func:`allocate_within_owner`): HB debts of both partners of a couple share equally;
-- spill-over (:func:`allocate_in_order`): what clears one debt goes to the next in the same period.
+- spill-over (:func:`allocate_in_order`): what clears one debt goes to the next in the same period;
+- a payment without a target (:func:`spread_like_deduction`): item by item, split as a deduction is.
 
 Every allocation records the rule that brought money to the debt.
 """
@@ -154,4 +155,29 @@ def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dic
     rest = amount - sum(share for _, share, _ in shares)
     if rest > 0 and others:
         shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER))
+    return shares
+
+
+def spread_like_deduction(amount: int, debts: Sequence[DebtRecord], joint_award: bool) -> list[Share]:
+    """An amount paid without a target, spread over the debts like a deduction of that amount (events.md §3
+    ``payment.received``): item by item in Annex B order, each item's part split between owners by rules
+    a, b and c and within an owner in recovery order (:func:`split_between_owners`, as the UC engine does).
+    A payment is not a deduction from benefit: no item maximum, cap or reduced rate limits it, only the
+    debts' balances. Returns the shares; they sum to ``min(amount, Σ balances)`` (the rest is the caller's:
+    the person's credit, recovery-rules.md §5)."""
+    by_item: dict[int, list[DebtRecord]] = {}
+    for debt in debts:
+        if debt.balance_pence > 0:
+            by_item.setdefault(item_of(debt), []).append(debt)
+    shares: list[Share] = []
+    remaining = amount
+    for item in sorted(by_item):
+        if remaining <= 0:
+            break
+        group = by_item[item]
+        capacity = {d.debt_id: d.balance_pence for d in group}
+        part = min(remaining, sum(capacity.values()))
+        taken = split_between_owners(part, group, capacity, item, joint_award)
+        shares.extend(taken)
+        remaining -= sum(share for _, share, _ in taken)
     return shares

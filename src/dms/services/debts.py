@@ -35,6 +35,7 @@ from dms.debts.order import DebtOrderFacts, in_recovery_order
 from dms.errors import DmsError, InvariantBroken
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
+from dms.recovery.types import DebtRecord
 from dms.store.la.models import Cessation
 from dms.store.ledger import post_entries
 from dms.store.models import (
@@ -418,6 +419,18 @@ def order_facts(debt: Debt) -> DebtOrderFacts:
         created_on=debt.created_on,
         received_on=debt.received_on,
         receipt_seq=debt.receipt_seq,
+    )
+
+
+def engine_record(debt: Debt, balance_pence: int) -> DebtRecord:
+    """A debt as the recovery engines see it (:class:`dms.recovery.types.DebtRecord`), with ``balance_pence``
+    as its balance (its creditor must be loaded)."""
+    return DebtRecord(
+        debt_id=debt.pk, owner_kind=debt.creditor.kind, debt_type=debt.debt_type,
+        classification=debt.classification, balance_pence=balance_pence, received_on=debt.received_on,
+        receipt_seq=debt.receipt_seq, created_on=debt.created_on, la_id=debt.creditor.la_id,
+        joint=debt.joint_person_id is not None, owner_person=debt.person_id,
+        agreed_amount_pence=debt.agreed_amount_pence,
     )
 
 

@@ -1,27 +1,31 @@
 """Direct payments from a person (spec/events.md §3 ``payment.received``; recovery-rules.md §5).
 
 A payment names one debt (``creditor`` + ``creditor_ref`` or ``la_id`` + ``debt_ref``) or none. Targeted: it
-goes to that debt up to its balance. Untargeted: it is spread over the person's debts in recovery like a
-deduction (in recovery order, ``dms.recovery.allocation.allocate_in_order``, each up to its balance). Each
-share is a DIRECT_PAYMENT entry (as DEDUCTION with DIRECT_PAYMENTS in place of BENEFIT_RECOVERIES,
-docs/architecture.md). What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS,
-CR PERSON_CREDIT). A debt whose balance reaches 0 is CLEARED.
+goes to that debt up to its balance. Untargeted: it is spread over the debts the person owes (owned or held
+jointly) like a deduction of that amount (``dms.recovery.allocation.spread_like_deduction``, the UC engine's
+own allocation: item by item in Annex B order, split between owners by rules a, b and c, within an owner in
+recovery order, each debt up to its balance; no item maximum or cap). Each share is a DIRECT_PAYMENT entry
+(as DEDUCTION with DIRECT_PAYMENTS in place of BENEFIT_RECOVERIES, docs/architecture.md). A debt whose
+balance reaches 0 is CLEARED.
+
+What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS, CR PERSON_CREDIT).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Q
+
 from dms import events as ev
 from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
-from dms.recovery.allocation import allocate_in_order, sort_key
-from dms.recovery.types import DebtRecord, Rule
+from dms.recovery.allocation import Share, spread_like_deduction
 from dms.services import debts as debt_service
 from dms.store.ledger import post_entries
-from dms.store.models import Creditor, Debt, Person
+from dms.store.models import Award, Creditor, Debt, Person
 
 # Held debts a payment may reduce: an untargeted payment is spread over these.
 PAYABLE_STATUSES = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.ESTATE)
@@ -45,10 +49,25 @@ def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
     return debt
 
 
-def _record(debt: Debt, balance: int) -> DebtRecord:
-    return DebtRecord(debt_id=debt.pk, owner_kind=debt.creditor.kind, debt_type=debt.debt_type,
-                      classification=debt.classification, balance_pence=balance, received_on=debt.received_on,
-                      receipt_seq=debt.receipt_seq, created_on=debt.created_on, la_id=debt.creditor.la_id)
+def _joint_award(person: Person, on: date) -> bool:
+    """Whether the person's UC award in payment on ``on`` is a couple's (Annex B rule c orders a joint
+    award's DWP debts joint first), as the deduction step decides it: a partner, or a joint claimant type."""
+    awards = Award.objects.filter(person=person, benefit="UC", start_date__lte=on).filter(
+        Q(end_date=None) | Q(end_date__gte=on))
+    return awards.filter(Q(partner__isnull=False) | Q(claimant_type__startswith="JOINT")).exists()
+
+
+def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> tuple[list[Share], dict[int, Debt]]:
+    """Where the payment goes: the target up to its balance, or every payable debt like a deduction."""
+    if target is not None:
+        debts = [Debt.objects.select_related("creditor").get(pk=target.pk)]
+    else:
+        debts = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person), status__in=PAYABLE_STATUSES)
+                     .select_related("creditor").order_by("pk"))
+    balances = {k: v[2] for k, v in debt_service.debt_figures(debts).items()}
+    records = [debt_service.engine_record(d, balances[d.pk]) for d in debts if balances[d.pk] > 0]
+    joint = target is None and _joint_award(person, event.received_on)
+    return spread_like_deduction(event.amount_pence, records, joint), {d.pk: d for d in debts}
 
 
 def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: date) -> list[int]:
@@ -56,14 +75,7 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
     from dms.services.recovery import _Keys, recovery_entry
 
     target = _target_debt(event, person)
-    if target is not None:
-        debts = [Debt.objects.select_related("creditor").get(pk=target.pk)]
-    else:
-        debts = list(Debt.objects.filter(person=person, status__in=PAYABLE_STATUSES).select_related("creditor"))
-    balances = {k: v[2] for k, v in debt_service.debt_figures(debts).items()}
-    records = sorted((_record(d, balances[d.pk]) for d in debts if balances[d.pk] > 0), key=sort_key)
-    shares = allocate_in_order(event.amount_pence, records, [r.balance_pence for r in records], Rule.RECOVERY_ORDER)
-    by_id = {d.pk: d for d in debts}
+    shares, by_id = _shares(event, person, target)
     keys = _Keys(AccountKind.DIRECT_PAYMENTS)
     how = f"direct payment by {event.channel.lower().replace('_', ' ')} (event {event.event_id})"
     entries: list[Entry] = []
@@ -80,8 +92,9 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
             Posting(keys.source, rest), Posting(AccountKey(AccountKind.PERSON_CREDIT, person.pk), -rest),
         ), description=f"{how}: {format_pounds(rest)} beyond the debts' balances held as the person's credit"))
     ids = post_entries(entries)
+    actor = f"event {event.event_id}"
     for debt in cleared:
         if debt.status != DebtStatus.CLEARED:
-            debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=f"event {event.event_id}",
+            debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=actor,
                                reason="balance paid in full by direct payment")
     return ids
