@@ -216,16 +216,37 @@ def test_missed_instalment_known_before_pay_date_is_not_taken() -> None:
     assert debt_service.figures_of(Debt.objects.get()).balance_pence == 30000
 
 
-def test_direct_payment_to_targeted_debt_with_overpayment_becoming_credit() -> None:
+def test_direct_payment_credit_goes_to_other_debts_in_recovery_order_then_refunded() -> None:
+    """recovery-rules.md §5: what a payment to debt A leaves over (50.00) goes to the person's other debt B."""
     events(uc_award(), dwp_debt("A", amount="100.00"), dwp_debt("B"))
     events(line("pay", "payment.received", occurred_on="2025-06-04", amount="150.00", received_on="2025-06-04",
                 channel="CARD", creditor="DWP", creditor_ref="A"))
     run_day(date(2025, 6, 4))
     assert status("A")[0] == "CLEARED" and status("B")[0] == "OPEN"
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="B")).balance_pence == 25000
     person = Person.objects.get()
-    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, person.pk)) == -5000
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, person.pk)) == 0
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == 0
     assert JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).count() == 2
+    assert JournalEntry.objects.filter(kind=EntryKind.CREDIT_APPLIED).count() == 1
     assert account_balance(AccountKey(AccountKind.DIRECT_PAYMENTS)) == 15000 and check_ledger().ok
+
+
+def test_direct_payment_credit_left_when_every_debt_is_paid_is_a_refund_due_at_once() -> None:
+    """recovery-rules.md §5 (**Decision**, docs/architecture.md "Credit"): 130.00 paid beyond every debt is
+    refunded at once; a debt referred later is not paid from it."""
+    events(uc_award(), dwp_debt("A", amount="100.00"))
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="230.00", received_on="2025-06-04",
+                channel="CARD"))
+    run_day(date(2025, 6, 4))
+    person = Person.objects.get()
+    assert status("A")[0] == "CLEARED"
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, person.pk)) == 0
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -13000
+    events(dwp_debt("LATER", amount="50.00"))
+    run_day(date(2025, 6, 5))
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="LATER")).balance_pence == 5000
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -13000 and check_ledger().ok
 
 
 def test_direct_payment_without_target_spread_in_recovery_order() -> None:

@@ -328,7 +328,11 @@ def _revise_locked(
     result.entry_ids += post_entries(entries)
     _status_after_revision(debt, new_total_pence - recovered + max(excess, 0), business_date, actor, reason)
     if excess > 0:
-        _use_person_credit(debt, excess, business_date, actor, result)
+        used = use_person_credit(debt.person_id, excess, business_date=business_date, actor=actor,
+                                 source=f"over-recovery of debt {debt.pk}", excluding=debt.pk)
+        result.credit_applied += used.applied
+        result.refund_pence = used.refund_pence
+        result.entry_ids += used.entry_ids
     return result
 
 
@@ -379,34 +383,52 @@ def _status_after_revision(debt: Debt, balance: int, business_date: date, actor:
                            reason=f"revised above the amount recovered: {reason}")
 
 
-def _use_person_credit(debt: Debt, credit: int, business_date: date, actor: str, result: RevisionResult) -> None:
-    """Place ``credit`` on the person's other OPEN debts in recovery order; refund the rest (A9/2025 §51)."""
-    others = list(
-        Debt.objects.filter(person_id=debt.person_id, status=DebtStatus.OPEN)
-        .exclude(pk=debt.pk)
-        .select_related("creditor")
-    )
-    balances = {k: v[2] for k, v in debt_figures(others).items()}
+@dataclass
+class CreditUse:
+    """What a person's credit did: the amounts applied to their other debts, the refund due, the entries."""
+
+    applied: list[CreditApplied] = field(default_factory=list)
+    refund_pence: int = 0
+    entry_ids: list[int] = field(default_factory=list)
+
+
+def use_person_credit(person_id: int, credit: int, *, business_date: date, actor: str, source: str,
+                      excluding: int | None = None) -> CreditUse:
+    """Place ``credit`` (held on the person's PERSON_CREDIT account) on their OPEN debts (other than
+    ``excluding``) in recovery order (CREDIT_APPLIED; :mod:`dms.debts.order`); what remains is refunded
+    (REFUND, a refund due to the person) (A9/2025 §51; recovery-rules.md §5). ``source`` says where the
+    credit came from (an over-recovery, a direct payment), in the entries' descriptions. A debt cleared by
+    it is CLEARED.
+
+    **Decision** (docs/architecture.md, "Credit"): the credit is used when it arises, in the same
+    transaction; what remains becomes a refund due at once, and a debt referred later is not paid from it."""
+    others = Debt.objects.filter(person_id=person_id, status=DebtStatus.OPEN).select_related("creditor")
+    if excluding is not None:
+        others = others.exclude(pk=excluding)
+    debts = list(others)
+    balances = {k: v[2] for k, v in debt_figures(debts).items()}
     entries: list[Entry] = []
     cleared: list[Debt] = []
-    for other in in_recovery_order(others, order_facts):
+    used = CreditUse()
+    for other in in_recovery_order(debts, order_facts):
         take = min(credit, balances[other.pk])
         if take <= 0:
             continue
-        entries.append(_credit_applied_entry(other, take, business_date, debt.pk))
-        result.credit_applied.append(CreditApplied(other.pk, take))
+        entries.append(_credit_applied_entry(other, take, business_date, source))
+        used.applied.append(CreditApplied(other.pk, take))
         credit -= take
         if take == balances[other.pk]:
             cleared.append(other)
         if credit == 0:
             break
     if credit > 0:
-        entries.append(_refund_entry(debt, credit, business_date))
-        result.refund_pence = credit
-    result.entry_ids += post_entries(entries)
+        entries.append(_refund_entry(person_id, credit, business_date, source))
+        used.refund_pence = credit
+    used.entry_ids = post_entries(entries)
     for other in cleared:
         other.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor,
-                            reason=f"cleared by the person's credit from debt {debt.pk}")
+                            reason=f"cleared by the person's credit from {source}")
+    return used
 
 
 def order_facts(debt: Debt) -> DebtOrderFacts:
@@ -434,7 +456,7 @@ def engine_record(debt: Debt, balance_pence: int) -> DebtRecord:
     )
 
 
-def _credit_applied_entry(debt: Debt, amount: int, business_date: date, from_debt_id: int) -> Entry:
+def _credit_applied_entry(debt: Debt, amount: int, business_date: date, source: str) -> Entry:
     return build_entry(
         EntryKind.CREDIT_APPLIED,
         business_date,
@@ -444,19 +466,19 @@ def _credit_applied_entry(debt: Debt, amount: int, business_date: date, from_deb
             Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), amount),
             Posting(_creditor_account(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -amount),
         ],
-        description=f"credit from over-recovery of debt {from_debt_id} applied to debt {debt.pk}",
+        description=f"credit from {source} applied to debt {debt.pk}",
     )
 
 
-def _refund_entry(debt: Debt, amount: int, business_date: date) -> Entry:
+def _refund_entry(person_id: int, amount: int, business_date: date, source: str) -> Entry:
     return build_entry(
         EntryKind.REFUND,
         business_date,
         [
-            Posting(AccountKey(AccountKind.PERSON_CREDIT, debt.person_id), amount),
-            Posting(AccountKey(AccountKind.PERSON_REFUND_DUE, debt.person_id), -amount),
+            Posting(AccountKey(AccountKind.PERSON_CREDIT, person_id), amount),
+            Posting(AccountKey(AccountKind.PERSON_REFUND_DUE, person_id), -amount),
         ],
-        description=f"credit from over-recovery of debt {debt.pk} refunded to the person",
+        description=f"credit from {source} refunded to the person",
     )
 
 

@@ -8,7 +8,10 @@ recovery order, each debt up to its balance; no item maximum or cap). Each share
 (as DEDUCTION with DIRECT_PAYMENTS in place of BENEFIT_RECOVERIES, docs/architecture.md). A debt whose
 balance reaches 0 is CLEARED.
 
-What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS, CR PERSON_CREDIT).
+What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS, CR PERSON_CREDIT), which
+at once goes to their other OPEN debts in recovery order, and what remains is a refund due to them
+(``dms.services.debts.use_person_credit``, the same as for an over-recovery; **Decision**: a debt referred
+later is not paid from a refund already due, docs/architecture.md "Credit").
 """
 
 from __future__ import annotations
@@ -97,4 +100,9 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
         if debt.status != DebtStatus.CLEARED:
             debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=actor,
                                reason="balance paid in full by direct payment")
+    if rest > 0:
+        used = debt_service.use_person_credit(person.pk, rest, business_date=run_date, actor=actor,
+                                              source=f"direct payment (event {event.event_id})",
+                                              excluding=target.pk if target is not None else None)
+        ids += used.entry_ids
     return ids
