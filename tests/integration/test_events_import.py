@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from typing import Any
 
 import pytest
 
+from dms.events import parse_event
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.services import debts as debt_service
-from dms.services.events import apply_due_award_changes, content_sha256, import_events
+from dms.services.events import apply_due_award_changes, canonical_json, content_sha256, import_events
 from dms.store.ledger import account_balance, check_ledger, post_entries
 from dms.store.models import Award, AwardChange, Debt, InboundEvent, Person, RunDay
 
@@ -91,13 +93,32 @@ def test_same_event_id_with_other_content_refused_as_conflict() -> None:
     assert Debt.objects.get().amount_pence == 30000
 
 
-def test_event_stored_whole_with_sha256_of_canonical_json() -> None:
+def test_event_stored_whole_with_sha256_of_its_meaning() -> None:
     run(referral(extra_field={"kept": True}))
     stored = InboundEvent.objects.get(event_id="d1")
     payload = json.loads(referral(extra_field={"kept": True}))
-    assert stored.payload == payload and stored.content_sha256 == content_sha256(payload)
+    assert stored.payload == payload and stored.content_sha256 == content_sha256(parse_event(payload))
     assert (stored.type, stored.nino, stored.occurred_on, stored.source) == (
         "debt.referred", NINO, date(2025, 4, 8), "test.jsonl:1")
+
+
+def test_replay_same_id_same_content_other_unknown_field_changes_nothing() -> None:
+    """events.md §1: unknown fields are ignored, so an event that differs only in one is the same content."""
+    run(referral(extra_field={"kept": True}))
+    report = run(referral(extra_field={"kept": False}, another="x"), referral())
+    assert (report.unchanged, report.refused) == (2, [])
+    assert run(referral(amount="400.00")).refused[0].event_id == "d1"  # a known field differs: a conflict
+
+
+def test_replay_same_id_same_content_of_an_event_stored_with_its_raw_hash_changes_nothing() -> None:
+    """An event stored by an earlier release holds the SHA-256 of its raw JSON: a replay with the same
+    meaning is still unchanged, with other content still refused."""
+    run(referral(extra_field={"kept": True}))
+    raw = hashlib.sha256(canonical_json(json.loads(referral(extra_field={"kept": True}))).encode()).hexdigest()
+    InboundEvent.objects.filter(event_id="d1").update(content_sha256=raw)
+    assert run(referral(extra_field={"kept": True})).unchanged == 1
+    assert run(referral()).unchanged == 1
+    assert "other content" in run(referral(amount="400.00")).refused[0].reason
 
 
 def test_debt_referred_creates_debt_with_joint_person_and_agreed_amount() -> None:

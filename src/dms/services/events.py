@@ -1,8 +1,10 @@
 """Importing events from other government systems (spec/events.md) and applying what the core model holds.
 
-Every valid event is stored whole in ``InboundEvent`` (its payload and the SHA-256 of its canonical JSON),
-idempotently by ``event_id``: the same id with the same content again changes nothing; the same id with other
-content is refused as a conflict (events.md §1). Each event is applied whole or not at all (one savepoint per
+Every valid event is stored whole in ``InboundEvent`` (its payload and the SHA-256 of its meaning: its known
+fields as validated, :func:`content_sha256`), idempotently by ``event_id``: the same id with the same content
+again changes nothing, whatever unknown fields it carries; the same id with other content is refused as a
+conflict (events.md §1). Events stored by earlier releases hold the SHA-256 of their raw canonical JSON; a
+replay of one is compared by the meaning read back from its stored payload (:func:`same_content`). Each event is applied whole or not at all (one savepoint per
 event).
 
 Applied at import (``InboundEvent.applied`` True): ``person.registered``, ``award.started``, ``award.ended``,
@@ -16,6 +18,7 @@ follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -78,8 +81,48 @@ def canonical_json(payload: object) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
-def content_sha256(payload: object) -> str:
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+def _meaning_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 12.50 and 12.5 mean the same
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def event_meaning(event: ev.Event) -> str:
+    """The canonical text of what an event means: its known fields as validated (events.md §1: unknown
+    fields are ignored), keys sorted, dates ``YYYY-MM-DD``, decimals without trailing zeros."""
+    return json.dumps(dataclasses.asdict(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_meaning_default)
+
+
+def content_sha256(event: ev.Event) -> str:
+    """The SHA-256 of an event's meaning (:func:`event_meaning`): the content a replay is compared by
+    (events.md §1: the same id with the same content changes nothing, with other content is refused)."""
+    return hashlib.sha256(event_meaning(event).encode("utf-8")).hexdigest()
+
+
+def exact_payload(value: Any) -> Any:
+    """A stored payload with any JSON number that has a fraction read back as an exact decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: exact_payload(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [exact_payload(v) for v in value]
+    return value
+
+
+def stored_event(row: InboundEvent) -> ev.Event:
+    """A stored event, validated again (it was valid when imported)."""
+    return ev.parse_event(exact_payload(row.payload))
+
+
+def same_content(row: InboundEvent, event: ev.Event, sha: str) -> bool:
+    """Whether ``event`` has the content of the stored ``row`` (events.md §1): the same hash of its meaning,
+    or, for an event stored by an earlier release (whose ``content_sha256`` is of its raw JSON), the same
+    meaning read back from its stored payload."""
+    return row.content_sha256 == sha or content_sha256(stored_event(row)) == sha
 
 
 def _storable(value: Any) -> Any:
@@ -161,11 +204,11 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
 def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> str:
     """Store and apply one validated event in one transaction. Returns ``"applied"``, ``"stored"`` (kept for
     the daily run) or ``"unchanged"`` (a replay of the same content); refuses a conflicting replay."""
-    sha = content_sha256(payload)
+    sha = content_sha256(event)
     with transaction.atomic():
         existing = InboundEvent.objects.select_for_update().filter(event_id=event.event_id).first()
         if existing is not None:
-            if existing.content_sha256 == sha:
+            if same_content(existing, event, sha):
                 return "unchanged"
             raise DmsError(
                 f"event_id {event.event_id!r} was already received with other content (stored from "

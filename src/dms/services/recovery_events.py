@@ -29,6 +29,7 @@ from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import missed_instalments_outcome
 from dms.services import debts as debt_service
+from dms.services.events import stored_event
 from dms.services.recovery_load import fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
@@ -45,20 +46,9 @@ _HB_ACTIVE = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING)
 _SUSPENDABLE = (DebtStatus.OPEN, DebtStatus.SUSPENDED)  # a restriction bars these (SUSPENDED: already barred)
 
 
-def _exact(value: Any) -> Any:
-    """A stored payload with any JSON number that has a fraction read back as an exact decimal."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_exact(v) for v in value]
-    return value
-
-
 def parsed(row: InboundEvent) -> ev.Event:
     """The stored event, validated again (it was valid when imported)."""
-    return ev.parse_event(_exact(row.payload))
+    return stored_event(row)
 
 
 def _people_in(partitions: Sequence[int] | None) -> set[int] | None:

@@ -339,7 +339,7 @@ class InboundEvent(models.Model):
     occurred_on = models.DateField()
     nino = models.CharField(max_length=9)
     payload = models.JSONField()
-    content_sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64)  # of its meaning (earlier releases: of its raw JSON)
     received_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=300, blank=True, default="")
     applied = models.BooleanField(default=False)  # True once its effect is in the model
