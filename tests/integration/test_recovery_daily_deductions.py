@@ -301,3 +301,29 @@ def test_a_couples_period_is_taken_on_its_payment_date_whichever_chunk_takes_it(
     assert [(d.date, d.amount_pence) for d in rows] == [(PAY, 9421)]  # 15% of £628.10, rounded down
     ap = AssessmentPeriod.objects.get()
     assert ap.processed_on == PAY and not ap.late
+
+
+def test_deductions_list_gives_the_persons_own_and_those_for_their_debts_from_a_partners_award() -> None:
+    """`dms deductions list` (README; "why was £X taken?"): the deductions taken from the person's benefit,
+    and those taken for the person's debts (owned or joint) from a partner's joint award."""
+    from dms.services.recovery_staff import list_deductions
+
+    partner, third = "CE123456A", "HJ123456B"
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-P", "debt.referred", occurred_on="2025-04-08", nino=partner, creditor="DWP", creditor_ref="P",
+                debt_type="BUDGETING_ADVANCE", classification="NON_FRAUD", amount="30.00", created_on="2025-04-01"),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=third, creditor="HMRC", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino=partner),
+           period(third_party=[{"category": "COUNCIL_TAX_ARREARS", "amount": "10.00"}]))
+    run_day(PAY)
+    own = list_deductions(NINO)
+    # Annex B order: the budgeting advance (item 6), council tax (item 11), the overpayment (item 19)
+    assert [(d["creditor"], d["ref"]) for d in own] == [("DWP", "P"), ("THIRD_PARTY", "COUNCIL_TAX_ARREARS"),
+                                                       ("HMRC", "J")]
+    for_partner = list_deductions(partner)
+    assert for_partner == [own[0], own[2]]  # the partner's own debt and the one they owe jointly, same rows
+    assert set(for_partner[0]) == {"date", "source", "item", "creditor", "la_id", "ref", "amount", "status",
+                                   "explanation"}
+    assert [d["ref"] for d in list_deductions(third)] == ["J"]

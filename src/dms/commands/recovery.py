@@ -13,7 +13,8 @@ from dms.cli import business_date
 
 def register(registry: Any) -> None:
     listing = registry.subcommand(
-        "deductions", "list", "List the amounts taken from a person's benefits, with why each amount.",
+        "deductions", "list", "List the amounts taken from a person's benefits, and those taken for their debts "
+        "from a partner's joint award, with why each amount.",
         run_deductions_list, group_help="Deduction commands",
     )
     listing.add_argument("--nino", required=True, help="the person's National Insurance number, like AB123456C")
@@ -46,7 +47,7 @@ def run_deductions_list(args: argparse.Namespace) -> int:
         print(json.dumps({"deductions": rows}, sort_keys=True, indent=2))
         return 0
     if not rows:
-        print(f"No deductions taken from {args.nino}.")
+        print(f"No deductions taken from {args.nino} or for their debts.")
         return 0
     header = ("date", "source", "item", "creditor", "la_id", "ref", "amount", "status")
     table = [header] + [tuple(str(r[k] if r[k] is not None else "-") for k in header) for r in rows]

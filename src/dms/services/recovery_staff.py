@@ -1,5 +1,6 @@
-"""What staff see and set in recovery: the deductions taken from a person (``dms deductions list``) and a
-reduced rate after an affordability request (``dms debtor set-rate``; A9/2025 §31, recovery-rules.md §4)."""
+"""What staff see and set in recovery: the deductions taken from a person or for their debts (``dms deductions
+list``) and a reduced rate after an affordability request (``dms debtor set-rate``; A9/2025 §31,
+recovery-rules.md §4)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,39 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from dms.debts import HELD_STATUSES
 from dms.errors import DmsError
 from dms.money import format_pounds, parse_pounds
 from dms.services.debtors import find_person
 from dms.services.events import last_completed_run_date
-from dms.store.models import Debt
+from dms.store.models import Award, Debt
 from dms.store.recovery.models import Deduction, PeriodExplanation, ReducedRate
 
 
+def _debts_and_payers(person_id: int) -> tuple[list[int], set[int]]:
+    """The person's debts (owned or held jointly) and everyone a deduction for them can have been taken from
+    (the daily run recovers a debt from its debtors' awards and from the joint UC awards naming one of them
+    as partner): the person, the other debtor of each joint debt, and the holders of awards naming either."""
+    debts = list(Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id))
+                 .values_list("pk", "person_id", "joint_person_id"))
+    debtors = {person_id} | {p for _, owner, joint in debts for p in (owner, joint) if p is not None}
+    partners = set(Award.objects.filter(partner_id__in=sorted(debtors)).values_list("person_id", flat=True))
+    return [pk for pk, _, _ in debts], debtors | partners
+
+
 def list_deductions(nino: str, date_from: date | None = None, date_to: date | None = None) -> list[dict[str, Any]]:
-    """The amounts taken from the person's benefits (to debts and to third parties), by date then the order
-    taken; reversed (missed) instalments show as REVERSED. Money as ``"0.00"`` strings."""
+    """The amounts taken from the person's benefits (to debts and to third parties), and those taken for the
+    person's debts (owned or held jointly) from another's benefit (a partner's joint UC award), so that
+    staff can answer "why was £X taken?" for any of the person's debts; by date then the order taken;
+    reversed (missed) instalments show as REVERSED. Money as ``"0.00"`` strings."""
     if date_from and date_to and date_from > date_to:
         raise DmsError(f"--from {date_from} is after --to {date_to}: give a range that runs forwards")
     person = find_person(nino)
-    rows = Deduction.objects.filter(person=person)
+    debt_ids, payers = _debts_and_payers(person.pk)
+    rows = Deduction.objects.filter(person_id__in=sorted(payers)).filter(
+        Q(person_id=person.pk) | Q(debt_id__in=debt_ids))
     if date_from:
         rows = rows.filter(date__gte=date_from)
     if date_to:
