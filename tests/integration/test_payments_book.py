@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from dms.debts.order import annex_b_item
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.services import debts as debt_services
 from dms.services.creditors import LaDetails, register_la
 from dms.store.ledger import post_entries
 from dms.store.models import Award, Creditor, Debt, Person
+from dms.store.recovery.models import AssessmentPeriod, Deduction
 
 REFERRED = date(2025, 9, 1)
 
@@ -62,3 +64,23 @@ def split_deduction(parts: list[tuple[Debt, int]], day: date) -> int:
             Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, target.creditor_id), -amount),
         ]
     return post_entries([build_entry(EntryKind.DEDUCTION, day, postings)])[0]
+
+
+def uc_deduction(holder: Person, parts: list[tuple[Debt, int]], day: date) -> list[int]:
+    """Deductions from ``holder``'s UC award for one assessment period paid on ``day``, one to each debt of
+    ``parts`` (any person's), as the daily run writes them: a DEDUCTION entry and a deduction row each."""
+    award = Award.objects.get(person=holder, benefit="UC")
+    period = AssessmentPeriod.objects.create(
+        event_id=f"ap-{award.pk}-{day}-{AssessmentPeriod.objects.count()}", inbound_event_id=0, award=award,
+        person=holder, period_start=day, period_end=day, payment_date=day, award_amount_pence=80_000,
+        processed_on=day)
+    ids = []
+    for target, amount in parts:
+        entry_id = recover(target, amount, day)
+        item = annex_b_item(target.debt_type, target.classification)
+        Deduction.objects.create(
+            date=day, person=holder, award=award, period=period, source="UC", item=str(item), item_number=item,
+            creditor_kind=target.creditor.kind, la_id=target.creditor.la_id, ref=target.creditor_ref, debt=target,
+            amount_pence=amount, entry_id=entry_id)
+        ids.append(entry_id)
+    return ids

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_payments_book import debt, dwp, hmrc, la, person, recover, split_deduction
+from test_payments_book import debt, dwp, hmrc, la, person, recover, split_deduction, uc_deduction
 
 from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, EntryKind
@@ -16,8 +16,8 @@ from dms.payments.bacs import read_standard18
 from dms.services import debts as debt_services
 from dms.services import misallocation, payments, reconcile
 from dms.store.ledger import account_balance, check_ledger
-from dms.store.models import JournalEntry
-from dms.store.payments.models import CreditorPayment
+from dms.store.models import Award, JournalEntry, Person
+from dms.store.payments.models import CreditorPayment, Misallocation
 
 pytestmark = pytest.mark.django_db
 OCT_RUN = date(2025, 11, 3)
@@ -112,7 +112,7 @@ def test_misallocation_item_19_all_to_la_is_detected_and_corrected_without_chang
     sam = person("AB123456C")
     hb = debt(sam, leeds, "HB/1", 40_000)
     own = debt(sam, dwp(), "DWP-1", 30_000)
-    recover(hb, 6_000, date(2025, 10, 6))  # item 19 wholly to the LA, although DWP had a debt
+    uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))  # item 19 wholly to the LA, although DWP had a debt
     found = misallocation.detect("2025-10", today=date(2025, 10, 7))
     assert len(found) == 1
     item = misallocation.as_json(found[0])
@@ -139,10 +139,10 @@ def test_misallocation_item_19_all_to_la_is_detected_and_corrected_without_chang
 def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     leeds = la("005920")
     sam = person("AB123456C")
-    split_deduction([(debt(sam, dwp(), "DWP-1", 30_000), 3_000), (debt(sam, leeds, "HB/1", 40_000), 3_000)],
-                    date(2025, 10, 6))
+    uc_deduction(sam, [(debt(sam, dwp(), "DWP-1", 30_000), 3_000), (debt(sam, leeds, "HB/1", 40_000), 3_000)],
+                 date(2025, 10, 6))
     kim = person("HJ123456A")
-    recover(debt(kim, leeds, "HB/2", 5_000), 1_000, date(2025, 10, 6))  # no other owner: nothing to share
+    uc_deduction(kim, [(debt(kim, leeds, "HB/2", 5_000), 1_000)], date(2025, 10, 6))  # no other owner
     assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
 
 
@@ -219,3 +219,84 @@ def test_bacs_export_refuses_a_target_it_must_not_write_and_records_nothing(data
     assert payments.export_bacs("2025-10", data_dir / "october.txt").posted_entries == 2
     assert payments.export_bacs("2025-10", folder / "bacs.txt").posted_entries == 0
     assert sorted(p.name for p in folder.iterdir()) == ["bacs.txt", "notes.txt"]
+
+
+def _couple() -> tuple[Person, Person]:
+    """A couple on one joint UC award held by the first partner."""
+    first, second = person("AB123456C"), person("CE123456D")
+    Award.objects.filter(person=first).update(partner=second, claimant_type="JOINT_25_OR_OVER")
+    return first, second
+
+
+def test_misallocation_unit_is_the_assessment_period_across_both_partners_correct_split_not_reported(
+    data_dir: Path,
+) -> None:
+    """Item 19 of a couple's period split 37.32 to the partner's DWP debt and 37.31 to the holder's older
+    HMRC debt (rule b) is correct, although the partner also has an HMRC debt that got nothing."""
+    holder, partner = _couple()
+    own_hmrc = debt(holder, hmrc(), "TC-A", 30_000, received_on=date(2025, 8, 1))
+    debt(partner, hmrc(), "TC-B", 30_000)
+    partner_dwp = debt(partner, dwp(), "DWP-B", 30_000)
+    uc_deduction(holder, [(partner_dwp, 3_732), (own_hmrc, 3_731)], date(2025, 10, 6))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
+
+
+def test_misallocation_unit_is_the_assessment_period_across_both_partners_found_and_corrected(
+    data_dir: Path,
+) -> None:
+    """The whole 74.63 to the partner's DWP debt although the holder's HMRC debt could take its share: the
+    engine's split is 37.32 DWP / 37.31 HMRC, and the correction moves 37.31 to the HMRC debt."""
+    holder, partner = _couple()
+    own_hmrc = debt(holder, hmrc(), "TC-A", 30_000)
+    partner_dwp = debt(partner, dwp(), "DWP-B", 30_000)
+    uc_deduction(holder, [(partner_dwp, 7_463)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    item = misallocation.as_json(found)
+    assert (item["nino"], item["received_by"], item["excess"]) == ("AB123456C", "DWP", "37.31")
+    assert item["fair_shares"] == {"DWP": "37.32", "HMRC": "37.31", "LA": "0.00"}
+    misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, partner_dwp.pk)) == 30_000 - 3_732
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, own_hmrc.pk)) == 30_000 - 3_731
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, holder.pk)) == 0 and check_ledger().ok
+
+
+def test_misallocation_only_debts_open_when_deducted_are_eligible(data_dir: Path) -> None:
+    """An LA debt recalled the day before (RECALL_PENDING, returned later) was not deducted from: the whole
+    item to DWP was right."""
+    sam = person("AB123456C")
+    hb = debt(sam, la("005920"), "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    hb.change_status("RECALL_PENDING", business_date=date(2025, 10, 5), actor="LA file", reason="recall")
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 6))
+    debt_services.return_debt(hb, "LA_RECALL", business_date=date(2025, 10, 10), actor="run")
+    assert misallocation.detect("2025-10", today=date(2025, 10, 11)) == []
+
+
+def test_misallocation_rule_a_hmrc_penalty_has_no_share(data_dir: Path) -> None:
+    """Items 16 and 18 are shared between DWP and an LA only (rule a), as the engine splits them."""
+    sam = person("AB123456C")
+    own = debt(sam, dwp(), "AP-1", 30_000, debt_type="ADMINISTRATIVE_PENALTY")
+    debt(sam, hmrc(), "AP-2", 30_000, debt_type="ADMINISTRATIVE_PENALTY")
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 6))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
+    leeds_penalty = debt(sam, la("005920"), "HB/P", 30_000, debt_type="ADMINISTRATIVE_PENALTY")
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 13))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 14))
+    assert misallocation.as_json(found)["fair_shares"] == {"DWP": "30.01", "HMRC": "0.00", "LA": "30.01"}
+    assert leeds_penalty.pk not in found.shares["received"]
+
+
+def test_misallocation_recorded_by_person_and_day_is_not_recorded_again_by_period(data_dir: Path) -> None:
+    """Misallocations recorded by earlier releases are keyed by person, day and item: their deductions are
+    not recorded a second time under the assessment period's key."""
+    sam = person("AB123456C")
+    hb = debt(sam, la("005920"), "HB/1", 40_000)
+    debt(sam, dwp(), "DWP-1", 30_000)
+    [entry_id] = uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))
+    Misallocation.objects.create(
+        key=f"{sam.pk}:2025-10-06:item19", person=sam, business_date=date(2025, 10, 6), item="19",
+        entry_ids=[entry_id], amount_pence=6_000, received_by="LA", excess_pence=3_000, status="CORRECTED",
+        shares={"received": {str(hb.pk): 6_000}, "fair": {"DWP": 3_000, "HMRC": 0, "LA": 3_000}},
+        detected_on=date(2025, 10, 7))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 8)) == []
+    assert Misallocation.objects.count() == 1

@@ -327,3 +327,26 @@ def test_deductions_list_gives_the_persons_own_and_those_for_their_debts_from_a_
     assert set(for_partner[0]) == {"date", "source", "item", "creditor", "la_id", "ref", "amount", "status",
                                    "explanation"}
     assert [d["ref"] for d in list_deductions(third)] == ["J"]
+
+
+def test_misallocation_the_engines_split_of_a_couples_period_is_never_reported() -> None:
+    """A couple's period takes from both partners' debts: item 19 is split between DWP (the partner's debt),
+    HMRC (the holder's older debt, before the partner's newer one) and the LA, and the misallocation check
+    of that unit (recovery-rules.md §5) agrees with the engine."""
+    from dms.services import misallocation
+
+    partner = "CE123456A"
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-D", "debt.referred", occurred_on="2025-04-08", nino=partner, creditor="DWP", creditor_ref="D",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01"),
+           line("ref-HB", "debt.referred", occurred_on="2025-04-08", nino=partner, creditor="HMRC",
+                creditor_ref="HB", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01"),
+           line("ref-HA", "debt.referred", occurred_on="2025-04-08", creditor="HMRC", creditor_ref="HA",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2024-04-01"),
+           period())
+    hb_debt()
+    run_day(PAY)
+    assert {(r.ref, r.amount_pence) for r in taken()} == {("D", 3141), ("HA", 3140), ("HB1", 3140)}
+    assert misallocation.detect(None, today=PAY) == []

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from dms.services import misallocation
 from dms.services.daily_run import run_through
 from dms.services.events import import_events
 from dms.store.bulk import load_synthetic_book
@@ -54,3 +55,4 @@ def test_every_event_of_the_month_is_accepted_by_the_real_import_and_the_month_r
     assert any(row.label.startswith("cleared") for row in summary.outcomes)
     assert summary.schedules and sum(s.total_pence for s in summary.schedules) == sum(
         r.net_pence for r in summary.recovered if r.label == "Local authorities")
+    assert misallocation.detect("2026-02", today=date(2026, 3, 2)) == []  # the engine's splits are correct

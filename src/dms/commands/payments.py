@@ -109,8 +109,9 @@ def run_exceptions(args: argparse.Namespace) -> int:
     if not found:
         print("No misallocated deductions.")
     for item in found:
-        print(f"{item['id']}: {item['nino']} {item['business_date']} item {item['item']} {item['amount']} all to "
-              f"{item['received_by']}, excess {item['excess']}; shares {item['fair_shares']}")
+        print(f"{item['id']}: {item['nino']} {item['business_date']} item {item['item']} {item['amount']}: "
+              f"{item['received_by']} got {item['excess']} over its share; shares {item['fair_shares']}, "
+              f"received {item['received']}")
     return 0
 
 

@@ -1,135 +1,193 @@
 """Misallocated deductions: found, listed for staff, corrected (A9/2025 §53; recovery-rules.md §5, §3).
 
-Annex B rules a and b (recovery-rules.md §3): the amount of item 16 (ADMINISTRATIVE_PENALTY) and item 18
-(CIVIL_PENALTY) is split equally between DWP and an LA where both have debts; the amount of item 17 (FRAUD
-OVERPAYMENT) and item 19 (NON_FRAUD OVERPAYMENT) is split equally between DWP, HMRC and the LAs where more
-than one of them has debts. A deduction of one of these items credited wholly to one owner's debts, on a day
-when another owner had an eligible debt with a balance, is a misallocation: the owner that received it was
-paid more than its share (recovery-rules.md §1 split with capacity, owners in the order DWP, HMRC, LA).
+The UC engine shares the amount of one Annex B item of one assessment period between owners: items 16 and 18
+between DWP and an LA (rule a), items 17 and 19 between DWP, HMRC and the LAs (rule b), over the debts the
+period recovers from (the award holder's and, on a couple's award, the partner's, owned or held jointly).
+That unit, an item of an assessment period of an award across both partners, is what is checked: the amount
+each owner received is compared with what the engine's own allocation gives for the item's amount
+(:func:`dms.recovery.allocation.split_between_owners`, fed the debts the period could take from as they were
+then: :func:`_eligible`). An owner that received more than that is a misallocation; a correct split is never
+reported. Legacy instalments are not shared between owners (recovery-rules.md §4, recovery order), so only UC
+deductions are checked.
 
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
-CORRECTION line on its next schedule) and CREDIT_APPLIED entries place it on the other owners' debts in
-recovery order.
+CORRECTION line on its next schedule) and CREDIT_APPLIED entries place it on the debts of the owners that
+received less than their share, as the engine orders an owner's debts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Q
 
 from dms.calendar import month_bounds, parse_period
 from dms.debts import DebtStatus
+from dms.debts.order import annex_b_item
 from dms.errors import DmsError, NotFound
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
-from dms.money import format_pounds, split_with_capacity
-from dms.recovery.allocation import SHARING_OWNERS, annex_b_item
+from dms.money import format_pounds
+from dms.recovery.allocation import OWNER_ORDER, SHARING_OWNERS, allocate_within_owner, split_between_owners
+from dms.recovery.types import DebtRecord, Rule
+from dms.services.debts import debt_figures, engine_record
+from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.ledger import post_entries
-from dms.store.models import Debt
+from dms.store.models import Award, Debt, DebtStatusChange
 from dms.store.payments.models import Misallocation
 
-DEDUCTIONS_SQL = """
-SELECT e.id, e.business_date, d.person_id, d.id, c.kind, d.debt_type, d.classification, -p.amount_pence
-FROM dms_journal_entry e
-JOIN dms_posting p ON p.entry_id = e.id
-JOIN dms_account a ON a.id = p.account_id AND a.kind = 'RECEIVABLE'
-JOIN dms_debt d ON d.id = a.debt_id
-JOIN dms_creditor c ON c.id = d.creditor_id
-WHERE e.kind = 'DEDUCTION' AND e.business_date >= %(start)s AND e.business_date <= %(end)s
-ORDER BY d.person_id, e.business_date, e.id
-"""
+SHARED_ITEMS = tuple(sorted(SHARING_OWNERS))  # Annex B items 16-19 (rules a and b), the engine's definition
 
-
-def shared_item(debt_type: str, classification: str) -> tuple[str, tuple[str, ...]] | None:
-    """(Annex B item number, the owners who share it) for a debt, or None if its item is not shared
-    (recovery-rules.md §3 rules a and b): the engine's own definition, ``allocation.SHARING_OWNERS``."""
-    item = annex_b_item(debt_type, classification)
-    owners = SHARING_OWNERS.get(item)
-    return None if owners is None else (str(item), owners)
+# The UC deductions to debts of the shared items, by assessment period and item, in the order taken.
+DEDUCTIONS_SQL = (
+    "SELECT d.period_id, d.award_id, d.person_id, d.date, d.item_number, d.entry_id, d.debt_id, d.amount_pence "
+    "FROM dms_deduction d WHERE d.period_id IS NOT NULL AND d.debt_id IS NOT NULL AND d.status = 'TAKEN' "
+    "AND d.date >= %s AND d.date <= %s AND {items} ORDER BY d.period_id, d.item_number, d.id"
+)
 
 
 @dataclass
 class _Group:
+    """One Annex B item of one assessment period of one award: what each debt received."""
+
+    period_id: int
+    award_id: int
     person_id: int
     business_date: date
-    item: str
-    owners: tuple[str, ...]
-    entry_ids: set[int]
-    credited: dict[int, int]  # debt id -> pence
-    owner_of: dict[int, str]
+    item: int
+    entry_ids: set[int] = field(default_factory=set)
+    credited: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # debt id -> pence
 
-
-def fair_shares(amount: int, owners: tuple[str, ...], capacity: dict[str, int]) -> dict[str, int]:
-    """Each owner's share of one item's amount: equal, capped at what its debts can absorb, the excess
-    shared again (recovery-rules.md §1, :func:`dms.money.split_with_capacity`)."""
-    shares = split_with_capacity(amount, [capacity.get(o, 0) for o in owners])
-    return dict(zip(owners, shares, strict=True))
+    @property
+    def key(self) -> str:
+        return f"period:{self.period_id}:item{self.item}"
 
 
 def _groups(start: date, end: date) -> list[_Group]:
-    with connection.cursor() as cursor:
-        cursor.execute(DEDUCTIONS_SQL, {"start": start, "end": end})
-        rows = cursor.fetchall()
-    groups: dict[tuple[int, Any, str], _Group] = {}
-    for entry_id, day, person_id, debt_id, owner, debt_type, classification, amount in rows:
-        item = shared_item(debt_type, classification)
-        if item is None or amount <= 0:
-            continue
-        day = date.fromisoformat(day) if isinstance(day, str) else day
-        group = groups.setdefault((person_id, day, item[0]),
-                                  _Group(person_id, day, item[0], item[1], set(), defaultdict(int), {}))
+    cond, params = in_ids("d.item_number", SHARED_ITEMS)
+    groups: dict[tuple[int, int], _Group] = {}
+    for period_id, award_id, person_id, day, item, entry_id, debt_id, amount in fetch(
+            DEDUCTIONS_SQL.format(items=cond), [start, end, *params]):
+        group = groups.get((period_id, item))
+        if group is None:
+            group = groups[(period_id, item)] = _Group(period_id, award_id, person_id, as_date(day), item)
         group.entry_ids.add(entry_id)
         group.credited[debt_id] += int(amount)
-        group.owner_of[debt_id] = owner
     return list(groups.values())
 
 
-def _eligible_balances(group: _Group) -> dict[int, tuple[str, int]]:
-    """Debts of the person in the same item, held on the day, with their balance before the deduction:
-    debt id -> (owner, balance)."""
-    first_entry = min(group.entry_ids)
-    found = {}
-    for debt in Debt.objects.filter(person_id=group.person_id, received_on__lte=group.business_date).select_related(
-        "creditor"
-    ):
-        item = shared_item(debt.debt_type, debt.classification)
-        if item is None or item[0] != group.item:
+# ---------------------------------------------------------------------------------------------- detection
+
+
+def _unit(group: _Group) -> tuple[list[int], bool]:
+    """The people whose debts the period recovered from (the award holder, the award's partner, and the
+    debtors of the debts it credited) and whether the award is a couple's (Annex B rule c)."""
+    award = Award.objects.get(pk=group.award_id)
+    people = {group.person_id} | ({award.partner_id} if award.partner_id is not None else set())
+    for owner, joint in Debt.objects.filter(pk__in=list(group.credited)).values_list("person_id", "joint_person_id"):
+        people |= {p for p in (owner, joint) if p is not None}
+    return sorted(people), award.partner_id is not None or award.claimant_type.startswith("JOINT")
+
+
+def open_when_deducted(changes: Sequence[tuple[date, str]], day: date) -> bool:
+    """Whether a debt was OPEN for the deductions of ``day`` (only OPEN debts are deducted from), from its
+    status changes (business date, new status) in order: OPEN after the last change before ``day`` (none:
+    referred that day), and not moved that day to any status but OPEN or CLEARED (a change that day may
+    come before or after the deductions, so a debt suspended, recalled or returned that day is left out:
+    what is left out can only hide a misallocation, never report a correct split)."""
+    before = [status for on, status in changes if on < day]
+    if before and before[-1] != DebtStatus.OPEN:
+        return False
+    return all(status in (DebtStatus.OPEN, DebtStatus.CLEARED) for on, status in changes if on == day)
+
+
+def _balances_before(debt_ids: Sequence[int], first_entry: int) -> dict[int, int]:
+    """Each debt's RECEIVABLE balance before the entry ``first_entry`` (the group's first deduction)."""
+    cond, params = in_ids("a.debt_id", debt_ids)
+    rows = fetch(
+        "SELECT a.debt_id, COALESCE(SUM(p.amount_pence), 0) FROM dms_account a "
+        "JOIN dms_posting p ON p.account_id = a.id "
+        f"WHERE a.kind = 'RECEIVABLE' AND {cond} AND p.entry_id < %s GROUP BY a.debt_id",
+        [*params, first_entry],
+    )
+    return {debt_id: int(balance) for debt_id, balance in rows}
+
+
+def _status_changes(debt_ids: Sequence[int], day: date) -> dict[int, list[tuple[date, str]]]:
+    """Each debt's status changes up to ``day``, in order: (business date, new status)."""
+    changes: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    rows = DebtStatusChange.objects.filter(debt_id__in=list(debt_ids), business_date__lte=day)
+    for debt_id, on, status in rows.order_by("business_date", "id").values_list("debt_id", "business_date",
+                                                                                 "to_status"):
+        changes[debt_id].append((on, status))
+    return changes
+
+
+def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[int, int]]:
+    """The debts of the group's item the period could take from, as the engine was given them: owned or held
+    jointly by the unit's people, received by the day, OPEN then (:func:`open_when_deducted`), with their
+    balance before the group's deductions, limited by any reduced rate in force (the engine's capacity). A
+    debt that received part of the item was eligible and could take at least what it took."""
+    debts = [d for d in Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
+                                            received_on__lte=group.business_date).select_related("creditor")
+             if annex_b_item(d.debt_type, d.classification) == group.item]
+    if len({d.creditor.kind for d in debts}) < 2:
+        return [], {}  # one owner: nothing to share
+    ids = [d.pk for d in debts]
+    changes = _status_changes(ids, group.business_date)
+    balances = _balances_before(ids, min(group.entry_ids))
+    rates = reduced_rates(group.business_date, ids)
+    records, capacity = [], {}
+    for debt in debts:
+        balance = balances.get(debt.pk, 0)
+        can = max(min(balance, rates.get(debt.pk, balance)), group.credited.get(debt.pk, 0))
+        if can <= 0 or not (debt.pk in group.credited or open_when_deducted(changes[debt.pk], group.business_date)):
             continue
-        if debt.status in (DebtStatus.RETURNED, DebtStatus.WITHDRAWN) and debt.status_date <= group.business_date:
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT COALESCE(SUM(p.amount_pence), 0) FROM dms_posting p JOIN dms_account a ON a.id = p.account_id "
-                "WHERE a.kind = 'RECEIVABLE' AND a.debt_id = %s AND p.entry_id < %s", [debt.pk, first_entry]
-            )
-            balance = int(cursor.fetchone()[0])
-        if balance > 0:
-            found[debt.pk] = (debt.creditor.kind, balance)
-    return found
+        records.append(engine_record(debt, can))
+        capacity[debt.pk] = can
+    return records, capacity
+
+
+def _by_owner(amounts: dict[int, int], owner_of: dict[int, str]) -> dict[str, int]:
+    totals = dict.fromkeys(OWNER_ORDER, 0)
+    for debt_id, amount in amounts.items():
+        totals[owner_of[debt_id]] += amount
+    return totals
 
 
 def _assess(group: _Group) -> dict[str, Any] | None:
-    received_by = {group.owner_of[d] for d in group.credited}
-    if len(received_by) != 1:
-        return None
-    receiver = received_by.pop()
-    eligible = _eligible_balances(group)
-    capacity: dict[str, int] = defaultdict(int)
-    for owner, balance in eligible.values():
-        capacity[owner] += balance
+    """The group's misallocation (owners paid more than the engine's allocation gives them), or None."""
+    people, joint_award = _unit(group)
+    records, capacity = _eligible(group, people)
+    if len({r.owner_kind for r in records}) < 2:
+        return None  # one owner: nothing to share
     amount = sum(group.credited.values())
-    capacity[receiver] = max(capacity[receiver], amount)
-    if not any(capacity[o] > 0 for o in group.owners if o != receiver):
+    expected = split_between_owners(amount, records, capacity, group.item, joint_award)
+    owner_of = {r.debt_id: r.owner_kind for r in records}
+    fair = _by_owner({r.debt_id: share for r, share, _ in expected}, owner_of)
+    received = _by_owner(dict(group.credited), owner_of)
+    over = {o: received[o] - fair[o] for o in OWNER_ORDER if received[o] > fair[o]}
+    if not over:
         return None
-    shares = fair_shares(amount, group.owners, capacity)
-    excess = amount - shares[receiver]
-    if excess <= 0:
-        return None
-    return {"receiver": receiver, "amount": amount, "excess": excess, "shares": shares}
+    eligible_owners = {r.owner_kind for r in records}
+    shown = [o for o in OWNER_ORDER if o in SHARING_OWNERS[group.item] or o in eligible_owners]
+    return {"receiver": "+".join(over), "amount": amount, "excess": sum(over.values()),
+            "fair": {o: fair[o] for o in shown}, "unit": {"period": group.period_id, "award": group.award_id,
+                                                          "people": people, "joint_award": joint_award}}
+
+
+def _recorded_by_person_and_day() -> set[int]:
+    """The deduction entries of misallocations recorded by earlier releases (keyed by person, day and item,
+    not by assessment period): their deductions are not recorded again."""
+    earlier: set[int] = set()
+    for entry_ids in Misallocation.objects.exclude(key__startswith="period:").values_list("entry_ids", flat=True):
+        earlier.update(entry_ids)
+    return earlier
 
 
 def detect(period: str | None, *, today: date) -> list[Misallocation]:
@@ -142,19 +200,19 @@ def detect(period: str | None, *, today: date) -> list[Misallocation]:
         except ValueError as error:
             raise DmsError(str(error)) from None
     with transaction.atomic():
+        earlier = _recorded_by_person_and_day()
         for group in _groups(start, end):
-            key = f"{group.person_id}:{group.business_date.isoformat()}:item{group.item}"
-            if Misallocation.objects.filter(key=key).exists():
+            if Misallocation.objects.filter(key=group.key).exists() or group.entry_ids & earlier:
                 continue
             found = _assess(group)
             if found is None:
                 continue
             Misallocation.objects.create(
-                key=key, person_id=group.person_id, business_date=group.business_date, item=group.item,
+                key=group.key, person_id=group.person_id, business_date=group.business_date, item=str(group.item),
                 entry_ids=sorted(group.entry_ids), amount_pence=found["amount"], received_by=found["receiver"],
                 excess_pence=found["excess"],
                 shares={"received": {str(d): a for d, a in sorted(group.credited.items())},
-                        "fair": found["shares"]},
+                        "fair": found["fair"], "unit": found["unit"]},
                 detected_on=today,
             )
     queryset = Misallocation.objects.filter(status=Misallocation.DETECTED)
@@ -171,63 +229,63 @@ def as_json(item: Misallocation) -> dict[str, Any]:
         "fair_shares": {owner: format_pounds(v) for owner, v in item.shares["fair"].items()},
         "received": {debt: format_pounds(v) for debt, v in item.shares["received"].items()},
         "status": item.status,
-        "reason": (f"Annex B item {item.item} ({format_pounds(item.amount_pence)}) was credited wholly to "
-                   f"{item.received_by} although other owners had eligible debts; it should have been shared "
-                   "(A9/2025 §53; recovery-rules.md §3, §5)"),
+        "reason": (f"Annex B item {item.item} ({format_pounds(item.amount_pence)}) gave {item.received_by} "
+                   f"{format_pounds(item.excess_pence)} more than its share; the item's amount is shared "
+                   "between owners (rules a and b; A9/2025 §53; recovery-rules.md §3, §5)"),
     }
 
 
 # ---------------------------------------------------------------------------------------------- correction
 
 
-def _balance_now(debt_id: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(SUM(p.amount_pence), 0) FROM dms_posting p JOIN dms_account a ON a.id = p.account_id "
-            "WHERE a.kind = 'RECEIVABLE' AND a.debt_id = %s", [debt_id]
-        )
-        return int(cursor.fetchone()[0])
-
-
-def _recovery_key(debt: Debt) -> tuple[int, date, int]:
-    """Fraud first, then oldest referral received, then receipt order (hb-debt-interface.md §6.4)."""
-    return (0 if debt.classification == "FRAUD" else 1, debt.received_on, debt.receipt_seq)
+def _received_by_owner(item: Misallocation) -> dict[str, int]:
+    received = {int(d): v for d, v in item.shares["received"].items()}
+    owner_of = dict(Debt.objects.filter(pk__in=list(received)).values_list("pk", "creditor__kind"))
+    return _by_owner(received, owner_of)
 
 
 def _placements(item: Misallocation) -> list[tuple[Debt, int]]:
-    """Where the excess goes: each other owner's fair share, placed on its debts of the item in recovery
-    order, capped at their balance today."""
-    placements = []
-    debts = [d for d in Debt.objects.filter(person_id=item.person_id, status=DebtStatus.OPEN).select_related("creditor")
-             if (shared_item(d.debt_type, d.classification) or ("",))[0] == item.item]
+    """Where the excess goes: each owner's shortfall (its share less what it received), placed on its OPEN
+    debts of the item held by the unit's people, as the engine orders an owner's debts
+    (:func:`dms.recovery.allocation.allocate_within_owner`), up to their balance today."""
+    received = _received_by_owner(item)
+    unit = item.shares.get("unit", {"people": [item.person_id], "joint_award": False})
+    people = unit["people"]
+    debts = [d for d in Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
+                                            status=DebtStatus.OPEN).select_related("creditor").order_by("pk")
+             if str(annex_b_item(d.debt_type, d.classification)) == item.item]
+    balances = {k: v[2] for k, v in debt_figures(debts).items()}
+    by_id = {d.pk: d for d in debts}
+    placements: list[tuple[Debt, int]] = []
     for owner, share in item.shares["fair"].items():
-        if owner == item.received_by or share <= 0:
+        short = share - received.get(owner, 0)
+        records = [engine_record(d, balances[d.pk]) for d in debts if d.creditor.kind == owner and balances[d.pk] > 0]
+        if short <= 0 or not records:
             continue
-        left = share
-        for debt in sorted((d for d in debts if d.creditor.kind == owner), key=_recovery_key):
-            take = min(left, _balance_now(debt.pk))
-            if take > 0:
-                placements.append((debt, take))
-                left -= take
-            if left == 0:
-                break
+        placed = allocate_within_owner(short, records, {r.debt_id: r.balance_pence for r in records}, int(item.item),
+                                       unit["joint_award"], Rule.RECOVERY_ORDER)
+        placements += [(by_id[record.debt_id], amount) for record, amount, _ in placed]
     return placements
 
 
 def _take_backs(item: Misallocation, amount: int) -> list[tuple[Debt, int]]:
-    """Take ``amount`` back from the debts that received the deduction, the last credited first."""
-    taken = []
+    """Take ``amount`` back from the owners that received more than their share, each up to its excess,
+    from the debts that received the deduction, the last credited first."""
     received = sorted(((int(d), v) for d, v in item.shares["received"].items()), reverse=True)
     debts = Debt.objects.select_related("creditor").in_bulk([d for d, _ in received])
+    over = {o: v - item.shares["fair"].get(o, 0) for o, v in _received_by_owner(item).items()}
+    taken = []
     for debt_id, credited in received:
-        take = min(amount, credited)
+        owner = debts[debt_id].creditor.kind
+        take = min(amount, credited, over.get(owner, 0))
         if take > 0:
             taken.append((debts[debt_id], take))
             amount -= take
+            over[owner] -= take
     return taken
 
 
-def _correction_entries(item: Misallocation, day: date, reason: str) -> list[Entry]:
+def _correction_entries(item: Misallocation, day: date, reason: str) -> tuple[list[Entry], list[Debt]]:
     placements = _placements(item)
     amount = min(item.excess_pence, sum(a for _, a in placements))
     if amount <= 0:
@@ -236,8 +294,9 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> list[Ent
             "have no balance left to take the excess; refer it for a manual decision"
         )
     credit = AccountKey(AccountKind.PERSON_CREDIT, item.person_id)
-    entries = []
+    entries, touched = [], []
     for debt, take in _take_backs(item, amount):
+        touched.append(debt)
         entries.append(build_entry(EntryKind.CORRECTION, day, [
             Posting(AccountKey(AccountKind.RECEIVABLE, debt.pk), take),
             Posting(AccountKey(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -take),
@@ -246,6 +305,7 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> list[Ent
         ], description=f"misallocation {item.pk}: {format_pounds(take)} taken back from debt {debt.pk}",
             reason=reason))
     for debt, give in _cap(placements, amount):
+        touched.append(debt)
         entries.append(build_entry(EntryKind.CREDIT_APPLIED, day, [
             Posting(credit, give),
             Posting(AccountKey(AccountKind.RECEIVABLE, debt.pk), -give),
@@ -253,7 +313,7 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> list[Ent
             Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -give),
         ], description=f"misallocation {item.pk}: {format_pounds(give)} credited to debt {debt.pk}",
             reason=reason))
-    return entries
+    return entries, touched
 
 
 def _cap(placements: list[tuple[Debt, int]], amount: int) -> list[tuple[Debt, int]]:
@@ -266,10 +326,23 @@ def _cap(placements: list[tuple[Debt, int]], amount: int) -> list[tuple[Debt, in
     return capped
 
 
+def _statuses_after(debts: list[Debt], day: date, actor: str, item: Misallocation) -> None:
+    """A debt the correction cleared is CLEARED; a cleared debt it took money back from is OPEN again."""
+    balances = {k: v[2] for k, v in debt_figures(debts).items()}
+    for debt in {d.pk: d for d in debts}.values():
+        if balances[debt.pk] == 0 and debt.status == DebtStatus.OPEN:
+            debt.change_status(DebtStatus.CLEARED, business_date=day, actor=actor,
+                               reason=f"cleared by the correction of misallocation {item.pk}")
+        elif balances[debt.pk] > 0 and debt.status == DebtStatus.CLEARED:
+            debt.change_status(DebtStatus.OPEN, business_date=day, actor=actor,
+                               reason=f"money taken back by the correction of misallocation {item.pk}")
+
+
 def correct(misallocation_id: int, *, business_date: date, actor: str, reason: str) -> Misallocation:
     """Correct a recorded misallocation (A9/2025 §53): CORRECTION entries take the excess back from the
-    owner that received it and CREDIT_APPLIED entries credit the others; the person's total is unchanged.
-    Refuses an unknown id, one already corrected, and a missing actor or reason (nothing is written)."""
+    owners that received more than their share and CREDIT_APPLIED entries credit the others; the person's
+    total is unchanged. Refuses an unknown id, one already corrected, and a missing actor or reason (nothing
+    is written)."""
     if not actor.strip() or not reason.strip():
         raise DmsError("a correction records who made it and why: give --by NAME and --reason TEXT")
     with transaction.atomic():
@@ -281,7 +354,9 @@ def correct(misallocation_id: int, *, business_date: date, actor: str, reason: s
                            f"{item.corrected_by}")
         if business_date < item.business_date:
             raise DmsError(f"misallocation {item.pk} happened on {item.business_date}: correct it on or after that")
-        entry_ids = post_entries(_correction_entries(item, business_date, reason))
+        entries, touched = _correction_entries(item, business_date, reason)
+        entry_ids = post_entries(entries)
+        _statuses_after(touched, business_date, actor.strip(), item)
         item.status = Misallocation.CORRECTED
         item.corrected_on = business_date
         item.corrected_by = actor.strip()
