@@ -27,7 +27,6 @@ OWNER_ORDER: tuple[str, ...] = ("DWP", "HMRC", "LA")
 # Annex B rules a (items 16, 18: DWP and LA) and b (items 17, 19: DWP, HMRC and LA): split equally between
 # the named owners that have debts. One definition: ``dms.debts.order.ITEM_SHARING_OWNERS``.
 SHARING_OWNERS: dict[int, tuple[str, ...]] = ITEM_SHARING_OWNERS
-OWNER_SPLIT_ITEMS = frozenset(SHARING_OWNERS)
 # Annex B rule c: items 3-5 and 15-19, DWP joint debts first on a joint award.
 JOINT_FIRST_ITEMS = frozenset({3, 5, 15, 16, 17, 18, 19})
 
@@ -152,9 +151,10 @@ def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dic
             if part > 0:
                 shares.extend(allocate_within_owner(part, group, capacity, item, joint_award,
                                                     Rule.SPLIT_EQUALLY))
-    rest = amount - sum(share for _, share, _ in shares)
-    if rest > 0 and others:
-        shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER))
+    if others:
+        rest = amount - sum(share for _, share, _ in shares)
+        if rest > 0:
+            shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER))
     return shares
 
 
