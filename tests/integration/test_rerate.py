@@ -268,11 +268,11 @@ def test_a_rerate_refused_or_interrupted_part_way_leaves_nothing(
     real = module.rerate_chunk
     written: list[int] = []
 
-    def failing(run_id: int, as_of: date, cap_rate: Decimal | None, first: int, last: int, normalise: bool) -> Any:
+    def failing(run_id: int, as_of: date, cap_rate: Decimal | None, first: int, last: int) -> Any:
         if last == 1023:  # the last of the 8 chunks, after the others have written their rows
             written.append(RerateResult.objects.filter(run_id=run_id).count())
             raise failure
-        return real(run_id, as_of, cap_rate, first, last, normalise)
+        return real(run_id, as_of, cap_rate, first, last)
 
     monkeypatch.setattr(module, "rerate_chunk", failing)
     with pytest.raises(type(failure)):
