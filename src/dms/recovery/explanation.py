@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from dms.money import format_pounds
@@ -201,9 +202,15 @@ def uc_period_facts(result: UcPeriodResult, period_end: str, payment_date: str, 
             f'"award_amount_pence": {result.award_amount_pence}}}')
 
 
+@lru_cache(maxsize=1024)
+def _json_text(value: str) -> str:
+    """A text as a JSON string (subjects come from a few debt types and categories: quoted once each)."""
+    return json.dumps(value)
+
+
 def uc_step_facts(step: ExplanationStep) -> str:
     """One item step as a JSON object (text)."""
-    return (f'{{"item": {step.item}, "subject": {json.dumps(step.subject)}, "limit_pence": {step.limit_pence}, '
+    return (f'{{"item": {step.item}, "subject": {_json_text(step.subject)}, "limit_pence": {step.limit_pence}, '
             f'"taken_pence": {step.taken_pence}, "room_before": {step.room_before}, '
             f'"room_after": {step.room_after}, "payable_room": {step.payable_room}, "rule": "{step.rule}"}}')
 
