@@ -79,3 +79,29 @@ def test_la_files_received_run_and_shown_with_balances(cli_env: dict[str, str], 
     returned = _debts(cli_env, NINO)["HB/2"]
     assert (returned["status"], returned["balance"], returned["recovered"]) == ("RETURNED", "100.00", "0.00")
     assert run_dms(cli_env, "ledger", "check").returncode == 0
+
+
+def test_daily_run_applies_values_split_by_comments_as_the_schema_reads_them(cli_env: dict[str, str],
+                                                                              tmp_path: Path) -> None:
+    """spec §2, §6.1: a DebtRef, NINO, date or amount split by a comment is read whole; the run completes,
+    and so does the next."""
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    events = tmp_path / "events.jsonl"
+    events.write_text(_event("a1", "award.started", "2025-04-07", award_ref="UC1", benefit="UC",
+                             start_date="2025-04-07", uc={"claimant_type": "SINGLE_25_OR_OVER",
+                                                          "assessment_period_day": 14}) + "\n")
+    run_dms(cli_env, "events", "import", str(events), check=True)
+    plain = build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 41_250)])
+    split = (plain.replace(b"<DebtRef>HB/1<", b"<DebtRef>HB<!-- c -->/1<")
+             .replace(f"<NINO>{NINO}<".encode(), f"<NINO>{NINO[:5]}<!--x-->{NINO[5:]}<".encode())
+             .replace(b"<DateOfBirth>1984-02-29<", b"<DateOfBirth>1984-02<!--x-->-29<")
+             .replace(b"<Total>412.50<", b"<Total>412<!-- c -->.50<"))
+    tar = build.write_tar(tmp_path / build.upload_name(LA, D1), [(build.file_name("LAREF", LA, D1), split)])
+    run_dms(cli_env, "la", "receive", str(tar), check=True)
+    out = run_dms(cli_env, "run", "--date", D1.isoformat(), check=True).stdout
+    assert "taken on 1" in out
+    debt = _debts(cli_env, NINO)["HB/1"]
+    assert (debt["status"], debt["amount"]) == ("OPEN", "412.50")
+    run_dms(cli_env, "run", "--date", D2.isoformat(), check=True)

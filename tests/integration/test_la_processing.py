@@ -122,6 +122,24 @@ def test_referral_returned_when_no_benefit_in_payment(folder: Path) -> None:
     assert check_ledger().ok
 
 
+def test_a_referral_split_by_comments_is_applied_as_the_schema_reads_it(folder: Path) -> None:
+    """spec §2, §6.1: a value split by comments is the value the schema validated, so it is applied as that
+    value (never as its first piece), and the run goes on."""
+    la()
+    award()
+    plain = build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 10_000)])
+    split = (plain.replace(b"<DebtRef>HB/1<", b"<DebtRef>HB<!-- c -->/1<")
+             .replace(f"<NINO>{NINO}<".encode(), f"<NINO>{NINO[:5]}<!--x-->{NINO[5:]}<".encode())
+             .replace(b"<DateOfBirth>1984-02-29<", b"<DateOfBirth>1984-02<!--x-->-29<")
+             .replace(b"<Total>100.00<", b"<Total>100<!-- c -->.00<"))
+    file = received(folder, "LAREF", [], raw=split)
+    assert la_files_step(D1)["accepted"] == 1
+    assert ReceivedFile.objects.get(pk=file.pk).state == FileState.ACCEPTED
+    held = debt("HB/1")
+    assert (held.creditor_ref, held.person.nino, held.amount_pence) == ("HB/1", NINO, 10_000)
+    assert not Person.objects.exclude(nino=NINO).exists()
+
+
 def _five_held(council: Creditor, fraud: tuple[bool, ...], nino: str = NINO) -> list[Debt]:
     held = []
     for n, is_fraud in enumerate(fraud):

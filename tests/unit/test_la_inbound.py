@@ -137,3 +137,32 @@ def test_a_revision_with_neither_amount_nor_classification_is_a_schema_error() -
     raw = build.file_bytes("LAREV", LA, DAY, [build.revision("HB/1", "AB123456C", None, None)])
     scanner, _ = scan("LAREV", [], raw=raw)
     assert codes(scanner.errors) == ["SCHEMA"]
+
+
+def test_a_field_is_read_as_its_whole_text_around_comments_and_processing_instructions() -> None:
+    """spec §2, §6.1: the schema reads an element's value as all its text, whatever comments or processing
+    instructions split it; DMS reads the same value, so what the schema accepted is what is applied."""
+    plain = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 10_000)])
+    split = (plain.replace(b"<DebtRef>HB/1<", b"<DebtRef>HB<!-- c -->/1<")
+             .replace(b"<NINO>AB123456C<", b"<NINO>AB123<!--x-->456C<")
+             .replace(b"<Surname>Jones<", b"<Surname>Jo<?pi x?>nes<")
+             .replace(b"<DateOfBirth>1984-02-29<", b"<DateOfBirth>1984-02<!--x-->-29<")
+             .replace(b"<Amount>100.00<", b"<Amount>10<!--x-->0.00<")
+             .replace(b"<Total>100.00<", b"<Total>100<!-- c -->.00<")
+             .replace(b"<RecordCount>1<", b"<RecordCount><!--x-->1<"))
+    assert split.count(b"<!--") == 6 and split.count(b"<?pi") == 1
+    scanner, [scanned] = scan("LAREF", [], raw=split)
+    _, [expected] = scan("LAREF", [], raw=plain)
+    assert scanner.errors == [] and scanner.used_tree
+    assert scanned.record == expected.record
+    assert (scanned.debt_ref, scanned.nino, scanned.amount_pence) == ("HB/1", "AB123456C", 10_000)
+
+
+def test_a_field_split_by_a_comment_that_breaks_a_rule_is_reported_not_misread() -> None:
+    plain = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 10_000)])
+    split = plain.replace(b"<NINO>AB123456C<", b"<NINO>GB123<!--x-->456C<").replace(
+        b"<Total>100.00<", b"<Total>100<!-- c -->.01<")
+    scanner, [scanned] = scan("LAREF", [], raw=split)
+    assert [(e.code, e.field) for e in scanner.errors] == [("BAD_NINO", "NINO"), ("TOTAL_MISMATCH", "Total"),
+                                                          ("TOTAL_MISMATCH", "TotalAmount")]
+    assert "GB123456C" in scanner.errors[0].message and "Total 100.01" in scanner.errors[1].message

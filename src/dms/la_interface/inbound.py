@@ -67,9 +67,19 @@ class ScannedRecord:
     errors: list[FileError] = field(default_factory=list)
 
 
+def whole_text(element: etree._Element) -> str:
+    """An element's text as the schema reads it (spec §2): every text node inside it, joined, around any
+    comment or processing instruction (``<DebtRef>HB<!-- c -->/1</DebtRef>`` is ``HB/1``; lxml keeps the
+    text after a comment as the comment's tail, so ``element.text`` alone would be ``HB``)."""
+    if len(element) == 0:
+        return element.text or ""
+    return "".join(element.itertext())
+
+
 @dataclass(slots=True)
 class _Fields:
-    """Leniently read texts of a record's or header's child elements, by local name."""
+    """Leniently read texts of a record's or header's child elements, by local name: each the element's
+    whole text (:func:`whole_text`), without the spaces around it."""
 
     element: etree._Element
     texts: dict[str, str]
@@ -79,7 +89,7 @@ class _Fields:
         texts: dict[str, str] = {}
         for child in element:
             if isinstance(child.tag, str):
-                texts.setdefault(local_name(child.tag), (child.text or "").strip())
+                texts.setdefault(local_name(child.tag), whole_text(child).strip())
         return cls(element, texts)
 
     def text(self, name: str) -> str:
@@ -144,7 +154,7 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
         if field_name == "NINO" and node is not None:
-            errors.append(_bad_nino((node.text or "").strip(), line, debt_ref))
+            errors.append(_bad_nino(whole_text(node).strip(), line, debt_ref))
             continue
         message = entry.message.replace(_NS_PREFIX, "")
         if message.startswith("Element '") and "': " in message:
