@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError
 from la_files import LA, la, received
 
 from dms.debts import DebtStatus
@@ -17,6 +18,7 @@ from dms.la_interface.records import Overpayment
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.services import debts as debt_service
 from dms.services import la_processing
+from dms.services.la_outbound import outbound_step
 from dms.services.la_processing import due_files, holding_periods_step, la_files_step
 from dms.services.recovery_events import cease_hb_debts
 from dms.services.recovery_load import load_open_debts
@@ -441,25 +443,72 @@ def test_failed_file_applies_nothing(folder: Path) -> None:
     assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0
 
 
-def test_file_applied_whole_or_not_at_all(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    la()
-    award()
-    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", 1)
+def _second_chunk_breaks(monkeypatch: pytest.MonkeyPatch, error: Exception, la_id: str = LA) -> None:
+    """The second chunk of a referral file of ``la_id`` raises ``error`` as it is written."""
     real = la_processing._write_referrals
     calls = []
 
-    def second_chunk_breaks(*args: object) -> None:
-        calls.append(1)
-        if len(calls) == 2:
-            raise la_processing.DmsError("the database refused the row")
-        real(*args)  # type: ignore[arg-type]
+    def breaks(creditor: Creditor, *args: object) -> None:
+        calls.append(creditor.la_id)
+        if calls.count(la_id) == 2 and creditor.la_id == la_id:
+            raise error
+        real(creditor, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(la_processing, "_write_referrals", second_chunk_breaks)
+    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", 1)
+    monkeypatch.setattr(la_processing, "_write_referrals", breaks)
+
+
+def test_file_applied_whole_or_not_at_all(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    la()
+    award()
+    _second_chunk_breaks(monkeypatch, la_processing.DmsError("the database refused the row"))
     file = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
-    with pytest.raises(la_processing.DmsError, match="nothing of it was"):
+    la_files_step(D1)
+    assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0 and Person.objects.count() == 1
+    assert ReceivedFile.objects.get(pk=file.pk).state == FileState.FAILED
+
+
+def test_a_file_that_breaks_down_in_processing_fails_alone_as_dms_fault(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fault of one file stops the daily run (hb-debt-interface.md §6.1: nothing of a failed file is
+    applied; docs/la-interface-notes.md "Processing"): the file is FAILED with outcome DMS_FAULT, reported to
+    its LA, and every other file, of that LA and of the others, is processed."""
+    la()
+    la("000123")
+    award()
+    _second_chunk_breaks(monkeypatch, ValueError("a value DMS could not read"))
+    broken = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
+    other = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)],
+                  la_id="000123")
+    revision = received(folder, "LAREV", [build.revision("HB/9", NINO, 500)])
+    summary = la_files_step(D1)
+    assert (summary["accepted"], summary["failures"]) == (1, {"DMS_FAULT": 1, "INVALID": 1})
+    assert summary["faults"] == [f"{broken.name} (received {D1}): ValueError: a value DMS could not read"]
+    broken.refresh_from_db()
+    assert (broken.state, broken.outcome, broken.processed_on, broken.reported_on) == (
+        FileState.FAILED, Outcome.DMS_FAULT, D1, None)
+    [error] = broken.errors
+    assert (error["code"], error["line"]) == ("DMS_FAULT", 0)
+    assert "nothing of it was applied" in error["message"] and "send it again unchanged" in error["message"]
+    assert "ValueError" not in error["message"]  # what broke down is for DMS's operators (the run's summary)
+    assert ReceivedFile.objects.get(pk=other.pk).state == FileState.ACCEPTED
+    assert ReceivedFile.objects.get(pk=revision.pk).outcome == Outcome.INVALID  # UNKNOWN_DEBT_REF: HB/1 not taken
+    assert sorted(Debt.objects.values_list("creditor__la_id", flat=True)) == ["000123", "000123"]
+    assert check_ledger().ok
+    assert outbound_step(D1)["failed_files"] == 2  # the notice, DMS_FAULT included, matches its schema
+
+
+def test_a_database_failure_stops_the_run_and_leaves_the_file_pending(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database failure is not the file's fault: the run stops and its re-run processes the file."""
+    la()
+    award()
+    _second_chunk_breaks(monkeypatch, OperationalError("the connection was lost"))
+    file = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
+    with pytest.raises(OperationalError):
         la_files_step(D1)
-    assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0
     assert ReceivedFile.objects.get(pk=file.pk).state == FileState.PENDING
+    assert Debt.objects.count() == 0
 
 
 # ---------------------------------------------------------------------------------------------- one read

@@ -8,7 +8,8 @@ Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``):
   not at all, in a savepoint of its own (:func:`process_file`; a referral file is applied as it is
   validated, in one read, and the application rolled back if the file is not accepted): a failed file is FAILED with its outcome and
   errors and nothing of it is applied; an accepted one has every record applied and is ACCEPTED. Files run
-  one after another, so a referral accepted earlier in a run is seen by a revision file later in it.
+  one after another, so a referral accepted earlier in a run is seen by a revision file later in it. A file
+  DMS breaks down on is failed alone as ``DMS_FAULT`` and the run goes on (:func:`process_or_fail`).
 - :func:`holding_periods_step`: recalls whose holding period has ended return their debt (``LA_RECALL``)
   with the balance then held (§6.5).
 
@@ -49,17 +50,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
 from dms.errors import DmsError, InvariantBroken
-from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
+from dms.la_interface.records import FileError, InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
 from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
-from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
+from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
 from dms.store.ledger import Referral, allocate_ids, post_referrals, write_rows
 from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
 
@@ -104,6 +105,7 @@ class FileReport:
     revised: int = 0
     reclassified: int = 0
     recalled: int = 0
+    fault: str = ""  # what broke down, for a file failed as DMS_FAULT (for DMS's operators, not the LA)
 
 
 @dataclass
@@ -117,6 +119,7 @@ class StepReport:
     recalls: int = 0
     returned: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
+    faults: list[str] = field(default_factory=list)  # each file failed as DMS_FAULT, with what broke down
 
     def add(self, report: FileReport) -> None:
         self.files += 1
@@ -132,7 +135,7 @@ class StepReport:
         return {"files": self.files, "accepted": self.accepted, "failed": self.failed,
                 "referrals": self.referrals, "taken_on": self.taken_on, "revisions": self.revisions,
                 "recalls": self.recalls, "returned": dict(sorted(self.returned.items())),
-                "failures": dict(sorted(self.failures.items()))}
+                "failures": dict(sorted(self.failures.items())), "faults": list(self.faults)}
 
 
 # ---------------------------------------------------------------------------------------------- the step
@@ -146,11 +149,15 @@ def due_files(run_date: date) -> list[ReceivedFile]:
 
 
 def la_files_step(run_date: date) -> dict[str, Any]:
-    """Daily-run step: process every due LA file in §5.4 order (:func:`due_files`, :func:`process_file`)."""
+    """Daily-run step: process every due LA file in §5.4 order (:func:`due_files`, :func:`process_file`). A
+    file whose processing breaks down is failed on its own (:func:`process_or_fail`): the other files, of
+    this LA and of every other, are processed as usual."""
     report = StepReport()
     for received_file in due_files(run_date):
-        done = process_file(received_file, run_date)
+        done = process_or_fail(received_file, run_date)
         report.add(done)
+        if done.fault:
+            report.faults.append(f"{received_file.name} (received {received_file.received_on}): {done.fault}")
         if done.state == FileState.ACCEPTED:
             if received_file.kind == FileKind.REFERRAL:
                 report.referrals += done.records
@@ -203,6 +210,30 @@ def process_file(received_file: ReceivedFile, run_date: date) -> FileReport:
         )
     received_file.refresh_from_db()
     return report
+
+
+def process_or_fail(received_file: ReceivedFile, run_date: date) -> FileReport:
+    """:func:`process_file`, or, when processing the file raises anything but a database failure, the file
+    FAILED with outcome ``DMS_FAULT`` (hb-debt-interface.md §4.3, §6.1: nothing of a failed file is
+    applied; docs/la-interface-notes.md "Processing"). The file's savepoint has been rolled back, so nothing
+    of it stays; the LA hears of it in its next failure notice and the run goes on with the next file. A
+    database failure (the connection lost, a lock not granted) is not the file's: it stops the run, the file
+    stays PENDING, and the run's re-run processes it."""
+    try:
+        return process_file(received_file, run_date)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:  # any other fault of one file fails that file, not the run
+        fault = f"{type(error).__name__}: {error}"
+        _mark_failed(received_file, Validation(Outcome.DMS_FAULT.value, [_dms_fault(received_file)]), run_date)
+        return FileReport(received_file.name, FileState.FAILED, Outcome.DMS_FAULT.value, fault=fault)
+
+
+def _dms_fault(received_file: ReceivedFile) -> FileError:
+    return FileError("DMS_FAULT", f"DMS could not finish processing {received_file.name} (received "
+                     f"{received_file.received_on}) because of a fault in DMS, so nothing of it was applied. "
+                     "Nothing was found wrong with the file itself: send it again unchanged, under the same name, "
+                     "once DMS has told you the fault is put right", 0)
 
 
 class _NotAccepted(Exception):
