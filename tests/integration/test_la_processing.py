@@ -103,7 +103,7 @@ def test_accepted_referral_posts_debt_with_every_component(folder: Path) -> None
 
 def test_referral_returned_when_no_benefit_in_payment(folder: Path) -> None:
     la()
-    award("AB123457C", "JSA", end=D1)  # ends on the processing date: not in payment that day
+    award("AB123457C", "JSA", end=D1 - timedelta(days=1))  # ended the day before the processing date
     award("AB123458C", "PIP")  # an Annex A benefit in payment
     refer(folder, [build.referral("HB/1", NINO, 10_000, surname="Smith", forenames="Jo"),
                    build.referral("HB/2", "AB123457C", 20_000), build.referral("HB/3", "AB123458C", 30_000)])
@@ -140,6 +140,41 @@ def test_a_referral_split_by_comments_is_applied_as_the_schema_reads_it(folder: 
     held = debt("HB/1")
     assert (held.creditor_ref, held.person.nino, held.amount_pence) == ("HB/1", NINO, 10_000)
     assert not Person.objects.exclude(nino=NINO).exists()
+
+
+def test_referral_on_the_award_end_date_is_in_payment(folder: Path) -> None:
+    """§6.2 with events.md §2: no benefit in payment *after* end_date, so the end date is in payment."""
+    la()
+    award(NINO, "UC", end=D1)
+    award("AB123457C", "ESA", end=D1)
+    refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", "AB123457C", 20_000)])
+    summary = la_files_step(D1)
+    assert summary["returned"] == {} and summary["taken_on"] == 2
+    assert state("HB/1") == state("HB/2") == (DebtStatus.OPEN, "")
+
+
+def joint_uc_award(claimant: str, partner: str) -> Award:
+    return Award.objects.create(award_ref=f"UC-{claimant}", person=person(claimant), partner=person(partner),
+                                benefit="UC", start_date=date(2025, 4, 1), claimant_type="JOINT_25_OR_OVER",
+                                assessment_period_day=1)
+
+
+def test_partner_on_a_joint_uc_award_is_a_uc_claimant(folder: Path) -> None:
+    """§6.2-6.4: the partner named on a joint UC award has UC in payment: a referral of them is taken on,
+    their HB debts count against the UC limit of five (not one), and a recall is held 5 days, not 14."""
+    partner, with_pip = "AB654321C", "AB111111C"
+    la()
+    joint_uc_award(NINO, partner)
+    joint_uc_award("AB222222C", with_pip)
+    award(with_pip, "PIP")
+    refer(folder, [build.referral("HB/1", partner, 10_000), build.referral("HB/2", with_pip, 10_000),
+                   build.referral("HB/3", with_pip, 5_000, classification="FRAUD")])
+    summary = la_files_step(D1)
+    assert summary["returned"] == {} and summary["taken_on"] == 3
+    day = D1 + timedelta(days=1)
+    received(folder, "LAREC", [build.recall("HB/1", partner), build.recall("HB/2", with_pip)], day=day)
+    assert la_files_step(day)["recalls"] == 2
+    assert sorted(Recall.objects.values_list("ceases_on", flat=True)) == [day + timedelta(days=5)] * 2
 
 
 def _five_held(council: Creditor, fraud: tuple[bool, ...], nino: str = NINO) -> list[Debt]:

@@ -27,8 +27,9 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
   row with BalanceReturned = the referred total, so the LA's cessation file tells it so.
 - A claimant unknown to DMS is recorded from the referral (NINO, names, date of birth); with no award they
   have no benefit in payment, and the debt is returned (``NO_BENEFIT_IN_PAYMENT``).
-- "Benefit in payment on the processing date": an award (UC or an Annex A benefit) that has started and has
-  not ended (an award ending on the date is not in payment that day, as for ``award.ended``).
+- "Benefit in payment on the processing date" (``services/benefit_in_payment.py``): an award (UC or an Annex A
+  benefit) from its start date to its end date, both included (events.md §2: no benefit in payment *after*
+  ``end_date``); the partner named on a joint UC award is a UC claimant while it is in payment.
 - The HB debts DMS "holds" for the limits of §6.3 are those OPEN or SUSPENDED: a debt in its recall holding
   period is going back to the LA, and a CLEARED debt has nothing left to recover.
 - Other DWP recovery (§6.3): the person's OPEN DWP and HMRC debts with a balance, recovered by deduction from
@@ -58,6 +59,7 @@ from dms.la_interface.records import FileError, InboundRecord, RecallRecord, Ref
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
+from dms.services.benefit_in_payment import benefits_in_payment
 from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
@@ -275,22 +277,6 @@ def _mark_failed(received_file: ReceivedFile, validation: Validation, run_date: 
 # ---------------------------------------------------------------------------------------------- set-based loads
 
 
-_IN_PAYMENT = "a.start_date <= %s AND (a.end_date IS NULL OR a.end_date > %s)"
-
-
-def awards_in_payment(person_ids: Sequence[int], on: date) -> dict[int, set[str]]:
-    """``{person id: benefits}`` of the awards in payment on ``on`` (§6.2: UC or an Annex A benefit; an
-    award is in payment from its start date until the day before its end date, as ``in_payment``)."""
-    if not person_ids:
-        return {}
-    cond, params = in_ids("a.person_id", person_ids)
-    found: dict[int, set[str]] = defaultdict(set)
-    for person_id, benefit in fetch(f"SELECT a.person_id, a.benefit FROM dms_award a WHERE {cond} AND {_IN_PAYMENT}",
-                                    [*params, on, on]):
-        found[person_id].add(benefit)
-    return found
-
-
 @dataclass(slots=True)
 class _HeldHb:
     """An HB debt a person has with DMS (or one taken on earlier in the same chunk), as §6.3 sees it."""
@@ -487,7 +473,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         raise InvariantBroken(f"{received_file.name}: a referral file yielded a record that is not a referral")
     people = people_for(chunk)
     person_ids = sorted({pid for pid, _ in people.values()})
-    awards = awards_in_payment(person_ids, run_date)
+    awards = benefits_in_payment(person_ids, run_date)
     held = held_hb_debts(person_ids)
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
@@ -649,7 +635,7 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
         raise InvariantBroken(f"{received_file.name}: a recall file yielded a record that is not a recall")
     held = _held_debts(creditor, (r.debt_ref for r in recalls))
     debts = [_debt_for(held, received_file, r.debt_ref, r.line) for r in recalls]
-    awards = awards_in_payment(sorted({d.person_id for d in debts}), run_date)
+    awards = benefits_in_payment(sorted({d.person_id for d in debts}), run_date)
     now = datetime.now(UTC)
     changes, rows = [], []
     for record, debt in zip(recalls, debts, strict=True):
