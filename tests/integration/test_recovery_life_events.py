@@ -49,15 +49,20 @@ def test_death_ceases_hb_debts_and_moves_dwp_debts_to_estate() -> None:
     assert check_ledger().ok
 
 
-def test_award_ended_ceases_hb_debts_uc_award_ended() -> None:
+def cessation_date(ref: str) -> date:
+    return Debt.objects.get(creditor_ref=ref).cessation.cessation_date
+
+
+def test_award_ended_ceases_hb_debts_the_day_after_its_end_date_uc_award_ended() -> None:
+    """events.md §2: no benefit in payment *after* end_date; the end date is the award's last day in payment."""
     events(uc_award())
     hb_debt()
     events(line("end", "award.ended", occurred_on="2025-06-10", award_ref="UC1", end_date="2025-06-10",
                 reason="AWARD_ENDED"))
-    run_day(date(2025, 6, 9))
-    assert status("HB1") == ("OPEN", "")
     run_day(date(2025, 6, 10))
-    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED")
+    assert status("HB1") == ("OPEN", "")
+    run_day(date(2025, 6, 11))
+    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 6, 11)
 
 
 def test_legacy_award_ended_ceases_hb_debts_claim_ceased_unless_other_award_in_payment() -> None:
@@ -65,12 +70,53 @@ def test_legacy_award_ended_ceases_hb_debts_claim_ceased_unless_other_award_in_p
     hb_debt()
     events(line("end", "award.ended", occurred_on="2025-06-10", award_ref="JSA1", end_date="2025-06-10",
                 reason="CLAIM_CEASED"))
-    run_day(date(2025, 6, 10))
+    run_day(date(2025, 6, 11))
     assert status("HB1") == ("OPEN", "")
     events(line("end2", "award.ended", occurred_on="2025-06-11", award_ref="ESA1", end_date="2025-06-11",
                 reason="CLAIM_CEASED"))
     run_day(date(2025, 6, 11))
+    assert status("HB1") == ("OPEN", "")
+    run_day(date(2025, 6, 12))
     assert status("HB1") == ("RETURNED", "CLAIM_CEASED")
+
+
+def test_award_ended_keeps_hb_debts_when_another_award_starts_the_next_day() -> None:
+    """ESA ends on 31 May and UC starts on 1 June: on the first day with no ESA, UC is in payment, so the HB
+    debt is recovered from UC (events.md §2)."""
+    events(legacy_award(ref="ESA1"),
+           line("start-UC9", "award.started", award_ref="UC9", benefit="UC", start_date="2025-06-01",
+                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
+           line("end", "award.ended", occurred_on="2025-05-20", award_ref="ESA1", end_date="2025-05-31",
+                reason="CLAIM_CEASED"))
+    hb_debt()
+    for day in (date(2025, 5, 31), date(2025, 6, 1), date(2025, 6, 2)):
+        run_day(day)
+        assert status("HB1") == ("OPEN", "")
+
+
+def test_joint_uc_award_ended_ceases_the_partners_hb_debts_too() -> None:
+    """The partner named on a joint UC award is recovered from it (services/benefit_in_payment.py): when it
+    ends, their HB debts cease as the claimant's do, unless they have a benefit of their own in payment."""
+    partner, other = "AB654321C", "AB111111C"
+    events(line("start-UCJ", "award.started", award_ref="UCJ", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("start-UCK", "award.started", nino=other, award_ref="UCK", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": "AB222222C"}),
+           line("start-PIP", "award.started", nino="AB222222C", award_ref="PIP2", benefit="PIP",
+                start_date="2025-04-07", legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY",
+                                                 "first_pay_date": "2025-06-02"}))
+    hb_debt("HB1")
+    hb_debt("HB2", nino=partner)
+    hb_debt("HB3", nino="AB222222C")
+    events(line("end", "award.ended", occurred_on="2025-06-10", award_ref="UCJ", end_date="2025-06-10",
+                reason="AWARD_ENDED"),
+           line("end-k", "award.ended", occurred_on="2025-06-10", nino=other, award_ref="UCK",
+                end_date="2025-06-10", reason="AWARD_ENDED"))
+    run_day(date(2025, 6, 10))
+    assert status("HB1") == status("HB2") == ("OPEN", "")
+    run_day(date(2025, 6, 11))
+    assert status("HB1") == status("HB2") == ("RETURNED", "UC_AWARD_ENDED")
+    assert status("HB3") == ("OPEN", "")  # the partner's own PIP is still in payment
 
 
 def test_sanction_100_percent_13_weeks_returns_hb_debts() -> None:

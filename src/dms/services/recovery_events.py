@@ -9,8 +9,9 @@ them on their payment date):
   date), ``payment.received`` (on ``received_on``): :func:`apply_life_events`;
 - ``benefit.payment_missed``: after the day's deductions, once its pay date is reached
   (:func:`apply_missed_instalments`);
-- ``award.ended`` (applied at import): HB debts recovered from the award cease on its end date
-  (:func:`cease_for_ended_awards`); moratoria end (:func:`resume_after_moratoria`).
+- ``award.ended`` (applied at import): HB debts recovered from the award cease the day after its end date,
+  its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`);
+  moratoria end (:func:`resume_after_moratoria`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from dms import events as ev
 from dms.debts import DebtStatus
@@ -29,8 +29,9 @@ from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import missed_instalments_outcome
 from dms.services import debts as debt_service
+from dms.services.benefit_in_payment import has_benefit_in_payment
 from dms.services.events import stored_event
-from dms.services.recovery_load import fetch, in_partitions
+from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
 
@@ -88,19 +89,13 @@ def _hb_ids(person: Person) -> list[int]:
 
 
 def in_payment(person_id: int, on: date, *, excluding: int | None = None) -> bool:
-    """Whether the person has an award in payment on ``on`` (other than ``excluding``)."""
-    awards = Award.objects.filter(person_id=person_id, start_date__lte=on).filter(
-        Q(end_date=None) | Q(end_date__gt=on)
-    )
-    if excluding is not None:
-        awards = awards.exclude(pk=excluding)
-    return awards.exists()
+    """Whether the person has an award in payment on ``on`` (other than ``excluding``): one of their own, or
+    a joint UC award naming them as the partner (``services/benefit_in_payment.py``, events.md §2)."""
+    return has_benefit_in_payment(person_id, on, excluding=excluding)
 
 
 def _uc_in_payment(person_id: int, on: date) -> bool:
-    return Award.objects.filter(person_id=person_id, benefit="UC", start_date__lte=on).filter(
-        Q(end_date=None) | Q(end_date__gte=on)
-    ).exists()
+    return has_benefit_in_payment(person_id, on, benefit="UC")
 
 
 # ---------------------------------------------------------------------------------------------- life events
@@ -298,25 +293,39 @@ def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = No
 
 def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = None) -> int:
     """HB debts recovered from an award that has ended cease (events.md §2 ``award.ended``): UC_AWARD_ENDED
-    for a UC award, CLAIM_CEASED for a legacy benefit; on the award's end date, unless the person has
-    another award in payment to recover from. Only people in ``partitions`` when given."""
-    part_cond, part_params = in_partitions("pe", partitions)
-    rows = fetch(
-        "SELECT a.id, a.person_id, a.benefit FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
-        f"WHERE a.end_date IS NOT NULL AND a.end_date <= %s{part_cond} "
-        "AND EXISTS (SELECT 1 FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id WHERE "
-        "d.person_id = a.person_id AND c.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING')) "
-        "ORDER BY a.id",
-        [run_date, *part_params],
-    )
+    for a UC award, CLAIM_CEASED for a legacy benefit. The award is in payment up to its end date, so its
+    debtors are checked from the day after it (the first day with "no benefit in payment"): one whose other
+    awards leave them nothing in payment that day has their HB debts ceased, on the first run date after
+    the end date; one with another award in payment then (UC starting the next day, say) is recovered from
+    that. The debtors of an award are its person and, for a joint UC award, the partner it names. Only
+    debtors in ``partitions`` when given."""
     count = 0
-    for award_id, person_id, benefit in rows:
-        if in_payment(person_id, run_date, excluding=award_id):
+    for award_id, person_id, benefit, end_date in _ended_awards_with_hb_debts(run_date, partitions):
+        if in_payment(person_id, end_date + timedelta(days=1), excluding=award_id):
             continue
         ids = list(Debt.objects.filter(person_id=person_id, creditor__kind="LA", status__in=_HB_ACTIVE)
                    .values_list("pk", flat=True))
         count += cease_hb_debts(ids, "UC_AWARD_ENDED" if benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
     return count
+
+
+def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None) -> list[tuple[int, int, str, date]]:
+    """``(award id, debtor id, benefit, end date)`` of the awards that ended before ``run_date`` whose debtor
+    (the award's person, or the partner named on a joint UC award) has an HB debt still held, in award
+    order."""
+    part_cond, part_params = in_partitions("pe", partitions)
+    held = ("EXISTS (SELECT 1 FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id WHERE "
+            "d.person_id = pe.id AND c.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING'))")
+    ended = "a.end_date IS NOT NULL AND a.end_date < %s"
+    rows = fetch(
+        f"SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
+        f"WHERE {ended}{part_cond} AND {held} "
+        f"UNION ALL SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a "
+        f"JOIN dms_person pe ON pe.id = a.partner_id WHERE a.benefit = 'UC' AND {ended}{part_cond} AND {held} "
+        "ORDER BY 1, 2",
+        [run_date, *part_params, run_date, *part_params],
+    )
+    return [(award_id, person_id, benefit, as_date(end)) for award_id, person_id, benefit, end in rows]
 
 
 # ---------------------------------------------------------------------------------------------- missed
