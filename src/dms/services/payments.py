@@ -42,6 +42,7 @@ from dms.payments.schedule import (
     schedule_file_name,
     with_brought_forward,
 )
+from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.settings import get_config
 from dms.store.ledger import post_entries
 from dms.store.models import Creditor
@@ -77,7 +78,7 @@ SELECT c.la_id, c.id, d.creditor_ref, per.nino, r.business_date, -r.amount_pence
     CASE WHEN r.kind = 'DIRECT_PAYMENT' THEN 'DIRECT_PAYMENT' ELSE COALESCE((
         SELECT aw.benefit FROM dms_award aw
         WHERE (aw.person_id = d.person_id OR aw.partner_id = d.person_id)
-          AND aw.start_date <= r.business_date AND (aw.end_date IS NULL OR aw.end_date >= r.business_date)
+          AND {in_payment_sql("aw", "r.business_date")}
         ORDER BY CASE WHEN aw.benefit = 'UC' THEN 0 ELSE 1 END, aw.start_date DESC, aw.id DESC LIMIT 1
     ), 'DIRECT_PAYMENT') END,
     COALESCE(o.balance, 0) + r.moved, r.entry_id
@@ -202,10 +203,9 @@ def _source_for(nino: str, day: date) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT aw.benefit FROM dms_award aw JOIN dms_person per ON per.nino = %s "
-            "WHERE (aw.person_id = per.id OR aw.partner_id = per.id) AND aw.start_date <= %s "
-            "AND (aw.end_date IS NULL OR aw.end_date >= %s) "
+            f"WHERE (aw.person_id = per.id OR aw.partner_id = per.id) AND {in_payment_sql('aw')} "
             "ORDER BY CASE WHEN aw.benefit = 'UC' THEN 0 ELSE 1 END, aw.start_date DESC, aw.id DESC LIMIT 1",
-            [nino, day, day],
+            [nino, *in_payment_params(day)],
         )
         row = cursor.fetchone()
     return row[0] if row else DIRECT_PAYMENT_SOURCE

@@ -53,6 +53,7 @@ from dms.recovery.types import (
     UcPeriodInput,
 )
 from dms.recovery.uc import calculate_uc_period
+from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.ledger import is_postgresql, write_rows
@@ -245,8 +246,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
         cond, params = in_ids("a.person_id", alive)
         for award_id, person, benefit, claimant_type, partner, weekly, frequency in fetch(
             "SELECT a.id, a.person_id, a.benefit, a.claimant_type, a.partner_id, a.weekly_amount_pence, "
-            f"a.pay_frequency FROM dms_award a WHERE {cond} AND a.start_date <= %s "
-            "AND (a.end_date IS NULL OR a.end_date >= %s) ORDER BY a.id", [*params, as_of, as_of]
+            f"a.pay_frequency FROM dms_award a WHERE {cond} AND {in_payment_sql('a')} ORDER BY a.id",
+            [*params, *in_payment_params(as_of)]
         ):
             if benefit == "UC":
                 uc_awards[award_id] = (person, claimant_type, partner)

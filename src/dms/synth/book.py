@@ -9,13 +9,14 @@ from typing import Any
 
 from django.db import connection
 
+from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.synth.traffic import BookDebt, BookPerson, BookView
 
 _PEOPLE = (
     "SELECT p.nino, p.surname, p.forenames, p.date_of_birth, a.benefit, a.award_ref, a.start_date, "
     "a.claimant_type, a.assessment_period_day, pp.nino, a.weekly_amount_pence, a.pay_frequency, a.first_pay_date "
     "FROM dms_person p "
-    "LEFT JOIN dms_award a ON a.person_id = p.id AND a.start_date <= %s AND (a.end_date IS NULL OR a.end_date >= %s) "
+    f"LEFT JOIN dms_award a ON a.person_id = p.id AND {in_payment_sql('a')} "
     "LEFT JOIN dms_person pp ON pp.id = a.partner_id "
     "WHERE p.date_of_death IS NULL "
     "ORDER BY p.nino, CASE WHEN a.benefit = 'UC' THEN 0 ELSE 1 END, a.id"
@@ -40,7 +41,7 @@ def read_book(as_of: date) -> BookView:
     with connection.cursor() as cursor:
         cursor.execute("SELECT la_id FROM dms_creditor WHERE kind = 'LA' ORDER BY la_id")
         las = tuple(row[0] for row in cursor.fetchall())
-        cursor.execute(_PEOPLE, [as_of, as_of])
+        cursor.execute(_PEOPLE, in_payment_params(as_of))
         people: dict[str, BookPerson] = {}
         for row in cursor.fetchall():
             if row[0] in people:
