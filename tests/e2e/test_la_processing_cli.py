@@ -5,7 +5,7 @@ debt taken on, and ``dms debtor show --json`` shows the LA debts with the right 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from conftest import run_dms
@@ -105,3 +105,61 @@ def test_daily_run_applies_values_split_by_comments_as_the_schema_reads_them(cli
     debt = _debts(cli_env, NINO)["HB/1"]
     assert (debt["status"], debt["amount"]) == ("OPEN", "412.50")
     run_dms(cli_env, "run", "--date", D2.isoformat(), check=True)
+
+
+def _setup_uc_claimant(env: dict[str, str], folder: Path) -> None:
+    run_dms(env, "init", check=True)
+    run_dms(env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    events = folder / "events.jsonl"
+    events.write_text(_event("a1", "award.started", "2025-04-07", award_ref="UC1", benefit="UC",
+                             start_date="2025-04-07", uc={"claimant_type": "SINGLE_25_OR_OVER",
+                                                          "assessment_period_day": 14}) + "\n")
+    run_dms(env, "events", "import", str(events), check=True)
+
+
+def _send(env: dict[str, str], folder: Path, day: date, members: list[tuple[str, bytes]]) -> str:
+    """``dms la receive`` of that day's tar holding ``members``; what it printed."""
+    (folder / day.isoformat()).mkdir(exist_ok=True)
+    tar = build.write_tar(folder / day.isoformat() / build.upload_name(LA, day), members)
+    return run_dms(env, "la", "receive", str(tar), check=True).stdout
+
+
+def test_a_file_failed_only_on_a_failed_referral_is_processed_when_sent_again_unchanged(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """§4.3, §5.3, §6.1: the notice says to send the corrected referral, then the revision again; the
+    revision sent again with the same bytes is processed (the earlier one failed), not ignored."""
+    _setup_uc_claimant(cli_env, tmp_path)
+    referral_name, revision_name = build.file_name("LAREF", LA, D1), build.file_name("LAREV", LA, D1)
+    revision = build.file_bytes("LAREV", LA, D1, [build.revision("HB/1", NINO, 5_000)])
+    bad = build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 10_000)],
+                           header={"TotalAmount": "1.00"})
+    _send(cli_env, tmp_path, D1, [(referral_name, bad), (revision_name, revision)])
+    run_dms(cli_env, "run", "--date", D1.isoformat(), check=True)
+    good = build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 10_000)])
+    printed = _send(cli_env, tmp_path, D2, [(referral_name, good), (revision_name, revision)])
+    assert "IGNORED" not in printed and "the same bytes, processed again" in printed
+    out = run_dms(cli_env, "run", "--date", D2.isoformat(), check=True).stdout
+    assert "accepted 2" in out
+    debt = _debts(cli_env, NINO)["HB/1"]
+    assert (debt["status"], debt["amount"]) == ("OPEN", "50.00")
+
+
+def test_a_name_once_accepted_fails_every_later_version_as_duplicate_batch(cli_env: dict[str, str],
+                                                                           tmp_path: Path) -> None:
+    """§5.3: failed, corrected and accepted; then a third version fails DUPLICATE_BATCH, and so does a
+    fourth with new DebtRefs: nothing of either is applied."""
+    _setup_uc_claimant(cli_env, tmp_path)
+    name = build.file_name("LAREF", LA, D1)
+    versions = [build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 10_000)],
+                                 header={"TotalAmount": "1.00"}),
+                build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 10_000)]),
+                build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 5_000)]),
+                build.file_bytes("LAREF", LA, D1, [build.referral("HB/9", NINO, 7_000)])]
+    for n, data in enumerate(versions):
+        day = D1 + timedelta(days=n)
+        printed = _send(cli_env, tmp_path, day, [(name, data)])
+        run_dms(cli_env, "run", "--date", day.isoformat(), check=True)
+        if n >= 2:
+            assert "FAILED" in printed and f"accepted on {D2}" in printed
+    assert set(_debts(cli_env, NINO)) == {"HB/1"}

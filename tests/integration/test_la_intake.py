@@ -39,6 +39,11 @@ def codes(result: la_intake.IntakeResult) -> list[str]:
     return [p.code for p in result.problems]
 
 
+def result_seq(name: str) -> int:
+    """The receipt sequence of the latest file of ``name``."""
+    return ReceivedFile.objects.filter(name=name).order_by("-seq").values_list("seq", flat=True)[0]
+
+
 def kept(sha256: str) -> bytes:
     return (get_config().archive_dir / "la" / sha256[:2] / sha256).read_bytes()
 
@@ -199,11 +204,50 @@ def test_same_name_earlier_failed_is_the_corrected_resubmission(folder: Path) ->
     assert (new.state, new.name, new.received_on) == (FileState.PENDING, REF, later)
 
 
-def test_resubmission_with_the_failed_bytes_again_is_ignored(folder: Path) -> None:
+def test_resubmission_with_the_failed_bytes_again_is_processed(folder: Path) -> None:
+    """§5.3: the earlier file failed, so the new one is the resubmission and is processed, even with the same
+    bytes: nothing of a failed file is held, and what failed it may have been put right outside the file."""
     receive(folder, [(REF, referral_bytes())])
     ReceivedFile.objects.update(state=FileState.FAILED, outcome=Outcome.INVALID, processed_on=DAY)
-    receive(folder, [(REF, referral_bytes())], day=date(2025, 11, 20))
-    assert ReceivedFile.objects.order_by("seq").last().state == FileState.IGNORED
+    result = receive(folder, [(REF, referral_bytes())], day=date(2025, 11, 20))
+    assert ReceivedFile.objects.order_by("seq").last().state == FileState.PENDING
+    assert result.files[0].note == (f"the same bytes, processed again: the resubmission of the file received on "
+                                    f"{DAY} that failed on {DAY}")
+
+
+def test_the_same_bytes_as_an_accepted_file_are_ignored(folder: Path) -> None:
+    receive(folder, [(REF, referral_bytes())])
+    ReceivedFile.objects.update(state=FileState.ACCEPTED, processed_on=DAY)
+    revision = build.file_bytes("LAREV", LA, DAY, [build.revision("HB/1", "AB123456C", 9)])
+    result = receive(folder, [(REF, referral_bytes()), (REV, revision)])  # a second tar of the day
+    assert ReceivedFile.objects.get(name=REF, seq=result_seq(REF)).state == FileState.IGNORED
+    assert result.files[0].note == f"the same bytes as the file received on {DAY}, accepted on {DAY}"
+
+
+def test_a_name_once_accepted_takes_no_other_bytes_even_after_a_duplicate_batch(folder: Path) -> None:
+    """§5.3: failed, corrected and accepted, then sent twice more with other bytes: both fail as
+    DUPLICATE_BATCH (the second is not "the resubmission" of the first's DUPLICATE_BATCH failure)."""
+    days = [date(2025, 11, 18 + n) for n in range(4)]
+    versions = [referral_bytes(amount=n + 1) for n in range(4)]
+    decided = (FileState.FAILED, FileState.ACCEPTED, None, None)
+    for day, data, state in zip(days, versions, decided, strict=True):
+        receive(folder, [(REF, data)], day=day)
+        if state is not None:
+            ReceivedFile.objects.filter(state=FileState.PENDING).update(state=state, processed_on=day)
+    rows = list(ReceivedFile.objects.order_by("seq").values_list("state", "outcome"))
+    assert rows[2:] == [(FileState.FAILED, Outcome.DUPLICATE_BATCH)] * 2
+    last = ReceivedFile.objects.order_by("seq").last()
+    assert f"received on {days[1]} and accepted on {days[1]}" in last.errors[0]["message"]
+
+
+def test_earlier_dated_member_whose_name_failed_only_as_a_duplicate_batch_is_refused(folder: Path) -> None:
+    """§5.1: a DUPLICATE_BATCH failure is no failed file to resubmit: the name was used."""
+    receive(folder, [(REF, referral_bytes())])
+    ReceivedFile.objects.update(state=FileState.ACCEPTED, processed_on=DAY)
+    receive(folder, [(REF, referral_bytes(amount=2))], name="20251118-PDPLA-005920.tar")
+    later = date(2025, 11, 19)
+    result = receive(folder, [(REF, referral_bytes(amount=3))], day=later)
+    assert codes(result) == ["TAR_MEMBER_EARLIER_DATE"]
 
 
 def test_intake_is_one_transaction(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

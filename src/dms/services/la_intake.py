@@ -11,7 +11,10 @@ notice) for each reason of §5.1, every reason found being recorded with its cod
 
 Interpretations (docs/la-interface-notes.md): the same tar (name and bytes) received again is recognised and
 nothing new is written. A member dated before the tar is "the resubmission of a failed file" when the LA
-has a file of that name that failed. "The same bytes" in §5.3 compares with the latest file of that name.
+has a file of that name that failed (other than as DUPLICATE_BATCH). A file whose name was used before
+follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
+(DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
+or accepted), and a failed file sent again, with the same bytes or corrected, is processed.
 The whole intake is one transaction.
 """
 
@@ -20,8 +23,10 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 from django.db import transaction
@@ -180,7 +185,10 @@ def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileNa
 
 
 def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarProblem]:
-    """Members dated before the tar must be resubmissions of files that failed (spec §5.1, circular §48)."""
+    """Members dated before the tar must be resubmissions of files that failed (spec §5.1, circular §48): the
+    LA has a file of that name that failed on its own account (any outcome but DUPLICATE_BATCH, which fails
+    a file only because its name was used). What then becomes of the member is §5.3's
+    (:func:`same_name_rule`): processed, or DUPLICATE_BATCH if a file of the name has been accepted since."""
     if tar is None:
         return []
     earlier = [m for m in members if m.name.creation_date < tar.tar_date]
@@ -188,7 +196,7 @@ def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarPr
         return []
     failed = set(
         ReceivedFile.objects.filter(la_id=tar.la_id, name__in=[m.info.name for m in earlier], state=FileState.FAILED)
-        .values_list("name", flat=True)
+        .exclude(outcome=Outcome.DUPLICATE_BATCH).values_list("name", flat=True)
     )
     return [
         TarProblem("TAR_MEMBER_EARLIER_DATE", f"member {m.info.name} is dated {m.name.creation_date}, before the "
@@ -297,29 +305,74 @@ def _read_member(archive: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:
     return data
 
 
+class SameName(StrEnum):
+    """What §5.3 makes of a file whose name the LA has used before (:func:`same_name_rule`)."""
+
+    NEW = "NEW"  # no earlier file of the name: processed
+    IGNORED = "IGNORED"  # the same bytes as a file held (still to be processed, or accepted)
+    SUPERSEDES = "SUPERSEDES"  # the earlier file is not yet processed: it is SUPERSEDED, this one processed
+    DUPLICATE_BATCH = "DUPLICATE_BATCH"  # a file of the name was accepted: this one fails
+    RESUBMISSION = "RESUBMISSION"  # the earlier file failed: this one is processed, even with the same bytes
+
+
+def same_name_rule(earlier: Sequence[ReceivedFile], sha256: str) -> tuple[SameName, ReceivedFile | None]:
+    """Spec §5.3 for a new file with bytes ``sha256`` whose name the LA used for ``earlier`` (its files of
+    that name other than IGNORED copies, in receipt order): what becomes of it, and the earlier file that
+    decides it.
+
+    - A file of the name was accepted: the same bytes again are ignored (already applied); other bytes fail
+      as DUPLICATE_BATCH, whatever came after the accepted file (a DUPLICATE_BATCH failure is no failed file
+      to correct: the name is used).
+    - Else by the latest file: still to be processed, the same bytes are ignored (it is already held) and
+      other bytes supersede it; failed, the new file is the resubmission and is processed, with the same bytes
+      too (nothing of a failed file is held, and what failed it may have been put right outside the file: the
+      failed referral it depended on, §6.1, or a fault of DMS's own)."""
+    accepted = [f for f in earlier if f.state == FileState.ACCEPTED]
+    if accepted:
+        rule = SameName.IGNORED if accepted[-1].sha256 == sha256 else SameName.DUPLICATE_BATCH
+        return rule, accepted[-1]
+    latest = earlier[-1] if earlier else None
+    if latest is None or latest.state not in (FileState.PENDING, FileState.FAILED):
+        return SameName.NEW, None
+    if latest.state == FileState.FAILED:
+        return SameName.RESUBMISSION, latest
+    return (SameName.IGNORED if latest.sha256 == sha256 else SameName.SUPERSEDES), latest
+
+
 def _take_file(tar: ReceivedTar, name: FileName, data: bytes, seq: int) -> TakenFile:
-    """Record one XML file following spec §5.3."""
+    """Record one XML file following spec §5.3 (:func:`same_name_rule`)."""
     sha256, relative = keep_bytes(data)
-    latest = (ReceivedFile.objects.filter(la_id=name.la_id, name=str(name)).exclude(state=FileState.IGNORED)
-              .order_by("-seq").first())
+    earlier = list(ReceivedFile.objects.filter(la_id=name.la_id, name=str(name))
+                   .exclude(state=FileState.IGNORED).order_by("seq"))
+    rule, decided_by = same_name_rule(earlier, sha256)
     new = ReceivedFile(tar=tar, name=str(name), kind=name.kind.value, la_id=name.la_id,
                        creation_date=name.creation_date, sha256=sha256, size=len(data), archive_path=relative,
                        received_on=tar.received_on, seq=seq, state=FileState.PENDING)
-    note = ""
-    if latest is None:
-        pass
-    elif latest.sha256 == sha256:
-        new.state, note = FileState.IGNORED, f"the same bytes as the file received on {latest.received_on}"
-    elif latest.state == FileState.ACCEPTED:
-        _fail_duplicate(new, latest)
-        note = f"a file of this name was accepted on {latest.processed_on}"
-    elif latest.state == FileState.FAILED:
-        note = f"the corrected resubmission of the file that failed on {latest.processed_on}"
+    if rule == SameName.IGNORED:
+        new.state = FileState.IGNORED
+    elif rule == SameName.DUPLICATE_BATCH and decided_by is not None:
+        _fail_duplicate(new, decided_by)
     new.save()
-    if latest is not None and latest.state == FileState.PENDING and latest.sha256 != sha256:
-        _supersede(latest, new)
-        note = f"replaces the unprocessed file received on {latest.received_on}"
-    return TakenFile(new.name, new.state, sha256, len(data), note)
+    if rule == SameName.SUPERSEDES and decided_by is not None:
+        _supersede(decided_by, new)
+    return TakenFile(new.name, new.state, sha256, len(data), _note(rule, decided_by, sha256))
+
+
+def _note(rule: SameName, earlier: ReceivedFile | None, sha256: str) -> str:
+    """What ``dms la receive`` says of a file whose name was used before."""
+    if earlier is None:
+        return ""
+    received = f"the file received on {earlier.received_on}"
+    if rule == SameName.IGNORED:
+        if earlier.state == FileState.PENDING:
+            return f"the same bytes as {received}, still to be processed"
+        return f"the same bytes as {received}, accepted on {earlier.processed_on}"
+    if rule == SameName.DUPLICATE_BATCH:
+        return f"a file of this name was accepted on {earlier.processed_on}"
+    if rule == SameName.SUPERSEDES:
+        return f"replaces the unprocessed file received on {earlier.received_on}"
+    same = "the same bytes, processed again: " if earlier.sha256 == sha256 else ""
+    return f"{same}the resubmission of {received} that failed on {earlier.processed_on}"
 
 
 def _fail_duplicate(new: ReceivedFile, accepted: ReceivedFile) -> None:

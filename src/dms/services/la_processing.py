@@ -227,15 +227,16 @@ def process_or_fail(received_file: ReceivedFile, run_date: date) -> FileReport:
         raise
     except Exception as error:  # any other fault of one file fails that file, not the run
         fault = f"{type(error).__name__}: {error}"
-        _mark_failed(received_file, Validation(Outcome.DMS_FAULT.value, [_dms_fault(received_file)]), run_date)
+        failed = Validation(Outcome.DMS_FAULT.value, [_dms_fault(received_file)])
+        _mark_failed(received_file, failed, run_date)
         return FileReport(received_file.name, FileState.FAILED, Outcome.DMS_FAULT.value, fault=fault)
 
 
 def _dms_fault(received_file: ReceivedFile) -> FileError:
     return FileError("DMS_FAULT", f"DMS could not finish processing {received_file.name} (received "
                      f"{received_file.received_on}) because of a fault in DMS, so nothing of it was applied. "
-                     "Nothing was found wrong with the file itself: send it again unchanged, under the same name, "
-                     "once DMS has told you the fault is put right", 0)
+                     "Nothing was found wrong with the file itself: send it again unchanged, under the same "
+                     "name, once DMS has told you the fault is put right", 0)
 
 
 class _NotAccepted(Exception):

@@ -273,7 +273,8 @@ class _HeldDebtChecks:
             self.depends_on = self.depends_on or failed_file
             return FileError("DEPENDS_ON_FAILED_REFERRAL", f"DebtRef {scanned.debt_ref} was referred in "
                              f"{failed_file}, which failed and has not been corrected; send the corrected "
-                             f"{failed_file} first, then send this file again (circular §49)", scanned.line,
+                             f"{failed_file} first, then send this file again under the same name, unchanged "
+                             "if nothing else in it is wrong (circular §49)", scanned.line,
                              scanned.debt_ref, "DebtRef")
         return FileError("UNKNOWN_DEBT_REF", f"DebtRef {scanned.debt_ref} is not a debt this LA has open with DMS; "
                          "correct the DebtRef, or remove the record if the debt was returned or never referred",

@@ -309,7 +309,8 @@ def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = No
     return count
 
 
-def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None) -> list[tuple[int, int, str, date]]:
+def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None
+                                ) -> list[tuple[int, int, str, date]]:
     """``(award id, debtor id, benefit, end date)`` of the awards that ended before ``run_date`` whose debtor
     (the award's person, or the partner named on a joint UC award) has an HB debt still held, in award
     order."""
@@ -318,7 +319,7 @@ def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None
             "d.person_id = pe.id AND c.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING'))")
     ended = "a.end_date IS NOT NULL AND a.end_date < %s"
     rows = fetch(
-        f"SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
+        "SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
         f"WHERE {ended}{part_cond} AND {held} "
         f"UNION ALL SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a "
         f"JOIN dms_person pe ON pe.id = a.partner_id WHERE a.benefit = 'UC' AND {ended}{part_cond} AND {held} "
