@@ -217,3 +217,22 @@ def test_good_tar_is_taken_in_and_a_repeat_is_harmless(env: dict[str, str]) -> N
     assert status == 0 and "took in" in output and "PENDING" in output and archived(env, xml)
     again = run_dms(env, "la", "receive", str(path))
     assert again.returncode == 0 and "already received" in again.stdout
+
+
+def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(env: dict[str, str]) -> None:
+    """§5.1: a tar is refused while its LA is not registered; the same tar received again after
+    ``dms la add`` is taken in (a refusal that no longer holds is no reason to refuse it again)."""
+    other = "000777"
+    xml = build.file_bytes("LAREF", other, DAY, [build.referral("HB/1", "AB123456C", 41250)])
+    data = build.tar_bytes([(build.file_name("LAREF", other, DAY), xml)])
+    status, output, path = receive(env, data, build.upload_name(other, DAY))
+    assert status == 1 and "TAR_UNKNOWN_LA" in output
+    again = run_dms(env, "la", "receive", str(path))
+    assert again.returncode == 1 and "already received" in again.stderr  # nothing has changed
+    run_dms(env, "la", "add", other, "--name", "Otherton Council", "--sort-code", "200001", "--account",
+            "12345679", check=True)
+    taken = run_dms(env, "la", "receive", str(path))
+    assert taken.returncode == 0 and "took in" in taken.stdout and "PENDING" in taken.stdout
+    assert "already received" not in taken.stdout + taken.stderr
+    repeat = run_dms(env, "la", "receive", str(path))
+    assert repeat.returncode == 0 and "already received" in repeat.stdout

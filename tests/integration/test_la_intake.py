@@ -94,6 +94,21 @@ def test_refused_tar_of_an_la_not_registered(folder: Path) -> None:
     assert "dms la add 000999" in result.problems[0].message
 
 
+def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(folder: Path) -> None:
+    """§5.1: the refusal no longer holds once the LA is registered, so the same tar received again is taken
+    in; the first refusal stays recorded (and is reported to the LA). Until then it is a repeat."""
+    data = build.file_bytes("LAREF", "000999", DAY, [build.referral("HB/1", "AB123456C", 1)])
+    members = [(build.file_name("LAREF", "000999", DAY), data)]
+    first = refused(folder, members, name=build.upload_name("000999", DAY))
+    assert refused(folder, members, name=build.upload_name("000999", DAY)).repeat and not first.repeat
+    la("000999")
+    taken = receive(folder, members, la_id="000999")
+    assert taken.accepted and not taken.repeat and [f.state for f in taken.files] == [FileState.PENDING]
+    assert list(ReceivedTar.objects.order_by("pk").values_list("accepted", flat=True)) == [False, True]
+    again = receive(folder, members, la_id="000999")
+    assert again.repeat and again.accepted and ReceivedFile.objects.count() == 1
+
+
 def test_refused_member_with_a_path(folder: Path) -> None:
     result = refused(folder, [(f"sub/{REF}", referral_bytes()), (f"../{REV}", referral_bytes())])
     assert codes(result) == ["TAR_MEMBER_PATH", "TAR_MEMBER_PATH"]

@@ -10,7 +10,8 @@ notice) for each reason of §5.1, every reason found being recorded with its cod
 ``TAR_*`` codes). Otherwise each XML file is recorded as a :class:`ReceivedFile` following §5.3.
 
 Interpretations (docs/la-interface-notes.md): the same tar (name and bytes) received again is recognised and
-nothing new is written. A member dated before the tar is "the resubmission of a failed file" when the LA
+nothing new is written, unless it was refused and the checks now find otherwise (its LA has been registered
+since): then it is received anew. A member dated before the tar is "the resubmission of a failed file" when the LA
 has a file of that name that failed (other than as DUPLICATE_BATCH). A file whose name was used before
 follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
 (DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
@@ -246,16 +247,24 @@ def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], 
 
 def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
     """Take in (or refuse) the LA tar at ``path``, received on the business date ``received_on``
-    (spec §5). Runs in one transaction; raises :class:`DmsError` only when ``path`` is not a readable file."""
+    (spec §5). Runs in one transaction; raises :class:`DmsError` only when ``path`` is not a readable file.
+
+    The same tar (name and bytes) received again is a repeat, and nothing new is done, when it was taken in
+    before, or when it was refused and would be refused now for the same problems. A tar refused before that
+    would now be judged otherwise (its LA has been registered since: TAR_UNKNOWN_LA, spec §5.1) is a new
+    receipt: taken in, or refused for what is wrong with it now."""
     path = Path(path)
     if not path.is_file():
         raise DmsError(f"{path} is not a file; give the path of the LA's .tar")
     sha256, size, relative = keep_file(path)
     with transaction.atomic():
-        earlier = ReceivedTar.objects.filter(name=path.name, sha256=sha256).order_by("pk").first()
-        if earlier is not None:
-            return _repeat(earlier)
+        earlier = list(ReceivedTar.objects.filter(name=path.name, sha256=sha256).order_by("pk"))
+        taken_in = [t for t in earlier if t.accepted]
+        if taken_in:
+            return _repeat(taken_in[0])
         tar, members, problems = tar_problems(path, size)
+        if earlier and _problems_of(earlier[-1]) == problems:
+            return _repeat(earlier[-1])
         row = ReceivedTar.objects.create(
             name=path.name, la_id=tar.la_id if tar else "", tar_date=tar.tar_date if tar else None, sha256=sha256,
             size=size, archive_path=relative, received_on=received_on, accepted=not problems,
@@ -267,8 +276,12 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
     return result
 
 
+def _problems_of(refused: ReceivedTar) -> list[TarProblem]:
+    return [TarProblem(p["code"], p["message"], p.get("member", "")) for p in refused.problems]
+
+
 def _repeat(earlier: ReceivedTar) -> IntakeResult:
-    problems = [TarProblem(p["code"], p["message"], p.get("member", "")) for p in earlier.problems]
+    problems = _problems_of(earlier)
     files = [TakenFile(f.name, f.state, f.sha256, f.size, "already received") for f in earlier.files.order_by("seq")]
     return IntakeResult(earlier.name, earlier.sha256, earlier.received_on, earlier.accepted, problems, files,
                         repeat=True)
