@@ -15,6 +15,7 @@ from la_files import DAY, LA, la, receive
 from dms.la_interface import build
 from dms.services import la_intake
 from dms.services.la_intake import receive_tar
+from dms.services.la_outbound import outbound_step
 from dms.settings import get_config
 from dms.store.la.models import FileState, Outcome, ReceivedFile, ReceivedTar
 
@@ -96,7 +97,8 @@ def test_refused_tar_of_an_la_not_registered(folder: Path) -> None:
 
 def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(folder: Path) -> None:
     """§5.1: the refusal no longer holds once the LA is registered, so the same tar received again is taken
-    in; the first refusal stays recorded (and is reported to the LA). Until then it is a repeat."""
+    in; the first refusal stays recorded but is not reported to the LA (its files are being processed).
+    Until then it is a repeat."""
     data = build.file_bytes("LAREF", "000999", DAY, [build.referral("HB/1", "AB123456C", 1)])
     members = [(build.file_name("LAREF", "000999", DAY), data)]
     first = refused(folder, members, name=build.upload_name("000999", DAY))
@@ -107,6 +109,8 @@ def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(fol
     assert list(ReceivedTar.objects.order_by("pk").values_list("accepted", flat=True)) == [False, True]
     again = receive(folder, members, la_id="000999")
     assert again.repeat and again.accepted and ReceivedFile.objects.count() == 1
+    assert outbound_step(DAY)["failed_files"] == 0
+    assert ReceivedTar.objects.get(accepted=False).reported_on is None
 
 
 def test_refused_member_with_a_path(folder: Path) -> None:

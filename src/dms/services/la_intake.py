@@ -252,7 +252,8 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
     The same tar (name and bytes) received again is a repeat, and nothing new is done, when it was taken in
     before, or when it was refused and would be refused now for the same problems. A tar refused before that
     would now be judged otherwise (its LA has been registered since: TAR_UNKNOWN_LA, spec §5.1) is a new
-    receipt: taken in, or refused for what is wrong with it now."""
+    receipt: taken in, or refused for what is wrong with it now (an earlier refusal of a tar taken in is then
+    not reported: ``la_outbound``)."""
     path = Path(path)
     if not path.is_file():
         raise DmsError(f"{path} is not a file; give the path of the LA's .tar")

@@ -10,7 +10,9 @@ Where the files live (under ``DMS_DATA_DIR``):
 
 Reporting: a cessation is reported once, by the first run date on or after its cessation date; a failed or
 superseded file once, by the first run date on or after the date it was decided; a refused tar once, by the
-first run date on or after it was received, once its LA is registered. Each row's ``reported_on`` is set to
+first run date on or after it was received, once its LA is registered, unless the same tar (name and bytes)
+has been taken in since (received again once its LA was registered: the refusal no longer holds, and its
+files are processed). Each row's ``reported_on`` is set to
 the run date that reports it, in the same transaction as the bundle's record, so a failed run reports
 nothing and the next one reports it.
 
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from dms.errors import InvariantBroken
 from dms.la_interface import outbound
@@ -73,8 +75,10 @@ def _mark_reported(run_date: date, registered: set[str]) -> None:
         Q(processed_on__lte=run_date) | Q(processed_on__isnull=True, received_on__lte=run_date),
         state__in=[FileState.FAILED, FileState.SUPERSEDED], reported_on__isnull=True,
     ).update(reported_on=run_date)
+    taken_in_since = ReceivedTar.objects.filter(accepted=True, name=OuterRef("name"), sha256=OuterRef("sha256"))
     ReceivedTar.objects.filter(accepted=False, reported_on__isnull=True, received_on__lte=run_date,
-                               la_id__in=sorted(registered)).update(reported_on=run_date)
+                               la_id__in=sorted(registered)).exclude(Exists(taken_in_since)).update(
+        reported_on=run_date)
 
 
 # ------------------------------------------------------------------------------------------------ records
