@@ -331,6 +331,30 @@ def test_re_referred_fraud_keeps_first_received_date(folder: Path) -> None:
     assert Cessation.objects.get(debt__creditor_ref="HB/F").referral_received_date == D1
 
 
+def test_cessation_of_a_re_referred_fraud_debt_reports_when_this_referral_was_received(folder: Path) -> None:
+    """§4.1 ReferralReceivedDate is when DMS received the referral; §6.4 keeps the first referral's date
+    only for the order of recovery. Both for a debt returned later and for one returned as it is taken on."""
+    la()
+    award()
+    refer(folder, [build.referral("HB/F", NINO, 1_000, classification="FRAUD")])
+    la_files_step(D1)
+    cease_hb_debts([debt("HB/F").pk], "MANUAL_RECALL", D1, "test")
+    later = D1 + timedelta(days=10)
+    refer(folder, [build.referral("HB/F", NINO, 1_000, classification="FRAUD")], day=later)
+    la_files_step(later)
+    again = debt("HB/F")
+    assert (again.received_on, again.referral_received_on) == (D1, later)  # recovery order kept (§6.4)
+    cease_hb_debts([again.pk], "LA_RECALL", later + timedelta(days=5), "test")
+    assert Cessation.objects.get(debt=again).referral_received_date == later
+    Award.objects.update(end_date=later)  # no benefit in payment: the next re-referral is returned at once
+    latest = later + timedelta(days=3)
+    refer(folder, [build.referral("HB/F", NINO, 1_000, classification="FRAUD")], day=latest)
+    assert la_files_step(latest)["returned"] == {"NO_BENEFIT_IN_PAYMENT": 1}
+    returned = debt("HB/F")
+    assert returned.received_on == D1
+    assert Cessation.objects.get(debt=returned).referral_received_date == latest
+
+
 # ---------------------------------------------------------------------------------------------- revisions
 
 

@@ -554,8 +554,8 @@ def _end_debt(
         debt.change_status(status, business_date=business_date, actor=actor, reason=reason)
         if status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
             record_cessations([CessationFacts(
-                debt.pk, str(debt.creditor.la_id), debt.creditor_ref, debt.person.nino, debt.received_on,
-                business_date, cessation_reason, figures.balance_pence, figures.recovered_pence,
+                debt.pk, str(debt.creditor.la_id), debt.creditor_ref, debt.person.nino,
+                referral_received_date(debt), business_date, cessation_reason, figures.balance_pence, figures.recovered_pence,
             )])
     caller.refresh_from_db()
     return ReturnResult(debt.pk, figures.balance_pence, figures.recovered_pence, tuple(entry_ids))
@@ -579,6 +579,13 @@ def return_entry(debt_id: int, creditor_id: int, creditor_ref: str, balance: int
         description=f"debt {debt_id} ({creditor_ref}) {status.lower()} with {format_pounds(balance)} held",
         reason=reason,
     )
+
+
+def referral_received_date(debt: Debt) -> date:
+    """When DMS received the referral of ``debt`` (hb-debt-interface.md §4.1 ReferralReceivedDate): its
+    ``referral_received_on``, not its ``received_on``, which for a re-referred fraud debt is the first
+    referral's date and orders recovery only (§6.4); ``received_on`` for a debt recorded without it."""
+    return debt.referral_received_on or debt.received_on
 
 
 @dataclass(frozen=True, slots=True)

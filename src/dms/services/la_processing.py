@@ -39,7 +39,9 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
 - A re-referral is a referral of a DebtRef this LA referred before for the same person and that was
   returned or withdrawn. A non-fraud one is received on its new date (the back of the queue); a fraud one
   keeps the received date of the first referral (§6.4).
-- A debt's received date is the date DMS received the file (``ReceivedFile.received_on``).
+- A debt's received date is the date DMS received the file (``ReceivedFile.received_on``). Its
+  ``referral_received_on`` is that date always: the ReferralReceivedDate of its cessation (§4.1), even for
+  a re-referred fraud debt whose ``received_on`` (recovery order) is its first referral's.
 """
 
 from __future__ import annotations
@@ -81,10 +83,10 @@ HELD_FOR_LIMITS = (DebtStatus.OPEN, DebtStatus.SUSPENDED)
 _DEBT_COLUMNS = (
     "id", "person_id", "creditor_id", "creditor_ref", "debt_type", "classification", "amount_pence",
     "original_amount_pence", "created_on", "received_on", "receipt_seq", "status", "status_date",
-    "joint_person_id", "agreed_amount_pence", "partition", "cessation_reason",
+    "joint_person_id", "agreed_amount_pence", "partition", "cessation_reason", "referral_received_on",
 )
 _DEBT_TYPES = ("int8", "int8", "int8", "text", "text", "text", "int8", "int8", "date", "date", "int8", "text", "date",
-               "int8", "int8", "int2", "text")
+               "int8", "int8", "int2", "text", "date")
 _COMPONENT_COLUMNS = ("debt_id", "amount_pence", "period_start", "period_end")
 _COMPONENT_TYPES = ("int8", "int8", "date", "date")
 _STATUS_CHANGE_COLUMNS = ("debt_id", "from_status", "to_status", "business_date", "recorded_at", "actor", "reason")
@@ -503,7 +505,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
             person_held.append(as_held)
             report.taken_on += 1
         new_debts.append(new)
-    _write_referrals(creditor, new_debts, run_date)
+    _write_referrals(creditor, new_debts, run_date, received_file.received_on)
     taken_here = set(ids)
     held_before: list[HeldBefore] = []
     for debt in Debt.objects.filter(pk__in=displaced).select_related("person").order_by("receipt_seq"):
@@ -527,10 +529,12 @@ def _returned_description(debt_id: int, debt_ref: str, pounds: str) -> str:
     return f"debt {debt_id} ({debt_ref}) returned with {pounds} held"
 
 
-def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date: date) -> None:
+def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date: date, referred_on: date
+                     ) -> None:
     """The chunk's debts (COPY on PostgreSQL), components, audit rows, their RECEIVABLE accounts and REFERRAL
     entries (and RETURN entries of those returned at once) in their fixed shape with one ``post_referrals``
-    call, and the Cessation rows of those returned."""
+    call, and the Cessation rows of those returned. ``referred_on``: the date DMS received the file, each
+    debt's ReferralReceivedDate (§4.1; its ``received_on`` may be an earlier referral's, §6.4)."""
     now = datetime.now(UTC)  # bookkeeping time of the audit rows only; no rule reads it
     label = str(creditor)
     debt_rows: list[tuple[Any, ...]] = []
@@ -546,7 +550,7 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
         debt_rows.append((debt_id, new.person_id, creditor_id, r.debt_ref, overpayment,
                           r.classification, total, total, r.debt_created_date, new.received_on,
                           new.receipt_seq, returned if new.returned_for else opened, run_date, None, None,
-                          new.partition, new.returned_for))
+                          new.partition, new.returned_for, referred_on))
         components.extend((debt_id, o.amount_pence, o.period_start, o.period_end) for o in r.overpayments)
         pounds = format_pounds(total)
         changes.append((debt_id, "", opened, run_date, now, ACTOR, f"referred by {label} as {r.debt_ref} for {pounds}"))
@@ -559,7 +563,7 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
                                      _returned_description(debt_id, r.debt_ref, pounds),
                                      new.returned_for))
             cessations.append(debt_service.CessationFacts(
-                debt_id, str(creditor.la_id), r.debt_ref, r.nino, new.received_on, run_date, new.returned_for,
+                debt_id, str(creditor.la_id), r.debt_ref, r.nino, referred_on, run_date, new.returned_for,
                 total, 0,
             ))
         else:

@@ -141,6 +141,10 @@ class Debt(models.Model):
     original_amount_pence = models.BigIntegerField()
     created_on = models.DateField()
     received_on = models.DateField()  # the date that orders recovery (hb-debt-interface.md §6.4)
+    # the date DMS received this debt's referral (hb-debt-interface.md §4.1 ReferralReceivedDate): as
+    # received_on except for a re-referred FRAUD debt, which keeps its first referral's date for recovery
+    # order (§6.4); empty for a debt not referred in an LA file (received_on is then its receipt date)
+    referral_received_on = models.DateField(null=True, blank=True)
     receipt_seq = models.BigIntegerField(unique=True)  # global receipt order, breaks received_on ties
     status = models.CharField(max_length=16, choices=_choices(DebtStatus), default=DebtStatus.OPEN)
     status_date = models.DateField()
