@@ -163,3 +163,24 @@ def test_a_name_once_accepted_fails_every_later_version_as_duplicate_batch(cli_e
         if n >= 2:
             assert "FAILED" in printed and f"accepted on {D2}" in printed
     assert set(_debts(cli_env, NINO)) == {"HB/1"}
+
+
+def test_daily_run_completes_when_a_days_cessations_pass_the_most_a_file_may_total(cli_env: dict[str, str],
+                                                                                   tmp_path: Path) -> None:
+    """§2 (TotalAmount at most 99999999.99), §4.1: two 60,000,000.00 debts returned to one LA on one day;
+    the run completes, that day's file carries the first and the next run's file the second."""
+    _setup_uc_claimant(cli_env, tmp_path)
+    big = 60_000_000_00
+    _send(cli_env, tmp_path, D1, [(build.file_name("LAREF", LA, D1),
+                                   build.file_bytes("LAREF", LA, D1, [build.referral("BIG/1", NINO, big)])),
+                                  (build.file_name("LAREC", LA, D1),
+                                   build.file_bytes("LAREC", LA, D1, [build.recall("BIG/1", NINO)]))])
+    run_dms(cli_env, "run", "--date", D1.isoformat(), check=True)
+    ceases = D1 + timedelta(days=5)  # a UC claimant's recall is held 5 days (§6.5)
+    _send(cli_env, tmp_path, ceases, [(build.file_name("LAREF", LA, ceases), build.file_bytes(
+        "LAREF", LA, ceases, [build.referral("BIG/2", STRANGER, big, created=ceases)]))])
+    out = run_dms(cli_env, "run", "--date", ceases.isoformat(), check=True).stdout
+    assert "cessations 1" in out
+    out = run_dms(cli_env, "run", "--date", (ceases + timedelta(days=1)).isoformat(), check=True).stdout
+    assert "cessations 1" in out
+    assert {d["status"] for d in (_debts(cli_env, NINO) | _debts(cli_env, STRANGER)).values()} == {"RETURNED"}

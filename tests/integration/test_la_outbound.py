@@ -106,6 +106,36 @@ def test_outbound_cessations_are_reported_once_in_the_day_bundle(data_dir: Path)
     assert not bundle_path(LA, D + timedelta(days=2)).exists()
 
 
+def cessation_rows(la_id: str, day: date) -> tuple[dict[str, str | None], list[str | None]]:
+    """The header and the DebtRefs of the LA's cessation file of ``day``."""
+    data = members(bundle_path(la_id, day))[f"{day:%Y%m%d}-DMCES-{la_id}.xml"]
+    root = parsed(MessageType.CESSATION, data)
+    header = {c.tag.removeprefix(NS): c.text for c in root.find(f"{NS}Header")}
+    return header, [r.findtext(f"{NS}DebtRef") for r in root.findall(f"{NS}Cessation")]
+
+
+def test_a_days_cessations_over_the_total_a_file_may_say_go_on_into_the_next_runs_file(data_dir: Path) -> None:
+    """§2: TotalAmount is at most 99999999.99, and an LA has one cessation file a day (§1): the day's file
+    carries the cessations, in its order, while their total fits; the rest wait for the next run's file.
+    The run completes, and the date run again gives the same file."""
+    council, other = la(LA), la(OTHER)
+    for ref in ("BIG/1", "BIG/2", "BIG/3"):
+        returned(council, ref, D, 40_000_000_00)
+    returned(other, "HB/1", D, 60_000_000_00)
+    returned(council, "HB/9", D + timedelta(days=1), 1_000)
+    assert outbound_step(D)["cessations"] == 3
+    assert cessation_rows(LA, D) == ({"BatchID": "20251118-DMCES-005920", "LAID": LA, "CreationDate": "2025-11-18",
+                                      "RecordCount": "2", "TotalAmount": "80000000.00"}, ["BIG/1", "BIG/2"])
+    assert cessation_rows(OTHER, D)[1] == ["HB/1"]
+    first = bundle_path(LA, D).read_bytes()
+    assert outbound_step(D)["cessations"] == 3 and bundle_path(LA, D).read_bytes() == first  # run again: the same
+    nextday = D + timedelta(days=1)
+    outbound_step(nextday)
+    header, refs = cessation_rows(LA, nextday)
+    assert (header["TotalAmount"], refs) == ("40000010.00", ["BIG/3", "HB/9"])
+    assert not Cessation.objects.filter(reported_on__isnull=True).exists()
+
+
 def test_outbound_cessation_missed_by_a_day_without_a_run_goes_in_the_next_run(data_dir: Path) -> None:
     council = la(LA)
     returned(council, "HB/1", D - timedelta(days=3), 1_000)

@@ -17,12 +17,14 @@ from lxml import etree
 
 from dms.la_interface.names import MessageType
 from dms.la_interface.outbound import (
+    MAX_MONEY_PENCE,
     CessationRecord,
     ErrorRecord,
     FailedFileRecord,
     OutboundError,
     bundle_mtime,
     bundle_name,
+    cessations_that_fit,
     write_bundle,
     write_cessation_file,
     write_failure_notice,
@@ -190,3 +192,14 @@ def test_outbound_file_not_matching_its_schema_is_not_sent(tmp_path: Path) -> No
     bad = write_cessation_file(tmp_path / "bad", LA, DAY, [cessation("A DEBT REF FAR TOO LONG FOR §2", 100)])
     with pytest.raises(OutboundError, match="line 4: .*DebtRef"):
         check_valid(MessageType.CESSATION, bad.path)
+
+
+def test_cessations_that_fit_keep_the_files_total_amount_within_the_schema() -> None:
+    """hb-debt-interface.md §2: TotalAmount at most 99999999.99; in the file's order, stopping at the first
+    cessation that would pass it (the rest wait for the next run), and never an empty file."""
+    most = MAX_MONEY_PENCE
+    assert cessations_that_fit([(1, 60_000_000_00), (2, 30_000_000_00), (3, 20_000_000_00), (4, 1)]) == [1, 2]
+    assert cessations_that_fit([(1, most), (2, 1)]) == [1]
+    assert cessations_that_fit([(1, most - 1), (2, 1), (3, 1)]) == [1, 2]
+    assert cessations_that_fit([(7, 5)], carried_pence=most - 4) == [] and cessations_that_fit([]) == []
+    assert cessations_that_fit([(7, most + 1)]) == [7]  # one alone is sent (and refused by its writer)

@@ -247,6 +247,23 @@ def write_cessation_file(directory: Path, la_id: str, creation_date: date,
     return written
 
 
+def cessations_that_fit(balances: Iterable[tuple[int, int]], carried_pence: int = 0) -> list[int]:
+    """The cessations a day's cessation file can carry, from ``balances`` (``(id, BalanceReturned pence)`` in
+    the file's order) when it already carries ``carried_pence``: each in turn while the header's
+    ``TotalAmount`` stays within the schema's 99999999.99 (hb-debt-interface.md §2, §4.1; one cessation file
+    per LA and date, §1), stopping at the first that would pass it; the rest wait, in the same order, for
+    the next run's file (docs/la-interface-notes.md, "Which cessations a date reports"). A file carrying
+    nothing yet takes its first cessation whatever its amount, so every run reports at least one."""
+    taken: list[int] = []
+    total = carried_pence
+    for cessation_id, balance in balances:
+        if total + balance > MAX_MONEY_PENCE and (taken or carried_pence):
+            break
+        taken.append(cessation_id)
+        total += balance
+    return taken
+
+
 def write_failure_notice(directory: Path, la_id: str, creation_date: date,
                          records: Iterable[FailedFileRecord]) -> WrittenFile:
     """``YYYYMMDD-DMREJ-AAAAAA.xml`` (hb-debt-interface.md §4.3): one ``FailedFile`` per record, each with

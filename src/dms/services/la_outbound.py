@@ -8,7 +8,8 @@ Where the files live (under ``DMS_DATA_DIR``):
 - ``archive/outbound/<LAID>/``: DMS's copy of every bundle and of every cessation file and failure notice
   (never removed); the schedules stay where the month-end wrote them (``schedules/YYYY-MM/``).
 
-Reporting: a cessation is reported once, by the first run date on or after its cessation date; a failed or
+Reporting: a cessation is reported once, by the first run date on or after its cessation date (or a later
+one, when an LA's cessations of a day would pass the 99999999.99 its file's TotalAmount may say); a failed or
 superseded file once, by the first run date on or after the date it was decided; a refused tar once, by the
 first run date on or after it was received, once its LA is registered, unless the same tar (name and bytes)
 has been taken in since (received again once its LA was registered: the refusal no longer holds, and its
@@ -24,6 +25,7 @@ whose tar would now differ is refused (the data it reported has changed).
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from dms.errors import InvariantBroken
 from dms.la_interface import outbound
@@ -70,7 +72,7 @@ def _registered_las() -> set[str]:
 
 def _mark_reported(run_date: date, registered: set[str]) -> None:
     """Mark with ``run_date`` everything not yet reported that this date reports (module docstring)."""
-    Cessation.objects.filter(reported_on__isnull=True, cessation_date__lte=run_date).update(reported_on=run_date)
+    _mark_cessations_reported(run_date)
     ReceivedFile.objects.filter(
         Q(processed_on__lte=run_date) | Q(processed_on__isnull=True, received_on__lte=run_date),
         state__in=[FileState.FAILED, FileState.SUPERSEDED], reported_on__isnull=True,
@@ -79,6 +81,30 @@ def _mark_reported(run_date: date, registered: set[str]) -> None:
     ReceivedTar.objects.filter(accepted=False, reported_on__isnull=True, received_on__lte=run_date,
                                la_id__in=sorted(registered)).exclude(Exists(taken_in_since)).update(
         reported_on=run_date)
+
+
+def _mark_cessations_reported(run_date: date) -> None:
+    """Every cessation not yet reported dated on or before ``run_date``, except where an LA's day would come
+    to more than its cessation file's TotalAmount may say (99999999.99, hb-debt-interface.md §2): then as
+    many as fit, in the file's order, and the rest wait for the next run
+    (:func:`dms.la_interface.outbound.cessations_that_fit`). A date run again marks nothing more: its own
+    cessations already fill its file."""
+    due = Cessation.objects.filter(reported_on__isnull=True, cessation_date__lte=run_date)
+    totals: dict[str, int] = defaultdict(int)
+    for rows in (due, Cessation.objects.filter(reported_on=run_date)):
+        for la_id, total in rows.values("la_id").annotate(total=Sum("balance_returned_pence")).values_list(
+                "la_id", "total"):
+            totals[la_id] += int(total)
+    over = sorted(la_id for la_id, total in totals.items() if total > outbound.MAX_MONEY_PENCE)
+    due.exclude(la_id__in=over).update(reported_on=run_date)
+    for la_id in over:
+        carried = Cessation.objects.filter(la_id=la_id, reported_on=run_date).aggregate(
+            total=Sum("balance_returned_pence"))["total"] or 0
+        in_order = list(due.filter(la_id=la_id).order_by("cessation_date", "debt_ref", "id")
+                        .values_list("id", "balance_returned_pence"))
+        fitting = outbound.cessations_that_fit(in_order, int(carried))
+        for start in range(0, len(fitting), _FETCH):
+            Cessation.objects.filter(pk__in=fitting[start:start + _FETCH]).update(reported_on=run_date)
 
 
 # ------------------------------------------------------------------------------------------------ records
