@@ -113,6 +113,21 @@ def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(fol
     assert ReceivedTar.objects.get(accepted=False).reported_on is None
 
 
+def test_refused_member_not_a_regular_file_says_what_it_is(folder: Path) -> None:
+    """§5.1: the refusal names the kind of member: a FIFO is a named pipe, not a device."""
+    path = folder / build.upload_name(LA, DAY)
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, kind in ((REF, tarfile.FIFOTYPE), (REV, tarfile.CHRTYPE),
+                           (build.file_name("LAREC", LA, DAY), tarfile.BLKTYPE)):
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            archive.addfile(info)
+    result = receive_tar(path, received_on=DAY)
+    assert [(p.code, p.message.split(" is ")[1].split(";")[0]) for p in result.problems] == [
+        ("TAR_NOT_REGULAR_FILE", "a FIFO (named pipe)"), ("TAR_NOT_REGULAR_FILE", "a character device"),
+        ("TAR_NOT_REGULAR_FILE", "a block device")]
+
+
 def test_refused_member_with_a_path(folder: Path) -> None:
     result = refused(folder, [(f"sub/{REF}", referral_bytes()), (f"../{REV}", referral_bytes())])
     assert codes(result) == ["TAR_MEMBER_PATH", "TAR_MEMBER_PATH"]

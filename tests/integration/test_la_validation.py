@@ -179,3 +179,27 @@ def test_debt_refs_looked_up_as_one_parameter_whatever_their_characters() -> Non
     cond, params = in_ids("t.v", [1, 3])
     assert sorted(v for (v,) in fetch(f"SELECT t.v FROM (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 3) t "
                                       f"WHERE {cond}", params)) == [1, 3]
+
+
+def _line_of(data: bytes, text: bytes) -> int:
+    return data.count(b"\n", 0, data.index(text)) + 1
+
+
+def test_an_error_about_a_debt_ref_or_nino_is_at_that_fields_line(folder: Path) -> None:
+    """spec §4.3: DEBT_REF_IN_USE and UNKNOWN_DEBT_REF point at the DebtRef's line and NINO_MISMATCH at the
+    NINO's, as the schema's errors point at their field's, in a file that writes each element on a line of
+    its own."""
+    council = la()
+    held_debt(council, "HB/1")
+    held_debt(council, "HB/2")
+    referrals = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
+    referrals = referrals.replace(b"><", b">\n<")
+    result = validate_file(received(folder, "LAREF", [], raw=referrals), RUN)
+    assert [(e.code, e.field, e.line) for e in result.errors] == [
+        ("DEBT_REF_IN_USE", "DebtRef", _line_of(referrals, b"<DebtRef>HB/1"))]
+    recalls = build.file_bytes("LAREC", LA, DAY, [build.recall("HB/2", "AB123457C"),
+                                                  build.recall("HB/9", "AB123456C")]).replace(b"><", b">\n<")
+    result = validate_file(received(folder, "LAREC", [], raw=recalls), RUN)
+    assert [(e.code, e.field, e.line) for e in result.errors] == [
+        ("NINO_MISMATCH", "NINO", _line_of(recalls, b"<NINO>AB123457C")),
+        ("UNKNOWN_DEBT_REF", "DebtRef", _line_of(recalls, b"<DebtRef>HB/9"))]

@@ -148,7 +148,7 @@ HEADERS = {
 ROOT = {"LAREF": "ReferralFile", "LAREV": "RevisionFile", "LAREC": "RecallFile"}
 QUIRKS = [
     "", "", "", "", "comment", "attribute", "prefix", "entity", "cdata", "text", "no header", "truncated",
-    "crlf", "repeat", "empty", "second header", "header mismatch", "lone cr",
+    "crlf", "repeat", "empty", "second header", "header mismatch", "lone cr", "pretty",
 ]
 
 
@@ -160,6 +160,8 @@ def _file(kind: str, records: list[str], quirk: str, total: str) -> bytes:
     body = list(records)
     if quirk == "repeat" and body:
         body.append(body[0])
+    if quirk == "pretty":  # every element of a record on a line of its own
+        body = [record.replace("><", ">\n    <") for record in body]
     if quirk == "comment" and body:
         body.insert(len(body) // 2, "<!-- a comment -->")
     if quirk == "text" and body:
@@ -195,7 +197,8 @@ def _scan(kind: str, data: bytes, fast: bool) -> tuple[object, ...]:
     records: list[tuple[object, ...]] = []
     try:
         for chunk in scanner.chunks(io.BytesIO(data), 3):
-            records.extend((s.line, s.debt_ref, s.nino, s.record, s.amount_pence, tuple(s.errors)) for s in chunk)
+            records.extend((s.line, s.debt_ref_line, s.nino_line, s.debt_ref, s.nino, s.record,
+                            s.amount_pence, tuple(s.errors)) for s in chunk)
     except CorruptFile as corrupt:
         return ("corrupt", corrupt.error)
     return (tuple(records), tuple(scanner.errors), scanner.record_count)

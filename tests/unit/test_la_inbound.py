@@ -166,3 +166,44 @@ def test_a_field_split_by_a_comment_that_breaks_a_rule_is_reported_not_misread()
     assert [(e.code, e.field) for e in scanner.errors] == [("BAD_NINO", "NINO"), ("TOTAL_MISMATCH", "Total"),
                                                           ("TOTAL_MISMATCH", "TotalAmount")]
     assert "GB123456C" in scanner.errors[0].message and "Total 100.01" in scanner.errors[1].message
+
+
+def pretty(data: bytes) -> bytes:
+    """The file with every element on a line of its own, as many LA systems write it."""
+    return data.replace(b"><", b">\n<")
+
+
+def line_of(data: bytes, text: bytes, nth: int = 1) -> int:
+    at = -1
+    for _ in range(nth):
+        at = data.index(text, at + 1)
+    return data.count(b"\n", 0, at) + 1
+
+
+def test_an_error_about_a_field_is_at_that_fields_line_and_named_alike_by_every_code() -> None:
+    """spec §4.3: an Error's Line is where the Field at fault is, and the Field names it the same way in
+    every code: an overpayment always with its number (Overpayment[1]/Amount, whether or not the record has
+    another), SCHEMA, PERIOD_REVERSED and DATE_AFTER_CREATION alike; a bad value is one error however many
+    of its type's rules it breaks, and a value already reported is not read for the rules built on it."""
+    records = [
+        build.referral("HB/1", "AB123456C", 100, overpayments=[
+            Overpayment(100, date(2025, 11, 30), date(2025, 11, 19))]),
+        build.referral("HB/2", "AB123456C", 200),
+        build.referral("HB/1", "AB123457C", 100),
+    ]
+    data = pretty(build.file_bytes("LAREF", LA, DAY, records, header={"RecordCount": "4"})).replace(
+        b"<Amount>2.00<", b"<Amount>-1.00<")
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
+        list(scanner.chunks(io.BytesIO(data), 2))
+        found = [(e.code, e.field, e.line) for e in scanner.errors]
+        assert found == [
+            ("PERIOD_REVERSED", "Overpayment[1]/PeriodStart", line_of(data, b"<PeriodStart>2025-11-30")),
+            ("DATE_AFTER_CREATION", "Overpayment[1]/PeriodEnd", line_of(data, b"<PeriodEnd>2025-11-19")),
+            ("SCHEMA", "Overpayment[1]/Amount", line_of(data, b"<Amount>-1.00")),
+            ("DUPLICATE_DEBT_REF", "DebtRef", line_of(data, b"<DebtRef>HB/1", 2)),
+            ("COUNT_MISMATCH", "RecordCount", line_of(data, b"<RecordCount>")),
+        ], fast
+        schema_error = scanner.errors[2]
+        assert "minExclusive" in schema_error.message and "pattern" in schema_error.message
+        assert schema_error.message.count("ReferralFile.xsd") == 1

@@ -55,9 +55,10 @@ MAX_DEBT_REF_SHOWN = 40
 
 @dataclass(slots=True)
 class ScannedRecord:
-    """A record as read from the file: what the database checks need (``debt_ref``, ``nino``, ``line``),
-    the plain value when the record passed the schema, the amount the header's TotalAmount counts, and the
-    errors found in it so far."""
+    """A record as read from the file: what the database checks need (``debt_ref``, ``nino``, the record's
+    ``line`` and the lines of its DebtRef and NINO elements, where an error about either is reported), the
+    plain value when the record passed the schema, the amount the header's TotalAmount counts, and the errors
+    found in it so far."""
 
     line: int
     debt_ref: str
@@ -65,6 +66,27 @@ class ScannedRecord:
     record: InboundRecord | None
     amount_pence: int | None
     errors: list[FileError] = field(default_factory=list)
+    ref_line: int = 0  # the DebtRef's line when it is not the record's (0)
+    nino_at: int = 0  # the NINO's line when it is not the record's (0)
+
+    @property
+    def debt_ref_line(self) -> int:
+        """The line of the record's DebtRef, where an error about it is reported."""
+        return self.ref_line or self.line
+
+    @property
+    def nino_line(self) -> int:
+        """The line of the record's NINO, where an error about it is reported."""
+        return self.nino_at or self.line
+
+    def moved(self, by: int) -> None:
+        """Every line of the record ``by`` lines further down (a record parsed on its own)."""
+        self.line += by
+        self.ref_line += by if self.ref_line else 0
+        self.nino_at += by if self.nino_at else 0
+        self.errors = [_moved(e, by) for e in self.errors]
+        if self.record is not None:
+            self.record = replace(self.record, line=self.record.line + by)
 
 
 def whole_text(element: etree._Element) -> str:
@@ -117,7 +139,8 @@ def _shown(debt_ref: str) -> str:
 
 def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._Element | None]:
     """The element an error log path (``/*/*[8]/*[1]``, relative to the validated element) points at, and
-    its field name inside the record (``Overpayment[2]/Amount``)."""
+    its field name inside the record (``Overpayment[2]/Amount``: an overpayment is always named with its
+    number, as every code names it)."""
     if not path or not path.startswith("/*"):
         return "", None
     relative = path[2:]
@@ -135,7 +158,7 @@ def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._E
     while current is not None and current is not record:
         name = local_name(current.tag)
         parent = current.getparent()
-        if parent is not None and len(parent.findall(current.tag)) > 1 and name == "Overpayment":
+        if parent is not None and name == "Overpayment":
             name += f"[{parent.findall(current.tag).index(current) + 1}]"
         names.append(name)
         current = parent
@@ -144,26 +167,34 @@ def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._E
 
 def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = "") -> list[FileError]:
     """Every schema error of one Header or record element (``SCHEMA``; ``BAD_NINO`` for a NINO that breaks
-    the NINO rules), each with its line and field."""
+    the NINO rules), each with its line and field: one error per element at fault, naming every rule its
+    value breaks (libxml2 reports each facet of a type on its own: ``-5.00`` breaks both the pattern and the
+    minimum of Money)."""
     validator = part_schema(kind)
     if validator.validate(element):
         return []
-    errors: list[FileError] = []
+    found: dict[tuple[int, str], tuple[FileError, list[str]]] = {}
     xsd = f"{ROOT_ELEMENT[kind]}.xsd"
     for entry in validator.error_log:
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
+        key = (line, field_name)
         if field_name == "NINO" and node is not None:
-            errors.append(_bad_nino(whole_text(node).strip(), line, debt_ref))
+            found.setdefault(key, (_bad_nino(whole_text(node).strip(), line, debt_ref), []))
             continue
         message = entry.message.replace(_NS_PREFIX, "")
         if message.startswith("Element '") and "': " in message:
             message = message.split("': ", 1)[1]
-        message = message.rstrip(".")
-        where = f"{field_name}: " if field_name else ""
-        errors.append(FileError("SCHEMA", f"{where}{message}; correct it as {xsd} says (spec §3)", line, debt_ref,
-                                field_name))
-    return errors
+        error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))
+        if message.rstrip(".") not in messages:
+            messages.append(message.rstrip("."))
+    return [replace(error, message=_schema_message(error.field, messages, xsd)) if messages else error
+            for error, messages in found.values()]
+
+
+def _schema_message(field_name: str, messages: list[str], xsd: str) -> str:
+    where = f"{field_name}: " if field_name else ""
+    return f"{where}{'; '.join(messages)}; correct it as {xsd} says (spec §3)"
 
 
 # ------------------------------------------------------------------------------------------------ header
@@ -171,12 +202,20 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
 
 @dataclass(slots=True)
 class HeaderFacts:
-    """What the header says, where it could be read (None where it could not)."""
+    """What the header says, where it could be read (None where it could not), and the lines of its
+    RecordCount and TotalAmount (where a mismatch of either is reported)."""
 
     line: int
     record_count: int | None
     total_pence: int | None
     has_total: bool
+    count_line: int = 0
+    total_line: int = 0
+
+    def moved(self, by: int) -> None:
+        self.line += by
+        self.count_line += by
+        self.total_line += by
 
 
 def check_header(element: etree._Element, name: FileName) -> tuple[HeaderFacts, list[FileError]]:
@@ -198,7 +237,9 @@ def check_header(element: etree._Element, name: FileName) -> tuple[HeaderFacts, 
     count_text = fields.text("RecordCount")
     count = int(count_text) if count_text.isdigit() and "RecordCount" not in bad else None
     total = fields.money("TotalAmount") if "TotalAmount" not in bad else None
-    return HeaderFacts(line, count, total, has_total=name.kind != MessageType.RECALL), errors
+    return HeaderFacts(line, count, total, has_total=name.kind != MessageType.RECALL,
+                       count_line=_child_line(element, "RecordCount", line),
+                       total_line=_child_line(element, "TotalAmount", line)), errors
 
 
 def _child_line(element: etree._Element, name: str, default: int) -> int:
@@ -225,15 +266,22 @@ def _referral(fields: _Fields, line: int, valid: bool) -> ReferralRecord | None:
     )
 
 
+def _overpayment_field(number: int, name: str) -> str:
+    """How every error names a field of a record's ``number``-th overpayment: ``Overpayment[2]/PeriodEnd``."""
+    return f"Overpayment[{number}]/{name}"
+
+
 def _period_reversed(number: int, start: date, end: date, at: int, debt_ref: str) -> FileError:
+    """PERIOD_REVERSED, at the PeriodStart's line ``at``."""
     return FileError("PERIOD_REVERSED", f"overpayment {number}: PeriodStart {start} is after PeriodEnd {end}; swap "
-                     "or correct the dates", at, debt_ref, f"Overpayment[{number}]/PeriodStart")
+                     "or correct the dates", at, debt_ref, _overpayment_field(number, "PeriodStart"))
 
 
 def _period_after_creation(number: int, end: date, creation: date, at: int, debt_ref: str) -> FileError:
+    """DATE_AFTER_CREATION of a PeriodEnd, at its line ``at``."""
     return FileError("DATE_AFTER_CREATION", f"overpayment {number}: PeriodEnd {end} is after the file's creation "
                      f"date {creation}; an overpayment period must have ended", at, debt_ref,
-                     f"Overpayment[{number}]/PeriodEnd")
+                     _overpayment_field(number, "PeriodEnd"))
 
 
 def _created_after_creation(created: date, creation: date, at: int, debt_ref: str) -> FileError:
@@ -257,24 +305,30 @@ def _bad_nino(text: str, line: int, debt_ref: str) -> FileError:
     return FileError("BAD_NINO", f"{problem}; correct the claimant's NINO", line, debt_ref, "NINO")
 
 
-def _referral_rules(fields: _Fields, creation: date, debt_ref: str, line: int) -> list[FileError]:
-    """TOTAL_MISMATCH, PERIOD_REVERSED and DATE_AFTER_CREATION of one referral (spec §3.1)."""
+def _referral_rules(fields: _Fields, creation: date, debt_ref: str, line: int, bad: set[str]
+                    ) -> list[FileError]:
+    """TOTAL_MISMATCH, PERIOD_REVERSED and DATE_AFTER_CREATION of one referral (spec §3.1), each at the line
+    of the field it names. A value that broke the schema (a field in ``bad``) is already reported: it is
+    not read for these rules (one error per value)."""
     errors: list[FileError] = []
     amounts: list[int | None] = []
     for number, element in enumerate(fields.element.iterchildren(f"{_NS_PREFIX}Overpayment"), start=1):
         over = _Fields.of(element)
-        amounts.append(over.money("Amount"))
-        start, end = over.day("PeriodStart"), over.day("PeriodEnd")
+        amounts.append(None if _overpayment_field(number, "Amount") in bad else over.money("Amount"))
+        start = None if _overpayment_field(number, "PeriodStart") in bad else over.day("PeriodStart")
+        end = None if _overpayment_field(number, "PeriodEnd") in bad else over.day("PeriodEnd")
         at = element.sourceline or line
         if start and end and start > end:
-            errors.append(_period_reversed(number, start, end, at, debt_ref))
+            at_start = _child_line(element, "PeriodStart", at)
+            errors.append(_period_reversed(number, start, end, at_start, debt_ref))
         if end and end > creation:
-            errors.append(_period_after_creation(number, end, creation, at, debt_ref))
-    created = fields.day("DebtCreatedDate")
+            errors.append(_period_after_creation(number, end, creation, _child_line(element, "PeriodEnd", at),
+                                                 debt_ref))
+    created = fields.day("DebtCreatedDate") if "DebtCreatedDate" not in bad else None
     if created and created > creation:
         errors.append(_created_after_creation(created, creation, _child_line(fields.element, "DebtCreatedDate", line),
                                               debt_ref))
-    total = fields.money("Total")
+    total = fields.money("Total") if "Total" not in bad else None
     if total is not None and amounts and None not in amounts:
         added = sum(a for a in amounts if a is not None)
         if added != total:
@@ -306,11 +360,12 @@ def scan_record(element: etree._Element, name: FileName) -> ScannedRecord:
     debt_ref = fields.text("DebtRef")
     errors = schema_errors(element, name.kind, _shown(debt_ref))
     valid = not errors
+    bad = {e.field for e in errors}
     record: InboundRecord | None
     if name.kind == MessageType.REFERRAL:
-        errors += _referral_rules(fields, name.creation_date, _shown(debt_ref), line)
+        errors += _referral_rules(fields, name.creation_date, _shown(debt_ref), line, bad)
         record = _referral(fields, line, valid)
-        amount = fields.money("Total")
+        amount = fields.money("Total") if "Total" not in bad else None
     elif name.kind == MessageType.REVISION:
         errors += _revision_rules(fields, _shown(debt_ref), line)
         record = _revision(fields, line, valid)
@@ -318,7 +373,8 @@ def scan_record(element: etree._Element, name: FileName) -> ScannedRecord:
     else:
         record = RecallRecord(debt_ref, fields.text("NINO"), fields.text("Reason"), line) if valid else None
         amount = 0
-    return ScannedRecord(line, debt_ref, fields.text("NINO"), record, amount, errors)
+    return ScannedRecord(line, debt_ref, fields.text("NINO"), record, amount, errors,
+                         _child_line(element, "DebtRef", 0), _child_line(element, "NINO", 0))
 
 
 # ------------------------------------------------------------------------------------------------ file
@@ -424,8 +480,8 @@ class FileScanner:
         if first != scanned.line:
             scanned.errors.append(FileError(
                 "DUPLICATE_DEBT_REF", f"DebtRef {_shown(ref)} is already used by the record at line {first}; each "
-                "record of a file needs its own DebtRef: merge the records or remove one", scanned.line,
-                _shown(ref), "DebtRef"))
+                "record of a file needs its own DebtRef: merge the records or remove one",
+                scanned.debt_ref_line, _shown(ref), "DebtRef"))
 
     def _header_totals(self) -> list[FileError]:
         """COUNT_MISMATCH and TOTAL_MISMATCH of the header (spec §2), once every record has been seen."""
@@ -435,14 +491,14 @@ class FileScanner:
         errors: list[FileError] = []
         if header.record_count is not None and header.record_count != self.record_count:
             errors.append(FileError("COUNT_MISMATCH", f"Header RecordCount is {header.record_count} but the file "
-                                    f"has {self.record_count} records; correct RecordCount", header.line,
-                                    field="RecordCount"))
+                                    f"has {self.record_count} records; correct RecordCount",
+                                    header.count_line, field="RecordCount"))
         if header.has_total and header.total_pence is not None and self._total_known \
                 and header.total_pence != self._total:
             summed = "Total" if self.name.kind == MessageType.REFERRAL else "RevisedAmount"
             errors.append(FileError("TOTAL_MISMATCH", f"Header TotalAmount is {format_pounds(header.total_pence)} "
                                     f"but the records' {summed} values add up to {format_pounds(self._total)}; "
-                                    "correct TotalAmount", header.line, field="TotalAmount"))
+                                    "correct TotalAmount", header.total_line, field="TotalAmount"))
         return errors
 
 
@@ -694,7 +750,7 @@ class _FastLane:
         line = self._line_at(start)
         element = self._fragment(start, found.end(), "Header")
         facts, errors = check_header(element, self.name)
-        facts.line += line - 1
+        facts.moved(line - 1)
         self.scanner._take_header(facts, [_moved(e, line - 1) for e in errors])
         self._advance(found.end())
 
@@ -704,12 +760,8 @@ class _FastLane:
         element = self._fragment(start, end, RECORD_ELEMENT[self.kind])
         scanned = scan_record(element, self.name)
         self._advance(end)
-        by = line - 1
-        if by:
-            scanned.line += by
-            scanned.errors = [_moved(e, by) for e in scanned.errors]
-            if scanned.record is not None:
-                scanned.record = replace(scanned.record, line=scanned.record.line + by)
+        if line > 1:
+            scanned.moved(line - 1)
         return scanned
 
     # -------------------------------------------------------------------------------------- records
@@ -723,6 +775,14 @@ class _FastLane:
             return None
         self.days[text] = found
         return found
+
+    def _field_lines(self, found: re.Match[bytes], scanned: ScannedRecord) -> None:
+        """Set the lines of a matched record's DebtRef and NINO (groups 2 and 3 of every :data:`_STRICT`
+        pattern), for a record with a line break before its NINO (a record written on one line has them on
+        its own line, and the caller leaves them unset)."""
+        buffer, ref_at, nino_at = self.buffer, found.start(2), found.start(3)
+        scanned.ref_line = scanned.line + buffer.count(b"\n", found.end(1), ref_at)
+        scanned.nino_at = scanned.ref_line + buffer.count(b"\n", ref_at, nino_at)
 
     def _nino(self, found: re.Match[bytes], group: int, debt_ref: str, exact: bool
               ) -> tuple[str, list[FileError]] | None:
@@ -787,17 +847,21 @@ class _FastLane:
                 "FRAUD" if classification == b"FRAUD" else "NON_FRAUD",
                 tuple([Overpayment(int(a.replace(b".", b"")), days[s], days[e]) for _, a, s, e in parts]),
                 total, created, line)
-        return ScannedRecord(line, debt_ref, nino, record, total, errors)
+        scanned = ScannedRecord(line, debt_ref, nino, record, total, errors)
+        if self.buffer.find(b"\n", found.end(1), found.start(3)) >= 0:  # a line break before the NINO
+            self._field_lines(found, scanned)
+        return scanned
 
     def _period_errors(self, found: re.Match[bytes], number: int, start: date, end: date, debt_ref: str
                        ) -> list[FileError]:
         errors: list[FileError] = []
         if start > end or end > self.creation:
-            parts = list(_OVERPAYMENT.finditer(self.buffer, found.start(8), found.end(8)))
-            at = self._line_at(parts[number - 1].end(1))
+            part = list(_OVERPAYMENT.finditer(self.buffer, found.start(8), found.end(8)))[number - 1]
             if start > end:
+                at = self._tag_line(b"<PeriodStart>", part.start(3))
                 errors.append(_period_reversed(number, start, end, at, debt_ref))
             if end > self.creation:
+                at = self._tag_line(b"<PeriodEnd>", part.start(4))
                 errors.append(_period_after_creation(number, end, self.creation, at, debt_ref))
         return errors
 
@@ -817,7 +881,10 @@ class _FastLane:
         record = None if errors and errors[0].code == "BAD_NINO" else RevisionRecord(
             debt_ref, nino, amount, classification.decode("ascii") if classification is not None else None,
             reason.decode("ascii"), line)
-        return ScannedRecord(line, debt_ref, nino, record, amount if amount is not None else 0, errors)
+        scanned = ScannedRecord(line, debt_ref, nino, record, amount if amount is not None else 0, errors)
+        if self.buffer.find(b"\n", found.end(1), found.start(3)) >= 0:
+            self._field_lines(found, scanned)
+        return scanned
 
     def _recall(self, found: re.Match[bytes], exact: bool) -> ScannedRecord | None:
         _, ref, _, reason = found.groups()
@@ -828,7 +895,10 @@ class _FastLane:
         nino, errors = read
         line = self._line_at(found.end(1))
         record = None if errors else RecallRecord(debt_ref, nino, reason.decode("ascii"), line)
-        return ScannedRecord(line, debt_ref, nino, record, 0, errors)
+        scanned = ScannedRecord(line, debt_ref, nino, record, 0, errors)
+        if self.buffer.find(b"\n", found.end(1), found.start(3)) >= 0:
+            self._field_lines(found, scanned)
+        return scanned
 
 
 def _moved(error: FileError, by: int) -> FileError:

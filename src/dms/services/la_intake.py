@@ -155,14 +155,20 @@ def _la_problems(tar: TarName | None) -> list[TarProblem]:
                        f"'dms la add {tar.la_id}' before it sends files")]
 
 
+def _member_kind(info: tarfile.TarInfo) -> str:
+    """What a member that is not a regular file is, in the words of a refusal (spec §5.1)."""
+    kinds = ((info.isdir, "a directory"), (info.issym, "a symbolic link"), (info.islnk, "a hard link"),
+             (info.isfifo, "a FIFO (named pipe)"), (info.ischr, "a character device"),
+             (info.isblk, "a block device"))
+    return next((kind for test, kind in kinds if test()), "not a regular file")
+
+
 def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileName | None, list[TarProblem]]:
     """The §5.1 checks of one member that need nothing but its header and the tar's name."""
     member = info.name
     if not info.isreg():
-        kind = ("a directory" if info.isdir() else "a symbolic link" if info.issym() else "a hard link"
-                if info.islnk() else "a device" if info.isdev() else "not a regular file")
-        return None, [TarProblem("TAR_NOT_REGULAR_FILE", f"member {member!r} is {kind}; a tar holds only the "
-                                 "XML files themselves", member)]
+        return None, [TarProblem("TAR_NOT_REGULAR_FILE", f"member {member!r} is {_member_kind(info)}; a tar "
+                                 "holds only the XML files themselves", member)]
     problems: list[TarProblem] = []
     if "/" in member or "\\" in member or member in {".", ".."}:
         problems.append(TarProblem("TAR_MEMBER_PATH", f"member {member!r} has a path; put each file at the top of "

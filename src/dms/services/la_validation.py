@@ -244,7 +244,7 @@ class _HeldDebtChecks:
             return None
         return FileError("DEBT_REF_IN_USE", f"DebtRef {scanned.debt_ref} is a debt this LA already has with DMS "
                          f"(status {debt.status}); revise that debt with a revision file, or refer the new debt "
-                         "under a new DebtRef", scanned.line, scanned.debt_ref, "DebtRef")
+                         "under a new DebtRef", scanned.debt_ref_line, scanned.debt_ref, "DebtRef")
 
     def _change(self, scanned: ScannedRecord, held: dict[str, _Held], recalled: dict[int, date]
                 ) -> list[FileError]:
@@ -258,13 +258,14 @@ class _HeldDebtChecks:
         errors: list[FileError] = []
         if scanned.nino and debt.nino != scanned.nino:
             errors.append(FileError("NINO_MISMATCH", f"DebtRef {scanned.debt_ref} is owed by another person, not "
-                                    f"NINO {scanned.nino}; correct the NINO or the DebtRef", scanned.line,
+                                    f"NINO {scanned.nino}; correct the NINO or the DebtRef",
+                                    scanned.nino_line,
                                     scanned.debt_ref, "NINO"))
         if debt.debt_id in recalled:
             action = "revised" if self.name.kind == MessageType.REVISION else "recalled again"
             errors.append(FileError("DEBT_RECALLED", f"DebtRef {scanned.debt_ref} is in its recall holding period "
                                     f"(it ceases on {recalled[debt.debt_id]}) and cannot be {action}; remove the "
-                                    "record", scanned.line, scanned.debt_ref, "DebtRef"))
+                                    "record", scanned.debt_ref_line, scanned.debt_ref, "DebtRef"))
         return errors
 
     def _unknown(self, scanned: ScannedRecord) -> FileError:
@@ -274,11 +275,11 @@ class _HeldDebtChecks:
             return FileError("DEPENDS_ON_FAILED_REFERRAL", f"DebtRef {scanned.debt_ref} was referred in "
                              f"{failed_file}, which failed and has not been corrected; send the corrected "
                              f"{failed_file} first, then send this file again under the same name, unchanged "
-                             "if nothing else in it is wrong (circular §49)", scanned.line,
+                             "if nothing else in it is wrong (circular §49)", scanned.debt_ref_line,
                              scanned.debt_ref, "DebtRef")
         return FileError("UNKNOWN_DEBT_REF", f"DebtRef {scanned.debt_ref} is not a debt this LA has open with DMS; "
                          "correct the DebtRef, or remove the record if the debt was returned or never referred",
-                         scanned.line, scanned.debt_ref, "DebtRef")
+                         scanned.debt_ref_line, scanned.debt_ref, "DebtRef")
 
     def _failed_referral_refs(self) -> dict[str, str]:
         """DebtRef -> name of the LA's failed, uncorrected referral file naming it (read once per file)."""
