@@ -551,7 +551,8 @@ def test_a_file_that_breaks_down_in_processing_fails_alone_as_dms_fault(
     assert "nothing of it was applied" in error["message"] and "send it again unchanged" in error["message"]
     assert "ValueError" not in error["message"]  # what broke down is for DMS's operators (the run's summary)
     assert ReceivedFile.objects.get(pk=other.pk).state == FileState.ACCEPTED
-    assert ReceivedFile.objects.get(pk=revision.pk).outcome == Outcome.INVALID  # UNKNOWN_DEBT_REF: HB/1 not taken
+    # processed after it: UNKNOWN_DEBT_REF, as HB/9 was never taken on
+    assert ReceivedFile.objects.get(pk=revision.pk).outcome == Outcome.INVALID
     assert sorted(Debt.objects.values_list("creditor__la_id", flat=True)) == ["000123", "000123"]
     assert check_ledger().ok
     assert outbound_step(D1)["failed_files"] == 2  # the notice, DMS_FAULT included, matches its schema

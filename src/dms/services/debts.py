@@ -555,7 +555,8 @@ def _end_debt(
         if status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
             record_cessations([CessationFacts(
                 debt.pk, str(debt.creditor.la_id), debt.creditor_ref, debt.person.nino,
-                referral_received_date(debt), business_date, cessation_reason, figures.balance_pence, figures.recovered_pence,
+                referral_received_date(debt), business_date, cessation_reason, figures.balance_pence,
+                figures.recovered_pence,
             )])
     caller.refresh_from_db()
     return ReturnResult(debt.pk, figures.balance_pence, figures.recovered_pence, tuple(entry_ids))

@@ -11,8 +11,8 @@ notice) for each reason of §5.1, every reason found being recorded with its cod
 
 Interpretations (docs/la-interface-notes.md): the same tar (name and bytes) received again is recognised and
 nothing new is written, unless it was refused and the checks now find otherwise (its LA has been registered
-since): then it is received anew. A member dated before the tar is "the resubmission of a failed file" when the LA
-has a file of that name that failed (other than as DUPLICATE_BATCH). A file whose name was used before
+since): then it is received anew. A member dated before the tar is "the resubmission of a failed file" when
+the LA has a file of that name that failed (other than as DUPLICATE_BATCH). A file whose name was used before
 follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
 (DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
 or accepted), and a failed file sent again, with the same bytes or corrected, is processed.

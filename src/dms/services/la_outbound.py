@@ -77,7 +77,8 @@ def _mark_reported(run_date: date, registered: set[str]) -> None:
         Q(processed_on__lte=run_date) | Q(processed_on__isnull=True, received_on__lte=run_date),
         state__in=[FileState.FAILED, FileState.SUPERSEDED], reported_on__isnull=True,
     ).update(reported_on=run_date)
-    taken_in_since = ReceivedTar.objects.filter(accepted=True, name=OuterRef("name"), sha256=OuterRef("sha256"))
+    taken_in_since = ReceivedTar.objects.filter(accepted=True, name=OuterRef("name"),
+                                                sha256=OuterRef("sha256"))
     ReceivedTar.objects.filter(accepted=False, reported_on__isnull=True, received_on__lte=run_date,
                                la_id__in=sorted(registered)).exclude(Exists(taken_in_since)).update(
         reported_on=run_date)

@@ -319,10 +319,11 @@ def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None
             "d.person_id = pe.id AND c.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING'))")
     ended = "a.end_date IS NOT NULL AND a.end_date < %s"
     rows = fetch(
-        "SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
-        f"WHERE {ended}{part_cond} AND {held} "
-        f"UNION ALL SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a "
-        f"JOIN dms_person pe ON pe.id = a.partner_id WHERE a.benefit = 'UC' AND {ended}{part_cond} AND {held} "
+        "SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a "
+        f"JOIN dms_person pe ON pe.id = a.person_id WHERE {ended}{part_cond} AND {held} "
+        "UNION ALL SELECT a.id, pe.id, a.benefit, a.end_date FROM dms_award a "
+        "JOIN dms_person pe ON pe.id = a.partner_id "
+        f"WHERE a.benefit = 'UC' AND {ended}{part_cond} AND {held} "
         "ORDER BY 1, 2",
         [run_date, *part_params, run_date, *part_params],
     )

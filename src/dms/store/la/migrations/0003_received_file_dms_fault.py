@@ -1,5 +1,5 @@
-"""ReceivedFile.outcome DMS_FAULT: a file DMS broke down processing is failed on its own, nothing of it applied
-(docs/la-interface-notes.md, "Processing")."""
+"""ReceivedFile.outcome DMS_FAULT: a file DMS broke down processing is failed on its own, nothing of it
+applied (docs/la-interface-notes.md, "Processing")."""
 
 from django.db import migrations, models
 
