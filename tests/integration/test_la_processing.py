@@ -524,38 +524,38 @@ def test_file_applied_whole_or_not_at_all(folder: Path, monkeypatch: pytest.Monk
     file = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
     la_files_step(D1)
     assert Debt.objects.count() == 0 and JournalEntry.objects.count() == 0 and Person.objects.count() == 1
-    assert ReceivedFile.objects.get(pk=file.pk).state == FileState.FAILED
+    assert ReceivedFile.objects.get(pk=file.pk).state == FileState.PENDING  # held: tried again next run
 
 
-def test_a_file_that_breaks_down_in_processing_fails_alone_as_dms_fault(
+def test_a_file_dms_breaks_down_on_is_held_with_its_las_later_files_and_the_run_goes_on(
         folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No fault of one file stops the daily run (hb-debt-interface.md §6.1: nothing of a failed file is
-    applied; docs/la-interface-notes.md "Processing"): the file is FAILED with outcome DMS_FAULT, reported to
-    its LA, and every other file, of that LA and of the others, is processed."""
+    """No fault of DMS's in one file stops the daily run, nor is put to the LA (hb-debt-interface.md §4.3 and
+    §6.1 are about faults of the file; docs/la-interface-notes.md "Processing"): nothing of the file is
+    applied, it is held (PENDING) with its LA's later files, which keep their §5.4 order, and is tried again
+    by the next run; every other LA's files are processed as usual."""
     la()
     la("000123")
     award()
-    _second_chunk_breaks(monkeypatch, ValueError("a value DMS could not read"))
+    _second_chunk_breaks(monkeypatch, ValueError("a value DMS could not read"))  # once, on this run
     broken = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)])
     other = refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/2", NINO, 1_000)],
                   la_id="000123")
-    revision = received(folder, "LAREV", [build.revision("HB/9", NINO, 500)])
+    revision = received(folder, "LAREV", [build.revision("HB/1", NINO, 500)])
     summary = la_files_step(D1)
-    assert (summary["accepted"], summary["failures"]) == (1, {"DMS_FAULT": 1, "INVALID": 1})
-    assert summary["faults"] == [f"{broken.name} (received {D1}): ValueError: a value DMS could not read"]
-    broken.refresh_from_db()
-    assert (broken.state, broken.outcome, broken.processed_on, broken.reported_on) == (
-        FileState.FAILED, Outcome.DMS_FAULT, D1, None)
-    [error] = broken.errors
-    assert (error["code"], error["line"]) == ("DMS_FAULT", 0)
-    assert "nothing of it was applied" in error["message"] and "send it again unchanged" in error["message"]
-    assert "ValueError" not in error["message"]  # what broke down is for DMS's operators (the run's summary)
+    assert (summary["accepted"], summary["failed"]) == (1, 0)
+    assert summary["held"] == [
+        f"{broken.name} (received {D1}): ValueError: a value DMS could not read",
+        f"{revision.name} (received {D1}): waits for {broken.name}, held before it"]
+    for held in (broken, revision):
+        held.refresh_from_db()
+        assert (held.state, held.outcome, held.processed_on, held.errors) == (FileState.PENDING, "", None, [])
     assert ReceivedFile.objects.get(pk=other.pk).state == FileState.ACCEPTED
-    # processed after it: UNKNOWN_DEBT_REF, as HB/9 was never taken on
-    assert ReceivedFile.objects.get(pk=revision.pk).outcome == Outcome.INVALID
     assert sorted(Debt.objects.values_list("creditor__la_id", flat=True)) == ["000123", "000123"]
-    assert check_ledger().ok
-    assert outbound_step(D1)["failed_files"] == 2  # the notice, DMS_FAULT included, matches its schema
+    assert outbound_step(D1)["failed_files"] == 0 and check_ledger().ok
+    summary = la_files_step(D1 + timedelta(days=1))  # the next run processes the held files, in their order
+    assert (summary["accepted"], summary["held"]) == (2, [])
+    assert ReceivedFile.objects.get(pk=revision.pk).state == FileState.ACCEPTED
+    assert Debt.objects.filter(creditor__la_id=LA, creditor_ref="HB/1").get().amount_pence == 500
 
 
 def test_a_database_failure_stops_the_run_and_leaves_the_file_pending(

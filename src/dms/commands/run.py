@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from dms.cli import business_date
@@ -66,6 +67,10 @@ def print_day(day: Any) -> None:
     width = max((len(name) for name in day.steps), default=0)
     for name, summary in day.steps.items():
         print(f"  {name.ljust(width)}  {step_line(summary)}")
+    held = day.steps.get("la_files", {}).get("held") or []
+    for line in held:  # a fault of DMS's: for its operators (docs/la-interface-notes.md, "Processing")
+        print(f"dms run: warning: {day.run_date.isoformat()}: LA file held after a fault in DMS, tried again by "
+              f"the next run: {line}", file=sys.stderr)
 
 
 def run_days(args: argparse.Namespace) -> int:

@@ -44,8 +44,7 @@ CESSATION_REASONS = frozenset({
     "INSUFFICIENT_BENEFIT", "MAXIMUM_DEDUCTIONS",
 })
 # §4.3 outcomes (la_interface/xsd/FileFailureNotice.xsd).
-OUTCOMES = frozenset({"CORRUPT", "INVALID", "DEPENDS_ON_FAILED_REFERRAL", "SUPERSEDED", "DUPLICATE_BATCH",
-                      "DMS_FAULT"})
+OUTCOMES = frozenset({"CORRUPT", "INVALID", "DEPENDS_ON_FAILED_REFERRAL", "SUPERSEDED", "DUPLICATE_BATCH"})
 FIELD_MAX = 100  # FileFailureNotice.xsd Field maxLength
 FILE_NAME_MAX = 255  # FileFailureNotice.xsd FileName maxLength
 

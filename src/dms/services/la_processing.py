@@ -9,7 +9,8 @@ Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``):
   validated, in one read, and the application rolled back if the file is not accepted): a failed file is FAILED with its outcome and
   errors and nothing of it is applied; an accepted one has every record applied and is ACCEPTED. Files run
   one after another, so a referral accepted earlier in a run is seen by a revision file later in it. A file
-  DMS breaks down on is failed alone as ``DMS_FAULT`` and the run goes on (:func:`process_or_fail`).
+  DMS breaks down on is held, with its LA's later files, and the run goes on with the other LAs' files
+  (:func:`la_files_step`).
 - :func:`holding_periods_step`: recalls whose holding period has ended return their debt (``LA_RECALL``)
   with the balance then held (§6.5).
 
@@ -57,14 +58,14 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
 from dms.errors import DmsError, InvariantBroken
-from dms.la_interface.records import FileError, InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
+from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
 from dms.money import format_pounds
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment
 from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
-from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
+from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
 from dms.store.ledger import Referral, allocate_ids, post_referrals, write_rows
 from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
 
@@ -109,7 +110,6 @@ class FileReport:
     revised: int = 0
     reclassified: int = 0
     recalled: int = 0
-    fault: str = ""  # what broke down, for a file failed as DMS_FAULT (for DMS's operators, not the LA)
 
 
 @dataclass
@@ -123,7 +123,7 @@ class StepReport:
     recalls: int = 0
     returned: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
-    faults: list[str] = field(default_factory=list)  # each file failed as DMS_FAULT, with what broke down
+    held: list[str] = field(default_factory=list)  # files left PENDING after a fault of DMS's, and why
 
     def add(self, report: FileReport) -> None:
         self.files += 1
@@ -139,7 +139,7 @@ class StepReport:
         return {"files": self.files, "accepted": self.accepted, "failed": self.failed,
                 "referrals": self.referrals, "taken_on": self.taken_on, "revisions": self.revisions,
                 "recalls": self.recalls, "returned": dict(sorted(self.returned.items())),
-                "failures": dict(sorted(self.failures.items())), "faults": list(self.faults)}
+                "failures": dict(sorted(self.failures.items())), "held": list(self.held)}
 
 
 # ---------------------------------------------------------------------------------------------- the step
@@ -153,15 +153,31 @@ def due_files(run_date: date) -> list[ReceivedFile]:
 
 
 def la_files_step(run_date: date) -> dict[str, Any]:
-    """Daily-run step: process every due LA file in §5.4 order (:func:`due_files`, :func:`process_file`). A
-    file whose processing breaks down is failed on its own (:func:`process_or_fail`): the other files, of
-    this LA and of every other, are processed as usual."""
+    """Daily-run step: process every due LA file in §5.4 order (:func:`due_files`, :func:`process_file`).
+
+    A file whose processing breaks down (anything raised but a database failure, which stops the run) is a
+    fault of DMS's own, not of the file: its savepoint is rolled back, so nothing of it stays, and it is
+    **held**: left PENDING, neither accepted nor failed, and tried again by the next run. So that an LA's
+    files keep their §5.4 order, that LA's later files wait with it; every other LA's files are processed
+    as usual. What broke down is listed for DMS's operators in the step's summary (``held``); the LA is not
+    asked to do anything (hb-debt-interface.md §4.3 has no outcome for a fault of DMS's;
+    docs/la-interface-notes.md "Processing")."""
     report = StepReport()
+    held: dict[str, str] = {}  # LA ID -> the file held
     for received_file in due_files(run_date):
-        done = process_or_fail(received_file, run_date)
+        where = f"{received_file.name} (received {received_file.received_on})"
+        if received_file.la_id in held:
+            report.held.append(f"{where}: waits for {held[received_file.la_id]}, held before it")
+            continue
+        try:
+            done = process_file(received_file, run_date)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as error:  # a fault of DMS's in one file holds that LA's files, not the run
+            held[received_file.la_id] = received_file.name
+            report.held.append(f"{where}: {type(error).__name__}: {error}")
+            continue
         report.add(done)
-        if done.fault:
-            report.faults.append(f"{received_file.name} (received {received_file.received_on}): {done.fault}")
         if done.state == FileState.ACCEPTED:
             if received_file.kind == FileKind.REFERRAL:
                 report.referrals += done.records
@@ -214,31 +230,6 @@ def process_file(received_file: ReceivedFile, run_date: date) -> FileReport:
         )
     received_file.refresh_from_db()
     return report
-
-
-def process_or_fail(received_file: ReceivedFile, run_date: date) -> FileReport:
-    """:func:`process_file`, or, when processing the file raises anything but a database failure, the file
-    FAILED with outcome ``DMS_FAULT`` (hb-debt-interface.md §4.3, §6.1: nothing of a failed file is
-    applied; docs/la-interface-notes.md "Processing"). The file's savepoint has been rolled back, so nothing
-    of it stays; the LA hears of it in its next failure notice and the run goes on with the next file. A
-    database failure (the connection lost, a lock not granted) is not the file's: it stops the run, the file
-    stays PENDING, and the run's re-run processes it."""
-    try:
-        return process_file(received_file, run_date)
-    except (OperationalError, InterfaceError):
-        raise
-    except Exception as error:  # any other fault of one file fails that file, not the run
-        fault = f"{type(error).__name__}: {error}"
-        failed = Validation(Outcome.DMS_FAULT.value, [_dms_fault(received_file)])
-        _mark_failed(received_file, failed, run_date)
-        return FileReport(received_file.name, FileState.FAILED, Outcome.DMS_FAULT.value, fault=fault)
-
-
-def _dms_fault(received_file: ReceivedFile) -> FileError:
-    return FileError("DMS_FAULT", f"DMS could not finish processing {received_file.name} (received "
-                     f"{received_file.received_on}) because of a fault in DMS, so nothing of it was applied. "
-                     "Nothing was found wrong with the file itself: send it again unchanged, under the same "
-                     "name, once DMS has told you the fault is put right", 0)
 
 
 class _NotAccepted(Exception):

@@ -38,7 +38,6 @@ class Outcome(models.TextChoices):
     DEPENDS_ON_FAILED_REFERRAL = "DEPENDS_ON_FAILED_REFERRAL"
     SUPERSEDED = "SUPERSEDED"
     DUPLICATE_BATCH = "DUPLICATE_BATCH"
-    DMS_FAULT = "DMS_FAULT"  # DMS broke down processing it: nothing applied (docs/la-interface-notes.md)
 
 
 class ReceivedTar(models.Model):
