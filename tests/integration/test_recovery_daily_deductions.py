@@ -350,3 +350,24 @@ def test_misallocation_the_engines_split_of_a_couples_period_is_never_reported()
     run_day(PAY)
     assert {(r.ref, r.amount_pence) for r in taken()} == {("D", 3141), ("HA", 3140), ("HB1", 3140)}
     assert misallocation.detect(None, today=PAY) == []
+
+
+def test_a_joint_uc_awards_partner_is_recovered_from_by_uc_only_not_also_by_their_legacy_award() -> None:
+    """recovery-rules.md §3-4 (Decision, ``recovery_load.due_instalments``): the partner named on a joint UC
+    award is a UC claimant (hb-debt-interface.md §6.3), and the joint award's period takes from both
+    partners' debts; so the partner's own legacy award (here PIP, paid weekly) takes no instalment besides,
+    and nothing is recovered twice."""
+    partner = "CE123456A"
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("start-PIP1", "award.started", nino=partner, award_ref="PIP1", benefit="PIP",
+                start_date="2025-05-01", legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY",
+                                                 "first_pay_date": "2025-06-02"}),
+           line("ref-P1", "debt.referred", occurred_on="2025-04-08", nino=partner, creditor="DWP",
+                creditor_ref="P1", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01"),
+           period())
+    for day in range(2, 10):
+        run_day(date(2025, 6, day))
+    rows = taken()
+    assert [(d.date, d.source, d.ref, d.amount_pence) for d in rows] == [(PAY, "UC", "P1", 9421)]

@@ -151,11 +151,6 @@ class DueInstalment:
     pay_frequency: str
 
 
-_IN_PAYMENT = (
-    "{a}.start_date <= %s AND ({a}.end_date IS NULL OR {a}.end_date >= %s)"
-)
-
-
 def _legacy_pay_condition() -> str:
     """SQL: the award ``a`` pays on the date given twice (a day count) and as its day of month.
 
@@ -180,29 +175,33 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
     """The legacy instalments due on ``run_date`` (recovery-rules.md §4), one per person at most (only for
     people in ``partitions`` when given).
 
-    **Decision**: a person with a UC award in payment is recovered from by UC only; otherwise from their
-    legacy award in payment with the lowest id (the first awarded), on its pay dates. Excluded: people who
-    have died by ``run_date``, awards whose instalment for the date is already taken (a re-run) or already
-    known to be missed."""
+    **Decision**: a person with a UC award in payment, their own or a joint one naming them as the partner,
+    is recovered from by UC only (the joint award's periods take from both partners' debts); otherwise from
+    their legacy award in payment with the lowest id (the first awarded), on its pay dates. "In payment" is
+    the one definition of ``services.benefit_in_payment``. Excluded: people who have died by ``run_date``,
+    awards whose instalment for the date is already taken (a re-run) or already known to be missed."""
+    from dms.services.benefit_in_payment import in_payment_sql  # it reads with this module's helpers
+
     last_day = run_date.day == calendar.monthrange(run_date.year, run_date.month)[1]
     part_cond, part_params = in_partitions("pe", partitions)
-    in_payment_a = _IN_PAYMENT.format(a="a")
     sql = (
         "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency FROM dms_award a "
         "JOIN dms_person pe ON pe.id = a.person_id "
-        f"WHERE a.benefit <> 'UC' AND a.first_pay_date <= %s AND {in_payment_a} "
+        f"WHERE a.benefit <> 'UC' AND a.first_pay_date <= %s AND {in_payment_sql('a')} "
         f"AND (pe.date_of_death IS NULL OR pe.date_of_death > %s){part_cond} "
         f"AND {_legacy_pay_condition()} "
         "AND NOT EXISTS (SELECT 1 FROM dms_award u WHERE u.person_id = a.person_id AND "
-        f"u.benefit = 'UC' AND {_IN_PAYMENT.format(a='u')}) "
+        f"u.benefit = 'UC' AND {in_payment_sql('u')}) "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award j WHERE j.partner_id = a.person_id AND "
+        f"j.benefit = 'UC' AND {in_payment_sql('j')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id < a.id AND "
-        f"b.benefit <> 'UC' AND {_IN_PAYMENT.format(a='b')}) "
+        f"b.benefit <> 'UC' AND {in_payment_sql('b')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_deduction x WHERE x.award_id = a.id AND x.date = %s) "
         "AND NOT EXISTS (SELECT 1 FROM dms_missed_instalment m WHERE m.award_id = a.id AND m.pay_date = %s) "
         "ORDER BY a.person_id"
     )
     d = run_date
-    params: list[Any] = [d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 6
+    params: list[Any] = [d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 8
     rows = fetch(sql, params)
     return [DueInstalment(*r) for r in rows]
 
