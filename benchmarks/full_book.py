@@ -2,7 +2,7 @@
 month-end, and (with ``--rerate``) re-rate the whole book.
 
     python benchmarks/full_book.py [--scale 0.01 | --people N] [--workers 2] [--month 2026-02] [--las 360]
-                                   [--rerate] [--cap-percent 20] [--seed 7]
+                                   [--rerate] [--cap-percent 20] [--seed 7] [--days N]
                                    [--url postgres://postgres@127.0.0.1:5432/dms_bench_full] [--json]
 
 The national book is 15,000,000 people (about 45,000,000 debts); ``--scale`` takes a fraction of it
@@ -18,7 +18,8 @@ The national book is 15,000,000 people (about 45,000,000 debts); ``--scale`` tak
    Legacy awards pay on their own pay dates, which the book holds;
 3. the daily runs: ``dms.services.daily_run.run_through(day, workers=N)`` for every day of the month, then
    for the days of the next month up to its first working day, whose run produces the month's payment
-   schedules (the month-end step); then the BACS file;
+   schedules (the month-end step); then the BACS file. With ``--days N``, only the month's first N days
+   (no month-end, no BACS): for the full book, whose month takes hours here;
 4. a raw binary COPY of the month's posting rows (dumped to a file first, not timed) into a scratch table
    with ``dms_posting``'s indexes, for the ratio of the daily runs' posting rate to COPY;
 5. with ``--rerate``: ``dms.services.rerate.rerate`` as of the month's last day with the cap at
@@ -65,12 +66,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic book")
     parser.add_argument("--rerate", action="store_true", help="also time dms rerate over the whole book")
     parser.add_argument("--cap-percent", default="20", help="the what-if overall cap of the rerate phase")
+    parser.add_argument("--days", type=int, help="run only the month's first DAYS days (no month-end, no BACS): "
+                        "for a book too large to run a whole month of in the time there is")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
     args = parser.parse_args()
     if args.people is None:
         args.people = max(1, round(NATIONAL_PEOPLE * args.scale))
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.days is not None and not 1 <= args.days <= 28:
+        parser.error("--days must be from 1 to 28")
     return args
 
 
@@ -189,6 +194,8 @@ def run_month(args: argparse.Namespace, first: date, last: date) -> dict[str, An
     from dms.store.models import RunStep
 
     month_end_day = first_working_day(*((last + timedelta(days=1)).year, (last + timedelta(days=1)).month))
+    if args.days is not None:
+        return run_days(args, first, first + timedelta(days=args.days - 1))
     days: dict[str, float] = {}
     summaries: dict[str, Any] = {}
     day = first
@@ -226,6 +233,32 @@ def run_month(args: argparse.Namespace, first: date, last: date) -> dict[str, An
             "all_days_seconds": sum(days.values()), "month_end_day": month_end_day.isoformat(),
             "month_end_step_seconds": month_end_seconds, "bacs_seconds": bacs_seconds, "bacs_credits": credits,
             "deductions": sum(int(s.get("deductions", 0)) for s in summaries.values())}
+
+
+def run_days(args: argparse.Namespace, first: date, through: date) -> dict[str, Any]:
+    """``--days``: the daily runs of ``first`` to ``through`` only (no month-end, no BACS)."""
+    from dms.services.daily_run import run_through
+
+    days: dict[str, float] = {}
+    deductions = 0
+    day = first
+    while day <= through:
+        started = time.perf_counter()
+        taken: dict[str, Any] = {}
+        for run in run_through(day, workers=args.workers):
+            taken = run.steps.get("deductions", {})
+            deductions += int(taken.get("deductions", 0))
+        days[day.isoformat()] = time.perf_counter() - started
+        print(f"  {day} ({day.strftime('%a')}): {days[day.isoformat()]:6.1f} s, "
+              f"{taken.get('periods', 0):,} UC periods, {taken.get('instalments', 0):,} legacy instalments, "
+              f"{taken.get('deductions', 0):,} deductions", flush=True)
+        day += timedelta(days=1)
+    total = sum(days.values())
+    longest = max(days, key=days.__getitem__)
+    print(f"daily runs: {len(days)} days from {first} in {total:.1f} s (longest {longest}: {days[longest]:.1f} s); "
+          "no month-end (--days)", flush=True)
+    return {"days": days, "month_seconds": total, "longest_day": longest, "longest_day_seconds": days[longest],
+            "all_days_seconds": total, "month_end_day": through.isoformat(), "deductions": deductions}
 
 
 POSTINGS_OF_RUNS = (
@@ -299,7 +332,7 @@ def main() -> None:
         figures |= run_month(args, first, last)
         figures |= raw_copy(first, date.fromisoformat(figures["month_end_day"]), figures["all_days_seconds"])
         if args.rerate:
-            figures |= rerate_phase(args, last)
+            figures |= rerate_phase(args, last if args.days is None else date.fromisoformat(figures["month_end_day"]))
     figures["peak_memory_bytes"] = memory.peak
     print(f"peak memory, all processes: {memory.peak / 2**20:,.0f} MiB (target under 4 GiB)")
     print("targets (full book): month of daily runs < 900 s; any day < 120 s; COPY ratio >= 0.5"
