@@ -252,3 +252,36 @@ def test_bad_json_and_bad_utf8_lines_refused_with_line_numbers_others_applied() 
     assert [(r.line_number, r.reason.split(" (")[0]) for r in report.refused] == [
         (2, "not valid JSON"), (3, "not UTF-8")]
     assert report.applied == 2 and report.lines == 5
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"event_id": "x", "type": "person.sanction", "duration_weeks": ' + "9" * 5000 + "}", "cannot be read"),
+    ('{"event_id": "x", "type": "person.registered", "occurred_on": "2025-04-07", "nino": "AB123456C", '
+     '"surname": "Sm\\ud800ith", "forenames": "A", "date_of_birth": "1980-01-01"}', "surname: holds an escaped lone"),
+])
+def test_unreadable_line_refused_with_its_line_number_and_the_lines_around_it_applied(bad: str, reason: str) -> None:
+    """events.md §1: a file import applies every valid event and reports each refused one with its line
+    number: a line too deep, too long a number or a lone surrogate is refused alone, never the file."""
+    report = import_events([uc_award(), bad, referral()], "f.jsonl")
+    assert [r.line_number for r in report.refused] == [2] and reason in report.refused[0].reason
+    assert report.applied == 2 and Debt.objects.count() == 1
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("occurred_on", "0001-01-01"), ("date_of_birth", "1899-12-31"), ("date_of_birth", "2200-01-01"),
+])
+def test_event_dates_outside_the_years_dms_works_in_refused(field: str, value: str) -> None:
+    """events.md §1 (dates; the years of ``dms.calendar.YEARS``, 1900 to 2199, as for business dates)."""
+    event = {"surname": "Smith", "forenames": "A", "date_of_birth": "1980-01-01", field: value}
+    report = import_events([line("p1", "person.registered", **event)], "f.jsonl")
+    assert len(report.refused) == 1 and f"{field}: '{value}': the year must be from 1900 to 2199" in \
+        report.refused[0].reason
+
+
+def test_moratorium_end_date_far_in_the_future_refused_not_a_stuck_run() -> None:
+    """events.md §1: 9999-12-31 as a moratorium's end would leave no day after it to resume on."""
+    report = import_events([line("i1", "person.insolvency", kind="MENTAL_HEALTH_CRISIS_MORATORIUM",
+                                 start_date="2025-04-01", end_date="9999-12-31")], "f.jsonl")
+    assert len(report.refused) == 1 and "end_date" in report.refused[0].reason
+    assert not InboundEvent.objects.exists()

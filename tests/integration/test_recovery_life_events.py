@@ -351,3 +351,99 @@ def test_set_rate_refuses_another_persons_debt() -> None:
         set_reduced_rate("CE123456A", str(Debt.objects.get().pk), "10.00", date(2025, 9, 1), "why", "me",
                          date(2025, 6, 1))
     assert DebtStatus.OPEN == Debt.objects.get().status
+
+
+# ---------------------------------------------------------------------------------------------- events about
+# people and debts that change before the run applies them (events.md §1-3: never a stuck run, never lost)
+
+
+def refused(*lines: str) -> list[str]:
+    from dms.services.events import import_events
+
+    return [r.reason for r in import_events(list(lines), source="test.jsonl").refused]
+
+
+@pytest.mark.parametrize("kind", ["person.sanction", "person.died", "person.insolvency", "payment.received"])
+def test_event_about_an_unknown_person_creates_them_and_the_run_applies_it(kind: str) -> None:
+    """events.md §2-3: an event for a NINO DMS has not seen creates the person (as award and debt events do),
+    so the run applies it instead of stopping on it, every day after."""
+    fields = {
+        "person.sanction": {"rate_percent": 100, "start_date": "2025-06-01", "duration_weeks": 13},
+        "person.died": {"date_of_death": "2025-06-01"},
+        "person.insolvency": {"kind": "BREATHING_SPACE", "start_date": "2025-06-01"},
+        "payment.received": {"amount": "25.00", "received_on": "2025-06-01", "channel": "CARD"},
+    }[kind]
+    events(line("e1", kind, occurred_on="2025-06-01", nino="CE123456A", **fields))
+    run_day(date(2025, 6, 2))
+    person = Person.objects.get(nino="CE123456A")
+    assert InboundEvent.objects.get(event_id="e1").applied
+    if kind == "payment.received":  # no debts: all of it is a refund due to them (recovery-rules.md §5)
+        assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -2500
+    if kind == "person.died":
+        assert person.date_of_death == date(2025, 6, 1)
+    assert check_ledger().ok
+
+
+def test_payment_to_a_debt_withdrawn_before_the_run_is_credit_to_other_debts_then_refund() -> None:
+    """recovery-rules.md §5 (**Decision**): a payment names debt A, which is withdrawn before the run applies
+    the payment: all of it is the person's credit: debt B first, the rest a refund due. The run goes on."""
+    events(uc_award(), dwp_debt("A", amount="100.00"), dwp_debt("B", amount="40.00"))
+    events(line("pay", "payment.received", occurred_on="2025-06-08", amount="50.00", received_on="2025-06-08",
+                channel="CARD", creditor="DWP", creditor_ref="A"),
+           line("wd", "debt.withdrawn", occurred_on="2025-06-07", creditor="DWP", creditor_ref="A",
+                reason="referred in error"))
+    run_day(date(2025, 6, 8))
+    person = Person.objects.get()
+    assert status("A")[0] == "WITHDRAWN" and status("B")[0] == "CLEARED"
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -1000
+    assert account_balance(AccountKey(AccountKind.DIRECT_PAYMENTS)) == 5000 and check_ledger().ok
+    assert "no longer held" in JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).get().description
+
+
+def test_a_missed_payment_reported_again_is_refused_and_counted_once() -> None:
+    """recovery-rules.md §4 (**Decision**): one missed payment counts once towards the three that return HB
+    debts, however often it is reported."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    run_day(date(2025, 6, 2))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-02", award_ref="JSA1", pay_date="2025-06-02"))
+    again = [line(f"m1{x}", "benefit.payment_missed", occurred_on="2025-06-02", award_ref="JSA1",
+                  pay_date="2025-06-02") for x in "bc"]
+    reasons = refused(*again)
+    assert len(reasons) == 2 and all("already reported missed (event 'm1')" in r for r in reasons)
+    run_day(date(2025, 6, 3))
+    assert MissedInstalment.objects.count() == 1 and status("HB1") == ("OPEN", "")
+
+
+def test_a_missed_payment_on_a_day_the_award_does_not_pay_is_refused() -> None:
+    """recovery-rules.md §4: only an instalment that was due can be missed; JSA1 pays weekly from 2 June."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    reasons = refused(*[line(f"m{d}", "benefit.payment_missed", occurred_on="2025-06-08", award_ref="JSA1",
+                             pay_date=f"2025-06-0{d}") for d in (3, 4, 5)])
+    assert len(reasons) == 3 and all("is not a pay date of award JSA1 (WEEKLY from 2025-06-02)" in r for r in reasons)
+    run_day(date(2025, 6, 9))
+    assert MissedInstalment.objects.count() == 0 and status("HB1") == ("OPEN", "")
+
+
+def test_creditor_ref_is_unique_per_creditor_even_after_withdrawal() -> None:
+    """events.md §3: ``creditor_ref`` is unique per creditor: a reference used before is refused."""
+    events(uc_award(), dwp_debt("R1"),
+           line("wd", "debt.withdrawn", occurred_on="2025-04-09", creditor="DWP", creditor_ref="R1", reason="error"))
+    reasons = refused(line("again", "debt.referred", occurred_on="2025-04-10", creditor="DWP", creditor_ref="R1",
+                           debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00",
+                           created_on="2025-04-01"))
+    assert len(reasons) == 1 and "already referred a debt under this reference" in reasons[0]
+    assert "WITHDRAWN" in reasons[0] and Debt.objects.filter(creditor_ref="R1").count() == 1
+    events(line("hmrc", "debt.referred", occurred_on="2025-04-10", creditor="HMRC", creditor_ref="R1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00", created_on="2025-04-01"))
+
+
+def test_death_a_dwp_or_hmrc_debt_referred_after_the_death_goes_to_the_estate() -> None:
+    """recovery-rules.md §6: DWP and HMRC debts of a person who has died are recovered from the estate, also
+    one referred after DMS learnt of the death."""
+    events(uc_award(), line("died", "person.died", occurred_on="2025-06-03", date_of_death="2025-06-03"))
+    run_day(date(2025, 6, 3))
+    events(line("late", "debt.referred", occurred_on="2025-06-10", creditor="HMRC", creditor_ref="TCX",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="80.00", created_on="2025-05-01"))
+    assert status("TCX")[0] == "ESTATE"

@@ -11,6 +11,7 @@ import pytest
 from dms.recovery.legacy import (
     calculate_legacy_instalment,
     instalment_for_period,
+    is_pay_date,
     legacy_weekly_rate,
     missed_instalments_outcome,
     reverse_missed_instalment,
@@ -98,3 +99,19 @@ def test_legacy_three_missed_instalments_no_other_benefit_returns_hb_debt() -> N
 def test_legacy_bad_input_refused(bad: LegacyInstalmentInput) -> None:
     with pytest.raises(RecoveryInputError):
         calculate_legacy_instalment(bad)
+
+
+@pytest.mark.parametrize(("first", "frequency", "day", "pays"), [
+    ("2025-06-02", "WEEKLY", "2025-06-09", True), ("2025-06-02", "WEEKLY", "2025-06-10", False),
+    ("2025-06-02", "WEEKLY", "2025-05-26", False),  # before the first pay date
+    ("2025-06-02", "FORTNIGHTLY", "2025-06-16", True), ("2025-06-02", "FORTNIGHTLY", "2025-06-09", False),
+    ("2025-06-02", "FOUR_WEEKLY", "2025-06-30", True), ("2025-06-02", "FOUR_WEEKLY", "2025-06-16", False),
+    ("2025-01-31", "MONTHLY", "2025-02-28", True), ("2025-01-31", "MONTHLY", "2025-02-27", False),
+    ("2025-01-15", "MONTHLY", "2025-03-15", True), ("2025-01-15", "MONTHLY", "2025-03-31", False),
+    (None, "WEEKLY", "2025-06-09", False),
+])
+def test_is_pay_date_of_a_legacy_award(first: str | None, frequency: str, day: str, pays: bool) -> None:
+    """events.md §2 ``legacy``: every 7, 14 or 28 days from the first pay date; monthly on its day of the
+    month, or the last day of a shorter month."""
+    start = date.fromisoformat(first) if first else None
+    assert is_pay_date(start, frequency, date.fromisoformat(day)) is pays

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dms.calendar import parse_date
+from dms.calendar import YEARS, parse_date
 from dms.money import MoneyFormatError, parse_pounds
 from dms.nino import nino_problem
 
@@ -50,12 +50,14 @@ def choice(data: Mapping[str, Any], name: str, allowed: Collection[str], *, wher
 
 
 def day(data: Mapping[str, Any], name: str, *, where: str = "") -> date:
-    """A required date written ``YYYY-MM-DD``."""
+    """A required date written ``YYYY-MM-DD``, in a year DMS works in (``dms.calendar.YEARS``, 1900 to 2199,
+    as for every business date: a date beyond them cannot be a fact about a person's debts or benefits, and
+    the day after it, or a moratorium's end, could not be worked out)."""
     value = _raw(data, name, where)
     if not isinstance(value, str):
         raise EventError(f"{where}{name}: expected a date string YYYY-MM-DD, got {type(value).__name__}")
     try:
-        return parse_date(value, field=f"{where}{name}")
+        return parse_date(value, field=f"{where}{name}", years=YEARS)
     except ValueError as error:
         raise EventError(str(error)) from None
 

@@ -15,6 +15,7 @@ Decisions taken here:
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
@@ -126,6 +127,22 @@ def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Alloca
     """A missed instalment (``benefit.payment_missed``) is reversed (recovery-rules.md §4): the same
     allocations with the amounts negated, to post as the REVERSAL of each DEDUCTION."""
     return tuple(Allocation(a.debt_id, a.creditor_kind, a.la_id, -a.amount_pence, a.rule) for a in allocations)
+
+
+def is_pay_date(first_pay_date: date | None, frequency: str | None, day: date) -> bool:
+    """Whether a legacy award pays on ``day`` (events.md §2 ``legacy``: ``pay_frequency``, ``first_pay_date``):
+    weekly, fortnightly and four-weekly awards every 7, 14 or 28 days from ``first_pay_date``; a monthly award
+    on the day of the month of ``first_pay_date``, or on the last day of a month too short for it. The same
+    rule as the daily run's query of instalments due (``services.recovery_load``)."""
+    if first_pay_date is None or frequency is None or day < first_pay_date:
+        return False
+    step = {"WEEKLY": 7, "FORTNIGHTLY": 14, "FOUR_WEEKLY": 28}.get(frequency)
+    if step is not None:
+        return (day - first_pay_date).days % step == 0
+    if frequency != "MONTHLY":
+        return False
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.day == first_pay_date.day or (first_pay_date.day > day.day == last)
 
 
 def missed_instalments_outcome(missed_count: int, other_prescribed_benefit: bool, on: date) -> str | None:

@@ -31,8 +31,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from dms import events as ev
-from dms.debts import TransitionRefused
+from dms.debts import DebtStatus, TransitionRefused
 from dms.errors import DmsError
+from dms.recovery.legacy import is_pay_date
 from dms.services import debts as debt_service
 from dms.store.models import Award, AwardChange, Creditor, Debt, InboundEvent, Person, RunDay
 from dms.store.recovery.models import AssessmentPeriod
@@ -150,9 +151,41 @@ def read_line(text: str | bytes) -> Any:
         except UnicodeDecodeError as error:
             raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded)") from None
     try:
-        return json.loads(text, parse_float=Decimal)
+        payload = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise ev.EventError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise ev.EventError("not an event: its JSON is nested too deeply to read (an event is one object "
+                            "of fields, lists and objects a few levels deep)") from None
+    except ValueError as error:  # such as an integer of more digits than Python converts
+        raise ev.EventError(f"not an event: its JSON cannot be read ({error})") from None
+    _refuse_lone_surrogates(payload)
+    return payload
+
+
+def _refuse_lone_surrogates(payload: Any) -> None:
+    """Refuse a string holding a lone UTF-16 surrogate (``"\\ud800"`` escaped in the JSON): it is not a
+    character, and cannot be stored or written out as UTF-8. Walks the payload without recursion."""
+    stack: list[tuple[str, Any]] = [("", payload)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            texts = [value]
+        elif isinstance(value, dict):
+            texts = [k for k in value if isinstance(k, str)]
+            stack.extend((f"{where}{k}.", v) for k, v in value.items())
+        elif isinstance(value, list):
+            texts = []
+            stack.extend((where, v) for v in value)
+        else:
+            continue
+        for item in texts:
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                name = where.rstrip(".") or "the event"
+                raise ev.EventError(f"{name}: holds an escaped lone surrogate (such as \\ud800), which is not "
+                                    "a character; send the text as UTF-8") from None
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -198,6 +231,13 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
         return
     except IntegrityError as error:
         report.refused.append(RefusedLine(number, event_id, f"could not be stored: {error}"))
+        return
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as error:
+        # A line no check above foresaw: refused on its own (its savepoint rolled back), so that the lines
+        # before and after it are still taken, and reported so that it can be sent again once put right.
+        report.refused.append(RefusedLine(
+            number, event_id, f"could not be read as an event ({type(error).__name__}: {error}); nothing of it "
+                              "was applied: check the line against spec/events.md and send it again"))
         return
     if outcome == "unchanged":
         report.unchanged += 1
@@ -355,10 +395,23 @@ def _creditor(kind: str) -> Creditor:
 
 
 def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
+    """A new DWP or HMRC debt (events.md §3). ``creditor_ref`` is unique per creditor (events.md §3): a
+    reference the creditor has used before, for a debt held, withdrawn or ended, is refused. A debt referred
+    for a person whose death DMS knows of goes to recovery from the estate at once (recovery-rules.md §6)."""
     e = _as(event, ev.DebtReferred)
-    debt_service.create_debt(
-        person=ensure_person(e.nino),
-        creditor=_creditor(e.creditor),
+    creditor = _creditor(e.creditor)
+    same_ref = Debt.objects.filter(creditor=creditor, creditor_ref=e.creditor_ref)
+    used = same_ref.exclude(status__in=debt_service.ACTIVE_STATUSES).order_by("pk").first()
+    if used is not None and not same_ref.filter(status__in=debt_service.ACTIVE_STATUSES).exists():
+        raise DmsError(
+            f"creditor_ref {e.creditor_ref!r}: {e.creditor} already referred a debt under this reference (DMS "
+            f"debt {used.pk}, {used.status}); a creditor reference is unique per creditor: refer a new debt under "
+            "a new reference, or send debt.revised to change the amount of a debt held"
+        )
+    person = ensure_person(e.nino)
+    debt = debt_service.create_debt(
+        person=person,
+        creditor=creditor,
         creditor_ref=e.creditor_ref,
         debt_type=e.debt_type,
         classification=e.classification,
@@ -370,6 +423,9 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
         joint_person=ensure_person(e.joint_nino) if e.joint_nino else None,
         agreed_amount_pence=e.agreed_amount_pence,
     )
+    if person.date_of_death is not None and debt.status == DebtStatus.OPEN:
+        debt.change_status(DebtStatus.ESTATE, business_date=e.occurred_on, actor=_actor(row),
+                           reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
     return True
 
 
@@ -434,27 +490,59 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
 
 
 def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:
+    """Kept for the daily run, which reverses the instalment taken that day and counts it as missed
+    (recovery-rules.md §4). Refused: a UC award; a day the award does not pay on, by its terms as held and
+    with no change of them waiting (no instalment was due, so none was missed); and a payment already
+    reported missed under another ``event_id`` (**Decision**: one missed payment counts once towards the
+    three that return HB debts, however often it is reported)."""
     e = _as(event, ev.BenefitPaymentMissed)
     award = find_award(e.award_ref, e.nino)
     if award.is_uc:
         raise DmsError(
             f"award_ref {e.award_ref!r} is a Universal Credit award; benefit.payment_missed is for legacy benefits"
         )
+    waiting = AwardChange.objects.filter(award=award, applied_on=None).exists()
+    if not waiting and not is_pay_date(award.first_pay_date, award.pay_frequency, e.pay_date):
+        raise DmsError(
+            f"pay_date: {e.pay_date} is not a pay date of award {e.award_ref} ({award.pay_frequency} from "
+            f"{award.first_pay_date}): no instalment was due that day; give the date the payment was due"
+        )
+    Award.objects.select_for_update().filter(pk=award.pk).first()  # reports of one award's payments in turn
+    for other in InboundEvent.objects.filter(type="benefit.payment_missed", nino=e.nino).exclude(pk=row.pk):
+        if other.payload.get("award_ref") == e.award_ref and other.payload.get("pay_date") == e.pay_date.isoformat():
+            raise DmsError(
+                f"the payment of award_ref {e.award_ref!r} due {e.pay_date} was already reported missed (event "
+                f"{other.event_id!r}); a missed payment is reported once: nothing was taken from this report"
+            )
     return False
 
 
 def _person_died(event: ev.Event, row: InboundEvent) -> bool:
+    """The date of death is recorded at once (a debt referred from now on goes to the estate); the daily run
+    applies the rest. A person DMS does not know yet is created, as award and debt events do (events.md §2),
+    so that the fact is kept for debts referred later."""
     e = _as(event, ev.PersonDied)
-    Person.objects.filter(nino=e.nino).update(date_of_death=e.date_of_death)
+    person = ensure_person(e.nino)
+    person.date_of_death = e.date_of_death
+    person.save(update_fields=["date_of_death"])
     return False
 
 
 def _kept_for_run(event: ev.Event, row: InboundEvent) -> bool:
+    """Sanctions and insolvency are applied by the daily run on their date. **Decision**: a person DMS does
+    not know yet is created, as award and debt events do (events.md §2): the sanction or insolvency is then
+    held against them for the debts and awards that arrive later, and the run has a person to apply it to."""
+    ensure_person(event.nino)
     return False
 
 
 def _payment_received(event: ev.Event, row: InboundEvent) -> bool:
+    """A direct payment is checked here and applied by the daily run on ``received_on``. A named debt must
+    be held for the person now; a payment naming none, from a person DMS does not know yet, creates them
+    (events.md §3: debt events create an unknown person): the run then holds it as their credit and refund
+    due (recovery-rules.md §5), so the money is never lost."""
     e = _as(event, ev.PaymentReceived)
+    ensure_person(e.nino)
     target = e.target
     if isinstance(target, ev.CreditorDebtTarget):
         find_event_debt(target.creditor, target.creditor_ref, e.nino)

@@ -27,10 +27,10 @@ from dms import events as ev
 from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
-from dms.recovery.legacy import missed_instalments_outcome
+from dms.recovery.legacy import is_pay_date, missed_instalments_outcome
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import has_benefit_in_payment
-from dms.services.events import stored_event
+from dms.services.events import ensure_person, stored_event
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
@@ -135,10 +135,9 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
 
 
 def _person(event: ev.Event) -> Person:
-    person = Person.objects.filter(nino=event.nino).first()
-    if person is None:
-        raise DmsError(f"event {event.event_id}: NINO {event.nino} is not known to DMS")
-    return person
+    """The person the event concerns. Import creates a person DMS does not know yet (events.md §2); an
+    event stored before it did is given one here, so that it is applied rather than stopping the run."""
+    return ensure_person(event.nino)
 
 
 def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
@@ -361,6 +360,10 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
     award = Award.objects.filter(award_ref=event.award_ref).first()
     if award is None:
         raise DmsError(f"event {event.event_id}: award_ref {event.award_ref!r} is not known to DMS")
+    if MissedInstalment.objects.filter(award=award, pay_date=event.pay_date).exists():
+        return  # the same missed payment reported again: reversed and counted once (recovery-rules.md §4)
+    if not is_pay_date(award.first_pay_date, award.pay_frequency, event.pay_date):
+        return  # no instalment was due that day, so none was missed (an award's terms changed since import)
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
     taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
                  .order_by("pk"))

@@ -22,7 +22,6 @@ from django.db.models import Q
 
 from dms import events as ev
 from dms.debts import DebtStatus
-from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
 from dms.recovery.allocation import Share, spread_like_deduction
@@ -34,7 +33,18 @@ from dms.store.models import Award, Creditor, Debt, Person
 PAYABLE_STATUSES = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.ESTATE)
 
 
+class TargetGone(Exception):
+    """The debt a payment names was held when the payment was received (checked at import) and is no
+    longer held for the person when the run applies it (withdrawn, returned or ended since)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
 def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
+    """The debt the payment names (None when it names none); :class:`TargetGone` when it is no longer held
+    for the person."""
     target = event.target
     if target is None:
         return None
@@ -44,11 +54,11 @@ def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
     else:
         found = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
         if found is None:
-            raise DmsError(f"event {event.event_id}: LA {target.la_id} is not registered")
+            raise TargetGone(f"LA {target.la_id} debt {target.debt_ref}")
         creditor, ref = found, target.debt_ref
     debt = debt_service.find_held_debt(creditor, ref)
     if debt is None or debt.person_id != person.pk:
-        raise DmsError(f"event {event.event_id}: {creditor} debt {ref!r} is not held for NINO {person.nino}")
+        raise TargetGone(f"{creditor} debt {ref}")
     return debt
 
 
@@ -77,10 +87,18 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
     """Post a direct payment (see the module docstring). Returns the entry ids."""
     from dms.services.recovery import _Keys, recovery_entry
 
-    target = _target_debt(event, person)
-    shares, by_id = _shares(event, person, target)
-    keys = _Keys(AccountKind.DIRECT_PAYMENTS)
     how = f"direct payment by {event.channel.lower().replace('_', ' ')} (event {event.event_id})"
+    try:
+        target = _target_debt(event, person)
+        shares, by_id = _shares(event, person, target)
+        beyond = "beyond the debts' balances"
+    except TargetGone as gone:
+        # **Decision** (recovery-rules.md §5): the payment names a debt that was held when it was received and
+        # is not any more (withdrawn or returned before the run applied it): all of it is the person's credit,
+        # which goes to their other debts in recovery order, the rest a refund due. Never lost, never refused.
+        target, shares, by_id = None, [], {}
+        beyond = f"for {gone.what}, no longer held,"
+    keys = _Keys(AccountKind.DIRECT_PAYMENTS)
     entries: list[Entry] = []
     cleared = []
     for record, amount, _rule in shares:
@@ -93,7 +111,7 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
     if rest > 0:
         entries.append(build_entry(EntryKind.DIRECT_PAYMENT, run_date, (
             Posting(keys.source, rest), Posting(AccountKey(AccountKind.PERSON_CREDIT, person.pk), -rest),
-        ), description=f"{how}: {format_pounds(rest)} beyond the debts' balances held as the person's credit"))
+        ), description=f"{how}: {format_pounds(rest)} {beyond} held as the person's credit"))
     ids = post_entries(entries)
     actor = f"event {event.event_id}"
     for debt in cleared:
