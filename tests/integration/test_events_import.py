@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 NINO = "AB123456C"
 OTHER = "CE123456A"
+NINO_3 = "AB654321C"
 
 
 def line(event_id: str, type_: str, occurred_on: str = "2025-04-07", nino: str = NINO, **fields: Any) -> str:
@@ -285,3 +286,44 @@ def test_moratorium_end_date_far_in_the_future_refused_not_a_stuck_run() -> None
                                  start_date="2025-04-01", end_date="9999-12-31")], "f.jsonl")
     assert len(report.refused) == 1 and "end_date" in report.refused[0].reason
     assert not InboundEvent.objects.exists()
+
+
+def test_award_changed_new_values_from_occurred_on_a_late_earlier_change_keeps_later_dated_values() -> None:
+    """events.md §2 ``award.changed``: new values from ``occurred_on``. Change A (from 2026-01-10) is in
+    force; change B, dated 2026-01-08 but reported after the run of 2026-01-12, must not overwrite the pay
+    frequency A set; the weekly amount, which B alone changes, applies."""
+    run(jsa_award())
+    run(line("cA", "award.changed", occurred_on="2026-01-10", award_ref="JSA1", legacy={"pay_frequency": "WEEKLY"}))
+    assert apply_due_award_changes(date(2026, 1, 12)) == 1
+    RunDay.objects.create(run_date=date(2026, 1, 12), completed=True)
+    report = run(line("cB", "award.changed", occurred_on="2026-01-08", award_ref="JSA1",
+                      legacy={"pay_frequency": "MONTHLY", "weekly_amount": "95.55"}))
+    assert (report.applied, report.refused) == (1, [])
+    award = Award.objects.get()
+    assert (award.pay_frequency, award.weekly_amount_pence) == ("WEEKLY", 9555)
+    assert AwardChange.objects.get(event_id="cB").applied_on == date(2026, 1, 12)
+    assert InboundEvent.objects.get(event_id="cB").applied
+
+
+def test_award_changed_new_values_from_occurred_on_same_date_later_arrival_wins() -> None:
+    """Two changes effective the same day: the one received later holds the newer values (events.md §2)."""
+    RunDay.objects.create(run_date=date(2026, 1, 12), completed=True)
+    run(jsa_award())
+    run(line("cA", "award.changed", occurred_on="2026-01-10", award_ref="JSA1", legacy={"pay_frequency": "WEEKLY"}))
+    run(line("cB", "award.changed", occurred_on="2026-01-10", award_ref="JSA1", legacy={"pay_frequency": "MONTHLY"}))
+    assert Award.objects.get().pay_frequency == "MONTHLY"
+
+
+def test_award_changed_new_values_from_occurred_on_a_later_dated_change_still_applies_after_an_earlier() -> None:
+    """A change dated later than one already applied (reported late or not) overwrites it."""
+    RunDay.objects.create(run_date=date(2026, 1, 12), completed=True)
+    run(uc_award())
+    run(line("cA", "award.changed", occurred_on="2026-01-08", award_ref="UC1", uc={"assessment_period_day": 15}))
+    run(line("cB", "award.changed", occurred_on="2026-01-10", award_ref="UC1",
+             uc={"assessment_period_day": 20, "partner_nino": OTHER}))
+    run(line("cC", "award.changed", occurred_on="2026-01-09", award_ref="UC1", uc={"partner_nino": NINO_3,
+                                                                                  "claimant_type": "JOINT_25_OR_OVER"}))
+    award = Award.objects.select_related("partner").get()
+    assert award.assessment_period_day == 20 and award.partner is not None and award.partner.nino == OTHER
+    assert award.claimant_type == "JOINT_25_OR_OVER"
+

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from dms import events as ev
 from dms.debts import DebtStatus, TransitionRefused
@@ -346,8 +346,19 @@ def _award_changed(event: ev.Event, row: InboundEvent) -> bool:
 
 
 def _apply_award_change(change: AwardChange, applied_on: date) -> None:
+    """Give the award the new values of ``change`` from its effective date (events.md §2 ``award.changed``:
+    "new values from ``occurred_on``").
+
+    A change reported late, after a change dated later (or the same day and received after it) has already
+    been applied, does not overwrite the fields that later change set: those hold the values in force now.
+    The fields it alone changes still apply. **Decision**: no retroactive recalculation: deductions already
+    taken with the award's earlier values (between the late change's date and the run it is applied by)
+    stand as taken."""
     award = change.award
+    superseded = _fields_set_by_later_changes(change)
     for name, value in change.changes.items():
+        if name in superseded:
+            continue
         if name == "partner_nino":
             award.partner = Person.objects.get(nino=value)
         elif name in ("start_date", "first_pay_date"):
@@ -359,10 +370,25 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
     change.save(update_fields=["applied_on"])
 
 
+def _fields_set_by_later_changes(change: AwardChange) -> set[str]:
+    """The fields of the award that an already-applied change later than ``change`` has set: one effective
+    after it, or effective the same day and received after it (date then arrival, as
+    :func:`apply_due_award_changes` orders them)."""
+    later = (AwardChange.objects.filter(award_id=change.award_id, applied_on__isnull=False)
+             .filter(Q(effective_from__gt=change.effective_from)
+                     | Q(effective_from=change.effective_from, pk__gt=change.pk))
+             .exclude(pk=change.pk))
+    fields: set[str] = set()
+    for changes in later.values_list("changes", flat=True):
+        fields.update(changes)
+    return fields
+
+
 def apply_due_award_changes(run_date: date) -> int:
     """Apply every stored ``award.changed`` whose date has come (effective on or before ``run_date``), in date
     then arrival order; mark each event applied with ``run_date`` as its effect date. Returns how many.
-    Idempotent: an applied change is never applied again. Called by the daily run (events.md §2)."""
+    Idempotent: an applied change is never applied again; nor does one overwrite the fields a later change
+    already applied has set (:func:`_apply_award_change`). Called by the daily run (events.md §2)."""
     count = 0
     with transaction.atomic():
         due = (
