@@ -15,6 +15,7 @@ from dms.services import debts as debt_service
 from dms.services.events import apply_due_award_changes, canonical_json, content_sha256, import_events
 from dms.store.ledger import account_balance, check_ledger, post_entries
 from dms.store.models import Award, AwardChange, Debt, InboundEvent, Person, RunDay
+from dms.store.recovery.models import AssessmentPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -327,3 +328,28 @@ def test_award_changed_new_values_from_occurred_on_a_later_dated_change_still_ap
     assert award.assessment_period_day == 20 and award.partner is not None and award.partner.nino == OTHER
     assert award.claimant_type == "JOINT_25_OR_OVER"
 
+
+def test_uc_assessment_period_starting_after_the_awards_end_date_refused() -> None:
+    """events.md §2 ``award.ended``: no benefit in payment after ``end_date``, so no assessment period of the
+    award starts after it: the report is refused, saying why, and nothing is held."""
+    run(uc_award())
+    run(line("e1", "award.ended", award_ref="UC1", end_date="2025-06-30", reason="AWARD_ENDED"))
+    report = run(line("ap", "uc.assessment_period", award_ref="UC1", period_start="2025-07-01",
+                      period_end="2025-07-31", payment_date="2025-08-07", award_amount="400.14",
+                      earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+                      third_party=[]))
+    assert [(r.line_number, r.event_id) for r in report.refused] == [(1, "ap")]
+    reason = report.refused[0].reason
+    assert "period_start 2025-07-01" in reason and "ended on 2025-06-30" in reason and "UC1" in reason
+    assert not AssessmentPeriod.objects.exists() and not InboundEvent.objects.filter(event_id="ap").exists()
+
+
+def test_uc_assessment_period_containing_the_awards_end_date_is_held() -> None:
+    """The award's final period (the one its end date falls in, paid after it) is still held and taken."""
+    run(uc_award())
+    run(line("e1", "award.ended", award_ref="UC1", end_date="2025-06-20", reason="AWARD_ENDED"))
+    report = run(line("ap", "uc.assessment_period", award_ref="UC1", period_start="2025-06-07",
+                      period_end="2025-07-06", payment_date="2025-07-13", award_amount="400.14",
+                      earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+                      third_party=[]))
+    assert report.ok and AssessmentPeriod.objects.count() == 1

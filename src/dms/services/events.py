@@ -490,12 +490,24 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
 
     **Decision**: an award's assessment period is reported once. A second report of the period of the same
     award starting on the same day (under another ``event_id``) is refused, naming the event that holds it:
-    taking both would deduct twice from one period's payment, each time up to the overall cap."""
+    taking both would deduct twice from one period's payment, each time up to the overall cap.
+
+    A period starting after the award's end date is refused (events.md §2 ``award.ended``: no benefit in
+    payment after ``end_date``): no UC is paid for it, so nothing may be deducted from it. The award's final
+    period, the one its end date falls in, is held as any other."""
     e = _as(event, ev.UcAssessmentPeriod)
     award = find_award(e.award_ref, e.nino)
     if not award.is_uc:
         raise DmsError(f"award_ref {e.award_ref!r} is a {award.benefit} award, not Universal Credit")
-    Award.objects.select_for_update().filter(pk=award.pk).first()  # reports of one award's periods in turn
+    locked = Award.objects.select_for_update().filter(pk=award.pk).first()  # one award's periods in turn
+    end_date = locked.end_date if locked is not None else award.end_date
+    if end_date is not None and e.period_start > end_date:
+        raise DmsError(
+            f"period_start {e.period_start} is after the end of award_ref {e.award_ref!r}, which ended on "
+            f"{end_date} (award.ended): no Universal Credit is in payment after its end date, so nothing was "
+            f"held from this report; report a period starting on or before {end_date}, or send it under the "
+            f"award_ref of the award now in payment"
+        )
     held = AssessmentPeriod.objects.filter(award=award, period_start=e.period_start).first()
     if held is not None:
         raise DmsError(
