@@ -223,6 +223,42 @@ def test_dead_person_not_deducted_from() -> None:
     assert account_balance(AccountKey(AccountKind.BENEFIT_RECOVERIES)) == 0
 
 
+
+def uc_period_of(event_id: str, start: str, end: str, payment_date: str) -> str:
+    return line(event_id, "uc.assessment_period", occurred_on=end, award_ref="UC1", period_start=start,
+                period_end=end, payment_date=payment_date, award_amount="800.00", earnings_over_work_allowance=False,
+                sanction_amount="0.00", fraud_penalty_amount="0.00", third_party=[])
+
+
+def test_no_benefit_in_payment_after_award_end_date_period_starting_after_it_not_deducted_from() -> None:
+    """events.md §2 ``award.ended``: no benefit in payment after ``end_date``. A period held before the award's
+    end was reported, starting after that end, is processed on its payment date with nothing taken (as a
+    dead person's is), and a re-run takes nothing either."""
+    events(uc_award(), dwp_debt(), uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"))
+    events(line("end", "award.ended", occurred_on="2025-07-20", award_ref="UC1", end_date="2025-06-30",
+                reason="AWARD_ENDED"))
+    summary = run_day(date(2025, 8, 7))
+    assert summary["periods"] == 1 and summary["deductions"] == 0
+    assert not Deduction.objects.exists()
+    assert account_balance(AccountKey(AccountKind.BENEFIT_RECOVERIES)) == 0
+    assert AssessmentPeriod.objects.get().processed_on == date(2025, 8, 7)
+    run_day(date(2025, 8, 8))
+    assert not Deduction.objects.exists()
+
+
+def test_no_benefit_in_payment_after_award_end_date_the_final_period_is_still_deducted_from() -> None:
+    """The award's final period, the one containing its end date and paid after it, is in payment up to the
+    end date: its deductions are taken (only a period starting after the end date is not)."""
+    events(uc_award(), dwp_debt(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"))
+    events(line("end", "award.ended", occurred_on="2025-07-20", award_ref="UC1", end_date="2025-07-01",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 8, 7))
+    rows = taken()
+    assert [(r.date, r.amount_pence) for r in rows] == [(date(2025, 7, 7), 6002), (date(2025, 8, 7), 6002)]
+
+
 def test_partitions_restrict_both_steps_to_their_people_and_each_chunk_takes_once() -> None:
     """A chunk of partitions (docs/architecture.md "The daily run") touches only its people; the other
     chunk then takes the rest; a chunk run again takes nothing twice."""

@@ -229,6 +229,10 @@ def third_party_items(stored: list[dict[str, Any]]) -> tuple[ThirdPartyItem, ...
 
 
 def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) -> None:
+    """Take the due periods of ``people``. A period is processed with nothing taken when its person has died
+    (recovery-rules.md §6) or when it starts after its award's end date (events.md §2 ``award.ended``: no
+    benefit in payment after ``end_date``; the end reported after the period was held). The award's final
+    period, the one containing its end date and paid after it, is taken."""
     periods = load_due_periods(run_date, people)
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     debts = load_open_debts(run_date, people, sorted(partners))
@@ -237,7 +241,7 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
         batch.periods.append(period.period_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
-        if not period.dead:
+        if not period.dead and not period.after_award_end:
             _uc_period(batch, period, _debts_of(debts, period))
     _write_batch(batch, report)
     _mark_periods(run_date, batch.periods)

@@ -77,6 +77,7 @@ class DuePeriod:
     claimant_type: str
     partner_id: int | None
     dead: bool
+    after_award_end: bool  # the period starts after its award's end date: no UC in payment for it
 
 
 def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -> list[int]:
@@ -116,12 +117,15 @@ def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -
 
 
 def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
-    """The due assessment periods of ``people`` with their award's terms, by person then payment date."""
+    """The due assessment periods of ``people`` with their award's terms, by person then payment date;
+    each says whether its person has died by ``run_date`` and whether it starts after its award's end date
+    (events.md §2 ``award.ended``: no benefit in payment after ``end_date``; an ``award.ended`` reported
+    after the period was held). The award's final period, the one containing its end date, does not."""
     cond, params = in_ids("p.person_id", people)
     rows = fetch(
         "SELECT p.id, p.event_id, p.person_id, p.award_id, p.period_start, p.period_end, p.payment_date, "
         "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
-        "a.partner_id, pe.date_of_death "
+        "a.partner_id, pe.date_of_death, a.end_date "
         "FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
         "JOIN dms_person pe ON pe.id = p.person_id "
         f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
@@ -132,9 +136,11 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     for r in rows:
         third = r[10] if isinstance(r[10], list) else json.loads(r[10] or "[]")
         death = as_date(r[13]) if r[13] is not None else None
+        start = as_date(r[4])
+        award_end = as_date(r[14]) if r[14] is not None else None
         periods.append(DuePeriod(
-            r[0], r[1], r[2], r[3], as_date(r[4]), as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
-            r[11], r[12], death is not None and death <= run_date,
+            r[0], r[1], r[2], r[3], start, as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
+            r[11], r[12], death is not None and death <= run_date, award_end is not None and award_end < start,
         ))
     return periods
 
