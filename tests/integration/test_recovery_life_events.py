@@ -171,6 +171,83 @@ def test_breathing_space_does_not_stop_uc_deductions() -> None:
     assert status("BA1")[0] == "OPEN" and len(taken()) == 1
 
 
+
+def esa_then_uc(*extra: str) -> None:
+    """ESA in payment until 2025-06-10, UC from 2025-06-11 (its first period paid 2025-07-17)."""
+    events(line("start-ESA1", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-05-01",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"}),
+           *extra,
+           line("end-ESA1", "award.ended", occurred_on="2025-06-10", award_ref="ESA1", end_date="2025-06-10",
+                reason="CLAIM_CEASED"),
+           line("start-UC1", "award.started", occurred_on="2025-06-11", award_ref="UC1", benefit="UC",
+                start_date="2025-06-11", uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 11}),
+           line("ap1", "uc.assessment_period", occurred_on="2025-07-10", award_ref="UC1", period_start="2025-06-11",
+                period_end="2025-07-10", payment_date="2025-07-17", award_amount="800.00",
+                earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+                third_party=[]))
+
+
+def test_moratorium_does_not_cover_uc_deductions_debts_released_when_uc_starts_during_it() -> None:
+    """recovery-rules.md §6 (**Decision**): UC deductions are not covered by a moratorium. A breathing space
+    from 2025-06-05 suspends the non-fraud debt recovered from ESA; UC starts on 2025-06-11, during it: the
+    debt is released (audited, naming the moratorium) and recovered from UC; the moratorium's end changes
+    nothing more."""
+    events(dwp_debt("NF"))
+    esa_then_uc(line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
+                     start_date="2025-06-05"))
+    run_day(date(2025, 6, 5))
+    run_day(date(2025, 6, 10))
+    assert status("NF")[0] == "SUSPENDED"
+    summary = run_day(date(2025, 6, 11))
+    assert status("NF")[0] == "OPEN" and summary["moratoria_uc_released"] == 1
+    change = Debt.objects.get(creditor_ref="NF").status_changes.order_by("pk").last()
+    assert change is not None and (change.from_status, change.to_status) == ("SUSPENDED", "OPEN")
+    assert "BREATHING_SPACE" in change.reason and "UC deductions are not covered" in change.reason
+    restriction = Restriction.objects.get()
+    assert restriction.suspended_debts == [] and restriction.resumed_on is None
+    assert "UC in payment" in restriction.note
+    run_day(date(2025, 6, 12))  # a re-run or the next day releases nothing twice
+    run_day(date(2025, 7, 17))
+    assert [(r.ref, r.source, r.amount_pence) for r in taken()] == [("NF", "UC", 6002)]
+    changes = Debt.objects.get(creditor_ref="NF").status_changes.count()
+    run_day(date(2025, 8, 4))  # the breathing space ended on 2025-08-03
+    assert Restriction.objects.get().resumed_on == date(2025, 8, 4)
+    assert Debt.objects.get(creditor_ref="NF").status_changes.count() == changes and status("NF")[0] == "OPEN"
+
+
+def test_moratorium_does_not_cover_uc_deductions_but_a_dro_still_bars_its_debts() -> None:
+    """A debt a Debt Relief Order also bars stays suspended when UC starts during a breathing space
+    (recovery-rules.md §6: the DRO's debts are not recovered by deduction)."""
+    events(dwp_debt("NF"))
+    esa_then_uc(line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
+                     start_date="2025-06-05"),
+                line("dro", "person.insolvency", occurred_on="2025-06-06", kind="DEBT_RELIEF_ORDER",
+                     start_date="2025-06-06"))
+    run_day(date(2025, 6, 5))
+    run_day(date(2025, 6, 6))
+    assert status("NF")[0] == "SUSPENDED"
+    run_day(date(2025, 6, 11))
+    assert status("NF")[0] == "SUSPENDED"
+    run_day(date(2025, 7, 17))
+    assert taken() == []
+
+
+def test_moratorium_does_not_cover_uc_deductions_release_only_for_the_chunks_people() -> None:
+    """The release is done by the chunk of partitions that holds the person (docs/architecture.md)."""
+    from dms.services.recovery_events import apply_life_events
+    from dms.store.models import partition_of
+
+    events(dwp_debt("NF"))
+    esa_then_uc(line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
+                     start_date="2025-06-05"))
+    run_day(date(2025, 6, 5))
+    mine = partition_of("AB123456C")
+    assert apply_life_events(date(2025, 6, 11), [mine + 1])["moratoria_uc_released"] == 0
+    assert status("NF")[0] == "SUSPENDED"
+    assert apply_life_events(date(2025, 6, 11), [mine])["moratoria_uc_released"] == 1
+    assert status("NF")[0] == "OPEN"
+
+
 def test_mental_health_crisis_moratorium_lasts_until_end_plus_30_days() -> None:
     events(legacy_award(first="2025-06-02"), dwp_debt())
     events(line("mh", "person.insolvency", kind="MENTAL_HEALTH_CRISIS_MORATORIUM", start_date="2025-06-02",

@@ -11,7 +11,8 @@ them on their payment date):
   (:func:`apply_missed_instalments`);
 - ``award.ended`` (applied at import): HB debts recovered from the award cease the day after its end date,
   its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`);
-  moratoria end (:func:`resume_after_moratoria`).
+  moratoria end (:func:`resume_after_moratoria`); a moratorium in force releases its debts once UC is in
+  payment, UC deductions not being covered (:func:`release_for_uc_deductions`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from dms import events as ev
 from dms.debts import DebtStatus
@@ -29,7 +31,7 @@ from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import is_pay_date, missed_instalments_outcome
 from dms.services import debts as debt_service
-from dms.services.benefit_in_payment import has_benefit_in_payment
+from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_payment
 from dms.services.events import ensure_person, stored_event
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
@@ -113,8 +115,10 @@ def _effective(event: ev.Event) -> date:
 
 def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
     """Act on every stored death, sanction, insolvency and direct payment whose date has come, in date then
-    arrival order; then cease HB debts of ended awards and resume recovery after moratoria that ended. Only
-    for the people in ``partitions`` (``Person.partition``) when given."""
+    arrival order; then cease HB debts of ended awards, resume recovery after moratoria that ended and
+    release the debts of moratoria still in force whose person now has UC in payment
+    (:func:`release_for_uc_deductions`). Only for the people in ``partitions`` (``Person.partition``) when
+    given."""
     counts: dict[str, int] = {}
     due = []
     wanted = _people_in(partitions)
@@ -131,6 +135,7 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
         counts[row.type] = counts.get(row.type, 0) + 1
     counts["award_ended_cessations"] = cease_for_ended_awards(run_date, partitions)
     counts["moratoria_ended"] = resume_after_moratoria(run_date, partitions)
+    counts["moratoria_uc_released"] = release_for_uc_deductions(run_date, partitions)
     return counts
 
 
@@ -224,7 +229,8 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     debts (non-fraud, any creditor) are suspended for the moratorium and resumed the day after it ends,
     unless another restriction still bars them (:func:`resume_after_moratoria`); debts already suspended
     are listed too, so that they stay suspended while it lasts. UC deductions are not covered: a person
-    with UC in payment goes on being recovered from by UC. A later event of the same moratorium (same kind
+    with UC in payment goes on being recovered from by UC, and one whose UC starts during the moratorium is
+    from then on (:func:`release_for_uc_deductions`). A later event of the same moratorium (same kind
     and start date) sets or changes its end."""
     person = _person(event)
     last = moratorium_last_day(event.kind, event.start_date, event.end_date)
@@ -286,6 +292,46 @@ def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = No
                                reason=f"{restriction.kind} ended {restriction.end_date}: recovery resumes")
         restriction.resumed_on = run_date
         restriction.save(update_fields=["resumed_on"])
+        count += 1
+    return count
+
+
+def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None = None) -> int:
+    """UC deductions are not covered by a moratorium (recovery-rules.md §6: "DMS stops recovery of eligible
+    debts other than UC deductions"). **Decision**: a moratorium still in force whose person has UC in
+    payment on ``run_date`` (their own award, or a joint one naming them as the partner) releases the debts
+    it suspended (SUSPENDED → OPEN, audited with a reason naming the moratorium), so that UC recovers them;
+    a debt another restriction still bars (an insolvency, :func:`still_barred`) stays suspended. This is
+    what happens when UC starts during a moratorium that began while a legacy benefit was in payment (one
+    that began with UC in payment suspended nothing, :func:`_moratorium`). The restriction's
+    ``suspended_debts`` is emptied and the release noted on it, so its end resumes nothing twice and a later
+    run releases nothing again; the debts released stay in recovery for the rest of the moratorium. Returns
+    how many moratoria released their debts; only those of people in ``partitions`` when given."""
+    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None)
+                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)).exclude(suspended_debts=[]))
+    if partitions is not None:
+        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
+    restrictions = [r for r in in_force.order_by("pk") if r.suspended_debts]
+    if not restrictions:
+        return 0
+    benefits = benefits_in_payment(sorted({r.person_id for r in restrictions}), run_date)
+    count = 0
+    for restriction in restrictions:
+        if "UC" not in benefits.get(restriction.person_id, ()):
+            continue
+        barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk)
+        released = [d for d in restriction.suspended_debts if d not in barred]
+        reason = (f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}) is still in "
+                  "force, but UC is in payment and UC deductions are not covered by a moratorium: recovery "
+                  "from UC resumes")
+        for debt in Debt.objects.filter(pk__in=released, status=DebtStatus.SUSPENDED).order_by("pk"):
+            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+        kept = [d for d in restriction.suspended_debts if d in barred]
+        restriction.suspended_debts = []
+        restriction.note = (f"{restriction.note}; {run_date}: UC in payment, UC deductions are not covered: "
+                            f"debts {released} released" + (f", debts {kept} still barred by another restriction"
+                                                             if kept else ""))
+        restriction.save(update_fields=["suspended_debts", "note"])
         count += 1
     return count
 
