@@ -73,7 +73,7 @@ def test_legacy_explanation_shows_rate_weeks_and_floor() -> None:
     result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.MONTHLY, 40_000, (hb(1, 90_000),)))
     text = result.explain()
     assert "weekly rate £13.95 (standard (3 units))" in text and "instalment £60.45" in text
-    assert "benefit floor £0.43" in text and "£60.45 to debt 1 (LA)" in text
+    assert "benefit floor £0.44" in text and "£60.45 to debt 1 (LA)" in text
 
 
 def test_legacy_missed_instalment_is_reversed() -> None:

@@ -63,6 +63,8 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.MINIMUM_PAYABLE: "limited so that UC payable stays at least the minimum of 1p (Sch 6 para 3(1)(a))",
     Rule.DEBT_BALANCE: "what the debts could take (their balances or agreed amounts) set the amount",
     Rule.REQUESTED_RATE: "the rate the third party asked for, below the item's maximum",
+    Rule.MINIMUM_RATE: "rent arrears are taken at 10% at least, the minimum rate, though less was asked "
+    "(Annex B item 8; recovery-rules.md §3)",
     Rule.SOLE_DEBT: "the only debt in this item",
     Rule.SPLIT_EQUALLY: "the item's amount split equally between the owners DWP, HMRC and LA "
     "(Annex B rules a and b; A9/2025 §29), an owner that cannot take its share passing it on",

@@ -7,7 +7,8 @@ Decisions taken here:
 
 - the fraud rate (5 units) applies to the person's instalment while any debt in recovery is classified
   FRAUD (:func:`calculate_legacy_instalment`);
-- the benefit floor of 10p a week is converted to the pay period like the instalment and rounded down;
+- the benefit floor of 10p a week is converted to the pay period like the instalment and rounded **up**
+  (:func:`benefit_floor_for_period`): a monthly floor of 43.33p leaves 44p, never less than 10p a week;
 - when the benefit is too small (INSUFFICIENT_BENEFIT) or deductions in place leave too little room
   (MAXIMUM_DEDUCTIONS), HB debts are returned and nothing is taken for them; DWP and HMRC debts take what
   room is left above the floor (:func:`_short_of_room`).
@@ -18,7 +19,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from dms.money import five_percent_unit
 from dms.parameters import value
@@ -68,6 +69,14 @@ def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency) -> in
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
 
 
+def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency) -> int:
+    """The least benefit a pay period must leave: "the benefit may not be reduced below 10p a week"
+    (recovery-rules.md §4; A9/2025 §24) over the weeks in the period, rounded **up** to the penny, so that
+    what is left is never below the weekly floor (a monthly period: 10p x 52/12 = 43.33p, so 44p)."""
+    exact = Decimal(floor_per_week_pence) * weeks_in_period(frequency)
+    return int(exact.to_integral_value(rounding=ROUND_CEILING))
+
+
 def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
     if inp.benefit_pence < 0 or inp.existing_deductions_pence < 0:
         raise RecoveryInputError("benefit and deductions in place may not be negative")
@@ -104,7 +113,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         weekly, rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
     weeks = weeks_in_period(inp.frequency)
     instalment = instalment_for_period(weekly, inp.frequency)
-    floor = instalment_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
+    floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
     room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
     due = min(instalment, sum(d.balance_pence for d in debts))
     outcome = _short_of_room(inp.benefit_pence - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE

@@ -55,6 +55,7 @@ class Rule(StrEnum):
     MINIMUM_PAYABLE = "MINIMUM_PAYABLE"  # the 1p minimum payable set or stopped the amount
     DEBT_BALANCE = "DEBT_BALANCE"  # what the debts could take (balances, agreed or reduced rates) set it
     REQUESTED_RATE = "REQUESTED_RATE"  # the third party's requested rate (below the item maximum) set it
+    MINIMUM_RATE = "MINIMUM_RATE"  # rent arrears first part: 10% is the minimum rate, even when less is asked
     # How an item's amount reached one debt (allocation):
     SOLE_DEBT = "SOLE_DEBT"  # the only debt of the item
     SPLIT_EQUALLY = "SPLIT_EQUALLY"  # Annex B rule a / b: split equally between owners

@@ -7,14 +7,15 @@ Sch 6. Entry point :func:`calculate_uc_period`. Parameters are read once per (pe
 Decisions taken here (each in one named place):
 
 - every third-party item is a set rate taken whole or not at all (:meth:`_Run.third_party`);
-- Flat Rate Maintenance (item 4) is not one of the three third-party items of Sch 6 para 3(1)(b) (it is
-  child maintenance, not a third-party debt). While it "may go above the cap" it is taken first, in full,
+- Flat Rate Maintenance (item 4) is one of the three third-party deductions of Sch 6 para 3(1)(b): para
+  3(2)(e) names "payments in place of payments of child support maintenance" among them. While it "may go
+  above the cap" it is taken first, in full,
   and does not use up the cap's room, so items 3-22 still have the whole cap (taken first, it would
   otherwise always fit and the exception would have no effect); otherwise it is item 4 within the cap
   (:meth:`_Run.take_whole`);
 - rent arrears is one third-party item: the rate asked for in all is split into the first part (item 8,
-  up to 10%) and the further part (item 22, up to 20% in all), and the further part is taken only with the
-  first (:meth:`_Run.rent_further_part`);
+  10%: "the minimum rate", so 10% also when less is asked) and the further part (item 22, up to 20% in
+  all), and the further part is taken only with the first (:meth:`_Run.rent_further_part`);
 - ongoing consumption of fuel and water is taken whenever its item has one of the three places, outside
   the cap (:meth:`_Run.ongoing`);
 - items 1-2 reduce the award and are limited only by it; the 1p minimum payable limits everything after
@@ -157,15 +158,14 @@ class _Run:
 
     def third_party(self, item: int, tp: ThirdPartyItem) -> None:
         """A third-party item (Annex B items 4, 7-13, 20-22), taken whole or not at all (DWP practice,
-        recovery-rules.md §3); at most ``uc.max_third_party_items`` items (Sch 6 para 3(1)(b)), lower
-        priority ones not taken; items 7-10 above the cap while a sanction or fraud penalty applies
+        recovery-rules.md §3); at most ``uc.max_third_party_items`` items (Sch 6 para 3(1)(b); Flat Rate
+        Maintenance among them, para 3(2)(e)), lower priority ones not taken; items 7-10 above the cap while a sanction or fraud penalty applies
         (Annex B); Flat Rate Maintenance first and above the cap while ``uc.flat_rate_maintenance_above_cap``
         (SI 2025/387)."""
         if item == RENT_FURTHER_ITEM:
             self.rent_further_part(tp)
             return
-        counts = item != FRM_ITEM
-        if counts and self.third_parties_taken >= self.rates.max_third_party_items:
+        if self.third_parties_taken >= self.rates.max_third_party_items:
             self.step(item, tp.category, 0, 0, self.room(), Rule.THIRD_PARTY_LIMIT)
             return
         took_ongoing = item in ONGOING_ITEMS and tp.ongoing_pence > 0 and self.ongoing(item, tp)
@@ -173,7 +173,7 @@ class _Run:
         above_cap = (item == FRM_ITEM and self.rates.frm_above_cap) or (
             self.sanction_applies and item in self.rates.sanction_exception_items)
         taken = self.take_whole(item, tp, limit, limit_rule, above_cap)
-        if counts and (taken or took_ongoing):
+        if taken or took_ongoing:
             self.third_parties_taken += 1
 
     def take_whole(self, item: int, tp: ThirdPartyItem, limit: int, limit_rule: Rule, above_cap: bool) -> int:
@@ -202,7 +202,8 @@ class _Run:
 
     def third_party_limit(self, item: int, tp: ThirdPartyItem) -> tuple[int, Rule]:
         """The set rate of a third-party item: the item's maximum (Annex B: one 5% unit, rent first part
-        10%, Flat Rate Maintenance by scheme) or the lower rate asked for."""
+        10%, Flat Rate Maintenance by scheme) or the lower rate asked for; but rent arrears' first part is
+        10% also when less is asked, 10% being "the minimum rate" (Annex B item 8, recovery-rules.md §3)."""
         if item == FRM_ITEM:
             maximum = self.rates.frm_by_scheme.get(tp.scheme or "")
             if maximum is None:
@@ -211,6 +212,8 @@ class _Run:
         else:
             maximum = self.rates.item_limit[item]
         if tp.amount_pence is not None and tp.amount_pence < maximum:
+            if item == RENT_FIRST_ITEM:  # "10% (this is the minimum rate)" (Annex B item 8)
+                return maximum, Rule.MINIMUM_RATE
             return tp.amount_pence, Rule.REQUESTED_RATE
         return maximum, Rule.ITEM_MAXIMUM
 
