@@ -407,3 +407,23 @@ def test_a_joint_uc_awards_partner_is_recovered_from_by_uc_only_not_also_by_thei
         run_day(date(2025, 6, day))
     rows = taken()
     assert [(d.date, d.source, d.ref, d.amount_pence) for d in rows] == [(PAY, "UC", "P1", 9421)]
+
+
+@pytest.mark.parametrize(("changed_on", "taken_pence"), [
+    ("2025-06-03", 6002),  # after the period ended: the period keeps 25 or over (400.14, cap 15% = 60.02)
+    ("2025-05-20", 4754),  # within the period: the whole period is under 25 (316.98, cap 15% = 47.54)
+])
+def test_claimant_type_in_force_on_the_periods_last_day_sets_its_standard_allowance(
+        changed_on: str, taken_pence: int) -> None:
+    """recovery-rules.md §2 (standard allowance by claimant type, for the assessment period); events.md §2
+    ``award.changed``, new values from ``occurred_on``: a change within a period applies to the whole
+    period (UC, Decisions and Appeals Regs 2013 Sch 1 para 20), one dated after its end to later periods
+    only, even when it is applied before the period's payment date."""
+    from dms.services.events import apply_due_award_changes
+
+    events(uc_award(), dwp_debt(), period(),
+           line("chg", "award.changed", occurred_on=changed_on, award_ref="UC1",
+                uc={"claimant_type": "SINGLE_UNDER_25"}))
+    apply_due_award_changes(PAY)
+    run_day(PAY)
+    assert [d.amount_pence for d in taken()] == [taken_pence]

@@ -384,6 +384,32 @@ def _fields_set_by_later_changes(change: AwardChange) -> set[str]:
     return fields
 
 
+def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
+    """A UC award's claimant type and partner (person id) in force on ``day``: its ``award.started`` values
+    with the ``award.changed`` values effective on or before ``day`` (events.md §2, "new values from
+    ``occurred_on``"), in date then arrival order. For an assessment period, ``day`` is its last day: a
+    change of circumstances in a period takes effect from the start of that period (UC, Decisions and
+    Appeals Regs 2013 Sch 1 para 20), and a change dated after the period's end belongs to a later period.
+    An award held without its ``award.started`` event (a synthetic book) keeps its current values."""
+    award = Award.objects.select_related("person", "partner").get(pk=award_id)
+    claimant_type, partner = award.claimant_type, award.partner_id
+    for row in InboundEvent.objects.filter(type="award.started", nino=award.person.nino).order_by("pk"):
+        started = stored_event(row)
+        if isinstance(started, ev.AwardStarted) and started.award_ref == award.award_ref and started.uc:
+            claimant_type = started.uc.claimant_type
+            partner_nino = started.uc.partner_nino
+            partner = Person.objects.get(nino=partner_nino).pk if partner_nino else None
+            break
+    else:
+        return claimant_type, partner
+    changes = AwardChange.objects.filter(award_id=award_id, effective_from__lte=day).order_by("effective_from", "pk")
+    for values in changes.values_list("changes", flat=True):
+        claimant_type = values.get("claimant_type", claimant_type)
+        if "partner_nino" in values:
+            partner = Person.objects.get(nino=values["partner_nino"]).pk
+    return claimant_type, partner
+
+
 def apply_due_award_changes(run_date: date) -> int:
     """Apply every stored ``award.changed`` whose date has come (effective on or before ``run_date``), in date
     then arrival order; mark each event applied with ``run_date`` as its effect date. Returns how many.

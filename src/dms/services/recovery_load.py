@@ -120,12 +120,16 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     """The due assessment periods of ``people`` with their award's terms, by person then payment date;
     each says whether its person has died by ``run_date`` and whether it starts after its award's end date
     (events.md §2 ``award.ended``: no benefit in payment after ``end_date``; an ``award.ended`` reported
-    after the period was held). The award's final period, the one containing its end date, does not."""
+    after the period was held). The award's final period, the one containing its end date, does not.
+    The claimant type and partner are those in force on the period's last day: when an ``award.changed``
+    dated after it has already been applied to the award, they are worked out again for that day
+    (:func:`dms.services.events.uc_terms_on`; the SQL flags those periods, so others cost nothing more)."""
     cond, params = in_ids("p.person_id", people)
     rows = fetch(
         "SELECT p.id, p.event_id, p.person_id, p.award_id, p.period_start, p.period_end, p.payment_date, "
         "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
-        "a.partner_id, pe.date_of_death, a.end_date "
+        "a.partner_id, pe.date_of_death, a.end_date, EXISTS (SELECT 1 FROM dms_award_change c "
+        "WHERE c.award_id = p.award_id AND c.applied_on IS NOT NULL AND c.effective_from > p.period_end) "
         "FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
         "JOIN dms_person pe ON pe.id = p.person_id "
         f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
@@ -138,9 +142,15 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
         death = as_date(r[13]) if r[13] is not None else None
         start = as_date(r[4])
         award_end = as_date(r[14]) if r[14] is not None else None
+        claimant_type, partner_id = r[11], r[12]
+        if r[15]:  # the award has changed since the period ended: its terms as they were then
+            from dms.services.events import uc_terms_on
+
+            claimant_type, partner_id = uc_terms_on(r[3], as_date(r[5]))
         periods.append(DuePeriod(
             r[0], r[1], r[2], r[3], start, as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
-            r[11], r[12], death is not None and death <= run_date, award_end is not None and award_end < start,
+            claimant_type, partner_id, death is not None and death <= run_date,
+            award_end is not None and award_end < start,
         ))
     return periods
 
