@@ -4,6 +4,7 @@ whole or not at all, and a Cessation row for every LA debt returned."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from dms.la_interface.records import Overpayment
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.services import debts as debt_service
 from dms.services import la_processing
+from dms.services.events import import_events
 from dms.services.la_outbound import outbound_step
 from dms.services.la_processing import due_files, holding_periods_step, la_files_step
 from dms.services.recovery_events import cease_hb_debts
@@ -353,6 +355,57 @@ def test_cessation_of_a_re_referred_fraud_debt_reports_when_this_referral_was_re
     returned = debt("HB/F")
     assert returned.received_on == D1
     assert Cessation.objects.get(debt=returned).referral_received_date == latest
+
+
+def _died(nino: str, on: date) -> None:
+    """A person.died event imported as the events file brings it (events.md §2): DMS records the date of
+    death at import."""
+    report = import_events([json.dumps({"event_id": f"died-{nino}", "type": "person.died",
+                                        "occurred_on": on.isoformat(), "nino": nino,
+                                        "date_of_death": on.isoformat()})], source="test.jsonl")
+    assert report.ok, report.refused
+
+
+def test_referral_for_a_claimant_who_has_died_is_returned_at_once_death(folder: Path) -> None:
+    """§6.2 with events.md person.died and recovery-rules.md §6 ("HB debts cease (DEATH)"): a referral
+    processed on or after the claimant's date of death is taken on and returned at once, DEATH, even with
+    their award left open; the LA hears of it in that day's cessation file."""
+    la()
+    award()
+    died = date(2025, 11, 10)
+    _died(NINO, died)
+    day = date(2025, 11, 17)
+    refer(folder, [build.referral("HB/1", NINO, 10_000, classification="FRAUD")], day=day)
+    summary = la_files_step(day)
+    assert (summary["taken_on"], summary["returned"]) == (0, {"DEATH": 1})
+    assert state("HB/1") == (DebtStatus.RETURNED, "DEATH")
+    returned = debt("HB/1")
+    cessation = Cessation.objects.get(debt=returned)
+    assert (cessation.reason, cessation.cessation_date, cessation.referral_received_date,
+            cessation.balance_returned_pence, cessation.amount_recovered_pence) == ("DEATH", day, day, 10_000, 0)
+    assert "died on 2025-11-10" in returned.status_changes.get(to_status=DebtStatus.RETURNED).reason
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, returned.pk)) == 0
+    assert outbound_step(day)["cessations"] == 1
+    assert Cessation.objects.get(debt=returned).reported_on == day
+    assert check_ledger().ok
+
+
+def test_referral_processed_on_the_date_of_death_is_returned_death_and_before_it_is_not(folder: Path) -> None:
+    """events.md person.died: recovery stops from the date of death (the deduction step skips a person on and
+    after it), so a referral processed on that date is returned DEATH; DEATH is given rather than
+    NO_BENEFIT_IN_PAYMENT when both apply, as it tells the LA why."""
+    la()
+    award()
+    award("AB123457C", "JSA", end=date(2025, 11, 1))
+    _died(NINO, D1)
+    _died("AB123457C", date(2025, 11, 2))
+    award("AB123458C")
+    Person.objects.filter(nino="AB123458C").update(date_of_death=D1 + timedelta(days=1))  # not died yet
+    refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", "AB123457C", 10_000),
+                   build.referral("HB/3", "AB123458C", 10_000)])
+    assert la_files_step(D1)["returned"] == {"DEATH": 2}
+    assert state("HB/1") == state("HB/2") == (DebtStatus.RETURNED, "DEATH")
+    assert state("HB/3") == (DebtStatus.OPEN, "")
 
 
 # ---------------------------------------------------------------------------------------------- revisions

@@ -23,9 +23,13 @@ entries are posted in their fixed shape with one ``post_referrals`` call (``dms.
 
 Interpretations (docs/la-interface-notes.md, "Processing"):
 
-- A referral returned at once (no benefit in payment, a debt limit, other DWP recovery) is taken on and
-  returned on the same day: REFERRAL then RETURN entries, status RETURNED with the reason, and a Cessation
+- A referral returned at once (the claimant has died, no benefit in payment, a debt limit, other DWP
+  recovery) is taken on and returned on the same day: REFERRAL then RETURN entries, status RETURNED with the reason, and a Cessation
   row with BalanceReturned = the referred total, so the LA's cessation file tells it so.
+- A claimant who has died: a referral processed on or after the date of death DMS holds for them
+  (``Person.date_of_death``, recorded when ``person.died`` is imported) is returned at once with ``DEATH``
+  (recovery-rules.md §6, events.md ``person.died``), before any other rule: the LA is told why, where
+  ``NO_BENEFIT_IN_PAYMENT`` would not.
 - A claimant unknown to DMS is recorded from the referral (NINO, names, date of birth); with no award they
   have no benefit in payment, and the debt is returned (``NO_BENEFIT_IN_PAYMENT``).
 - "Benefit in payment on the processing date" (``services/benefit_in_payment.py``): an award (UC or an Annex A
@@ -52,7 +56,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -372,13 +376,22 @@ def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> 
     return {(ref, person): as_date(first) for ref, person, first in rows if (ref, person) in wanted}
 
 
-def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
-    """``{NINO: (person id, partition)}`` for the referrals' claimants, recording those DMS does not know
-    yet from the referral (NINO, surname, forenames, date of birth), in bulk."""
+class Claimant(NamedTuple):
+    """A referral's claimant as DMS knows them: their date of death when DMS has been told of it."""
+
+    person_id: int
+    partition: int
+    died_on: date | None
+
+
+def people_for(records: Sequence[ReferralRecord]) -> dict[str, Claimant]:
+    """``{NINO: Claimant}`` for the referrals' claimants, recording those DMS does not know yet from the
+    referral (NINO, surname, forenames, date of birth), in bulk."""
     ninos = sorted({r.nino for r in records})
     cond, params = in_ids("nino", ninos)
-    known = {nino: (pk, part) for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}",
-                                                          params)}
+    select = "SELECT id, nino, partition, date_of_death FROM dms_person WHERE "
+    known = {nino: Claimant(pk, part, as_date(died) if died is not None else None)
+             for pk, nino, part, died in fetch(select + cond, params)}
     missing: dict[str, ReferralRecord] = {}
     for record in records:
         if record.nino not in known:
@@ -390,7 +403,7 @@ def people_for(records: Sequence[ReferralRecord]) -> dict[str, tuple[int, int]]:
         ], batch_size=2000)
         cond, params = in_ids("nino", sorted(missing))
         for pk, nino, part in fetch(f"SELECT id, nino, partition FROM dms_person WHERE {cond}", params):
-            known[nino] = (pk, part)
+            known[nino] = Claimant(pk, part, None)
     return known
 
 
@@ -406,13 +419,18 @@ class _NewDebt:
     received_on: date
     receipt_seq: int
     returned_for: str = ""  # the cessation reason of a referral returned at once
+    died_on: date | None = None  # the claimant's date of death, when DMS knows it
 
 
 def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb,
-                      other: OtherRecovery | None) -> tuple[str, _HeldHb | None]:
-    """The §6.2-6.3 decision on one referral: ``(reason it is returned at once or "", held debt it displaces
-    or None)``. ``held`` are the HB debts the person holds (across all LAs) before this one.
+                      other: OtherRecovery | None, died_on: date | None, on: date) -> tuple[str, _HeldHb | None]:
+    """The §6.2-6.3 decision on one referral processed on ``on``: ``(reason it is returned at once or "",
+    held debt it displaces or None)``. ``held`` are the HB debts the person holds (across all LAs) before
+    this one; ``died_on`` the claimant's date of death as DMS knows it.
 
+    - The claimant has died (``died_on`` on or before ``on``): ``DEATH`` (recovery-rules.md §6 "Death:
+      deductions stop; HB debts cease (DEATH)"; events.md ``person.died``; docs/la-interface-notes.md
+      "Processing"), before every other rule: nothing would ever be recovered, and it tells the LA why.
     - No UC or Annex A award in payment: ``NO_BENEFIT_IN_PAYMENT`` (§6.2, circular §7).
     - UC claimants, up to five HB debts (§6.3, circular §11): a sixth NON_FRAUD debt, or a sixth while all
       five are FRAUD, is returned (``UC_DEBT_LIMIT``); a sixth FRAUD debt while one held is NON_FRAUD is taken
@@ -420,6 +438,8 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     - Others: one HB debt at a time (``HB_DEBT_ALREADY_HELD``); other DWP recovery by deduction due to last
       more than 28 days returns it (``OTHER_DWP_RECOVERY``) (§6.3, circular §24).
     """
+    if died_on is not None and died_on <= on:
+        return "DEATH", None
     if not in_payment:
         return "NO_BENEFIT_IN_PAYMENT", None
     if "UC" in in_payment:
@@ -446,6 +466,7 @@ def referral_received_on(record: ReferralRecord, received: date, first_received:
 
 
 _RETURN_TEXT = {
+    "DEATH": "the claimant died on {died}, on or before {d} (recovery-rules.md §6; events.md person.died)",
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
     "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
@@ -466,26 +487,26 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     if len(chunk) != len(records):
         raise InvariantBroken(f"{received_file.name}: a referral file yielded a record that is not a referral")
     people = people_for(chunk)
-    person_ids = sorted({pid for pid, _ in people.values()})
+    person_ids = sorted({claimant.person_id for claimant in people.values()})
     awards = benefits_in_payment(person_ids, run_date)
     held = held_hb_debts(person_ids)
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
-    first = (first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino][0]) for r in chunk))
+    first = (first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino].person_id) for r in chunk))
              if no_longer_held is None else no_longer_held)
     ids = allocate_ids("dms_debt", len(chunk))
     first_seq = debt_service.allocate_receipt_seq(len(chunk))
     new_debts: list[_NewDebt] = []
     displaced: list[int] = []
     for offset, (record, debt_id) in enumerate(zip(chunk, ids, strict=True)):
-        person_id, partition = people[record.nino]
+        person_id, partition, died_on = people[record.nino]
         received_on = referral_received_on(record, received_file.received_on,
                                            first.get((record.debt_ref, person_id)))
-        new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset)
+        new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset, died_on=died_on)
         as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq)
         person_held = held[person_id]
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
-                                           other=other.get(person_id))
+                                           other=other.get(person_id), died_on=died_on, on=run_date)
         if victim is not None:
             person_held.remove(victim)
             displaced.append(victim.debt_id)
@@ -547,7 +568,7 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
         changes.append((debt_id, "", opened, run_date, now, ACTOR, f"referred by {label} as {r.debt_ref} for {pounds}"))
         description = _referral_description(debt_id, label, r.debt_ref)
         if new.returned_for:
-            why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat())
+            why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat(), died=new.died_on)
             changes.append((debt_id, opened, returned, run_date, now, ACTOR,
                             f"{new.returned_for}: returned as it was referred: {why}"))
             postings.append(Referral(debt_id, total, description,
