@@ -256,6 +256,93 @@ def test_non_uc_one_hb_debt_at_a_time(folder: Path) -> None:
     assert state("HB/2") == (DebtStatus.RETURNED, "HB_DEBT_ALREADY_HELD")
 
 
+def _recalled(folder: Path, refs: list[str], nino: str = NINO, day: date = D1, la_id: str = LA) -> None:
+    """The LA recalls ``refs`` on ``day``: they are in their recall holding period (§6.5)."""
+    received(folder, "LAREC", [build.recall(ref, nino) for ref in refs], day=day, la_id=la_id)
+    assert la_files_step(day)["recalls"] == len(refs)
+    assert all(debt(ref, la_id).status == DebtStatus.RECALL_PENDING for ref in refs)
+
+
+def test_uc_limit_counts_a_debt_in_its_recall_holding_period(folder: Path) -> None:
+    """§6.3 with §6.5: a recalled debt is still held (money still reaches it) until it ceases, so a UC
+    claimant with five HB debts, one of them recalled, has five: a sixth NON_FRAUD one is returned."""
+    council = la()
+    award()
+    _five_held(council, (False, True, False, True, False))
+    _recalled(folder, ["OLD/2"])
+    day = D1 + timedelta(days=1)
+    refer(folder, [build.referral("HB/6", NINO, 10_000)], day=day)
+    assert la_files_step(day)["returned"] == {"UC_DEBT_LIMIT": 1}
+    assert state("HB/6") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+    assert state("OLD/2") == (DebtStatus.RECALL_PENDING, "")
+
+
+def test_sixth_fraud_debt_never_displaces_a_debt_in_its_recall_holding_period(folder: Path) -> None:
+    """§6.3 with §6.5 (docs/la-interface-notes.md, Decision): a FRAUD sixth displaces the most recently
+    received NON_FRAUD debt that is OPEN or SUSPENDED, never one in its recall holding period (it is
+    already leaving, and ceases LA_RECALL); if every NON_FRAUD debt held is recall-pending, the new debt
+    is returned (UC_DEBT_LIMIT)."""
+    council = la()
+    award()
+    award("AB123457C")
+    _five_held(council, (False, True, False, True, False))  # OLD/4 is the most recently received NON_FRAUD
+    _five_held(la("000123"), (True, True, False, True, True), nino="AB123457C")
+    _recalled(folder, ["OLD/4"])
+    _recalled(folder, ["OLD/2"], nino="AB123457C", la_id="000123")
+    day = D1 + timedelta(days=2)
+    refer(folder, [build.referral("HB/F", NINO, 10_000, classification="FRAUD"),
+                   build.referral("HB/G", "AB123457C", 10_000, classification="FRAUD")], day=day)
+    summary = la_files_step(day)
+    assert (summary["taken_on"], summary["returned"]) == (1, {"UC_DEBT_LIMIT": 2})
+    assert state("HB/F") == (DebtStatus.OPEN, "")
+    assert state("OLD/2") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # the most recent OPEN NON_FRAUD
+    assert state("OLD/4") == (DebtStatus.RECALL_PENDING, "")
+    assert state("HB/G") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # its only NON_FRAUD debt is recalled
+    assert state("OLD/2", "000123") == (DebtStatus.RECALL_PENDING, "")
+    assert check_ledger().ok
+
+
+def test_non_uc_one_hb_debt_at_a_time_counts_a_debt_in_its_recall_holding_period(folder: Path) -> None:
+    """§6.3 with §6.5: a non-UC claimant whose one HB debt is in its recall holding period still holds it."""
+    la()
+    award(benefit="ESA")
+    refer(folder, [build.referral("HB/1", NINO, 10_000)])
+    la_files_step(D1)
+    day = D1 + timedelta(days=1)
+    _recalled(folder, ["HB/1"], day=day)
+    refer(folder, [build.referral("HB/2", NINO, 10_000)], day=day + timedelta(days=1))
+    assert la_files_step(day + timedelta(days=1))["returned"] == {"HB_DEBT_ALREADY_HELD": 1}
+    assert state("HB/2") == (DebtStatus.RETURNED, "HB_DEBT_ALREADY_HELD")
+
+
+def _cleared(owed: Debt) -> None:
+    """Its whole balance recovered: the debt is CLEARED, as the deduction step leaves it."""
+    deduct(owed, owed.amount_pence, D1)
+    owed.change_status(DebtStatus.CLEARED, business_date=D1, actor="test", reason="recovered in full")
+
+
+def test_cleared_hb_debt_does_not_count_for_the_limits_and_reopens_when_revised_up(folder: Path) -> None:
+    """§6.3 (docs/la-interface-notes.md, Decision): a CLEARED debt has nothing left to recover and is not
+    counted for either limit; a revision that reopens it is applied as §6.5 says, even if the person now
+    holds other HB debts up to the limit."""
+    council = la()
+    award()
+    held = _five_held(council, (False,) * 5)
+    _cleared(held[0])
+    award("AB123457C", "ESA")
+    cleared = _five_held(la("000123"), (False,), nino="AB123457C")[0]
+    _cleared(cleared)
+    day = D1 + timedelta(days=1)
+    refer(folder, [build.referral("HB/6", NINO, 10_000), build.referral("HB/7", "AB123457C", 10_000)], day=day)
+    summary = la_files_step(day)
+    assert (summary["taken_on"], summary["returned"]) == (2, {})
+    later = day + timedelta(days=1)
+    received(folder, "LAREV", [build.revision("OLD/0", NINO, 6_000, reason="FURTHER_OVERPAYMENT")], day=later)
+    assert la_files_step(later)["revisions"] == 1
+    assert state("OLD/0") == (DebtStatus.OPEN, "")
+    assert Debt.objects.filter(person=person(), status=DebtStatus.OPEN).count() == 6
+
+
 def _dwp_debt(nino: str, amount: int, classification: str = "NON_FRAUD") -> Debt:
     return debt_service.create_debt(
         person=person(nino), creditor=Creditor.objects.get(kind="DWP"), creditor_ref=f"DWP-{nino}",
@@ -276,6 +363,25 @@ def test_other_dwp_recovery_over_28_days(folder: Path) -> None:
     assert state("HB/1") == (DebtStatus.RETURNED, "OTHER_DWP_RECOVERY")  # 28 days and a bit
     assert state("HB/2") == (DebtStatus.OPEN, "")  # exactly 28 days: not more than 28
     assert state("HB/3") == (DebtStatus.OPEN, "")
+
+
+def test_other_dwp_recovery_over_28_days_applies_when_the_hb_debt_held_before_is_cleared(folder: Path) -> None:
+    """§6.3: a non-UC claimant whose only HB debt is CLEARED holds none (not HB_DEBT_ALREADY_HELD); the
+    28-day rule on other DWP recovery still decides their referral."""
+    council = la("000123")
+    la()
+    weekly = la_processing.legacy_weekly_rate(D1, False)
+    for n, (nino, balance) in enumerate((("AB123456C", 4 * weekly + 1), ("AB123457C", 4 * weekly))):
+        award(nino, "JSA")
+        _dwp_debt(nino, balance)
+        _cleared(debt_service.create_debt(
+            person=person(nino), creditor=council, creditor_ref=f"OLD/{n}", debt_type="OVERPAYMENT",
+            classification="NON_FRAUD", amount_pence=5_000, created_on=date(2025, 1, 1),
+            received_on=date(2025, 1, 1), business_date=date(2025, 1, 1), actor="test"))
+    refer(folder, [build.referral("HB/1", "AB123456C", 10_000), build.referral("HB/2", "AB123457C", 10_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+    assert state("HB/1") == (DebtStatus.RETURNED, "OTHER_DWP_RECOVERY")
+    assert state("HB/2") == (DebtStatus.OPEN, "")
 
 
 def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Path) -> None:

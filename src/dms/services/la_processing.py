@@ -35,8 +35,10 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
 - "Benefit in payment on the processing date" (``services/benefit_in_payment.py``): an award (UC or an Annex A
   benefit) from its start date to its end date, both included (events.md §2: no benefit in payment *after*
   ``end_date``); the partner named on a joint UC award is a UC claimant while it is in payment.
-- The HB debts DMS "holds" for the limits of §6.3 are those OPEN or SUSPENDED: a debt in its recall holding
-  period is going back to the LA, and a CLEARED debt has nothing left to recover.
+- The HB debts DMS "holds" for the limits of §6.3 are those OPEN, SUSPENDED or RECALL_PENDING: a debt in its
+  recall holding period is still held (§6.5: money still reaches it until it ceases). A CLEARED debt is
+  not counted: it has nothing left to recover. A FRAUD sixth displaces only an OPEN or SUSPENDED NON_FRAUD
+  debt, never one in its recall holding period (it is already leaving); with none, it is itself returned.
 - Other DWP recovery (§6.3): the person's OPEN DWP and HMRC debts with a balance, recovered by deduction from
   their legacy benefit. Expected duration = their balance ÷ the weekly rate the legacy engine applies
   (3 units, 5 if any is fraud, or a lower staff rate in force), in days; more than 28 days returns the
@@ -83,7 +85,10 @@ NON_UC_HB_DEBT_LIMIT = 1  # §6.3: one HB debt at a time for others
 OTHER_RECOVERY_MAX_DAYS = 28  # §6.3: other DWP recovery due to last more than 28 days returns the referral
 RECALL_HOLDING_DAYS_UC = 5  # §6.5 (circular §21)
 RECALL_HOLDING_DAYS_OTHER = 14  # §6.5 (circular §21)
-HELD_FOR_LIMITS = (DebtStatus.OPEN, DebtStatus.SUSPENDED)
+# §6.3 with §6.5: the HB debts a person holds for the limits; a debt in its recall holding period is still held
+HELD_FOR_LIMITS = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING)
+# a FRAUD sixth displaces a NON_FRAUD debt in one of these, never one already recalled (§6.3, §6.5)
+DISPLACEABLE = (DebtStatus.OPEN, DebtStatus.SUSPENDED)
 
 _DEBT_COLUMNS = (
     "id", "person_id", "creditor_id", "creditor_ref", "debt_type", "classification", "amount_pence",
@@ -283,26 +288,33 @@ class _HeldHb:
     classification: str
     received_on: date
     receipt_seq: int
+    status: str = DebtStatus.OPEN
 
     @property
     def fraud(self) -> bool:
         return self.classification == Classification.FRAUD
 
+    @property
+    def displaceable(self) -> bool:
+        """Whether a FRAUD sixth may displace it (a NON_FRAUD debt not already recalled, §6.3 with §6.5)."""
+        return not self.fraud and self.status in DISPLACEABLE
+
 
 def held_hb_debts(person_ids: Sequence[int]) -> dict[int, list[_HeldHb]]:
-    """``{person id: HB debts held}`` across every LA (OPEN or SUSPENDED: see the module docstring)."""
+    """``{person id: HB debts held}`` across every LA (OPEN, SUSPENDED or RECALL_PENDING, hb-debt-interface.md
+    §6.3 with §6.5; not CLEARED: see the module docstring)."""
     if not person_ids:
         return {}
     cond, params = in_ids("d.person_id", person_ids)
     statuses = ", ".join(f"'{s}'" for s in HELD_FOR_LIMITS)
     rows = fetch(
-        "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq FROM dms_debt d "
+        "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq, d.status FROM dms_debt d "
         f"JOIN dms_creditor c ON c.id = d.creditor_id WHERE {cond} AND c.kind = 'LA' AND d.status IN ({statuses})",
         params,
     )
     held: dict[int, list[_HeldHb]] = defaultdict(list)
-    for debt_id, person_id, classification, received_on, seq in rows:
-        held[person_id].append(_HeldHb(debt_id, classification, as_date(received_on), seq))
+    for debt_id, person_id, classification, received_on, seq, status in rows:
+        held[person_id].append(_HeldHb(debt_id, classification, as_date(received_on), seq, status))
     return held
 
 
@@ -437,6 +449,11 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
       and the most recently received NON_FRAUD debt is returned (``UC_DEBT_LIMIT``).
     - Others: one HB debt at a time (``HB_DEBT_ALREADY_HELD``); other DWP recovery by deduction due to last
       more than 28 days returns it (``OTHER_DWP_RECOVERY``) (§6.3, circular §24).
+
+    Held (both limits) includes a debt in its recall holding period (§6.5: still held until it ceases); a
+    FRAUD sixth never displaces such a debt (it is already leaving, and ceases ``LA_RECALL``): it displaces
+    the most recently received OPEN or SUSPENDED NON_FRAUD debt, and with none is itself returned
+    (``UC_DEBT_LIMIT``) (docs/la-interface-notes.md "Processing", Decision).
     """
     if died_on is not None and died_on <= on:
         return "DEATH", None
@@ -445,10 +462,10 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     if "UC" in in_payment:
         if len(held) < UC_HB_DEBT_LIMIT:
             return "", None
-        non_fraud = [h for h in held if not h.fraud]
-        if not new.fraud or not non_fraud:
+        displaceable = [h for h in held if h.displaceable]
+        if not new.fraud or not displaceable:
             return "UC_DEBT_LIMIT", None
-        return "", max(non_fraud, key=lambda h: (h.received_on, h.receipt_seq))
+        return "", max(displaceable, key=lambda h: (h.received_on, h.receipt_seq))
     if len(held) >= NON_UC_HB_DEBT_LIMIT:
         return "HB_DEBT_ALREADY_HELD", None
     if other is not None and other.longer_than(OTHER_RECOVERY_MAX_DAYS):
