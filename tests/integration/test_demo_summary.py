@@ -56,3 +56,20 @@ def test_every_la_with_a_schedule_is_in_the_summary_in_la_id_order(data_dir: obj
     schedules = month_summary("2026-02").schedules
     assert len(schedules) == 25 and [s.la_id for s in schedules] == sorted(s.la_id for s in schedules)
     assert sum(s.total_pence for s in schedules) == sum(100 + n for n in range(25))
+
+
+def test_an_audit_note_that_changes_no_status_is_no_outcome() -> None:
+    """A row from and to the same status (a recall of a debt already in its recall holding period, a
+    reclassification) notes something of the debt but moves it nowhere: it is not an outcome, nor what
+    became of a recall."""
+    leeds = la("005920")
+    debts = [debt(person(f"AB12345{n}C"), leeds, f"HB/{n}", 10_000) for n in range(2)]
+    _moves(debts[0], ("OPEN", "RECALL_PENDING", date(2026, 2, 5)), ("RECALL_PENDING", "RECALL_PENDING", date(2026, 2, 6)),
+           ("RECALL_PENDING", "RETURNED", date(2026, 2, 10)), reason="LA_RECALL")
+    _moves(debts[1], ("OPEN", "SUSPENDED", date(2026, 2, 3)), ("SUSPENDED", "SUSPENDED", date(2026, 2, 4)))
+    rows = {row.label: row.count for row in month_summary("2026-02").outcomes}
+    assert rows == {
+        "recalled by the LA: returned after the holding period": 1,
+        "returned: LA_RECALL": 1,
+        "suspended (moratorium)": 1,
+    }

@@ -144,12 +144,15 @@ _DEDUCTIONS = (
 )
 # A debt's outcomes in the month, one row per status change into one of these statuses. A return is told by
 # its cessation reason (a returned debt changes no more, so the debt's reason is the return's); a recall by what
-# became of the debt by the month's end: returned after the holding period, cleared in it, or still in it.
+# became of the debt by the month's end: returned after the holding period, cleared in it, or still in it. A row
+# from and to the same status (a reclassification; a recall of a debt already recalled) moves the debt nowhere
+# and is neither an outcome nor what became of a recall.
 _OUTCOMES = (
     "SELECT status, detail, COUNT(*), COALESCE(SUM(returned), 0) FROM (SELECT s.to_status AS status, CASE "
     "  WHEN s.to_status = 'RETURNED' THEN d.cessation_reason "
     "  WHEN s.to_status = 'RECALL_PENDING' THEN COALESCE((SELECT n.to_status FROM dms_debt_status_change n "
-    "    WHERE n.debt_id = s.debt_id AND n.id > s.id AND n.business_date <= %(last)s ORDER BY n.id LIMIT 1), "
+    "    WHERE n.debt_id = s.debt_id AND n.id > s.id AND n.business_date <= %(last)s "
+    "    AND n.to_status <> n.from_status ORDER BY n.id LIMIT 1), "
     "    'RECALL_PENDING') "
     "  ELSE '' END AS detail, r.returned "
     "FROM dms_debt_status_change s JOIN dms_debt d ON d.id = s.debt_id "
@@ -157,7 +160,7 @@ _OUTCOMES = (
     "  JOIN dms_journal_entry e ON e.id = p.entry_id JOIN dms_account a ON a.id = p.account_id "
     "  WHERE e.kind = 'RETURN' AND a.kind = 'RECEIVABLE' AND e.business_date BETWEEN %(first)s AND %(last)s "
     "  GROUP BY a.debt_id) r ON r.debt_id = d.id AND s.to_status IN ('RETURNED', 'WITHDRAWN', 'ESTATE') "
-    "WHERE s.business_date BETWEEN %(first)s AND %(last)s AND s.to_status IN "
+    "WHERE s.business_date BETWEEN %(first)s AND %(last)s AND s.to_status <> s.from_status AND s.to_status IN "
     "('CLEARED', 'RETURNED', 'WITHDRAWN', 'ESTATE', 'RECALL_PENDING', 'SUSPENDED')) outcome "
     "GROUP BY status, detail"
 )
