@@ -606,6 +606,40 @@ def test_recall_holding_period_others_14_days(folder: Path) -> None:
     assert Cessation.objects.get(debt=recalled).balance_returned_pence == 7_500
 
 
+def test_recall_of_a_debt_already_in_its_recall_holding_period_changes_nothing(folder: Path) -> None:
+    """§6.1 (DEBT_RECALLED is for a revision only) with §6.5: a recall of a debt already in its recall
+    holding period is valid and changes nothing (the first recall's holding period stands; the audit notes
+    it); the file's other recalls are applied."""
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", NINO, 5_000),
+                   build.referral("HB/3", NINO, 2_000)])
+    la_files_step(D1)
+    received(folder, "LAREC", [build.recall("HB/1", NINO), build.recall("HB/3", NINO)], day=D1)
+    la_files_step(D1)
+    _cleared(debt("HB/3"))  # cleared in its holding period: still in it until it ceases
+    day = D1 + timedelta(days=1)
+    again = received(folder, "LAREC", [build.recall("HB/1", NINO, "PAID_IN_FULL"), build.recall("HB/2", NINO),
+                                       build.recall("HB/3", NINO)], day=day)
+    summary = la_files_step(day)
+    assert (summary["accepted"], summary["failed"], summary["recalls"]) == (1, 0, 3)
+    assert ReceivedFile.objects.get(pk=again.pk).state == FileState.ACCEPTED
+    first = debt("HB/1")
+    assert [(r.recalled_on, r.ceases_on, r.reason) for r in Recall.objects.filter(debt=first)] == [
+        (D1, D1 + timedelta(days=5), "LA_RECOVERY")]
+    assert first.status == DebtStatus.RECALL_PENDING and first.status_date == D1
+    noted = first.status_changes.order_by("pk").last()
+    assert (noted.from_status, noted.to_status, noted.business_date) == (
+        DebtStatus.RECALL_PENDING, DebtStatus.RECALL_PENDING, day)
+    assert "already" in noted.reason and str(D1 + timedelta(days=5)) in noted.reason
+    assert Recall.objects.get(debt=debt("HB/2")).ceases_on == day + timedelta(days=5)
+    assert Recall.objects.filter(debt=debt("HB/3")).count() == 1 and debt("HB/3").status == DebtStatus.CLEARED
+    assert holding_periods_step(D1 + timedelta(days=5)) == {"ceased": 2, "already_returned": 0}
+    assert state("HB/1") == state("HB/3") == (DebtStatus.RETURNED, "LA_RECALL")
+    assert Cessation.objects.filter(debt=first).count() == 1
+    assert check_ledger().ok
+
+
 def test_recalled_debt_returned_another_way_is_not_returned_twice(folder: Path) -> None:
     recalled, day = _recall_case(folder, "UC")
     cease_hb_debts([recalled.pk], "DEATH", day + timedelta(days=1), "test")

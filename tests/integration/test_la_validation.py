@@ -98,8 +98,24 @@ def test_debt_recalled_revision_in_the_recall_holding_period(folder: Path) -> No
     revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500)])
     [error] = validate_file(revision, RUN).errors
     assert error.code == "DEBT_RECALLED" and "2025-11-22" in error.message
-    again = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
-    assert [e.code for e in validate_file(again, RUN).errors] == ["DEBT_RECALLED"]
+
+
+def test_recall_of_a_debt_in_its_recall_holding_period_is_valid(folder: Path) -> None:
+    """§6.1: DEBT_RECALLED is for a revision of a debt in its recall holding period; a recall needs only a
+    debt this LA has open, and a recall-pending debt is open (also one cleared in its holding period)."""
+    council = la()
+    debts = [held_debt(council, "HB/1"), held_debt(council, "HB/2")]
+    recall_file = received(folder, "LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/2", "AB123456C")],
+                           day=date(2025, 11, 17))
+    for debt, status in zip(debts, (DebtStatus.RECALL_PENDING, DebtStatus.CLEARED), strict=True):
+        debt.change_status(DebtStatus.RECALL_PENDING, business_date=date(2025, 11, 17), actor="test", reason="r")
+        if status == DebtStatus.CLEARED:
+            debt.change_status(status, business_date=date(2025, 11, 18), actor="test", reason="recovered in full")
+        Recall.objects.create(debt=debt, file=recall_file, reason="LA_RECOVERY", recalled_on=date(2025, 11, 17),
+                              ceases_on=date(2025, 11, 22))
+    again = received(folder, "LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/2", "AB123456C")])
+    result = validate_file(again, RUN)
+    assert (result.accepted, result.errors) == (True, [])
 
 
 def test_depends_on_failed_referral_names_the_failed_file_until_it_is_corrected(folder: Path) -> None:

@@ -663,28 +663,47 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
                    report: FileReport) -> None:
     """Recalls (§6.5): from the processing date the debt is RECALL_PENDING (the deduction step recovers
     only OPEN debts, so no new deductions are taken), and a :class:`Recall` records the day it ceases
-    (:func:`recall_ceases_on`), when :func:`holding_periods_step` returns it with the balance then held."""
+    (:func:`recall_ceases_on`), when :func:`holding_periods_step` returns it with the balance then held.
+
+    A recall of a debt already in its recall holding period (RECALL_PENDING, or a recall not yet ceased) is
+    valid (§6.1 gives ``DEBT_RECALLED`` for a revision only) and changes nothing: the first recall's holding
+    period stands, and the debt's audit notes the recall (a status change from and to its status)
+    (docs/la-interface-notes.md "Processing")."""
     recalls = [r for r in records if isinstance(r, RecallRecord)]
     if len(recalls) != len(records):
         raise InvariantBroken(f"{received_file.name}: a recall file yielded a record that is not a recall")
     held = _held_debts(creditor, (r.debt_ref for r in recalls))
     debts = [_debt_for(held, received_file, r.debt_ref, r.line) for r in recalls]
+    pending = Recall.objects.filter(debt_id__in=[d.pk for d in debts], ceased=False, recalled_on__lte=run_date)
+    holding = {r.debt_id: r for r in pending.order_by("-recalled_on", "-pk")}  # each debt's earliest, kept last
     awards = benefits_in_payment(sorted({d.person_id for d in debts}), run_date)
     now = datetime.now(UTC)
-    changes, rows = [], []
+    changes, rows, recalled = [], [], []
     for record, debt in zip(recalls, debts, strict=True):
+        where = f"{creditor} ({record.reason}, {received_file.name} line {record.line})"
+        if debt.pk in holding or debt.status == DebtStatus.RECALL_PENDING:
+            first = holding.get(debt.pk)
+            stands = (f"the recall of {first.recalled_on} stands: it ceases on {first.ceases_on}" if first
+                      else "the recall before stands")
+            changes.append(DebtStatusChange(
+                debt_id=debt.pk, from_status=debt.status, to_status=debt.status, business_date=run_date,
+                recorded_at=now, actor=ACTOR,
+                reason=f"recalled again by {where}: already in its recall holding period, nothing changed; {stands}",
+            ))
+            continue
         check_transition(debt.status, DebtStatus.RECALL_PENDING)
         uc = "UC" in awards.get(debt.person_id, set())
         ceases_on = recall_ceases_on(run_date, uc)
         changes.append(DebtStatusChange(
             debt_id=debt.pk, from_status=debt.status, to_status=DebtStatus.RECALL_PENDING, business_date=run_date,
             recorded_at=now, actor=ACTOR,
-            reason=f"recalled by {creditor} ({record.reason}, {received_file.name} line {record.line}): no new "
-                   f"deductions; ceases on {ceases_on} ({'UC claimant, 5' if uc else '14'} days)",
+            reason=f"recalled by {where}: no new deductions; ceases on {ceases_on} "
+                   f"({'UC claimant, 5' if uc else '14'} days)",
         ))
         rows.append(Recall(debt_id=debt.pk, file=received_file, reason=record.reason, recalled_on=run_date,
                            ceases_on=ceases_on))
-    Debt.objects.filter(pk__in=[d.pk for d in debts]).update(status=DebtStatus.RECALL_PENDING, status_date=run_date)
+        recalled.append(debt.pk)
+    Debt.objects.filter(pk__in=recalled).update(status=DebtStatus.RECALL_PENDING, status_date=run_date)
     DebtStatusChange.objects.bulk_create(changes, batch_size=2000)
     Recall.objects.bulk_create(rows, batch_size=2000)
     report.recalled += len(rows)

@@ -15,7 +15,9 @@ Interpretations (docs/la-interface-notes.md):
   :func:`dms.services.debts.find_held_debt` finds. A CLEARED debt is still held (an LA may revise it up,
   §18), so a referral of its DebtRef is ``DEBT_REF_IN_USE``.
 - A debt in its recall holding period (RECALL_PENDING, or with a recall not yet ceased) is open, but a
-  revision of it fails as ``DEBT_RECALLED`` (§6.1) and so does a second recall of it.
+  revision of it fails as ``DEBT_RECALLED`` (§6.1). A second recall of it is valid (§6.1 gives
+  ``DEBT_RECALLED`` for a revision only, and a recall needs only a debt the LA has open); applying it
+  changes nothing (``la_processing._apply_recalls``).
 - ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
   DebtRef appears in a referral file of the LA that failed and whose name has no accepted file since (no
   accepted corrected resubmission, §48-49). The error names that file; the file's outcome is
@@ -189,7 +191,7 @@ class _HeldDebtChecks:
         held = self._held(refs)
         if self.name.kind == MessageType.REFERRAL:
             return [e for s in chunk if (e := self._referral(s, held)) is not None]
-        recalled = self._recall_holding(held.values())
+        recalled = self._recall_holding(held.values()) if self.name.kind == MessageType.REVISION else {}
         errors: list[FileError] = []
         for scanned in chunk:
             errors.extend(self._change(scanned, held, recalled))
@@ -248,8 +250,9 @@ class _HeldDebtChecks:
 
     def _change(self, scanned: ScannedRecord, held: dict[str, _Held], recalled: dict[int, date]
                 ) -> list[FileError]:
-        """UNKNOWN_DEBT_REF, DEPENDS_ON_FAILED_REFERRAL, NINO_MISMATCH and DEBT_RECALLED of a revision or
-        recall (spec §3.2, §3.3, §6.1)."""
+        """UNKNOWN_DEBT_REF, DEPENDS_ON_FAILED_REFERRAL and NINO_MISMATCH of a revision or recall, and
+        DEBT_RECALLED of a revision (spec §3.2, §3.3, §6.1: "a revision of a debt in its recall holding
+        period"; ``recalled`` is empty for a recall file, whose recall of such a debt is valid)."""
         if not scanned.debt_ref:
             return []
         debt = held.get(scanned.debt_ref)
@@ -262,9 +265,8 @@ class _HeldDebtChecks:
                                     scanned.nino_line,
                                     scanned.debt_ref, "NINO"))
         if debt.debt_id in recalled:
-            action = "revised" if self.name.kind == MessageType.REVISION else "recalled again"
             errors.append(FileError("DEBT_RECALLED", f"DebtRef {scanned.debt_ref} is in its recall holding period "
-                                    f"(it ceases on {recalled[debt.debt_id]}) and cannot be {action}; remove the "
+                                    f"(it ceases on {recalled[debt.debt_id]}) and cannot be revised; remove the "
                                     "record", scanned.debt_ref_line, scanned.debt_ref, "DebtRef"))
         return errors
 
