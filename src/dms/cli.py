@@ -12,12 +12,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from dms.errors import DmsError
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 COMMAND_MODULES = (
     "dms.commands.core",  # init, la add, debtor show, ledger check
@@ -29,6 +32,26 @@ COMMAND_MODULES = (
     "dms.commands.la",  # la receive
     "dms.commands.rerate",  # rerate (what-if replay of the deductions)
 )
+
+
+class DmsArgumentParser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported as DMS reports every error: one line on stderr, ``dms: error:``,
+    what is wrong, where and how to put it right, and exit 2 (no usage block before it)."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        if "invalid int value" in message:
+            hint = "; give a whole number in ASCII digits, such as 7"
+        sys.stderr.write(f"dms: error: {self.prog}: {message}{hint}; see `{self.prog} --help`\n")
+        sys.exit(2)
+
+
+def whole_number(text: str) -> int:
+    """argparse type for a whole number written in ASCII digits (``int`` would also read ``"1_0"``, spaces
+    and other scripts' digits)."""
+    if not _ASCII_DIGITS.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number in ASCII digits, such as 7")
+    return int(text)
 
 
 class Registry:
@@ -73,7 +96,7 @@ def business_date(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DmsArgumentParser(
         prog="dms",
         description="DMS: the debt management system. Configuration comes from DMS_DATABASE_URL and DMS_DATA_DIR.",
     )

@@ -141,3 +141,24 @@ def test_la_commands_say_what_is_wrong_with_the_id_or_path_first(cli_env: dict[s
                    "give the path of the tar received from the LA")
     one_line_error(run_dms(cli_env, "la", "receive", str(tmp_path)), f"{tmp_path} is a directory")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("run",), "dms run: the following arguments are required: --date; see `dms run --help`"),
+    (("synth", "--people", "5", "--seed", "abc"), "'abc' is not a whole number in ASCII digits, such as 7"),
+    (("rerate", "--date", "2026-01-01", "--workers", "\u0664"), "is not a whole number of worker processes"),
+    (("report", "exceptions", "--bogus"), "unrecognized arguments: --bogus"),
+])
+def test_a_bad_argument_is_one_line_with_exit_2_and_no_usage_block(
+        cli_env: dict[str, str], args: tuple[str, ...], expected: str) -> None:
+    """README: errors go to stderr in one line (``dms: error: ...``), exit 2 for bad arguments."""
+    result = run_dms(cli_env, *args)
+    assert result.returncode == 2 and result.stderr.startswith("dms: error: ") and result.stderr.count("\n") == 1
+    assert expected in result.stderr and "usage:" not in result.stderr
+
+
+def test_cap_percent_is_a_plain_decimal(cli_env: dict[str, str]) -> None:
+    run_dms(cli_env, "init", check=True)
+    for text in ("1e1", "1_0", "\uff10"):
+        one_line_error(run_dms(cli_env, "rerate", "--date", "2026-01-01", "--cap-percent", text),
+                       "is not a number: give a percentage in ASCII digits")

@@ -63,3 +63,19 @@ def test_set_rate_refuses_bad_amount_and_unknown_debt(cli_env: dict[str, str], t
     unknown = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "99999", "--amount", "10.00",
                       "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
     assert unknown.returncode == 1 and "no debt with this id" in unknown.stderr
+
+
+def test_deductions_list_table_shows_each_explanation_under_its_row(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: each deduction with its explanation, in the table as in the JSON."""
+    period = _event("p1", "uc.assessment_period", award_ref="UC1", period_start="2025-05-07",
+                    period_end="2025-06-06", payment_date="2025-06-13", award_amount="800.00",
+                    earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+                    third_party=[])
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join([*LINES, period]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    run_dms(cli_env, "run", "--date", "2025-06-13", check=True)
+    rows = json.loads(run_dms(cli_env, "deductions", "list", "--nino", NINO, "--json", check=True).stdout)["deductions"]
+    table = run_dms(cli_env, "deductions", "list", "--nino", NINO, check=True).stdout.splitlines()
+    assert len(rows) == 1 and table[1].startswith("2025-06-13") and rows[0]["amount"] in table[1]
+    assert table[2:] == ["    " + line for line in rows[0]["explanation"].splitlines()]

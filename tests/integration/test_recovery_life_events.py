@@ -524,3 +524,59 @@ def test_death_a_dwp_or_hmrc_debt_referred_after_the_death_goes_to_the_estate() 
     events(line("late", "debt.referred", occurred_on="2025-06-10", creditor="HMRC", creditor_ref="TCX",
                 debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="80.00", created_on="2025-05-01"))
     assert status("TCX")[0] == "ESTATE"
+
+
+def test_set_rate_is_a_lower_rate_than_the_one_it_replaces_a9_2025_31() -> None:
+    """A9/2025 §31: a reduced rate is lower than the rate in force: on UC the item maximum (item 19: 15% of
+    400.14 = 60.02 for a period from 2025-06-01), on a legacy benefit the weekly rate (13.95 from 2025-04-07)."""
+    events(uc_award(), dwp_debt())
+    debt = str(Debt.objects.get().pk)
+    with pytest.raises(DmsError, match=r"lower than the rate it replaces, 60.02 \(the UC maximum of Annex B item 19"):
+        set_reduced_rate("AB123456C", debt, "60.02", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    set_reduced_rate("AB123456C", debt, "60.01", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+
+
+def test_set_rate_on_a_legacy_benefit_is_below_the_weekly_rate() -> None:
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    debt = str(Debt.objects.get().pk)
+    with pytest.raises(DmsError, match=r"13.95 \(the legacy weekly rate on 2025-06-01\)"):
+        set_reduced_rate("AB123456C", debt, "14.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    assert not ReducedRate.objects.exists()
+
+
+def test_set_rate_only_for_a_debt_in_recovery_and_never_back_dated() -> None:
+    """A reduced rate is for a debt being recovered (OPEN), from a date the run has not yet done."""
+    events(uc_award(), dwp_debt(), period())
+    debt = Debt.objects.get()
+    debt.change_status(DebtStatus.SUSPENDED, business_date=date(2025, 6, 1), actor="t", reason="test")
+    with pytest.raises(DmsError, match="SUSPENDED, not being recovered by deduction"):
+        set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    debt.change_status(DebtStatus.OPEN, business_date=date(2025, 6, 2), actor="t", reason="test")
+    from dms.services.daily_run import run_through
+
+    run_through(date(2025, 6, 7))
+    with pytest.raises(DmsError, match="the daily run has already done 2025-06-07"):
+        set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    assert not ReducedRate.objects.exists()
+
+
+def test_set_rate_for_a_debt_held_jointly_by_the_person() -> None:
+    """The other debtor of a joint debt may ask for a reduced rate on it too (A9/2025 §31)."""
+    events(uc_award(), uc_award("UC2", nino="CE123456A"),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino="CE123456A"))
+    debt = Debt.objects.get()
+    set_reduced_rate("CE123456A", str(debt.pk), "10.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    assert ReducedRate.objects.get().debt_id == debt.pk
+
+
+def test_deductions_list_a_reversed_instalment_says_when_and_why() -> None:
+    """recovery-rules.md §4: a missed instalment is reversed; its row says so."""
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    run_day(date(2025, 6, 2))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-03", award_ref="JSA1", pay_date="2025-06-02"))
+    run_day(date(2025, 6, 3))
+    (row,) = list_deductions("AB123456C")
+    assert row["status"] == "REVERSED"
+    assert "\nReversed on 2025-06-03: missed instalment: JSA not paid on 2025-06-02" in row["explanation"]

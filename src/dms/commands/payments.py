@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dms.cli import business_date
+from dms.cli import business_date, whole_number
 
 
 def register(registry: Any) -> None:
@@ -47,7 +47,7 @@ def register(registry: Any) -> None:
         "Correct a misallocated deduction: take the excess back from the owner that received it and credit "
         "the others.", run_correct,
     )
-    correct.add_argument("misallocation_id", metavar="ID", type=int, help="the id `dms report exceptions` shows")
+    correct.add_argument("misallocation_id", metavar="ID", type=whole_number, help="the id `dms report exceptions` shows")
     correct.add_argument("--date", required=True, type=business_date, help="business date of the correction")
     correct.add_argument("--by", required=True, help="who is making the correction")
     correct.add_argument("--reason", required=True, help="why")

@@ -52,8 +52,11 @@ def run_deductions_list(args: argparse.Namespace) -> int:
     header = ("date", "source", "item", "creditor", "la_id", "ref", "amount", "status")
     table = [header] + [tuple(str(r[k] if r[k] is not None else "-") for k in header) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
+    sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(header, widths, strict=True)).rstrip() + "\n")
+    for row, found in zip(table[1:], rows, strict=True):
         sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        for line in str(found["explanation"]).splitlines():  # why this amount, under its row
+            sys.stdout.write(f"    {line}\n")
     return 0
 
 

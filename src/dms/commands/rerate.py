@@ -13,10 +13,9 @@ from dms.cli import business_date
 
 
 def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 2") from None
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 2")
+    value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value}: give at least 1 worker process")
     return value
@@ -39,7 +38,8 @@ def register(registry: Any) -> None:
 
 
 def run_rerate(args: argparse.Namespace) -> int:
-    from dms.services.rerate import parse_cap_percent, rerate
+    from dms.recovery.what_if import parse_cap_percent
+    from dms.services.rerate import rerate
 
     cap_rate = None if args.cap_percent is None else parse_cap_percent(args.cap_percent)
 

@@ -10,10 +10,9 @@ from dms.cli import business_date
 
 
 def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 4") from None
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 4")
+    value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value}: give at least 1 worker process")
     return value

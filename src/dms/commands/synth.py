@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from dms.cli import whole_number
 from dms.errors import DmsError
 
 DEFAULT_AS_OF = date(2026, 1, 5)  # the business date a synthetic book is taken on, unless --date says
@@ -35,7 +36,7 @@ def _book_arguments(parser: argparse.ArgumentParser, people: int | None) -> None
     else:
         parser.add_argument("--people", type=_positive, default=people,
                             help=f"how many people the book has (default {people:,})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=whole_number, default=DEFAULT_SEED,
                         help=f"the seed: the same people count and seed give the same book (default {DEFAULT_SEED})")
     parser.add_argument("--las", type=_positive, default=DEFAULT_LAS,
                         help=f"how many local authorities refer HB debts (default {DEFAULT_LAS}; LA IDs already "
@@ -82,7 +83,7 @@ def _demo_parser(registry: Any) -> argparse.ArgumentParser:
     )
     demo.add_argument("--people", type=_positive, default=DEMO_PEOPLE,
                       help=f"how many people the book has (default {DEMO_PEOPLE:,})")
-    demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    demo.add_argument("--seed", type=whole_number, default=DEFAULT_SEED,
                       help=f"the seed of the book and of the month's traffic (default {DEFAULT_SEED})")
     demo.add_argument("--las", type=_positive, default=DEFAULT_LAS,
                       help=f"how many local authorities refer HB debts (default {DEFAULT_LAS})")

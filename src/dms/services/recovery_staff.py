@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from dms.debts import HELD_STATUSES
+from dms.debts import HELD_STATUSES, DebtStatus
 from dms.errors import DmsError
 from dms.money import format_pounds, parse_pounds
 from dms.services.debtors import find_person
@@ -58,10 +58,21 @@ def list_deductions(nino: str, date_from: date | None = None, date_to: date | No
             "ref": d.ref,
             "amount": format_pounds(d.amount_pence),
             "status": d.status,
-            "explanation": d.explained_with(periods.get(d.period_id) if d.period_id is not None else None),
+            "explanation": _with_reversal(d, d.explained_with(periods.get(d.period_id)
+                                                              if d.period_id is not None else None)),
         }
         for d in found
     ]
+
+
+def _with_reversal(deduction: Deduction, text: str) -> str:
+    """A reversed deduction's explanation says when and why it was reversed (recovery-rules.md §4: a missed
+    instalment is reversed), after why it was taken."""
+    if deduction.status != "REVERSED":
+        return text
+    when = f" on {deduction.reversed_on.isoformat()}" if deduction.reversed_on else ""
+    why = f": {deduction.reversal_reason}" if deduction.reversal_reason else ""
+    return f"{text}\nReversed{when}{why}."
 
 
 @dataclass(frozen=True)
@@ -86,11 +97,40 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
         if found is None:
             raise DmsError(f"--debt {debt!r}: the person has no held debt with this reference; "
                            f"`dms debtor show {nino}` lists their debts")
-    if found.person_id != person_id:
+    if person_id not in (found.person_id, found.joint_person_id):
         raise DmsError(f"--debt {debt}: the debt is owed by another person, not NINO {nino}")
     if found.status not in HELD_STATUSES:
         raise DmsError(f"--debt {debt}: the debt is {found.status} and no longer recovered by DMS")
+    if found.status != DebtStatus.OPEN:
+        raise DmsError(f"--debt {debt}: the debt is {found.status}, not being recovered by deduction: a reduced "
+                       "rate is for a debt in recovery (OPEN)")
     return found
+
+
+def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
+    """The rate a reduced rate for ``debt`` would replace on ``on`` (A9/2025 §31: a *lower* rate): on UC the
+    debt's Annex B item maximum for the person's award (recovery-rules.md §3), otherwise the legacy weekly
+    rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); None with no benefit in
+    payment (nothing is recovered, so there is nothing to compare with)."""
+    from dms.recovery.allocation import item_of
+    from dms.recovery.legacy import legacy_weekly_rate
+    from dms.recovery.uc import uc_rates
+    from dms.services import debts as debt_service
+    from dms.services.benefit_in_payment import benefits_in_payment
+
+    person_id = debt.person_id
+    uc = Award.objects.filter(Q(person_id=person_id) | Q(partner_id=person_id), benefit="UC",
+                              start_date__lte=on).filter(Q(end_date=None) | Q(end_date__gte=on)).first()
+    if uc is not None and uc.claimant_type:
+        record = debt_service.engine_record(debt, debt_service.figures_of(debt).balance_pence)
+        item = item_of(record)
+        limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
+        return (limit, f"the UC maximum of Annex B item {item} per assessment period") if limit else None
+    if not benefits_in_payment([person_id], on).get(person_id):
+        return None
+    fraud = Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
+                                classification="FRAUD").exists()
+    return legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else "")
 
 
 def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str, actor: str,
@@ -109,14 +149,22 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
         raise DmsError("--reason: say why the rate is reduced (the affordability request)")
     if not actor.strip():
         raise DmsError("--actor: say who set the rate")
-    set_on = on or last_completed_run_date()
+    last_run = last_completed_run_date()
+    set_on = on or last_run
     if set_on is None:
         raise DmsError("no daily run has completed yet: give the business date with --date")
+    if last_run is not None and set_on < last_run:
+        raise DmsError(f"--date {set_on}: the daily run has already done {last_run}; a rate is set from that date "
+                       "on, never for days already run (deductions taken stand as taken)")
     if until <= set_on:
         raise DmsError(f"--until {until}: the review date must be after {set_on}, the date the rate is set")
     with transaction.atomic():
         person = find_person(nino)
         found = _find_debt(person.pk, nino, debt)
+        standard = _standard_rate(found, set_on)
+        if standard is not None and pence >= standard[0]:
+            raise DmsError(f"--amount {amount}: a reduced rate is lower than the rate it replaces, "
+                           f"{format_pounds(standard[0])} ({standard[1]} on {set_on}); give a lower amount")
         ReducedRate.objects.create(debt=found, amount_pence=pence, until=until, reason=reason.strip(),
                                    actor=actor.strip(), set_on=set_on)
     return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip())

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from multiprocessing import get_context
 from time import perf_counter
 from typing import Any
@@ -53,6 +53,7 @@ from dms.recovery.types import (
     UcPeriodInput,
 )
 from dms.recovery.uc import calculate_uc_period
+from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT, parse_cap_percent  # noqa: F401  (its callers import it from here)
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
@@ -62,25 +63,9 @@ from dms.store.replay.models import RerateResult, RerateRun
 PARTITIONS = 1024
 CHUNK_PARTITIONS = 16  # person partitions per unit of work when none is given and the book is not counted
 CHUNK_PEOPLE = 100_000  # about this many people per chunk when the size is chosen from the book
-LEGAL_MAXIMUM_CAP_PERCENT = Decimal(40)  # SI 2013/380 Sch 6 para 4(1)
 RESULT_COLUMNS = ("run_id", "person_id", "partition", "source", "period_start", "creditor_id", "now_pence",
                   "what_if_pence")
 THIRD_PARTY = "THIRD_PARTY"
-
-
-def parse_cap_percent(text: str) -> Decimal:
-    """``--cap-percent P``: a percentage from 0 to the legal maximum of 40 (SI 2013/380 Sch 6 para 4(1)),
-    as the fraction the engine takes (``"12.5"`` → ``Decimal("0.125")``)."""
-    try:
-        percent = Decimal(text)
-    except InvalidOperation:
-        raise DmsError(f"--cap-percent {text!r} is not a number: give a percentage such as 20 or 12.5") from None
-    if not percent.is_finite() or not Decimal(0) <= percent <= LEGAL_MAXIMUM_CAP_PERCENT:
-        raise DmsError(f"--cap-percent {text}: the overall cap must be from 0 to {LEGAL_MAXIMUM_CAP_PERCENT}% "
-                       "of the standard allowance (SI 2013/380 Sch 6 para 4(1))")
-    if percent.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise DmsError(f"--cap-percent {text}: give at most two decimal places")
-    return percent / 100
 
 
 # ---------------------------------------------------------------------------------------------- results
