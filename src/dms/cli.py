@@ -127,6 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dms: interrupted; nothing partial was committed", file=sys.stderr)
         return 130
+    except Exception as error:
+        if type(error).__name__ == "OperationalError" and "database is locked" in str(error):
+            # SQLite: another process held the write lock for longer than DMS waits for it
+            print("dms: error: the database is locked by another DMS command (SQLite has one writer at a time); "
+                  "nothing was changed: run this again when the other command has finished", file=sys.stderr)
+            return 1
+        raise
     return int(result or 0)
 
 

@@ -136,6 +136,23 @@ def test_misallocation_item_19_all_to_la_is_detected_and_corrected_without_chang
     assert check_ledger().ok
 
 
+def test_misallocation_of_a_debt_reclassified_since_is_still_assessed_under_its_item_then(
+    data_dir: Path,
+) -> None:
+    """recovery-rules.md §5 with hb-debt-interface.md §6.5: item 19 went wholly to the LA's debt, which the
+    LA then reclassified FRAUD (item 17 now); the misallocation is found under item 19, never a crash."""
+    from dms.services.debts import change_classification
+
+    leeds = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))
+    change_classification(hb, "FRAUD", business_date=date(2025, 10, 8), actor="LA file", reason="revision")
+    found = misallocation.detect("2025-10", today=date(2025, 10, 9))
+    assert [(f.item, f.received_by, f.excess_pence) for f in found] == [("19", "LA", 3_000)]
+
+
 def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     leeds = la("005920")
     sam = person("AB123456C")

@@ -113,3 +113,23 @@ def test_redacted_url_hides_only_the_password() -> None:
     assert redacted_url("postgres://u:pw@h:5432/d") == "postgres://u:***@h:5432/d"
     assert redacted_url("postgres://u@h/d") == "postgres://u@h/d"
     assert redacted_url("sqlite:///x/y.sqlite3") == "sqlite:///x/y.sqlite3"
+
+
+def test_a_locked_sqlite_database_is_reported_in_one_line(capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: a database DMS cannot use is reported in one line (SQLite: one writer at a time; a command
+    that waited its 30 s for the lock says so, no traceback)."""
+    from django.db import OperationalError
+
+    from dms import cli
+
+    def locked(args: object) -> int:
+        raise OperationalError("database is locked")
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["ledger", "check"])
+    args.handler, args.needs_db = locked, False
+    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {"parse_args": lambda self, argv: args})())
+    assert cli.main(["ledger", "check"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dms: error: the database is locked") and err.count("\n") == 1

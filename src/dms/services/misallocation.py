@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -28,8 +28,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from dms.calendar import month_bounds, parse_period
-from dms.debts import DebtStatus
-from dms.debts.order import annex_b_item
+from dms.debts import Classification, DebtStatus
+from dms.debts.order import FRAUD_OVERPAYMENT_ITEM, annex_b_item
 from dms.errors import DmsError, NotFound
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
@@ -135,7 +135,7 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
     debt that received part of the item was eligible and could take at least what it took."""
     debts = [d for d in Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
                                             received_on__lte=group.business_date).select_related("creditor")
-             if annex_b_item(d.debt_type, d.classification) == group.item]
+             if annex_b_item(d.debt_type, d.classification) == group.item or d.pk in group.credited]
     if len({d.creditor.kind for d in debts}) < 2:
         return [], {}  # one owner: nothing to share
     ids = [d.pk for d in debts]
@@ -148,7 +148,12 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
         can = max(min(balance, rates.get(debt.pk, balance)), group.credited.get(debt.pk, 0))
         if can <= 0 or not (debt.pk in group.credited or open_when_deducted(changes[debt.pk], group.business_date)):
             continue
-        records.append(engine_record(debt, can))
+        record = engine_record(debt, can)
+        if annex_b_item(debt.debt_type, debt.classification) != group.item:
+            # reclassified since (hb-debt-interface.md §6.5): it took part of the item as it was then
+            record = replace(record, classification=Classification.FRAUD if group.item == FRAUD_OVERPAYMENT_ITEM
+                             else Classification.NON_FRAUD)
+        records.append(record)
         capacity[debt.pk] = can
     return records, capacity
 
