@@ -580,3 +580,16 @@ def test_deductions_list_a_reversed_instalment_says_when_and_why() -> None:
     (row,) = list_deductions("AB123456C")
     assert row["status"] == "REVERSED"
     assert "\nReversed on 2025-06-03: missed instalment: JSA not paid on 2025-06-02" in row["explanation"]
+
+
+def test_set_rate_is_shown_with_who_when_why_and_review_date_in_debtor_show() -> None:
+    """A9/2025 §31: the rate is recorded with who, when and why, and staff can see it."""
+    from dms.services.debtors import reduced_rates_of
+
+    events(uc_award(), dwp_debt())
+    debt = Debt.objects.get()
+    set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "affordability request", "j.smith",
+                     date(2025, 6, 1))
+    assert reduced_rates_of("AB123456C") == [
+        {"debt_id": debt.pk, "amount": "10.00", "from": "2025-06-01", "until": "2025-09-01", "actor": "j.smith",
+         "reason": "affordability request"}]

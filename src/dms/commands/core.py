@@ -139,6 +139,11 @@ def print_debtor(summary: dict[str, Any]) -> None:
         table.add_row(str(debt["id"]), creditor, debt["ref"], debt["debt_type"], debt["classification"],
                       debt["status"], debt["amount"], debt["recovered"], debt["balance"], debt["received_on"])
     console.print(table)
+    from dms.services.debtors import reduced_rates_of
+
+    for rate in reduced_rates_of(summary["nino"]):
+        console.print(f"Reduced rate on debt {rate['debt_id']}: £{rate['amount']} from {rate['from']}, review "
+                      f"{rate['until']}, set by {rate['actor']}: {rate['reason']}", highlight=False)
 
 
 def run_ledger_check(args: argparse.Namespace) -> int:
