@@ -163,6 +163,18 @@ def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
 
 
+def test_bacs_export_for_a_month_the_runs_passed_without_schedules_says_so(data_dir: Path, tmp_path: Path) -> None:
+    """A month whose schedule day the daily runs have passed without producing any: the message does not
+    send the operator to run a day already done."""
+    from dms.store.models import RunDay
+
+    RunDay.objects.create(run_date=date(2026, 7, 1), completed=True)
+    with pytest.raises(DmsError, match=r"no payment schedules for 2025-06: the daily runs are done to 2026-07-01, "
+                                       r"past the day they would have been produced \(2025-07-01\)") as refused:
+        payments.export_bacs("2025-06", tmp_path / "x.txt")
+    assert "dms run" not in str(refused.value) and not (tmp_path / "x.txt").exists()
+
+
 def _paid_month(tmp_path: Path) -> Path:
     """October's activity and month-end run; returns the folder to export into."""
     _month_of_activity()

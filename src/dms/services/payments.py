@@ -427,7 +427,16 @@ def _finished_run(period: str) -> ScheduleRun:
         raise DmsError(str(error)) from None
     run = ScheduleRun.objects.filter(period=period).first()
     if run is None:
+        from dms.services.events import last_completed_run_date
+
         produced_on = first_working_day(*_next(year, month))
+        last = last_completed_run_date()
+        if last is not None and last >= produced_on:
+            raise DmsError(
+                f"there are no payment schedules for {period}: the daily runs are done to {last}, past the day "
+                f"they would have been produced ({produced_on}), and none was: this database's runs began after "
+                f"that day, or nothing was recovered for an LA in {period}; check the month"
+            )
         raise DmsError(
             f"there are no payment schedules for {period}: they are produced by the daily run on the first "
             f"working day of the month after ({produced_on}); run `dms run --date {produced_on}` first"
