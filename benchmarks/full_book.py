@@ -193,9 +193,9 @@ def run_month(args: argparse.Namespace, first: date, last: date) -> dict[str, An
     from dms.services.payments import export_bacs
     from dms.store.models import RunStep
 
-    month_end_day = first_working_day(*((last + timedelta(days=1)).year, (last + timedelta(days=1)).month))
     if args.days is not None:
         return run_days(args, first, first + timedelta(days=args.days - 1))
+    month_end_day = first_working_day(*((last + timedelta(days=1)).year, (last + timedelta(days=1)).month))
     days: dict[str, float] = {}
     summaries: dict[str, Any] = {}
     day = first
@@ -303,7 +303,8 @@ def raw_copy(first: date, through: date, run_seconds: float) -> dict[str, Any]:
 
 
 def rerate_phase(args: argparse.Namespace, as_of: date) -> dict[str, Any]:
-    from dms.services.rerate import parse_cap_percent, rerate
+    from dms.recovery.what_if import parse_cap_percent
+    from dms.services.rerate import rerate
 
     started = time.perf_counter()
     outcome = rerate(as_of, parse_cap_percent(args.cap_percent), workers=args.workers)

@@ -83,7 +83,8 @@ def build_template(args: argparse.Namespace, people: int, template: str) -> None
 def timed_run(args: argparse.Namespace, people: int, workers: int) -> dict[str, Any]:
     from django.db import connection
 
-    from dms.services.rerate import parse_cap_percent, rerate
+    from dms.recovery.what_if import parse_cap_percent
+    from dms.services.rerate import rerate
 
     cap = parse_cap_percent(args.cap_percent)
     with PeakMemory() as memory:

@@ -13,8 +13,9 @@ import pytest
 
 from dms.errors import DmsError
 from dms.parameters import NoValueOnDate
+from dms.recovery.what_if import parse_cap_percent
 from dms.services.events import import_events
-from dms.services.rerate import parse_cap_percent, rerate
+from dms.services.rerate import rerate
 from dms.store.models import JournalEntry, Posting
 from dms.store.recovery.models import Deduction
 from dms.store.replay.models import RerateResult, RerateRun

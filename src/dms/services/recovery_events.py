@@ -311,7 +311,7 @@ def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None =
                 .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)).exclude(suspended_debts=[]))
     if partitions is not None:
         in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
-    restrictions = [r for r in in_force.order_by("pk") if r.suspended_debts]
+    restrictions = list(in_force.order_by("pk"))
     if not restrictions:
         return 0
     benefits = benefits_in_payment(sorted({r.person_id for r in restrictions}), run_date)

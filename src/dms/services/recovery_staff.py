@@ -116,17 +116,17 @@ def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
     from dms.recovery.legacy import legacy_weekly_rate
     from dms.recovery.uc import uc_rates
     from dms.services import debts as debt_service
-    from dms.services.benefit_in_payment import benefits_in_payment
+    from dms.services.benefit_in_payment import awards_of, in_payment_q
 
     person_id = debt.person_id
-    uc = Award.objects.filter(Q(person_id=person_id) | Q(partner_id=person_id), benefit="UC",
-                              start_date__lte=on).filter(Q(end_date=None) | Q(end_date__gte=on)).first()
+    in_payment = Award.objects.filter(awards_of(person_id)).filter(in_payment_q(on))
+    uc = in_payment.filter(benefit="UC").first()
     if uc is not None and uc.claimant_type:
         record = debt_service.engine_record(debt, debt_service.figures_of(debt).balance_pence)
         item = item_of(record)
         limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
         return (limit, f"the UC maximum of Annex B item {item} per assessment period") if limit else None
-    if not benefits_in_payment([person_id], on).get(person_id):
+    if not in_payment.exists():
         return None
     fraud = Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
                                 classification="FRAUD").exists()

@@ -53,7 +53,7 @@ from dms.recovery.types import (
     UcPeriodInput,
 )
 from dms.recovery.uc import calculate_uc_period
-from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT, parse_cap_percent  # noqa: F401  (its callers import it from here)
+from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
