@@ -95,6 +95,17 @@ def business_date(text: str) -> date:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def month(text: str) -> str:
+    """argparse type for ``--period``/``--month YYYY-MM`` (a year in ``dms.calendar.YEARS``), normalised."""
+    from dms.calendar import parse_period
+
+    try:
+        year, number = parse_period(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return f"{year:04d}-{number:02d}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = DmsArgumentParser(
         prog="dms",

@@ -19,7 +19,11 @@ def test_payments_commands_on_a_fresh_installation(cli_env: dict[str, str], tmp_
     assert "no payment schedules for 2025-10" in refused.stderr and "2025-11-03" in refused.stderr
     assert not out.exists()
     bad = run_dms(cli_env, "bacs", "export", "--period", "October", "--out", str(out))
-    assert bad.returncode == 1 and "YYYY-MM" in bad.stderr
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr and "\n" not in bad.stderr.strip()
+    for command in (("report", "reconcile"), ("report", "exceptions")):
+        for period in ("2026-13", "2300-01", "２０２６-01"):
+            refused_period = run_dms(cli_env, *command, "--period", period)
+            assert refused_period.returncode == 2 and "--period" in refused_period.stderr, (command, period)
     report = run_dms(cli_env, "report", "reconcile", "--period", "2025-10", "--json", check=True)
     data = json.loads(report.stdout)
     assert data["ties"] is True and data["period"] == "2025-10"

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dms.cli import business_date, whole_number
+from dms.cli import business_date, month, whole_number
 
 
 def register(registry: Any) -> None:
@@ -21,7 +21,7 @@ def register(registry: Any) -> None:
         "failure leaves neither payments nor file.",
         run_bacs_export, group_help="BACS payment commands",
     )
-    export.add_argument("--period", required=True, help="the month the schedules cover, YYYY-MM")
+    export.add_argument("--period", required=True, type=month, help="the month the schedules cover, YYYY-MM")
     export.add_argument(
         "--out", required=True, type=Path, metavar="FILE",
         help="the file to write, in an existing folder. Refused: a directory; DMS's database file (or its "
@@ -33,13 +33,13 @@ def register(registry: Any) -> None:
         "Reconcile a month per creditor and per debt type against the ledger; exit 1 if it does not tie.",
         run_reconcile, group_help="Reports",
     )
-    reconcile.add_argument("--period", required=True, help="the month, YYYY-MM")
+    reconcile.add_argument("--period", required=True, type=month, help="the month, YYYY-MM")
     reconcile.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
     exceptions = registry.subcommand(
         "report", "exceptions",
         "List misallocated deductions (A9/2025 §53) waiting for correction.", run_exceptions,
     )
-    exceptions.add_argument("--period", help="only deductions in this month, YYYY-MM")
+    exceptions.add_argument("--period", type=month, help="only deductions in this month, YYYY-MM")
     exceptions.add_argument("--date", type=business_date, help="the business date of the check (default today)")
     exceptions.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
     correct = registry.subcommand(

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from dms.cli import whole_number
+from dms.cli import month, whole_number
 from dms.errors import DmsError
 
 DEFAULT_AS_OF = date(2026, 1, 5)  # the business date a synthetic book is taken on, unless --date says
@@ -45,16 +45,6 @@ def _book_arguments(parser: argparse.ArgumentParser, people: int | None) -> None
                         help=f"the business date the debts are taken on, YYYY-MM-DD (default {DEFAULT_AS_OF})")
 
 
-def _month(text: str) -> str:
-    from dms.calendar import parse_period
-
-    try:
-        year, month = parse_period(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return f"{year:04d}-{month:02d}"
-
-
 def register(registry: Any) -> None:
     synth = registry.command(
         "synth",
@@ -87,7 +77,7 @@ def _demo_parser(registry: Any) -> argparse.ArgumentParser:
                       help=f"the seed of the book and of the month's traffic (default {DEFAULT_SEED})")
     demo.add_argument("--las", type=_positive, default=DEFAULT_LAS,
                       help=f"how many local authorities refer HB debts (default {DEFAULT_LAS})")
-    demo.add_argument("--month", type=_month, default=DEMO_MONTH,
+    demo.add_argument("--month", type=month, default=DEMO_MONTH,
                       help=f"the month to run, YYYY-MM (default {DEMO_MONTH}); a new book is taken on the day "
                            "before it")
     return demo
