@@ -16,9 +16,10 @@ LONG_KEY = "k" * 50
 NINO = "CE123456A"
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], *expected: str) -> str:
-    """The one-line ``dms: error:`` message of a refused command (exit 1), checked to contain ``expected``."""
-    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+def one_line_error(result: subprocess.CompletedProcess[str], *expected: str, code: int = 1) -> str:
+    """The one-line ``dms: error:`` message of a refused command (exit 1; ``code`` 2 for a bad argument),
+    checked to contain ``expected``."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("dms: error: ") and result.stderr.count("\n") == 1, result.stderr
     for text in expected:
@@ -69,7 +70,7 @@ def test_a_month_dms_cannot_read_is_refused_in_one_line(cli_env: dict[str, str],
     out = tmp_path / "bacs.txt"
     for args in (["report", "reconcile", "--period", period], ["report", "exceptions", "--period", period],
                  ["bacs", "export", "--period", period, "--out", str(out)]):
-        one_line_error(run_dms(cli_env, *args), f"period {period!r}", "2026-01")
+        one_line_error(run_dms(cli_env, *args), f"argument --period: period {period!r}", "2026-01", code=2)
     assert not out.exists()
     demo = run_dms(cli_env, "demo", "--month", period)
     assert demo.returncode == 2 and f"argument --month: period {period!r}" in demo.stderr
