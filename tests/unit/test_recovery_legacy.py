@@ -74,6 +74,20 @@ def test_legacy_explanation_shows_rate_weeks_and_floor() -> None:
     text = result.explain()
     assert "weekly rate £13.95 (standard (3 units))" in text and "instalment £60.45" in text
     assert "benefit floor £0.44" in text and "£60.45 to debt 1 (LA)" in text
+    assert "x 52/12 weeks" in text and "4.333" not in text
+
+
+def test_legacy_explanation_states_the_benefit_so_the_floor_outcome_can_be_checked() -> None:
+    """recovery-rules.md §3-4: staff answer "why this amount?" from the explanation alone. Monthly ESA of
+    £14.05 a week is £60.88 for the period (52/12 weeks, rounded down); the floor (10p a week) is £0.44, so
+    £60.44 is room for deductions, less than the £60.45 instalment: the HB debt is returned."""
+    dwp = DebtRecord(2, "DWP", "OVERPAYMENT", "NON_FRAUD", 50_000, JUNE, 2, JUNE)
+    benefit = instalment_for_period(1405, PayFrequency.MONTHLY)
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.MONTHLY, benefit, (hb(1, 90_000), dwp)))
+    text = result.explain()
+    assert benefit == 6088 and result.amount_pence == 6044
+    assert "benefit for the period £60.88" in text and "leaving room for £60.44" in text
+    assert "outcome INSUFFICIENT_BENEFIT" in text and "took £60.44" in text
 
 
 def test_legacy_missed_instalment_is_reversed() -> None:

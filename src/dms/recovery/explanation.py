@@ -142,6 +142,7 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
         "fraud_rate": result.fraud_rate,
         "weekly_rate": format_pounds(result.weekly_rate_pence),
         "weeks": str(result.weeks),
+        "benefit": format_pounds(result.benefit_pence),
         "instalment": format_pounds(result.instalment_pence),
         "floor": format_pounds(result.floor_pence),
         "amount": format_pounds(result.amount_pence),
@@ -165,12 +166,22 @@ def step_facts(step: ExplanationStep) -> dict[str, Any]:
     }
 
 
+_WEEKS_TEXT = {"WEEKLY": "1", "FORTNIGHTLY": "2", "FOUR_WEEKLY": "4", "MONTHLY": "52/12"}  # recovery-rules.md §4
+
+
 def render_legacy(result: LegacyInstalmentResult) -> str:
     """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share."""
     kind = "fraud (5 units)" if result.fraud_rate else "standard (3 units)"
-    text = (f"Pay date {result.pay_date.isoformat()} ({result.frequency.lower()}): weekly rate "
-            f"{_p(result.weekly_rate_pence)} ({kind}) x {result.weeks.normalize()} weeks = instalment "
-            f"{_p(result.instalment_pence)}, rounded down; benefit floor {_p(result.floor_pence)}; "
+    if result.rule is Rule.REDUCED_RATE:
+        kind = "reduced rate set by staff"
+    weeks = _WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))
+    existing = (f", of which {_p(result.existing_deductions_pence)} already deducted"
+                if result.existing_deductions_pence else "")
+    room = max(0, result.benefit_pence - result.existing_deductions_pence - result.floor_pence)
+    text = (f"Pay date {result.pay_date.isoformat()} ({result.frequency.lower()}): benefit for the period "
+            f"{_p(result.benefit_pence)}{existing}; weekly rate {_p(result.weekly_rate_pence)} ({kind}) x {weeks} "
+            f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
+            f"{_p(result.floor_pence)} (10p a week, rounded up), leaving room for {_p(room)}; "
             f"outcome {result.outcome}; took {_p(result.amount_pence)}: {RULE_TEXT[result.rule]}.")
     for alloc in result.allocations:
         text += f"\n{_p(alloc.amount_pence)} to debt {alloc.debt_id} ({alloc.creditor_kind}): "

@@ -129,7 +129,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     allocations = tuple(Allocation(d.debt_id, d.owner_kind, d.la_id, share, how) for d, share, how in shares)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
-                                  returned, rule)
+                                  returned, rule, inp.benefit_pence, inp.existing_deductions_pence)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

@@ -263,7 +263,8 @@ class LegacyInstalmentResult:
     """The instalment of one pay date.
 
     ``weekly_rate_pence`` is the rate in force (standard, fraud or reduced), ``instalment_pence`` that rate
-    for the pay period, ``floor_pence`` the 10p-a-week floor for the period, ``amount_pence`` what is taken
+    for the pay period, ``floor_pence`` the 10p-a-week floor for the period, ``benefit_pence`` the benefit
+    paid for the period (``existing_deductions_pence`` already taken from it), ``amount_pence`` what is taken
     (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return with ``outcome`` as the reason
     when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS.
     """
@@ -280,6 +281,8 @@ class LegacyInstalmentResult:
     allocations: tuple[Allocation, ...]
     hb_debts_to_return: tuple[int, ...]
     rule: Rule
+    benefit_pence: int = 0  # the benefit paid for the pay period, before deductions
+    existing_deductions_pence: int = 0  # deductions already made from it
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy
