@@ -61,13 +61,14 @@ def dwp_debt(ref: str = "BA1", amount: str = "300.00", debt_type: str = "OVERPAY
                 debt_type=debt_type, classification=classification, amount=amount, created_on="2025-04-01")
 
 
-def hb_debt(ref: str = "HB1", amount: int = 50000, nino: str = NINO, classification: str = "NON_FRAUD") -> Debt:
+def hb_debt(ref: str = "HB1", amount: int = 50000, nino: str = NINO, classification: str = "NON_FRAUD",
+            received: date = date(2025, 4, 2)) -> Debt:
     la = Creditor.objects.filter(la_id="000123").first() or register_la(
         LaDetails("000123", "Test Council", "123456", "12345678"))
     return debt_service.create_debt(
         person=Person.objects.get(nino=nino), creditor=la, creditor_ref=ref, debt_type="OVERPAYMENT",
         classification=classification, amount_pence=amount, created_on=date(2025, 4, 1),
-        received_on=date(2025, 4, 2), business_date=date(2025, 4, 2), actor="test")
+        received_on=received, business_date=received, actor="test")
 
 
 def run_day(day: date) -> dict[str, Any]:

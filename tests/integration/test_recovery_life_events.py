@@ -593,3 +593,125 @@ def test_set_rate_is_shown_with_who_when_why_and_review_date_in_debtor_show() ->
     assert reduced_rates_of("AB123456C") == [
         {"debt_id": debt.pk, "amount": "10.00", "from": "2025-06-01", "until": "2025-09-01", "actor": "j.smith",
          "reason": "affordability request"}]
+
+
+# --------------------------------------------------------------------------- dates the facts took effect
+
+
+def jsa_weekly_instalment() -> int:
+    """The standard legacy instalment on a weekly pay date in 2025/26: 3 units of £4.65 (recovery-rules.md §4)."""
+    return 1395
+
+
+def test_award_ended_before_an_hb_debt_was_taken_on_does_not_cease_it() -> None:
+    """events.md §2 ``award.ended`` and hb-debt-interface.md §6.5 ``CLAIM_CEASED``: an HB debt taken on after
+    an award ended, while another benefit was in payment, is recovered from that benefit; the earlier
+    award's end is no cessation of it. A debt held when the award ended, with nothing else in payment,
+    still ceases."""
+    events(legacy_award(ref="ESA1"),
+           line("end", "award.ended", occurred_on="2025-06-10", award_ref="ESA1", end_date="2025-06-10",
+                reason="CLAIM_CEASED"),
+           line("start-JSA2", "award.started", award_ref="JSA2", benefit="JSA", start_date="2025-06-16",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-23"}))
+    hb_debt("HB0", received=date(2025, 6, 2))
+    run_day(date(2025, 6, 11))
+    assert status("HB0") == ("RETURNED", "CLAIM_CEASED")
+    hb_debt("HB1", received=date(2025, 6, 17))
+    for day in (date(2025, 6, 17), date(2025, 6, 18), date(2025, 6, 23)):
+        run_day(day)
+        assert status("HB1") == ("OPEN", ""), day
+    assert [(r.date, r.debt.creditor_ref, r.amount_pence) for r in taken()][-1] == (
+        date(2025, 6, 23), "HB1", jsa_weekly_instalment())
+
+
+def test_legacy_deductions_after_an_award_end_reported_late_are_reversed_before_the_hb_debt_ceases() -> None:
+    """events.md §2: no benefit in payment after ``end_date``. Instalments taken on pay dates after the end,
+    because the end was reported late, are reversed (with the reason), and the HB debt then ceases
+    ``CLAIM_CEASED`` with the balance that leaves (hb-debt-interface.md §6.5)."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    assert len(taken()) == 3
+    events(line("end", "award.ended", occurred_on="2025-06-17", award_ref="JSA1", end_date="2025-06-05",
+                reason="CLAIM_CEASED"))
+    assert not InboundEvent.objects.get(event_id="end").applied  # the run reverses what was taken after it
+    run_day(date(2025, 6, 17))
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    reversed_rows = taken("REVERSED")
+    assert [r.date for r in reversed_rows] == [date(2025, 6, 9), date(2025, 6, 16)]
+    assert all(r.reversed_on == date(2025, 6, 17) and "after it ended on 2025-06-05" in r.reversal_reason
+               for r in reversed_rows)
+    debt = Debt.objects.get(creditor_ref="HB1")
+    assert status("HB1") == ("RETURNED", "CLAIM_CEASED")
+    assert debt.cessation.balance_returned_pence == 50000 - jsa_weekly_instalment()
+    assert InboundEvent.objects.get(event_id="end").applied and check_ledger().ok
+    run_day(date(2025, 6, 17))
+    assert len(taken("REVERSED")) == 2
+
+
+def test_uc_deductions_of_a_period_starting_after_a_late_reported_award_end_are_reversed() -> None:
+    """The UC side of the same rule: a period starting after the award's end date carried no benefit, so
+    the deductions already taken from it are reversed; the award's final period (containing the end date)
+    stands."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    events(uc_award(), dwp_debt(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"))
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 8, 7))
+    events(line("end", "award.ended", occurred_on="2025-08-10", award_ref="UC1", end_date="2025-06-30",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 8, 11))
+    assert [r.date for r in taken()] == [date(2025, 7, 7)]
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 8, 7)]
+    assert debt_service.figures_of(Debt.objects.get()).balance_pence == 30000 - 6002
+    assert check_ledger().ok
+
+
+def test_deductions_after_a_death_reported_late_are_reversed_before_the_estate_takes_over() -> None:
+    """recovery-rules.md §6: deductions stop at death. Those taken on pay dates after the date of death,
+    because the death was reported late, are reversed; the DWP debt passes to the estate with the balance
+    that leaves."""
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    events(line("died", "person.died", occurred_on="2025-06-17", date_of_death="2025-06-05"))
+    run_day(date(2025, 6, 17))
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    assert all("death on 2025-06-05" in r.reversal_reason for r in taken("REVERSED"))
+    debt = Debt.objects.get(creditor_ref="BA1")
+    assert debt.status == DebtStatus.ESTATE
+    assert debt_service.figures_of(debt).balance_pence == 30000 - jsa_weekly_instalment()
+    assert check_ledger().ok
+
+
+def test_a_debt_is_not_recovered_before_the_date_it_was_referred() -> None:
+    """events.md §1: ``occurred_on`` is when the fact took effect. A ``debt.referred`` imported ahead of its
+    date is not deducted from before it."""
+    events(legacy_award(first="2025-06-02"),
+           line("ref-LATER", "debt.referred", occurred_on="2025-06-12", creditor="DWP", creditor_ref="LATER",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="100.00", created_on="2025-06-12"))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 9))
+    assert not taken()
+    run_day(date(2025, 6, 16))
+    assert [(r.date, r.amount_pence) for r in taken()] == [(date(2025, 6, 16), jsa_weekly_instalment())]
+
+
+def test_three_missed_instalments_count_only_those_missed_while_the_hb_debt_was_held() -> None:
+    """recovery-rules.md §4: three missed *instalments* return an HB debt. Payments missed before DMS held
+    the debt were no instalments of it."""
+    events(legacy_award(first="2025-06-02"))
+    for n, pay in enumerate(("2025-06-02", "2025-06-09"), start=1):
+        events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
+    run_day(date(2025, 6, 9))
+    hb_debt(received=date(2025, 6, 10))
+    events(line("m3", "benefit.payment_missed", occurred_on="2025-06-16", award_ref="JSA1", pay_date="2025-06-16"))
+    run_day(date(2025, 6, 16))
+    assert MissedInstalment.objects.count() == 3
+    assert status("HB1") == ("OPEN", "")
+    for n, pay in enumerate(("2025-06-23", "2025-06-30"), start=4):
+        events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
+        run_day(date.fromisoformat(pay))
+    assert status("HB1") == ("RETURNED", "MISSED_INSTALMENTS")

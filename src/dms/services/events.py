@@ -11,7 +11,8 @@ Applied at import (``InboundEvent.applied`` True): ``person.registered``, ``awar
 ``debt.referred``, ``debt.revised``, ``debt.withdrawn``, ``uc.assessment_period`` (held as an
 ``AssessmentPeriod``, whose ``processed_on`` is the run date that takes its deductions); ``award.changed`` once its
 date has been reached by the daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the
-daily run's recovery steps to act on: ``benefit.payment_missed``, ``person.died`` (the person's date of death is
+daily run's recovery steps to act on: ``award.ended`` reported after deductions were taken from the award
+after its end (the end date is recorded at once; the run reverses them), ``benefit.payment_missed``, ``person.died`` (the person's date of death is
 recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 """
@@ -36,7 +37,7 @@ from dms.errors import DmsError
 from dms.recovery.legacy import is_pay_date
 from dms.services import debts as debt_service
 from dms.store.models import Award, AwardChange, Creditor, Debt, InboundEvent, Person, RunDay
-from dms.store.recovery.models import AssessmentPeriod
+from dms.store.recovery.models import AssessmentPeriod, Deduction
 
 E = TypeVar("E", bound=ev.Event)
 BATCH_SIZE = 500  # events committed together; each still has its own savepoint
@@ -429,7 +430,18 @@ def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
         raise DmsError(f"end_date: {e.end_date} is before award {e.award_ref}'s start date {award.start_date}")
     award.end_date, award.end_reason = e.end_date, e.reason
     award.save(update_fields=["end_date", "end_reason"])
-    return True
+    # deductions already taken from the award after its end (reported late) are reversed by the daily run
+    # (``services.recovery_events``): the event stays unapplied until then
+    return not taken_after_end(award.pk, e.end_date).exists()
+
+
+def taken_after_end(award_id: int, end_date: date) -> Any:
+    """The deductions still TAKEN from award ``award_id`` that no benefit paid after ``end_date`` could have
+    carried (events.md §2 ``award.ended``: no benefit in payment after ``end_date``): a legacy instalment on
+    a pay date after it, and every line of a UC assessment period starting after it (the period containing
+    the end date is the award's last, paid after it, and stands)."""
+    return (Deduction.objects.filter(award_id=award_id, status="TAKEN", date__gt=end_date)
+            .filter(Q(period__isnull=True) | Q(period__period_start__gt=end_date)).order_by("pk"))
 
 
 # ---------------------------------------------------------------------------------------------- debts

@@ -348,8 +348,9 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
         "SELECT d.id, d.person_id, d.classification, acc.balance_pence FROM dms_debt d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
-        f"WHERE {cond} AND c.kind IN ('DWP', 'HMRC') AND d.status = 'OPEN' AND acc.balance_pence > 0",
-        params,
+        f"WHERE {cond} AND c.kind IN ('DWP', 'HMRC') AND d.status = 'OPEN' AND acc.balance_pence > 0 "
+        "AND d.received_on <= %s",
+        [*params, on],
     )
     if not rows:
         return {}

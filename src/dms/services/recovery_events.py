@@ -32,13 +32,13 @@ from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.recovery.legacy import is_pay_date, missed_instalments_outcome
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_payment
-from dms.services.events import ensure_person, stored_event
+from dms.services.events import ensure_person, stored_event, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
 
 ACTOR = "daily run: life events"
-LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received")
+LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received", "award.ended")
 STANDARD_MORATORIUM_DAYS = 60  # Debt Respite Scheme (SI 2020/1311): a standard breathing space
 CRISIS_EXTRA_DAYS = 30  # a mental health crisis moratorium: the treatment plus 30 days
 SANCTION_RETURN_RATE = Decimal(100)  # a 100% sanction ...
@@ -147,13 +147,19 @@ def _person(event: ev.Event) -> Person:
 
 def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """Death (recovery-rules.md §6; events.md §2): deductions stop (the deduction step skips a person who has
-    died); HB debts cease (DEATH); DWP and HMRC debts pass to recovery from the estate (ESTATE)."""
+    died, and deductions taken from their awards on dates after the death, because it was reported late, are
+    reversed first); HB debts cease (DEATH) with the balance then held; DWP and HMRC debts pass to recovery
+    from the estate (ESTATE)."""
     if not isinstance(event, ev.PersonDied):
         raise TypeError(type(event).__name__)
     person = _person(event)
     if person.date_of_death != event.date_of_death:
         person.date_of_death = event.date_of_death
         person.save(update_fields=["date_of_death"])
+    after = (Deduction.objects.filter(award__person=person, status="TAKEN", date__gt=event.date_of_death)
+             .order_by("pk"))
+    reverse_deductions(list(after), run_date, f"taken after the debtor's death on {event.date_of_death}, "
+                                              f"reported late (event {event.event_id}): deductions stop at death")
     cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
     for debt in _debts(person, creditor__kind__in=("DWP", "HMRC"), status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
         debt.change_status(DebtStatus.ESTATE, business_date=run_date, actor=f"event {event.event_id}",
@@ -346,12 +352,20 @@ def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = No
     debtors in ``partitions`` when given."""
     count = 0
     for award_id, person_id, benefit, end_date in _ended_awards_with_hb_debts(run_date, partitions):
-        if in_payment(person_id, end_date + timedelta(days=1), excluding=award_id):
-            continue
-        ids = list(Debt.objects.filter(person_id=person_id, creditor__kind="LA", status__in=_HB_ACTIVE)
-                   .values_list("pk", flat=True))
+        ids = [debt.pk for debt in Debt.objects.filter(person_id=person_id, creditor__kind="LA",
+                                                        status__in=_HB_ACTIVE).order_by("pk")
+               if not in_payment(person_id, _first_day_without(end_date, debt), excluding=award_id)]
         count += cease_hb_debts(ids, "UC_AWARD_ENDED" if benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
     return count
+
+
+def _first_day_without(end_date: date, debt: Debt) -> date:
+    """The first day ``debt`` was held without the award that ended on ``end_date``: the day after the end,
+    or the day DMS received the debt's referral when that was later. A debt taken on after the award ended,
+    while another benefit was in payment (hb-debt-interface.md §6.2), is recovered from that benefit and
+    does not cease for the earlier award's end; one taken on while DMS did not yet know of the end, with
+    nothing else in payment, ceases."""
+    return max(end_date + timedelta(days=1), debt_service.referral_received_date(debt))
 
 
 def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None
@@ -400,9 +414,6 @@ def apply_missed_instalments(run_date: date, partitions: Sequence[int] | None = 
 
 
 def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
-    from dms.services.recovery import _Keys, recovery_entry
-    from dms.store.ledger import post_entries
-
     award = Award.objects.filter(award_ref=event.award_ref).first()
     if award is None:
         raise DmsError(f"event {event.event_id}: award_ref {event.award_ref!r} is not known to DMS")
@@ -413,27 +424,65 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
     taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
                  .order_by("pk"))
-    debts = Debt.objects.in_bulk([d.debt_id for d in taken])
-    keys = _Keys(AccountKind.BENEFIT_RECOVERIES)
-    reversals = []
-    for d in taken:
-        original = recovery_entry(keys, EntryKind.DEDUCTION, d.date, d.debt_id, debts[d.debt_id].creditor_id,
-                                  d.amount_pence, "")
-        reversals.append(reversal_of(d.entry_id, original.postings, run_date, reason))
-    ids = post_entries(reversals)
-    for d, entry_id in zip(taken, ids, strict=True):
-        Deduction.objects.filter(pk=d.pk).update(status="REVERSED", reversed_on=run_date, reversal_entry_id=entry_id,
-                                                 reversal_reason=reason)
-        debt = debts[d.debt_id]
-        if debt.status == DebtStatus.CLEARED:
-            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+    reverse_deductions(taken, run_date, reason)
     MissedInstalment.objects.create(award=award, person_id=award.person_id, pay_date=event.pay_date,
                                     event_id=event.event_id, reversed_pence=sum(d.amount_pence for d in taken),
                                     recorded_on=run_date)
-    missed = MissedInstalment.objects.filter(award=award).count()
     other = in_payment(award.person_id, run_date, excluding=award.pk)
-    if missed_instalments_outcome(missed, other, run_date):
-        cease_hb_debts(_hb_ids(award.person), "MISSED_INSTALMENTS", run_date, ACTOR)
+    missed_days = sorted(MissedInstalment.objects.filter(award=award).values_list("pay_date", flat=True))
+    returned = [debt.pk for debt in _debts(award.person, creditor__kind="LA", status__in=_HB_ACTIVE)
+                if missed_instalments_outcome(_missed_while_held(missed_days, debt), other, run_date)]
+    cease_hb_debts(returned, "MISSED_INSTALMENTS", run_date, ACTOR)
+
+
+def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) -> None:
+    """Reverse deductions ``taken`` on ``run_date`` with ``reason``: each one to a debt by a REVERSAL entry of
+    its DEDUCTION entry (the debt's balance restored; a debt the deduction cleared is OPEN again), each one
+    to a third party marked reversed too (it has no ledger entry: its instruction is withdrawn); every
+    deduction marked REVERSED with the date and the reason (the ledger is append-only: nothing is deleted)."""
+    from dms.services.recovery import _Keys, recovery_entry
+    from dms.store.ledger import post_entries
+
+    posted = [d for d in taken if d.entry_id is not None and d.debt_id is not None]
+    debts = Debt.objects.in_bulk([d.debt_id for d in posted])
+    keys = _Keys(AccountKind.BENEFIT_RECOVERIES)
+    reversals = []
+    for d in posted:
+        original = recovery_entry(keys, EntryKind.DEDUCTION, d.date, d.debt_id, debts[d.debt_id].creditor_id,
+                                  d.amount_pence, "")
+        reversals.append(reversal_of(d.entry_id, original.postings, run_date, reason))
+    entry_of = dict(zip((d.pk for d in posted), post_entries(reversals), strict=True)) if reversals else {}
+    for d in taken:
+        Deduction.objects.filter(pk=d.pk).update(status="REVERSED", reversed_on=run_date,
+                                                 reversal_entry_id=entry_of.get(d.pk), reversal_reason=reason)
+        if d.pk in entry_of:
+            debt = debts[d.debt_id]
+            if debt.status == DebtStatus.CLEARED:
+                debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+
+
+def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    """``award.ended`` reported after deductions were taken from the award on its later pay dates (events.md
+    §2: no benefit in payment after ``end_date``): those deductions are reversed (legacy instalments on pay
+    dates after the end, UC periods starting after it; :func:`dms.services.events.taken_after_end`). The end
+    date itself was recorded at import; the HB debts then cease by :func:`cease_for_ended_awards`, with the
+    balance restored."""
+    if not isinstance(event, ev.AwardEnded):
+        raise TypeError(type(event).__name__)
+    award = Award.objects.filter(award_ref=event.award_ref).first()
+    if award is None or award.end_date is None:
+        return
+    reverse_deductions(list(taken_after_end(award.pk, award.end_date)), run_date,
+                       f"taken from {award.benefit} award {award.award_ref} after it ended on {award.end_date}, "
+                       f"reported late (event {event.event_id}): no benefit was in payment")
+
+
+def _missed_while_held(missed_days: Sequence[date], debt: Debt) -> int:
+    """The instalments of ``debt`` missed (recovery-rules.md §4: "three missed instalments ... return an HB
+    debt"): the award's missed pay dates on or after DMS received the debt's referral. A payment missed
+    before the debt was held was no instalment of it."""
+    held_from = debt_service.referral_received_date(debt)
+    return sum(1 for day in missed_days if day >= held_from)
 
 
 # ---------------------------------------------------------------------------------------------- payments
@@ -452,4 +501,5 @@ APPLY: dict[str, Callable[[ev.Event, InboundEvent, date], None]] = {
     "person.sanction": _sanction,
     "person.insolvency": _insolvency,
     "payment.received": _payment,
+    "award.ended": _award_ended_late,
 }

@@ -242,7 +242,9 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     """``{person id: [debts]}``: the OPEN debts owned by ``people`` (and ``partners``: the partners on their
     joint awards) or held jointly with them, with their balances (the stored RECEIVABLE balance) and any
     reduced rate in force on ``run_date`` (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are
-    recovered (``RECOVERABLE_STATUSES``): a recalled, suspended or returned debt is not deducted from.
+    recovered (``RECOVERABLE_STATUSES``): a recalled, suspended or returned debt is not deducted from. A debt
+    received after ``run_date`` (a ``debt.referred`` event imported ahead of its ``occurred_on``, events.md §1:
+    the date the fact took effect) is not recovered before that date.
 
     Chunks of partitions may run at the same time, and a joint debt or a partner's debt may be deducted by
     two of them. Every debt loaded is watched (:func:`dms.store.ledger.watch_balances`): its balance changes
@@ -265,12 +267,12 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
         "d.agreed_amount_pence, acc.balance_pence, acc.id "
-        f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' "
-        f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN') d "
+        f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' AND received_on <= %s "
+        f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN' AND received_on <= %s) d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
-        [*params, *joint_params],
+        [*params, run_date, *joint_params, run_date],
     )
     rates = reduced_rates(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)

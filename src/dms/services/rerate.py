@@ -172,7 +172,7 @@ class _Debt:
 _DEBT_COLUMNS = ("SELECT d.id, d.person_id, d.creditor_id, d.debt_type, d.classification, d.received_on, "
                  "d.receipt_seq, d.created_on, d.joint_person_id, d.agreed_amount_pence, acc.balance_pence "
                  "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
-                 "WHERE d.status = 'OPEN' AND acc.balance_pence > 0 AND ")
+                 "WHERE d.status = 'OPEN' AND acc.balance_pence > 0 AND d.received_on <= %s AND ")
 
 
 @dataclass
@@ -218,9 +218,9 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     creditors = _creditors()
     chunk_people = {r[0]: r for r in fetch(
         "SELECT id, partition, date_of_death FROM dms_person WHERE partition BETWEEN %s AND %s", [first, last])}
-    own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [first, last])
+    own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [as_of, first, last])
     cond, params = in_ids("d.joint_person_id", sorted(chunk_people))
-    joint = fetch(_DEBT_COLUMNS + f"{cond} AND NOT d.partition BETWEEN %s AND %s", [*params, first, last])
+    joint = fetch(_DEBT_COLUMNS + f"{cond} AND NOT d.partition BETWEEN %s AND %s", [as_of, *params, first, last])
     people = sorted({r[1] for r in own} | {r[8] for r in joint} | {r[8] for r in own if r[8] in chunk_people})
     # the book's awards of those people in payment on the date, of the people alive on it
     alive = [p for p in people if chunk_people[p][2] is None or as_date(chunk_people[p][2]) > as_of]
@@ -248,7 +248,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     if outside:
         cond, params = in_ids("d.person_id", outside)
         joint_cond, joint_params = in_ids("d.joint_person_id", outside)
-        partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [*params, *joint_params])
+        partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [as_of, *params, *joint_params])
     rows = own + joint + partner_rows
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
