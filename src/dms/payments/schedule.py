@@ -28,12 +28,13 @@ class LineKind(StrEnum):
 
 
 # Ledger entry kind -> schedule line kind (hb-debt-interface.md §4.2). A reversed deduction (a missed
-# instalment) and a CORRECTION are money taken back from the LA; the person's credit applied to an LA debt
-# is money recovered for it, reported as a deduction.
+# instalment) and a CORRECTION are money taken back from the LA. The person's credit applied to an LA debt
+# (what a direct payment or an over-recovered debt left over, recovery-rules.md §5) is the person's own money
+# paid on to the debt, not a deduction from a benefit that day: a DIRECT_PAYMENT line, source DIRECT_PAYMENT.
 LINE_KIND_OF_ENTRY: dict[str, LineKind] = {
     "DEDUCTION": LineKind.DEDUCTION,
     "DIRECT_PAYMENT": LineKind.DIRECT_PAYMENT,
-    "CREDIT_APPLIED": LineKind.DEDUCTION,
+    "CREDIT_APPLIED": LineKind.DIRECT_PAYMENT,
     "CORRECTION": LineKind.CORRECTION,
     "REVERSAL": LineKind.CORRECTION,
 }

@@ -45,18 +45,20 @@ from dms.payments.schedule import (
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.settings import get_config
 from dms.store.ledger import post_entries
-from dms.store.models import Creditor
+from dms.store.models import BENEFIT_CODES, Creditor
 from dms.store.payments.models import CreditorPayment, PaymentSchedule, ScheduleRun
 
 _FETCH = 20_000
 _SCHEDULED_KINDS = tuple(LINE_KIND_OF_ENTRY)
 _KIND_LIST = ", ".join(f"'{k}'" for k in _SCHEDULED_KINDS)
+_SOURCE_LIST = ", ".join(f"'{code}'" for code in ("UC", *BENEFIT_CODES))
 
 # One row per line: la_id, creditor_id, debt_ref, nino, recovery date, amount owed to the LA, entry kind,
 # source, balance after, entry id. Ordered by LA, then entry, then debt.
 LINES_SQL = f"""
 WITH mp AS (
-    SELECT p.account_id, p.entry_id, p.amount_pence, e.kind, e.business_date, a.debt_id
+    SELECT p.account_id, p.entry_id, p.amount_pence, e.kind, e.business_date, a.debt_id,
+        COALESCE(e.reverses_id, e.id) AS source_entry
     FROM dms_journal_entry e
     JOIN dms_posting p ON p.entry_id = e.id
     JOIN dms_account a ON a.id = p.account_id AND a.kind = 'RECEIVABLE'
@@ -75,7 +77,9 @@ WITH mp AS (
     FROM mp
 )
 SELECT c.la_id, c.id, d.creditor_ref, per.nino, r.business_date, -r.amount_pence, r.kind,
-    CASE WHEN r.kind = 'DIRECT_PAYMENT' THEN 'DIRECT_PAYMENT' ELSE COALESCE((
+    CASE WHEN r.kind IN ('DIRECT_PAYMENT', 'CREDIT_APPLIED') THEN 'DIRECT_PAYMENT'
+         WHEN src.kind = 'DEDUCTION' AND {{first_word}} IN ({_SOURCE_LIST}) THEN {{first_word}}
+         ELSE COALESCE((
         SELECT aw.benefit FROM dms_award aw
         WHERE (aw.person_id = d.person_id OR aw.partner_id = d.person_id)
           AND {in_payment_sql("aw", "r.business_date")}
@@ -83,6 +87,7 @@ SELECT c.la_id, c.id, d.creditor_ref, per.nino, r.business_date, -r.amount_pence
     ), 'DIRECT_PAYMENT') END,
     COALESCE(o.balance, 0) + r.moved, r.entry_id
 FROM running r
+LEFT JOIN dms_journal_entry src ON src.id = r.source_entry
 JOIN dms_debt d ON d.id = r.debt_id
 JOIN dms_creditor c ON c.id = d.creditor_id
 JOIN dms_person per ON per.id = d.person_id
@@ -92,6 +97,15 @@ WHERE r.kind IN ({_KIND_LIST}) AND (r.kind <> 'REVERSAL' OR EXISTS (
     WHERE p2.entry_id = r.entry_id AND a2.kind = 'CREDITOR_PAYABLE'))
 ORDER BY c.la_id, r.entry_id, d.id
 """
+
+# The benefit a DEDUCTION was taken from (hb-debt-interface.md §4.2 ``Source``), and that of the deduction a
+# REVERSAL undoes: the first word of the DEDUCTION entry's description, which the daily run writes as "UC
+# deduction, period from ..." or "<benefit code> instalment of ..." (``services.recovery``). An entry whose
+# description names no benefit falls back to the benefit in payment on the day (UC first).
+_FIRST_WORD = {
+    "postgresql": "split_part(src.description, ' ', 1)",
+    "sqlite": "substr(src.description, 1, instr(src.description, ' ') - 1)",
+}
 
 # CORRECTION entries taking money back from an LA with no RECEIVABLE posting of that LA's debts.
 DETACHED_CORRECTIONS_SQL = """
@@ -142,7 +156,7 @@ def _stream_lines(start: date, end: date) -> Iterator[_Row]:
         with connection.cursor() as setting:
             setting.execute("SET LOCAL enable_nestloop = off")
     with connection.chunked_cursor() as cursor:
-        cursor.execute(LINES_SQL, {"start": start, "end": end})
+        cursor.execute(LINES_SQL.replace("{first_word}", _FIRST_WORD[connection.vendor]), {"start": start, "end": end})
         while True:
             rows = cursor.fetchmany(_FETCH)
             if not rows:
