@@ -58,7 +58,9 @@ _SOURCE_LIST = ", ".join(f"'{code}'" for code in ("UC", *BENEFIT_CODES))
 LINES_SQL = f"""
 WITH mp AS (
     SELECT p.account_id, p.entry_id, p.amount_pence, e.kind, e.business_date, a.debt_id,
-        COALESCE(e.reverses_id, e.id) AS source_entry
+        CASE WHEN e.kind = 'DEDUCTION' THEN e.description WHEN e.kind = 'REVERSAL' THEN (
+            SELECT o.description FROM dms_journal_entry o WHERE o.id = e.reverses_id AND o.kind = 'DEDUCTION'
+        ) END AS source_text
     FROM dms_journal_entry e
     JOIN dms_posting p ON p.entry_id = e.id
     JOIN dms_account a ON a.id = p.account_id AND a.kind = 'RECEIVABLE'
@@ -78,7 +80,7 @@ WITH mp AS (
 )
 SELECT c.la_id, c.id, d.creditor_ref, per.nino, r.business_date, -r.amount_pence, r.kind,
     CASE WHEN r.kind IN ('DIRECT_PAYMENT', 'CREDIT_APPLIED') THEN 'DIRECT_PAYMENT'
-         WHEN src.kind = 'DEDUCTION' AND {{first_word}} IN ({_SOURCE_LIST}) THEN {{first_word}}
+         WHEN {{first_word}} IN ({_SOURCE_LIST}) THEN {{first_word}}
          ELSE COALESCE((
         SELECT aw.benefit FROM dms_award aw
         WHERE (aw.person_id = d.person_id OR aw.partner_id = d.person_id)
@@ -87,7 +89,6 @@ SELECT c.la_id, c.id, d.creditor_ref, per.nino, r.business_date, -r.amount_pence
     ), 'DIRECT_PAYMENT') END,
     COALESCE(o.balance, 0) + r.moved, r.entry_id
 FROM running r
-LEFT JOIN dms_journal_entry src ON src.id = r.source_entry
 JOIN dms_debt d ON d.id = r.debt_id
 JOIN dms_creditor c ON c.id = d.creditor_id
 JOIN dms_person per ON per.id = d.person_id
@@ -103,8 +104,8 @@ ORDER BY c.la_id, r.entry_id, d.id
 # deduction, period from ..." or "<benefit code> instalment of ..." (``services.recovery``). An entry whose
 # description names no benefit falls back to the benefit in payment on the day (UC first).
 _FIRST_WORD = {
-    "postgresql": "split_part(src.description, ' ', 1)",
-    "sqlite": "substr(src.description, 1, instr(src.description, ' ') - 1)",
+    "postgresql": "split_part(r.source_text, ' ', 1)",
+    "sqlite": "substr(r.source_text, 1, instr(r.source_text, ' ') - 1)",
 }
 
 # CORRECTION entries taking money back from an LA with no RECEIVABLE posting of that LA's debts.
