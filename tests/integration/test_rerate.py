@@ -280,3 +280,23 @@ def test_a_rerate_refused_or_interrupted_part_way_leaves_nothing(
         rerate(AS_OF, chunk_partitions=128)
     assert written and written[0] > 0
     assert not RerateRun.objects.exists() and not RerateResult.objects.exists()
+
+
+def test_rerate_takes_the_claimant_type_in_force_on_the_period_s_last_day_however_far_the_run_has_gone(
+        book: None) -> None:
+    """recovery-rules.md §2-3 and events.md §2 ``award.changed``: the period current on 2025-06-10 (7 May to
+    6 June) is taken with the claimant type in force on its last day, as the daily run takes it. A change
+    dated after it (applied by a later run) does not change the answer; one dated within it (not yet reached
+    by the run) does: 15% of £400.14 (25 or over) is £60.02, of £316.98 (under 25) £47.54."""
+    from dms.services.events import apply_due_award_changes
+
+    before = by_source(rerate(AS_OF).run_id)["UC"]
+    report = import_events([line("later", "award.changed", UC_NINO, occurred_on="2025-06-20", award_ref="UC1",
+                                 uc={"claimant_type": "SINGLE_UNDER_25"})], source="test.jsonl")
+    assert report.ok, report.refused
+    apply_due_award_changes(date(2025, 6, 21))
+    assert by_source(rerate(AS_OF).run_id)["UC"] == before == (6002, 6002)
+    report = import_events([line("within", "award.changed", UC_NINO, occurred_on="2025-05-20", award_ref="UC1",
+                                 uc={"claimant_type": "SINGLE_UNDER_25"})], source="test.jsonl")
+    assert report.ok, report.refused
+    assert by_source(rerate(AS_OF).run_id)["UC"] == (4754, 4754)

@@ -261,14 +261,19 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
 
 def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]],
                      partition: dict[int, int]) -> list[_Period]:
-    """The current assessment period of each award: the latest starting on or before ``as_of``."""
+    """The current assessment period of each award: the latest starting on or before ``as_of``, with the
+    claimant type and partner in force on its last day, as the daily run takes it
+    (:func:`dms.services.recovery_load.load_due_periods`): for an award with any ``award.changed``, worked out
+    for that day (:func:`dms.services.events.uc_terms_on`), so the answer does not depend on how far the
+    daily run has gone; the others keep the award's values."""
     if not awards:
         return []
     cond, params = in_ids("p.award_id", sorted(awards))
     latest = "DISTINCT ON (p.award_id) " if is_postgresql() else ""  # SQLite: the first of each award below
     rows = fetch(
         f"SELECT {latest}p.award_id, p.period_start, p.period_end, p.payment_date, p.award_amount_pence, "
-        "p.sanction_pence, p.fraud_penalty_pence, p.third_party FROM dms_assessment_period p "
+        "p.sanction_pence, p.fraud_penalty_pence, p.third_party, "
+        "EXISTS (SELECT 1 FROM dms_award_change c WHERE c.award_id = p.award_id) FROM dms_assessment_period p "
         f"WHERE {cond} AND p.period_start <= %s ORDER BY p.award_id, p.period_start DESC, p.id DESC",
         [*params, as_of],
     )
@@ -278,6 +283,11 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
             continue
         seen.add(r[0])
         person, claimant_type, partner = awards[r[0]]
+        if r[8]:
+            from dms.services.events import uc_terms_on
+
+            terms = uc_terms_on(r[0], as_date(r[2]))
+            claimant_type, partner = terms[0] or claimant_type, terms[1]
         third = r[7] if isinstance(r[7], list) else json.loads(r[7] or "[]")
         periods.append(_Period(person, partition[person], as_date(r[1]), as_date(r[2]), as_date(r[3]), r[4], r[5],
                                r[6], third, claimant_type, partner))
