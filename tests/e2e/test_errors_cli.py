@@ -162,5 +162,5 @@ def test_cap_percent_is_a_plain_decimal(cli_env: dict[str, str]) -> None:
     run_dms(cli_env, "init", check=True)
     for text in ("1e1", "1_0", "\uff10"):
         one_line_error(run_dms(cli_env, "rerate", "--date", "2026-01-01", "--cap-percent", text),
-                       "is not a number: give a percentage in ASCII digits")
+                       "argument --cap-percent", "is not a number: give a percentage in ASCII digits", code=2)
 

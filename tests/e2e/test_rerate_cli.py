@@ -57,6 +57,8 @@ def test_rerate_json_with_two_workers_gives_the_same_totals(cli_env: dict[str, s
 def test_rerate_refuses_a_cap_above_the_legal_maximum(cli_env: dict[str, str]) -> None:
     run_dms(cli_env, "init", check=True)
     result = run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "45")
-    assert result.returncode == 1 and "dms: error:" in result.stderr and "40%" in result.stderr
+    assert result.returncode == 2 and "dms: error:" in result.stderr and "40%" in result.stderr
+    negative = run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "-1")
+    assert negative.returncode == 2 and "-1 is negative" in negative.stderr and "40%" in negative.stderr
     bad_date = run_dms(cli_env, "rerate", "--date", "10/06/2025")
     assert bad_date.returncode == 2

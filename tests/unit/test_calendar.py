@@ -112,6 +112,8 @@ def test_parse_date_is_strict_and_names_the_field() -> None:
     for bad in ("2025-4-7", "07/04/2025", "2025-02-30", "20250407", ""):
         with pytest.raises(ValueError, match="received_on"):
             parse_date(bad, field="received_on")
+    with pytest.raises(ValueError, match="'2026-02-30' is not a real date"):
+        parse_date("2026-02-30")
 
 
 def test_parse_date_reads_only_ascii_digits() -> None:

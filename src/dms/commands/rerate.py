@@ -7,9 +7,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 from dms.cli import business_date
+from dms.errors import DmsError
 
 
 def _workers(text: str) -> int:
@@ -30,18 +32,27 @@ def register(registry: Any) -> None:
         run_rerate,
     )
     parser.add_argument("--date", required=True, type=business_date, help="the as-of date, YYYY-MM-DD")
-    parser.add_argument("--cap-percent", default=None, metavar="P",
+    parser.add_argument("--cap-percent", default=None, metavar="P", type=_cap_percent,
                         help="the what-if overall cap, a percentage of the standard allowance from 0 to 40")
     parser.add_argument("--workers", type=_workers, default=1,
                         help="re-rate the partitions of people on this many local processes (default 1)")
     parser.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
 
 
-def run_rerate(args: argparse.Namespace) -> int:
+def _cap_percent(text: str) -> Decimal:
+    """argparse type for ``--cap-percent``: a bad value is a bad argument (exit 2, one line)."""
     from dms.recovery.what_if import parse_cap_percent
+
+    try:
+        return parse_cap_percent(text)
+    except DmsError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--cap-percent ")) from None
+
+
+def run_rerate(args: argparse.Namespace) -> int:
     from dms.services.rerate import rerate
 
-    cap_rate = None if args.cap_percent is None else parse_cap_percent(args.cap_percent)
+    cap_rate = args.cap_percent
 
     def progress(done: int, total: int) -> None:
         if not args.json and sys.stderr.isatty():

@@ -15,6 +15,9 @@ __all__ = ["LEGAL_MAXIMUM_CAP_PERCENT", "parse_cap_percent"]
 def parse_cap_percent(text: str) -> Decimal:
     """``--cap-percent P``: a percentage from 0 to the legal maximum of 40 (SI 2013/380 Sch 6 para 4(1)),
     as the fraction the engine takes (``"12.5"`` → ``Decimal("0.125")``)."""
+    if re.fullmatch(r"-[0-9]+(\.[0-9]+)?", text):
+        raise DmsError(f"--cap-percent {text} is negative: the overall cap must be from 0 to "
+                       f"{LEGAL_MAXIMUM_CAP_PERCENT}% of the standard allowance (SI 2013/380 Sch 6 para 4(1))")
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
         raise DmsError(f"--cap-percent {text!r} is not a number: give a percentage in ASCII digits, such as 20 "
                        "or 12.5")
