@@ -69,8 +69,13 @@ def run_bacs_export(args: argparse.Namespace) -> int:
 def run_reconcile(args: argparse.Namespace) -> int:
     from dms.services.reconcile import reconcile
 
+    from dms.services.events import last_completed_run_date
+
     result = reconcile(args.period)
     report = result.as_json()
+    last = last_completed_run_date()
+    # how far the ledger's day-by-day figures go: a month the daily run has not finished is reconciled so far
+    report["runs_completed_through"] = last.isoformat() if last is not None else None
     if args.json:
         print(json.dumps(report, sort_keys=True, indent=2))
     else:
@@ -93,6 +98,11 @@ def _print_reconciliation(report: dict[str, Any]) -> None:
     for line in report["debt_types"]:
         types.add_row(line["debt_type"], line["outstanding"], line["recovered"])
     console.print(types)
+    last = report["runs_completed_through"]
+    if last is None or last < report["to"]:
+        through = f"up to {last}" if last is not None else "on no day yet"
+        console.print(f"Note: the daily run has been completed {through}, before the end of {report['period']} "
+                      f"({report['to']}): these are the month's figures so far.")
     if report["ties"]:
         console.print("Reconciliation ties to the ledger to the penny.")
     for difference in report["differences"]:
