@@ -87,7 +87,17 @@ def test_demo_runs_a_month_through_dms_and_summarises_it_once(cli_env) -> None:
 def test_demo_runs_the_next_month_on_the_same_book(cli_env) -> None:
     run_dms(cli_env, "demo", "--people", "120", check=True)
     out = " ".join(run_dms(cli_env, "demo", "--month", "2026-03", check=True).stdout.split())
-    assert "Ran 2026-03-01 to 2026-04-01" in out and "Payment schedules for 2026-03" in out
+    assert "Ran 2026-03-03 to 2026-04-01" in out and "Payment schedules for 2026-03" in out
+    assert "already completed 2026-03-01 to 2026-03-02" in out
+
+
+def test_demo_of_a_later_month_runs_the_months_between_and_pays_them_too(cli_env) -> None:
+    run_dms(cli_env, "demo", "--people", "60", check=True)
+    out = " ".join(run_dms(cli_env, "demo", "--month", "2026-04", check=True).stdout.split())
+    assert "last completed on 2026-03-02: the days from 2026-03-03 to 2026-03-31 are run first" in out
+    assert "Ran 2026-03-03 to 2026-05-01" in out
+    data = Path(cli_env["DMS_DATA_DIR"])
+    assert (data / "bacs" / "DMS-BACS-2026-03.txt").exists() and (data / "bacs" / "DMS-BACS-2026-04.txt").exists()
     assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
     earlier = run_dms(cli_env, "demo", "--month", "2026-02", check=True)
     assert "2026-02 is not run again" in " ".join(earlier.stdout.split())

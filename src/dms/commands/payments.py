@@ -67,9 +67,8 @@ def run_bacs_export(args: argparse.Namespace) -> int:
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
-    from dms.services.reconcile import reconcile
-
     from dms.services.events import last_completed_run_date
+    from dms.services.reconcile import reconcile
 
     result = reconcile(args.period)
     report = result.as_json()

@@ -263,7 +263,22 @@ def _run_demo_month(period: str, seed: int, console: Any) -> Path | None:
         )
     files = _plan(period, seed, console)
     _run_days(files, last, console)
+    for skipped in _skipped_months(period, last):
+        _export_bacs(skipped, console)
     return _export_bacs(period, console)
+
+
+def _skipped_months(period: str, last: date | None) -> list[str]:
+    """The months before ``period`` whose month-end run the catch-up ran (the daily run was last completed
+    before it, ``last``): their schedules were written by this run, so their BACS files are written too."""
+    from dms.synth.month import month_end_run_date
+
+    months: list[str] = []
+    month = _previous_period(period)
+    while last is not None and month_end_run_date(month) > last:
+        months.insert(0, month)
+        month = _previous_period(month)
+    return months
 
 
 def _previous_period(period: str) -> str:
@@ -299,6 +314,17 @@ def _run_days(files: Any, last: date | None, console: Any) -> None:
 
     days = run_dates(files.period)
     totals: dict[str, Any] = {"events": 0, "refused": []}
+    if last is not None and last < days[0] - timedelta(days=1):
+        console.print(f"The daily run was last completed on {last.isoformat()}: the days from "
+                      f"{(last + timedelta(days=1)).isoformat()} to {(days[0] - timedelta(days=1)).isoformat()} "
+                      "are run first, as `dms run` catches up, without demo traffic of their own.")
+        first_run = last + timedelta(days=1)
+    elif last is not None and last >= days[0]:
+        first_run = last + timedelta(days=1)
+        console.print(f"The daily run had already completed {days[0].isoformat()} to {last.isoformat()} (the "
+                      f"previous month-end run): their traffic is taken in on {first_run.isoformat()}.")
+    else:
+        first_run = days[0]
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -312,7 +338,7 @@ def _run_days(files: Any, last: date | None, console: Any) -> None:
 
         run_month(files, last_completed=last, progress=advance)
     console.print(
-        f"Ran {days[0].isoformat()} to {days[-1].isoformat()} (the month and its month-end run) in "
+        f"Ran {first_run.isoformat()} to {days[-1].isoformat()} (the month and its month-end run) in "
         f"{time.perf_counter() - started:.1f}s: imported {totals['events']:,} events."
     )
     for problem in totals["refused"][:10]:
