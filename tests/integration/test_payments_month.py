@@ -329,3 +329,11 @@ def test_misallocation_recorded_by_person_and_day_is_not_recorded_again_by_perio
         detected_on=date(2025, 10, 7))
     assert misallocation.detect("2025-10", today=date(2025, 10, 8)) == []
     assert Misallocation.objects.count() == 1
+
+
+def test_bacs_export_of_a_month_end_that_wrote_no_schedules_says_so(data_dir: Path, tmp_path: Path) -> None:
+    la("005920")
+    assert payments.run_month_end(OCT_RUN) is not None
+    with pytest.raises(DmsError, match="wrote no schedules"):
+        payments.export_bacs("2025-10", tmp_path / "x.txt")
+    assert not (tmp_path / "x.txt").exists()

@@ -509,6 +509,9 @@ def _payable_schedules(run: ScheduleRun) -> list[PaymentSchedule]:
         .order_by("creditor__la_id")
     )
     if not schedules:
+        if not PaymentSchedule.objects.filter(run=run).exists():
+            raise DmsError(f"nothing to pay for {run.period}: the month-end run of {run.run_date} found no LA "
+                           "with anything recovered, taken back or brought forward, so it wrote no schedules")
         raise DmsError(f"nothing to pay for {run.period}: no LA has a positive schedule total")
     return schedules
 
