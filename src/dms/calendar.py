@@ -150,8 +150,8 @@ def parse_date(text: str, *, field: str = "date", years: range | None = None) ->
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{field}: {text!r} is not a real date (no such month or day); give one such as "
-                       "2026-01-31") from None
+        raise BadInput(f"{field}: {text!r} is not a real date (no such month or day); give a date YYYY-MM-DD "
+                       "such as 2026-01-31") from None
     if years is not None and day.year not in years:
         raise BadInput(f"{field}: {text!r}: the year must be from {_years_text(years)}")
     return day
