@@ -58,10 +58,10 @@ def test_person_registered_creates_then_updates_person() -> None:
 
 
 def test_award_started_creates_unknown_person_and_uc_award_with_partner() -> None:
-    report = run(uc_award(partner_nino=OTHER), jsa_award())
+    report = run(uc_award(partner_nino=OTHER, claimant_type="JOINT_25_OR_OVER"), jsa_award())
     assert report.applied == 2 and report.ok
     award = Award.objects.get(award_ref="UC1")
-    assert (award.benefit, award.claimant_type, award.assessment_period_day) == ("UC", "SINGLE_25_OR_OVER", 7)
+    assert (award.benefit, award.claimant_type, award.assessment_period_day) == ("UC", "JOINT_25_OR_OVER", 7)
     assert award.person.nino == NINO and award.partner is not None and award.partner.nino == OTHER
     legacy = Award.objects.get(award_ref="JSA1")
     assert (legacy.weekly_amount_pence, legacy.pay_frequency) == (9050, "FORTNIGHTLY")
@@ -243,7 +243,7 @@ def test_award_changed_on_or_before_last_completed_run_applies_now() -> None:
     RunDay.objects.create(run_date=date(2025, 5, 10), completed=True)
     run(uc_award())
     report = run(line("c1", "award.changed", occurred_on="2025-05-01", award_ref="UC1",
-                      uc={"assessment_period_day": 15, "partner_nino": OTHER}))
+                      uc={"assessment_period_day": 15, "partner_nino": OTHER, "claimant_type": "JOINT_25_OR_OVER"}))
     assert report.applied == 1
     award = Award.objects.get()
     assert award.assessment_period_day == 15 and award.partner is not None and award.partner.nino == OTHER
@@ -321,7 +321,7 @@ def test_award_changed_new_values_from_occurred_on_a_later_dated_change_still_ap
     run(uc_award())
     run(line("cA", "award.changed", occurred_on="2026-01-08", award_ref="UC1", uc={"assessment_period_day": 15}))
     run(line("cB", "award.changed", occurred_on="2026-01-10", award_ref="UC1",
-             uc={"assessment_period_day": 20, "partner_nino": OTHER}))
+             uc={"assessment_period_day": 20, "partner_nino": OTHER, "claimant_type": "JOINT_25_OR_OVER"}))
     run(line("cC", "award.changed", occurred_on="2026-01-09", award_ref="UC1", uc={"partner_nino": NINO_3,
                                                                                   "claimant_type": "JOINT_25_OR_OVER"}))
     award = Award.objects.select_related("partner").get()
@@ -353,3 +353,23 @@ def test_uc_assessment_period_containing_the_awards_end_date_is_held() -> None:
                       earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
                       third_party=[]))
     assert report.ok and AssessmentPeriod.objects.count() == 1
+
+
+def test_a_single_claimant_s_award_names_no_partner() -> None:
+    """events.md §2 claimant types: a SINGLE claimant's award has no partner (a couple claims jointly, UC
+    Regs 2013 reg 3). A partner given with a single claimant type is refused, saying why; a change to a
+    single claimant type ends the partnership on the award."""
+    refused = run(uc_award(partner_nino=OTHER))
+    assert not refused.ok and "has no partner" in refused.refused[0].reason and not Award.objects.exists()
+    RunDay.objects.create(run_date=date(2025, 5, 10), completed=True)
+    run(uc_award(partner_nino=OTHER, claimant_type="JOINT_25_OR_OVER"))
+    report = run(line("c1", "award.changed", occurred_on="2025-05-01", award_ref="UC1",
+                      uc={"claimant_type": "SINGLE_25_OR_OVER"}))
+    assert report.applied == 1
+    award = Award.objects.get()
+    assert award.claimant_type == "SINGLE_25_OR_OVER" and award.partner is None
+    again = run(line("c2", "award.changed", occurred_on="2025-05-02", award_ref="UC1", uc={"partner_nino": OTHER}))
+    assert not again.ok and "has no partner" in again.refused[0].reason
+    both = run(line("c3", "award.changed", occurred_on="2025-05-02", award_ref="UC1",
+                    uc={"partner_nino": OTHER, "claimant_type": "SINGLE_UNDER_25"}))
+    assert not both.ok and "has no partner" in both.refused[0].reason

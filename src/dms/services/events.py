@@ -34,6 +34,7 @@ from django.db.models import Max, Q
 from dms import events as ev
 from dms.debts import DebtStatus, TransitionRefused
 from dms.errors import DmsError
+from dms.events.parse import is_single
 from dms.recovery.legacy import is_pay_date
 from dms.services import debts as debt_service
 from dms.store.models import Award, AwardChange, Creditor, Debt, InboundEvent, Person, RunDay
@@ -328,6 +329,9 @@ def _award_changed(event: ev.Event, row: InboundEvent) -> bool:
     if wrong:
         raise DmsError(f"{', '.join(wrong)}: award {e.award_ref} is a {kind} award and has no such field")
     if e.changes.partner_nino:
+        if e.changes.claimant_type is None and award.claimant_type and is_single(award.claimant_type):
+            raise DmsError(f"partner_nino: award {e.award_ref} is a {award.claimant_type} claimant's, which has "
+                           "no partner; give a JOINT claimant_type with the partner")
         ensure_person(e.changes.partner_nino)
     change = AwardChange.objects.create(
         award=award, effective_from=e.occurred_on, changes=e.changes.as_dict(), event_id=e.event_id
@@ -355,6 +359,8 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
             continue
         if name == "partner_nino":
             award.partner = Person.objects.get(nino=value)
+        elif name == "claimant_type" and is_single(value):
+            award.claimant_type, award.partner = value, None  # a single claimant's award names no partner
         elif name in ("start_date", "first_pay_date"):
             setattr(award, name, date.fromisoformat(value))
         else:
@@ -401,6 +407,8 @@ def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
         claimant_type = values.get("claimant_type", claimant_type)
         if "partner_nino" in values:
             partner = Person.objects.get(nino=values["partner_nino"]).pk
+        elif claimant_type is not None and is_single(claimant_type):
+            partner = None  # a single claimant's award names no partner
     return claimant_type, partner
 
 
