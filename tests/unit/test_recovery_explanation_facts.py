@@ -73,7 +73,8 @@ def test_uc_explanation_of_a_late_period_says_when_it_was_taken() -> None:
     result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
                                                80_000, debts=(debt(1, 100_000, "DWP"),)))
     [(engine_text, rendered)] = stored(result, late_run_date="2025-06-09")
-    assert rendered == ("Reported after its payment date 2025-06-07: taken on the next run, 2025-06-09 (late). "
+    assert rendered == ("Taken after its payment date 2025-06-07, on the first run after it that held the period: 2025-06-09 "
+                        "(late). "
                         + engine_text)
 
 

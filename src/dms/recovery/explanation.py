@@ -261,8 +261,8 @@ def uc_line_facts(period: str, step: str, line: DeductionLine) -> str:
 def _late_note(period: dict[str, Any]) -> str:
     if not period.get("late"):
         return ""
-    return (f"Reported after its payment date {period['payment_date']}: taken on the next run, "
-            f"{period['run_date']} (late). ")
+    return (f"Taken after its payment date {period['payment_date']}, on the first run after it that held the "
+            f"period: {period['run_date']} (late). ")
 
 
 def _header_text(period: dict[str, Any]) -> str:
