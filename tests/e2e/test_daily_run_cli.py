@@ -4,6 +4,7 @@ worker processes and a Dask cluster (docs/architecture.md "The daily run")."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -90,7 +91,13 @@ def _book(env: dict[str, str], tmp_path: Path) -> None:
 
 def _state(env: dict[str, str]) -> dict[str, Any]:
     with _cursor(env) as cursor:
-        return fingerprint(cursor)
+        state = fingerprint(cursor)
+    # the files the LAs receive, byte for byte: the same inputs give the same files whatever the workers
+    data = Path(env["DMS_DATA_DIR"])
+    state["files"] = {str(path.relative_to(data)): hashlib.sha256(path.read_bytes()).hexdigest()
+                      for top in ("schedules", "outbox") for path in sorted((data / top).rglob("*"))
+                      if path.is_file()}
+    return state
 
 
 def _run(env: dict[str, str], day: date, *extra: str) -> str:
@@ -172,5 +179,6 @@ def test_same_results_to_the_penny_with_one_process_two_workers_and_dask(
         _run(dask, LAST_RUN, "--scheduler", cluster.scheduler_address)
     states["dask"] = _state(dask)
     assert states["one process"]["deductions"] and states["one process"]["schedules"]
+    assert any("DMSCH" in name for name in states["one process"]["files"])
     assert states["two workers"] == states["one process"]
     assert states["dask"] == states["one process"]

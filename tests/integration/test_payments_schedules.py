@@ -179,3 +179,24 @@ def test_schedule_source_is_the_benefit_the_deduction_was_taken_from(data_dir: P
         ("2025-10-20", "-60.02", "UC", "CORRECTION"),
         ("2025-10-22", "5.00", "DIRECT_PAYMENT", "DIRECT_PAYMENT"),
     ]
+
+
+def test_schedule_lines_are_in_day_then_debt_order_whatever_order_the_entries_were_posted_in(
+        data_dir: Path) -> None:
+    """hb-debt-interface.md §4.2: the same recoveries give the same schedule file. Chunks of partitions run on
+    several workers commit in any order, so entry ids within a day are no order: lines go by day, then debt,
+    then entry (a debt's own lines in the order its BalanceAfter runs)."""
+    council = la("005920")
+    first = debt(person("AB123456C"), council, "HB/1", 10_000)
+    second = debt(person("CE123456D"), council, "HB/2", 10_000)
+    recover(second, 300, date(2025, 10, 7))  # posted first, by a chunk that happened to commit first
+    recover(first, 200, date(2025, 10, 7))
+    recover(first, 100, date(2025, 10, 7))
+    recover(second, 400, date(2025, 10, 6))
+    [written] = payments.run_month_end(OCT_RUN).files
+    assert [(x["RecoveryDate"], x["DebtRef"], x["Amount"], x["BalanceAfter"]) for x in _lines(written.path)] == [
+        ("2025-10-06", "HB/2", "4.00", "96.00"),
+        ("2025-10-07", "HB/1", "2.00", "98.00"),
+        ("2025-10-07", "HB/1", "1.00", "97.00"),
+        ("2025-10-07", "HB/2", "3.00", "93.00"),
+    ]

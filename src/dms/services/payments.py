@@ -74,7 +74,8 @@ WITH mp AS (
     GROUP BY p.account_id
 ), running AS (
     SELECT mp.*, SUM(mp.amount_pence) OVER (
-        PARTITION BY mp.account_id ORDER BY mp.entry_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        PARTITION BY mp.account_id ORDER BY mp.business_date, mp.entry_id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS moved
     FROM mp
 )
@@ -87,7 +88,7 @@ SELECT c.la_id, c.id, d.creditor_ref, per.nino, r.business_date, -r.amount_pence
           AND {in_payment_sql("aw", "r.business_date")}
         ORDER BY CASE WHEN aw.benefit = 'UC' THEN 0 ELSE 1 END, aw.start_date DESC, aw.id DESC LIMIT 1
     ), 'DIRECT_PAYMENT') END,
-    COALESCE(o.balance, 0) + r.moved, r.entry_id
+    COALESCE(o.balance, 0) + r.moved, r.entry_id, d.id
 FROM running r
 JOIN dms_debt d ON d.id = r.debt_id
 JOIN dms_creditor c ON c.id = d.creditor_id
@@ -96,7 +97,7 @@ LEFT JOIN opening o ON o.account_id = r.account_id
 WHERE r.kind IN ({_KIND_LIST}) AND (r.kind <> 'REVERSAL' OR EXISTS (
     SELECT 1 FROM dms_posting p2 JOIN dms_account a2 ON a2.id = p2.account_id
     WHERE p2.entry_id = r.entry_id AND a2.kind = 'CREDITOR_PAYABLE'))
-ORDER BY c.la_id, r.entry_id, d.id
+ORDER BY c.la_id, r.business_date, d.id, r.entry_id
 """
 
 # The benefit a DEDUCTION was taken from (hb-debt-interface.md §4.2 ``Source``), and that of the deduction a
@@ -126,8 +127,15 @@ _DEBT_IN_DESCRIPTION = re.compile(r"\bdebt (\d+)\b")
 
 @dataclass(order=True)
 class _Row:
+    """A schedule line with the key it is written in: by LA, then day, then debt, then entry. Entry ids of
+    one day interleave differently with the number of workers that posted them (chunks of partitions commit
+    in any order), so the day and the debt come first: the same inputs give the same file whatever the
+    workers. A debt's own lines stay in entry order, which is the order its ``BalanceAfter`` runs in."""
+
     la_id: str
     creditor_id: int
+    day: date
+    debt_id: int
     entry_id: int
     line: ScheduleLine = field(compare=False)
 
@@ -141,11 +149,11 @@ def previous_period(year: int, month: int) -> tuple[int, int]:
 
 
 def _line_from_row(row: tuple) -> _Row:
-    la_id, creditor_id, debt_ref, nino, business_date, amount, kind, source, balance, entry_id = row
+    la_id, creditor_id, debt_ref, nino, business_date, amount, kind, source, balance, entry_id, debt_id = row
     if isinstance(business_date, str):
         business_date = date.fromisoformat(business_date)
     line = ScheduleLine(debt_ref, nino, business_date, int(amount), source, LINE_KIND_OF_ENTRY[kind], int(balance))
-    return _Row(la_id, creditor_id, entry_id, line)
+    return _Row(la_id, creditor_id, business_date, debt_id, entry_id, line)
 
 
 def _stream_lines(start: date, end: date) -> Iterator[_Row]:
@@ -166,8 +174,9 @@ def _stream_lines(start: date, end: date) -> Iterator[_Row]:
                 yield _line_from_row(row)
 
 
-def _debt_of_detached_correction(entry_id: int, description: str, creditor_id: int) -> tuple[str, str, int]:
-    """(debt ref, NINO, balance after) of a CORRECTION that names no receivable: the debt of the
+def _debt_of_detached_correction(entry_id: int, description: str, creditor_id: int
+                                 ) -> tuple[int, str, str, int]:
+    """(debt id, debt ref, NINO, balance after) of a CORRECTION that names no receivable: the debt of the
     OVER_RECOVERY entry posted just before it, else the debt its description names."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -194,7 +203,7 @@ def _debt_of_detached_correction(entry_id: int, description: str, creditor_id: i
             f"CORRECTION entry {entry_id} takes money back from creditor {creditor_id} but names none of its "
             "debts (no RECEIVABLE posting, no OVER_RECOVERY entry before it, no 'debt <id>' in its description)"
         )
-    return row[0], row[1], int(row[2])
+    return int(debt_id), row[0], row[1], int(row[2])  # type: ignore[arg-type]
 
 
 def _detached_corrections(start: date, end: date) -> dict[str, list[_Row]]:
@@ -206,10 +215,12 @@ def _detached_corrections(start: date, end: date) -> dict[str, list[_Row]]:
     for la_id, creditor_id, entry_id, business_date, payable_pence, description in rows:
         if isinstance(business_date, str):
             business_date = date.fromisoformat(business_date)
-        debt_ref, nino, balance = _debt_of_detached_correction(entry_id, description, creditor_id)
+        debt_id, debt_ref, nino, balance = _debt_of_detached_correction(entry_id, description, creditor_id)
         line = ScheduleLine(debt_ref, nino, business_date, -int(payable_pence), _source_for(nino, business_date),
                             LINE_KIND_OF_ENTRY["CORRECTION"], balance)
-        found.setdefault(la_id, []).append(_Row(la_id, creditor_id, entry_id, line))
+        found.setdefault(la_id, []).append(_Row(la_id, creditor_id, business_date, debt_id, entry_id, line))
+    for rows in found.values():
+        rows.sort()  # in the streamed lines' order, to be merged with them
     return found
 
 
