@@ -154,6 +154,10 @@ def test_bad_arguments_are_clear_errors(cli_env: dict[str, str]) -> None:
     assert zero.returncode == 2 and "at least 1" in zero.stderr
     unreachable = run_dms(cli_env, "run", "--date", "2025-06-01", "--scheduler", "tcp://127.0.0.1:9")
     assert unreachable.returncode == 1 and "cannot reach the Dask scheduler" in unreachable.stderr
+    for address in ("garbage", "", "http://example.invalid:8786", "tcp://127.0.0.1:99999"):
+        malformed = run_dms(cli_env, "run", "--date", "2025-06-01", "--scheduler", address)
+        assert malformed.returncode == 2 and "is not a Dask scheduler address" in malformed.stderr, address
+        assert malformed.stderr.count("\n") == 1 and "Traceback" not in malformed.stderr
 
 
 def test_same_results_to_the_penny_with_one_process_two_workers_and_dask(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -18,6 +19,19 @@ def _workers(text: str) -> int:
     return value
 
 
+_SCHEDULER = re.compile(r"(?:(?:tcp|tls|ws|wss)://)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
+
+
+def _scheduler(text: str) -> str:
+    """argparse type for ``--scheduler``: a Dask scheduler address, ``[tcp://]HOST:PORT`` (also tls, ws, wss)."""
+    found = _SCHEDULER.fullmatch(text)
+    port = int(text.rsplit(":", 1)[1]) if found else 0
+    if not found or not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address; give one like "
+                                         "tcp://10.0.0.5:8786 (host and port)")
+    return text
+
+
 def register(registry: Any) -> None:
     parser = registry.command(
         "run",
@@ -30,7 +44,7 @@ def register(registry: Any) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_workers, default=1,
                        help="run the partitions of people on this many local processes (default 1: this one)")
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", type=_scheduler,
                        help="run the partitions of people on a dask.distributed cluster, like tcp://10.0.0.5:8786")
 
 

@@ -401,7 +401,7 @@ class DaskCluster:
         self.config = config
         try:
             self.client = Client(address, timeout="20s", set_as_default=False)  # type: ignore[no-untyped-call]
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:
             raise DmsError(f"--scheduler: cannot reach the Dask scheduler at {address!r} ({error}); check the "
                            "address (like tcp://10.0.0.5:8786) and that the scheduler is running") from None
 
