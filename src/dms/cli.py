@@ -118,8 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("dms: interrupted before it started; nothing was changed", file=sys.stderr)
+        return 130
     try:
         if args.needs_db:
             from dms.store.bootstrap import ensure_database
@@ -136,7 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dms: error: {os_error_text(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("dms: interrupted; nothing partial was committed", file=sys.stderr)
+        if args.command == "run":
+            # the run commits a day's steps chunk by chunk (each chunk of partitions once); the day is marked
+            # completed only at its end, and the next run completes it without taking anything twice
+            print("dms: interrupted; the day in progress was not completed: run `dms run` again to complete it "
+                  "(what it had already committed stands and is not done twice)", file=sys.stderr)
+        else:
+            print("dms: interrupted; nothing partial was committed", file=sys.stderr)
         return 130
     except Exception as error:
         if type(error).__name__ == "OperationalError" and "database is locked" in str(error):

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
@@ -339,6 +340,21 @@ def configure_worker(config: WorkerConfig) -> None:
     _worker_config = config
 
 
+def start_local_worker(config: WorkerConfig, parent_pid: int) -> None:
+    """A ``--workers`` process: it ends with the ``dms run`` that started it, even one killed outright (on
+    Linux, by asking the kernel for SIGTERM when the parent dies; its open transaction is rolled back), so
+    no worker is left behind; then Django is started for ``config``."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before the request was made
+            os._exit(1)
+    configure_worker(config)
+
+
 def _wait_longer_for_sqlite() -> None:
     """Workers share SQLite's one write lock: let them wait their turn (set before the first query)."""
     from django.db import connections
@@ -378,7 +394,7 @@ class LocalProcesses:
     def __init__(self, workers: int, config: WorkerConfig) -> None:
         self.config = config
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                        initializer=configure_worker, initargs=(config,))
+                                        initializer=start_local_worker, initargs=(config, os.getpid()))
 
     def run(self, step_name: str, run_date: date, chunks: Sequence[tuple[int, int]], progress: Progress) -> None:
         futures: list[Future[Summary | None]] = [
