@@ -186,3 +186,12 @@ def test_same_results_to_the_penny_with_one_process_two_workers_and_dask(
     assert any("DMSCH" in name for name in states["one process"]["files"])
     assert states["two workers"] == states["one process"]
     assert states["dask"] == states["one process"]
+
+
+def test_a_run_date_far_ahead_of_today_is_refused_as_a_mistyped_date(cli_env: dict[str, str]) -> None:
+    """A run posts every day up to its date and no earlier date can be run after it: a date more than a year
+    after the machine's date is refused (exit 1, one line), and nothing is run."""
+    run_dms(cli_env, "init", check=True)
+    far = run_dms(cli_env, "run", "--date", "2199-12-31")
+    assert far.returncode == 1 and "more than a year after today" in far.stderr and far.stderr.count("\n") == 1
+    assert run_dms(cli_env, "run", "--date", "2025-06-01", check=True).returncode == 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from datetime import date, timedelta
 from typing import Any
 
 from dms.cli import business_date
+from dms.errors import DmsError
 
 
 def _workers(text: str) -> int:
@@ -86,6 +88,19 @@ def print_day(day: Any) -> None:
               f"the next run: {line}", file=sys.stderr)
 
 
+FAR_AHEAD = timedelta(days=366)
+
+
+def _refuse_a_date_far_ahead(run_date: date, today: date) -> None:
+    """A guard of the command, not a rule (the rules take the business date as given): a run date more than
+    a year after the machine's date is taken for a mistyped date (2062 for 2026, say), since a run posts every
+    day up to it and no earlier date can be run after it."""
+    if run_date > today + FAR_AHEAD:
+        raise DmsError(f"--date {run_date.isoformat()} is more than a year after today ({today.isoformat()}); "
+                       "a run takes every day up to its date and no earlier date can be run after it: check "
+                       "the date")
+
+
 def run_days(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -93,6 +108,8 @@ def run_days(args: argparse.Namespace) -> int:
     from dms.services.daily_run import plan_dates, run_through
 
     plan = plan_dates(args.date)
+    if plan.dates:
+        _refuse_a_date_far_ahead(args.date, date.today())
     if not plan.dates:
         print(f"{args.date.isoformat()} is already done: the daily run has completed every date up to "
               f"{plan.last_completed}; nothing changed.")
