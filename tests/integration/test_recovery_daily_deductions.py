@@ -148,6 +148,17 @@ def test_debt_cleared_when_deduction_reaches_zero_balance() -> None:
     assert taken()[0].amount_pence == 2000
 
 
+def test_explanation_of_a_deduction_that_clears_its_debt_says_so_and_where_the_rest_went() -> None:
+    """recovery-rules.md §3 (why this amount?) and A9/2025 §28: £20.00 of the £60.02 item went to a debt of
+    £20.00, which it cleared; the rest went on to the next debt in recovery order."""
+    events(uc_award(), dwp_debt(amount="20.00"), dwp_debt("BA2", amount="300.00"), period())
+    run_day(PAY)
+    first, second = taken()
+    assert (first.amount_pence, second.amount_pence) == (2000, 4002)
+    assert "all of the debt's balance, £20.00, which cleared it" in first.explanation
+    assert "cleared it" not in second.explanation
+
+
 def test_third_party_amount_recorded_as_instruction_not_ledger() -> None:
     events(uc_award(), period(third_party=[{"category": "GAS_ARREARS", "amount": "20.00",
                                             "ongoing_amount": "15.00"}]))

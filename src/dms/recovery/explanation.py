@@ -111,12 +111,14 @@ def _totals(total: int, capped: int, payable: int) -> str:
 
 
 def _line_text(amount: int, target: str, owner: str, item: int, header: str, steps: list[str], step: int,
-               share: str | None, totals: str) -> str:
+               share: str | None, totals: str, cleared: str = "") -> str:
     """A UC deduction's text: what was taken and to whom; the period's figures; its item's step; how the line
-    got its share; then every item considered, in order, with what set or stopped it, and the totals."""
+    got its share (and whether it cleared its debt); then every item considered, in order, with what set or
+    stopped it, and the totals."""
     text = f"{_p(amount)} to {target}{owner}, item {item} {ITEM_NAMES[item]}. {header} {steps[step]}"
     if share is not None:
         text += f" This debt's share: {share}."
+    text += cleared
     considered = " ".join(f"({n}) {s}" for n, s in enumerate(steps, start=1))
     return f"{text} Every item considered, in order: {considered} {totals}"
 
@@ -246,11 +248,20 @@ def _line_facts_body(line: DeductionLine) -> str:
             f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"')
 
 
-def uc_line_share(line: DeductionLine) -> str:
+def uc_line_share(line: DeductionLine, cleared_pence: int | None = None) -> str:
     """A deduction line's own facts (JSON text): the index of its item's step in the period's explanation,
-    what was taken, to whom, and how its share was found. With :func:`uc_period_explanation`, everything
-    :func:`render_uc_deduction` needs."""
-    return f'{{"step_index": {line.step}, {_line_facts_body(line)}}}'
+    what was taken, to whom, and how its share was found; ``cleared_pence``, when the line took all of its
+    debt's balance (that balance). With :func:`uc_period_explanation`, everything :func:`render_uc_deduction`
+    needs."""
+    cleared = f', "cleared_pence": {cleared_pence}' if cleared_pence is not None else ""
+    return f'{{"step_index": {line.step}, {_line_facts_body(line)}{cleared}}}'
+
+
+def _cleared_note(cleared_pence: int | None) -> str:
+    if cleared_pence is None:
+        return ""
+    return (f" It took all of the debt's balance, {_p(cleared_pence)}, which cleared it: what the debt could "
+            "not take went on to the next debt or owner (A9/2025 §28).")
 
 
 def uc_line_facts(period: str, step: str, line: DeductionLine) -> str:
@@ -292,7 +303,8 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
     share = RULE_TEXT[allocation] if allocation is not steps[index].rule else None
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
                       _header_text(period["period"]), [render_step(step) for step in steps], index, share,
-                      _totals(period["total_pence"], period["capped_total_pence"], period["payable_pence"]))
+                      _totals(period["total_pence"], period["capped_total_pence"], period["payable_pence"]),
+                      _cleared_note(line.get("cleared_pence")))
     return _late_note(period["period"]) + text
 
 

@@ -273,6 +273,7 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
     by_id = {d.record.debt_id: d for d in debts}
     explained = False
     run_date = batch.run_date
+    balance_of: dict[int, int] | None = None
     for line in result.lines:
         if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
             continue
@@ -282,7 +283,13 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
                 result, period.period_end.isoformat(), period.payment_date.isoformat(),
                 run_date.isoformat() if late else None)))
             explained = True
-        row = _uc_row(run_date, period, line, by_id, uc_line_share(line))
+        cleared = None
+        if line.kind == LineKind.DEBT and line.debt_id is not None:
+            if balance_of is None:
+                balance_of = {r.debt_id: r.balance_pence for r in records}
+            if balance_of.get(line.debt_id) == line.amount_pence:
+                cleared = line.amount_pence
+        row = _uc_row(run_date, period, line, by_id, uc_line_share(line, cleared))
         if line.kind == LineKind.DEBT and line.debt_id is not None:
             batch.to_debt(by_id[line.debt_id], line.amount_pence, row,
                           f"UC deduction, period from {period.period_start}, item {line.item}")
