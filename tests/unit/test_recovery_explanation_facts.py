@@ -87,6 +87,6 @@ def test_uc_explanation_stored_by_an_earlier_release_still_renders() -> None:
     facts = json.loads(uc_line_facts(header, uc_step_facts(result.steps[line.step]), line))
     assert render_line_facts(facts) == (
         "£60.02 to debt 1 (DWP), item 19 Normal overpayments. Assessment period starting 2025-05-01: standard "
-        "allowance £400.14 (rates from 2025-04-07); overall cap 15% = £60.02; UC before deductions £800.00. "
-        "Item 19 Normal overpayments (OVERPAYMENT): limit £60.02, cap room £60.02, took £60.02, cap room left "
+        "allowance £400.14 (rates from 2025-04-07); 5% unit £20.05 (5% of it rounded up to 5p); overall cap "
+        "15% = £60.02; UC before deductions £800.00. Item 19 Normal overpayments (OVERPAYMENT): limit £60.02, cap room £60.02, took £60.02, cap room left "
         "£0.00: the item's own maximum set the amount (Annex B). This debt's share: the only debt in this item.")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from dms.money import format_pounds
+from dms.money import five_percent_unit, format_pounds
 from dms.recovery.types import (
     DeductionLine,
     ExplanationStep,
@@ -93,8 +93,14 @@ def render_step(step: ExplanationStep) -> str:
 def render_header(result: UcPeriodResult) -> str:
     return (f"Assessment period starting {result.period_start.isoformat()}: standard allowance "
             f"{_p(result.standard_allowance_pence)} (rates from "
-            f"{result.standard_allowance_from.isoformat()}); overall cap {result.cap_rate * 100:.0f}% = "
-            f"{_p(result.cap_pence)}; UC before deductions {_p(result.award_amount_pence)}.")
+            f"{result.standard_allowance_from.isoformat()}); {_unit_text(result.standard_allowance_pence)}; "
+            f"overall cap {result.cap_rate * 100:.0f}% = {_p(result.cap_pence)}; UC before deductions "
+            f"{_p(result.award_amount_pence)}.")
+
+
+def _unit_text(allowance_pence: int) -> str:
+    """The 5% unit the third-party items' maxima are counted in (recovery-rules.md §1; Sch 6 para 1)."""
+    return f"5% unit {_p(five_percent_unit(allowance_pence))} (5% of it rounded up to 5p)"
 
 
 def render_period(result: UcPeriodResult) -> str:
@@ -279,7 +285,7 @@ def _late_note(period: dict[str, Any]) -> str:
 def _header_text(period: dict[str, Any]) -> str:
     return (f"Assessment period starting {period['period_start']}: standard allowance "
             f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']}); "
-            f"overall cap {Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
+            f"{_unit_text(period['standard_allowance_pence'])}; overall cap {Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
             f"deductions {_p(period['award_amount_pence'])}.")
 
 
