@@ -108,8 +108,9 @@ def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: di
             persons.append(debt.owner_person)
     if len(persons) < 2:
         first_rule = rule
-        if rule is Rule.RECOVERY_ORDER and joint_award and item in JOINT_FIRST_ITEMS and joint_first(ordered[0]):
-            first_rule = Rule.JOINT_FIRST
+        if (rule in (Rule.RECOVERY_ORDER, Rule.SPLIT_EQUALLY) and joint_award and item in JOINT_FIRST_ITEMS
+                and joint_first(ordered[0])):
+            first_rule = Rule.JOINT_FIRST if rule is Rule.RECOVERY_ORDER else Rule.SPLIT_JOINT_FIRST
         return allocate_in_order(amount, ordered, [capacity[d.debt_id] for d in ordered], first_rule)
     groups = [[d for d in ordered if d.owner_person == p] for p in persons]
     parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])

@@ -67,9 +67,14 @@ RULE_TEXT: dict[Rule, str] = {
     "(Annex B item 8; recovery-rules.md §3)",
     Rule.SOLE_DEBT: "the only debt in this item",
     Rule.SPLIT_EQUALLY: "the item's amount split equally between the owners DWP, HMRC and LA "
-    "(Annex B rules a and b; A9/2025 §29), an owner that cannot take its share passing it on",
+    "(Annex B rules a and b; A9/2025 §29), leftover pence going to them in that order and an owner whose "
+    "debts cannot take its share passing the rest on",
     Rule.JOINT_FIRST: "DWP joint debts first on a joint award (Annex B rule c)",
-    Rule.PARTNERS_EQUALLY: "HB debts of both partners shared equally (hb-debt-interface.md §6.4)",
+    Rule.SPLIT_JOINT_FIRST: "the item's amount split equally between the owners DWP, HMRC and LA (Annex B "
+    "rules a and b; A9/2025 §29), leftover pence going to them in that order; within DWP's share, its joint "
+    "debts first on a joint award (Annex B rule c)",
+    Rule.PARTNERS_EQUALLY: "HB debts of both partners shared equally (hb-debt-interface.md §6.4), each "
+    "partner's half in recovery order; a partner whose debts cannot take their half passing the rest on",
     Rule.RECOVERY_ORDER: "next debt in recovery order; when a debt clears, the rest goes to the next "
     "(A9/2025 §28)",
     Rule.INSTALMENT: "the instalment at the set weekly rate for the pay period (SI 1988/664 reg 16)",

@@ -60,6 +60,7 @@ class Rule(StrEnum):
     SOLE_DEBT = "SOLE_DEBT"  # the only debt of the item
     SPLIT_EQUALLY = "SPLIT_EQUALLY"  # Annex B rule a / b: split equally between owners
     JOINT_FIRST = "JOINT_FIRST"  # Annex B rule c: DWP joint debts first on a joint award
+    SPLIT_JOINT_FIRST = "SPLIT_JOINT_FIRST"  # rules a / b between owners, then rule c within DWP's share
     PARTNERS_EQUALLY = "PARTNERS_EQUALLY"  # hb-debt-interface.md §6.4: partners' HB debts share equally
     RECOVERY_ORDER = "RECOVERY_ORDER"  # next debt in recovery order (spill-over when one clears)
     # Legacy outcomes (A9/2025 §24):
