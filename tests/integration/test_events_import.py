@@ -373,3 +373,20 @@ def test_a_single_claimant_s_award_names_no_partner() -> None:
     both = run(line("c3", "award.changed", occurred_on="2025-05-02", award_ref="UC1",
                     uc={"partner_nino": OTHER, "claimant_type": "SINGLE_UNDER_25"}))
     assert not both.ok and "has no partner" in both.refused[0].reason
+
+
+def test_a_partner_is_refused_for_an_award_a_pending_change_makes_single_and_same_day_changes_all_apply() -> None:
+    """A change to a single claimant type not yet reached by the run still makes a later partner change a
+    contradiction (refused); and several changes applied on one run day each keep what the others set."""
+    from dms.services.events import apply_due_award_changes
+
+    run(uc_award(partner_nino=OTHER, claimant_type="JOINT_25_OR_OVER"))
+    assert run(line("c1", "award.changed", occurred_on="2025-10-15", award_ref="UC1",
+                    uc={"claimant_type": "SINGLE_25_OR_OVER"})).ok
+    later = run(line("c2", "award.changed", occurred_on="2025-11-05", award_ref="UC1", uc={"partner_nino": OTHER}))
+    assert not later.ok and "has no partner" in later.refused[0].reason
+    assert run(line("c3", "award.changed", occurred_on="2025-10-15", award_ref="UC1",
+                    uc={"assessment_period_day": 20})).ok
+    apply_due_award_changes(date(2025, 10, 20))
+    award = Award.objects.get()
+    assert (award.claimant_type, award.partner, award.assessment_period_day) == ("SINGLE_25_OR_OVER", None, 20)

@@ -715,3 +715,28 @@ def test_three_missed_instalments_count_only_those_missed_while_the_hb_debt_was_
         events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
         run_day(date.fromisoformat(pay))
     assert status("HB1") == ("RETURNED", "MISSED_INSTALMENTS")
+
+
+def test_deductions_for_a_dead_partner_s_debts_from_a_joint_award_reported_late_are_reversed() -> None:
+    """recovery-rules.md §6: deductions stop at death, also those for the partner's debts taken from the
+    other member's joint UC award. Reported late, they are reversed before the partner's HB debt ceases
+    (DEATH) with the balance it should have had."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    partner = "CE654321A"
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"))
+    hb_debt("HBP", nino=partner)
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 8, 7))
+    first, second = taken()
+    assert first.debt.creditor_ref == second.debt.creditor_ref == "HBP"
+    events(line("died", "person.died", nino=partner, occurred_on="2025-08-10", date_of_death="2025-07-20"))
+    run_day(date(2025, 8, 11))
+    assert [r.date for r in taken()] == [date(2025, 7, 7)]
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 8, 7)]
+    debt = Debt.objects.get(creditor_ref="HBP")
+    assert status("HBP") == ("RETURNED", "DEATH")
+    assert debt.cessation.balance_returned_pence == 50000 - first.amount_pence and check_ledger().ok

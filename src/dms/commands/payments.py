@@ -98,10 +98,13 @@ def _print_reconciliation(report: dict[str, Any]) -> None:
         types.add_row(line["debt_type"], line["outstanding"], line["recovered"])
     console.print(types)
     last = report["runs_completed_through"]
-    if last is None or last < report["to"]:
+    if last is None or last < report["from"]:
         through = f"up to {last}" if last is not None else "on no day yet"
-        console.print(f"Note: the daily run has been completed {through}, before the end of {report['period']} "
-                      f"({report['to']}): these are the month's figures so far.")
+        console.print(f"Note: the daily run has been completed {through}, before {report['period']} began: "
+                      "none of the month has been run yet.")
+    elif last < report["to"]:
+        console.print(f"Note: the daily run has been completed up to {last}, before the end of "
+                      f"{report['period']} ({report['to']}): these are the month's figures so far.")
     if report["ties"]:
         console.print("Reconciliation ties to the ledger to the penny.")
     for difference in report["differences"]:

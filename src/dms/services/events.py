@@ -329,9 +329,10 @@ def _award_changed(event: ev.Event, row: InboundEvent) -> bool:
     if wrong:
         raise DmsError(f"{', '.join(wrong)}: award {e.award_ref} is a {kind} award and has no such field")
     if e.changes.partner_nino:
-        if e.changes.claimant_type is None and award.claimant_type and is_single(award.claimant_type):
-            raise DmsError(f"partner_nino: award {e.award_ref} is a {award.claimant_type} claimant's, which has "
-                           "no partner; give a JOINT claimant_type with the partner")
+        in_force = award.claimant_type if not award.is_uc else uc_terms_on(award.pk, e.occurred_on)[0]
+        if e.changes.claimant_type is None and in_force and is_single(in_force):
+            raise DmsError(f"partner_nino: award {e.award_ref} is a {in_force} claimant's on {e.occurred_on}, "
+                           "which has no partner; give a JOINT claimant_type with the partner")
         ensure_person(e.changes.partner_nino)
     change = AwardChange.objects.create(
         award=award, effective_from=e.occurred_on, changes=e.changes.as_dict(), event_id=e.event_id
@@ -352,7 +353,7 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
     The fields it alone changes still apply. **Decision**: no retroactive recalculation: deductions already
     taken with the award's earlier values (between the late change's date and the run it is applied by)
     stand as taken."""
-    award = change.award
+    award = Award.objects.get(pk=change.award_id)  # as the changes applied before this one left it
     superseded = _fields_set_by_later_changes(change)
     for name, value in change.changes.items():
         if name in superseded:
@@ -365,6 +366,8 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
             setattr(award, name, date.fromisoformat(value))
         else:
             setattr(award, name, value)
+    if award.claimant_type and is_single(award.claimant_type):
+        award.partner = None  # a single claimant's award names no partner, whatever order changes came in
     award.save()
     change.applied_on = applied_on
     change.save(update_fields=["applied_on"])
@@ -407,8 +410,8 @@ def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
         claimant_type = values.get("claimant_type", claimant_type)
         if "partner_nino" in values:
             partner = Person.objects.get(nino=values["partner_nino"]).pk
-        elif claimant_type is not None and is_single(claimant_type):
-            partner = None  # a single claimant's award names no partner
+    if claimant_type is not None and is_single(claimant_type):
+        partner = None  # a single claimant's award names no partner
     return claimant_type, partner
 
 
