@@ -43,15 +43,22 @@ def debt(owner: Person, creditor: Creditor, ref: str, amount: int, *, classifica
     )
 
 
-def recover(target: Debt, amount: int, day: date, *, kind: EntryKind = EntryKind.DEDUCTION) -> int:
-    """A DEDUCTION (or DIRECT_PAYMENT) of ``amount`` credited to ``target`` on ``day``; returns the entry id."""
-    source = AccountKind.BENEFIT_RECOVERIES if kind == EntryKind.DEDUCTION else AccountKind.DIRECT_PAYMENTS
-    return post_entries([build_entry(kind, day, [
-        Posting(AccountKey(source), amount),
+def recovery_postings(target: Debt, amount: int, source: AccountKey) -> list[Posting]:
+    """The postings of ``amount`` from ``source`` credited to ``target`` and owed on to its creditor."""
+    return [
+        Posting(source, amount),
         Posting(AccountKey(AccountKind.RECEIVABLE, target.pk), -amount),
         Posting(AccountKey(AccountKind.CREDITOR_DEBTS, target.creditor_id), amount),
         Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, target.creditor_id), -amount),
-    ])])[0]
+    ]
+
+
+def recover(target: Debt, amount: int, day: date, *, kind: EntryKind = EntryKind.DEDUCTION,
+            description: str = "") -> int:
+    """A DEDUCTION (or DIRECT_PAYMENT) of ``amount`` credited to ``target`` on ``day``; returns the entry id."""
+    source = AccountKind.BENEFIT_RECOVERIES if kind == EntryKind.DEDUCTION else AccountKind.DIRECT_PAYMENTS
+    return post_entries([build_entry(kind, day, recovery_postings(target, amount, AccountKey(source)),
+                                     description=description)])[0]
 
 
 def split_deduction(parts: list[tuple[Debt, int]], day: date) -> int:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lxml import etree
-from test_payments_book import debt, dwp, la, person, recover
+from test_payments_book import debt, dwp, la, person, recover, recovery_postings
 
 from dms.errors import DmsError
 from dms.ledger import EntryKind
@@ -136,42 +135,24 @@ def test_no_schedule_for_an_la_without_lines(data_dir: Path) -> None:
     assert [f.la_id for f in result.files] == ["000111"]
 
 
-def _deduction_from(target: Any, amount: int, day: date, description: str) -> int:
-    from dms.ledger import AccountKey, AccountKind, Posting, build_entry
-    from dms.store.ledger import post_entries
-
-    return post_entries([build_entry(EntryKind.DEDUCTION, day, [
-        Posting(AccountKey(AccountKind.BENEFIT_RECOVERIES), amount),
-        Posting(AccountKey(AccountKind.RECEIVABLE, target.pk), -amount),
-        Posting(AccountKey(AccountKind.CREDITOR_DEBTS, target.creditor_id), amount),
-        Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, target.creditor_id), -amount),
-    ], description=description)])[0]
-
-
 def test_schedule_source_is_the_benefit_the_deduction_was_taken_from(data_dir: Path) -> None:
     """hb-debt-interface.md §4.2 ``Source``: the benefit the money came from. A UC deduction paid on a day a
     legacy benefit is in payment (UC's last period, paid after JSA began) says UC; its reversal (a CORRECTION)
     names the same source; the person's credit applied to the debt is their own money paid on to it, a
     DIRECT_PAYMENT line, whatever is in payment that day."""
-    from dms.ledger import AccountKey, AccountKind, Posting, build_entry, reversal_of
+    from dms.ledger import AccountKey, AccountKind, build_entry, reversal_of
     from dms.store.ledger import post_entries
 
     council = la("005920")
     jo = person("AB123456C", benefit="JSA")
     hb = debt(jo, council, "HB/3", 20_000)
-    uc = _deduction_from(hb, 6_002, date(2025, 10, 7), "UC deduction, period from 2025-09-01, item 9")
-    _deduction_from(hb, 1_395, date(2025, 10, 13), "JSA instalment of 2025-10-13")
-    postings = [Posting(AccountKey(AccountKind.BENEFIT_RECOVERIES), 6_002),
-                Posting(AccountKey(AccountKind.RECEIVABLE, hb.pk), -6_002),
-                Posting(AccountKey(AccountKind.CREDITOR_DEBTS, council.pk), 6_002),
-                Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, council.pk), -6_002)]
+    uc = recover(hb, 6_002, date(2025, 10, 7), description="UC deduction, period from 2025-09-01, item 9")
+    recover(hb, 1_395, date(2025, 10, 13), description="JSA instalment of 2025-10-13")
+    postings = recovery_postings(hb, 6_002, AccountKey(AccountKind.BENEFIT_RECOVERIES))
     post_entries([reversal_of(uc, postings, date(2025, 10, 20), "reported after the award ended")])
-    post_entries([build_entry(EntryKind.CREDIT_APPLIED, date(2025, 10, 22), [
-        Posting(AccountKey(AccountKind.PERSON_CREDIT, jo.pk), 500),
-        Posting(AccountKey(AccountKind.RECEIVABLE, hb.pk), -500),
-        Posting(AccountKey(AccountKind.CREDITOR_DEBTS, council.pk), 500),
-        Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, council.pk), -500),
-    ], description="credit applied")])
+    post_entries([build_entry(EntryKind.CREDIT_APPLIED, date(2025, 10, 22),
+                              recovery_postings(hb, 500, AccountKey(AccountKind.PERSON_CREDIT, jo.pk)),
+                              description="credit applied")])
     [written] = payments.run_month_end(OCT_RUN).files
     assert [(x["RecoveryDate"], x["Amount"], x["Source"], x["Kind"]) for x in _lines(written.path)] == [
         ("2025-10-07", "60.02", "UC", "DEDUCTION"),

@@ -108,12 +108,11 @@ def run_days(args: argparse.Namespace) -> int:
     from dms.services.daily_run import plan_dates, run_through
 
     plan = plan_dates(args.date)
-    if plan.dates:
-        _refuse_a_date_far_ahead(args.date, date.today())
     if not plan.dates:
         print(f"{args.date.isoformat()} is already done: the daily run has completed every date up to "
               f"{plan.last_completed}; nothing changed.")
         return 0
+    _refuse_a_date_far_ahead(args.date, date.today())
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
                   redirect_stderr=False) as bar:

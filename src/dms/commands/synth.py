@@ -274,10 +274,10 @@ def _skipped_months(period: str, last: date | None) -> list[str]:
     from dms.synth.month import month_end_run_date
 
     months: list[str] = []
-    month = _previous_period(period)
-    while last is not None and month_end_run_date(month) > last:
-        months.insert(0, month)
-        month = _previous_period(month)
+    earlier = _previous_period(period)
+    while last is not None and month_end_run_date(earlier) > last:
+        months.insert(0, earlier)
+        earlier = _previous_period(earlier)
     return months
 
 
@@ -314,17 +314,14 @@ def _run_days(files: Any, last: date | None, console: Any) -> None:
 
     days = run_dates(files.period)
     totals: dict[str, Any] = {"events": 0, "refused": []}
-    if last is not None and last < days[0] - timedelta(days=1):
-        console.print(f"The daily run was last completed on {last.isoformat()}: the days from "
-                      f"{(last + timedelta(days=1)).isoformat()} to {(days[0] - timedelta(days=1)).isoformat()} "
-                      "are run first, as `dms run` catches up, without demo traffic of their own.")
-        first_run = last + timedelta(days=1)
-    elif last is not None and last >= days[0]:
-        first_run = last + timedelta(days=1)
-        console.print(f"The daily run had already completed {days[0].isoformat()} to {last.isoformat()} (the "
-                      f"previous month-end run): their traffic is taken in on {first_run.isoformat()}.")
-    else:
-        first_run = days[0]
+    first_run = days[0] if last is None else last + timedelta(days=1)  # `dms run` goes on from its last day
+    if first_run < days[0]:
+        console.print(f"The daily run was last completed on {last}: the days from {first_run.isoformat()} to "
+                      f"{(days[0] - timedelta(days=1)).isoformat()} are run first, as `dms run` catches up, "
+                      "without demo traffic of their own.")
+    elif first_run > days[0]:
+        console.print(f"The daily run had already completed {days[0].isoformat()} to {last} (the previous "
+                      f"month-end run): their traffic is taken in on {first_run.isoformat()}.")
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:

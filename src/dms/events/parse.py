@@ -83,9 +83,8 @@ def _uc_terms(data: Data, env: Envelope) -> UcTerms:
     uc = f.obj(data, "uc")
     partner = _other_nino(uc, "partner_nino", env, where="uc.") if f.has(uc, "partner_nino") else None
     claimant_type = f.choice(uc, "claimant_type", CLAIMANT_TYPES, where="uc.")
-    if partner is not None and is_single(claimant_type):
-        raise EventError(f"uc.partner_nino: a {claimant_type} claimant has no partner on the award; give a JOINT "
-                         "claimant type for a couple, or leave partner_nino out")
+    if partner is not None:
+        refuse_partner_of_single(claimant_type, where="uc.")
     return UcTerms(
         claimant_type=claimant_type,
         assessment_period_day=f.whole(uc, "assessment_period_day", 1, 31, where="uc."),
@@ -97,6 +96,13 @@ def is_single(claimant_type: str) -> bool:
     """A single claimant's award (events.md §2 ``SINGLE_UNDER_25``, ``SINGLE_25_OR_OVER``) names no partner:
     a couple claims jointly (Universal Credit Regulations 2013 reg 3)."""
     return claimant_type.startswith("SINGLE_")
+
+
+def refuse_partner_of_single(claimant_type: str, *, where: str = "") -> None:
+    """A ``partner_nino`` given for a ``claimant_type`` in force is refused when that type is single."""
+    if is_single(claimant_type):
+        raise EventError(f"{where}partner_nino: a {claimant_type} claimant has no partner on the award; give a "
+                         "JOINT claimant type for a couple, or leave partner_nino out")
 
 
 def _legacy_terms(data: Data) -> LegacyTerms:
@@ -154,9 +160,8 @@ def _award_changed(data: Data, env: Envelope) -> AwardChanged:
         raise EventError(
             "award.changed gives no award field to change: send any of " + ", ".join(readers)
         )
-    if "partner_nino" in values and is_single(values.get("claimant_type", "")):
-        raise EventError(f"partner_nino: a {values['claimant_type']} claimant has no partner on the award; give "
-                         "a JOINT claimant type for a couple, or leave partner_nino out")
+    if "partner_nino" in values and "claimant_type" in values:
+        refuse_partner_of_single(values["claimant_type"])
     if "weekly_amount" in values:
         values["weekly_amount_pence"] = values.pop("weekly_amount")
     return AwardChanged(**env, award_ref=award_ref, changes=AwardTermsChange(**values))

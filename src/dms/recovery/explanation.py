@@ -290,7 +290,8 @@ def _late_note(period: dict[str, Any]) -> str:
 def _header_text(period: dict[str, Any]) -> str:
     return (f"Assessment period starting {period['period_start']}: standard allowance "
             f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']}); "
-            f"{_unit_text(period['standard_allowance_pence'])}; overall cap {Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
+            f"{_unit_text(period['standard_allowance_pence'])}; overall cap "
+            f"{Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
             f"deductions {_p(period['award_amount_pence'])}.")
 
 

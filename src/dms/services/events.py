@@ -12,8 +12,8 @@ Applied at import (``InboundEvent.applied`` True): ``person.registered``, ``awar
 ``AssessmentPeriod``, whose ``processed_on`` is the run date that takes its deductions); ``award.changed`` once its
 date has been reached by the daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the
 daily run's recovery steps to act on: ``award.ended`` reported after deductions were taken from the award
-after its end (the end date is recorded at once; the run reverses them), ``benefit.payment_missed``, ``person.died`` (the person's date of death is
-recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
+after its end (the end date is recorded at once; the run reverses them), ``benefit.payment_missed``,
+``person.died`` (the person's date of death is recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 """
 
@@ -329,7 +329,7 @@ def _award_changed(event: ev.Event, row: InboundEvent) -> bool:
     if wrong:
         raise DmsError(f"{', '.join(wrong)}: award {e.award_ref} is a {kind} award and has no such field")
     if e.changes.partner_nino:
-        in_force = award.claimant_type if not award.is_uc else uc_terms_on(award.pk, e.occurred_on)[0]
+        in_force = uc_terms_on(award.pk, e.occurred_on)[0]  # partner_nino is a UC field (checked above)
         if e.changes.claimant_type is None and in_force and is_single(in_force):
             raise DmsError(f"partner_nino: award {e.award_ref} is a {in_force} claimant's on {e.occurred_on}, "
                            "which has no partner; give a JOINT claimant_type with the partner")
@@ -360,8 +360,6 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
             continue
         if name == "partner_nino":
             award.partner = Person.objects.get(nino=value)
-        elif name == "claimant_type" and is_single(value):
-            award.claimant_type, award.partner = value, None  # a single claimant's award names no partner
         elif name in ("start_date", "first_pay_date"):
             setattr(award, name, date.fromisoformat(value))
         else:

@@ -148,8 +148,8 @@ def _person(event: ev.Event) -> Person:
 def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """Death (recovery-rules.md §6; events.md §2): deductions stop (the deduction step skips a person who has
     died, and deductions taken after the death, because it was reported late, are reversed first: those from
-    their own awards, and those for their debts from a partner's joint award); HB debts cease (DEATH) with the balance then held; DWP and HMRC debts pass to recovery
-    from the estate (ESTATE)."""
+    their own awards, and those for their debts from a partner's joint award); HB debts cease (DEATH) with
+    the balance then held; DWP and HMRC debts pass to recovery from the estate (ESTATE)."""
     if not isinstance(event, ev.PersonDied):
         raise TypeError(type(event).__name__)
     person = _person(event)
