@@ -90,6 +90,17 @@ def test_legacy_explanation_states_the_benefit_so_the_floor_outcome_can_be_check
     assert "outcome INSUFFICIENT_BENEFIT" in text and "took £60.44" in text
 
 
+def test_legacy_explanation_says_when_the_debts_balance_limited_the_instalment() -> None:
+    """A9/2025 §28 (recovery-rules.md §3): never more than a debt's balance. A £13.95 weekly instalment
+    against debts owing £5.00 and £3.00 takes £8.00, and the explanation says why it is less."""
+    dwp = DebtRecord(2, "DWP", "OVERPAYMENT", "NON_FRAUD", 300, JUNE, 2, JUNE)
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 500), dwp)))
+    assert result.amount_pence == 800 and result.instalment_pence == 1395
+    assert "The debts owed only £8.00 in all, less than the instalment" in result.explain()
+    full = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),)))
+    assert "owed only" not in full.explain()
+
+
 def test_legacy_missed_instalment_is_reversed() -> None:
     taken = (Allocation(1, "LA", "123456", 1395, Rule.RECOVERY_ORDER),)
     assert reverse_missed_instalment(taken) == (Allocation(1, "LA", "123456", -1395, Rule.RECOVERY_ORDER),)
