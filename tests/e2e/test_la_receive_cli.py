@@ -106,6 +106,7 @@ def archived(env: dict[str, str], data: bytes) -> bool:
     return (Path(env["DMS_DATA_DIR"]) / "archive" / "la" / sha256[:2] / sha256).read_bytes() == data
 
 
+MEMBER_END = 512 + (len(GOOD) + 511) // 512 * 512  # the first member's header and data, in 512-byte blocks
 HOSTILE_TARS = {
     "path_traversal": (tar_of(regular(f"../{REF}", GOOD)), "TAR_MEMBER_PATH"),
     "absolute_path": (tar_of(regular(f"/tmp/{REF}", GOOD)), "TAR_MEMBER_PATH"),
@@ -126,6 +127,8 @@ HOSTILE_TARS = {
     "member_dated_before_tar": (tar_of(regular("20251117-LAREF-005920.xml", GOOD)), "TAR_MEMBER_EARLIER_DATE"),
     "member_of_another_la": (tar_of(regular("20251118-LAREF-000123.xml", GOOD)), "TAR_MEMBER_LA"),
     "compressed_tar": (b"\x1f\x8b\x08\x00" + bytes(200), "TAR_UNREADABLE"),
+    "cut_short": (tar_of(regular(REF, GOOD))[:MEMBER_END], "TAR_UNREADABLE"),
+    "damaged_later_header": (tar_of(regular(REF, GOOD))[:MEMBER_END] + b"x" * 512 + bytes(1024), "TAR_UNREADABLE"),
 }
 
 
@@ -145,6 +148,17 @@ def test_hostile_tar_with_a_wrong_name_needs_a_date_then_is_refused(env: dict[st
     assert status == 1 and "--date" in output
     status, output, _ = receive(env, data, "upload.tar", "--date", "2025-11-18")
     assert status == 1 and "TAR_NAME:" in output and archived(env, data)
+
+
+def test_hostile_tar_received_date_far_ahead_is_refused_until_a_date_is_given(env: dict[str, str]) -> None:
+    """A tar named for a date more than a year ahead gives no received date DMS can run on (its refusal would
+    reach the LA only then): nothing is kept until --date says when it was received."""
+    far = "20991231-PDPLA-005920.tar"
+    data = tar_of(regular(REF, GOOD))
+    status, output, _ = receive(env, data, far)
+    assert status == 1 and "more than a year after today" in output and "--date" in output
+    status, output, _ = receive(env, data, far, "--date", "2025-11-18")
+    assert status == 1 and "TAR_MEMBER_EARLIER_DATE:" in output and archived(env, data)
 
 
 def test_hostile_tar_every_problem_is_named(env: dict[str, str]) -> None:

@@ -293,3 +293,76 @@ def test_intake_is_one_transaction(folder: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(RuntimeError):
         receive(folder, [(REF, referral_bytes(amount=7)), (REV, referral_bytes())], name="20251118-PDPLA-005920.tar")
     assert (ReceivedTar.objects.count(), ReceivedFile.objects.count()) == (1, 1)
+
+
+def _tar_bytes(members: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _with_checksum(header: bytearray) -> bytearray:
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\x00 " % sum(header[:512])
+    return header
+
+
+def _receive_bytes(folder: Path, data: bytes) -> la_intake.IntakeResult:
+    path = folder / build.upload_name(LA, DAY)
+    path.write_bytes(data)
+    return receive_tar(path, received_on=DAY)
+
+
+def _second_header_at(data: bytes) -> int:
+    return 512 + (len(referral_bytes()) + 511) // 512 * 512
+
+
+def test_refused_tar_unreadable_when_a_later_header_is_damaged(folder: Path) -> None:
+    """§5.1-5.2: a tar whose second header is damaged is refused whole, not taken in with its first member
+    only (tarfile stops there without a word): the revision after it would be lost."""
+    data = bytearray(_tar_bytes([(REF, referral_bytes()), (REV, b"<x/>")]))
+    data[_second_header_at(data) + 150] ^= 0x01  # one byte of the revision's header checksum
+    result = _receive_bytes(folder, bytes(data))
+    assert codes(result) == ["TAR_UNREADABLE"] and "is damaged" in result.problems[0].message
+    assert not ReceivedFile.objects.exists() and ReceivedTar.objects.get().accepted is False
+
+
+@pytest.mark.parametrize(("cut", "words"), [(300, "part way through a header"), (0, "without the end-of-archive")])
+def test_refused_tar_unreadable_when_cut_short(folder: Path, cut: int, words: str) -> None:
+    """§5.1-5.2: a tar cut short (in a header, or on a member's boundary with no end-of-archive block) may
+    have lost members: refused, saying so."""
+    data = _tar_bytes([(REF, referral_bytes()), (REV, b"<x/>")])
+    result = _receive_bytes(folder, data[:_second_header_at(data) + cut])
+    assert codes(result) == ["TAR_UNREADABLE"] and words in result.problems[0].message
+    assert not ReceivedFile.objects.exists()
+
+
+def test_refused_tar_unreadable_when_a_header_gives_a_negative_size(folder: Path) -> None:
+    """§5.1: a member whose header gives a negative size (base-256) would have tarfile read the same header
+    for ever; it is refused at once, naming the member."""
+    tail = bytearray(tarfile.TarInfo(REV).tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
+    tail[124:136] = b"\xff" * 10 + b"\xfe\x00"  # -512
+    data = _tar_bytes([(REF, referral_bytes())])
+    end = _second_header_at(data)
+    result = _receive_bytes(folder, data[:end] + bytes(_with_checksum(tail)) + bytes(1024))
+    assert codes(result) == ["TAR_UNREADABLE"] and "-512 bytes" in result.problems[0].message
+
+
+def test_refused_tar_unreadable_when_a_header_gives_an_impossible_size(folder: Path) -> None:
+    """§5.1: a header claiming 2**70 bytes is refused with a message (tarfile raises OverflowError or
+    ValueError there), and the refusal is recorded to be reported to the LA."""
+    header = bytearray(tarfile.TarInfo(REF).tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
+    header[124:136] = b"\x80" + (2**70).to_bytes(11, "big")
+    result = _receive_bytes(folder, bytes(_with_checksum(header)) + bytes(1024))
+    assert "TAR_UNREADABLE" in codes(result) or "TAR_TOO_LARGE" in codes(result)
+    assert ReceivedTar.objects.get().accepted is False
+
+
+def test_tar_with_bytes_after_its_end_of_archive_block_is_taken_in(folder: Path) -> None:
+    """Bytes after the end-of-archive blocks are ignored (as tar does): the tar is taken in."""
+    result = _receive_bytes(folder, _tar_bytes([(REF, referral_bytes())]) + b"trailing padding")
+    assert result.accepted and [f.name for f in result.files] == [REF]

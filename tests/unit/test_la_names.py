@@ -45,6 +45,8 @@ def test_file_name_formats_round_trip() -> None:
     "20251118-LAXXX-005920.xml",
     "2025-11-18-LAREF-005920.xml",
     "../20251118-LAREF-005920.xml",
+    "99991231-LAREF-005920.xml",  # a real date, but not in the years DMS works in (1900-2199)
+    "18991231-LAREF-005920.xml",
 ])
 def test_file_name_with_a_wrong_form_or_an_unreal_date_is_refused(bad: str) -> None:
     with pytest.raises(BadName):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from dms.calendar import YEARS
+
 
 class MessageType(StrEnum):
     """The six message types (spec §1): the middle part of a file name. The same values as
@@ -75,9 +77,13 @@ class TarName:
 
 def _yyyymmdd(text: str, name: str) -> date:
     try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         raise BadName(f"{name!r}: {text} is not a real date written YYYYMMDD") from None
+    if day.year not in YEARS:
+        raise BadName(f"{name!r}: {text} is not a date DMS works on (business dates are in the years "
+                      f"{YEARS.start} to {YEARS.stop - 1}); write the date the file was made")
+    return day
 
 
 def parse_file_name(name: str) -> FileName:

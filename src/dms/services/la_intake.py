@@ -213,14 +213,32 @@ def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarPr
     ]
 
 
+_BLOCK = 512
+_UNREADABLE_HINT = "send a plain (uncompressed) POSIX tar, whole"
+
+
 def _scan(path: Path, tar: TarName | None) -> tuple[list[_Member], list[TarProblem]]:
-    """Read every member header (nothing is extracted) and check each (spec §5.1)."""
+    """Read every member header (nothing is extracted) and check each (spec §5.1).
+
+    :mod:`tarfile` is lenient where an LA's files must not be lost: it stops without a word at a damaged
+    header after the first, and follows a header's size wherever it points. So every header must lie after
+    the one before it with a size of at least 0 (a negative size would read the same header again, for
+    ever), and the walk must end on the end-of-archive block (:func:`_end_problem`); otherwise the tar is
+    refused as unreadable, naming the byte where it is damaged, rather than taken in with its first
+    members only."""
     problems: list[TarProblem] = []
     members: list[_Member] = []
     seen: set[str] = set()
     try:
         with tarfile.open(path, mode="r:") as archive:
+            last_offset = -1
             for info in archive:
+                if info.size < 0 or info.offset <= last_offset:
+                    problems.append(TarProblem("TAR_UNREADABLE", f"the tar is damaged: the header of member "
+                                               f"{info.name!r} at byte {info.offset:,} gives a size of "
+                                               f"{info.size:,} bytes; {_UNREADABLE_HINT}"))
+                    return members, problems
+                last_offset = info.offset
                 name, found = _member_problems(info, tar)
                 if info.name in seen:
                     found.append(TarProblem("TAR_MEMBER_REPEATED", f"member {info.name!r} appears more than once; "
@@ -229,10 +247,32 @@ def _scan(path: Path, tar: TarName | None) -> tuple[list[_Member], list[TarProbl
                 problems.extend(found)
                 if name is not None and not found:
                     members.append(_Member(info, name))
-    except (tarfile.TarError, EOFError, OSError, UnicodeError) as error:
-        problems.append(TarProblem("TAR_UNREADABLE", f"the tar cannot be read ({error}); send a plain "
-                                   "(uncompressed) POSIX tar"))
+            end = _end_problem(path, archive.offset)
+            if end is not None:
+                problems.append(end)
+    except (tarfile.TarError, EOFError, OSError, UnicodeError, ValueError, OverflowError, MemoryError) as error:
+        problems.append(TarProblem("TAR_UNREADABLE", f"the tar cannot be read ({error}); {_UNREADABLE_HINT}"))
     return members, problems
+
+
+def _end_problem(path: Path, offset: int) -> TarProblem | None:
+    """Where :mod:`tarfile` stopped reading headers (``offset``) there must be the end-of-archive block (512
+    zero bytes, POSIX.1 ustar); bytes after it are ignored. Anything else there is a damaged header, and a
+    tar that ends before it was cut short: either way members may be missing (spec §5.2: nothing received
+    is lost), so the tar is refused."""
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        block = stream.read(_BLOCK)
+    if block == bytes(_BLOCK):
+        return None
+    if not block:
+        what = (f"it ends at byte {offset:,} without the end-of-archive block (512 zero bytes), so it may have "
+                "been cut short")
+    elif len(block) < _BLOCK:
+        what = f"it ends part way through a header at byte {offset:,}, so it was cut short"
+    else:
+        what = f"the header at byte {offset:,} is damaged (not a valid tar header), so the members after it cannot be read"
+    return TarProblem("TAR_UNREADABLE", f"the tar cannot be read whole: {what}; {_UNREADABLE_HINT}")
 
 
 def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], list[TarProblem]]:
