@@ -384,6 +384,22 @@ def test_other_dwp_recovery_over_28_days_applies_when_the_hb_debt_held_before_is
     assert state("HB/2") == (DebtStatus.OPEN, "")
 
 
+def test_other_dwp_recovery_over_28_days_at_the_rate_the_benefit_allows(folder: Path) -> None:
+    """§6.3: expected duration = balance ÷ current rate of recovery. On JSA of £5.00 a week the legacy
+    engine takes £4.90 (the 10p floor, recovery-rules.md §4), not £13.95: a £30.00 DWP debt lasts
+    30.00 × 7 ÷ 4.90 = 42.9 days, so the HB referral is returned OTHER_DWP_RECOVERY. With £200.00 a week the
+    full £13.95 applies: 15.1 days, taken on."""
+    la()
+    for nino, weekly in (("AB123456C", 500), ("AB123457C", 20_000)):
+        award(nino, "JSA")
+        Award.objects.filter(person=person(nino)).update(weekly_amount_pence=weekly)
+        _dwp_debt(nino, 3_000)
+    refer(folder, [build.referral("HB/1", "AB123456C", 1_000), build.referral("HB/2", "AB123457C", 1_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+    assert state("HB/1") == (DebtStatus.RETURNED, "OTHER_DWP_RECOVERY")
+    assert state("HB/2") == (DebtStatus.OPEN, "")
+
+
 def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Path) -> None:
     la()
     fraud_weekly = la_processing.legacy_weekly_rate(D1, True)

@@ -66,9 +66,10 @@ from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus,
 from dms.errors import DmsError, InvariantBroken
 from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
 from dms.money import format_pounds
+from dms.parameters import value
 from dms.recovery.legacy import legacy_weekly_rate
 from dms.services import debts as debt_service
-from dms.services.benefit_in_payment import benefits_in_payment
+from dms.services.benefit_in_payment import benefits_in_payment, in_payment_params, in_payment_sql
 from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
@@ -364,13 +365,38 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
         fraud[person_id] |= classification == Classification.FRAUD
         if debt_id in reduced:
             lowest[person_id] = min(lowest.get(person_id, reduced[debt_id]), reduced[debt_id])
+    room = _legacy_weekly_room(sorted(balance), on)
     result = {}
     for person_id, total in balance.items():
         rate = legacy_weekly_rate(on, fraud[person_id])
         if person_id in lowest and lowest[person_id] < rate:
             rate = lowest[person_id]
+        if person_id in room and room[person_id] < rate:
+            rate = room[person_id]
         result[person_id] = OtherRecovery(total, rate)
     return result
+
+
+def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, int]:
+    """``{person id: pence a week}`` the legacy engine can take from each person's benefit on ``on``: the
+    weekly amount of the legacy award it recovers from (the one in payment with the lowest id,
+    ``recovery_load.due_instalments``) less the 10p-a-week floor (recovery-rules.md §4, A9/2025 §24), never
+    below 0. The "current rate of recovery" of §6.3 is the rate actually taken, so a benefit too small for
+    the full instalment makes the other recovery last longer."""
+    if not person_ids:
+        return {}
+    cond, params = in_ids("a.person_id", person_ids)
+    rows = fetch(
+        "SELECT a.person_id, a.weekly_amount_pence FROM dms_award a "
+        f"WHERE {cond} AND a.benefit <> 'UC' AND {in_payment_sql('a')} ORDER BY a.person_id, a.id",
+        [*params, *in_payment_params(on)],
+    )
+    floor = int(value("legacy.minimum_benefit_per_week", on))
+    room: dict[int, int] = {}
+    for person_id, weekly in rows:
+        if person_id not in room:
+            room[person_id] = max(0, int(weekly or 0) - floor)
+    return room
 
 
 def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
