@@ -95,6 +95,18 @@ def business_date(text: str) -> date:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def pounds(text: str) -> str:
+    """argparse type for an amount of pounds such as ``--amount 10.00`` (``dms.money.parse_pounds``: two
+    decimals, no symbol, not negative); returns the text, checked."""
+    from dms.money import parse_pounds
+
+    try:
+        parse_pounds(text, allow_negative=True)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("amount: ")) from None
+    return text
+
+
 def month(text: str) -> str:
     """argparse type for ``--period``/``--month YYYY-MM`` (a year in ``dms.calendar.YEARS``), normalised."""
     from dms.calendar import parse_period

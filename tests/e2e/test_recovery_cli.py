@@ -59,7 +59,10 @@ def test_set_rate_refuses_bad_amount_and_unknown_debt(cli_env: dict[str, str], t
     _imported(cli_env, tmp_path)
     bad = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "ten",
                   "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
-    assert bad.returncode == 1 and "--amount" in bad.stderr
+    assert bad.returncode == 2 and "--amount" in bad.stderr and "1234.56" in bad.stderr  # a bad argument
+    far = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "10.00",
+                  "--until", "2199-12-31", "--reason", "r", "--date", "2199-12-30")
+    assert far.returncode == 1 and "more than a year after today" in far.stderr
     unknown = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "99999", "--amount", "10.00",
                       "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
     assert unknown.returncode == 1 and "no debt with this id" in unknown.stderr

@@ -132,7 +132,7 @@ def test_debtor_summary_reads_all_debts_in_a_fixed_number_of_queries(django_asse
     dwp = Creditor.objects.get(kind=CreditorKind.DWP)
     for _ in range(5):
         make_debt(person, dwp, 100)
-    with django_assert_num_queries(4):  # type: ignore[operator]  # person, debts, recovered, credit
+    with django_assert_num_queries(4):  # type: ignore[operator]  # person, debts (owned and joint), recovered, credit
         assert len(debtor_summary("AB123456C")["debts"]) == 5
 
 

@@ -536,6 +536,17 @@ def test_set_rate_is_a_lower_rate_than_the_one_it_replaces_a9_2025_31() -> None:
     set_reduced_rate("AB123456C", debt, "60.01", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
 
 
+def test_set_rate_for_a_social_fund_loan_is_below_its_agreed_amount_a9_2025_31() -> None:
+    """A Social Fund loan is recovered at its agreed amount (Annex B item 14), so that is the rate a reduced
+    rate replaces: 11.00 agreed refuses 50.00 (and 11.00), takes 10.99."""
+    events(uc_award(), dwp_debt(debt_type="SOCIAL_FUND_LOAN").replace('"created_on"', '"agreed_amount": "11.00", "created_on"'))
+    debt = str(Debt.objects.get().pk)
+    for amount in ("50.00", "11.00"):
+        with pytest.raises(DmsError, match=r"lower than the rate it replaces, 11.00 \(the Social Fund loan's agreed"):
+            set_reduced_rate("AB123456C", debt, amount, date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    set_reduced_rate("AB123456C", debt, "10.99", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+
+
 def test_set_rate_on_a_legacy_benefit_is_below_the_weekly_rate() -> None:
     events(legacy_award(first="2025-06-02"), dwp_debt())
     debt = str(Debt.objects.get().pk)

@@ -68,3 +68,26 @@ def test_reduced_rate_of_joint_debt_used_by_rerate_for_the_other_debtor() -> Non
     rows = list(RerateResult.objects.filter(run_id=outcome.run_id, person_id=other.pk,
                                             creditor_id=debt.creditor_id))
     assert [(r.now_pence, r.what_if_pence) for r in rows] == [(1000, 1000)]
+
+
+def test_debtor_show_lists_a_joint_debt_for_the_joint_debtor() -> None:
+    """A person jointly liable for a debt sees it in `dms debtor show` (``joint_debts``, with its owner's
+    NINO); the owner sees it among their own ``debts``."""
+    from dms.services.debtors import debtor_summary
+
+    debt = _book()
+    other = debtor_summary(OTHER)
+    assert other["debts"] == [] and [(d["id"], d["ref"], d["owner_nino"], d["balance"])
+                                     for d in other["joint_debts"]] == [(debt.pk, "BA-J1", OWNER, "300.00")]
+    owner = debtor_summary(OWNER)
+    assert [d["id"] for d in owner["debts"]] == [debt.pk] and "joint_debts" not in owner
+
+
+def test_set_rate_by_reference_finds_a_joint_debt_for_the_joint_debtor() -> None:
+    """`dms debtor set-rate NINO --debt REF`: a debt held jointly is the joint debtor's debt too (as by id)."""
+    from dms.services.recovery_staff import set_reduced_rate
+
+    debt = _book()
+    result = set_reduced_rate(OTHER, "BA-J1", "5.00", date(2025, 10, 1), "affordability", "staff",
+                              on=date(2025, 6, 2))
+    assert result.debt_id == debt.pk and result.amount_pence == 500

@@ -90,3 +90,41 @@ def test_uc_explanation_stored_by_an_earlier_release_still_renders() -> None:
         "allowance £400.14 (rates from 2025-04-07); 5% unit £20.05 (5% of it rounded up to 5p); overall cap "
         "15% = £60.02; UC before deductions £800.00. Item 19 Normal overpayments (OVERPAYMENT): limit £60.02, cap room £60.02, took £60.02, cap room left "
         "£0.00: the item's own maximum set the amount (Annex B). This debt's share: the only debt in this item.")
+
+
+def _texts(*debts: DebtRecord, joint: bool = False) -> dict[int, str]:
+    result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
+                                               80_000, joint=joint, debts=debts))
+    pairs = stored(result)
+    for engine_text, rendered in pairs:
+        assert rendered == engine_text
+    return {line.debt_id: text for line, (text, _) in zip(
+        [x for x in result.lines if x.amount_pence > 0], pairs, strict=True) if line.debt_id is not None}
+
+
+def test_uc_explanation_of_an_equal_split_names_only_the_owners_that_shared() -> None:
+    """Annex B rule b (A9/2025 §29): item 19 split between HMRC and the LA only (DWP has no debt in it):
+    £60.02 / 2 = £30.01 each. The share says so; it does not name DWP."""
+    texts = _texts(debt(1, 100_000, "HMRC"), debt(2, 100_000, "LA", la_id="123456"))
+    for text in texts.values():
+        assert "split equally between HMRC and LA (Annex B rule b" in text and "DWP, HMRC and LA" not in text
+
+
+def test_uc_explanation_of_the_first_debt_in_order_does_not_speak_of_a_debt_clearing() -> None:
+    """A9/2025 §28 (spill-over) is for the debt after one that cleared; the first debt in recovery order took
+    its amount for being first (item 19, two DWP debts, the older takes the whole £60.02)."""
+    older = DebtRecord(1, "DWP", "OVERPAYMENT", "NON_FRAUD", 100_000, date(2024, 1, 1), 1, date(2024, 1, 1))
+    texts = _texts(older, debt(2, 100_000, "DWP"))
+    assert "the first of the item's debts in recovery order" in texts[1] and "clears" not in texts[1]
+    spill = _texts(DebtRecord(1, "DWP", "OVERPAYMENT", "NON_FRAUD", 1_000, date(2024, 1, 1), 1, date(2024, 1, 1)),
+                   debt(2, 100_000, "DWP"))
+    assert "next in recovery order: it took what the debts before it could not" in spill[2]
+
+
+def test_uc_explanation_of_a_later_debt_within_an_owners_share_of_a_split() -> None:
+    """Rule b between DWP and HMRC; DWP's share (£30.01) to its two debts in order: the second DWP debt took
+    what the first (balance £10.00) could not, within DWP's share."""
+    first = DebtRecord(1, "DWP", "OVERPAYMENT", "NON_FRAUD", 1_000, date(2024, 1, 1), 1, date(2024, 1, 1))
+    texts = _texts(first, debt(2, 100_000, "DWP"), debt(3, 100_000, "HMRC"))
+    assert "split equally between DWP and HMRC (Annex B rule b" in texts[2]
+    assert "within DWP's share: next in recovery order" in texts[2]

@@ -128,4 +128,4 @@ def test_rule_a_b_not_applied_to_items_outside_16_to_19() -> None:
     a, b = debt(1, 10_000, "DWP", on=date(2024, 1, 1)), debt(2, 10_000, "DWP", on=date(2024, 2, 1))
     shares = split_between_owners(15_000, [b, a], {1: 10_000, 2: 10_000}, 15, False)
     assert [(d.debt_id, amount, rule) for d, amount, rule in shares] == [
-        (1, 10_000, Rule.RECOVERY_ORDER), (2, 5_000, Rule.RECOVERY_ORDER)]
+        (1, 10_000, Rule.FIRST_IN_ORDER), (2, 5_000, Rule.RECOVERY_ORDER)]

@@ -129,15 +129,18 @@ def print_debtor(summary: dict[str, Any]) -> None:
 
     console = Console(width=140)
     console.print(f"Debtor {summary['nino']}: credit £{summary['credit']}, refunds due £{summary['refunds_due']}")
-    if not summary["debts"]:
+    joint = summary.get("joint_debts", [])
+    if not summary["debts"] and not joint:
         console.print("No debts.")
         return
     table = Table("Id", "Creditor", "Ref", "Type", "Class", "Status", "Amount", "Recovered", "Balance",
-                  "Received")
-    for debt in summary["debts"]:
+                  "Received", "Held")
+    for debt in summary["debts"] + joint:
         creditor = f"LA {debt['la_id']}" if debt["la_id"] else debt["creditor"]
+        held = f"jointly with {debt['owner_nino']}" if "owner_nino" in debt else "own name"
         table.add_row(str(debt["id"]), creditor, debt["ref"], debt["debt_type"], debt["classification"],
-                      debt["status"], debt["amount"], debt["recovered"], debt["balance"], debt["received_on"])
+                      debt["status"], debt["amount"], debt["recovered"], debt["balance"], debt["received_on"],
+                      held)
     console.print(table)
     from dms.services.debtors import reduced_rates_of
 

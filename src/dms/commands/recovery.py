@@ -6,9 +6,10 @@ import argparse
 import getpass
 import json
 import sys
+from datetime import date
 from typing import Any
 
-from dms.cli import business_date
+from dms.cli import business_date, pounds
 
 
 def register(registry: Any) -> None:
@@ -29,7 +30,7 @@ def register(registry: Any) -> None:
     )
     rate.add_argument("nino", metavar="NINO", help="the person's National Insurance number")
     rate.add_argument("--debt", required=True, help="the debt's id (as `dms debtor show` lists) or reference")
-    rate.add_argument("--amount", required=True,
+    rate.add_argument("--amount", required=True, type=pounds,
                       help="the rate in pounds, like 10.00: per UC assessment period, or per week for a legacy "
                            "benefit")
     rate.add_argument("--until", required=True, type=business_date, help="the review date, YYYY-MM-DD")
@@ -72,6 +73,10 @@ def run_set_rate(args: argparse.Namespace) -> int:
     from dms.services.recovery_staff import set_reduced_rate
 
     actor = args.actor if args.actor is not None else _os_user()
+    if args.date is not None:
+        from dms.commands.run import refuse_a_date_far_ahead
+
+        refuse_a_date_far_ahead(args.date, date.today())
     result = set_reduced_rate(args.nino, args.debt, args.amount, args.until, args.reason, actor, args.date)
     print(f"Debt {result.debt_id}: reduced rate {format_pounds(result.amount_pence)} from {result.set_on} "
           f"until the review on {result.until}, set by {result.actor}: {result.reason}")

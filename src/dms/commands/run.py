@@ -91,7 +91,7 @@ def print_day(day: Any) -> None:
 FAR_AHEAD = timedelta(days=366)
 
 
-def _refuse_a_date_far_ahead(run_date: date, today: date) -> None:
+def refuse_a_date_far_ahead(run_date: date, today: date) -> None:
     """A guard of the command, not a rule (the rules take the business date as given): a run date more than
     a year after the machine's date is taken for a mistyped date (2062 for 2026, say), since a run posts every
     day up to it and no earlier date can be run after it."""
@@ -112,7 +112,7 @@ def run_days(args: argparse.Namespace) -> int:
         print(f"{args.date.isoformat()} is already done: the daily run has completed every date up to "
               f"{plan.last_completed}; nothing changed.")
         return 0
-    _refuse_a_date_far_ahead(args.date, date.today())
+    refuse_a_date_far_ahead(args.date, date.today())
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
                   redirect_stderr=False) as bar:

@@ -108,9 +108,9 @@ def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: di
             persons.append(debt.owner_person)
     if len(persons) < 2:
         first_rule = rule
-        if (rule in (Rule.RECOVERY_ORDER, Rule.SPLIT_EQUALLY) and joint_award and item in JOINT_FIRST_ITEMS
-                and joint_first(ordered[0])):
-            first_rule = Rule.JOINT_FIRST if rule is Rule.RECOVERY_ORDER else Rule.SPLIT_JOINT_FIRST
+        if (rule in (Rule.FIRST_IN_ORDER, Rule.RECOVERY_ORDER, Rule.SPLIT_EQUALLY) and joint_award
+                and item in JOINT_FIRST_ITEMS and joint_first(ordered[0])):
+            first_rule = Rule.SPLIT_JOINT_FIRST if rule is Rule.SPLIT_EQUALLY else Rule.JOINT_FIRST
         return allocate_in_order(amount, ordered, [capacity[d.debt_id] for d in ordered], first_rule)
     groups = [[d for d in ordered if d.owner_person == p] for p in persons]
     parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
@@ -138,13 +138,13 @@ def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dic
         return [(only, min(amount, capacity[only.debt_id]), Rule.SOLE_DEBT)] if amount > 0 else []
     sharing = SHARING_OWNERS.get(item)
     if sharing is None:
-        return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.RECOVERY_ORDER)
+        return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.FIRST_IN_ORDER)
     groups = [g for g in ([d for d in debts if d.owner_kind == o] for o in OWNER_ORDER if o in sharing) if g]
     others = [d for d in debts if d.owner_kind not in sharing]
     if len(groups) < 2:
         if not others or not groups:
-            return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.RECOVERY_ORDER)
-        shares = allocate_within_owner(amount, groups[0], capacity, item, joint_award, Rule.RECOVERY_ORDER)
+            return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.FIRST_IN_ORDER)
+        shares = allocate_within_owner(amount, groups[0], capacity, item, joint_award, Rule.FIRST_IN_ORDER)
     else:
         parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
         shares = []
@@ -157,6 +157,16 @@ def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dic
         if rest > 0:
             shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER))
     return shares
+
+
+def sharing_owners(item: int, debts: Sequence[DebtRecord]) -> tuple[str, ...]:
+    """The owners :func:`split_between_owners` splits the item's amount equally between (Annex B rules a
+    and b): those the rule names that have debts in the item, when there are two or more; else ()."""
+    sharing = SHARING_OWNERS.get(item)
+    if sharing is None or len(debts) < 2:
+        return ()
+    owners = tuple(o for o in OWNER_ORDER if o in sharing and any(d.owner_kind == o for d in debts))
+    return owners if len(owners) > 1 else ()
 
 
 def spread_like_deduction(amount: int, debts: Sequence[DebtRecord], joint_award: bool) -> list[Share]:

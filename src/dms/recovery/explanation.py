@@ -66,25 +66,48 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.MINIMUM_RATE: "rent arrears are taken at 10% at least, the minimum rate, though less was asked "
     "(Annex B item 8; recovery-rules.md §3)",
     Rule.SOLE_DEBT: "the only debt in this item",
-    Rule.SPLIT_EQUALLY: "the item's amount split equally between the owners DWP, HMRC and LA "
-    "(Annex B rules a and b; A9/2025 §29), leftover pence going to them in that order and an owner whose "
-    "debts cannot take its share passing the rest on",
+    Rule.FIRST_IN_ORDER: "the first of the item's debts in recovery order (oldest first; for HB debts fraud "
+    "first, then the oldest received, hb-debt-interface.md §6.4)",
+    Rule.SPLIT_EQUALLY: "the item's amount split equally between the owners with debts in it that Annex B "
+    "rules a and b name (DWP and LA for items 16 and 18; DWP, HMRC and LA for 17 and 19; A9/2025 §29), "
+    "leftover pence going to them in that order and an owner whose debts cannot take its share passing the "
+    "rest on",
     Rule.JOINT_FIRST: "DWP joint debts first on a joint award (Annex B rule c)",
-    Rule.SPLIT_JOINT_FIRST: "the item's amount split equally between the owners DWP, HMRC and LA (Annex B "
-    "rules a and b; A9/2025 §29), leftover pence going to them in that order; within DWP's share, its joint "
-    "debts first on a joint award (Annex B rule c)",
+    Rule.SPLIT_JOINT_FIRST: "the item's amount split equally between the owners with debts in it that Annex "
+    "B rules a and b name (A9/2025 §29), leftover pence going to them in that order; within DWP's share, its "
+    "joint debts first on a joint award (Annex B rule c)",
     Rule.PARTNERS_EQUALLY: "HB debts of both partners shared equally (hb-debt-interface.md §6.4), each "
     "partner's half in recovery order; a partner whose debts cannot take their half passing the rest on",
-    Rule.RECOVERY_ORDER: "next debt in recovery order; when a debt clears, the rest goes to the next "
-    "(A9/2025 §28)",
+    Rule.RECOVERY_ORDER: "next in recovery order: it took what the debts before it could not (a debt before "
+    "it cleared, or took all it could: its agreed amount) (A9/2025 §28)",
     Rule.INSTALMENT: "the instalment at the set weekly rate for the pay period (SI 1988/664 reg 16)",
-    Rule.REDUCED_RATE: "a lower rate set by staff after an affordability request (A9/2025 §31)",
+    Rule.REDUCED_RATE: "a lower rate set by staff after an affordability request, in place of the item's "
+    "maximum or the weekly rate (A9/2025 §31)",
     Rule.BENEFIT_FLOOR: "limited so the benefit is not reduced below 10p a week (A9/2025 §24)",
 }
 
 
 def _p(amount: int) -> str:
     return "£" + format_pounds(amount)
+
+
+_RULE_LETTER = {16: "a", 18: "a", 17: "b", 19: "b"}
+
+
+def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None) -> str:
+    """How one debt's line got its share of its item: the allocation rule's text, naming the owners an
+    equal split (Annex B rules a and b) was between when the line records them (``shared_by``), and, for a
+    later debt of one owner, that it followed within that owner's share."""
+    if not shared_by:
+        return RULE_TEXT[allocation]
+    split = (f"the item's amount split equally between {shared_by} (Annex B rule {_RULE_LETTER.get(item, 'a')}; "
+             "A9/2025 §29), leftover pence going to them in that order and an owner whose debts cannot take "
+             "its share passing the rest on")
+    if allocation is Rule.SPLIT_EQUALLY:
+        return split
+    if allocation is Rule.SPLIT_JOINT_FIRST:
+        return f"{split}; within DWP's share, its joint debts first on a joint award (Annex B rule c)"
+    return f"{split}; within {owner}'s share: {RULE_TEXT[allocation]}"
 
 
 def render_step(step: ExplanationStep) -> str:
@@ -140,7 +163,8 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
     rule that set or stopped its amount, and the period's totals."""
     target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
     owner = f" ({line.creditor_kind}{' ' + line.la_id if line.la_id else ''})" if line.creditor_kind else ""
-    share = RULE_TEXT[line.allocation] if line.allocation is not line.rule else None
+    share = (share_text(line.allocation, line.item, line.shared_by, line.creditor_kind)
+             if line.allocation is not line.rule else None)
     return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
                       [render_step(step) for step in result.steps], line.step, share,
                       _totals(result.total_pence, result.capped_total_pence, result.payable_pence))
@@ -259,7 +283,8 @@ def _line_facts_body(line: DeductionLine) -> str:
     creditor = f'"{line.creditor_kind}"' if line.creditor_kind else "null"
     la_id = f'"{line.la_id}"' if line.la_id else "null"
     return (f'"item": {line.item}, "amount_pence": {line.amount_pence}, "target": "{target}", '
-            f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"')
+            f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"'
+            + (f', "shared_by": "{line.shared_by}"' if line.shared_by else ""))
 
 
 def uc_line_share(line: DeductionLine, cleared_pence: int | None = None) -> str:
@@ -315,7 +340,8 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
     steps = [_step_of(step) for step in period["steps"]]
     index = line["step_index"]
     allocation = Rule(line["allocation"])
-    share = RULE_TEXT[allocation] if allocation is not steps[index].rule else None
+    share = (share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"))
+             if allocation is not steps[index].rule else None)
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
                       _header_text(period["period"]), [render_step(step) for step in steps], index, share,
                       _totals(period["total_pence"], period["capped_total_pence"], period["payable_pence"]),
@@ -332,5 +358,5 @@ def render_line_facts(facts: dict[str, Any]) -> str:
             f"{_header_text(facts['period'])} {render_step(step)}")
     allocation = Rule(facts["allocation"])
     if allocation is not step.rule:
-        text += f" This debt's share: {RULE_TEXT[allocation]}."
+        text += f" This debt's share: {share_text(allocation, item, facts.get('shared_by', ''), facts.get('creditor_kind'))}."
     return _late_note(facts["period"]) + text

@@ -62,6 +62,7 @@ class Rule(StrEnum):
     JOINT_FIRST = "JOINT_FIRST"  # Annex B rule c: DWP joint debts first on a joint award
     SPLIT_JOINT_FIRST = "SPLIT_JOINT_FIRST"  # rules a / b between owners, then rule c within DWP's share
     PARTNERS_EQUALLY = "PARTNERS_EQUALLY"  # hb-debt-interface.md §6.4: partners' HB debts share equally
+    FIRST_IN_ORDER = "FIRST_IN_ORDER"  # the first of the item's debts in recovery order
     RECOVERY_ORDER = "RECOVERY_ORDER"  # next debt in recovery order (spill-over when one clears)
     # Legacy outcomes (A9/2025 §24):
     INSTALMENT = "INSTALMENT"  # the instalment for the pay period
@@ -152,6 +153,9 @@ class DeductionLine(NamedTuple):
     rule: Rule
     allocation: Rule
     step: int
+    # The owners an item's amount was split equally between (Annex B rules a and b), "DWP and LA" say, for a
+    # line of one of them; "" otherwise.
+    shared_by: str = ""
 
     @property
     def item_name(self) -> str:

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from dms.money import five_percent_unit, percent_of
 from dms.parameters import ParameterError, get_parameter, value
-from dms.recovery.allocation import item_of, split_between_owners
+from dms.recovery.allocation import item_of, sharing_owners, split_between_owners
 from dms.recovery.types import (
     DebtRecord,
     DeductionLine,
@@ -253,11 +253,12 @@ class _Run:
         (recovery-rules.md §3); the amount is then allocated by :func:`split_between_owners`."""
         capacity: dict[int, int] = {}
         total = agreed = 0
-        reduced = False
+        reduced: int | None = None
         for debt in debts:
             can = debt.balance_pence
-            if debt.reduced_rate_pence is not None and debt.reduced_rate_pence < can:
-                can, reduced = debt.reduced_rate_pence, True
+            if debt.reduced_rate_pence is not None:
+                reduced = debt.reduced_rate_pence if reduced is None else min(reduced, debt.reduced_rate_pence)
+                can = min(can, debt.reduced_rate_pence)
             if item == SOCIAL_FUND_ITEM:
                 rate = debt.agreed_amount_pence
                 rate = self.rates.item_limit[SOCIAL_FUND_ITEM] if rate is None else rate
@@ -266,17 +267,23 @@ class _Run:
             capacity[debt.debt_id] = can
             total += can
         limit = agreed if item == SOCIAL_FUND_ITEM else self.rates.item_limit[item]
+        limit_reduced = reduced is not None and reduced < limit
+        if reduced is not None and limit_reduced:
+            limit = reduced  # a staff rate replaces the item's maximum (A9/2025 §31; Decision, docs)
         room = self.room()
         amount = min(limit, total, room, self.payable_room)
-        rule = _debt_item_rule(amount, limit, total, room, reduced)
+        rule = _debt_item_rule(amount, limit, total, room, limit_reduced)
         self.cap_used += amount
         self.payable_room -= amount
         index = self.step(item, _subject(debts), limit, amount, room, rule)
         if amount <= 0:
             return
+        owners = sharing_owners(item, debts)
+        shared_by = ", ".join(owners[:-1]) + " and " + owners[-1] if owners else ""
         for debt, share, how in split_between_owners(amount, debts, capacity, item, self.period.joint):
             self.lines.append(DeductionLine(item, LineKind.DEBT, share, debt.owner_kind, debt.la_id,
-                                            debt.debt_id, None, rule, how, index))
+                                            debt.debt_id, None, rule, how, index,
+                                            shared_by if debt.owner_kind in owners else ""))
 
 
 def _subject(debts: list[DebtRecord]) -> str:
@@ -286,12 +293,13 @@ def _subject(debts: list[DebtRecord]) -> str:
     return "+".join(sorted({d.debt_type for d in debts}))
 
 
-def _debt_item_rule(amount: int, limit: int, total: int, room: int, reduced: bool) -> Rule:
-    """Which limit set a debt item's amount (for the explanation)."""
+def _debt_item_rule(amount: int, limit: int, total: int, room: int, limit_reduced: bool) -> Rule:
+    """Which limit set a debt item's amount (for the explanation); ``limit_reduced``: the limit is a staff
+    reduced rate in place of the item's maximum."""
     if amount == limit:
-        return Rule.ITEM_MAXIMUM
+        return Rule.REDUCED_RATE if limit_reduced else Rule.ITEM_MAXIMUM
     if amount == total:
-        return Rule.REDUCED_RATE if reduced else Rule.DEBT_BALANCE
+        return Rule.DEBT_BALANCE
     if amount == room:
         return Rule.CAP_FULL if room == 0 else Rule.CAP_ROOM
     return Rule.MINIMUM_PAYABLE

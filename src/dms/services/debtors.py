@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from dms.errors import DmsError, NotFound
 from dms.ledger import AccountKind
 from dms.money import format_pounds
@@ -46,21 +48,27 @@ def person_balances(person: Person) -> dict[str, int]:
 
 def debtor_summary(nino: str) -> dict[str, Any]:
     """The ``dms debtor show --json`` document for ``nino`` (money as pounds strings, debts in recovery
-    order of receipt: received_on, receipt_seq, id)."""
+    order of receipt: received_on, receipt_seq, id): ``debts``, the debts the person owes in their own name;
+    ``joint_debts`` (only when there are any), those another person owes jointly with them (events.md
+    ``debt.referred`` ``joint_nino``), each row with ``owner_nino``: they are liable for these too, and they are recovered from
+    either debtor (A9/2025 Annex B rule c)."""
     person = find_person(nino)
-    debts = list(
-        Debt.objects.filter(person=person)
-        .select_related("creditor")
-        .order_by("received_on", "receipt_seq", "id")
-    )
-    recovered = recovered_by_debt([d.id for d in debts])
+    found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person)).select_related("creditor", "person")
+                 .order_by("received_on", "receipt_seq", "id"))
+    debts = [d for d in found if d.person_id == person.pk]
+    joint = [d for d in found if d.person_id != person.pk]
+    recovered = recovered_by_debt([d.id for d in debts + joint])
     balances = person_balances(person)
-    return {
+    summary: dict[str, Any] = {
         "nino": person.nino,
         "credit": format_pounds(balances["credit"]),
         "refunds_due": format_pounds(balances["refunds_due"]),
         "debts": [_debt_row(debt, recovered[debt.id]) for debt in debts],
     }
+    if joint:
+        summary["joint_debts"] = [_debt_row(debt, recovered[debt.id]) | {"owner_nino": debt.person.nino}
+                                  for debt in joint]
+    return summary
 
 
 def reduced_rates_of(nino: str) -> list[dict[str, Any]]:

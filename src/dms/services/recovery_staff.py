@@ -93,7 +93,8 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
             raise DmsError(f"--debt {debt}: no debt with this id is known to DMS; `dms debtor show {nino}` "
                            "lists the person's debts")
     else:
-        found = Debt.objects.filter(person_id=person_id, creditor_ref=debt, status__in=HELD_STATUSES).first()
+        found = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), creditor_ref=debt,
+                                     status__in=HELD_STATUSES).order_by("pk").first())
         if found is None:
             raise DmsError(f"--debt {debt!r}: the person has no held debt with this reference; "
                            f"`dms debtor show {nino}` lists their debts")
@@ -114,7 +115,7 @@ def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
     payment (nothing is recovered, so there is nothing to compare with)."""
     from dms.recovery.allocation import item_of
     from dms.recovery.legacy import legacy_weekly_rate
-    from dms.recovery.uc import uc_rates
+    from dms.recovery.uc import SOCIAL_FUND_ITEM, uc_rates
     from dms.services import debts as debt_service
     from dms.services.benefit_in_payment import awards_of, in_payment_q
 
@@ -124,6 +125,8 @@ def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
     if uc is not None and uc.claimant_type:
         record = debt_service.engine_record(debt, debt_service.figures_of(debt).balance_pence)
         item = item_of(record)
+        if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is not None:
+            return int(debt.agreed_amount_pence), "the Social Fund loan's agreed amount per assessment period"
         limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
         return (limit, f"the UC maximum of Annex B item {item} per assessment period") if limit else None
     if not in_payment.exists():
@@ -142,7 +145,7 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
     try:
         pence = parse_pounds(amount, field="--amount")
     except (ValueError, ArithmeticError) as error:
-        raise DmsError(f"{error} (like 12.50)") from None
+        raise DmsError(str(error)) from None
     if pence <= 0:
         raise DmsError(f"--amount {amount}: a reduced rate is more than 0.00 (to stop recovery, recall the debt)")
     if not reason.strip():
