@@ -390,3 +390,55 @@ def test_a_partner_is_refused_for_an_award_a_pending_change_makes_single_and_sam
     apply_due_award_changes(date(2025, 10, 20))
     award = Award.objects.get()
     assert (award.claimant_type, award.partner, award.assessment_period_day) == ("SINGLE_25_OR_OVER", None, 20)
+
+
+def _period(event_id: str, start: str, end: str, paid: str) -> str:
+    return line(event_id, "uc.assessment_period", award_ref="UC1", period_start=start, period_end=end,
+                payment_date=paid, award_amount="400.14", earnings_over_work_allowance=False,
+                sanction_amount="0.00", fraud_penalty_amount="0.00", third_party=[])
+
+
+def test_assessment_period_fits_its_award_before_start_overlap_and_payment_date_refused() -> None:
+    """events.md §2: UC is in payment from the award's start_date, and DMS takes a period's deductions from
+    its payment: a period before the award started, one overlapping a period held (each would take up to
+    the cap from the same weeks), and a payment date before the period ends are refused, saying why."""
+    run(uc_award())
+    report = run(_period("ok", "2025-04-07", "2025-05-06", "2025-05-13"),
+                 _period("before", "2025-03-07", "2025-04-06", "2025-04-13"),
+                 _period("overlap", "2025-04-21", "2025-05-20", "2025-05-27"),
+                 _period("paid-early", "2025-05-07", "2025-06-06", "2025-06-01"))
+    reasons = {r.event_id: r.reason for r in report.refused}
+    assert report.stored == 1 and set(reasons) == {"before", "overlap", "paid-early"}
+    assert "before award_ref 'UC1' started, on 2025-04-07" in reasons["before"]
+    assert "overlaps the assessment period" in reasons["overlap"] and "'ok'" in reasons["overlap"]
+    assert "payment_date: 2025-06-01 is before period_end 2025-06-06" in reasons["paid-early"]
+
+
+def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
+    """events.md §1 (JSON); README: errors say what is wrong and how to fix it."""
+    nan = line("n1", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01")[:-1] + ', "x": NaN}'
+    big = line("b1", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01",
+               extra="x" * (2 * 1024 * 1024))
+    report = run(nan, big)
+    reasons = [r.reason for r in report.refused]
+    assert "NaN is not a JSON number" in reasons[0] and "over the 1,048,576 (1 MiB)" in reasons[1]
+    assert not InboundEvent.objects.exists()
+
+
+def test_person_dates_that_contradict_each_other_refused() -> None:
+    """A person is registered after they are born, and dies after it."""
+    report = run(line("p1", "person.registered", surname="J", forenames="S", date_of_birth="2030-01-01"),
+                 line("p2", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01"),
+                 line("d1", "person.died", date_of_death="1979-01-01"))
+    assert [r.event_id for r in report.refused] == ["p1", "d1"]
+
+
+def test_a_debt_referred_before_a_death_dated_later_is_not_sent_to_the_estate() -> None:
+    """recovery-rules.md §6: the estate is for the debts of one who has died. A death dated after the day a
+    debt is referred leaves it in recovery until the daily run reaches the death."""
+    run(line("d1", "person.died", date_of_death="2026-01-01"))
+    run(line("r1", "debt.referred", occurred_on="2025-06-01", creditor="DWP", creditor_ref="BA1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00", created_on="2025-05-01"),
+        line("r2", "debt.referred", occurred_on="2026-02-01", creditor="DWP", creditor_ref="BA2",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00", created_on="2025-05-01"))
+    assert dict(Debt.objects.values_list("creditor_ref", "status")) == {"BA1": "OPEN", "BA2": "ESTATE"}

@@ -149,6 +149,28 @@ def test_bankruptcy_returns_hb_suspends_non_fraud_dwp_and_fraud_continues() -> N
     assert {r.ref for r in taken()} == {"FR"}
 
 
+def _debt_created(ref: str, created_on: str, occurred_on: str = "2025-04-08") -> str:
+    return line(f"ref-{ref}", "debt.referred", occurred_on=occurred_on, creditor="DWP", creditor_ref=ref,
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on=created_on)
+
+
+def test_insolvency_includes_only_debts_arisen_by_its_start() -> None:
+    """recovery-rules.md §6: a DRO bars recovery of the debts it includes, those that had arisen by its
+    start. A debt created after it (known to DMS before the run reached the DRO, or referred after it was
+    applied) is recovered; one created before it and referred after it was applied is barred at once."""
+    events(uc_award(), _debt_created("OLD", "2025-04-01"), _debt_created("AFTER", "2025-06-10", "2025-06-11"),
+           period())
+    events(line("ins", "person.insolvency", kind="DEBT_RELIEF_ORDER", start_date="2025-06-05"))
+    run_day(date(2025, 6, 5))
+    assert status("OLD")[0] == "SUSPENDED" and status("AFTER")[0] == "OPEN"
+    events(_debt_created("LATE", "2025-06-01", "2025-06-06"), _debt_created("NEW", "2025-06-06", "2025-06-06"))
+    assert status("LATE")[0] == "SUSPENDED" and status("NEW")[0] == "OPEN"
+    assert sorted(Restriction.objects.get().suspended_debts) == sorted(
+        Debt.objects.filter(creditor_ref__in=("OLD", "LATE")).values_list("pk", flat=True))
+    run_day(PAY)
+    assert {r.ref for r in taken()} <= {"AFTER", "NEW"} and taken()
+
+
 def test_breathing_space_suspends_non_fraud_legacy_recovery_for_60_days_then_resumes() -> None:
     events(legacy_award(first="2025-06-02"), dwp_debt("NF"), dwp_debt("FR", classification="FRAUD"))
     events(line("bs", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-06-02"))

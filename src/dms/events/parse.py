@@ -71,11 +71,15 @@ def _other_nino(data: Data, name: str, env: Envelope, *, where: str = "") -> str
 
 
 def _person_registered(data: Data, env: Envelope) -> PersonRegistered:
+    born = f.day(data, "date_of_birth")
+    if born > env["occurred_on"]:
+        raise EventError(f"date_of_birth: {born} is after occurred_on {env['occurred_on']}: a person is registered "
+                         "after they are born; check the date")
     return PersonRegistered(
         **env,
         surname=f.text(data, "surname", max_length=NAME_LENGTH),
         forenames=f.text(data, "forenames", max_length=NAME_LENGTH),
-        date_of_birth=f.day(data, "date_of_birth"),
+        date_of_birth=born,
     )
 
 
@@ -200,13 +204,17 @@ def _uc_assessment_period(data: Data, env: Envelope) -> UcAssessmentPeriod:
     period_start, period_end = f.day(data, "period_start"), f.day(data, "period_end")
     if period_end < period_start:
         raise EventError(f"period_end: {period_end} is before period_start {period_start}")
+    paid = f.day(data, "payment_date")
+    if paid < period_end:
+        raise EventError(f"payment_date: {paid} is before period_end {period_end}: UC for an assessment period "
+                         "is paid after the period ends; check the dates")
     raw_items = f.items(data, "third_party")
     return UcAssessmentPeriod(
         **env,
         award_ref=f.text(data, "award_ref"),
         period_start=period_start,
         period_end=period_end,
-        payment_date=f.day(data, "payment_date"),
+        payment_date=paid,
         award_amount_pence=f.money(data, "award_amount"),
         earnings_over_work_allowance=f.flag(data, "earnings_over_work_allowance"),
         sanction_amount_pence=f.money(data, "sanction_amount"),

@@ -144,16 +144,28 @@ def _storable(value: Any) -> Any:
     return value
 
 
+MAX_EVENT_BYTES = 1024 * 1024  # an event is a few hundred bytes; a line over 1 MiB is not one
+
+
+def _not_json_constant(name: str) -> Any:
+    raise ev.EventError(f"not valid JSON: {name} is not a JSON number (JSON has no NaN or Infinity); send a "
+                        "number, or leave the field out")
+
+
 def read_line(text: str | bytes) -> Any:
     """Parse one JSON line (text, or bytes that must be UTF-8); numbers with a fraction are read as exact
-    decimals, never floats."""
+    decimals, never floats. A line over :data:`MAX_EVENT_BYTES` is refused unread (it is kept whole as
+    received by the sender: an event is never that large)."""
+    if len(text) > MAX_EVENT_BYTES:
+        raise ev.EventError(f"not an event: the line is {len(text):,} characters, over the {MAX_EVENT_BYTES:,} "
+                            "(1 MiB) an event may be; send one event per line, without bulk in extra fields")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded)") from None
     try:
-        payload = json.loads(text, parse_float=Decimal)
+        payload = json.loads(text, parse_float=Decimal, parse_constant=_not_json_constant)
     except json.JSONDecodeError as error:
         raise ev.EventError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     except RecursionError:
@@ -463,7 +475,9 @@ def _creditor(kind: str) -> Creditor:
 def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
     """A new DWP or HMRC debt (events.md §3). ``creditor_ref`` is unique per creditor (events.md §3): a
     reference the creditor has used before, for a debt held, withdrawn or ended, is refused. A debt referred
-    for a person whose death DMS knows of goes to recovery from the estate at once (recovery-rules.md §6)."""
+    for a person whose death DMS knows of, on or before the day the debt is referred, goes to recovery from
+    the estate at once (recovery-rules.md §6); a death dated later is applied on its date by the daily run,
+    which moves the debt then."""
     e = _as(event, ev.DebtReferred)
     creditor = _creditor(e.creditor)
     same_ref = Debt.objects.filter(creditor=creditor, creditor_ref=e.creditor_ref)
@@ -489,9 +503,12 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
         joint_person=ensure_person(e.joint_nino) if e.joint_nino else None,
         agreed_amount_pence=e.agreed_amount_pence,
     )
-    if person.date_of_death is not None and debt.status == DebtStatus.OPEN:
+    if person.date_of_death is not None and person.date_of_death <= e.occurred_on and debt.status == DebtStatus.OPEN:
         debt.change_status(DebtStatus.ESTATE, business_date=e.occurred_on, actor=_actor(row),
                            reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
+    from dms.services.recovery_events import bar_a_new_debt  # it builds on this module
+
+    bar_a_new_debt(debt, e.occurred_on, _actor(row))
     return True
 
 
@@ -548,11 +565,26 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
             f"held from this report; report a period starting on or before {end_date}, or send it under the "
             f"award_ref of the award now in payment"
         )
+    if e.period_start < award.start_date:
+        raise DmsError(
+            f"period_start {e.period_start} is before award_ref {e.award_ref!r} started, on {award.start_date} "
+            f"(award.started): no Universal Credit was in payment then, so nothing was held from this report; "
+            f"report the award's periods from {award.start_date}"
+        )
     held = AssessmentPeriod.objects.filter(award=award, period_start=e.period_start).first()
     if held is not None:
         raise DmsError(
             f"the assessment period of award_ref {e.award_ref!r} starting {e.period_start} is already held "
             f"(event {held.event_id!r}); a period is reported once: nothing was taken from this report"
+        )
+    overlap = (AssessmentPeriod.objects.filter(award=award, period_start__lte=e.period_end,
+                                               period_end__gte=e.period_start).order_by("period_start").first())
+    if overlap is not None:
+        raise DmsError(
+            f"the period {e.period_start} to {e.period_end} overlaps the assessment period of award_ref "
+            f"{e.award_ref!r} held from {overlap.period_start} to {overlap.period_end} (event "
+            f"{overlap.event_id!r}); an award's periods follow one another, each taken once: nothing was "
+            "taken from this report; check period_start and period_end"
         )
     AssessmentPeriod.objects.create(
         event_id=e.event_id, inbound_event_id=row.pk, award=award, person_id=award.person_id,
@@ -601,6 +633,9 @@ def _person_died(event: ev.Event, row: InboundEvent) -> bool:
     so that the fact is kept for debts referred later."""
     e = _as(event, ev.PersonDied)
     person = ensure_person(e.nino)
+    if person.date_of_birth is not None and e.date_of_death < person.date_of_birth:
+        raise DmsError(f"date_of_death {e.date_of_death} is before the person's date of birth, "
+                       f"{person.date_of_birth} (person.registered); check the dates")
     person.date_of_death = e.date_of_death
     person.save(update_fields=["date_of_death"])
     return False

@@ -86,8 +86,9 @@ def _debts(person: Person, **filters: Any) -> list[Debt]:
     return list(Debt.objects.filter(person=person, **filters).select_related("creditor").order_by("pk"))
 
 
-def _hb_ids(person: Person) -> list[int]:
-    return [d.pk for d in _debts(person, creditor__kind="LA", status__in=_HB_ACTIVE)]
+def _hb_ids(person: Person, arisen_by: date | None = None) -> list[int]:
+    more = {} if arisen_by is None else {"created_on__lte": arisen_by}
+    return [d.pk for d in _debts(person, creditor__kind="LA", status__in=_HB_ACTIVE, **more)]
 
 
 def in_payment(person_id: int, on: date, *, excluding: int | None = None) -> bool:
@@ -197,15 +198,16 @@ def _insolvency(event: ev.Event, row: InboundEvent, run_date: date) -> None:
 def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     """Bankruptcy, a Debt Relief Order or (**Decision**) an IVA (recovery-rules.md §6; SSWP v Payne [2011]
     UKSC 60): HB debts are returned (INSOLVENCY); non-fraud DWP and HMRC debts are suspended; fraud debts go
-    on being recovered. The suspension is not lifted by the insolvency's end date (the debts it includes
-    are not recovered by deduction). The restriction lists every debt it bars, also one a moratorium has
+    on being recovered. It includes the debts that had arisen by its start (``created_on`` on or before
+    ``start_date``): a debt arising later is recovered as any other. The suspension is not lifted by the
+    insolvency's end date (the debts it includes are not recovered by deduction). The restriction lists every debt it bars, also one a moratorium has
     already suspended, so that the moratorium's end does not reopen it (:func:`resume_after_moratoria`)."""
     person = _person(event)
     actor = f"event {event.event_id}"
-    returned = _hb_ids(person)
+    returned = _hb_ids(person, arisen_by=event.start_date)
     cease_hb_debts(returned, "INSOLVENCY", run_date, actor)
     barred = _suspend(_debts(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
-                             status__in=_SUSPENDABLE), run_date, actor,
+                             status__in=_SUSPENDABLE, created_on__lte=event.start_date), run_date, actor,
                       f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=event.end_date, returned_debts=returned,
@@ -221,6 +223,29 @@ def _suspend(debts: Sequence[Debt], run_date: date, actor: str, reason: str) -> 
     return [debt.pk for debt in debts]
 
 
+def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
+    """A DWP or HMRC debt referred on ``on`` after a restriction of its debtor was applied: suspended, and
+    listed by the restriction, when the restriction includes it (a non-fraud debt that had arisen by the
+    restriction's start) and still bars recovery on ``on`` (:func:`bars_recovery`; a moratorium only while
+    no UC is in payment, as :func:`_moratorium`). Returns the restriction's kind, or None."""
+    if debt.classification != "NON_FRAUD" or debt.status != DebtStatus.OPEN:
+        return None
+    applied = Restriction.objects.filter(person_id=debt.person_id, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA),
+                                         start_date__gte=debt.created_on, start_date__lte=on).order_by("pk")
+    for restriction in applied:
+        if not bars_recovery(restriction.kind, restriction.resume_on, restriction.resumed_on, on):
+            continue
+        if restriction.kind in MORATORIA and _uc_in_payment(debt.person_id, on):
+            continue
+        debt.change_status(DebtStatus.SUSPENDED, business_date=on, actor=actor,
+                           reason=f"{restriction.kind} from {restriction.start_date}: the debt had arisen by then "
+                                  "and is not recovered by deduction")
+        restriction.suspended_debts = [*restriction.suspended_debts, debt.pk]
+        restriction.save(update_fields=["suspended_debts"])
+        return str(restriction.kind)
+    return None
+
+
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:
     """The last day of a moratorium (recovery-rules.md §6; SI 2020/1311): a standard breathing space lasts
     60 days (or ends earlier on its ``end_date``); a mental health crisis moratorium lasts until its
@@ -233,7 +258,8 @@ def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None
 
 def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     """Breathing Space or a mental health crisis moratorium (recovery-rules.md §6, **Decision**): eligible
-    debts (non-fraud, any creditor) are suspended for the moratorium and resumed the day after it ends,
+    debts (non-fraud, any creditor, arisen by its start: SI 2020/1311 covers the debts owed when it
+    begins) are suspended for the moratorium and resumed the day after it ends,
     unless another restriction still bars them (:func:`resume_after_moratoria`); debts already suspended
     are listed too, so that they stay suspended while it lasts. UC deductions are not covered: a person
     with UC in payment goes on being recovered from by UC, and one whose UC starts during the moratorium is
@@ -252,7 +278,8 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     note = "UC deductions are not covered by a moratorium: recovery from UC goes on"
     if not _uc_in_payment(person.pk, event.start_date):
         note = "eligible non-fraud debts suspended for the moratorium"
-        suspended = _suspend(_debts(person, classification="NON_FRAUD", status__in=_SUSPENDABLE), run_date,
+        suspended = _suspend(_debts(person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
+                                    created_on__lte=event.start_date), run_date,
                              f"event {event.event_id}",
                              f"{event.kind} from {event.start_date}" + (f" to {last}" if last else ""))
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
