@@ -442,3 +442,18 @@ def test_a_debt_referred_before_a_death_dated_later_is_not_sent_to_the_estate() 
         line("r2", "debt.referred", occurred_on="2026-02-01", creditor="DWP", creditor_ref="BA2",
              debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00", created_on="2025-05-01"))
     assert dict(Debt.objects.values_list("creditor_ref", "status")) == {"BA1": "OPEN", "BA2": "ESTATE"}
+
+
+def test_refusals_name_what_is_really_wrong_another_persons_award_and_a_withdrawn_debt() -> None:
+    """README: an error says what is wrong and how to put it right."""
+    run(uc_award())
+    other = line("a9", "award.started", nino=OTHER, award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                 uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7})
+    debt = line("r1", "debt.referred", creditor="DWP", creditor_ref="BA7", debt_type="OVERPAYMENT",
+                classification="NON_FRAUD", amount="10.00", created_on="2025-04-01")
+    gone = line("w1", "debt.withdrawn", creditor="DWP", creditor_ref="BA7", reason="raised in error")
+    revised = line("v1", "debt.revised", creditor="DWP", creditor_ref="BA7", amount="5.00")
+    report = run(other, debt, gone, revised)
+    reasons = {r.event_id: r.reason for r in report.refused}
+    assert "already another person's award" in reasons["a9"]
+    assert "WITHDRAWN and no longer recovered by DMS" in reasons["v1"]

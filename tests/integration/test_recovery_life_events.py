@@ -138,6 +138,49 @@ def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
     assert InboundEvent.objects.filter(type="person.sanction", applied=True).count() == 2
 
 
+def test_sanction_reduces_the_legacy_benefit_the_instalment_is_taken_from() -> None:
+    """recovery-rules.md §4 (the benefit is not reduced below 10p a week) with events.md §2 person.sanction:
+    JSA of £100.00 a week under a 100% sanction for 4 weeks pays nothing, so no instalment is taken on its
+    pay dates, and the HB debt is not returned for it (only a 100% sanction of 13 weeks or more returns HB
+    debts). A 40% sanction leaves £60.00: the £13.95 instalment is taken. After the sanction, £13.95 again."""
+    events(legacy_award(first="2025-06-02", weekly="100.00"))
+    hb_debt()
+    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-02", duration_weeks=2),
+           line("s2", "person.sanction", rate_percent="40", start_date="2025-06-16", duration_weeks=1))
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23)):
+        run_day(day)
+    assert [(d.date, d.amount_pence) for d in taken()] == [(date(2025, 6, 16), 1395), (date(2025, 6, 23), 1395)]
+    assert status("HB1") == ("OPEN", "")
+
+
+def test_sanction_reduces_the_legacy_benefit_in_the_rerate_replay_too() -> None:
+    """`dms rerate` takes the instalment as the daily run would: under a 100% sanction, nothing."""
+    from dms.services.rerate import rerate
+    from dms.store.replay.models import RerateResult
+
+    events(legacy_award(first="2025-06-02", weekly="100.00"))
+    hb_debt()
+    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-02", duration_weeks=2))
+    run_day(date(2025, 6, 2))
+    during = rerate(date(2025, 6, 3))
+    after = rerate(date(2025, 6, 17))
+    assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=during.run_id)) == 0
+    assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=after.run_id)) == 1395
+
+
+def test_sanction_leaves_what_the_floor_allows_and_explains_it() -> None:
+    """A 95% sanction of £100.00 leaves £5.00: £4.90 is taken (the floor keeps 10p), and the explanation says
+    the sanction reduced the benefit."""
+    events(legacy_award(first="2025-06-02", weekly="100.00"))
+    hb_debt()
+    events(line("s1", "person.sanction", rate_percent=95, start_date="2025-06-02", duration_weeks=1))
+    run_day(date(2025, 6, 2))
+    [deduction] = taken()
+    assert deduction.amount_pence == 490 and status("HB1") == ("OPEN", "")
+    assert "less £95.00 for a sanction: £5.00 paid" in deduction.explanation
+    assert "a sanction reduced the benefit paid" in deduction.explanation
+
+
 def test_bankruptcy_returns_hb_suspends_non_fraud_dwp_and_fraud_continues() -> None:
     events(uc_award(), dwp_debt("NF"), dwp_debt("FR", classification="FRAUD"), period())
     hb_debt()

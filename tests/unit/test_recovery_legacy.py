@@ -101,6 +101,23 @@ def test_legacy_explanation_says_when_the_debts_balance_limited_the_instalment()
     assert "owed only" not in full.explain()
 
 
+def test_legacy_sanction_reduces_the_benefit_without_returning_hb_debts() -> None:
+    """recovery-rules.md §4 and events.md §2: a sanction reduces the benefit paid; where only the sanction
+    leaves too little room, what the 10p floor leaves is taken and no HB debt is returned. Without the
+    sanction the same short benefit returns the HB debt (INSUFFICIENT_BENEFIT)."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),), sanction_pence=9_500))
+    assert (result.outcome, result.amount_pence, result.rule) == (LegacyOutcome.DEDUCTED, 490, Rule.SANCTION_REDUCED)
+    assert result.hb_debts_to_return == ()
+    whole = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),), sanction_pence=10_000))
+    assert whole.amount_pence == 0 and whole.hb_debts_to_return == ()
+    short = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 500, (hb(1, 9_000),)))
+    assert short.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT and short.hb_debts_to_return == (1,)
+    with pytest.raises(RecoveryInputError):
+        calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 500, (), sanction_pence=501))
+
+
 def test_legacy_missed_instalment_is_reversed() -> None:
     taken = (Allocation(1, "LA", "123456", 1395, Rule.RECOVERY_ORDER),)
     assert reverse_missed_instalment(taken) == (Allocation(1, "LA", "123456", -1395, Rule.RECOVERY_ORDER),)

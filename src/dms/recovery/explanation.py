@@ -84,6 +84,9 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.REDUCED_RATE: "a lower rate set by staff after an affordability request, in place of the item's "
     "maximum or the weekly rate (A9/2025 §31)",
     Rule.BENEFIT_FLOOR: "limited so the benefit is not reduced below 10p a week (A9/2025 §24)",
+    Rule.SANCTION_REDUCED: "a sanction reduced the benefit paid, so only what the 10p-a-week floor leaves was "
+    "taken (A9/2025 §24); HB debts are returned for a sanction only when it is 100% for 13 weeks or more "
+    "(events.md person.sanction), so none is returned for this",
 }
 
 
@@ -180,6 +183,7 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
         "weekly_rate": format_pounds(result.weekly_rate_pence),
         "weeks": str(result.weeks),
         "benefit": format_pounds(result.benefit_pence),
+        "sanction": format_pounds(result.sanction_pence),
         "instalment": format_pounds(result.instalment_pence),
         "floor": format_pounds(result.floor_pence),
         "amount": format_pounds(result.amount_pence),
@@ -214,7 +218,11 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     weeks = _WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))
     existing = (f", of which {_p(result.existing_deductions_pence)} already deducted"
                 if result.existing_deductions_pence else "")
-    room = max(0, result.benefit_pence - result.existing_deductions_pence - result.floor_pence)
+    if result.sanction_pence:
+        existing = (f", less {_p(result.sanction_pence)} for a sanction: {_p(result.benefit_pence - result.sanction_pence)} "
+                    f"paid{existing}")
+    room = max(0, result.benefit_pence - result.sanction_pence - result.existing_deductions_pence
+               - result.floor_pence)
     text = (f"Pay date {result.pay_date.isoformat()} ({result.frequency.lower()}): benefit for the period "
             f"{_p(result.benefit_pence)}{existing}; weekly rate {_p(result.weekly_rate_pence)} ({kind}) x {weeks} "
             f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "

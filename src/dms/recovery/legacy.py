@@ -80,6 +80,8 @@ def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency)
 def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
     if inp.benefit_pence < 0 or inp.existing_deductions_pence < 0:
         raise RecoveryInputError("benefit and deductions in place may not be negative")
+    if not 0 <= inp.sanction_pence <= inp.benefit_pence:
+        raise RecoveryInputError("a sanction takes between nothing and all of the benefit")
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < 0:
         raise RecoveryInputError("a reduced weekly rate may not be negative")
     if any(d.balance_pence < 0 for d in inp.debts):
@@ -103,7 +105,9 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     Weekly rate (:func:`legacy_weekly_rate`, or a lower staff rate, A9/2025 §31) times the weeks in the pay
     period (:func:`instalment_for_period`); never more than the debts' balances; the benefit never reduced
     below ``legacy.minimum_benefit_per_week`` a week; HB debts returned with INSUFFICIENT_BENEFIT or
-    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). The amount goes to the
+    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). A sanction in force reduces
+    the benefit paid (``sanction_pence``); where only the sanction leaves too little room, what the floor
+    leaves is taken and no HB debt is returned for it (**Decision**, docs/recovery-notes.md). The amount goes to the
     debts in recovery order, spilling over when one clears (A9/2025 §28).
     """
     debts = _check(inp)
@@ -114,13 +118,19 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     weeks = weeks_in_period(inp.frequency)
     instalment = instalment_for_period(weekly, inp.frequency)
     floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
-    room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
+    paid = inp.benefit_pence - inp.sanction_pence
+    room = max(0, paid - inp.existing_deductions_pence - floor)
     due = min(instalment, sum(d.balance_pence for d in debts))
-    outcome = _short_of_room(inp.benefit_pence - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE
+    outcome = _short_of_room(paid - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE
     returned: tuple[int, ...] = ()
     payees = debts
     amount = due
-    if outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
+    unsanctioned_room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
+    if inp.sanction_pence and outcome is not LegacyOutcome.DEDUCTED and debts and unsanctioned_room >= due:
+        # short of room only while the sanction lasts: what the floor leaves is taken, and no HB debt is
+        # returned for it (a sanction returns HB debts only when 100% for 13 weeks or more, events.md §2)
+        outcome, amount, rule = LegacyOutcome.DEDUCTED, min(room, due), Rule.SANCTION_REDUCED
+    elif outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
         returned = hb_debt_ids(debts)
         payees = [d for d in debts if d.owner_kind != "LA"]
         amount = min(room, sum(d.balance_pence for d in payees))
@@ -129,7 +139,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     allocations = tuple(Allocation(d.debt_id, d.owner_kind, d.la_id, share, how) for d, share, how in shares)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
-                                  returned, rule, inp.benefit_pence, inp.existing_deductions_pence)
+                                  returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
+                                  inp.sanction_pence)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

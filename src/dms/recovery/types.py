@@ -68,6 +68,7 @@ class Rule(StrEnum):
     INSTALMENT = "INSTALMENT"  # the instalment for the pay period
     REDUCED_RATE = "REDUCED_RATE"  # a staff affordability rate (A9/2025 §31)
     BENEFIT_FLOOR = "BENEFIT_FLOOR"  # the 10p-a-week floor limited the amount
+    SANCTION_REDUCED = "SANCTION_REDUCED"  # a sanction reduced the benefit: what the floor left was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +242,8 @@ class LegacyInstalmentInput:
     ``benefit_pence`` is the benefit for the pay period before any recovery deduction;
     ``existing_deductions_pence`` are deductions already in place from it (third parties and others).
     ``reduced_weekly_rate_pence`` is a staff affordability rate per week (A9/2025 §31), passed only while
-    it is in force.
+    it is in force. ``sanction_pence`` is what a sanction in force on the pay date takes off the benefit
+    (``benefit_pence`` is before it).
     """
 
     pay_date: date
@@ -250,6 +252,7 @@ class LegacyInstalmentInput:
     debts: tuple[DebtRecord, ...]
     existing_deductions_pence: int = 0
     reduced_weekly_rate_pence: int | None = None
+    sanction_pence: int = 0  # what a sanction in force takes off the benefit for the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +291,7 @@ class LegacyInstalmentResult:
     rule: Rule
     benefit_pence: int = 0  # the benefit paid for the pay period, before deductions
     existing_deductions_pence: int = 0  # deductions already made from it
+    sanction_pence: int = 0  # what a sanction took off the benefit
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy

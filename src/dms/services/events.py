@@ -303,7 +303,12 @@ def _person_registered(event: ev.Event, row: InboundEvent) -> bool:
 
 def _award_started(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.AwardStarted)
-    if Award.objects.filter(award_ref=e.award_ref).exists():
+    existing = Award.objects.filter(award_ref=e.award_ref).select_related("person").first()
+    if existing is not None and existing.person.nino != e.nino:
+        raise DmsError(f"award_ref {e.award_ref!r} is already another person's award ({existing.benefit}, from "
+                       f"{existing.start_date}); an award reference is unique: start this award under its own "
+                       "award_ref")
+    if existing is not None:
         raise DmsError(f"award_ref {e.award_ref!r} has already started; send award.changed to change it")
     award = Award(award_ref=e.award_ref, person=ensure_person(e.nino), benefit=e.benefit, start_date=e.start_date)
     if e.uc is not None:
@@ -516,6 +521,12 @@ def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
     """The DWP or HMRC debt ``creditor_ref`` held for the person ``nino``; refuses an unknown one."""
     debt = debt_service.find_held_debt(_creditor(creditor_kind), creditor_ref)
     if debt is None:
+        ended = (Debt.objects.filter(creditor=_creditor(creditor_kind), creditor_ref=creditor_ref)
+                 .order_by("-pk").first())
+        if ended is not None:
+            raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind}'s debt with this reference (DMS debt "
+                           f"{ended.pk}) is {ended.status} and no longer recovered by DMS, so it cannot be changed "
+                           "or paid here; refer a new debt under a new reference if money is still owed")
         raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind} has no debt with this reference held by DMS")
     if debt.person.nino != nino:
         raise DmsError(f"creditor_ref {creditor_ref!r}: the {creditor_kind} debt is owed by another person, "

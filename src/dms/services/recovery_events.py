@@ -180,7 +180,7 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     Restriction.objects.create(
         person=person, kind="SANCTION", event_id=event.event_id, start_date=event.start_date,
         end_date=event.start_date + timedelta(weeks=event.duration_weeks) - timedelta(days=1),
-        returned_debts=returned,
+        returned_debts=returned, rate_percent=str(event.rate_percent),
         note=f"{event.rate_percent}% for {event.duration_weeks} weeks"
         + ("" if returned else ": HB debts are returned only for a 100% sanction of 13 weeks or more"),
     )

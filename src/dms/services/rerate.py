@@ -55,7 +55,7 @@ from dms.recovery.types import (
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
-from dms.services.recovery import legacy_reduced_rate, third_party_items
+from dms.services.recovery import legacy_reduced_rate, sanction_for_period, sanction_rates, third_party_items
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
 from dms.store.ledger import is_postgresql, write_rows
 from dms.store.replay.models import RerateResult, RerateRun
@@ -323,14 +323,16 @@ def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None) -
     return amounts
 
 
-def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt]) -> dict[int | None, list[int]]:
+def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
+                    sanction_rate: Decimal | None = None) -> dict[int | None, list[int]]:
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
+    benefit = instalment_for_period(award.weekly_amount_pence or 0, frequency)
     try:
         result = calculate_legacy_instalment(LegacyInstalmentInput(
-            pay_date=as_of, frequency=frequency,
-            benefit_pence=instalment_for_period(award.weekly_amount_pence or 0, frequency), debts=records,
+            pay_date=as_of, frequency=frequency, benefit_pence=benefit, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records),
+            sanction_pence=sanction_for_period(benefit, sanction_rate),
         ))
     except (RecoveryInputError, ValueError) as error:
         raise DmsError(f"the {award.benefit} instalment of person id {award.person_id} cannot be calculated: "
@@ -374,13 +376,15 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
                 rows.append((run_id, period.person_id, period.partition, "UC", period.period_start, creditor,
                              now, what_if))
         report.no_period += len({a[0] for a in book.uc_awards.values()} - {p.person_id for p in book.periods})
+        sanctions = sanction_rates(as_of, [a.person_id for a in book.legacy if a.person_id in debts])
         for award in book.legacy:
             own = debts.get(award.person_id, [])
             if not own:
                 continue
             report.instalments += 1
             counted.add(award.person_id)
-            for creditor, (now, what_if) in _legacy_amounts(as_of, award, own).items():
+            for creditor, (now, what_if) in _legacy_amounts(as_of, award, own,
+                                                            sanctions.get(award.person_id)).items():
                 rows.append((run_id, award.person_id, award.partition, award.benefit, as_of, creditor, now,
                              what_if))
         report.people += len(counted)

@@ -174,6 +174,8 @@ class Restriction(models.Model):
     returned_debts = models.JSONField(default=list)
     suspended_debts = models.JSONField(default=list)
     note = models.TextField(default="", blank=True)
+    # a sanction's rate, as the event gave it (a decimal, "100" or "40"); "" for other kinds
+    rate_percent = models.CharField(max_length=40, default="", blank=True)
 
     class Meta:
         db_table = "dms_restriction"
