@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-from dms.errors import DmsError
+from dms.errors import BadArguments, DmsError
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reader_gone()
     except DmsError as error:
         print(f"dms: error: {error}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(error, BadArguments) else 1
     except OSError as error:
         print(f"dms: error: {os_error_text(error)}", file=sys.stderr)
         return 1
@@ -182,9 +182,11 @@ def _reader_gone() -> int:
 def os_error_text(error: OSError) -> str:
     """One line for a file DMS could not read or write: which, why, and what to check."""
     paths = [str(p) for p in (error.filename, error.filename2) if p is not None]
-    where = f"{' -> '.join(paths)}: " if paths else ""
-    return (f"{where}{error.strerror or error}; check that the path is right, that there is room on the disk and "
-            "that DMS may read and write there")
+    if not paths:  # no file named: the standard output or error DMS was writing its answer to
+        return (f"writing the output: {error.strerror or error}; check that where the output goes (a file it is "
+                "redirected to, or its disk) has room and may be written")
+    return (f"{' -> '.join(paths)}: {error.strerror or error}; check that the path is right, that there is room "
+            "on the disk and that DMS may read and write there")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,11 @@ class BadInput(DmsError, ValueError):
     is done. Also a ``ValueError``, so code reading values may catch it as one."""
 
 
+class BadArguments(DmsError):
+    """Arguments that cannot go together (a range that runs backwards): a bad argument, exit 2, as argparse
+    gives for one it can judge alone."""
+
+
 class NotFound(DmsError):
     """Something named in the request does not exist."""
 

@@ -42,14 +42,15 @@ def redacted_url(url: str) -> str:
     parts = urlsplit(url)
     try:
         password = parts.password
-    except ValueError:  # a URL too broken to split: print only its scheme
+        port = parts.port
+    except ValueError:  # a URL too broken to split (a port that is not a number): print only its scheme
         return f"{parts.scheme}://..."
     if password is None:
         return url
     userinfo = f"{parts.username}:***@" if parts.username else "***@"
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    if port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))
 
 
@@ -103,14 +104,36 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+_URL_HELP = ("set it to sqlite:///PATH for a SQLite file or postgres://USER@HOST:PORT/NAME, or unset it for "
+             "the SQLite file in DMS_DATA_DIR")
+
+
+def _port_text(url: str) -> str:
+    """The text after the last ':' of the URL's host part, when there is one (for an error message)."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    return netloc.rpartition(":")[2] if ":" in netloc else ""
+
+
 def _check_database_url(url: str) -> None:
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme not in DATABASE_SCHEMES:
         raise ConfigurationError(
             f"DMS_DATABASE_URL {redacted_url(url)!r} is not a database DMS can use (it runs on SQLite or "
-            "PostgreSQL): set it to sqlite:///PATH for a SQLite file or postgres://USER@HOST:PORT/NAME, or unset "
-            "it for the SQLite file in DMS_DATA_DIR"
+            f"PostgreSQL): {_URL_HELP}"
         )
+    import dj_database_url
+
+    try:
+        parsed = dj_database_url.parse(url)
+    except (ValueError, dj_database_url.ParseError) as error:
+        reason = ("its port must be a number from 1 to 65535" if "port" in str(error).lower()
+                  or "not a valid url" in str(error).lower() and _port_text(url) else
+                  "write special characters of the user or password %-encoded")
+        raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} cannot be read as a URL ({reason}): "
+                                 f"{_URL_HELP}") from None
+    if scheme == "sqlite" and str(parsed.get("NAME") or "") in {"", ":memory:"}:
+        raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} names no file (an in-memory database "
+                                 f"would lose everything when the command ends): {_URL_HELP}")
 
 
 def _check_bacs(env: dict[str, str]) -> None:

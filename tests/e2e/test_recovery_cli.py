@@ -41,6 +41,13 @@ def test_deductions_list_json_shape_when_nothing_taken(cli_env: dict[str, str], 
     assert "No deductions" in table.stdout
 
 
+def test_deductions_list_range_that_runs_backwards_is_a_bad_argument(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: bad arguments exit 2, saying what is wrong."""
+    _imported(cli_env, tmp_path)
+    result = run_dms(cli_env, "deductions", "list", "--nino", NINO, "--from", "2026-02-20", "--to", "2026-02-10")
+    assert result.returncode == 2 and "runs forwards" in result.stderr
+
+
 def test_deductions_list_unknown_nino_is_a_clear_error(cli_env: dict[str, str]) -> None:
     run_dms(cli_env, "init", check=True)
     result = run_dms(cli_env, "deductions", "list", "--nino", "CE123456A")

@@ -49,7 +49,7 @@ def test_synth_refuses_bad_arguments(cli_env) -> None:
     result = run_dms(cli_env, "synth", "--people", "many")
     assert result.returncode == 2 and "not a whole number" in result.stderr
     result = run_dms(cli_env, "synth", "--people", "10", "--las", "5000")
-    assert result.returncode == 1 and "--las must be between 1 and 999" in result.stderr
+    assert result.returncode == 2 and "--las: 5,000 is not between 1 and 999" in result.stderr  # a bad argument
 
 
 DEMO_SECTIONS = (
@@ -60,6 +60,13 @@ DEMO_SECTIONS = (
     "Payment schedules for 2026-02 and BACS payments, per LA",
     "Ledger check:", "OK, every balance matches its postings", "BACS:", "Outputs:",
 )
+
+
+def test_demo_month_far_ahead_is_refused_before_anything_runs(cli_env) -> None:
+    """As `dms run`: a month whose month-end run is more than a year after today is taken for a mistyped
+    month (the demo would run every day up to it, for good)."""
+    result = run_dms(cli_env, "demo", "--month", "2099-01")
+    assert result.returncode == 1 and "more than a year after today" in result.stderr
 
 
 def test_demo_runs_a_month_through_dms_and_summarises_it_once(cli_env) -> None:

@@ -426,11 +426,13 @@ def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
 
 
 def test_person_dates_that_contradict_each_other_refused() -> None:
-    """A person is registered after they are born, and dies after it."""
+    """A person is registered after they are born, and dies after it, whichever is reported first."""
     report = run(line("p1", "person.registered", surname="J", forenames="S", date_of_birth="2030-01-01"),
                  line("p2", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01"),
-                 line("d1", "person.died", date_of_death="1979-01-01"))
-    assert [r.event_id for r in report.refused] == ["p1", "d1"]
+                 line("d1", "person.died", date_of_death="1979-01-01"),
+                 line("d2", "person.died", nino=OTHER, date_of_death="2020-01-01"),
+                 line("p3", "person.registered", nino=OTHER, surname="J", forenames="S", date_of_birth="2021-05-05"))
+    assert [r.event_id for r in report.refused] == ["p1", "d1", "p3"]
 
 
 def test_a_debt_referred_before_a_death_dated_later_is_not_sent_to_the_estate() -> None:

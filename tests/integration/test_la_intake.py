@@ -366,3 +366,12 @@ def test_tar_with_bytes_after_its_end_of_archive_block_is_taken_in(folder: Path)
     """Bytes after the end-of-archive blocks are ignored (as tar does): the tar is taken in."""
     result = _receive_bytes(folder, _tar_bytes([(REF, referral_bytes())]) + b"trailing padding")
     assert result.accepted and [f.name for f in result.files] == [REF]
+
+
+def test_refused_tar_unreadable_when_another_tar_is_joined_on(folder: Path) -> None:
+    """§5.2: two tars joined end to end would have the second's members lost without a word (tar stops at
+    the first end-of-archive block): refused, saying so."""
+    first = _tar_bytes([(REF, referral_bytes())])
+    second = _tar_bytes([(REV, b"<x/>")])
+    result = _receive_bytes(folder, first + second)
+    assert codes(result) == ["TAR_UNREADABLE"] and "another tar follows" in result.problems[0].message

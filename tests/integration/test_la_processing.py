@@ -400,6 +400,48 @@ def test_other_dwp_recovery_over_28_days_at_the_rate_the_benefit_allows(folder: 
     assert state("HB/2") == (DebtStatus.OPEN, "")
 
 
+def test_file_waits_for_the_day_it_was_received_not_only_its_creation_date(folder: Path) -> None:
+    """§5.4: files are processed by the daily run of their day; a file created on D1 but received on the
+    next day (`dms la receive --date`) is not processed by D1's run (caught up later), but by the next."""
+    la()
+    award()
+    made = refer(folder, [build.referral("HB/1", NINO, 1_000)])
+    ReceivedFile.objects.filter(pk=made.pk).update(received_on=D1 + timedelta(days=1))
+    assert la_files_step(D1)["files"] == 0
+    assert la_files_step(D1 + timedelta(days=1))["files"] == 1 and state("HB/1") == (DebtStatus.OPEN, "")
+
+
+def test_other_dwp_recovery_lasts_while_a_sanction_takes_the_benefit(folder: Path) -> None:
+    """§6.3 with recovery-rules.md §4: under a 100% sanction the legacy benefit pays nothing, so other DWP
+    recovery of £55.80 (exactly 28 days at £13.95 a week) is not recovered at all while it lasts: the HB
+    referral is returned OTHER_DWP_RECOVERY."""
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award("AB123456C", "JSA")
+    Award.objects.filter(person=person()).update(weekly_amount_pence=10_000)
+    _dwp_debt("AB123456C", 4 * la_processing.legacy_weekly_rate(D1, False))
+    Restriction.objects.create(person=person(), kind="SANCTION", event_id="s1", start_date=D1 - timedelta(days=1),
+                               end_date=D1 + timedelta(weeks=8), rate_percent="100")
+    refer(folder, [build.referral("HB/1", "AB123456C", 1_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+
+
+def test_referral_of_a_debt_an_insolvency_includes_is_returned_insolvency(folder: Path) -> None:
+    """recovery-rules.md §6: a DRO applied by DMS includes the HB debts arisen by its start: a referral of
+    one (created before the DRO) is returned INSOLVENCY at once; a debt created after it is taken on."""
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award()
+    Restriction.objects.create(person=person(), kind="DEBT_RELIEF_ORDER", event_id="dro",
+                               start_date=date(2025, 11, 15))
+    refer(folder, [build.referral("HB/1", NINO, 1_000, created=date(2025, 11, 14)),
+                   build.referral("HB/2", NINO, 1_000, created=date(2025, 11, 17))])
+    assert la_files_step(D1)["returned"] == {"INSOLVENCY": 1}
+    assert state("HB/1") == (DebtStatus.RETURNED, "INSOLVENCY") and state("HB/2") == (DebtStatus.OPEN, "")
+
+
 def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Path) -> None:
     la()
     fraud_weekly = la_processing.legacy_weekly_rate(D1, True)

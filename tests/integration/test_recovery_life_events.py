@@ -168,6 +168,15 @@ def test_sanction_reduces_the_legacy_benefit_in_the_rerate_replay_too() -> None:
     assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=after.run_id)) == 1395
 
 
+def test_death_applied_by_the_run_sends_a_debt_reported_late_to_the_estate() -> None:
+    """recovery-rules.md §6: a debt referred (occurred_on) before a death the run has already applied, but
+    reported only after it, goes to the estate on import, as the person's other debts did."""
+    events(uc_award(), line("died", "person.died", occurred_on="2025-06-03", date_of_death="2025-06-03"))
+    run_day(date(2025, 6, 3))
+    events(_debt_created("LATE", "2025-04-01", "2025-05-20"))
+    assert status("LATE")[0] == "ESTATE"
+
+
 def test_sanction_leaves_what_the_floor_allows_and_explains_it() -> None:
     """A 95% sanction of £100.00 leaves £5.00: £4.90 is taken (the floor keeps 10p), and the explanation says
     the sanction reduced the benefit."""
@@ -179,6 +188,7 @@ def test_sanction_leaves_what_the_floor_allows_and_explains_it() -> None:
     assert deduction.amount_pence == 490 and status("HB1") == ("OPEN", "")
     assert "less £95.00 for a sanction: £5.00 paid" in deduction.explanation
     assert "a sanction reduced the benefit paid" in deduction.explanation
+    assert "owed only" not in deduction.explanation  # the sanction, not the debt's balance, limited it
 
 
 def test_bankruptcy_returns_hb_suspends_non_fraud_dwp_and_fraud_continues() -> None:
@@ -212,6 +222,19 @@ def test_insolvency_includes_only_debts_arisen_by_its_start() -> None:
         Debt.objects.filter(creditor_ref__in=("OLD", "LATE")).values_list("pk", flat=True))
     run_day(PAY)
     assert {r.ref for r in taken()} <= {"AFTER", "NEW"} and taken()
+
+
+def test_insolvency_bars_a_debt_it_includes_that_is_reported_after_it_was_applied() -> None:
+    """recovery-rules.md §6: a DRO applied by the run includes a debt referred (occurred_on) before it
+    started but reported only afterwards: it is suspended on import, from the DRO's start."""
+    events(uc_award(), period())
+    events(line("ins", "person.insolvency", kind="DEBT_RELIEF_ORDER", start_date="2025-06-05"))
+    run_day(date(2025, 6, 5))
+    events(_debt_created("EARLY", "2025-04-01", "2025-05-20"))
+    assert status("EARLY")[0] == "SUSPENDED"
+    assert Debt.objects.get(creditor_ref="EARLY").pk in Restriction.objects.get().suspended_debts
+    run_day(PAY)
+    assert not taken()
 
 
 def test_breathing_space_suspends_non_fraud_legacy_recovery_for_60_days_then_resumes() -> None:
@@ -610,6 +633,34 @@ def test_set_rate_for_a_social_fund_loan_is_below_its_agreed_amount_a9_2025_31()
         with pytest.raises(DmsError, match=r"lower than the rate it replaces, 11.00 \(the Social Fund loan's agreed"):
             set_reduced_rate("AB123456C", debt, amount, date(2025, 9, 1), "why", "me", date(2025, 6, 1))
     set_reduced_rate("AB123456C", debt, "10.99", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+
+
+def test_set_rate_by_a_reference_two_debts_share_asks_for_the_id() -> None:
+    """References are unique per creditor only: a person's own HMRC debt and a DWP debt held jointly with
+    them may share one. --debt with that reference is refused, listing the ids."""
+    events(uc_award(), uc_award("UC2", nino="CE123456A"),
+           line("ref-H", "debt.referred", occurred_on="2025-04-08", creditor="HMRC", creditor_ref="X",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01"),
+           line("ref-D", "debt.referred", nino="CE123456A", occurred_on="2025-04-08", creditor="DWP",
+                creditor_ref="X", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01", joint_nino="AB123456C"))
+    with pytest.raises(DmsError, match="2 held debts with this reference"):
+        set_reduced_rate("AB123456C", "X", "10.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    assert not ReducedRate.objects.exists()
+
+
+def test_set_rate_on_a_joint_debt_is_below_the_rate_it_is_recovered_at_from_either_debtor() -> None:
+    """A joint debt owned by someone with no benefit is recovered from the other debtor's JSA at £13.95 a
+    week: a "reduced" rate of £50.00 is refused for either of them."""
+    events(legacy_award(first="2025-06-02"),
+           line("ref-J", "debt.referred", nino="CE123456A", occurred_on="2025-04-08", creditor="DWP",
+                creditor_ref="J", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01", joint_nino="AB123456C"))
+    debt = str(Debt.objects.get().pk)
+    for nino in ("AB123456C", "CE123456A"):
+        with pytest.raises(DmsError, match=r"lower than the rate it replaces, 13.95"):
+            set_reduced_rate(nino, debt, "50.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
 
 
 def test_set_rate_on_a_legacy_benefit_is_below_the_weekly_rate() -> None:

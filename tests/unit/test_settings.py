@@ -133,3 +133,18 @@ def test_a_locked_sqlite_database_is_reported_in_one_line(capsys: pytest.Capture
     assert cli.main(["ledger", "check"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("dms: error: the database is locked") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("postgres://u:secret@host:notaport/x", "its port must be a number"),
+    ("postgres://u@host:99999/x", "its port must be a number"),
+    ("sqlite://", "names no file"),
+    ("sqlite:///:memory:", "names no file"),
+])
+def test_database_url_that_cannot_be_read_or_keeps_nothing_is_refused_naming_the_variable(
+        tmp_path: Path, url: str, words: str) -> None:
+    """README (Configuration): a value DMS cannot run with stops every command with an error naming the
+    variable, and never prints a password; an in-memory SQLite database would lose everything it was given."""
+    with pytest.raises(ConfigurationError, match="DMS_DATABASE_URL") as raised:
+        load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": url})
+    assert words in str(raised.value) and "secret" not in str(raised.value)

@@ -92,8 +92,15 @@ def run_la_receive(args: argparse.Namespace) -> int:
     result = receive_tar(args.path, received_on=received_on)
     already = " (already received: nothing new was done)" if result.repeat else ""
     if not result.accepted:
+        codes = {problem.code for problem in result.problems}
+        if "TAR_NAME" in codes:
+            told = "its name gives no LA to report it to (docs/la-interface-notes.md)"
+        elif "TAR_UNKNOWN_LA" in codes:
+            told = "it will be reported to the LA as CORRUPT once the LA is registered"
+        else:
+            told = "it will be reported to the LA as CORRUPT"
         print(f"dms: error: refused {result.tar_name} received {result.received_on}{already}: it is kept "
-              f"(SHA-256 {result.sha256}) and will be reported to the LA as CORRUPT:", file=sys.stderr)
+              f"(SHA-256 {result.sha256}); {told}:", file=sys.stderr)
         for problem in result.problems:
             print(f"  {problem.code}: {problem.message}", file=sys.stderr)
         return 1

@@ -18,27 +18,52 @@ DEMO_PEOPLE = 20_000
 DEMO_MONTH = "2026-02"
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (write it like 20000)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
+def _count(most: int) -> Any:
+    """argparse type: a whole number from 1 to ``most`` (the sizes of book DMS can make,
+    ``dms.store.bulk.check_request``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (write it like 20000)") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{value:,} is not between 1 and {most:,}")
+        return value
+
+    return parse
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 recall``, ``2 recalls``: a count with its noun, plural unless one."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _people(text: str) -> int:
+    from dms.synth.generate import MAX_PEOPLE
+
+    parsed: int = _count(MAX_PEOPLE)(text)
+    return parsed
+
+
+def _las(text: str) -> int:
+    from dms.synth.generate import MAX_LAS
+
+    parsed: int = _count(MAX_LAS)(text)
+    return parsed
 
 
 def _book_arguments(parser: argparse.ArgumentParser, people: int | None) -> None:
     from dms.cli import business_date
 
     if people is None:
-        parser.add_argument("--people", type=_positive, required=True, help="how many people to add")
+        parser.add_argument("--people", type=_people, required=True, help="how many people to add")
     else:
-        parser.add_argument("--people", type=_positive, default=people,
+        parser.add_argument("--people", type=_people, default=people,
                             help=f"how many people the book has (default {people:,})")
     parser.add_argument("--seed", type=whole_number, default=DEFAULT_SEED,
                         help=f"the seed: the same people count and seed give the same book (default {DEFAULT_SEED})")
-    parser.add_argument("--las", type=_positive, default=DEFAULT_LAS,
+    parser.add_argument("--las", type=_las, default=DEFAULT_LAS,
                         help=f"how many local authorities refer HB debts (default {DEFAULT_LAS}; LA IDs already "
                              "registered are reused)")
     parser.add_argument("--date", type=business_date, default=DEFAULT_AS_OF,
@@ -71,11 +96,11 @@ def _demo_parser(registry: Any) -> argparse.ArgumentParser:
         run_demo,
         needs_db=False,
     )
-    demo.add_argument("--people", type=_positive, default=DEMO_PEOPLE,
+    demo.add_argument("--people", type=_people, default=DEMO_PEOPLE,
                       help=f"how many people the book has (default {DEMO_PEOPLE:,})")
     demo.add_argument("--seed", type=whole_number, default=DEFAULT_SEED,
                       help=f"the seed of the book and of the month's traffic (default {DEFAULT_SEED})")
-    demo.add_argument("--las", type=_positive, default=DEFAULT_LAS,
+    demo.add_argument("--las", type=_las, default=DEFAULT_LAS,
                       help=f"how many local authorities refer HB debts (default {DEFAULT_LAS})")
     demo.add_argument("--month", type=month, default=DEMO_MONTH,
                       help=f"the month to run, YYYY-MM (default {DEMO_MONTH}); a new book is taken on the day "
@@ -194,12 +219,18 @@ def _new_previous_dir(data_dir: Path) -> Path:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from datetime import date
+
     from rich.console import Console
 
     from dms.commands.core import create_postgresql_database_if_absent
+    from dms.commands.run import refuse_a_date_far_ahead
     from dms.settings import get_config, redacted_url
     from dms.store.bootstrap import ensure_database
+    from dms.synth.month import month_end_run_date
 
+    refuse_a_date_far_ahead(month_end_run_date(args.month), date.today(),
+                            what=f"--month {args.month}: its month-end run date,")
     console = Console(width=max(Console().width, 110))
     config = get_config()
     config.make_data_dir()
@@ -295,14 +326,14 @@ def _plan(period: str, seed: int, console: Any) -> Any:
     with console.status(f"Planning {period}'s traffic: events from other systems and LA files"):
         files = prepare_traffic(period, seed)
     counts = files.counts
+    broken = sum(v for k, v in counts.items() if k.startswith("broken"))
     console.print(
         f"Traffic for {period} (seed {files.seed}) in {files.directory} "
-        f"({time.perf_counter() - started:.1f}s): {sum(v for k, v in counts.items() if '.' in k):,} events "
-        f"({counts.get('uc.assessment_period', 0):,} UC assessment periods); LA files planned in "
-        f"{counts.get('LA tars', 0):,} daily tars with {counts.get('LAREF records', 0):,} referrals, "
-        f"{counts.get('LAREV records', 0):,} revisions and {counts.get('LAREC records', 0):,} recalls "
-        f"({sum(v for k, v in counts.items() if k.startswith('broken'))} files broken on purpose and one "
-        "corrected resubmission)."
+        f"({time.perf_counter() - started:.1f}s): {_n(sum(v for k, v in counts.items() if '.' in k), 'event')} "
+        f"({_n(counts.get('uc.assessment_period', 0), 'UC assessment period')}); LA files planned in "
+        f"{_n(counts.get('LA tars', 0), 'daily tar')} with {_n(counts.get('LAREF records', 0), 'referral')}, "
+        f"{_n(counts.get('LAREV records', 0), 'revision')} and {_n(counts.get('LAREC records', 0), 'recall')} "
+        f"({_n(broken, 'file')} broken on purpose and one corrected resubmission)."
     )
     return files
 

@@ -109,7 +109,7 @@ def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: di
     if len(persons) < 2:
         first_rule = rule
         if (rule in (Rule.FIRST_IN_ORDER, Rule.RECOVERY_ORDER, Rule.SPLIT_EQUALLY) and joint_award
-                and item in JOINT_FIRST_ITEMS and joint_first(ordered[0])):
+                and item in JOINT_FIRST_ITEMS and joint_first(ordered[0]) and len(ordered) > 1):
             first_rule = Rule.SPLIT_JOINT_FIRST if rule is Rule.SPLIT_EQUALLY else Rule.JOINT_FIRST
         return allocate_in_order(amount, ordered, [capacity[d.debt_id] for d in ordered], first_rule)
     groups = [[d for d in ordered if d.owner_person == p] for p in persons]

@@ -228,7 +228,8 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
             f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
             f"{_p(result.floor_pence)} (10p a week, rounded up), leaving room for {_p(room)}; "
             f"outcome {result.outcome}; took {_p(result.amount_pence)}: {RULE_TEXT[result.rule]}.")
-    if str(result.outcome) == "DEDUCTED" and 0 < result.amount_pence < result.instalment_pence:
+    if (str(result.outcome) == "DEDUCTED" and result.rule in (Rule.INSTALMENT, Rule.REDUCED_RATE)
+            and 0 < result.amount_pence < result.instalment_pence):
         text += (f"\nThe debts owed only {_p(result.amount_pence)} in all, less than the instalment: that was "
                  f"taken and they are cleared (A9/2025 §28: never more than a debt's balance).")
     for alloc in result.allocations:

@@ -296,6 +296,9 @@ def ensure_person(nino: str) -> Person:
 def _person_registered(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.PersonRegistered)
     person = ensure_person(e.nino)
+    if person.date_of_death is not None and e.date_of_birth > person.date_of_death:
+        raise DmsError(f"date_of_birth {e.date_of_birth} is after the person's date of death, "
+                       f"{person.date_of_death} (person.died); check the dates")
     person.surname, person.forenames, person.date_of_birth = e.surname, e.forenames, e.date_of_birth
     person.save()
     return True
@@ -480,9 +483,9 @@ def _creditor(kind: str) -> Creditor:
 def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
     """A new DWP or HMRC debt (events.md §3). ``creditor_ref`` is unique per creditor (events.md §3): a
     reference the creditor has used before, for a debt held, withdrawn or ended, is refused. A debt referred
-    for a person whose death DMS knows of, on or before the day the debt is referred, goes to recovery from
-    the estate at once (recovery-rules.md §6); a death dated later is applied on its date by the daily run,
-    which moves the debt then."""
+    for a person whose death DMS knows of goes to recovery from the estate at once (recovery-rules.md §6)
+    when the death is dated on or before the day the debt is referred, or the daily run has already applied
+    it; otherwise the daily run applies the death on its date and moves the debt then."""
     e = _as(event, ev.DebtReferred)
     creditor = _creditor(e.creditor)
     same_ref = Debt.objects.filter(creditor=creditor, creditor_ref=e.creditor_ref)
@@ -508,7 +511,9 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
         joint_person=ensure_person(e.joint_nino) if e.joint_nino else None,
         agreed_amount_pence=e.agreed_amount_pence,
     )
-    if person.date_of_death is not None and person.date_of_death <= e.occurred_on and debt.status == DebtStatus.OPEN:
+    if (person.date_of_death is not None and debt.status == DebtStatus.OPEN
+            and (person.date_of_death <= e.occurred_on
+                 or InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True).exists())):
         debt.change_status(DebtStatus.ESTATE, business_date=e.occurred_on, actor=_actor(row),
                            reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
     from dms.services.recovery_events import bar_a_new_debt  # it builds on this module

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from django.db import transaction
 
@@ -263,8 +264,8 @@ def _end_problem(path: Path, offset: int) -> TarProblem | None:
     with path.open("rb") as stream:
         stream.seek(offset)
         block = stream.read(_BLOCK)
-    if block == bytes(_BLOCK):
-        return None
+        if block == bytes(_BLOCK):
+            return _joined_tar_problem(stream)
     if not block:
         what = (f"it ends at byte {offset:,} without the end-of-archive block (512 zero bytes), so it may have "
                 "been cut short")
@@ -273,6 +274,23 @@ def _end_problem(path: Path, offset: int) -> TarProblem | None:
     else:
         what = f"the header at byte {offset:,} is damaged (not a valid tar header), so the members after it cannot be read"
     return TarProblem("TAR_UNREADABLE", f"the tar cannot be read whole: {what}; {_UNREADABLE_HINT}")
+
+
+def _joined_tar_problem(stream: BinaryIO) -> TarProblem | None:
+    """After the end-of-archive block, zero blocks and other bytes are ignored, but not another tar joined
+    on (two tars concatenated): tar stops at the first end block, and the second tar's members would be
+    lost without a word. Refused when a valid tar header follows the end blocks."""
+    while block := stream.read(_BLOCK):
+        if block == bytes(_BLOCK):
+            continue
+        try:
+            tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+        except (tarfile.HeaderError, ValueError, OverflowError):
+            return None
+        at = stream.tell() - len(block)
+        return TarProblem("TAR_UNREADABLE", f"another tar follows the end of this one at byte {at:,} (two tars "
+                          f"joined together?); its members would not be read: {_UNREADABLE_HINT}, one tar a day")
+    return None
 
 
 def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], list[TarProblem]]:

@@ -157,8 +157,11 @@ class StepReport:
 
 def due_files(run_date: date) -> list[ReceivedFile]:
     """The PENDING files to process on ``run_date``, in §5.4 order: referrals, then revisions, then recalls;
-    within a type by LA ID, creation date, then receipt order. A file dated after the run date waits."""
-    files = ReceivedFile.objects.filter(state=FileState.PENDING, creation_date__lte=run_date)
+    within a type by LA ID, creation date, then receipt order. A file dated after the run date waits, and
+    so does one received after it (``dms la receive --date``): a run never processes a file before the day
+    DMS received it."""
+    files = ReceivedFile.objects.filter(state=FileState.PENDING, creation_date__lte=run_date,
+                                        received_on__lte=run_date)
     return sorted(files, key=lambda f: (KIND_ORDER[FileKind(f.kind)], f.la_id, f.creation_date, f.seq))
 
 
@@ -381,8 +384,9 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, int]:
     """``{person id: pence a week}`` the legacy engine can take from each person's benefit on ``on``: the
     weekly amount of the legacy award it recovers from (the one in payment with the lowest id,
     ``recovery_load.due_instalments``) less the 10p-a-week floor (recovery-rules.md §4, A9/2025 §24), never
-    below 0. The "current rate of recovery" of §6.3 is the rate actually taken, so a benefit too small for
-    the full instalment makes the other recovery last longer."""
+    below 0, and less what a sanction in force takes (``services.recovery.sanction_rates``). The "current
+    rate of recovery" of §6.3 is the rate actually taken, so a benefit too small for the full instalment
+    makes the other recovery last longer (a 100% sanction: it does not end while the sanction lasts)."""
     if not person_ids:
         return {}
     cond, params = in_ids("a.person_id", person_ids)
@@ -392,11 +396,28 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, int]:
         [*params, *in_payment_params(on)],
     )
     floor = int(value("legacy.minimum_benefit_per_week", on))
+    from dms.services.recovery import sanction_for_period, sanction_rates  # it reads this module's rules
+
+    sanctioned = sanction_rates(on, person_ids)
     room: dict[int, int] = {}
     for person_id, weekly in rows:
         if person_id not in room:
-            room[person_id] = max(0, int(weekly or 0) - floor)
+            paid = int(weekly or 0)
+            paid -= sanction_for_period(paid, sanctioned.get(person_id))
+            room[person_id] = max(0, paid - floor)
     return room
+
+
+def insolvency_starts(person_ids: Sequence[int], on: date) -> dict[int, date]:
+    """``{person id: start date}`` of the latest bankruptcy, DRO or IVA the daily run has applied to each
+    person by ``on`` (recovery-rules.md §6): it includes the debts that had arisen by then."""
+    if not person_ids:
+        return {}
+    cond, params = in_ids("person_id", person_ids)
+    rows = fetch("SELECT person_id, MAX(start_date) FROM dms_restriction WHERE kind IN "
+                 f"('BANKRUPTCY', 'DEBT_RELIEF_ORDER', 'IVA') AND {cond} AND start_date <= %s GROUP BY person_id",
+                 [*params, on])
+    return {person_id: as_date(start) for person_id, start in rows}
 
 
 def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
@@ -462,7 +483,8 @@ class _NewDebt:
 
 
 def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb,
-                      other: OtherRecovery | None, died_on: date | None, on: date) -> tuple[str, _HeldHb | None]:
+                      other: OtherRecovery | None, died_on: date | None, on: date,
+                      insolvent: bool = False) -> tuple[str, _HeldHb | None]:
     """The §6.2-6.3 decision on one referral processed on ``on``: ``(reason it is returned at once or "",
     held debt it displaces or None)``. ``held`` are the HB debts the person holds (across all LAs) before
     this one; ``died_on`` the claimant's date of death as DMS knows it.
@@ -470,6 +492,9 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     - The claimant has died (``died_on`` on or before ``on``): ``DEATH`` (recovery-rules.md §6 "Death:
       deductions stop; HB debts cease (DEATH)"; events.md ``person.died``; docs/la-interface-notes.md
       "Processing"), before every other rule: nothing would ever be recovered, and it tells the LA why.
+    - ``insolvent``: a bankruptcy, DRO or IVA DMS has applied includes the debt (it had arisen by the
+      insolvency's start): ``INSOLVENCY`` (recovery-rules.md §6: HB debts are returned), as the debts held
+      when the insolvency was applied were.
     - No UC or Annex A award in payment: ``NO_BENEFIT_IN_PAYMENT`` (§6.2, circular §7).
     - UC claimants, up to five HB debts (§6.3, circular §11): a sixth NON_FRAUD debt, or a sixth while all
       five are FRAUD, is returned (``UC_DEBT_LIMIT``); a sixth FRAUD debt while one held is NON_FRAUD is taken
@@ -484,6 +509,8 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     """
     if died_on is not None and died_on <= on:
         return "DEATH", None
+    if insolvent:
+        return "INSOLVENCY", None
     if not in_payment:
         return "NO_BENEFIT_IN_PAYMENT", None
     if "UC" in in_payment:
@@ -511,6 +538,8 @@ def referral_received_on(record: ReferralRecord, received: date, first_received:
 
 _RETURN_TEXT = {
     "DEATH": "the claimant died on {died}, on or before {d} (recovery-rules.md §6; events.md person.died)",
+    "INSOLVENCY": "a bankruptcy, Debt Relief Order or IVA includes the debt, which had arisen by its start "
+                  "(recovery-rules.md §6)",
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
     "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
@@ -536,6 +565,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     held = held_hb_debts(person_ids)
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
+    insolvency = insolvency_starts(person_ids, run_date)
     first = (first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino].person_id) for r in chunk))
              if no_longer_held is None else no_longer_held)
     ids = allocate_ids("dms_debt", len(chunk))
@@ -550,7 +580,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq)
         person_held = held[person_id]
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
-                                           other=other.get(person_id), died_on=died_on, on=run_date)
+                                           other=other.get(person_id), died_on=died_on, on=run_date,
+                                           insolvent=insolvency.get(person_id, date.min) >= record.debt_created_date)
         if victim is not None:
             person_held.remove(victim)
             displaced.append(victim.debt_id)

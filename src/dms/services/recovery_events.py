@@ -231,13 +231,16 @@ def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
     if debt.classification != "NON_FRAUD" or debt.status != DebtStatus.OPEN:
         return None
     applied = Restriction.objects.filter(person_id=debt.person_id, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA),
-                                         start_date__gte=debt.created_on, start_date__lte=on).order_by("pk")
+                                         start_date__gte=debt.created_on).order_by("pk")
     for restriction in applied:
-        if not bars_recovery(restriction.kind, restriction.resume_on, restriction.resumed_on, on):
+        # applied by the run, so in force from its start: a debt referred before then (reported late) is
+        # judged from the start, as the run judged the debts it held
+        day = max(on, restriction.start_date)
+        if not bars_recovery(restriction.kind, restriction.resume_on, restriction.resumed_on, day):
             continue
-        if restriction.kind in MORATORIA and _uc_in_payment(debt.person_id, on):
+        if restriction.kind in MORATORIA and _uc_in_payment(debt.person_id, day):
             continue
-        debt.change_status(DebtStatus.SUSPENDED, business_date=on, actor=actor,
+        debt.change_status(DebtStatus.SUSPENDED, business_date=day, actor=actor,
                            reason=f"{restriction.kind} from {restriction.start_date}: the debt had arisen by then "
                                   "and is not recovered by deduction")
         restriction.suspended_debts = [*restriction.suspended_debts, debt.pk]

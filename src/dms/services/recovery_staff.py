@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from dms.debts import HELD_STATUSES, DebtStatus
-from dms.errors import DmsError
+from dms.errors import BadArguments, DmsError
 from dms.money import format_pounds, parse_pounds
 from dms.services.debtors import find_person
 from dms.services.events import last_completed_run_date
@@ -37,7 +37,7 @@ def list_deductions(nino: str, date_from: date | None = None, date_to: date | No
     staff can answer "why was £X taken?" for any of the person's debts; by date then the order taken;
     reversed (missed) instalments show as REVERSED. Money as ``"0.00"`` strings."""
     if date_from and date_to and date_from > date_to:
-        raise DmsError(f"--from {date_from} is after --to {date_to}: give a range that runs forwards")
+        raise BadArguments(f"--from {date_from} is after --to {date_to}: give a range that runs forwards")
     person = find_person(nino)
     debt_ids, payers = _debts_and_payers(person.pk)
     rows = Deduction.objects.filter(person_id__in=sorted(payers)).filter(
@@ -93,8 +93,13 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
             raise DmsError(f"--debt {debt}: no debt with this id is known to DMS; `dms debtor show {nino}` "
                            "lists the person's debts")
     else:
-        found = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), creditor_ref=debt,
-                                     status__in=HELD_STATUSES).order_by("pk").first())
+        matches = list(Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), creditor_ref=debt,
+                                           status__in=HELD_STATUSES).select_related("creditor").order_by("pk"))
+        if len(matches) > 1:
+            which = ", ".join(f"{d.pk} ({d.creditor.la_id or d.creditor.kind})" for d in matches)
+            raise DmsError(f"--debt {debt!r}: the person has {len(matches)} held debts with this reference (ids "
+                           f"{which}; references are unique only per creditor): give the debt's id")
+        found = matches[0] if matches else None
         if found is None:
             raise DmsError(f"--debt {debt!r}: the person has no held debt with this reference; "
                            f"`dms debtor show {nino}` lists their debts")
@@ -111,29 +116,36 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
 def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
     """The rate a reduced rate for ``debt`` would replace on ``on`` (A9/2025 §31: a *lower* rate): on UC the
     debt's Annex B item maximum for the person's award (recovery-rules.md §3), otherwise the legacy weekly
-    rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); None with no benefit in
-    payment (nothing is recovered, so there is nothing to compare with)."""
+    rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); for a joint debt, the
+    higher of its two debtors' (it is recovered from either); None with no benefit in payment (nothing is
+    recovered, so there is nothing to compare with)."""
     from dms.recovery.allocation import item_of
     from dms.recovery.legacy import legacy_weekly_rate
     from dms.recovery.uc import SOCIAL_FUND_ITEM, uc_rates
     from dms.services import debts as debt_service
     from dms.services.benefit_in_payment import awards_of, in_payment_q
 
-    person_id = debt.person_id
-    in_payment = Award.objects.filter(awards_of(person_id)).filter(in_payment_q(on))
-    uc = in_payment.filter(benefit="UC").first()
-    if uc is not None and uc.claimant_type:
-        record = debt_service.engine_record(debt, debt_service.figures_of(debt).balance_pence)
-        item = item_of(record)
-        if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is not None:
-            return int(debt.agreed_amount_pence), "the Social Fund loan's agreed amount per assessment period"
-        limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
-        return (limit, f"the UC maximum of Annex B item {item} per assessment period") if limit else None
-    if not in_payment.exists():
-        return None
-    fraud = Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
-                                classification="FRAUD").exists()
-    return legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else "")
+    found: list[tuple[int, str]] = []
+    for person_id in (p for p in (debt.person_id, debt.joint_person_id) if p is not None):
+        in_payment = Award.objects.filter(awards_of(person_id)).filter(in_payment_q(on))
+        uc = in_payment.filter(benefit="UC").first()
+        if uc is not None and uc.claimant_type:
+            record = debt_service.engine_record(debt, debt_service.figures_of(debt).balance_pence)
+            item = item_of(record)
+            if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is not None:
+                found.append((int(debt.agreed_amount_pence),
+                              "the Social Fund loan's agreed amount per assessment period"))
+                continue
+            limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
+            if limit:
+                found.append((limit, f"the UC maximum of Annex B item {item} per assessment period"))
+            continue
+        if not in_payment.exists():
+            continue
+        fraud = Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
+                                    classification="FRAUD").exists()
+        found.append((legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else "")))
+    return max(found) if found else None
 
 
 def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str, actor: str,

@@ -37,6 +37,8 @@ from dms.store.models import Account, Counter, Creditor, Person
 from dms.synth.generate import (
     BATCH_PEOPLE,
     COLUMNS,
+    MAX_LAS,
+    MAX_PEOPLE,
     Batch,
     BatchSpec,
     CreditorSlot,
@@ -46,8 +48,6 @@ from dms.synth.generate import (
     synth_las,
 )
 
-MAX_PEOPLE = 20_000_000
-MAX_LAS = 999
 _ID_TABLES = ("dms_person", "dms_debt", "dms_account", "dms_journal_entry")
 _LOCKED_TABLES = (*_ID_TABLES, "dms_award", "dms_debt_component", "dms_posting", "dms_counter")
 _REINDEXED_TABLES = ("dms_person", "dms_award", "dms_debt", "dms_debt_component", "dms_account", "dms_posting")

@@ -32,6 +32,8 @@ from random import Random
 from dms.ledger import EntryKind, LedgerError
 from dms.synth import tables as t
 
+MAX_PEOPLE = 20_000_000  # the largest book ``dms synth`` makes (the national book is 15 million people)
+MAX_LAS = 999  # LA IDs 000001-000999 for synthetic LAs
 BATCH_PEOPLE = 50_000  # people per batch: fixed, because a batch's random stream depends on it
 PERSON_PARTITIONS = 1024  # the rule of dms.store.models.partition_of: crc32(nino) % 1024
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
