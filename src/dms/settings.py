@@ -131,6 +131,9 @@ def _check_database_url(url: str) -> None:
                   "write special characters of the user or password %-encoded")
         raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} cannot be read as a URL ({reason}): "
                                  f"{_URL_HELP}") from None
+    if scheme == "sqlite" and urlsplit(url).query:
+        raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} has options after '?', which DMS does not "
+                                 f"take for SQLite: {_URL_HELP}")
     if scheme == "sqlite" and str(parsed.get("NAME") or "") in {"", ":memory:"}:
         raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} names no file (an in-memory database "
                                  f"would lose everything when the command ends): {_URL_HELP}")

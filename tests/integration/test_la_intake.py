@@ -375,3 +375,10 @@ def test_refused_tar_unreadable_when_another_tar_is_joined_on(folder: Path) -> N
     second = _tar_bytes([(REV, b"<x/>")])
     result = _receive_bytes(folder, first + second)
     assert codes(result) == ["TAR_UNREADABLE"] and "another tar follows" in result.problems[0].message
+
+
+def test_refused_tar_unreadable_when_another_tar_is_joined_on_after_other_bytes(folder: Path) -> None:
+    """The same with a block of other bytes between the two tars."""
+    first = _tar_bytes([(REF, referral_bytes())])
+    result = _receive_bytes(folder, first + b"x" * 512 + _tar_bytes([(REV, b"<x/>")]))
+    assert codes(result) == ["TAR_UNREADABLE"] and "another tar follows" in result.problems[0].message

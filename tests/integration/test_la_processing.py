@@ -427,6 +427,40 @@ def test_other_dwp_recovery_lasts_while_a_sanction_takes_the_benefit(folder: Pat
     assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
 
 
+def test_other_dwp_recovery_after_a_short_sanction_counts_the_days_it_lasts(folder: Path) -> None:
+    """§6.3: a 100% sanction of one week stops the other recovery only while it lasts: £6.05 left, the
+    sanction's 6 days from the processing date, then 6.05 × 7 ÷ 13.95 = 3.04 days: about 10 days, not more
+    than 28, so the HB referral is taken on."""
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award("AB123456C", "JSA")
+    Award.objects.filter(person=person()).update(weekly_amount_pence=8_000)
+    _dwp_debt("AB123456C", 605)
+    Restriction.objects.create(person=person(), kind="SANCTION", event_id="s1", start_date=D1 - timedelta(days=1),
+                               end_date=D1 + timedelta(days=5), rate_percent="100")
+    refer(folder, [build.referral("HB/1", "AB123456C", 1_000)])
+    assert la_files_step(D1)["returned"] == {} and state("HB/1") == (DebtStatus.OPEN, "")
+
+
+def test_referral_during_a_breathing_space_is_suspended_for_it(folder: Path) -> None:
+    """recovery-rules.md §6: a breathing space DMS has applied stops recovery of the claimant's eligible
+    debts arisen by its start (no UC in payment): an HB referral of one is taken on SUSPENDED and listed with
+    it; one created after its start, or a FRAUD one, is recovered."""
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award(NINO, "JSA")
+    space = Restriction.objects.create(person=person(), kind="BREATHING_SPACE", event_id="bs",
+                                       start_date=D1 - timedelta(days=2), end_date=D1 + timedelta(days=57),
+                                       resume_on=D1 + timedelta(days=58))
+    refer(folder, [build.referral("HB/1", NINO, 1_000, created=D1 - timedelta(days=10))])
+    la_files_step(D1)
+    assert state("HB/1") == (DebtStatus.SUSPENDED, "")
+    space.refresh_from_db()
+    assert space.suspended_debts == [debt("HB/1").pk]
+
+
 def test_referral_of_a_debt_an_insolvency_includes_is_returned_insolvency(folder: Path) -> None:
     """recovery-rules.md §6: a DRO applied by DMS includes the HB debts arisen by its start: a referral of
     one (created before the DRO) is returned INSOLVENCY at once; a debt created after it is taken on."""

@@ -175,6 +175,10 @@ def test_death_applied_by_the_run_sends_a_debt_reported_late_to_the_estate() -> 
     run_day(date(2025, 6, 3))
     events(_debt_created("LATE", "2025-04-01", "2025-05-20"))
     assert status("LATE")[0] == "ESTATE"
+    from dms.store.models import DebtStatusChange
+
+    moved = DebtStatusChange.objects.get(debt__creditor_ref="LATE", to_status="ESTATE")
+    assert moved.business_date == date(2025, 6, 3)  # from the death, not the earlier referral date
 
 
 def test_sanction_leaves_what_the_floor_allows_and_explains_it() -> None:

@@ -76,7 +76,7 @@ def test_a_refused_database_url_is_shown_without_its_password(tmp_path: Path) ->
     assert "s3cret" not in str(refused.value) and "foo://clerk:***@db.example:5432/dms" in str(refused.value)
 
 
-@pytest.mark.parametrize("url", ["sqlite:///tmp/x.sqlite3", "sqlite://", "postgres://u@h:5432/d",
+@pytest.mark.parametrize("url", ["sqlite:///tmp/x.sqlite3", "postgres://u@h:5432/d",
                                  "postgresql://u:p@h/d", "POSTGRES://u@h/d"])
 def test_sqlite_and_postgresql_urls_are_accepted(tmp_path: Path, url: str) -> None:
     assert load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": url}).database_url == url
@@ -140,6 +140,7 @@ def test_a_locked_sqlite_database_is_reported_in_one_line(capsys: pytest.Capture
     ("postgres://u@host:99999/x", "its port must be a number"),
     ("sqlite://", "names no file"),
     ("sqlite:///:memory:", "names no file"),
+    ("sqlite:////tmp/x.db?mode=memory", "options after '?'"),
 ])
 def test_database_url_that_cannot_be_read_or_keeps_nothing_is_refused_naming_the_variable(
         tmp_path: Path, url: str, words: str) -> None:

@@ -514,7 +514,8 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
     if (person.date_of_death is not None and debt.status == DebtStatus.OPEN
             and (person.date_of_death <= e.occurred_on
                  or InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True).exists())):
-        debt.change_status(DebtStatus.ESTATE, business_date=e.occurred_on, actor=_actor(row),
+        debt.change_status(DebtStatus.ESTATE, business_date=max(e.occurred_on, person.date_of_death),
+                           actor=_actor(row),
                            reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
     from dms.services.recovery_events import bar_a_new_debt  # it builds on this module
 

@@ -279,14 +279,15 @@ def _end_problem(path: Path, offset: int) -> TarProblem | None:
 def _joined_tar_problem(stream: BinaryIO) -> TarProblem | None:
     """After the end-of-archive block, zero blocks and other bytes are ignored, but not another tar joined
     on (two tars concatenated): tar stops at the first end block, and the second tar's members would be
-    lost without a word. Refused when a valid tar header follows the end blocks."""
+    lost without a word. Refused when a valid tar header lies anywhere after the end blocks (at most the
+    100 MiB of the tar is read, a block at a time)."""
     while block := stream.read(_BLOCK):
         if block == bytes(_BLOCK):
             continue
         try:
             tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
         except (tarfile.HeaderError, ValueError, OverflowError):
-            return None
+            continue  # padding or other bytes: ignored, but a tar may still follow them
         at = stream.tell() - len(block)
         return TarProblem("TAR_UNREADABLE", f"another tar follows the end of this one at byte {at:,} (two tars "
                           f"joined together?); its members would not be read: {_UNREADABLE_HINT}, one tar a day")

@@ -58,6 +58,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -328,13 +329,24 @@ class OtherRecovery:
 
     balance_pence: int
     weekly_rate_pence: int
+    # while a sanction lasts (the next ``sanction_days`` days, from the processing date), the lower weekly
+    # rate the sanctioned benefit allows
+    sanction_rate_pence: int = 0
+    sanction_days: int = 0
 
     @property
     def days(self) -> int | None:
-        """Expected days to recover the balance at the weekly rate, rounded up (None: it would never end)."""
+        """Expected days to recover the balance, rounded up: at the sanction's rate while it lasts, then at
+        the weekly rate (None: it would never end)."""
+        balance, days = self.balance_pence, 0
+        if self.sanction_days > 0:
+            if self.sanction_rate_pence > 0 and balance * 7 <= self.sanction_rate_pence * self.sanction_days:
+                return -(-balance * 7 // self.sanction_rate_pence)
+            balance -= self.sanction_rate_pence * self.sanction_days // 7
+            days = self.sanction_days
         if self.weekly_rate_pence <= 0:
             return None
-        return -(-self.balance_pence * 7 // self.weekly_rate_pence)
+        return days + -(-balance * 7 // self.weekly_rate_pence)
 
     def longer_than(self, days: int) -> bool:
         found = self.days
@@ -374,19 +386,19 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
         rate = legacy_weekly_rate(on, fraud[person_id])
         if person_id in lowest and lowest[person_id] < rate:
             rate = lowest[person_id]
-        if person_id in room and room[person_id] < rate:
-            rate = room[person_id]
-        result[person_id] = OtherRecovery(total, rate)
+        full, sanctioned, sanction_days = room.get(person_id, (rate, rate, 0))
+        result[person_id] = OtherRecovery(total, min(rate, full), min(rate, sanctioned), sanction_days)
     return result
 
 
-def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, int]:
-    """``{person id: pence a week}`` the legacy engine can take from each person's benefit on ``on``: the
-    weekly amount of the legacy award it recovers from (the one in payment with the lowest id,
-    ``recovery_load.due_instalments``) less the 10p-a-week floor (recovery-rules.md §4, A9/2025 §24), never
-    below 0, and less what a sanction in force takes (``services.recovery.sanction_rates``). The "current
-    rate of recovery" of §6.3 is the rate actually taken, so a benefit too small for the full instalment
-    makes the other recovery last longer (a 100% sanction: it does not end while the sanction lasts)."""
+def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, tuple[int, int, int]]:
+    """``{person id: (pence a week, pence a week while sanctioned, days the sanction lasts from on)}``: what
+    the legacy engine can take from each person's benefit. The weekly amount of the legacy award it
+    recovers from (the one in payment with the lowest id, ``recovery_load.due_instalments``) less the
+    10p-a-week floor (recovery-rules.md §4, A9/2025 §24), never below 0; while a sanction in force on ``on``
+    lasts, less what it takes (the highest rate where several overlap). The "current rate of recovery" of
+    §6.3 is the rate actually taken, so a benefit too small for the full instalment, or a sanction, makes
+    the other recovery last longer."""
     if not person_ids:
         return {}
     cond, params = in_ids("a.person_id", person_ids)
@@ -396,15 +408,26 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, int]:
         [*params, *in_payment_params(on)],
     )
     floor = int(value("legacy.minimum_benefit_per_week", on))
-    from dms.services.recovery import sanction_for_period, sanction_rates  # it reads this module's rules
-
-    sanctioned = sanction_rates(on, person_ids)
-    room: dict[int, int] = {}
+    cond, params = in_ids("person_id", person_ids)
+    sanctions: dict[int, tuple[Decimal, date]] = {}
+    for person_id, rate, until in fetch(
+            f"SELECT person_id, rate_percent, end_date FROM dms_restriction WHERE kind = 'SANCTION' AND {cond} "
+            "AND start_date <= %s AND end_date >= %s AND rate_percent <> ''", [*params, on, on]):
+        found = (Decimal(rate), as_date(until))
+        if person_id not in sanctions or found > sanctions[person_id]:
+            sanctions[person_id] = found
+    room: dict[int, tuple[int, int, int]] = {}
     for person_id, weekly in rows:
-        if person_id not in room:
-            paid = int(weekly or 0)
-            paid -= sanction_for_period(paid, sanctioned.get(person_id))
-            room[person_id] = max(0, paid - floor)
+        if person_id in room:
+            continue
+        paid = int(weekly or 0)
+        full = max(0, paid - floor)
+        if person_id not in sanctions:
+            room[person_id] = (full, full, 0)
+            continue
+        rate, until = sanctions[person_id]
+        taken = min(paid, int(paid * rate / 100))
+        room[person_id] = (full, max(0, paid - taken - floor), (until - on).days + 1)
     return room
 
 
@@ -538,8 +561,8 @@ def referral_received_on(record: ReferralRecord, received: date, first_received:
 
 _RETURN_TEXT = {
     "DEATH": "the claimant died on {died}, on or before {d} (recovery-rules.md §6; events.md person.died)",
-    "INSOLVENCY": "a bankruptcy, Debt Relief Order or IVA includes the debt, which had arisen by its start "
-                  "(recovery-rules.md §6)",
+    "INSOLVENCY": "the claimant is bankrupt or has a Debt Relief Order or IVA, applied by DMS, from a date "
+                  "on or after the debt arose: HB debts are returned (recovery-rules.md §6)",
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
     "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
@@ -593,6 +616,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
             report.taken_on += 1
         new_debts.append(new)
     _write_referrals(creditor, new_debts, run_date, received_file.received_on)
+    _suspend_in_moratoria([n for n in new_debts if not n.returned_for], run_date)
     taken_here = set(ids)
     held_before: list[HeldBefore] = []
     for debt in Debt.objects.filter(pk__in=displaced).select_related("person").order_by("receipt_seq"):
@@ -614,6 +638,25 @@ def _returned_description(debt_id: int, debt_ref: str, pounds: str) -> str:
     """The RETURN entry's description of a debt returned at once with its whole amount (``pounds``), as
     ``debt_service.return_entry`` writes it."""
     return f"debt {debt_id} ({debt_ref}) returned with {pounds} held"
+
+
+def _suspend_in_moratoria(taken_on: Sequence[_NewDebt], run_date: date) -> None:
+    """HB debts taken on for a claimant in a breathing space or mental health crisis moratorium DMS has
+    applied, that had arisen by its start, are suspended for it at once, as the debts held when it was
+    applied were (recovery-rules.md §6; ``recovery_events.bar_a_new_debt``). One query for the chunk; the
+    few debts concerned one by one."""
+    from dms.services.recovery_events import MORATORIA, bar_a_new_debt  # it builds on the debt services
+
+    people = sorted({n.person_id for n in taken_on})
+    if not people:
+        return
+    cond, params = in_ids("person_id", people)
+    kinds = ", ".join(f"'{kind}'" for kind in MORATORIA)
+    in_one = {row[0] for row in fetch(f"SELECT DISTINCT person_id FROM dms_restriction WHERE kind IN ({kinds}) "
+                                      f"AND resumed_on IS NULL AND {cond}", params)}
+    ids = [n.debt_id for n in taken_on if n.person_id in in_one]
+    for debt in Debt.objects.filter(pk__in=ids).order_by("pk"):
+        bar_a_new_debt(debt, run_date, ACTOR)
 
 
 def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date: date, referred_on: date

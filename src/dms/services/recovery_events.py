@@ -224,7 +224,7 @@ def _suspend(debts: Sequence[Debt], run_date: date, actor: str, reason: str) -> 
 
 
 def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
-    """A DWP or HMRC debt referred on ``on`` after a restriction of its debtor was applied: suspended, and
+    """A debt referred on ``on`` after a restriction of its debtor was applied: suspended, and
     listed by the restriction, when the restriction includes it (a non-fraud debt that had arisen by the
     restriction's start) and still bars recovery on ``on`` (:func:`bars_recovery`; a moratorium only while
     no UC is in payment, as :func:`_moratorium`). Returns the restriction's kind, or None."""
