@@ -108,10 +108,13 @@ _URL_HELP = ("set it to sqlite:///PATH for a SQLite file or postgres://USER@HOST
              "the SQLite file in DMS_DATA_DIR")
 
 
-def _port_text(url: str) -> str:
-    """The text after the last ':' of the URL's host part, when there is one (for an error message)."""
-    netloc = urlsplit(url).netloc.rpartition("@")[2]
-    return netloc.rpartition(":")[2] if ":" in netloc else ""
+def _port_unreadable(url: str) -> bool:
+    """Whether the URL's port is not a number from 0 to 65535 (what ``urlsplit`` refuses)."""
+    try:
+        _ = urlsplit(url).port
+    except ValueError:
+        return True
+    return False
 
 
 def _check_database_url(url: str) -> None:
@@ -125,9 +128,8 @@ def _check_database_url(url: str) -> None:
 
     try:
         parsed = dj_database_url.parse(url)
-    except (ValueError, dj_database_url.ParseError) as error:
-        reason = ("its port must be a number from 1 to 65535" if "port" in str(error).lower()
-                  or "not a valid url" in str(error).lower() and _port_text(url) else
+    except (ValueError, dj_database_url.ParseError):
+        reason = ("its port must be a number from 1 to 65535" if _port_unreadable(url) else
                   "write special characters of the user or password %-encoded")
         raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} cannot be read as a URL ({reason}): "
                                  f"{_URL_HELP}") from None

@@ -59,21 +59,8 @@ def run_la_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_a_received_date_far_ahead(received_on: date, today: date, *, given: bool) -> None:
-    """A guard of the command, as ``dms run``'s (:data:`dms.commands.run.FAR_AHEAD`): a received date more
-    than a year after the machine's date is taken for a mistake, since the tar's files (or its refusal) would
-    wait for a run of that date to reach the LA. Nothing is kept: give the date it was received."""
-    from dms.commands.run import FAR_AHEAD
-
-    if received_on <= today + FAR_AHEAD:
-        return
-    where = "--date" if given else "the date in the tar's name, the default received date,"
-    raise DmsError(f"{where} {received_on.isoformat()} is more than a year after today ({today.isoformat()}); "
-                   "its files would wait for a run of that date: give --date YYYY-MM-DD, the business date "
-                   "the tar was received")
-
-
 def run_la_receive(args: argparse.Namespace) -> int:
+    from dms.commands.run import refuse_a_date_far_ahead
     from dms.la_interface.names import BadName, BundleType, parse_tar_name
     from dms.services.la_intake import receive_tar
 
@@ -88,7 +75,12 @@ def run_la_receive(args: argparse.Namespace) -> int:
         except BadName as error:
             raise DmsError(f"{error}, so it gives no received date: give --date YYYY-MM-DD (the business date "
                            "it was received) and it will be kept and refused for its name") from None
-    _refuse_a_received_date_far_ahead(received_on, date.today(), given=args.date is not None)
+    # a guard of the command, as `dms run`'s: the tar's files (or its refusal) would wait for a run of that date
+    refuse_a_date_far_ahead(received_on, date.today(),
+                            what="--date" if args.date is not None else
+                            "the date in the tar's name, the default received date,",
+                            fix="its files would wait for a run of that date: give --date YYYY-MM-DD, the "
+                                "business date the tar was received")
     result = receive_tar(args.path, received_on=received_on)
     already = " (already received: nothing new was done)" if result.repeat else ""
     if not result.accepted:

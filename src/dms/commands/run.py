@@ -91,14 +91,16 @@ def print_day(day: Any) -> None:
 FAR_AHEAD = timedelta(days=366)
 
 
-def refuse_a_date_far_ahead(run_date: date, today: date, what: str = "--date") -> None:
+RUN_DATE_FIX = "a run takes every day up to its date and no earlier date can be run after it: check the date"
+
+
+def refuse_a_date_far_ahead(run_date: date, today: date, what: str = "--date", fix: str = RUN_DATE_FIX) -> None:
     """A guard of the command, not a rule (the rules take the business date as given): a run date more than
     a year after the machine's date is taken for a mistyped date (2062 for 2026, say), since a run posts every
     day up to it and no earlier date can be run after it."""
     if run_date > today + FAR_AHEAD:
         raise DmsError(f"{what} {run_date.isoformat()} is more than a year after today ({today.isoformat()}); "
-                       "a run takes every day up to its date and no earlier date can be run after it: check "
-                       "the date")
+                       f"{fix}")
 
 
 def run_days(args: argparse.Namespace) -> int:

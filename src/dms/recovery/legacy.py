@@ -77,6 +77,14 @@ def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency)
     return int(exact.to_integral_value(rounding=ROUND_CEILING))
 
 
+def sanction_for_period(benefit_pence: int, rate_percent: Decimal | None) -> int:
+    """What a sanction of ``rate_percent`` takes off a pay period's benefit (events.md §2
+    ``person.sanction``): that share of it, rounded down to the penny, never more than the benefit."""
+    if not rate_percent:
+        return 0
+    return min(benefit_pence, int(benefit_pence * rate_percent / 100))
+
+
 def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
     if inp.benefit_pence < 0 or inp.existing_deductions_pence < 0:
         raise RecoveryInputError("benefit and deductions in place may not be negative")

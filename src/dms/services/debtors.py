@@ -75,8 +75,6 @@ def reduced_rates_of(nino: str) -> list[dict[str, Any]]:
     """The reduced rates set on the person's debts, owned or held jointly (A9/2025 §31), oldest first, with
     who set them, when, why and the review date (``until``: in force up to the day before). Shown by
     ``dms debtor show`` under the debts (its JSON document keeps its own shape)."""
-    from django.db.models import Q
-
     from dms.store.recovery.models import ReducedRate
 
     person_id = find_person(nino).pk

@@ -58,7 +58,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -68,11 +67,12 @@ from dms.errors import DmsError, InvariantBroken
 from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
 from dms.money import format_pounds
 from dms.parameters import value
-from dms.recovery.legacy import legacy_weekly_rate
+from dms.recovery.legacy import legacy_weekly_rate, sanction_for_period
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, in_payment_params, in_payment_sql
 from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
-from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
+from dms.services.recovery_events import MORATORIA, WHOLE_INSOLVENCY, bar_a_new_debt
+from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates, sanctions_in_force
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
 from dms.store.ledger import Referral, allocate_ids, post_referrals, write_rows
 from dms.store.models import Creditor, Debt, DebtStatusChange, Person, partition_of
@@ -408,39 +408,46 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, tuple[
         [*params, *in_payment_params(on)],
     )
     floor = int(value("legacy.minimum_benefit_per_week", on))
-    cond, params = in_ids("person_id", person_ids)
-    sanctions: dict[int, tuple[Decimal, date]] = {}
-    for person_id, rate, until in fetch(
-            f"SELECT person_id, rate_percent, end_date FROM dms_restriction WHERE kind = 'SANCTION' AND {cond} "
-            "AND start_date <= %s AND end_date >= %s AND rate_percent <> ''", [*params, on, on]):
-        found = (Decimal(rate), as_date(until))
-        if person_id not in sanctions or found > sanctions[person_id]:
-            sanctions[person_id] = found
+    sanctions = sanctions_in_force(on, person_ids)
     room: dict[int, tuple[int, int, int]] = {}
     for person_id, weekly in rows:
         if person_id in room:
             continue
         paid = int(weekly or 0)
         full = max(0, paid - floor)
-        if person_id not in sanctions:
+        sanction = sanctions.get(person_id)
+        if sanction is None:
             room[person_id] = (full, full, 0)
             continue
-        rate, until = sanctions[person_id]
-        taken = min(paid, int(paid * rate / 100))
-        room[person_id] = (full, max(0, paid - taken - floor), (until - on).days + 1)
+        sanctioned = max(0, paid - sanction_for_period(paid, sanction.rate_percent) - floor)
+        room[person_id] = (full, sanctioned, (sanction.until - on).days + 1)
     return room
 
 
-def insolvency_starts(person_ids: Sequence[int], on: date) -> dict[int, date]:
-    """``{person id: start date}`` of the latest bankruptcy, DRO or IVA the daily run has applied to each
-    person by ``on`` (recovery-rules.md §6): it includes the debts that had arisen by then."""
+class Restrictions(NamedTuple):
+    """What a chunk's claimants' applied restrictions mean for their referrals (recovery-rules.md §6)."""
+
+    insolvent_since: dict[int, date]  # the latest bankruptcy, DRO or IVA applied by the run date: its start
+    in_moratorium: set[int]  # people in a breathing space or crisis moratorium the run has not yet ended
+
+
+def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
+    """The chunk's claimants' insolvencies and moratoria (``recovery_events``), in one query: an insolvency
+    includes the debts that had arisen by its start; a moratorium bars recovery of eligible debts until
+    the run resumes it."""
     if not person_ids:
-        return {}
+        return Restrictions({}, set())
     cond, params = in_ids("person_id", person_ids)
-    rows = fetch("SELECT person_id, MAX(start_date) FROM dms_restriction WHERE kind IN "
-                 f"('BANKRUPTCY', 'DEBT_RELIEF_ORDER', 'IVA') AND {cond} AND start_date <= %s GROUP BY person_id",
-                 [*params, on])
-    return {person_id: as_date(start) for person_id, start in rows}
+    kinds = ", ".join(f"'{kind}'" for kind in (*WHOLE_INSOLVENCY, *MORATORIA))
+    found = Restrictions({}, set())
+    for person_id, kind, start, resumed_on in fetch(
+            f"SELECT person_id, kind, start_date, resumed_on FROM dms_restriction WHERE kind IN ({kinds}) "
+            f"AND {cond} AND start_date <= %s", [*params, on]):
+        if kind in WHOLE_INSOLVENCY:
+            found.insolvent_since[person_id] = max(as_date(start), found.insolvent_since.get(person_id, date.min))
+        elif resumed_on is None:
+            found.in_moratorium.add(person_id)
+    return found
 
 
 def first_received_dates(creditor_id: int, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
@@ -588,7 +595,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     held = held_hb_debts(person_ids)
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
-    insolvency = insolvency_starts(person_ids, run_date)
+    restricted = restrictions_of(person_ids, run_date)
     first = (first_received_dates(creditor.pk, ((r.debt_ref, people[r.nino].person_id) for r in chunk))
              if no_longer_held is None else no_longer_held)
     ids = allocate_ids("dms_debt", len(chunk))
@@ -604,7 +611,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         person_held = held[person_id]
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
                                            other=other.get(person_id), died_on=died_on, on=run_date,
-                                           insolvent=insolvency.get(person_id, date.min) >= record.debt_created_date)
+                                           insolvent=restricted.insolvent_since.get(person_id, date.min)
+                                           >= record.debt_created_date)
         if victim is not None:
             person_held.remove(victim)
             displaced.append(victim.debt_id)
@@ -616,7 +624,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
             report.taken_on += 1
         new_debts.append(new)
     _write_referrals(creditor, new_debts, run_date, received_file.received_on)
-    _suspend_in_moratoria([n for n in new_debts if not n.returned_for], run_date)
+    _suspend_in_moratoria([n for n in new_debts if not n.returned_for and n.person_id in restricted.in_moratorium],
+                          run_date)
     taken_here = set(ids)
     held_before: list[HeldBefore] = []
     for debt in Debt.objects.filter(pk__in=displaced).select_related("person").order_by("receipt_seq"):
@@ -641,21 +650,11 @@ def _returned_description(debt_id: int, debt_ref: str, pounds: str) -> str:
 
 
 def _suspend_in_moratoria(taken_on: Sequence[_NewDebt], run_date: date) -> None:
-    """HB debts taken on for a claimant in a breathing space or mental health crisis moratorium DMS has
-    applied, that had arisen by its start, are suspended for it at once, as the debts held when it was
-    applied were (recovery-rules.md §6; ``recovery_events.bar_a_new_debt``). One query for the chunk; the
-    few debts concerned one by one."""
-    from dms.services.recovery_events import MORATORIA, bar_a_new_debt  # it builds on the debt services
-
-    people = sorted({n.person_id for n in taken_on})
-    if not people:
-        return
-    cond, params = in_ids("person_id", people)
-    kinds = ", ".join(f"'{kind}'" for kind in MORATORIA)
-    in_one = {row[0] for row in fetch(f"SELECT DISTINCT person_id FROM dms_restriction WHERE kind IN ({kinds}) "
-                                      f"AND resumed_on IS NULL AND {cond}", params)}
-    ids = [n.debt_id for n in taken_on if n.person_id in in_one]
-    for debt in Debt.objects.filter(pk__in=ids).order_by("pk"):
+    """HB debts taken on for claimants in a breathing space or mental health crisis moratorium DMS has
+    applied (:func:`restrictions_of`), that had arisen by its start, are suspended for it at once, as the
+    debts held when it was applied were (recovery-rules.md §6; ``recovery_events.bar_a_new_debt``): the few
+    debts concerned one by one."""
+    for debt in Debt.objects.filter(pk__in=[n.debt_id for n in taken_on]).order_by("pk"):
         bar_a_new_debt(debt, run_date, ACTOR)
 
 

@@ -21,7 +21,6 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -35,7 +34,7 @@ from dms.recovery.explanation import (
     uc_line_share,
     uc_period_explanation,
 )
-from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period
+from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period, sanction_for_period
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
@@ -52,12 +51,13 @@ from dms.services.recovery_load import (
     DueInstalment,
     DuePeriod,
     LoadedDebt,
+    Sanction,
     due_instalments,
     due_period_people,
-    fetch,
     in_ids,
     load_due_periods,
     load_open_debts,
+    sanctions_in_force,
 )
 from dms.store.ledger import (
     Recovery,
@@ -322,7 +322,7 @@ def _uc_row(run_date: date, period: DuePeriod, line: Any, by_id: dict[int, Loade
 
 def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: DeductionReport) -> None:
     debts = load_open_debts(run_date, [d.person_id for d in due])
-    sanctions = sanction_rates(run_date, [d.person_id for d in due if d.person_id in debts])
+    sanctions = sanctions_in_force(run_date, [d.person_id for d in due if d.person_id in debts])
     batch = _Batch(run_date)
     for instalment in due:
         own = debts.get(instalment.person_id, [])
@@ -341,37 +341,15 @@ def legacy_reduced_rate(records: Sequence[DebtRecord]) -> int | None:
     return min(rates) if rates else None
 
 
-def sanction_rates(on: date, person_ids: Sequence[int]) -> dict[int, Decimal]:
-    """``{person id: rate percent}`` of the sanctions in force on ``on`` (events.md §2 ``person.sanction``,
-    from its start date for its weeks), the highest where several overlap; one query."""
-    if not person_ids:
-        return {}
-    cond, params = in_ids("person_id", sorted(set(person_ids)))
-    rows = fetch(f"SELECT person_id, rate_percent FROM dms_restriction WHERE kind = 'SANCTION' AND {cond} "
-                 "AND start_date <= %s AND end_date >= %s AND rate_percent <> ''", [*params, on, on])
-    rates: dict[int, Decimal] = {}
-    for person_id, rate in rows:
-        rates[person_id] = max(rates.get(person_id, Decimal(0)), Decimal(rate))
-    return rates
-
-
-def sanction_for_period(benefit_pence: int, rate_percent: Decimal | None) -> int:
-    """What a sanction of ``rate_percent`` takes off a pay period's benefit: that share of it, rounded down
-    to the penny (never more than the benefit)."""
-    if not rate_percent:
-        return 0
-    return min(benefit_pence, int(benefit_pence * rate_percent / 100))
-
-
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
-                       records: tuple[DebtRecord, ...], sanction_rate: Decimal | None = None) -> None:
+                       records: tuple[DebtRecord, ...], sanction: Sanction | None = None) -> None:
     frequency = PayFrequency(due.pay_frequency)
     benefit = instalment_for_period(due.weekly_amount_pence or 0, frequency)
     try:
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=batch.run_date, frequency=frequency, benefit_pence=benefit, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records),
-            sanction_pence=sanction_for_period(benefit, sanction_rate),
+            sanction_pence=sanction_for_period(benefit, sanction.rate_percent if sanction else None),
         ))
     except RecoveryInputError as error:
         raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "

@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -316,3 +317,26 @@ def reduced_rates(run_date: date, debt_ids: Sequence[int]) -> dict[int, int]:
         [*params, run_date, run_date],
     )
     return {debt_id: amount for debt_id, amount in rows}
+
+
+class Sanction(NamedTuple):
+    """A sanction in force (events.md §2 ``person.sanction``): its rate and its last day."""
+
+    rate_percent: Decimal
+    until: date
+
+
+def sanctions_in_force(on: date, person_ids: Sequence[int]) -> dict[int, Sanction]:
+    """``{person id: Sanction}`` of the sanctions in force on ``on`` (from the start date for their weeks),
+    the highest rate where several overlap (then the one lasting longer); one query."""
+    if not person_ids:
+        return {}
+    cond, params = in_ids("person_id", sorted(set(person_ids)))
+    found: dict[int, Sanction] = {}
+    for person_id, rate, until in fetch(
+            f"SELECT person_id, rate_percent, end_date FROM dms_restriction WHERE kind = 'SANCTION' AND {cond} "
+            "AND start_date <= %s AND end_date >= %s AND rate_percent <> ''", [*params, on, on]):
+        sanction = Sanction(Decimal(rate), as_date(until))
+        if person_id not in found or sanction > found[person_id]:
+            found[person_id] = sanction
+    return found

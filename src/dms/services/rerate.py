@@ -43,7 +43,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from dms.errors import DmsError
-from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period
+from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period, sanction_for_period
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
@@ -55,8 +55,8 @@ from dms.recovery.types import (
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
-from dms.services.recovery import legacy_reduced_rate, sanction_for_period, sanction_rates, third_party_items
-from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
+from dms.services.recovery import legacy_reduced_rate, third_party_items
+from dms.services.recovery_load import Sanction, as_date, fetch, in_ids, reduced_rates, sanctions_in_force
 from dms.store.ledger import is_postgresql, write_rows
 from dms.store.replay.models import RerateResult, RerateRun
 
@@ -324,7 +324,7 @@ def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None) -
 
 
 def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
-                    sanction_rate: Decimal | None = None) -> dict[int | None, list[int]]:
+                    sanction: Sanction | None = None) -> dict[int | None, list[int]]:
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
     benefit = instalment_for_period(award.weekly_amount_pence or 0, frequency)
@@ -332,7 +332,7 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=as_of, frequency=frequency, benefit_pence=benefit, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records),
-            sanction_pence=sanction_for_period(benefit, sanction_rate),
+            sanction_pence=sanction_for_period(benefit, sanction.rate_percent if sanction else None),
         ))
     except (RecoveryInputError, ValueError) as error:
         raise DmsError(f"the {award.benefit} instalment of person id {award.person_id} cannot be calculated: "
@@ -376,7 +376,7 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
                 rows.append((run_id, period.person_id, period.partition, "UC", period.period_start, creditor,
                              now, what_if))
         report.no_period += len({a[0] for a in book.uc_awards.values()} - {p.person_id for p in book.periods})
-        sanctions = sanction_rates(as_of, [a.person_id for a in book.legacy if a.person_id in debts])
+        sanctions = sanctions_in_force(as_of, [a.person_id for a in book.legacy if a.person_id in debts])
         for award in book.legacy:
             own = debts.get(award.person_id, [])
             if not own:
