@@ -15,6 +15,7 @@ from dms.recovery.legacy import (
     legacy_weekly_rate,
     missed_instalments_outcome,
     reverse_missed_instalment,
+    sanction_for_period,
     weeks_in_period,
 )
 from dms.recovery.types import (
@@ -116,6 +117,15 @@ def test_legacy_sanction_reduces_the_benefit_without_returning_hb_debts() -> Non
     assert short.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT and short.hb_debts_to_return == (1,)
     with pytest.raises(RecoveryInputError):
         calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 500, (), sanction_pence=501))
+
+
+def test_legacy_sanction_for_period_is_its_share_of_the_benefit_rounded_down() -> None:
+    """events.md §2 person.sanction: a 40% sanction of £90.50 takes £36.20; 33.3% of £60.45 takes £20.12
+    (20.129...); 100% takes it all; none takes nothing."""
+    assert sanction_for_period(9050, Decimal("40")) == 3620
+    assert sanction_for_period(6045, Decimal("33.3")) == 2012
+    assert sanction_for_period(6045, Decimal("100")) == 6045
+    assert sanction_for_period(6045, None) == 0
 
 
 def test_legacy_missed_instalment_is_reversed() -> None:
