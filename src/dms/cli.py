@@ -107,6 +107,17 @@ def pounds(text: str) -> str:
     return text
 
 
+def nino(text: str) -> str:
+    """argparse type for a NINO argument (``dms.nino.nino_problem``, hb-debt-interface.md §2): a malformed one is
+    a bad argument (exit 2), refused before the database is opened."""
+    from dms.nino import nino_problem
+
+    problem = nino_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def month(text: str) -> str:
     """argparse type for ``--period``/``--month YYYY-MM`` (a year in ``dms.calendar.YEARS``), normalised."""
     from dms.calendar import parse_period

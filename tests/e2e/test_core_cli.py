@@ -92,12 +92,20 @@ def test_every_core_command_has_help(cli_env: dict[str, str]) -> None:
         assert "usage: dms" in result.stdout
 
 
-def test_debtor_show_unknown_and_malformed_nino_exit_1(cli_env: dict[str, str]) -> None:
+def test_debtor_show_unknown_nino_exit_1_and_malformed_nino_is_a_bad_argument(cli_env: dict[str, str]) -> None:
+    """An unknown NINO is a fact about the data (exit 1); a malformed one is a bad argument (exit 2,
+    hb-debt-interface.md §2's rules), for every command that takes a NINO."""
     run_dms(cli_env, "init", check=True)
     unknown = run_dms(cli_env, "debtor", "show", "AB123456C", "--json")
     assert unknown.returncode == 1 and "no person with NINO AB123456C" in unknown.stderr
     malformed = run_dms(cli_env, "debtor", "show", "QQ123456C")
-    assert malformed.returncode == 1 and "D, F, I, Q, U or V" in malformed.stderr
+    assert malformed.returncode == 2 and "D, F, I, Q, U or V" in malformed.stderr
+    assert "Traceback" not in malformed.stderr
+    listed = run_dms(cli_env, "deductions", "list", "--nino", "ab123456c")
+    assert listed.returncode == 2 and "argument --nino" in listed.stderr
+    rate = run_dms(cli_env, "debtor", "set-rate", "AB 12 34 56 C", "--debt", "1", "--amount", "1.00",
+                   "--until", "2027-01-01", "--reason", "x")
+    assert rate.returncode == 2 and "argument NINO" in rate.stderr
 
 
 def test_debtor_show_json_for_a_person_with_debts(cli_env: dict[str, str]) -> None:

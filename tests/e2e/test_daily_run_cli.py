@@ -133,8 +133,10 @@ def test_catch_up_rerun_and_month_end_through_the_command(cli_env: dict[str, str
     _book(cli_env, tmp_path)
     first = _run(cli_env, FIRST_RUN)
     assert first.count("completed") == 2 and "1 day completed" in first
-    out = _run(cli_env, LAST_RUN)
+    ran = run_dms(cli_env, "run", "--date", LAST_RUN.isoformat(), check=True)
+    out = ran.stdout
     assert "5 days completed" in out and "month_end" in out
+    assert ran.stderr == "", "no progress bar is drawn when stderr is not a terminal"
     assert "period 2025-06" in out  # 2025-07-01, the first working day of July
     schedules = sorted((Path(cli_env["DMS_DATA_DIR"]) / "schedules" / "2025-06").glob("20250701-DMSCH-*.xml"))
     assert schedules
@@ -154,6 +156,7 @@ def test_bad_arguments_are_clear_errors(cli_env: dict[str, str]) -> None:
     assert zero.returncode == 2 and "at least 1" in zero.stderr
     unreachable = run_dms(cli_env, "run", "--date", "2025-06-01", "--scheduler", "tcp://127.0.0.1:9")
     assert unreachable.returncode == 1 and "cannot reach the Dask scheduler" in unreachable.stderr
+    assert unreachable.stderr.startswith("dms: error:") and unreachable.stderr.count("\n") == 1
     for address in ("garbage", "", "http://example.invalid:8786", "tcp://127.0.0.1:99999"):
         malformed = run_dms(cli_env, "run", "--date", "2025-06-01", "--scheduler", address)
         assert malformed.returncode == 2 and "is not a Dask scheduler address" in malformed.stderr, address

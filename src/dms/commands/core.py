@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from dms.cli import nino
 from dms.errors import DmsError
 from dms.settings import redacted_url
 
@@ -28,7 +29,7 @@ def register(registry: Any) -> None:
         "debtor", "show", "Show a person's debts, amounts recovered, balances, credit and refunds due.",
         run_debtor_show, group_help="Debtor (person) commands",
     )
-    show.add_argument("nino", metavar="NINO", help="the person's National Insurance number, like AB123456C")
+    show.add_argument("nino", metavar="NINO", type=nino, help="the person's National Insurance number, like AB123456C")
     show.add_argument("--json", action="store_true", help="print JSON (sorted keys) instead of a table")
     registry.subcommand(
         "ledger", "check",

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from dms.cli import business_date, pounds
+from dms.cli import business_date, nino, pounds
 
 
 def register(registry: Any) -> None:
@@ -18,7 +18,7 @@ def register(registry: Any) -> None:
         "from a partner's joint award, with why each amount.",
         run_deductions_list, group_help="Deduction commands",
     )
-    listing.add_argument("--nino", required=True, help="the person's National Insurance number, like AB123456C")
+    listing.add_argument("--nino", required=True, type=nino, help="the person's National Insurance number, like AB123456C")
     listing.add_argument("--from", dest="date_from", type=business_date, help="first date, YYYY-MM-DD")
     listing.add_argument("--to", dest="date_to", type=business_date, help="last date, YYYY-MM-DD")
     listing.add_argument("--json", action="store_true", help="print JSON (sorted keys) instead of a table")
@@ -28,7 +28,7 @@ def register(registry: Any) -> None:
         "review date.",
         run_set_rate, group_help="Debtor (person) commands",
     )
-    rate.add_argument("nino", metavar="NINO", help="the person's National Insurance number")
+    rate.add_argument("nino", metavar="NINO", type=nino, help="the person's National Insurance number")
     rate.add_argument("--debt", required=True, help="the debt's id (as `dms debtor show` lists) or reference")
     rate.add_argument("--amount", required=True, type=pounds,
                       help="the rate in pounds, like 10.00: per UC assessment period, or per week for a legacy "

@@ -116,8 +116,10 @@ def run_days(args: argparse.Namespace) -> int:
         return 0
     refuse_a_date_far_ahead(args.date, date.today())
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
-                  redirect_stderr=False) as bar:
+    console = Console(stderr=True)
+    # Drawn only on a terminal: piped or redirected, stderr carries the run's warnings and errors alone.
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False,
+                  disable=not console.is_terminal) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(step: str, done: int, total: int) -> None:

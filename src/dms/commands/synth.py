@@ -120,7 +120,7 @@ def load_with_progress(args: argparse.Namespace, console: Any) -> tuple[Any, flo
     check_request(args.people, args.las)
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("adding people", total=args.people)
         report = load_synthetic_book(
             args.people, args.seed, args.las, args.date, progress=lambda done: progress.update(task, completed=done)
@@ -355,7 +355,7 @@ def _run_days(files: Any, last: date | None, console: Any) -> None:
                       f"month-end run): their traffic is taken in on {first_run.isoformat()}.")
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"running {days[0].isoformat()}", total=len(days))
 
         def advance(result: Any) -> None:
