@@ -58,7 +58,7 @@ DEMO_SECTIONS = (
     "Recovered in 2026-02 by creditor", "Deductions taken in 2026-02", "Debts cleared, recalled and returned",
     "LA files received in 2026-02", "File failures by code",
     "Payment schedules for 2026-02 and BACS payments, per LA",
-    "Ledger check:", "OK, every balance matches its postings", "BACS:", "Outputs:",
+    "Ledger check:", "OK, every balance matches its postings", "BACS for 2026-02:", "Outputs:",
 )
 
 
@@ -82,6 +82,7 @@ def test_demo_runs_a_month_through_dms_and_summarises_it_once(cli_env) -> None:
     assert schedules and f"per LA ({len(schedules)} LAs)" in out  # every LA with a schedule, none left out
     assert all(f"│ {path.stem[-6:]} │" in result.stdout for path in schedules)
     assert len(list((data / "demo" / "2026-02" / "events").glob("2026-02-*.jsonl"))) >= 20
+    assert not (data / "schedules" / "2026-01").exists(), "a month-end with nothing to schedule leaves no folder"
     assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
     assert run_dms(cli_env, "report", "reconcile", "--period", "2026-02").returncode == 0
     again = " ".join(run_dms(cli_env, "demo", "--people", "300", check=True).stdout.split())
@@ -105,6 +106,7 @@ def test_demo_of_a_later_month_runs_the_months_between_and_pays_them_too(cli_env
     assert "Ran 2026-03-03 to 2026-05-01" in out
     data = Path(cli_env["DMS_DATA_DIR"])
     assert (data / "bacs" / "DMS-BACS-2026-03.txt").exists() and (data / "bacs" / "DMS-BACS-2026-04.txt").exists()
+    assert "BACS for 2026-03:" in out and "BACS for 2026-04:" in out  # each month's payment names its month
     assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
     earlier = run_dms(cli_env, "demo", "--month", "2026-02", check=True)
     assert "2026-02 is not run again" in " ".join(earlier.stdout.split())

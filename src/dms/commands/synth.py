@@ -389,7 +389,8 @@ def _export_bacs(period: str, console: Any) -> Path | None:
     except DmsError as error:
         console.print(f"No BACS file for {period}: {error}")
         return None
-    console.print(f"BACS: {result.credits} credits totalling £{pounds(result.total_pence)}, processing date "
+    credits = f"{result.credits} credit{'s' if result.credits != 1 else ''}"
+    console.print(f"BACS for {period}: {credits} totalling £{pounds(result.total_pence)}, processing date "
                   f"{result.processing_date}, payment date {result.payment_date}.")
     return path
 

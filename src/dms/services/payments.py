@@ -359,7 +359,6 @@ def produce_schedules(year: int, month: int, *, run_date: date) -> MonthEndResul
         raise DmsError(f"the {period} payment schedules were produced on {existing.run_date}, not {run_date}")
     carried = _carried_forward(year, month) if existing is None else _stored_brought_forward(period)
     directory = schedule_dir(period)
-    directory.mkdir(parents=True, exist_ok=True)
     result = MonthEndResult(period, run_date, payment_date)
     with transaction.atomic():
         extra = _detached_corrections(start, end)
@@ -367,6 +366,7 @@ def produce_schedules(year: int, month: int, *, run_date: date) -> MonthEndResul
         for la_id, creditor_id, la_rows in _la_groups(_stream_lines(start, end), extra, carried):
             lines = with_brought_forward(carried.get(creditor_id, 0), la_id, start, (r.line for r in la_rows))
             header = ScheduleHeader(la_id, run_date, period, payment_date, 0, 0)
+            directory.mkdir(parents=True, exist_ok=True)  # only a month with schedules has a directory
             written = _write_schedule_file(directory, header, lines)
             result.files.append(written)
             rows.append(_schedule_row(written, creditor_id, period, run_date, payment_date,
