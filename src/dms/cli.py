@@ -140,13 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a process manager stopping DMS, ``kill``): handled as an interruption, so that transactions
+    are rolled back and a run in progress cleans up as after Ctrl-C; the exit status is 143 (128 + 15)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("dms: interrupted before it started; nothing was changed", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     try:
         if args.needs_db:
             from dms.store.bootstrap import ensure_database
@@ -162,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"dms: error: {os_error_text(error)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         if args.command == "run":
             # the run commits a day's steps chunk by chunk (each chunk of partitions once); the day is marked
             # completed only at its end, and the next run completes it without taking anything twice
@@ -170,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "(what it had already committed stands and is not done twice)", file=sys.stderr)
         else:
             print("dms: interrupted; nothing partial was committed", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     except Exception as error:
         if type(error).__name__ == "OperationalError" and "database is locked" in str(error):
             # SQLite: another process held the write lock for longer than DMS waits for it

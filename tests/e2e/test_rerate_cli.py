@@ -62,3 +62,33 @@ def test_rerate_refuses_a_cap_above_the_legal_maximum(cli_env: dict[str, str]) -
     assert negative.returncode == 2 and "-1 is negative" in negative.stderr and "40%" in negative.stderr
     bad_date = run_dms(cli_env, "rerate", "--date", "10/06/2025")
     assert bad_date.returncode == 2
+
+
+def test_a_rerate_stopped_by_sigterm_part_way_leaves_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: "a refused or interrupted run leaves nothing". SIGTERM (``kill``, a process manager) arrives
+    once the run is recorded and its first chunk is under way; it is handled as Ctrl-C is: the run and any
+    rows are removed, exit 143."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, count_rows
+
+    _imported(cli_env, tmp_path)
+    script = (
+        "import os, signal, sys\n"
+        "from dms.store.bootstrap import setup\n"
+        "setup()\n"
+        "from dms.services import rerate as module\n"
+        "real = module.rerate_chunk\n"
+        "def chunk(*args):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(*args)\n"
+        "module.rerate_chunk = chunk\n"
+        "from dms.cli import main\n"
+        "sys.exit(main(['rerate', '--date', '2025-06-10']))\n"
+    )
+    stopped = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
+                             timeout=300, cwd=str(REPO))
+    assert stopped.returncode == 143, stopped.stderr
+    assert "interrupted; nothing partial was committed" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0

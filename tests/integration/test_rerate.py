@@ -300,3 +300,29 @@ def test_rerate_takes_the_claimant_type_in_force_on_the_period_s_last_day_howeve
                                  uc={"claimant_type": "SINGLE_UNDER_25"})], source="test.jsonl")
     assert report.ok, report.refused
     assert by_source(rerate(AS_OF).run_id)["UC"] == (4754, 4754)
+
+
+def test_rerate_takes_a_joint_award_s_period_for_the_debts_of_the_partner_it_names_as_the_daily_run_does() -> None:
+    """Glossary "in payment" and recovery_load.due_instalments' Decision: a joint UC award is in payment to the
+    partner it names too, and its periods take from that partner's debts; a person named so is recovered from
+    by UC only (no legacy instalment). The holder here owes nothing, so only the partner's chunk can re-rate
+    the award; the amounts are the daily run's for the same period."""
+    from dms.services.daily_run import run_through
+
+    holder, partner = "AB123456C", "CE123456A"
+    report = import_events([
+        line("start-J1", "award.started", holder, award_ref="J1", benefit="UC", start_date="2025-04-07",
+             uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 7, "partner_nino": partner}),
+        line("start-JSA9", "award.started", partner, award_ref="JSA9", benefit="JSA", start_date="2025-04-07",
+             legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"}),
+        debt("BP1", partner, amount="1000.00"),
+        period("ap-j1", "J1", holder, "2025-05-07", "2025-06-06", "2025-06-13"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    result = rerate(AS_OF)
+    rows = list(RerateResult.objects.filter(run_id=result.run_id).values_list("source", "now_pence"))
+    run_through(date(2025, 6, 13))
+    taken = sum(Deduction.objects.filter(status="TAKEN").values_list("amount_pence", flat=True))
+    assert [source for source, _ in rows] == ["UC"] and taken > 0
+    assert rows[0][1] == taken  # the what-if of the period is what the run took from it
+    assert not Deduction.objects.exclude(source="UC").exists()  # no JSA instalment: UC only

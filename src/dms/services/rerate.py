@@ -239,8 +239,30 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 with_uc.add(person)
             elif person not in legacy_of:  # the daily run's choice: the legacy award with the lowest id
                 legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly, frequency)
+    holders: dict[int, int] = {}  # award holders without debts of their own: person id → partition
+    if alive:
+        # A debtor named as the partner on a UC award in payment is recovered from by that award only
+        # (recovery_load.due_instalments' Decision: no legacy instalment); when its holder owes nothing
+        # (so no chunk re-rates the holder), this chunk takes the award's period for the partner's debts, as
+        # the daily run deducts them from it (glossary "in payment": a joint award is in payment to the
+        # partner it names too).
+        cond, params = in_ids("a.partner_id", alive)
+        for award_id, person, claimant_type, partner, partition, holder_owes in fetch(
+            "SELECT a.id, a.person_id, a.claimant_type, a.partner_id, pe.partition, EXISTS (SELECT 1 "
+            "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
+            "WHERE (d.person_id = a.person_id OR d.joint_person_id = a.person_id) AND d.status = 'OPEN' "
+            "AND acc.balance_pence > 0 AND d.received_on <= %s) FROM dms_award a "
+            f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
+            f"AND {in_payment_sql('a')} AND (pe.date_of_death IS NULL OR pe.date_of_death > %s) ORDER BY a.id",
+            [as_of, *params, *in_payment_params(as_of), as_of]
+        ):
+            with_uc.add(partner)
+            if not holder_owes and award_id not in uc_awards:
+                uc_awards[award_id] = (person, claimant_type, partner)
+                holders[person] = partition
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
-    periods = _current_periods(as_of, uc_awards, {p: chunk_people[p][1] for p in with_uc})
+    periods = _current_periods(as_of, uc_awards,
+                               {**holders, **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}})
     # partners outside the chunk (or without debts of their own in it): their own and jointly owed debts
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     outside = sorted(partners - set(people))
