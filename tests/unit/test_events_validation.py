@@ -313,6 +313,26 @@ def test_uc_assessment_period_ongoing_amount_for_electricity_and_water() -> None
     assert [i.ongoing_amount_pence for i in event.third_party] == [1000, None]
 
 
+def test_uc_assessment_period_repeating_a_third_party_category_refused() -> None:
+    """recovery-rules.md §3: each category is one Annex B item, taken once a period; a period listing one twice
+    cannot be worked out, so it is refused at import rather than stopping the daily run."""
+    message = refused(good("uc.assessment_period", third_party=[
+        {"category": "GAS_ARREARS", "amount": "20.05"}, {"category": "FINES", "amount": "5.00"},
+        {"category": "GAS_ARREARS", "amount": "20.05"}]), "third_party[2].category")
+    assert "listed twice" in message and "third_party[0]" in message
+
+
+def test_uc_assessment_period_before_the_first_standard_allowance_refused() -> None:
+    """recovery-rules.md §2: DMS holds the standard allowance from 2024-04-08; a period starting before it has
+    no rates to work its deductions out with, so it is refused at import, naming the first date."""
+    message = refused(good("uc.assessment_period", period_start="2024-03-01", period_end="2024-03-31",
+                           payment_date="2024-04-07"), "period_start")
+    assert "2024-04-08" in message
+    event = parse_event(good("uc.assessment_period", period_start="2024-04-08", period_end="2024-05-07",
+                             payment_date="2024-05-14"))
+    assert isinstance(event, ev.UcAssessmentPeriod)
+
+
 # ------------------------------------------------------------------------------------------------ debts
 
 

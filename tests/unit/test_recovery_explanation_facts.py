@@ -128,3 +128,34 @@ def test_uc_explanation_of_a_later_debt_within_an_owners_share_of_a_split() -> N
     texts = _texts(first, debt(2, 100_000, "DWP"), debt(3, 100_000, "HMRC"))
     assert "split equally between DWP and HMRC (Annex B rule b" in texts[2]
     assert "within DWP's share: next in recovery order" in texts[2]
+
+
+def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_own_limit() -> None:
+    """Sch 6 para 3(1)(b), recovery-rules.md §3: an item not taken because three third-party items were
+    already taken is shown with the limit it would have had (one 5% unit, £20.05), not £0.00."""
+    third = (ThirdPartyItem(ThirdPartyCategory.FLAT_RATE_MAINTENANCE, scheme="2012"),
+             ThirdPartyItem(ThirdPartyCategory.GAS), ThirdPartyItem(ThirdPartyCategory.ELECTRICITY),
+             ThirdPartyItem(ThirdPartyCategory.COUNCIL_TAX))
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000, third_party=third))
+    text = result.explain_line(result.lines[0])
+    assert ("Item 11 Council Tax arrears (COUNCIL_TAX): limit £20.05, cap room £19.92, took £0.00, cap room "
+            "left £19.92: not taken: three third-party items already taken") in text
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text
+
+
+def test_uc_explanation_of_a_lower_rate_asked_keeps_it_when_taken_above_the_cap() -> None:
+    """Annex B and SI 2025/387: Flat Rate Maintenance asked at £20.05 (under the 1993 scheme's one 5% unit,
+    £21.25) is taken first and above the cap; the explanation says both that the rate was asked for and the
+    item's maximum, so "why £20.05?" has its answer."""
+    result = calculate_uc_period(UcPeriodInput(
+        date(2026, 4, 13), date(2026, 5, 12), date(2026, 5, 19), "SINGLE_25_OR_OVER", 80_000,
+        third_party=(ThirdPartyItem(ThirdPartyCategory.FLAT_RATE_MAINTENANCE, amount_pence=2005, scheme="1993"),)))
+    [line] = result.lines
+    assert line.amount_pence == 2005
+    text = result.explain_line(line)
+    assert ("limit £20.05 (asked for by the third party; the item's maximum is £21.25)" in text
+            and "Flat Rate Maintenance taken first, in full and above the overall cap" in text)
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text

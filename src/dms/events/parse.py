@@ -45,6 +45,7 @@ from dms.events.model import (
     UcAssessmentPeriod,
     UcTerms,
 )
+from dms.recovery.uc import first_period_start
 
 Data = Mapping[str, Any]
 Envelope = dict[str, Any]
@@ -208,7 +209,20 @@ def _uc_assessment_period(data: Data, env: Envelope) -> UcAssessmentPeriod:
     if paid < period_end:
         raise EventError(f"payment_date: {paid} is before period_end {period_end}: UC for an assessment period "
                          "is paid after the period ends; check the dates")
+    first = first_period_start()
+    if period_start < first:
+        raise EventError(f"period_start: {period_start} is before {first}, the first assessment period DMS holds "
+                         "the Universal Credit rates for (uc.standard_allowance, recovery-rules.md §2), so no "
+                         "deduction could be worked out from it; check the date")
     raw_items = f.items(data, "third_party")
+    items = tuple(_third_party_item(raw, i) for i, raw in enumerate(raw_items))
+    listed: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.category in listed:
+            raise EventError(f"third_party[{index}].category: {item.category} is listed twice (also "
+                             f"third_party[{listed[item.category]}]); a period reports each category once, with "
+                             "its whole amount (recovery-rules.md §3: one Annex B item each)")
+        listed[item.category] = index
     return UcAssessmentPeriod(
         **env,
         award_ref=f.text(data, "award_ref"),
@@ -219,7 +233,7 @@ def _uc_assessment_period(data: Data, env: Envelope) -> UcAssessmentPeriod:
         earnings_over_work_allowance=f.flag(data, "earnings_over_work_allowance"),
         sanction_amount_pence=f.money(data, "sanction_amount"),
         fraud_penalty_amount_pence=f.money(data, "fraud_penalty_amount"),
-        third_party=tuple(_third_party_item(raw, i) for i, raw in enumerate(raw_items)),
+        third_party=items,
     )
 
 

@@ -116,9 +116,16 @@ def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None) -
 def render_step(step: ExplanationStep) -> str:
     """One item considered: limit, cap room before and after, what was taken and the rule."""
     name = ITEM_NAMES.get(step.item, f"item {step.item}")
-    return (f"Item {step.item} {name} ({step.subject}): limit {_p(step.limit_pence)}, cap room "
+    return (f"Item {step.item} {name} ({step.subject}): limit {_p(step.limit_pence)}{_asked_text(step)}, cap room "
             f"{_p(step.room_before)}, took {_p(step.taken_pence)}, cap room left {_p(step.room_after)}: "
             f"{RULE_TEXT[step.rule]}.")
+
+
+def _asked_text(step: ExplanationStep) -> str:
+    """Where the third party asked for less than the item's maximum, so the limit is the rate asked."""
+    if step.maximum_pence is None:
+        return ""
+    return f" (asked for by the third party; the item's maximum is {_p(step.maximum_pence)})"
 
 
 def render_header(result: UcPeriodResult) -> str:
@@ -204,6 +211,7 @@ def step_facts(step: ExplanationStep) -> dict[str, Any]:
         "payable_room_before": format_pounds(step.payable_room),
         "rule": str(step.rule),
         "why": RULE_TEXT[step.rule],
+        **({"maximum": format_pounds(step.maximum_pence)} if step.maximum_pence is not None else {}),
     }
 
 
@@ -274,7 +282,8 @@ def uc_step_facts(step: ExplanationStep) -> str:
     """One item step as a JSON object (text)."""
     return (f'{{"item": {step.item}, "subject": {_json_text(step.subject)}, "limit_pence": {step.limit_pence}, '
             f'"taken_pence": {step.taken_pence}, "room_before": {step.room_before}, '
-            f'"room_after": {step.room_after}, "payable_room": {step.payable_room}, "rule": "{step.rule}"}}')
+            f'"room_after": {step.room_after}, "payable_room": {step.payable_room}, "rule": "{step.rule}"'
+            + (f', "maximum_pence": {step.maximum_pence}}}' if step.maximum_pence is not None else "}"))
 
 
 def uc_period_explanation(result: UcPeriodResult, period_end: str, payment_date: str,
@@ -334,7 +343,8 @@ def _header_text(period: dict[str, Any]) -> str:
 
 def _step_of(step: dict[str, Any]) -> ExplanationStep:
     return ExplanationStep(step["item"], step["subject"], step["limit_pence"], step["taken_pence"],
-                           step["room_before"], step["room_after"], step["payable_room"], Rule(step["rule"]))
+                           step["room_before"], step["room_after"], step["payable_room"], Rule(step["rule"]),
+                           step.get("maximum_pence"))
 
 
 def _owner(facts: dict[str, Any]) -> str:

@@ -171,7 +171,9 @@ class ExplanationStep(NamedTuple):
     ``subject`` is the third-party category or the debt type(s) of the item. ``limit_pence`` is the item's
     own limit (maximum or requested rate), ``taken_pence`` what was taken, ``room_before``/``room_after``
     the room under the overall cap around it (never negative), ``payable_room`` the room above the minimum
-    payable before it, and ``rule`` what set or stopped the amount.
+    payable before it, and ``rule`` what set or stopped the amount. ``maximum_pence`` is the item's maximum
+    when the third party asked for a lower rate (the limit), else None: the explanation says so whichever
+    rule then applied (taken above the cap, say).
     """
 
     item: int
@@ -182,6 +184,7 @@ class ExplanationStep(NamedTuple):
     room_after: int
     payable_room: int
     rule: Rule
+    maximum_pence: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

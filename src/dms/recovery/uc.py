@@ -83,6 +83,21 @@ class UcRates:
     sanction_exception_items: frozenset[int]
 
 
+UC_PERIOD_PARAMETERS = (
+    "uc.standard_allowance", "uc.overall_cap", "uc.item_maximum", "uc.third_party_units",
+    "uc.flat_rate_maintenance", "uc.annex_b_order", "uc.sanction_exception_items", "uc.minimum_payable",
+    "uc.max_third_party_items", "uc.flat_rate_maintenance_above_cap",
+)
+
+
+@lru_cache(maxsize=1)
+def first_period_start() -> date:
+    """The first assessment-period start DMS holds the UC rules for: the latest first date of the parameters
+    :func:`uc_rates` reads (recovery-rules.md §2: the standard allowance from 2024-04-08). A period starting
+    before it cannot be worked out, so an event reporting one is refused at import."""
+    return max(get_parameter(name).dates[0] for name in UC_PERIOD_PARAMETERS)
+
+
 @lru_cache(maxsize=1024)
 def uc_rates(period_start: date, claimant_type: str, cap_rate_override: Decimal | None = None) -> UcRates:
     """The figures in force for an assessment period starting on ``period_start`` (recovery-rules.md §2):
@@ -149,11 +164,12 @@ class _Run:
         left = self.rates.cap_pence - self.cap_used
         return left if left > 0 else 0
 
-    def step(self, item: int, subject: str, limit: int, taken: int, room_before: int, rule: Rule) -> int:
+    def step(self, item: int, subject: str, limit: int, taken: int, room_before: int, rule: Rule,
+             maximum: int | None = None) -> int:
         left = self.rates.cap_pence - self.cap_used
         steps = self.steps
         steps.append(ExplanationStep(item, subject, limit, taken, room_before, left if left > 0 else 0,
-                                     self.payable_room + taken, rule))
+                                     self.payable_room + taken, rule, maximum))
         return len(steps) - 1
 
     def third_party(self, item: int, tp: ThirdPartyItem) -> None:
@@ -165,19 +181,22 @@ class _Run:
         if item == RENT_FURTHER_ITEM:
             self.rent_further_part(tp)
             return
-        if self.third_parties_taken >= self.rates.max_third_party_items:
-            self.step(item, tp.category, 0, 0, self.room(), Rule.THIRD_PARTY_LIMIT)
+        limit, limit_rule, maximum = self.third_party_limit(item, tp)
+        if self.third_parties_taken >= self.rates.max_third_party_items:  # its limit shown, nothing taken
+            self.step(item, tp.category, limit, 0, self.room(), Rule.THIRD_PARTY_LIMIT, maximum)
             return
         took_ongoing = item in ONGOING_ITEMS and tp.ongoing_pence > 0 and self.ongoing(item, tp)
-        limit, limit_rule = self.third_party_limit(item, tp)
         above_cap = (item == FRM_ITEM and self.rates.frm_above_cap) or (
             self.sanction_applies and item in self.rates.sanction_exception_items)
-        taken = self.take_whole(item, tp, limit, limit_rule, above_cap)
+        taken = self.take_whole(item, tp, limit, limit_rule, above_cap, maximum)
         if taken or took_ongoing:
             self.third_parties_taken += 1
 
-    def take_whole(self, item: int, tp: ThirdPartyItem, limit: int, limit_rule: Rule, above_cap: bool) -> int:
-        """Take ``limit`` whole, or nothing (a set rate; recovery-rules.md §3 "whole or not at all")."""
+    def take_whole(self, item: int, tp: ThirdPartyItem, limit: int, limit_rule: Rule, above_cap: bool,
+                   maximum: int | None = None) -> int:
+        """Take ``limit`` whole, or nothing (a set rate; recovery-rules.md §3 "whole or not at all");
+        ``maximum``, the item's maximum when a lower rate was asked (kept in the step's explanation whatever
+        rule then stopped or set the amount)."""
         room = self.room()
         if limit <= 0:
             rule, taken = limit_rule, 0
@@ -194,16 +213,17 @@ class _Run:
             self.payable_room -= taken
         if item == RENT_FIRST_ITEM:
             self.rent_first_taken, self.rent_first_rule = taken > 0, rule
-        index = self.step(item, tp.category, limit, taken, room, rule)
+        index = self.step(item, tp.category, limit, taken, room, rule, maximum)
         if taken:
             self.lines.append(DeductionLine(item, LineKind.THIRD_PARTY, taken, None, None, None,
                                             tp.category, rule, rule, index))
         return taken
 
-    def third_party_limit(self, item: int, tp: ThirdPartyItem) -> tuple[int, Rule]:
+    def third_party_limit(self, item: int, tp: ThirdPartyItem) -> tuple[int, Rule, int | None]:
         """The set rate of a third-party item: the item's maximum (Annex B: one 5% unit, rent first part
         10%, Flat Rate Maintenance by scheme) or the lower rate asked for; but rent arrears' first part is
-        10% also when less is asked, 10% being "the minimum rate" (Annex B item 8, recovery-rules.md §3)."""
+        10% also when less is asked, 10% being "the minimum rate" (Annex B item 8, recovery-rules.md §3).
+        The third value is the item's maximum when a lower rate was asked (for the explanation), else None."""
         if item == FRM_ITEM:
             maximum = self.rates.frm_by_scheme.get(tp.scheme or "")
             if maximum is None:
@@ -213,9 +233,9 @@ class _Run:
             maximum = self.rates.item_limit[item]
         if tp.amount_pence is not None and tp.amount_pence < maximum:
             if item == RENT_FIRST_ITEM:  # "10% (this is the minimum rate)" (Annex B item 8)
-                return maximum, Rule.MINIMUM_RATE
-            return tp.amount_pence, Rule.REQUESTED_RATE
-        return maximum, Rule.ITEM_MAXIMUM
+                return maximum, Rule.MINIMUM_RATE, None
+            return tp.amount_pence, Rule.REQUESTED_RATE, maximum
+        return maximum, Rule.ITEM_MAXIMUM, None
 
     def rent_further_part(self, tp: ThirdPartyItem) -> None:
         """Rent arrears further part (Annex B item 22): up to 20% in all with item 8, the rate asked for
