@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from dms.money import five_percent_unit, format_pounds
+from dms.recovery.legacy import instalment_for_period
 from dms.recovery.types import (
     DeductionLine,
     ExplanationStep,
@@ -240,6 +241,11 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
             and 0 < result.amount_pence < result.instalment_pence):
         text += (f"\nThe debts owed only {_p(result.amount_pence)} in all, less than the instalment: that was "
                  f"taken and they are cleared (A9/2025 §28: never more than a debt's balance).")
+    if result.rest_weekly_rate_pence is not None:
+        rest = instalment_for_period(result.rest_weekly_rate_pence, result.frequency)
+        text += (f"\nThe HB debts returned, the debts left have no fraud debt among them: they are taken at the "
+                 f"standard weekly rate {_p(result.rest_weekly_rate_pence)} x {weeks} weeks = "
+                 f"{_p(rest)} (recovery-rules.md §4), within the room left.")
     for alloc in result.allocations:
         text += f"\n{_p(alloc.amount_pence)} to debt {alloc.debt_id} ({alloc.creditor_kind}): "
         text += RULE_TEXT[alloc.rule] + "."

@@ -133,6 +133,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     returned: tuple[int, ...] = ()
     payees = debts
     amount = due
+    rest_weekly_rate: int | None = None
     unsanctioned_room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
     if inp.sanction_pence and outcome is not LegacyOutcome.DEDUCTED and debts and unsanctioned_room >= due:
         # short of room only while the sanction lasts: what the floor leaves is taken, and no HB debt is
@@ -141,14 +142,23 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     elif outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
         returned = hb_debt_ids(debts)
         payees = [d for d in debts if d.owner_kind != "LA"]
-        amount = min(room, sum(d.balance_pence for d in payees))
-        rule = Rule.BENEFIT_FLOOR
+        # the debts left are recovered at their own rate: standard unless one of them is a fraud debt (a
+        # returned HB fraud debt no longer sets the fraud rate; recovery-rules.md §4), within the room left
+        rest_weekly, rest_rule = legacy_weekly_rate(inp.pay_date, any(d.classification == "FRAUD" for d in payees)), \
+            Rule.INSTALMENT
+        if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < rest_weekly:
+            rest_weekly, rest_rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
+        rest_due = min(instalment_for_period(rest_weekly, inp.frequency), sum(d.balance_pence for d in payees))
+        amount = min(room, rest_due)
+        rule = rest_rule if payees and amount == rest_due else Rule.BENEFIT_FLOOR
+        if returned and payees and rest_weekly != weekly:
+            rest_weekly_rate = rest_weekly
     shares = allocate_in_order(amount, payees, [d.balance_pence for d in payees], rule)
     allocations = tuple(Allocation(d.debt_id, d.owner_kind, d.la_id, share, how) for d, share, how in shares)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
-                                  inp.sanction_pence)
+                                  inp.sanction_pence, rest_weekly_rate)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

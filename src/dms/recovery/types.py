@@ -295,6 +295,9 @@ class LegacyInstalmentResult:
     benefit_pence: int = 0  # the benefit paid for the pay period, before deductions
     existing_deductions_pence: int = 0  # deductions already made from it
     sanction_pence: int = 0  # what a sanction took off the benefit
+    # when HB debts were returned and the debts left have a weekly rate of their own (a returned HB fraud debt
+    # set the fraud rate; the rest are non-fraud): that rate, at which they were taken
+    rest_weekly_rate_pence: int | None = None
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy
