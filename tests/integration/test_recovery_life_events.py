@@ -871,3 +871,48 @@ def test_deductions_for_a_dead_partner_s_debts_from_a_joint_award_reported_late_
     debt = Debt.objects.get(creditor_ref="HBP")
     assert status("HBP") == ("RETURNED", "DEATH")
     assert debt.cessation.balance_returned_pence == 50000 - first.amount_pence and check_ledger().ok
+
+
+@pytest.mark.parametrize("reported", ["in_time", "late"])
+def test_death_on_a_pay_date_gives_the_same_deductions_whenever_it_is_reported(reported: str) -> None:
+    """recovery-rules.md §6 (death: deductions stop). Nothing is taken on the day of death when the run knows
+    of it; reported late, what was taken on that day and after is reversed: the same result either way."""
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    died = line("died", "person.died", occurred_on="2025-06-09", date_of_death="2025-06-09")
+    if reported == "in_time":
+        events(died)
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    if reported == "late":
+        events(died)
+        run_day(date(2025, 6, 17))
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    debt = Debt.objects.get(creditor_ref="BA1")
+    assert debt.status == DebtStatus.ESTATE
+    assert debt_service.figures_of(debt).balance_pence == 30000 - jsa_weekly_instalment()
+    assert check_ledger().ok
+
+
+def test_death_reported_late_leaves_what_a_living_partner_paid_for_a_debt_they_own_jointly() -> None:
+    """recovery-rules.md §6: deductions stop for the person who died. A debt the living partner owns (owed
+    jointly with the dead partner) stays theirs to pay: what their own joint award paid for it after the death
+    stands, as it would had the death been reported in time."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    partner = "CE654321A"
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-J1", "debt.referred", occurred_on="2025-04-08", creditor="DWP", creditor_ref="J1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="1000.00", created_on="2025-04-01",
+                joint_nino=partner),
+           uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    run_day(date(2025, 6, 7))
+    run_day(date(2025, 7, 7))
+    before = [(r.date, r.amount_pence) for r in taken()]
+    assert len(before) == 2
+    events(line("died", "person.died", nino=partner, occurred_on="2025-07-08", date_of_death="2025-06-02"))
+    run_day(date(2025, 7, 8))
+    assert [(r.date, r.amount_pence) for r in taken()] == before and not taken("REVERSED")
+    assert Debt.objects.get(creditor_ref="J1").status == DebtStatus.OPEN
+    assert check_ledger().ok

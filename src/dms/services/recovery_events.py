@@ -148,8 +148,8 @@ def _person(event: ev.Event) -> Person:
 
 def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """Death (recovery-rules.md §6; events.md §2): deductions stop (the deduction step skips a person who has
-    died, and deductions taken after the death, because it was reported late, are reversed first: those from
-    their own awards, and those for their debts from a partner's joint award); HB debts cease (DEATH) with
+    died, and deductions taken on or after the day of death, because it was reported late, are reversed first:
+    those from their own awards, and those for the debts they own from a partner's joint award); HB debts cease (DEATH) with
     the balance then held; DWP and HMRC debts pass to recovery from the estate (ESTATE)."""
     if not isinstance(event, ev.PersonDied):
         raise TypeError(type(event).__name__)
@@ -157,9 +157,13 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     if person.date_of_death != event.date_of_death:
         person.date_of_death = event.date_of_death
         person.save(update_fields=["date_of_death"])
-    own_debts = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person)).values_list("pk", flat=True))
+    # As if reported in time: the daily run takes nothing from a person on or after the day they died (their
+    # periods and pay dates from then), and their own debts leave recovery that day (estate, DEATH), so
+    # nothing is taken for them from a partner's joint award either. A debt they owed jointly with a living
+    # partner who owns it stays the partner's to pay: what the partner's award paid for it stands.
+    own_debts = list(Debt.objects.filter(person=person).values_list("pk", flat=True))
     after = (Deduction.objects.filter(Q(award__person=person) | Q(debt_id__in=own_debts), status="TAKEN",
-                                      date__gt=event.date_of_death).order_by("pk"))
+                                      date__gte=event.date_of_death).order_by("pk"))
     reverse_deductions(list(after), run_date, f"taken after the debtor's death on {event.date_of_death}, "
                                               f"reported late (event {event.event_id}): deductions stop at death")
     cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
