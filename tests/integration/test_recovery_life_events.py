@@ -916,3 +916,33 @@ def test_death_reported_late_leaves_what_a_living_partner_paid_for_a_debt_they_o
     assert [(r.date, r.amount_pence) for r in taken()] == before and not taken("REVERSED")
     assert Debt.objects.get(creditor_ref="J1").status == DebtStatus.OPEN
     assert check_ledger().ok
+
+
+def _joint_debt(ref: str, owner: str, other: str) -> str:
+    return line(f"ref-{ref}", "debt.referred", nino=owner, occurred_on="2025-04-08", creditor="DWP",
+                creditor_ref=ref, debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",
+                created_on="2025-04-01", joint_nino=other)
+
+
+@pytest.mark.parametrize("kind", ["BANKRUPTCY", "BREATHING_SPACE"])
+def test_insolvency_or_moratorium_of_either_debtor_includes_a_joint_debt(kind: str) -> None:
+    """recovery-rules.md §6 and the Decision in docs/recovery-notes.md: a joint debt is treated alike whichever
+    debtor the creditor named as owner: the insolvency or moratorium of either includes it (suspended), and
+    a moratorium's end resumes it only when no restriction of either debtor still bars it."""
+    partner = "CE654321A"
+    events(legacy_award(first="2025-06-02"), _joint_debt("J1", NINO_OF_TESTS, partner),
+           _joint_debt("J2", partner, NINO_OF_TESTS))
+    events(line("ins", "person.insolvency", nino=partner, occurred_on="2025-06-01", kind=kind,
+                start_date="2025-06-01"))
+    run_day(date(2025, 6, 2))
+    assert [status("J1")[0], status("J2")[0]] == ["SUSPENDED", "SUSPENDED"]
+    assert not taken()
+    if kind == "BREATHING_SPACE":  # 60 days: recovery resumes the day after, 2025-07-31
+        events(line("ins-own", "person.insolvency", occurred_on="2025-06-03", kind="BANKRUPTCY",
+                    start_date="2025-06-03"))
+        run_day(date(2025, 6, 3))
+        run_day(date(2025, 7, 31))
+        assert [status("J1")[0], status("J2")[0]] == ["SUSPENDED", "SUSPENDED"]  # the owner's bankruptcy bars them
+
+
+NINO_OF_TESTS = "AB123456C"

@@ -86,6 +86,17 @@ def _debts(person: Person, **filters: Any) -> list[Debt]:
     return list(Debt.objects.filter(person=person, **filters).select_related("creditor").order_by("pk"))
 
 
+def _debts_owed(person: Person, **filters: Any) -> list[Debt]:
+    """The debts ``person`` owes: their own, and those they owe jointly with another debtor who owns them.
+
+    **Decision** (docs/recovery-notes.md): an insolvency or moratorium of either debtor of a joint debt
+    includes it. DMS recovers a joint debt from a joint UC award, which is the benefit of both; the rules
+    give no way to take it from the solvent debtor's share alone, so the debt is treated alike whichever of
+    the two the creditor named as its owner."""
+    return list(Debt.objects.filter(Q(person=person) | Q(joint_person=person), **filters)
+                .select_related("creditor").order_by("pk"))
+
+
 def _hb_ids(person: Person, arisen_by: date | None = None) -> list[int]:
     more = {} if arisen_by is None else {"created_on__lte": arisen_by}
     return [d.pk for d in _debts(person, creditor__kind="LA", status__in=_HB_ACTIVE, **more)]
@@ -210,8 +221,8 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     actor = f"event {event.event_id}"
     returned = _hb_ids(person, arisen_by=event.start_date)
     cease_hb_debts(returned, "INSOLVENCY", run_date, actor)
-    barred = _suspend(_debts(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
-                             status__in=_SUSPENDABLE, created_on__lte=event.start_date), run_date, actor,
+    barred = _suspend(_debts_owed(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
+                                  status__in=_SUSPENDABLE, created_on__lte=event.start_date), run_date, actor,
                       f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=event.end_date, returned_debts=returned,
@@ -234,7 +245,8 @@ def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
     no UC is in payment, as :func:`_moratorium`). Returns the restriction's kind, or None."""
     if debt.classification != "NON_FRAUD" or debt.status != DebtStatus.OPEN:
         return None
-    applied = Restriction.objects.filter(person_id=debt.person_id, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA),
+    debtors = [debt.person_id] + ([debt.joint_person_id] if debt.joint_person_id else [])
+    applied = Restriction.objects.filter(person_id__in=debtors, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA),
                                          start_date__gte=debt.created_on).order_by("pk")
     for restriction in applied:
         # applied by the run, so in force from its start: a debt referred before then (reported late) is
@@ -242,7 +254,7 @@ def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
         day = max(on, restriction.start_date)
         if not bars_recovery(restriction.kind, restriction.resume_on, restriction.resumed_on, day):
             continue
-        if restriction.kind in MORATORIA and _uc_in_payment(debt.person_id, day):
+        if restriction.kind in MORATORIA and _uc_in_payment(restriction.person_id, day):
             continue
         debt.change_status(DebtStatus.SUSPENDED, business_date=day, actor=actor,
                            reason=f"{restriction.kind} from {restriction.start_date}: the debt had arisen by then "
@@ -285,8 +297,8 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     note = "UC deductions are not covered by a moratorium: recovery from UC goes on"
     if not _uc_in_payment(person.pk, event.start_date):
         note = "eligible non-fraud debts suspended for the moratorium"
-        suspended = _suspend(_debts(person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
-                                    created_on__lte=event.start_date), run_date,
+        suspended = _suspend(_debts_owed(person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
+                                         created_on__lte=event.start_date), run_date,
                              f"event {event.event_id}",
                              f"{event.kind} from {event.start_date}" + (f" to {last}" if last else ""))
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
@@ -306,10 +318,15 @@ def bars_recovery(kind: str, resume_on: date | None, resumed_on: date | None, on
     return resume_on is None or resume_on > on
 
 
-def still_barred(person_id: int, on: date, *, excluding: int) -> set[int]:
-    """The debts of the person that a restriction other than ``excluding`` still bars on ``on``."""
+def still_barred(person_id: int, on: date, *, excluding: int, debt_ids: Sequence[int] = ()) -> set[int]:
+    """The debts that a restriction other than ``excluding`` still bars on ``on``: the person's restrictions,
+    and those of the other debtor of any joint debt among ``debt_ids`` (:func:`_debts_owed`)."""
     barred: set[int] = set()
-    others = Restriction.objects.filter(person_id=person_id, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA))
+    people = {person_id}
+    for owner, joint in Debt.objects.filter(pk__in=list(debt_ids)).exclude(joint_person=None).values_list(
+            "person_id", "joint_person_id"):
+        people.update((owner, joint))
+    others = Restriction.objects.filter(person_id__in=sorted(people), kind__in=(*WHOLE_INSOLVENCY, *MORATORIA))
     for kind, resume_on, resumed_on, debts in others.exclude(pk=excluding).values_list(
             "kind", "resume_on", "resumed_on", "suspended_debts"):
         if bars_recovery(kind, resume_on, resumed_on, on):
@@ -326,7 +343,8 @@ def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = No
     if partitions is not None:
         ended = ended.filter(person__partition__in=sorted(set(partitions)))
     for restriction in ended.order_by("pk"):
-        barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk)
+        barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk,
+                              debt_ids=restriction.suspended_debts)
         resumed = [d for d in restriction.suspended_debts if d not in barred]
         for debt in Debt.objects.filter(pk__in=resumed, status=DebtStatus.SUSPENDED).order_by("pk"):
             debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR,
@@ -360,7 +378,8 @@ def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None =
     for restriction in restrictions:
         if "UC" not in benefits.get(restriction.person_id, ()):
             continue
-        barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk)
+        barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk,
+                              debt_ids=restriction.suspended_debts)
         released = [d for d in restriction.suspended_debts if d not in barred]
         reason = (f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}) is still in "
                   "force, but UC is in payment and UC deductions are not covered by a moratorium: recovery "
