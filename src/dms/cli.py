@@ -97,11 +97,11 @@ def business_date(text: str) -> date:
 
 def pounds(text: str) -> str:
     """argparse type for an amount of pounds such as ``--amount 10.00`` (``dms.money.parse_pounds``: two
-    decimals, no symbol, not negative); returns the text, checked."""
+    decimals, no symbol, not negative: a negative amount is a bad argument); returns the text, checked."""
     from dms.money import parse_pounds
 
     try:
-        parse_pounds(text, allow_negative=True)
+        parse_pounds(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error).removeprefix("amount: ")) from None
     return text

@@ -64,6 +64,19 @@ def test_a_data_directory_that_is_a_file_is_refused(cli_env: dict[str, str], tmp
     assert a_file.read_text() == "a file, not a directory\n"
 
 
+def test_a_database_file_that_is_not_sqlite_is_refused_in_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: errors go to stderr in one line; a database DMS cannot open is named. A file that is not a
+    SQLite database (damaged, or another program's) is refused by every command, untouched."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "dms.sqlite3").write_text("garbage\n")
+    env = {**cli_env, "DMS_DATA_DIR": str(data)}
+    env.pop("DMS_DATABASE_URL", None)
+    for command in (["init"], ["debtor", "show", "AB123456C"], ["run", "--date", "2026-02-02"]):
+        one_line_error(run_dms(env, *command), "is not a DMS database", "run `dms init`")
+    assert (data / "dms.sqlite3").read_text() == "garbage\n"
+
+
 @pytest.mark.parametrize("period", ["0000-01", "9999-12", "\uff12\uff10\uff12\uff16-02", "2026-\uff10\uff12"])
 def test_a_month_dms_cannot_read_is_refused_in_one_line(cli_env: dict[str, str], tmp_path: Path, period: str) -> None:
     run_dms(cli_env, "init", check=True)

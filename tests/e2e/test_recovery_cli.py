@@ -39,6 +39,11 @@ def test_deductions_list_json_shape_when_nothing_taken(cli_env: dict[str, str], 
     assert json.loads(result.stdout) == {"deductions": []}
     table = run_dms(cli_env, "deductions", "list", "--nino", NINO, check=True)
     assert "No deductions" in table.stdout
+    ranged = run_dms(cli_env, "deductions", "list", "--nino", NINO, "--from", "2026-03-01", check=True)
+    assert "or for their debts from 2026-03-01 onwards (--from/--to)." in ranged.stdout  # not "none at all"
+    both = run_dms(cli_env, "deductions", "list", "--nino", NINO, "--from", "2026-03-01", "--to", "2026-03-31",
+                   check=True)
+    assert "from 2026-03-01 to 2026-03-31" in both.stdout
 
 
 def test_deductions_list_range_that_runs_backwards_is_a_bad_argument(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -67,6 +72,9 @@ def test_set_rate_refuses_bad_amount_and_unknown_debt(cli_env: dict[str, str], t
     bad = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "ten",
                   "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
     assert bad.returncode == 2 and "--amount" in bad.stderr and "1234.56" in bad.stderr  # a bad argument
+    negative = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "-1.00",
+                       "--until", "2025-09-01", "--reason", "r", "--date", "2025-06-01")
+    assert negative.returncode == 2 and "may not be negative" in negative.stderr  # a bad argument too
     far = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "10.00",
                   "--until", "2199-12-31", "--reason", "r", "--date", "2199-12-30")
     assert far.returncode == 1 and "more than a year after today" in far.stderr

@@ -184,6 +184,24 @@ def test_bundle_refuses_no_members_and_repeated_names(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x", "y"]  # nothing half-written left
 
 
+def test_bundle_written_atomically_clears_the_temporary_files_a_killed_run_left(tmp_path: Path) -> None:
+    """hb-debt-interface.md §7 (outbound files written atomically into the LA's outbox): a run killed while
+    writing leaves its temporary file; the next write removes those of processes no longer running (and of
+    the old unnamed form), never one a running process is writing."""
+    files = tmp_path / "files"
+    cessations = write_cessation_file(files, LA, DAY, [cessation("HB/1", 100)])
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    dead = subprocess.Popen(["true"])  # a process that has ended
+    dead.wait()
+    (outbox / f".tmp-{dead.pid}-abc.tar").write_bytes(b"")
+    (outbox / ".tmp-q3m7zhyc.tar").write_bytes(b"")
+    alive = outbox / f".tmp-{os.getpid()}-def.tar"
+    alive.write_bytes(b"")
+    written = write_bundle(outbox, DAY, LA, [cessations.path])
+    assert sorted(p.name for p in outbox.iterdir()) == sorted([written.name, alive.name])
+
+
 def test_outbound_file_not_matching_its_schema_is_not_sent(tmp_path: Path) -> None:
     from dms.la_interface.outbound import check_valid
 

@@ -48,7 +48,15 @@ def run_deductions_list(args: argparse.Namespace) -> int:
         print(json.dumps({"deductions": rows}, sort_keys=True, indent=2))
         return 0
     if not rows:
-        print(f"No deductions taken from {args.nino} or for their debts.")
+        if args.date_from or args.date_to:
+            if args.date_from and args.date_to:
+                span = f"from {args.date_from.isoformat()} to {args.date_to.isoformat()}"
+            else:
+                span = f"from {args.date_from.isoformat()} onwards" if args.date_from else \
+                    f"up to {args.date_to.isoformat()}"
+            print(f"No deductions taken from {args.nino} or for their debts {span} (--from/--to).")
+        else:
+            print(f"No deductions taken from {args.nino} or for their debts.")
         return 0
     header = ("date", "source", "item", "creditor", "la_id", "ref", "amount", "status")
     table = [header] + [tuple(str(r[k] if r[k] is not None else "-") for k in header) for r in rows]

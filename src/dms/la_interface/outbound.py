@@ -219,7 +219,7 @@ def _write_file(directory: Path, kind: MessageType, root: str, la_id: str, creat
             count += 1
             total += amount
         body.seek(0)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".xml")
+        handle, temporary = temporary_in(directory, ".xml")
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
                 out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{NAMESPACE}">\n')
@@ -317,6 +317,28 @@ def _write_tar(out: BinaryIO, run_date: date, members: Iterable[Path]) -> None:
                 archive.addfile(info, source)
 
 
+
+def temporary_in(directory: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file in ``directory`` for a write that is then renamed into place, named after this
+    process (``.tmp-<pid>-...``); first removes the temporary files of processes that are no longer running
+    (a run killed part way, which cannot clean up after itself), so none is left in an LA's outbox."""
+    for stale in directory.glob(".tmp-*"):
+        match = re.fullmatch(r"\.tmp-(\d+)-.*", stale.name)
+        if match is not None and _running(int(match.group(1))):
+            continue
+        stale.unlink(missing_ok=True)
+    return tempfile.mkstemp(dir=directory, prefix=f".tmp-{os.getpid()}-", suffix=suffix)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 def write_bundle(directory: Path, run_date: date, la_id: str, members: Iterable[Path]) -> WrittenFile:
     """Write the day's ``YYYYMMDD-PDPDM-AAAAAA.tar`` holding ``members`` (their file names as member names,
     sorted) into ``directory`` atomically: a temporary name in the same directory, flushed to disk, then
@@ -327,7 +349,7 @@ def write_bundle(directory: Path, run_date: date, la_id: str, members: Iterable[
         raise OutboundError(f"a bundle needs at least one member and no repeated name; got {sorted(names)}")
     directory.mkdir(parents=True, exist_ok=True)
     name = bundle_name(run_date, la_id)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".tar")
+    handle, temporary = temporary_in(directory, ".tar")
     try:
         with os.fdopen(handle, "wb") as out:
             _write_tar(out, run_date, paths)
@@ -344,7 +366,7 @@ def write_bundle(directory: Path, run_date: date, la_id: str, members: Iterable[
 def copy_atomically(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` through a temporary name in the target's directory (flushed, renamed)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    handle, temporary = temporary_in(target.parent, target.suffix)
     try:
         with os.fdopen(handle, "wb") as out, source.open("rb") as data:
             shutil.copyfileobj(data, out, 1 << 20)

@@ -326,7 +326,9 @@ def _write_schedule_file(directory: Path, header_of: ScheduleHeader, lines: Iter
 
 
 def _write_atomically(path: Path, header: ScheduleHeader, body: object) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xml")
+    from dms.la_interface.outbound import temporary_in
+
+    handle, temporary = temporary_in(path.parent, ".xml")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<PaymentSchedule xmlns="{NAMESPACE}">\n')

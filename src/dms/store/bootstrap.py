@@ -39,6 +39,20 @@ def connect() -> None:
             "PostgreSQL server is running and that DMS_DATABASE_URL names it (user, host, port, database); "
             "`dms init` creates a database that does not exist yet"
         ) from None
+    if connection.vendor == "sqlite":
+        # SQLite opens any file lazily: read its header now, so that a file that is not a database is named
+        # in one line here rather than failing in the middle of a command
+        from django.db import DatabaseError
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM sqlite_master")
+        except DatabaseError as error:
+            raise DmsError(
+                f"cannot open the database {redacted_url(config.database_url)} ({first_line(error)}): the file "
+                "is not a DMS database (SQLite); check DMS_DATABASE_URL and DMS_DATA_DIR, or move the file "
+                "away and run `dms init` to start a new one"
+            ) from None
 
 
 def first_line(error: BaseException) -> str:
