@@ -159,3 +159,20 @@ def test_uc_explanation_of_a_lower_rate_asked_keeps_it_when_taken_above_the_cap(
             and "Flat Rate Maintenance taken first, in full and above the overall cap" in text)
     for engine_text, rendered in stored(result):
         assert rendered == engine_text
+
+
+def test_legacy_explanation_of_a_share_that_cleared_its_debt_says_so() -> None:
+    """recovery-rules.md §3-4 ("why this amount?" from the explanation alone) and A9/2025 §28: £13.95 from a
+    weekly pay date, £6.05 of it clearing the first debt and the rest going to the next: the £6.05 line says
+    it took the whole balance, which cleared the debt."""
+    from dms.recovery.legacy import calculate_legacy_instalment
+    from dms.recovery.types import LegacyInstalmentInput, PayFrequency
+
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        pay_date=date(2025, 6, 2), frequency=PayFrequency.WEEKLY, benefit_pence=10_000,
+        debts=(debt(1, 605, "DWP"), debt(2, 10_000, "DWP"))))
+    assert [a.amount_pence for a in result.allocations] == [605, 790]
+    text = result.explain()
+    assert "£6.05 to debt 1 (DWP)" in text and "It took all of the debt's balance, £6.05, which cleared it: the " \
+        "rest went on to the next debt" in text
+    assert text.count("which cleared it") == 1

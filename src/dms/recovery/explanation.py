@@ -246,9 +246,13 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
         text += (f"\nThe HB debts returned, the debts left have no fraud debt among them: they are taken at the "
                  f"standard weekly rate {_p(result.rest_weekly_rate_pence)} x {weeks} weeks = "
                  f"{_p(rest)} (recovery-rules.md §4), within the room left.")
-    for alloc in result.allocations:
+    for index, alloc in enumerate(result.allocations, start=1):
         text += f"\n{_p(alloc.amount_pence)} to debt {alloc.debt_id} ({alloc.creditor_kind}): "
         text += RULE_TEXT[alloc.rule] + "."
+        if alloc.debt_id in result.cleared_debts:
+            text += f" It took all of the debt's balance, {_p(alloc.amount_pence)}, which cleared it"
+            text += (": the rest went on to the next debt (A9/2025 §28)." if index < len(result.allocations)
+                     else ".")
     if result.hb_debts_to_return:
         ids = ", ".join(str(i) for i in result.hb_debts_to_return)
         text += f"\nHB debts to return ({result.outcome}, A9/2025 §24): {ids}."

@@ -155,10 +155,11 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
             rest_weekly_rate = rest_weekly
     shares = allocate_in_order(amount, payees, [d.balance_pence for d in payees], rule)
     allocations = tuple(Allocation(d.debt_id, d.owner_kind, d.la_id, share, how) for d, share, how in shares)
+    cleared = tuple(d.debt_id for d, share, _ in shares if 0 < share == d.balance_pence)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
-                                  inp.sanction_pence, rest_weekly_rate)
+                                  inp.sanction_pence, rest_weekly_rate, cleared)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

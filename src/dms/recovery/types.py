@@ -298,6 +298,7 @@ class LegacyInstalmentResult:
     # when HB debts were returned and the debts left have a weekly rate of their own (a returned HB fraud debt
     # set the fraud rate; the rest are non-fraud): that rate, at which they were taken
     rest_weekly_rate_pence: int | None = None
+    cleared_debts: tuple[int, ...] = ()  # the debts whose whole balance their share took (cleared by it)
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy
