@@ -443,6 +443,30 @@ def test_other_dwp_recovery_after_a_short_sanction_counts_the_days_it_lasts(fold
     assert la_files_step(D1)["returned"] == {} and state("HB/1") == (DebtStatus.OPEN, "")
 
 
+def test_referral_during_a_100_percent_sanction_of_13_weeks_is_returned_sanction(folder: Path) -> None:
+    """events.md §2 ``person.sanction`` and hb-debt-interface.md §6.5 (``SANCTION``): a 100% sanction of 13
+    weeks or more returns HB debts; a referral processed while one the run has applied is in force is
+    returned at once, as the debts held when it was applied were. A shorter or partial sanction, or one
+    ended, returns nothing."""
+    from dms.store.recovery.models import Restriction
+
+    la()
+    ninos = ("AB123456C", "AB123457C", "AB123458C", "AB123459C")
+    for nino in ninos:
+        award(nino, "JSA")
+    people = {nino: Person.objects.get(nino=nino) for nino in ninos}
+    start = D1 - timedelta(days=10)
+    for nino, weeks, rate, begins in ((ninos[0], 13, "100", start), (ninos[1], 12, "100", start),
+                                      (ninos[2], 26, "50", start), (ninos[3], 13, "100", D1 - timedelta(weeks=14))):
+        Restriction.objects.create(person=people[nino], kind="SANCTION", event_id=f"s-{nino}", start_date=begins,
+                                   end_date=begins + timedelta(weeks=weeks) - timedelta(days=1), rate_percent=rate)
+    refer(folder, [build.referral(f"HB/{n}", nino, 1_000) for n, nino in enumerate(ninos)])
+    outcome = la_files_step(D1)
+    assert outcome["returned"] == {"SANCTION": 1}, outcome.get("held")
+    assert state("HB/0") == (DebtStatus.RETURNED, "SANCTION")
+    assert [state(f"HB/{n}")[0] for n in (1, 2, 3)] == [DebtStatus.OPEN] * 3
+
+
 def test_referral_during_a_breathing_space_is_suspended_for_it(folder: Path) -> None:
     """recovery-rules.md §6: a breathing space DMS has applied stops recovery of the claimant's eligible
     debts arisen by its start (no UC in payment): an HB referral of one is taken on SUSPENDED and listed with

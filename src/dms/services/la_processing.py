@@ -58,6 +58,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -71,7 +72,13 @@ from dms.recovery.legacy import legacy_weekly_rate, sanction_for_period
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, in_payment_params, in_payment_sql
 from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
-from dms.services.recovery_events import MORATORIA, WHOLE_INSOLVENCY, bar_a_new_debt
+from dms.services.recovery_events import (
+    MORATORIA,
+    SANCTION_RETURN_RATE,
+    SANCTION_RETURN_WEEKS,
+    WHOLE_INSOLVENCY,
+    bar_a_new_debt,
+)
 from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates, sanctions_in_force
 from dms.store.la.models import FileKind, FileState, Recall, ReceivedFile
 from dms.store.ledger import Referral, allocate_ids, post_referrals, write_rows
@@ -429,22 +436,29 @@ class Restrictions(NamedTuple):
 
     insolvent_since: dict[int, date]  # the latest bankruptcy, DRO or IVA applied by the run date: its start
     in_moratorium: set[int]  # people in a breathing space or crisis moratorium the run has not yet ended
+    sanctioned: set[int]  # people under a 100% sanction of 13 weeks or more on the date (events.md §2)
 
 
 def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
-    """The chunk's claimants' insolvencies and moratoria (``recovery_events``), in one query: an insolvency
-    includes the debts that had arisen by its start; a moratorium bars recovery of eligible debts until
-    the run resumes it."""
+    """The chunk's claimants' insolvencies, moratoria and sanctions applied by the run (``recovery_events``),
+    in one query: an insolvency includes the debts that had arisen by its start; a moratorium bars recovery
+    of eligible debts until the run resumes it; a 100% sanction of 13 weeks or more in force on ``on``
+    returns HB debts (events.md §2 ``person.sanction``), a new one as those held when it was applied."""
     if not person_ids:
-        return Restrictions({}, set())
+        return Restrictions({}, set(), set())
     cond, params = in_ids("person_id", person_ids)
-    kinds = ", ".join(f"'{kind}'" for kind in (*WHOLE_INSOLVENCY, *MORATORIA))
-    found = Restrictions({}, set())
-    for person_id, kind, start, resumed_on in fetch(
-            f"SELECT person_id, kind, start_date, resumed_on FROM dms_restriction WHERE kind IN ({kinds}) "
-            f"AND {cond} AND start_date <= %s", [*params, on]):
+    kinds = ", ".join(f"'{kind}'" for kind in (*WHOLE_INSOLVENCY, *MORATORIA, "SANCTION"))
+    found = Restrictions({}, set(), set())
+    for person_id, kind, start, end, resumed_on, rate in fetch(
+            "SELECT person_id, kind, start_date, end_date, resumed_on, rate_percent FROM dms_restriction "
+            f"WHERE kind IN ({kinds}) AND {cond} AND start_date <= %s", [*params, on]):
         if kind in WHOLE_INSOLVENCY:
             found.insolvent_since[person_id] = max(as_date(start), found.insolvent_since.get(person_id, date.min))
+        elif kind == "SANCTION":
+            first, last = as_date(start), as_date(end)
+            if (rate and Decimal(rate) >= SANCTION_RETURN_RATE and last >= on
+                    and (last - first).days + 1 >= 7 * SANCTION_RETURN_WEEKS):
+                found.sanctioned.add(person_id)
         elif resumed_on is None:
             found.in_moratorium.add(person_id)
     return found
@@ -514,7 +528,7 @@ class _NewDebt:
 
 def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb,
                       other: OtherRecovery | None, died_on: date | None, on: date,
-                      insolvent: bool = False) -> tuple[str, _HeldHb | None]:
+                      insolvent: bool = False, sanctioned: bool = False) -> tuple[str, _HeldHb | None]:
     """The §6.2-6.3 decision on one referral processed on ``on``: ``(reason it is returned at once or "",
     held debt it displaces or None)``. ``held`` are the HB debts the person holds (across all LAs) before
     this one; ``died_on`` the claimant's date of death as DMS knows it.
@@ -525,6 +539,8 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     - ``insolvent``: a bankruptcy, DRO or IVA DMS has applied includes the debt (it had arisen by the
       insolvency's start): ``INSOLVENCY`` (recovery-rules.md §6: HB debts are returned), as the debts held
       when the insolvency was applied were.
+    - ``sanctioned``: a 100% sanction of 13 weeks or more is in force (events.md §2 ``person.sanction``: it
+      returns HB debts): ``SANCTION``, as the HB debts held when it was applied were.
     - No UC or Annex A award in payment: ``NO_BENEFIT_IN_PAYMENT`` (§6.2, circular §7).
     - UC claimants, up to five HB debts (§6.3, circular §11): a sixth NON_FRAUD debt, or a sixth while all
       five are FRAUD, is returned (``UC_DEBT_LIMIT``); a sixth FRAUD debt while one held is NON_FRAUD is taken
@@ -541,6 +557,8 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
         return "DEATH", None
     if insolvent:
         return "INSOLVENCY", None
+    if sanctioned:
+        return "SANCTION", None
     if not in_payment:
         return "NO_BENEFIT_IN_PAYMENT", None
     if "UC" in in_payment:
@@ -570,6 +588,8 @@ _RETURN_TEXT = {
     "DEATH": "the claimant died on {died}, on or before {d} (recovery-rules.md §6; events.md person.died)",
     "INSOLVENCY": "the claimant is bankrupt or has a Debt Relief Order or IVA, applied by DMS, from a date "
                   "on or after the debt arose: HB debts are returned (recovery-rules.md §6)",
+    "SANCTION": "the claimant is under a 100% sanction of 13 weeks or more, applied by DMS, in force on {d}: "
+                "HB debts are returned (events.md person.sanction)",
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
     "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
@@ -612,7 +632,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
                                            other=other.get(person_id), died_on=died_on, on=run_date,
                                            insolvent=restricted.insolvent_since.get(person_id, date.min)
-                                           >= record.debt_created_date)
+                                           >= record.debt_created_date,
+                                           sanctioned=person_id in restricted.sanctioned)
         if victim is not None:
             person_held.remove(victim)
             displaced.append(victim.debt_id)
