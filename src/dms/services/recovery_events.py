@@ -148,6 +148,7 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
     counts["award_ended_cessations"] = cease_for_ended_awards(run_date, partitions)
     counts["moratoria_ended"] = resume_after_moratoria(run_date, partitions)
     counts["moratoria_uc_released"] = release_for_uc_deductions(run_date, partitions)
+    counts["moratoria_uc_stopped"] = suspend_when_uc_stops(run_date, partitions)
     return counts
 
 
@@ -391,6 +392,40 @@ def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None =
         restriction.note = (f"{restriction.note}; {run_date}: UC in payment, UC deductions are not covered: "
                             f"debts {released} released" + (f", debts {kept} still barred by another restriction"
                                                              if kept else ""))
+        restriction.save(update_fields=["suspended_debts", "note"])
+        count += 1
+    return count
+
+
+def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = None) -> int:
+    """The other side of :func:`release_for_uc_deductions` (recovery-rules.md §6: "DMS stops recovery of
+    eligible debts other than UC deductions for the moratorium"): a moratorium in force that suspends
+    nothing (it began while UC was in payment, or released its debts to UC) whose person has no UC in payment
+    on ``run_date`` (their UC ended; a legacy benefit may have started) suspends its eligible debts from then
+    (non-fraud, arisen by its start, owned or owed jointly: :func:`_debts_owed`), listed on it so that its end
+    resumes them. Returns how many moratoria did so; only those of people in ``partitions`` when given."""
+    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, start_date__lte=run_date,
+                                           suspended_debts=[])
+                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)))
+    if partitions is not None:
+        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
+    restrictions = list(in_force.select_related("person").order_by("pk"))
+    if not restrictions:
+        return 0
+    benefits = benefits_in_payment(sorted({r.person_id for r in restrictions}), run_date)
+    count = 0
+    for restriction in restrictions:
+        if "UC" in benefits.get(restriction.person_id, ()):
+            continue
+        eligible = _debts_owed(restriction.person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
+                               created_on__lte=restriction.start_date)
+        if not eligible:
+            continue
+        suspended = _suspend(eligible, run_date, ACTOR,
+                             f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}): "
+                             "no UC in payment now, so recovery of the debts it covers stops until it ends")
+        restriction.suspended_debts = suspended
+        restriction.note = f"{restriction.note}; {run_date}: no UC in payment: debts {suspended} suspended"
         restriction.save(update_fields=["suspended_debts", "note"])
         count += 1
     return count
