@@ -974,3 +974,39 @@ def test_moratorium_stops_legacy_recovery_when_uc_ends_during_it() -> None:
         day += timedelta(days=1)
     assert [r.date for r in taken()] == [date(2025, 7, 14)]
     assert status("NF")[0] == "OPEN" and Restriction.objects.get().resumed_on == date(2025, 7, 9)
+
+
+@pytest.mark.parametrize(("rate", "weeks"), [(100, 4), (100, 13), (90, 4)])
+def test_sanction_reported_late_reverses_the_instalments_it_left_no_room_for(rate: int, weeks: int) -> None:
+    """recovery-rules.md §4 (the instalment is taken from what is paid, never leaving less than 10p a week)
+    and events.md §2 ``person.sanction``: a sanction reported after pay dates it covers reverses the
+    instalments taken on them that what it left could not hold (a 90% sanction of £90.50 leaves £9.05, less
+    the 10p floor: not the £13.95 taken); the one before it stands. A 100% sanction of 13 weeks returns the
+    HB debt with the balance as it should have been."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt(amount=30000)
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    assert len(taken()) == 3
+    events(line("s1", "person.sanction", occurred_on="2025-06-17", rate_percent=rate, start_date="2025-06-09",
+                duration_weeks=weeks))
+    run_day(date(2025, 6, 17))
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 9), date(2025, 6, 16)]
+    assert all("sanction from 2025-06-09" in r.reversal_reason for r in taken("REVERSED"))
+    debt = Debt.objects.get(creditor_ref="HB1")
+    assert debt_service.figures_of(debt).recovered_pence == jsa_weekly_instalment()
+    assert status("HB1") == (("RETURNED", "SANCTION") if weeks >= 13 else ("OPEN", ""))
+    assert check_ledger().ok
+
+
+def test_a_small_sanction_reported_late_leaves_instalments_that_still_fit() -> None:
+    """The same rule: a 10% sanction of £90.50 leaves £81.45, room for the £13.95 taken: nothing reversed."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt(amount=30000)
+    for day in (date(2025, 6, 2), date(2025, 6, 9)):
+        run_day(day)
+    events(line("s1", "person.sanction", occurred_on="2025-06-10", rate_percent=10, start_date="2025-06-02",
+                duration_weeks=4))
+    run_day(date(2025, 6, 10))
+    assert len(taken()) == 2 and not taken("REVERSED")

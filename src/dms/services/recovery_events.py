@@ -189,17 +189,58 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     if not isinstance(event, ev.PersonSanction):
         raise TypeError(type(event).__name__)
     person = _person(event)
+    end_date = event.start_date + timedelta(weeks=event.duration_weeks) - timedelta(days=1)
+    _reverse_instalments_a_sanction_leaves_no_room_for(person, event, end_date, run_date)
     returned: list[int] = []
     if event.rate_percent >= SANCTION_RETURN_RATE and event.duration_weeks >= SANCTION_RETURN_WEEKS:
         returned = _hb_ids(person)
         cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}")
     Restriction.objects.create(
         person=person, kind="SANCTION", event_id=event.event_id, start_date=event.start_date,
-        end_date=event.start_date + timedelta(weeks=event.duration_weeks) - timedelta(days=1),
-        returned_debts=returned, rate_percent=str(event.rate_percent),
+        end_date=end_date, returned_debts=returned, rate_percent=str(event.rate_percent),
         note=f"{event.rate_percent}% for {event.duration_weeks} weeks"
         + ("" if returned else ": HB debts are returned only for a 100% sanction of 13 weeks or more"),
     )
+
+
+def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev.PersonSanction, end_date: date,
+                                                       run_date: date) -> None:
+    """A sanction reported after it started (recovery-rules.md §4, docs/recovery-notes.md "Sanctions"): the
+    legacy instalments already taken on pay dates it covers were taken from benefit it reduced. Those of a
+    pay date where what was taken is more than the sanction leaves above the 10p-a-week floor are reversed
+    (**Decision**: the whole instalment, as for a missed payment; under a 100% sanction, every one), so the
+    result is what the run takes when it knows of the sanction in time, or less. UC deductions are worked
+    out from each period's own ``sanction_amount`` and are not touched."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from dms.money import parse_pounds
+    from dms.parameters import value
+    from dms.recovery.legacy import benefit_floor_for_period, sanction_for_period
+    from dms.recovery.types import PayFrequency
+
+    taken = list(Deduction.objects.filter(person=person, status="TAKEN", date__gte=event.start_date,
+                                          date__lte=min(end_date, run_date)).exclude(source="UC")
+                 .order_by("date", "pk"))
+    by_date: dict[date, list[Deduction]] = defaultdict(list)
+    for deduction in taken:
+        by_date[deduction.date].append(deduction)
+    over: list[Deduction] = []
+    for day, rows in sorted(by_date.items()):
+        facts = rows[0].explanation_facts or {}
+        try:
+            benefit = int(parse_pounds(str(facts["benefit"])))
+            floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", day),
+                                             PayFrequency(str(facts["frequency"])))
+        except (KeyError, ValueError):
+            over.extend(rows)  # no figures to judge by: reversed, as under a 100% sanction
+            continue
+        room = max(0, benefit - sanction_for_period(benefit, Decimal(event.rate_percent)) - floor)
+        if sum(r.amount_pence for r in rows) > room:
+            over.extend(rows)
+    reverse_deductions(over, run_date, f"taken from benefit a {event.rate_percent}% sanction from "
+                                       f"{event.start_date} reduced, reported late (event {event.event_id}): "
+                                       "the instalment did not fit what the sanction left")
 
 
 def _insolvency(event: ev.Event, row: InboundEvent, run_date: date) -> None:
