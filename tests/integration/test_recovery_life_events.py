@@ -1010,3 +1010,25 @@ def test_a_small_sanction_reported_late_leaves_instalments_that_still_fit() -> N
                 duration_weeks=4))
     run_day(date(2025, 6, 10))
     assert len(taken()) == 2 and not taken("REVERSED")
+
+
+def test_missed_payment_reported_after_a_change_of_pay_frequency_is_judged_by_the_terms_of_its_day() -> None:
+    """recovery-rules.md §4 (a missed instalment is reversed) and events.md §2 (``award.changed``: new values
+    from ``occurred_on``): a weekly award made fortnightly from 2025-06-20; a payment of 2025-06-09, due under
+    the weekly terms then in force, reported missed afterwards, is taken in and its instalment reversed."""
+    events(legacy_award(first="2025-06-02"),
+           line("chg", "award.changed", occurred_on="2025-06-13", award_ref="JSA1",
+                legacy={"pay_frequency": "FORTNIGHTLY", "first_pay_date": "2025-06-20"}))
+    hb_debt(amount=30000)
+    day = date(2025, 6, 2)
+    while day <= date(2025, 6, 23):
+        from dms.services.events import apply_due_award_changes
+
+        apply_due_award_changes(day)
+        run_day(day)
+        day += timedelta(days=1)
+    assert [r.date for r in taken()] == [date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 20)]
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-24", award_ref="JSA1", pay_date="2025-06-09"))
+    run_day(date(2025, 6, 24))
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 9)]
+    assert MissedInstalment.objects.count() == 1

@@ -433,6 +433,26 @@ def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
     return claimant_type, partner
 
 
+def paid_on(award: Award, day: date) -> bool:
+    """Whether the legacy ``award`` paid on ``day`` by the terms in force that day (events.md §2: an
+    ``award.changed`` gives "new values from ``occurred_on``"): its ``award.started`` pay frequency and first
+    pay date with the changes effective on or before ``day``, or by its terms as held now (a change reported
+    but not yet applied, or an award held without its ``award.started`` event)."""
+    if is_pay_date(award.first_pay_date, award.pay_frequency, day):
+        return True
+    first, frequency = award.first_pay_date, award.pay_frequency
+    for row in InboundEvent.objects.filter(type="award.started", nino=award.person.nino).order_by("pk"):
+        started = stored_event(row)
+        if isinstance(started, ev.AwardStarted) and started.award_ref == award.award_ref and started.legacy:
+            first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
+            break
+    changes = AwardChange.objects.filter(award=award, effective_from__lte=day).order_by("effective_from", "pk")
+    for values in changes.values_list("changes", flat=True):
+        first = date.fromisoformat(values["first_pay_date"]) if "first_pay_date" in values else first
+        frequency = values.get("pay_frequency", frequency)
+    return is_pay_date(first, frequency, day)
+
+
 def apply_due_award_changes(run_date: date) -> int:
     """Apply every stored ``award.changed`` whose date has come (effective on or before ``run_date``), in date
     then arrival order; mark each event applied with ``run_date`` as its effect date. Returns how many.
@@ -629,7 +649,7 @@ def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:
             f"award_ref {e.award_ref!r} is a Universal Credit award; benefit.payment_missed is for legacy benefits"
         )
     waiting = AwardChange.objects.filter(award=award, applied_on=None).exists()
-    if not waiting and not is_pay_date(award.first_pay_date, award.pay_frequency, e.pay_date):
+    if not waiting and not paid_on(award, e.pay_date):
         raise DmsError(
             f"pay_date: {e.pay_date} is not a pay date of award {e.award_ref} ({award.pay_frequency} from "
             f"{award.first_pay_date}): no instalment was due that day; give the date the payment was due"

@@ -29,7 +29,7 @@ from dms import events as ev
 from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
-from dms.recovery.legacy import is_pay_date, missed_instalments_outcome
+from dms.recovery.legacy import missed_instalments_outcome
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_payment
 from dms.services.events import ensure_person, stored_event, taken_after_end
@@ -549,7 +549,9 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
         raise DmsError(f"event {event.event_id}: award_ref {event.award_ref!r} is not known to DMS")
     if MissedInstalment.objects.filter(award=award, pay_date=event.pay_date).exists():
         return  # the same missed payment reported again: reversed and counted once (recovery-rules.md §4)
-    if not is_pay_date(award.first_pay_date, award.pay_frequency, event.pay_date):
+    from dms.services.events import paid_on  # it builds on this module
+
+    if not paid_on(award, event.pay_date):
         return  # no instalment was due that day, so none was missed (an award's terms changed since import)
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
     taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
