@@ -555,6 +555,30 @@ def test_re_referred_fraud_keeps_first_received_date(folder: Path) -> None:
     assert Cessation.objects.get(debt__creditor_ref="HB/F").referral_received_date == D1
 
 
+def test_re_referred_debt_reclassified_takes_the_received_date_its_new_classification_gives(folder: Path) -> None:
+    """§6.4 with §3.2 ``RevisedClassification``: a re-referred debt goes to the back of the queue unless it is
+    a fraud debt, which keeps its first referral's received date. Revised to FRAUD later, a re-referred
+    non-fraud debt takes its first date back; revised to NON_FRAUD, a re-referred fraud debt goes to the
+    back (the new referral's date), as a referral with that classification would have."""
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/F", NINO, 1_000, classification="FRAUD")])
+    la_files_step(D1)
+    cease_hb_debts([debt("HB/1").pk, debt("HB/F").pk], "MANUAL_RECALL", D1, "test")
+    later = D1 + timedelta(days=10)
+    refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/F", NINO, 1_000, classification="FRAUD")],
+          day=later)
+    la_files_step(later)
+    assert (debt("HB/1").received_on, debt("HB/F").received_on) == (later, D1)
+    day = later + timedelta(days=1)
+    received(folder, "LAREV", [build.revision("HB/1", NINO, None, "FRAUD", reason="FURTHER_OVERPAYMENT"),
+                               build.revision("HB/F", NINO, None, "NON_FRAUD", reason="FURTHER_OVERPAYMENT")], day=day)
+    assert la_files_step(day)["revisions"] == 2
+    assert (debt("HB/1").received_on, debt("HB/F").received_on) == (D1, later)
+    assert (debt("HB/1").referral_received_on, debt("HB/F").referral_received_on) == (later, later)
+    assert "received date for recovery order moved" in debt("HB/1").status_changes.order_by("pk").last().reason
+
+
 def test_cessation_of_a_re_referred_fraud_debt_reports_when_this_referral_was_received(folder: Path) -> None:
     """§4.1 ReferralReceivedDate is when DMS received the referral; §6.4 keeps the first referral's date
     only for the order of recovery. Both for a debt returned later and for one returned as it is taken on."""

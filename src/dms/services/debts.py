@@ -498,13 +498,36 @@ def change_classification(
         if locked.classification != new:
             old = locked.classification
             locked.classification = new
-            locked.save(update_fields=["classification"])
+            received = _received_for_order(locked)
+            moved = ""
+            if received != locked.received_on:
+                moved = f"; its received date for recovery order moved from {locked.received_on} to {received}"
+                locked.received_on = received
+            locked.save(update_fields=["classification", "received_on"])
             DebtStatusChange.objects.create(
                 debt=locked, from_status=locked.status, to_status=locked.status, business_date=business_date,
-                actor=actor, reason=f"classification changed from {old} to {new}: {reason}",
+                actor=actor, reason=f"classification changed from {old} to {new}: {reason}{moved}",
             )
     debt.refresh_from_db()
     return debt
+
+
+def _received_for_order(debt: Debt) -> date:
+    """The received date that orders a re-referred HB debt by its classification now (hb-debt-interface.md
+    §6.4: a re-referred debt goes to the back of the queue, its received date the new referral's, unless it
+    is a fraud debt, which keeps the received date of its first referral), so that a classification changed
+    by a revision (§3.2 ``RevisedClassification``) places it as a referral with that classification would
+    have. A debt that was not re-referred keeps its date."""
+    if debt.referral_received_on is None:
+        return debt.received_on
+    first = (Debt.objects.filter(creditor_id=debt.creditor_id, creditor_ref=debt.creditor_ref,
+                                 person_id=debt.person_id, status__in=(DebtStatus.RETURNED, DebtStatus.WITHDRAWN))
+             .exclude(pk=debt.pk).order_by("received_on").values_list("received_on", flat=True).first())
+    if first is None:
+        return debt.received_on
+    if debt.classification == Classification.FRAUD:
+        return min(first, debt.referral_received_on)
+    return debt.referral_received_on
 
 
 @dataclass(frozen=True)
