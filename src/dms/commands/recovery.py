@@ -40,6 +40,17 @@ def register(registry: Any) -> None:
                       help="the business date it is set (default: the last completed run date)")
 
 
+def _range_text(first: date | None, last: date | None) -> str:
+    """The ``--from``/``--to`` range asked for, as words ("" for none)."""
+    if first and last:
+        return f" from {first.isoformat()} to {last.isoformat()} (--from/--to)"
+    if first:
+        return f" from {first.isoformat()} onwards (--from/--to)"
+    if last:
+        return f" up to {last.isoformat()} (--from/--to)"
+    return ""
+
+
 def run_deductions_list(args: argparse.Namespace) -> int:
     from dms.services.recovery_staff import list_deductions
 
@@ -48,15 +59,7 @@ def run_deductions_list(args: argparse.Namespace) -> int:
         print(json.dumps({"deductions": rows}, sort_keys=True, indent=2))
         return 0
     if not rows:
-        if args.date_from or args.date_to:
-            if args.date_from and args.date_to:
-                span = f"from {args.date_from.isoformat()} to {args.date_to.isoformat()}"
-            else:
-                span = f"from {args.date_from.isoformat()} onwards" if args.date_from else \
-                    f"up to {args.date_to.isoformat()}"
-            print(f"No deductions taken from {args.nino} or for their debts {span} (--from/--to).")
-        else:
-            print(f"No deductions taken from {args.nino} or for their debts.")
+        print(f"No deductions taken from {args.nino} or for their debts{_range_text(args.date_from, args.date_to)}.")
         return 0
     header = ("date", "source", "item", "creditor", "la_id", "ref", "amount", "status")
     table = [header] + [tuple(str(r[k] if r[k] is not None else "-") for k in header) for r in rows]

@@ -317,7 +317,6 @@ def _write_tar(out: BinaryIO, run_date: date, members: Iterable[Path]) -> None:
                 archive.addfile(info, source)
 
 
-
 def temporary_in(directory: Path, suffix: str) -> tuple[int, str]:
     """A new temporary file in ``directory`` for a write that is then renamed into place, named after this
     process (``.tmp-<pid>-...``); first removes the temporary files of processes that are no longer running
@@ -331,13 +330,15 @@ def temporary_in(directory: Path, suffix: str) -> tuple[int, str]:
 
 
 def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0 checks without sending; one of another user's exists too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
+
 
 def write_bundle(directory: Path, run_date: date, la_id: str, members: Iterable[Path]) -> WrittenFile:
     """Write the day's ``YYYYMMDD-PDPDM-AAAAAA.tar`` holding ``members`` (their file names as member names,

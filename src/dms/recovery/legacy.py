@@ -144,8 +144,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         payees = [d for d in debts if d.owner_kind != "LA"]
         # the debts left are recovered at their own rate: standard unless one of them is a fraud debt (a
         # returned HB fraud debt no longer sets the fraud rate; recovery-rules.md §4), within the room left
-        rest_weekly, rest_rule = legacy_weekly_rate(inp.pay_date, any(d.classification == "FRAUD" for d in payees)), \
-            Rule.INSTALMENT
+        rest_weekly = legacy_weekly_rate(inp.pay_date, any(d.classification == "FRAUD" for d in payees))
+        rest_rule = Rule.INSTALMENT
         if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < rest_weekly:
             rest_weekly, rest_rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
         rest_due = min(instalment_for_period(rest_weekly, inp.frequency), sum(d.balance_pence for d in payees))

@@ -512,12 +512,19 @@ def change_classification(
     return debt
 
 
+def received_for_order(classification: str, received: date, first_received: date | None) -> date:
+    """The received date that orders an HB debt's recovery (hb-debt-interface.md §6.4, circular §13): the date
+    DMS received its referral; a re-referred fraud debt keeps the received date of its first referral
+    (``first_received``), a re-referred non-fraud debt takes the new one (the back of the queue)."""
+    if first_received is not None and classification == Classification.FRAUD:
+        return min(first_received, received)
+    return received
+
+
 def _received_for_order(debt: Debt) -> date:
-    """The received date that orders a re-referred HB debt by its classification now (hb-debt-interface.md
-    §6.4: a re-referred debt goes to the back of the queue, its received date the new referral's, unless it
-    is a fraud debt, which keeps the received date of its first referral), so that a classification changed
-    by a revision (§3.2 ``RevisedClassification``) places it as a referral with that classification would
-    have. A debt that was not re-referred keeps its date."""
+    """:func:`received_for_order` for a held debt by its classification now, so that a classification
+    changed by a revision (§3.2 ``RevisedClassification``) places a re-referred debt as a referral with that
+    classification would have. A debt that was not re-referred keeps its date."""
     if debt.referral_received_on is None:
         return debt.received_on
     first = (Debt.objects.filter(creditor_id=debt.creditor_id, creditor_ref=debt.creditor_ref,
@@ -525,9 +532,7 @@ def _received_for_order(debt: Debt) -> date:
              .exclude(pk=debt.pk).order_by("received_on").values_list("received_on", flat=True).first())
     if first is None:
         return debt.received_on
-    if debt.classification == Classification.FRAUD:
-        return min(first, debt.referral_received_on)
-    return debt.referral_received_on
+    return received_for_order(debt.classification, debt.referral_received_on, first)
 
 
 @dataclass(frozen=True)

@@ -405,6 +405,16 @@ def _fields_set_by_later_changes(change: AwardChange) -> set[str]:
     return fields
 
 
+def _started(award: Award) -> ev.AwardStarted | None:
+    """The ``award.started`` event that started ``award``, or None (an award held without it: a synthetic
+    book)."""
+    for row in InboundEvent.objects.filter(type="award.started", nino=award.person.nino).order_by("pk"):
+        started = stored_event(row)
+        if isinstance(started, ev.AwardStarted) and started.award_ref == award.award_ref:
+            return started
+    return None
+
+
 def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
     """A UC award's claimant type and partner (person id) in force on ``day``: its ``award.started`` values
     with the ``award.changed`` values effective on or before ``day`` (events.md §2, "new values from
@@ -414,15 +424,12 @@ def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
     An award held without its ``award.started`` event (a synthetic book) keeps its current values."""
     award = Award.objects.select_related("person", "partner").get(pk=award_id)
     claimant_type, partner = award.claimant_type, award.partner_id
-    for row in InboundEvent.objects.filter(type="award.started", nino=award.person.nino).order_by("pk"):
-        started = stored_event(row)
-        if isinstance(started, ev.AwardStarted) and started.award_ref == award.award_ref and started.uc:
-            claimant_type = started.uc.claimant_type
-            partner_nino = started.uc.partner_nino
-            partner = Person.objects.get(nino=partner_nino).pk if partner_nino else None
-            break
-    else:
+    started = _started(award)
+    if started is None or started.uc is None:
         return claimant_type, partner
+    claimant_type = started.uc.claimant_type
+    partner_nino = started.uc.partner_nino
+    partner = Person.objects.get(nino=partner_nino).pk if partner_nino else None
     changes = AwardChange.objects.filter(award_id=award_id, effective_from__lte=day).order_by("effective_from", "pk")
     for values in changes.values_list("changes", flat=True):
         claimant_type = values.get("claimant_type", claimant_type)
@@ -441,11 +448,9 @@ def paid_on(award: Award, day: date) -> bool:
     if is_pay_date(award.first_pay_date, award.pay_frequency, day):
         return True
     first, frequency = award.first_pay_date, award.pay_frequency
-    for row in InboundEvent.objects.filter(type="award.started", nino=award.person.nino).order_by("pk"):
-        started = stored_event(row)
-        if isinstance(started, ev.AwardStarted) and started.award_ref == award.award_ref and started.legacy:
-            first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
-            break
+    started = _started(award)
+    if started is not None and started.legacy is not None:
+        first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
     changes = AwardChange.objects.filter(award=award, effective_from__lte=day).order_by("effective_from", "pk")
     for values in changes.values_list("changes", flat=True):
         first = date.fromisoformat(values["first_pay_date"]) if "first_pay_date" in values else first

@@ -576,12 +576,8 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
 
 
 def referral_received_on(record: ReferralRecord, received: date, first_received: date | None) -> date:
-    """The received date that orders a debt's recovery (§6.4, circular §13): the date DMS received the
-    referral; a re-referred fraud debt keeps the received date of its first referral, a re-referred non-fraud
-    debt takes the new one (the back of the queue)."""
-    if first_received is not None and record.classification == Classification.FRAUD:
-        return min(first_received, received)
-    return received
+    """The received date that orders a referred debt's recovery (§6.4): :func:`debts.received_for_order`."""
+    return debt_service.received_for_order(record.classification, received, first_received)
 
 
 _RETURN_TEXT = {

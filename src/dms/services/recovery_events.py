@@ -17,6 +17,7 @@ them on their payment date):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -29,10 +30,13 @@ from dms import events as ev
 from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
-from dms.recovery.legacy import missed_instalments_outcome
+from dms.money import parse_pounds
+from dms.parameters import value
+from dms.recovery.legacy import benefit_floor_for_period, missed_instalments_outcome, sanction_for_period
+from dms.recovery.types import PayFrequency
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_payment
-from dms.services.events import ensure_person, stored_event, taken_after_end
+from dms.services.events import ensure_person, paid_on, stored_event, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
@@ -211,14 +215,6 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
     (**Decision**: the whole instalment, as for a missed payment; under a 100% sanction, every one), so the
     result is what the run takes when it knows of the sanction in time, or less. UC deductions are worked
     out from each period's own ``sanction_amount`` and are not touched."""
-    from collections import defaultdict
-    from decimal import Decimal
-
-    from dms.money import parse_pounds
-    from dms.parameters import value
-    from dms.recovery.legacy import benefit_floor_for_period, sanction_for_period
-    from dms.recovery.types import PayFrequency
-
     taken = list(Deduction.objects.filter(person=person, status="TAKEN", date__gte=event.start_date,
                                           date__lte=min(end_date, run_date)).exclude(source="UC")
                  .order_by("date", "pk"))
@@ -235,7 +231,7 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
         except (KeyError, ValueError):
             over.extend(rows)  # no figures to judge by: reversed, as under a 100% sanction
             continue
-        room = max(0, benefit - sanction_for_period(benefit, Decimal(event.rate_percent)) - floor)
+        room = max(0, benefit - sanction_for_period(benefit, event.rate_percent) - floor)
         if sum(r.amount_pence for r in rows) > room:
             over.extend(rows)
     reverse_deductions(over, run_date, f"taken from benefit a {event.rate_percent}% sanction from "
@@ -549,8 +545,6 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
         raise DmsError(f"event {event.event_id}: award_ref {event.award_ref!r} is not known to DMS")
     if MissedInstalment.objects.filter(award=award, pay_date=event.pay_date).exists():
         return  # the same missed payment reported again: reversed and counted once (recovery-rules.md §4)
-    from dms.services.events import paid_on  # it builds on this module
-
     if not paid_on(award, event.pay_date):
         return  # no instalment was due that day, so none was missed (an award's terms changed since import)
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
