@@ -50,7 +50,7 @@ def test_death_ceases_hb_debts_and_moves_dwp_debts_to_estate() -> None:
 
 
 def cessation_date(ref: str) -> date:
-    return Debt.objects.get(creditor_ref=ref).cessation.cessation_date
+    return Debt.objects.get(creditor_ref=ref).cessations.get().cessation_date
 
 
 def test_award_ended_ceases_hb_debts_the_day_after_its_end_date_uc_award_ended() -> None:
@@ -775,7 +775,7 @@ def test_legacy_deductions_after_an_award_end_reported_late_are_reversed_before_
                for r in reversed_rows)
     debt = Debt.objects.get(creditor_ref="HB1")
     assert status("HB1") == ("RETURNED", "CLAIM_CEASED")
-    assert debt.cessation.balance_returned_pence == 50000 - jsa_weekly_instalment()
+    assert debt.cessations.get().balance_returned_pence == 50000 - jsa_weekly_instalment()
     assert InboundEvent.objects.get(event_id="end").applied and check_ledger().ok
     run_day(date(2025, 6, 17))
     assert len(taken("REVERSED")) == 2
@@ -870,7 +870,7 @@ def test_deductions_for_a_dead_partner_s_debts_from_a_joint_award_reported_late_
     assert [r.date for r in taken("REVERSED")] == [date(2025, 8, 7)]
     debt = Debt.objects.get(creditor_ref="HBP")
     assert status("HBP") == ("RETURNED", "DEATH")
-    assert debt.cessation.balance_returned_pence == 50000 - first.amount_pence and check_ledger().ok
+    assert debt.cessations.get().balance_returned_pence == 50000 - first.amount_pence and check_ledger().ok
 
 
 @pytest.mark.parametrize("reported", ["in_time", "late"])
@@ -1032,3 +1032,78 @@ def test_missed_payment_reported_after_a_change_of_pay_frequency_is_judged_by_th
     run_day(date(2025, 6, 24))
     assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 9)]
     assert MissedInstalment.objects.count() == 1
+
+
+def _june_schedule_lines() -> list[tuple[str, str, str]]:
+    from lxml import etree
+
+    from dms.services import payments
+
+    result = payments.run_month_end(date(2025, 7, 1))
+    assert result is not None
+    [written] = result.files
+    ns = {"s": "urn:dms:hb-debt:1"}
+    return [(x.findtext("s:Kind", namespaces=ns), x.findtext("s:Amount", namespaces=ns),
+             x.findtext("s:BalanceAfter", namespaces=ns))
+            for x in etree.parse(str(written.path)).findall("s:Line", ns)]
+
+
+@pytest.mark.parametrize("first_reported", [False, True])
+def test_deduction_reversed_after_its_hb_debt_was_returned_returns_the_restored_balance(
+        first_reported: bool, data_dir: object) -> None:
+    """hb-debt-interface.md §4.1 (``BalanceReturned``: the balance DMS held at cessation), §4.2 (``CORRECTION``:
+    money taken back, §53) and the Decision in docs/la-interface-notes.md: an instalment reversed after its HB
+    debt was returned is taken back from the LA on the payment schedule, and the balance it restores is
+    returned at once: the cessation not yet reported is amended, else a further cessation returns it. DMS
+    holds nothing on a returned debt."""
+    from dms.store.la.models import Cessation
+
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 9))
+    events(line("s1", "person.sanction", occurred_on="2025-06-10", rate_percent=100, start_date="2025-06-10",
+                duration_weeks=13))
+    run_day(date(2025, 6, 10))
+    assert status("HB1") == ("RETURNED", "SANCTION")
+    if first_reported:
+        Cessation.objects.update(reported_on=date(2025, 6, 10))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-11", award_ref="JSA1", pay_date="2025-06-09"))
+    run_day(date(2025, 6, 11))
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 9)]
+    debt = Debt.objects.get(creditor_ref="HB1")
+    assert debt_service.figures_of(debt).recovered_pence == jsa_weekly_instalment()
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk)) == 0  # DMS holds nothing on it
+    cessations = [(c.cessation_date, c.reason, c.balance_returned_pence, c.amount_recovered_pence)
+                  for c in debt.cessations.order_by("pk")]
+    first_return = 50000 - 2 * jsa_weekly_instalment()
+    if first_reported:
+        assert cessations == [(date(2025, 6, 10), "SANCTION", first_return, 2 * jsa_weekly_instalment()),
+                              (date(2025, 6, 11), "SANCTION", jsa_weekly_instalment(), jsa_weekly_instalment())]
+    else:
+        assert cessations == [(date(2025, 6, 10), "SANCTION", first_return + jsa_weekly_instalment(),
+                               jsa_weekly_instalment())]
+    assert status("HB1") == ("RETURNED", "SANCTION") and check_ledger().ok
+    assert _june_schedule_lines() == [("DEDUCTION", "13.95", "486.05"), ("DEDUCTION", "13.95", "472.10"),
+                                      ("CORRECTION", "-13.95", "13.95")]
+    run_day(date(2025, 6, 11))
+    assert debt.cessations.count() == (2 if first_reported else 1)
+
+
+def test_deduction_reversed_after_its_debt_was_withdrawn_returns_the_restored_balance() -> None:
+    """events.md ``debt.withdrawn`` (the creditor takes the debt back) and the Decision in
+    docs/la-interface-notes.md: a deduction reversed after the debt was withdrawn restores a balance that is
+    returned to the creditor at once, so DMS holds nothing on a withdrawn debt."""
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    run_day(date(2025, 6, 2))
+    events(line("w1", "debt.withdrawn", occurred_on="2025-06-03", creditor="DWP", creditor_ref="BA1",
+                reason="raised in error"))
+    run_day(date(2025, 6, 3))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-04", award_ref="JSA1", pay_date="2025-06-02"))
+    run_day(date(2025, 6, 4))
+    debt = Debt.objects.get(creditor_ref="BA1")
+    assert debt.status == "WITHDRAWN" and debt_service.figures_of(debt).recovered_pence == 0
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk)) == 0
+    returns = JournalEntry.objects.filter(kind=EntryKind.RETURN).order_by("id")
+    assert [e.business_date for e in returns] == [date(2025, 6, 3), date(2025, 6, 4)]
+    assert check_ledger().ok

@@ -37,7 +37,7 @@ from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build
 from dms.money import format_pounds
 from dms.recovery.types import DebtRecord
 from dms.store.la.models import Cessation
-from dms.store.ledger import post_entries
+from dms.store.ledger import account_balance, post_entries
 from dms.store.models import (
     Counter,
     Creditor,
@@ -588,6 +588,42 @@ def _end_debt(
             )])
     caller.refresh_from_db()
     return ReturnResult(debt.pk, figures.balance_pence, figures.recovered_pence, tuple(entry_ids))
+
+
+def return_restored_balance(debt: Debt, *, business_date: date, reason: str) -> int:
+    """Return to its creditor the balance restored on a debt that has already left DMS (RETURNED or
+    WITHDRAWN) by the reversal of a deduction credited to it before it left; the pence returned (0 if none).
+
+    **Decision** (docs/la-interface-notes.md "A deduction reversed after its debt was returned"): a debt DMS
+    no longer holds keeps no balance with DMS. The reversal takes the money back from the creditor (for an
+    LA, a ``CORRECTION`` line on its next payment schedule, hb-debt-interface.md §4.2, §53); the balance it
+    restores is returned at once by a RETURN entry, and an LA is told of it as it is of any return (§4.1
+    ``BalanceReturned``: "the balance DMS held at cessation"): the debt's cessation not yet reported is
+    amended, else a further ``Cessation`` with the first one's reason, dated ``business_date``, returns the
+    restored balance (``AmountRecovered``: what DMS has then recovered on the debt)."""
+    with transaction.atomic():
+        debt = _lock(debt)
+        if debt.status not in FINAL_STATUSES:
+            raise InvariantBroken(f"debt {debt.pk} is {debt.status}, still held: its balance is not returned again")
+        held = account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk))
+        if held <= 0:
+            return 0
+        figures = figures_of(debt)
+        post_entries([return_entry(debt.pk, debt.creditor_id, debt.creditor_ref, held, business_date,
+                                   debt.status, reason)])
+        if debt.status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
+            pending = Cessation.objects.filter(debt=debt, reported_on__isnull=True).order_by("-pk").first()
+            if pending is not None:
+                pending.balance_returned_pence += held
+                pending.amount_recovered_pence = figures.recovered_pence
+                pending.save(update_fields=["balance_returned_pence", "amount_recovered_pence"])
+            else:
+                record_cessations([CessationFacts(
+                    debt.pk, str(debt.creditor.la_id), debt.creditor_ref, debt.person.nino,
+                    referral_received_date(debt), business_date, debt.cessation_reason, held,
+                    figures.recovered_pence,
+                )])
+    return held
 
 
 def _return_entry(debt: Debt, balance: int, business_date: date, status: str, reason: str) -> Entry:

@@ -565,7 +565,9 @@ def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) 
     """Reverse deductions ``taken`` on ``run_date`` with ``reason``: each one to a debt by a REVERSAL entry of
     its DEDUCTION entry (the debt's balance restored; a debt the deduction cleared is OPEN again), each one
     to a third party marked reversed too (it has no ledger entry: its instruction is withdrawn); every
-    deduction marked REVERSED with the date and the reason (the ledger is append-only: nothing is deleted)."""
+    deduction marked REVERSED with the date and the reason (the ledger is append-only: nothing is deleted).
+    A debt that has already been returned or withdrawn has the balance the reversal restores returned at
+    once (:func:`dms.services.debts.return_restored_balance`: a further cessation for an LA's debt)."""
     from dms.services.recovery import _Keys, recovery_entry
     from dms.store.ledger import post_entries
 
@@ -585,6 +587,11 @@ def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) 
             debt = debts[d.debt_id]
             if debt.status == DebtStatus.CLEARED:
                 debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+    for debt in sorted({debts[d.debt_id] for d in posted if d.pk in entry_of}, key=lambda debt: debt.pk):
+        if debt.status in debt_service.FINAL_STATUSES:
+            debt_service.return_restored_balance(
+                debt, business_date=run_date,
+                reason=f"a deduction reversed after the debt was {debt.status.lower()}: {reason}")
 
 
 def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> None:

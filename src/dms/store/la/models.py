@@ -94,9 +94,11 @@ class Cessation(models.Model):
     """An HB debt returned to its LA (spec §4.1): one ``Cessation`` record of that day's ``DMCES`` file.
 
     Written whenever an LA's debt is returned, whatever returned it (a referral rule, a recall's holding period
-    ending, a life event, the legacy engine), so the LA always hears of it."""
+    ending, a life event, the legacy engine), so the LA always hears of it. A debt has one, and a further one
+    only when a deduction credited to it is reversed after its first was reported (the balance restored is
+    returned too: ``services/debts.py`` ``return_restored_balance``, docs/la-interface-notes.md)."""
 
-    debt = models.OneToOneField("store.Debt", on_delete=models.PROTECT, related_name="cessation")
+    debt = models.ForeignKey("store.Debt", on_delete=models.PROTECT, related_name="cessations")
     la_id = models.CharField(max_length=6)
     debt_ref = models.CharField(max_length=64)
     nino = models.CharField(max_length=9)
