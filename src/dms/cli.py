@@ -177,11 +177,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dms: error: {os_error_text(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as stop:
-        if args.command == "run":
-            # the run commits a day's steps chunk by chunk (each chunk of partitions once); the day is marked
-            # completed only at its end, and the next run completes it without taking anything twice
+        if args.command == "run" and (getattr(args, "workers", 1) > 1 or getattr(args, "scheduler", None)):
+            # on workers each chunk of partitions commits on its own; the day is marked completed only at its
+            # end, and the next run completes it without taking anything twice
             print("dms: interrupted; the day in progress was not completed: run `dms run` again to complete it "
-                  "(what it had already committed stands and is not done twice)", file=sys.stderr)
+                  "(the chunks the workers had committed stand and are not done twice)", file=sys.stderr)
+        elif args.command == "run":
+            # in one process each day is one transaction: the day under way is rolled back whole
+            print("dms: interrupted; nothing of the day in progress was committed (days completed before it "
+                  "stand): run `dms run` again to run it", file=sys.stderr)
         else:
             print("dms: interrupted; nothing partial was committed", file=sys.stderr)
         return 143 if isinstance(stop, Terminated) else 130

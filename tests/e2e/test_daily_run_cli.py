@@ -198,3 +198,53 @@ def test_a_run_date_far_ahead_of_today_is_refused_as_a_mistyped_date(cli_env: di
     far = run_dms(cli_env, "run", "--date", "2199-12-31")
     assert far.returncode == 1 and "more than a year after today" in far.stderr and far.stderr.count("\n") == 1
     assert run_dms(cli_env, "run", "--date", "2025-06-01", check=True).returncode == 0
+
+
+def test_a_run_killed_part_way_leaves_no_partial_day_and_the_next_run_does_it_whole(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
+    """Issue 4 point 5: "a run killed part way leaves no partial day (all of a day, or none, is committed) and
+    the next run completes it". The real command is killed (SIGKILL: no clean-up of any kind) in the third
+    chunk of the day's deductions, after the day's earlier steps and two chunks did their work; the database
+    is as the day before left it, and `dms run` again gives what an uninterrupted run gives."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    day = FIRST_RUN + timedelta(days=1)
+    whole = fresh_env()
+    _book(whole, tmp_path)
+    _run(whole, FIRST_RUN)
+    _run(whole, day)
+    expected = _state(whole)
+
+    killed = fresh_env()
+    _book(killed, tmp_path)
+    _run(killed, FIRST_RUN)
+    before = _state(killed)
+    script = (
+        "import os, signal, sys\n"
+        "from dms.store.bootstrap import setup\n"
+        "setup()\n"
+        "from dms.services import recovery as module\n"
+        "real, calls = module.deductions_step, []\n"
+        "def step(*args, **kwargs):\n"
+        "    result = real(*args, **kwargs)\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 3:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return result\n"
+        "module.deductions_step = step\n"
+        "from dms.cli import main\n"
+        f"sys.exit(main(['run', '--date', '{day.isoformat()}']))\n"
+    )
+    stopped = subprocess.run([sys.executable, "-c", script], env=killed, capture_output=True, text=True,
+                             timeout=600, cwd=str(REPO))
+    assert stopped.returncode == -9, stopped.stderr
+    assert _state(killed) == before
+    with _cursor(killed) as cursor:
+        cursor.execute("SELECT COUNT(*) FROM dms_run_day WHERE run_date = %s".replace(
+            "%s", "?" if "DMS_DATABASE_URL" not in killed else "%s"), [day.isoformat()])
+        assert cursor.fetchone()[0] == 0
+    _run(killed, day)
+    assert _state(killed) == expected

@@ -107,9 +107,10 @@ def test_month_end_on_the_first_working_day_writes_the_schedules(book: None, dat
 
 
 def test_a_date_before_one_started_and_not_completed_is_refused(book: None, monkeypatch: Any) -> None:
+    """A day a run on workers left part done (their chunks commit on their own) is completed first."""
     _fail_in(monkeypatch, "dms.services.payments", "run_month_end", calls_before_failing=0)
     with pytest.raises(RuntimeError):
-        run_through(FIRST_RUN)
+        daily_run.run_day(FIRST_RUN, daily_run.InProcess())
     with pytest.raises(DmsError, match=f"run of {FIRST_RUN} was started and not completed"):
         run_through(FIRST_RUN - timedelta(days=1))
 
@@ -168,15 +169,45 @@ def uninterrupted(data_dir: Any) -> Iterator[Callable[[date], dict[str, Any]]]:
     yield run
 
 
-def test_killed_in_a_chunk_leaves_no_partial_unit_and_resumes_to_the_same_result(
+def test_killed_run_leaves_no_partial_day_and_the_next_run_does_it_whole(
         uninterrupted: Callable[[date], dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 4 point 5: "a run killed part way leaves no partial day (all of a day, or none, is committed) and
+    the next run completes it". ``dms run`` in one process runs each day as one transaction: a failure in the
+    third chunk of the deductions, after the earlier steps and two chunks did their work, leaves the database
+    as the day before left it."""
+    expected = uninterrupted(FIRST_RUN + timedelta(days=1))
+    _book()
+    run_through(FIRST_RUN)
+    before, counts_before = _print(), _counts()
+    _fail_in(monkeypatch, "dms.services.recovery", "deductions_step", calls_before_failing=2)
+    killed_day = FIRST_RUN + timedelta(days=1)
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        run_through(killed_day, chunk_size=128)
+    assert not RunDay.objects.filter(run_date=killed_day).exists()
+    assert not RunStep.objects.filter(run_date=killed_day).exists()
+    assert not RunChunk.objects.filter(run_date=killed_day).exists()
+    assert not Deduction.objects.filter(date=killed_day).exists()
+    assert not JournalEntry.objects.filter(business_date=killed_day).exists()
+    assert (_print(), _counts()) == (before, counts_before)
+    monkeypatch.undo()
+    [day] = run_through(killed_day, chunk_size=128)
+    assert day.run_date == killed_day and RunDay.objects.get(run_date=killed_day).completed
+    assert _print() == expected
+    assert check_ledger().ok
+
+
+def test_a_day_run_in_chunks_elsewhere_keeps_its_committed_chunks_and_resumes_to_the_same_result(
+        uninterrupted: Callable[[date], dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/architecture.md "Resume": on workers (``--workers N``, a Dask cluster) each chunk commits on its
+    own; a run killed part way leaves only whole chunks, and the next run does the rest, to the same result.
+    (``run_day`` with a runner, as the workers' runners call it, outside a day's transaction.)"""
     expected = uninterrupted(FIRST_RUN + timedelta(days=1))
     _book()
     run_through(FIRST_RUN)
     calls = _fail_in(monkeypatch, "dms.services.recovery", "deductions_step", calls_before_failing=2)
     killed_day = FIRST_RUN + timedelta(days=1)
     with pytest.raises(RuntimeError, match="simulated failure"):
-        run_through(killed_day, chunk_size=128)
+        daily_run.run_day(killed_day, daily_run.InProcess(), chunk_size=128)
     day = RunDay.objects.get(run_date=killed_day)
     assert not day.completed
     assert not RunStep.objects.filter(run_date=killed_day, step="deductions").exists()
@@ -201,11 +232,11 @@ def test_killed_in_a_whole_step_resumes_to_the_same_result(
     _fail_in(monkeypatch, "dms.services.payments", "run_month_end", calls_before_failing=3)
     with pytest.raises(RuntimeError, match="simulated failure"):
         run_through(month_end)
-    # the days before completed; the month-end day's earlier steps are done, its month-end is not
-    assert not RunDay.objects.get(run_date=month_end).completed
+    # the days before completed; nothing of the month-end day is committed, not even its earlier steps
+    assert not RunDay.objects.filter(run_date=month_end).exists()
     assert RunDay.objects.get(run_date=month_end - timedelta(days=1)).completed
-    assert RunStep.objects.filter(run_date=month_end, step="deductions").exists()
-    assert not RunStep.objects.filter(run_date=month_end, step="month_end").exists()
+    assert not RunStep.objects.filter(run_date=month_end).exists()
+    assert not Deduction.objects.filter(date=month_end).exists()
     assert not ScheduleRun.objects.exists() and not PaymentSchedule.objects.exists()
     monkeypatch.undo()
     [day] = run_through(month_end)

@@ -526,6 +526,25 @@ def run_day(run_date: date, runner: ChunkRunner, *, chunk_size: int = CHUNK_PART
     return _complete_day(run_date)
 
 
+def _run_whole_day(run_date: date, runner: ChunkRunner, chunk_size: int, progress: Progress | None) -> DayRun:
+    """A day run in this process (``workers=1``, the default) as one transaction (issue 4: "a run killed part
+    way leaves no partial day: all of a day, or none, is committed"): its steps and chunks are savepoints in
+    it, so a failure or an interruption leaves the day as it was before the run, and the next run does it
+    whole. A transient failure (SQLite's write lock timing out while another command holds it, a deadlock
+    with another DMS command on PostgreSQL) runs the day again from the start, up to
+    ``TRANSIENT_RETRIES`` times. A day a run on several workers left part done is completed in the same
+    way: what those workers committed stands and is not done twice."""
+    for attempt in range(1, TRANSIENT_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                return run_day(run_date, runner, chunk_size=chunk_size, progress=progress)
+        except (IntegrityError, OperationalError) as error:
+            if attempt == TRANSIENT_RETRIES or not _transient(error) or connection.in_atomic_block:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 def _complete_day(run_date: date) -> DayRun:
     from dms.store.models import RunDay, RunStep
 
@@ -549,7 +568,8 @@ def run_through(through: date, *, workers: int = 1, scheduler: str | None = None
     days = []
     try:
         for run_date in plan.dates:
-            day = run_day(run_date, runner, chunk_size=chunk_size, progress=progress)
+            day = _run_whole_day(run_date, runner, chunk_size, progress) if isinstance(runner, InProcess) \
+                else run_day(run_date, runner, chunk_size=chunk_size, progress=progress)
             days.append(day)
             if on_day is not None:
                 on_day(day)

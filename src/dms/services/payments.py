@@ -159,13 +159,19 @@ def _line_from_row(row: tuple) -> _Row:
 def _stream_lines(start: date, end: date) -> Iterator[_Row]:
     """Lines from postings on LA debts' receivables, ordered by LA then entry, from a server-side cursor
     (``chunked_cursor``: a named cursor on PostgreSQL)."""
+    previous = None
     if connection.vendor == "postgresql":
         # The month's postings are estimated far too low, which leads the planner to nested loops that take
-        # minutes at millions of lines; hash joins take seconds. SET LOCAL ends with the transaction.
+        # minutes at millions of lines; hash joins take seconds. Only for this query's plan: the setting is
+        # put back once the cursor is declared (the daily run's day is one transaction that goes on).
         with connection.cursor() as setting:
-            setting.execute("SET LOCAL enable_nestloop = off")
+            setting.execute("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)")
+            previous = setting.fetchone()[0]
     with connection.chunked_cursor() as cursor:
         cursor.execute(LINES_SQL.replace("{first_word}", _FIRST_WORD[connection.vendor]), {"start": start, "end": end})
+        if previous is not None:
+            with connection.cursor() as setting:
+                setting.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
         while True:
             rows = cursor.fetchmany(_FETCH)
             if not rows:
