@@ -138,6 +138,25 @@ def test_refused_member_name_not_of_the_three_inbound_forms(folder: Path) -> Non
     assert codes(result) == ["TAR_MEMBER_NAME", "TAR_MEMBER_NAME"]
 
 
+def test_refused_member_name_not_of_the_three_inbound_forms_even_when_not_utf8(folder: Path) -> None:
+    """Spec §5.1 TAR_MEMBER_NAME for a member named in Latin-1 (``café.txt`` from another system's tool): the
+    tar is refused, recorded and reported like any other, the name's bytes shown escaped (PostgreSQL's JSON
+    takes no lone surrogates)."""
+    path = folder / build.upload_name(LA, DAY)
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT, encoding="utf-8", errors="surrogateescape") as tar:
+        for name, data in ((REF, referral_bytes()), (b"caf\xe9.txt".decode("utf-8", "surrogateescape"), b"hi")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    result = receive_tar(path, received_on=DAY)
+    assert codes(result) == ["TAR_MEMBER_NAME"] and not result.accepted
+    [problem] = ReceivedTar.objects.get().problems
+    assert problem["member"] == "caf\\xe9.txt" and "caf\\" in problem["message"]
+    assert ReceivedFile.objects.count() == 0
+    outbound_step(DAY)
+    assert ReceivedTar.objects.get().reported_on == DAY
+
+
 def test_refused_member_of_another_la(folder: Path) -> None:
     result = refused(folder, [(build.file_name("LAREF", "000123", DAY), referral_bytes(la_id="000123"))])
     assert codes(result) == ["TAR_MEMBER_LA"]

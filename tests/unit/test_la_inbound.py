@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
+
 from dms.la_interface import build
 from dms.la_interface.inbound import FileScanner
 from dms.la_interface.names import parse_file_name
@@ -117,6 +119,25 @@ def test_schema_error_carries_the_schema_message_line_and_field() -> None:
     assert (error.code, error.field, error.line, error.debt_ref) == ("SCHEMA", "Classification", 4, "HB/1")
     assert "NONFRAUD" in error.message and "ReferralFile.xsd" in error.message
     assert scanned[0].record is None
+
+
+@pytest.mark.parametrize("line_end", [b"", b"\r"])
+@pytest.mark.parametrize(("kind", "records"), [
+    ("LAREF", [build.referral("HB/1", "AB123456C", 100), build.referral("HB/1", "AB123456C", 250)]),
+    ("LAREV", [build.revision("HB/1", "AB123456C", 500), build.revision("HB/1", "AB123456C", None, "FRAUD")]),
+    ("LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/1", "AB123456C")]),
+])
+def test_duplicate_debt_ref_found_when_the_records_share_a_line(kind: str, records: list, line_end: bytes) -> None:
+    """Spec §3.1 "DebtRef: unique in the file", §6.1 DUPLICATE_DEBT_REF: a file written on one line (or with
+    CR-only line ends, which libxml2 does not count as lines) has every record on line 1 or 2; the second
+    record with a DebtRef is still found, by either scan."""
+    data = build.file_bytes(kind, LA, DAY, records).replace(b"\n", line_end)
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name(kind, LA, DAY)), fast=fast)
+        list(scanner.chunks(io.BytesIO(data), 2))
+        [error] = scanner.errors
+        assert (error.code, error.debt_ref, error.field) == ("DUPLICATE_DEBT_REF", "HB/1", "DebtRef")
+        assert "already used by record 1 of the file" in error.message
 
 
 def test_every_error_of_the_file_is_reported_not_only_the_first() -> None:

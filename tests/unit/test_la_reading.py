@@ -50,6 +50,15 @@ def test_not_utf8_an_encoding_declaration_other_than_utf8() -> None:
     assert "ISO-8859-1" in message
 
 
+def test_not_well_formed_an_xml_version_other_than_1_0() -> None:
+    """Spec §2 "XML 1.0": a file declaring XML 1.1 is not the interface's XML (outcome CORRUPT)."""
+    assert GOOD.startswith(b'<?xml version="1.0"')
+    code, line, message = corrupt(GOOD.replace(b'version="1.0"', b'version="1.1"', 1))
+    assert (code, line) == ("NOT_WELL_FORMED", 1)
+    assert 'version="1.1"' in message and "XML 1.0" in message
+    assert parts(GOOD.replace(b'version="1.0"', b"version='1.0'", 1))[0] == ("header", "Header")
+
+
 def test_not_utf8_utf16_text() -> None:
     data = GOOD.decode().encode("utf-16")
     assert corrupt(data)[0] == "NOT_UTF8"

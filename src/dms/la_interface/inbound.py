@@ -405,7 +405,7 @@ class FileScanner:
         self.errors: list[FileError] = []
         self.record_count = 0
         self._header: HeaderFacts | None = None
-        self._first_line: dict[str, int] = {}
+        self._first_seen: dict[str, tuple[int, int]] = {}  # DebtRef: (record number, line) where first used
         self._total = 0
         self._total_known = True
 
@@ -476,11 +476,14 @@ class FileScanner:
         ref = scanned.debt_ref
         if not ref:
             return
-        first = self._first_line.setdefault(ref, scanned.line)
-        if first != scanned.line:
+        # Records are told apart by their number in the file, not their line: a file written on one line (or
+        # with CR-only line ends, which libxml2 does not count) has every record on the same line.
+        first_number, first_line = self._first_seen.setdefault(ref, (self.record_count, scanned.line))
+        if first_number != self.record_count:
+            where = f"record {first_number} of the file (line {first_line})"
             scanned.errors.append(FileError(
-                "DUPLICATE_DEBT_REF", f"DebtRef {_shown(ref)} is already used by the record at line {first}; each "
-                "record of a file needs its own DebtRef: merge the records or remove one",
+                "DUPLICATE_DEBT_REF", f"DebtRef {_shown(ref)} is already used by {where}; each record of a file "
+                "needs its own DebtRef: merge the records or remove one",
                 scanned.debt_ref_line, _shown(ref), "DebtRef"))
 
     def _header_totals(self) -> list[FileError]:

@@ -30,6 +30,7 @@ CHUNK_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^>]*?encoding[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
+_VERSION = re.compile(rb"<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 _OVERLAP = max(len(m) for m in _FORBIDDEN) - 1
 
@@ -47,9 +48,16 @@ def _not_utf8(message: str, line: int) -> CorruptFile:
 
 
 def _check_start(head: bytes) -> None:
-    """A UTF-16/32 byte order mark or wide characters, or an encoding declaration other than UTF-8."""
+    """A UTF-16/32 byte order mark or wide characters, an XML version other than 1.0 (spec §2: "XML 1.0"), or
+    an encoding declaration other than UTF-8."""
     if head.startswith(_WIDE_STARTS):
         raise _not_utf8("the file is not UTF-8 (it looks like UTF-16 or UTF-32); save it as UTF-8", 1)
+    version = _VERSION.match(head.removeprefix(_BOM))
+    if version is not None and version.group(1) != b"1.0":
+        declared = version.group(1).decode("ascii", "replace")
+        raise CorruptFile(FileError(
+            "NOT_WELL_FORMED", f"the XML declaration says version=\"{declared}\"; files are XML 1.0 (spec §2): "
+            "declare version=\"1.0\"", 1))
     match = _DECLARATION.match(head.removeprefix(_BOM))
     if match is not None and match.group(1).lower() != b"utf-8":
         declared = match.group(1).decode("ascii", "replace")

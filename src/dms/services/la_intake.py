@@ -54,6 +54,24 @@ FILE_SEQ_COUNTER = "la_file_seq"
 ARCHIVE_AREA = "la"
 
 
+def printable(text: str) -> str:
+    """``text`` with any byte that was not UTF-8 (a lone surrogate from ``surrogateescape``) shown as ``\\xNN``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") \
+            if _only_escaped_bytes(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _only_escaped_bytes(text: str) -> bool:
+    try:
+        text.encode("utf-8", "surrogateescape")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class TarProblem:
     """One reason a tar is refused (spec §5.1): a ``TAR_*`` code, what is wrong and how to fix it, and the
@@ -62,6 +80,12 @@ class TarProblem:
     code: str
     message: str
     member: str = ""
+
+    def __post_init__(self) -> None:
+        # A member name that is not UTF-8 reaches Python with lone surrogates (``tarfile`` decodes with
+        # ``surrogateescape``), which a database's JSON refuses: its bytes are shown escaped (``caf\xe9.txt``).
+        for name in ("message", "member"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
 
     def as_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "member": self.member}
@@ -166,12 +190,12 @@ def _member_kind(info: tarfile.TarInfo) -> str:
 
 def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileName | None, list[TarProblem]]:
     """The §5.1 checks of one member that need nothing but its header and the tar's name."""
-    member = info.name
+    raw, member = info.name, printable(info.name)  # checked as it is, shown with any non-UTF-8 byte escaped
     if not info.isreg():
         return None, [TarProblem("TAR_NOT_REGULAR_FILE", f"member {member!r} is {_member_kind(info)}; a tar "
                                  "holds only the XML files themselves", member)]
     problems: list[TarProblem] = []
-    if "/" in member or "\\" in member or member in {".", ".."}:
+    if "/" in raw or "\\" in raw or raw in {".", ".."}:
         problems.append(TarProblem("TAR_MEMBER_PATH", f"member {member!r} has a path; put each file at the top of "
                                    "the tar under its own name only", member))
     if info.size > MAX_MEMBER_BYTES:
@@ -180,7 +204,7 @@ def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileNa
     if problems:
         return None, problems
     try:
-        name = parse_inbound_file_name(member)
+        name = parse_inbound_file_name(raw)
     except BadName as error:
         return None, [TarProblem("TAR_MEMBER_NAME", f"{error} (spec §1)", member)]
     if tar is not None and name.la_id != tar.la_id:
