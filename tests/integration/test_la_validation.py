@@ -161,6 +161,20 @@ def test_corrupt_file_stops_at_its_first_problem(folder: Path) -> None:
     assert (result.outcome, [e.code for e in result.errors]) == (Outcome.CORRUPT, ["NOT_WELL_FORMED"])
 
 
+def test_one_faulty_value_one_error_no_nino_mismatch_or_unknown_debt_ref_for_a_value_the_schema_refused(
+        folder: Path) -> None:
+    """docs/la-interface-notes.md: a value the schema refuses is one error, not read for the rules built on
+    it. A lower-case NINO of the debt's own debtor is BAD_NINO only (not also NINO_MISMATCH, "owed by another
+    person"); a DebtRef of 21 characters is SCHEMA only (not also UNKNOWN_DEBT_REF)."""
+    held_debt(la(), "HB/1", nino="AB123456C")
+    records = [build.revision("HB/1", "AB123456C", 500), build.revision("HB/2", "AB123456C", 500)]
+    data = build.file_bytes("LAREV", LA, DAY, records).replace(b"<NINO>AB123456C", b"<NINO>ab123456c", 1) \
+        .replace(b"<DebtRef>HB/2<", b"<DebtRef>HB/2XXXXXXXXXXXXXXXXXX<")
+    file = received(folder, "LAREV", [], raw=data)
+    result = validate_file(file, RUN)
+    assert [(e.code, e.field) for e in result.errors] == [("BAD_NINO", "NINO"), ("SCHEMA", "DebtRef")]
+
+
 def test_file_and_database_errors_together_in_line_order(folder: Path) -> None:
     council = la()
     held_debt(council, "HB/2")

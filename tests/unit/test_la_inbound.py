@@ -79,6 +79,33 @@ def test_bad_nino_uses_the_nino_rules_message() -> None:
     assert scanned[0].record is None
 
 
+def test_bad_nino_says_when_the_fault_is_spaces_around_a_valid_nino() -> None:
+    raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(
+        b"<NINO>AB123456C</NINO>", b"<NINO> AB123456C</NINO>")
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
+        list(scanner.chunks(io.BytesIO(raw), 2))
+        [error] = scanner.errors
+        assert (error.code, error.field) == ("BAD_NINO", "NINO")
+        assert "' AB123456C' has spaces" in error.message
+
+
+@pytest.mark.parametrize("change", [
+    (b"<NINO>AB123456C</NINO>", b"<NINO>AB123456C</NINO><NINO>AB123456C</NINO>"),
+    (b"<DebtRef>HB/1</DebtRef><NINO>AB123456C</NINO>", b"<NINO>AB123456C</NINO><DebtRef>HB/1</DebtRef>"),
+])
+def test_schema_error_not_bad_nino_for_a_valid_nino_element_out_of_place(change: tuple[bytes, bytes]) -> None:
+    """Spec §6.1: BAD_NINO is a NINO that breaks the NINO rules; a NINO element repeated or out of order
+    (§3.1's element order) is a SCHEMA error naming what the schema expected."""
+    raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(*change)
+    assert raw != build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
+        list(scanner.chunks(io.BytesIO(raw), 2))
+        assert [(e.code, e.field) for e in scanner.errors] == [("SCHEMA", "NINO")]
+        assert "not expected" in scanner.errors[0].message
+
+
 def test_duplicate_debt_ref_names_the_first_line() -> None:
     records = [build.referral("HB/1", "AB123456C", 100), build.referral("HB/2", "AB123456C", 100),
                build.referral("HB/1", "AB123457C", 100)]

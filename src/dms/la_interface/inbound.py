@@ -179,8 +179,9 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
         key = (line, field_name)
-        if field_name == "NINO" and node is not None:
-            found.setdefault(key, (_bad_nino(whole_text(node).strip(), line, debt_ref), []))
+        if field_name == "NINO" and node is not None and "not expected" not in entry.message:
+            # the NINO's value breaks the NINO rules; a NINO element out of place stays a SCHEMA error
+            found.setdefault(key, (_bad_nino(whole_text(node), line, debt_ref), []))
             continue
         message = entry.message.replace(_NS_PREFIX, "")
         if message.startswith("Element '") and "': " in message:
@@ -301,7 +302,12 @@ def _zero_revision(at: int, debt_ref: str) -> FileError:
 
 
 def _bad_nino(text: str, line: int, debt_ref: str) -> FileError:
-    problem = nino_problem(text) or "the NINO does not follow the rules of spec §2"
+    """BAD_NINO for the NINO element's text as written (spaces around it included): what is wrong with it."""
+    bare = text.strip()
+    problem = nino_problem(bare)
+    if problem is None and bare != text:
+        problem = f"NINO {text!r} has spaces or line breaks around it; write the NINO alone, like {bare}"
+    problem = problem or "the NINO does not follow the rules of spec §2"
     return FileError("BAD_NINO", f"{problem}; correct the claimant's NINO", line, debt_ref, "NINO")
 
 
@@ -798,7 +804,7 @@ class _FastLane:
         except UnicodeDecodeError:
             return None
         line = self._line_at(found.start(group) - len(b"<NINO>"))
-        return nino.strip(), [_bad_nino(nino.strip(), line, debt_ref)]
+        return nino.strip(), [_bad_nino(nino, line, debt_ref)]
 
     def _referral(self, found: re.Match[bytes], exact: bool) -> ScannedRecord | None:
         """A referral whose fields all have their schema's shape (None: leave it to the schema)."""

@@ -253,13 +253,13 @@ class _HeldDebtChecks:
         """UNKNOWN_DEBT_REF, DEPENDS_ON_FAILED_REFERRAL and NINO_MISMATCH of a revision or recall, and
         DEBT_RECALLED of a revision (spec §3.2, §3.3, §6.1: "a revision of a debt in its recall holding
         period"; ``recalled`` is empty for a recall file, whose recall of such a debt is valid)."""
-        if not scanned.debt_ref:
-            return []
+        if not scanned.debt_ref or _faulty(scanned, "DebtRef"):
+            return []  # one faulty value, one error: a DebtRef the schema refused is not looked up
         debt = held.get(scanned.debt_ref)
         if debt is None:
             return [self._unknown(scanned)]
         errors: list[FileError] = []
-        if scanned.nino and debt.nino != scanned.nino:
+        if scanned.nino and debt.nino != scanned.nino and not _faulty(scanned, "NINO"):
             errors.append(FileError("NINO_MISMATCH", f"DebtRef {scanned.debt_ref} is owed by another person, not "
                                     f"NINO {scanned.nino}; correct the NINO or the DebtRef",
                                     scanned.nino_line,
@@ -324,3 +324,10 @@ def _debt_refs_in(path: str, sha256: str) -> frozenset[str]:
             refs.update(m.decode("ascii") for m in _DEBT_REF_ELEMENT.findall(window))
             tail = window[-overlap:]
     return frozenset(refs)
+
+
+def _faulty(scanned: ScannedRecord, field: str) -> bool:
+    """Whether the record already has an error about its ``field`` (a BAD_NINO, a SCHEMA error of the
+    DebtRef): docs/la-interface-notes.md, a value the schema refuses is one error, not read for the rules
+    built on it."""
+    return any(error.field == field for error in scanned.errors)
