@@ -255,3 +255,14 @@ def test_an_error_about_a_field_is_at_that_fields_line_and_named_alike_by_every_
         schema_error = scanner.errors[2]
         assert "minExclusive" in schema_error.message and "pattern" in schema_error.message
         assert schema_error.message.count("ReferralFile.xsd") == 1
+
+
+def test_schema_error_for_a_field_in_another_namespace_names_both_namespaces() -> None:
+    raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(
+        b"<Total>", b'<Total xmlns="urn:dms:hb-debt">', 1)
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
+        list(scanner.chunks(io.BytesIO(raw), 2))
+        [error] = scanner.errors
+        assert (error.code, error.field) == ("SCHEMA", "Total")
+        assert "in namespace urn:dms:hb-debt, not urn:dms:hb-debt:1" in error.message

@@ -171,3 +171,13 @@ def test_streaming_frees_records_as_it_goes() -> None:
             kept_before.append(len(list(part.element.itersiblings(preceding=True))))
     assert len(kept_before) == 2001
     assert max(kept_before) <= 1  # only the element just before, emptied: the rest were dropped
+
+
+def test_schema_error_for_an_element_outside_the_namespace_names_the_namespace() -> None:
+    """Spec §2 "namespace urn:dms:hb-debt:1": a record in no namespace (``xmlns=""``) is reported as such,
+    with how to put it right, not as an element out of place."""
+    data = GOOD.replace(b"<Referral>", b'<Referral xmlns="">', 1)
+    errors = [p.error for p in stream_parts(io.BytesIO(data), MessageType.REFERRAL) if p.kind == "error"]
+    [error] = errors
+    assert error.code == "SCHEMA" and error.field == "Referral"
+    assert "in no namespace, not urn:dms:hb-debt:1" in error.message and 'xmlns="urn:dms:hb-debt:1"' in error.message

@@ -34,6 +34,7 @@ from dms.la_interface.reading import (
     Part,
     hardened_parser_options,
     local_name,
+    namespace_fault,
     not_well_formed,
     stream_parts,
 )
@@ -183,7 +184,8 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
             # the NINO's value breaks the NINO rules; a NINO element out of place stays a SCHEMA error
             found.setdefault(key, (_bad_nino(whole_text(node), line, debt_ref), []))
             continue
-        message = entry.message.replace(_NS_PREFIX, "")
+        fault = namespace_fault(node.tag) if node is not None else None
+        message = fault or entry.message.replace(_NS_PREFIX, "")
         if message.startswith("Element '") and "': " in message:
             message = message.split("': ", 1)[1]
         error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))

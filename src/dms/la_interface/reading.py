@@ -136,10 +136,22 @@ def _free(element: etree._Element) -> None:
             del parent[0]
 
 
+def namespace_fault(tag: object) -> str | None:
+    """What is wrong when an element is not in the interface's namespace (spec §2: "namespace
+    urn:dms:hb-debt:1"), in words an LA can act on; None when it is in it."""
+    if not isinstance(tag, str) or tag.startswith(f"{{{NAMESPACE}}}"):
+        return None
+    found = f"namespace {tag[1:].split('}')[0]}" if tag.startswith("{") else "no namespace"
+    return (f"element {local_name(tag)} is in {found}, not {NAMESPACE}: every element of the file is in that "
+            f"namespace (spec §2); declare it once on the root (xmlns=\"{NAMESPACE}\") and remove the other "
+            "xmlns declarations and prefixes")
+
+
 def _unexpected(element: etree._Element) -> FileError:
-    return FileError("SCHEMA", f"element {local_name(element.tag)} is not expected here: the root holds one "
-                     "Header and then the records; remove it or move it into place", element.sourceline or 0,
-                     field=local_name(element.tag))
+    fault = namespace_fault(element.tag)
+    message = fault or (f"element {local_name(element.tag)} is not expected here: the root holds one Header "
+                        "and then the records; remove it or move it into place")
+    return FileError("SCHEMA", message, element.sourceline or 0, field=local_name(element.tag))
 
 
 def _text_error(text: str | None, line: int) -> FileError | None:
