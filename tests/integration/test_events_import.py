@@ -261,6 +261,12 @@ def test_bad_json_and_bad_utf8_lines_refused_with_line_numbers_others_applied() 
     ('{"event_id": "x", "type": "person.sanction", "duration_weeks": ' + "9" * 5000 + "}", "cannot be read"),
     ('{"event_id": "x", "type": "person.registered", "occurred_on": "2025-04-07", "nino": "AB123456C", '
      '"surname": "Sm\\ud800ith", "forenames": "A", "date_of_birth": "1980-01-01"}', "surname: holds an escaped lone"),
+    ('{"event_id": "x", "type": "debt.referred", "occurred_on": "2025-04-08", "nino": "AB123456C", "creditor": "DWP", '
+     '"creditor_ref": "BA\\u00009", "debt_type": "OVERPAYMENT", "classification": "NON_FRAUD", "amount": "10.00", '
+     '"created_on": "2025-04-01"}', "creditor_ref: holds a NUL character"),
+    ('{"event_id": "x", "type": "person.sanction", "occurred_on": "2025-04-07", "nino": "AB123456C", '
+     '"rate_percent": 40, "start_date": "2025-06-01", "duration_weeks": 4, "extra": ' + "[" * 600 + "]" * 600 + "}",
+     "nested more than 32 levels"),
 ])
 def test_unreadable_line_refused_with_its_line_number_and_the_lines_around_it_applied(bad: str, reason: str) -> None:
     """events.md §1: a file import applies every valid event and reports each refused one with its line
@@ -459,3 +465,28 @@ def test_refusals_name_what_is_really_wrong_another_persons_award_and_a_withdraw
     reasons = {r.event_id: r.reason for r in report.refused}
     assert "already another person's award" in reasons["a9"]
     assert "WITHDRAWN and no longer recovered by DMS" in reasons["v1"]
+
+
+def test_a_decimal_in_an_unknown_field_is_stored_exactly_and_never_as_a_float() -> None:
+    """events.md §1: unknown fields are ignored, and the event is kept as received. A number beyond any float
+    (``1.5e400``) in one is stored as its decimal text, not as Infinity, which no JSON column takes."""
+    text = uc_award()[:-1] + ', "extra_note": 1.5e400, "extra_small": 0.1}'
+    report = import_events([text], "f.jsonl")
+    assert report.ok and report.applied == 1
+    payload = InboundEvent.objects.get().payload
+    assert (payload["extra_note"], payload["extra_small"]) == ("1.5E+400", "0.1")
+
+
+@pytest.mark.parametrize("rate", ["1e-400", "99.99999999999999999", "33.333333333333333333333333333333333333333"])
+def test_person_sanction_rate_percent_with_more_than_two_decimal_places_refused(rate: str) -> None:
+    """events.md §2 ``person.sanction`` ``rate_percent``: a rate no sanction has, which rounding would make
+    another rate (``99.99999999999999999`` as 100%: a 100% sanction returns HB debts), is refused at import,
+    as a JSON number or a string."""
+    as_string = line("s1", "person.sanction", rate_percent=rate, start_date="2025-06-01", duration_weeks=13)
+    as_number = as_string.replace(f'"{rate}"', rate).replace('"s1"', '"s2"')
+    report = import_events([as_string, as_number], "f.jsonl")
+    assert [r.line_number for r in report.refused] == [1, 2]
+    assert all("rate_percent" in r.reason for r in report.refused)
+    report = import_events([line("s3", "person.sanction", rate_percent="33.33", start_date="2025-06-01",
+                                 duration_weeks=13)], "f.jsonl")
+    assert report.ok and InboundEvent.objects.get(event_id="s3").payload["rate_percent"] == "33.33"

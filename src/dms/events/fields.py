@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from dms.calendar import YEARS, parse_date
@@ -98,16 +99,23 @@ def flag(data: Mapping[str, Any], name: str, *, where: str = "") -> bool:
     return value
 
 
+_PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,2})?")
+
+
 def percent(data: Mapping[str, Any], name: str, *, where: str = "") -> Decimal:
-    """A required percentage above 0 and at most 100: a JSON number or a decimal string, kept exact."""
+    """A required percentage above 0 and at most 100, with at most two decimal places (a sanction's rate: 100,
+    40, 33.33): a JSON number or a decimal string, kept exact. An exponent or more places is refused: no
+    rate is written so, and a value such as ``1e-400`` or ``99.99999999999999999`` would be a different rate
+    wherever it was rounded."""
     value = _raw(data, name, where)
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
         raise EventError(f"{where}{name}: expected a percentage such as 100 or \"40\", got {value!r}")
-    try:
-        rate = Decimal(str(value))
-    except InvalidOperation:
-        raise EventError(f"{where}{name}: {value!r} is not a number") from None
-    if not rate.is_finite() or not Decimal(0) < rate <= Decimal(100):
+    text = str(value)
+    if not _PERCENT.fullmatch(text):
+        raise EventError(f"{where}{name}: {text[:40]!r} is not a percentage written as digits with at most two "
+                         "decimal places, such as 100, 40 or \"33.33\"")
+    rate = Decimal(text)
+    if not Decimal(0) < rate <= Decimal(100):
         raise EventError(f"{where}{name}: {value} is not above 0 and at most 100")
     return rate
 

@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max, Q
 
 from dms import events as ev
@@ -134,9 +134,13 @@ def same_content(row: InboundEvent, event: ev.Event, sha: str) -> bool:
 
 
 def _storable(value: Any) -> Any:
-    """The payload as JSON the database can hold (decimals of non-money fields as numbers)."""
+    """The payload as JSON the database can hold, exactly as validated: a whole number as a JSON number, a
+    decimal with a fraction or an exponent (``33.5``, ``1e-400``) as its decimal string, never a float (a
+    float would round it: ``99.99999999999999999`` to ``100.0``), which the fields that take decimals read
+    back to the same value. :func:`read_line` bounds the depth, so this recursion is bounded too."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+        text = str(value)
+        return int(text) if text.lstrip("-").isdigit() and len(text) <= 18 else text
     if isinstance(value, dict):
         return {k: _storable(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -173,33 +177,44 @@ def read_line(text: str | bytes) -> Any:
                             "of fields, lists and objects a few levels deep)") from None
     except ValueError as error:  # such as an integer of more digits than Python converts
         raise ev.EventError(f"not an event: its JSON cannot be read ({error})") from None
-    _refuse_lone_surrogates(payload)
+    _refuse_what_cannot_be_stored(payload)
     return payload
 
 
-def _refuse_lone_surrogates(payload: Any) -> None:
-    """Refuse a string holding a lone UTF-16 surrogate (``"\\ud800"`` escaped in the JSON): it is not a
-    character, and cannot be stored or written out as UTF-8. Walks the payload without recursion."""
-    stack: list[tuple[str, Any]] = [("", payload)]
+MAX_EVENT_DEPTH = 32  # an event is one object of fields, lists and objects a few levels deep
+
+
+def _refuse_what_cannot_be_stored(payload: Any) -> None:
+    """Refuse, anywhere in the line (unknown fields too, which are kept with the event as received), what no
+    database can store or give back: a string holding a lone UTF-16 surrogate (``"\\ud800"`` escaped in the
+    JSON: not a character, not UTF-8) or a NUL character (``"\\u0000"``: PostgreSQL's text takes none), and
+    nesting deeper than :data:`MAX_EVENT_DEPTH`. Walks the payload without recursion."""
+    stack: list[tuple[str, Any, int]] = [("", payload, 0)]
     while stack:
-        where, value = stack.pop()
+        where, value, depth = stack.pop()
+        if depth > MAX_EVENT_DEPTH:
+            raise ev.EventError(f"not an event: its JSON is nested more than {MAX_EVENT_DEPTH} levels deep (an "
+                                "event is one object of fields, lists and objects a few levels deep)")
         if isinstance(value, str):
             texts = [value]
         elif isinstance(value, dict):
             texts = [k for k in value if isinstance(k, str)]
-            stack.extend((f"{where}{k}.", v) for k, v in value.items())
+            stack.extend((f"{where}{k}.", v, depth + 1) for k, v in value.items())
         elif isinstance(value, list):
             texts = []
-            stack.extend((where, v) for v in value)
+            stack.extend((where, v, depth + 1) for v in value)
         else:
             continue
         for item in texts:
+            name = where.rstrip(".") or "the event"
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                name = where.rstrip(".") or "the event"
                 raise ev.EventError(f"{name}: holds an escaped lone surrogate (such as \\ud800), which is not "
                                     "a character; send the text as UTF-8") from None
+            if "\x00" in item:
+                raise ev.EventError(f"{name}: holds a NUL character (\\u0000), which text may not hold; remove "
+                                    "it") from None
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -245,6 +260,10 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
         return
     except IntegrityError as error:
         report.refused.append(RefusedLine(number, event_id, f"could not be stored: {error}"))
+        return
+    except DataError as error:  # a value the database cannot hold that the checks above let through
+        report.refused.append(RefusedLine(number, event_id, "could not be stored: "
+                                          f"{str(error).splitlines()[0]}; correct the value and send the event again"))
         return
     if outcome == "unchanged":
         report.unchanged += 1

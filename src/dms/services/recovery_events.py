@@ -54,8 +54,14 @@ _SUSPENDABLE = (DebtStatus.OPEN, DebtStatus.SUSPENDED)  # a restriction bars the
 
 
 def parsed(row: InboundEvent) -> ev.Event:
-    """The stored event, validated again (it was valid when imported)."""
-    return stored_event(row)
+    """The stored event, validated again (it was valid when imported). One that no longer reads as valid
+    (stored by an earlier release under other rules) stops the run with one line naming it, never a
+    traceback: it is not skipped, since a death or a sanction left out would take money wrongly."""
+    try:
+        return stored_event(row)
+    except ev.EventError as error:
+        raise DmsError(f"stored event {row.event_id!r} ({row.type}, from {row.source or 'an import'}) no longer "
+                       f"reads as a valid event: {error}; the run cannot act on it until it is corrected") from None
 
 
 def _people_in(partitions: Sequence[int] | None) -> set[int] | None:
