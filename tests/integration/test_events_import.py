@@ -151,6 +151,24 @@ def test_debt_revised_and_withdrawn_apply_to_the_held_debt() -> None:
     assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk)) == 0 and check_ledger().ok
 
 
+@pytest.mark.parametrize("kind", ["debt.revised", "debt.withdrawn"])
+def test_debt_revised_or_withdrawn_dated_after_the_next_run_date_refused(kind: str) -> None:
+    """events.md §1 (``occurred_on``: when the fact took effect) and the Decision in docs/events-notes.md: a
+    revision or withdrawal acts on the debt when imported, so one dated after the next run date is refused
+    (the debt untouched), and accepted dated that day."""
+    run(referral())
+    RunDay.objects.create(run_date=date(2025, 5, 10), completed=True)
+    fields = {"amount": "50.00"} if kind == "debt.revised" else {"reason": "raised in error"}
+    ahead = line("x1", kind, occurred_on="2025-12-01", creditor="DWP", creditor_ref="BA1", **fields)
+    report = run(ahead)
+    assert [r.line_number for r in report.refused] == [1]
+    assert "after 2025-05-11, the next run date" in report.refused[0].reason
+    debt = Debt.objects.get()
+    assert (debt.amount_pence, debt.status) == (30000, "OPEN")
+    report = run(line("x2", kind, occurred_on="2025-05-11", creditor="DWP", creditor_ref="BA1", **fields))
+    assert report.ok and report.applied == 1
+
+
 def test_debt_revised_down_below_recovered_refunds_the_excess() -> None:
     run(referral())
     debt = Debt.objects.get()

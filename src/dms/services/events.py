@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -584,8 +584,25 @@ def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
     return debt
 
 
+def refuse_ahead_of_the_run(e: ev.Event) -> None:
+    """Refuse a ``debt.revised`` or ``debt.withdrawn`` dated after the next run date (the day after the last
+    completed run). **Decision** (docs/events-notes.md): both act on the debt when they are imported, and the
+    ledger dates them ``occurred_on`` (events.md §1: "the business date the fact took effect"); one dated
+    months ahead would change the debt now (no deduction taken, or a debt CLEARED) while the ledger and the
+    month's reconciliation put the change in the future. A change not yet in effect is sent when it is."""
+    from dms.store.models import RunDay
+
+    last = (RunDay.objects.filter(completed=True).order_by("-run_date")
+            .values_list("run_date", flat=True).first())
+    if last is not None and e.occurred_on > last + timedelta(days=1):
+        raise DmsError(f"occurred_on {e.occurred_on} is after {last + timedelta(days=1)}, the next run date (runs "
+                       f"are complete to {last}): a {e.type} takes effect when it is imported; send it on or after "
+                       "the day it takes effect")
+
+
 def _debt_revised(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.DebtRevised)
+    refuse_ahead_of_the_run(e)
     debt = find_event_debt(e.creditor, e.creditor_ref, e.nino)
     debt_service.revise_debt_amount(debt, e.amount_pence, business_date=e.occurred_on, actor=_actor(row),
                                     reason=f"debt.revised event {e.event_id}")
@@ -594,6 +611,7 @@ def _debt_revised(event: ev.Event, row: InboundEvent) -> bool:
 
 def _debt_withdrawn(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.DebtWithdrawn)
+    refuse_ahead_of_the_run(e)
     debt = find_event_debt(e.creditor, e.creditor_ref, e.nino)
     debt_service.withdraw_debt(debt, e.reason, business_date=e.occurred_on, actor=_actor(row))
     return True
