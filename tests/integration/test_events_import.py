@@ -191,7 +191,7 @@ def test_debt_revised_down_below_recovered_refunds_the_excess() -> None:
      (line("r1", "debt.revised", nino=OTHER, creditor="DWP", creditor_ref="BA1", amount="1.00"), "another person"),
      (line("e1", "award.ended", award_ref="NOPE", end_date="2025-05-01", reason="AWARD_ENDED"), "not known"),
      (line("u1", "benefit.payment_missed", award_ref="UC1", pay_date="2025-05-01"), "Universal Credit award"),
-     (line("c1", "award.changed", award_ref="UC1", legacy={"weekly_amount": "1.00"}), "is a UC award"),
+     (line("c1", "award.changed", award_ref="UC1", legacy={"weekly_amount": "1.00"}), "weekly_amount: award UC1 is a UC award"),
      (line("e1", "award.ended", award_ref="UC1", end_date="2025-01-01", reason="AWARD_ENDED"), "before award"),
      (line("pm", "payment.received", amount="1.00", received_on="2025-05-01", channel="CARD",
            la_id="005920", debt_ref="HB1"), "no such LA debt")],

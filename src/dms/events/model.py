@@ -89,8 +89,9 @@ class AwardTermsChange:
 
     @property
     def legacy_fields(self) -> tuple[str, ...]:
+        """The legacy fields changed, by their names in events.md §2 (``weekly_amount``, not the pence)."""
         names = ("weekly_amount_pence", "pay_frequency", "first_pay_date")
-        return tuple(k for k in names if k in self.as_dict())
+        return tuple(k.removesuffix("_pence") for k in names if k in self.as_dict())
 
 
 @dataclass(frozen=True, kw_only=True)
