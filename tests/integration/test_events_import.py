@@ -438,6 +438,49 @@ def test_assessment_period_fits_its_award_before_start_overlap_and_payment_date_
     assert "payment_date: 2025-06-01 is before period_end 2025-06-06" in reasons["paid-early"]
 
 
+def test_assessment_period_is_one_month_uc_regs_2013_reg_21() -> None:
+    """UC Regs 2013 reg 21 (an assessment period is a month) and recovery-rules.md §2 (the overall cap is a
+    share of the monthly standard allowance, per assessment period): a report of a week, of a fortnight, or
+    of a month ending on another day is refused; periods of a month, including those of a period day of
+    29-31 in shorter months, are held."""
+    run(uc_award())
+    report = run(_period("week", "2025-05-07", "2025-05-13", "2025-05-20"),
+                 _period("long", "2025-06-07", "2025-07-07", "2025-07-14"),
+                 _period("may", "2025-04-07", "2025-05-06", "2025-05-13"))
+    assert {r.event_id for r in report.refused} == {"week", "long"} and report.stored == 1
+    assert "is not one assessment period" in report.refused[0].reason and "2025-06-06" in report.refused[0].reason
+    from dms.services.events import is_one_assessment_period
+
+    assert is_one_assessment_period(date(2025, 1, 31), date(2025, 2, 27))  # next starts 28 February
+    assert is_one_assessment_period(date(2025, 2, 28), date(2025, 3, 30))  # period day 31: next 31 March
+    assert is_one_assessment_period(date(2025, 2, 28), date(2025, 3, 27))  # period day 28
+    assert is_one_assessment_period(date(2025, 12, 15), date(2026, 1, 14))
+    assert not is_one_assessment_period(date(2025, 1, 30), date(2025, 2, 28))
+
+
+@pytest.mark.parametrize("second", ["own", "joint_naming_the_first", "partner_of_a_joint_award"])
+def test_a_person_is_on_one_uc_award_at_a_time(second: str) -> None:
+    """recovery-rules.md §2 (one overall cap per assessment period) and the Decision in docs/events-notes.md:
+    a UC award starting while another is in payment to the person, or to the partner it names, is refused;
+    one starting after the first ended is taken."""
+    joint = {"claimant_type": "JOINT_25_OR_OVER"}
+    if second == "partner_of_a_joint_award":
+        run(uc_award(partner_nino=OTHER, **joint))
+        clash = line("a9", "award.started", nino=OTHER, award_ref="UC9", benefit="UC", start_date="2025-05-01",
+                     uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1})
+    else:
+        run(uc_award())
+        fields = {"partner_nino": NINO, **joint} if second == "joint_naming_the_first" else {}
+        clash = line("a9", "award.started", nino=NINO if second == "own" else OTHER, award_ref="UC9", benefit="UC",
+                     start_date="2025-05-01",
+                     uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1, **fields})
+    report = run(clash)
+    assert [r.event_id for r in report.refused] == ["a9"]
+    assert "already has a Universal Credit award in payment on 2025-05-01" in report.refused[0].reason
+    run(line("e1", "award.ended", award_ref="UC1", end_date="2025-04-30", reason="AWARD_ENDED"))
+    assert run(clash.replace('"a9"', '"a10"')).ok
+
+
 def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
     """events.md §1 (JSON); README: errors say what is wrong and how to fix it."""
     nan = line("n1", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01")[:-1] + ', "x": NaN}'

@@ -258,6 +258,19 @@ def test_no_benefit_in_payment_after_award_end_date_period_starting_after_it_not
     assert not Deduction.objects.exists()
 
 
+def test_no_benefit_in_payment_before_award_start_date_a_period_a_changed_start_leaves_before_it() -> None:
+    """events.md §2 (UC is in payment from ``start_date``; ``award.changed``: new values from ``occurred_on``):
+    a period held before an ``award.changed`` moved the award's start past it is processed on its payment
+    date with nothing taken, as import refuses such a period (docs/events-notes.md)."""
+    from dms.services.events import apply_due_award_changes
+
+    events(uc_award(), dwp_debt(), uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"))
+    events(line("c1", "award.changed", occurred_on="2025-06-01", award_ref="UC1", start_date="2025-06-01"))
+    apply_due_award_changes(date(2025, 6, 1))
+    summary = run_day(date(2025, 6, 7))
+    assert summary["periods"] == 1 and summary["deductions"] == 0 and not Deduction.objects.exists()
+
+
 def test_no_benefit_in_payment_after_award_end_date_the_final_period_is_still_deducted_from() -> None:
     """The award's final period, the one containing its end date and paid after it, is in payment up to the
     end date: its deductions are taken (only a period starting after the end date is not)."""

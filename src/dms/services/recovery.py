@@ -243,7 +243,7 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
         batch.periods.append(period.period_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
-        if not period.dead and not period.after_award_end:
+        if not period.dead and not period.outside_award:
             _uc_period(batch, period, _debts_of(debts, period))
     _write_batch(batch, report)
     _mark_periods(run_date, batch.periods)

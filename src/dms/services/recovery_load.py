@@ -78,7 +78,7 @@ class DuePeriod:
     claimant_type: str
     partner_id: int | None
     dead: bool
-    after_award_end: bool  # the period starts after its award's end date: no UC in payment for it
+    outside_award: bool  # the period starts after its award's end date or before its start: no UC paid for it
 
 
 def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -> list[int]:
@@ -121,7 +121,9 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     """The due assessment periods of ``people`` with their award's terms, by person then payment date;
     each says whether its person has died by ``run_date`` and whether it starts after its award's end date
     (events.md §2 ``award.ended``: no benefit in payment after ``end_date``; an ``award.ended`` reported
-    after the period was held). The award's final period, the one containing its end date, does not.
+    after the period was held) or before its start date (an ``award.changed`` moved ``start_date`` past a
+    period already held: import refuses such a period, docs/events-notes.md). The award's final period,
+    the one containing its end date, does not.
     The claimant type and partner are those in force on the period's last day: when an ``award.changed``
     dated after it has already been applied to the award, they are worked out again for that day
     (:func:`dms.services.events.uc_terms_on`; the SQL flags those periods, so others cost nothing more)."""
@@ -131,7 +133,7 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
         "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
         "a.partner_id, pe.date_of_death, a.end_date, EXISTS (SELECT 1 FROM dms_award_change c "
         "WHERE c.award_id = p.award_id AND c.applied_on IS NOT NULL AND c.effective_from > p.period_end) "
-        "FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
+        ", a.start_date FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
         "JOIN dms_person pe ON pe.id = p.person_id "
         f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
         "ORDER BY p.person_id, p.payment_date, p.id",
@@ -151,7 +153,7 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
         periods.append(DuePeriod(
             r[0], r[1], r[2], r[3], start, as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
             claimant_type, partner_id, death is not None and death <= run_date,
-            award_end is not None and award_end < start,
+            (award_end is not None and award_end < start) or start < as_date(r[16]),
         ))
     return periods
 
