@@ -1085,7 +1085,7 @@ def test_deduction_reversed_after_its_hb_debt_was_returned_returns_the_restored_
                                jsa_weekly_instalment())]
     assert status("HB1") == ("RETURNED", "SANCTION") and check_ledger().ok
     assert _june_schedule_lines() == [("DEDUCTION", "13.95", "486.05"), ("DEDUCTION", "13.95", "472.10"),
-                                      ("CORRECTION", "-13.95", "13.95")]
+                                      ("CORRECTION", "-13.95", "486.05")]
     run_day(date(2025, 6, 11))
     assert debt.cessations.count() == (2 if first_reported else 1)
 

@@ -54,7 +54,9 @@ _KIND_LIST = ", ".join(f"'{k}'" for k in _SCHEDULED_KINDS)
 _SOURCE_LIST = ", ".join(f"'{code}'" for code in ("UC", *BENEFIT_CODES))
 
 # One row per line: la_id, creditor_id, debt_ref, nino, recovery date, amount owed to the LA, entry kind,
-# source, balance after, entry id. Ordered by LA, then entry, then debt.
+# source, balance after, entry id. Ordered by LA, then entry, then debt. The balance after a line is the
+# debt's (§4.2): its total less what was recovered, as the LA reckons it, the RETURN of a debt left out (a
+# reversal after the debt was returned: the balance it restores added to what the LA was returned).
 LINES_SQL = f"""
 WITH mp AS (
     SELECT p.account_id, p.entry_id, p.amount_pence, e.kind, e.business_date, a.debt_id,
@@ -66,11 +68,11 @@ WITH mp AS (
     JOIN dms_account a ON a.id = p.account_id AND a.kind = 'RECEIVABLE'
     JOIN dms_debt d ON d.id = a.debt_id
     JOIN dms_creditor c ON c.id = d.creditor_id AND c.kind = 'LA'
-    WHERE e.business_date >= %(start)s AND e.business_date <= %(end)s
+    WHERE e.business_date >= %(start)s AND e.business_date <= %(end)s AND e.kind <> 'RETURN'
 ), opening AS (
     SELECT p.account_id, SUM(p.amount_pence) AS balance
     FROM dms_posting p JOIN dms_journal_entry e ON e.id = p.entry_id
-    WHERE e.business_date < %(start)s AND p.account_id IN (SELECT account_id FROM mp)
+    WHERE e.business_date < %(start)s AND e.kind <> 'RETURN' AND p.account_id IN (SELECT account_id FROM mp)
     GROUP BY p.account_id
 ), running AS (
     SELECT mp.*, SUM(mp.amount_pence) OVER (
@@ -198,7 +200,8 @@ def _debt_of_detached_correction(entry_id: int, description: str, creditor_id: i
             debt_id = int(match.group(1)) if match else None
         cursor.execute(
             "SELECT d.creditor_ref, per.nino, (SELECT COALESCE(SUM(p.amount_pence), 0) FROM dms_posting p "
-            "JOIN dms_account a ON a.id = p.account_id WHERE a.debt_id = d.id AND a.kind = 'RECEIVABLE' "
+            "JOIN dms_account a ON a.id = p.account_id JOIN dms_journal_entry re ON re.id = p.entry_id "
+            "WHERE a.debt_id = d.id AND a.kind = 'RECEIVABLE' AND re.kind <> 'RETURN' "
             "AND p.entry_id <= %s) FROM dms_debt d JOIN dms_person per ON per.id = d.person_id "
             "WHERE d.id = %s AND d.creditor_id = %s",
             [entry_id, debt_id, creditor_id],
