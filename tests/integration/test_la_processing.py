@@ -738,6 +738,23 @@ def test_recall_holding_period_uc_5_days(folder: Path) -> None:
     assert check_ledger().ok
 
 
+def test_a_cleared_debt_reopened_in_its_recall_holding_period_is_recall_pending_again(folder: Path) -> None:
+    """hb-debt-interface.md §6.5: a recall stops new deductions from its processing date, and the debt ceases
+    with the balance then held. A debt cleared in its holding period and then revised up is RECALL_PENDING
+    again (not OPEN, to be deducted from), and ceases with its balance."""
+    recalled, day = _recall_case(folder, "JSA")
+    debt_service.revise_debt_amount(recalled, 2_500, business_date=day + timedelta(days=1), actor="test",
+                                    reason="revised to what was recovered")
+    assert state("HB/1") == (DebtStatus.CLEARED, "")
+    debt_service.revise_debt_amount(debt("HB/1"), 4_000, business_date=day + timedelta(days=2), actor="test",
+                                    reason="further overpayment")
+    assert state("HB/1") == (DebtStatus.RECALL_PENDING, "")
+    assert load_open_debts(day + timedelta(days=3), [recalled.person_id]) == {}
+    assert holding_periods_step(day + timedelta(days=14))["ceased"] == 1
+    assert state("HB/1") == (DebtStatus.RETURNED, "LA_RECALL")
+    assert Cessation.objects.get(debt=recalled).balance_returned_pence == 1_500 and check_ledger().ok
+
+
 def test_recall_holding_period_others_14_days(folder: Path) -> None:
     recalled, day = _recall_case(folder, "JSA")
     assert Recall.objects.get(debt=recalled).ceases_on == day + timedelta(days=14)

@@ -381,6 +381,9 @@ def _status_after_revision(debt: Debt, balance: int, business_date: date, actor:
     elif balance > 0 and debt.status == DebtStatus.CLEARED:
         debt.change_status(DebtStatus.OPEN, business_date=business_date, actor=actor,
                            reason=f"revised above the amount recovered: {reason}")
+        from dms.services.recovery_events import settle_a_reopened_debt  # it builds on this module
+
+        settle_a_reopened_debt(debt, business_date, actor)
 
 
 @dataclass

@@ -341,6 +341,9 @@ def _statuses_after(debts: list[Debt], day: date, actor: str, item: Misallocatio
         elif balances[debt.pk] > 0 and debt.status == DebtStatus.CLEARED:
             debt.change_status(DebtStatus.OPEN, business_date=day, actor=actor,
                                reason=f"money taken back by the correction of misallocation {item.pk}")
+            from dms.services.recovery_events import settle_a_reopened_debt
+
+            settle_a_reopened_debt(debt, day, actor)
 
 
 def correct(misallocation_id: int, *, business_date: date, actor: str, reason: str) -> Misallocation:

@@ -303,10 +303,55 @@ def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
         debt.change_status(DebtStatus.SUSPENDED, business_date=day, actor=actor,
                            reason=f"{restriction.kind} from {restriction.start_date}: the debt had arisen by then "
                                   "and is not recovered by deduction")
-        restriction.suspended_debts = [*restriction.suspended_debts, debt.pk]
-        restriction.save(update_fields=["suspended_debts"])
+        if debt.pk not in restriction.suspended_debts:  # listed already when it was barred before clearing
+            restriction.suspended_debts = [*restriction.suspended_debts, debt.pk]
+            restriction.save(update_fields=["suspended_debts"])
         return str(restriction.kind)
     return None
+
+
+def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
+    """A CLEARED debt made OPEN again on ``on`` (a revision above what was recovered, hb-debt-interface.md
+    §6.5; a deduction reversed, events.md §2) takes the status the events it was out of reach for would have
+    given it, so that nothing is taken from it that could not be taken had it never been cleared:
+
+    - an LA debt with a recall in its holding period is RECALL_PENDING again (§6.5: "a recall stops new
+      deductions from its processing date");
+    - a debt of a debtor who has died: an HB debt is returned ``DEATH``, another passes to the estate
+      (recovery-rules.md §6);
+    - an HB debt a bankruptcy, DRO or IVA of its debtor includes (arisen by its start) is returned
+      ``INSOLVENCY`` (recovery-rules.md §6), as a referral of such a debt is;
+    - a non-fraud debt a restriction still bars is SUSPENDED and listed by it (:func:`bar_a_new_debt`).
+
+    Returns what it did, or None (the debt stays OPEN)."""
+    from dms.store.la.models import Recall
+
+    debt.refresh_from_db()
+    if debt.status != DebtStatus.OPEN:
+        return None
+    is_hb = debt.creditor.kind == "LA"
+    recall = Recall.objects.filter(debt=debt, ceased=False, recalled_on__lte=on).order_by("pk").first() \
+        if is_hb else None
+    if recall is not None:
+        debt.change_status(DebtStatus.RECALL_PENDING, business_date=on, actor=actor,
+                           reason=f"recalled on {recall.recalled_on}, in its holding period until it ceases on "
+                                  f"{recall.ceases_on}: no new deductions")
+        return "RECALL_PENDING"
+    owner = debt.person
+    if owner.date_of_death is not None and (
+            owner.date_of_death <= on
+            or InboundEvent.objects.filter(type="person.died", nino=owner.nino, applied=True).exists()):
+        if is_hb:
+            debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor)
+            return "DEATH"
+        debt.change_status(DebtStatus.ESTATE, business_date=on, actor=actor,
+                           reason=f"the debtor died on {owner.date_of_death}: recovery from the estate")
+        return "ESTATE"
+    if is_hb and Restriction.objects.filter(person_id=debt.person_id, kind__in=WHOLE_INSOLVENCY,
+                                            start_date__gte=debt.created_on, start_date__lte=on).exists():
+        debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
+        return "INSOLVENCY"
+    return bar_a_new_debt(debt, on, actor)
 
 
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:
@@ -593,6 +638,7 @@ def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) 
             debt = debts[d.debt_id]
             if debt.status == DebtStatus.CLEARED:
                 debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+                settle_a_reopened_debt(debt, run_date, ACTOR)
     for debt in sorted({debts[d.debt_id] for d in posted if d.pk in entry_of}, key=lambda debt: debt.pk):
         if debt.status in debt_service.FINAL_STATUSES:
             debt_service.return_restored_balance(
