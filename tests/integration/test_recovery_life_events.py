@@ -722,7 +722,7 @@ def test_set_rate_is_shown_with_who_when_why_and_review_date_in_debtor_show() ->
     set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "affordability request", "j.smith",
                      date(2025, 6, 1))
     assert reduced_rates_of("AB123456C") == [
-        {"debt_id": debt.pk, "amount": "10.00", "from": "2025-06-01", "until": "2025-09-01", "actor": "j.smith",
+        {"debt_id": debt.pk, "amount": "10.00", "per": "per assessment period", "from": "2025-06-01", "until": "2025-09-01", "actor": "j.smith",
          "reason": "affordability request"}]
 
 
@@ -1107,3 +1107,81 @@ def test_deduction_reversed_after_its_debt_was_withdrawn_returns_the_restored_ba
     returns = JournalEntry.objects.filter(kind=EntryKind.RETURN).order_by("id")
     assert [e.business_date for e in returns] == [date(2025, 6, 3), date(2025, 6, 4)]
     assert check_ledger().ok
+
+
+@pytest.mark.parametrize(("event_type", "fields", "expected"), [
+    ("person.died", {"date_of_death": "2025-06-10"}, ("RETURNED", "DEATH")),
+    ("person.insolvency", {"kind": "BANKRUPTCY", "start_date": "2025-06-10"}, ("RETURNED", "INSOLVENCY")),
+    ("person.insolvency", {"kind": "BREATHING_SPACE", "start_date": "2025-06-10"}, ("SUSPENDED", "")),
+])
+def test_a_cleared_hb_debt_revised_up_takes_the_status_the_restriction_or_death_gives(
+        event_type: str, fields: dict, expected: tuple[str, str]) -> None:
+    """recovery-rules.md §6 (death: HB debts cease; bankruptcy: HB debts returned INSOLVENCY; a moratorium
+    suspends eligible debts) with hb-debt-interface.md §6.5 (a revision takes effect): an HB debt CLEARED
+    when the event was applied, which a revision up reopens, is ceased or suspended then, never recovered
+    from by deduction."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt(amount=2 * jsa_weekly_instalment())
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 9))
+    assert status("HB1") == ("CLEARED", "")
+    events(line("e1", event_type, occurred_on="2025-06-10", **fields))
+    run_day(date(2025, 6, 10))
+    assert status("HB1") == ("CLEARED", "")
+    debt = Debt.objects.get(creditor_ref="HB1")
+    debt_service.revise_debt_amount(debt, 10000, business_date=date(2025, 6, 11), actor="test",
+                                    reason="LA revision: further overpayment")
+    assert status("HB1") == expected
+    run_day(date(2025, 6, 16))
+    assert [r.date for r in taken()] == [date(2025, 6, 2), date(2025, 6, 9)]
+    if expected[0] == "RETURNED":
+        assert debt.cessations.get().balance_returned_pence == 10000 - 2 * jsa_weekly_instalment()
+    assert check_ledger().ok
+
+
+def test_a_cleared_debt_a_reversal_reopens_in_a_moratorium_is_suspended_again() -> None:
+    """recovery-rules.md §6 (a moratorium suspends eligible debts for its length) and events.md §2
+    (``benefit.payment_missed``: the instalment is reversed): an HB debt suspended by a breathing space,
+    paid off directly, then reopened by a missed payment's reversal, is SUSPENDED again, not taken from."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    run_day(date(2025, 6, 2))
+    events(line("bs", "person.insolvency", occurred_on="2025-06-03", kind="BREATHING_SPACE", start_date="2025-06-03"))
+    run_day(date(2025, 6, 3))
+    assert status("HB1") == ("SUSPENDED", "")
+    debt = Debt.objects.get(creditor_ref="HB1")
+    debt_service.revise_debt_amount(debt, jsa_weekly_instalment(), business_date=date(2025, 6, 4), actor="test",
+                                    reason="LA revision: the rest written off")
+    assert status("HB1") == ("CLEARED", "")
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-05", award_ref="JSA1", pay_date="2025-06-02"))
+    run_day(date(2025, 6, 5))
+    assert status("HB1") == ("SUSPENDED", "")
+    run_day(date(2025, 6, 9))
+    assert not taken() and check_ledger().ok
+    assert Restriction.objects.get().suspended_debts == [debt.pk]
+
+
+def test_set_rate_keeps_its_unit_when_the_person_changes_benefit_a9_2025_31() -> None:
+    """A9/2025 §31 (a lower rate the person can afford) and the Decision in docs/recovery-notes.md: a rate
+    agreed as £10.00 per UC assessment period is, after a move to a legacy benefit, £10.00 x 12/52 = £2.30 a
+    week (rounded down), so a monthly instalment is £2.30 x 52/12 = £9.96, never £10.00 a week (£43.33 a
+    month); one agreed per week is, on UC, that rate x 52/12 per assessment period."""
+    from dms.services.recovery_load import rate_per
+
+    events(uc_award(), dwp_debt(), period())
+    debt = Debt.objects.get()
+    set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "affordability request", "j.smith",
+                     date(2025, 6, 1))
+    assert ReducedRate.objects.get().per == "ASSESSMENT_PERIOD"
+    run_day(PAY)
+    assert taken()[0].amount_pence == 1000
+    events(line("end", "award.ended", occurred_on="2025-06-08", award_ref="UC1", end_date="2025-06-08",
+                reason="AWARD_ENDED"),
+           line("start-ESA1", "award.started", occurred_on="2025-06-09", award_ref="ESA1", benefit="ESA",
+                start_date="2025-06-09",
+                legacy={"weekly_amount": "120.00", "pay_frequency": "MONTHLY", "first_pay_date": "2025-07-01"}))
+    run_day(date(2025, 7, 1))
+    [esa] = [d for d in taken() if d.date == date(2025, 7, 1)]
+    assert esa.amount_pence == 996 == 230 * 52 // 12
+    assert (rate_per(1000, "ASSESSMENT_PERIOD", "WEEK"), rate_per(230, "WEEK", "ASSESSMENT_PERIOD"),
+            rate_per(1000, "", "WEEK")) == (230, 996, 1000)

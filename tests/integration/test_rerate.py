@@ -197,7 +197,8 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
             debt_id=d.id, owner_kind=c.kind, debt_type=d.debt_type, classification=d.classification,
             balance_pence=balance[d.id], received_on=d.received_on, receipt_seq=d.receipt_seq, created_on=d.created_on,
             la_id=c.la_id, joint=d.joint_person_id is not None, owner_person=d.person_id,
-            agreed_amount_pence=d.agreed_amount_pence, reduced_rate_pence=rates.get(d.id)), d.creditor_id)
+            agreed_amount_pence=d.agreed_amount_pence, reduced_rate_pence=rates.get(d.id),
+            reduced_weekly_rate_pence=rates.get(d.id)), d.creditor_id)  # recorded without a unit: as given
         debts[d.person_id].append(loaded)
         if d.joint_person_id not in (None, d.person_id):
             debts[d.joint_person_id].append(loaded)

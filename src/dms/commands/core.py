@@ -146,7 +146,8 @@ def print_debtor(summary: dict[str, Any]) -> None:
     from dms.services.debtors import reduced_rates_of
 
     for rate in reduced_rates_of(summary["nino"]):
-        console.print(f"Reduced rate on debt {rate['debt_id']}: £{rate['amount']} from {rate['from']}, review "
+        per = f" {rate['per']}" if rate["per"] else ""
+        console.print(f"Reduced rate on debt {rate['debt_id']}: £{rate['amount']}{per} from {rate['from']}, review "
                       f"{rate['until']}, set by {rate['actor']}: {rate['reason']}", highlight=False)
 
 

@@ -78,8 +78,9 @@ class DebtRecord:
     ``owner_kind`` is DWP, HMRC or LA; ``la_id`` for LA debts; ``owner_person`` identifies which partner of
     a couple owns it (HB partners share equally, hb-debt-interface.md §6.4); ``joint`` marks a DWP joint debt
     (Annex B rule c). ``agreed_amount_pence`` is the Social Fund loan's agreed amount per period (item 14).
-    ``reduced_rate_pence`` is a staff affordability rate (A9/2025 §31), per UC assessment period or per
-    legacy week; pass it only while it is in force (before its review date).
+    ``reduced_rate_pence`` is a staff affordability rate (A9/2025 §31) per UC assessment period and
+    ``reduced_weekly_rate_pence`` the same rate per legacy week (one set in the other unit is converted,
+    rounded down); pass them only while in force (before the review date).
     """
 
     debt_id: int
@@ -95,6 +96,7 @@ class DebtRecord:
     owner_person: int | None = None
     agreed_amount_pence: int | None = None
     reduced_rate_pence: int | None = None
+    reduced_weekly_rate_pence: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,9 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     return summary
 
 
+_PER_TEXT = {"ASSESSMENT_PERIOD": "per assessment period", "WEEK": "a week"}
+
+
 def reduced_rates_of(nino: str) -> list[dict[str, Any]]:
     """The reduced rates set on the person's debts, owned or held jointly (A9/2025 §31), oldest first, with
     who set them, when, why and the review date (``until``: in force up to the day before). Shown by
@@ -80,7 +83,8 @@ def reduced_rates_of(nino: str) -> list[dict[str, Any]]:
     person_id = find_person(nino).pk
     rates = ReducedRate.objects.filter(Q(debt__person_id=person_id) | Q(debt__joint_person_id=person_id))
     return [
-        {"debt_id": r.debt_id, "amount": format_pounds(r.amount_pence), "from": r.set_on.isoformat(),
+        {"debt_id": r.debt_id, "amount": format_pounds(r.amount_pence), "per": _PER_TEXT.get(r.per, ""),
+         "from": r.set_on.isoformat(),
          "until": r.until.isoformat(), "actor": r.actor, "reason": r.reason}
         for r in rates.order_by("set_on", "id")
     ]

@@ -378,7 +378,7 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     if not rows:
         return {}
     debt_person = {r[0]: r[1] for r in rows}
-    reduced = reduced_rates(on, list(debt_person))
+    reduced = reduced_rates(on, list(debt_person), per="WEEK")
     balance: dict[int, int] = defaultdict(int)
     fraud: dict[int, bool] = defaultdict(bool)
     lowest: dict[int, int] = {}

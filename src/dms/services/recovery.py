@@ -337,7 +337,7 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
 def legacy_reduced_rate(records: Sequence[DebtRecord]) -> int | None:
     """**Decision**: a staff reduced rate (per week) of any debt in recovery sets the person's legacy weekly
     rate while in force; with several, the lowest (A9/2025 §31; recovery-rules.md §4)."""
-    rates = [r.reduced_rate_pence for r in records if r.reduced_rate_pence is not None]
+    rates = [r.reduced_weekly_rate_pence for r in records if r.reduced_weekly_rate_pence is not None]
     return min(rates) if rates else None
 
 

@@ -278,6 +278,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         [*params, run_date, *joint_params, run_date],
     )
     rates = reduced_rates(run_date, sorted({r[0] for r in rows}))
+    weekly_rates = reduced_rates(run_date, sorted({r[0] for r in rows}), per="WEEK")
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
     watched = []
@@ -296,7 +297,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             debt_id=debt_id, owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
             received_on=day(r[8]), receipt_seq=r[9], created_on=day(r[10]), la_id=r[3],
             joint=joint is not None, owner_person=owner, agreed_amount_pence=r[12],
-            reduced_rate_pence=rates.get(debt_id),
+            reduced_rate_pence=rates.get(debt_id), reduced_weekly_rate_pence=weekly_rates.get(debt_id),
         )
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
         by_person[owner].append(loaded)
@@ -306,19 +307,32 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     return by_person
 
 
-def reduced_rates(run_date: date, debt_ids: Sequence[int]) -> dict[int, int]:
+def rate_per(amount_pence: int, set_per: str, per: str) -> int:
+    """A reduced rate set per ``set_per`` as the engine of ``per`` reads it (**Decision**, docs/recovery-notes.md):
+    a rate agreed per UC assessment period (a month) is, per legacy week, x 12/52; one agreed per week is,
+    per assessment period, x 52/12; each rounded down, so the person never pays more than was agreed. A
+    rate recorded without its unit ("") is read as given."""
+    if not set_per or set_per == per:
+        return amount_pence
+    if per == "WEEK":
+        return amount_pence * 12 // 52
+    return amount_pence * 52 // 12
+
+
+def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMENT_PERIOD") -> dict[int, int]:
     """``{debt id: pence}``: the reduced rate in force on ``run_date`` of each of ``debt_ids`` (the latest set
-    wins). A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered at
-    its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
+    wins), per ``per`` (``ASSESSMENT_PERIOD`` for the UC engine, ``WEEK`` for the legacy one:
+    :func:`rate_per`). A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt
+    is recovered at its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
     if not debt_ids:
         return {}
     cond, params = in_ids("r.debt_id", debt_ids)
     rows = fetch(
-        "SELECT r.debt_id, r.amount_pence FROM dms_reduced_rate r "
+        "SELECT r.debt_id, r.amount_pence, r.per FROM dms_reduced_rate r "
         f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
         [*params, run_date, run_date],
     )
-    return {debt_id: amount for debt_id, amount in rows}
+    return {debt_id: rate_per(int(amount), set_per or "", per) for debt_id, amount, set_per in rows}
 
 
 class Sanction(NamedTuple):

@@ -113,19 +113,19 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
     return found
 
 
-def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
+def _standard_rate(debt: Debt, on: date) -> tuple[int, str, str] | None:
     """The rate a reduced rate for ``debt`` would replace on ``on`` (A9/2025 §31: a *lower* rate): on UC the
     debt's Annex B item maximum for the person's award (recovery-rules.md §3), otherwise the legacy weekly
     rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); for a joint debt, the
     higher of its two debtors' (it is recovered from either); None with no benefit in payment (nothing is
-    recovered, so there is nothing to compare with)."""
+    recovered, so there is nothing to compare with). With the rate's unit: ``ASSESSMENT_PERIOD`` or ``WEEK``."""
     from dms.recovery.allocation import item_of
     from dms.recovery.legacy import legacy_weekly_rate
     from dms.recovery.uc import SOCIAL_FUND_ITEM, uc_rates
     from dms.services import debts as debt_service
     from dms.services.benefit_in_payment import awards_of, in_payment_q
 
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, str]] = []
     for person_id in (p for p in (debt.person_id, debt.joint_person_id) if p is not None):
         in_payment = Award.objects.filter(awards_of(person_id)).filter(in_payment_q(on))
         uc = in_payment.filter(benefit="UC").first()
@@ -134,17 +134,19 @@ def _standard_rate(debt: Debt, on: date) -> tuple[int, str] | None:
             item = item_of(record)
             if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is not None:
                 found.append((int(debt.agreed_amount_pence),
-                              "the Social Fund loan's agreed amount per assessment period"))
+                              "the Social Fund loan's agreed amount per assessment period", "ASSESSMENT_PERIOD"))
                 continue
             limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
             if limit:
-                found.append((limit, f"the UC maximum of Annex B item {item} per assessment period"))
+                found.append((limit, f"the UC maximum of Annex B item {item} per assessment period",
+                              "ASSESSMENT_PERIOD"))
             continue
         if not in_payment.exists():
             continue
         fraud = Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
                                     classification="FRAUD").exists()
-        found.append((legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else "")))
+        found.append((legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else ""),
+                      "WEEK"))
     return max(found) if found else None
 
 
@@ -181,5 +183,5 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
             raise DmsError(f"--amount {amount}: a reduced rate is lower than the rate it replaces, "
                            f"{format_pounds(standard[0])} ({standard[1]} on {set_on}); give a lower amount")
         ReducedRate.objects.create(debt=found, amount_pence=pence, until=until, reason=reason.strip(),
-                                   actor=actor.strip(), set_on=set_on)
+                                   actor=actor.strip(), set_on=set_on, per=standard[2] if standard else "")
     return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip())

@@ -193,7 +193,8 @@ def _creditors() -> dict[int, tuple[str, str | None]]:
 
 
 def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str | None]],
-               rates: dict[int, int], by_person: dict[int, list[_Debt]], seen: dict[int, _Debt]) -> None:
+               rates: dict[int, tuple[int, int]], by_person: dict[int, list[_Debt]], seen: dict[int, _Debt]
+               ) -> None:
     """Add debt ``rows`` (:data:`_DEBT_COLUMNS`) to their owner's list and their joint debtor's."""
     for r in rows:
         if r[0] in seen:
@@ -202,7 +203,9 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
         debt = _Debt(DebtRecord(
             debt_id=r[0], owner_kind=kind, debt_type=r[3], classification=r[4], balance_pence=int(r[10]),
             received_on=as_date(r[5]), receipt_seq=r[6], created_on=as_date(r[7]), la_id=la_id,
-            joint=r[8] is not None, owner_person=r[1], agreed_amount_pence=r[9], reduced_rate_pence=rates.get(r[0]),
+            joint=r[8] is not None, owner_person=r[1], agreed_amount_pence=r[9],
+            reduced_rate_pence=rates[r[0]][0] if r[0] in rates else None,
+            reduced_weekly_rate_pence=rates[r[0]][1] if r[0] in rates else None,
         ), r[2])
         seen[r[0]] = debt
         by_person[r[1]].append(debt)
@@ -275,7 +278,9 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
     # :func:`dms.services.recovery_load.load_open_debts`)
-    rates = reduced_rates(as_of, sorted({r[0] for r in rows}))
+    ids = sorted({r[0] for r in rows})
+    weekly = reduced_rates(as_of, ids, per="WEEK")
+    rates = {k: (v, weekly[k]) for k, v in reduced_rates(as_of, ids).items()}
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, rates, by_person, {})
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods)

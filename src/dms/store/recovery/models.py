@@ -143,11 +143,13 @@ class PeriodExplanation(models.Model):
 
 class ReducedRate(models.Model):
     """A lower rate set by staff after an affordability request (A9/2025 §31; recovery-rules.md §4): per UC
-    assessment period for UC, per week for legacy benefits; in force from ``set_on`` until the day before
-    ``until`` (its review date). Who, when and why are kept."""
+    assessment period for UC, per week for legacy benefits (``per``: the benefit's unit when it was set; the
+    other engine converts it, ``recovery_load.reduced_rates``); in force from ``set_on`` until the day
+    before ``until`` (its review date). Who, when and why are kept."""
 
     debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="+")
     amount_pence = models.BigIntegerField()
+    per = models.CharField(max_length=20, blank=True, default="")  # ASSESSMENT_PERIOD, WEEK or "" (as given)
     until = models.DateField()
     reason = models.TextField()
     actor = models.CharField(max_length=100)
