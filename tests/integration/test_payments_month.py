@@ -153,6 +153,25 @@ def test_misallocation_of_a_debt_reclassified_since_is_still_assessed_under_its_
     assert [(f.item, f.received_by, f.excess_pence) for f in found] == [("19", "LA", 3_000)]
 
 
+def test_misallocation_judged_by_the_classifications_on_the_day_a_debt_reclassified_into_the_item_since(
+    data_dir: Path,
+) -> None:
+    """recovery-rules.md §5 (a misallocation is a deduction credited wholly to one debt when it should have
+    been shared) with hb-debt-interface.md §6.5 (a revision takes effect on its processing date): item 17
+    (fraud) went wholly to DWP's fraud debt while the LA's debt was NON_FRAUD (item 19); the LA reclassifying
+    it FRAUD later does not make that deduction a misallocation."""
+    from dms.services.debts import change_classification
+
+    leeds = la("005920")
+    sam = person("AB123456C")
+    fraud = debt(sam, dwp(), "DWP-F", 30_000, classification="FRAUD")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    uc_deduction(sam, [(fraud, 6_002)], date(2025, 10, 6))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
+    change_classification(hb, "FRAUD", business_date=date(2025, 10, 8), actor="LA file", reason="appeal decided")
+    assert misallocation.detect("2025-10", today=date(2025, 10, 9)) == []
+
+
 def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     leeds = la("005920")
     sam = person("AB123456C")

@@ -18,6 +18,7 @@ received less than their share, as the engine orders an owner's debts.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -133,9 +134,11 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
     jointly by the unit's people, received by the day, OPEN then (:func:`open_when_deducted`), with their
     balance before the group's deductions, limited by any reduced rate in force (the engine's capacity). A
     debt that received part of the item was eligible and could take at least what it took."""
-    debts = [d for d in Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
-                                            received_on__lte=group.business_date).select_related("creditor")
-             if annex_b_item(d.debt_type, d.classification) == group.item or d.pk in group.credited]
+    held = list(Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
+                                    received_on__lte=group.business_date).select_related("creditor"))
+    then = classifications_on([d.pk for d in held], group.business_date)
+    debts = [d for d in held
+             if annex_b_item(d.debt_type, then.get(d.pk, d.classification)) == group.item or d.pk in group.credited]
     if len({d.creditor.kind for d in debts}) < 2:
         return [], {}  # one owner: nothing to share
     ids = [d.pk for d in debts]
@@ -148,14 +151,36 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
         can = max(min(balance, rates.get(debt.pk, balance)), group.credited.get(debt.pk, 0))
         if can <= 0 or not (debt.pk in group.credited or open_when_deducted(changes[debt.pk], group.business_date)):
             continue
-        record = engine_record(debt, can)
-        if annex_b_item(debt.debt_type, debt.classification) != group.item:
+        record = replace(engine_record(debt, can), classification=then.get(debt.pk, debt.classification))
+        if annex_b_item(debt.debt_type, record.classification) != group.item:
             # reclassified since (hb-debt-interface.md §6.5): it took part of the item as it was then
             record = replace(record, classification=Classification.FRAUD if group.item == FRAUD_OVERPAYMENT_ITEM
                              else Classification.NON_FRAUD)
         records.append(record)
         capacity[debt.pk] = can
     return records, capacity
+
+
+_RECLASSIFIED = re.compile(r"^classification changed from (FRAUD|NON_FRAUD) to ")
+
+
+def classifications_on(debt_ids: list[int], day: date) -> dict[int, str]:
+    """The classification each of ``debt_ids`` had on ``day`` where it has changed since (hb-debt-interface.md
+    §6.5: a revision takes effect on its processing date; :func:`dms.services.debts.change_classification`
+    audits each change, "classification changed from X to Y", with its business date): the "from" of its
+    first change dated after ``day``. A change dated ``day`` itself was made before that day's deductions
+    (the LA files step runs before the deductions step). Debts not reclassified since are left out."""
+    if not debt_ids:
+        return {}
+    found: dict[int, str] = {}
+    changes = (DebtStatusChange.objects.filter(debt_id__in=debt_ids, business_date__gt=day,
+                                               reason__startswith="classification changed from ")
+               .order_by("business_date", "pk").values_list("debt_id", "reason"))
+    for debt_id, reason in changes:
+        match = _RECLASSIFIED.match(reason)
+        if match is not None and debt_id not in found:
+            found[debt_id] = match.group(1)
+    return found
 
 
 def _by_owner(amounts: dict[int, int], owner_of: dict[int, str]) -> dict[str, int]:
