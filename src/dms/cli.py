@@ -186,6 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             # in one process each day is one transaction: the day under way is rolled back whole
             print("dms: interrupted; nothing of the day in progress was committed (days completed before it "
                   "stand): run `dms run` again to run it", file=sys.stderr)
+        elif args.command == "demo":
+            print("dms: interrupted; the days the demo had completed, and the traffic it had taken in, stand; "
+                  "the day in progress was rolled back: run `dms demo` again with the same options to go on",
+                  file=sys.stderr)
+        elif args.command == "events":
+            print("dms: interrupted; the events of the lines before the interruption may have been stored (they "
+                  "are stored 500 lines at a time): import the file again to take in the rest (events already "
+                  "stored are unchanged)", file=sys.stderr)
         else:
             print("dms: interrupted; nothing partial was committed", file=sys.stderr)
         return 143 if isinstance(stop, Terminated) else 130

@@ -73,13 +73,13 @@ BAD_LA_INPUT = [
 ]
 
 
-def test_la_add_refuses_each_bad_input_with_exit_1_and_adds_nothing(cli_env: dict[str, str]) -> None:
+def test_la_add_refuses_each_bad_input_as_a_bad_argument_exit_2_and_adds_nothing(cli_env: dict[str, str]) -> None:
     run_dms(cli_env, "init", check=True)
     for index, bad, message in BAD_LA_INPUT:
         args = list(GOOD_LA)
         args[index] = bad
         result = run_dms(cli_env, *args)
-        assert result.returncode == 1, bad
+        assert result.returncode == 2, bad  # a malformed detail is a bad argument (README)
         assert "dms: error:" in result.stderr and message in result.stderr, result.stderr
         assert result.stdout == ""
     added = run_dms(cli_env, *GOOD_LA)

@@ -333,7 +333,8 @@ def _plan(period: str, seed: int, console: Any) -> Any:
         f"({_n(counts.get('uc.assessment_period', 0), 'UC assessment period')}); LA files planned in "
         f"{_n(counts.get('LA tars', 0), 'daily tar')} with {_n(counts.get('LAREF records', 0), 'referral')}, "
         f"{_n(counts.get('LAREV records', 0), 'revision')} and {_n(counts.get('LAREC records', 0), 'recall')} "
-        f"({_n(broken, 'file')} broken on purpose and one corrected resubmission)."
+        f"({_n(broken, 'file')} broken on purpose, "
+        f"{_n(counts.get('corrected resubmissions', 0), 'corrected resubmission')})."
     )
     return files
 
@@ -341,7 +342,7 @@ def _plan(period: str, seed: int, console: Any) -> Any:
 def _run_days(files: Any, last: date | None, console: Any) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from dms.synth.month import run_dates, run_month
+    from dms.synth.month import month_end_run_date, run_dates, run_month
 
     days = run_dates(files.period)
     totals: dict[str, Any] = {"events": 0, "refused": []}
@@ -350,9 +351,13 @@ def _run_days(files: Any, last: date | None, console: Any) -> None:
         console.print(f"The daily run was last completed on {last}: the days from {first_run.isoformat()} to "
                       f"{(days[0] - timedelta(days=1)).isoformat()} are run first, as `dms run` catches up, "
                       "without demo traffic of their own.")
-    elif first_run > days[0]:
+    elif first_run > days[0] and last == month_end_run_date(_previous_period(files.period)):
         console.print(f"The daily run had already completed {days[0].isoformat()} to {last} (the previous "
                       f"month-end run): their traffic is taken in on {first_run.isoformat()}.")
+    elif first_run > days[0]:
+        console.print(f"The daily run had already completed {days[0].isoformat()} to {last} (a demo of "
+                      f"{files.period} stopped part way): it goes on from {first_run.isoformat()}; the traffic "
+                      "of the days already run was taken in on its own days, and reading it again changes nothing.")
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
@@ -408,11 +413,16 @@ def print_book_summary(console: Any) -> int:
     """Print people, debts and balances by creditor and by debt type, and the ledger check; 0 if it passed."""
     from rich.table import Table
 
+    from dms.services.events import last_completed_run_date
     from dms.store.ledger import check_ledger
     from dms.synth.summary import book_summary
 
     summary = book_summary()
-    people = Table("People", "Count", title="People")
+    last = last_completed_run_date()
+    # the book as it stands now, after the last run (which may be a later month's): the month's own figures
+    # are in the tables that name it
+    as_of = f" (as the book stands after the daily run of {last.isoformat()})" if last else " (as loaded)"
+    people = Table("People", "Count", title=f"People{as_of}")
     for label, count in summary.people:
         people.add_row(label, f"{count:,}")
     console.print(people)
@@ -420,7 +430,7 @@ def print_book_summary(console: Any) -> int:
         ("Debts by creditor", "Creditor", summary.by_creditor),
         ("Debts by type", "Debt type", summary.by_type),
     ):
-        table = Table(first, "Debts", "Fraud", "Amount (£)", "Balance (£)", title=title)
+        table = Table(first, "Debts", "Fraud", "Amount (£)", "Balance (£)", title=title + as_of)
         for row in rows:
             table.add_row(row.label, f"{row.debts:,}", f"{row.fraud:,}", pounds(row.amount_pence),
                           pounds(row.balance_pence))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from dms.debts import CreditorKind
-from dms.errors import DmsError
+from dms.errors import BadArguments, DmsError
 from dms.ledger import AccountKind
 from dms.store.models import Account, Creditor
 
@@ -60,7 +60,7 @@ def register_la(details: LaDetails) -> Creditor:
     transaction. Refuses bad details or an LA ID already registered (nothing is written)."""
     problems = la_details_problems(details)
     if problems:
-        raise DmsError("cannot add the LA: " + "; ".join(problems))
+        raise BadArguments("cannot add the LA: " + "; ".join(problems))  # malformed details: exit 2
     if Creditor.objects.filter(la_id=details.la_id).exists():
         raise DmsError(
             f"cannot add the LA: LA ID {details.la_id} is already registered; each LA is added once"
