@@ -129,3 +129,17 @@ def test_rule_a_b_not_applied_to_items_outside_16_to_19() -> None:
     shares = split_between_owners(15_000, [b, a], {1: 10_000, 2: 10_000}, 15, False)
     assert [(d.debt_id, amount, rule) for d, amount, rule in shares] == [
         (1, 10_000, Rule.FIRST_IN_ORDER), (2, 5_000, Rule.RECOVERY_ORDER)]
+
+
+def test_uc_explanation_names_a_staff_reduced_rate_whichever_limit_set_the_amount_a9_2025_31() -> None:
+    """A9/2025 §31 and recovery-rules.md §3 ("why this amount?" from the explanation alone): a reduced rate
+    replacing the item's maximum is named as such, with the maximum, also when the debts' balance (or the cap
+    room) then set the amount."""
+    by_balance = calculate_uc_period(period(debt(1, 800, reduced_rate_pence=1000)))
+    [step] = by_balance.steps
+    assert (step.limit_pence, step.taken_pence, str(step.rule), step.maximum_pence) == (1000, 800, "DEBT_BALANCE", 6002)
+    text = by_balance.explain()
+    assert "limit £10.00 (a reduced rate set by staff after an affordability request, A9/2025 §31; the item's " \
+           "maximum is £60.02)" in text, text
+    by_rate = calculate_uc_period(period(debt(1, 100_000, reduced_rate_pence=1000)))
+    assert str(by_rate.steps[0].rule) == "REDUCED_RATE" and "the item's maximum is £60.02" in by_rate.explain()

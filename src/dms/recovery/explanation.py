@@ -122,10 +122,18 @@ def render_step(step: ExplanationStep) -> str:
             f"{RULE_TEXT[step.rule]}.")
 
 
+# Annex B items recovering debts (recovery-rules.md §3); the others are third-party items
+DEBT_ITEMS = frozenset({3, 5, 6, 14, 15, 16, 17, 18, 19})
+
+
 def _asked_text(step: ExplanationStep) -> str:
-    """Where the third party asked for less than the item's maximum, so the limit is the rate asked."""
+    """Where the limit is lower than the item's maximum: a third party asked for a lower rate, or (a debt
+    item) a reduced rate set by staff replaced it (A9/2025 §31). Said whichever rule then set the amount."""
     if step.maximum_pence is None:
         return ""
+    if step.item in DEBT_ITEMS:
+        return (f" (a reduced rate set by staff after an affordability request, A9/2025 §31; the item's maximum "
+                f"is {_p(step.maximum_pence)})")
     return f" (asked for by the third party; the item's maximum is {_p(step.maximum_pence)})"
 
 

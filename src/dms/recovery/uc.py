@@ -288,6 +288,7 @@ class _Run:
             total += can
         limit = agreed if item == SOCIAL_FUND_ITEM else self.rates.item_limit[item]
         limit_reduced = reduced is not None and reduced < limit
+        maximum = limit if limit_reduced else None
         if reduced is not None and limit_reduced:
             limit = reduced  # a staff rate replaces the item's maximum (A9/2025 §31; Decision, docs)
         room = self.room()
@@ -295,7 +296,7 @@ class _Run:
         rule = _debt_item_rule(amount, limit, total, room, limit_reduced)
         self.cap_used += amount
         self.payable_room -= amount
-        index = self.step(item, _subject(debts), limit, amount, room, rule)
+        index = self.step(item, _subject(debts), limit, amount, room, rule, maximum)
         if amount <= 0:
             return
         owners = sharing_owners(item, debts)
