@@ -327,3 +327,23 @@ def test_rerate_takes_a_joint_award_s_period_for_the_debts_of_the_partner_it_nam
     assert [source for source, _ in rows] == ["UC"] and taken > 0
     assert rows[0][1] == taken  # the what-if of the period is what the run took from it
     assert not Deduction.objects.exclude(source="UC").exists()  # no JSA instalment: UC only
+
+
+def test_rerate_takes_the_final_period_of_a_uc_award_that_ended_in_it_as_the_daily_run_does() -> None:
+    """README ``dms rerate`` ("the deduction the engines would take for their current assessment period") and
+    events.md §2 ``award.ended``: the period an award's end date falls in is still paid, and the daily run
+    takes it on its payment date; re-rating on that date takes it too."""
+    from dms.services.daily_run import run_through
+
+    report = import_events([
+        uc_award("UC1", UC_NINO), debt("BA1", UC_NINO),
+        period("ap-final", "UC1", UC_NINO, "2025-05-07", "2025-06-06", "2025-06-16"),
+        line("end", "award.ended", UC_NINO, occurred_on="2025-06-01", award_ref="UC1", end_date="2025-06-01",
+             reason="AWARD_ENDED"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    result = rerate(date(2025, 6, 16))
+    rows = list(RerateResult.objects.filter(run_id=result.run_id).values_list("source", "now_pence"))
+    run_through(date(2025, 6, 16))
+    taken = sum(Deduction.objects.filter(status="TAKEN").values_list("amount_pence", flat=True))
+    assert taken == 6002 and rows == [("UC", taken)]

@@ -230,6 +230,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     uc_awards: dict[int, tuple[int, str, int | None]] = {}
     legacy_of: dict[int, _Legacy] = {}
     with_uc: set[int] = set()
+    final_period_of: dict[int, int] = {}  # people re-rated on an ended UC award's final period: partition
     if alive:
         cond, params = in_ids("a.person_id", alive)
         for award_id, person, benefit, claimant_type, partner, weekly, frequency in fetch(
@@ -242,6 +243,18 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 with_uc.add(person)
             elif person not in legacy_of:  # the daily run's choice: the legacy award with the lowest id
                 legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly, frequency)
+        # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
+        # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
+        # only periods starting after the end are not taken), so it is the award's current period too.
+        for award_id, person, claimant_type, partner in fetch(
+            "SELECT a.id, a.person_id, a.claimant_type, a.partner_id FROM dms_award a "
+            f"WHERE {cond} AND a.benefit = 'UC' AND a.end_date IS NOT NULL AND a.end_date < %s AND EXISTS ("
+            "SELECT 1 FROM dms_assessment_period p WHERE p.award_id = a.id AND p.period_start <= a.end_date "
+            "AND p.period_end >= a.end_date AND p.payment_date >= %s) ORDER BY a.id",
+            [*params, as_of, as_of]
+        ):
+            uc_awards.setdefault(award_id, (person, claimant_type, partner))
+            final_period_of[person] = chunk_people[person][1]
     holders: dict[int, int] = {}  # award holders without debts of their own: person id → partition
     if alive:
         # A debtor named as the partner on a UC award in payment is recovered from by that award only
@@ -264,8 +277,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 uc_awards[award_id] = (person, claimant_type, partner)
                 holders[person] = partition
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
-    periods = _current_periods(as_of, uc_awards,
-                               {**holders, **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}})
+    periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders,
+                                                  **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}})
     # partners outside the chunk (or without debts of their own in it): their own and jointly owed debts
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     outside = sorted(partners - set(people))
