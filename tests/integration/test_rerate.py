@@ -347,3 +347,19 @@ def test_rerate_takes_the_final_period_of_a_uc_award_that_ended_in_it_as_the_dai
     run_through(date(2025, 6, 16))
     taken = sum(Deduction.objects.filter(status="TAKEN").values_list("amount_pence", flat=True))
     assert taken == 6002 and rows == [("UC", taken)]
+
+
+def test_rerate_says_how_many_events_dated_by_the_date_wait_for_the_daily_run(book: None) -> None:
+    """The Decision in docs/recovery-notes.md: the re-rating reads the book as the daily run left it, so a
+    sanction and an award change dated on or before the date, not yet applied by the run, are counted and
+    said (``waiting_for_the_daily_run``), never silently left out."""
+    assert rerate(AS_OF).waiting == 0
+    report = import_events([
+        line("s1", "person.sanction", UC_NINO, occurred_on="2025-06-09", rate_percent=100, start_date="2025-06-09",
+             duration_weeks=4),
+        line("s2", "person.sanction", UC_NINO, occurred_on="2025-06-20", rate_percent=100, start_date="2025-06-20",
+             duration_weeks=4),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    outcome = rerate(AS_OF)
+    assert outcome.waiting == 1 and outcome.as_json()["waiting_for_the_daily_run"] == 1

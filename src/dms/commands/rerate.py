@@ -69,6 +69,10 @@ def run_rerate(args: argparse.Namespace) -> int:
           f"{outcome.no_period:,} UC awards with debts but no assessment period reported yet")
     print(f"deductions with the parameters in force £{report['now']}; {what_if}: £{report['what_if']} "
           f"(difference £{report['difference']})")
+    if outcome.waiting:
+        print(f"note: {outcome.waiting:,} events and LA files dated on or before {report['date']} are waiting for "
+              f"the daily run; these figures are the book as the run last left it (run `dms run --date "
+              f"{report['date']}` first to include them)")
     width = max([len("creditor"), *(len(c["creditor"]) for c in report["creditors"])])
     print(f"{'creditor'.ljust(width)}  {'in force':>14}  {'what-if':>14}  {'difference':>14}")
     for row in report["creditors"]:

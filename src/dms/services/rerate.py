@@ -119,6 +119,7 @@ class RerateOutcome:
     seconds: float
     creditors: list[CreditorTotal] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase, summed over the chunks
+    waiting: int = 0  # events and LA files dated on or before the date that the daily run has not applied
 
     def as_json(self) -> dict[str, Any]:
         from dms.money import format_pounds
@@ -128,6 +129,7 @@ class RerateOutcome:
             "cap_percent": None if self.cap_rate is None else format((self.cap_rate * 100).normalize(), "f"),
             "people": self.people, "uc_periods": self.periods, "legacy_instalments": self.instalments,
             "uc_awards_without_a_period": self.no_period, "seconds": round(self.seconds, 3),
+            "waiting_for_the_daily_run": self.waiting,
             "now": format_pounds(self.now_pence), "what_if": format_pounds(self.what_if_pence),
             "difference": format_pounds(self.what_if_pence - self.now_pence),
             "creditors": [{"creditor": c.creditor, "now": format_pounds(c.now_pence),
@@ -521,7 +523,23 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     )
     return RerateOutcome(run.pk, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
-                         [CreditorTotal(name, n, w) for name, n, w in by_creditor], report.phases)
+                         [CreditorTotal(name, n, w) for name, n, w in by_creditor], report.phases,
+                         waiting_for_the_run(as_of))
+
+
+def waiting_for_the_run(as_of: date) -> int:
+    """How many stored events and LA files dated on or before ``as_of`` the daily run has not yet applied:
+    life events (death, sanction, insolvency, direct payment, a late award end), award changes, and LA files
+    waiting to be processed. The re-rating reads the book as the daily run left it (**Decision**,
+    docs/recovery-notes.md): it does not apply them ahead of the run, and says how many there are, so that a
+    figure for a date the run has not yet done is not taken for what the run will take."""
+    from dms.services.recovery_events import LIFE_EVENT_TYPES
+    from dms.store.la.models import FileState, ReceivedFile
+    from dms.store.models import AwardChange, InboundEvent
+
+    return (InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False, occurred_on__lte=as_of).count()
+            + AwardChange.objects.filter(applied_on=None, effective_from__lte=as_of).count()
+            + ReceivedFile.objects.filter(state=FileState.PENDING, received_on__lte=as_of).count())
 
 
 def _discard(run_id: int) -> None:
