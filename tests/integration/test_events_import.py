@@ -438,47 +438,26 @@ def test_assessment_period_fits_its_award_before_start_overlap_and_payment_date_
     assert "payment_date: 2025-06-01 is before period_end 2025-06-06" in reasons["paid-early"]
 
 
-def test_assessment_period_is_one_month_uc_regs_2013_reg_21() -> None:
-    """UC Regs 2013 reg 21 (an assessment period is a month) and recovery-rules.md §2 (the overall cap is a
-    share of the monthly standard allowance, per assessment period): a report of a week, of a fortnight, or
-    of a month ending on another day is refused; periods of a month, including those of a period day of
-    29-31 in shorter months, are held."""
-    run(uc_award())
-    report = run(_period("week", "2025-05-07", "2025-05-13", "2025-05-20"),
-                 _period("long", "2025-06-07", "2025-07-07", "2025-07-14"),
-                 _period("may", "2025-04-07", "2025-05-06", "2025-05-13"))
-    assert {r.event_id for r in report.refused} == {"week", "long"} and report.stored == 1
-    assert "is not one assessment period" in report.refused[0].reason and "2025-06-06" in report.refused[0].reason
-    from dms.services.events import is_one_assessment_period
+def test_assessment_period_is_a_month_long_uc_regs_2013_reg_21() -> None:
+    """UC Regs 2013 reg 21 (an assessment period is a month; reg 21(2)(b): for period days 29 and 30, February's
+    begins on the 27th, or the 28th in a leap year; reg 21A: an award's first period may be shorter) and
+    recovery-rules.md §2 (the overall cap is per assessment period): a report of a week after the first, or
+    of more than a month, is refused; a short first period and reg 21's February periods are held."""
+    run(line("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2026-01-20",
+             uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 29}))
+    report = run(_period("first", "2026-01-20", "2026-01-28", "2026-02-04"),  # reg 21A: a short first period
+                 _period("jan", "2026-01-29", "2026-02-26", "2026-03-05"),  # reg 21(2)(b): 29 days
+                 _period("feb", "2026-02-27", "2026-03-28", "2026-04-04"),  # 30 days
+                 _period("week", "2026-03-29", "2026-04-04", "2026-04-11"),
+                 _period("long", "2026-04-05", "2026-05-12", "2026-05-19"))
+    assert {r.event_id for r in report.refused} == {"week", "long"} and report.stored == 3
+    reasons = {r.event_id: r.reason for r in report.refused}
+    assert "is 7 days long" in reasons["week"] and "28 to 31" in reasons["week"]
+    from dms.services.events import fits_assessment_period_length
 
-    assert is_one_assessment_period(date(2025, 1, 31), date(2025, 2, 27))  # next starts 28 February
-    assert is_one_assessment_period(date(2025, 2, 28), date(2025, 3, 30))  # period day 31: next 31 March
-    assert is_one_assessment_period(date(2025, 2, 28), date(2025, 3, 27))  # period day 28
-    assert is_one_assessment_period(date(2025, 12, 15), date(2026, 1, 14))
-    assert not is_one_assessment_period(date(2025, 1, 30), date(2025, 2, 28))
-
-
-@pytest.mark.parametrize("second", ["own", "joint_naming_the_first", "partner_of_a_joint_award"])
-def test_a_person_is_on_one_uc_award_at_a_time(second: str) -> None:
-    """recovery-rules.md §2 (one overall cap per assessment period) and the Decision in docs/events-notes.md:
-    a UC award starting while another is in payment to the person, or to the partner it names, is refused;
-    one starting after the first ended is taken."""
-    joint = {"claimant_type": "JOINT_25_OR_OVER"}
-    if second == "partner_of_a_joint_award":
-        run(uc_award(partner_nino=OTHER, **joint))
-        clash = line("a9", "award.started", nino=OTHER, award_ref="UC9", benefit="UC", start_date="2025-05-01",
-                     uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1})
-    else:
-        run(uc_award())
-        fields = {"partner_nino": NINO, **joint} if second == "joint_naming_the_first" else {}
-        clash = line("a9", "award.started", nino=NINO if second == "own" else OTHER, award_ref="UC9", benefit="UC",
-                     start_date="2025-05-01",
-                     uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1, **fields})
-    report = run(clash)
-    assert [r.event_id for r in report.refused] == ["a9"]
-    assert "already has a Universal Credit award in payment on 2025-05-01" in report.refused[0].reason
-    run(line("e1", "award.ended", award_ref="UC1", end_date="2025-04-30", reason="AWARD_ENDED"))
-    assert run(clash.replace('"a9"', '"a10"')).ok
+    assert fits_assessment_period_length(date(2028, 1, 29), date(2028, 2, 27), date(2027, 1, 29))  # leap year
+    assert fits_assessment_period_length(date(2025, 1, 31), date(2025, 2, 27), date(2024, 1, 31))
+    assert not fits_assessment_period_length(date(2025, 5, 8), date(2025, 5, 21), date(2025, 5, 1))
 
 
 def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:

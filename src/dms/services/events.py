@@ -19,7 +19,6 @@ follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import hashlib
 import json
@@ -335,7 +334,6 @@ def _award_started(event: ev.Event, row: InboundEvent) -> bool:
         raise DmsError(f"award_ref {e.award_ref!r} has already started; send award.changed to change it")
     award = Award(award_ref=e.award_ref, person=ensure_person(e.nino), benefit=e.benefit, start_date=e.start_date)
     if e.uc is not None:
-        _refuse_a_second_uc_award(e)
         award.claimant_type = e.uc.claimant_type
         award.assessment_period_day = e.uc.assessment_period_day
         award.partner = ensure_person(e.uc.partner_nino) if e.uc.partner_nino else None
@@ -345,27 +343,6 @@ def _award_started(event: ev.Event, row: InboundEvent) -> bool:
         award.first_pay_date = e.legacy.first_pay_date
     award.save()
     return True
-
-
-def _refuse_a_second_uc_award(e: ev.AwardStarted) -> None:
-    """**Decision** (docs/events-notes.md): a person is on one UC award at a time, their own or a couple's
-    joint award naming them as the partner. A UC award starting while another is in payment to the person
-    or the partner it names (not ended before its start) is refused: each award's periods would take
-    deductions up to the overall cap (recovery-rules.md §2) from the same month's UC."""
-    partner = e.uc.partner_nino if e.uc is not None else None
-    ninos = [e.nino, *([partner] if partner else [])]
-    clash = (Award.objects.filter(benefit="UC")
-             .filter(Q(person__nino__in=ninos) | Q(partner__nino__in=ninos))
-             .filter(Q(end_date__isnull=True) | Q(end_date__gte=e.start_date))
-             .select_related("person", "partner").order_by("pk").first())
-    if clash is not None:
-        whose = clash.person.nino if clash.person.nino in ninos else clash.partner.nino  # type: ignore[union-attr]
-        how = "their own" if clash.person.nino == whose else f"{clash.person.nino}'s joint award naming them"
-        raise DmsError(
-            f"NINO {whose} already has a Universal Credit award in payment on {e.start_date}: award_ref "
-            f"{clash.award_ref!r} ({how}, from {clash.start_date}); a person is on one UC award at a time (a "
-            "couple on one joint award): send award.ended for that award first, or award.changed to change it"
-        )
 
 
 def find_award(award_ref: str, nino: str) -> Award:
@@ -673,12 +650,12 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
             f"(award.started): no Universal Credit was in payment then, so nothing was held from this report; "
             f"report the award's periods from {award.start_date}"
         )
-    if not is_one_assessment_period(e.period_start, e.period_end):
+    if not fits_assessment_period_length(e.period_start, e.period_end, award.start_date):
         raise DmsError(
-            f"period_end: the period {e.period_start} to {e.period_end} is not one assessment period, which is "
-            f"a month: from period_start to the day before the same day of the next month (for one starting "
-            f"{e.period_start}, to {one_month_on(e.period_start, e.period_start.day) - timedelta(days=1)}); "
-            "nothing was taken from this report"
+            f"period_end: the period {e.period_start} to {e.period_end} is "
+            f"{(e.period_end - e.period_start).days + 1} days long, and an assessment period is a month, 28 to 31 "
+            f"days (only an award's first period, starting on its start date {award.start_date}, may be "
+            "shorter): nothing was taken from this report; report the period as UC assessed it"
         )
     held = AssessmentPeriod.objects.filter(award=award, period_start=e.period_start).first()
     if held is not None:
@@ -708,21 +685,18 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
     return True
 
 
-def one_month_on(day: date, period_day: int) -> date:
-    """The day ``period_day`` of the month after ``day``'s, or that month's last day if it is shorter."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(period_day, calendar.monthrange(year, month)[1]))
+MONTH_DAYS = range(28, 32)  # a month's days: an assessment period that is not its award's first lasts so long
 
 
-def is_one_assessment_period(start: date, end: date) -> bool:
-    """Whether ``start`` to ``end`` is one UC assessment period: a month, from its first day to the day before
-    the same day of the next month (UC Regs 2013 reg 21; for a period day of 29-31, the last day of a
-    shorter month). A period starting on the last day of a month may belong to a period day of 29, 30 or
-    31 (28 February: the next period starts on the 28th, 29th, 30th or 31st of March)."""
-    days = {start.day}
-    if start.day == calendar.monthrange(start.year, start.month)[1]:
-        days |= {d for d in (29, 30, 31) if d >= start.day}
-    return any(end == one_month_on(start, d) - timedelta(days=1) for d in days)
+def fits_assessment_period_length(start: date, end: date, award_start: date) -> bool:
+    """**Decision** (docs/events-notes.md): an assessment period is a month (UC Regs 2013 reg 21), 28 to 31 days
+    whatever its period day (reg 21(2): the 29th, 30th and 31st fall back in February, to the 27th or 28th for
+    the 29th and 30th), except an award's first period, which may be shorter (reg 21A: a new award keeping an
+    earlier award's cycle). Longer ones, and short ones after the first, are refused: each period takes up to
+    the overall cap (recovery-rules.md §2), so weekly or fortnightly reports would take it several times from
+    one month's UC."""
+    days = (end - start).days + 1
+    return days in MONTH_DAYS or (days < MONTH_DAYS[0] and start == award_start)
 
 
 def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:
