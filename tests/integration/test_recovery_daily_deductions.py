@@ -390,6 +390,29 @@ def test_deductions_list_gives_the_persons_own_and_those_for_their_debts_from_a_
     assert [d["ref"] for d in list_deductions(third)] == ["J"]
 
 
+def test_deductions_list_keeps_what_a_joint_award_took_for_a_former_partner_s_debts_after_they_separate() -> None:
+    """README `dms deductions list` ("those taken for their debts ... from a partner's joint award") with
+    events.md §2 ``award.changed``: a couple separating (the award made single) leaves the deductions the
+    joint award took for the former partner's debts in that partner's list, as `dms debtor show` counts them."""
+    from dms.services.recovery_staff import list_deductions
+
+    partner = "CE123456A"
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-P", "debt.referred", occurred_on="2025-04-08", nino=partner, creditor="DWP", creditor_ref="P",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01"),
+           period())
+    run_day(PAY)
+    before = list_deductions(partner)
+    assert [d["ref"] for d in before] == ["P"]
+    from dms.services.events import apply_due_award_changes
+
+    events(line("c1", "award.changed", occurred_on="2025-06-08", award_ref="UC1",
+                uc={"claimant_type": "SINGLE_25_OR_OVER"}))
+    apply_due_award_changes(date(2025, 6, 8))
+    assert list_deductions(partner) == before
+
+
 def test_misallocation_the_engines_split_of_a_couples_period_is_never_reported() -> None:
     """A couple's period takes from both partners' debts: item 19 is split between DWP (the partner's debt),
     HMRC (the holder's older debt, before the partner's newer one) and the LA, and the misallocation check

@@ -16,7 +16,7 @@ from dms.errors import BadArguments, DmsError
 from dms.money import format_pounds, parse_pounds
 from dms.services.debtors import find_person
 from dms.services.events import last_completed_run_date
-from dms.store.models import Award, Debt
+from dms.store.models import Award, AwardChange, Debt, InboundEvent, Person
 from dms.store.recovery.models import Deduction, PeriodExplanation, ReducedRate
 
 
@@ -28,6 +28,14 @@ def _debts_and_payers(person_id: int) -> tuple[list[int], set[int]]:
                  .values_list("pk", "person_id", "joint_person_id"))
     debtors = {person_id} | {p for _, owner, joint in debts for p in (owner, joint) if p is not None}
     partners = set(Award.objects.filter(partner_id__in=sorted(debtors)).values_list("person_id", flat=True))
+    # awards that named one of them as partner before a change (a couple separating): their deductions for
+    # the debts stand and are listed too
+    ninos = list(Person.objects.filter(pk__in=sorted(debtors)).values_list("nino", flat=True))
+    refs = {str(ref) for ref in InboundEvent.objects.filter(type="award.started", payload__uc__partner_nino__in=ninos)
+            .values_list("payload__award_ref", flat=True)}
+    refs |= set(AwardChange.objects.filter(changes__partner_nino__in=ninos).values_list("award__award_ref", flat=True))
+    if refs:
+        partners |= set(Award.objects.filter(award_ref__in=sorted(refs)).values_list("person_id", flat=True))
     return [pk for pk, _, _ in debts], debtors | partners
 
 
