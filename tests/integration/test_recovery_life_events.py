@@ -1113,6 +1113,8 @@ def test_deduction_reversed_after_its_debt_was_withdrawn_returns_the_restored_ba
     ("person.died", {"date_of_death": "2025-06-10"}, ("RETURNED", "DEATH")),
     ("person.insolvency", {"kind": "BANKRUPTCY", "start_date": "2025-06-10"}, ("RETURNED", "INSOLVENCY")),
     ("person.insolvency", {"kind": "BREATHING_SPACE", "start_date": "2025-06-10"}, ("SUSPENDED", "")),
+    ("person.sanction", {"rate_percent": 100, "start_date": "2025-06-10", "duration_weeks": 13},
+     ("RETURNED", "SANCTION")),
 ])
 def test_a_cleared_hb_debt_revised_up_takes_the_status_the_restriction_or_death_gives(
         event_type: str, fields: dict, expected: tuple[str, str]) -> None:
@@ -1185,3 +1187,13 @@ def test_set_rate_keeps_its_unit_when_the_person_changes_benefit_a9_2025_31() ->
     assert esa.amount_pence == 996 == 230 * 52 // 12
     assert (rate_per(1000, "ASSESSMENT_PERIOD", "WEEK"), rate_per(230, "WEEK", "ASSESSMENT_PERIOD"),
             rate_per(1000, "", "WEEK")) == (230, 996, 1000)
+
+
+def test_set_rate_refused_while_no_benefit_is_in_payment_a9_2025_31() -> None:
+    """A9/2025 §31: a lower rate than the one recovered; with no benefit in payment nothing is recovered, so
+    there is no rate to lower, nor a unit (per assessment period or per week) to agree it in: refused."""
+    events(dwp_debt())
+    debt = Debt.objects.get()
+    with pytest.raises(DmsError, match="no benefit is in payment"):
+        set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
+    assert not ReducedRate.objects.exists()

@@ -321,6 +321,8 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
       (recovery-rules.md §6);
     - an HB debt a bankruptcy, DRO or IVA of its debtor includes (arisen by its start) is returned
       ``INSOLVENCY`` (recovery-rules.md §6), as a referral of such a debt is;
+    - an HB debt of a debtor under a 100% sanction of 13 weeks or more is returned ``SANCTION`` (events.md
+      §2), as a referral during it is;
     - a non-fraud debt a restriction still bars is SUSPENDED and listed by it (:func:`bar_a_new_debt`).
 
     Returns what it did, or None (the debt stays OPEN)."""
@@ -351,7 +353,19 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
                                             start_date__gte=debt.created_on, start_date__lte=on).exists():
         debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
         return "INSOLVENCY"
+    if is_hb and any(_returns_hb_debts(r) for r in Restriction.objects.filter(
+            person_id=debt.person_id, kind="SANCTION", start_date__lte=on, end_date__gte=on)):
+        debt_service.return_debt(debt, "SANCTION", business_date=on, actor=actor)
+        return "SANCTION"
     return bar_a_new_debt(debt, on, actor)
+
+
+def _returns_hb_debts(sanction: Restriction) -> bool:
+    """A 100% sanction of 13 weeks or more (events.md §2 ``person.sanction``: it returns HB debts)."""
+    if not sanction.rate_percent or sanction.end_date is None:
+        return False
+    weeks = ((sanction.end_date - sanction.start_date).days + 1) / 7
+    return Decimal(sanction.rate_percent) >= SANCTION_RETURN_RATE and weeks >= SANCTION_RETURN_WEEKS
 
 
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:

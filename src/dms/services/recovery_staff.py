@@ -187,9 +187,13 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
         person = find_person(nino)
         found = _find_debt(person.pk, nino, debt)
         standard = _standard_rate(found, set_on)
-        if standard is not None and pence >= standard[0]:
+        if standard is None:
+            raise DmsError(f"no benefit is in payment to the debtor on {set_on}, so nothing is recovered from "
+                           "which a lower rate could be agreed (per UC assessment period, or per week of a legacy "
+                           "benefit); set the rate once a benefit is in payment")
+        if pence >= standard[0]:
             raise DmsError(f"--amount {amount}: a reduced rate is lower than the rate it replaces, "
                            f"{format_pounds(standard[0])} ({standard[1]} on {set_on}); give a lower amount")
         ReducedRate.objects.create(debt=found, amount_pence=pence, until=until, reason=reason.strip(),
-                                   actor=actor.strip(), set_on=set_on, per=standard[2] if standard else "")
+                                   actor=actor.strip(), set_on=set_on, per=standard[2])
     return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip())
