@@ -248,3 +248,46 @@ def test_a_run_killed_part_way_leaves_no_partial_day_and_the_next_run_does_it_wh
         assert cursor.fetchone()[0] == 0
     _run(killed, day)
     assert _state(killed) == expected
+
+
+def test_a_run_killed_after_writing_its_bundles_leaves_none_in_the_outbox_until_it_completes(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
+    """hb-debt-interface.md §7 (the LA collects its bundles from its outbox) with the whole-day transaction:
+    a run killed (SIGKILL) after the outbound step wrote the month-end bundles, before the day committed,
+    leaves no bundle of that day in any outbox; the run that completes the day puts them there, the same
+    files as an uninterrupted run's."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    month_end = date(2025, 7, 1)
+    whole = fresh_env()
+    _book(whole, tmp_path)
+    _run(whole, FIRST_RUN)
+    _run(whole, month_end)
+    expected = _state(whole)
+    assert any(name.startswith("outbox/") and "20250701-PDPDM" in name for name in expected["files"])
+
+    killed = fresh_env()
+    _book(killed, tmp_path)
+    _run(killed, FIRST_RUN)
+    _run(killed, month_end - timedelta(days=1))
+    script = (
+        "import os, signal, sys\n"
+        "from dms.store.bootstrap import setup\n"
+        "setup()\n"
+        "from dms.services import daily_run\n"
+        "def complete(run_date):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "daily_run._complete_day = complete\n"
+        "from dms.cli import main\n"
+        f"sys.exit(main(['run', '--date', '{month_end.isoformat()}']))\n"
+    )
+    stopped = subprocess.run([sys.executable, "-c", script], env=killed, capture_output=True, text=True,
+                             timeout=600, cwd=str(REPO))
+    assert stopped.returncode == -9, stopped.stderr
+    outbox = Path(killed["DMS_DATA_DIR"]) / "outbox"
+    assert not [p for p in outbox.rglob("*20250701-PDPDM*")]
+    _run(killed, month_end)
+    assert _state(killed) == expected

@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import zlib
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -38,6 +40,14 @@ LA = "005920"
 OTHER = "000123"
 D = date(2025, 11, 18)
 NOV_RUN = date(2025, 12, 1)  # first working day of December 2025: November's schedules
+
+
+@pytest.fixture(autouse=True)
+def committed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in a transaction that is never committed, so what waits for the commit (a bundle going
+    into the LA's outbox) is done at once here; :func:`test_a_bundle_goes_into_the_outbox_only_once_its_run_
+    has_committed` checks the wait itself."""
+    monkeypatch.setattr("dms.services.la_outbound._after_commit", lambda action: action())
 
 
 @pytest.fixture
@@ -286,3 +296,27 @@ def test_outbound_bytes_are_deterministic(data_dir: Path, folder: Path) -> None:
     assert bundle_path(LA, D).read_bytes() == first
     with tarfile.open(bundle_path(LA, D), mode="r:") as archive:
         assert {(m.mtime, m.uid, m.gid) for m in archive.getmembers()} == {(1763424000, 0, 0)}
+
+
+def test_a_bundle_goes_into_the_outbox_only_once_its_run_has_committed(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """hb-debt-interface.md §7 (the LA collects its bundles from its outbox) with the daily run's whole-day
+    transaction: the bundle is written to the archive and recorded in the run's transaction, and copied into
+    the outbox only when that commits, so a run rolled back leaves the LA nothing DMS has not recorded. One
+    recorded but missing from the outbox (a run stopped between its commit and the copy) is put back by the
+    next run's outbound step."""
+    from dms.services import la_outbound
+
+    monkeypatch.setattr(la_outbound, "_after_commit", transaction.on_commit)
+    held = debt(person("AB123456C"), la(LA), "HB/1", 10_000)
+    debt_services.return_debt(held, "LA_RECALL", business_date=D, actor="test")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        outbound_step(D)
+        assert not bundle_path(LA, D).exists() and (archive_dir(LA) / bundle_path(LA, D).name).is_file()
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert bundle_path(LA, D).read_bytes() == (archive_dir(LA) / bundle_path(LA, D).name).read_bytes()
+    bundle_path(LA, D).unlink()
+    outbound_step(D + timedelta(days=1))
+    assert bundle_path(LA, D).is_file()

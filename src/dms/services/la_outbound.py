@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -208,6 +208,7 @@ def outbound_step(run_date: date) -> dict[str, int]:
         for la_id in sorted(las):
             _bundle_for(la_id, run_date, schedules.get(la_id), counts)
     counts.removed_from_outbox = remove_expired(run_date)
+    place_missing_bundles(run_date)
     return counts.as_dict()
 
 
@@ -244,9 +245,31 @@ def _record_files(la_id: str, run_date: date, members: list[tuple[MessageType, P
                                   f"{existing.sha256}; written again it is {sha256}: what it reports has changed")
 
 
+def _after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the transaction under way has committed (never if it rolls back)."""
+    transaction.on_commit(action)
+
+
+def place_missing_bundles(run_date: date) -> int:
+    """Put back into its LA's outbox every bundle of an earlier run date still in the outbox on ``run_date``
+    (:func:`in_outbox`, §7: 30 days) that is not there: one whose run was stopped between its commit and the
+    copy into the outbox. Returns how many were put back (copied from the archive, written before the commit)."""
+    placed = 0
+    first = run_date - timedelta(days=OUTBOX_DAYS - 1)
+    for bundle in OutboundBundle.objects.filter(run_date__gte=first, run_date__lt=run_date).order_by("pk"):
+        if not in_outbox(bundle.run_date, run_date):
+            continue
+        target = outbox_dir(bundle.la_id) / bundle.name
+        kept = get_config().archive_dir / bundle.archive_path
+        if not target.exists() and kept.is_file() and outbound.sha256_of(kept) == bundle.sha256:
+            outbound.copy_atomically(kept, target)
+            placed += 1
+    return placed
+
+
 def _place_bundle(la_id: str, run_date: date, members: list[Path]) -> None:
-    """Write the tar into the LA's outbox (atomically), copy it to the archive and record it; a bundle
-    already recorded for the date must come out byte for byte the same."""
+    """Write the tar into the archive (atomically) and record it, and copy it into the LA's outbox once the
+    run commits; a bundle already recorded for the date must come out byte for byte the same."""
     name = outbound.bundle_name(run_date, la_id)
     archived = archive_dir(la_id) / name
     recorded = OutboundBundle.objects.filter(la_id=la_id, run_date=run_date).first()
@@ -260,12 +283,15 @@ def _place_bundle(la_id: str, run_date: date, members: list[Path]) -> None:
         if not archived.is_file() or outbound.sha256_of(archived) != recorded.sha256:
             outbound.write_bundle(archive_dir(la_id), run_date, la_id, members)
     else:
-        written = outbound.write_bundle(outbox_dir(la_id), run_date, la_id, members)
-        outbound.copy_atomically(written.path, archived)
+        written = outbound.write_bundle(archive_dir(la_id), run_date, la_id, members)
         recorded = OutboundBundle.objects.create(
             la_id=la_id, run_date=run_date, name=name, sha256=written.sha256, size=written.path.stat().st_size,
             archive_path=str(archived.relative_to(get_config().archive_dir)),
         )
+        # The LA collects from its outbox: the bundle goes there only once the run that recorded it has
+        # committed, so a run rolled back (killed part way) leaves nothing there that DMS has not recorded.
+        placed = outbox_dir(la_id) / name
+        _after_commit(lambda: outbound.copy_atomically(archived, placed))
     OutboundFile.objects.filter(la_id=la_id, run_date=run_date, name__in=[p.name for p in members],
                                 bundle__isnull=True).update(bundle=recorded)
 
