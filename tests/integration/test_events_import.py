@@ -152,21 +152,41 @@ def test_debt_revised_and_withdrawn_apply_to_the_held_debt() -> None:
 
 
 @pytest.mark.parametrize("kind", ["debt.revised", "debt.withdrawn"])
-def test_debt_revised_or_withdrawn_dated_after_the_next_run_date_refused(kind: str) -> None:
+def test_debt_revised_or_withdrawn_dated_after_the_next_run_date_applies_on_its_date(kind: str) -> None:
     """events.md §1 (``occurred_on``: when the fact took effect) and the Decision in docs/events-notes.md: a
-    revision or withdrawal acts on the debt when imported, so one dated after the next run date is refused
-    (the debt untouched), and accepted dated that day."""
+    revision or withdrawal dated after the next run date is kept, the debt untouched, and the daily run applies
+    it on its date; one for a debt that has left DMS by then changes nothing. A debt it names that is not held
+    is refused at import."""
+    from dms.services.recovery_events import apply_life_events
+
     run(referral())
     RunDay.objects.create(run_date=date(2025, 5, 10), completed=True)
     fields = {"amount": "50.00"} if kind == "debt.revised" else {"reason": "raised in error"}
-    ahead = line("x1", kind, occurred_on="2025-12-01", creditor="DWP", creditor_ref="BA1", **fields)
-    report = run(ahead)
-    assert [r.line_number for r in report.refused] == [1]
-    assert "after 2025-05-11, the next run date" in report.refused[0].reason
+    report = run(line("x1", kind, occurred_on="2025-12-01", creditor="DWP", creditor_ref="BA1", **fields))
+    assert report.ok and (report.stored, report.applied) == (1, 0)
     debt = Debt.objects.get()
     assert (debt.amount_pence, debt.status) == (30000, "OPEN")
-    report = run(line("x2", kind, occurred_on="2025-05-11", creditor="DWP", creditor_ref="BA1", **fields))
-    assert report.ok and report.applied == 1
+    assert apply_life_events(date(2025, 11, 30)).get(kind) is None
+    assert apply_life_events(date(2025, 12, 1))[kind] == 1
+    debt.refresh_from_db()
+    assert (debt.amount_pence, debt.status) == ((5000, "OPEN") if kind == "debt.revised" else (30000, "WITHDRAWN"))
+    assert InboundEvent.objects.get(event_id="x1").effect_date == date(2025, 12, 1) and check_ledger().ok
+    refused = run(line("x2", kind, occurred_on="2025-12-02", creditor="DWP", creditor_ref="NOPE", **fields))
+    assert "no debt with this reference" in refused.refused[0].reason
+
+
+def test_a_debt_change_kept_for_its_date_changes_nothing_when_its_debt_has_left_dms_by_then() -> None:
+    from dms.services.recovery_events import apply_life_events
+
+    run(referral())
+    RunDay.objects.create(run_date=date(2025, 5, 10), completed=True)
+    assert run(line("x1", "debt.revised", occurred_on="2025-12-01", creditor="DWP", creditor_ref="BA1",
+                    amount="50.00")).ok
+    assert run(line("w1", "debt.withdrawn", occurred_on="2025-05-11", creditor="DWP", creditor_ref="BA1",
+                    reason="raised in error")).applied == 1
+    counts = apply_life_events(date(2025, 12, 1))
+    assert counts["debt_changes_for_debts_gone"] == 1 and InboundEvent.objects.get(event_id="x1").applied
+    assert Debt.objects.get().amount_pence == 30000
 
 
 def test_debt_revised_down_below_recovered_refunds_the_excess() -> None:

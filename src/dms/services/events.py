@@ -584,36 +584,45 @@ def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
     return debt
 
 
-def refuse_ahead_of_the_run(e: ev.Event) -> None:
-    """Refuse a ``debt.revised`` or ``debt.withdrawn`` dated after the next run date (the day after the last
-    completed run). **Decision** (docs/events-notes.md): both act on the debt when they are imported, and the
-    ledger dates them ``occurred_on`` (events.md §1: "the business date the fact took effect"); one dated
-    months ahead would change the debt now (no deduction taken, or a debt CLEARED) while the ledger and the
-    month's reconciliation put the change in the future. A change not yet in effect is sent when it is."""
-    from dms.store.models import RunDay
+def ahead_of_the_run(e: ev.Event) -> bool:
+    """Whether a ``debt.revised`` or ``debt.withdrawn`` is dated after the next run date (the day after the
+    last completed run). **Decision** (docs/events-notes.md): it is kept, and the daily run applies it on its
+    date (:func:`apply_debt_change`, from the life-events step), as an ``award.changed`` is: applied at once
+    it would change the debt months early (no deduction taken, a debt CLEARED) while the ledger dates the
+    change ``occurred_on``. On an installation that has not run yet every date is applied at import."""
+    last = last_completed_run_date()
+    return last is not None and e.occurred_on > last + timedelta(days=1)
 
-    last = (RunDay.objects.filter(completed=True).order_by("-run_date")
-            .values_list("run_date", flat=True).first())
-    if last is not None and e.occurred_on > last + timedelta(days=1):
-        raise DmsError(f"occurred_on {e.occurred_on} is after {last + timedelta(days=1)}, the next run date (runs "
-                       f"are complete to {last}): a {e.type} takes effect when it is imported; send it on or after "
-                       "the day it takes effect")
+
+def apply_debt_change(event: ev.Event, row: InboundEvent) -> None:
+    """Apply a ``debt.revised`` (hb-debt-interface.md §6.5) or ``debt.withdrawn`` to the debt it names, as of
+    its ``occurred_on``. Refuses (:class:`DmsError`) a debt no longer held or another person's."""
+    if isinstance(event, ev.DebtRevised):
+        debt = find_event_debt(event.creditor, event.creditor_ref, event.nino)
+        debt_service.revise_debt_amount(debt, event.amount_pence, business_date=event.occurred_on,
+                                        actor=_actor(row), reason=f"debt.revised event {event.event_id}")
+    elif isinstance(event, ev.DebtWithdrawn):
+        debt = find_event_debt(event.creditor, event.creditor_ref, event.nino)
+        debt_service.withdraw_debt(debt, event.reason, business_date=event.occurred_on, actor=_actor(row))
+    else:
+        raise TypeError(type(event).__name__)
 
 
 def _debt_revised(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.DebtRevised)
-    refuse_ahead_of_the_run(e)
-    debt = find_event_debt(e.creditor, e.creditor_ref, e.nino)
-    debt_service.revise_debt_amount(debt, e.amount_pence, business_date=e.occurred_on, actor=_actor(row),
-                                    reason=f"debt.revised event {e.event_id}")
+    find_event_debt(e.creditor, e.creditor_ref, e.nino)  # refused now if it names no debt held
+    if ahead_of_the_run(e):
+        return False  # kept for the run of its date
+    apply_debt_change(e, row)
     return True
 
 
 def _debt_withdrawn(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.DebtWithdrawn)
-    refuse_ahead_of_the_run(e)
-    debt = find_event_debt(e.creditor, e.creditor_ref, e.nino)
-    debt_service.withdraw_debt(debt, e.reason, business_date=e.occurred_on, actor=_actor(row))
+    find_event_debt(e.creditor, e.creditor_ref, e.nino)
+    if ahead_of_the_run(e):
+        return False
+    apply_debt_change(e, row)
     return True
 
 

@@ -42,7 +42,8 @@ from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
 
 ACTOR = "daily run: life events"
-LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received", "award.ended")
+LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received", "award.ended",
+                    "debt.revised", "debt.withdrawn")  # the last two: those dated ahead of the run when imported
 STANDARD_MORATORIUM_DAYS = 60  # Debt Respite Scheme (SI 2020/1311): a standard breathing space
 CRISIS_EXTRA_DAYS = 30  # a mental health crisis moratorium: the treatment plus 30 days
 SANCTION_RETURN_RATE = Decimal(100)  # a 100% sanction ...
@@ -151,10 +152,14 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
         if _effective(event) <= run_date:
             due.append((_effective(event), row.pk, row, event))
     for _, _, row, event in sorted(due, key=lambda item: (item[0], item[1])):
-        with transaction.atomic():
-            APPLY[row.type](event, row, run_date)
-            _mark_applied(row, run_date)
-        counts[row.type] = counts.get(row.type, 0) + 1
+        try:
+            with transaction.atomic():
+                APPLY[row.type](event, row, run_date)
+                _mark_applied(row, run_date)
+            counts[row.type] = counts.get(row.type, 0) + 1
+        except _NoLongerApplies:
+            _mark_applied(row, run_date)  # its debt left DMS before its date: nothing to change
+            counts["debt_changes_for_debts_gone"] = counts.get("debt_changes_for_debts_gone", 0) + 1
     counts["award_ended_cessations"] = cease_for_ended_awards(run_date, partitions)
     counts["moratoria_ended"] = resume_after_moratoria(run_date, partitions)
     counts["moratoria_uc_released"] = release_for_uc_deductions(run_date, partitions)
@@ -695,10 +700,27 @@ def _payment(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     apply_direct_payment(event, _person(event), run_date)
 
 
+class _NoLongerApplies(Exception):
+    """A debt change kept for its date whose debt is no longer held then."""
+
+
+def _debt_change(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    """A ``debt.revised`` or ``debt.withdrawn`` dated ahead of the run when imported, applied on its date
+    (docs/events-notes.md). One whose debt has left DMS by then (returned, withdrawn) changes nothing."""
+    from dms.services.events import apply_debt_change
+
+    try:
+        apply_debt_change(event, row)
+    except DmsError as error:
+        raise _NoLongerApplies(str(error)) from None
+
+
 APPLY: dict[str, Callable[[ev.Event, InboundEvent, date], None]] = {
     "person.died": _died,
     "person.sanction": _sanction,
     "person.insolvency": _insolvency,
     "payment.received": _payment,
     "award.ended": _award_ended_late,
+    "debt.revised": _debt_change,
+    "debt.withdrawn": _debt_change,
 }
