@@ -604,8 +604,8 @@ def return_restored_balance(debt: Debt, *, business_date: date, reason: str) -> 
     ``BalanceReturned``: "the balance DMS held at cessation"): the debt's cessation not yet reported is
     amended, else a further ``Cessation`` with the first one's reason, dated ``business_date``, returns the
     restored balance (``AmountRecovered``: what DMS has then recovered on the debt). Not when the LA has
-    since referred a new debt under the same DebtRef, which DMS holds: a cessation of that DebtRef would
-    read as the new debt's return; the schedule's CORRECTION line tells the LA of the old debt's balance."""
+    since referred a new debt under the same DebtRef (held, or returned at once): a cessation of that DebtRef
+    would read as the new debt's; the schedule's CORRECTION line tells the LA of the old debt's balance."""
     with transaction.atomic():
         debt = _lock(debt)
         if debt.status not in FINAL_STATUSES:
@@ -618,8 +618,8 @@ def return_restored_balance(debt: Debt, *, business_date: date, reason: str) -> 
                                    debt.status, reason)])
         if debt.status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
             pending = Cessation.objects.filter(debt=debt, reported_on__isnull=True).order_by("-pk").first()
-            ref_held_again = (Debt.objects.filter(creditor_id=debt.creditor_id, creditor_ref=debt.creditor_ref)
-                              .exclude(pk=debt.pk).exclude(status__in=FINAL_STATUSES).exists())
+            ref_held_again = (Debt.objects.filter(creditor_id=debt.creditor_id, creditor_ref=debt.creditor_ref,
+                                                  receipt_seq__gt=debt.receipt_seq).exists())
             if pending is not None:
                 pending.balance_returned_pence += held
                 pending.amount_recovered_pence = figures.recovered_pence
