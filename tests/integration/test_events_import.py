@@ -14,7 +14,7 @@ from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.services import debts as debt_service
 from dms.services.events import apply_due_award_changes, canonical_json, content_sha256, import_events
 from dms.store.ledger import account_balance, check_ledger, post_entries
-from dms.store.models import Award, AwardChange, Debt, InboundEvent, Person, RunDay
+from dms.store.models import Award, AwardChange, Debt, InboundEvent, JournalEntry, Person, RunDay
 from dms.store.recovery.models import AssessmentPeriod
 
 pytestmark = pytest.mark.django_db
@@ -187,6 +187,19 @@ def test_a_debt_change_kept_for_its_date_changes_nothing_when_its_debt_has_left_
     counts = apply_life_events(date(2025, 12, 1))
     assert counts["debt_changes_for_debts_gone"] == 1 and InboundEvent.objects.get(event_id="x1").applied
     assert Debt.objects.get().amount_pence == 30000
+
+
+def test_a_backdated_revision_takes_effect_on_the_last_run_date_not_in_a_month_already_scheduled() -> None:
+    """The Decision in docs/events-notes.md (hb-debt-interface.md §7: a month's schedule, once written, is
+    paid): a ``debt.revised`` dated before the last completed run date is posted on that date, so a credit it
+    gives an LA's debt reaches that LA's next schedule rather than a month already paid."""
+    run(referral())
+    RunDay.objects.create(run_date=date(2025, 11, 5), completed=True)
+    report = run(line("r1", "debt.revised", occurred_on="2025-10-15", creditor="DWP", creditor_ref="BA1",
+                      amount="250.00"))
+    assert report.ok and report.applied == 1
+    assert list(JournalEntry.objects.filter(kind=EntryKind.REVISION).values_list("business_date", flat=True)) == [
+        date(2025, 11, 5)]
 
 
 def test_debt_revised_down_below_recovered_refunds_the_excess() -> None:

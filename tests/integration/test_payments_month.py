@@ -172,6 +172,24 @@ def test_misallocation_judged_by_the_classifications_on_the_day_a_debt_reclassif
     assert misallocation.detect("2025-10", today=date(2025, 10, 9)) == []
 
 
+def test_misallocation_correction_is_not_dated_before_the_last_run_date(data_dir: Path) -> None:
+    """hb-debt-interface.md §7 (a month's schedule, once written, is paid): a correction dated before the last
+    completed run would take money back from an LA in a month already scheduled; it is refused, nothing
+    posted."""
+    from dms.store.models import RunDay
+
+    leeds = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    RunDay.objects.create(run_date=date(2025, 11, 3), completed=True)
+    with pytest.raises(DmsError, match="already done 2025-11-03"):
+        misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    misallocation.correct(found.pk, business_date=date(2025, 11, 3), actor="staff", reason="A9/2025 §53")
+
+
 def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     leeds = la("005920")
     sam = person("AB123456C")

@@ -596,14 +596,19 @@ def ahead_of_the_run(e: ev.Event) -> bool:
 
 def apply_debt_change(event: ev.Event, row: InboundEvent) -> None:
     """Apply a ``debt.revised`` (hb-debt-interface.md §6.5) or ``debt.withdrawn`` to the debt it names, as of
-    its ``occurred_on``. Refuses (:class:`DmsError`) a debt no longer held or another person's."""
+    its ``occurred_on``, or of the last completed run date when it is dated before that (**Decision**,
+    docs/events-notes.md: the days already run, and the months already scheduled and paid to LAs, are not
+    reopened; a credit a backdated revision gives an LA's debt reaches that LA's next schedule). Refuses
+    (:class:`DmsError`) a debt no longer held or another person's."""
+    last = last_completed_run_date()
+    on = event.occurred_on if last is None or event.occurred_on >= last else last
     if isinstance(event, ev.DebtRevised):
         debt = find_event_debt(event.creditor, event.creditor_ref, event.nino)
-        debt_service.revise_debt_amount(debt, event.amount_pence, business_date=event.occurred_on,
+        debt_service.revise_debt_amount(debt, event.amount_pence, business_date=on,
                                         actor=_actor(row), reason=f"debt.revised event {event.event_id}")
     elif isinstance(event, ev.DebtWithdrawn):
         debt = find_event_debt(event.creditor, event.creditor_ref, event.nino)
-        debt_service.withdraw_debt(debt, event.reason, business_date=event.occurred_on, actor=_actor(row))
+        debt_service.withdraw_debt(debt, event.reason, business_date=on, actor=_actor(row))
     else:
         raise TypeError(type(event).__name__)
 

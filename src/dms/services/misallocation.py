@@ -387,6 +387,13 @@ def correct(misallocation_id: int, *, business_date: date, actor: str, reason: s
                            f"{item.corrected_by}")
         if business_date < item.business_date:
             raise DmsError(f"misallocation {item.pk} happened on {item.business_date}: correct it on or after that")
+        from dms.services.events import last_completed_run_date
+
+        last = last_completed_run_date()
+        if last is not None and business_date < last:
+            raise DmsError(f"--date {business_date}: the daily run has already done {last}, and the money a "
+                           "correction takes back from an LA goes on the payment schedule of its month, which may "
+                           f"already be paid; date the correction {last} or later")
         entries, touched = _correction_entries(item, business_date, reason)
         entry_ids = post_entries(entries)
         _statuses_after(touched, business_date, actor.strip(), item)
