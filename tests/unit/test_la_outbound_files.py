@@ -221,3 +221,21 @@ def test_cessations_that_fit_keep_the_files_total_amount_within_the_schema() -> 
     assert cessations_that_fit([(1, most - 1), (2, 1), (3, 1)]) == [1, 2]
     assert cessations_that_fit([(7, 5)], carried_pence=most - 4) == [] and cessations_that_fit([]) == []
     assert cessations_that_fit([(7, most + 1)]) == [7]  # one alone is sent (and refused by its writer)
+
+
+def test_outbound_files_get_the_mode_a_new_file_has_so_another_user_can_collect_them(tmp_path: Path) -> None:
+    """hb-debt-interface.md §7 (the LA collects its bundles): files written through a private temporary file
+    end with the mode ``open()`` would give (0o666 less the umask), not 0o600."""
+    import os
+
+    from dms.la_interface.outbound import copy_atomically, file_mode
+
+    source = tmp_path / "a.tar"
+    source.write_bytes(b"x")
+    target = tmp_path / "out" / "a.tar"
+    old = os.umask(0o022)
+    try:
+        copy_atomically(source, target)
+        assert file_mode() == 0o644 and (target.stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(old)

@@ -194,8 +194,18 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def _place(temporary: Path, target: Path) -> None:
+    """Rename a written temporary file into place, with the permissions a file created normally has (the
+    temporary one is private to its writer): the LA's pickup may run as another user."""
+    os.chmod(temporary, file_mode())
     os.replace(temporary, target)
     _fsync_directory(target.parent)
+
+
+def file_mode() -> int:
+    """0o666 less the process's umask: the mode ``open()`` gives a new file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def sha256_of(path: Path) -> str:

@@ -335,7 +335,7 @@ def _write_schedule_file(directory: Path, header_of: ScheduleHeader, lines: Iter
 
 
 def _write_atomically(path: Path, header: ScheduleHeader, body: object) -> None:
-    from dms.la_interface.outbound import temporary_in
+    from dms.la_interface.outbound import file_mode, temporary_in
 
     handle, temporary = temporary_in(path.parent, ".xml")
     try:
@@ -344,6 +344,7 @@ def _write_atomically(path: Path, header: ScheduleHeader, body: object) -> None:
             out.write(header_xml(header))
             shutil.copyfileobj(body, out, 1 << 20)  # type: ignore[arg-type]
             out.write("</PaymentSchedule>\n")
+        os.chmod(temporary, file_mode())  # as a file created normally: the LA's pickup may be another user
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -641,6 +642,9 @@ def _put_in_place(temporary: Path | None, target: Path, period: str, posted: int
     if temporary is None:
         raise InvariantBroken("the BACS file was not written before its payments were recorded")
     try:
+        from dms.la_interface.outbound import file_mode
+
+        os.chmod(temporary, file_mode())
         os.replace(temporary, target)
     except OSError as error:
         recorded = f"{posted} payment(s) were recorded" if posted else "the payments were already recorded"
