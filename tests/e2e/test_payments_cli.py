@@ -73,3 +73,15 @@ def test_bacs_export_records_payments_only_with_its_file(cli_env: dict[str, str]
     assert "nothing new posted" in again.stdout and out.read_bytes() == written
     assert count_rows(cli_env, "dms_creditor_payment") == 5 and sorted(folder.iterdir()) == [out]
     assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
+
+
+def test_bacs_export_of_a_month_more_than_a_year_ahead_is_refused_as_a_mistyped_month(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README (errors say what, where and how to fix; `dms run` refuses a date more than a year ahead): no run
+    can have produced the schedules of such a month, so the export says so rather than advise a run that
+    `dms run` would refuse."""
+    run_dms(cli_env, "init", check=True)
+    result = run_dms(cli_env, "bacs", "export", "--period", "2099-01", "--out", str(tmp_path / "b.txt"))
+    assert result.returncode == 1 and "more than a year after today" in result.stderr
+    assert "check the month" in result.stderr and "dms run --date" not in result.stderr
+    assert not (tmp_path / "b.txt").exists()
