@@ -48,7 +48,7 @@ def test_rerate_json_with_two_workers_gives_the_same_totals(cli_env: dict[str, s
     assert one["now"] == two["now"] == "60.02"
     assert one["what_if"] == two["what_if"] == "50.01"  # 12.5% of £400.14, rounded down
     assert one["creditors"] == two["creditors"] == [
-        {"creditor": "DWP", "now": "60.02", "what_if": "50.01", "difference": "-10.01"}]
+        {"creditor": "DWP", "la_id": None, "now": "60.02", "what_if": "50.01", "difference": "-10.01"}]
     assert two["run_id"] == one["run_id"] + 1 and one["cap_percent"] == "12.5"
     shown = json.loads(run_dms(cli_env, "deductions", "list", "--nino", NINO, "--json", check=True).stdout)
     assert shown == {"deductions": []}  # a what-if posts nothing

@@ -101,6 +101,11 @@ class CreditorTotal:
     what_if_pence: int
 
     @property
+    def la_id(self) -> str | None:
+        """The LA ID of an LA's total (as ``report reconcile --json`` gives it), else None."""
+        return self.creditor[3:] if self.creditor.startswith("LA ") else None
+
+    @property
     def difference_pence(self) -> int:
         return self.what_if_pence - self.now_pence
 
@@ -132,7 +137,7 @@ class RerateOutcome:
             "waiting_for_the_daily_run": self.waiting,
             "now": format_pounds(self.now_pence), "what_if": format_pounds(self.what_if_pence),
             "difference": format_pounds(self.what_if_pence - self.now_pence),
-            "creditors": [{"creditor": c.creditor, "now": format_pounds(c.now_pence),
+            "creditors": [{"creditor": c.creditor, "la_id": c.la_id, "now": format_pounds(c.now_pence),
                            "what_if": format_pounds(c.what_if_pence),
                            "difference": format_pounds(c.difference_pence)} for c in self.creditors],
         }
