@@ -223,6 +223,22 @@ def test_sixth_fraud_debt_returns_most_recent_non_fraud(folder: Path) -> None:
     assert Debt.objects.filter(person=person(), status=DebtStatus.OPEN).count() == 5
 
 
+@pytest.mark.parametrize("chunk", [5, 5_000])
+def test_sixth_fraud_debt_displacing_one_of_the_same_file_is_counted_taken_on_once_whatever_the_chunks(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """§6.3 (a FRAUD sixth debt is taken on and the most recently received NON_FRAUD returned UC_DEBT_LIMIT):
+    five NON_FRAUD referrals and a FRAUD one in one file take on five debts net, whether the FRAUD record falls
+    in the same chunk of records as the one it displaces or in a later one."""
+    monkeypatch.setattr(la_processing, "CHUNK_RECORDS", chunk)
+    la()
+    award()
+    records = [build.referral(f"HB/{n}", NINO, 10_000) for n in range(1, 6)]
+    refer(folder, [*records, build.referral("HB/6", NINO, 10_000, classification="FRAUD")])
+    summary = la_files_step(D1)
+    assert summary["taken_on"] == 5 and summary["returned"] == {"UC_DEBT_LIMIT": 1}
+    assert state("HB/5") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT") and state("HB/6") == (DebtStatus.OPEN, "")
+
+
 def test_sixth_fraud_debt_returned_when_all_five_held_are_fraud(folder: Path) -> None:
     council = la()
     award()

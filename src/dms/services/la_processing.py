@@ -125,6 +125,7 @@ class FileReport:
     records: int = 0
     taken_on: int = 0
     returned: Counter[str] = field(default_factory=Counter)
+    taken_ids: set[int] = field(default_factory=set)  # the debts this file took on, in any of its chunks
     revised: int = 0
     reclassified: int = 0
     recalled: int = 0
@@ -639,6 +640,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         else:
             person_held.append(as_held)
             report.taken_on += 1
+            report.taken_ids.add(debt_id)
         new_debts.append(new)
     _write_referrals(creditor, new_debts, run_date, received_file.received_on)
     _suspend_in_moratoria([n for n in new_debts if not n.returned_for and n.person_id in restricted.in_moratorium],
@@ -651,7 +653,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
                                           debt.receipt_seq))
         debt_service.return_debt(debt, "UC_DEBT_LIMIT", business_date=run_date, actor=ACTOR)
         report.returned["UC_DEBT_LIMIT"] += 1
-        report.taken_on -= debt.pk in taken_here
+        report.taken_on -= debt.pk in report.taken_ids  # taken on by this file, in this chunk or an earlier one
     return held_before
 
 
