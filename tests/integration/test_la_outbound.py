@@ -320,3 +320,25 @@ def test_a_bundle_goes_into_the_outbox_only_once_its_run_has_committed(
     bundle_path(LA, D).unlink()
     outbound_step(D + timedelta(days=1))
     assert bundle_path(LA, D).is_file()
+
+
+def test_an_outbox_that_cannot_be_written_after_the_commit_is_a_warning_and_the_next_run_places_the_bundle(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The run has committed when its bundles go into the outboxes: an outbox that cannot be written is a
+    warning naming the bundle and the fix, not the run's failure; the bundle is archived, and the next run puts
+    it in the outbox."""
+    from dms.la_interface import outbound as files
+    from dms.services import la_outbound
+
+    held = debt(person("AB123456C"), la(LA), "HB/1", 10_000)
+    debt_services.return_debt(held, "LA_RECALL", business_date=D, actor="test")
+    real = files.copy_atomically
+
+    def refused(source: Path, target: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(files, "copy_atomically", refused)
+    outbound_step(D)
+    assert "could not be put in the outbox" in capsys.readouterr().err and not bundle_path(LA, D).exists()
+    monkeypatch.setattr(files, "copy_atomically", real)
+    assert la_outbound.place_missing_bundles(D + timedelta(days=1)) == 1 and bundle_path(LA, D).is_file()

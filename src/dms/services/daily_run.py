@@ -562,6 +562,11 @@ def run_through(through: date, *, workers: int = 1, scheduler: str | None = None
     """Run every date of :func:`plan_dates` up to ``through``, in order; return each day's run. Runs
     nothing (an empty list) when ``through`` is already done."""
     plan = plan_dates(through)
+    if plan.last_completed is not None:
+        # bundles a stopped run recorded but could not put in an LA's outbox (rerunning a done date too)
+        from dms.services.la_outbound import place_missing_bundles
+
+        place_missing_bundles(plan.last_completed + timedelta(days=1))
     if not plan.dates:
         return []
     runner = chunk_runner(workers, scheduler)

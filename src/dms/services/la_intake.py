@@ -445,7 +445,9 @@ def same_name_rule(earlier: Sequence[ReceivedFile], sha256: str) -> tuple[SameNa
 def _take_file(tar: ReceivedTar, name: FileName, data: bytes, seq: int) -> TakenFile:
     """Record one XML file following spec §5.3 (:func:`same_name_rule`)."""
     sha256, relative = keep_bytes(data)
-    earlier = list(ReceivedFile.objects.filter(la_id=name.la_id, name=str(name))
+    # locked (PostgreSQL) so that a run processing a file of this name is waited for, and its outcome read
+    # once it commits: a file already applied is never superseded (§5.3; la_processing.la_files_step)
+    earlier = list(ReceivedFile.objects.select_for_update().filter(la_id=name.la_id, name=str(name))
                    .exclude(state=FileState.IGNORED).order_by("seq"))
     rule, decided_by = same_name_rule(earlier, sha256)
     new = ReceivedFile(tar=tar, name=str(name), kind=name.kind.value, la_id=name.la_id,

@@ -24,6 +24,7 @@ whose tar would now differ is refused (the data it reported has changed).
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -250,6 +251,18 @@ def _after_commit(action: Callable[[], None]) -> None:
     transaction.on_commit(action)
 
 
+def _into_outbox(archived: Path, placed: Path) -> None:
+    """Copy a committed bundle into its LA's outbox. The run has committed, so a failure here (the outbox not
+    writable) is a warning, not the run's failure: the bundle is recorded and archived, `dms la outbox` copies
+    it from the archive, and the next `dms run` puts it in the outbox (:func:`place_missing_bundles`)."""
+    try:
+        outbound.copy_atomically(archived, placed)
+    except OSError as error:
+        print(f"dms run: warning: {placed.name} is recorded and archived but could not be put in the outbox "
+              f"{placed.parent} ({error.strerror}); make it writable: the next `dms run` puts it there, and "
+              "`dms la outbox` copies it from the archive meanwhile", file=sys.stderr)
+
+
 def place_missing_bundles(run_date: date) -> int:
     """Put back into its LA's outbox every bundle of an earlier run date still in the outbox on ``run_date``
     (:func:`in_outbox`, §7: 30 days) that is not there: one whose run was stopped between its commit and the
@@ -262,8 +275,8 @@ def place_missing_bundles(run_date: date) -> int:
         target = outbox_dir(bundle.la_id) / bundle.name
         kept = get_config().archive_dir / bundle.archive_path
         if not target.exists() and kept.is_file() and outbound.sha256_of(kept) == bundle.sha256:
-            outbound.copy_atomically(kept, target)
-            placed += 1
+            _into_outbox(kept, target)
+            placed += target.exists()
     return placed
 
 
@@ -291,7 +304,7 @@ def _place_bundle(la_id: str, run_date: date, members: list[Path]) -> None:
         # The LA collects from its outbox: the bundle goes there only once the run that recorded it has
         # committed, so a run rolled back (killed part way) leaves nothing there that DMS has not recorded.
         placed = outbox_dir(la_id) / name
-        _after_commit(lambda: outbound.copy_atomically(archived, placed))
+        _after_commit(lambda: _into_outbox(archived, placed))
     OutboundFile.objects.filter(la_id=la_id, run_date=run_date, name__in=[p.name for p in members],
                                 bundle__isnull=True).update(bundle=recorded)
 

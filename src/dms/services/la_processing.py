@@ -191,6 +191,13 @@ def la_files_step(run_date: date) -> dict[str, Any]:
         if received_file.la_id in held:
             report.held.append(f"{where}: waits for {held[received_file.la_id]}, held before it")
             continue
+        # the file's row locked for the rest of the run (PostgreSQL), and its state read again: a file of the
+        # same name received meanwhile (`dms la receive`, §5.3) may have superseded it; one received after
+        # this finds it processed once the run commits (la_intake._take_file locks the same rows)
+        still = (ReceivedFile.objects.select_for_update().filter(pk=received_file.pk)
+                 .values_list("state", flat=True).first())
+        if still != FileState.PENDING:
+            continue
         try:
             done = process_file(received_file, run_date)
         except (OperationalError, InterfaceError):

@@ -48,6 +48,12 @@ def connect() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM sqlite_master")
         except DatabaseError as error:
+            if "database is locked" in str(error):
+                raise DmsError(
+                    f"the database {redacted_url(config.database_url)} is locked by another DMS command (SQLite "
+                    "has one writer at a time); nothing was changed: run this again when the other command has "
+                    "finished"
+                ) from None
             raise DmsError(
                 f"cannot open the database {redacted_url(config.database_url)} ({first_line(error)}): the file "
                 "is not a DMS database (SQLite); check DMS_DATABASE_URL and DMS_DATA_DIR, or move the file "
