@@ -243,3 +243,17 @@ def test_killed_in_a_whole_step_resumes_to_the_same_result(
     assert day.run_date == month_end and day.steps["month_end"]["period"] == "2025-06"
     assert ScheduleRun.objects.filter(period="2025-06").exists()
     assert _print() == expected
+
+
+def test_a_day_another_run_completed_while_this_one_waited_is_not_reported_as_done_here(
+        book: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two `dms run` of one date at once (docs/architecture.md: the second waits for the first's day, then
+    finds it done): the second does nothing and says the day was completed by the other, so the two logs do
+    not both show the day's work."""
+    from dms.commands.run import print_day
+
+    run_through(FIRST_RUN)
+    again = daily_run.run_day(FIRST_RUN, daily_run.InProcess())  # as the waiting run finds it
+    assert again.by_another_run and again.steps == RunDay.objects.get(run_date=FIRST_RUN).summary
+    print_day(again)
+    assert "completed by another `dms run`" in capsys.readouterr().out

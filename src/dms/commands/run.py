@@ -78,6 +78,10 @@ def step_line(summary: dict[str, Any]) -> str:
 
 
 def print_day(day: Any) -> None:
+    if getattr(day, "by_another_run", False):
+        print(f"{day.run_date.isoformat()} ({day.run_date.strftime('%A')}): completed by another `dms run` of "
+              "the same date while this one waited; nothing done here")
+        return
     print(f"{day.run_date.isoformat()} ({day.run_date.strftime('%A')}): completed")
     width = max((len(name) for name in day.steps), default=0)
     for name, summary in day.steps.items():
@@ -131,6 +135,8 @@ def run_days(args: argparse.Namespace) -> int:
 
         days = run_through(args.date, workers=args.workers, scheduler=args.scheduler, progress=progress,
                            on_day=print_day)
+    mine = [d for d in days if not d.by_another_run]
+    others = f" ({len(days) - len(mine)} of them by another run of the same date)" if len(mine) < len(days) else ""
     print(f"dms run: {len(days)} day{'s' if len(days) != 1 else ''} completed, "
-          f"{days[0].run_date.isoformat()} to {days[-1].run_date.isoformat()}")
+          f"{days[0].run_date.isoformat()} to {days[-1].run_date.isoformat()}{others}")
     return 0

@@ -475,6 +475,7 @@ class DayRun:
 
     run_date: date
     steps: dict[str, Summary] = field(default_factory=dict)
+    by_another_run: bool = False  # completed by another `dms run` of the same date while this one waited
 
 
 @dataclass
@@ -511,7 +512,7 @@ def run_day(run_date: date, runner: ChunkRunner, *, chunk_size: int = CHUNK_PART
 
     day, _ = RunDay.objects.get_or_create(run_date=run_date)
     if day.completed:
-        return DayRun(run_date, dict(day.summary))
+        return DayRun(run_date, dict(day.summary), by_another_run=True)
     report = progress or (lambda step, done, total: None)
     for step in DAY_STEPS:
         if RunStep.objects.filter(run_date=run_date, step=step.name).exists():
