@@ -200,17 +200,27 @@ def test_a_run_date_far_ahead_of_today_is_refused_as_a_mistyped_date(cli_env: di
     assert run_dms(cli_env, "run", "--date", "2025-06-01", check=True).returncode == 0
 
 
+def _run_killed(env: dict[str, str], day: date, patch: str) -> None:
+    """`dms run --date DAY` in a fresh process whose code ``patch`` (run once DMS is set up) arranges for the
+    process to SIGKILL itself part way; asserts it was killed so (no clean-up of any kind)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = ("import os, signal, sys\nfrom dms.store.bootstrap import setup\nsetup()\n" + patch
+              + f"from dms.cli import main\nsys.exit(main(['run', '--date', '{day.isoformat()}']))\n")
+    stopped = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                             timeout=600, cwd=str(REPO))
+    assert stopped.returncode == -9, stopped.stderr
+
+
 def test_a_run_killed_part_way_leaves_no_partial_day_and_the_next_run_does_it_whole(
         fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
     """Issue 4 point 5: "a run killed part way leaves no partial day (all of a day, or none, is committed) and
     the next run completes it". The real command is killed (SIGKILL: no clean-up of any kind) in the third
     chunk of the day's deductions, after the day's earlier steps and two chunks did their work; the database
     is as the day before left it, and `dms run` again gives what an uninterrupted run gives."""
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
     day = FIRST_RUN + timedelta(days=1)
     whole = fresh_env()
     _book(whole, tmp_path)
@@ -222,10 +232,7 @@ def test_a_run_killed_part_way_leaves_no_partial_day_and_the_next_run_does_it_wh
     _book(killed, tmp_path)
     _run(killed, FIRST_RUN)
     before = _state(killed)
-    script = (
-        "import os, signal, sys\n"
-        "from dms.store.bootstrap import setup\n"
-        "setup()\n"
+    _run_killed(killed, day, (
         "from dms.services import recovery as module\n"
         "real, calls = module.deductions_step, []\n"
         "def step(*args, **kwargs):\n"
@@ -235,12 +242,7 @@ def test_a_run_killed_part_way_leaves_no_partial_day_and_the_next_run_does_it_wh
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
         "    return result\n"
         "module.deductions_step = step\n"
-        "from dms.cli import main\n"
-        f"sys.exit(main(['run', '--date', '{day.isoformat()}']))\n"
-    )
-    stopped = subprocess.run([sys.executable, "-c", script], env=killed, capture_output=True, text=True,
-                             timeout=600, cwd=str(REPO))
-    assert stopped.returncode == -9, stopped.stderr
+    ))
     assert _state(killed) == before
     with _cursor(killed) as cursor:
         cursor.execute("SELECT COUNT(*) FROM dms_run_day WHERE run_date = %s".replace(
@@ -256,11 +258,6 @@ def test_a_run_killed_after_writing_its_bundles_leaves_none_in_the_outbox_until_
     a run killed (SIGKILL) after the outbound step wrote the month-end bundles, before the day committed,
     leaves no bundle of that day in any outbox; the run that completes the day puts them there, the same
     files as an uninterrupted run's."""
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
     month_end = date(2025, 7, 1)
     whole = fresh_env()
     _book(whole, tmp_path)
@@ -273,20 +270,12 @@ def test_a_run_killed_after_writing_its_bundles_leaves_none_in_the_outbox_until_
     _book(killed, tmp_path)
     _run(killed, FIRST_RUN)
     _run(killed, month_end - timedelta(days=1))
-    script = (
-        "import os, signal, sys\n"
-        "from dms.store.bootstrap import setup\n"
-        "setup()\n"
+    _run_killed(killed, month_end, (
         "from dms.services import daily_run\n"
         "def complete(run_date):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
         "daily_run._complete_day = complete\n"
-        "from dms.cli import main\n"
-        f"sys.exit(main(['run', '--date', '{month_end.isoformat()}']))\n"
-    )
-    stopped = subprocess.run([sys.executable, "-c", script], env=killed, capture_output=True, text=True,
-                             timeout=600, cwd=str(REPO))
-    assert stopped.returncode == -9, stopped.stderr
+    ))
     outbox = Path(killed["DMS_DATA_DIR"]) / "outbox"
     assert not [p for p in outbox.rglob("*20250701-PDPDM*")]
     _run(killed, month_end)

@@ -29,6 +29,16 @@ def codes(errors: list[FileError]) -> list[str]:
     return [e.code for e in errors]
 
 
+def errors_of_both_scans(kind: str, data: bytes) -> list[list[FileError]]:
+    """The errors the fast scan and the tree scan each find in ``data``: they must agree."""
+    found = []
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name(kind, LA, DAY)), fast=fast)
+        list(scanner.chunks(io.BytesIO(data), 2))
+        found.append(scanner.errors)
+    return found
+
+
 def test_valid_referral_file_has_no_errors_and_gives_its_records() -> None:
     records = [build.referral(f"HB/{n}", "AB123456C", 1000 + n) for n in range(5)]
     scanner, scanned = scan("LAREF", records)
@@ -82,10 +92,7 @@ def test_bad_nino_uses_the_nino_rules_message() -> None:
 def test_bad_nino_says_when_the_fault_is_spaces_around_a_valid_nino() -> None:
     raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(
         b"<NINO>AB123456C</NINO>", b"<NINO> AB123456C</NINO>")
-    for fast in (True, False):
-        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
-        list(scanner.chunks(io.BytesIO(raw), 2))
-        [error] = scanner.errors
+    for [error] in errors_of_both_scans("LAREF", raw):
         assert (error.code, error.field) == ("BAD_NINO", "NINO")
         assert "' AB123456C' has spaces" in error.message
 
@@ -99,11 +106,9 @@ def test_schema_error_not_bad_nino_for_a_valid_nino_element_out_of_place(change:
     (§3.1's element order) is a SCHEMA error naming what the schema expected."""
     raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(*change)
     assert raw != build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
-    for fast in (True, False):
-        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
-        list(scanner.chunks(io.BytesIO(raw), 2))
-        assert [(e.code, e.field) for e in scanner.errors] == [("SCHEMA", "NINO")]
-        assert "not expected" in scanner.errors[0].message
+    for errors in errors_of_both_scans("LAREF", raw):
+        assert [(e.code, e.field) for e in errors] == [("SCHEMA", "NINO")]
+        assert "not expected" in errors[0].message
 
 
 def test_duplicate_debt_ref_names_the_first_line() -> None:
@@ -159,10 +164,7 @@ def test_duplicate_debt_ref_found_when_the_records_share_a_line(kind: str, recor
     CR-only line ends, which libxml2 does not count as lines) has every record on line 1 or 2; the second
     record with a DebtRef is still found, by either scan."""
     data = build.file_bytes(kind, LA, DAY, records).replace(b"\n", line_end)
-    for fast in (True, False):
-        scanner = FileScanner(parse_file_name(build.file_name(kind, LA, DAY)), fast=fast)
-        list(scanner.chunks(io.BytesIO(data), 2))
-        [error] = scanner.errors
+    for [error] in errors_of_both_scans(kind, data):
         assert (error.code, error.debt_ref, error.field) == ("DUPLICATE_DEBT_REF", "HB/1", "DebtRef")
         assert "already used by record 1 of the file" in error.message
 
@@ -260,9 +262,6 @@ def test_an_error_about_a_field_is_at_that_fields_line_and_named_alike_by_every_
 def test_schema_error_for_a_field_in_another_namespace_names_both_namespaces() -> None:
     raw = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)]).replace(
         b"<Total>", b'<Total xmlns="urn:dms:hb-debt">', 1)
-    for fast in (True, False):
-        scanner = FileScanner(parse_file_name(build.file_name("LAREF", LA, DAY)), fast=fast)
-        list(scanner.chunks(io.BytesIO(raw), 2))
-        [error] = scanner.errors
+    for [error] in errors_of_both_scans("LAREF", raw):
         assert (error.code, error.field) == ("SCHEMA", "Total")
         assert "in namespace urn:dms:hb-debt, not urn:dms:hb-debt:1" in error.message

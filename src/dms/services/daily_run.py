@@ -53,7 +53,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
@@ -220,27 +220,41 @@ def _transient(error: Exception) -> bool:
     return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 
-def run_chunk(step_name: str, run_date: date, first: int, last: int) -> Summary | None:
-    """Do partitions ``first``..``last`` of a partitioned step for ``run_date`` as one transaction, with
-    the chunk recorded as done in it. Returns the chunk's summary, or None when it was already done. A
-    transient failure is retried from the start (nothing of the failed attempt is committed)."""
-    from dms.store.models import RunChunk
+_T = TypeVar("_T")
 
-    step = step_named(step_name)
-    key = {"run_date": run_date, "step": step_name, "first_partition": first}
+
+def _in_transaction_retried(unit: Callable[[], _T]) -> _T:
+    """Run ``unit`` as one transaction; a transient failure (:func:`_transient`) runs it again from the start,
+    up to ``TRANSIENT_RETRIES`` tries in all (nothing of a failed try is committed). Inside a caller's
+    transaction the failure is the caller's, so it is raised at once."""
     for attempt in range(1, TRANSIENT_RETRIES + 1):
         try:
             with transaction.atomic():
-                if not _claimed(RunChunk, last_partition=last, **key):
-                    return None
-                summary = step.summary_of(step.function()(run_date, partitions=list(range(first, last + 1))))
-                RunChunk.objects.filter(**key).update(summary=summary, completed_at=_now())
-            return summary
+                return unit()
         except (IntegrityError, OperationalError) as error:
             if attempt == TRANSIENT_RETRIES or not _transient(error) or connection.in_atomic_block:
                 raise
             time.sleep(0.05 * attempt)
-    return None  # pragma: no cover - the loop returns or raises
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def run_chunk(step_name: str, run_date: date, first: int, last: int) -> Summary | None:
+    """Do partitions ``first``..``last`` of a partitioned step for ``run_date`` as one transaction, with
+    the chunk recorded as done in it. Returns the chunk's summary, or None when it was already done. A
+    transient failure is retried from the start (:func:`_in_transaction_retried`)."""
+    from dms.store.models import RunChunk
+
+    step = step_named(step_name)
+    key = {"run_date": run_date, "step": step_name, "first_partition": first}
+
+    def chunk() -> Summary | None:
+        if not _claimed(RunChunk, last_partition=last, **key):
+            return None
+        summary = step.summary_of(step.function()(run_date, partitions=list(range(first, last + 1))))
+        RunChunk.objects.filter(**key).update(summary=summary, completed_at=_now())
+        return summary
+
+    return _in_transaction_retried(chunk)
 
 
 def run_whole_step(step: DayStep, run_date: date) -> Summary | None:
@@ -532,18 +546,10 @@ def _run_whole_day(run_date: date, runner: ChunkRunner, chunk_size: int, progres
     way leaves no partial day: all of a day, or none, is committed"): its steps and chunks are savepoints in
     it, so a failure or an interruption leaves the day as it was before the run, and the next run does it
     whole. A transient failure (SQLite's write lock timing out while another command holds it, a deadlock
-    with another DMS command on PostgreSQL) runs the day again from the start, up to
-    ``TRANSIENT_RETRIES`` times. A day a run on several workers left part done is completed in the same
-    way: what those workers committed stands and is not done twice."""
-    for attempt in range(1, TRANSIENT_RETRIES + 1):
-        try:
-            with transaction.atomic():
-                return run_day(run_date, runner, chunk_size=chunk_size, progress=progress)
-        except (IntegrityError, OperationalError) as error:
-            if attempt == TRANSIENT_RETRIES or not _transient(error) or connection.in_atomic_block:
-                raise
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+    with another DMS command on PostgreSQL) runs the day again from the start (:func:`_in_transaction_retried`).
+    A day a run on several workers left part done is completed in the same way: what those workers committed
+    stands and is not done twice."""
+    return _in_transaction_retried(lambda: run_day(run_date, runner, chunk_size=chunk_size, progress=progress))
 
 
 def _complete_day(run_date: date) -> DayRun:

@@ -618,13 +618,12 @@ def return_restored_balance(debt: Debt, *, business_date: date, reason: str) -> 
                                    debt.status, reason)])
         if debt.status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
             pending = Cessation.objects.filter(debt=debt, reported_on__isnull=True).order_by("-pk").first()
-            ref_held_again = (Debt.objects.filter(creditor_id=debt.creditor_id, creditor_ref=debt.creditor_ref,
-                                                  receipt_seq__gt=debt.receipt_seq).exists())
             if pending is not None:
                 pending.balance_returned_pence += held
                 pending.amount_recovered_pence = figures.recovered_pence
                 pending.save(update_fields=["balance_returned_pence", "amount_recovered_pence"])
-            elif not ref_held_again:
+            elif not Debt.objects.filter(creditor_id=debt.creditor_id, creditor_ref=debt.creditor_ref,
+                                         receipt_seq__gt=debt.receipt_seq).exists():  # not referred again since
                 record_cessations([CessationFacts(
                     debt.pk, str(debt.creditor.la_id), debt.creditor_ref, debt.person.nino,
                     referral_received_date(debt), business_date, debt.cessation_reason, held,

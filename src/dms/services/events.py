@@ -555,9 +555,7 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
         joint_person=ensure_person(e.joint_nino) if e.joint_nino else None,
         agreed_amount_pence=e.agreed_amount_pence,
     )
-    if (person.date_of_death is not None and debt.status == DebtStatus.OPEN
-            and (person.date_of_death <= e.occurred_on
-                 or InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True).exists())):
+    if debt.status == DebtStatus.OPEN and has_died_by(person, e.occurred_on):
         debt.change_status(DebtStatus.ESTATE, business_date=max(e.occurred_on, person.date_of_death),
                            actor=_actor(row),
                            reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
@@ -565,6 +563,15 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
 
     bar_a_new_debt(debt, e.occurred_on, _actor(row))
     return True
+
+
+def has_died_by(person: Person, on: date) -> bool:
+    """Whether DMS takes ``person`` as dead on ``on`` (events.md §2 ``person.died``): a date of death on or
+    before it, or any date of death once the run has applied the death (reported late)."""
+    if person.date_of_death is None:
+        return False
+    return (person.date_of_death <= on
+            or InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True).exists())
 
 
 def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
@@ -613,21 +620,15 @@ def apply_debt_change(event: ev.Event, row: InboundEvent) -> None:
         raise TypeError(type(event).__name__)
 
 
-def _debt_revised(event: ev.Event, row: InboundEvent) -> bool:
-    e = _as(event, ev.DebtRevised)
-    find_event_debt(e.creditor, e.creditor_ref, e.nino)  # refused now if it names no debt held
-    if ahead_of_the_run(e):
-        return False  # kept for the run of its date
-    apply_debt_change(e, row)
-    return True
-
-
-def _debt_withdrawn(event: ev.Event, row: InboundEvent) -> bool:
-    e = _as(event, ev.DebtWithdrawn)
-    find_event_debt(e.creditor, e.creditor_ref, e.nino)
-    if ahead_of_the_run(e):
+def _debt_change(event: ev.Event, row: InboundEvent) -> bool:
+    """``debt.revised`` or ``debt.withdrawn`` at import: applied at once, or, dated ahead of the run
+    (:func:`ahead_of_the_run`), checked (it must name a debt held) and kept for the run of its date."""
+    if not isinstance(event, ev.DebtRevised | ev.DebtWithdrawn):
+        raise TypeError(type(event).__name__)
+    if ahead_of_the_run(event):
+        find_event_debt(event.creditor, event.creditor_ref, event.nino)
         return False
-    apply_debt_change(e, row)
+    apply_debt_change(event, row)
     return True
 
 
@@ -799,7 +800,7 @@ APPLIERS: dict[str, Callable[[ev.Event, InboundEvent], bool]] = {
     "person.sanction": _kept_for_run,
     "person.insolvency": _kept_for_run,
     "debt.referred": _debt_referred,
-    "debt.revised": _debt_revised,
-    "debt.withdrawn": _debt_withdrawn,
+    "debt.revised": _debt_change,
+    "debt.withdrawn": _debt_change,
     "payment.received": _payment_received,
 }

@@ -55,21 +55,12 @@ ARCHIVE_AREA = "la"
 
 
 def printable(text: str) -> str:
-    """``text`` with any byte that was not UTF-8 (a lone surrogate from ``surrogateescape``) shown as ``\\xNN``."""
+    """``text`` with any byte that was not UTF-8 (a lone surrogate from ``surrogateescape``) shown as ``\\xNN``
+    (any other lone surrogate as ``\\udNNN``); text that is UTF-8 comes back as it is."""
     try:
-        text.encode("utf-8")
-        return text
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") \
-            if _only_escaped_bytes(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _only_escaped_bytes(text: str) -> bool:
-    try:
-        text.encode("utf-8", "surrogateescape")
-        return True
-    except UnicodeEncodeError:
-        return False
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,6 +331,8 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
     - a non-fraud debt a restriction still bars is SUSPENDED and listed by it (:func:`bar_a_new_debt`).
 
     Returns what it did, or None (the debt stays OPEN)."""
+    from dms.services.events import has_died_by
+    from dms.services.la_processing import restrictions_of  # it builds on this module
     from dms.store.la.models import Recall
 
     debt.refresh_from_db()
@@ -345,32 +347,22 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
                                   f"{recall.ceases_on}: no new deductions")
         return "RECALL_PENDING"
     owner = debt.person
-    if owner.date_of_death is not None and (
-            owner.date_of_death <= on
-            or InboundEvent.objects.filter(type="person.died", nino=owner.nino, applied=True).exists()):
+    if has_died_by(owner, on):
         if is_hb:
             debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor)
             return "DEATH"
         debt.change_status(DebtStatus.ESTATE, business_date=on, actor=actor,
                            reason=f"the debtor died on {owner.date_of_death}: recovery from the estate")
         return "ESTATE"
-    if is_hb and Restriction.objects.filter(person_id=debt.person_id, kind__in=WHOLE_INSOLVENCY,
-                                            start_date__gte=debt.created_on, start_date__lte=on).exists():
-        debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
-        return "INSOLVENCY"
-    if is_hb and any(_returns_hb_debts(r) for r in Restriction.objects.filter(
-            person_id=debt.person_id, kind="SANCTION", start_date__lte=on, end_date__gte=on)):
-        debt_service.return_debt(debt, "SANCTION", business_date=on, actor=actor)
-        return "SANCTION"
+    if is_hb:  # the restrictions a referral of it would be returned for (la_processing.referral_decision)
+        restricted = restrictions_of([debt.person_id], on)
+        if restricted.insolvent_since.get(debt.person_id, date.min) >= debt.created_on:
+            debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
+            return "INSOLVENCY"
+        if debt.person_id in restricted.sanctioned:
+            debt_service.return_debt(debt, "SANCTION", business_date=on, actor=actor)
+            return "SANCTION"
     return bar_a_new_debt(debt, on, actor)
-
-
-def _returns_hb_debts(sanction: Restriction) -> bool:
-    """A 100% sanction of 13 weeks or more (events.md §2 ``person.sanction``: it returns HB debts)."""
-    if not sanction.rate_percent or sanction.end_date is None:
-        return False
-    weeks = ((sanction.end_date - sanction.start_date).days + 1) / 7
-    return Decimal(sanction.rate_percent) >= SANCTION_RETURN_RATE and weeks >= SANCTION_RETURN_WEEKS
 
 
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:

@@ -277,8 +277,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
         [*params, run_date, *joint_params, run_date],
     )
-    rates = reduced_rates(run_date, sorted({r[0] for r in rows}))
-    weekly_rates = reduced_rates(run_date, sorted({r[0] for r in rows}), per="WEEK")
+    rates = reduced_rates_both(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
     seen: set[int] = set()
     watched = []
@@ -297,7 +296,8 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             debt_id=debt_id, owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
             received_on=day(r[8]), receipt_seq=r[9], created_on=day(r[10]), la_id=r[3],
             joint=joint is not None, owner_person=owner, agreed_amount_pence=r[12],
-            reduced_rate_pence=rates.get(debt_id), reduced_weekly_rate_pence=weekly_rates.get(debt_id),
+            reduced_rate_pence=rates[debt_id][0] if debt_id in rates else None,
+            reduced_weekly_rate_pence=rates[debt_id][1] if debt_id in rates else None,
         )
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
         by_person[owner].append(loaded)
@@ -319,11 +319,11 @@ def rate_per(amount_pence: int, set_per: str, per: str) -> int:
     return amount_pence * 52 // 12
 
 
-def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMENT_PERIOD") -> dict[int, int]:
-    """``{debt id: pence}``: the reduced rate in force on ``run_date`` of each of ``debt_ids`` (the latest set
-    wins), per ``per`` (``ASSESSMENT_PERIOD`` for the UC engine, ``WEEK`` for the legacy one:
-    :func:`rate_per`). A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt
-    is recovered at its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
+def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """``{debt id: (pence per assessment period, pence per week)}``: the reduced rate in force on ``run_date``
+    of each of ``debt_ids`` (the latest set wins) in the units of both engines (:func:`rate_per`), in one
+    query. A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered at
+    its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
     if not debt_ids:
         return {}
     cond, params = in_ids("r.debt_id", debt_ids)
@@ -332,7 +332,15 @@ def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMEN
         f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
         [*params, run_date, run_date],
     )
-    return {debt_id: rate_per(int(amount), set_per or "", per) for debt_id, amount, set_per in rows}
+    return {debt_id: (rate_per(int(amount), set_per or "", "ASSESSMENT_PERIOD"),
+                      rate_per(int(amount), set_per or "", "WEEK")) for debt_id, amount, set_per in rows}
+
+
+def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMENT_PERIOD") -> dict[int, int]:
+    """``{debt id: pence}``: :func:`reduced_rates_both` per ``per`` (``ASSESSMENT_PERIOD`` for the UC engine,
+    ``WEEK`` for the legacy one)."""
+    index = 1 if per == "WEEK" else 0
+    return {debt_id: rates[index] for debt_id, rates in reduced_rates_both(run_date, debt_ids).items()}
 
 
 class Sanction(NamedTuple):

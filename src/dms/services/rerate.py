@@ -56,7 +56,14 @@ from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
-from dms.services.recovery_load import Sanction, as_date, fetch, in_ids, reduced_rates, sanctions_in_force
+from dms.services.recovery_load import (
+    Sanction,
+    as_date,
+    fetch,
+    in_ids,
+    reduced_rates_both,
+    sanctions_in_force,
+)
 from dms.store.ledger import is_postgresql, write_rows
 from dms.store.replay.models import RerateResult, RerateRun
 
@@ -99,11 +106,7 @@ class CreditorTotal:
     creditor: str  # "DWP", "HMRC", "LA 123456" or THIRD_PARTY
     now_pence: int
     what_if_pence: int
-
-    @property
-    def la_id(self) -> str | None:
-        """The LA ID of an LA's total (as ``report reconcile --json`` gives it), else None."""
-        return self.creditor[3:] if self.creditor.startswith("LA ") else None
+    la_id: str | None = None  # an LA's total: its LA ID (as ``report reconcile --json`` gives it)
 
     @property
     def difference_pence(self) -> int:
@@ -298,9 +301,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
     # :func:`dms.services.recovery_load.load_open_debts`)
-    ids = sorted({r[0] for r in rows})
-    weekly = reduced_rates(as_of, ids, per="WEEK")
-    rates = {k: (v, weekly[k]) for k, v in reduced_rates(as_of, ids).items()}
+    rates = reduced_rates_both(as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, rates, by_person, {})
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods)
@@ -518,8 +519,8 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     clock = perf_counter()
     by_creditor = _totals(run.pk)
     report.timed("totals", clock)
-    now_total = sum(n for _, n, _ in by_creditor)
-    what_if_total = sum(w for _, _, w in by_creditor)
+    now_total = sum(n for _, _, n, _ in by_creditor)
+    what_if_total = sum(w for _, _, _, w in by_creditor)
     finished = datetime.now(UTC)
     RerateRun.objects.filter(pk=run.pk).update(
         finished_at=finished, completed=True, people=report.people, periods=report.periods,
@@ -528,7 +529,7 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     )
     return RerateOutcome(run.pk, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
-                         [CreditorTotal(name, n, w) for name, n, w in by_creditor], report.phases,
+                         [CreditorTotal(name, n, w, la_id) for name, la_id, n, w in by_creditor], report.phases,
                          waiting_for_the_run(as_of))
 
 
@@ -555,8 +556,9 @@ def _discard(run_id: int) -> None:
         RerateRun.objects.filter(pk=run_id).delete()
 
 
-def _totals(run_id: int) -> list[tuple[str, int, int]]:
-    """(creditor, now, what-if) per creditor of a run: DWP, HMRC, then the LAs by LA ID, then third parties."""
+def _totals(run_id: int) -> list[tuple[str, str | None, int, int]]:
+    """(creditor, LA ID or None, now, what-if) per creditor of a run: DWP, HMRC, then the LAs by LA ID, then
+    third parties."""
     rows = fetch(
         "SELECT r.creditor_id, c.kind, c.la_id, SUM(r.now_pence), SUM(r.what_if_pence) FROM dms_rerate_result r "
         "LEFT JOIN dms_creditor c ON c.id = r.creditor_id WHERE r.run_id = %s GROUP BY r.creditor_id, c.kind, c.la_id",
@@ -568,4 +570,4 @@ def _totals(run_id: int) -> list[tuple[str, int, int]]:
 
     order = {"DWP": 0, "HMRC": 1, "LA": 2, None: 3}
     rows.sort(key=lambda r: (order.get(r[1], 2), r[2] or ""))
-    return [(name(r[1], r[2]), int(r[3]), int(r[4])) for r in rows]
+    return [(name(r[1], r[2]), r[2] if r[1] == "LA" else None, int(r[3]), int(r[4])) for r in rows]
