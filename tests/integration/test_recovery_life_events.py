@@ -1197,3 +1197,37 @@ def test_set_rate_refused_while_no_benefit_is_in_payment_a9_2025_31() -> None:
     with pytest.raises(DmsError, match="no benefit is in payment"):
         set_reduced_rate("AB123456C", str(debt.pk), "10.00", date(2025, 9, 1), "why", "me", date(2025, 6, 1))
     assert not ReducedRate.objects.exists()
+
+
+@pytest.mark.parametrize("reported", ["in_time", "late"])
+def test_insolvency_reported_late_reverses_what_was_taken_for_the_debts_it_includes(reported: str) -> None:
+    """recovery-rules.md §6 (SSWP v Payne [2011] UKSC 60): from a bankruptcy's start the debts it includes
+    are not recovered by deduction. Reported late, the instalments taken on or after its start for those
+    debts (the HB debt, the non-fraud DWP debt) are reversed before the HB debt is returned, so its
+    cessation carries the balance held at the start; what was taken for a fraud debt stands. The same
+    result whenever it is reported."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF", amount="20.00"),
+           dwp_debt("FR", amount="40.00", classification="FRAUD"))
+    hb_debt("HB1", amount=1000)
+    bankrupt = line("ins", "person.insolvency", occurred_on="2025-06-09", kind="BANKRUPTCY",
+                    start_date="2025-06-09")
+    if reported == "in_time":
+        events(bankrupt)
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    if reported == "late":
+        events(bankrupt)
+        run_day(date(2025, 6, 17))
+    kept = sorted((r.date, r.ref, r.amount_pence) for r in taken())
+    assert [d for d, _, _ in kept if d >= date(2025, 6, 9)] and all(
+        ref == "FR" for d, ref, _ in kept if d >= date(2025, 6, 9))
+    assert all("BANKRUPTCY from 2025-06-09" in r.reversal_reason for r in taken("REVERSED"))
+    assert bool(taken("REVERSED")) == (reported == "late")
+    before_start = sum(a for d, ref, a in kept if ref == "HB1")
+    hb = Debt.objects.get(creditor_ref="HB1")
+    assert status("HB1") == ("RETURNED", "INSOLVENCY")
+    assert hb.cessations.get().balance_returned_pence == 1000 - before_start
+    assert status("NF")[0] == "SUSPENDED"
+    nf_taken = sum(a for _, ref, a in kept if ref == "NF")
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="NF")).balance_pence == 2000 - nf_taken
+    assert check_ledger().ok

@@ -268,6 +268,7 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     already suspended, so that the moratorium's end does not reopen it (:func:`resume_after_moratoria`)."""
     person = _person(event)
     actor = f"event {event.event_id}"
+    _reverse_deductions_an_insolvency_barred(person, event, run_date)
     returned = _hb_ids(person, arisen_by=event.start_date)
     cease_hb_debts(returned, "INSOLVENCY", run_date, actor)
     barred = _suspend(_debts_owed(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
@@ -276,6 +277,28 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=event.end_date, returned_debts=returned,
                                suspended_debts=barred, note="fraud debts go on being recovered")
+
+
+def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonInsolvency, run_date: date) -> None:
+    """A bankruptcy, DRO or IVA reported after its start (recovery-rules.md §6; SSWP v Payne [2011] UKSC 60:
+    from its start the debts it includes are not recovered by deduction): what was taken on or after its
+    start for a debt it includes (an HB debt of the person's own, any DWP or HMRC non-fraud debt they owe,
+    each arisen by the start) is reversed before the HB debts are returned and the others suspended, so the
+    result is what the run gives when it knows of the insolvency in time: each such deduction is reversed as
+    a late death's or a missed payment's is (:func:`reverse_deductions`: the debt's balance restored, the
+    creditor's share withdrawn), so an HB debt's cessation carries the balance held at the start.
+    Deductions for debts it does not include (fraud debts, debts arisen later, a partner's own HB debt)
+    stand."""
+    included = [d.pk for d in _debts_owed(person, created_on__lte=event.start_date)
+                if (d.creditor.kind == "LA" and d.person_id == person.pk)
+                or (d.creditor.kind in ("DWP", "HMRC") and d.classification == "NON_FRAUD")]
+    if not included:
+        return
+    taken = list(Deduction.objects.filter(debt_id__in=included, status="TAKEN", date__gte=event.start_date)
+                 .order_by("date", "pk"))
+    reverse_deductions(taken, run_date, f"taken after the {event.kind} from {event.start_date}, reported late "
+                                        f"(event {event.event_id}): the debts it includes are not recovered "
+                                        "by deduction")
 
 
 def _suspend(debts: Sequence[Debt], run_date: date, actor: str, reason: str) -> list[int]:
