@@ -569,6 +569,68 @@ def test_payment_to_a_debt_withdrawn_before_the_run_is_credit_to_other_debts_the
     assert "no longer held" in JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).get().description
 
 
+def test_payment_for_a_debt_withdrawn_before_the_payment_file_arrives_is_kept_as_credit() -> None:
+    """events.md §3, recovery-rules.md §5: a payment names debt A, received while A was held; A is withdrawn
+    and the run has passed before the payment's file reaches DMS. The payment is kept (not refused for when
+    it arrived) and is all the person's credit: debt B first, the rest a refund due."""
+    events(uc_award(), dwp_debt("A", amount="100.00"), dwp_debt("B", amount="40.00"))
+    events(line("wd", "debt.withdrawn", occurred_on="2025-06-07", creditor="DWP", creditor_ref="A",
+                reason="referred in error"))
+    run_day(date(2025, 6, 7))
+    events(line("pay", "payment.received", occurred_on="2025-06-06", amount="50.00", received_on="2025-06-08",
+                channel="CARD", creditor="DWP", creditor_ref="A"))
+    run_day(date(2025, 6, 8))
+    person = Person.objects.get()
+    assert status("B")[0] == "CLEARED"
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -1000 and check_ledger().ok
+
+
+def test_payment_naming_an_unknown_debt_or_another_persons_debt_is_refused() -> None:
+    """events.md §3: a payment names a debt DMS holds or has held for the person; another's, or none DMS
+    knows, is refused with a message saying what to send instead."""
+    events(uc_award(), dwp_debt("A"), uc_award(ref="UC2", nino="CE123456A"))
+    pay = {"amount": "5.00", "received_on": "2025-06-08", "channel": "CARD", "creditor": "DWP"}
+    assert "has no debt with this reference" in refused(line("p1", "payment.received", creditor_ref="NOPE", **pay))[0]
+    assert "owed by another person" in refused(
+        line("p2", "payment.received", nino="CE123456A", creditor_ref="A", **pay))[0]
+
+
+def test_credit_goes_to_a_joint_debt_the_person_owes_before_any_refund() -> None:
+    """recovery-rules.md §5: a credit first goes to the person's other outstanding debts, which include a debt
+    they owe jointly with their partner (who owns it); a payment may also name that joint debt."""
+    partner = "CE654321A"
+    events(uc_award(), uc_award(ref="UC2", nino=partner), dwp_debt("OWN", amount="20.00"),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=partner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="80.00", created_on="2025-04-01",
+                joint_nino="AB123456C"))
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="50.00", received_on="2025-06-04",
+                channel="CARD", creditor="DWP", creditor_ref="OWN"),
+           line("pay2", "payment.received", occurred_on="2025-06-04", amount="5.00", received_on="2025-06-04",
+                channel="CARD", creditor="DWP", creditor_ref="J"))
+    run_day(date(2025, 6, 4))
+    person = Person.objects.get(nino="AB123456C")
+    assert status("OWN")[0] == "CLEARED"
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="J")).balance_pence == 8000 - 3000 - 500
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == 0 and check_ledger().ok
+
+
+def test_credit_does_not_go_to_a_debt_before_the_date_it_took_effect() -> None:
+    """events.md §1 (a debt is recovered from the date it took effect), recovery-rules.md §5: a credit
+    arising before a debt referred with a later ``occurred_on`` is not placed on it, nor is an untargeted
+    payment spread over it; with no other debt in effect, it is a refund due."""
+    events(uc_award(), dwp_debt("NOW", amount="10.00"),
+           line("ref-FUT", "debt.referred", occurred_on="2025-07-05", creditor="DWP", creditor_ref="FUT",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="100.00", created_on="2025-06-20"))
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="30.00", received_on="2025-06-04",
+                channel="CARD", creditor="DWP", creditor_ref="NOW"),
+           line("pay2", "payment.received", occurred_on="2025-06-04", amount="7.00", received_on="2025-06-04",
+                channel="CARD"))
+    run_day(date(2025, 6, 4))
+    person = Person.objects.get()
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="FUT")).balance_pence == 10000
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -2700 and check_ledger().ok
+
+
 def test_a_missed_payment_reported_again_is_refused_and_counted_once() -> None:
     """recovery-rules.md §4 (**Decision**): one missed payment counts once towards the three that return HB
     debts, however often it is reported."""

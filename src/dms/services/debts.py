@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from dms.debts import (
     ACTIVE_STATUSES,
@@ -397,15 +397,19 @@ class CreditUse:
 
 def use_person_credit(person_id: int, credit: int, *, business_date: date, actor: str, source: str,
                       excluding: int | None = None) -> CreditUse:
-    """Place ``credit`` (held on the person's PERSON_CREDIT account) on their OPEN debts (other than
-    ``excluding``) in recovery order (CREDIT_APPLIED; :mod:`dms.debts.order`); what remains is refunded
-    (REFUND, a refund due to the person) (A9/2025 §51; recovery-rules.md §5). ``source`` says where the
+    """Place ``credit`` (held on the person's PERSON_CREDIT account) on their other outstanding debts
+    (other than ``excluding``) in recovery order (CREDIT_APPLIED; :mod:`dms.debts.order`); what remains is
+    refunded (REFUND, a refund due to the person) (A9/2025 §51; recovery-rules.md §5). Their debts are those
+    in recovery (OPEN) that they owe, their own and those they owe jointly with another person who owns them
+    (as a direct payment of theirs is spread), each in effect by ``business_date`` (received on or before
+    it: a debt is not recovered before the date it took effect, events.md §1). ``source`` says where the
     credit came from (an over-recovery, a direct payment), in the entries' descriptions. A debt cleared by
     it is CLEARED.
 
     **Decision** (docs/architecture.md, "Credit"): the credit is used when it arises, in the same
     transaction; what remains becomes a refund due at once, and a debt referred later is not paid from it."""
-    others = Debt.objects.filter(person_id=person_id, status=DebtStatus.OPEN).select_related("creditor")
+    others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
+                                  received_on__lte=business_date).select_related("creditor"))
     if excluding is not None:
         others = others.exclude(pk=excluding)
     debts = list(others)

@@ -766,20 +766,32 @@ def _kept_for_run(event: ev.Event, row: InboundEvent) -> bool:
 
 def _payment_received(event: ev.Event, row: InboundEvent) -> bool:
     """A direct payment is checked here and applied by the daily run on ``received_on``. A named debt must
-    be held for the person now; a payment naming none, from a person DMS does not know yet, creates them
+    be one DMS holds or has held that the person owes (their own, or one they owe jointly): a payment for a
+    debt returned or withdrawn since (the file arriving after the debt ceased) is kept, and the run holds it
+    as the person's credit (recovery-rules.md §5; docs/events-notes.md), so a payment is never refused for
+    when it reached DMS. A payment naming none, from a person DMS does not know yet, creates them
     (events.md §3: debt events create an unknown person): the run then holds it as their credit and refund
     due (recovery-rules.md §5), so the money is never lost."""
     e = _as(event, ev.PaymentReceived)
     ensure_person(e.nino)
     target = e.target
     if isinstance(target, ev.CreditorDebtTarget):
-        find_event_debt(target.creditor, target.creditor_ref, e.nino)
+        creditor: Creditor | None = _creditor(target.creditor)
+        ref, named = target.creditor_ref, f"creditor_ref {target.creditor_ref!r}"
+        whose = f"{target.creditor} has no debt with this reference"
     elif isinstance(target, ev.LaDebtTarget):
-        la = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
-        debt = debt_service.find_held_debt(la, target.debt_ref) if la is not None else None
-        if debt is None or debt.person.nino != e.nino:
-            raise DmsError(f"la_id {target.la_id} debt_ref {target.debt_ref!r}: no such LA debt is held for "
-                           f"NINO {e.nino}")
+        creditor = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
+        ref, named = target.debt_ref, f"la_id {target.la_id} debt_ref {target.debt_ref!r}"
+        whose = "no such LA debt is or was held"
+    else:
+        return False
+    known = Debt.objects.filter(creditor=creditor, creditor_ref=ref) if creditor is not None else Debt.objects.none()
+    if not known.exists():
+        raise DmsError(f"{named}: {whose} in DMS; name a debt DMS holds, or no debt (the payment is then "
+                       "spread over the person's debts)")
+    if not known.filter(Q(person__nino=e.nino) | Q(joint_person__nino=e.nino)).exists():
+        raise DmsError(f"{named}: the debt is owed by another person, not NINO {e.nino}; name one of this "
+                       "person's debts, or no debt")
     return False
 
 

@@ -57,7 +57,7 @@ def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
             raise TargetGone(f"LA {target.la_id} debt {target.debt_ref}")
         creditor, ref = found, target.debt_ref
     debt = debt_service.find_held_debt(creditor, ref)
-    if debt is None or debt.person_id != person.pk:
+    if debt is None or person.pk not in (debt.person_id, debt.joint_person_id):
         raise TargetGone(f"{creditor} debt {ref}")
     return debt
 
@@ -75,7 +75,8 @@ def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> t
     if target is not None:
         debts = [Debt.objects.select_related("creditor").get(pk=target.pk)]
     else:
-        debts = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person), status__in=PAYABLE_STATUSES)
+        debts = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person), status__in=PAYABLE_STATUSES,
+                                         received_on__lte=event.received_on)  # in effect (events.md §1)
                      .select_related("creditor").order_by("pk"))
     balances = {k: v[2] for k, v in debt_service.debt_figures(debts).items()}
     records = [debt_service.engine_record(d, balances[d.pk]) for d in debts if balances[d.pk] > 0]
