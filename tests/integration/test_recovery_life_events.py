@@ -652,7 +652,8 @@ def test_a_missed_payment_on_a_day_the_award_does_not_pay_is_refused() -> None:
     hb_debt()
     reasons = refused(*[line(f"m{d}", "benefit.payment_missed", occurred_on="2025-06-08", award_ref="JSA1",
                              pay_date=f"2025-06-0{d}") for d in (3, 4, 5)])
-    assert len(reasons) == 3 and all("is not a pay date of award JSA1 (WEEKLY from 2025-06-02)" in r for r in reasons)
+    assert len(reasons) == 3 and all("is not a pay date of award JSA1 by its terms in force that day (now WEEKLY from 2025-06-02)" in r
+                                  for r in reasons)
     run_day(date(2025, 6, 9))
     assert MissedInstalment.objects.count() == 0 and status("HB1") == ("OPEN", "")
 
@@ -1094,6 +1095,28 @@ def test_missed_payment_reported_after_a_change_of_pay_frequency_is_judged_by_th
     run_day(date(2025, 6, 24))
     assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 9)]
     assert MissedInstalment.objects.count() == 1
+
+
+def test_missed_payment_on_a_day_due_only_under_later_terms_is_refused() -> None:
+    """recovery-rules.md §4 (a missed *instalment*: one that was due) and events.md §2 (``award.changed``: new
+    values from ``occurred_on``): a Monday award moved to Wednesdays from 2025-06-20. A Wednesday before then
+    (2025-06-11) was no pay date under the terms in force that day, so a report that it was missed is
+    refused, though the award's terms as held now pay on Wednesdays; the Monday instalments stand."""
+    from dms.services.events import apply_due_award_changes
+
+    events(legacy_award(first="2025-06-02"),
+           line("chg", "award.changed", occurred_on="2025-06-20", award_ref="JSA1",
+                legacy={"first_pay_date": "2025-06-25"}))
+    hb_debt(amount=30000)
+    day = date(2025, 6, 2)
+    while day <= date(2025, 6, 21):
+        apply_due_award_changes(day)
+        run_day(day)
+        day += timedelta(days=1)
+    assert "not a pay date" in refused(
+        line("m1", "benefit.payment_missed", occurred_on="2025-06-21", award_ref="JSA1", pay_date="2025-06-11"))[0]
+    assert not MissedInstalment.objects.exists()
+    assert [r.date for r in taken()] == [date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)]
 
 
 def _june_schedule_lines() -> list[tuple[str, str, str]]:

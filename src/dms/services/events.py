@@ -462,14 +462,15 @@ def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
 def paid_on(award: Award, day: date) -> bool:
     """Whether the legacy ``award`` paid on ``day`` by the terms in force that day (events.md §2: an
     ``award.changed`` gives "new values from ``occurred_on``"): its ``award.started`` pay frequency and first
-    pay date with the changes effective on or before ``day``, or by its terms as held now (a change reported
-    but not yet applied, or an award held without its ``award.started`` event)."""
-    if is_pay_date(award.first_pay_date, award.pay_frequency, day):
-        return True
+    pay date with the changes effective on or before ``day`` (applied or not yet), or, for an award held
+    without its ``award.started`` event, by its terms as held now. A day that was a pay date only under terms
+    that took effect after it was not a pay date then (recovery-rules.md §4: a missed instalment is one that
+    was due)."""
     first, frequency = award.first_pay_date, award.pay_frequency
     started = _started(award)
-    if started is not None and started.legacy is not None:
-        first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
+    if started is None or started.legacy is None:
+        return is_pay_date(first, frequency, day)
+    first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
     changes = AwardChange.objects.filter(award=award, effective_from__lte=day).order_by("effective_from", "pk")
     for values in changes.values_list("changes", flat=True):
         first = date.fromisoformat(values["first_pay_date"]) if "first_pay_date" in values else first
@@ -729,8 +730,9 @@ def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:
     waiting = AwardChange.objects.filter(award=award, applied_on=None).exists()
     if not waiting and not paid_on(award, e.pay_date):
         raise DmsError(
-            f"pay_date: {e.pay_date} is not a pay date of award {e.award_ref} ({award.pay_frequency} from "
-            f"{award.first_pay_date}): no instalment was due that day; give the date the payment was due"
+            f"pay_date: {e.pay_date} is not a pay date of award {e.award_ref} by its terms in force that day "
+            f"(now {award.pay_frequency} from {award.first_pay_date}): no instalment was due that day; give the "
+            "date the payment was due"
         )
     Award.objects.select_for_update().filter(pk=award.pk).first()  # reports of one award's payments in turn
     for other in InboundEvent.objects.filter(type="benefit.payment_missed", nino=e.nino).exclude(pk=row.pk):
