@@ -1316,3 +1316,19 @@ def test_insolvency_reported_late_reverses_what_was_taken_for_the_debts_it_inclu
     nf_taken = sum(a for _, ref, a in kept if ref == "NF")
     assert debt_service.figures_of(Debt.objects.get(creditor_ref="NF")).balance_pence == 2000 - nf_taken
     assert check_ledger().ok
+
+
+def test_legacy_instalment_taken_from_the_award_in_payment_that_pays_most() -> None:
+    """recovery-rules.md §4 and A9/2025 §24: an HB debt is returned INSUFFICIENT_BENEFIT only where too little
+    benefit is left for the instalment. A person with ESA of £5.00 a week (awarded first) and PIP of £120.00
+    a week in payment is recovered from PIP (**Decision**: the legacy award that pays most), not returned."""
+    events(legacy_award(ref="ESA1", weekly="5.00", first="2025-06-02"),
+           line("start-PIP1", "award.started", award_ref="PIP1", benefit="PIP", start_date="2025-05-01",
+                legacy={"weekly_amount": "120.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-04"}))
+    hb_debt(amount=30000)
+    for day in (date(2025, 6, 2), date(2025, 6, 4), date(2025, 6, 9), date(2025, 6, 11)):
+        run_day(day)
+    assert status("HB1") == ("OPEN", "")
+    assert [(r.date, r.amount_pence, r.award.award_ref) for r in taken()] == [
+        (date(2025, 6, 4), jsa_weekly_instalment(), "PIP1"), (date(2025, 6, 11), jsa_weekly_instalment(), "PIP1")]
+    assert check_ledger().ok

@@ -190,13 +190,22 @@ def _legacy_pay_condition() -> str:
     )
 
 
+# Of a person's legacy awards in payment, b is recovered from rather than a (due_instalments): it pays more a
+# week, or as much and was awarded first. NULL weekly amounts count as 0.
+_PAYS_MORE = ("(COALESCE(b.weekly_amount_pence, 0) > COALESCE(a.weekly_amount_pence, 0) OR "
+              "(COALESCE(b.weekly_amount_pence, 0) = COALESCE(a.weekly_amount_pence, 0) AND b.id < a.id))")
+LEGACY_AWARD_ORDER = "COALESCE(a.weekly_amount_pence, 0) DESC, a.id"  # the first is the one recovered from
+
+
 def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> list[DueInstalment]:
     """The legacy instalments due on ``run_date`` (recovery-rules.md §4), one per person at most (only for
     people in ``partitions`` when given).
 
     **Decision**: a person with a UC award in payment, their own or a joint one naming them as the partner,
     is recovered from by UC only (the joint award's periods take from both partners' debts); otherwise from
-    their legacy award in payment with the lowest id (the first awarded), on its pay dates. "In payment" is
+    the legacy award in payment that pays most (the highest weekly amount; of equals, the first awarded), on
+    its pay dates: the benefit with the most room for the instalment, so an HB debt is not returned
+    ``INSUFFICIENT_BENEFIT`` while another benefit in payment could pay it (A9/2025 §24). "In payment" is
     the one definition of ``services.benefit_in_payment``. Excluded: people who have died by ``run_date``,
     awards whose instalment for the date is already taken (a re-run) or already known to be missed."""
     from dms.services.benefit_in_payment import in_payment_sql  # it reads with this module's helpers
@@ -213,7 +222,8 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
         f"u.benefit = 'UC' AND {in_payment_sql('u')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_award j WHERE j.partner_id = a.person_id AND "
         f"j.benefit = 'UC' AND {in_payment_sql('j')}) "
-        "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id < a.id AND "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id <> a.id AND "
+        f"{_PAYS_MORE} AND "
         f"b.benefit <> 'UC' AND {in_payment_sql('b')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_deduction x WHERE x.award_id = a.id AND x.date = %s) "
         "AND NOT EXISTS (SELECT 1 FROM dms_missed_instalment m WHERE m.award_id = a.id AND m.pay_date = %s) "

@@ -251,8 +251,10 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             if benefit == "UC":
                 uc_awards[award_id] = (person, claimant_type, partner)
                 with_uc.add(person)
-            elif person not in legacy_of:  # the daily run's choice: the legacy award with the lowest id
-                legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly, frequency)
+            elif person not in legacy_of or (weekly or 0) > legacy_of[person].weekly_amount_pence:
+                # the daily run's choice (recovery_load.due_instalments): the legacy award that pays most, of
+                # equals the first awarded (awards come in id order)
+                legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency)
         # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
         # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
         # only periods starting after the end are not taken), so it is the award's current period too.
