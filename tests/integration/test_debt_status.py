@@ -123,7 +123,8 @@ def test_debtor_summary_recovered_excludes_referral_revision_and_return() -> Non
     assert rows[first.id] == {
         "id": first.id, "creditor": "LA", "la_id": "000123", "ref": "R12", "debt_type": "OVERPAYMENT",
         "classification": "FRAUD", "status": "OPEN", "amount": "30.00", "recovered": "0.00", "balance": "30.00",
-        "received_on": "2025-05-01",
+        "received_on": "2025-05-01", "cessation_reason": None, "status_since": rows[first.id]["status_since"],
+        "status_reason": rows[first.id]["status_reason"],
     }
 
 
@@ -132,7 +133,8 @@ def test_debtor_summary_reads_all_debts_in_a_fixed_number_of_queries(django_asse
     dwp = Creditor.objects.get(kind=CreditorKind.DWP)
     for _ in range(5):
         make_debt(person, dwp, 100)
-    with django_assert_num_queries(4):  # type: ignore[operator]  # person, debts (owned and joint), recovered, credit
+    with django_assert_num_queries(5):  # type: ignore[operator]  # person, debts (owned and joint), recovered,
+        # their latest status changes, credit
         assert len(debtor_summary("AB123456C")["debts"]) == 5
 
 

@@ -1332,3 +1332,19 @@ def test_legacy_instalment_taken_from_the_award_in_payment_that_pays_most() -> N
     assert [(r.date, r.amount_pence, r.award.award_ref) for r in taken()] == [
         (date(2025, 6, 4), jsa_weekly_instalment(), "PIP1"), (date(2025, 6, 11), jsa_weekly_instalment(), "PIP1")]
     assert check_ledger().ok
+
+
+def test_hb_debt_returned_insufficient_benefit_with_nothing_taken_keeps_the_calculation_that_returned_it() -> None:
+    """recovery-rules.md §3-4 (every calculation explained; A9/2025 §24): JSA of £10.00 a week leaves £9.90
+    above the floor, less than the £13.95 instalment, so the HB debt is returned with nothing taken. No
+    deduction row records that; the debt's status change does, and ``dms debtor show`` gives it."""
+    from dms.services.debtors import debtor_summary
+
+    events(legacy_award(weekly="10.00", first="2025-06-02"))
+    hb_debt(amount=30000)
+    run_day(date(2025, 6, 2))
+    assert status("HB1") == ("RETURNED", "INSUFFICIENT_BENEFIT") and not taken()
+    [row] = debtor_summary("AB123456C")["debts"]
+    assert (row["cessation_reason"], row["status_since"]) == ("INSUFFICIENT_BENEFIT", "2025-06-02")
+    assert row["status_reason"].startswith("INSUFFICIENT_BENEFIT: JSA instalment of 2025-06-02: ")
+    assert "benefit for the period £10.00" in row["status_reason"] and "room for £9.90" in row["status_reason"]

@@ -140,9 +140,14 @@ def print_debtor(summary: dict[str, Any]) -> None:
         creditor = f"LA {debt['la_id']}" if debt["la_id"] else debt["creditor"]
         held = f"jointly with {debt['owner_nino']}" if "owner_nino" in debt else "own name"
         table.add_row(str(debt["id"]), creditor, debt["ref"], debt["debt_type"], debt["classification"],
-                      debt["status"], debt["amount"], debt["recovered"], debt["balance"], debt["received_on"],
+                      " ".join(filter(None, (debt["status"], debt["cessation_reason"]))), debt["amount"], debt["recovered"], debt["balance"], debt["received_on"],
                       held)
     console.print(table)
+    for debt in summary["debts"] + joint:
+        if debt["status"] != "OPEN" and debt["status_reason"]:
+            code = f" {debt['cessation_reason']}" if debt["cessation_reason"] else ""
+            console.print(f"Debt {debt['id']} {debt['status']}{code} on {debt['status_since']}: "
+                          f"{debt['status_reason']}", highlight=False)
     from dms.services.debtors import reduced_rates_of
 
     for rate in reduced_rates_of(summary["nino"]):

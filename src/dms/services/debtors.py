@@ -58,17 +58,31 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     debts = [d for d in found if d.person_id == person.pk]
     joint = [d for d in found if d.person_id != person.pk]
     recovered = recovered_by_debt([d.id for d in debts + joint])
+    last_change = _last_status_changes([d.id for d in debts + joint])
     balances = person_balances(person)
     summary: dict[str, Any] = {
         "nino": person.nino,
         "credit": format_pounds(balances["credit"]),
         "refunds_due": format_pounds(balances["refunds_due"]),
-        "debts": [_debt_row(debt, recovered[debt.id]) for debt in debts],
+        "debts": [_debt_row(debt, recovered[debt.id], last_change.get(debt.id)) for debt in debts],
     }
     if joint:
-        summary["joint_debts"] = [_debt_row(debt, recovered[debt.id]) | {"owner_nino": debt.person.nino}
-                                  for debt in joint]
+        summary["joint_debts"] = [_debt_row(debt, recovered[debt.id], last_change.get(debt.id))
+                                  | {"owner_nino": debt.person.nino} for debt in joint]
     return summary
+
+
+def _last_status_changes(debt_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """``{debt id: (business date, reason)}`` of each debt's latest status change (its audit), in one query:
+    why a debt is returned, suspended, cleared or with the estate, in the words of what changed it."""
+    from dms.store.models import DebtStatusChange
+
+    latest: dict[int, tuple[str, str]] = {}
+    rows = DebtStatusChange.objects.filter(debt_id__in=debt_ids).order_by("debt_id", "id").values_list(
+        "debt_id", "business_date", "reason")
+    for debt_id, day, reason in rows:
+        latest[debt_id] = (day.isoformat(), reason)
+    return latest
 
 
 _PER_TEXT = {"ASSESSMENT_PERIOD": "per assessment period", "WEEK": "a week"}
@@ -90,7 +104,8 @@ def reduced_rates_of(nino: str) -> list[dict[str, Any]]:
     ]
 
 
-def _debt_row(debt: Debt, recovered_pence: int) -> dict[str, Any]:
+def _debt_row(debt: Debt, recovered_pence: int, last_change: tuple[str, str] | None) -> dict[str, Any]:
+    since, why = last_change if last_change is not None else (debt.received_on.isoformat(), "")
     return {
         "id": debt.id,
         "creditor": debt.creditor.kind,
@@ -103,4 +118,7 @@ def _debt_row(debt: Debt, recovered_pence: int) -> dict[str, Any]:
         "recovered": format_pounds(recovered_pence),
         "balance": format_pounds(int(debt.amount_pence) - recovered_pence),
         "received_on": debt.received_on.isoformat(),
+        "cessation_reason": debt.cessation_reason or None,  # the spec §7 code of a returned debt
+        "status_since": since,
+        "status_reason": why,
     }

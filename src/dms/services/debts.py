@@ -552,13 +552,15 @@ class ReturnResult:
     entry_ids: tuple[int, ...] = ()
 
 
-def return_debt(debt: Debt, reason_code: str, *, business_date: date, actor: str) -> ReturnResult:
+def return_debt(debt: Debt, reason_code: str, *, business_date: date, actor: str, why: str = "") -> ReturnResult:
     """Return (cease) a debt: a RETURN entry of the balance held (DR CREDITOR_DEBTS, CR RECEIVABLE), status
     RETURNED and ``cessation_reason`` set (hb-debt-interface.md §6.5 lists the reasons). An LA's debt also
-    gets its :class:`dms.store.la.models.Cessation` row (§4.1), in the same transaction, whatever returned it."""
+    gets its :class:`dms.store.la.models.Cessation` row (§4.1), in the same transaction, whatever returned it.
+    The status change's audit reason is the code, and ``why`` after it when given."""
     if reason_code not in CESSATION_REASONS:
         raise DmsError(f"cessation reason {reason_code!r} is not one of {', '.join(sorted(CESSATION_REASONS))}")
-    return _end_debt(debt, DebtStatus.RETURNED, reason_code, reason_code, business_date, actor)
+    return _end_debt(debt, DebtStatus.RETURNED, reason_code, f"{reason_code}: {why}" if why else reason_code,
+                     business_date, actor)
 
 
 def withdraw_debt(debt: Debt, reason: str, *, business_date: date, actor: str) -> ReturnResult:

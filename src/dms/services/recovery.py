@@ -145,7 +145,7 @@ class _Batch:
     cleared: list[int] = field(default_factory=list)
     periods: list[int] = field(default_factory=list)
     explanations: list[tuple[int, str]] = field(default_factory=list)  # (period id, its explanation)
-    to_return: list[tuple[int, str]] = field(default_factory=list)
+    to_return: list[tuple[int, str, str]] = field(default_factory=list)
 
     def records(self, debts: Sequence[LoadedDebt]) -> tuple[DebtRecord, ...]:
         """The engine records with the balances left after this batch's earlier deductions."""
@@ -368,15 +368,17 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                text, row_facts, None, None, None, ""]
         batch.to_debt(debt, alloc.amount_pence, row, f"{due.benefit} instalment of {batch.run_date}")
     if result.outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
-        batch.to_return += [(debt_id, str(result.outcome)) for debt_id in result.hb_debts_to_return]
+        why = f"{due.benefit} instalment of {batch.run_date}: {text}"
+        batch.to_return += [(debt_id, str(result.outcome), why) for debt_id in result.hb_debts_to_return]
 
 
-def _return_debts(run_date: date, to_return: list[tuple[int, str]], report: DeductionReport) -> None:
-    """HB debts the legacy engine returns (A9/2025 §24), ceased with the outcome as the reason."""
+def _return_debts(run_date: date, to_return: list[tuple[int, str, str]], report: DeductionReport) -> None:
+    """HB debts the legacy engine returns (A9/2025 §24), ceased with the outcome as the reason and the
+    instalment's explanation as why (shown by ``dms debtor show``)."""
     from dms.services.recovery_events import cease_hb_debts
 
-    for debt_id, reason in to_return:
-        report.returned += cease_hb_debts([debt_id], reason, run_date, ACTOR)
+    for debt_id, reason, why in to_return:
+        report.returned += cease_hb_debts([debt_id], reason, run_date, ACTOR, why)
 
 
 # ---------------------------------------------------------------------------------------------- writing

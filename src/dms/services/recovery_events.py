@@ -82,13 +82,14 @@ def _mark_applied(row: InboundEvent, run_date: date) -> None:
 # ---------------------------------------------------------------------------------------------- debts
 
 
-def cease_hb_debts(debt_ids: Sequence[int], reason: str, run_date: date, actor: str) -> int:
+def cease_hb_debts(debt_ids: Sequence[int], reason: str, run_date: date, actor: str, why: str = "") -> int:
     """Return (cease) the HB debts ``debt_ids`` still held with ``reason`` (hb-debt-interface.md §6.5
     reason codes): a RETURN entry of the balance, status RETURNED; the LA learns of it from its cessation
-    file. Returns how many were ceased."""
+    file. ``why``, when given, is the calculation that returned them, kept in the status change's audit.
+    Returns how many were ceased."""
     count = 0
     for debt in Debt.objects.filter(pk__in=list(debt_ids), status__in=_HB_ACTIVE).order_by("pk"):
-        debt_service.return_debt(debt, reason, business_date=run_date, actor=actor)
+        debt_service.return_debt(debt, reason, business_date=run_date, actor=actor, why=why)
         count += 1
     return count
 
