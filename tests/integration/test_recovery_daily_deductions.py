@@ -384,7 +384,11 @@ def test_deductions_list_gives_the_persons_own_and_those_for_their_debts_from_a_
     assert [(d["creditor"], d["ref"]) for d in own] == [("DWP", "P"), ("THIRD_PARTY", "COUNCIL_TAX_ARREARS"),
                                                        ("HMRC", "J")]
     for_partner = list_deductions(partner)
-    assert for_partner == [own[0], own[2]]  # the partner's own debt and the one they owe jointly, same rows
+    # the partner's own debt and the one they owe jointly, the same rows, each saying whose award paid it
+    whose = f"Taken from the joint UC award claimed by {NINO}, naming this person as partner, for a debt this " \
+            "person owes (alone or jointly).\n"
+    assert all(row["explanation"].startswith(whose) for row in for_partner)
+    assert [row | {"explanation": row["explanation"].removeprefix(whose)} for row in for_partner] == [own[0], own[2]]
     assert set(for_partner[0]) == {"date", "source", "item", "creditor", "la_id", "ref", "amount", "status",
                                    "explanation"}
     assert [d["ref"] for d in list_deductions(third)] == ["J"]
@@ -410,7 +414,9 @@ def test_deductions_list_keeps_what_a_joint_award_took_for_a_former_partner_s_de
     events(line("c1", "award.changed", occurred_on="2025-06-08", award_ref="UC1",
                 uc={"claimant_type": "SINGLE_25_OR_OVER"}))
     apply_due_award_changes(date(2025, 6, 8))
-    assert list_deductions(partner) == before
+    after = list_deductions(partner)
+    assert [row | {"explanation": ""} for row in after] == [row | {"explanation": ""} for row in before]
+    assert after[0]["explanation"].startswith(f"Taken from the UC award of {NINO}, for a debt this person owes")
 
 
 def test_misallocation_the_engines_split_of_a_couples_period_is_never_reported() -> None:

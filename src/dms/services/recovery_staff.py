@@ -56,6 +56,10 @@ def list_deductions(nino: str, date_from: date | None = None, date_to: date | No
         rows = rows.filter(date__lte=date_to)
     found = list(rows.order_by("date", "id"))
     periods = PeriodExplanation.facts_of(d.period_id for d in found if d.period_id is not None)
+    others = {d.person_id for d in found} - {person.pk}
+    nino_of = dict(Person.objects.filter(pk__in=sorted(others)).values_list("pk", "nino")) if others else {}
+    joint_awards = set(Award.objects.filter(pk__in=sorted({d.award_id for d in found if d.person_id in others}),
+                                            partner_id=person.pk).values_list("pk", flat=True)) if others else set()
     return [
         {
             "date": d.date.isoformat(),
@@ -66,11 +70,23 @@ def list_deductions(nino: str, date_from: date | None = None, date_to: date | No
             "ref": d.ref,
             "amount": format_pounds(d.amount_pence),
             "status": d.status,
-            "explanation": _with_reversal(d, d.explained_with(periods.get(d.period_id)
-                                                              if d.period_id is not None else None)),
+            "explanation": _whose(d, nino_of, d.award_id in joint_awards, _with_reversal(d, d.explained_with(
+                periods.get(d.period_id) if d.period_id is not None else None))),
         }
         for d in found
     ]
+
+
+def _whose(deduction: Deduction, nino_of: dict[int, str], joint_award: bool, text: str) -> str:
+    """A deduction taken from another person's benefit (a joint UC award claimed by the partner, or the own
+    award of the other debtor of a joint debt) says whose benefit it came from first: its figures are that
+    award's."""
+    payer = nino_of.get(deduction.person_id)
+    if payer is None:
+        return text
+    award = (f"the joint {deduction.source} award claimed by {payer}, naming this person as partner" if joint_award
+             else f"the {deduction.source} award of {payer}")
+    return f"Taken from {award}, for a debt this person owes (alone or jointly).\n{text}"
 
 
 def _with_reversal(deduction: Deduction, text: str) -> str:
