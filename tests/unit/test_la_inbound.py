@@ -265,3 +265,30 @@ def test_schema_error_for_a_field_in_another_namespace_names_both_namespaces() -
     for [error] in errors_of_both_scans("LAREF", raw):
         assert (error.code, error.field) == ("SCHEMA", "Total")
         assert "in namespace urn:dms:hb-debt, not urn:dms:hb-debt:1" in error.message
+
+
+@pytest.mark.parametrize(("kind", "record", "broken", "wanted"), [
+    # a missing Surname hides nothing: the Classification and an overpayment's Amount are still checked
+    ("LAREF", build.referral("HB/1", "AB123456C", 100, classification="WHAT"),
+     lambda x: x.replace(b"<Surname>Jones</Surname>", b"").replace(b"<Amount>1.00<", b"<Amount>-1.00<"),
+     {("SCHEMA", "Forenames"), ("SCHEMA", "Classification"), ("SCHEMA", "Overpayment[1]/Amount")}),
+    # an unknown element before the NINO hides neither a bad NINO nor a bad Reason
+    ("LAREV", build.revision("HB/1", "GB123456C", 1000, None, reason="BAD"),
+     lambda x: x.replace(b"<NINO>", b"<Note>x</Note><NINO>", 1),
+     {("SCHEMA", "Note"), ("BAD_NINO", "NINO"), ("SCHEMA", "Reason")}),
+])
+def test_every_error_of_the_file_is_reported_also_after_a_structural_schema_error(
+        kind: str, record: object, broken: object, wanted: set[tuple[str, str]]) -> None:
+    """spec §4.3 ("every error in the file is reported, not only the first") and §6.1 SCHEMA: libxml2 checks
+    nothing more of a record after an element missing, misplaced or unknown; every field value is then
+    checked on its own against its type, by both scans, each field once."""
+    data = broken(build.file_bytes(kind, LA, DAY, [record]))  # type: ignore[operator]
+    for errors in errors_of_both_scans(kind, data):
+        assert {(e.code, e.field) for e in errors} == wanted
+        assert len(errors) == len(wanted)
+    [alone] = errors_of_both_scans(kind, build.file_bytes(kind, LA, DAY, [record]))[:1]
+    same_field = {e.field: e.message for e in alone}
+    for errors in errors_of_both_scans(kind, data):
+        for e in errors:  # a value's message is the one it has when nothing else in the record is wrong
+            if e.field in same_field:
+                assert e.message == same_field[e.field]

@@ -46,7 +46,14 @@ from dms.la_interface.records import (
     ReferralRecord,
     RevisionRecord,
 )
-from dms.la_interface.schemas import NAMESPACE, RECORD_ELEMENT, ROOT_ELEMENT, part_schema
+from dms.la_interface.schemas import (
+    NAMESPACE,
+    RECORD_ELEMENT,
+    ROOT_ELEMENT,
+    leaf_schema,
+    leaf_types,
+    part_schema,
+)
 from dms.money import MoneyFormatError, format_pounds, parse_pounds
 from dms.nino import nino_problem
 
@@ -154,6 +161,11 @@ def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._E
     if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
         return "", None
     node: etree._Element = found[0]
+    return _field_name(record, node), node
+
+
+def _field_name(record: etree._Element, node: etree._Element) -> str:
+    """``node``'s field name inside ``record`` (``Overpayment[2]/Amount``)."""
     names: list[str] = []
     current: etree._Element | None = node
     while current is not None and current is not record:
@@ -163,7 +175,7 @@ def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._E
             name += f"[{parent.findall(current.tag).index(current) + 1}]"
         names.append(name)
         current = parent
-    return "/".join(reversed(names)), node
+    return "/".join(reversed(names))
 
 
 def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = "") -> list[FileError]:
@@ -191,8 +203,50 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))
         if message.rstrip(".") not in messages:
             messages.append(message.rstrip("."))
+    if any(_STRUCTURAL in m for _, messages in found.values() for m in messages):
+        _leaf_errors(element, kind, debt_ref, found)
     return [replace(error, message=_schema_message(error.field, messages, xsd)) if messages else error
             for error, messages in found.values()]
+
+
+# libxml2's words for an element missing, misplaced or unknown: it checks nothing more of the element's
+# content after one of them.
+_STRUCTURAL = "This element is not expected"
+
+
+def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,
+                 found: dict[tuple[int, str], tuple[FileError, list[str]]]) -> None:
+    """Every field value of a record (or Header) whose structure the schema refused, checked on its own
+    against its type where it stands (:func:`dms.la_interface.schemas.leaf_types`), so a value the schema
+    refuses is reported with the structural error, not after the LA corrects that one (spec §4.3: every
+    error in the file at once). A field at fault is reported once, with all its messages."""
+    types = leaf_types(kind)
+    for leaf in element.iter():
+        if leaf is element or not isinstance(leaf.tag, str) or len(leaf):
+            continue
+        parent = leaf.getparent()
+        if parent is None or not leaf.tag.startswith(f"{{{NAMESPACE}}}"):
+            continue
+        name, parent_name = local_name(leaf.tag), local_name(parent.tag)
+        type_name = types.get(parent_name, {}).get(name)
+        if type_name is None or (parent is not element and parent.getparent() is not element):
+            continue
+        validator = leaf_schema(kind, name, type_name)
+        if validator.validate(leaf):
+            continue
+        line = leaf.sourceline or element.sourceline or 0
+        field_name = _field_name(element, leaf)
+        if name == "NINO":
+            found.setdefault((line, field_name), (_bad_nino(whole_text(leaf), line, debt_ref), []))
+            continue
+        error, messages = found.setdefault((line, field_name), (FileError("SCHEMA", "", line, debt_ref, field_name),
+                                                                []))
+        for entry in validator.error_log:
+            message = entry.message.replace(_NS_PREFIX, "")
+            if message.startswith("Element '") and "': " in message:
+                message = message.split("': ", 1)[1]
+            if message.rstrip(".") not in messages:
+                messages.append(message.rstrip("."))
 
 
 def _schema_message(field_name: str, messages: list[str], xsd: str) -> str:

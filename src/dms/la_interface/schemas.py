@@ -94,3 +94,58 @@ def part_schema(kind: MessageType | str) -> etree.XMLSchema:
 </xs:schema>"""
     document = etree.fromstring(text.encode(), _schema_parser(), base_url=(XSD_DIR / "parts.xsd").as_uri())
     return etree.XMLSchema(document)
+
+
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+@cache
+def leaf_types(kind: MessageType | str) -> dict[str, dict[str, str]]:
+    """``{parent element: {child element: simple type}}`` of the Header and record of ``kind`` and the complex
+    elements inside them (``Overpayment``), read from the message's XSD and ``common.xsd``: the type each
+    leaf field's value must have where it stands. Used to check every field's value of a record whose
+    structure the schema refused (libxml2 stops checking a record's content at the first misplaced or
+    missing element)."""
+    member = _kind(kind)
+    complex_types: dict[str, list[tuple[str, str]]] = {}
+    bases: dict[str, str] = {}
+    for path in (xsd_path(member), XSD_DIR / "common.xsd"):
+        tree = etree.parse(str(path), _schema_parser())
+        for complex_type in tree.iter(f"{_XS}complexType"):
+            name = complex_type.get("name")
+            if name:
+                complex_types[name] = [(e.get("name", ""), e.get("type", ""))
+                                       for e in complex_type.iter(f"{_XS}element") if e.get("name") and e.get("type")]
+                for extension in complex_type.iter(f"{_XS}extension"):
+                    bases[name] = extension.get("base", "")
+    found: dict[str, dict[str, str]] = {}
+
+    def children(type_name: str) -> list[tuple[str, str]]:
+        base = bases.get(type_name)
+        return (children(base) if base else []) + complex_types.get(type_name, [])
+
+    def walk(element_name: str, type_name: str) -> None:
+        for child, child_type in children(type_name):
+            if child_type in complex_types:
+                walk(child, child_type)
+            else:
+                found.setdefault(element_name, {}).setdefault(child, child_type)
+
+    walk(RECORD_ELEMENT[member], RECORD_TYPE[member])
+    walk("Header", HEADER_TYPE[member])
+    return found
+
+
+@cache
+def leaf_schema(kind: MessageType | str, element: str, type_name: str) -> etree.XMLSchema:
+    """A schema with one top-level element ``element`` of the simple type ``type_name`` of ``kind``'s XSD: a
+    single field's value checked on its own (cached)."""
+    member = _kind(kind)
+    text = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns="{NAMESPACE}" targetNamespace="{NAMESPACE}"
+           elementFormDefault="qualified">
+  <xs:include schemaLocation="{xsd_path(member).name}"/>
+  <xs:element name="{element}" type="{type_name}"/>
+</xs:schema>"""
+    document = etree.fromstring(text.encode(), _schema_parser(), base_url=(XSD_DIR / "leaf.xsd").as_uri())
+    return etree.XMLSchema(document)
