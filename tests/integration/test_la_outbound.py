@@ -225,6 +225,9 @@ def test_outbound_refused_tar_of_an_unregistered_la_waits_for_its_registration(d
     root = parsed(MessageType.FAILURE_NOTICE,
                   members(bundle_path(OTHER, D + timedelta(days=1)))["20251119-DMREJ-000123.xml"])
     assert [e.findtext(f"{NS}Code") for e in root.iter(f"{NS}Error")] == ["TAR_UNKNOWN_LA"]
+    # §4.3: the message says what the LA can do about it (send the tar again), not only what staff do
+    [message] = [e.findtext(f"{NS}Message") for e in root.iter(f"{NS}Error")]
+    assert "send the tar again once DMS has registered the LA" in message
 
 
 def test_outbound_schedule_is_bundled_on_the_first_working_day_of_the_month(data_dir: Path) -> None:

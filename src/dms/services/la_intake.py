@@ -167,8 +167,9 @@ def _tar_name_problems(name: str) -> tuple[TarName | None, list[TarProblem]]:
 def _la_problems(tar: TarName | None) -> list[TarProblem]:
     if tar is None or Creditor.objects.filter(kind=CreditorKind.LA, la_id=tar.la_id).exists():
         return []
-    return [TarProblem("TAR_UNKNOWN_LA", f"LA {tar.la_id} is not registered with DMS; register it with "
-                       f"'dms la add {tar.la_id}' before it sends files")]
+    return [TarProblem("TAR_UNKNOWN_LA", f"LA {tar.la_id} was not registered with DMS when the tar arrived, so "
+                       "nothing of it was taken in; send the tar again once DMS has registered the LA (DMS staff "
+                       f"register it with 'dms la add {tar.la_id}')")]
 
 
 def _member_kind(info: tarfile.TarInfo) -> str:
