@@ -176,3 +176,21 @@ def test_legacy_explanation_of_a_share_that_cleared_its_debt_says_so() -> None:
     assert "£6.05 to debt 1 (DWP)" in text and "It took all of the debt's balance, £6.05, which cleared it: the " \
         "rest went on to the next debt" in text
     assert text.count("which cleared it") == 1
+
+
+def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_ongoing_consumption_not_taken() -> None:
+    """Sch 6 para 3(1)(b), Annex B, recovery-rules.md §3 ("each item considered with the rule that ... stopped
+    it"): electricity's arrears and its £25.00 of ongoing consumption both wait behind three items already
+    taken; the explanation names both, so the £25.00 of current fuel asked for and not paid is seen."""
+    third = (ThirdPartyItem(ThirdPartyCategory.FLAT_RATE_MAINTENANCE, scheme="2012"),
+             ThirdPartyItem(ThirdPartyCategory.SERVICE_CHARGES),
+             ThirdPartyItem(ThirdPartyCategory.GAS, ongoing_pence=2200),
+             ThirdPartyItem(ThirdPartyCategory.ELECTRICITY, ongoing_pence=2500))
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000, third_party=third))
+    assert sum(1 for line in result.lines if line.item == 10) == 0
+    text = result.explain_line(result.lines[0])
+    assert "(ELECTRICITY ongoing): limit £25.00" in text
+    assert text.count("not taken: three third-party items already taken") == 2
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text

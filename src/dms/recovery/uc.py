@@ -184,6 +184,8 @@ class _Run:
         limit, limit_rule, maximum = self.third_party_limit(item, tp)
         if self.third_parties_taken >= self.rates.max_third_party_items:  # its limit shown, nothing taken
             self.step(item, tp.category, limit, 0, self.room(), Rule.THIRD_PARTY_LIMIT, maximum)
+            if item in ONGOING_ITEMS and tp.ongoing_pence > 0:  # its ongoing consumption waits with it
+                self.step(item, f"{tp.category} ongoing", tp.ongoing_pence, 0, self.room(), Rule.THIRD_PARTY_LIMIT)
             return
         took_ongoing = item in ONGOING_ITEMS and tp.ongoing_pence > 0 and self.ongoing(item, tp)
         above_cap = (item == FRM_ITEM and self.rates.frm_above_cap) or (
