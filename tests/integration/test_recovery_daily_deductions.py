@@ -481,3 +481,29 @@ def test_claimant_type_in_force_on_the_periods_last_day_sets_its_standard_allowa
     apply_due_award_changes(PAY)
     run_day(PAY)
     assert [d.amount_pence for d in taken()] == [taken_pence]
+
+
+def _single_uc(nino: str, ref: str) -> list[str]:
+    return [line(f"start-{ref}", "award.started", nino=nino, award_ref=ref, benefit="UC", start_date="2025-04-07",
+                 uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
+            line(f"ap-{ref}", "uc.assessment_period", nino=nino, occurred_on="2025-05-31", award_ref=ref,
+                 period_start="2025-05-01", period_end="2025-05-31", payment_date="2025-06-07",
+                 award_amount="800.00", earnings_over_work_allowance=False, sanction_amount="0.00",
+                 fraud_penalty_amount="0.00", third_party=[])]
+
+
+@pytest.mark.parametrize("owner_on_benefit", [True, False])
+def test_joint_debt_recovered_from_the_owners_benefit_only_while_the_owner_has_one(owner_on_benefit: bool) -> None:
+    """recovery-rules.md §3 (**Decision**, docs/recovery-notes.md "Joint debts"): a debt owed jointly by two
+    people who are not partners on one award is recovered from its owner's benefit while the owner has one
+    in payment, not also from the other debtor's own award, so what each award takes never depends on which
+    is worked out first (they may be in different chunks, side by side: `dms run --workers`). With no benefit
+    of the owner's in payment, the other debtor's award recovers it."""
+    owner, other = "CE123456A", NINO
+    events(*_single_uc(other, "UCO"), *(_single_uc(owner, "UCW") if owner_on_benefit else []),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino=other))
+    run_day(PAY)
+    payer = "CE123456A" if owner_on_benefit else NINO
+    assert [(d.person.nino, d.ref, d.amount_pence) for d in taken()] == [(payer, "J", 6002)]  # 15% of £400.14

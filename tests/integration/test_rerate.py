@@ -175,13 +175,15 @@ def synthetic_book() -> None:
 
 def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
     """The rows a rerate must store, worked out from the ORM person by person (the engines' calls as the
-    module makes them): OPEN debts with a RECEIVABLE balance, own and jointly owed; alive on the date; each UC
-    award in payment with its latest period started by the date (with the partner's debts), else the legacy
-    award in payment with the lowest id."""
+    module makes them): OPEN debts with a RECEIVABLE balance, own and jointly owed (a joint debt for its
+    joint debtor only while its owner has no benefit in payment); alive on the date; each UC award in payment
+    with its latest period started by the date (with the partner's debts), else the legacy award in payment
+    that pays most (of equals, the lowest id)."""
     from collections import defaultdict
 
     from dms.recovery.types import DebtRecord
     from dms.services import rerate as module
+    from dms.services.benefit_in_payment import awards_of, in_payment_q
     from dms.store.models import Account, Award, Creditor, Debt, Person
     from dms.store.recovery.models import AssessmentPeriod, ReducedRate
 
@@ -200,7 +202,8 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
             agreed_amount_pence=d.agreed_amount_pence, reduced_rate_pence=rates.get(d.id),
             reduced_weekly_rate_pence=rates.get(d.id)), d.creditor_id)  # recorded without a unit: as given
         debts[d.person_id].append(loaded)
-        if d.joint_person_id not in (None, d.person_id):
+        owner_paid = Award.objects.filter(awards_of(d.person_id)).filter(in_payment_q(as_of)).exists()
+        if d.joint_person_id not in (None, d.person_id) and not owner_paid:  # else from the owner's benefit only
             debts[d.joint_person_id].append(loaded)
     rows = set()
     for person in Person.objects.filter(id__in=list(debts)).order_by("id"):
@@ -224,7 +227,7 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
                 rows.add((person.id, person.partition, "UC", p.period_start, creditor, now, what_if))
         legacy = [a for a in awards if a.benefit != "UC"]
         if legacy and not uc:
-            award = legacy[0]
+            award = max(legacy, key=lambda a: (a.weekly_amount_pence or 0, -a.id))  # pays most, then first
             leg = module._Legacy(person.id, person.partition, award.benefit, award.weekly_amount_pence,
                                  award.pay_frequency)
             for creditor, (now, what_if) in module._legacy_amounts(as_of, leg, debts[person.id]).items():

@@ -250,6 +250,18 @@ class LoadedDebt:
     account_id: int  # the debt's RECEIVABLE account
 
 
+# Of a joint debt ``d``: whether its owner has a benefit in payment on the date (two placeholders), their own
+# award or a joint UC award naming them as the partner (services.benefit_in_payment). **Decision**
+# (docs/recovery-notes.md "Joint debts"): a joint debt is then recovered from the owner's benefit only, not
+# also from the other debtor's own award, so that what each takes never depends on whose deduction is worked
+# out first (two awards paid the same day may be worked out in different chunks, side by side).
+OWNER_PAID_SQL = (
+    "CASE WHEN d.joint_person_id IS NULL THEN 0 ELSE (CASE WHEN EXISTS (SELECT 1 FROM dms_award o "
+    "WHERE (o.person_id = d.person_id OR (o.partner_id = d.person_id AND o.benefit = 'UC')) "
+    "AND o.start_date <= %s AND (o.end_date IS NULL OR o.end_date >= %s)) THEN 1 ELSE 0 END) END"
+)
+
+
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
                     ) -> dict[int, list[LoadedDebt]]:
     """``{person id: [debts]}``: the OPEN debts owned by ``people`` (and ``partners``: the partners on their
@@ -259,8 +271,10 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     received after ``run_date`` (a ``debt.referred`` event imported ahead of its ``occurred_on``, events.md §1:
     the date the fact took effect) is not recovered before that date.
 
-    Chunks of partitions may run at the same time, and a joint debt or a partner's debt may be deducted by
-    two of them. Every debt loaded is watched (:func:`dms.store.ledger.watch_balances`): its balance changes
+    A joint debt is listed for its joint debtor too only while its owner has no benefit in payment
+    (:data:`OWNER_PAID_SQL`): otherwise it is recovered from the owner's benefit (their own award, or the
+    joint award of the couple they are part of). Chunks of partitions may run at the same time, and a
+    partner's debt may be deducted by two of them. Every debt loaded is watched (:func:`dms.store.ledger.watch_balances`): its balance changes
     are kept for the end of the step (one set-based update, after the shared accounts are locked in order,
     so concurrent chunks neither wait on each other's rows mid-way nor deadlock) and may not then fall below
     0, whoever else took from it meanwhile (the chunk is rolled back and done again, reading the balance the
@@ -279,13 +293,13 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
-        "d.agreed_amount_pence, acc.balance_pence, acc.id "
+        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL} "
         f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' AND received_on <= %s "
         f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN' AND received_on <= %s) d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
-        [*params, run_date, *joint_params, run_date],
+        [run_date, run_date, *params, run_date, *joint_params, run_date],
     )
     rates = reduced_rates_both(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
@@ -311,7 +325,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         )
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
         by_person[owner].append(loaded)
-        if joint is not None and joint != owner:
+        if joint is not None and joint != owner and not r[15]:
             by_person[joint].append(loaded)
     watch_balances(watched)
     return by_person
