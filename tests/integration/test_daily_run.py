@@ -257,3 +257,15 @@ def test_a_day_another_run_completed_while_this_one_waited_is_not_reported_as_do
     assert again.by_another_run and again.steps == RunDay.objects.get(run_date=FIRST_RUN).summary
     print_day(again)
     assert "completed by another `dms run`" in capsys.readouterr().out
+
+
+def test_a_run_date_before_the_first_recovery_rules_is_refused_and_nothing_is_run() -> None:
+    """recovery-rules.md §2, §4: DMS holds the rates from 2024-04-08. A day before then could not be worked
+    out (a legacy pay date would stop every later run), so `dms run` refuses it, saying from when it can
+    run; a date on it is run."""
+    from dms.store.models import RunDay
+
+    with pytest.raises(DmsError, match="holds the recovery rules from 2024-04-08"):
+        run_through(date(2024, 3, 4))
+    assert not RunDay.objects.exists()
+    assert len(run_through(date(2024, 4, 8))) == 1

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from dms.money import five_percent_unit
-from dms.parameters import value
+from dms.parameters import get_parameter, value
 from dms.recovery.allocation import allocate_in_order, sort_key
 from dms.recovery.types import (
     MISSED_INSTALMENTS,
@@ -199,3 +199,16 @@ def missed_instalments_outcome(missed_count: int, other_prescribed_benefit: bool
 def hb_debt_ids(debts: Sequence[DebtRecord]) -> tuple[int, ...]:
     """The HB (LA) debts among ``debts``: those a legacy outcome returns."""
     return tuple(d.debt_id for d in debts if d.owner_kind == "LA")
+
+
+LEGACY_PARAMETERS = (
+    "legacy.personal_allowance_25_or_over", "legacy.standard_units_per_week", "legacy.fraud_units_per_week",
+    "legacy.minimum_benefit_per_week", "legacy.missed_instalments_limit",
+)
+
+
+def first_pay_date_with_rules() -> date:
+    """The first pay date DMS holds the legacy rules for: the latest first date of the parameters an
+    instalment reads (recovery-rules.md §4: the rates from 2024-04-08). An instalment due before it cannot be
+    worked out, so the daily run refuses to run a date before it."""
+    return max(get_parameter(name).dates[0] for name in LEGACY_PARAMETERS)
