@@ -612,6 +612,9 @@ def test_credit_goes_to_a_joint_debt_the_person_owes_before_any_refund() -> None
     assert status("OWN")[0] == "CLEARED"
     assert debt_service.figures_of(Debt.objects.get(creditor_ref="J")).balance_pence == 8000 - 3000 - 500
     assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == 0 and check_ledger().ok
+    # the credit used is the payer's: neither they nor the joint debt's owner is left with a credit
+    for who in Person.objects.all():
+        assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, who.pk)) == 0
 
 
 def test_credit_does_not_go_to_a_debt_before_the_date_it_took_effect() -> None:

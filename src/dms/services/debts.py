@@ -421,7 +421,7 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
         take = min(credit, balances[other.pk])
         if take <= 0:
             continue
-        entries.append(_credit_applied_entry(other, take, business_date, source))
+        entries.append(_credit_applied_entry(person_id, other, take, business_date, source))
         used.applied.append(CreditApplied(other.pk, take))
         credit -= take
         if take == balances[other.pk]:
@@ -463,12 +463,13 @@ def engine_record(debt: Debt, balance_pence: int) -> DebtRecord:
     )
 
 
-def _credit_applied_entry(debt: Debt, amount: int, business_date: date, source: str) -> Entry:
+def _credit_applied_entry(person_id: int, debt: Debt, amount: int, business_date: date, source: str) -> Entry:
+    """The credit of ``person_id`` (the owner of the debt, or its joint debtor) applied to ``debt``."""
     return build_entry(
         EntryKind.CREDIT_APPLIED,
         business_date,
         [
-            Posting(AccountKey(AccountKind.PERSON_CREDIT, debt.person_id), amount),
+            Posting(AccountKey(AccountKind.PERSON_CREDIT, person_id), amount),
             Posting(_receivable(debt), -amount),
             Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), amount),
             Posting(_creditor_account(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -amount),
