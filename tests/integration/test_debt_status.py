@@ -143,3 +143,18 @@ def test_debtor_summary_refuses_malformed_and_unknown_ninos() -> None:
         debtor_summary("AO123456C")
     with pytest.raises(NotFound, match="no person with NINO AB123456C"):
         debtor_summary("AB123456C")
+
+
+def test_debtor_summary_says_since_when_and_why_a_debt_is_in_its_status_not_a_later_reclassification(
+        debt: Debt) -> None:
+    """README `dms debtor show` (``status_since``, ``status_reason``): the latest change of the debt's status
+    and its reason; a reclassification afterwards (audited, status unchanged) does not replace them."""
+    from dms.services import debts as debt_service
+
+    debt.change_status(DebtStatus.SUSPENDED, business_date=date(2025, 5, 10), actor="test",
+                       reason="BREATHING_SPACE from 2025-05-10")
+    debt_service.change_classification(debt, "NON_FRAUD", business_date=date(2025, 5, 20), actor="la",
+                                       reason="revision")
+    [row] = debtor_summary("AB123456C")["debts"]
+    assert (row["status"], row["status_since"], row["status_reason"], row["cessation_reason"]) == (
+        "SUSPENDED", "2025-05-10", "BREATHING_SPACE from 2025-05-10", None)

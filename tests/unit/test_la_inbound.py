@@ -292,3 +292,23 @@ def test_every_error_of_the_file_is_reported_also_after_a_structural_schema_erro
         for e in errors:  # a value's message is the one it has when nothing else in the record is wrong
             if e.field in same_field:
                 assert e.message == same_field[e.field]
+
+
+def test_every_error_of_the_file_is_reported_also_for_a_misplaced_nino_a_commented_value_or_a_stray_header(
+        ) -> None:
+    """spec §4.3 and §6.1: a NINO out of place with a value that breaks the NINO rules gives both its SCHEMA
+    error and its BAD_NINO; a value split by a comment is still checked after a structural error; a Header
+    nested in a record is not read as the file's Header (no error of its fields)."""
+    record = build.referral("HB/1", "AB123456C", 100)
+    plain = build.file_bytes("LAREF", LA, DAY, [record])
+    misplaced = plain.replace(b"<NINO>AB123456C</NINO>", b"").replace(b"<DebtRef>", b"<NINO>QQ123456Z</NINO><DebtRef>")
+    for errors in errors_of_both_scans("LAREF", misplaced):
+        assert sorted(e.code for e in errors) == ["BAD_NINO", "SCHEMA"]
+    commented = plain.replace(b"<Surname>Jones</Surname>", b"").replace(
+        b"<Forenames>Sam</Forenames>", b"<Forenames>S<!-- c -->4m</Forenames>")
+    for errors in errors_of_both_scans("LAREF", commented):
+        assert {(e.code, e.field) for e in errors} == {("SCHEMA", "Forenames")}
+        assert any("4m" in e.message or "pattern" in e.message for e in errors)
+    stray = plain.replace(b"<Surname>Jones</Surname>", b"<Header><LAID>x</LAID></Header>")
+    for errors in errors_of_both_scans("LAREF", stray):
+        assert [e.field for e in errors] == ["Header"]

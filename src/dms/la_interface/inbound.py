@@ -221,15 +221,21 @@ def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,
     refuses is reported with the structural error, not after the LA corrects that one (spec §4.3: every
     error in the file at once). A field at fault is reported once, with all its messages."""
     types = leaf_types(kind)
-    for leaf in element.iter():
-        if leaf is element or not isinstance(leaf.tag, str) or len(leaf):
-            continue
+    own = local_name(element.tag)
+    for leaf in element.iter(f"{{{NAMESPACE}}}*"):
         parent = leaf.getparent()
-        if parent is None or not leaf.tag.startswith(f"{{{NAMESPACE}}}"):
-            continue
+        if leaf is element or parent is None or any(isinstance(c.tag, str) for c in leaf):
+            continue  # the record itself, or an element holding elements (comments and PIs are text's)
         name, parent_name = local_name(leaf.tag), local_name(parent.tag)
-        type_name = types.get(parent_name, {}).get(name)
-        if type_name is None or (parent is not element and parent.getparent() is not element):
+        # a leaf of the record (or Header), or of a complex element directly in it (a referral's Overpayment);
+        # a Header or record nested where it does not belong is not read as one
+        if parent is element:
+            type_name = types.get(own, {}).get(name)
+        elif parent.getparent() is element and parent_name not in (own, "Header"):
+            type_name = types.get(parent_name, {}).get(name)
+        else:
+            type_name = None
+        if type_name is None:
             continue
         validator = leaf_schema(kind, name, type_name)
         if validator.validate(leaf):
@@ -237,7 +243,11 @@ def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,
         line = leaf.sourceline or element.sourceline or 0
         field_name = _field_name(element, leaf)
         if name == "NINO":
-            found.setdefault((line, field_name), (_bad_nino(whole_text(leaf), line, debt_ref), []))
+            held = found.get((line, field_name))
+            if held is None:
+                found[(line, field_name)] = (_bad_nino(whole_text(leaf), line, debt_ref), [])
+            elif held[0].code == "SCHEMA":  # a NINO out of place: its value is reported too, as BAD_NINO
+                found[(line, field_name + " value")] = (_bad_nino(whole_text(leaf), line, debt_ref), [])
             continue
         error, messages = found.setdefault((line, field_name), (FileError("SCHEMA", "", line, debt_ref, field_name),
                                                                 []))

@@ -74,12 +74,15 @@ def debtor_summary(nino: str) -> dict[str, Any]:
 
 def _last_status_changes(debt_ids: list[int]) -> dict[int, tuple[str, str]]:
     """``{debt id: (business date, reason)}`` of each debt's latest status change (its audit), in one query:
-    why a debt is returned, suspended, cleared or with the estate, in the words of what changed it."""
+    why a debt is returned, suspended, cleared or with the estate, in the words of what changed it. Audit
+    rows that changed no status (a reclassification, a recall recorded again) are not a change of it."""
+    from django.db.models import F
+
     from dms.store.models import DebtStatusChange
 
     latest: dict[int, tuple[str, str]] = {}
-    rows = DebtStatusChange.objects.filter(debt_id__in=debt_ids).order_by("debt_id", "id").values_list(
-        "debt_id", "business_date", "reason")
+    rows = DebtStatusChange.objects.filter(debt_id__in=debt_ids).exclude(from_status=F("to_status")).order_by(
+        "debt_id", "id").values_list("debt_id", "business_date", "reason")
     for debt_id, day, reason in rows:
         latest[debt_id] = (day.isoformat(), reason)
     return latest
