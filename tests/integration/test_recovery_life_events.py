@@ -1321,10 +1321,11 @@ def test_insolvency_reported_late_reverses_what_was_taken_for_the_debts_it_inclu
     assert check_ledger().ok
 
 
-def test_legacy_instalment_taken_from_the_award_in_payment_that_pays_most() -> None:
+def test_legacy_instalment_taken_from_an_award_in_payment_it_fits_in() -> None:
     """recovery-rules.md §4 and A9/2025 §24: an HB debt is returned INSUFFICIENT_BENEFIT only where too little
     benefit is left for the instalment. A person with ESA of £5.00 a week (awarded first) and PIP of £120.00
-    a week in payment is recovered from PIP (**Decision**: the legacy award that pays most), not returned."""
+    a week in payment is recovered from PIP (**Decision**: the first awarded that any instalment fits in, else
+    the one that pays most), not returned."""
     events(legacy_award(ref="ESA1", weekly="5.00", first="2025-06-02"),
            line("start-PIP1", "award.started", award_ref="PIP1", benefit="PIP", start_date="2025-05-01",
                 legacy={"weekly_amount": "120.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-04"}))
@@ -1351,3 +1352,27 @@ def test_hb_debt_returned_insufficient_benefit_with_nothing_taken_keeps_the_calc
     assert (row["cessation_reason"], row["status_since"]) == ("INSUFFICIENT_BENEFIT", "2025-06-02")
     assert row["status_reason"].startswith("INSUFFICIENT_BENEFIT: JSA instalment of 2025-06-02: ")
     assert "benefit for the period £10.00" in row["status_reason"] and "room for £9.90" in row["status_reason"]
+
+
+
+def test_legacy_instalment_stays_with_the_first_award_while_it_fits_and_others_missed_payments_are_no_instalments(
+        ) -> None:
+    """recovery-rules.md §4 (**Decision**, docs/recovery-notes.md "Which legacy award"): JSA of £50.00 a week
+    (awarded first) fits any instalment, so instalments are taken from it though PIP pays more, and the
+    award taken from does not change with amounts (a change could take a pay period twice). PIP's payments
+    missed are no missed instalments: nothing was due from it, and they do not count towards the three that
+    return an HB debt."""
+    events(legacy_award(weekly="50.00", first="2025-06-02"),
+           line("start-PIP1", "award.started", award_ref="PIP1", benefit="PIP", start_date="2025-05-01",
+                legacy={"weekly_amount": "120.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-04"}))
+    hb_debt(amount=30000)
+    for n, pay in enumerate(("2025-06-04", "2025-06-11", "2025-06-18"), start=1):
+        events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="PIP1", pay_date=pay))
+    day = date(2025, 6, 2)
+    while day <= date(2025, 6, 19):
+        run_day(day)
+        day += timedelta(days=1)
+    assert [(r.date, r.award.award_ref) for r in taken()] == [
+        (date(2025, 6, 2), "JSA1"), (date(2025, 6, 9), "JSA1"), (date(2025, 6, 16), "JSA1")]
+    assert not MissedInstalment.objects.exists() and status("HB1") == ("OPEN", "")
+    assert check_ledger().ok

@@ -84,6 +84,7 @@ from dms.services.recovery_load import (
     as_date,
     fetch,
     in_ids,
+    instalment_room_pence,
     reduced_rates,
     sanctions_in_force,
 )
@@ -416,7 +417,7 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
 def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, tuple[int, int, int]]:
     """``{person id: (pence a week, pence a week while sanctioned, days the sanction lasts from on)}``: what
     the legacy engine can take from each person's benefit. The weekly amount of the legacy award it
-    recovers from (the one in payment that pays most, ``recovery_load.due_instalments``) less the
+    recovers from (``recovery_load.due_instalments``' choice of the awards in payment) less the
     10p-a-week floor (recovery-rules.md §4, A9/2025 §24), never below 0; while a sanction in force on ``on``
     lasts, less what it takes (the highest rate where several overlap). The "current rate of recovery" of
     §6.3 is the rate actually taken, so a benefit too small for the full instalment, or a sanction, makes
@@ -427,7 +428,7 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, tuple[
     rows = fetch(
         "SELECT a.person_id, a.weekly_amount_pence FROM dms_award a "
         f"WHERE {cond} AND a.benefit <> 'UC' AND {in_payment_sql('a')} ORDER BY a.person_id, {LEGACY_AWARD_ORDER}",
-        [*params, *in_payment_params(on)],
+        [*params, *in_payment_params(on), *[instalment_room_pence(on)] * 2],
     )
     floor = int(value("legacy.minimum_benefit_per_week", on))
     sanctions = sanctions_in_force(on, person_ids)

@@ -190,11 +190,55 @@ def _legacy_pay_condition() -> str:
     )
 
 
-# Of a person's legacy awards in payment, b is recovered from rather than a (due_instalments): it pays more a
-# week, or as much and was awarded first. NULL weekly amounts count as 0.
-_PAYS_MORE = ("(COALESCE(b.weekly_amount_pence, 0) > COALESCE(a.weekly_amount_pence, 0) OR "
-              "(COALESCE(b.weekly_amount_pence, 0) = COALESCE(a.weekly_amount_pence, 0) AND b.id < a.id))")
-LEGACY_AWARD_ORDER = "COALESCE(a.weekly_amount_pence, 0) DESC, a.id"  # the first is the one recovered from
+# Of a person's legacy awards in payment, which one instalments are taken from (due_instalments; **Decision**,
+# docs/recovery-notes.md "Which legacy award"): the first awarded of those that pay at least
+# ``instalment_room_pence`` a week (the highest weekly instalment, the fraud rate, above the 10p floor: any
+# instalment fits); when none does, the one that pays most (of equals, the first awarded). NULL weekly amounts
+# count as 0. ``_PREFERRED``: award b is taken from rather than award a (four placeholders: the room).
+_W_A, _W_B = "COALESCE(a.weekly_amount_pence, 0)", "COALESCE(b.weekly_amount_pence, 0)"
+_PREFERRED = (f"(({_W_B} >= %s AND ({_W_A} < %s OR b.id < a.id)) OR ({_W_B} < %s AND {_W_A} < %s AND "
+              f"({_W_B} > {_W_A} OR ({_W_B} = {_W_A} AND b.id < a.id))))")
+# The same order as an ORDER BY of alias a (two placeholders: the room): the first is the one taken from.
+LEGACY_AWARD_ORDER = f"CASE WHEN {_W_A} >= %s THEN 0 ELSE 1 END, CASE WHEN {_W_A} >= %s THEN 0 ELSE -{_W_A} END, a.id"
+
+
+def instalment_room_pence(on: date) -> int:
+    """The weekly benefit an award must pay for any legacy instalment to fit on ``on``: the fraud weekly rate
+    and the 10p-a-week floor (recovery-rules.md §4)."""
+    from dms.parameters import value
+    from dms.recovery.legacy import legacy_weekly_rate
+
+    return legacy_weekly_rate(on, True) + int(value("legacy.minimum_benefit_per_week", on))
+
+
+def legacy_award_choice(awards: Sequence[tuple[int, int | None]], on: date) -> int | None:
+    """Of ``(award id, weekly amount)`` pairs, the award instalments are taken from on ``on`` (the rule of
+    :data:`_PREFERRED`), or None when there are none."""
+    if not awards:
+        return None
+    room = instalment_room_pence(on)
+    able = [award_id for award_id, weekly in awards if (weekly or 0) >= room]
+    if able:
+        return min(able)
+    return min(awards, key=lambda pair: (-(pair[1] or 0), pair[0]))[0]
+
+
+def instalments_taken_from(award: Any, on: date) -> bool:
+    """Whether ``award`` (legacy) is the one instalments are taken from on ``on`` (:func:`due_instalments`'
+    choice, with the awards' amounts as held): no UC award of the person (own, or naming them as partner)
+    and no other legacy award preferred to it in payment that day. A payment of another award missed that
+    day was no instalment (recovery-rules.md §4)."""
+    from dms.services.benefit_in_payment import in_payment_sql
+
+    room = instalment_room_pence(on)
+    rows = fetch(
+        "SELECT 1 FROM dms_award a WHERE a.id = %s AND NOT EXISTS (SELECT 1 FROM dms_award u WHERE "
+        f"(u.person_id = a.person_id OR u.partner_id = a.person_id) AND u.benefit = 'UC' AND {in_payment_sql('u')}) "
+        "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id <> a.id AND "
+        f"b.benefit <> 'UC' AND {in_payment_sql('b')} AND {_PREFERRED})",
+        [award.pk, on, on, on, on, *[room] * 4],
+    )
+    return bool(rows)
 
 
 def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> list[DueInstalment]:
@@ -203,9 +247,10 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
 
     **Decision**: a person with a UC award in payment, their own or a joint one naming them as the partner,
     is recovered from by UC only (the joint award's periods take from both partners' debts); otherwise from
-    the legacy award in payment that pays most (the highest weekly amount; of equals, the first awarded), on
-    its pay dates: the benefit with the most room for the instalment, so an HB debt is not returned
-    ``INSUFFICIENT_BENEFIT`` while another benefit in payment could pay it (A9/2025 §24). "In payment" is
+    one legacy award in payment, on its pay dates: the first awarded of those any instalment fits in, else
+    the one that pays most (:data:`_PREFERRED`), so an HB debt is not returned ``INSUFFICIENT_BENEFIT`` while
+    another benefit in payment could pay it (A9/2025 §24), and the award taken from changes only when it can
+    no longer pay (each change of it may take a pay period twice over). "In payment" is
     the one definition of ``services.benefit_in_payment``. Excluded: people who have died by ``run_date``,
     awards whose instalment for the date is already taken (a re-run) or already known to be missed."""
     from dms.services.benefit_in_payment import in_payment_sql  # it reads with this module's helpers
@@ -223,14 +268,16 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
         "AND NOT EXISTS (SELECT 1 FROM dms_award j WHERE j.partner_id = a.person_id AND "
         f"j.benefit = 'UC' AND {in_payment_sql('j')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id <> a.id AND "
-        f"{_PAYS_MORE} AND "
+        f"{_PREFERRED} AND "
         f"b.benefit <> 'UC' AND {in_payment_sql('b')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_deduction x WHERE x.award_id = a.id AND x.date = %s) "
         "AND NOT EXISTS (SELECT 1 FROM dms_missed_instalment m WHERE m.award_id = a.id AND m.pay_date = %s) "
         "ORDER BY a.person_id"
     )
     d = run_date
-    params: list[Any] = [d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 8
+    room = instalment_room_pence(d)
+    params: list[Any] = ([d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 4 + [room] * 4
+                         + [d] * 4)
     rows = fetch(sql, params)
     return [DueInstalment(*r) for r in rows]
 

@@ -62,6 +62,7 @@ from dms.services.recovery_load import (
     as_date,
     fetch,
     in_ids,
+    legacy_award_choice,
     reduced_rates_both,
     sanctions_in_force,
 )
@@ -246,6 +247,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     uc_awards: dict[int, tuple[int, str, int | None]] = {}
     legacy_of: dict[int, _Legacy] = {}
     with_uc: set[int] = set()
+    legacy_awards: dict[int, list[tuple[int, int | None, str, str]]] = defaultdict(list)
     final_period_of: dict[int, int] = {}  # people re-rated on an ended UC award's final period: partition
     if alive:
         cond, params = in_ids("a.person_id", alive)
@@ -257,10 +259,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             if benefit == "UC":
                 uc_awards[award_id] = (person, claimant_type, partner)
                 with_uc.add(person)
-            elif person not in legacy_of or (weekly or 0) > legacy_of[person].weekly_amount_pence:
-                # the daily run's choice (recovery_load.due_instalments): the legacy award that pays most, of
-                # equals the first awarded (awards come in id order)
-                legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency)
+            else:
+                legacy_awards[person].append((award_id, weekly, benefit, frequency))
         # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
         # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
         # only periods starting after the end are not taken), so it is the award's current period too.
@@ -294,6 +294,10 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             if not holder_owes and award_id not in uc_awards:
                 uc_awards[award_id] = (person, claimant_type, partner)
                 holders[person] = partition
+    for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
+        chosen = legacy_award_choice([(award_id, weekly) for award_id, weekly, _, _ in awards], as_of)
+        _, weekly, benefit, frequency = next(a for a in awards if a[0] == chosen)
+        legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency)
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
     periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders,
                                                   **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}})
