@@ -1012,3 +1012,34 @@ def test_cessation_row_written_for_every_la_return(folder: Path) -> None:
     rows = {c.debt_ref: (c.reason, c.balance_returned_pence, c.amount_recovered_pence, c.cessation_date)
             for c in Cessation.objects.all()}
     assert rows == {"HB/1": ("SANCTION", 9_000, 1_000, day), "HB/2": ("MANUAL_RECALL", 5_000, 0, day)}
+
+
+def test_a_debt_reclassified_during_a_moratorium_is_in_it_or_out_of_it_as_its_new_classification_says(
+        folder: Path) -> None:
+    """§6.5 RevisedClassification with recovery-rules.md §6 (fraud debts are not eligible for a moratorium):
+    a breathing space (no UC in payment) suspended the non-fraud HB/1 and left the fraud HB/F in recovery.
+    Revised to FRAUD, HB/1 leaves the moratorium and is OPEN again; revised to NON_FRAUD, HB/F is suspended
+    and listed with it, to resume when it ends."""
+    from dms.services.recovery import life_events_step
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award(benefit="ESA")
+    other = "AB123457C"
+    award(other, "ESA")
+    refer(folder, [build.referral("HB/1", NINO, 1_000), build.referral("HB/F", other, 1_000, classification="FRAUD")])
+    la_files_step(D1)
+    day = D1 + timedelta(days=1)
+    import_events([json.dumps({"event_id": f"bs-{n}", "type": "person.insolvency", "occurred_on": day.isoformat(),
+                               "nino": n, "kind": "BREATHING_SPACE", "start_date": day.isoformat()})
+                   for n in (NINO, other)], source="t.jsonl")
+    life_events_step(day)
+    assert (state("HB/1")[0], state("HB/F")[0]) == (DebtStatus.SUSPENDED, DebtStatus.OPEN)
+    later = day + timedelta(days=1)
+    received(folder, "LAREV", [build.revision("HB/1", NINO, None, "FRAUD", reason="FURTHER_OVERPAYMENT"),
+                               build.revision("HB/F", other, None, "NON_FRAUD", reason="FURTHER_OVERPAYMENT")],
+             day=later)
+    assert la_files_step(later)["revisions"] == 2
+    assert (state("HB/1")[0], state("HB/F")[0]) == (DebtStatus.OPEN, DebtStatus.SUSPENDED)
+    listed = {r.person.nino: r.suspended_debts for r in Restriction.objects.all()}
+    assert listed == {NINO: [], other: [debt("HB/F").pk]}

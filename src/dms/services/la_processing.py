@@ -78,6 +78,7 @@ from dms.services.recovery_events import (
     SANCTION_RETURN_WEEKS,
     WHOLE_INSOLVENCY,
     bar_a_new_debt,
+    settle_a_reclassified_debt,
 )
 from dms.services.recovery_load import (
     LEGACY_AWARD_ORDER,
@@ -784,6 +785,7 @@ def _apply_revisions(received_file: ReceivedFile, creditor: Creditor, records: S
         if record.revised_classification is not None and record.revised_classification != debt.classification:
             debt_service.change_classification(debt, record.revised_classification, business_date=run_date,
                                                actor=ACTOR, reason=why)
+            settle_a_reclassified_debt(debt, run_date, ACTOR)
             report.reclassified += 1
 
 

@@ -389,6 +389,36 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
     return bar_a_new_debt(debt, on, actor)
 
 
+def settle_a_reclassified_debt(debt: Debt, on: date, actor: str) -> str | None:
+    """A debt reclassified on ``on`` (hb-debt-interface.md §6.5 RevisedClassification) is then included in the
+    restrictions of its debtors, or not, as its new classification says (recovery-rules.md §6: fraud debts are
+    not eligible for a moratorium and not included in a DRO; non-fraud ones are):
+
+    - made FRAUD while SUSPENDED: it leaves the moratoria (and DROs, IVAs, bankruptcies) that listed it, and
+      is OPEN again unless a restriction still bars it otherwise;
+    - made NON_FRAUD while OPEN: a restriction in force that includes it (arisen by its start) suspends it and
+      lists it (:func:`bar_a_new_debt`), as a debt referred during it is.
+
+    Returns what it did, or None."""
+    debt.refresh_from_db()
+    if debt.classification == "NON_FRAUD":
+        return bar_a_new_debt(debt, on, actor) if debt.status == DebtStatus.OPEN else None
+    if debt.status != DebtStatus.SUSPENDED:
+        return None
+    debtors = [debt.person_id] + ([debt.joint_person_id] if debt.joint_person_id else [])
+    listing = [r for r in Restriction.objects.filter(person_id__in=debtors, kind__in=(*WHOLE_INSOLVENCY, *MORATORIA))
+               .order_by("pk") if debt.pk in r.suspended_debts]
+    if not listing:
+        return None  # suspended by something other than a restriction: left as it is
+    for restriction in listing:
+        restriction.suspended_debts = [d for d in restriction.suspended_debts if d != debt.pk]
+        restriction.save(update_fields=["suspended_debts"])
+    debt.change_status(DebtStatus.OPEN, business_date=on, actor=actor,
+                       reason="reclassified FRAUD: a fraud debt is not included in a moratorium, DRO, IVA or "
+                              "bankruptcy, and is recovered (recovery-rules.md §6)")
+    return "OPEN"
+
+
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:
     """The last day of a moratorium (recovery-rules.md §6; SI 2020/1311): a standard breathing space lasts
     60 days (or ends earlier on its ``end_date``); a mental health crisis moratorium lasts until its
