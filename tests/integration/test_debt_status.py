@@ -158,3 +158,15 @@ def test_debtor_summary_says_since_when_and_why_a_debt_is_in_its_status_not_a_la
     [row] = debtor_summary("AB123456C")["debts"]
     assert (row["status"], row["status_since"], row["status_reason"], row["cessation_reason"]) == (
         "SUSPENDED", "2025-05-10", "BREATHING_SPACE from 2025-05-10", None)
+
+
+def test_debtor_summary_shows_the_owner_of_a_joint_debt_whom_they_owe_it_with(debt: Debt) -> None:
+    """README `dms debtor show`: a debt of the person's own that another owes jointly with them (events.md
+    ``debt.referred`` ``joint_nino``) names that person (``joint_nino``); the other sees it under
+    ``joint_debts`` with its ``owner_nino``."""
+    partner = Person.objects.create(nino="CE123456A")
+    Debt.objects.filter(pk=debt.pk).update(joint_person=partner)
+    [own] = debtor_summary("AB123456C")["debts"]
+    assert own["joint_nino"] == "CE123456A"
+    [theirs] = debtor_summary("CE123456A")["joint_debts"]
+    assert theirs["owner_nino"] == "AB123456C" and "joint_nino" not in theirs

@@ -138,7 +138,8 @@ def print_debtor(summary: dict[str, Any]) -> None:
                   "Received", "Held")
     for debt in summary["debts"] + joint:
         creditor = f"LA {debt['la_id']}" if debt["la_id"] else debt["creditor"]
-        held = f"jointly with {debt['owner_nino']}" if "owner_nino" in debt else "own name"
+        held = (f"jointly with {debt['owner_nino']}" if "owner_nino" in debt
+                else f"own name, jointly with {debt['joint_nino']}" if "joint_nino" in debt else "own name")
         table.add_row(str(debt["id"]), creditor, debt["ref"], debt["debt_type"], debt["classification"],
                       " ".join(filter(None, (debt["status"], debt["cessation_reason"]))), debt["amount"], debt["recovered"], debt["balance"], debt["received_on"],
                       held)

@@ -334,7 +334,9 @@ def _plan(period: str, seed: int, console: Any) -> Any:
         f"{_n(counts.get('LA tars', 0), 'daily tar')} with {_n(counts.get('LAREF records', 0), 'referral')}, "
         f"{_n(counts.get('LAREV records', 0), 'revision')} and {_n(counts.get('LAREC records', 0), 'recall')} "
         f"({_n(broken, 'file')} broken on purpose, "
-        f"{_n(counts.get('corrected resubmissions', 0), 'corrected resubmission')})."
+        f"{_n(counts.get('corrected resubmissions', 0), 'corrected resubmission')}; besides these, "
+        f"{_n(counts.get('records of broken files', 0), 'record')} in the broken files and "
+        f"{_n(counts.get('records of resubmissions', 0), 'record')} in the resubmission)."
     )
     return files
 
@@ -518,6 +520,8 @@ def _print_outputs(period: str, bacs: Path | None, console: Any) -> None:
     outboxes = config.outbox_dir
     console.print(f"  LA outboxes (daily cessations, failure notices, schedules): {outboxes}"
                   + ("" if outboxes.exists() else " (nothing placed in them)"))
-    console.print(f"  payment schedules for {period}: {schedule_dir(period)}")
+    schedules = schedule_dir(period)
+    console.print(f"  payment schedules for {period}: {schedules}" if schedules.exists()
+                  else f"  payment schedules for {period}: none (nothing was recovered for an LA)")
     console.print(f"  BACS file: {bacs}" if bacs else "  BACS file: none (nothing to pay)")
     console.print(f"  the month's inbound traffic (events files, LA files planned): {traffic_dir(period)}")

@@ -51,10 +51,11 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     order of receipt: received_on, receipt_seq, id): ``debts``, the debts the person owes in their own name;
     ``joint_debts`` (only when there are any), those another person owes jointly with them (events.md
     ``debt.referred`` ``joint_nino``), each row with ``owner_nino``: they are liable for these too, and they are recovered from
-    either debtor (A9/2025 Annex B rule c)."""
+    either debtor (A9/2025 Annex B rule c). A debt of their own owed jointly with another carries that
+    person's ``joint_nino``."""
     person = find_person(nino)
-    found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person)).select_related("creditor", "person")
-                 .order_by("received_on", "receipt_seq", "id"))
+    found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person))
+                 .select_related("creditor", "person", "joint_person").order_by("received_on", "receipt_seq", "id"))
     debts = [d for d in found if d.person_id == person.pk]
     joint = [d for d in found if d.person_id != person.pk]
     recovered = recovered_by_debt([d.id for d in debts + joint])
@@ -64,7 +65,9 @@ def debtor_summary(nino: str) -> dict[str, Any]:
         "nino": person.nino,
         "credit": format_pounds(balances["credit"]),
         "refunds_due": format_pounds(balances["refunds_due"]),
-        "debts": [_debt_row(debt, recovered[debt.id], last_change.get(debt.id)) for debt in debts],
+        "debts": [_debt_row(debt, recovered[debt.id], last_change.get(debt.id))
+                  | ({"joint_nino": debt.joint_person.nino} if debt.joint_person is not None else {})
+                  for debt in debts],
     }
     if joint:
         summary["joint_debts"] = [_debt_row(debt, recovered[debt.id], last_change.get(debt.id))

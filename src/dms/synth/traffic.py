@@ -690,11 +690,14 @@ class _Planner:
                 continue
             self.special.append((day, PlannedFile(kind, la, day, (*ordinary, *good, *bad), fault)))
             self.traffic.counts[f"broken: {fault}"] = 1
+            counts = self.traffic.counts
+            counts["records of broken files"] = counts.get("records of broken files", 0) + len(good) + len(bad)
             later = [d for d in self.working if d > day]
             if fixed and later:
                 self.special.append((later[min(2, len(later) - 1)],
                                      PlannedFile(kind, la, day, (*ordinary, *good, *fixed))))
                 self.traffic.counts["corrected resubmissions"] = 1
+                counts["records of resubmissions"] = counts.get("records of resubmissions", 0) + len(good) + len(fixed)
 
     def faulty_records(self, fault: str, la: str, day: date) -> tuple[list[InboundRecord], list[InboundRecord],
                                                                        list[InboundRecord]]:
