@@ -507,3 +507,19 @@ def test_joint_debt_recovered_from_the_owners_benefit_only_while_the_owner_has_o
     run_day(PAY)
     payer = "CE123456A" if owner_on_benefit else NINO
     assert [(d.person.nino, d.ref, d.amount_pence) for d in taken()] == [(payer, "J", 6002)]  # 15% of £400.14
+
+
+def test_joint_debt_recovered_from_the_owners_final_period_after_their_award_ended() -> None:
+    """The same Decision: the owner's UC award ended on 2025-05-15, and its final period (May, the one the end
+    date falls in) is paid on 2025-06-07 with the owner's debts; so that day the owner still has a benefit to
+    recover the joint debt from, and the other debtor's award paid the same day does not also take it (the
+    £50.00 is taken once, from the owner's final period, whichever is worked out first)."""
+    owner, other = "CE123456A", NINO
+    events(*_single_uc(other, "UCO"), *_single_uc(owner, "UCW"),
+           line("end-UCW", "award.ended", nino=owner, occurred_on="2025-05-16", award_ref="UCW",
+                end_date="2025-05-15", reason="AWARD_ENDED"),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="50.00", created_on="2025-04-01",
+                joint_nino=other))
+    run_day(PAY)
+    assert [(d.person.nino, d.ref, d.amount_pence) for d in taken()] == [(owner, "J", 5000)]

@@ -202,11 +202,18 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
             agreed_amount_pence=d.agreed_amount_pence, reduced_rate_pence=rates.get(d.id),
             reduced_weekly_rate_pence=rates.get(d.id)), d.creditor_id)  # recorded without a unit: as given
         debts[d.person_id].append(loaded)
-        owner_paid = Award.objects.filter(awards_of(d.person_id)).filter(in_payment_q(as_of)).exists()
+        owner_paid = Award.objects.filter(awards_of(d.person_id)).filter(in_payment_q(as_of)).exists() or any(
+            AssessmentPeriod.objects.filter(award=f, period_start__lte=f.end_date, period_end__gte=f.end_date,
+                                            payment_date__gte=as_of).exists()
+            for f in Award.objects.filter(awards_of(d.person_id), benefit="UC", end_date__lt=as_of))
         if d.joint_person_id not in (None, d.person_id) and not owner_paid:  # else from the owner's benefit only
             debts[d.joint_person_id].append(loaded)
     rows = set()
-    for person in Person.objects.filter(id__in=list(debts)).order_by("id"):
+    # those who owe, and the holders of UC awards naming one who owes as partner (the award's period takes from
+    # the partner's debts, whether or not its holder owes anything it recovers)
+    holders = set(Award.objects.filter(benefit="UC", partner_id__in=[p for p in debts if debts[p]]).filter(
+        in_payment_q(as_of)).values_list("person_id", flat=True))
+    for person in Person.objects.filter(id__in=[p for p in debts if debts[p]] + sorted(holders)).order_by("id"):
         if person.date_of_death is not None and person.date_of_death <= as_of:
             continue
         awards = [a for a in Award.objects.filter(person=person).order_by("id")

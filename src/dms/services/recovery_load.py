@@ -297,16 +297,24 @@ class LoadedDebt:
     account_id: int  # the debt's RECEIVABLE account
 
 
-# Of a joint debt ``d``: whether its owner has a benefit in payment on the date (two placeholders), their own
-# award or a joint UC award naming them as the partner (services.benefit_in_payment). **Decision**
-# (docs/recovery-notes.md "Joint debts"): a joint debt is then recovered from the owner's benefit only, not
-# also from the other debtor's own award, so that what each takes never depends on whose deduction is worked
-# out first (two awards paid the same day may be worked out in different chunks, side by side).
+# Of a joint debt ``d``: whether its owner has a benefit to recover it from on the date (four placeholders, the
+# date each time): an award in payment, their own or a joint UC award naming them as the partner
+# (services.benefit_in_payment), or a UC award ended whose final assessment period (the one its end date
+# falls in) is still to be paid on or after the date (the run takes it then, with the owner's debts).
+# **Decision** (docs/recovery-notes.md "Joint debts recovered from one benefit"): a joint debt is then
+# recovered from the owner's benefit only, not also from the other debtor's own award, so that what each takes
+# never depends on whose deduction is worked out first (two awards paid the same day may be worked out in
+# different chunks, side by side).
 OWNER_PAID_SQL = (
-    "CASE WHEN d.joint_person_id IS NULL THEN 0 ELSE (CASE WHEN EXISTS (SELECT 1 FROM dms_award o "
+    "CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM dms_award o "
     "WHERE (o.person_id = d.person_id OR (o.partner_id = d.person_id AND o.benefit = 'UC')) "
-    "AND o.start_date <= %s AND (o.end_date IS NULL OR o.end_date >= %s)) THEN 1 ELSE 0 END) END"
+    "AND o.start_date <= %s AND (o.end_date IS NULL OR o.end_date >= %s)) THEN 1 "
+    "WHEN EXISTS (SELECT 1 FROM dms_award f JOIN dms_assessment_period fp ON fp.award_id = f.id "
+    "WHERE (f.person_id = d.person_id OR f.partner_id = d.person_id) AND f.benefit = 'UC' "
+    "AND f.end_date IS NOT NULL AND f.end_date < %s AND fp.period_start <= f.end_date "
+    "AND fp.period_end >= f.end_date AND fp.payment_date >= %s) THEN 1 ELSE 0 END"
 )
+OWNER_PAID_PLACEHOLDERS = 4
 
 
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
@@ -346,7 +354,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
-        [run_date, run_date, *params, run_date, *joint_params, run_date],
+        [*[run_date] * OWNER_PAID_PLACEHOLDERS, *params, run_date, *joint_params, run_date],
     )
     rates = reduced_rates_both(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)

@@ -57,6 +57,7 @@ from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
 from dms.services.recovery_load import (
+    OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
     Sanction,
     as_date,
@@ -235,10 +236,11 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     creditors = _creditors()
     chunk_people = {r[0]: r for r in fetch(
         "SELECT id, partition, date_of_death FROM dms_person WHERE partition BETWEEN %s AND %s", [first, last])}
-    own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [as_of, as_of, as_of, first, last])
+    paid = [as_of] * OWNER_PAID_PLACEHOLDERS
+    own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [*paid, as_of, first, last])
     cond, params = in_ids("d.joint_person_id", sorted(chunk_people))
     joint = fetch(_DEBT_COLUMNS + f"{cond} AND NOT d.partition BETWEEN %s AND %s",
-                  [as_of, as_of, as_of, *params, first, last])
+                  [*paid, as_of, *params, first, last])
     # a joint debtor is re-rated for a joint debt only while its owner has no benefit in payment (r[11])
     people = sorted({r[1] for r in own} | {r[8] for r in joint if not r[11]}
                     | {r[8] for r in own if r[8] in chunk_people and not r[11]})
@@ -284,11 +286,12 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
         for award_id, person, claimant_type, partner, partition, holder_owes in fetch(
             "SELECT a.id, a.person_id, a.claimant_type, a.partner_id, pe.partition, EXISTS (SELECT 1 "
             "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
-            "WHERE (d.person_id = a.person_id OR d.joint_person_id = a.person_id) AND d.status = 'OPEN' "
+            "WHERE (d.person_id = a.person_id OR (d.joint_person_id = a.person_id "
+            f"AND ({OWNER_PAID_SQL}) = 0)) AND d.status = 'OPEN' "
             "AND acc.balance_pence > 0 AND d.received_on <= %s) FROM dms_award a "
             f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
             f"AND {in_payment_sql('a')} AND (pe.date_of_death IS NULL OR pe.date_of_death > %s) ORDER BY a.id",
-            [as_of, *params, *in_payment_params(as_of), as_of]
+            [*paid, as_of, *params, *in_payment_params(as_of), as_of]
         ):
             with_uc.add(partner)
             if not holder_owes and award_id not in uc_awards:
@@ -308,7 +311,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     if outside:
         cond, params = in_ids("d.person_id", outside)
         joint_cond, joint_params = in_ids("d.joint_person_id", outside)
-        partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [as_of, as_of, as_of, *params, *joint_params])
+        partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [*paid, as_of, *params, *joint_params])
     rows = own + joint + partner_rows
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
