@@ -1376,3 +1376,27 @@ def test_legacy_instalment_stays_with_the_first_award_while_it_fits_and_others_m
         (date(2025, 6, 2), "JSA1"), (date(2025, 6, 9), "JSA1"), (date(2025, 6, 16), "JSA1")]
     assert not MissedInstalment.objects.exists() and status("HB1") == ("OPEN", "")
     assert check_ledger().ok
+
+
+def test_over_recovery_of_a_joint_debt_is_a_credit_of_the_person_it_was_recovered_from() -> None:
+    """recovery-rules.md §5 ("over-recovery leaves a credit on the person"): K owns a £200.00 debt owed
+    jointly with J and has no benefit; J's UC pays £60.02 twice. Revised to £50.00, the £70.04 over-recovered
+    was J's money (the last recovered first): it is J's credit, refunded to J, not to K."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    owner = "CE123456A"
+    events(uc_award(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="200.00", created_on="2025-04-01",
+                joint_nino="AB123456C"))
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 8, 7))
+    assert sum(r.amount_pence for r in taken()) == 12004
+    events(line("rev", "debt.revised", occurred_on="2025-08-08", nino=owner, creditor="DWP", creditor_ref="J",
+                amount="50.00", reason="appeal"))
+    run_day(date(2025, 8, 8))
+    payer, other = Person.objects.get(nino="AB123456C"), Person.objects.get(nino=owner)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, payer.pk)) == -7004
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, other.pk)) == 0
+    assert check_ledger().ok

@@ -319,21 +319,45 @@ def _revise_locked(
         return result
     entries = [_revision_entry(debt, result.difference_pence, business_date, reason)]
     excess = recovered - new_total_pence
+    shares = _whose_excess(debt, excess) if excess > 0 else []
     if excess > 0:
         result.over_recovered_pence = excess
         result.corrections_by_creditor[debt.creditor_id] = excess
-        entries += _over_recovery_entries(debt, excess, business_date)
+        entries += _over_recovery_entries(debt, shares, business_date)
     debt.amount_pence = new_total_pence
     debt.save(update_fields=["amount_pence"])
     result.entry_ids += post_entries(entries)
     _status_after_revision(debt, new_total_pence - recovered + max(excess, 0), business_date, actor, reason)
-    if excess > 0:
-        used = use_person_credit(debt.person_id, excess, business_date=business_date, actor=actor,
+    for person_id, share in shares:
+        used = use_person_credit(person_id, share, business_date=business_date, actor=actor,
                                  source=f"over-recovery of debt {debt.pk}", excluding=debt.pk)
         result.credit_applied += used.applied
-        result.refund_pence = used.refund_pence
+        result.refund_pence += used.refund_pence
         result.entry_ids += used.entry_ids
     return result
+
+
+def _whose_excess(debt: Debt, excess: int) -> list[tuple[int, int]]:
+    """``[(person id, pence)]``: whose money an over-recovery of ``excess`` is (recovery-rules.md §5: it is a
+    credit of the person it was recovered from). The last money in is the excess: a joint debt's
+    deductions, newest first, each to the person whose award it was taken from; what they do not cover
+    (direct payments, credit placed on it) is the owner's. A debt of one person's is all theirs."""
+    if debt.joint_person_id is None:
+        return [(debt.person_id, excess)]
+    from dms.store.recovery.models import Deduction
+
+    owed: dict[int, int] = {}
+    left = excess
+    for payer, amount in Deduction.objects.filter(debt_id=debt.pk, status="TAKEN").order_by(
+            "-date", "-id").values_list("person_id", "amount_pence"):
+        take = min(left, amount)
+        owed[payer] = owed.get(payer, 0) + take
+        left -= take
+        if left == 0:
+            break
+    if left:
+        owed[debt.person_id] = owed.get(debt.person_id, 0) + left
+    return sorted(owed.items())
 
 
 def _revision_entry(debt: Debt, difference: int, business_date: date, reason: str) -> Entry:
@@ -349,8 +373,8 @@ def _revision_entry(debt: Debt, difference: int, business_date: date, reason: st
     )
 
 
-def _over_recovery_entries(debt: Debt, excess: int, business_date: date) -> list[Entry]:
-    person_credit = AccountKey(AccountKind.PERSON_CREDIT, debt.person_id)
+def _over_recovery_entries(debt: Debt, shares: list[tuple[int, int]], business_date: date) -> list[Entry]:
+    excess = sum(share for _, share in shares)
     over = build_entry(
         EntryKind.OVER_RECOVERY,
         business_date,
@@ -365,7 +389,7 @@ def _over_recovery_entries(debt: Debt, excess: int, business_date: date) -> list
         business_date,
         [
             Posting(_creditor_account(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), excess),
-            Posting(person_credit, -excess),
+            *(Posting(AccountKey(AccountKind.PERSON_CREDIT, person_id), -share) for person_id, share in shares),
         ],
         description=f"over-recovery of debt {debt.pk} ({debt.creditor_ref}) taken back from {debt.creditor}",
         reason="revised below the amount recovered (hb-debt-interface.md §6.5)",
