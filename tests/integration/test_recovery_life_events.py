@@ -1400,3 +1400,31 @@ def test_over_recovery_of_a_joint_debt_is_a_credit_of_the_person_it_was_recovere
     assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, payer.pk)) == -7004
     assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, other.pk)) == 0
     assert check_ledger().ok
+
+
+def test_breathing_space_of_a_uc_joint_debtor_suspends_a_joint_debt_recovered_from_the_owners_legacy_benefit(
+        ) -> None:
+    """recovery-rules.md §6 (a moratorium stops recovery of eligible debts other than UC deductions) with the
+    Decisions that a joint debt is in either debtor's moratorium and is recovered from its owner's benefit:
+    J, on UC, enters a breathing space; the joint debt O owns is recovered from O's JSA, not from UC, so it is
+    suspended for the moratorium (and stays so while J's UC is in payment), then resumes when it ends."""
+    from dms.services.recovery_events import release_for_uc_deductions, resume_after_moratoria
+
+    owner = "CE123456A"
+    events(uc_award(), line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA",
+                            start_date="2025-05-01", legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY",
+                                                             "first_pay_date": "2025-06-02"}),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino="AB123456C"),
+           line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
+                start_date="2025-06-05"))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 5))
+    assert status("J")[0] == "SUSPENDED"
+    release_for_uc_deductions(date(2025, 6, 6))
+    assert status("J")[0] == "SUSPENDED"
+    run_day(date(2025, 6, 9))
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    resume_after_moratoria(date(2025, 8, 4))
+    assert status("J")[0] == "OPEN" and check_ledger().ok

@@ -449,15 +449,29 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
         return
     suspended: list[int] = []
     note = "UC deductions are not covered by a moratorium: recovery from UC goes on"
+    eligible = _debts_owed(person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
+                           created_on__lte=event.start_date)
+    why = f"{event.kind} from {event.start_date}" + (f" to {last}" if last else "")
     if not _uc_in_payment(person.pk, event.start_date):
         note = "eligible non-fraud debts suspended for the moratorium"
-        suspended = _suspend(_debts_owed(person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
-                                         created_on__lte=event.start_date), run_date,
-                             f"event {event.event_id}",
-                             f"{event.kind} from {event.start_date}" + (f" to {last}" if last else ""))
+        suspended = _suspend(eligible, run_date, f"event {event.event_id}", why)
+    else:
+        others = [d for d in eligible if recovered_from_anothers_legacy_benefit(d, person.pk, event.start_date)]
+        if others:
+            note += ("; joint debts recovered from the other debtor's legacy benefit (not UC) suspended for the "
+                     "moratorium")
+            suspended = _suspend(others, run_date, f"event {event.event_id}", why)
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=last, resume_on=resume_on,
                                suspended_debts=suspended, note=note)
+
+
+def recovered_from_anothers_legacy_benefit(debt: Debt, person_id: int, on: date) -> bool:
+    """Whether ``debt``, which ``person_id`` owes jointly with its owner, is recovered on ``on`` from the
+    owner's legacy benefit (the owner has a benefit in payment and no UC: recovery_load.OWNER_PAID_SQL's
+    Decision), not from UC: a moratorium of either debtor then covers it, though the person has UC."""
+    return (debt.person_id != person_id and in_payment(debt.person_id, on)
+            and not _uc_in_payment(debt.person_id, on))
 
 
 def bars_recovery(kind: str, resume_on: date | None, resumed_on: date | None, on: date) -> bool:
@@ -534,14 +548,19 @@ def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None =
             continue
         barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk,
                               debt_ids=restriction.suspended_debts)
-        released = [d for d in restriction.suspended_debts if d not in barred]
+        # joint debts recovered from the other debtor's legacy benefit, not UC: this moratorium keeps them
+        here = {d.pk for d in Debt.objects.filter(pk__in=restriction.suspended_debts)
+                if recovered_from_anothers_legacy_benefit(d, restriction.person_id, run_date)}
+        released = [d for d in restriction.suspended_debts if d not in barred and d not in here]
+        if not released and all(d in here for d in restriction.suspended_debts):
+            continue  # nothing UC recovers: the moratorium keeps what it holds
         reason = (f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}) is still in "
                   "force, but UC is in payment and UC deductions are not covered by a moratorium: recovery "
                   "from UC resumes")
         for debt in Debt.objects.filter(pk__in=released, status=DebtStatus.SUSPENDED).order_by("pk"):
             debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
-        kept = [d for d in restriction.suspended_debts if d in barred]
-        restriction.suspended_debts = []
+        kept = [d for d in restriction.suspended_debts if d in barred and d not in here]
+        restriction.suspended_debts = [d for d in restriction.suspended_debts if d in here]
         restriction.note = (f"{restriction.note}; {run_date}: UC in payment, UC deductions are not covered: "
                             f"debts {released} released" + (f", debts {kept} still barred by another restriction"
                                                              if kept else ""))
@@ -552,13 +571,13 @@ def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None =
 
 def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = None) -> int:
     """The other side of :func:`release_for_uc_deductions` (recovery-rules.md §6: "DMS stops recovery of
-    eligible debts other than UC deductions for the moratorium"): a moratorium in force that suspends
-    nothing (it began while UC was in payment, or released its debts to UC) whose person has no UC in payment
+    eligible debts other than UC deductions for the moratorium"): a moratorium in force (it began while UC
+    was in payment, or released its debts to UC; it may hold joint debts another's legacy benefit
+    recovers) whose person has no UC in payment
     on ``run_date`` (their UC ended; a legacy benefit may have started) suspends its eligible debts from then
     (non-fraud, arisen by its start, owned or owed jointly: :func:`_debts_owed`), listed on it so that its end
     resumes them. Returns how many moratoria did so; only those of people in ``partitions`` when given."""
-    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, start_date__lte=run_date,
-                                           suspended_debts=[])
+    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, start_date__lte=run_date)
                 .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)))
     if partitions is not None:
         in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
@@ -570,14 +589,15 @@ def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = Non
     for restriction in restrictions:
         if "UC" in benefits.get(restriction.person_id, ()):
             continue
-        eligible = _debts_owed(restriction.person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
-                               created_on__lte=restriction.start_date)
+        eligible = [d for d in _debts_owed(restriction.person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
+                                           created_on__lte=restriction.start_date)
+                    if d.pk not in restriction.suspended_debts]  # those it holds already stay as they are
         if not eligible:
             continue
         suspended = _suspend(eligible, run_date, ACTOR,
                              f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}): "
                              "no UC in payment now, so recovery of the debts it covers stops until it ends")
-        restriction.suspended_debts = suspended
+        restriction.suspended_debts = [*restriction.suspended_debts, *suspended]
         restriction.note = f"{restriction.note}; {run_date}: no UC in payment: debts {suspended} suspended"
         restriction.save(update_fields=["suspended_debts", "note"])
         count += 1
