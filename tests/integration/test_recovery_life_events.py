@@ -1428,3 +1428,49 @@ def test_breathing_space_of_a_uc_joint_debtor_suspends_a_joint_debt_recovered_fr
     assert [r.date for r in taken()] == [date(2025, 6, 2)]
     resume_after_moratoria(date(2025, 8, 4))
     assert status("J")[0] == "OPEN" and check_ledger().ok
+
+
+def test_over_recovery_of_a_joint_debt_revised_twice_gives_each_payer_back_only_what_they_paid() -> None:
+    """recovery-rules.md §5, the same Decision: for a £300.00 debt O owns jointly with J, J's UC paid £60.02
+    (O had no benefit), then O's JSA £13.95. Revised to £70.00, the £3.97 over-recovered is O's (the newest
+    money); revised to £50.00, the next £20.00 is O's remaining £9.98 and £10.02 of J's: nothing is given
+    back twice, and each gets back no more than they paid."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    owner = "CE123456A"
+    events(uc_award(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA", start_date="2025-07-10",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-07-14"}),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino="AB123456C"))
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 7, 14))
+    assert [(r.person.nino, r.amount_pence) for r in taken()] == [("AB123456C", 6002), (owner, 1395)]
+    for n, amount in enumerate(("70.00", "50.00")):
+        events(line(f"rev{n}", "debt.revised", occurred_on=f"2025-07-1{5 + n}", nino=owner, creditor="DWP",
+                    creditor_ref="J", amount=amount, reason="appeal"))
+        run_day(date(2025, 7, 15 + n))
+    j, o = Person.objects.get(nino="AB123456C"), Person.objects.get(nino=owner)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, o.pk)) == -1395
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, j.pk)) == -1002
+    assert check_ledger().ok
+
+
+def test_joint_debt_reported_during_a_uc_claimants_moratorium_is_suspended_when_another_legacy_benefit_recovers_it(
+        ) -> None:
+    """recovery-rules.md §6 with docs/recovery-notes.md ("a joint debt reported after such a restriction was
+    applied is suspended on import"): J, on UC, is in a breathing space; a joint debt O owns, recovered from
+    O's JSA (not UC), reported during it, is suspended at once and nothing is taken for it."""
+    owner = "CE123456A"
+    events(uc_award(), line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA",
+                            start_date="2025-05-01", legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY",
+                                                             "first_pay_date": "2025-06-02"}),
+           line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
+                start_date="2025-06-05"))
+    run_day(date(2025, 6, 5))
+    events(line("ref-J2", "debt.referred", occurred_on="2025-06-08", nino=owner, creditor="DWP", creditor_ref="J2",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino="AB123456C"))
+    run_day(date(2025, 6, 9))
+    assert status("J2")[0] == "SUSPENDED" and not taken()

@@ -346,12 +346,22 @@ def _whose_excess(debt: Debt, excess: int) -> list[tuple[int, int]]:
         return [(debt.person_id, excess)]
     from dms.store.recovery.models import Deduction
 
+    debtors = (debt.person_id, debt.joint_person_id)
+    # what earlier over-recoveries of the debt already gave back came off the newest money first
+    before = int(PostingRow.objects.filter(entry__kind=EntryKind.OVER_RECOVERY, account__debt_id=debt.pk)
+                 .aggregate(total=Sum("amount_pence"))["total"] or 0)
     owed: dict[int, int] = {}
     left = excess
-    for payer, amount in Deduction.objects.filter(debt_id=debt.pk, status="TAKEN").order_by(
-            "-date", "-id").values_list("person_id", "amount_pence"):
+    for payer, partner, amount in Deduction.objects.filter(debt_id=debt.pk, status="TAKEN").order_by(
+            "-date", "-id").values_list("person_id", "award__partner_id", "amount_pence"):
+        skip = min(before, amount)
+        before, amount = before - skip, amount - skip
         take = min(left, amount)
-        owed[payer] = owed.get(payer, 0) + take
+        if take <= 0:
+            continue
+        # the debtor whose benefit paid it: the award's holder, or the debtor who is the partner on it
+        whose = payer if payer in debtors else partner if partner in debtors else debt.person_id
+        owed[whose] = owed.get(whose, 0) + take
         left -= take
         if left == 0:
             break

@@ -315,7 +315,8 @@ def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
     """A debt referred on ``on`` after a restriction of its debtor was applied: suspended, and
     listed by the restriction, when the restriction includes it (a non-fraud debt that had arisen by the
     restriction's start) and still bars recovery on ``on`` (:func:`bars_recovery`; a moratorium only while
-    no UC is in payment, as :func:`_moratorium`). Returns the restriction's kind, or None."""
+    no UC is in payment, or for a joint debt recovered from the other debtor's legacy benefit, as
+    :func:`_moratorium`). Returns the restriction's kind, or None."""
     if debt.classification != "NON_FRAUD" or debt.status != DebtStatus.OPEN:
         return None
     debtors = [debt.person_id] + ([debt.joint_person_id] if debt.joint_person_id else [])
@@ -327,8 +328,9 @@ def bar_a_new_debt(debt: Debt, on: date, actor: str) -> str | None:
         day = max(on, restriction.start_date)
         if not bars_recovery(restriction.kind, restriction.resume_on, restriction.resumed_on, day):
             continue
-        if restriction.kind in MORATORIA and _uc_in_payment(restriction.person_id, day):
-            continue
+        if (restriction.kind in MORATORIA and _uc_in_payment(restriction.person_id, day)
+                and not recovered_from_anothers_legacy_benefit(debt, restriction.person_id, day)):
+            continue  # recovered by UC, which a moratorium does not cover
         debt.change_status(DebtStatus.SUSPENDED, business_date=day, actor=actor,
                            reason=f"{restriction.kind} from {restriction.start_date}: the debt had arisen by then "
                                   "and is not recovered by deduction")
