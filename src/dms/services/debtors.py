@@ -50,9 +50,10 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     """The ``dms debtor show --json`` document for ``nino`` (money as pounds strings, debts in recovery
     order of receipt: received_on, receipt_seq, id): ``debts``, the debts the person owes in their own name;
     ``joint_debts`` (only when there are any), those another person owes jointly with them (events.md
-    ``debt.referred`` ``joint_nino``), each row with ``owner_nino``: they are liable for these too, and they are recovered from
-    either debtor (A9/2025 Annex B rule c). A debt of their own owed jointly with another carries that
-    person's ``joint_nino``."""
+    ``debt.referred`` ``joint_nino``), each row with ``owner_nino``: they are liable for these too (recovered
+    from the couple's joint award, A9/2025 Annex B rule c, or otherwise from the owner's benefit while the
+    owner has one, else from theirs: docs/recovery-notes.md). A debt of their own owed jointly with another
+    carries that person's ``joint_nino``."""
     person = find_person(nino)
     found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person))
                  .select_related("creditor", "person", "joint_person").order_by("received_on", "receipt_seq", "id"))
