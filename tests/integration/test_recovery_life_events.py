@@ -1474,3 +1474,25 @@ def test_joint_debt_reported_during_a_uc_claimants_moratorium_is_suspended_when_
                 joint_nino="AB123456C"))
     run_day(date(2025, 6, 9))
     assert status("J2")[0] == "SUSPENDED" and not taken()
+
+
+def test_joint_debt_suspended_when_the_owners_legacy_benefit_starts_during_a_uc_joint_debtors_moratorium() -> None:
+    """recovery-rules.md §6, the same Decisions: J, on UC, is in a breathing space; the joint debt O owns is
+    recovered from J's UC (O has no benefit), so it stays in recovery. O's JSA starts during the moratorium:
+    from then the debt is recovered from O's legacy benefit, which the moratorium covers, so it is suspended
+    and nothing is taken from O's JSA for it until the moratorium ends."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    owner = "CE123456A"
+    events(uc_award(), uc_period_of("ap6", "2025-05-01", "2025-05-31", "2025-06-07"),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
+                joint_nino="AB123456C"),
+           line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
+                start_date="2025-06-05"),
+           line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA", start_date="2025-06-10",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-16"}))
+    for day in (date(2025, 6, 5), date(2025, 6, 7), date(2025, 6, 10), date(2025, 6, 16)):
+        run_day(day)
+    assert [(r.date, r.person.nino) for r in taken()] == [(date(2025, 6, 7), "AB123456C")]
+    assert status("J")[0] == "SUSPENDED" and check_ledger().ok

@@ -165,6 +165,7 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
     counts["moratoria_ended"] = resume_after_moratoria(run_date, partitions)
     counts["moratoria_uc_released"] = release_for_uc_deductions(run_date, partitions)
     counts["moratoria_uc_stopped"] = suspend_when_uc_stops(run_date, partitions)
+    counts["moratoria_joint_debts_suspended"] = suspend_joint_debts_recovered_from_legacy(run_date, partitions)
     return counts
 
 
@@ -603,6 +604,36 @@ def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = Non
         restriction.note = f"{restriction.note}; {run_date}: no UC in payment: debts {suspended} suspended"
         restriction.save(update_fields=["suspended_debts", "note"])
         count += 1
+    return count
+
+
+def suspend_joint_debts_recovered_from_legacy(run_date: date, partitions: Sequence[int] | None = None) -> int:
+    """A moratorium in force of a person with UC in payment suspends nothing UC recovers, but a joint debt
+    they owe that is recovered from the other debtor's legacy benefit is covered (recovery-rules.md §6;
+    :func:`recovered_from_anothers_legacy_benefit`): one that has come to be so since the moratorium began
+    (the owner's legacy benefit started, their UC ended) is suspended from ``run_date`` and listed, so that
+    its end resumes it. Returns how many debts; only the moratoria of people in ``partitions`` when given."""
+    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, start_date__lte=run_date)
+                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)))
+    if partitions is not None:
+        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
+    count = 0
+    for restriction in in_force.select_related("person").order_by("pk"):
+        if not _uc_in_payment(restriction.person_id, run_date):
+            continue  # suspend_when_uc_stops covers every eligible debt then
+        newly = [d for d in _debts_owed(restriction.person, classification="NON_FRAUD", status=DebtStatus.OPEN,
+                                        created_on__lte=restriction.start_date)
+                 if d.pk not in restriction.suspended_debts
+                 and recovered_from_anothers_legacy_benefit(d, restriction.person_id, run_date)]
+        if not newly:
+            continue
+        suspended = _suspend(newly, run_date, ACTOR,
+                             f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}): the "
+                             "joint debt is now recovered from the other debtor's legacy benefit, which it covers")
+        restriction.suspended_debts = [*restriction.suspended_debts, *suspended]
+        restriction.note = f"{restriction.note}; {run_date}: joint debts {suspended} suspended (another's legacy benefit)"
+        restriction.save(update_fields=["suspended_debts", "note"])
+        count += len(suspended)
     return count
 
 
