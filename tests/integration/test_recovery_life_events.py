@@ -1378,18 +1378,34 @@ def test_legacy_instalment_stays_with_the_first_award_while_it_fits_and_others_m
     assert check_ledger().ok
 
 
+OWNER = "CE123456A"  # owns the joint debts below; AB123456C (NINO of the tests' own events) owes them jointly
+
+
+def _owners_jsa(start: str, first: str) -> str:
+    return line("start-JSAO", "award.started", nino=OWNER, award_ref="JSAO", benefit="JSA", start_date=start,
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": first})
+
+
+def _owned_jointly(ref: str, amount: str, occurred_on: str = "2025-04-08") -> str:
+    return line(f"ref-{ref}", "debt.referred", occurred_on=occurred_on, nino=OWNER, creditor="DWP", creditor_ref=ref,
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount=amount, created_on="2025-04-01",
+                joint_nino="AB123456C")
+
+
+def _breathing_space() -> str:
+    return line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE", start_date="2025-06-05")
+
+
 def test_over_recovery_of_a_joint_debt_is_a_credit_of_the_person_it_was_recovered_from() -> None:
     """recovery-rules.md §5 ("over-recovery leaves a credit on the person"): K owns a £200.00 debt owed
     jointly with J and has no benefit; J's UC pays £60.02 twice. Revised to £50.00, the £70.04 over-recovered
     was J's money (the last recovered first): it is J's credit, refunded to J, not to K."""
     from test_recovery_daily_deductions import uc_period_of
 
-    owner = "CE123456A"
+    owner = OWNER
     events(uc_award(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
            uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"),
-           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
-                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="200.00", created_on="2025-04-01",
-                joint_nino="AB123456C"))
+           _owned_jointly("J", "200.00", "2025-04-08"))
     run_day(date(2025, 7, 7))
     run_day(date(2025, 8, 7))
     assert sum(r.amount_pence for r in taken()) == 12004
@@ -1410,15 +1426,9 @@ def test_breathing_space_of_a_uc_joint_debtor_suspends_a_joint_debt_recovered_fr
     suspended for the moratorium (and stays so while J's UC is in payment), then resumes when it ends."""
     from dms.services.recovery_events import release_for_uc_deductions, resume_after_moratoria
 
-    owner = "CE123456A"
-    events(uc_award(), line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA",
-                            start_date="2025-05-01", legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY",
-                                                             "first_pay_date": "2025-06-02"}),
-           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
-                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
-                joint_nino="AB123456C"),
-           line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
-                start_date="2025-06-05"))
+    events(uc_award(), _owners_jsa("2025-05-01", "2025-06-02"),
+           _owned_jointly("J", "300.00", "2025-04-08"),
+           _breathing_space())
     run_day(date(2025, 6, 2))
     run_day(date(2025, 6, 5))
     assert status("J")[0] == "SUSPENDED"
@@ -1437,13 +1447,10 @@ def test_over_recovery_of_a_joint_debt_revised_twice_gives_each_payer_back_only_
     back twice, and each gets back no more than they paid."""
     from test_recovery_daily_deductions import uc_period_of
 
-    owner = "CE123456A"
+    owner = OWNER
     events(uc_award(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
-           line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA", start_date="2025-07-10",
-                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-07-14"}),
-           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
-                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
-                joint_nino="AB123456C"))
+           _owners_jsa("2025-07-10", "2025-07-14"),
+           _owned_jointly("J", "300.00", "2025-04-08"))
     run_day(date(2025, 7, 7))
     run_day(date(2025, 7, 14))
     assert [(r.person.nino, r.amount_pence) for r in taken()] == [("AB123456C", 6002), (owner, 1395)]
@@ -1462,16 +1469,10 @@ def test_joint_debt_reported_during_a_uc_claimants_moratorium_is_suspended_when_
     """recovery-rules.md §6 with docs/recovery-notes.md ("a joint debt reported after such a restriction was
     applied is suspended on import"): J, on UC, is in a breathing space; a joint debt O owns, recovered from
     O's JSA (not UC), reported during it, is suspended at once and nothing is taken for it."""
-    owner = "CE123456A"
-    events(uc_award(), line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA",
-                            start_date="2025-05-01", legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY",
-                                                             "first_pay_date": "2025-06-02"}),
-           line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
-                start_date="2025-06-05"))
+    events(uc_award(), _owners_jsa("2025-05-01", "2025-06-02"),
+           _breathing_space())
     run_day(date(2025, 6, 5))
-    events(line("ref-J2", "debt.referred", occurred_on="2025-06-08", nino=owner, creditor="DWP", creditor_ref="J2",
-                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
-                joint_nino="AB123456C"))
+    events(_owned_jointly("J2", "300.00", "2025-06-08"))
     run_day(date(2025, 6, 9))
     assert status("J2")[0] == "SUSPENDED" and not taken()
 
@@ -1483,15 +1484,10 @@ def test_joint_debt_suspended_when_the_owners_legacy_benefit_starts_during_a_uc_
     and nothing is taken from O's JSA for it until the moratorium ends."""
     from test_recovery_daily_deductions import uc_period_of
 
-    owner = "CE123456A"
     events(uc_award(), uc_period_of("ap6", "2025-05-01", "2025-05-31", "2025-06-07"),
-           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
-                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01",
-                joint_nino="AB123456C"),
-           line("bs", "person.insolvency", occurred_on="2025-06-05", kind="BREATHING_SPACE",
-                start_date="2025-06-05"),
-           line("start-JSAO", "award.started", nino=owner, award_ref="JSAO", benefit="JSA", start_date="2025-06-10",
-                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-16"}))
+           _owned_jointly("J", "300.00", "2025-04-08"),
+           _breathing_space(),
+           _owners_jsa("2025-06-10", "2025-06-16"))
     for day in (date(2025, 6, 5), date(2025, 6, 7), date(2025, 6, 10), date(2025, 6, 16)):
         run_day(day)
     assert [(r.date, r.person.nino) for r in taken()] == [(date(2025, 6, 7), "AB123456C")]

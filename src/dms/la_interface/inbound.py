@@ -197,9 +197,7 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
             found.setdefault(key, (_bad_nino(whole_text(node), line, debt_ref), []))
             continue
         fault = namespace_fault(node.tag) if node is not None else None
-        message = fault or entry.message.replace(_NS_PREFIX, "")
-        if message.startswith("Element '") and "': " in message:
-            message = message.split("': ", 1)[1]
+        message = fault or _schema_words(entry.message)
         error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))
         if message.rstrip(".") not in messages:
             messages.append(message.rstrip("."))
@@ -252,11 +250,17 @@ def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,
         error, messages = found.setdefault((line, field_name), (FileError("SCHEMA", "", line, debt_ref, field_name),
                                                                 []))
         for entry in validator.error_log:
-            message = entry.message.replace(_NS_PREFIX, "")
-            if message.startswith("Element '") and "': " in message:
-                message = message.split("': ", 1)[1]
+            message = _schema_words(entry.message)
             if message.rstrip(".") not in messages:
                 messages.append(message.rstrip("."))
+
+
+def _schema_words(message: str) -> str:
+    """libxml2's message without the namespace and the element it names (the error's field names it)."""
+    message = message.replace(_NS_PREFIX, "")
+    if message.startswith("Element '") and "': " in message:
+        message = message.split("': ", 1)[1]
+    return message
 
 
 def _schema_message(field_name: str, messages: list[str], xsd: str) -> str:

@@ -85,12 +85,18 @@ def part_schema(kind: MessageType | str) -> etree.XMLSchema:
     the record element (``Referral`` etc.) as top-level elements of the same types as in the message's XSD,
     so a streamed record can be validated on its own with its line numbers (cached)."""
     member = _kind(kind)
+    return _schema_declaring(member, {"Header": HEADER_TYPE[member], RECORD_ELEMENT[member]: RECORD_TYPE[member]})
+
+
+def _schema_declaring(member: MessageType, elements: dict[str, str]) -> etree.XMLSchema:
+    """The message's XSD with ``elements`` (name: type of that XSD) declared top-level, so that each can be
+    validated on its own."""
+    declared = "\n".join(f'  <xs:element name="{name}" type="{type_name}"/>' for name, type_name in elements.items())
     text = f"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns="{NAMESPACE}" targetNamespace="{NAMESPACE}"
            elementFormDefault="qualified">
   <xs:include schemaLocation="{xsd_path(member).name}"/>
-  <xs:element name="Header" type="{HEADER_TYPE[member]}"/>
-  <xs:element name="{RECORD_ELEMENT[member]}" type="{RECORD_TYPE[member]}"/>
+{declared}
 </xs:schema>"""
     document = etree.fromstring(text.encode(), _schema_parser(), base_url=(XSD_DIR / "parts.xsd").as_uri())
     return etree.XMLSchema(document)
@@ -140,12 +146,4 @@ def leaf_types(kind: MessageType | str) -> dict[str, dict[str, str]]:
 def leaf_schema(kind: MessageType | str, element: str, type_name: str) -> etree.XMLSchema:
     """A schema with one top-level element ``element`` of the simple type ``type_name`` of ``kind``'s XSD: a
     single field's value checked on its own (cached)."""
-    member = _kind(kind)
-    text = f"""<?xml version="1.0" encoding="UTF-8"?>
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns="{NAMESPACE}" targetNamespace="{NAMESPACE}"
-           elementFormDefault="qualified">
-  <xs:include schemaLocation="{xsd_path(member).name}"/>
-  <xs:element name="{element}" type="{type_name}"/>
-</xs:schema>"""
-    document = etree.fromstring(text.encode(), _schema_parser(), base_url=(XSD_DIR / "leaf.xsd").as_uri())
-    return etree.XMLSchema(document)
+    return _schema_declaring(_kind(kind), {element: type_name})

@@ -537,11 +537,7 @@ def release_for_uc_deductions(run_date: date, partitions: Sequence[int] | None =
     ``suspended_debts`` is emptied and the release noted on it, so its end resumes nothing twice and a later
     run releases nothing again; the debts released stay in recovery for the rest of the moratorium. Returns
     how many moratoria released their debts; only those of people in ``partitions`` when given."""
-    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None)
-                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)).exclude(suspended_debts=[]))
-    if partitions is not None:
-        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
-    restrictions = list(in_force.order_by("pk"))
+    restrictions = list(_moratoria_in_force(run_date, partitions).exclude(suspended_debts=[]))
     if not restrictions:
         return 0
     benefits = benefits_in_payment(sorted({r.person_id for r in restrictions}), run_date)
@@ -580,11 +576,7 @@ def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = Non
     on ``run_date`` (their UC ended; a legacy benefit may have started) suspends its eligible debts from then
     (non-fraud, arisen by its start, owned or owed jointly: :func:`_debts_owed`), listed on it so that its end
     resumes them. Returns how many moratoria did so; only those of people in ``partitions`` when given."""
-    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, start_date__lte=run_date)
-                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)))
-    if partitions is not None:
-        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
-    restrictions = list(in_force.select_related("person").order_by("pk"))
+    restrictions = list(_moratoria_in_force(run_date, partitions).filter(start_date__lte=run_date))
     if not restrictions:
         return 0
     benefits = benefits_in_payment(sorted({r.person_id for r in restrictions}), run_date)
@@ -597,12 +589,9 @@ def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = Non
                     if d.pk not in restriction.suspended_debts]  # those it holds already stay as they are
         if not eligible:
             continue
-        suspended = _suspend(eligible, run_date, ACTOR,
-                             f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}): "
-                             "no UC in payment now, so recovery of the debts it covers stops until it ends")
-        restriction.suspended_debts = [*restriction.suspended_debts, *suspended]
-        restriction.note = f"{restriction.note}; {run_date}: no UC in payment: debts {suspended} suspended"
-        restriction.save(update_fields=["suspended_debts", "note"])
+        _suspend_and_list(restriction, eligible, run_date,
+                          "no UC in payment now, so recovery of the debts it covers stops until it ends",
+                          "no UC in payment: debts {} suspended")
         count += 1
     return count
 
@@ -613,12 +602,8 @@ def suspend_joint_debts_recovered_from_legacy(run_date: date, partitions: Sequen
     :func:`recovered_from_anothers_legacy_benefit`): one that has come to be so since the moratorium began
     (the owner's legacy benefit started, their UC ended) is suspended from ``run_date`` and listed, so that
     its end resumes it. Returns how many debts; only the moratoria of people in ``partitions`` when given."""
-    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, start_date__lte=run_date)
-                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)))
-    if partitions is not None:
-        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
     count = 0
-    for restriction in in_force.select_related("person").order_by("pk"):
+    for restriction in _moratoria_in_force(run_date, partitions).filter(start_date__lte=run_date):
         if not _uc_in_payment(restriction.person_id, run_date):
             continue  # suspend_when_uc_stops covers every eligible debt then
         newly = [d for d in _debts_owed(restriction.person, classification="NON_FRAUD", status=DebtStatus.OPEN,
@@ -627,14 +612,33 @@ def suspend_joint_debts_recovered_from_legacy(run_date: date, partitions: Sequen
                  and recovered_from_anothers_legacy_benefit(d, restriction.person_id, run_date)]
         if not newly:
             continue
-        suspended = _suspend(newly, run_date, ACTOR,
-                             f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}): the "
-                             "joint debt is now recovered from the other debtor's legacy benefit, which it covers")
-        restriction.suspended_debts = [*restriction.suspended_debts, *suspended]
-        restriction.note = f"{restriction.note}; {run_date}: joint debts {suspended} suspended (another's legacy benefit)"
-        restriction.save(update_fields=["suspended_debts", "note"])
-        count += len(suspended)
+        count += len(_suspend_and_list(
+            restriction, newly, run_date,
+            "the joint debt is now recovered from the other debtor's legacy benefit, which it covers",
+            "joint debts {} suspended (another's legacy benefit)"))
     return count
+
+
+def _moratoria_in_force(run_date: date, partitions: Sequence[int] | None) -> Any:
+    """The moratoria not yet ended on ``run_date`` (with their people; only those of people in ``partitions``
+    when given), in the order applied."""
+    in_force = (Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None)
+                .filter(Q(resume_on=None) | Q(resume_on__gt=run_date)))
+    if partitions is not None:
+        in_force = in_force.filter(person__partition__in=sorted(set(partitions)))
+    return in_force.select_related("person").order_by("pk")
+
+
+def _suspend_and_list(restriction: Restriction, debts: Sequence[Debt], run_date: date, why: str,
+                      noted: str) -> list[int]:
+    """Suspend ``debts`` for the moratorium ``restriction`` from ``run_date`` and list them with it (its end
+    resumes them); ``noted`` ("... {} ...") records them on it. Returns their ids."""
+    suspended = _suspend(debts, run_date, ACTOR,
+                         f"{restriction.kind} from {restriction.start_date} (event {restriction.event_id}): {why}")
+    restriction.suspended_debts = [*restriction.suspended_debts, *suspended]
+    restriction.note = f"{restriction.note}; {run_date}: {noted.format(suspended)}"
+    restriction.save(update_fields=["suspended_debts", "note"])
+    return suspended
 
 
 def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = None) -> int:
