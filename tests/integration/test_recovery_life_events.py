@@ -1418,6 +1418,53 @@ def test_over_recovery_of_a_joint_debt_is_a_credit_of_the_person_it_was_recovere
     assert check_ledger().ok
 
 
+def _paid_directly(event_id: str, nino: str, on: str, amount: str, **target: str) -> str:
+    return line(event_id, "payment.received", occurred_on=on, nino=nino, amount=amount, received_on=on,
+                channel="BANK_TRANSFER", **target)
+
+
+def test_over_recovery_of_a_joint_debt_paid_directly_is_a_credit_of_the_debtor_who_paid() -> None:
+    """recovery-rules.md §5 ("over-recovery leaves a credit on the person"), events.md §3 (a payment is the
+    person's whose event it is): O owns a £200.00 debt jointly with J; neither has a benefit. J pays £80.00
+    of it directly, then O £30.00. Revised to £100.00, the £10.00 over-recovered is O's (the newest money);
+    revised to £50.00, the next £50.00 is O's other £20.00 and £30.00 of J's. Each is refunded what they
+    paid beyond the debt, not the owner all of it."""
+    events(_owned_jointly("J", "200.00", "2025-04-08"),
+           _paid_directly("pay-j", "AB123456C", "2025-06-10", "80.00", creditor="DWP", creditor_ref="J"),
+           _paid_directly("pay-o", OWNER, "2025-06-12", "30.00", creditor="DWP", creditor_ref="J"))
+    run_day(date(2025, 6, 12))
+    for n, (day, amount) in enumerate(((13, "100.00"), (14, "50.00"))):
+        events(line(f"rev{n}", "debt.revised", occurred_on=f"2025-06-{day}", nino=OWNER, creditor="DWP",
+                    creditor_ref="J", amount=amount, reason="appeal"))
+        run_day(date(2025, 6, day))
+    j, o = Person.objects.get(nino="AB123456C"), Person.objects.get(nino=OWNER)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, o.pk)) == -3000
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, j.pk)) == -3000
+    assert check_ledger().ok
+
+
+def test_over_recovery_of_a_joint_debt_after_a_deduction_and_a_later_direct_payment_takes_the_payment_first(
+        ) -> None:
+    """recovery-rules.md §5, the newest money first: O owns a £200.00 debt jointly with J; J's UC pays
+    £60.02, then O pays £50.00 directly, untargeted (spread over O's debts: this one). Revised to £80.00,
+    the £30.02 over-recovered is O's payment, not J's deduction."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    events(uc_award(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           _owned_jointly("J", "200.00", "2025-04-08"),
+           _paid_directly("pay-o", OWNER, "2025-07-08", "50.00"))
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 7, 8))
+    assert sum(r.amount_pence for r in taken()) == 6002
+    events(line("rev", "debt.revised", occurred_on="2025-07-09", nino=OWNER, creditor="DWP", creditor_ref="J",
+                amount="80.00", reason="appeal"))
+    run_day(date(2025, 7, 9))
+    j, o = Person.objects.get(nino="AB123456C"), Person.objects.get(nino=OWNER)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, o.pk)) == -3002
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, j.pk)) == 0
+    assert check_ledger().ok
+
+
 def test_breathing_space_of_a_uc_joint_debtor_suspends_a_joint_debt_recovered_from_the_owners_legacy_benefit(
         ) -> None:
     """recovery-rules.md §6 (a moratorium stops recovery of eligible debts other than UC deductions) with the

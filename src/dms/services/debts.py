@@ -340,27 +340,22 @@ def _revise_locked(
 def _whose_excess(debt: Debt, excess: int) -> list[tuple[int, int]]:
     """``[(person id, pence)]``: whose money an over-recovery of ``excess`` is (recovery-rules.md §5: it is a
     credit of the person it was recovered from). The last money in is the excess: a joint debt's
-    deductions, newest first, each to the person whose award it was taken from; what they do not cover
-    (direct payments, credit placed on it) is the owner's. A debt of one person's is all theirs."""
+    recoveries, newest first (:func:`_money_into`), each to the debtor it came from, after what earlier
+    over-recoveries of the debt gave back; what no recovery names is the owner's. A debt of one person's is
+    all theirs."""
     if debt.joint_person_id is None:
         return [(debt.person_id, excess)]
-    from dms.store.recovery.models import Deduction
-
-    debtors = (debt.person_id, debt.joint_person_id)
     # what earlier over-recoveries of the debt already gave back came off the newest money first
     before = int(PostingRow.objects.filter(entry__kind=EntryKind.OVER_RECOVERY, account__debt_id=debt.pk)
                  .aggregate(total=Sum("amount_pence"))["total"] or 0)
     owed: dict[int, int] = {}
     left = excess
-    for payer, partner, amount in Deduction.objects.filter(debt_id=debt.pk, status="TAKEN").order_by(
-            "-date", "-id").values_list("person_id", "award__partner_id", "amount_pence"):
+    for whose, amount in _money_into(debt):
         skip = min(before, amount)
         before, amount = before - skip, amount - skip
         take = min(left, amount)
         if take <= 0:
             continue
-        # the debtor whose benefit paid it: the award's holder, or the debtor who is the partner on it
-        whose = payer if payer in debtors else partner if partner in debtors else debt.person_id
         owed[whose] = owed.get(whose, 0) + take
         left -= take
         if left == 0:
@@ -368,6 +363,36 @@ def _whose_excess(debt: Debt, excess: int) -> list[tuple[int, int]]:
     if left:
         owed[debt.person_id] = owed.get(debt.person_id, 0) + left
     return sorted(owed.items())
+
+
+def _money_into(debt: Debt) -> list[tuple[int, int]]:
+    """``[(debtor's person id, pence)]``: the money recovered for a joint debt, newest first (by business
+    date, then as posted), each with the debtor it came from: a deduction's, the debtor whose benefit paid
+    it (the award's holder, or the debtor who is the partner on it); a direct payment's, the debtor who paid
+    it (events.md §3); a credit's, the debtor whose credit it was. Money no debtor is named for (a payment
+    recorded by an earlier release, a misallocation's correction) is the owner's."""
+    from dms.store.recovery.models import Deduction, DirectPaymentShare
+
+    debtors = (debt.person_id, debt.joint_person_id)
+    money: list[tuple[date, int, int, int]] = []  # (date, entry id, pence, whose)
+    for day, entry_id, payer, partner, amount in Deduction.objects.filter(debt_id=debt.pk, status="TAKEN").values_list(
+            "date", "entry_id", "person_id", "award__partner_id", "amount_pence"):
+        whose = payer if payer in debtors else partner if partner in debtors else debt.person_id
+        money.append((day, entry_id or 0, amount, whose))
+    paid = list(PostingRow.objects.filter(
+        account__debt_id=debt.pk, account__kind=AccountKind.RECEIVABLE,
+        entry__kind__in=(EntryKind.DIRECT_PAYMENT, EntryKind.CREDIT_APPLIED),
+    ).values_list("entry_id", "entry__business_date", "amount_pence"))
+    if paid:
+        ids = [entry_id for entry_id, _, _ in paid]
+        payers = dict(DirectPaymentShare.objects.filter(entry_id__in=ids).values_list("entry_id", "person_id"))
+        payers.update(PostingRow.objects.filter(entry_id__in=ids, account__kind=AccountKind.PERSON_CREDIT)
+                      .values_list("entry_id", "account__person_id"))
+        for entry_id, day, amount in paid:
+            whose = payers.get(entry_id)
+            money.append((day, entry_id, -amount, whose if whose in debtors else debt.person_id))
+    money.sort(key=lambda m: (m[0], m[1]), reverse=True)
+    return [(whose, amount) for _, _, amount, whose in money]
 
 
 def _revision_entry(debt: Debt, difference: int, business_date: date, reason: str) -> Entry:

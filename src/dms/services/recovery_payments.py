@@ -28,6 +28,7 @@ from dms.recovery.allocation import Share, spread_like_deduction
 from dms.services import debts as debt_service
 from dms.store.ledger import post_entries
 from dms.store.models import Award, Creditor, Debt, Person
+from dms.store.recovery.models import DirectPaymentShare
 
 # Held debts a payment may reduce: an untargeted payment is spread over these.
 PAYABLE_STATUSES = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.ESTATE)
@@ -114,6 +115,10 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
             Posting(keys.source, rest), Posting(AccountKey(AccountKind.PERSON_CREDIT, person.pk), -rest),
         ), description=f"{how}: {format_pounds(rest)} {beyond} held as the person's credit"))
     ids = post_entries(entries)
+    # who paid each share: an over-recovery of a joint debt goes back to the debtor whose money it was
+    DirectPaymentShare.objects.bulk_create(
+        DirectPaymentShare(entry_id=entry_id, debt_id=record.debt_id, person_id=person.pk, event_id=event.event_id)
+        for entry_id, (record, _amount, _rule) in zip(ids, shares, strict=False))
     actor = f"event {event.event_id}"
     for debt in cleared:
         if debt.status != DebtStatus.CLEARED:

@@ -196,3 +196,18 @@ class MissedInstalment(models.Model):
 
     class Meta:
         db_table = "dms_missed_instalment"
+
+
+class DirectPaymentShare(models.Model):
+    """Who paid the money of one DIRECT_PAYMENT entry to a debt: the person whose ``payment.received`` it
+    was (spec/events.md §3). A joint debt is paid by either debtor; an over-recovery of it is a credit of the
+    person the money came from (recovery-rules.md §5; ``dms.services.debts._whose_excess``)."""
+
+    entry_id = models.BigIntegerField(unique=True)
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "dms_direct_payment_share"
+        indexes = [models.Index(fields=["debt"], name="direct_payment_by_debt")]
