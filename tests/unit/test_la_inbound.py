@@ -128,6 +128,21 @@ def test_date_after_creation_period_end_and_debt_created_date() -> None:
     assert {e.field for e in scanner.errors} == {"Overpayment[1]/PeriodEnd", "DebtCreatedDate"}
 
 
+def test_date_after_creation_date_of_birth_in_both_scans() -> None:
+    """Spec §6.1 ("a date after the creation date" → INVALID, DATE_AFTER_CREATION): a claimant born after
+    the file about them was written is an error of the DateOfBirth, at its line, found by both scans."""
+    record = build.referral("HB/1", "AB123456C", 100, date_of_birth=date(2030, 1, 1))
+    data = build.file_bytes("LAREF", LA, DAY, [record])
+    fast, tree = errors_of_both_scans("LAREF", data)
+    assert fast == tree
+    [error] = fast
+    assert (error.code, error.field, error.debt_ref) == ("DATE_AFTER_CREATION", "DateOfBirth", "HB/1")
+    assert error.line == data[:data.index(b"<DateOfBirth>")].count(b"\n") + 1
+    assert "2030-01-01" in error.message and "2025-11-18" in error.message
+    born_that_day = build.referral("HB/1", "AB123456C", 100, date_of_birth=DAY)
+    assert errors_of_both_scans("LAREF", build.file_bytes("LAREF", LA, DAY, [born_that_day])) == [[], []]
+
+
 def test_period_reversed() -> None:
     record = build.referral("HB/1", "AB123456C", 300, overpayments=[
         Overpayment(100, date(2025, 6, 1), date(2025, 6, 30)), Overpayment(200, date(2025, 8, 1), date(2025, 7, 1))])

@@ -360,6 +360,13 @@ def _created_after_creation(created: date, creation: date, at: int, debt_ref: st
                      f"{creation}; correct the date", at, debt_ref, "DebtCreatedDate")
 
 
+def _born_after_creation(born: date, creation: date, at: int, debt_ref: str) -> FileError:
+    """DATE_AFTER_CREATION of a DateOfBirth (spec §6.1, "a date after the creation date": a claimant is born
+    before the file about them is written), at its line ``at``."""
+    return FileError("DATE_AFTER_CREATION", f"DateOfBirth {born} is after the file's creation date {creation}; "
+                     "correct the claimant's date of birth", at, debt_ref, "DateOfBirth")
+
+
 def _total_mismatch(total: int, added: int, at: int, debt_ref: str) -> FileError:
     return FileError("TOTAL_MISMATCH", f"Total {format_pounds(total)} is not the sum of the overpayments, "
                      f"{format_pounds(added)}; correct Total or the amounts", at, debt_ref, "Total")
@@ -383,10 +390,15 @@ def _bad_nino(text: str, line: int, debt_ref: str) -> FileError:
 
 def _referral_rules(fields: _Fields, creation: date, debt_ref: str, line: int, bad: set[str]
                     ) -> list[FileError]:
-    """TOTAL_MISMATCH, PERIOD_REVERSED and DATE_AFTER_CREATION of one referral (spec §3.1), each at the line
+    """TOTAL_MISMATCH, PERIOD_REVERSED and DATE_AFTER_CREATION (of DateOfBirth, each PeriodEnd and
+    DebtCreatedDate) of one referral (spec §3.1, §6.1), each at the line
     of the field it names. A value that broke the schema (a field in ``bad``) is already reported: it is
     not read for these rules (one error per value)."""
     errors: list[FileError] = []
+    born = fields.day("DateOfBirth") if "DateOfBirth" not in bad else None
+    if born and born > creation:
+        errors.append(_born_after_creation(born, creation, _child_line(fields.element, "DateOfBirth", line),
+                                           debt_ref))
     amounts: list[int | None] = []
     for number, element in enumerate(fields.element.iterchildren(f"{_NS_PREFIX}Overpayment"), start=1):
         over = _Fields.of(element)
@@ -910,6 +922,9 @@ class _FastLane:
             nino, errors = read
         line = self._line_at(found.end(1))
         total = int(total_text.replace(b".", b""))
+        if birth_text > creation:
+            errors.append(_born_after_creation(birth, self.creation,
+                                               self._tag_line(b"<DateOfBirth>", found.start(6)), debt_ref))
         if dated:
             for number, (_, _, start_text, end_text) in enumerate(parts, start=1):
                 errors += self._period_errors(found, number, days[start_text], days[end_text], debt_ref)
