@@ -125,6 +125,25 @@ def test_dtd_forbidden_a_marker_split_across_chunks(monkeypatch: pytest.MonkeyPa
     assert corrupt(data)[:2] == ("DTD_FORBIDDEN", 2)
 
 
+@pytest.mark.parametrize("chunk", [5, 1 << 20])
+def test_dtd_forbidden_only_in_markup_not_the_words_of_a_comment_cdata_or_pi(
+        monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Spec §2 ("No DTD; entity declarations are an error"), §6.1: the words ``<!ENTITY`` or ``<!DOCTYPE`` in
+    a comment, a CDATA section or a processing instruction are text (XML 1.0 §2.5-2.7), so the file is read;
+    a DOCTYPE after a comment is closed is still refused at its line, in chunks of any size."""
+    import dms.la_interface.reading as reading
+
+    monkeypatch.setattr(reading, "CHUNK_BYTES", chunk)
+    quiet = GOOD.replace(b"?>\n", b"?>\n<!-- this file has no <!ENTITY declarations, no <!DOCTYPE -->\n"
+                                   b"<?note <!DOCTYPE is not here ?>\n", 1)
+    quiet = quiet.replace(b"<Surname>Jones</Surname>", b"<Surname><![CDATA[Jones]]><!-- <!ENTITY --></Surname>", 1)
+    assert parts(quiet) == [("header", "Header"), ("record", "Referral"), ("record", "Referral")]
+    loud = GOOD.replace(b"?>\n", b"?>\n<!-- a comment -->\n<!DOCTYPE x>\n", 1)
+    assert corrupt(loud)[:2] == ("DTD_FORBIDDEN", 3)
+    unclosed = GOOD.replace(b"?>\n", b"?>\n<!-- a comment -- >\n<!DOCTYPE x>\n", 1)
+    assert corrupt(unclosed)[0] == "NOT_WELL_FORMED"
+
+
 def test_not_well_formed_reports_the_line() -> None:
     data = GOOD.replace(b"</Surname>", b"</Surnam>", 1)
     code, line, message = corrupt(data)

@@ -4,8 +4,8 @@ Two passes over the bytes, neither of which holds the whole file:
 
 1. :func:`check_bytes` reads the file in chunks and finds what makes a file unreadable (outcome ``CORRUPT``,
    §6.1, circular §50): bytes that are not UTF-8 or an encoding declaration other than UTF-8 (``NOT_UTF8``),
-   and a document type declaration or entity declaration (``DTD_FORBIDDEN``). A DTD never reaches the XML
-   parser.
+   and a document type declaration or entity declaration (``DTD_FORBIDDEN``; not the words in a comment,
+   CDATA section or processing instruction). A DTD never reaches the XML parser.
 2. :func:`stream_parts` parses with a hardened lxml parser (no DTD loading, no entity resolution, no network,
    no huge trees) using ``iterparse``, yields the ``Header`` and each record element as soon as it is
    complete and frees each one after use. Syntax errors become ``NOT_WELL_FORMED`` with their line; elements
@@ -31,8 +31,11 @@ _BOM = b"\xef\xbb\xbf"
 _WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^>]*?encoding[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
 _VERSION = re.compile(rb"<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
-_FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
-_OVERLAP = max(len(m) for m in _FORBIDDEN) - 1
+# What opens a document type or entity declaration, and the constructs whose content may hold those words
+# as text (a comment, a CDATA section, a processing instruction), each with what closes it.
+_MARKUP = re.compile(rb"<!DOCTYPE|<!ENTITY|<!--|<!\[CDATA\[|<\?")
+_CLOSES = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_OPEN_OVERLAP = len(b"<![CDATA[") - 1
 
 
 class CorruptFile(Exception):
@@ -69,9 +72,12 @@ def _check_start(head: bytes) -> None:
 
 def check_bytes(stream: BinaryIO) -> None:
     """Raise :class:`CorruptFile` if the bytes are not UTF-8 or hold a DTD or entity declaration
-    (spec §2, §6.1). Reads ``stream`` to its end in chunks."""
+    (spec §2, §6.1). Reads ``stream`` to its end in chunks. The words of a comment, CDATA section or
+    processing instruction are text, not markup (XML 1.0 §2.5, §2.6, §2.7): ``<!-- no <!ENTITY here -->``
+    declares nothing."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line, tail, first = 1, b"", True
+    scanner = _DeclarationScanner()
+    line, first = 1, True
     while chunk := stream.read(CHUNK_BYTES):
         if first:
             _check_start(chunk)
@@ -84,23 +90,52 @@ def check_bytes(stream: BinaryIO) -> None:
             raise _not_utf8(
                 f"byte 0x{bad} at line {at} is not valid UTF-8 ({error.reason}); save the file as UTF-8", at
             ) from None
-        window = tail + chunk
-        for marker in _FORBIDDEN:
-            found = window.find(marker)
-            if found >= 0:
-                at = line - tail.count(b"\n") + window[:found].count(b"\n")
-                raise CorruptFile(FileError(
-                    "DTD_FORBIDDEN",
-                    f"line {at} has {marker.decode()}: files may not carry a document type (DTD) or entity "
-                    "declarations; remove it and write the values themselves", at,
-                ))
+        scanner.feed(chunk)
         line += chunk.count(b"\n")
-        tail = window[-_OVERLAP:]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise _not_utf8(f"the file ends inside a UTF-8 character at line {line}; save the file as UTF-8",
                         line) from None
+
+
+class _DeclarationScanner:
+    """Finds ``<!DOCTYPE`` or ``<!ENTITY`` in markup, chunk by chunk, skipping the content of comments, CDATA
+    sections and processing instructions (where they are only text). Keeps at most a few bytes between
+    chunks, so a marker split across two chunks is still found."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.line = 1  # the line of the first byte of ``carry``
+        self.closes: bytes | None = None  # what ends the comment, CDATA section or PI the scan is inside
+
+    def feed(self, chunk: bytes) -> None:
+        window = self.carry + chunk
+        pos = 0
+        while True:
+            if self.closes is not None:
+                end = window.find(self.closes, pos)
+                if end < 0:
+                    keep = max(pos, len(window) - (len(self.closes) - 1))
+                    break
+                pos, self.closes = end + len(self.closes), None
+                continue
+            found = _MARKUP.search(window, pos)
+            if found is None:
+                keep = max(pos, len(window) - _OPEN_OVERLAP)
+                break
+            marker = found.group()
+            if marker in _CLOSES:
+                pos, self.closes = found.end(), _CLOSES[marker]
+                continue
+            at = self.line + window.count(b"\n", 0, found.start())
+            raise CorruptFile(FileError(
+                "DTD_FORBIDDEN",
+                f"line {at} has {marker.decode()}: files may not carry a document type (DTD) or entity "
+                "declarations; remove it and write the values themselves", at,
+            ))
+        self.line += window.count(b"\n", 0, keep)
+        self.carry = window[keep:]
 
 
 def qualified(local: str) -> str:
