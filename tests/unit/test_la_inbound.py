@@ -286,7 +286,7 @@ def test_schema_error_for_a_field_in_another_namespace_names_both_namespaces() -
     # a missing Surname hides nothing: the Classification and an overpayment's Amount are still checked
     ("LAREF", build.referral("HB/1", "AB123456C", 100, classification="WHAT"),
      lambda x: x.replace(b"<Surname>Jones</Surname>", b"").replace(b"<Amount>1.00<", b"<Amount>-1.00<"),
-     {("SCHEMA", "Forenames"), ("SCHEMA", "Classification"), ("SCHEMA", "Overpayment[1]/Amount")}),
+     {("SCHEMA", "Surname"), ("SCHEMA", "Classification"), ("SCHEMA", "Overpayment[1]/Amount")}),
     # an unknown element before the NINO hides neither a bad NINO nor a bad Reason
     ("LAREV", build.revision("HB/1", "GB123456C", 1000, None, reason="BAD"),
      lambda x: x.replace(b"<NINO>", b"<Note>x</Note><NINO>", 1),
@@ -309,6 +309,52 @@ def test_every_error_of_the_file_is_reported_also_after_a_structural_schema_erro
                 assert e.message == same_field[e.field]
 
 
+@pytest.mark.parametrize(("kind", "cut", "wanted"), [
+    ("LAREF", [b"<Surname>Jones</Surname>"], [("Surname", "before Forenames")]),
+    ("LAREF", [b"<Surname>Jones</Surname>", b"<Forenames>Sam</Forenames>"],
+     [("Surname", "before DateOfBirth"), ("Forenames", "before DateOfBirth")]),
+    ("LAREF", [b"<Classification>NON_FRAUD</Classification>"], [("Classification", "before Overpayment")]),
+    ("LAREF", [b"<Amount>1.00</Amount>"], [("Overpayment[1]/Amount", "before PeriodStart")]),
+    ("LAREF", [b"<DebtCreatedDate>2025-11-14</DebtCreatedDate>"], [("DebtCreatedDate", "after Total")]),
+    ("LAREF", [b"<Total>1.00</Total>", b"<DebtCreatedDate>2025-11-14</DebtCreatedDate>"],
+     [("Total", "after Overpayment"), ("DebtCreatedDate", "after Overpayment")]),
+    ("LAREF", [b"<BatchID>20251118-LAREF-005920</BatchID>"], [("BatchID", "before LAID")]),
+    ("LAREV", [b"<Reason>ENTITLEMENT_REVIEWED</Reason>"], [("Reason", "after RevisedAmount")]),
+    ("LAREC", [b"<NINO>AB123456C</NINO>"], [("NINO", "before Reason")]),
+])
+def test_schema_a_missing_element_is_the_field_at_fault_at_the_line_of_the_element_lacking_it(
+        kind: str, cut: list[bytes], wanted: list[tuple[str, str]]) -> None:
+    """Spec §4.3 (an error inside a record names "the Field at fault") and §6.1 SCHEMA: an element missing
+    from a record, its Header or an Overpayment is the field reported (not the next element, which is in its
+    place), each one missing, at the line of the element that lacks it (docs/la-interface-notes.md), by
+    both scans."""
+    record = {"LAREF": build.referral("HB/1", "AB123456C", 100), "LAREV": build.revision("HB/1", "AB123456C", 100),
+              "LAREC": build.recall("HB/1", "AB123456C")}[kind]
+    data = pretty(build.file_bytes(kind, LA, DAY, [record]))
+    for piece in cut:
+        assert piece in data
+        data = data.replace(piece, b"", 1)
+    for errors in errors_of_both_scans(kind, data):
+        assert [(e.code, e.field) for e in errors] == [("SCHEMA", name) for name, _ in wanted]
+        for e, (name, where) in zip(errors, wanted, strict=True):
+            assert f"{name}: missing (it comes {where})" in e.message
+            holder = b"<Header>" if name == "BatchID" else b"<Overpayment>" if "/" in name else b"<" + \
+                {"LAREF": b"Referral", "LAREV": b"Revision", "LAREC": b"Recall"}[kind] + b">"
+            assert e.line == line_of(data, holder)
+
+
+def test_schema_an_unknown_or_misplaced_element_stays_the_element_named() -> None:
+    """Spec §6.1 SCHEMA: an element the record does not have (or one out of order) is the field at fault,
+    with libxml2's words, not a missing one."""
+    plain = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
+    unknown = plain.replace(b"<Surname>Jones</Surname>", b"<Foo>x</Foo>")
+    swapped = plain.replace(b"<Surname>Jones</Surname><Forenames>Sam</Forenames>",
+                            b"<Forenames>Sam</Forenames><Surname>Jones</Surname>")
+    for data, field in ((unknown, "Foo"), (swapped, "Forenames")):
+        for [error] in errors_of_both_scans("LAREF", data):
+            assert (error.code, error.field) == ("SCHEMA", field) and "not expected" in error.message
+
+
 def test_every_error_of_the_file_is_reported_also_for_a_misplaced_nino_a_commented_value_or_a_stray_header(
         ) -> None:
     """spec §4.3 and §6.1: a NINO out of place with a value that breaks the NINO rules gives both its SCHEMA
@@ -322,7 +368,7 @@ def test_every_error_of_the_file_is_reported_also_for_a_misplaced_nino_a_comment
     commented = plain.replace(b"<Surname>Jones</Surname>", b"").replace(
         b"<Forenames>Sam</Forenames>", b"<Forenames>S<!-- c -->4m</Forenames>")
     for errors in errors_of_both_scans("LAREF", commented):
-        assert {(e.code, e.field) for e in errors} == {("SCHEMA", "Forenames")}
+        assert {(e.code, e.field) for e in errors} == {("SCHEMA", "Surname"), ("SCHEMA", "Forenames")}
         assert any("4m" in e.message or "pattern" in e.message for e in errors)
     stray = plain.replace(b"<Surname>Jones</Surname>", b"<Header><LAID>x</LAID></Header>")
     for errors in errors_of_both_scans("LAREF", stray):

@@ -50,6 +50,7 @@ from dms.la_interface.schemas import (
     NAMESPACE,
     RECORD_ELEMENT,
     ROOT_ELEMENT,
+    child_sequence,
     leaf_schema,
     leaf_types,
     part_schema,
@@ -188,9 +189,19 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         return []
     found: dict[tuple[int, str], tuple[FileError, list[str]]] = {}
     xsd = f"{ROOT_ELEMENT[kind]}.xsd"
+    structural = False
     for entry in validator.error_log:
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
+        structural = structural or _STRUCTURAL in entry.message
+        missing = _missing_elements(element, kind, node, entry.message)
+        for missing_field, missing_line, said in missing:
+            error, messages = found.setdefault((missing_line, missing_field), (
+                FileError("SCHEMA", "", missing_line, debt_ref, missing_field), []))
+            if said not in messages:
+                messages.append(said)
+        if missing:
+            continue
         key = (line, field_name)
         if field_name == "NINO" and node is not None and "not expected" not in entry.message:
             # the NINO's value breaks the NINO rules; a NINO element out of place stays a SCHEMA error
@@ -201,7 +212,7 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))
         if message.rstrip(".") not in messages:
             messages.append(message.rstrip("."))
-    if any(_STRUCTURAL in m for _, messages in found.values() for m in messages):
+    if structural:
         _leaf_errors(element, kind, debt_ref, found)
     return [replace(error, message=_schema_message(error.field, messages, xsd)) if messages else error
             for error, messages in found.values()]
@@ -210,6 +221,47 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
 # libxml2's words for an element missing, misplaced or unknown: it checks nothing more of the element's
 # content after one of them.
 _STRUCTURAL = "This element is not expected"
+# libxml2's words for an element it expected where it found another, or found none
+_EXPECTED = re.compile(r"(This element is not expected|Missing child element\(s\))\. Expected is")
+
+
+def _missing_elements(record: etree._Element, kind: MessageType, node: etree._Element | None, message: str
+                      ) -> list[tuple[str, int, str]]:
+    """``[(field, line, message)]``, one for each element missing where libxml2 stopped (spec §4.3: the
+    ``Field`` at fault is the missing one, and every error at once): it found, in place of what it
+    expected, a later field of the same element (a record, its Header or an Overpayment), or nothing more;
+    the required fields before that one (or after the last one there) that the element does not hold are
+    missing. Each error is at the line of the element that lacks it. Empty for anything else: an unknown or
+    misplaced element stays the element libxml2 names."""
+    said = _EXPECTED.search(message)
+    if said is None or node is None:
+        return []
+    if said.group(1).startswith("Missing"):
+        parent, found_name = node, None
+    else:
+        parent, found_name = node.getparent(), local_name(node.tag)
+        if node.tag != f"{_NS_PREFIX}{found_name}":
+            return []
+    if parent is None:
+        return []
+    sequence = child_sequence(kind).get(local_name(parent.tag), ())
+    names = [name for name, _ in sequence]
+    held = [local_name(child.tag) for child in parent if isinstance(child.tag, str)]
+    if found_name is None:
+        start = max((names.index(h) + 1 for h in held if h in names), default=0)
+        stop = len(names)
+    elif found_name in names:
+        before = held[:held.index(found_name)]
+        start = max((names.index(h) + 1 for h in before if h in names), default=0)
+        stop = names.index(found_name)
+    else:
+        return []
+    missing = [name for name, required in sequence[start:stop] if required and name not in held]
+    inside = _field_name(record, parent)
+    line = parent.sourceline or record.sourceline or 0
+    where = (f"it comes before {found_name}" if found_name is not None
+             else f"it comes after {held[-1]}" if held else f"{local_name(parent.tag)} holds no elements")
+    return [(f"{inside}/{name}" if inside else name, line, f"missing ({where})") for name in missing]
 
 
 def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,

@@ -143,6 +143,47 @@ def leaf_types(kind: MessageType | str) -> dict[str, dict[str, str]]:
 
 
 @cache
+def child_sequence(kind: MessageType | str) -> dict[str, tuple[tuple[str, bool], ...]]:
+    """``{parent element: ((child element, required), ...)}`` in the order the XSD's sequence gives them, for
+    the Header and record of ``kind`` and the complex elements inside them (``Overpayment``): what an element
+    must hold, so that an error can name each element missing from it (spec §4.3)."""
+    member = _kind(kind)
+    sequences: dict[str, list[tuple[str, str, bool]]] = {}
+    bases: dict[str, str] = {}
+    for path in (xsd_path(member), XSD_DIR / "common.xsd"):
+        tree = etree.parse(str(path), _schema_parser())
+        for complex_type in tree.iter(f"{_XS}complexType"):
+            name = complex_type.get("name")
+            if name:
+                listed: list[tuple[str, str, bool]] = []
+                for e in complex_type.iter(f"{_XS}element"):
+                    if e.get("name") and all(e.get("name") != n for n, _, _ in listed):
+                        # one branch of a choice is not required on its own
+                        chosen = any(a.tag == f"{_XS}choice" for a in e.iterancestors())
+                        listed.append((e.get("name", ""), e.get("type", ""),
+                                       e.get("minOccurs", "1") != "0" and not chosen))
+                sequences[name] = listed
+                for extension in complex_type.iter(f"{_XS}extension"):
+                    bases[name] = extension.get("base", "")
+    found: dict[str, tuple[tuple[str, bool], ...]] = {}
+
+    def children(type_name: str) -> list[tuple[str, str, bool]]:
+        base = bases.get(type_name)
+        return (children(base) if base else []) + sequences.get(type_name, [])
+
+    def walk(element_name: str, type_name: str) -> None:
+        listed = children(type_name)
+        found.setdefault(element_name, tuple((child, required) for child, _, required in listed))
+        for child, child_type, _ in listed:
+            if child_type in sequences:
+                walk(child, child_type)
+
+    walk(RECORD_ELEMENT[member], RECORD_TYPE[member])
+    walk("Header", HEADER_TYPE[member])
+    return found
+
+
+@cache
 def leaf_schema(kind: MessageType | str, element: str, type_name: str) -> etree.XMLSchema:
     """A schema with one top-level element ``element`` of the simple type ``type_name`` of ``kind``'s XSD: a
     single field's value checked on its own (cached)."""
