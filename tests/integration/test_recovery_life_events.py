@@ -984,6 +984,55 @@ def test_death_reported_late_leaves_what_a_living_partner_paid_for_a_debt_they_o
     assert check_ledger().ok
 
 
+@pytest.mark.parametrize("named_owner", ["dead", "living"])
+def test_death_of_one_debtor_of_a_joint_debt_leaves_it_recovered_from_the_living_debtor(named_owner: str) -> None:
+    """recovery-rules.md §6 (deductions stop for the person who died; their debts pass to the estate) with the
+    Decision that a joint debt is treated alike whichever debtor the creditor named as owner: A and B each have
+    JSA (Mondays and Tuesdays) and owe £300.00 jointly. A dies on 2025-06-11: the debt stays in recovery from
+    B's JSA (£13.95 a week), whether A or B is the named owner; nothing B's JSA paid is reversed."""
+    from test_recovery_daily_deductions import legacy_award
+
+    partner = "CE654321A"
+    owner, other = (NINO_OF_TESTS, partner) if named_owner == "dead" else (partner, NINO_OF_TESTS)
+    events(legacy_award(first="2025-06-02"),
+           line("start-JSAB", "award.started", nino=partner, award_ref="JSAB", benefit="JSA", start_date="2025-05-01",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-03"}),
+           _joint_debt("J1", owner, other),
+           line("died", "person.died", occurred_on="2025-06-11", date_of_death="2025-06-11"))
+    for day in range(2, 26):
+        run_day(date(2025, 6, day))
+    debt = Debt.objects.get(creditor_ref="J1")
+    assert debt.status == DebtStatus.OPEN
+    b = Person.objects.get(nino=partner)
+    assert [(r.date, r.person_id) for r in taken()][-2:] == [(date(2025, 6, d), b.pk) for d in (17, 24)]
+    assert all(r.person_id == b.pk for r in taken() if r.date >= date(2025, 6, 11))
+    assert debt_service.figures_of(debt).balance_pence == 30000 - jsa_weekly_instalment() * len(taken())
+    assert not taken("REVERSED") and check_ledger().ok
+
+
+def test_death_of_the_last_living_debtor_of_a_joint_debt_sends_it_to_the_estate() -> None:
+    """recovery-rules.md §6, the same Decision: once both debtors of a joint debt have died, it passes to
+    recovery from the estate, and what was taken after the second death (reported late) is reversed."""
+    from test_recovery_daily_deductions import legacy_award
+
+    partner = "CE654321A"
+    events(legacy_award(first="2025-06-02"),
+           line("start-JSAB", "award.started", nino=partner, award_ref="JSAB", benefit="JSA", start_date="2025-05-01",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-03"}),
+           _joint_debt("J1", NINO_OF_TESTS, partner),
+           line("died", "person.died", occurred_on="2025-06-04", date_of_death="2025-06-04"))
+    for day in range(2, 19):
+        run_day(date(2025, 6, day))
+    assert Debt.objects.get(creditor_ref="J1").status == DebtStatus.OPEN
+    events(line("died-b", "person.died", nino=partner, occurred_on="2025-06-19", date_of_death="2025-06-16"))
+    run_day(date(2025, 6, 19))
+    debt = Debt.objects.get(creditor_ref="J1")
+    assert debt.status == DebtStatus.ESTATE
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 17)]
+    assert debt_service.figures_of(debt).balance_pence == 30000 - jsa_weekly_instalment() * len(taken())
+    assert check_ledger().ok
+
+
 def _joint_debt(ref: str, owner: str, other: str) -> str:
     return line(f"ref-{ref}", "debt.referred", nino=owner, occurred_on="2025-04-08", creditor="DWP",
                 creditor_ref=ref, debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",

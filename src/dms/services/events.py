@@ -556,7 +556,7 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
         joint_person=ensure_person(e.joint_nino) if e.joint_nino else None,
         agreed_amount_pence=e.agreed_amount_pence,
     )
-    if debt.status == DebtStatus.OPEN and has_died_by(person, e.occurred_on):
+    if debt.status == DebtStatus.OPEN and all_debtors_died_by(debt, e.occurred_on):
         debt.change_status(DebtStatus.ESTATE, business_date=max(e.occurred_on, person.date_of_death),
                            actor=_actor(row),
                            reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
@@ -573,6 +573,16 @@ def has_died_by(person: Person, on: date) -> bool:
         return False
     return (person.date_of_death <= on
             or InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True).exists())
+
+
+def all_debtors_died_by(debt: Debt, on: date) -> bool:
+    """Whether every debtor of ``debt`` has died by ``on`` (:func:`has_died_by`): its owner and, for a joint
+    debt, the other debtor. Only then does a DWP or HMRC debt pass to recovery from the estate
+    (recovery-rules.md §6); a joint debt with a living debtor stays theirs to pay, recovered from their
+    benefit (**Decision**, docs/recovery-notes.md "Joint debts when a debtor dies")."""
+    if not has_died_by(debt.person, on):
+        return False
+    return debt.joint_person_id is None or has_died_by(debt.joint_person, on)
 
 
 def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:

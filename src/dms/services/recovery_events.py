@@ -189,14 +189,26 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     # As if reported in time: the daily run takes nothing from a person on or after the day they died (their
     # periods and pay dates from then), and their own debts leave recovery that day (estate, DEATH), so
     # nothing is taken for them from a partner's joint award either. A debt they owed jointly with a living
-    # partner who owns it stays the partner's to pay: what the partner's award paid for it stands.
-    own_debts = list(Debt.objects.filter(person=person).values_list("pk", flat=True))
+    # debtor (whichever of the two the creditor named as owner) stays the living debtor's to pay: what the
+    # living debtor's benefit paid for it stands, and it goes on being recovered from it (Decision).
+    from dms.services.events import has_died_by
+
+    def survivor_pays(debt: Debt) -> bool:
+        other = debt.joint_person if debt.person_id == person.pk else debt.person
+        return other is not None and not has_died_by(other, run_date)
+
+    owed = _debts_owed(person)
+    survivors = {debt.pk for debt in owed if survivor_pays(debt)}
+    own_debts = [debt.pk for debt in owed if debt.person_id == person.pk and debt.pk not in survivors]
     after = (Deduction.objects.filter(Q(award__person=person) | Q(debt_id__in=own_debts), status="TAKEN",
                                       date__gte=event.date_of_death).order_by("pk"))
     reverse_deductions(list(after), run_date, f"taken after the debtor's death on {event.date_of_death}, "
                                               f"reported late (event {event.event_id}): deductions stop at death")
     cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
-    for debt in _debts(person, creditor__kind__in=("DWP", "HMRC"), status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
+    for debt in _debts_owed(person, creditor__kind__in=("DWP", "HMRC"),
+                            status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
+        if debt.pk in survivors:
+            continue
         debt.change_status(DebtStatus.ESTATE, business_date=run_date, actor=f"event {event.event_id}",
                            reason=f"the debtor died on {event.date_of_death}: recovery from the estate")
 
@@ -358,7 +370,7 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
     - a non-fraud debt a restriction still bars is SUSPENDED and listed by it (:func:`bar_a_new_debt`).
 
     Returns what it did, or None (the debt stays OPEN)."""
-    from dms.services.events import has_died_by
+    from dms.services.events import all_debtors_died_by, has_died_by
     from dms.services.la_processing import restrictions_of  # it builds on this module
     from dms.store.la.models import Recall
 
@@ -374,10 +386,10 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
                                   f"{recall.ceases_on}: no new deductions")
         return "RECALL_PENDING"
     owner = debt.person
-    if has_died_by(owner, on):
-        if is_hb:
-            debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor)
-            return "DEATH"
+    if is_hb and has_died_by(owner, on):
+        debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor)
+        return "DEATH"
+    if not is_hb and all_debtors_died_by(debt, on):
         debt.change_status(DebtStatus.ESTATE, business_date=on, actor=actor,
                            reason=f"the debtor died on {owner.date_of_death}: recovery from the estate")
         return "ESTATE"
@@ -473,7 +485,8 @@ def recovered_from_anothers_legacy_benefit(debt: Debt, person_id: int, on: date)
     """Whether ``debt``, which ``person_id`` owes jointly with its owner, is recovered on ``on`` from the
     owner's legacy benefit (the owner has a benefit in payment and no UC: recovery_load.OWNER_PAID_SQL's
     Decision), not from UC: a moratorium of either debtor then covers it, though the person has UC."""
-    return (debt.person_id != person_id and in_payment(debt.person_id, on)
+    died = debt.person.date_of_death
+    return (debt.person_id != person_id and (died is None or died > on) and in_payment(debt.person_id, on)
             and not _uc_in_payment(debt.person_id, on))
 
 

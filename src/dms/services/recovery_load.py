@@ -297,16 +297,19 @@ class LoadedDebt:
     account_id: int  # the debt's RECEIVABLE account
 
 
-# Of a joint debt ``d``: whether its owner has a benefit to recover it from on the date (four placeholders, the
+# Of a joint debt ``d``: whether its owner has a benefit to recover it from on the date (five placeholders, the
 # date each time): an award in payment, their own or a joint UC award naming them as the partner
 # (services.benefit_in_payment), or a UC award ended whose final assessment period (the one its end date
-# falls in) is still to be paid on or after the date (the run takes it then, with the owner's debts).
+# falls in) is still to be paid on or after the date (the run takes it then, with the owner's debts); never
+# once the owner has died by the date (deductions stop at death, recovery-rules.md §6: the living joint
+# debtor's benefit recovers it; docs/recovery-notes.md "Joint debts when a debtor dies").
 # **Decision** (docs/recovery-notes.md "Joint debts recovered from one benefit"): a joint debt is then
 # recovered from the owner's benefit only, not also from the other debtor's own award, so that what each takes
 # never depends on whose deduction is worked out first (two awards paid the same day may be worked out in
 # different chunks, side by side).
 OWNER_PAID_SQL = (
-    "CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM dms_award o "
+    "CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM dms_person dp WHERE dp.id = d.person_id "
+    "AND dp.date_of_death <= %s) THEN 0 WHEN EXISTS (SELECT 1 FROM dms_award o "
     "WHERE (o.person_id = d.person_id OR (o.partner_id = d.person_id AND o.benefit = 'UC')) "
     "AND o.start_date <= %s AND (o.end_date IS NULL OR o.end_date >= %s)) THEN 1 "
     "WHEN EXISTS (SELECT 1 FROM dms_award f JOIN dms_assessment_period fp ON fp.award_id = f.id "
@@ -314,7 +317,7 @@ OWNER_PAID_SQL = (
     "AND f.end_date IS NOT NULL AND f.end_date < %s AND fp.period_start <= f.end_date "
     "AND fp.period_end >= f.end_date AND fp.payment_date >= %s) THEN 1 ELSE 0 END"
 )
-OWNER_PAID_PLACEHOLDERS = 4
+OWNER_PAID_PLACEHOLDERS = 5
 
 
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
