@@ -107,7 +107,8 @@ def test_uc_explanation_of_an_equal_split_names_only_the_owners_that_shared() ->
     £60.02 / 2 = £30.01 each. The share says so; it does not name DWP."""
     texts = _texts(debt(1, 100_000, "HMRC"), debt(2, 100_000, "LA", la_id="123456"))
     for text in texts.values():
-        assert "split equally between HMRC and LA (Annex B rule b" in text and "DWP, HMRC and LA" not in text
+        assert "split equally between HMRC and LA: £60.02 in equal shares of £30.01 and £30.01 (Annex B rule b" \
+            in text and "DWP, HMRC and LA" not in text
 
 
 def test_uc_explanation_of_the_first_debt_in_order_does_not_speak_of_a_debt_clearing() -> None:
@@ -126,8 +127,37 @@ def test_uc_explanation_of_a_later_debt_within_an_owners_share_of_a_split() -> N
     what the first (balance £10.00) could not, within DWP's share."""
     first = DebtRecord(1, "DWP", "OVERPAYMENT", "NON_FRAUD", 1_000, date(2024, 1, 1), 1, date(2024, 1, 1))
     texts = _texts(first, debt(2, 100_000, "DWP"), debt(3, 100_000, "HMRC"))
-    assert "split equally between DWP and HMRC (Annex B rule b" in texts[2]
+    assert "split equally between DWP and HMRC: £60.02 in equal shares of £30.01 and £30.01 (Annex B rule b" \
+        in texts[2]
     assert "within DWP's share: next in recovery order" in texts[2]
+
+
+def test_uc_explanation_of_an_equal_split_gives_its_figures_when_an_owner_passes_the_rest_on() -> None:
+    """Annex B rule b (A9/2025 §29) and recovery-rules.md §1 (an owner that cannot absorb its share passes
+    the excess on), §3 ("why this amount?" from the explanation alone): item 19's £60.02 between DWP, HMRC
+    and the LA is £20.01, £20.01 and £20.00; HMRC's debt has £8.60 left, so the other £11.41 goes on to DWP
+    and the LA in equal shares again, the odd penny to DWP first: DWP £25.72, HMRC £8.60, LA £25.70. Each
+    line says so, in pounds."""
+    texts = _texts(debt(1, 100_000, "DWP"), debt(2, 860, "HMRC"), debt(3, 100_000, "LA", la_id="123456"))
+    figures = ("DWP, HMRC and LA: £60.02 in equal shares of £20.01, £20.01 and £20.00; HMRC's debts could take "
+               "only £8.60, so the rest went on to the others, giving DWP £25.72, HMRC £8.60 and LA £25.70")
+    for text in texts.values():
+        assert figures in text
+    assert texts[1].startswith("£25.72 to debt 1 (DWP)") and texts[3].startswith("£25.70 to debt 3 (LA 123456)")
+
+
+def test_uc_explanation_of_a_social_fund_loan_says_its_agreed_amount_set_its_share() -> None:
+    """Annex B item 14 (Social Fund loans at their agreed amount; A9/2025 §28): two loans, agreed £10.00 a
+    period each; the first has £5.00 left and clears, the second takes its own agreed £10.00, not what the
+    first could not: its line says its agreed amount set its share."""
+    first = DebtRecord(1, "DWP", "SOCIAL_FUND_LOAN", "NON_FRAUD", 500, date(2024, 1, 1), 1, date(2024, 1, 1),
+                       agreed_amount_pence=1_000)
+    second = DebtRecord(2, "DWP", "SOCIAL_FUND_LOAN", "NON_FRAUD", 10_000, date(2024, 2, 1), 2, date(2024, 2, 1),
+                        agreed_amount_pence=1_000)
+    texts = _texts(first, second)
+    assert texts[2].startswith("£10.00 to debt 2 (DWP), item 14")
+    assert "its agreed amount £10.00 a period set its share" in texts[2]
+    assert "set its share" not in texts[1]
 
 
 def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_own_limit() -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from dms.money import five_percent_unit, format_pounds
+from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
 from dms.recovery.legacy import instalment_for_period
 from dms.recovery.types import (
     DeductionLine,
@@ -98,6 +98,26 @@ def _p(amount: int) -> str:
 _RULE_LETTER = {16: "a", 18: "a", 17: "b", 19: "b"}
 
 
+def _listed(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def owners_split_text(amount: int, owners: tuple[str, ...], capacities: list[int]) -> str:
+    """The owners an item's ``amount`` was split equally between (Annex B rules a and b) with the split's
+    figures (A9/2025 §29; ``dms.money.split_with_capacity``): the equal shares, each owner whose debts could
+    take less than its share, and what each then took, so that a line's amount can be followed from its
+    explanation alone (recovery-rules.md §3). ``capacities``: what each owner's debts could take."""
+    text = f"{_listed(list(owners))}: {_p(amount)} in equal shares of {_listed([_p(e) for e in split_equal(amount, len(owners))])}"
+    equal = split_equal(amount, len(owners))
+    short = [(owner, can) for owner, can, share in zip(owners, capacities, equal, strict=True) if can < share]
+    if short:
+        parts = split_with_capacity(amount, capacities)
+        text += "; " + "; ".join(f"{owner}'s debts could take only {_p(can)}" for owner, can in short)
+        text += (f", so the rest went on to the others, giving "
+                 f"{_listed([f'{owner} {_p(part)}' for owner, part in zip(owners, parts, strict=True)])}")
+    return text
+
+
 def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None) -> str:
     """How one debt's line got its share of its item: the allocation rule's text, naming the owners an
     equal split (Annex B rules a and b) was between when the line records them (``shared_by``), and, for a
@@ -163,6 +183,13 @@ def _totals(total: int, capped: int, payable: int) -> str:
     return f"Total deducted {_p(total)} ({_p(capped)} counted towards the cap); UC payable {_p(payable)}."
 
 
+def _with_note(share: str | None, note: str) -> str | None:
+    """A line's share text with its note (what else set its share), either alone when the other is absent."""
+    if not note:
+        return share
+    return f"{share}; {note}" if share else note
+
+
 def _line_text(amount: int, target: str, owner: str, item: int, header: str, steps: list[str], step: int,
                share: str | None, totals: str, cleared: str = "") -> str:
     """A UC deduction's text: what was taken and to whom; the period's figures; its item's step; how the line
@@ -182,8 +209,8 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
     rule that set or stopped its amount, and the period's totals."""
     target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
     owner = f" ({line.creditor_kind}{' ' + line.la_id if line.la_id else ''})" if line.creditor_kind else ""
-    share = (share_text(line.allocation, line.item, line.shared_by, line.creditor_kind)
-             if line.allocation is not line.rule else None)
+    share = _with_note(share_text(line.allocation, line.item, line.shared_by, line.creditor_kind)
+                       if line.allocation is not line.rule else None, line.note)
     return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
                       [render_step(step) for step in result.steps], line.step, share,
                       _totals(result.total_pence, result.capped_total_pence, result.payable_pence))
@@ -320,7 +347,8 @@ def _line_facts_body(line: DeductionLine) -> str:
     la_id = f'"{line.la_id}"' if line.la_id else "null"
     return (f'"item": {line.item}, "amount_pence": {line.amount_pence}, "target": "{target}", '
             f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"'
-            + (f', "shared_by": "{line.shared_by}"' if line.shared_by else ""))
+            + (f', "shared_by": "{line.shared_by}"' if line.shared_by else "")
+            + (f', "note": "{line.note}"' if line.note else ""))
 
 
 def uc_line_share(line: DeductionLine, cleared_pence: int | None = None) -> str:
@@ -377,8 +405,8 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
     steps = [_step_of(step) for step in period["steps"]]
     index = line["step_index"]
     allocation = Rule(line["allocation"])
-    share = (share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"))
-             if allocation is not steps[index].rule else None)
+    share = _with_note(share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"))
+                       if allocation is not steps[index].rule else None, line.get("note", ""))
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
                       _header_text(period["period"]), [render_step(step) for step in steps], index, share,
                       _totals(period["total_pence"], period["capped_total_pence"], period["payable_pence"]),

@@ -156,9 +156,12 @@ class DeductionLine(NamedTuple):
     rule: Rule
     allocation: Rule
     step: int
-    # The owners an item's amount was split equally between (Annex B rules a and b), "DWP and LA" say, for a
-    # line of one of them; "" otherwise.
+    # The owners an item's amount was split equally between (Annex B rules a and b), "DWP and LA" say, with
+    # the split's figures (:func:`dms.recovery.explanation.owners_split_text`), for a line of one of them; ""
+    # otherwise.
     shared_by: str = ""
+    # What else set this line's share, in words ("its agreed amount £10.00 set its share"); "" when nothing.
+    note: str = ""
 
     @property
     def item_name(self) -> str:
