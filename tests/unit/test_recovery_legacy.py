@@ -71,9 +71,14 @@ def test_legacy_reduced_rate_never_raises_the_rate() -> None:
 
 
 def test_legacy_explanation_shows_rate_weeks_and_floor() -> None:
+    """recovery-rules.md §4 (the weekly rate is 3 units, the unit 5% of the 25+ personal allowance rounded up to
+    5p; monthly 52/12 weeks; the 10p floor) and §3 ("why this amount?" from the explanation alone): the text
+    gives the allowance, the unit and the date the rates apply from."""
     result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.MONTHLY, 40_000, (hb(1, 90_000),)))
     text = result.explain()
-    assert "weekly rate £13.95 (standard (3 units))" in text and "instalment £60.45" in text
+    assert ("weekly rate £13.95 (standard (3 units of £4.65, 5% of the £92.05 personal allowance for a single "
+            "person aged 25 or over rounded up to 5p, the rates in force on the pay date (from 2025-04-07)))") in text
+    assert "instalment £60.45" in text
     assert "benefit floor £0.44" in text and "£60.45 to debt 1 (LA)" in text
     assert "x 52/12 weeks" in text and "4.333" not in text
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
-from dms.recovery.legacy import instalment_for_period
+from dms.recovery.legacy import instalment_for_period, weekly_rate_basis
 from dms.recovery.types import (
     DeductionLine,
     ExplanationStep,
@@ -256,7 +256,10 @@ _WEEKS_TEXT = {"WEEKLY": "1", "FORTNIGHTLY": "2", "FOUR_WEEKLY": "4", "MONTHLY":
 
 def render_legacy(result: LegacyInstalmentResult) -> str:
     """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share."""
-    kind = "fraud (5 units)" if result.fraud_rate else "standard (3 units)"
+    allowance, unit, since = weekly_rate_basis(result.pay_date)
+    basis = (f" of {_p(unit)}, 5% of the {_p(allowance)} personal allowance for a single person aged 25 or over "
+             f"rounded up to 5p, the rates in force on the pay date (from {since.isoformat()})")
+    kind = f"fraud (5 units{basis})" if result.fraud_rate else f"standard (3 units{basis})"
     if result.rule is Rule.REDUCED_RATE:
         kind = "reduced rate set by staff"
     weeks = _WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))

@@ -53,6 +53,17 @@ def legacy_weekly_rate(on: date, fraud: bool) -> int:
     return unit * units
 
 
+def weekly_rate_basis(on: date) -> tuple[int, int, date]:
+    """``(personal allowance, unit, date in force from)`` behind :func:`legacy_weekly_rate` on ``on``: the
+    personal allowance for a single person aged 25 or over in force on ``on`` (the pay date: a pay period
+    takes the rate in force on its pay date, docs/recovery-notes.md), the unit (5% of it, rounded up to 5p)
+    and the date those rates apply from (recovery-rules.md §4), for the explanation."""
+    parameter = get_parameter("legacy.personal_allowance_25_or_over")
+    allowance: int = parameter.value_at(on)
+    since = max(d for d in parameter.dates if d <= on)
+    return allowance, five_percent_unit(allowance), since
+
+
 def weeks_in_period(frequency: PayFrequency) -> Decimal:
     """Weeks in a pay period: 1, 2, 4, or 52/12 for a monthly period (recovery-rules.md §4)."""
     try:
