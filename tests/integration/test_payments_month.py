@@ -374,3 +374,59 @@ def test_bacs_export_of_a_month_end_that_wrote_no_schedules_says_so(data_dir: Pa
     with pytest.raises(DmsError, match="wrote no schedules"):
         payments.export_bacs("2025-10", tmp_path / "x.txt")
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_misallocation_a_joint_debt_its_owners_award_recovers_has_no_share_of_the_other_debtors_item(
+        data_dir: Path) -> None:
+    """docs/recovery-notes.md "Joint debts recovered from one benefit" (Decision): a joint debt whose owner
+    has a benefit is recovered from the owner's award only; the other debtor's item 19 wholly to their own
+    HB debt is right, and the owner's wholly to the joint debt too (recovery-rules.md §5, A9/2025 §53)."""
+    owner, other = person("AB123456C"), person("CE123456D")
+    joint = debt_services.create_debt(
+        person=owner, creditor=dwp(), creditor_ref="DWP-J", debt_type="OVERPAYMENT", classification="NON_FRAUD",
+        amount_pence=50_000, created_on=date(2025, 9, 1), received_on=date(2025, 9, 1),
+        business_date=date(2025, 9, 1), actor="test", joint_person=other)
+    hb = debt(other, la("005920"), "HB/1", 30_000)
+    uc_deduction(owner, [(joint, 6_002)], date(2025, 10, 6))
+    uc_deduction(other, [(hb, 6_002)], date(2025, 10, 6))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 7)) == []
+
+
+def test_misallocation_is_corrected_onto_the_debts_the_award_recovers_not_a_joint_debt_its_owners_award_does(
+        data_dir: Path) -> None:
+    """The other debtor's item 19 wholly to their HB debt although their own DWP debt could take its share:
+    the excess goes to that DWP debt, not to the older joint DWP debt recovered from its owner's award
+    (docs/recovery-notes.md "Joint debts recovered from one benefit"; A9/2025 §53)."""
+    owner, other = person("AB123456C"), person("CE123456D")
+    joint = debt_services.create_debt(
+        person=owner, creditor=dwp(), creditor_ref="DWP-J", debt_type="OVERPAYMENT", classification="NON_FRAUD",
+        amount_pence=50_000, created_on=date(2025, 8, 1), received_on=date(2025, 8, 1),
+        business_date=date(2025, 8, 1), actor="test", joint_person=other)
+    own_dwp = debt(other, dwp(), "DWP-B", 30_000)
+    hb = debt(other, la("005920"), "HB/1", 30_000)
+    uc_deduction(other, [(hb, 6_002)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    assert misallocation.as_json(found)["fair_shares"] == {"DWP": "30.01", "HMRC": "0.00", "LA": "30.01"}
+    misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, own_dwp.pk)) == 30_000 - 3_001
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, joint.pk)) == 50_000
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, hb.pk)) == 30_000 - 3_001 and check_ledger().ok
+
+
+def test_misallocation_a_joint_debt_whose_owner_has_no_benefit_shares_the_other_debtors_item(
+        data_dir: Path) -> None:
+    """With no benefit of the owner's, the joint debt is recovered from the other debtor's award
+    (docs/recovery-notes.md "Joint debts recovered from one benefit"): item 19 wholly to their HB debt is a
+    misallocation, and the correction credits the joint debt with its share."""
+    owner = Person.objects.create(nino="AB123456C", surname="Jones", forenames="Sam")
+    other = person("CE123456D")
+    joint = debt_services.create_debt(
+        person=owner, creditor=dwp(), creditor_ref="DWP-J", debt_type="OVERPAYMENT", classification="NON_FRAUD",
+        amount_pence=50_000, created_on=date(2025, 9, 1), received_on=date(2025, 9, 1),
+        business_date=date(2025, 9, 1), actor="test", joint_person=other)
+    hb = debt(other, la("005920"), "HB/1", 30_000)
+    uc_deduction(other, [(hb, 6_002)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    assert (found.person.nino, found.received_by, found.excess_pence) == ("CE123456D", "LA", 3_001)
+    misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, joint.pk)) == 50_000 - 3_001 and check_ledger().ok

@@ -523,3 +523,26 @@ def test_joint_debt_recovered_from_the_owners_final_period_after_their_award_end
                 joint_nino=other))
     run_day(PAY)
     assert [(d.person.nino, d.ref, d.amount_pence) for d in taken()] == [(owner, "J", 5000)]
+
+
+@pytest.mark.parametrize("owner_on_benefit", [True, False])
+def test_misallocation_of_a_joint_debt_judged_by_the_debts_the_award_recovers_from_the_engines_split_not_reported(
+        owner_on_benefit: bool) -> None:
+    """recovery-rules.md §5 (a misallocation is a deduction that should have been shared) with the Decision
+    of docs/recovery-notes.md "Joint debts recovered from one benefit": the joint DWP debt is recovered from
+    its owner's award while the owner has one, so the other debtor's item 19 goes wholly to their own HB debt
+    and the owner's wholly to the joint debt, and neither is a misallocation; with no benefit of the owner's,
+    the other debtor's award shares item 19 between the joint debt and the HB debt, as the engine splits it."""
+    from dms.services import misallocation
+
+    owner, other = "CE123456A", NINO
+    events(*_single_uc(other, "UCO"), *(_single_uc(owner, "UCW") if owner_on_benefit else []),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", nino=owner, creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01",
+                joint_nino=other))
+    hb_debt(nino=other)
+    run_day(PAY)
+    expected = ({(owner, "J", 6002), (other, "HB1", 6002)} if owner_on_benefit
+                else {(other, "J", 3001), (other, "HB1", 3001)})
+    assert {(d.person.nino, d.ref, d.amount_pence) for d in taken()} == expected
+    assert misallocation.detect(None, today=PAY) == []

@@ -2,8 +2,10 @@
 
 The UC engine shares the amount of one Annex B item of one assessment period between owners: items 16 and 18
 between DWP and an LA (rule a), items 17 and 19 between DWP, HMRC and the LAs (rule b), over the debts the
-period recovers from (the award holder's and, on a couple's award, the partner's, owned or held jointly).
-That unit, an item of an assessment period of an award across both partners, is what is checked: the amount
+period recovers from, as the daily run lists them (:func:`dms.services.recovery_load.debts_recovered_from`):
+the award holder's and, on a couple's award, the partner's, owned or held jointly, a joint debt only while
+its owner has no benefit to recover it from (**Decision**, docs/recovery-notes.md "Joint debts recovered from
+one benefit": otherwise the owner's award recovers it, and it has no share of the other debtor's). That unit, an item of an assessment period of an award across both partners, is what is checked: the amount
 each owner received is compared with what the engine's own allocation gives for the item's amount
 (:func:`dms.recovery.allocation.split_between_owners`, fed the debts the period could take from as they were
 then: :func:`_eligible`). An owner that received more than that is a misallocation; a correct split is never
@@ -26,7 +28,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from dms.calendar import month_bounds, parse_period
 from dms.debts import Classification, DebtStatus
@@ -37,10 +38,11 @@ from dms.money import format_pounds
 from dms.recovery.allocation import OWNER_ORDER, SHARING_OWNERS, allocate_within_owner, split_between_owners
 from dms.recovery.types import DebtRecord, Rule
 from dms.services.debts import debt_figures, engine_record
-from dms.services.recovery_load import as_date, fetch, in_ids, reduced_rates
+from dms.services.recovery_load import as_date, debts_recovered_from, fetch, in_ids, reduced_rates
 from dms.store.ledger import post_entries
-from dms.store.models import Award, Debt, DebtStatusChange
+from dms.store.models import Award, AwardChange, Debt, DebtStatusChange
 from dms.store.payments.models import Misallocation
+from dms.store.recovery.models import AssessmentPeriod
 
 SHARED_ITEMS = tuple(sorted(SHARING_OWNERS))  # Annex B items 16-19 (rules a and b), the engine's definition
 
@@ -85,14 +87,26 @@ def _groups(start: date, end: date) -> list[_Group]:
 # ---------------------------------------------------------------------------------------------- detection
 
 
+def period_unit(period_id: int, award_id: int, holder_id: int) -> tuple[list[int], bool]:
+    """The people whose debts an assessment period recovers from, as the daily run takes it
+    (:func:`dms.services.recovery_load.load_due_periods`): the award holder and the partner the award names in
+    the period's terms (those in force on its last day when the award has changed since), and whether the
+    award is a couple's (Annex B rule c)."""
+    award = Award.objects.get(pk=award_id)
+    claimant_type: str | None = award.claimant_type
+    partner: int | None = award.partner_id
+    period_end = AssessmentPeriod.objects.filter(pk=period_id).values_list("period_end", flat=True).first()
+    if period_end is not None and AwardChange.objects.filter(award_id=award_id, applied_on__isnull=False,
+                                                             effective_from__gt=period_end).exists():
+        from dms.services.events import uc_terms_on
+
+        claimant_type, partner = uc_terms_on(award_id, period_end)
+    people = {holder_id} | ({partner} if partner is not None else set())
+    return sorted(people), partner is not None or (claimant_type or "").startswith("JOINT")
+
+
 def _unit(group: _Group) -> tuple[list[int], bool]:
-    """The people whose debts the period recovered from (the award holder, the award's partner, and the
-    debtors of the debts it credited) and whether the award is a couple's (Annex B rule c)."""
-    award = Award.objects.get(pk=group.award_id)
-    people = {group.person_id} | ({award.partner_id} if award.partner_id is not None else set())
-    for owner, joint in Debt.objects.filter(pk__in=list(group.credited)).values_list("person_id", "joint_person_id"):
-        people |= {p for p in (owner, joint) if p is not None}
-    return sorted(people), award.partner_id is not None or award.claimant_type.startswith("JOINT")
+    return period_unit(group.period_id, group.award_id, group.person_id)
 
 
 def open_when_deducted(changes: Sequence[tuple[date, str]], day: date) -> bool:
@@ -130,12 +144,14 @@ def _status_changes(debt_ids: Sequence[int], day: date) -> dict[int, list[tuple[
 
 
 def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[int, int]]:
-    """The debts of the group's item the period could take from, as the engine was given them: owned or held
-    jointly by the unit's people, received by the day, OPEN then (:func:`open_when_deducted`), with their
-    balance before the group's deductions, limited by any reduced rate in force (the engine's capacity). A
-    debt that received part of the item was eligible and could take at least what it took."""
-    held = list(Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
-                                    received_on__lte=group.business_date).select_related("creditor"))
+    """The debts of the group's item the period could take from, as the engine was given them: those the
+    daily run recovers from the unit's people (:func:`dms.services.recovery_load.debts_recovered_from`: owned,
+    or held jointly while the owner has no benefit), received by the day, OPEN then
+    (:func:`open_when_deducted`), with their balance before the group's deductions, limited by any reduced
+    rate in force (the engine's capacity). A debt that received part of the item was eligible and could take
+    at least what it took."""
+    recovered = set(debts_recovered_from(people, group.business_date)) | set(group.credited)
+    held = list(Debt.objects.filter(pk__in=sorted(recovered)).select_related("creditor"))
     then = classifications_on([d.pk for d in held], group.business_date)
     debts = [d for d in held
              if annex_b_item(d.debt_type, then.get(d.pk, d.classification)) == group.item or d.pk in group.credited]
@@ -208,7 +224,8 @@ def _assess(group: _Group) -> dict[str, Any] | None:
     shown = [o for o in OWNER_ORDER if o in SHARING_OWNERS[group.item] or o in eligible_owners]
     return {"receiver": "+".join(over), "amount": amount, "excess": sum(over.values()),
             "fair": {o: fair[o] for o in shown}, "unit": {"period": group.period_id, "award": group.award_id,
-                                                          "people": people, "joint_award": joint_award}}
+                                                          "people": people, "joint_award": joint_award,
+                                                          "debts": sorted(capacity)}}
 
 
 def _recorded_by_person_and_day() -> set[int]:
@@ -275,14 +292,18 @@ def _received_by_owner(item: Misallocation) -> dict[str, int]:
 
 
 def _placements(item: Misallocation) -> list[tuple[Debt, int]]:
-    """Where the excess goes: each owner's shortfall (its share less what it received), placed on its OPEN
-    debts of the item held by the unit's people, as the engine orders an owner's debts
-    (:func:`dms.recovery.allocation.allocate_within_owner`), up to their balance today."""
+    """Where the excess goes: each owner's shortfall (its share less what it received), placed on those of
+    its debts of the item the period could take from (:func:`_eligible`) that are OPEN, as the engine orders
+    an owner's debts (:func:`dms.recovery.allocation.allocate_within_owner`), up to their balance today."""
     received = _received_by_owner(item)
     unit = item.shares.get("unit", {"people": [item.person_id], "joint_award": False})
-    people = unit["people"]
-    debts = [d for d in Debt.objects.filter(Q(person_id__in=people) | Q(joint_person_id__in=people),
-                                            status=DebtStatus.OPEN).select_related("creditor").order_by("pk")
+    eligible = unit.get("debts")
+    if eligible is None:  # recorded without its eligible debts: those the period recovers from
+        people = (period_unit(unit["period"], unit["award"], item.person_id)[0] if "period" in unit
+                  else [item.person_id])
+        eligible = debts_recovered_from(people, item.business_date)
+    debts = [d for d in Debt.objects.filter(pk__in=list(eligible), status=DebtStatus.OPEN)
+             .select_related("creditor").order_by("pk")
              if str(annex_b_item(d.debt_type, d.classification)) == item.item]
     balances = {k: v[2] for k, v in debt_figures(debts).items()}
     by_id = {d.pk: d for d in debts}

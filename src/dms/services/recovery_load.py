@@ -389,6 +389,25 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     return by_person
 
 
+def debts_recovered_from(people: Sequence[int], on: date) -> list[int]:
+    """The debts (ids, in order) an assessment period of ``people`` (its award's holder and the partner it
+    names) recovers from on ``on`` by the rules of :func:`load_open_debts`, whatever their status and balance
+    now: those owned by one of them, and those held jointly by one of them while the owner has no benefit to
+    recover them from (:data:`OWNER_PAID_SQL`; **Decision**, docs/recovery-notes.md "Joint debts recovered
+    from one benefit"), received by ``on``. Awards are read as held now."""
+    if not people:
+        return []
+    cond, params = in_ids("d.person_id", sorted(set(people)))
+    joint_cond, joint_params = in_ids("d.joint_person_id", sorted(set(people)))
+    rows = fetch(
+        f"SELECT d.id FROM dms_debt d WHERE {cond} AND d.received_on <= %s UNION "
+        f"SELECT d.id FROM dms_debt d WHERE {joint_cond} AND d.received_on <= %s AND ({OWNER_PAID_SQL}) = 0 "
+        "ORDER BY 1",
+        [*params, on, *joint_params, on, *[on] * OWNER_PAID_PLACEHOLDERS],
+    )
+    return [r[0] for r in rows]
+
+
 def rate_per(amount_pence: int, set_per: str, per: str) -> int:
     """A reduced rate set per ``set_per`` as the engine of ``per`` reads it (**Decision**, docs/recovery-notes.md):
     a rate agreed per UC assessment period (a month) is, per legacy week, x 12/52; one agreed per week is,
