@@ -190,6 +190,28 @@ def test_misallocation_correction_is_not_dated_before_the_last_run_date(data_dir
     misallocation.correct(found.pk, business_date=date(2025, 11, 3), actor="staff", reason="A9/2025 §53")
 
 
+def test_misallocation_correction_is_not_dated_after_the_next_run_date(data_dir: Path) -> None:
+    """hb-debt-interface.md §7 (what an LA is owed goes on its month's schedule): a correction dated after the
+    next run date (the day after the last completed run) would post money the runs between have not reached,
+    off the schedule the LA is next paid by; it is refused, saying which dates are allowed, nothing posted."""
+    from dms.store.models import RunDay
+
+    leeds = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    RunDay.objects.create(run_date=date(2025, 11, 3), completed=True)
+    entries = JournalEntry.objects.count()
+    with pytest.raises(DmsError, match=r"--date 2027-06-01 is after the next run date, 2025-11-04.*"
+                                       r"from 2025-11-03 to 2025-11-04"):
+        misallocation.correct(found.pk, business_date=date(2027, 6, 1), actor="staff", reason="A9/2025 §53")
+    assert JournalEntry.objects.count() == entries
+    assert Misallocation.objects.get(pk=found.pk).status == Misallocation.DETECTED
+    misallocation.correct(found.pk, business_date=date(2025, 11, 4), actor="staff", reason="A9/2025 §53")
+
+
 def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     leeds = la("005920")
     sam = person("AB123456C")

@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -395,8 +395,10 @@ def _statuses_after(debts: list[Debt], day: date, actor: str, item: Misallocatio
 def correct(misallocation_id: int, *, business_date: date, actor: str, reason: str) -> Misallocation:
     """Correct a recorded misallocation (A9/2025 §53): CORRECTION entries take the excess back from the
     owners that received more than their share and CREDIT_APPLIED entries credit the others; the person's
-    total is unchanged. Refuses an unknown id, one already corrected, and a missing actor or reason (nothing
-    is written)."""
+    total is unchanged. Refuses an unknown id, one already corrected, a missing actor or reason, and a date
+    before the misallocation, before the last completed run or after the next run date (the day after it:
+    docs/events-notes.md, hb-debt-interface.md §7, what an LA is owed goes on the schedule of its month);
+    nothing is written."""
     if not actor.strip() or not reason.strip():
         raise DmsError("a correction records who made it and why: give --by NAME and --reason TEXT")
     with transaction.atomic():
@@ -415,6 +417,12 @@ def correct(misallocation_id: int, *, business_date: date, actor: str, reason: s
             raise DmsError(f"--date {business_date}: the daily run has already done {last}, and the money a "
                            "correction takes back from an LA goes on the payment schedule of its month, which may "
                            f"already be paid; date the correction {last} or later")
+        if last is not None and business_date > last + timedelta(days=1):
+            earliest = max(last, item.business_date)
+            raise DmsError(f"--date {business_date} is after the next run date, {last + timedelta(days=1)} (the "
+                           f"daily run has done {last}): a correction dated ahead of the run would not reach the "
+                           "LA's next payment schedule; date it from "
+                           f"{earliest} to {last + timedelta(days=1)}")
         entries, touched = _correction_entries(item, business_date, reason)
         entry_ids = post_entries(entries)
         _statuses_after(touched, business_date, actor.strip(), item)
