@@ -212,6 +212,38 @@ def test_misallocation_correction_is_not_dated_after_the_next_run_date(data_dir:
     misallocation.correct(found.pk, business_date=date(2025, 11, 4), actor="staff", reason="A9/2025 §53")
 
 
+@pytest.mark.parametrize("reported", [True, False])
+def test_misallocation_correction_returns_at_once_the_balance_it_restores_on_a_returned_la_debt(
+        data_dir: Path, reported: bool) -> None:
+    """docs/la-interface-notes.md "A deduction reversed after its debt was returned" (Decision; hb-debt-interface.md
+    §4.1, §4.2; A9/2025 §53): the excess taken back from an HB debt the LA has since recalled is a CORRECTION
+    line on its schedule, and the balance that restores is returned at once (RETURN entry): a further
+    Cessation with the first one's reason when that one is reported, else the pending one amended. DMS
+    keeps no balance on a debt it no longer holds; the excess goes to the DWP debt."""
+    from dms.store.la.models import Cessation
+
+    sam = person("AB123456C")
+    hb = debt(sam, la("005920"), "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    debt_services.return_debt(hb, "LA_RECALL", business_date=date(2025, 10, 8), actor="run")
+    if reported:
+        Cessation.objects.filter(debt=hb).update(reported_on=date(2025, 10, 8))
+    misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    hb.refresh_from_db()
+    assert hb.status == "RETURNED" and account_balance(AccountKey(AccountKind.RECEIVABLE, hb.pk)) == 0
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, own.pk)) == 30_000 - 3_000
+    cessations = [(c.cessation_date, c.reason, c.balance_returned_pence, c.amount_recovered_pence)
+                  for c in Cessation.objects.filter(debt=hb).order_by("pk")]
+    if reported:
+        assert cessations == [(date(2025, 10, 8), "LA_RECALL", 34_000, 6_000),
+                              (date(2025, 10, 9), "LA_RECALL", 3_000, 3_000)]
+    else:
+        assert cessations == [(date(2025, 10, 8), "LA_RECALL", 37_000, 3_000)]
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, sam.pk)) == 0 and check_ledger().ok
+
+
 def test_shared_deduction_is_not_a_misallocation(data_dir: Path) -> None:
     leeds = la("005920")
     sam = person("AB123456C")

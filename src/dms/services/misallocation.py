@@ -14,8 +14,10 @@ deductions are checked.
 
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
-CORRECTION line on its next schedule) and CREDIT_APPLIED entries place it on the debts of the owners that
-received less than their share, as the engine orders an owner's debts.
+CORRECTION line on its next schedule) and CREDIT_APPLIED entries place it on the OPEN debts of the owners that
+received less than their share, as the engine orders an owner's debts. What is taken back from a debt
+returned or withdrawn since is returned to its creditor at once (**Decision**, docs/la-interface-notes.md
+"A deduction reversed after its debt was returned": for an LA, its cessation amended or a further one).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build
 from dms.money import format_pounds
 from dms.recovery.allocation import OWNER_ORDER, SHARING_OWNERS, allocate_within_owner, split_between_owners
 from dms.recovery.types import DebtRecord, Rule
-from dms.services.debts import debt_figures, engine_record
+from dms.services.debts import FINAL_STATUSES, debt_figures, engine_record, return_restored_balance
 from dms.services.recovery_load import as_date, debts_recovered_from, fetch, in_ids, reduced_rates
 from dms.store.ledger import post_entries
 from dms.store.models import Award, AwardChange, Debt, DebtStatusChange
@@ -378,7 +380,17 @@ def _cap(placements: list[tuple[Debt, int]], amount: int) -> list[tuple[Debt, in
 
 
 def _statuses_after(debts: list[Debt], day: date, actor: str, item: Misallocation) -> None:
-    """A debt the correction cleared is CLEARED; a cleared debt it took money back from is OPEN again."""
+    """A debt the correction cleared is CLEARED; a cleared debt it took money back from is OPEN again; a debt
+    it took money back from that has since left DMS (RETURNED or WITHDRAWN) has the balance that restored
+    returned at once (**Decision**, docs/la-interface-notes.md "A deduction reversed after its debt was
+    returned", hb-debt-interface.md §4.1: :func:`dms.services.debts.return_restored_balance`, a further
+    cessation, or the pending one amended, for an LA's debt): DMS keeps no balance on a debt it no longer
+    holds."""
+    for debt in sorted({d.pk: d for d in debts}.values(), key=lambda debt: debt.pk):
+        if debt.status in FINAL_STATUSES:
+            return_restored_balance(debt, business_date=day, reason=f"money taken back by the correction of "
+                                                                    f"misallocation {item.pk} after the debt was "
+                                                                    f"{debt.status.lower()}")
     balances = {k: v[2] for k, v in debt_figures(debts).items()}
     for debt in {d.pk: d for d in debts}.values():
         if balances[debt.pk] == 0 and debt.status == DebtStatus.OPEN:
