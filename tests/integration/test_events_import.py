@@ -514,6 +514,19 @@ def test_person_dates_that_contradict_each_other_refused() -> None:
     assert [r.event_id for r in report.refused] == ["p1", "d1", "p3"]
 
 
+def test_created_on_after_occurred_on_is_refused_at_import_with_its_line_and_nothing_held() -> None:
+    """events.md §3: a debt is created before it is referred. A ``debt.referred`` created after its own
+    ``occurred_on`` is refused with its line number and holds nothing (no person, debt or ledger entry);
+    the lines around it are taken."""
+    late = line("r1", "debt.referred", occurred_on="2025-04-08", nino=OTHER, creditor="DWP", creditor_ref="BA1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00", created_on="2025-06-01")
+    report = run(uc_award(), late, referral("d2", ref="BA2"))
+    assert [(r.line_number, r.event_id) for r in report.refused] == [(2, "r1")]
+    assert "created_on: 2025-06-01 is after occurred_on 2025-04-08" in report.refused[0].reason
+    assert list(Debt.objects.values_list("creditor_ref", flat=True)) == ["BA2"]
+    assert not Person.objects.filter(nino=OTHER).exists() and not InboundEvent.objects.filter(event_id="r1").exists()
+
+
 def test_a_debt_referred_before_a_death_dated_later_is_not_sent_to_the_estate() -> None:
     """recovery-rules.md §6: the estate is for the debts of one who has died. A death dated after the day a
     debt is referred leaves it in recovery until the daily run reaches the death."""

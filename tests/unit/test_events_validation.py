@@ -362,6 +362,17 @@ def test_debt_referred_malformed_field_refused(name: str, value: Any) -> None:
     refused(good("debt.referred", **{name: value}), name)
 
 
+def test_created_on_after_occurred_on_is_refused_naming_created_on() -> None:
+    """events.md §1 (``occurred_on``: when the fact took effect) and §3 (``created_on``): a debt is created
+    before it is referred, so a referral whose ``created_on`` is after its own ``occurred_on`` contradicts
+    itself and is refused, saying which field to correct. The same day is a debt referred when created."""
+    message = refused(good("debt.referred", occurred_on="2026-01-01", created_on="2026-06-01"), "created_on")
+    assert message == ("created_on: 2026-06-01 is after occurred_on 2026-01-01: a debt is created before it is "
+                       "referred; correct created_on")
+    event = parse_event(good("debt.referred", occurred_on="2026-01-01", created_on="2026-01-01"))
+    assert isinstance(event, ev.DebtReferred) and event.created_on == date(2026, 1, 1)
+
+
 @pytest.mark.parametrize("name", ["creditor", "creditor_ref", "amount"])
 def test_debt_revised_missing_field_refused(name: str) -> None:
     refused(without("debt.revised", name), name)

@@ -264,7 +264,15 @@ def _person_insolvency(data: Data, env: Envelope) -> PersonInsolvency:
 
 
 def _debt_referred(data: Data, env: Envelope) -> DebtReferred:
+    """A new DWP or HMRC debt (events.md §3). Its ``created_on`` may not be after the event's own
+    ``occurred_on`` (events.md §1: the business date the referral took effect): a debt is created before it
+    is referred, and a later ``created_on`` would place it outside the insolvencies and moratoria that began
+    before its referral (recovery-rules.md §6: they include the debts that had arisen by their start)."""
     agreed = f.money(data, "agreed_amount", positive=True) if f.has(data, "agreed_amount") else None
+    created_on = f.day(data, "created_on")
+    if created_on > env["occurred_on"]:
+        raise EventError(f"created_on: {created_on} is after occurred_on {env['occurred_on']}: a debt is created "
+                         "before it is referred; correct created_on")
     return DebtReferred(
         **env,
         creditor=f.choice(data, "creditor", EVENT_CREDITORS),
@@ -272,7 +280,7 @@ def _debt_referred(data: Data, env: Envelope) -> DebtReferred:
         debt_type=f.choice(data, "debt_type", tuple(DebtType)),
         classification=f.choice(data, "classification", tuple(Classification)),
         amount_pence=f.money(data, "amount", positive=True),
-        created_on=f.day(data, "created_on"),
+        created_on=created_on,
         joint_nino=_other_nino(data, "joint_nino", env) if f.has(data, "joint_nino") else None,
         agreed_amount_pence=agreed,
     )
