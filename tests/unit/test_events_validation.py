@@ -305,6 +305,30 @@ def test_uc_assessment_period_bad_third_party_item_refused(item: Any, field: str
     refused(good("uc.assessment_period", third_party=[item]), field)
 
 
+@pytest.mark.parametrize(("type_", "changes", "message"), [
+    ("uc.assessment_period",
+     {"third_party": [{"category": "FLAT_RATE_MAINTENANCE", "amount": "36.40", "scheme": 2012}]},
+     'third_party[0].scheme: 2012 is a JSON number; write it as a string: "2012"'),
+    ("uc.assessment_period",
+     {"third_party": [{"category": "FLAT_RATE_MAINTENANCE", "amount": "36.40", "scheme": 2013}]},
+     "third_party[0].scheme: expected a string, one of 1993, 2003, 2012, not a JSON number (2013)"),
+    ("debt.referred", {"classification": True},
+     "classification: expected a string, one of FRAUD, NON_FRAUD, not a JSON boolean (true)"),
+    ("award.started", {"benefit": ["UC"]},
+     "benefit: expected a string, one of UC, IS, ... not a JSON list"),
+    ("person.insolvency", {"kind": {"code": "IVA"}}, "kind: expected a string, one of BANKRUPTCY, ... not a JSON object"),
+])
+def test_a_choice_field_that_is_not_a_json_string_is_refused_saying_it_must_be_a_string(
+        type_: str, changes: dict[str, Any], message: str) -> None:
+    """events.md §2 (``scheme``: ``1993``, ``2003``, ``2012``) and §1 (a malformed field is refused with a message
+    naming it): every field taking one of a list of values takes it as a JSON string, as money does. A JSON
+    number, boolean, list or object is refused saying so (a number that would be right as a string is
+    shown written as one), not as a value missing from the list it seems to be in."""
+    start, _, end = message.partition(" ... ")
+    text = refused(good(type_, **changes), message.split(":")[0])
+    assert text.startswith(start) and text.endswith(end)
+
+
 def test_uc_assessment_period_ongoing_amount_for_electricity_and_water() -> None:
     event = parse_event(good("uc.assessment_period", third_party=[
         {"category": "ELECTRICITY_ARREARS", "amount": "20.05", "ongoing_amount": "10.00"},

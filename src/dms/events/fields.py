@@ -42,10 +42,27 @@ def text(data: Mapping[str, Any], name: str, *, where: str = "", max_length: int
     return value
 
 
+def _json_kind(value: Any) -> str:
+    """What a JSON value that is not a string is, as JSON names it, with the value where it is short."""
+    if isinstance(value, bool):
+        return f"JSON boolean ({str(value).lower()})"
+    if isinstance(value, int | float | Decimal):
+        return f"JSON number ({value})"
+    return "JSON object" if isinstance(value, Mapping) else "JSON list" if isinstance(value, list) else "JSON value"
+
+
 def choice(data: Mapping[str, Any], name: str, allowed: Collection[str], *, where: str = "") -> str:
-    """A required string that is one of ``allowed``."""
+    """A required string that is one of ``allowed``. Each such value is a JSON string (events.md §2 lists them
+    as codes, the maintenance ``scheme`` ``1993``, ``2003``, ``2012`` too), as money is (§1): a JSON number,
+    boolean, list or object is refused saying it must be a string, and a number that would be one of
+    ``allowed`` as a string is shown written as one."""
     value = _raw(data, name, where)
-    if not isinstance(value, str) or value not in allowed:
+    if not isinstance(value, str):
+        if isinstance(value, int | Decimal) and not isinstance(value, bool) and str(value) in allowed:
+            raise EventError(f"{where}{name}: {value} is a JSON number; write it as a string: \"{value}\"")
+        raise EventError(f"{where}{name}: expected a string, one of {', '.join(allowed)}, not a "
+                         f"{_json_kind(value)}")
+    if value not in allowed:
         raise EventError(f"{where}{name}: {value!r} is not one of {', '.join(allowed)}")
     return value
 
