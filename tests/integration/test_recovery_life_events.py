@@ -23,6 +23,7 @@ from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, EntryKind
 from dms.services import debts as debt_service
+from dms.services.events import import_events
 from dms.services.recovery_staff import list_deductions, set_reduced_rate
 from dms.store.ledger import account_balance, check_ledger
 from dms.store.models import Debt, InboundEvent, JournalEntry, Person
@@ -655,10 +656,76 @@ def test_a_missed_payment_on_a_day_the_award_does_not_pay_is_refused() -> None:
     hb_debt()
     reasons = refused(*[line(f"m{d}", "benefit.payment_missed", occurred_on="2025-06-08", award_ref="JSA1",
                              pay_date=f"2025-06-0{d}") for d in (3, 4, 5)])
-    assert len(reasons) == 3 and all("is not a pay date of award JSA1 by its terms in force that day (now WEEKLY from 2025-06-02)" in r
-                                  for r in reasons)
+    assert len(reasons) == 3 and all(
+        "is not a pay date of award JSA1 by its terms in force that day (WEEKLY from 2025-06-02, " in r
+        for r in reasons)
     run_day(date(2025, 6, 9))
     assert MissedInstalment.objects.count() == 0 and status("HB1") == ("OPEN", "")
+
+
+def test_a_missed_payment_on_a_day_the_award_does_not_pay_is_refused_while_a_later_change_waits() -> None:
+    """recovery-rules.md §4 (a missed instalment is one that was due) and events.md §2 (``award.changed``: new
+    values from ``occurred_on``): a change of the award waiting for the run, dated after the day reported
+    missed (here only the amount, from 2025-07-01), does not make that day a pay date. JSA1 pays on Mondays
+    from 2 June, so a Tuesday, Wednesday or Thursday reported missed is refused with its line number."""
+    events(legacy_award(first="2025-06-02"),
+           line("chg", "award.changed", occurred_on="2025-07-01", award_ref="JSA1", legacy={"weekly_amount": "99.00"}))
+    hb_debt()
+    report = import_events([line(f"m{d}", "benefit.payment_missed", occurred_on="2025-06-08", award_ref="JSA1",
+                                 pay_date=f"2025-06-0{d}") for d in (3, 4, 5)], source="test.jsonl")
+    assert [r.line_number for r in report.refused] == [1, 2, 3]
+    assert all("2025-06-0" in r.reason and "is not a pay date of award JSA1" in r.reason for r in report.refused)
+    assert not InboundEvent.objects.filter(type="benefit.payment_missed").exists()
+
+
+def test_a_missed_payment_on_a_pay_date_set_by_a_waiting_change_dated_before_it_is_taken_in() -> None:
+    """events.md §2 (``award.changed``: new values from ``occurred_on``): the day is judged by the award's
+    terms as they will stand on it, with the changes waiting for the run dated on or before it. JSA1 moves
+    from Mondays to Wednesdays (first 25 June) by a change dated 20 June not yet applied: Wednesday 25 June
+    is a pay date, Monday 30 June no longer is."""
+    events(legacy_award(first="2025-06-02"),
+           line("chg", "award.changed", occurred_on="2025-06-20", award_ref="JSA1",
+                legacy={"first_pay_date": "2025-06-25"}))
+    hb_debt()
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-26", award_ref="JSA1", pay_date="2025-06-25"))
+    assert "is not a pay date" in refused(
+        line("m2", "benefit.payment_missed", occurred_on="2025-07-01", award_ref="JSA1", pay_date="2025-06-30"))[0]
+
+
+def test_a_missed_payment_of_an_award_held_without_its_start_event_counts_the_waiting_changes_too() -> None:
+    """events.md §2 (``award.changed``: new values from ``occurred_on``): an award held without its
+    ``award.started`` event (a synthetic book) is judged by its terms as held with the changes waiting for
+    the run dated on or before the day: Mondays from 2 June, Wednesdays from 25 June by a change dated 20
+    June not yet applied."""
+    from dms.store.models import Award
+
+    person = Person.objects.create(nino="AB123456C")
+    Award.objects.create(award_ref="JSA1", person=person, benefit="JSA", start_date=date(2025, 5, 1),
+                         weekly_amount_pence=9050, pay_frequency="WEEKLY", first_pay_date=date(2025, 6, 2))
+    events(line("chg", "award.changed", occurred_on="2025-06-20", award_ref="JSA1",
+                legacy={"first_pay_date": "2025-06-25"}),
+           line("m1", "benefit.payment_missed", occurred_on="2025-06-26", award_ref="JSA1", pay_date="2025-06-25"),
+           line("m2", "benefit.payment_missed", occurred_on="2025-06-26", award_ref="JSA1", pay_date="2025-06-16"))
+    reasons = refused(line("m3", "benefit.payment_missed", occurred_on="2025-07-01", award_ref="JSA1",
+                           pay_date="2025-06-30"))
+    assert len(reasons) == 1 and "(WEEKLY from 2025-06-25, " in reasons[0]
+
+
+def test_missed_instalments_counted_by_the_run_are_only_those_it_recorded() -> None:
+    """recovery-rules.md §4: the run's count of missed instalments is the instalments it recorded as missed.
+    A missed Monday taken in, then a late change dated before it moving the award to Wednesdays, leaves no
+    instalment due that Monday: the run records nothing and counts nothing for it."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    run_day(date(2025, 6, 2))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-03", award_ref="JSA1", pay_date="2025-06-09"),
+           line("m2", "benefit.payment_missed", occurred_on="2025-06-03", award_ref="JSA1", pay_date="2025-06-02"),
+           line("chg", "award.changed", occurred_on="2025-06-05", award_ref="JSA1",
+                legacy={"first_pay_date": "2025-06-11"}))
+    summary = run_day(date(2025, 6, 10))
+    assert summary["missed_instalments"] == 1
+    assert list(MissedInstalment.objects.values_list("pay_date", flat=True)) == [date(2025, 6, 2)]
+    assert InboundEvent.objects.get(event_id="m1").applied  # judged, and nothing left waiting
 
 
 def test_creditor_ref_is_unique_per_creditor_even_after_withdrawal() -> None:

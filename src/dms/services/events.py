@@ -459,22 +459,31 @@ def uc_terms_on(award_id: int, day: date) -> tuple[str | None, int | None]:
     return claimant_type, partner
 
 
-def paid_on(award: Award, day: date) -> bool:
-    """Whether the legacy ``award`` paid on ``day`` by the terms in force that day (events.md §2: an
-    ``award.changed`` gives "new values from ``occurred_on``"): its ``award.started`` pay frequency and first
-    pay date with the changes effective on or before ``day`` (applied or not yet), or, for an award held
-    without its ``award.started`` event, by its terms as held now. A day that was a pay date only under terms
-    that took effect after it was not a pay date then (recovery-rules.md §4: a missed instalment is one that
-    was due)."""
-    first, frequency = award.first_pay_date, award.pay_frequency
+def pay_terms_on(award: Award, day: date) -> tuple[date | None, str]:
+    """The first pay date and pay frequency of the legacy ``award`` in force on ``day`` (events.md §2: an
+    ``award.changed`` gives "new values from ``occurred_on``"): its ``award.started`` terms with the changes
+    effective on or before ``day``, applied or still waiting for the run, in date then arrival order. An
+    award held without its ``award.started`` event (a synthetic book) starts from its terms as held now, with
+    the waiting changes effective on or before ``day`` (the applied ones are in those terms already)."""
+    changes = AwardChange.objects.filter(award=award, effective_from__lte=day)
     started = _started(award)
     if started is None or started.legacy is None:
-        return is_pay_date(first, frequency, day)
-    first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
-    changes = AwardChange.objects.filter(award=award, effective_from__lte=day).order_by("effective_from", "pk")
-    for values in changes.values_list("changes", flat=True):
+        first, frequency = award.first_pay_date, award.pay_frequency
+        changes = changes.filter(applied_on=None)
+    else:
+        first, frequency = started.legacy.first_pay_date, started.legacy.pay_frequency
+    for values in changes.order_by("effective_from", "pk").values_list("changes", flat=True):
         first = date.fromisoformat(values["first_pay_date"]) if "first_pay_date" in values else first
         frequency = values.get("pay_frequency", frequency)
+    return first, frequency
+
+
+def paid_on(award: Award, day: date) -> bool:
+    """Whether the legacy ``award`` paid on ``day`` by the terms in force that day (:func:`pay_terms_on`). A
+    day that was a pay date only under terms that took effect after it was not a pay date then, nor is one
+    that stops being a pay date under a change dated on or before it (recovery-rules.md §4: a missed
+    instalment is one that was due)."""
+    first, frequency = pay_terms_on(award, day)
     return is_pay_date(first, frequency, day)
 
 
@@ -727,22 +736,23 @@ def fits_assessment_period_length(start: date, end: date, award_start: date) -> 
 
 def _benefit_payment_missed(event: ev.Event, row: InboundEvent) -> bool:
     """Kept for the daily run, which reverses the instalment taken that day and counts it as missed
-    (recovery-rules.md §4). Refused: a UC award; a day the award does not pay on, by its terms as held and
-    with no change of them waiting (no instalment was due, so none was missed); and a payment already
-    reported missed under another ``event_id`` (**Decision**: one missed payment counts once towards the
-    three that return HB debts, however often it is reported)."""
+    (recovery-rules.md §4). Refused: a UC award; a day the award does not pay on by its terms as they will
+    stand that day, counting the changes waiting for the run dated on or before it (:func:`paid_on`: no
+    instalment was due, so none was missed); and a payment already reported missed under another
+    ``event_id`` (**Decision**: one missed payment counts once towards the three that return HB debts,
+    however often it is reported)."""
     e = _as(event, ev.BenefitPaymentMissed)
     award = find_award(e.award_ref, e.nino)
     if award.is_uc:
         raise DmsError(
             f"award_ref {e.award_ref!r} is a Universal Credit award; benefit.payment_missed is for legacy benefits"
         )
-    waiting = AwardChange.objects.filter(award=award, applied_on=None).exists()
-    if not waiting and not paid_on(award, e.pay_date):
+    first, frequency = pay_terms_on(award, e.pay_date)
+    if not is_pay_date(first, frequency, e.pay_date):
         raise DmsError(
             f"pay_date: {e.pay_date} is not a pay date of award {e.award_ref} by its terms in force that day "
-            f"(now {award.pay_frequency} from {award.first_pay_date}): no instalment was due that day; give the "
-            "date the payment was due"
+            f"({frequency} from {first}, counting the award.changed events dated by then): no instalment was "
+            "due that day; give the date the payment was due"
         )
     Award.objects.select_for_update().filter(pk=award.pk).first()  # reports of one award's payments in turn
     for other in InboundEvent.objects.filter(type="benefit.payment_missed", nino=e.nino).exclude(pk=row.pk):

@@ -709,7 +709,8 @@ def apply_missed_instalments(run_date: date, partitions: Sequence[int] | None = 
     the award on that pay date is reversed (a REVERSAL entry with the reason; the deduction marked
     REVERSED) and counts as missed; three missed with no other prescribed benefit in payment return the
     person's HB debts (MISSED_INSTALMENTS). Runs after the day's deductions; only for the people in
-    ``partitions`` when given."""
+    ``partitions`` when given. Returns how many missed instalments it recorded: an event that turns out to
+    name no instalment due (:func:`_missed`) is marked applied, having been judged, but not counted."""
     count = 0
     wanted = _people_in(partitions)
     for row in InboundEvent.objects.filter(type="benefit.payment_missed", applied=False).order_by("id"):
@@ -719,26 +720,28 @@ def apply_missed_instalments(run_date: date, partitions: Sequence[int] | None = 
         if not isinstance(event, ev.BenefitPaymentMissed) or event.pay_date > run_date:
             continue
         with transaction.atomic():
-            _missed(event, run_date)
+            recorded = _missed(event, run_date)
             _mark_applied(row, run_date)
-        count += 1
+        count += 1 if recorded else 0
     return count
 
 
-def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
+def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
+    """Reverse and record one missed instalment; whether it was recorded (False when no instalment of the
+    award was due that day after all, or the same pay date is already recorded as missed)."""
     award = Award.objects.filter(award_ref=event.award_ref).first()
     if award is None:
         raise DmsError(f"event {event.event_id}: award_ref {event.award_ref!r} is not known to DMS")
     if MissedInstalment.objects.filter(award=award, pay_date=event.pay_date).exists():
-        return  # the same missed payment reported again: reversed and counted once (recovery-rules.md §4)
+        return False  # the same missed payment reported again: reversed and counted once (recovery-rules.md §4)
     if not paid_on(award, event.pay_date):
-        return  # no instalment was due that day, so none was missed (an award's terms changed since import)
+        return False  # no instalment was due that day, so none was missed (a change dated before it came since)
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
     taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
                  .order_by("pk"))
     if not taken and not Deduction.objects.filter(award=award, date=event.pay_date).exists() \
             and not instalments_taken_from(award, event.pay_date):
-        return  # no instalment was due from this award that day (another benefit is recovered from)
+        return False  # no instalment was due from this award that day (another benefit is recovered from)
     reverse_deductions(taken, run_date, reason)
     MissedInstalment.objects.create(award=award, person_id=award.person_id, pay_date=event.pay_date,
                                     event_id=event.event_id, reversed_pence=sum(d.amount_pence for d in taken),
@@ -748,6 +751,7 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> None:
     returned = [debt.pk for debt in _debts(award.person, creditor__kind="LA", status__in=_HB_ACTIVE)
                 if missed_instalments_outcome(_missed_while_held(missed_days, debt), other, run_date)]
     cease_hb_debts(returned, "MISSED_INSTALMENTS", run_date, ACTOR)
+    return True
 
 
 def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) -> None:
