@@ -57,6 +57,70 @@ def test_person_registered_creates_then_updates_person() -> None:
     assert InboundEvent.objects.filter(applied=True).count() == 2
 
 
+def registration(event_id: str, occurred_on: str, surname: str, born: str) -> str:
+    return line(event_id, "person.registered", occurred_on=occurred_on, surname=surname, forenames="Ann",
+                date_of_birth=born)
+
+
+def held_registration() -> tuple[str, date | None, date | None]:
+    person = Person.objects.get(nino=NINO)
+    return person.surname, person.date_of_birth, person.registered_on
+
+
+def test_a_registration_dated_before_the_one_held_is_stored_without_overwriting_it() -> None:
+    """events.md §2 (``person.registered`` creates or updates the person; §1 ``occurred_on``: when the fact
+    took effect): a registration dated before the one whose details are held arrives late and is older news.
+    It is stored (nothing received is lost) and reported as stored, not applied; the later details stand, as
+    a late older ``award.changed`` leaves the fields a later change set. A later one updates them."""
+    report = run(registration("r2", "2026-02-01", "Newname", "1980-01-01"),
+                 registration("r1", "2026-01-01", "Oldname", "1990-06-01"))
+    assert (report.stored, report.applied, report.refused) == (2, 1, [])
+    assert held_registration() == ("Newname", date(1980, 1, 1), date(2026, 2, 1))
+    assert not InboundEvent.objects.get(event_id="r1").applied
+    report = run(line("x1", "person.died", occurred_on="2026-03-01", date_of_death="1985-01-01"),
+                 registration("r3", "2026-03-02", "Latest", "1980-01-01"))
+    assert report.ok and held_registration() == ("Latest", date(1980, 1, 1), date(2026, 3, 2))
+
+
+def test_a_registration_dated_the_same_day_as_the_one_held_replaces_it() -> None:
+    """Two registrations of one day: the one imported later is taken as the correction (later import wins)."""
+    run(registration("r1", "2026-01-01", "First", "1980-01-01"))
+    report = run(registration("r2", "2026-01-01", "Second", "1981-01-01"))
+    assert (report.stored, report.applied) == (1, 1)
+    assert held_registration() == ("Second", date(1981, 1, 1), date(2026, 1, 1))
+
+
+def test_a_registration_dated_before_the_one_held_is_not_judged_against_a_date_of_death() -> None:
+    """An older registration changes nothing held, so its date of birth is not checked against the date of
+    death, which was checked against the registration in force: the outcome is the same whichever of the
+    death and the older registration is reported first."""
+    run(registration("r2", "2026-02-01", "Newname", "1980-01-01"),
+        line("x1", "person.died", occurred_on="2026-03-01", date_of_death="1985-01-01"))
+    report = run(registration("r1", "2026-01-01", "Oldname", "1990-06-01"))
+    assert (report.stored, report.applied, report.refused) == (1, 0, [])
+    assert held_registration() == ("Newname", date(1980, 1, 1), date(2026, 2, 1))
+
+
+def test_a_person_registered_by_an_earlier_release_holds_the_date_of_the_last_registration_imported() -> None:
+    """Migration ``store.0008``: an earlier release overwrote the person with each registration it imported,
+    so the details held are the last imported one's, and ``registered_on`` is its ``occurred_on``; a person
+    never registered keeps none."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("dms.store.migrations.0008_person_registered_on")
+    run(registration("r2", "2026-02-01", "Newname", "1980-01-01"),
+        registration("r1", "2026-01-01", "Oldname", "1990-06-01"),
+        line("a9", "award.started", nino=OTHER, award_ref="UC9", benefit="UC", start_date="2025-04-07",
+             uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7}))
+    Person.objects.update(registered_on=None)  # as the earlier release left them: r1 imported last, held
+    Person.objects.filter(nino=NINO).update(surname="Oldname", date_of_birth=date(1990, 6, 1))
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARD)
+    assert dict(Person.objects.values_list("nino", "registered_on")) == {NINO: date(2026, 1, 1), OTHER: None}
+
+
 def test_award_started_creates_unknown_person_and_uc_award_with_partner() -> None:
     report = run(uc_award(partner_nino=OTHER, claimant_type="JOINT_25_OR_OVER"), jsa_award())
     assert report.applied == 2 and report.ok

@@ -7,7 +7,8 @@ conflict (events.md §1). Events stored by earlier releases hold the SHA-256 of 
 replay of one is compared by the meaning read back from its stored payload (:func:`same_content`). Each event is applied whole or not at all (one savepoint per
 event).
 
-Applied at import (``InboundEvent.applied`` True): ``person.registered``, ``award.started``, ``award.ended``,
+Applied at import (``InboundEvent.applied`` True): ``person.registered`` (one dated before the registration
+held is stored only: :func:`_person_registered`), ``award.started``, ``award.ended``,
 ``debt.referred``, ``debt.revised``, ``debt.withdrawn``, ``uc.assessment_period`` (held as an
 ``AssessmentPeriod``, whose ``processed_on`` is the run date that takes its deductions); ``award.changed`` once its
 date has been reached by the daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the
@@ -313,12 +314,22 @@ def ensure_person(nino: str) -> Person:
 
 
 def _person_registered(event: ev.Event, row: InboundEvent) -> bool:
+    """Create or update the person (events.md §2) with the details in force from ``occurred_on`` (§1).
+
+    **Decision** (docs/events-notes.md): a registration dated before the one whose details are held
+    (``Person.registered_on``) arrived late and is older news: it is stored (nothing received is lost) but
+    not applied, and the later details stand, as a late older ``award.changed`` leaves the fields a later
+    change set. Being no longer in force, its date of birth is not judged against the date of death. One of
+    the same date as the one held replaces it: the later import is taken as the correction."""
     e = _as(event, ev.PersonRegistered)
     person = ensure_person(e.nino)
+    if person.registered_on is not None and e.occurred_on < person.registered_on:
+        return False
     if person.date_of_death is not None and e.date_of_birth > person.date_of_death:
         raise DmsError(f"date_of_birth {e.date_of_birth} is after the person's date of death, "
                        f"{person.date_of_death} (person.died); check the dates")
     person.surname, person.forenames, person.date_of_birth = e.surname, e.forenames, e.date_of_birth
+    person.registered_on = e.occurred_on
     person.save()
     return True
 

@@ -40,6 +40,8 @@ class Person(models.Model):
     forenames = models.CharField(max_length=35, blank=True, default="")
     date_of_birth = models.DateField(null=True, blank=True)
     date_of_death = models.DateField(null=True, blank=True)
+    # the occurred_on of the person.registered whose names and date of birth are held (None: none received)
+    registered_on = models.DateField(null=True, blank=True)
     partition = models.SmallIntegerField(db_index=True)
 
     class Meta:
