@@ -321,6 +321,11 @@ def test_every_error_of_the_file_is_reported_also_after_a_structural_schema_erro
     ("LAREF", [b"<BatchID>20251118-LAREF-005920</BatchID>"], [("BatchID", "before LAID")]),
     ("LAREV", [b"<Reason>ENTITLEMENT_REVIEWED</Reason>"], [("Reason", "after RevisedAmount")]),
     ("LAREC", [b"<NINO>AB123456C</NINO>"], [("NINO", "before Reason")]),
+    # every element missing from the record, not only the first (spec §4.3: every error at once)
+    ("LAREF", [b"<Classification>NON_FRAUD</Classification>", b"<Total>1.00</Total>"],
+     [("Classification", "before Overpayment"), ("Total", "before DebtCreatedDate")]),
+    ("LAREC", [b"<DebtRef>HB/1</DebtRef>", b"<Reason>LA_RECOVERY</Reason>"],
+     [("DebtRef", "before NINO"), ("Reason", "after NINO")]),
 ])
 def test_schema_a_missing_element_is_the_field_at_fault_at_the_line_of_the_element_lacking_it(
         kind: str, cut: list[bytes], wanted: list[tuple[str, str]]) -> None:
@@ -335,24 +340,39 @@ def test_schema_a_missing_element_is_the_field_at_fault_at_the_line_of_the_eleme
         assert piece in data
         data = data.replace(piece, b"", 1)
     for errors in errors_of_both_scans(kind, data):
-        assert [(e.code, e.field) for e in errors] == [("SCHEMA", name) for name, _ in wanted]
-        for e, (name, where) in zip(errors, wanted, strict=True):
+        assert sorted((e.code, e.field) for e in errors) == sorted(("SCHEMA", name) for name, _ in wanted)
+        for e, (name, where) in zip(sorted(errors, key=lambda e: [n for n, _ in wanted].index(e.field)), wanted,
+                                    strict=True):
             assert f"{name}: missing (it comes {where})" in e.message
             holder = b"<Header>" if name == "BatchID" else b"<Overpayment>" if "/" in name else b"<" + \
                 {"LAREF": b"Referral", "LAREV": b"Revision", "LAREC": b"Recall"}[kind] + b">"
             assert e.line == line_of(data, holder)
 
 
+def test_schema_every_missing_element_of_a_record_and_its_overpayments_is_reported_once() -> None:
+    """Spec §4.3 and §6.1 SCHEMA: a referral lacking its Total, with its second Overpayment lacking its Amount,
+    gets one error for each, by both scans (libxml2 itself stops at the first)."""
+    record = build.referral("HB/1", "AB123456C", 300, overpayments=[
+        Overpayment(100, date(2025, 6, 1), date(2025, 6, 30)), Overpayment(200, date(2025, 7, 1), date(2025, 7, 31))])
+    data = pretty(build.file_bytes("LAREF", LA, DAY, [record]))
+    data = data.replace(b"<Total>3.00</Total>\n", b"", 1).replace(b"<Amount>2.00</Amount>\n", b"", 1)
+    for errors in errors_of_both_scans("LAREF", data):
+        assert sorted((e.code, e.field) for e in errors) == [("SCHEMA", "Overpayment[2]/Amount"),
+                                                             ("SCHEMA", "Total")]
+
+
 def test_schema_an_unknown_or_misplaced_element_stays_the_element_named() -> None:
     """Spec §6.1 SCHEMA: an element the record does not have (or one out of order) is the field at fault,
-    with libxml2's words, not a missing one."""
+    with libxml2's words, not a missing one; a required element it stands in place of is missing too."""
     plain = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
     unknown = plain.replace(b"<Surname>Jones</Surname>", b"<Foo>x</Foo>")
     swapped = plain.replace(b"<Surname>Jones</Surname><Forenames>Sam</Forenames>",
                             b"<Forenames>Sam</Forenames><Surname>Jones</Surname>")
-    for data, field in ((unknown, "Foo"), (swapped, "Forenames")):
-        for [error] in errors_of_both_scans("LAREF", data):
-            assert (error.code, error.field) == ("SCHEMA", field) and "not expected" in error.message
+    for [error] in errors_of_both_scans("LAREF", swapped):
+        assert (error.code, error.field) == ("SCHEMA", "Forenames") and "not expected" in error.message
+    for errors in errors_of_both_scans("LAREF", unknown):  # in the place of the Surname, which is missing too
+        assert [(e.code, e.field) for e in errors] == [("SCHEMA", "Surname"), ("SCHEMA", "Foo")]
+        assert "not expected" in errors[1].message and "missing (it comes before Forenames)" in errors[0].message
 
 
 def test_every_error_of_the_file_is_reported_also_for_a_misplaced_nino_a_commented_value_or_a_stray_header(
@@ -372,4 +392,4 @@ def test_every_error_of_the_file_is_reported_also_for_a_misplaced_nino_a_comment
         assert any("4m" in e.message or "pattern" in e.message for e in errors)
     stray = plain.replace(b"<Surname>Jones</Surname>", b"<Header><LAID>x</LAID></Header>")
     for errors in errors_of_both_scans("LAREF", stray):
-        assert [e.field for e in errors] == ["Header"]
+        assert sorted(e.field for e in errors) == ["Header", "Surname"]

@@ -190,17 +190,15 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
     found: dict[tuple[int, str], tuple[FileError, list[str]]] = {}
     xsd = f"{ROOT_ELEMENT[kind]}.xsd"
     structural = False
+    missing = _missing_elements(element, kind)
+    for missing_field, missing_line, said, _ in missing:
+        found[(missing_line, missing_field)] = (FileError("SCHEMA", "", missing_line, debt_ref, missing_field),
+                                                [said])
     for entry in validator.error_log:
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
         structural = structural or _STRUCTURAL in entry.message
-        missing = _missing_elements(element, kind, node, entry.message)
-        for missing_field, missing_line, said in missing:
-            error, messages = found.setdefault((missing_line, missing_field), (
-                FileError("SCHEMA", "", missing_line, debt_ref, missing_field), []))
-            if said not in messages:
-                messages.append(said)
-        if missing:
+        if _explained_by_missing(node, entry.message, kind, missing):
             continue
         key = (line, field_name)
         if field_name == "NINO" and node is not None and "not expected" not in entry.message:
@@ -225,43 +223,56 @@ _STRUCTURAL = "This element is not expected"
 _EXPECTED = re.compile(r"(This element is not expected|Missing child element\(s\))\. Expected is")
 
 
-def _missing_elements(record: etree._Element, kind: MessageType, node: etree._Element | None, message: str
-                      ) -> list[tuple[str, int, str]]:
-    """``[(field, line, message)]``, one for each element missing where libxml2 stopped (spec §4.3: the
-    ``Field`` at fault is the missing one, and every error at once): it found, in place of what it
-    expected, a later field of the same element (a record, its Header or an Overpayment), or nothing more;
-    the required fields before that one (or after the last one there) that the element does not hold are
-    missing. Each error is at the line of the element that lacks it. Empty for anything else: an unknown or
+def _missing_elements(record: etree._Element, kind: MessageType
+                      ) -> list[tuple[str, int, str, etree._Element]]:
+    """``[(field, line, message, element lacking it)]``: every required element missing from a record (or
+    Header) and from each Overpayment in it (spec §4.3: the ``Field`` at fault is the missing one, and every
+    error of the file at once; libxml2 reports only the first and checks nothing more of the record). Each is
+    at the line of the element that lacks it, and says where it goes."""
+    sequences = child_sequence(kind)
+    own = sequences.get(local_name(record.tag), ())
+    # the record and the elements of its own sequence that hold elements (a referral's Overpayments), in the
+    # interface's namespace; a Header nested in a record is not read as one
+    parts = [child for child in record if isinstance(child.tag, str) and child.tag.startswith(_NS_PREFIX)
+             and any(local_name(child.tag) == name for name, _ in own)]
+    missing: list[tuple[str, int, str, etree._Element]] = []
+    for parent in (record, *parts):
+        sequence = sequences.get(local_name(parent.tag))
+        if sequence is None:
+            continue
+        held = [local_name(child.tag) for child in parent if isinstance(child.tag, str)]
+        names = [name for name, _ in sequence]
+        inside = _field_name(record, parent)
+        line = parent.sourceline or record.sourceline or 0
+        for index, (name, required) in enumerate(sequence):
+            if not required or name in held:
+                continue
+            after = [h for h in held if h in names and names.index(h) > index]
+            before = [h for h in held if h in names and names.index(h) < index]
+            where = (f"it comes before {after[0]}" if after else f"it comes after {before[-1]}" if before
+                     else f"{local_name(parent.tag)} holds none of its elements")
+            missing.append((f"{inside}/{name}" if inside else name, line, f"missing ({where})", parent))
+    return missing
+
+
+def _explained_by_missing(node: etree._Element | None, message: str, kind: MessageType,
+                          missing: list[tuple[str, int, str, etree._Element]]) -> bool:
+    """Whether libxml2's error is that of an element reported missing (:func:`_missing_elements`): it found,
+    in place of what it expected, a later field of the same element, or nothing more. An unknown or
     misplaced element stays the element libxml2 names."""
     said = _EXPECTED.search(message)
-    if said is None or node is None:
-        return []
+    if said is None or node is None or not missing:
+        return False
     if said.group(1).startswith("Missing"):
-        parent, found_name = node, None
-    else:
-        parent, found_name = node.getparent(), local_name(node.tag)
-        if node.tag != f"{_NS_PREFIX}{found_name}":
-            return []
-    if parent is None:
-        return []
-    sequence = child_sequence(kind).get(local_name(parent.tag), ())
-    names = [name for name, _ in sequence]
-    held = [local_name(child.tag) for child in parent if isinstance(child.tag, str)]
-    if found_name is None:
-        start = max((names.index(h) + 1 for h in held if h in names), default=0)
-        stop = len(names)
-    elif found_name in names:
-        before = held[:held.index(found_name)]
-        start = max((names.index(h) + 1 for h in before if h in names), default=0)
-        stop = names.index(found_name)
-    else:
-        return []
-    missing = [name for name, required in sequence[start:stop] if required and name not in held]
-    inside = _field_name(record, parent)
-    line = parent.sourceline or record.sourceline or 0
-    where = (f"it comes before {found_name}" if found_name is not None
-             else f"it comes after {held[-1]}" if held else f"{local_name(parent.tag)} holds no elements")
-    return [(f"{inside}/{name}" if inside else name, line, f"missing ({where})") for name in missing]
+        return any(lacking is node for _, _, _, lacking in missing)
+    parent, found = node.getparent(), local_name(node.tag)
+    if parent is None or node.tag != f"{_NS_PREFIX}{found}":
+        return False
+    names = [name for name, _ in child_sequence(kind).get(local_name(parent.tag), ())]
+    if found not in names:
+        return False
+    lacked = [field.rsplit("/", 1)[-1] for field, _, _, lacking in missing if lacking is parent]
+    return any(name in names and names.index(name) < names.index(found) for name in lacked)
 
 
 def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,
