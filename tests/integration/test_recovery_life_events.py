@@ -26,7 +26,7 @@ from dms.services import debts as debt_service
 from dms.services.events import import_events
 from dms.services.recovery_staff import list_deductions, set_reduced_rate
 from dms.store.ledger import account_balance, check_ledger
-from dms.store.models import Debt, InboundEvent, JournalEntry, Person
+from dms.store.models import Debt, DebtStatusChange, InboundEvent, JournalEntry, Person
 from dms.store.recovery.models import MissedInstalment, ReducedRate, Restriction
 
 pytestmark = pytest.mark.django_db
@@ -1097,6 +1097,36 @@ def test_death_of_the_last_living_debtor_of_a_joint_debt_sends_it_to_the_estate(
     assert debt.status == DebtStatus.ESTATE
     assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 17)]
     assert debt_service.figures_of(debt).balance_pence == 30000 - jsa_weekly_instalment() * len(taken())
+    assert check_ledger().ok
+
+
+@pytest.mark.parametrize("first_death_reported", ["in time", "late"])
+def test_death_reported_late_leaves_what_the_other_debtor_paid_while_alive_for_a_joint_debt(
+        first_death_reported: str) -> None:
+    """recovery-rules.md §6 (deductions stop for the person who died) with the Decision that a joint debt is
+    the living debtor's to pay: A owns £300.00 jointly with B and has no benefit, so B's JSA pays it on
+    Tuesdays. A dies on 2025-06-04, B on 2025-06-16 (reported the next day). Whether A's death is reported in
+    time or only after B's, what B's JSA paid while B lived (06-03, 06-10) stands, and the debt passes to the
+    estate when the last of them has died, saying so."""
+    partner = "CE654321A"
+    a_died = line("died", "person.died", occurred_on="2025-06-04", date_of_death="2025-06-04")
+    events(line("start-JSAB", "award.started", nino=partner, award_ref="JSAB", benefit="JSA", start_date="2025-05-01",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-03"}),
+           _joint_debt("J1", NINO_OF_TESTS, partner), *([a_died] if first_death_reported == "in time" else []))
+    for day in range(2, 17):
+        run_day(date(2025, 6, day))
+    events(line("died-b", "person.died", nino=partner, occurred_on="2025-06-17", date_of_death="2025-06-16"))
+    run_day(date(2025, 6, 17))
+    if first_death_reported == "late":
+        events(line("died", "person.died", occurred_on="2025-06-19", date_of_death="2025-06-04"))
+    run_day(date(2025, 6, 18))
+    run_day(date(2025, 6, 19))
+    assert [r.date for r in taken()] == [date(2025, 6, 3), date(2025, 6, 10)] and not taken("REVERSED")
+    debt = Debt.objects.get(creditor_ref="J1")
+    assert debt.status == DebtStatus.ESTATE
+    assert debt_service.figures_of(debt).balance_pence == 30000 - 2 * jsa_weekly_instalment()
+    reason = DebtStatusChange.objects.filter(debt=debt, to_status=DebtStatus.ESTATE).get().reason
+    assert reason == "both debtors of the joint debt have died, the last on 2025-06-16: recovery from the estate"
     assert check_ledger().ok
 
 

@@ -577,9 +577,9 @@ def _debt_referred(event: ev.Event, row: InboundEvent) -> bool:
         agreed_amount_pence=e.agreed_amount_pence,
     )
     if debt.status == DebtStatus.OPEN and all_debtors_died_by(debt, e.occurred_on):
-        debt.change_status(DebtStatus.ESTATE, business_date=max(e.occurred_on, person.date_of_death),
-                           actor=_actor(row),
-                           reason=f"the debtor died on {person.date_of_death}: recovery from the estate")
+        deaths = [p.date_of_death for p in (debt.person, debt.joint_person) if p is not None and p.date_of_death]
+        debt.change_status(DebtStatus.ESTATE, business_date=max(e.occurred_on, *deaths), actor=_actor(row),
+                           reason=estate_reason(debt))
     from dms.services.recovery_events import bar_a_new_debt  # it builds on this module
 
     bar_a_new_debt(debt, e.occurred_on, _actor(row))
@@ -603,6 +603,15 @@ def all_debtors_died_by(debt: Debt, on: date) -> bool:
     if not has_died_by(debt.person, on):
         return False
     return debt.joint_person_id is None or has_died_by(debt.joint_person, on)
+
+
+def estate_reason(debt: Debt) -> str:
+    """Why ``debt`` passes to recovery from the estate (recovery-rules.md §6), with the day it did: the
+    debtor's death, or for a joint debt the death of the last of its two debtors (:func:`all_debtors_died_by`)."""
+    if debt.joint_person_id is None or debt.joint_person is None:
+        return f"the debtor died on {debt.person.date_of_death}: recovery from the estate"
+    last = max(d for d in (debt.person.date_of_death, debt.joint_person.date_of_death) if d is not None)
+    return f"both debtors of the joint debt have died, the last on {last}: recovery from the estate"
 
 
 def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:

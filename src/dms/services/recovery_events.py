@@ -189,28 +189,35 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     # As if reported in time: the daily run takes nothing from a person on or after the day they died (their
     # periods and pay dates from then), and their own debts leave recovery that day (estate, DEATH), so
     # nothing is taken for them from a partner's joint award either. A debt they owed jointly with a living
-    # debtor (whichever of the two the creditor named as owner) stays the living debtor's to pay: what the
-    # living debtor's benefit paid for it stands, and it goes on being recovered from it (Decision).
-    from dms.services.events import has_died_by
+    # debtor (whichever of the two the creditor named as owner) stays the living debtor's to pay: what that
+    # debtor's benefit paid for it while they lived stands, and it goes on being recovered from it (Decision).
+    from dms.services.events import estate_reason, has_died_by
 
-    def survivor_pays(debt: Debt) -> bool:
-        other = debt.joint_person if debt.person_id == person.pk else debt.person
-        return other is not None and not has_died_by(other, run_date)
+    owed = {debt.pk: debt for debt in _debts_owed(person)}
+    after = list(Deduction.objects.filter(Q(award__person=person) | Q(debt_id__in=list(owed)), status="TAKEN",
+                                          date__gte=event.date_of_death).select_related("award").order_by("pk"))
+    payers = {p for d in after if d.award is not None for p in (d.award.person_id, d.award.partner_id) if p}
+    died_on = dict(Person.objects.filter(pk__in=payers).values_list("pk", "date_of_death"))
 
-    owed = _debts_owed(person)
-    survivors = {debt.pk for debt in owed if survivor_pays(debt)}
-    own_debts = [debt.pk for debt in owed if debt.person_id == person.pk and debt.pk not in survivors]
-    after = (Deduction.objects.filter(Q(award__person=person) | Q(debt_id__in=own_debts), status="TAKEN",
-                                      date__gte=event.date_of_death).order_by("pk"))
-    reverse_deductions(list(after), run_date, f"taken after the debtor's death on {event.date_of_death}, "
-                                              f"reported late (event {event.event_id}): deductions stop at death")
+    def paid_by_a_living_debtor(deduction: Deduction) -> bool:
+        debt = owed.get(deduction.debt_id) if deduction.debt_id is not None else None
+        if debt is None or deduction.award is None or deduction.award.person_id == person.pk:
+            return False
+        others = {debt.person_id, debt.joint_person_id} - {person.pk, None}
+        return any(payer in others and (died_on.get(payer) is None or died_on[payer] > deduction.date)
+                   for payer in (deduction.award.person_id, deduction.award.partner_id))
+
+    reverse_deductions([d for d in after if not paid_by_a_living_debtor(d)], run_date,
+                       f"taken after the debtor's death on {event.date_of_death}, reported late (event "
+                       f"{event.event_id}): deductions stop at death")
     cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
     for debt in _debts_owed(person, creditor__kind__in=("DWP", "HMRC"),
                             status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
-        if debt.pk in survivors:
+        other = debt.joint_person if debt.person_id == person.pk else debt.person
+        if other is not None and not has_died_by(other, run_date):
             continue
         debt.change_status(DebtStatus.ESTATE, business_date=run_date, actor=f"event {event.event_id}",
-                           reason=f"the debtor died on {event.date_of_death}: recovery from the estate")
+                           reason=estate_reason(debt))
 
 
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
@@ -370,7 +377,7 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
     - a non-fraud debt a restriction still bars is SUSPENDED and listed by it (:func:`bar_a_new_debt`).
 
     Returns what it did, or None (the debt stays OPEN)."""
-    from dms.services.events import all_debtors_died_by, has_died_by
+    from dms.services.events import all_debtors_died_by, estate_reason, has_died_by
     from dms.services.la_processing import restrictions_of  # it builds on this module
     from dms.store.la.models import Recall
 
@@ -390,8 +397,7 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
         debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor)
         return "DEATH"
     if not is_hb and all_debtors_died_by(debt, on):
-        debt.change_status(DebtStatus.ESTATE, business_date=on, actor=actor,
-                           reason=f"the debtor died on {owner.date_of_death}: recovery from the estate")
+        debt.change_status(DebtStatus.ESTATE, business_date=on, actor=actor, reason=estate_reason(debt))
         return "ESTATE"
     if is_hb:  # the restrictions a referral of it would be returned for (la_processing.referral_decision)
         restricted = restrictions_of([debt.person_id], on)
