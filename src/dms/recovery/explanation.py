@@ -8,6 +8,7 @@ amount or stopped it." The engines keep compact ``ExplanationStep`` tuples; text
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -118,20 +119,23 @@ def owners_split_text(amount: int, owners: tuple[str, ...], capacities: list[int
     return text
 
 
-def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None) -> str:
+def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None, split: Sequence[int] = ()) -> str:
     """How one debt's line got its share of its item: the allocation rule's text, naming the owners an
     equal split (Annex B rules a and b) was between when the line records them (``shared_by``), and, for a
-    later debt of one owner, that it followed within that owner's share."""
+    later debt of one owner, that it followed within that owner's share; with ``split`` (the item's amount and
+    what each of those owners' debts could take), the split's figures (:func:`owners_split_text`)."""
     if not shared_by:
         return RULE_TEXT[allocation]
-    split = (f"the item's amount split equally between {shared_by} (Annex B rule {_RULE_LETTER.get(item, 'a')}; "
+    if split:  # the item's amount and what each owner's debts could take: the split's figures
+        shared_by = owners_split_text(split[0], tuple(shared_by.replace(" and ", ", ").split(", ")), list(split[1:]))
+    equal = (f"the item's amount split equally between {shared_by} (Annex B rule {_RULE_LETTER.get(item, 'a')}; "
              "A9/2025 §29), leftover pence going to them in that order and an owner whose debts cannot take "
              "its share passing the rest on")
     if allocation is Rule.SPLIT_EQUALLY:
-        return split
+        return equal
     if allocation is Rule.SPLIT_JOINT_FIRST:
-        return f"{split}; within DWP's share, its joint debts first on a joint award (Annex B rule c)"
-    return f"{split}; within {owner}'s share: {RULE_TEXT[allocation]}"
+        return f"{equal}; within DWP's share, its joint debts first on a joint award (Annex B rule c)"
+    return f"{equal}; within {owner}'s share: {RULE_TEXT[allocation]}"
 
 
 def render_step(step: ExplanationStep) -> str:
@@ -209,7 +213,7 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
     rule that set or stopped its amount, and the period's totals."""
     target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
     owner = f" ({line.creditor_kind}{' ' + line.la_id if line.la_id else ''})" if line.creditor_kind else ""
-    share = _with_note(share_text(line.allocation, line.item, line.shared_by, line.creditor_kind)
+    share = _with_note(share_text(line.allocation, line.item, line.shared_by, line.creditor_kind, line.split)
                        if line.allocation is not line.rule else None, line.note)
     return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
                       [render_step(step) for step in result.steps], line.step, share,
@@ -351,7 +355,8 @@ def _line_facts_body(line: DeductionLine) -> str:
     return (f'"item": {line.item}, "amount_pence": {line.amount_pence}, "target": "{target}", '
             f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"'
             + (f', "shared_by": "{line.shared_by}"' if line.shared_by else "")
-            + (f', "note": "{line.note}"' if line.note else ""))
+            + (f', "note": "{line.note}"' if line.note else "")
+            + (f', "split": [{", ".join(str(n) for n in line.split)}]' if line.split else ""))
 
 
 def uc_line_share(line: DeductionLine, cleared_pence: int | None = None) -> str:
@@ -408,7 +413,8 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
     steps = [_step_of(step) for step in period["steps"]]
     index = line["step_index"]
     allocation = Rule(line["allocation"])
-    share = _with_note(share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"))
+    share = _with_note(share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"),
+                                  line.get("split", ()))
                        if allocation is not steps[index].rule else None, line.get("note", ""))
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
                       _header_text(period["period"]), [render_step(step) for step in steps], index, share,

@@ -156,12 +156,14 @@ class DeductionLine(NamedTuple):
     rule: Rule
     allocation: Rule
     step: int
-    # The owners an item's amount was split equally between (Annex B rules a and b), "DWP and LA" say, with
-    # the split's figures (:func:`dms.recovery.explanation.owners_split_text`), for a line of one of them; ""
-    # otherwise.
+    # The owners an item's amount was split equally between (Annex B rules a and b), "DWP and LA" say, for a
+    # line of one of them; "" otherwise. ``split``: the item's amount and what each of those owners' debts could
+    # take, in that order, for the explanation to give the split's figures when asked
+    # (:func:`dms.recovery.explanation.owners_split_text`); () otherwise.
     shared_by: str = ""
     # What else set this line's share, in words ("its agreed amount £10.00 set its share"); "" when nothing.
     note: str = ""
+    split: tuple[int, ...] = ()
 
     @property
     def item_name(self) -> str:

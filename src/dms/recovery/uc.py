@@ -33,7 +33,6 @@ from functools import lru_cache
 from dms.money import five_percent_unit, format_pounds, percent_of
 from dms.parameters import ParameterError, get_parameter, value
 from dms.recovery.allocation import item_of, sharing_owners, split_between_owners
-from dms.recovery.explanation import owners_split_text
 from dms.recovery.types import (
     DebtRecord,
     DeductionLine,
@@ -303,16 +302,20 @@ class _Run:
         if amount <= 0:
             return
         owners = sharing_owners(item, debts)
-        shared_by = owners_split_text(amount, owners, [sum(capacity[d.debt_id] for d in debts if d.owner_kind == o)
-                                                       for o in owners]) if owners else ""
+        shared_by = ""
+        split: tuple[int, ...] = ()
+        if owners:
+            shared_by = ", ".join(owners[:-1]) + " and " + owners[-1]
+            split = (amount, *(sum(capacity[d.debt_id] for d in debts if d.owner_kind == o) for o in owners))
         for debt, share, how in split_between_owners(amount, debts, capacity, item, self.period.joint):
             note = ""
             if item == SOCIAL_FUND_ITEM and share == capacity[debt.debt_id] < debt.balance_pence \
                     and debt.reduced_rate_pence != share:
                 note = f"its agreed amount £{format_pounds(share)} a period set its share (the most it takes)"
+            shares_it = debt.owner_kind in owners
             self.lines.append(DeductionLine(item, LineKind.DEBT, share, debt.owner_kind, debt.la_id,
                                             debt.debt_id, None, rule, how, index,
-                                            shared_by if debt.owner_kind in owners else "", note))
+                                            shared_by if shares_it else "", note, split if shares_it else ()))
 
 
 def _subject(debts: list[DebtRecord]) -> str:
