@@ -1130,6 +1130,39 @@ def test_death_reported_late_leaves_what_the_other_debtor_paid_while_alive_for_a
     assert check_ledger().ok
 
 
+@pytest.mark.parametrize("death_reported", ["in time", "late"])
+def test_death_of_a_partner_leaves_their_joint_debt_with_another_person_off_the_couples_award(
+        death_reported: str) -> None:
+    """recovery-rules.md §6 (deductions stop at death) with the Decision of recovery-notes.md "Joint debts when
+    a debtor dies": C holds a joint UC award naming D; D owns J jointly with E (on JSA), and K jointly with C.
+    D dies on 2025-06-03. From then J is E's to pay, from E's JSA: the couple's award takes nothing for it
+    (C does not owe it) and takes K instead; reported late, what it took for J is reversed."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    partner, other = "CE654321A", "JK112233B"
+    died = line("died", "person.died", nino=partner, occurred_on="2025-06-03", date_of_death="2025-06-03")
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("start-JSAE", "award.started", nino=other, award_ref="JSAE", benefit="JSA", start_date="2025-05-01",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-05-06"}),
+           _joint_debt("J", partner, other), _joint_debt("K", partner, NINO_OF_TESTS),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"),
+           *([died] if death_reported == "in time" else []))
+    for day in (date(2025, 6, 3), date(2025, 7, 7)):
+        run_day(day)
+    if death_reported == "late":
+        events(line("died", "person.died", nino=partner, occurred_on="2025-07-08", date_of_death="2025-06-03"))
+    for day in (date(2025, 7, 8), date(2025, 8, 7)):
+        run_day(day)
+    uc_for_j = [r for r in taken() if r.source == "UC" and r.debt.creditor_ref == "J"]
+    assert uc_for_j == []
+    assert [r.debt.creditor_ref for r in taken() if r.date == date(2025, 8, 7)] == ["K"]
+    e = Person.objects.get(nino=other)
+    assert {r.person_id for r in taken() if r.debt.creditor_ref == "J"} <= {e.pk}
+    assert Debt.objects.get(creditor_ref="J").status == DebtStatus.OPEN and check_ledger().ok
+
+
 def _joint_debt(ref: str, owner: str, other: str) -> str:
     return line(f"ref-{ref}", "debt.referred", nino=owner, occurred_on="2025-04-08", creditor="DWP",
                 creditor_ref=ref, debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",

@@ -318,6 +318,12 @@ OWNER_PAID_SQL = (
     "AND fp.period_end >= f.end_date AND fp.payment_date >= %s) THEN 1 ELSE 0 END"
 )
 OWNER_PAID_PLACEHOLDERS = 5
+# Of a joint debt ``d``: whether its owner has died by the date (one placeholder, the date). Such a debt is not
+# recovered from the dead owner's side (deductions stop at death, recovery-rules.md §6: not from a partner's
+# joint award naming them either), only from its living joint debtor's (OWNER_PAID_SQL is 0 for it);
+# docs/recovery-notes.md "Joint debts when a debtor dies". Other debts of a dead owner are not OPEN.
+OWNER_DEAD_SQL = ("CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM dms_person dp "
+                  "WHERE dp.id = d.person_id AND dp.date_of_death <= %s) THEN 1 ELSE 0 END")
 
 
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
@@ -351,13 +357,13 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
-        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL} "
+        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL} "
         f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' AND received_on <= %s "
         f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN' AND received_on <= %s) d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
-        [*[run_date] * OWNER_PAID_PLACEHOLDERS, *params, run_date, *joint_params, run_date],
+        [*[run_date] * (OWNER_PAID_PLACEHOLDERS + 1), *params, run_date, *joint_params, run_date],
     )
     rates = reduced_rates_both(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
@@ -382,7 +388,8 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             reduced_weekly_rate_pence=rates[debt_id][1] if debt_id in rates else None,
         )
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
-        by_person[owner].append(loaded)
+        if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
+            by_person[owner].append(loaded)
         if joint is not None and joint != owner and not r[15]:
             by_person[joint].append(loaded)
     watch_balances(watched)
@@ -400,10 +407,10 @@ def debts_recovered_from(people: Sequence[int], on: date) -> list[int]:
     cond, params = in_ids("d.person_id", sorted(set(people)))
     joint_cond, joint_params = in_ids("d.joint_person_id", sorted(set(people)))
     rows = fetch(
-        f"SELECT d.id FROM dms_debt d WHERE {cond} AND d.received_on <= %s UNION "
+        f"SELECT d.id FROM dms_debt d WHERE {cond} AND d.received_on <= %s AND ({OWNER_DEAD_SQL}) = 0 UNION "
         f"SELECT d.id FROM dms_debt d WHERE {joint_cond} AND d.received_on <= %s AND ({OWNER_PAID_SQL}) = 0 "
         "ORDER BY 1",
-        [*params, on, *joint_params, on, *[on] * OWNER_PAID_PLACEHOLDERS],
+        [*params, on, on, *joint_params, on, *[on] * OWNER_PAID_PLACEHOLDERS],
     )
     return [r[0] for r in rows]
 

@@ -57,6 +57,7 @@ from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
 from dms.services.recovery_load import (
+    OWNER_DEAD_SQL,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
     Sanction,
@@ -184,7 +185,7 @@ class _Debt:
 
 _DEBT_COLUMNS = ("SELECT d.id, d.person_id, d.creditor_id, d.debt_type, d.classification, d.received_on, "
                  f"d.receipt_seq, d.created_on, d.joint_person_id, d.agreed_amount_pence, acc.balance_pence, "
-                 f"{OWNER_PAID_SQL} "
+                 f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL} "
                  "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
                  "WHERE d.status = 'OPEN' AND acc.balance_pence > 0 AND d.received_on <= %s AND ")
 
@@ -223,7 +224,8 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
             reduced_weekly_rate_pence=rates[r[0]][1] if r[0] in rates else None,
         ), r[2])
         seen[r[0]] = debt
-        by_person[r[1]].append(debt)
+        if not r[12]:  # a joint debt of an owner who has died is only its living joint debtor's
+            by_person[r[1]].append(debt)
         if r[8] is not None and r[8] != r[1] and not r[11]:
             by_person[r[8]].append(debt)
 
@@ -237,10 +239,11 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     chunk_people = {r[0]: r for r in fetch(
         "SELECT id, partition, date_of_death FROM dms_person WHERE partition BETWEEN %s AND %s", [first, last])}
     paid = [as_of] * OWNER_PAID_PLACEHOLDERS
-    own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [*paid, as_of, first, last])
+    columns = [*paid, as_of]  # OWNER_PAID_SQL's placeholders and OWNER_DEAD_SQL's
+    own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [*columns, as_of, first, last])
     cond, params = in_ids("d.joint_person_id", sorted(chunk_people))
     joint = fetch(_DEBT_COLUMNS + f"{cond} AND NOT d.partition BETWEEN %s AND %s",
-                  [*paid, as_of, *params, first, last])
+                  [*columns, as_of, *params, first, last])
     # a joint debtor is re-rated for a joint debt only while its owner has no benefit in payment (r[11])
     people = sorted({r[1] for r in own} | {r[8] for r in joint if not r[11]}
                     | {r[8] for r in own if r[8] in chunk_people and not r[11]})
@@ -311,7 +314,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     if outside:
         cond, params = in_ids("d.person_id", outside)
         joint_cond, joint_params = in_ids("d.joint_person_id", outside)
-        partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [*paid, as_of, *params, *joint_params])
+        partner_rows = fetch(_DEBT_COLUMNS + f"({cond} OR {joint_cond})", [*columns, as_of, *params, *joint_params])
     rows = own + joint + partner_rows
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
