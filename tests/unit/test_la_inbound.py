@@ -361,6 +361,37 @@ def test_schema_every_missing_element_of_a_record_and_its_overpayments_is_report
                                                              ("SCHEMA", "Total")]
 
 
+@pytest.mark.parametrize(("kind", "broken", "wanted"), [
+    # a missing Surname (libxml2's first error) and an unknown element further on
+    ("LAREF", lambda x: x.replace(b"<Surname>Jones</Surname>\n", b"").replace(
+        b"<DateOfBirth>", b"<Foo>x</Foo>\n<DateOfBirth>"),
+     [("Surname", "missing (it comes before Forenames)"), ("Foo", "not an element of Referral")]),
+    # the same inside an Overpayment
+    ("LAREF", lambda x: x.replace(b"<Amount>1.00</Amount>\n", b"").replace(
+        b"<PeriodEnd>", b"<Bar>1</Bar>\n<PeriodEnd>"),
+     [("Overpayment[1]/Amount", "missing (it comes before PeriodStart)"),
+      ("Overpayment[1]/Bar", "not an element of Overpayment")]),
+    # a revision with neither RevisedAmount nor RevisedClassification, and no NINO
+    ("LAREV", lambda x: x.replace(b"<NINO>AB123456C</NINO>\n", b"").replace(
+        b"<RevisedAmount>1.00</RevisedAmount>\n", b""),
+     [("NINO", "missing (it comes before Reason)"),
+      ("RevisedAmount", "missing: one of RevisedAmount or RevisedClassification is required")]),
+])
+def test_schema_every_structural_error_of_a_record_is_reported_not_only_libxml2s_first(
+        kind: str, broken: object, wanted: list[tuple[str, str]]) -> None:
+    """Spec §4.3 ("every error in the file is reported, not only the first") and §6.1 SCHEMA, §3.2 (at least one
+    of RevisedAmount and RevisedClassification): libxml2 stops at a record's first structural error; every
+    element missing, every required choice unmet and every element that is not one of the record's (or its
+    Overpayment's) is reported, each once, by both scans."""
+    record = build.referral("HB/1", "AB123456C", 100) if kind == "LAREF" else build.revision("HB/1", "AB123456C", 100)
+    data = broken(pretty(build.file_bytes(kind, LA, DAY, [record])))  # type: ignore[operator]
+    for errors in errors_of_both_scans(kind, data):
+        schema = [e for e in errors if e.code == "SCHEMA"]
+        assert [e.field for e in schema] == [field for field, _ in wanted]
+        for e, (_, said) in zip(schema, wanted, strict=True):
+            assert said in e.message
+
+
 def test_schema_an_unknown_or_misplaced_element_stays_the_element_named() -> None:
     """Spec §6.1 SCHEMA: an element the record does not have (or one out of order) is the field at fault,
     with libxml2's words, not a missing one; a required element it stands in place of is missing too."""

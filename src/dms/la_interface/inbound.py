@@ -51,6 +51,7 @@ from dms.la_interface.schemas import (
     RECORD_ELEMENT,
     ROOT_ELEMENT,
     child_sequence,
+    choice_groups,
     leaf_schema,
     leaf_types,
     part_schema,
@@ -194,12 +195,15 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
     for missing_field, missing_line, said, _ in missing:
         found[(missing_line, missing_field)] = (FileError("SCHEMA", "", missing_line, debt_ref, missing_field),
                                                 [said])
+    named: set[etree._Element] = set()
     for entry in validator.error_log:
         field_name, node = _field_path(element, entry.path)
         line = entry.line or element.sourceline or 0
         structural = structural or _STRUCTURAL in entry.message
         if _explained_by_missing(node, entry.message, kind, missing):
             continue
+        if node is not None:
+            named.add(node)
         key = (line, field_name)
         if field_name == "NINO" and node is not None and "not expected" not in entry.message:
             # the NINO's value breaks the NINO rules; a NINO element out of place stays a SCHEMA error
@@ -210,6 +214,10 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))
         if message.rstrip(".") not in messages:
             messages.append(message.rstrip("."))
+    if structural or missing:
+        for unknown_field, unknown_line, said in _unknown_elements(element, kind, named):
+            found.setdefault((unknown_line, unknown_field),
+                             (FileError("SCHEMA", "", unknown_line, debt_ref, unknown_field), [said]))
     if structural:
         _leaf_errors(element, kind, debt_ref, found)
     return [replace(error, message=_schema_message(error.field, messages, xsd)) if messages else error
@@ -244,15 +252,45 @@ def _missing_elements(record: etree._Element, kind: MessageType
         names = [name for name, _ in sequence]
         inside = _field_name(record, parent)
         line = parent.sourceline or record.sourceline or 0
-        for index, (name, required) in enumerate(sequence):
-            if not required or name in held:
-                continue
+        lacking = [(index, name, "missing ({})") for index, (name, required) in enumerate(sequence)
+                   if required and name not in held]
+        for group in choice_groups(kind).get(local_name(parent.tag), ()):
+            if not any(name in held for name in group) and group[0] in names:
+                lacking.append((names.index(group[0]), group[0],
+                                f"missing: one of {' or '.join(group)} is required ({{}})"))
+        for index, name, said in sorted(lacking):
             after = [h for h in held if h in names and names.index(h) > index]
             before = [h for h in held if h in names and names.index(h) < index]
             where = (f"it comes before {after[0]}" if after else f"it comes after {before[-1]}" if before
                      else f"{local_name(parent.tag)} holds none of its elements")
-            missing.append((f"{inside}/{name}" if inside else name, line, f"missing ({where})", parent))
+            missing.append((f"{inside}/{name}" if inside else name, line, said.format(where), parent))
     return missing
+
+
+def _unknown_elements(record: etree._Element, kind: MessageType, named: set[etree._Element]
+                      ) -> list[tuple[str, int, str]]:
+    """``[(field, line, message)]``: every element of a record (or Header), or of an Overpayment in it, that
+    is not one of its elements (an unknown name, or another namespace), except those libxml2 already named
+    (``named``): libxml2 reports only its first structural error of a record (spec §4.3: every error)."""
+    sequences = child_sequence(kind)
+    own = [name for name, _ in sequences.get(local_name(record.tag), ())]
+    found: list[tuple[str, int, str]] = []
+    parents = [record, *(child for child in record if isinstance(child.tag, str)
+                         and child.tag.startswith(_NS_PREFIX) and local_name(child.tag) in own
+                         and local_name(child.tag) in sequences)]
+    for parent in parents:
+        names = [name for name, _ in sequences.get(local_name(parent.tag), ())]
+        for child in parent:
+            if not isinstance(child.tag, str) or child in named:
+                continue
+            name = local_name(child.tag)
+            if child.tag.startswith(_NS_PREFIX) and name in names:
+                continue
+            message = namespace_fault(child.tag) or (
+                f"not an element of {local_name(parent.tag)}: remove it or correct its name "
+                f"({local_name(parent.tag)} holds {', '.join(names)}, in that order)")
+            found.append((_field_name(record, child), child.sourceline or parent.sourceline or 0, message))
+    return found
 
 
 def _explained_by_missing(node: etree._Element | None, message: str, kind: MessageType,

@@ -184,6 +184,31 @@ def child_sequence(kind: MessageType | str) -> dict[str, tuple[tuple[str, bool],
 
 
 @cache
+def choice_groups(kind: MessageType | str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """``{parent element: ((element, ...), ...)}``: the required choices of the Header and record of ``kind``
+    and the complex elements inside them, each as the elements any of which it needs (a revision's
+    ``RevisedAmount`` or ``RevisedClassification``, spec §3.2), read from the XSD."""
+    member = _kind(kind)
+    choices: dict[str, list[tuple[str, ...]]] = {}
+    for path in (xsd_path(member), XSD_DIR / "common.xsd"):
+        tree = etree.parse(str(path), _schema_parser())
+        for complex_type in tree.iter(f"{_XS}complexType"):
+            name = complex_type.get("name")
+            if not name:
+                continue
+            for choice in complex_type.iter(f"{_XS}choice"):
+                if choice.get("minOccurs") == "0":
+                    continue
+                names = tuple(dict.fromkeys(e.get("name", "") for e in choice.iter(f"{_XS}element") if e.get("name")))
+                choices.setdefault(name, []).append(names)
+    found: dict[str, tuple[tuple[str, ...], ...]] = {}
+    record_type = RECORD_TYPE[member]
+    found[RECORD_ELEMENT[member]] = tuple(choices.get(record_type, ()))
+    found["Header"] = tuple(choices.get(HEADER_TYPE[member], ()))
+    return found
+
+
+@cache
 def leaf_schema(kind: MessageType | str, element: str, type_name: str) -> etree.XMLSchema:
     """A schema with one top-level element ``element`` of the simple type ``type_name`` of ``kind``'s XSD: a
     single field's value checked on its own (cached)."""
