@@ -1163,6 +1163,25 @@ def test_death_of_a_partner_leaves_their_joint_debt_with_another_person_off_the_
     assert Debt.objects.get(creditor_ref="J").status == DebtStatus.OPEN and check_ledger().ok
 
 
+def test_death_of_a_partner_who_owes_a_debt_jointly_with_its_owner_leaves_it_off_the_couples_award() -> None:
+    """recovery-rules.md §6, the same Decision: C holds a joint UC award naming D; E (no benefit) owns J jointly
+    with D, and D owns K jointly with C. D dies on 2025-06-03: J is E's alone to pay from then (E has no benefit
+    to take it from), so the couple's award takes nothing for it, and takes K."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    partner, other = "CE654321A", "JK112233B"
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           _joint_debt("J", other, partner), _joint_debt("K", partner, NINO_OF_TESTS),
+           line("died", "person.died", nino=partner, occurred_on="2025-06-03", date_of_death="2025-06-03"),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"))
+    for day in (date(2025, 6, 3), date(2025, 7, 7), date(2025, 8, 7)):
+        run_day(day)
+    assert [(r.date, r.debt.creditor_ref) for r in taken()] == [(date(2025, 7, 7), "K"), (date(2025, 8, 7), "K")]
+    assert Debt.objects.get(creditor_ref="J").status == DebtStatus.OPEN and check_ledger().ok
+
+
 def _joint_debt(ref: str, owner: str, other: str) -> str:
     return line(f"ref-{ref}", "debt.referred", nino=owner, occurred_on="2025-04-08", creditor="DWP",
                 creditor_ref=ref, debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00",

@@ -392,6 +392,19 @@ def test_schema_every_structural_error_of_a_record_is_reported_not_only_libxml2s
             assert said in e.message
 
 
+def test_schema_an_element_of_another_namespace_or_two_unknown_of_one_name_each_reported_once_with_its_field(
+        ) -> None:
+    """Spec §4.3 (an error names its Field; every error once) and §2 (the interface's namespace): an element of
+    another namespace is one error naming it, and two unknown elements of one name on one line are two."""
+    plain = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
+    foreign = plain.replace(b"<LAID>", b'<x:Foo xmlns:x="urn:other">1</x:Foo><LAID>', 1)
+    for [error] in errors_of_both_scans("LAREF", foreign):
+        assert (error.code, error.field) == ("SCHEMA", "Foo") and "urn:other" in error.message
+    twice = plain.replace(b"<DateOfBirth>", b"<Foo>x</Foo><DateOfBirth>", 1).replace(b"<Total>", b"<Foo>y</Foo><Total>", 1)
+    for errors in errors_of_both_scans("LAREF", twice):
+        assert [(e.code, e.field) for e in errors] == [("SCHEMA", "Foo"), ("SCHEMA", "Foo")]
+
+
 def test_schema_an_unknown_or_misplaced_element_stays_the_element_named() -> None:
     """Spec §6.1 SCHEMA: an element the record does not have (or one out of order) is the field at fault,
     with libxml2's words, not a missing one; a required element it stands in place of is missing too."""

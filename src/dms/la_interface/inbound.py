@@ -147,6 +147,9 @@ def _shown(debt_ref: str) -> str:
 # ------------------------------------------------------------------------------------------------ schema
 
 
+_PREFIXED_STEP = re.compile(r"(?<=/)([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)")
+
+
 def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._Element | None]:
     """The element an error log path (``/*/*[8]/*[1]``, relative to the validated element) points at, and
     its field name inside the record (``Overpayment[2]/Amount``: an overpayment is always named with its
@@ -156,6 +159,8 @@ def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._E
     relative = path[2:]
     if not relative:
         return "", record
+    # an element of another namespace is named with a prefix the path does not declare (``/*/x:Foo``)
+    relative = _PREFIXED_STEP.sub(rf"*[local-name()='\2' and namespace-uri()!='{NAMESPACE}']", relative)
     try:
         found = record.xpath("." + relative)
     except etree.XPathError:
@@ -215,9 +220,10 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
         if message.rstrip(".") not in messages:
             messages.append(message.rstrip("."))
     if structural or missing:
-        for unknown_field, unknown_line, said in _unknown_elements(element, kind, named):
-            found.setdefault((unknown_line, unknown_field),
-                             (FileError("SCHEMA", "", unknown_line, debt_ref, unknown_field), [said]))
+        for number, (unknown_field, unknown_line, said) in enumerate(_unknown_elements(element, kind, named)):
+            # each unknown element its own error, though two of one name stand on one line
+            found[(unknown_line, f"{unknown_field}\x00{number}")] = (
+                FileError("SCHEMA", "", unknown_line, debt_ref, unknown_field), [said])
     if structural:
         _leaf_errors(element, kind, debt_ref, found)
     return [replace(error, message=_schema_message(error.field, messages, xsd)) if messages else error

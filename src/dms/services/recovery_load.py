@@ -324,6 +324,10 @@ OWNER_PAID_PLACEHOLDERS = 5
 # docs/recovery-notes.md "Joint debts when a debtor dies". Other debts of a dead owner are not OPEN.
 OWNER_DEAD_SQL = ("CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM dms_person dp "
                   "WHERE dp.id = d.person_id AND dp.date_of_death <= %s) THEN 1 ELSE 0 END")
+# The same of its joint debtor (one placeholder, the date): then it is not recovered from the joint debtor's
+# side either (not from a partner's joint award naming them), only from its living owner's.
+JOINT_DEAD_SQL = ("CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM dms_person dj "
+                  "WHERE dj.id = d.joint_person_id AND dj.date_of_death <= %s) THEN 1 ELSE 0 END")
 
 
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
@@ -357,13 +361,13 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
-        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL} "
+        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL} "
         f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' AND received_on <= %s "
         f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN' AND received_on <= %s) d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
-        [*[run_date] * (OWNER_PAID_PLACEHOLDERS + 1), *params, run_date, *joint_params, run_date],
+        [*[run_date] * (OWNER_PAID_PLACEHOLDERS + 2), *params, run_date, *joint_params, run_date],
     )
     rates = reduced_rates_both(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
@@ -390,7 +394,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
         if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[owner].append(loaded)
-        if joint is not None and joint != owner and not r[15]:
+        if joint is not None and joint != owner and not r[15] and not r[17]:
             by_person[joint].append(loaded)
     watch_balances(watched)
     return by_person
@@ -409,8 +413,8 @@ def debts_recovered_from(people: Sequence[int], on: date) -> list[int]:
     rows = fetch(
         f"SELECT d.id FROM dms_debt d WHERE {cond} AND d.received_on <= %s AND ({OWNER_DEAD_SQL}) = 0 UNION "
         f"SELECT d.id FROM dms_debt d WHERE {joint_cond} AND d.received_on <= %s AND ({OWNER_PAID_SQL}) = 0 "
-        "ORDER BY 1",
-        [*params, on, on, *joint_params, on, *[on] * OWNER_PAID_PLACEHOLDERS],
+        f"AND ({JOINT_DEAD_SQL}) = 0 ORDER BY 1",
+        [*params, on, on, *joint_params, on, *[on] * OWNER_PAID_PLACEHOLDERS, on],
     )
     return [r[0] for r in rows]
 

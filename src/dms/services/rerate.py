@@ -57,6 +57,7 @@ from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.services.recovery import legacy_reduced_rate, third_party_items
 from dms.services.recovery_load import (
+    JOINT_DEAD_SQL,
     OWNER_DEAD_SQL,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
@@ -185,7 +186,7 @@ class _Debt:
 
 _DEBT_COLUMNS = ("SELECT d.id, d.person_id, d.creditor_id, d.debt_type, d.classification, d.received_on, "
                  f"d.receipt_seq, d.created_on, d.joint_person_id, d.agreed_amount_pence, acc.balance_pence, "
-                 f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL} "
+                 f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL} "
                  "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
                  "WHERE d.status = 'OPEN' AND acc.balance_pence > 0 AND d.received_on <= %s AND ")
 
@@ -226,7 +227,7 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
         seen[r[0]] = debt
         if not r[12]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[r[1]].append(debt)
-        if r[8] is not None and r[8] != r[1] and not r[11]:
+        if r[8] is not None and r[8] != r[1] and not r[11] and not r[13]:
             by_person[r[8]].append(debt)
 
 
@@ -239,7 +240,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     chunk_people = {r[0]: r for r in fetch(
         "SELECT id, partition, date_of_death FROM dms_person WHERE partition BETWEEN %s AND %s", [first, last])}
     paid = [as_of] * OWNER_PAID_PLACEHOLDERS
-    columns = [*paid, as_of]  # OWNER_PAID_SQL's placeholders and OWNER_DEAD_SQL's
+    columns = [*paid, as_of, as_of]  # OWNER_PAID_SQL's placeholders, OWNER_DEAD_SQL's and JOINT_DEAD_SQL's
     own = fetch(_DEBT_COLUMNS + "d.partition BETWEEN %s AND %s", [*columns, as_of, first, last])
     cond, params = in_ids("d.joint_person_id", sorted(chunk_people))
     joint = fetch(_DEBT_COLUMNS + f"{cond} AND NOT d.partition BETWEEN %s AND %s",
