@@ -237,6 +237,17 @@ _STRUCTURAL = "This element is not expected"
 _EXPECTED = re.compile(r"(This element is not expected|Missing child element\(s\))\. Expected is")
 
 
+def _structured_parts(record: etree._Element, sequences: dict[str, tuple[tuple[str, bool], ...]]
+                      ) -> list[etree._Element]:
+    """The record (or Header) and the elements of its own sequence that hold elements (a referral's
+    Overpayments), in the interface's namespace: those whose elements are checked; a Header nested in a record
+    is not read as one."""
+    own = {name for name, _ in sequences.get(local_name(record.tag), ())}
+    parts = [child for child in record if isinstance(child.tag, str) and child.tag.startswith(_NS_PREFIX)
+             and local_name(child.tag) in own and local_name(child.tag) in sequences]
+    return [record, *parts] if local_name(record.tag) in sequences else parts
+
+
 def _missing_elements(record: etree._Element, kind: MessageType
                       ) -> list[tuple[str, int, str, etree._Element]]:
     """``[(field, line, message, element lacking it)]``: every required element missing from a record (or
@@ -244,16 +255,9 @@ def _missing_elements(record: etree._Element, kind: MessageType
     error of the file at once; libxml2 reports only the first and checks nothing more of the record). Each is
     at the line of the element that lacks it, and says where it goes."""
     sequences = child_sequence(kind)
-    own = sequences.get(local_name(record.tag), ())
-    # the record and the elements of its own sequence that hold elements (a referral's Overpayments), in the
-    # interface's namespace; a Header nested in a record is not read as one
-    parts = [child for child in record if isinstance(child.tag, str) and child.tag.startswith(_NS_PREFIX)
-             and any(local_name(child.tag) == name for name, _ in own)]
     missing: list[tuple[str, int, str, etree._Element]] = []
-    for parent in (record, *parts):
-        sequence = sequences.get(local_name(parent.tag))
-        if sequence is None:
-            continue
+    for parent in _structured_parts(record, sequences):
+        sequence = sequences[local_name(parent.tag)]
         held = [local_name(child.tag) for child in parent if isinstance(child.tag, str)]
         names = [name for name, _ in sequence]
         inside = _field_name(record, parent)
@@ -279,12 +283,8 @@ def _unknown_elements(record: etree._Element, kind: MessageType, named: set[etre
     is not one of its elements (an unknown name, or another namespace), except those libxml2 already named
     (``named``): libxml2 reports only its first structural error of a record (spec §4.3: every error)."""
     sequences = child_sequence(kind)
-    own = [name for name, _ in sequences.get(local_name(record.tag), ())]
     found: list[tuple[str, int, str]] = []
-    parents = [record, *(child for child in record if isinstance(child.tag, str)
-                         and child.tag.startswith(_NS_PREFIX) and local_name(child.tag) in own
-                         and local_name(child.tag) in sequences)]
-    for parent in parents:
+    for parent in _structured_parts(record, sequences):
         names = [name for name, _ in sequences.get(local_name(parent.tag), ())]
         for child in parent:
             if not isinstance(child.tag, str) or child in named:

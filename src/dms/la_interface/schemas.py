@@ -106,106 +106,95 @@ _XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
 @cache
+def _declared(kind: MessageType | str) -> tuple[dict[str, list[tuple[str, str, bool]]], dict[str, list[tuple[str, ...]]]]:
+    """The named complex types of ``kind``'s XSD and ``common.xsd``: ``{type: [(element, its type, required),
+    ...]}`` in the order declared, a base type's elements first (``HeaderWithTotal`` extends ``Header``), an
+    element required unless ``minOccurs="0"`` or one branch of a choice; and ``{type: [(element, ...), ...]}``,
+    its required choices, each as the elements any of which it needs."""
+    elements: dict[str, list[tuple[str, str, bool]]] = {}
+    choices: dict[str, list[tuple[str, ...]]] = {}
+    bases: dict[str, str] = {}
+    for path in (xsd_path(_kind(kind)), XSD_DIR / "common.xsd"):
+        tree = etree.parse(str(path), _schema_parser())
+        for complex_type in tree.iter(f"{_XS}complexType"):
+            name = complex_type.get("name")
+            if not name:
+                continue
+            elements[name] = [(e.get("name", ""), e.get("type", ""), e.get("minOccurs", "1") != "0"
+                               and not any(a.tag == f"{_XS}choice" for a in e.iterancestors()))
+                              for e in complex_type.iter(f"{_XS}element") if e.get("name")]
+            choices[name] = [tuple(dict.fromkeys(e.get("name", "") for e in choice.iter(f"{_XS}element")
+                                                 if e.get("name")))
+                             for choice in complex_type.iter(f"{_XS}choice") if choice.get("minOccurs") != "0"]
+            for extension in complex_type.iter(f"{_XS}extension"):
+                bases[name] = extension.get("base", "")
+
+    def children(type_name: str) -> list[tuple[str, str, bool]]:
+        base = bases.get(type_name)
+        return (children(base) if base else []) + elements.get(type_name, [])
+
+    return {name: children(name) for name in elements}, choices
+
+
+def _element_types(kind: MessageType | str) -> dict[str, str]:
+    """``{element: complex type}`` of the Header and record of ``kind`` and the complex elements inside them
+    (``Overpayment``)."""
+    member = _kind(kind)
+    types, _ = _declared(member)
+    found: dict[str, str] = {}
+
+    def walk(element_name: str, type_name: str) -> None:
+        found.setdefault(element_name, type_name)
+        for child, child_type, _ in types.get(type_name, []):
+            if child_type in types:
+                walk(child, child_type)
+
+    walk(RECORD_ELEMENT[member], RECORD_TYPE[member])
+    walk("Header", HEADER_TYPE[member])
+    return found
+
+
+@cache
 def leaf_types(kind: MessageType | str) -> dict[str, dict[str, str]]:
     """``{parent element: {child element: simple type}}`` of the Header and record of ``kind`` and the complex
     elements inside them (``Overpayment``), read from the message's XSD and ``common.xsd``: the type each
     leaf field's value must have where it stands. Used to check every field's value of a record whose
     structure the schema refused (libxml2 stops checking a record's content at the first misplaced or
     missing element)."""
-    member = _kind(kind)
-    complex_types: dict[str, list[tuple[str, str]]] = {}
-    bases: dict[str, str] = {}
-    for path in (xsd_path(member), XSD_DIR / "common.xsd"):
-        tree = etree.parse(str(path), _schema_parser())
-        for complex_type in tree.iter(f"{_XS}complexType"):
-            name = complex_type.get("name")
-            if name:
-                complex_types[name] = [(e.get("name", ""), e.get("type", ""))
-                                       for e in complex_type.iter(f"{_XS}element") if e.get("name") and e.get("type")]
-                for extension in complex_type.iter(f"{_XS}extension"):
-                    bases[name] = extension.get("base", "")
+    types, _ = _declared(kind)
     found: dict[str, dict[str, str]] = {}
-
-    def children(type_name: str) -> list[tuple[str, str]]:
-        base = bases.get(type_name)
-        return (children(base) if base else []) + complex_types.get(type_name, [])
-
-    def walk(element_name: str, type_name: str) -> None:
-        for child, child_type in children(type_name):
-            if child_type in complex_types:
-                walk(child, child_type)
-            else:
-                found.setdefault(element_name, {}).setdefault(child, child_type)
-
-    walk(RECORD_ELEMENT[member], RECORD_TYPE[member])
-    walk("Header", HEADER_TYPE[member])
+    for element, type_name in _element_types(kind).items():
+        for child, child_type, _ in types[type_name]:
+            if child_type and child_type not in types:
+                found.setdefault(element, {}).setdefault(child, child_type)
     return found
 
 
 @cache
 def child_sequence(kind: MessageType | str) -> dict[str, tuple[tuple[str, bool], ...]]:
-    """``{parent element: ((child element, required), ...)}`` in the order the XSD's sequence gives them, for
-    the Header and record of ``kind`` and the complex elements inside them (``Overpayment``): what an element
-    must hold, so that an error can name each element missing from it (spec §4.3)."""
-    member = _kind(kind)
-    sequences: dict[str, list[tuple[str, str, bool]]] = {}
-    bases: dict[str, str] = {}
-    for path in (xsd_path(member), XSD_DIR / "common.xsd"):
-        tree = etree.parse(str(path), _schema_parser())
-        for complex_type in tree.iter(f"{_XS}complexType"):
-            name = complex_type.get("name")
-            if name:
-                listed: list[tuple[str, str, bool]] = []
-                for e in complex_type.iter(f"{_XS}element"):
-                    if e.get("name") and all(e.get("name") != n for n, _, _ in listed):
-                        # one branch of a choice is not required on its own
-                        chosen = any(a.tag == f"{_XS}choice" for a in e.iterancestors())
-                        listed.append((e.get("name", ""), e.get("type", ""),
-                                       e.get("minOccurs", "1") != "0" and not chosen))
-                sequences[name] = listed
-                for extension in complex_type.iter(f"{_XS}extension"):
-                    bases[name] = extension.get("base", "")
+    """``{parent element: ((child element, required), ...)}`` in the order the XSD's sequence gives them (each
+    element once), for the Header and record of ``kind`` and the complex elements inside them
+    (``Overpayment``): what an element must hold, so that an error can name each element missing from it
+    (spec §4.3)."""
+    types, _ = _declared(kind)
     found: dict[str, tuple[tuple[str, bool], ...]] = {}
-
-    def children(type_name: str) -> list[tuple[str, str, bool]]:
-        base = bases.get(type_name)
-        return (children(base) if base else []) + sequences.get(type_name, [])
-
-    def walk(element_name: str, type_name: str) -> None:
-        listed = children(type_name)
-        found.setdefault(element_name, tuple((child, required) for child, _, required in listed))
-        for child, child_type, _ in listed:
-            if child_type in sequences:
-                walk(child, child_type)
-
-    walk(RECORD_ELEMENT[member], RECORD_TYPE[member])
-    walk("Header", HEADER_TYPE[member])
+    for element, type_name in _element_types(kind).items():
+        first: dict[str, bool] = {}
+        for child, _, required in types[type_name]:
+            first.setdefault(child, required)
+        found[element] = tuple(first.items())
     return found
 
 
 @cache
 def choice_groups(kind: MessageType | str) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """``{parent element: ((element, ...), ...)}``: the required choices of the Header and record of ``kind``
-    and the complex elements inside them, each as the elements any of which it needs (a revision's
-    ``RevisedAmount`` or ``RevisedClassification``, spec §3.2), read from the XSD."""
+    """``{parent element: ((element, ...), ...)}``: the required choices of the Header and record of ``kind``,
+    each as the elements any of which it needs (a revision's ``RevisedAmount`` or ``RevisedClassification``,
+    spec §3.2), read from the XSD."""
     member = _kind(kind)
-    choices: dict[str, list[tuple[str, ...]]] = {}
-    for path in (xsd_path(member), XSD_DIR / "common.xsd"):
-        tree = etree.parse(str(path), _schema_parser())
-        for complex_type in tree.iter(f"{_XS}complexType"):
-            name = complex_type.get("name")
-            if not name:
-                continue
-            for choice in complex_type.iter(f"{_XS}choice"):
-                if choice.get("minOccurs") == "0":
-                    continue
-                names = tuple(dict.fromkeys(e.get("name", "") for e in choice.iter(f"{_XS}element") if e.get("name")))
-                choices.setdefault(name, []).append(names)
-    found: dict[str, tuple[tuple[str, ...], ...]] = {}
-    record_type = RECORD_TYPE[member]
-    found[RECORD_ELEMENT[member]] = tuple(choices.get(record_type, ()))
-    found["Header"] = tuple(choices.get(HEADER_TYPE[member], ()))
-    return found
+    _, choices = _declared(member)
+    return {RECORD_ELEMENT[member]: tuple(choices.get(RECORD_TYPE[member], ())),
+            "Header": tuple(choices.get(HEADER_TYPE[member], ()))}
 
 
 @cache

@@ -46,6 +46,13 @@ class Parameter:
 
     def value_at(self, on: date) -> Any:
         """The value in force for a period starting on ``on``."""
+        return self.values[self._index(on)]
+
+    def in_force_from(self, on: date) -> date:
+        """The date the value in force on ``on`` applies from."""
+        return self.dates[self._index(on)]
+
+    def _index(self, on: date) -> int:
         index = bisect.bisect_right(self.dates, on) - 1
         if index < 0:
             raise NoValueOnDate(
@@ -53,7 +60,7 @@ class Parameter:
                 f"{self.dates[0].isoformat()}, so DMS has no rule for that date; use a date on or after "
                 f"{self.dates[0].isoformat()}"
             )
-        return self.values[index]
+        return index
 
     def history(self) -> list[tuple[date, Any]]:
         return list(zip(self.dates, self.values, strict=True))

@@ -60,8 +60,7 @@ def weekly_rate_basis(on: date) -> tuple[int, int, date]:
     and the date those rates apply from (recovery-rules.md §4), for the explanation."""
     parameter = get_parameter("legacy.personal_allowance_25_or_over")
     allowance: int = parameter.value_at(on)
-    since = max(d for d in parameter.dates if d <= on)
-    return allowance, five_percent_unit(allowance), since
+    return allowance, five_percent_unit(allowance), parameter.in_force_from(on)
 
 
 def weeks_in_period(frequency: PayFrequency) -> Decimal:

@@ -24,7 +24,6 @@ Decisions taken here (each in one named place):
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -111,8 +110,7 @@ def uc_rates(period_start: date, claimant_type: str, cap_rate_override: Decimal 
         allowance = value("uc.standard_allowance", period_start, claimant_type)
     except ParameterError as error:
         raise RecoveryInputError(f"claimant type {claimant_type!r}: {error}") from None
-    dates = get_parameter("uc.standard_allowance").dates
-    allowance_from = dates[bisect.bisect_right(dates, period_start) - 1]
+    allowance_from = get_parameter("uc.standard_allowance").in_force_from(period_start)
     cap_rate: Decimal = value("uc.overall_cap", period_start) if cap_rate_override is None else cap_rate_override
     if not Decimal(0) <= cap_rate <= Decimal(1):
         raise RecoveryInputError(f"overall cap rate {cap_rate} is not between 0 and 1 (0% to 100%)")
