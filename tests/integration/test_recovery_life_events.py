@@ -1240,6 +1240,33 @@ def test_moratorium_stops_legacy_recovery_when_uc_ends_during_it() -> None:
     assert status("NF")[0] == "OPEN" and Restriction.objects.get().resumed_on == date(2025, 7, 9)
 
 
+def test_moratorium_leaves_uc_deductions_to_the_last_uc_payment_after_uc_ends() -> None:
+    """recovery-rules.md §6: "UC deductions are not covered" by a breathing space. UC ends on 2025-05-31
+    during one that began on 2025-05-10; its last assessment period (May) is paid on 2025-06-07, after the
+    end: that payment takes its deduction like any other UC payment, and the debt is suspended once it is
+    made (2025-06-08), there being no UC left to take from."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
+                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
+           dwp_debt("NF"),
+           line("bs", "person.insolvency", occurred_on="2025-05-10", kind="BREATHING_SPACE",
+                start_date="2025-05-10"),
+           line("end", "award.ended", occurred_on="2025-05-31", award_ref="UC1", end_date="2025-05-31",
+                reason="AWARD_ENDED"),
+           uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"))
+    day = date(2025, 5, 10)
+    while day <= date(2025, 6, 7):
+        run_day(day)
+        assert status("NF")[0] == "OPEN", day
+        day += timedelta(days=1)
+    assert [(r.date, r.source) for r in taken()] == [(date(2025, 6, 7), "UC")]
+    summary = run_day(date(2025, 6, 8))
+    assert status("NF")[0] == "SUSPENDED" and summary["moratoria_uc_stopped"] == 1
+    assert Restriction.objects.get().suspended_debts == [Debt.objects.get(creditor_ref="NF").pk]
+    assert check_ledger().ok
+
+
 @pytest.mark.parametrize(("rate", "weeks"), [(100, 4), (100, 13), (90, 4)])
 def test_sanction_reported_late_reverses_the_instalments_it_left_no_room_for(rate: int, weeks: int) -> None:
     """recovery-rules.md §4 (the instalment is taken from what is paid, never leaving less than 10p a week)

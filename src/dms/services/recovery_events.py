@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from dms import events as ev
 from dms.debts import DebtStatus
@@ -39,7 +39,7 @@ from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_
 from dms.services.events import ensure_person, paid_on, stored_event, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions, instalments_taken_from
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
-from dms.store.recovery.models import Deduction, MissedInstalment, Restriction
+from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
 
 ACTOR = "daily run: life events"
 LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received", "award.ended",
@@ -601,11 +601,17 @@ def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = Non
     benefits = benefits_in_payment(sorted({r.person_id for r in restrictions}), run_date)
     count = 0
     for restriction in restrictions:
-        if "UC" in benefits.get(restriction.person_id, ()):
+        held = benefits.get(restriction.person_id, set())
+        if "UC" in held:
             continue
         eligible = [d for d in _debts_owed(restriction.person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
                                            created_on__lte=restriction.start_date)
                     if d.pk not in restriction.suspended_debts]  # those it holds already stay as they are
+        if not held and final_uc_payment_due(restriction.person_id):
+            # the last UC payment is still to come: UC deductions are not covered, so it takes what is due;
+            # only joint debts another debtor's legacy benefit recovers are suspended now
+            eligible = [d for d in eligible
+                        if recovered_from_anothers_legacy_benefit(d, restriction.person_id, run_date)]
         if not eligible:
             continue
         _suspend_and_list(restriction, eligible, run_date,
@@ -613,6 +619,18 @@ def suspend_when_uc_stops(run_date: date, partitions: Sequence[int] | None = Non
                           "no UC in payment: debts {} suspended")
         count += 1
     return count
+
+
+def final_uc_payment_due(person_id: int) -> bool:
+    """Whether a UC award of the person's (their own, or a joint one naming them) has ended with an
+    assessment period held and not yet paid that began while it was in payment: the award's last payment,
+    made after its end (recovery-rules.md §6: "UC deductions are not covered" by a moratorium, so that
+    payment's deductions are taken; :func:`suspend_when_uc_stops` waits for it unless a legacy benefit is in
+    payment)."""
+    return AssessmentPeriod.objects.filter(
+        Q(award__person_id=person_id) | Q(award__partner_id=person_id), processed_on=None,
+        award__benefit="UC", award__end_date__isnull=False, period_start__lte=F("award__end_date"),
+    ).exists()
 
 
 def suspend_joint_debts_recovered_from_legacy(run_date: date, partitions: Sequence[int] | None = None) -> int:
