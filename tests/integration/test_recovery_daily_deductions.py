@@ -271,6 +271,23 @@ def test_no_benefit_in_payment_before_award_start_date_a_period_a_changed_start_
     assert summary["periods"] == 1 and summary["deductions"] == 0 and not Deduction.objects.exists()
 
 
+def test_uc_in_payment_from_a_start_date_changed_earlier_a_period_before_the_old_start_is_taken() -> None:
+    """events.md §2 (UC is in payment from ``start_date``; ``award.changed``: new values from ``occurred_on``):
+    an award started on 2025-06-01 is backdated to 2025-05-01 by a change dated 2025-06-05, still waiting for
+    the run; May's period, paid on 2025-06-07, after the change, is held at import (judged by the start date
+    as it will stand on its payment date) and its deduction taken on its payment date."""
+    from dms.services.events import apply_due_award_changes
+
+    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-06-01",
+                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}), dwp_debt(),
+           line("c1", "award.changed", occurred_on="2025-06-05", award_ref="UC1", start_date="2025-05-01"),
+           uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"))
+    assert AssessmentPeriod.objects.filter(event_id="ap5").exists()
+    apply_due_award_changes(date(2025, 6, 5))
+    run_day(date(2025, 6, 7))
+    assert [(r.date, r.amount_pence) for r in taken()] == [(date(2025, 6, 7), 6002)]
+
+
 def test_no_benefit_in_payment_after_award_end_date_the_final_period_is_still_deducted_from() -> None:
     """The award's final period, the one containing its end date and paid after it, is in payment up to the
     end date: its deductions are taken (only a period starting after the end date is not)."""

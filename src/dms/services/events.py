@@ -699,13 +699,15 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
             f"held from this report; report a period starting on or before {end_date}, or send it under the "
             f"award_ref of the award now in payment"
         )
-    if e.period_start < award.start_date:
+    starts = (award.start_date, start_date_by(award, e.payment_date))
+    if e.period_start < min(starts):
         raise DmsError(
-            f"period_start {e.period_start} is before award_ref {e.award_ref!r} started, on {award.start_date} "
-            f"(award.started): no Universal Credit was in payment then, so nothing was held from this report; "
-            f"report the award's periods from {award.start_date}"
+            f"period_start {e.period_start} is before award_ref {e.award_ref!r} started, on {min(starts)} "
+            f"(award.started, and any award.changed of its start_date by the payment date): no Universal "
+            f"Credit was in payment then, so nothing was held from this report; report the award's periods "
+            f"from {min(starts)}"
         )
-    if not fits_assessment_period_length(e.period_start, e.period_end, award.start_date):
+    if not any(fits_assessment_period_length(e.period_start, e.period_end, start) for start in starts):
         raise DmsError(
             f"period_end: the period {e.period_start} to {e.period_end} is "
             f"{(e.period_end - e.period_start).days + 1} days long, and an assessment period is a month, 28 to 31 "
@@ -738,6 +740,19 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
         ],
     )
     return True
+
+
+def start_date_by(award: Award, day: date) -> date:
+    """The award's start date as it will stand on ``day``: as held, with the ``award.changed`` of its
+    ``start_date`` still waiting for the run and effective on or before ``day`` (events.md §2: "new values
+    from ``occurred_on``"), in date then arrival order. A UC assessment period paid on ``day`` from an award
+    whose start was moved earlier is judged by it (the run applies the change before it takes the period)."""
+    start = award.start_date
+    waiting = AwardChange.objects.filter(award=award, applied_on=None, effective_from__lte=day)
+    for values in waiting.order_by("effective_from", "pk").values_list("changes", flat=True):
+        if "start_date" in values:
+            start = date.fromisoformat(values["start_date"])
+    return start
 
 
 MONTH_DAYS = range(28, 32)  # a month's days: an assessment period that is not its award's first lasts so long
