@@ -161,6 +161,20 @@ def test_corrupt_file_stops_at_its_first_problem(folder: Path) -> None:
     assert (result.outcome, [e.code for e in result.errors]) == (Outcome.CORRUPT, ["NOT_WELL_FORMED"])
 
 
+@pytest.mark.parametrize("kind", ["LAREV", "LAREC"])
+def test_every_error_a_repeated_debt_ref_is_still_checked_for_nino_mismatch(folder: Path, kind: str) -> None:
+    """Spec §4.3 ("Every error in the file is reported") and §3.2/§3.3 (a debt "owed by this NINO"): the
+    second record of a repeated DebtRef is a DUPLICATE_DEBT_REF and, naming another person, a NINO_MISMATCH
+    too, as a referral file's repeated record is also checked for its NINO."""
+    held_debt(la(), "HB/1", nino="AB123456C")
+    make = (lambda nino: build.revision("HB/1", nino, 500)) if kind == "LAREV" else (
+        lambda nino: build.recall("HB/1", nino))
+    file = received(folder, kind, [make("AB123456C"), make("AB123457C")])
+    errors = validate_file(file, RUN).errors
+    assert [(e.code, e.field, e.debt_ref) for e in errors] == [
+        ("DUPLICATE_DEBT_REF", "DebtRef", "HB/1"), ("NINO_MISMATCH", "NINO", "HB/1")]
+
+
 def test_one_faulty_value_one_error_no_nino_mismatch_or_unknown_debt_ref_for_a_value_the_schema_refused(
         folder: Path) -> None:
     """docs/la-interface-notes.md: a value the schema refuses is one error, not read for the rules built on

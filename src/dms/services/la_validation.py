@@ -329,5 +329,6 @@ def _debt_refs_in(path: str, sha256: str) -> frozenset[str]:
 def _faulty(scanned: ScannedRecord, field: str) -> bool:
     """Whether the record already has an error about its ``field`` (a BAD_NINO, a SCHEMA error of the
     DebtRef): docs/la-interface-notes.md, a value the schema refuses is one error, not read for the rules
-    built on it."""
-    return any(error.field == field for error in scanned.errors)
+    built on it. A DUPLICATE_DEBT_REF is not a fault of the value: the repeated DebtRef is still checked
+    against the debt it names (its NINO_MISMATCH is an error of its own, spec §4.3: every error)."""
+    return any(error.field == field and error.code != "DUPLICATE_DEBT_REF" for error in scanned.errors)
