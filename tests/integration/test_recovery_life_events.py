@@ -66,6 +66,35 @@ def test_award_ended_ceases_hb_debts_the_day_after_its_end_date_uc_award_ended()
     assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 6, 11)
 
 
+@pytest.mark.parametrize("reported", ["in time", "late"])
+def test_award_ended_the_final_uc_period_paid_after_the_end_still_recovers_hb_debts_before_they_cease(
+        reported: str) -> None:
+    """events.md §2: UC is in payment up to ``end_date`` and each period is worked out on its payment date;
+    ``award.ended``: HB debts recovered from the award cease (UC_AWARD_ENDED). The final period (June,
+    containing the end date 2025-06-15, paid 2025-07-07) takes its item 19 split between DWP and the LA (rule
+    b), and the HB debt ceases the day after, with that balance: the same whether the end was reported before
+    the period was paid or after (docs/events-notes.md)."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    end = line("end", "award.ended", occurred_on="2025-06-15", award_ref="UC1", end_date="2025-06-15",
+               reason="AWARD_ENDED")
+    events(uc_award(), dwp_debt("NF", amount="1000.00"), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    hb_debt()
+    if reported == "in time":
+        events(end)
+    for day in (date(2025, 6, 16), date(2025, 7, 7)):
+        run_day(day)
+        assert status("HB1") == ("OPEN", "")
+    if reported == "late":
+        events(end)
+    run_day(date(2025, 7, 8))
+    assert [(r.date, r.debt.creditor_ref, r.amount_pence) for r in taken()] == [
+        (date(2025, 7, 7), "NF", 3001), (date(2025, 7, 7), "HB1", 3001)]
+    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 7, 8)
+    assert Debt.objects.get(creditor_ref="HB1").cessations.get().balance_returned_pence == 50000 - 3001
+    assert check_ledger().ok
+
+
 def test_legacy_award_ended_ceases_hb_debts_claim_ceased_unless_other_award_in_payment() -> None:
     events(legacy_award(ref="JSA1"), legacy_award(ref="ESA1"))
     hb_debt()
