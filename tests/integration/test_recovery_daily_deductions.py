@@ -123,6 +123,44 @@ def test_late_assessment_period_taken_on_next_run_and_marked_late() -> None:
     assert ap.late and ap.processed_on == PAY + timedelta(days=1)
 
 
+def test_late_assessment_period_worked_out_as_on_its_payment_date_reduced_rate_then_in_force() -> None:
+    """events.md §2 ``uc.assessment_period``: DMS works out the period's deductions "on ``payment_date``"; a
+    period reported late is taken on the next run, but as on its payment date: a staff rate (A9/2025 §31) in
+    force on 2025-06-07 and expired by the run of 2025-06-09 still sets the amount (£10.00, not £60.02), and
+    one set after the payment date does not apply to it."""
+    from dms.services.recovery_staff import set_reduced_rate
+
+    events(uc_award(), dwp_debt("BA1", amount="1000.00"), uc_award("UC2", nino="AB223456C"),
+           line("ref-BA2", "debt.referred", nino="AB223456C", occurred_on="2025-04-08", creditor="DWP",
+                creditor_ref="BA2", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="1000.00",
+                created_on="2025-04-01"))
+    run_day(date(2025, 5, 10))
+    debt = Debt.objects.get(creditor_ref="BA1")
+    set_reduced_rate(NINO, str(debt.pk), "10.00", date(2025, 6, 8), "affordability", "staff", date(2025, 5, 10))
+    run_day(PAY)
+    other = Debt.objects.get(creditor_ref="BA2")
+    set_reduced_rate("AB223456C", str(other.pk), "20.00", date(2025, 9, 1), "affordability", "staff",
+                     date(2025, 6, 8))
+    events(period(), period("ap2", ref="UC2", **{}).replace(f'"nino": "{NINO}"', '"nino": "AB223456C"'))
+    run_day(date(2025, 6, 9))
+    assert [(r.debt.creditor_ref, r.amount_pence) for r in taken()] == [("BA1", 1000), ("BA2", 6002)]
+    assert "£10.00" in taken()[0].explanation
+
+
+def test_late_assessment_period_does_not_take_from_a_debt_referred_after_its_payment_date() -> None:
+    """The same rule: a debt DMS received after the period's payment date (an HMRC debt referred on
+    2025-06-08; the period, paid 2025-06-07, reported on 2025-06-09) takes no share of it (no rule b split):
+    the DWP debt takes the whole item, £60.02; the HMRC debt is recovered from later periods."""
+    events(uc_award(), dwp_debt("BA1", amount="1000.00"))
+    run_day(PAY)
+    events(line("ref-H1", "debt.referred", occurred_on="2025-06-08", creditor="HMRC", creditor_ref="H1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
+           period())
+    run_day(date(2025, 6, 8))
+    run_day(date(2025, 6, 9))
+    assert [(r.debt.creditor_ref, r.amount_pence) for r in taken()] == [("BA1", 6002)]
+
+
 def test_rerun_of_a_processed_date_takes_nothing_twice() -> None:
     events(uc_award(), dwp_debt(), legacy_award(ref="JSA1"), period())
     run_day(PAY)

@@ -57,6 +57,7 @@ from dms.services.recovery_load import (
     in_ids,
     load_due_periods,
     load_open_debts,
+    reduced_rates_both,
     sanctions_in_force,
 )
 from dms.store.ledger import (
@@ -238,15 +239,52 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     periods = load_due_periods(run_date, people)
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     debts = load_open_debts(run_date, people, sorted(partners))
+    as_paid = _LatePeriods(run_date, periods, debts)
     batch = _Batch(run_date)
     for period in periods:
         batch.periods.append(period.period_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
         if not period.dead and not period.outside_award:
-            _uc_period(batch, period, _debts_of(debts, period))
+            _uc_period(batch, period, as_paid.debts(period, _debts_of(debts, period)))
     _write_batch(batch, report)
     _mark_periods(run_date, batch.periods)
+
+
+class _LatePeriods:
+    """A period reported after its payment date is worked out on the run after it (events.md §2), but as on
+    its payment date ("DMS works out every deduction from this period's payment ... on ``payment_date``"):
+    only the debts DMS had received by then (a debt referred since is not recovered from an earlier
+    payment), each at the reduced rate in force that day (A9/2025 §31: a staff rate set for a period of time;
+    one since expired still applies, one set since does not). Balances and statuses are those of the run
+    date (what was recovered since stands). One query per payment date of the batch's late periods."""
+
+    def __init__(self, run_date: date, periods: Sequence[DuePeriod], debts: dict[int, list[LoadedDebt]]) -> None:
+        self.run_date = run_date
+        self.rates: dict[date, dict[int, tuple[int, int]]] = {}
+        late = sorted({p.payment_date for p in periods if p.payment_date < run_date})
+        if late:
+            ids = sorted({d.record.debt_id for held in debts.values() for d in held})
+            self.rates = {day: reduced_rates_both(day, ids) for day in late}
+
+    def debts(self, period: DuePeriod, debts: list[LoadedDebt]) -> list[LoadedDebt]:
+        paid = period.payment_date
+        if paid >= self.run_date:
+            return debts
+        rates = self.rates[paid]
+        out = []
+        for loaded in debts:
+            record = loaded.record
+            if record.received_on > paid:
+                continue
+            rate = rates.get(record.debt_id)
+            if rate is None and record.reduced_rate_pence is None:
+                out.append(loaded)
+                continue
+            per_period, per_week = rate if rate is not None else (None, None)
+            out.append(replace(loaded, record=replace(record, reduced_rate_pence=per_period,
+                                                      reduced_weekly_rate_pence=per_week)))
+        return out
 
 
 def _debts_of(debts: dict[int, list[LoadedDebt]], period: DuePeriod) -> list[LoadedDebt]:
