@@ -992,9 +992,31 @@ def test_a_debt_is_not_recovered_before_the_date_it_was_referred() -> None:
     assert [(r.date, r.amount_pence) for r in taken()] == [(date(2025, 6, 16), jsa_weekly_instalment())]
 
 
+@pytest.mark.parametrize("restriction", ["BREATHING_SPACE", "SANCTION_100_8_WEEKS"])
+def test_three_missed_instalments_count_only_payments_an_instalment_was_due_from(restriction: str) -> None:
+    """recovery-rules.md §4: three missed *instalments* return an HB debt; §6: a breathing space stops
+    recovery of the debts it covers (the HB debt is suspended), and a 100% sanction leaves no benefit to take
+    an instalment from. Payments missed while nothing was due are no missed instalments: the HB debt is
+    neither returned MISSED_INSTALMENTS nor taken out of the moratorium."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    if restriction == "BREATHING_SPACE":
+        events(line("bs", "person.insolvency", occurred_on="2025-06-01", kind="BREATHING_SPACE",
+                    start_date="2025-06-01"))
+    else:
+        events(line("s1", "person.sanction", occurred_on="2025-06-01", rate_percent=100, start_date="2025-06-01",
+                    duration_weeks=8))
+    run_day(date(2025, 6, 1))
+    for n, pay in enumerate(("2025-06-02", "2025-06-09", "2025-06-16"), start=1):
+        events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
+        run_day(date.fromisoformat(pay))
+    assert not taken() and MissedInstalment.objects.count() == 0
+    assert status("HB1") == (("SUSPENDED", "") if restriction == "BREATHING_SPACE" else ("OPEN", ""))
+
+
 def test_three_missed_instalments_count_only_those_missed_while_the_hb_debt_was_held() -> None:
     """recovery-rules.md §4: three missed *instalments* return an HB debt. Payments missed before DMS held
-    the debt were no instalments of it."""
+    the debt were no instalments of it (nothing was owed, so nothing was due: they are not recorded)."""
     events(legacy_award(first="2025-06-02"))
     for n, pay in enumerate(("2025-06-02", "2025-06-09"), start=1):
         events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
@@ -1002,7 +1024,7 @@ def test_three_missed_instalments_count_only_those_missed_while_the_hb_debt_was_
     hb_debt(received=date(2025, 6, 10))
     events(line("m3", "benefit.payment_missed", occurred_on="2025-06-16", award_ref="JSA1", pay_date="2025-06-16"))
     run_day(date(2025, 6, 16))
-    assert MissedInstalment.objects.count() == 3
+    assert MissedInstalment.objects.count() == 1
     assert status("HB1") == ("OPEN", "")
     for n, pay in enumerate(("2025-06-23", "2025-06-30"), start=4):
         events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))

@@ -37,7 +37,7 @@ from dms.recovery.types import PayFrequency
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_payment
 from dms.services.events import ensure_person, paid_on, stored_event, taken_after_end
-from dms.services.recovery_load import as_date, fetch, in_partitions, instalments_taken_from
+from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
 
@@ -783,9 +783,11 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
     taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
                  .order_by("pk"))
-    if not taken and not Deduction.objects.filter(award=award, date=event.pay_date).exists() \
-            and not instalments_taken_from(award, event.pay_date):
-        return False  # no instalment was due from this award that day (another benefit is recovered from)
+    if not taken and not Deduction.objects.filter(award=award, date=event.pay_date).exists():
+        # the run of the pay date (always before this: the day's deductions come first) took nothing from this
+        # award: no instalment was due from it that day (another benefit recovered from, its debts suspended
+        # by a moratorium, a sanction leaving no room, nothing owed), so none was missed (recovery-rules.md §4)
+        return False
     reverse_deductions(taken, run_date, reason)
     MissedInstalment.objects.create(award=award, person_id=award.person_id, pay_date=event.pay_date,
                                     event_id=event.event_id, reversed_pence=sum(d.amount_pence for d in taken),
