@@ -477,6 +477,31 @@ def test_direct_payment_credit_goes_to_other_debts_in_recovery_order_then_refund
     assert account_balance(AccountKey(AccountKind.DIRECT_PAYMENTS)) == 15000 and check_ledger().ok
 
 
+@pytest.mark.parametrize("why", ["died", "breathing space"])
+def test_direct_payment_credit_goes_to_outstanding_debts_from_the_estate_or_suspended_before_any_refund(
+        why: str) -> None:
+    """recovery-rules.md §5 (credit "first goes to their other outstanding debts in recovery order; what
+    remains is refunded") and §6 (after a death DWP and HMRC debts are recovered from the estate): what a
+    payment to debt A leaves over (£50.00) goes to B, in recovery from the estate after a death, or suspended
+    by a breathing space (the person's own payment, spread as an untargeted one would be), not refunded."""
+    events(uc_award(), dwp_debt("A", amount="100.00"), dwp_debt("B"))
+    if why == "died":
+        events(line("died", "person.died", occurred_on="2025-06-03", date_of_death="2025-06-03"))
+    else:
+        events(line("bs", "person.insolvency", occurred_on="2025-06-01", kind="BREATHING_SPACE",
+                    start_date="2025-06-01"))
+        events(line("end", "award.ended", occurred_on="2025-05-31", award_ref="UC1", end_date="2025-05-31",
+                    reason="AWARD_ENDED"))
+    run_day(date(2025, 6, 3))
+    assert status("B")[0] == ("ESTATE" if why == "died" else "SUSPENDED")
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="150.00", received_on="2025-06-04",
+                channel="CARD", creditor="DWP", creditor_ref="A"))
+    run_day(date(2025, 6, 4))
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="B")).balance_pence == 25000
+    person = Person.objects.get()
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == 0 and check_ledger().ok
+
+
 def test_direct_payment_credit_left_when_every_debt_is_paid_is_a_refund_due_at_once() -> None:
     """recovery-rules.md §5 (**Decision**, docs/architecture.md "Credit"): 130.00 paid beyond every debt is
     refunded at once; a debt referred later is not paid from it."""

@@ -454,12 +454,22 @@ class CreditUse:
     entry_ids: list[int] = field(default_factory=list)
 
 
+# Outstanding debts a person's credit goes to (recovery-rules.md §5 "their other outstanding debts"): in
+# recovery, and a dead person's in recovery from their estate (§6). A direct payment's excess also goes to
+# debts suspended by an insolvency or moratorium, as an untargeted payment is spread over them
+# (services.recovery_payments.PAYABLE_STATUSES: the person's own payment, not a recovery action).
+CREDIT_STATUSES = (DebtStatus.OPEN, DebtStatus.ESTATE)
+
+
 def use_person_credit(person_id: int, credit: int, *, business_date: date, actor: str, source: str,
-                      excluding: int | None = None) -> CreditUse:
+                      excluding: int | None = None,
+                      statuses: tuple[str, ...] = CREDIT_STATUSES) -> CreditUse:
     """Place ``credit`` (held on the person's PERSON_CREDIT account) on their other outstanding debts
     (other than ``excluding``) in recovery order (CREDIT_APPLIED; :mod:`dms.debts.order`); what remains is
     refunded (REFUND, a refund due to the person) (A9/2025 §51; recovery-rules.md §5). Their debts are those
-    in recovery (OPEN) that they owe, their own and those they owe jointly with another person who owns them
+    outstanding (``statuses``: in recovery, or from the estate after a death, recovery-rules.md §6; a direct
+    payment's excess also those suspended) that they owe, their own and those they owe jointly with another
+    person who owns them
     (as a direct payment of theirs is spread), each in effect by ``business_date`` (received on or before
     it: a debt is not recovered before the date it took effect, events.md §1). ``source`` says where the
     credit came from (an over-recovery, a direct payment), in the entries' descriptions. A debt cleared by
@@ -467,7 +477,7 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
 
     **Decision** (docs/architecture.md, "Credit"): the credit is used when it arises, in the same
     transaction; what remains becomes a refund due at once, and a debt referred later is not paid from it."""
-    others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
+    others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status__in=statuses,
                                   received_on__lte=business_date).select_related("creditor"))
     if excluding is not None:
         others = others.exclude(pk=excluding)

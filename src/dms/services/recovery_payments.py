@@ -9,7 +9,8 @@ recovery order, each debt up to its balance; no item maximum or cap). Each share
 balance reaches 0 is CLEARED.
 
 What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS, CR PERSON_CREDIT), which
-at once goes to their other OPEN debts in recovery order, and what remains is a refund due to them
+at once goes to their other debts it may be spread over (``PAYABLE_STATUSES``: in recovery, suspended, from
+the estate) in recovery order, and what remains is a refund due to them
 (``dms.services.debts.use_person_credit``, the same as for an over-recovery; **Decision**: a debt referred
 later is not paid from a refund already due, docs/architecture.md "Credit").
 """
@@ -127,6 +128,7 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
     if rest > 0:
         used = debt_service.use_person_credit(person.pk, rest, business_date=run_date, actor=actor,
                                               source=f"direct payment (event {event.event_id})",
-                                              excluding=target.pk if target is not None else None)
+                                              excluding=target.pk if target is not None else None,
+                                              statuses=PAYABLE_STATUSES)
         ids += used.entry_ids
     return ids
