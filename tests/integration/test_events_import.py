@@ -317,7 +317,7 @@ def test_other_types_are_stored_unapplied_for_the_daily_run_and_periods_held() -
              payment_date="2025-05-13", award_amount="400.14", earnings_over_work_allowance=False,
              sanction_amount="0.00", fraud_penalty_amount="0.00", third_party=[]),
         line("pm", "benefit.payment_missed", award_ref="JSA1", pay_date="2025-05-05"),
-        line("dd", "person.died", date_of_death="2025-06-01"),
+        line("dd", "person.died", occurred_on="2025-06-01", date_of_death="2025-06-01"),
         line("ps", "person.sanction", rate_percent=100, start_date="2025-05-01", duration_weeks=13),
         line("pi", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-05-01"),
         line("pr", "payment.received", amount="10.00", received_on="2025-05-01", channel="CARD",
@@ -568,6 +568,21 @@ def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
     assert not InboundEvent.objects.exists()
 
 
+def test_death_dates_that_contradict_each_other_refused() -> None:
+    """events.md §1 (``occurred_on``: the date the fact took effect): a death dated after its own
+    ``occurred_on`` is refused, naming ``date_of_death``; and an award starting after its holder's death held
+    is refused (no benefit starts after death)."""
+    report = run(line("d1", "person.died", occurred_on="2025-05-01", date_of_death="2025-09-01"),
+                 line("d2", "person.died", nino=OTHER, occurred_on="2025-04-16", date_of_death="2025-04-16"),
+                 line("a2", "award.started", nino=OTHER, occurred_on="2025-04-20", award_ref="UC2", benefit="UC",
+                      start_date="2025-04-20",
+                      uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 20}))
+    reasons = {r.event_id: r.reason for r in report.refused}
+    assert set(reasons) == {"d1", "a2"}
+    assert "date_of_death: 2025-09-01 is after occurred_on 2025-05-01" in reasons["d1"]
+    assert "after the person's death on 2025-04-16" in reasons["a2"]
+
+
 def test_person_dates_that_contradict_each_other_refused() -> None:
     """A person is registered after they are born, and dies after it, whichever is reported first."""
     report = run(line("p1", "person.registered", surname="J", forenames="S", date_of_birth="2030-01-01"),
@@ -594,7 +609,7 @@ def test_created_on_after_occurred_on_is_refused_at_import_with_its_line_and_not
 def test_a_debt_referred_before_a_death_dated_later_is_not_sent_to_the_estate() -> None:
     """recovery-rules.md §6: the estate is for the debts of one who has died. A death dated after the day a
     debt is referred leaves it in recovery until the daily run reaches the death."""
-    run(line("d1", "person.died", date_of_death="2026-01-01"))
+    run(line("d1", "person.died", occurred_on="2026-01-01", date_of_death="2026-01-01"))
     run(line("r1", "debt.referred", occurred_on="2025-06-01", creditor="DWP", creditor_ref="BA1",
              debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="10.00", created_on="2025-05-01"),
         line("r2", "debt.referred", occurred_on="2026-02-01", creditor="DWP", creditor_ref="BA2",

@@ -242,7 +242,14 @@ def _benefit_payment_missed(data: Data, env: Envelope) -> BenefitPaymentMissed:
 
 
 def _person_died(data: Data, env: Envelope) -> PersonDied:
-    return PersonDied(**env, date_of_death=f.day(data, "date_of_death"))
+    """events.md §1: ``occurred_on`` is the date the fact took effect; a death is known on or after the day it
+    happened, so a ``date_of_death`` after it is a mistyped date (held, it would stop recovery from a day to
+    come)."""
+    died = f.day(data, "date_of_death")
+    if died > env["occurred_on"]:
+        raise EventError(f"date_of_death: {died} is after occurred_on {env['occurred_on']}: a death is reported on "
+                         "or after the day it happened; correct date_of_death (or occurred_on)")
+    return PersonDied(**env, date_of_death=died)
 
 
 def _person_sanction(data: Data, env: Envelope) -> PersonSanction:

@@ -343,7 +343,11 @@ def _award_started(event: ev.Event, row: InboundEvent) -> bool:
                        "award_ref")
     if existing is not None:
         raise DmsError(f"award_ref {e.award_ref!r} has already started; send award.changed to change it")
-    award = Award(award_ref=e.award_ref, person=ensure_person(e.nino), benefit=e.benefit, start_date=e.start_date)
+    holder = ensure_person(e.nino)
+    if holder.date_of_death is not None and e.start_date > holder.date_of_death:
+        raise DmsError(f"start_date {e.start_date} is after the person's death on {holder.date_of_death} "
+                       "(person.died): no benefit starts after death; check start_date and the NINO")
+    award = Award(award_ref=e.award_ref, person=holder, benefit=e.benefit, start_date=e.start_date)
     if e.uc is not None:
         award.claimant_type = e.uc.claimant_type
         award.assessment_period_day = e.uc.assessment_period_day
