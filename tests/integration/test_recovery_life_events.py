@@ -95,6 +95,28 @@ def test_award_ended_the_final_uc_period_paid_after_the_end_still_recovers_hb_de
     assert check_ledger().ok
 
 
+@pytest.mark.parametrize("order", ["death first", "end first"])
+def test_award_end_and_death_both_reported_late_hb_debt_ceases_for_what_came_first(order: str) -> None:
+    """events.md §2 (``award.ended``: HB debts cease CLAIM_CEASED; ``person.died``: DEATH): the claim ended on
+    2025-06-05 and the claimant died on 2025-06-15, both reported on 2025-06-21, in either order: the HB debt
+    ceases CLAIM_CEASED, as it would have had both been reported in time, with the instalments after the
+    end reversed."""
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    died = line("died", "person.died", occurred_on="2025-06-21", date_of_death="2025-06-15")
+    end = line("end", "award.ended", occurred_on="2025-06-21", award_ref="JSA1", end_date="2025-06-05",
+               reason="CLAIM_CEASED")
+    events(*((died, end) if order == "death first" else (end, died)))
+    run_day(date(2025, 6, 21))
+    assert status("HB1") == ("RETURNED", "CLAIM_CEASED")
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    assert Debt.objects.get(creditor_ref="HB1").cessations.get().balance_returned_pence == (
+        50000 - jsa_weekly_instalment())
+    assert check_ledger().ok
+
+
 def test_legacy_award_ended_ceases_hb_debts_claim_ceased_unless_other_award_in_payment() -> None:
     events(legacy_award(ref="JSA1"), legacy_award(ref="ESA1"))
     hb_debt()

@@ -35,7 +35,7 @@ from dms.parameters import value
 from dms.recovery.legacy import benefit_floor_for_period, missed_instalments_outcome, sanction_for_period
 from dms.recovery.types import PayFrequency
 from dms.services import debts as debt_service
-from dms.services.benefit_in_payment import benefits_in_payment, has_benefit_in_payment
+from dms.services.benefit_in_payment import awards_of, benefits_in_payment, has_benefit_in_payment
 from dms.services.events import ensure_person, paid_on, stored_event, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
@@ -210,6 +210,7 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     reverse_deductions([d for d in after if not paid_by_a_living_debtor(d)], run_date,
                        f"taken after the debtor's death on {event.date_of_death}, reported late (event "
                        f"{event.event_id}): deductions stop at death")
+    _cease_for_awards_ended_before(person, event.date_of_death, run_date)
     cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
     for debt in _debts_owed(person, creditor__kind__in=("DWP", "HMRC"),
                             status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
@@ -218,6 +219,21 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
             continue
         debt.change_status(DebtStatus.ESTATE, business_date=run_date, actor=f"event {event.event_id}",
                            reason=estate_reason(debt))
+
+
+def _cease_for_awards_ended_before(person: Person, died: date, run_date: date) -> None:
+    """HB debts whose benefit ended before the death (an ``award.ended`` and a ``person.died`` both reported
+    late, applied by the same run) cease for the end (UC_AWARD_ENDED / CLAIM_CEASED, events.md §2), as they
+    would have had both been reported in time, not for the death: the first day without the award came
+    first (:func:`cease_for_ended_awards`' rule, here before the death's DEATH cessation)."""
+    ended = Award.objects.filter(awards_of(person.pk), end_date__isnull=False, end_date__lt=died)
+    for award in ended.order_by("end_date", "pk"):
+        end_date: date = award.end_date
+        ids = [debt.pk for debt in Debt.objects.filter(person_id=person.pk, creditor__kind="LA",
+                                                        status__in=_HB_ACTIVE).order_by("pk")
+               if (first := _first_day_without(end_date, debt)) < died
+               and not in_payment(person.pk, first, excluding=award.pk)]
+        cease_hb_debts(ids, "UC_AWARD_ENDED" if award.benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
 
 
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
