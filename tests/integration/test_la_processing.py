@@ -381,6 +381,26 @@ def test_other_dwp_recovery_over_28_days(folder: Path) -> None:
     assert state("HB/3") == (DebtStatus.OPEN, "")
 
 
+def test_other_dwp_recovery_over_28_days_counts_a_joint_debt_recovered_from_the_claimants_benefit(
+        folder: Path) -> None:
+    """§6.3 ("other DWP recovery by deduction is in place and due to last more than 28 days"): a DWP debt the
+    claimant owes jointly, recovered from their JSA because its owner has no benefit (docs/recovery-notes.md
+    "Joint debts recovered from one benefit"), is other recovery from their benefit: £500.00 at £13.95 a
+    week lasts 251 days, so the referral is returned OTHER_DWP_RECOVERY. One whose owner has a benefit of
+    their own is recovered from that, not from the claimant's JSA: the referral is taken on."""
+    la()
+    for nino in ("AB123456C", "AB123457C", "AB123459C"):
+        award(nino, "JSA")
+    for owner, joint in (("AB123458C", "AB123456C"), ("AB123459C", "AB123457C")):
+        debt = _dwp_debt(owner, 50_000)
+        debt.joint_person = person(joint)
+        debt.save(update_fields=["joint_person"])
+    refer(folder, [build.referral("HB/1", "AB123456C", 10_000), build.referral("HB/2", "AB123457C", 10_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+    assert state("HB/1") == (DebtStatus.RETURNED, "OTHER_DWP_RECOVERY")
+    assert state("HB/2") == (DebtStatus.OPEN, "")
+
+
 def test_other_dwp_recovery_over_28_days_applies_when_the_hb_debt_held_before_is_cleared(folder: Path) -> None:
     """§6.3: a non-UC claimant whose only HB debt is CLEARED holds none (not HB_DEBT_ALREADY_HELD); the
     28-day rule on other DWP recovery still decides their referral."""

@@ -82,6 +82,8 @@ from dms.services.recovery_events import (
 )
 from dms.services.recovery_load import (
     LEGACY_AWARD_ORDER,
+    OWNER_PAID_PLACEHOLDERS,
+    OWNER_PAID_SQL,
     as_date,
     fetch,
     in_ids,
@@ -378,19 +380,24 @@ class OtherRecovery:
 
 
 def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRecovery]:
-    """``{person id: OtherRecovery}`` for people with OPEN DWP or HMRC debts with a balance (§6.3). The rate is
+    """``{person id: OtherRecovery}`` for people with OPEN DWP or HMRC debts with a balance (§6.3), their own
+    and those they owe jointly that their benefit recovers (the owner having none). The rate is
     the legacy engine's weekly rate on ``on`` (recovery-rules.md §4: 3 units, 5 units if any of the debts is
     fraud), or the lowest staff reduced rate in force (A9/2025 §31), as ``services/recovery.py`` applies."""
     if not person_ids:
         return {}
     cond, params = in_ids("d.person_id", person_ids)
+    joint_cond, joint_params = in_ids("d.joint_person_id", person_ids)
+    held = ("FROM dms_debt d JOIN dms_creditor c ON c.id = d.creditor_id "
+            "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+            "WHERE c.kind IN ('DWP', 'HMRC') AND d.status = 'OPEN' AND acc.balance_pence > 0 AND d.received_on <= %s")
+    # their own debts, and those they owe jointly that are recovered from their benefit (the owner has none,
+    # or has died: recovery_load.OWNER_PAID_SQL, the daily run's rule)
     rows = fetch(
-        "SELECT d.id, d.person_id, d.classification, acc.balance_pence FROM dms_debt d "
-        "JOIN dms_creditor c ON c.id = d.creditor_id "
-        "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
-        f"WHERE {cond} AND c.kind IN ('DWP', 'HMRC') AND d.status = 'OPEN' AND acc.balance_pence > 0 "
-        "AND d.received_on <= %s",
-        [*params, on],
+        f"SELECT d.id, d.person_id, d.classification, acc.balance_pence {held} AND {cond} "
+        f"UNION SELECT d.id, d.joint_person_id, d.classification, acc.balance_pence {held} AND {joint_cond} "
+        f"AND ({OWNER_PAID_SQL}) = 0",
+        [on, *params, on, *joint_params, *[on] * OWNER_PAID_PLACEHOLDERS],
     )
     if not rows:
         return {}
