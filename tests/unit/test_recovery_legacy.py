@@ -172,3 +172,94 @@ def test_is_pay_date_of_a_legacy_award(first: str | None, frequency: str, day: s
     month, or the last day of a shorter month."""
     start = date.fromisoformat(first) if first else None
     assert is_pay_date(start, frequency, date.fromisoformat(day)) is pays
+
+
+def _owed(debt_id: int, owner: str, balance: int, debt_type: str = "OVERPAYMENT",
+          classification: str = "NON_FRAUD", on: date = date(2025, 1, 1)) -> DebtRecord:
+    return DebtRecord(debt_id, owner, debt_type, classification, balance, on, debt_id, on,
+                      la_id="123456" if owner == "LA" else None)
+
+
+APRIL_2026 = date(2026, 4, 16)
+
+
+def test_legacy_instalment_split_equally_between_owners_rule_b() -> None:
+    """recovery-rules.md §3 rule b ("Items 17 and 19: where more than one of DWP, HMRC and LAs have debts,
+    split equally between the two or three owners"; A9/2025 §29: £60 gives £20 each) applied to the legacy
+    instalment of §4: an HB debt held first no longer gets nothing while a DWP and an HMRC debt referred
+    after it last. £14.40 (3 x £4.80 from 2026-04-13) gives £4.80 to each; the amount is unchanged."""
+    debts = (_owed(1, "LA", 50_000, on=date(2026, 4, 1)), _owed(2, "DWP", 300_000, on=date(2026, 4, 6)),
+             _owed(3, "HMRC", 300_000, on=date(2026, 4, 6)))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(APRIL_2026, PayFrequency.WEEKLY, 10_000, debts))
+    assert (result.outcome, result.amount_pence, result.rule) == (LegacyOutcome.DEDUCTED, 1440, Rule.INSTALMENT)
+    assert [(a.debt_id, a.creditor_kind, a.amount_pence, a.rule, a.item, a.shared_by) for a in result.allocations] == [
+        (2, "DWP", 480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA"),
+        (3, "HMRC", 480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA"),
+        (1, "LA", 480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA")]
+    assert result.allocations[2].split == (1440, 300_000, 300_000, 50_000)
+    text = result.explain()
+    assert ("£4.80 to debt 1 (LA), item 19 Normal overpayments: the item's amount split equally between DWP, HMRC "
+            "and LA: £14.40 in equal shares of £4.80, £4.80 and £4.80 (Annex B rule b; A9/2025 §29)") in text
+
+
+def test_legacy_instalment_split_rule_a_leftover_pence_in_owner_order() -> None:
+    """recovery-rules.md §3 rule a (items 16 and 18: DWP and an LA split equally) with §4: an odd instalment's
+    leftover penny goes to the owners in the order DWP, HMRC, LA (``dms.money.split_with_capacity``):
+    £13.95 gives DWP £6.98 and the LA £6.97. An owner rule a does not name (an HMRC penalty) has no share."""
+    debts = (_owed(1, "LA", 50_000, "ADMINISTRATIVE_PENALTY"), _owed(2, "DWP", 50_000, "ADMINISTRATIVE_PENALTY"),
+             _owed(3, "HMRC", 50_000, "ADMINISTRATIVE_PENALTY"))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, debts))
+    assert [(a.debt_id, a.amount_pence, a.rule, a.shared_by) for a in result.allocations] == [
+        (2, 698, Rule.SPLIT_EQUALLY, "DWP and LA"), (1, 697, Rule.SPLIT_EQUALLY, "DWP and LA")]
+    assert "(Annex B rule a; A9/2025 §29)" in result.explain()
+
+
+def test_legacy_instalment_split_spills_over_when_an_owners_debt_clears() -> None:
+    """A9/2025 §28 (recovery-rules.md §3: "When a deduction clears a debt, what is left of it goes to the next
+    debt in order within the same period") with rule b: the LA's debt of £2.00 takes £2.00 of its £4.65 third
+    of £13.95 and clears; the rest goes to the other owners (DWP £5.98, HMRC £5.97); never more than a debt's
+    balance, the instalment unchanged. An item cleared passes the rest on to the next item: the DWP fraud debt
+    (item 17) of £1.00 clears and the £12.95 left is split in item 19."""
+    debts = (_owed(1, "LA", 200), _owed(2, "DWP", 90_000), _owed(3, "HMRC", 90_000))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, debts))
+    assert [(a.debt_id, a.amount_pence) for a in result.allocations] == [(2, 598), (3, 597), (1, 200)]
+    assert result.amount_pence == 1395 and result.cleared_debts == (1,)
+    assert "LA's debts could take only £2.00, so the rest went on to the others" in result.explain()
+    fraud_first = (_owed(4, "DWP", 100, classification="FRAUD"), *debts)
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, fraud_first))
+    assert result.weekly_rate_pence == 2325  # a fraud debt sets the fraud rate (5 units)
+    # £1.00 to the fraud debt, the instalment's first share; £22.25 left for item 19: thirds of £7.42, £7.42
+    # and £7.41, the LA's £2.00 clearing its debt and £5.41 passed on to DWP and HMRC
+    assert [(a.debt_id, a.amount_pence, a.rule) for a in result.allocations] == [
+        (4, 100, Rule.INSTALMENT), (2, 1013, Rule.SPLIT_EQUALLY), (3, 1012, Rule.SPLIT_EQUALLY),
+        (1, 200, Rule.SPLIT_EQUALLY)]
+    assert result.amount_pence == 2325 == sum(a.amount_pence for a in result.allocations)
+    assert "£22.25 in equal shares of £7.42, £7.42 and £7.41" in result.explain()
+
+
+def test_legacy_rest_after_an_hb_debt_is_returned_split_between_dwp_and_hmrc() -> None:
+    """recovery-rules.md §4 and A9/2025 §24: too little benefit returns the HB debt (INSUFFICIENT_BENEFIT)
+    and the DWP and HMRC debts take what room is left above the floor, as before; that room is shared between
+    them by rule b (§3; A9/2025 §29): £9.90 gives £4.95 each."""
+    debts = (_owed(1, "LA", 50_000), _owed(2, "DWP", 50_000), _owed(3, "HMRC", 50_000))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 1_000, debts))
+    assert (result.outcome, result.rule, result.hb_debts_to_return) == (
+        LegacyOutcome.INSUFFICIENT_BENEFIT, Rule.BENEFIT_FLOOR, (1,))
+    assert [(a.debt_id, a.amount_pence, a.shared_by) for a in result.allocations] == [
+        (2, 495, "DWP and HMRC"), (3, 495, "DWP and HMRC")]
+
+
+def test_legacy_one_owner_keeps_recovery_order_and_the_instalment_rule() -> None:
+    """recovery-rules.md §3 ("Within one owner's share ... oldest first") and §4: with one owner there is no
+    split; the first debt's share carries the instalment's rule and the next, spill-over (A9/2025 §28)."""
+    debts = (_owed(1, "DWP", 500, on=date(2025, 1, 1)), _owed(2, "DWP", 50_000, on=date(2025, 2, 1)))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, debts))
+    assert [(a.debt_id, a.amount_pence, a.rule, a.shared_by) for a in result.allocations] == [
+        (1, 500, Rule.INSTALMENT, ""), (2, 895, Rule.RECOVERY_ORDER, "")]
+
+
+def test_legacy_missed_instalment_reversal_keeps_the_split() -> None:
+    """recovery-rules.md §4: a missed instalment is reversed, each share as it was taken (the split kept)."""
+    taken = (Allocation(1, "LA", "123456", 480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA", (1440, 1, 1, 1)),)
+    assert reverse_missed_instalment(taken) == (
+        Allocation(1, "LA", "123456", -480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA", (1440, 1, 1, 1)),)

@@ -1,5 +1,7 @@
 """Properties of the UC engine over random periods (recovery-rules.md §1-3): the cap holds outside its
-stated exceptions, the minimum payable holds, no debt gets more than its balance, and the totals add up."""
+stated exceptions, the minimum payable holds, no debt gets more than its balance, and the totals add up; and
+of the legacy instalment shared between owners (§3 rules a and b, §4): every penny of it placed, no debt
+over its balance."""
 
 from __future__ import annotations
 
@@ -8,10 +10,14 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dms.recovery.allocation import spread_like_deduction
+from dms.recovery.allocation import allocate_instalment, spread_like_deduction
+from dms.recovery.legacy import calculate_legacy_instalment
 from dms.recovery.types import (
     DebtRecord,
+    LegacyInstalmentInput,
+    LegacyOutcome,
     LineKind,
+    PayFrequency,
     Rule,
     ThirdPartyCategory,
     ThirdPartyItem,
@@ -156,3 +162,43 @@ def test_spread_like_deduction_conserves_money_and_never_exceeds_a_balance(
     assert placed == min(amount, owed)
     assert all(0 < share <= debt.balance_pence for debt, share, _ in shares)
     assert len({debt.debt_id for debt, _, _ in shares}) == len(shares)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.integers(0, 200_000), records=debts())
+def test_legacy_instalment_shared_between_owners_conserves_money_and_never_exceeds_a_balance(
+        amount: int, records: tuple[DebtRecord, ...]) -> None:
+    """recovery-rules.md §3 rules a and b with §4 (``allocate_instalment``): the instalment is placed whole
+    (up to what the debts owe), no debt takes more than its balance or twice; sharing changes only who gets
+    it. Where an item's part is split equally, each owner the rule names gets its equal share or all its
+    debts could take (A9/2025 §28-29)."""
+    shares = allocate_instalment(amount, records, Rule.INSTALMENT)
+    owed = sum(d.balance_pence for d in records)
+    assert sum(s.amount for s in shares) == min(amount, owed)
+    assert all(0 < s.amount <= s.debt.balance_pence for s in shares)
+    assert len({s.debt.debt_id for s in shares}) == len(shares)
+    for share in shares:
+        if share.shared_by:
+            owners = share.shared_by.replace(" and ", ", ").split(", ")
+            part, capacities = share.split[0], share.split[1:]
+            got = {o: sum(s.amount for s in shares if s.item == share.item and s.debt.owner_kind == o)
+                   for o in owners}
+            equal = part // len(owners)
+            assert all(got[o] >= min(equal, can) for o, can in zip(owners, capacities, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=DAYS, frequency=st.sampled_from(list(PayFrequency)), benefit=st.integers(0, 60_000),
+       existing=st.sampled_from([0, 0, 5_000, 50_000]), records=debts())
+def test_legacy_instalment_amount_unchanged_by_the_split(day: date, frequency: PayFrequency, benefit: int,
+                                                         existing: int, records: tuple[DebtRecord, ...]) -> None:
+    """recovery-rules.md §4: the instalment is the weekly rate for the period, never more than the debts owe;
+    sharing it between owners (§3 rules a and b) changes only who gets it: the allocations add up to the
+    amount taken, a full instalment is min(instalment, what the debts owe), no returned HB debt gets any."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(day, frequency, benefit, records, existing))
+    assert sum(a.amount_pence for a in result.allocations) == result.amount_pence
+    balance = {d.debt_id: d.balance_pence for d in records}
+    assert all(0 < a.amount_pence <= balance[a.debt_id] for a in result.allocations)
+    assert not {a.debt_id for a in result.allocations} & set(result.hb_debts_to_return)
+    if result.outcome is LegacyOutcome.DEDUCTED and result.rule is Rule.INSTALMENT:
+        assert result.amount_pence == min(result.instalment_pence, sum(balance.values()))

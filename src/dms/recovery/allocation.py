@@ -9,15 +9,18 @@ module adds the sharing rules of Annex B (A9/2025) and hb-debt-interface.md §6.
   owners' debts keep their order);
 - partners (:func:`allocate_within_owner`): HB debts of both partners of a couple share equally;
 - spill-over (:func:`allocate_in_order`): what clears one debt goes to the next in the same period;
-- a payment without a target (:func:`spread_like_deduction`): item by item, split as a deduction is.
+- a payment without a target (:func:`spread_like_deduction`): item by item, split as a deduction is;
+- a legacy instalment (:func:`allocate_instalment`): item by item, split as a deduction is, the first share
+  carrying the instalment's rule where no split applies.
 
 Every allocation records the rule that brought money to the debt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import NamedTuple
 
 from dms.debts.order import ITEM_SHARING_OWNERS, DebtOrderFacts, RecoveryKey, annex_b_item, recovery_sort_key
 from dms.money import split_with_capacity
@@ -169,18 +172,16 @@ def sharing_owners(item: int, debts: Sequence[DebtRecord]) -> tuple[str, ...]:
     return owners if len(owners) > 1 else ()
 
 
-def spread_like_deduction(amount: int, debts: Sequence[DebtRecord], joint_award: bool) -> list[Share]:
-    """An amount paid without a target, spread over the debts like a deduction of that amount (events.md §3
-    ``payment.received``): item by item in Annex B order, each item's part split between owners by rules
-    a, b and c and within an owner in recovery order (:func:`split_between_owners`, as the UC engine does).
-    A payment is not a deduction from benefit: no item maximum, cap or reduced rate limits it, only the
-    debts' balances. Returns the shares; they sum to ``min(amount, Σ balances)`` (the rest is the caller's:
-    the person's credit, recovery-rules.md §5)."""
+def _item_by_item(amount: int, debts: Sequence[DebtRecord], joint_award: bool
+                  ) -> Iterator[tuple[int, list[DebtRecord], dict[int, int], int, list[Share]]]:
+    """``amount`` placed item by item in Annex B order over the debts with a balance, each item's part (what
+    is left, up to what its debts can take) split between owners by rules a, b and c and within an owner in
+    recovery order (:func:`split_between_owners`); what an item's debts cannot take goes on to the next item
+    (A9/2025 §28). Yields ``(item, its debts, their capacities, the item's part, its shares)``."""
     by_item: dict[int, list[DebtRecord]] = {}
     for debt in debts:
         if debt.balance_pence > 0:
             by_item.setdefault(item_of(debt), []).append(debt)
-    shares: list[Share] = []
     remaining = amount
     for item in sorted(by_item):
         if remaining <= 0:
@@ -189,6 +190,63 @@ def spread_like_deduction(amount: int, debts: Sequence[DebtRecord], joint_award:
         capacity = {d.debt_id: d.balance_pence for d in group}
         part = min(remaining, sum(capacity.values()))
         taken = split_between_owners(part, group, capacity, item, joint_award)
-        shares.extend(taken)
+        yield item, group, capacity, part, taken
         remaining -= sum(share for _, share, _ in taken)
+
+
+def spread_like_deduction(amount: int, debts: Sequence[DebtRecord], joint_award: bool) -> list[Share]:
+    """An amount paid without a target, spread over the debts like a deduction of that amount (events.md §3
+    ``payment.received``): item by item in Annex B order, each item's part split between owners by rules
+    a, b and c and within an owner in recovery order (:func:`split_between_owners`, as the UC engine does).
+    A payment is not a deduction from benefit: no item maximum, cap or reduced rate limits it, only the
+    debts' balances. Returns the shares; they sum to ``min(amount, Σ balances)`` (the rest is the caller's:
+    the person's credit, recovery-rules.md §5)."""
+    shares: list[Share] = []
+    for _, _, _, _, taken in _item_by_item(amount, debts, joint_award):
+        shares.extend(taken)
+    return shares
+
+
+def owners_text(owners: Sequence[str]) -> str:
+    """The owners an item's amount was split equally between, in words: "DWP, HMRC and LA"."""
+    return ", ".join(owners[:-1]) + " and " + owners[-1] if len(owners) > 1 else "".join(owners)
+
+
+class InstalmentShare(NamedTuple):
+    """One debt's share of a legacy instalment (:func:`allocate_instalment`): the rule that brought money to
+    it, its Annex B item and, where the item's part was split equally between owners (rules a and b), those
+    owners in words (``shared_by``, "DWP, HMRC and LA") and ``split``: the item's part and what each of
+    those owners' debts could take, in that order (as a UC line's ``shared_by`` and ``split``)."""
+
+    debt: DebtRecord
+    amount: int
+    rule: Rule
+    item: int
+    shared_by: str = ""
+    split: tuple[int, ...] = ()
+
+
+def allocate_instalment(amount: int, debts: Sequence[DebtRecord], rule: Rule) -> list[InstalmentShare]:
+    """A legacy instalment across the person's debts (recovery-rules.md §4 with §3 rules a and b; **Decision**,
+    docs/recovery-notes.md "A legacy instalment shared between owners"): item by item in Annex B order, each
+    item's part split equally between the owners rules a and b name that have debts in it
+    (:func:`split_between_owners`, A9/2025 §29: £14.40 gives £4.80 each to DWP, HMRC and the LA; leftover
+    pence in the order DWP, HMRC, LA), as on UC and as :func:`spread_like_deduction` spreads a payment, with
+    spill-over to the next debt, owner or item when one cannot take its share (A9/2025 §28); never more than
+    a debt's balance, and the amount is unchanged: only who gets it.
+
+    A legacy award is one person's: no joint award (rule c does not apply) and no partner's HB debts (HB
+    debts are never held jointly, so those passed are all the person's own). Each share records the rule
+    that brought money to its debt: an equal split (``SPLIT_EQUALLY``, and within an owner's share the next
+    debt ``RECOVERY_ORDER``) naming the owners; where no split applies, ``rule`` (why the instalment is
+    what it is) on the first share of the instalment and ``RECOVERY_ORDER`` (spill-over) on the later ones."""
+    shares: list[InstalmentShare] = []
+    for item, group, capacity, part, taken in _item_by_item(amount, debts, joint_award=False):
+        owners = sharing_owners(item, group)
+        split = (part, *(sum(capacity[d.debt_id] for d in group if d.owner_kind == o) for o in owners))
+        for debt, share, how in taken:
+            if debt.owner_kind in owners:
+                shares.append(InstalmentShare(debt, share, how, item, owners_text(owners), split))
+            else:
+                shares.append(InstalmentShare(debt, share, rule if not shares else Rule.RECOVERY_ORDER, item))
     return shares

@@ -16,6 +16,7 @@ from typing import Any
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
 from dms.recovery.legacy import instalment_for_period, weekly_rate_basis
 from dms.recovery.types import (
+    Allocation,
     DeductionLine,
     ExplanationStep,
     LegacyInstalmentResult,
@@ -258,8 +259,18 @@ def step_facts(step: ExplanationStep) -> dict[str, Any]:
 _WEEKS_TEXT = {"WEEKLY": "1", "FORTNIGHTLY": "2", "FOUR_WEEKLY": "4", "MONTHLY": "52/12"}  # recovery-rules.md §4
 
 
+def allocation_text(alloc: Allocation) -> str:
+    """How one debt got its share of a legacy instalment (recovery-rules.md §3-4): the rule that brought money
+    to it; for an equal split between owners (Annex B rules a and b), the owners and the split's figures, as
+    a UC line's share says (:func:`share_text`)."""
+    if alloc.shared_by and alloc.item is not None:
+        return share_text(alloc.rule, alloc.item, alloc.shared_by, alloc.creditor_kind, alloc.split)
+    return RULE_TEXT[alloc.rule]
+
+
 def render_legacy(result: LegacyInstalmentResult) -> str:
-    """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share."""
+    """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share (an equal split
+    between owners naming them: :func:`allocation_text`)."""
     allowance, unit, since = weekly_rate_basis(result.pay_date)
     basis = (f" of {_p(unit)}, 5% of the {_p(allowance)} personal allowance for a single person aged 25 or over "
              f"rounded up to 5p, the rates in force on the pay date (from {since.isoformat()})")
@@ -289,12 +300,17 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
                  f"standard weekly rate {_p(result.rest_weekly_rate_pence)} x {weeks} weeks = "
                  f"{_p(rest)} (recovery-rules.md §4), within the room left.")
     for index, alloc in enumerate(result.allocations, start=1):
-        text += f"\n{_p(alloc.amount_pence)} to debt {alloc.debt_id} ({alloc.creditor_kind}): "
-        text += RULE_TEXT[alloc.rule] + "."
+        text += f"\n{_p(alloc.amount_pence)} to debt {alloc.debt_id} ({alloc.creditor_kind})"
+        if alloc.shared_by and alloc.item is not None:
+            text += f", item {alloc.item} {ITEM_NAMES[alloc.item]}"
+        text += f": {allocation_text(alloc)}."
         if alloc.debt_id in result.cleared_debts:
             text += f" It took all of the debt's balance, {_p(alloc.amount_pence)}, which cleared it"
-            text += (": the rest went on to the next debt (A9/2025 §28)." if index < len(result.allocations)
-                     else ".")
+            if alloc.shared_by:
+                text += ": what the debt could not take went on to the next debt or owner (A9/2025 §28)."
+            else:
+                text += (": the rest went on to the next debt (A9/2025 §28)." if index < len(result.allocations)
+                         else ".")
     if result.hb_debts_to_return:
         ids = ", ".join(str(i) for i in result.hb_debts_to_return)
         text += f"\nHB debts to return ({result.outcome}, A9/2025 §24): {ids}."

@@ -11,19 +11,23 @@ Decisions taken here:
   (:func:`benefit_floor_for_period`): a monthly floor of 43.33p leaves 44p, never less than 10p a week;
 - when the benefit is too small (INSUFFICIENT_BENEFIT) or deductions in place leave too little room
   (MAXIMUM_DEDUCTIONS), HB debts are returned and nothing is taken for them; DWP and HMRC debts take what
-  room is left above the floor (:func:`_short_of_room`).
+  room is left above the floor (:func:`_short_of_room`);
+- the instalment is shared between owners as a UC deduction is: item by item in Annex B order, each item's
+  part split equally between the owners Annex B rules a and b name (recovery-rules.md §3-4;
+  ``dms.recovery.allocation.allocate_instalment``).
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from dms.money import five_percent_unit
 from dms.parameters import get_parameter, value
-from dms.recovery.allocation import allocate_in_order, sort_key
+from dms.recovery.allocation import allocate_instalment, sort_key
 from dms.recovery.types import (
     MISSED_INSTALMENTS,
     Allocation,
@@ -126,7 +130,10 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). A sanction in force reduces
     the benefit paid (``sanction_pence``); where only the sanction leaves too little room, what the floor
     leaves is taken and no HB debt is returned for it (**Decision**, docs/recovery-notes.md). The amount goes to the
-    debts in recovery order, spilling over when one clears (A9/2025 §28).
+    debts item by item in Annex B order, each item's part split equally between the owners with debts in it
+    that rules a and b name (recovery-rules.md §3: items 16 and 18 DWP and LA, 17 and 19 DWP, HMRC and LA;
+    A9/2025 §29), within an owner in recovery order, spilling over when one clears (A9/2025 §28)
+    (:func:`dms.recovery.allocation.allocate_instalment`; **Decision**, docs/recovery-notes.md).
     """
     debts = _check(inp)
     fraud = any(d.classification == "FRAUD" for d in debts)
@@ -163,9 +170,10 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         rule = rest_rule if payees and amount == rest_due else Rule.BENEFIT_FLOOR
         if returned and payees and rest_weekly != weekly:
             rest_weekly_rate = rest_weekly
-    shares = allocate_in_order(amount, payees, [d.balance_pence for d in payees], rule)
-    allocations = tuple(Allocation(d.debt_id, d.owner_kind, d.la_id, share, how) for d, share, how in shares)
-    cleared = tuple(d.debt_id for d, share, _ in shares if 0 < share == d.balance_pence)
+    shares = allocate_instalment(amount, payees, rule)
+    allocations = tuple(Allocation(s.debt.debt_id, s.debt.owner_kind, s.debt.la_id, s.amount, s.rule, s.item,
+                                   s.shared_by, s.split) for s in shares)
+    cleared = tuple(s.debt.debt_id for s in shares if 0 < s.amount == s.debt.balance_pence)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
@@ -175,7 +183,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:
     """A missed instalment (``benefit.payment_missed``) is reversed (recovery-rules.md §4): the same
     allocations with the amounts negated, to post as the REVERSAL of each DEDUCTION."""
-    return tuple(Allocation(a.debt_id, a.creditor_kind, a.la_id, -a.amount_pence, a.rule) for a in allocations)
+    return tuple(replace(a, amount_pence=-a.amount_pence) for a in allocations)
 
 
 def is_pay_date(first_pay_date: date | None, frequency: str | None, day: date) -> bool:

@@ -267,13 +267,20 @@ class LegacyInstalmentInput:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """An amount credited to one debt and why it reached that debt."""
+    """An amount credited to one debt and why it reached that debt (``rule``). A legacy instalment's share
+    also records its debt's Annex B ``item`` and, where the item's part was split equally between owners
+    (Annex B rules a and b, recovery-rules.md §3-4), those owners in words (``shared_by``, "DWP, HMRC and
+    LA") and ``split``: the item's part and what each of those owners' debts could take, in that order, for
+    the explanation (as a UC line's, :class:`DeductionLine`)."""
 
     debt_id: int
     creditor_kind: str
     la_id: str | None
     amount_pence: int
     rule: Rule
+    item: int | None = None
+    shared_by: str = ""
+    split: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
