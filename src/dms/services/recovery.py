@@ -29,7 +29,7 @@ from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.recovery.explanation import (
     ITEM_NAMES,
-    RULE_TEXT,
+    allocation_text,
     legacy_facts,
     uc_line_share,
     uc_period_explanation,
@@ -399,8 +399,10 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
         if alloc.amount_pence <= 0:
             continue
         debt = by_id[alloc.debt_id]
+        shared = ({"item": alloc.item, "shared_by": alloc.shared_by, "split": list(alloc.split)}
+                  if alloc.shared_by else {})
         row_facts = json.dumps({**facts, "source": due.benefit, "allocation": str(alloc.rule),
-                                "why_share": RULE_TEXT[alloc.rule]})
+                                "why_share": allocation_text(alloc), **shared})
         row = [batch.run_date, due.person_id, due.award_id, None, due.benefit, debt.debt_type, None,
                alloc.creditor_kind, alloc.la_id, debt.creditor_ref, alloc.debt_id, alloc.amount_pence, "TAKEN",
                text, row_facts, None, None, None, ""]
