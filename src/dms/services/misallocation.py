@@ -9,8 +9,9 @@ one benefit": otherwise the owner's award recovers it, and it has no share of th
 each owner received is compared with what the engine's own allocation gives for the item's amount
 (:func:`dms.recovery.allocation.split_between_owners`, fed the debts the period could take from as they were
 then: :func:`_eligible`). An owner that received more than that is a misallocation; a correct split is never
-reported. Legacy instalments are not shared between owners (recovery-rules.md §4, recovery order), so only UC
-deductions are checked.
+reported. Only UC deductions are checked: a legacy instalment is shared between owners the same way
+(:func:`dms.recovery.allocation.allocate_instalment`, docs/recovery-notes.md "A legacy instalment shared
+between owners"), but it has no assessment period to group by and is not checked here.
 
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
