@@ -408,6 +408,7 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
     taken with the award's earlier values (between the late change's date and the run it is applied by)
     stand as taken."""
     award = Award.objects.get(pk=change.award_id)  # as the changes applied before this one left it
+    held_before = award.partner_id
     superseded = _fields_set_by_later_changes(change)
     for name, value in change.changes.items():
         if name in superseded:
@@ -422,7 +423,27 @@ def _apply_award_change(change: AwardChange, applied_on: date) -> None:
         award.partner = None  # a single claimant's award names no partner, whatever order changes came in
     award.save()
     change.applied_on = applied_on
-    change.save(update_fields=["applied_on"])
+    change.former_partner_id = partner_left(award, change, held_before)
+    change.save(update_fields=["applied_on", "former_partner"])
+
+
+def partner_left(award: Award, change: AwardChange, held_before: int | None) -> int | None:
+    """The partner (person id) that ``change`` takes off the joint UC ``award`` from its date, or None: the
+    partner in force on the day before its date, when the terms in force on its date name another partner or
+    none (a ``SINGLE_...`` claimant type, :func:`uc_terms_on`). The former partner's HB debts are returned
+    once they have nothing in payment (``recovery_events.cease_for_departed_partners``; hb-debt-interface.md
+    §24, §6.2; events.md §2 ``award.ended``). An award held without its ``award.started`` event (a synthetic
+    book) has no history: the partner it named before this change was applied (``held_before``) is compared
+    with the one it names after."""
+    if not award.is_uc or not ("partner_nino" in change.changes
+                               or is_single(str(change.changes.get("claimant_type", "")))):
+        return None  # nothing else takes a partner off: a JOINT claimant type alone keeps the one named
+    if _started(award) is None:
+        before, after = held_before, award.partner_id
+    else:
+        before = uc_terms_on(award.pk, change.effective_from - timedelta(days=1))[1]
+        after = uc_terms_on(award.pk, change.effective_from)[1]
+    return before if before is not None and before != after else None
 
 
 def _fields_set_by_later_changes(change: AwardChange) -> set[str]:

@@ -93,17 +93,27 @@ class Award(models.Model):
 
 
 class AwardChange(models.Model):
-    """An ``award.changed`` event's new values, effective from ``effective_from``; applied on that date."""
+    """An ``award.changed`` event's new values, effective from ``effective_from``; applied on that date.
+    ``former_partner``, set when it is applied, is the partner of a joint UC award that it takes off the award
+    from its date (a change to a single claimant type, or naming another partner): the life events step
+    returns their HB debts once they have nothing in payment (``recovery_events.cease_for_departed_partners``)."""
 
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="changes")
     effective_from = models.DateField()
     changes = models.JSONField()
     event_id = models.CharField(max_length=64)
     applied_on = models.DateField(null=True, blank=True)
+    former_partner = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, db_index=False,
+                                       related_name="joint_awards_left")
 
     class Meta:
         db_table = "dms_award_change"
-        indexes = [models.Index(fields=["applied_on", "effective_from"], name="award_change_due")]
+        indexes = [
+            models.Index(fields=["applied_on", "effective_from"], name="award_change_due"),
+            # the few changes that took a partner off an award: the daily run looks only at these
+            models.Index(fields=["former_partner"], name="award_change_partner_left",
+                         condition=Q(former_partner__isnull=False)),
+        ]
 
 
 class Creditor(models.Model):
