@@ -491,8 +491,9 @@ def _mark_periods(run_date: date, period_ids: list[int]) -> None:
 
 def life_events_step(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
     """Daily-run step (with award changes and life events): deaths, sanctions, insolvency and moratoria,
-    direct payments, cessations of ended awards, moratoria that ended; for the people in ``partitions``
-    (``Person.partition``; everyone when None). Runs in the caller's transaction (a chunk of partitions)."""
+    direct payments, cessations of ended awards and of partners who left a joint award, moratoria that ended;
+    for the people in ``partitions`` (``Person.partition``; everyone when None). Runs in the caller's
+    transaction (a chunk of partitions)."""
     from dms.services.recovery_events import apply_life_events
 
     without_jit()

@@ -12,7 +12,9 @@ them on their payment date):
 - ``award.ended`` (applied at import): HB debts recovered from the award cease the day after its end date,
   its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`);
   moratoria end (:func:`resume_after_moratoria`); a moratorium in force releases its debts once UC is in
-  payment, UC deductions not being covered (:func:`release_for_uc_deductions`).
+  payment, UC deductions not being covered (:func:`release_for_uc_deductions`);
+- ``award.changed`` taking a partner off a joint UC award (applied by the run's first step): the former
+  partner's HB debts cease once they have no benefit in payment (:func:`cease_for_departed_partners`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from dms.parameters import value
 from dms.recovery.legacy import benefit_floor_for_period, missed_instalments_outcome, sanction_for_period
 from dms.recovery.types import PayFrequency
 from dms.services import debts as debt_service
-from dms.services.benefit_in_payment import awards_of, benefits_in_payment, has_benefit_in_payment
+from dms.services.benefit_in_payment import (
+    awards_of,
+    benefits_in_payment,
+    has_benefit_in_payment,
+    in_payment_params,
+    in_payment_sql,
+)
 from dms.services.events import ensure_person, paid_on, stored_event, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
@@ -139,7 +147,8 @@ def _effective(event: ev.Event) -> date:
 
 def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
     """Act on every stored death, sanction, insolvency and direct payment whose date has come, in date then
-    arrival order; then cease HB debts of ended awards, resume recovery after moratoria that ended and
+    arrival order; then cease HB debts of ended awards and of partners who left a joint award with no benefit
+    of their own (:func:`cease_for_departed_partners`), resume recovery after moratoria that ended and
     release the debts of moratoria still in force whose person now has UC in payment
     (:func:`release_for_uc_deductions`). Only for the people in ``partitions`` (``Person.partition``) when
     given."""
@@ -162,6 +171,7 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
             _mark_applied(row, run_date)  # its debt left DMS before its date: nothing to change
             counts["debt_changes_for_debts_gone"] = counts.get("debt_changes_for_debts_gone", 0) + 1
     counts["award_ended_cessations"] = cease_for_ended_awards(run_date, partitions)
+    counts["partner_left_cessations"] = cease_for_departed_partners(run_date, partitions)
     counts["moratoria_ended"] = resume_after_moratoria(run_date, partitions)
     counts["moratoria_uc_released"] = release_for_uc_deductions(run_date, partitions)
     counts["moratoria_uc_stopped"] = suspend_when_uc_stops(run_date, partitions)
@@ -759,6 +769,60 @@ def _ended_awards_with_hb_debts(run_date: date, partitions: Sequence[int] | None
         [run_date, *part_params, run_date, *part_params],
     )
     return [(award_id, person_id, benefit, as_date(end)) for award_id, person_id, benefit, end in rows]
+
+
+def cease_for_departed_partners(run_date: date, partitions: Sequence[int] | None = None) -> int:
+    """A partner who leaves a joint UC award (an ``award.changed`` to a ``SINGLE_...`` claimant type, or naming
+    another partner, applied by the run: :attr:`dms.store.models.AwardChange.former_partner`) with no benefit in payment of
+    their own: DMS "returns debts it will not or can no longer recover" (hb-debt-interface.md §24) and holds
+    HB debts only for a claimant with UC or an Annex A benefit in payment (§6.2), so their HB debts still
+    held cease UC_AWARD_ENDED (events.md §2 ``award.ended``), as if their part of the joint award had ended the
+    day before the change, and go to the LA in its cessation file like any other (**Decision**,
+    docs/events-notes.md). Each debt is judged on the first day it was held without the award: the change's
+    date, or the day DMS received its referral when that was later (:func:`_first_day_without`); one with a
+    benefit in payment that day (their own new award starting then, a legacy benefit) is recovered from it
+    instead, and that award's end returns it (:func:`cease_for_ended_awards`). Nor is a debt ceased while the
+    former partner has a benefit in payment on ``run_date``.
+
+    The award's periods ending before the change's date are still the former partner's (the terms in force
+    on a period's last day, :func:`dms.services.events.uc_terms_on`): while one is held unpaid, its deductions
+    are still to be taken, so the debts cease by the first run after it is paid. Only former partners in
+    ``partitions`` when given (their debts are handled in their own partition's chunk). Idempotent: a debt
+    ceased is no longer held. Returns how many debts were ceased."""
+    count = 0
+    for award_ref, effective_from, person_id, event_id in _departed_partners_with_hb_debts(run_date, partitions):
+        debts = Debt.objects.filter(person_id=person_id, creditor__kind="LA", status__in=_HB_ACTIVE).order_by("pk")
+        ids = [debt.pk for debt in debts
+               if not in_payment(person_id, _first_day_without(effective_from - timedelta(days=1), debt))]
+        count += cease_hb_debts(
+            ids, "UC_AWARD_ENDED", run_date, ACTOR,
+            why=f"left joint UC award {award_ref} from {effective_from} (event {event_id}) with no benefit in "
+                "payment: their part of the joint award ended the day before")
+    return count
+
+
+def _departed_partners_with_hb_debts(run_date: date, partitions: Sequence[int] | None
+                                     ) -> list[tuple[str, date, int, str]]:
+    """``(award ref, change date, former partner id, event id)`` of the applied award changes effective by
+    ``run_date`` that took a partner off a joint UC award (:attr:`dms.store.models.AwardChange.former_partner`, a partial
+    index: only those changes are read), whose former partner still has an HB debt held, has no award in
+    payment on ``run_date`` (their own, or a joint UC award naming them) and whose award has no period
+    ending before the change's date held unpaid; in change order. Set-based: one query for the chunk."""
+    part_cond, part_params = in_partitions("pe", partitions)
+    held = ("EXISTS (SELECT 1 FROM dms_debt d JOIN dms_creditor cr ON cr.id = d.creditor_id WHERE "
+            "d.person_id = pe.id AND cr.kind = 'LA' AND d.status IN ('OPEN', 'SUSPENDED', 'RECALL_PENDING'))")
+    unpaid = ("EXISTS (SELECT 1 FROM dms_assessment_period p WHERE p.award_id = c.award_id "
+              "AND p.processed_on IS NULL AND p.period_end < c.effective_from)")
+    paying = (f"EXISTS (SELECT 1 FROM dms_award o WHERE (o.person_id = pe.id OR (o.partner_id = pe.id "
+              f"AND o.benefit = 'UC')) AND {in_payment_sql('o')})")
+    rows = fetch(
+        "SELECT a.award_ref, c.effective_from, pe.id, c.event_id FROM dms_award_change c "
+        "JOIN dms_person pe ON pe.id = c.former_partner_id JOIN dms_award a ON a.id = c.award_id "
+        f"WHERE c.former_partner_id IS NOT NULL AND c.applied_on IS NOT NULL AND c.effective_from <= %s{part_cond} "
+        f"AND {held} AND NOT {unpaid} AND NOT {paying} ORDER BY c.id",
+        [run_date, *part_params, *in_payment_params(run_date)],
+    )
+    return [(award_ref, as_date(day), person_id, event_id) for award_ref, day, person_id, event_id in rows]
 
 
 # ---------------------------------------------------------------------------------------------- missed
