@@ -66,32 +66,21 @@ def test_award_ended_ceases_hb_debts_the_day_after_its_end_date_uc_award_ended()
     assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 6, 11)
 
 
-@pytest.mark.parametrize("reported", ["in time", "late"])
-def test_award_ended_the_final_uc_period_paid_after_the_end_still_recovers_hb_debts_before_they_cease(
-        reported: str) -> None:
-    """events.md §2: UC is in payment up to ``end_date`` and each period is worked out on its payment date;
-    ``award.ended``: HB debts recovered from the award cease (UC_AWARD_ENDED). The final period (June,
-    containing the end date 2025-06-15, paid 2025-07-07) takes its item 19 split between DWP and the LA (rule
-    b), and the HB debt ceases the day after, with that balance: the same whether the end was reported before
-    the period was paid or after (docs/events-notes.md)."""
+def test_award_ended_hb_debts_cease_the_day_after_and_the_final_uc_period_takes_for_the_debts_left() -> None:
+    """events.md §2 (``award.ended``: no benefit in payment after ``end_date``; HB debts recovered from it
+    cease UC_AWARD_ENDED) with the Decision in docs/events-notes.md "A UC award's final payment": the HB debt
+    ceases the day after the end (2025-06-16) though the final period (June, containing the end date, held)
+    is paid later (2025-07-07); that payment takes its item for the debts still in recovery (£60.02 to DWP)."""
     from test_recovery_daily_deductions import uc_period_of
 
-    end = line("end", "award.ended", occurred_on="2025-06-15", award_ref="UC1", end_date="2025-06-15",
-               reason="AWARD_ENDED")
-    events(uc_award(), dwp_debt("NF", amount="1000.00"), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    events(uc_award(), dwp_debt("NF", amount="1000.00"), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           line("end", "award.ended", occurred_on="2025-06-15", award_ref="UC1", end_date="2025-06-15",
+                reason="AWARD_ENDED"))
     hb_debt()
-    if reported == "in time":
-        events(end)
-    for day in (date(2025, 6, 16), date(2025, 7, 7)):
-        run_day(day)
-        assert status("HB1") == ("OPEN", "")
-    if reported == "late":
-        events(end)
-    run_day(date(2025, 7, 8))
-    assert [(r.date, r.debt.creditor_ref, r.amount_pence) for r in taken()] == [
-        (date(2025, 7, 7), "NF", 3001), (date(2025, 7, 7), "HB1", 3001)]
-    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 7, 8)
-    assert Debt.objects.get(creditor_ref="HB1").cessations.get().balance_returned_pence == 50000 - 3001
+    run_day(date(2025, 6, 16))
+    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 6, 16)
+    run_day(date(2025, 7, 7))
+    assert [(r.date, r.debt.creditor_ref, r.amount_pence) for r in taken()] == [(date(2025, 7, 7), "NF", 6002)]
     assert check_ledger().ok
 
 

@@ -711,34 +711,14 @@ def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = No
     awards leave them nothing in payment that day has their HB debts ceased, on the first run date after
     the end date; one with another award in payment then (UC starting the next day, say) is recovered from
     that. The debtors of an award are its person and, for a joint UC award, the partner it names. Only
-    debtors in ``partitions`` when given.
-
-    A UC award's HB debts cease only once its last payment is made: an assessment period that began by its
-    end date (the one containing it) and is paid after it still recovers them (the award is in payment up to
-    its end date, and a period is worked out on its payment date, events.md §2), so they cease on the first
-    run after that period is paid, with the balance as it then stands; an end reported after that payment
-    leaves the same result (docs/events-notes.md)."""
+    debtors in ``partitions`` when given."""
     count = 0
-    ended = _ended_awards_with_hb_debts(run_date, partitions)
-    to_pay = _awards_with_last_payment_due([award_id for award_id, _, benefit, _ in ended if benefit == "UC"])
-    for award_id, person_id, benefit, end_date in ended:
-        if award_id in to_pay:
-            continue
+    for award_id, person_id, benefit, end_date in _ended_awards_with_hb_debts(run_date, partitions):
         ids = [debt.pk for debt in Debt.objects.filter(person_id=person_id, creditor__kind="LA",
                                                         status__in=_HB_ACTIVE).order_by("pk")
                if not in_payment(person_id, _first_day_without(end_date, debt), excluding=award_id)]
         count += cease_hb_debts(ids, "UC_AWARD_ENDED" if benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
     return count
-
-
-def _awards_with_last_payment_due(award_ids: Sequence[int]) -> set[int]:
-    """Of the ended UC awards ``award_ids``, those with an assessment period held and not yet paid that began
-    by the award's end date (its final period, paid after the end; one query)."""
-    if not award_ids:
-        return set()
-    return set(AssessmentPeriod.objects.filter(
-        award_id__in=sorted(set(award_ids)), processed_on=None, award__end_date__isnull=False,
-        period_start__lte=F("award__end_date")).values_list("award_id", flat=True))
 
 
 def _first_day_without(end_date: date, debt: Debt) -> date:
