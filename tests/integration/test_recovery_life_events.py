@@ -1299,19 +1299,25 @@ def test_insolvency_or_moratorium_of_either_debtor_includes_a_joint_debt(kind: s
 NINO_OF_TESTS = "AB123456C"
 
 
+def _uc_ending_in_a_breathing_space() -> tuple[str, ...]:
+    """UC from 2025-05-01 (period day 1), a non-fraud DWP debt NF, a breathing space from 2025-05-10 and UC
+    ending on 2025-05-31."""
+    return (line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
+                 uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
+            dwp_debt("NF"),
+            line("bs", "person.insolvency", occurred_on="2025-05-10", kind="BREATHING_SPACE",
+                 start_date="2025-05-10"),
+            line("end", "award.ended", occurred_on="2025-05-31", award_ref="UC1", end_date="2025-05-31",
+                 reason="AWARD_ENDED"))
+
+
 def test_moratorium_stops_legacy_recovery_when_uc_ends_during_it() -> None:
     """recovery-rules.md §6: "DMS stops recovery of eligible debts other than UC deductions for the
     moratorium and resumes it the day after it ends". A breathing space from 2025-05-10 begins while UC is in
     payment (nothing suspended); UC ends on 2025-05-31 and JSA is paid from 2025-06-02: the debt it covers is
     suspended from the first day without UC, so nothing is taken from JSA until the day after it ends
     (60 days: 2025-07-08, recovery from 2025-07-09, first JSA pay date 2025-07-14)."""
-    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
-                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
-           dwp_debt("NF"),
-           line("bs", "person.insolvency", occurred_on="2025-05-10", kind="BREATHING_SPACE",
-                start_date="2025-05-10"),
-           line("end", "award.ended", occurred_on="2025-05-31", award_ref="UC1", end_date="2025-05-31",
-                reason="AWARD_ENDED"),
+    events(*_uc_ending_in_a_breathing_space(),
            line("start-JSA1", "award.started", occurred_on="2025-06-02", award_ref="JSA1", benefit="JSA",
                 start_date="2025-06-02",
                 legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"}))
@@ -1334,13 +1340,7 @@ def test_moratorium_leaves_uc_deductions_to_the_last_uc_payment_after_uc_ends() 
     made (2025-06-08), there being no UC left to take from."""
     from test_recovery_daily_deductions import uc_period_of
 
-    events(line("start-UC1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
-                uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}),
-           dwp_debt("NF"),
-           line("bs", "person.insolvency", occurred_on="2025-05-10", kind="BREATHING_SPACE",
-                start_date="2025-05-10"),
-           line("end", "award.ended", occurred_on="2025-05-31", award_ref="UC1", end_date="2025-05-31",
-                reason="AWARD_ENDED"),
+    events(*_uc_ending_in_a_breathing_space(),
            uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"))
     day = date(2025, 5, 10)
     while day <= date(2025, 6, 7):

@@ -277,13 +277,11 @@ class _LatePeriods:
             record = loaded.record
             if record.received_on > paid:
                 continue
-            rate = rates.get(record.debt_id)
-            if rate is None and record.reduced_rate_pence is None:
-                out.append(loaded)
-                continue
-            per_period, per_week = rate if rate is not None else (None, None)
-            out.append(replace(loaded, record=replace(record, reduced_rate_pence=per_period,
-                                                      reduced_weekly_rate_pence=per_week)))
+            per_period, per_week = rates.get(record.debt_id, (None, None))
+            if (per_period, per_week) != (record.reduced_rate_pence, record.reduced_weekly_rate_pence):
+                loaded = replace(loaded, record=replace(record, reduced_rate_pence=per_period,
+                                                        reduced_weekly_rate_pence=per_week))
+            out.append(loaded)
         return out
 
 

@@ -237,13 +237,9 @@ def _cease_for_awards_ended_before(person: Person, died: date, run_date: date) -
     would have had both been reported in time, not for the death: the first day without the award came
     first (:func:`cease_for_ended_awards`' rule, here before the death's DEATH cessation)."""
     ended = Award.objects.filter(awards_of(person.pk), end_date__isnull=False, end_date__lt=died)
-    for award in ended.order_by("end_date", "pk"):
-        end_date: date = award.end_date
-        ids = [debt.pk for debt in Debt.objects.filter(person_id=person.pk, creditor__kind="LA",
-                                                        status__in=_HB_ACTIVE).order_by("pk")
-               if (first := _first_day_without(end_date, debt)) < died
-               and not in_payment(person.pk, first, excluding=award.pk)]
-        cease_hb_debts(ids, "UC_AWARD_ENDED" if award.benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
+    for award_id, benefit, end_date in ended.order_by("end_date", "pk").values_list("pk", "benefit", "end_date"):
+        cease_hb_debts(_hb_debts_left_without(award_id, person.pk, end_date, before=died), _end_reason(benefit),
+                       run_date, ACTOR)
 
 
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
@@ -714,11 +710,26 @@ def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = No
     debtors in ``partitions`` when given."""
     count = 0
     for award_id, person_id, benefit, end_date in _ended_awards_with_hb_debts(run_date, partitions):
-        ids = [debt.pk for debt in Debt.objects.filter(person_id=person_id, creditor__kind="LA",
-                                                        status__in=_HB_ACTIVE).order_by("pk")
-               if not in_payment(person_id, _first_day_without(end_date, debt), excluding=award_id)]
-        count += cease_hb_debts(ids, "UC_AWARD_ENDED" if benefit == "UC" else "CLAIM_CEASED", run_date, ACTOR)
+        ids = _hb_debts_left_without(award_id, person_id, end_date)
+        count += cease_hb_debts(ids, _end_reason(benefit), run_date, ACTOR)
     return count
+
+
+def _hb_debts_left_without(award_id: int, person_id: int, end_date: date, before: date | None = None) -> list[int]:
+    """The person's HB debts still held that the award ending on ``end_date`` leaves with nothing in payment
+    on the first day each was held without it (:func:`_first_day_without`), that day before ``before`` when
+    given."""
+    left = []
+    for debt in Debt.objects.filter(person_id=person_id, creditor__kind="LA", status__in=_HB_ACTIVE).order_by("pk"):
+        first = _first_day_without(end_date, debt)
+        if (before is None or first < before) and not in_payment(person_id, first, excluding=award_id):
+            left.append(debt.pk)
+    return left
+
+
+def _end_reason(benefit: str) -> str:
+    """The cessation reason of an ended award's HB debts (events.md §2 ``award.ended``)."""
+    return "UC_AWARD_ENDED" if benefit == "UC" else "CLAIM_CEASED"
 
 
 def _first_day_without(end_date: date, debt: Debt) -> date:
