@@ -200,3 +200,21 @@ def test_schema_error_for_an_element_outside_the_namespace_names_the_namespace()
     [error] = errors
     assert error.code == "SCHEMA" and error.field == "Referral"
     assert "in no namespace, not urn:dms:hb-debt:1" in error.message and 'xmlns="urn:dms:hb-debt:1"' in error.message
+
+
+def test_schema_location_hints_on_the_root_are_accepted_as_the_xsd_accepts_them() -> None:
+    """XML Schema Part 1 §2.6.3: ``xsi:schemaLocation`` and ``xsi:noNamespaceSchemaLocation`` may be on any
+    element; a file naming its schema validates against the published XSD (``xmllint --schema``), so DMS
+    takes it. Any other attribute on the root is still a SCHEMA error."""
+    xsi = b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    for hint in (b'xsi:schemaLocation="urn:dms:hb-debt:1 ReferralFile.xsd"',
+                 b'xsi:noNamespaceSchemaLocation="ReferralFile.xsd"'):
+        data = GOOD.replace(b'<ReferralFile xmlns="urn:dms:hb-debt:1"',
+                            b'<ReferralFile xmlns="urn:dms:hb-debt:1" ' + xsi + b" " + hint, 1)
+        assert data != GOOD
+        assert parts(data) == [("header", "Header"), ("record", "Referral"), ("record", "Referral")]
+    other = GOOD.replace(b'<ReferralFile xmlns="urn:dms:hb-debt:1"',
+                         b'<ReferralFile xmlns="urn:dms:hb-debt:1" ' + xsi + b' xsi:type="Other" version="2"', 1)
+    errors = [p.error for p in stream_parts(io.BytesIO(other), MessageType.REFERRAL) if p.kind == "error"]
+    assert sorted(e.message.split(";")[0] for e in errors if e is not None) == [
+        "the root element may not have the attribute type", "the root element may not have the attribute version"]

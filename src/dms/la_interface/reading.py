@@ -266,6 +266,13 @@ def _refuse_doctype(root: etree._Element | None) -> None:
         raise CorruptFile(FileError("DTD_FORBIDDEN", "the file has a document type (DTD); remove it", 1))
 
 
+# XML Schema Part 1 §2.6.3: ``xsi:schemaLocation`` and ``xsi:noNamespaceSchemaLocation`` are hints any element
+# may carry and a validator may ignore; the file's own XSD accepts them (``xmllint --schema`` does), so a
+# supplier's file naming its schema is valid. DMS ignores them (it never reads a schema a file names).
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_SCHEMA_HINTS = frozenset({f"{{{_XSI}}}schemaLocation", f"{{{_XSI}}}noNamespaceSchemaLocation"})
+
+
 def _root_errors(seen: _Stream, root_tag: str, expected: tuple[str, ...]) -> Iterator[FileError]:
     """After the last record: the root's own name, attributes and text, trailing elements, and a file with
     no Header or no record."""
@@ -280,6 +287,8 @@ def _root_errors(seen: _Stream, root_tag: str, expected: tuple[str, ...]) -> Ite
                         f"be {local_name(root_tag)} in the namespace {NAMESPACE} (spec §2, §3)", line)
         return
     for name in root.attrib:
+        if name in _SCHEMA_HINTS:
+            continue
         yield FileError("SCHEMA", f"the root element may not have the attribute {local_name(name)}; remove it",
                         line)
     text_error = _text_error(root.text, line)
