@@ -437,3 +437,18 @@ def test_every_error_of_the_file_is_reported_also_for_a_misplaced_nino_a_comment
     stray = plain.replace(b"<Surname>Jones</Surname>", b"<Header><LAID>x</LAID></Header>")
     for errors in errors_of_both_scans("LAREF", stray):
         assert sorted(e.field for e in errors) == ["Header", "Surname"]
+
+
+def test_schema_overpayment_1_to_50_the_51st_is_reported_with_the_limit() -> None:
+    """Spec §3.1: ``Overpayment`` 1..50. A referral of 51 fails as SCHEMA on ``Overpayment[51]`` with the
+    limit and how to keep to it (§4.3: what is wrong and how to put it right), in both scans."""
+    overpayments = [Overpayment(100, date(2025, 6, 1), date(2025, 6, 30)) for _ in range(51)]
+    record = build.referral("HB/1", "AB123456C", 5100, overpayments=overpayments)
+    data = build.file_bytes("LAREF", LA, DAY, [record])
+    for errors in errors_of_both_scans("LAREF", data):
+        [error] = errors
+        assert (error.code, error.field, error.debt_ref) == ("SCHEMA", "Overpayment[51]", "HB/1")
+        assert "at most 50 Overpayment elements (spec §3.1" in error.message
+        assert "this one holds 51" in error.message and "another DebtRef" in error.message
+    fifty = build.referral("HB/1", "AB123456C", 5000, overpayments=overpayments[:50])
+    assert errors_of_both_scans("LAREF", build.file_bytes("LAREF", LA, DAY, [fifty])) == [[], []]

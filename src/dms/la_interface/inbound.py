@@ -171,6 +171,22 @@ def _field_path(record: etree._Element, path: str | None) -> tuple[str, etree._E
     return _field_name(record, node), node
 
 
+def _beyond_most_overpayments(node: etree._Element, message: str) -> str | None:
+    """Spec §3.1: a referral holds ``Overpayment`` 1..50. libxml2 says of the 51st only that it "is not
+    expected"; the LA is told the limit and how to keep to it."""
+    parent = node.getparent()
+    if (_STRUCTURAL not in message or parent is None or node.tag != f"{_NS_PREFIX}Overpayment"
+            or parent.tag != f"{_NS_PREFIX}Referral"):
+        return None
+    number = parent.findall(node.tag).index(node) + 1
+    if number <= _MAX_OVERPAYMENTS:
+        return None
+    held = len(parent.findall(node.tag))
+    return (f"a referral holds at most {_MAX_OVERPAYMENTS} Overpayment elements (spec §3.1: Overpayment "
+            f"1..{_MAX_OVERPAYMENTS}) and this one holds {held}; merge overpayment periods into one, or refer "
+            f"the rest under another DebtRef")
+
+
 def _field_name(record: etree._Element, node: etree._Element) -> str:
     """``node``'s field name inside ``record`` (``Overpayment[2]/Amount``)."""
     names: list[str] = []
@@ -214,7 +230,8 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
             # the NINO's value breaks the NINO rules; a NINO element out of place stays a SCHEMA error
             found.setdefault(key, (_bad_nino(whole_text(node), line, debt_ref), []))
             continue
-        fault = namespace_fault(node.tag) if node is not None else None
+        fault = (namespace_fault(node.tag) or _beyond_most_overpayments(node, entry.message)
+                 if node is not None else None)
         message = fault or _schema_words(entry.message)
         error, messages = found.setdefault(key, (FileError("SCHEMA", "", line, debt_ref, field_name), []))
         if message.rstrip(".") not in messages:
