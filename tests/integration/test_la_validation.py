@@ -142,6 +142,39 @@ def test_depends_on_failed_referral_names_the_failed_file_until_it_is_corrected(
     assert [e.code for e in validate_file(recall, RUN).errors] == ["UNKNOWN_DEBT_REF"]
 
 
+def test_depends_on_failed_referral_only_for_a_failed_file_received_after_the_debt_was_last_referred(
+        folder: Path) -> None:
+    """§6.1, circular §49: a revision or recall depends on a failed referral file when that file is the
+    debt's referral. A DebtRef whose failed file the LA left uncorrected and referred again in a later file
+    DMS accepted names that debt: once it is returned, a revision or recall of it is UNKNOWN_DEBT_REF (sending
+    the old file would refer again a debt the LA has recalled). A failed file received after that referral
+    is still the one it depends on."""
+    council = la()
+    failed = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 100),
+                                        build.referral("HB/2", "AB123456C", 100)], day=date(2025, 11, 10))
+    failed.state, failed.outcome = FileState.FAILED, Outcome.INVALID
+    failed.save()
+    for ref, referred_on in (("HB/1", date(2025, 11, 12)), ("HB/2", date(2025, 11, 3))):
+        debt = held_debt(council, ref)
+        Debt.objects.filter(pk=debt.pk).update(referral_received_on=referred_on, received_on=referred_on)
+        debt.refresh_from_db()
+        debt.change_status(DebtStatus.RETURNED, business_date=date(2025, 11, 14), actor="test", reason="LA_RECALL")
+    revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500),
+                                          build.revision("HB/2", "AB123456C", 500)])
+    result = validate_file(revision, RUN)
+    assert [(e.code, e.debt_ref) for e in result.errors] == [("UNKNOWN_DEBT_REF", "HB/1"),
+                                                             ("DEPENDS_ON_FAILED_REFERRAL", "HB/2")]
+    assert result.depends_on == "20251110-LAREF-005920.xml"
+    recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
+    assert [e.code for e in validate_file(recall, RUN).errors] == ["UNKNOWN_DEBT_REF"]
+    # HB/1 referred again in a later file that failed too: a revision now depends on that one
+    later = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 300)], day=date(2025, 11, 15))
+    later.state, later.outcome = FileState.FAILED, Outcome.INVALID
+    later.save()
+    again = validate_file(recall, RUN)
+    assert (again.outcome, again.depends_on) == (Outcome.DEPENDS_ON_FAILED_REFERRAL, "20251115-LAREF-005920.xml")
+
+
 def test_depends_on_a_corrupt_referral_file_reads_its_debt_refs_from_the_bytes(folder: Path) -> None:
     la()
     data = build.not_well_formed(build.file_bytes("LAREF", LA, date(2025, 11, 17),

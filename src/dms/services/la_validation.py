@@ -20,7 +20,9 @@ Interpretations (docs/la-interface-notes.md):
   changes nothing (``la_processing._apply_recalls``).
 - ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
   DebtRef appears in a referral file of the LA that failed and whose name has no accepted file since (no
-  accepted corrected resubmission, §48-49). The error names that file; the file's outcome is
+  accepted corrected resubmission, §48-49), received after the last referral of a debt under that DebtRef
+  that DMS took in (a debt referred again in another file and since returned is the one the record names:
+  ``UNKNOWN_DEBT_REF``; the failed file is no longer its referral file). The error names that file; the file's outcome is
   ``DEPENDS_ON_FAILED_REFERRAL`` when that is its only kind of error, else ``INVALID``; ``depends_on`` is
   the first such file named.
 """
@@ -179,7 +181,10 @@ class _HeldDebtChecks:
         self.run_date = run_date
         self.creditor_id = Creditor.objects.filter(la_id=name.la_id).values_list("pk", flat=True).first()
         self.depends_on = ""
-        self._failed_refs: dict[str, str] | None = None
+        self._failed_refs: dict[str, list[tuple[date, str]]] | None = None
+        # {DebtRef: the latest date DMS received a referral of a debt under it} of the last chunk's DebtRefs whose
+        # debts are no longer held: a failed referral file received by then is not the one they depend on
+        self.last_referred: dict[str, date] = {}
         self.own_refs: set[str] = set()  # DebtRefs of debts this file has taken on (applied as validated)
         # {(DebtRef, person id): earliest received date} of the last chunk's debts no longer held (returned or
         # withdrawn), read by the same query: what a referral needs to know of earlier referrals (§6.4)
@@ -202,19 +207,24 @@ class _HeldDebtChecks:
         ``find_held_debt`` chooses."""
         refs -= self.own_refs
         self.no_longer_held = {}
+        self.last_referred = {}
         if not refs or self.creditor_id is None:
             return {}
         cond, params = in_ids("d.creditor_ref", sorted(refs))
         rows = fetch(
-            "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq, d.person_id, d.received_on FROM dms_debt d "
+            "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq, d.person_id, d.received_on, "
+            "d.referral_received_on FROM dms_debt d "
             f"JOIN dms_person p ON p.id = d.person_id WHERE d.creditor_id = %s AND {cond}", [self.creditor_id, *params])
         candidates: list[tuple[str, _Held]] = []
-        first = self.no_longer_held
-        for ref, debt_id, status, nino, seq, person_id, received_on in rows:
+        first, last = self.no_longer_held, self.last_referred
+        for ref, debt_id, status, nino, seq, person_id, received_on, referral_received_on in rows:
             if status in NOT_HELD:
                 received = as_date(received_on)
                 if (ref, person_id) not in first or received < first[ref, person_id]:
                     first[ref, person_id] = received
+                referred = as_date(referral_received_on) if referral_received_on is not None else received
+                if ref not in last or referred > last[ref]:
+                    last[ref] = referred
             else:
                 candidates.append((ref, _Held(debt_id, status, nino, seq)))
         candidates += [(ref, held) for ref in refs & self.held_before.keys() for held in self.held_before[ref]]
@@ -271,7 +281,7 @@ class _HeldDebtChecks:
         return errors
 
     def _unknown(self, scanned: ScannedRecord) -> FileError:
-        failed_file = self._failed_referral_refs().get(scanned.debt_ref)
+        failed_file = self._depended_on(scanned.debt_ref)
         if failed_file:
             self.depends_on = self.depends_on or failed_file
             return FileError("DEPENDS_ON_FAILED_REFERRAL", f"DebtRef {scanned.debt_ref} was referred in "
@@ -283,31 +293,39 @@ class _HeldDebtChecks:
                          "correct the DebtRef, or remove the record if the debt was returned or never referred",
                          scanned.debt_ref_line, scanned.debt_ref, "DebtRef")
 
-    def _failed_referral_refs(self) -> dict[str, str]:
-        """DebtRef -> name of the LA's failed, uncorrected referral file naming it (read once per file)."""
+    def _depended_on(self, debt_ref: str) -> str:
+        """The failed, uncorrected referral file a revision or recall of ``debt_ref`` (not held) depends on
+        (§6.1, circular §49: "a debt whose referral file failed"): the first such file naming it that DMS
+        received after the last referral of a debt under it it took in (none: that debt, since returned or
+        withdrawn, is the one the record names, ``UNKNOWN_DEBT_REF``). "" when there is none."""
         if self._failed_refs is None:
             self._failed_refs = failed_referral_refs(self.name.la_id)
-        return self._failed_refs
+        since = self.last_referred.get(debt_ref)
+        for received_on, file_name in self._failed_refs.get(debt_ref, ()):
+            if since is None or received_on > since:
+                return file_name
+        return ""
 
 
 def _rank(held: _Held) -> tuple[bool, int]:
     return held.status in ACTIVE_STATUSES, held.receipt_seq
 
 
-def failed_referral_refs(la_id: str) -> dict[str, str]:
-    """DebtRef -> file name, over the LA's referral files that failed and whose name has no accepted file
-    (not yet corrected, §48-49), earliest file first. The DebtRefs are read from the kept bytes, so even a
-    file that could not be parsed (CORRUPT) names the debts it held."""
+def failed_referral_refs(la_id: str) -> dict[str, list[tuple[date, str]]]:
+    """DebtRef -> [(date received, file name)], over the LA's referral files that failed and whose name has
+    no accepted file (not yet corrected, §48-49), in the order received. The DebtRefs are read from the kept
+    bytes, so even a file that could not be parsed (CORRUPT) names the debts it held."""
     referrals = ReceivedFile.objects.filter(la_id=la_id, kind=FileKind.REFERRAL)
     corrected = set(referrals.filter(state=FileState.ACCEPTED).values_list("name", flat=True))
-    failed = referrals.filter(state=FileState.FAILED).order_by("seq").values_list("name", "sha256", "archive_path")
-    refs: dict[str, str] = {}
+    failed = referrals.filter(state=FileState.FAILED).order_by("seq").values_list(
+        "name", "sha256", "archive_path", "received_on")
+    refs: dict[str, list[tuple[date, str]]] = {}
     archive = get_config().archive_dir
-    for file_name, sha256, archive_path in failed:
+    for file_name, sha256, archive_path, received_on in failed:
         if file_name in corrected:
             continue
         for ref in _debt_refs_in(str(archive / archive_path), sha256):
-            refs.setdefault(ref, file_name)
+            refs.setdefault(ref, []).append((received_on, file_name))
     return refs
 
 
