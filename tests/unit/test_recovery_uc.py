@@ -92,6 +92,23 @@ def test_uc_social_fund_without_agreed_amount_uses_item_maximum() -> None:
     assert [line.amount_pence for line in result.lines] == [6002]
 
 
+def test_uc_social_fund_loans_without_agreed_amounts_share_one_item_maximum() -> None:
+    """Recovery-rules.md §3 item 14 (the agreed amount; events.md §3 makes it optional): loans referred
+    without one take together at most the item's maximum (15%, £59.01 of £393.45), as the debts of any other
+    item do (Decision, recovery-notes.md): two such loans do not take 15% each, though the overall cap (25%,
+    £98.36, in a period starting in January 2025) has room. A loan with an agreed amount still takes up to it
+    beside them."""
+    january = date(2025, 1, 10)
+    loans = (debt(1, 50_000, debt_type="SOCIAL_FUND_LOAN"), debt(2, 50_000, debt_type="SOCIAL_FUND_LOAN"))
+    result = calculate_uc_period(period(*loans, start=january))
+    assert [(line.debt_id, line.amount_pence) for line in result.lines] == [(1, 5901)]
+    [line] = result.lines
+    assert "without an agreed amount" in line.note and "£59.01" in line.note
+    agreed = debt(3, 50_000, debt_type="SOCIAL_FUND_LOAN", agreed_amount_pence=1_500)
+    mixed = calculate_uc_period(period(*loans, agreed, start=january))
+    assert sorted((line.debt_id, line.amount_pence) for line in mixed.lines) == [(1, 5901), (3, 1_500)]
+
+
 @pytest.mark.parametrize("bad", [
     period(award=-1),
     period(debt(1, -5)),

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from dms.money import five_percent_unit, format_pounds, percent_of
 from dms.parameters import ParameterError, get_parameter, value
-from dms.recovery.allocation import item_of, sharing_owners, split_between_owners
+from dms.recovery.allocation import item_of, order_within_owner, sharing_owners, split_between_owners
 from dms.recovery.types import (
     DebtRecord,
     DeductionLine,
@@ -268,12 +268,14 @@ class _Run:
 
     def debt_item(self, item: int, debts: list[DebtRecord]) -> None:
         """A debt item (Annex B items 3, 5, 6, 14-19): up to the item's maximum (15%; item 14 the agreed
-        amount), the room under the cap and above the minimum payable, and what the debts can take
+        amount of each loan, and for the loans referred without one, together, the 15% maximum), the room under the cap and above the minimum payable, and what the debts can take
         (balance, agreed amount, a staff reduced rate — A9/2025 §31). Debts may take part of their maximum
         (recovery-rules.md §3); the amount is then allocated by :func:`split_between_owners`."""
         capacity: dict[int, int] = {}
         total = agreed = 0
         reduced: int | None = None
+        default = self.rates.item_limit[item]
+        without_agreed = False
         for debt in debts:
             can = debt.balance_pence
             if debt.reduced_rate_pence is not None:
@@ -281,12 +283,25 @@ class _Run:
                 can = min(can, debt.reduced_rate_pence)
             if item == SOCIAL_FUND_ITEM:
                 rate = debt.agreed_amount_pence
-                rate = self.rates.item_limit[SOCIAL_FUND_ITEM] if rate is None else rate
-                agreed += rate
+                if rate is None:
+                    rate, without_agreed = default, True
+                else:
+                    agreed += rate
                 can = rate if rate < can else can
             capacity[debt.debt_id] = can
             total += can
-        limit = agreed if item == SOCIAL_FUND_ITEM else self.rates.item_limit[item]
+        if without_agreed:
+            # item 14: each loan up to its agreed amount; the loans referred without one (events.md §3: it is
+            # optional) take together at most the item's maximum, as one item of the other kinds does, first
+            # in recovery order (Decision, recovery-notes.md)
+            pool = default
+            for debt in order_within_owner(debts, item, self.period.joint):
+                if debt.agreed_amount_pence is None:
+                    can = min(capacity[debt.debt_id], pool)
+                    total -= capacity[debt.debt_id] - can
+                    capacity[debt.debt_id] = can
+                    pool -= can
+        limit = agreed + (default if without_agreed else 0) if item == SOCIAL_FUND_ITEM else default
         limit_reduced = reduced is not None and reduced < limit
         maximum = limit if limit_reduced else None
         if reduced is not None and limit_reduced:
@@ -307,7 +322,10 @@ class _Run:
             split = (amount, *(sum(capacity[d.debt_id] for d in debts if d.owner_kind == o) for o in owners))
         for debt, share, how in split_between_owners(amount, debts, capacity, item, self.period.joint):
             note = ""
-            if item == SOCIAL_FUND_ITEM and share == capacity[debt.debt_id] < debt.balance_pence \
+            if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is None:
+                note = (f"it was referred without an agreed amount: the loans without one take together at most "
+                        f"the item's maximum, £{format_pounds(default)} a period")
+            elif item == SOCIAL_FUND_ITEM and share == capacity[debt.debt_id] < debt.balance_pence \
                     and debt.reduced_rate_pence != share:
                 note = f"its agreed amount £{format_pounds(share)} a period set its share (the most it takes)"
             shares_it = debt.owner_kind in owners
