@@ -1851,3 +1851,66 @@ def test_joint_debt_suspended_when_the_owners_legacy_benefit_starts_during_a_uc_
         run_day(day)
     assert [(r.date, r.person.nino) for r in taken()] == [(date(2025, 6, 7), "AB123456C")]
     assert status("J")[0] == "SUSPENDED" and check_ledger().ok
+
+
+@pytest.mark.parametrize("reported", ["in_time", "late"])
+def test_death_of_a_joint_award_holder_leaves_the_award_paying_for_the_living_partners_debts(reported: str) -> None:
+    """recovery-rules.md §6 (deductions stop for the person who died) with the Decision that a joint UC award
+    goes on paying the living partner it names: A holds the joint award naming B and dies on 2025-06-02. Its
+    later periods take for B's own debt and the debt A and B owe jointly (rule c: the joint debt first), as a
+    joint award whose partner has died takes for the holder's; the same whenever the death is reported (what
+    the award took for B's debts after A's death stands). A new HB debt of B's is recovered from it too."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    partner = "CE654321A"
+    died = line("died", "person.died", occurred_on="2025-06-03", date_of_death="2025-06-02")
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-J1", "debt.referred", occurred_on="2025-04-08", creditor="DWP", creditor_ref="J1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="100.00", created_on="2025-04-01",
+                joint_nino=partner),
+           line("ref-B1", "debt.referred", nino=partner, occurred_on="2025-04-08", creditor="DWP", creditor_ref="B1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="400.00", created_on="2025-04-02"),
+           uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    if reported == "in_time":
+        events(died)
+    run_day(date(2025, 6, 7))
+    run_day(date(2025, 7, 7))
+    if reported == "late":
+        events(died)
+        run_day(date(2025, 7, 8))
+    got = [(r.date, r.ref, r.amount_pence) for r in taken()]
+    # £94.21 a period (15% of £628.10): the joint debt first (rule c), then B's own
+    assert got == [(date(2025, 6, 7), "J1", 9421), (date(2025, 7, 7), "J1", 579), (date(2025, 7, 7), "B1", 8842)]
+    assert not taken("REVERSED")
+    assert Debt.objects.get(creditor_ref="J1").status == DebtStatus.CLEARED
+    assert Debt.objects.get(creditor_ref="B1").status == DebtStatus.OPEN
+    assert check_ledger().ok
+
+
+def test_death_of_a_partner_reported_late_is_not_a_misallocation_of_the_shares_left() -> None:
+    """A9/2025 §53 with the Decision that a period already paid is not worked out again when a death is
+    reported late: A's DWP debt and partner B's HMRC debt share item 19 (rule b, £47.11 and £47.10 of £94.21);
+    B died before the payment date, reported after it: B's share is reversed and A's stands. The item's lines
+    left are not listed as misallocated (nothing staff could correct: B's debt is with the estate)."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    from dms.services import misallocation
+
+    partner = "CE654321A"
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-A1", "debt.referred", occurred_on="2025-04-08", creditor="DWP", creditor_ref="A1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="600.00", created_on="2025-04-01"),
+           line("ref-H1", "debt.referred", nino=partner, occurred_on="2025-04-08", creditor="HMRC", creditor_ref="H1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-02"),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    run_day(date(2025, 7, 7))
+    assert sorted((r.ref, r.amount_pence) for r in taken()) == [("A1", 4711), ("H1", 4710)]
+    events(line("died", "person.died", nino=partner, occurred_on="2025-07-08", date_of_death="2025-07-05"))
+    run_day(date(2025, 7, 8))
+    assert [(r.ref, r.amount_pence) for r in taken()] == [("A1", 4711)]
+    assert [(r.ref, r.amount_pence) for r in taken("REVERSED")] == [("H1", 4710)]
+    assert misallocation.detect("2025-07", today=date(2025, 7, 9)) == []
+    assert check_ledger().ok

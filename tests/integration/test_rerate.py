@@ -339,6 +339,31 @@ def test_rerate_takes_a_joint_award_s_period_for_the_debts_of_the_partner_it_nam
     assert not Deduction.objects.exclude(source="UC").exists()  # no JSA instalment: UC only
 
 
+def test_rerate_takes_a_dead_holder_s_joint_award_for_the_living_partner_s_debts_as_the_daily_run_does() -> None:
+    """recovery-rules.md §6 with the Decision that a joint UC award goes on paying the living partner it names
+    when its holder dies (recovery.living_partners): the holder's own debt has passed to the estate, and the
+    award's current period is re-rated for the partner's debts, the amount the daily run then takes."""
+    from dms.services.daily_run import run_through
+
+    holder, partner = "AB123456C", "CE123456A"
+    report = import_events([
+        line("start-J1", "award.started", holder, award_ref="J1", benefit="UC", start_date="2025-04-07",
+             uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 7, "partner_nino": partner}),
+        debt("AH1", holder, amount="500.00"),
+        debt("BP1", partner, amount="1000.00"),
+        line("died", "person.died", holder, occurred_on="2025-06-02", date_of_death="2025-06-01"),
+        period("ap-j1", "J1", holder, "2025-05-07", "2025-06-06", "2025-06-13"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(AS_OF)
+    result = rerate(AS_OF)
+    rows = list(RerateResult.objects.filter(run_id=result.run_id).values_list("source", "creditor_id", "now_pence"))
+    run_through(date(2025, 6, 13))
+    taken = list(Deduction.objects.filter(status="TAKEN").values_list("ref", "amount_pence"))
+    assert [ref for ref, _ in taken] == ["BP1"]
+    assert [(source, now) for source, _, now in rows] == [("UC", taken[0][1])]
+
+
 def test_rerate_takes_the_final_period_of_a_uc_award_that_ended_in_it_as_the_daily_run_does() -> None:
     """README ``dms rerate`` ("the deduction the engines would take for their current assessment period") and
     events.md §2 ``award.ended``: the period an award's end date falls in is still paid, and the daily run

@@ -54,6 +54,7 @@ from dms.services.recovery_load import (
     Sanction,
     due_instalments,
     due_period_people,
+    fetch,
     in_ids,
     load_due_periods,
     load_open_debts,
@@ -235,20 +236,40 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     """Take the due periods of ``people``. A period is processed with nothing taken when its person has died
     (recovery-rules.md §6) or when it starts after its award's end date (events.md §2 ``award.ended``: no
     benefit in payment after ``end_date``; the end reported after the period was held). The award's final
-    period, the one containing its end date and paid after it, is taken."""
+    period, the one containing its end date and paid after it, is taken.
+
+    A joint award whose holder has died goes on paying the living partner it names (**Decision**,
+    docs/recovery-notes.md "Joint debts when a debtor dies"): its periods take for the partner's debts only
+    (their own, and those they owe jointly), as a joint award whose partner has died takes for the holder's."""
     periods = load_due_periods(run_date, people)
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     debts = load_open_debts(run_date, people, sorted(partners))
     as_paid = _LatePeriods(run_date, periods, debts)
+    survivors = living_partners(run_date, [p for p in periods if p.dead and not p.outside_award])
     batch = _Batch(run_date)
     for period in periods:
         batch.periods.append(period.period_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
-        if not period.dead and not period.outside_award:
+        if period.outside_award:
+            continue
+        if not period.dead:
             _uc_period(batch, period, as_paid.debts(period, _debts_of(debts, period)))
+        elif period.partner_id in survivors:
+            _uc_period(batch, period, as_paid.debts(period, debts.get(period.partner_id, [])))
     _write_batch(batch, report)
     _mark_periods(run_date, batch.periods)
+
+
+def living_partners(run_date: date, periods: Sequence[DuePeriod]) -> set[int]:
+    """The partners named by ``periods`` (of holders who have died) who had not died by ``run_date`` (one
+    query, only when there are such periods)."""
+    named = sorted({p.partner_id for p in periods if p.partner_id is not None})
+    if not named:
+        return set()
+    cond, params = in_ids("id", named)
+    return {r[0] for r in fetch(f"SELECT id FROM dms_person WHERE {cond} "
+                                "AND (date_of_death IS NULL OR date_of_death > %s)", [*params, run_date])}
 
 
 class _LatePeriods:

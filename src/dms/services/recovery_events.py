@@ -188,7 +188,8 @@ def _person(event: ev.Event) -> Person:
 def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """Death (recovery-rules.md §6; events.md §2): deductions stop (the deduction step skips a person who has
     died, and deductions taken on or after the day of death, because it was reported late, are reversed first:
-    those from their own awards, and those for the debts they own from a partner's joint award); HB debts cease (DEATH) with
+    those from their own awards, and those for the debts they own from a partner's joint award; not those their
+    own joint UC award took for its living partner's debts, as it goes on paying that partner); HB debts cease (DEATH) with
     the balance then held; DWP and HMRC debts pass to recovery from the estate (ESTATE)."""
     if not isinstance(event, ev.PersonDied):
         raise TypeError(type(event).__name__)
@@ -209,13 +210,22 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     payers = {p for d in after if d.award is not None for p in (d.award.person_id, d.award.partner_id) if p}
     died_on = dict(Person.objects.filter(pk__in=payers).values_list("pk", "date_of_death"))
 
+    def alive_on(payer: int | None, day: date) -> bool:
+        return payer is not None and (died_on.get(payer) is None or died_on[payer] > day)
+
     def paid_by_a_living_debtor(deduction: Deduction) -> bool:
         debt = owed.get(deduction.debt_id) if deduction.debt_id is not None else None
-        if debt is None or deduction.award is None or deduction.award.person_id == person.pk:
+        award = deduction.award
+        if award is not None and award.person_id == person.pk:
+            # their joint UC award goes on paying the living partner it names (Decision, recovery-notes.md):
+            # what it took for the partner's debts (theirs, or owed jointly with them) and third parties stands
+            partner = award.partner_id
+            return (award.benefit == "UC" and alive_on(partner, deduction.date)
+                    and (debt is None or partner in (debt.person_id, debt.joint_person_id)))
+        if debt is None or award is None:
             return False
         others = {debt.person_id, debt.joint_person_id} - {person.pk, None}
-        return any(payer in others and (died_on.get(payer) is None or died_on[payer] > deduction.date)
-                   for payer in (deduction.award.person_id, deduction.award.partner_id))
+        return any(payer in others and alive_on(payer, deduction.date) for payer in (award.person_id, award.partner_id))
 
     reverse_deductions([d for d in after if not paid_by_a_living_debtor(d)], run_date,
                        f"taken after the debtor's death on {event.date_of_death}, reported late (event "

@@ -201,6 +201,9 @@ class _ChunkBook:
     uc_awards: dict[int, tuple[int, str, int | None]]  # award id → (person, claimant type, partner)
     legacy: list[_Legacy]
     periods: list[_Period]
+    # holders who have died of joint UC awards in payment to a living partner: those periods take for the
+    # partner's debts only (recovery.living_partners' Decision)
+    dead_holders: frozenset[int] = frozenset()
 
 
 def _creditors() -> dict[int, tuple[str, str | None]]:
@@ -280,25 +283,30 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             uc_awards.setdefault(award_id, (person, claimant_type, partner))
             final_period_of[person] = chunk_people[person][1]
     holders: dict[int, int] = {}  # award holders without debts of their own: person id → partition
+    dead_holders: set[int] = set()
     if alive:
         # A debtor named as the partner on a UC award in payment is recovered from by that award only
         # (recovery_load.due_instalments' Decision: no legacy instalment); when its holder owes nothing
-        # (so no chunk re-rates the holder), this chunk takes the award's period for the partner's debts, as
-        # the daily run deducts them from it (glossary "in payment": a joint award is in payment to the
-        # partner it names too).
+        # (so no chunk re-rates the holder), or has died (the award goes on paying the partner, as the daily
+        # run takes it: recovery.living_partners), this chunk takes the award's period for the partner's
+        # debts, as the daily run deducts them from it (glossary "in payment": a joint award is in payment to
+        # the partner it names too).
         cond, params = in_ids("a.partner_id", alive)
-        for award_id, person, claimant_type, partner, partition, holder_owes in fetch(
+        for award_id, person, claimant_type, partner, partition, holder_owes, holder_died in fetch(
             "SELECT a.id, a.person_id, a.claimant_type, a.partner_id, pe.partition, EXISTS (SELECT 1 "
             "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
             "WHERE (d.person_id = a.person_id OR (d.joint_person_id = a.person_id "
             f"AND ({OWNER_PAID_SQL}) = 0)) AND d.status = 'OPEN' "
-            "AND acc.balance_pence > 0 AND d.received_on <= %s) FROM dms_award a "
+            "AND acc.balance_pence > 0 AND d.received_on <= %s), "
+            "CASE WHEN pe.date_of_death IS NOT NULL AND pe.date_of_death <= %s THEN 1 ELSE 0 END FROM dms_award a "
             f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
-            f"AND {in_payment_sql('a')} AND (pe.date_of_death IS NULL OR pe.date_of_death > %s) ORDER BY a.id",
-            [*paid, as_of, *params, *in_payment_params(as_of), as_of]
+            f"AND {in_payment_sql('a')} ORDER BY a.id",
+            [*paid, as_of, as_of, *params, *in_payment_params(as_of)]
         ):
             with_uc.add(partner)
-            if not holder_owes and award_id not in uc_awards:
+            if holder_died:
+                dead_holders.add(person)
+            if (holder_died or not holder_owes) and award_id not in uc_awards:
                 uc_awards[award_id] = (person, claimant_type, partner)
                 holders[person] = partition
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
@@ -323,7 +331,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     rates = reduced_rates_both(as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, rates, by_person, {})
-    return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods)
+    return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods,
+                      frozenset(dead_holders))
 
 
 def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]],
@@ -431,7 +440,7 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
         rows: list[tuple[Any, ...]] = []
         counted: set[int] = set()
         for period in book.periods:
-            own = debts.get(period.person_id, [])
+            own = debts.get(period.person_id, []) if period.person_id not in book.dead_holders else []
             if period.partner_id is not None:
                 ids = {d.record.debt_id for d in own}
                 own = own + [d for d in debts.get(period.partner_id, []) if d.record.debt_id not in ids]
