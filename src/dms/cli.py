@@ -107,6 +107,36 @@ def pounds(text: str) -> str:
     return text
 
 
+def positive_pounds(fix: str) -> Callable[[str], str]:
+    """argparse type for an amount of pounds that must be more than 0.00 (``pounds``, then the amount): 0.00 is
+    a bad argument (exit 2), refused before the database is opened; ``fix`` says what to give instead."""
+
+    def parse(text: str) -> str:
+        from dms.money import parse_pounds
+
+        checked = pounds(text)
+        if parse_pounds(checked) <= 0:
+            raise argparse.ArgumentTypeError(f"{text} is not more than 0.00: {fix}")
+        return checked
+
+    parse.__name__ = "positive_pounds"
+    return parse
+
+
+def required_text(what: str) -> Callable[[str], str]:
+    """argparse type for text a command records and cannot do without (a reason, who acts, a name): empty or
+    only spaces is a bad argument (exit 2; README: "2 for bad arguments"), refused before the database is
+    opened; ``what`` says what to give."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{text!r} is {'only spaces' if text else 'empty'}: give {what}")
+        return text
+
+    parse.__name__ = "required_text"
+    return parse
+
+
 def nino(text: str) -> str:
     """argparse type for a NINO argument (``dms.nino.nino_problem``, hb-debt-interface.md §2): a malformed one is
     a bad argument (exit 2), refused before the database is opened."""

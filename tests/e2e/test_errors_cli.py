@@ -177,3 +177,88 @@ def test_cap_percent_is_a_plain_decimal(cli_env: dict[str, str]) -> None:
         one_line_error(run_dms(cli_env, "rerate", "--date", "2026-01-01", "--cap-percent", text),
                        "argument --cap-percent", "is not a number: give a percentage in ASCII digits", code=2)
 
+
+
+UC_NINO = "AB123456C"
+
+
+def _uc_book(cli_env: dict[str, str], tmp_path: Path) -> str:
+    """One person on UC since April 2025 with a DWP overpayment (events import); returns the debt's id."""
+    def event(event_id: str, type_: str, **fields: object) -> str:
+        return json.dumps({"event_id": event_id, "type": type_, "occurred_on": "2025-04-08", "nino": UC_NINO,
+                           **fields})
+
+    path = tmp_path / "uc-events.jsonl"
+    path.write_text("\n".join([
+        event("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+              uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7}),
+        event("d1", "debt.referred", creditor="DWP", creditor_ref="OP-1", debt_type="OVERPAYMENT",
+              classification="NON_FRAUD", amount="300.00", created_on="2025-03-01"),
+    ]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    shown = json.loads(run_dms(cli_env, "debtor", "show", UC_NINO, "--json", check=True).stdout)
+    return str(shown["debts"][0]["id"])
+
+
+def _set_rate(debt: str, *changed: str) -> list[str]:
+    """``dms debtor set-rate`` for the UC book's debt, good but for ``changed`` (options given again win)."""
+    return ["debtor", "set-rate", UC_NINO, "--debt", debt, "--amount", "10.00", "--until", "2025-09-01",
+            "--reason", "affordability request", "--actor", "j.smith", "--date", "2025-06-01", *changed]
+
+
+BAD_SET_RATE = [
+    (("--amount", "0.00"), "argument --amount: 0.00 is not more than 0.00", "at least 0.01"),
+    (("--reason", ""), "argument --reason: '' is empty", "give why the rate is reduced"),
+    (("--reason", "   "), "argument --reason: '   ' is only spaces", "give why the rate is reduced"),
+    (("--actor", ""), "argument --actor: '' is empty", "who sets the rate, or leave --actor out"),
+    (("--debt", ""), "argument --debt: '' is empty", "give the debt's id"),
+]
+BAD_CORRECTION = [
+    (("--by", ""), "argument --by: '' is empty", "give who is making the correction"),
+    (("--reason", " "), "argument --reason: ' ' is only spaces", "give why the deduction is corrected"),
+]
+
+
+def _correct(*changed: str) -> list[str]:
+    return ["report", "correct-misallocation", "1", "--date", "2025-06-02", "--by", "A Clerk", "--reason", "check",
+            *changed]
+
+
+def test_bad_arguments_exit_2_empty_reason_and_zero_amount(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: errors go to stderr in one line, exit 1, 2 for bad arguments. What is wrong in the argument
+    itself (an empty --reason, --actor, --by or --debt, a rate of 0.00) is a bad argument, as `--amount 1.001`
+    is: exit 2, naming the argument and what to give; nothing is recorded."""
+    debt = _uc_book(cli_env, tmp_path)
+    for changed, *expected in BAD_SET_RATE:
+        one_line_error(run_dms(cli_env, *_set_rate(debt, *changed)), "dms debtor set-rate: ", *expected, code=2)
+    for changed, *expected in BAD_CORRECTION:
+        one_line_error(run_dms(cli_env, *_correct(*changed)), "dms report correct-misallocation: ", *expected,
+                       code=2)
+    assert count_rows(cli_env, "dms_reduced_rate") == 0
+    # what only the book can tell stays a refused request, exit 1
+    one_line_error(run_dms(cli_env, *_set_rate(debt, "--amount", "999.00")), "lower than the rate it replaces")
+    one_line_error(run_dms(cli_env, *_set_rate("99999")), "no debt with this id")
+    one_line_error(run_dms(cli_env, *_correct()), "there is no misallocation 1")
+    assert count_rows(cli_env, "dms_reduced_rate") == 0
+    run_dms(cli_env, *_set_rate(debt), check=True)  # and the same arguments, put right, are taken
+    assert count_rows(cli_env, "dms_reduced_rate") == 1
+
+
+def test_bad_arguments_exit_2_before_the_database_is_opened(cli_env: dict[str, str]) -> None:
+    """A bad argument is judged from the argument alone: refused with exit 2 even where the database cannot be
+    reached (which would be exit 1)."""
+    env = {**cli_env, "DMS_DATABASE_URL": "postgres://clerk@127.0.0.1:1/dms"}
+    for changed, *expected in BAD_SET_RATE:
+        one_line_error(run_dms(env, *_set_rate("1", *changed)), *expected, code=2)
+    for changed, *expected in BAD_CORRECTION:
+        one_line_error(run_dms(env, *_correct(*changed)), *expected, code=2)
+
+
+def test_bad_arguments_exit_2_review_date_not_after_the_date_set(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """``--until`` on or before ``--date`` runs backwards whatever the book holds: exit 2, as ``--from`` after
+    ``--to`` of `dms deductions list`."""
+    debt = _uc_book(cli_env, tmp_path)
+    for until in ("2025-06-01", "2025-05-31"):
+        one_line_error(run_dms(cli_env, *_set_rate(debt, "--until", until)),
+                       f"--until {until}: the review date must be after 2025-06-01", "(--date)", code=2)
+    assert count_rows(cli_env, "dms_reduced_rate") == 0

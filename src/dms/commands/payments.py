@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dms.cli import business_date, month, whole_number
+from dms.cli import business_date, month, required_text, whole_number
 
 
 def register(registry: Any) -> None:
@@ -49,8 +49,10 @@ def register(registry: Any) -> None:
     )
     correct.add_argument("misallocation_id", metavar="ID", type=whole_number, help="the id `dms report exceptions` shows")
     correct.add_argument("--date", required=True, type=business_date, help="business date of the correction")
-    correct.add_argument("--by", required=True, help="who is making the correction")
-    correct.add_argument("--reason", required=True, help="why")
+    correct.add_argument("--by", required=True, type=required_text("who is making the correction"),
+                         help="who is making the correction")
+    correct.add_argument("--reason", required=True, type=required_text("why the deduction is corrected"),
+                         help="why")
 
 
 def run_bacs_export(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from dms.cli import business_date, nino, pounds
+from dms.cli import business_date, nino, positive_pounds, required_text
 
 
 def register(registry: Any) -> None:
@@ -29,13 +29,18 @@ def register(registry: Any) -> None:
         run_set_rate, group_help="Debtor (person) commands",
     )
     rate.add_argument("nino", metavar="NINO", type=nino, help="the person's National Insurance number")
-    rate.add_argument("--debt", required=True, help="the debt's id (as `dms debtor show` lists) or reference")
-    rate.add_argument("--amount", required=True, type=pounds,
+    rate.add_argument("--debt", required=True,
+                      type=required_text("the debt's id (as `dms debtor show` lists) or its reference"), help="the debt's id (as `dms debtor show` lists) or reference")
+    rate.add_argument("--amount", required=True,
+                      type=positive_pounds("a reduced rate is at least 0.01 (to stop recovery, recall the debt)"),
                       help="the rate in pounds, like 10.00: per UC assessment period, or per week for a legacy "
                            "benefit")
     rate.add_argument("--until", required=True, type=business_date, help="the review date, YYYY-MM-DD")
-    rate.add_argument("--reason", required=True, help="why (the affordability request)")
-    rate.add_argument("--actor", default=None, help="who sets it (default: the operating-system user)")
+    rate.add_argument("--reason", required=True,
+                      type=required_text("why the rate is reduced (the affordability request)"),
+                      help="why (the affordability request)")
+    rate.add_argument("--actor", default=None, type=required_text("who sets the rate, or leave --actor out"),
+                      help="who sets it (default: the operating-system user)")
     rate.add_argument("--date", type=business_date, default=None,
                       help="the business date it is set (default: the last completed run date)")
 

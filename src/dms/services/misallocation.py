@@ -35,7 +35,7 @@ from django.db import transaction
 from dms.calendar import month_bounds, parse_period
 from dms.debts import Classification, DebtStatus
 from dms.debts.order import FRAUD_OVERPAYMENT_ITEM, annex_b_item
-from dms.errors import DmsError, NotFound
+from dms.errors import BadArguments, DmsError, NotFound
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
 from dms.recovery.allocation import OWNER_ORDER, SHARING_OWNERS, allocate_within_owner, split_between_owners
@@ -423,8 +423,8 @@ def correct(misallocation_id: int, *, business_date: date, actor: str, reason: s
     before the misallocation, before the last completed run or after the next run date (the day after it:
     docs/events-notes.md, hb-debt-interface.md §7, what an LA is owed goes on the schedule of its month);
     nothing is written."""
-    if not actor.strip() or not reason.strip():
-        raise DmsError("a correction records who made it and why: give --by NAME and --reason TEXT")
+    if not actor.strip() or not reason.strip():  # judged from the arguments alone: a bad argument (exit 2)
+        raise BadArguments("a correction records who made it and why: give --by NAME and --reason TEXT")
     with transaction.atomic():
         item = Misallocation.objects.select_for_update().filter(pk=misallocation_id).first()
         if item is None:

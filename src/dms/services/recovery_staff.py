@@ -179,17 +179,27 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
     """Record a lower rate for a debt (A9/2025 §31): per UC assessment period, or per week for a legacy
     benefit, used by both engines from ``on`` (default: the last run date) until the day before ``until``
     (its review date). Who, when and why are kept. Refuses an unknown NINO or debt, another person's debt,
-    a bad amount, a review date not after the date set, an empty reason."""
+    a bad amount, a review date not after the date set, an empty reason.
+
+    What can be judged from the arguments alone (the amount, an empty reason, debt or actor, a review date not
+    after the ``on`` given) is refused first, as bad arguments (``BadArguments``: exit 2 at the command);
+    what needs the book (the person, the debt, the rate replaced, the last run date) after."""
     try:
         pence = parse_pounds(amount, field="--amount")
     except (ValueError, ArithmeticError) as error:
-        raise DmsError(str(error)) from None
+        raise BadArguments(str(error)) from None
     if pence <= 0:
-        raise DmsError(f"--amount {amount}: a reduced rate is more than 0.00 (to stop recovery, recall the debt)")
+        raise BadArguments(f"--amount {amount}: a reduced rate is more than 0.00 (to stop recovery, recall the "
+                           "debt)")
+    if not debt.strip():
+        raise BadArguments("--debt: give the debt's id (as `dms debtor show` lists) or its reference")
     if not reason.strip():
-        raise DmsError("--reason: say why the rate is reduced (the affordability request)")
+        raise BadArguments("--reason: say why the rate is reduced (the affordability request)")
     if not actor.strip():
-        raise DmsError("--actor: say who set the rate")
+        raise BadArguments("--actor: say who set the rate")
+    if on is not None and until <= on:
+        raise BadArguments(f"--until {until}: the review date must be after {on}, the date the rate is set "
+                           "(--date)")
     last_run = last_completed_run_date()
     set_on = on or last_run
     if set_on is None:
