@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 from dms.errors import BadArguments, DmsError
@@ -134,6 +135,19 @@ def required_text(what: str) -> Callable[[str], str]:
         return text
 
     parse.__name__ = "required_text"
+    return parse
+
+
+def file_path(what: str) -> Callable[[str], Path]:
+    """argparse type for a file or directory path: an empty one (which would name the current directory) is a
+    bad argument (exit 2); whether the path exists, or may be written, is the command's to find out (exit 1)."""
+
+    def parse(text: str) -> Path:
+        if not text:
+            raise argparse.ArgumentTypeError(f"the path is empty: give {what}")
+        return Path(text)
+
+    parse.__name__ = "file_path"
     return parse
 
 

@@ -262,3 +262,21 @@ def test_bad_arguments_exit_2_review_date_not_after_the_date_set(cli_env: dict[s
         one_line_error(run_dms(cli_env, *_set_rate(debt, "--until", until)),
                        f"--until {until}: the review date must be after 2025-06-01", "(--date)", code=2)
     assert count_rows(cli_env, "dms_reduced_rate") == 0
+
+
+def test_bad_arguments_exit_2_empty_path(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """An empty path (which would name the current directory) is a bad argument, exit 2: nothing is read or
+    written there."""
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", "005920", "--name", "Leeds City Council", "--sort-code", "200415",
+            "--account", "10059200", check=True)
+    run_dms(cli_env, "run", "--date", "2025-11-03", check=True)
+    before = sorted(REPO.iterdir())
+    for args, argument, expected in [
+        (("events", "import", ""), "FILE.jsonl", "give the JSON Lines file of events"),
+        (("la", "receive", ""), "PATH", "give the tar received from the LA"),
+        (("la", "outbox", "005920", "--out", ""), "--out", "give the directory to copy the tars into"),
+        (("bacs", "export", "--period", "2025-10", "--out", ""), "--out", "give the BACS file to write"),
+    ]:
+        one_line_error(run_dms(cli_env, *args), f"argument {argument}: the path is empty", expected, code=2)
+    assert sorted(REPO.iterdir()) == before

@@ -7,10 +7,9 @@ import argparse
 import re
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from dms.cli import business_date
+from dms.cli import business_date, file_path
 from dms.errors import DmsError
 
 
@@ -29,7 +28,7 @@ def register(registry: Any) -> None:
         "when refused.",
         run_la_receive, group_help="Local authority (LA) commands",
     )
-    receive.add_argument("path", metavar="PATH", type=Path, help="the tar received from the LA")
+    receive.add_argument("path", metavar="PATH", type=file_path("the tar received from the LA"), help="the tar received from the LA")
     receive.add_argument("--date", type=business_date, default=None,
                          help="the business date it was received (YYYY-MM-DD); default: the date in its name")
 
@@ -40,7 +39,8 @@ def register(registry: Any) -> None:
         run_la_outbox, group_help="Local authority (LA) commands",
     )
     outbox.add_argument("la_id", metavar="LAID", type=la_id, help="the six-digit LA ID")
-    outbox.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to copy them into")
+    outbox.add_argument("--out", type=file_path("the directory to copy the tars into"), required=True,
+                        metavar="DIR", help="the directory to copy them into")
     outbox.add_argument("--date", type=business_date, default=None,
                         help="the outbox as of this date (YYYY-MM-DD); default: the last completed run date")
 

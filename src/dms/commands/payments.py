@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from dms.cli import business_date, month, required_text, whole_number
+from dms.cli import business_date, file_path, month, required_text, whole_number
 
 
 def register(registry: Any) -> None:
@@ -23,7 +22,8 @@ def register(registry: Any) -> None:
     )
     export.add_argument("--period", required=True, type=month, help="the month the schedules cover, YYYY-MM")
     export.add_argument(
-        "--out", required=True, type=Path, metavar="FILE",
+        "--out", required=True, type=file_path("the BACS file to write, such as DMS-BACS-2026-01.txt"),
+        metavar="FILE",
         help="the file to write, in an existing folder. Refused: a directory; DMS's database file (or its "
              "journals); an existing file that is not a BACS Standard 18 file (a BACS file, such as this "
              "month's written before, is replaced)",
