@@ -2,9 +2,11 @@
 
 Errors go to stderr in one line with a non-zero exit: 1 for a refused request (``DmsError``: bad input, a
 configuration DMS cannot run with, a database it cannot reach) or a file it cannot read or write (``OSError``),
-2 for bad arguments. A reader that stops reading the output (``dms ... | head``) ends the command without a
-word, as it ends a Unix tool, with exit 1 (what rich's console does for the tables). Anything else is a fault
-in DMS and shows its traceback.
+2 for bad arguments (what is wrong in the arguments themselves, judged without the database: a malformed
+value, empty text a command records, an amount of 0.00 where more is needed, an empty path; argparse types
+here, ``BadArguments`` from a service for arguments that cannot go together). A reader that stops reading
+the output (``dms ... | head``) ends the command without a word, as it ends a Unix tool, with exit 1 (what
+rich's console does for the tables). Anything else is a fault in DMS and shows its traceback.
 """
 
 from __future__ import annotations
