@@ -97,6 +97,17 @@ def assessment_period_start_in(year: int, month: int, period_day: int) -> date:
     return date(year, month, min(period_day, last_day_of_month(year, month)))
 
 
+def starts_an_assessment_period(day: date, period_day: int) -> bool:
+    """Whether an assessment period of an award whose periods start on ``period_day`` may start on ``day``
+    (UC Regulations 2013 reg 21): that day of the month, or the month's last day when the month has no such
+    day (:func:`assessment_period_start_in`); in February, for a period day of 29 or more, also the 27th or
+    28th (reg 21(2)(b): February's period begins on the 27th for the 29th, the 28th for the 30th, a day later
+    in a leap year; docs/events-notes.md "An assessment period is a month long")."""
+    if day == assessment_period_start_in(day.year, day.month, period_day):
+        return True
+    return day.month == 2 and period_day >= 29 and day.day >= 27
+
+
 def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 

@@ -557,6 +557,27 @@ def test_assessment_period_is_a_month_long_uc_regs_2013_reg_21() -> None:
     assert not fits_assessment_period_length(date(2025, 5, 8), date(2025, 5, 21), date(2025, 5, 1))
 
 
+def test_assessment_period_follows_its_award_s_period_day_uc_regs_2013_reg_21() -> None:
+    """events.md §2 (``assessment_period_day``: the day each assessment period starts) and UC Regs 2013 reg 21,
+    with recovery-rules.md §2 (the overall cap is per assessment period): an award starting on its period day
+    has no short first period, and a period off its cycle is refused, naming the field, so that two cycles
+    never take the cap twice from one month's UC. A period day set by ``award.changed`` is followed too."""
+    run(line("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-05-01",
+             uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 1}))
+    report = run(_period("short", "2025-05-01", "2025-05-14", "2025-05-21"),
+                 _period("off", "2025-05-15", "2025-06-14", "2025-06-21"),
+                 _period("may", "2025-05-01", "2025-05-31", "2025-06-07"),
+                 _period("june", "2025-06-01", "2025-06-30", "2025-07-07"))
+    reasons = {r.event_id: r.reason for r in report.refused}
+    assert set(reasons) == {"short", "off"} and report.stored == 2
+    assert reasons["short"].startswith("period_end 2025-05-14 is not the day before")
+    assert reasons["off"].startswith("period_start 2025-05-15 is not a day an assessment period")
+    assert "period day 1" in reasons["off"]
+    assert run(line("c1", "award.changed", occurred_on="2025-07-01", award_ref="UC1",
+                    uc={"assessment_period_day": 15})).ok
+    assert run(_period("july", "2025-07-15", "2025-08-14", "2025-08-21")).ok
+
+
 def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
     """events.md §1 (JSON); README: errors say what is wrong and how to fix it."""
     nan = line("n1", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01")[:-1] + ', "x": NaN}'

@@ -147,3 +147,19 @@ def test_parse_period_refuses_a_year_dms_does_not_work_in(bad: str) -> None:
 
 def test_a_bad_date_or_period_is_a_request_dms_refuses() -> None:
     assert issubclass(BadInput, DmsError) and issubclass(BadInput, ValueError)
+
+
+def test_starts_an_assessment_period_on_its_period_day_uc_regs_2013_reg_21() -> None:
+    """UC Regs 2013 reg 21: periods start on the award's period day, the month's last day when it has no such
+    day, and in February from the 27th for a period day of 29 or more (reg 21(2)(b))."""
+    from dms.calendar import starts_an_assessment_period
+
+    assert starts_an_assessment_period(date(2025, 5, 7), 7)
+    assert not starts_an_assessment_period(date(2025, 5, 8), 7)
+    assert starts_an_assessment_period(date(2025, 4, 30), 31) and not starts_an_assessment_period(date(2025, 4, 29), 31)
+    for day in (27, 28):
+        assert starts_an_assessment_period(date(2026, 2, day), 29)
+        assert starts_an_assessment_period(date(2028, 2, day), 30)
+    assert starts_an_assessment_period(date(2028, 2, 29), 29)
+    assert not starts_an_assessment_period(date(2026, 2, 26), 29)
+    assert not starts_an_assessment_period(date(2026, 3, 28), 29)

@@ -33,6 +33,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max, Q
 
 from dms import events as ev
+from dms.calendar import starts_an_assessment_period
 from dms.debts import DebtStatus, TransitionRefused
 from dms.errors import DmsError
 from dms.events.parse import is_single
@@ -754,6 +755,7 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
             f"{overlap.event_id!r}); an award's periods follow one another, each taken once: nothing was "
             "taken from this report; check period_start and period_end"
         )
+    _check_on_cycle(e, award, starts)
     AssessmentPeriod.objects.create(
         event_id=e.event_id, inbound_event_id=row.pk, award=award, person_id=award.person_id,
         period_start=e.period_start, period_end=e.period_end, payment_date=e.payment_date,
@@ -765,6 +767,36 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
         ],
     )
     return True
+
+
+def _check_on_cycle(e: ev.UcAssessmentPeriod, award: Award, starts: tuple[date, date]) -> None:
+    """**Decision** (docs/events-notes.md "An assessment period is a month long"): an award's periods follow its
+    cycle (events.md §2 ``assessment_period_day``: "the day each assessment period starts"; UC Regs 2013
+    reg 21): a period starts on the period day (:func:`dms.calendar.starts_an_assessment_period`), or is the
+    award's first, starting on its start date; and it ends the day before a period day, where the next one
+    starts. A period off the cycle would start a second one beside it, each taking up to the overall cap
+    (recovery-rules.md §2) from one month's UC. The days judged by are the award's period day and any an
+    ``award.changed`` has set (applied or waiting), and its start date's day (a cycle kept from the start)."""
+    if award.assessment_period_day is None:
+        return
+    days = {award.assessment_period_day, *(start.day for start in starts)}
+    for values in AwardChange.objects.filter(award=award).values_list("changes", flat=True):
+        if values.get("assessment_period_day") is not None:
+            days.add(int(values["assessment_period_day"]))
+    said = f"the award's period day {award.assessment_period_day} (award.started, award.changed)"
+    if e.period_start not in starts and not any(starts_an_assessment_period(e.period_start, d) for d in days):
+        raise DmsError(
+            f"period_start {e.period_start} is not a day an assessment period of award_ref {e.award_ref!r} starts "
+            f"on: its periods start on {said}, and only its first starts on its start date {award.start_date}; "
+            "nothing was taken from this report; report the period as UC assessed it"
+        )
+    following = e.period_end + timedelta(days=1)
+    if not any(starts_an_assessment_period(following, d) for d in days):
+        raise DmsError(
+            f"period_end {e.period_end} is not the day before one of award_ref {e.award_ref!r}'s assessment "
+            f"periods starts ({said}): a period runs to the day before the next; nothing was taken from this "
+            "report; report the period as UC assessed it"
+        )
 
 
 def start_date_by(award: Award, day: date) -> date:
