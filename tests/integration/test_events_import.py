@@ -578,6 +578,23 @@ def test_assessment_period_follows_its_award_s_period_day_uc_regs_2013_reg_21() 
     assert run(_period("july", "2025-07-15", "2025-08-14", "2025-08-21")).ok
 
 
+def test_a_field_given_twice_in_one_object_refused_naming_it() -> None:
+    """events.md §1 (a malformed field refuses the event, naming it) and RFC 8259 §4: ``"amount"`` given twice
+    (the second a forbidden JSON number, or another amount) is refused, not one value taken quietly; so is a
+    repeated field inside a nested object."""
+    twice = line("d1", "debt.referred", creditor="DWP", creditor_ref="D1", debt_type="OVERPAYMENT",
+                 classification="NON_FRAUD", amount="500.00", created_on="2025-04-01")
+    report = run(twice[:-1] + ', "amount": "5.00"}',
+                 twice.replace('"d1"', '"d2"').replace('"D1"', '"D2"')[:-1] + ', "amount": 500.00}',
+                 line("a1", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                      uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7})[:-2]
+                 + ', "assessment_period_day": 8}}')
+    assert [r.line_number for r in report.refused] == [1, 2, 3] and report.stored == 0
+    assert all("given more than once" in r.reason for r in report.refused)
+    assert report.refused[0].reason.startswith("amount:")
+    assert "assessment_period_day" in report.refused[2].reason
+
+
 def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
     """events.md §1 (JSON); README: errors say what is wrong and how to fix it."""
     nan = line("n1", "person.registered", surname="J", forenames="S", date_of_birth="1980-01-01")[:-1] + ', "x": NaN}'

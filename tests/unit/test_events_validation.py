@@ -437,3 +437,13 @@ def test_payment_received_targets() -> None:
 )
 def test_payment_received_malformed_field_refused(changes: dict[str, Any], field: str) -> None:
     refused(good("payment.received", **changes), field)
+
+
+def test_refusals_name_json_kinds_not_python_types() -> None:
+    """README: errors say what is wrong in the sender's terms: JSON's names (array, string, null, number),
+    not the reader's types."""
+    for data, said in (([1], "got an array"), ("s", "got a string"), (None, "got null")):
+        with pytest.raises(EventError, match=said):
+            parse_event(data)
+    assert "got a number" in refused(good("person.registered", event_id=5), "event_id")
+    assert "got an object" in refused(good("person.registered", surname={"x": 1}), "surname")

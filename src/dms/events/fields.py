@@ -19,6 +19,23 @@ class EventError(ValueError):
     """An event refused: the message names the field at fault and how to put it right."""
 
 
+def json_kind(value: Any) -> str:
+    """The JSON name of a parsed value's kind, for messages in the sender's terms (RFC 8259 §3)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 def _raw(data: Mapping[str, Any], name: str, where: str) -> Any:
     value = data.get(name, _MISSING)
     if value is _MISSING or value is None:
@@ -34,7 +51,7 @@ def text(data: Mapping[str, Any], name: str, *, where: str = "", max_length: int
     """A required non-empty string of at most ``max_length`` characters."""
     value = _raw(data, name, where)
     if not isinstance(value, str):
-        raise EventError(f"{where}{name}: expected a string, got {type(value).__name__}")
+        raise EventError(f"{where}{name}: expected a string, got {json_kind(value)}")
     if not value.strip():
         raise EventError(f"{where}{name}: must not be empty")
     if len(value) > max_length:
@@ -73,7 +90,7 @@ def day(data: Mapping[str, Any], name: str, *, where: str = "") -> date:
     the day after it, or a moratorium's end, could not be worked out)."""
     value = _raw(data, name, where)
     if not isinstance(value, str):
-        raise EventError(f"{where}{name}: expected a date string YYYY-MM-DD, got {type(value).__name__}")
+        raise EventError(f"{where}{name}: expected a date string YYYY-MM-DD, got {json_kind(value)}")
     try:
         return parse_date(value, field=f"{where}{name}", years=YEARS)
     except ValueError as error:
@@ -150,7 +167,7 @@ def obj(data: Mapping[str, Any], name: str, *, where: str = "") -> Mapping[str, 
     """A required JSON object."""
     value = _raw(data, name, where)
     if not isinstance(value, Mapping):
-        raise EventError(f"{where}{name}: expected an object, got {type(value).__name__}")
+        raise EventError(f"{where}{name}: expected an object, got {json_kind(value)}")
     return value
 
 
@@ -158,5 +175,5 @@ def items(data: Mapping[str, Any], name: str, *, where: str = "") -> list[Any]:
     """A required JSON list."""
     value = _raw(data, name, where)
     if not isinstance(value, list):
-        raise EventError(f"{where}{name}: expected a list, got {type(value).__name__}")
+        raise EventError(f"{where}{name}: expected a list, got {json_kind(value)}")
     return value

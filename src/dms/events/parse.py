@@ -362,6 +362,6 @@ def parse_event(data: object) -> Event:
 
     Raises :class:`EventError` naming the first field at fault."""
     if not isinstance(data, Mapping):
-        raise EventError(f"an event is a JSON object, got {type(data).__name__}")
+        raise EventError(f"an event is a JSON object, got {f.json_kind(data)}")
     env = _envelope(data)
     return PARSERS[env["type"]](data, env)

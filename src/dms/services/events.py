@@ -158,6 +158,21 @@ def _not_json_constant(name: str) -> Any:
                         "number, or leave the field out")
 
 
+def _one_value_per_field(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """events.md §1 ("a missing or malformed required field refuses the event with a message naming the
+    field"); RFC 8259 §4 (an object's names SHOULD be unique; what a reader makes of a repeated one is
+    unpredictable): a field given twice in one object is refused, naming it, rather than one of its values
+    taken quietly (``"amount": "500.00", "amount": "5.00"``)."""
+    payload = dict(pairs)
+    if len(payload) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ev.EventError(f"{name}: given more than once in one JSON object; send each field once")
+            seen.add(name)
+    return payload
+
+
 def read_line(text: str | bytes) -> Any:
     """Parse one JSON line (text, or bytes that must be UTF-8); numbers with a fraction are read as exact
     decimals, never floats. A line over :data:`MAX_EVENT_BYTES` is refused unread (it is kept whole as
@@ -171,9 +186,12 @@ def read_line(text: str | bytes) -> Any:
         except UnicodeDecodeError as error:
             raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded)") from None
     try:
-        payload = json.loads(text, parse_float=Decimal, parse_constant=_not_json_constant)
+        payload = json.loads(text, parse_float=Decimal, parse_constant=_not_json_constant,
+                             object_pairs_hook=_one_value_per_field)
     except json.JSONDecodeError as error:
         raise ev.EventError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except ev.EventError:
+        raise
     except RecursionError:
         raise ev.EventError("not an event: its JSON is nested too deeply to read (an event is one object "
                             "of fields, lists and objects a few levels deep)") from None
