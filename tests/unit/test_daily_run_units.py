@@ -102,3 +102,15 @@ def test_day_steps_in_the_documented_order() -> None:
 def test_step_line_shows_what_was_done_with_pounds() -> None:
     assert step_line({"deductions": 3, "pence": 12345, "cleared": 0}) == "deductions 3, pence £123.45"
     assert step_line({"count": 0}) == "nothing to do"
+
+
+def test_a_date_more_than_a_year_after_today_is_refused_and_a_year_after_is_not() -> None:
+    """README (``dms run``: "a date more than a year after today is refused as a mistyped date"): the same day a
+    year on is the last date taken (28 February for 29 February), not a year and a day."""
+    from dms.commands.run import refuse_a_date_far_ahead
+
+    for today, last in ((date(2026, 12, 7), date(2027, 12, 7)), (date(2028, 2, 29), date(2029, 2, 28)),
+                        (date(2027, 3, 1), date(2028, 3, 1))):
+        refuse_a_date_far_ahead(last, today)
+        with pytest.raises(DmsError, match="more than a year after today"):
+            refuse_a_date_far_ahead(date.fromordinal(last.toordinal() + 1), today)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from dms.cli import business_date
@@ -92,7 +92,12 @@ def print_day(day: Any) -> None:
               f"the next run: {line}", file=sys.stderr)
 
 
-FAR_AHEAD = timedelta(days=366)
+def a_year_after(today: date) -> date:
+    """The same day a year on (28 February for 29 February)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
 
 
 RUN_DATE_FIX = "a run takes every day up to its date and no earlier date can be run after it: check the date"
@@ -102,7 +107,7 @@ def refuse_a_date_far_ahead(run_date: date, today: date, what: str = "--date", f
     """A guard of the command, not a rule (the rules take the business date as given): a run date more than
     a year after the machine's date is taken for a mistyped date (2062 for 2026, say), since a run posts every
     day up to it and no earlier date can be run after it."""
-    if run_date > today + FAR_AHEAD:
+    if run_date > a_year_after(today):
         raise DmsError(f"{what} {run_date.isoformat()} is more than a year after today ({today.isoformat()}); "
                        f"{fix}")
 
