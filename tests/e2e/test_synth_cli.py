@@ -144,3 +144,14 @@ def test_demo_fresh_starts_from_a_clean_slate_or_refuses_elsewhere(cli_env) -> N
     outbox_dates = {name.rsplit("/", 1)[1][:8] for name in live if name.startswith("outbox/")}
     assert outbox_dates and max(outbox_dates) <= "20260302"  # the new database runs to 2026-03-02 only
     assert "bacs/DMS-BACS-2026-02.txt" in live and "dms.sqlite3" in live
+
+
+def test_demo_refuses_a_month_before_the_rules_before_writing_anything(cli_env) -> None:
+    """recovery-rules.md §2, §4 (the rates from 2024-04-08), as `dms run` refuses such a date: a demo month
+    with a day before them is refused at once (exit 1, one line), with no book or traffic left behind."""
+    data = Path(cli_env["DMS_DATA_DIR"])
+    for month in ("2024-03", "2024-04"):
+        result = run_dms(cli_env, "demo", "--people", "50", "--month", month)
+        assert result.returncode == 1 and result.stderr.count("\n") == 1
+        assert "holds the recovery rules from 2024-04-08" in result.stderr and "--month 2024-05" in result.stderr
+    assert not (data / "dms.sqlite3").exists() and not (data / "demo").exists()

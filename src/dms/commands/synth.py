@@ -231,6 +231,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     refuse_a_date_far_ahead(month_end_run_date(args.month), date.today(),
                             what=f"--month {args.month}: its month-end run date,")
+    _refuse_a_month_without_rules(args.month)
     console = Console(width=max(Console().width, 110))
     config = get_config()
     config.make_data_dir()
@@ -250,6 +251,26 @@ def run_demo(args: argparse.Namespace) -> int:
     print_month_summary(args.month, console)
     _print_outputs(args.month, ran, console)
     return status
+
+
+def _refuse_a_month_without_rules(month: str) -> None:
+    """A month with a day before the first DMS holds the recovery rules for (recovery-rules.md §2, §4: the
+    rates from 2024-04-08) is refused before anything is written, as ``dms run`` refuses such a date: the demo
+    runs every day of the month, and would stop on the first with a book and a day's traffic left behind."""
+    from datetime import date
+
+    from dms.calendar import parse_period
+    from dms.errors import DmsError
+    from dms.recovery.legacy import first_pay_date_with_rules
+
+    year, number = parse_period(month)
+    earliest = first_pay_date_with_rules()
+    if date(year, number, 1) < earliest:
+        after = date(earliest.year + (earliest.month == 12), earliest.month % 12 + 1, 1)
+        first = earliest if earliest.day == 1 else after
+        raise DmsError(f"--month {month}: DMS holds the recovery rules from {earliest} (recovery-rules.md §2, §4) "
+                       f"and cannot work out a day before then; give --month {first:%Y-%m} or later (nothing "
+                       "was written)")
 
 
 def _ensure_book(args: argparse.Namespace, console: Any) -> None:
