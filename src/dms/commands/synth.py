@@ -477,12 +477,16 @@ def print_month_summary(period: str, console: Any) -> None:
 
     summary = month_summary(period)
     table = Table("Creditor", "Deductions (£)", "Direct payments (£)", "Credit applied (£)", "Taken back (£)",
-                  "Recovered (£)", title=f"Recovered in {period} by creditor (from the ledger)")
+                  "Recovered (£)", title=f"Recovered in {period} by creditor (from the ledger)",
+                  caption="Deductions: every deduction posted in the month, those reversed since included; Taken "
+                          "back: deductions reversed (missed payments, late deaths and ends) and amounts over "
+                          "a revised debt returned")
     for row in summary.recovered:
         table.add_row(row.label, pounds(row.deductions_pence), pounds(row.direct_payments_pence),
                       pounds(row.credit_applied_pence), pounds(row.corrections_pence), pounds(row.net_pence))
     console.print(table)
-    table = Table("Deductions", "Count", "Amount (£)", title=f"Deductions taken in {period}")
+    table = Table("Deductions", "Count", "Amount (£)", title=f"Deductions taken in {period}",
+                  caption="Those standing: a deduction reversed since is left out (it is in Taken back above)")
     for counted in [*summary.deductions, *([summary.third_party] if summary.third_party else [])]:
         table.add_row(counted.label, f"{counted.count:,}", pounds(counted.amount_pence))
     console.print(table)
