@@ -340,8 +340,10 @@ def configure_worker(config: WorkerConfig) -> None:
         current = get_config()
         if (current.database_url, str(current.data_dir)) != (config.database_url, config.data_dir):
             raise DmsError(
-                "this worker process already serves another DMS database; give each DMS database its own "
-                "Dask workers (start them with DMS_DATABASE_URL unset or equal to the run's)"
+                "this Dask worker process already serves another DMS database (database and data directory are "
+                "set once per worker process, by the first run it serves); give each DMS database its own Dask "
+                "workers, or restart them (client.restart(), or a new cluster) before running "
+                "another database on them"
             )
     else:
         os.environ["DMS_DATABASE_URL"] = config.database_url
