@@ -19,7 +19,8 @@ def register(registry: Any) -> None:
         "exit 1 if any line was refused.",
         run_events_import, group_help="Events from other government systems",
     )
-    parser.add_argument("file", metavar="FILE.jsonl", type=file_path("the JSON Lines file of events"), help="a JSON Lines file of events (UTF-8)")
+    parser.add_argument("file", metavar="FILE.jsonl", type=file_path("the JSON Lines file of events"),
+                        help="a JSON Lines file of events (UTF-8)")
 
 
 def _read_lines(path: Path) -> list[bytes]:

@@ -28,7 +28,8 @@ def register(registry: Any) -> None:
         "when refused.",
         run_la_receive, group_help="Local authority (LA) commands",
     )
-    receive.add_argument("path", metavar="PATH", type=file_path("the tar received from the LA"), help="the tar received from the LA")
+    receive.add_argument("path", metavar="PATH", type=file_path("the tar received from the LA"),
+                         help="the tar received from the LA")
     receive.add_argument("--date", type=business_date, default=None,
                          help="the business date it was received (YYYY-MM-DD); default: the date in its name")
 

@@ -30,7 +30,8 @@ def register(registry: Any) -> None:
     )
     rate.add_argument("nino", metavar="NINO", type=nino, help="the person's National Insurance number")
     rate.add_argument("--debt", required=True,
-                      type=required_text("the debt's id (as `dms debtor show` lists) or its reference"), help="the debt's id (as `dms debtor show` lists) or reference")
+                      type=required_text("the debt's id (as `dms debtor show` lists) or its reference"),
+                      help="the debt's id (as `dms debtor show` lists) or reference")
     rate.add_argument("--amount", required=True,
                       type=positive_pounds("a reduced rate is at least 0.01 (to stop recovery, recall the debt)"),
                       help="the rate in pounds, like 10.00: per UC assessment period, or per week for a legacy "

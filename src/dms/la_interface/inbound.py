@@ -178,10 +178,10 @@ def _beyond_most_overpayments(node: etree._Element, message: str) -> str | None:
     if (_STRUCTURAL not in message or parent is None or node.tag != f"{_NS_PREFIX}Overpayment"
             or parent.tag != f"{_NS_PREFIX}Referral"):
         return None
-    number = parent.findall(node.tag).index(node) + 1
-    if number <= _MAX_OVERPAYMENTS:
+    overpayments = parent.findall(node.tag)
+    if overpayments.index(node) < _MAX_OVERPAYMENTS:
         return None
-    held = len(parent.findall(node.tag))
+    held = len(overpayments)
     return (f"a referral holds at most {_MAX_OVERPAYMENTS} Overpayment elements (spec §3.1: Overpayment "
             f"1..{_MAX_OVERPAYMENTS}) and this one holds {held}; merge overpayment periods into one, or refer "
             f"the rest under another DebtRef")

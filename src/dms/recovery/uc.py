@@ -268,8 +268,9 @@ class _Run:
 
     def debt_item(self, item: int, debts: list[DebtRecord]) -> None:
         """A debt item (Annex B items 3, 5, 6, 14-19): up to the item's maximum (15%; item 14 the agreed
-        amount of each loan, and for the loans referred without one, together, the 15% maximum), the room under the cap and above the minimum payable, and what the debts can take
-        (balance, agreed amount, a staff reduced rate — A9/2025 §31). Debts may take part of their maximum
+        amount of each loan, and for the loans referred without one, together, the 15% maximum), the room
+        under the cap and above the minimum payable, and what the debts can take (balance, agreed amount, a
+        staff reduced rate — A9/2025 §31). Debts may take part of their maximum
         (recovery-rules.md §3); the amount is then allocated by :func:`split_between_owners`."""
         capacity: dict[int, int] = {}
         total = agreed = 0
@@ -301,7 +302,10 @@ class _Run:
                     total -= capacity[debt.debt_id] - can
                     capacity[debt.debt_id] = can
                     pool -= can
-        limit = agreed + (default if without_agreed else 0) if item == SOCIAL_FUND_ITEM else default
+        if item == SOCIAL_FUND_ITEM:
+            limit = agreed + (default if without_agreed else 0)
+        else:
+            limit = default
         limit_reduced = reduced is not None and reduced < limit
         maximum = limit if limit_reduced else None
         if reduced is not None and limit_reduced:

@@ -797,19 +797,27 @@ def _check_on_cycle(e: ev.UcAssessmentPeriod, award: Award, starts: tuple[date, 
     ``award.changed`` has set (applied or waiting), and its start date's day (a cycle kept from the start)."""
     if award.assessment_period_day is None:
         return
+    following = e.period_end + timedelta(days=1)
     days = {award.assessment_period_day, *(start.day for start in starts)}
-    for values in AwardChange.objects.filter(award=award).values_list("changes", flat=True):
-        if values.get("assessment_period_day") is not None:
-            days.add(int(values["assessment_period_day"]))
+
+    def on_cycle() -> tuple[bool, bool]:
+        return (e.period_start in starts or any(starts_an_assessment_period(e.period_start, d) for d in days),
+                any(starts_an_assessment_period(following, d) for d in days))
+
+    starts_well, ends_well = on_cycle()
+    if not (starts_well and ends_well):  # the period days award.changed has set: read only when needed
+        for values in AwardChange.objects.filter(award=award).values_list("changes", flat=True):
+            if values.get("assessment_period_day") is not None:
+                days.add(int(values["assessment_period_day"]))
+        starts_well, ends_well = on_cycle()
     said = f"the award's period day {award.assessment_period_day} (award.started, award.changed)"
-    if e.period_start not in starts and not any(starts_an_assessment_period(e.period_start, d) for d in days):
+    if not starts_well:
         raise DmsError(
             f"period_start {e.period_start} is not a day an assessment period of award_ref {e.award_ref!r} starts "
             f"on: its periods start on {said}, and only its first starts on its start date {award.start_date}; "
             "nothing was taken from this report; report the period as UC assessed it"
         )
-    following = e.period_end + timedelta(days=1)
-    if not any(starts_an_assessment_period(following, d) for d in days):
+    if not ends_well:
         raise DmsError(
             f"period_end {e.period_end} is not the day before one of award_ref {e.award_ref!r}'s assessment "
             f"periods starts ({said}): a period runs to the day before the next; nothing was taken from this "
