@@ -160,3 +160,33 @@ def test_uc_explanation_names_a_staff_reduced_rate_whichever_limit_set_the_amoun
            "maximum is £60.02)" in text, text
     by_rate = calculate_uc_period(period(debt(1, 100_000, reduced_rate_pence=1000)))
     assert str(by_rate.steps[0].rule) == "REDUCED_RATE" and "the item's maximum is £60.02" in by_rate.explain()
+
+
+def rent(amount: int) -> tuple[ThirdPartyItem, ...]:
+    return (ThirdPartyItem(ThirdPartyCategory.RENT_ARREARS, amount_pence=amount),)
+
+
+def test_rent_arrears_further_part_takes_what_the_cap_leaves() -> None:
+    """Annex B item 22, "up to 20% in all with item 8" (recovery-rules.md §3), is an amount up to a maximum,
+    not a set rate: it takes what the room under the cap leaves (Decision, docs/recovery-notes.md "The Annex
+    B items"), and its step says that the cap's room set the amount, not that it was whole or nothing."""
+    result = calculate_uc_period(period(third_party=rent(12_000)))  # 120.00 asked: 20% in all is 80.02
+    assert [(line.item, line.amount_pence) for line in result.lines] == [(8, 4001), (22, 2001)]
+    step = result.steps[result.lines[1].step]
+    assert (step.limit_pence, step.room_before, step.taken_pence, step.rule) == (4001, 2001, 2001, Rule.CAP_ROOM)
+    text = result.explain()
+    assert ("Item 22 Rent arrears, further part (RENT_ARREARS): limit £40.01, cap room £20.01, took £20.01, cap "
+            "room left £0.00: the room left under the overall cap set the amount") in text, text
+    assert "whole or not at all" not in text
+
+
+def test_rent_arrears_further_part_asked_below_its_maximum_names_the_maximum() -> None:
+    """A landlord asking less than 20% in all: the further part's limit is what was asked beyond the first
+    part, and the step names its maximum (20% in all less the first part), whichever limit set the amount."""
+    fits = calculate_uc_period(period(third_party=rent(5_000)))  # 50.00 asked: further part 9.99
+    assert [(line.item, line.amount_pence) for line in fits.lines] == [(8, 4001), (22, 999)]
+    assert fits.steps[-1].rule is Rule.REQUESTED_RATE and fits.steps[-1].maximum_pence == 4001
+    assert "limit £9.99 (asked for by the third party; the item's maximum is £40.01)" in fits.explain()
+    cut = calculate_uc_period(period(third_party=rent(7_000)))  # 70.00 asked: further part 29.99 > 20.01 left
+    assert [(line.item, line.amount_pence) for line in cut.lines] == [(8, 4001), (22, 2001)]
+    assert (cut.steps[-1].rule, cut.steps[-1].maximum_pence) == (Rule.CAP_ROOM, 4001)

@@ -6,7 +6,8 @@ Sch 6. Entry point :func:`calculate_uc_period`. Parameters are read once per (pe
 
 Decisions taken here (each in one named place):
 
-- every third-party item is a set rate taken whole or not at all (:meth:`_Run.third_party`);
+- every third-party item but the rent arrears further part is a set rate taken whole or not at all
+  (:meth:`_Run.third_party`);
 - Flat Rate Maintenance (item 4) is one of the three third-party deductions of Sch 6 para 3(1)(b): para
   3(2)(e) names "payments in place of payments of child support maintenance" among them. While it "may go
   above the cap" it is taken first, in full,
@@ -15,7 +16,8 @@ Decisions taken here (each in one named place):
   (:meth:`_Run.take_whole`);
 - rent arrears is one third-party item: the rate asked for in all is split into the first part (item 8,
   10%: "the minimum rate", so 10% also when less is asked) and the further part (item 22, up to 20% in
-  all), and the further part is taken only with the first (:meth:`_Run.rent_further_part`);
+  all), and the further part is taken only with the first; an amount up to a maximum, not a set rate, it
+  takes what the room under the cap and above the minimum payable leaves (:meth:`_Run.rent_further_part`);
 - ongoing consumption of fuel and water is taken whenever its item has one of the three places, outside
   the cap (:meth:`_Run.ongoing`);
 - items 1-2 reduce the award and are limited only by it; the 1p minimum payable limits everything after
@@ -171,11 +173,12 @@ class _Run:
         return len(steps) - 1
 
     def third_party(self, item: int, tp: ThirdPartyItem) -> None:
-        """A third-party item (Annex B items 4, 7-13, 20-22), taken whole or not at all (DWP practice,
-        recovery-rules.md §3); at most ``uc.max_third_party_items`` items (Sch 6 para 3(1)(b); Flat Rate
-        Maintenance among them, para 3(2)(e)), lower priority ones not taken; items 7-10 above the cap while a sanction or fraud penalty applies
-        (Annex B); Flat Rate Maintenance first and above the cap while ``uc.flat_rate_maintenance_above_cap``
-        (SI 2025/387)."""
+        """A third-party item (Annex B items 4, 7-13, 20-21), taken whole or not at all (DWP practice,
+        recovery-rules.md §3), or the rent arrears further part (item 22, :meth:`rent_further_part`); at most
+        ``uc.max_third_party_items`` items (Sch 6 para 3(1)(b); Flat Rate Maintenance among them, para
+        3(2)(e)), lower priority ones not taken; items 7-10 above the cap while a sanction or fraud penalty
+        applies (Annex B); Flat Rate Maintenance first and above the cap while
+        ``uc.flat_rate_maintenance_above_cap`` (SI 2025/387)."""
         if item == RENT_FURTHER_ITEM:
             self.rent_further_part(tp)
             return
@@ -213,6 +216,23 @@ class _Run:
             self.payable_room -= taken
         if item == RENT_FIRST_ITEM:
             self.rent_first_taken, self.rent_first_rule = taken > 0, rule
+        return self.third_party_taken(item, tp, limit, taken, room, rule, maximum)
+
+    def take_up_to(self, item: int, tp: ThirdPartyItem, limit: int, limit_rule: Rule,
+                   maximum: int | None = None) -> int:
+        """Take ``limit`` or as much of it as the room under the cap and above the minimum payable leaves (an
+        amount "up to" a maximum, not a set rate: recovery-rules.md §3); the rule records which of them set
+        the amount (:func:`_room_rule`)."""
+        room = self.room()
+        taken = min(limit, room, self.payable_room)
+        rule = limit_rule if taken == limit else _room_rule(taken, room)
+        self.cap_used += taken
+        self.payable_room -= taken
+        return self.third_party_taken(item, tp, limit, taken, room, rule, maximum)
+
+    def third_party_taken(self, item: int, tp: ThirdPartyItem, limit: int, taken: int, room: int, rule: Rule,
+                          maximum: int | None) -> int:
+        """Record a third-party item's step and, when something was taken, its line; returns ``taken``."""
         index = self.step(item, tp.category, limit, taken, room, rule, maximum)
         if taken:
             self.lines.append(DeductionLine(item, LineKind.THIRD_PARTY, taken, None, None, None,
@@ -238,8 +258,12 @@ class _Run:
         return maximum, Rule.ITEM_MAXIMUM, None
 
     def rent_further_part(self, tp: ThirdPartyItem) -> None:
-        """Rent arrears further part (Annex B item 22): up to 20% in all with item 8, the rate asked for
-        beyond the first part; taken only with the first part, whole or not at all."""
+        """Rent arrears further part (Annex B item 22): "up to 20% in all with item 8" (recovery-rules.md §3),
+        the rate asked for beyond the first part, at most 20% in all less the first part's 10% (what item 8
+        takes whenever it is taken, :meth:`third_party_limit`). Taken only with the first part, as the same
+        third-party item (not counted again towards ``uc.max_third_party_items``). An amount up to a maximum,
+        not a set rate, so not whole or nothing: it takes what the room under the cap and above the minimum
+        payable leaves (:meth:`take_up_to`; **Decision**, docs/recovery-notes.md "The Annex B items")."""
         limits = self.rates.item_limit
         asked = tp.amount_pence if tp.amount_pence is not None else limits[RENT_FIRST_ITEM]
         total = min(asked, limits[RENT_FURTHER_ITEM])
@@ -249,8 +273,11 @@ class _Run:
         if not self.rent_first_taken:
             self.step(RENT_FURTHER_ITEM, tp.category, further, 0, self.room(), self.rent_first_rule)
             return
-        rule = Rule.REQUESTED_RATE if asked < limits[RENT_FURTHER_ITEM] else Rule.ITEM_MAXIMUM
-        self.take_whole(RENT_FURTHER_ITEM, tp, further, rule, False)
+        most = limits[RENT_FURTHER_ITEM] - limits[RENT_FIRST_ITEM]
+        if further < most:
+            self.take_up_to(RENT_FURTHER_ITEM, tp, further, Rule.REQUESTED_RATE, most)
+        else:
+            self.take_up_to(RENT_FURTHER_ITEM, tp, further, Rule.ITEM_MAXIMUM)
 
     def ongoing(self, item: int, tp: ThirdPartyItem) -> bool:
         """Ongoing consumption for fuel and water (items 9, 10, 13): never counts towards the cap (Annex
@@ -352,6 +379,11 @@ def _debt_item_rule(amount: int, limit: int, total: int, room: int, limit_reduce
         return Rule.REDUCED_RATE if limit_reduced else Rule.ITEM_MAXIMUM
     if amount == total:
         return Rule.DEBT_BALANCE
+    return _room_rule(amount, room)
+
+
+def _room_rule(amount: int, room: int) -> Rule:
+    """Which of the room under the overall cap and the 1p minimum payable set an amount below its limit."""
     if amount == room:
         return Rule.CAP_FULL if room == 0 else Rule.CAP_ROOM
     return Rule.MINIMUM_PAYABLE
