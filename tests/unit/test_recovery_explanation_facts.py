@@ -224,3 +224,21 @@ def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_ong
     assert text.count("not taken: three third-party items already taken") == 2
     for engine_text, rendered in stored(result):
         assert rendered == engine_text
+
+
+def test_uc_period_totals_say_how_much_was_taken_above_the_cap_while_a_sanction_applies() -> None:
+    """Annex B, recovery-rules.md §3: while a sanction or fraud penalty applies, priority items (7-10) are
+    taken above the overall cap. The totals say so: £120.08 counted towards a cap of £60.02, £60.06 of it
+    (rent £40.01 and gas £20.05) above it, in the period's text and in each line's, engine or stored."""
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000, sanction_pence=10_000,
+        third_party=(ThirdPartyItem(ThirdPartyCategory.RENT_ARREARS), ThirdPartyItem(ThirdPartyCategory.GAS)),
+        debts=(DebtRecord(1, "DWP", "UC_ADVANCE_NEW_CLAIM", "NON_FRAUD", 50_000, MAY, 1, MAY),)))
+    totals = ("Total deducted £220.08 (£120.08 counted towards the cap of £60.02, of which £60.06 taken above it "
+              "while a sanction or fraud penalty applies); UC payable £579.92.")
+    assert result.explain().endswith(totals), result.explain()
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text and engine_text.endswith(totals)
+    within = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
+                                               80_000, debts=(debt(1, 100_000, "DWP"),)))
+    assert within.explain().endswith("Total deducted £60.02 (£60.02 counted towards the cap); UC payable £739.98.")

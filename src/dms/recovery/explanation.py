@@ -179,13 +179,19 @@ def render_period(result: UcPeriodResult) -> str:
     """The whole period: header, each item considered in order, and the totals."""
     parts = [render_header(result)]
     parts.extend(render_step(step) for step in result.steps)
-    parts.append(f"Total deducted {_p(result.total_pence)} ({_p(result.capped_total_pence)} counted "
-                 f"towards the cap); UC payable {_p(result.payable_pence)}.")
+    parts.append(_totals(result.total_pence, result.capped_total_pence, result.cap_pence, result.payable_pence))
     return "\n".join(parts)
 
 
-def _totals(total: int, capped: int, payable: int) -> str:
-    return f"Total deducted {_p(total)} ({_p(capped)} counted towards the cap); UC payable {_p(payable)}."
+def _totals(total: int, capped: int, cap: int, payable: int) -> str:
+    """The period's totals: what was deducted, what of it counted towards the overall cap and, when that is
+    more than the cap, how much was taken above it: only priority items may go above it, while a sanction or
+    fraud penalty applies (Annex B; recovery-rules.md §3)."""
+    counted = f"{_p(capped)} counted towards the cap"
+    if capped > cap:
+        counted += (f" of {_p(cap)}, of which {_p(capped - cap)} taken above it while a sanction or fraud penalty "
+                    "applies")
+    return f"Total deducted {_p(total)} ({counted}); UC payable {_p(payable)}."
 
 
 def _with_note(share: str | None, note: str) -> str | None:
@@ -218,7 +224,8 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
                        if line.allocation is not line.rule else None, line.note)
     return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
                       [render_step(step) for step in result.steps], line.step, share,
-                      _totals(result.total_pence, result.capped_total_pence, result.payable_pence))
+                      _totals(result.total_pence, result.capped_total_pence, result.cap_pence,
+                              result.payable_pence))
 
 
 def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
@@ -434,7 +441,8 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
                        if allocation is not steps[index].rule else None, line.get("note", ""))
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
                       _header_text(period["period"]), [render_step(step) for step in steps], index, share,
-                      _totals(period["total_pence"], period["capped_total_pence"], period["payable_pence"]),
+                      _totals(period["total_pence"], period["capped_total_pence"], period["period"]["cap_pence"],
+                              period["payable_pence"]),
                       _cleared_note(line.get("cleared_pence")))
     return _late_note(period["period"]) + text
 
