@@ -1650,6 +1650,88 @@ def test_legacy_instalment_taken_from_an_award_in_payment_it_fits_in() -> None:
     assert check_ledger().ok
 
 
+def _monthly_pc_then_weekly_esa(pc_weekly: str, first: str = "2025-06-09") -> None:
+    """A monthly PC award of ``pc_weekly`` a week, then (awarded the same day, after it) a weekly ESA award of
+    £100.00, both paying from ``first``."""
+    events(line("start-PC1", "award.started", award_ref="PC1", benefit="PC", start_date="2025-06-01",
+                legacy={"weekly_amount": pc_weekly, "pay_frequency": "MONTHLY", "first_pay_date": first}),
+           line("start-ESA1", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-06-01",
+                legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": first}))
+
+
+@pytest.mark.parametrize(("pc_weekly", "chosen", "instalment"), [
+    ("23.35", "ESA1", 2325),  # £101.18 a month - £0.44 floor = £100.74 < £100.75: PC cannot pay it
+    ("23.36", "PC1", 10075),  # £101.22 - £0.44 = £100.78: PC can, and was awarded first
+])
+def test_an_award_too_small_for_a_period_instalment_is_not_chosen_over_one_that_can_pay(
+        pc_weekly: str, chosen: str, instalment: int) -> None:
+    """recovery-rules.md §4 and A9/2025 §24 (**Decision**, docs/recovery-notes.md "Which legacy award an
+    instalment is taken from"): the first awarded of the awards with room for any instalment on the pay date,
+    worked out on the pay period as the instalment is. Monthly PC of £23.35 a week pays £101.18 a month
+    (52/12 weeks, rounded down), leaving £100.74 above the 44p floor: 1p short of the monthly fraud
+    instalment, £23.25 x 52/12 = £100.75. The HB fraud debt is then recovered from the weekly ESA of £100.00,
+    not returned INSUFFICIENT_BENEFIT. A penny a week more (£23.36) and PC, awarded first, pays it. The daily
+    run, a missed payment's check, the §6.3 current rate and ``dms rerate`` make the same choice."""
+    from dms.services.la_processing import _legacy_weekly_room
+    from dms.services.recovery_load import instalments_taken_from, legacy_award_choice
+    from dms.services.rerate import rerate
+    from dms.store.models import Award
+    from dms.store.replay.models import RerateResult
+
+    _monthly_pc_then_weekly_esa(pc_weekly)
+    hb_debt(amount=50000, classification="FRAUD")
+    pay = date(2025, 6, 9)
+    run_day(date(2025, 6, 2))
+    run_day(pay)
+    assert status("HB1") == ("OPEN", "")
+    assert [(r.date, r.award.award_ref, r.amount_pence) for r in taken()] == [(pay, chosen, instalment)]
+    awards = list(Award.objects.filter(award_ref__in=("PC1", "ESA1")).order_by("id"))
+    assert legacy_award_choice([(a.pk, a.weekly_amount_pence, a.pay_frequency) for a in awards], pay) == next(
+        a.pk for a in awards if a.award_ref == chosen)
+    assert [a.award_ref for a in awards if instalments_taken_from(a, pay)] == [chosen]
+    person_id = awards[0].person_id
+    weekly = next(a.weekly_amount_pence for a in awards if a.award_ref == chosen)
+    assert _legacy_weekly_room([person_id], pay)[person_id][0] == weekly - 10
+    outcome = rerate(pay)
+    assert list(RerateResult.objects.filter(run_id=outcome.run_id).values_list("source", "now_pence")) == [
+        (chosen[:-1], instalment)]
+    assert check_ledger().ok
+
+
+@pytest.mark.parametrize("on", [date(2024, 6, 10), date(2025, 6, 9), date(2026, 6, 8)])
+def test_the_award_chosen_by_query_is_the_one_the_rule_of_room_for_any_instalment_chooses(on: date) -> None:
+    """recovery-rules.md §4 (**Decision**, docs/recovery-notes.md "Which legacy award an instalment is taken
+    from"): the daily run's query of instalments due, a missed payment's check and the §6.3 order choose the
+    award :func:`legacy_award_choice` does (the first awarded with room for any instalment on the pay period,
+    ``dms.recovery.legacy.has_room_for_any_instalment``; else the one that pays most a week, of equals the
+    first awarded), for weekly amounts either side of the least with room at each pay frequency, under each
+    year's rates."""
+    from dms.recovery.legacy import least_weekly_amount_with_room
+    from dms.recovery.types import PayFrequency
+    from dms.services.la_processing import _legacy_weekly_room
+    from dms.services.recovery_load import due_instalments, instalments_taken_from, legacy_award_choice
+    from dms.store.models import Award
+
+    _monthly_pc_then_weekly_esa("23.35")
+    Award.objects.update(start_date=date(2024, 4, 1), first_pay_date=on)  # every frequency pays on ``on``
+    weekly_least = least_weekly_amount_with_room(PayFrequency.WEEKLY, on)
+    for frequency in PayFrequency:
+        least = least_weekly_amount_with_room(frequency, on)
+        for pc_weekly in (least - 1, least, least + 1):
+            for esa_weekly in (weekly_least - 2, weekly_least - 1, weekly_least, 10_000):
+                Award.objects.filter(award_ref="PC1").update(weekly_amount_pence=pc_weekly, pay_frequency=frequency)
+                Award.objects.filter(award_ref="ESA1").update(weekly_amount_pence=esa_weekly)
+                awards = list(Award.objects.order_by("id"))
+                chosen = legacy_award_choice([(a.pk, a.weekly_amount_pence, a.pay_frequency) for a in awards], on)
+                case = (frequency, pc_weekly, esa_weekly, chosen)
+                assert [a.pk for a in awards if instalments_taken_from(a, on)] == [chosen], case
+                assert [d.award_id for d in due_instalments(on)] == [chosen], case
+                person_id, weekly = awards[0].person_id, next(a.weekly_amount_pence for a in awards if a.pk == chosen)
+                assert _legacy_weekly_room([person_id], on)[person_id][0] == weekly - 10, case
+        assert legacy_award_choice([(1, least - 1, frequency), (2, least, frequency)], on) == 2
+        assert legacy_award_choice([(1, least, frequency), (2, 10_000, frequency)], on) == 1
+
+
 def test_hb_debt_returned_insufficient_benefit_with_nothing_taken_keeps_the_calculation_that_returned_it() -> None:
     """recovery-rules.md §3-4 (every calculation explained; A9/2025 §24): JSA of £10.00 a week leaves £9.90
     above the floor, less than the £13.95 instalment, so the HB debt is returned with nothing taken. No

@@ -9,9 +9,12 @@ from decimal import Decimal
 import pytest
 
 from dms.recovery.legacy import (
+    benefit_for_period,
     calculate_legacy_instalment,
+    has_room_for_any_instalment,
     instalment_for_period,
     is_pay_date,
+    least_weekly_amount_with_room,
     legacy_weekly_rate,
     missed_instalments_outcome,
     reverse_missed_instalment,
@@ -48,6 +51,41 @@ def test_legacy_monthly_period_is_52_over_12_weeks_rounded_down() -> None:
     assert instalment_for_period(2275, PayFrequency.MONTHLY) == 9858  # 9858.33
     assert instalment_for_period(1395, PayFrequency.FORTNIGHTLY) == 2790
     assert instalment_for_period(1395, PayFrequency.FOUR_WEEKLY) == 5580
+
+
+RATE_YEARS = [date(2024, 6, 10), date(2025, 6, 9), date(2026, 6, 8)]
+
+
+@pytest.mark.parametrize(("on", "weekly"), list(zip(RATE_YEARS, (2285, 2335, 2410), strict=True)))
+def test_an_award_has_room_for_any_instalment_when_its_period_benefit_above_the_floor_covers_the_fraud_instalment(
+        on: date, weekly: int) -> None:
+    """recovery-rules.md §4, A9/2025 §24 (**Decision**, docs/recovery-notes.md "Which legacy award an
+    instalment is taken from"): the fraud weekly rate and 10p a week is room enough weekly, fortnightly and
+    four-weekly, but not monthly: the benefit (52/12 weeks) is rounded down and the floor up, so £23.35 a week
+    leaves £101.18 - £0.44 = £100.74 for a £100.75 instalment (2024/25 £22.85: £98.57 for £98.58; 2026/27
+    £24.10: £103.99 for £104.00). A penny a week more has room; an award without a pay frequency has none."""
+    for frequency in (PayFrequency.WEEKLY, PayFrequency.FORTNIGHTLY, PayFrequency.FOUR_WEEKLY):
+        assert has_room_for_any_instalment(weekly, frequency, on)
+        assert not has_room_for_any_instalment(weekly - 1, frequency, on)
+    assert benefit_for_period(weekly, PayFrequency.MONTHLY) - 44 == instalment_for_period(
+        legacy_weekly_rate(on, True), PayFrequency.MONTHLY) - 1
+    assert not has_room_for_any_instalment(weekly, PayFrequency.MONTHLY, on)
+    assert has_room_for_any_instalment(weekly + 1, PayFrequency.MONTHLY, on)
+    assert not has_room_for_any_instalment(1_000_000, "", on)
+
+
+@pytest.mark.parametrize("on", RATE_YEARS)
+@pytest.mark.parametrize("frequency", list(PayFrequency))
+def test_the_least_weekly_amount_with_room_is_where_an_award_comes_to_have_room_for_any_instalment(
+        frequency: PayFrequency, on: date) -> None:
+    """The figure the daily run's query compares weekly amounts with (``services.recovery_load``) says what
+    :func:`has_room_for_any_instalment` says, for every weekly amount around it (2025/26: £23.35, monthly
+    £23.36)."""
+    least = least_weekly_amount_with_room(frequency, on)
+    for weekly in range(least - 300, least + 300):
+        assert has_room_for_any_instalment(weekly, frequency, on) == (weekly >= least)
+    if on == date(2025, 6, 9):
+        assert least == (2336 if frequency is PayFrequency.MONTHLY else 2335)
 
 
 def test_legacy_unknown_frequency_refused() -> None:

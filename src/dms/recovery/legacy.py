@@ -9,6 +9,9 @@ Decisions taken here:
   FRAUD (:func:`calculate_legacy_instalment`);
 - the benefit floor of 10p a week is converted to the pay period like the instalment and rounded **up**
   (:func:`benefit_floor_for_period`): a monthly floor of 43.33p leaves 44p, never less than 10p a week;
+- an award "pays enough for any instalment" (the choice of the legacy award instalments are taken from,
+  ``services.recovery_load``) when its benefit for the pay period less the floor leaves room for the fraud
+  instalment of the period, worked out as here (:func:`has_room_for_any_instalment`), not by weekly amounts;
 - when the benefit is too small (INSUFFICIENT_BENEFIT) or deductions in place leave too little room
   (MAXIMUM_DEDUCTIONS), HB debts are returned and nothing is taken for them; DWP and HMRC debts take what
   room is left above the floor (:func:`_short_of_room`);
@@ -81,6 +84,48 @@ def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency) -> in
     (recovery-rules.md §4: "a monthly period is 52/12 weeks, rounded down to the penny")."""
     exact = Decimal(weekly_rate_pence) * weeks_in_period(frequency)
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def benefit_for_period(weekly_amount_pence: int, frequency: PayFrequency) -> int:
+    """What a legacy award of ``weekly_amount_pence`` a week pays on a pay date: the weekly amount times the
+    weeks in the period, rounded down to the penny (recovery-rules.md §4; **Decision**, docs/recovery-notes.md
+    "The 10p floor on a monthly pay date": a monthly award of £23.35 a week pays £101.18)."""
+    return instalment_for_period(weekly_amount_pence, frequency)
+
+
+def has_room_for_any_instalment(weekly_amount_pence: int, frequency: str, on: date) -> bool:
+    """Whether a legacy award of ``weekly_amount_pence`` a week paid ``frequency`` has room on ``on`` for any
+    instalment: its benefit for the period (:func:`benefit_for_period`) less the 10p-a-week floor for the
+    period (:func:`benefit_floor_for_period`) is at least the period's instalment at the fraud weekly rate,
+    the highest (:func:`instalment_for_period`), as :func:`calculate_legacy_instalment` works them out
+    (recovery-rules.md §4; A9/2025 §24). Monthly, £23.35 a week in 2025/26 has not: £101.18 - £0.44 =
+    £100.74 < £100.75. An award without a pay frequency has no pay dates (:func:`is_pay_date`) and no room.
+    **Decision**, docs/recovery-notes.md "Which legacy award an instalment is taken from" (the awards "that
+    pay enough for any instalment")."""
+    if frequency not in _WEEKS:
+        return False
+    period = PayFrequency(frequency)
+    floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", on), period)
+    instalment = instalment_for_period(legacy_weekly_rate(on, True), period)
+    return benefit_for_period(weekly_amount_pence, period) - floor >= instalment
+
+
+def least_weekly_amount_with_room(frequency: PayFrequency, on: date) -> int:
+    """The least weekly amount (pence) for which :func:`has_room_for_any_instalment` holds on ``on`` at
+    ``frequency``, so a query can compare an award's weekly amount with it (``services.recovery_load``):
+    what the period must pay (the fraud instalment and the floor) over the weeks in the period, rounded up
+    (2025/26: £23.35 weekly, fortnightly and four-weekly; £23.36 monthly). The benefit for the period only
+    grows with the weekly amount, so every amount from it has room and none below it has; checked against
+    :func:`has_room_for_any_instalment` itself, so the two never disagree."""
+    period = PayFrequency(frequency)
+    needed = (instalment_for_period(legacy_weekly_rate(on, True), period)
+              + benefit_floor_for_period(value("legacy.minimum_benefit_per_week", on), period))
+    least = int((Decimal(needed) / weeks_in_period(period)).to_integral_value(rounding=ROUND_CEILING))
+    while not has_room_for_any_instalment(least, period, on):
+        least += 1
+    while least > 0 and has_room_for_any_instalment(least - 1, period, on):
+        least -= 1
+    return least
 
 
 def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency) -> int:

@@ -84,10 +84,10 @@ from dms.services.recovery_load import (
     LEGACY_AWARD_ORDER,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
+    able_params,
     as_date,
     fetch,
     in_ids,
-    instalment_room_pence,
     reduced_rates,
     sanctions_in_force,
 )
@@ -436,7 +436,7 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, tuple[
     rows = fetch(
         "SELECT a.person_id, a.weekly_amount_pence FROM dms_award a "
         f"WHERE {cond} AND a.benefit <> 'UC' AND {in_payment_sql('a')} ORDER BY a.person_id, {LEGACY_AWARD_ORDER}",
-        [*params, *in_payment_params(on), *[instalment_room_pence(on)] * 2],
+        [*params, *in_payment_params(on), *able_params(on) * 2],
     )
     floor = int(value("legacy.minimum_benefit_per_week", on))
     sanctions = sanctions_in_force(on, person_ids)

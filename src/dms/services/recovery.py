@@ -34,7 +34,7 @@ from dms.recovery.explanation import (
     uc_line_share,
     uc_period_explanation,
 )
-from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period, sanction_for_period
+from dms.recovery.legacy import benefit_for_period, calculate_legacy_instalment, sanction_for_period
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
@@ -401,7 +401,7 @@ def legacy_reduced_rate(records: Sequence[DebtRecord]) -> int | None:
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                        records: tuple[DebtRecord, ...], sanction: Sanction | None = None) -> None:
     frequency = PayFrequency(due.pay_frequency)
-    benefit = instalment_for_period(due.weekly_amount_pence or 0, frequency)
+    benefit = benefit_for_period(due.weekly_amount_pence or 0, frequency)
     try:
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=batch.run_date, frequency=frequency, benefit_pence=benefit, debts=records,

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from dms.recovery.types import DebtRecord
+from dms.recovery.legacy import has_room_for_any_instalment, least_weekly_amount_with_room
+from dms.recovery.types import DebtRecord, PayFrequency
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
@@ -191,36 +192,47 @@ def _legacy_pay_condition() -> str:
 
 
 # Of a person's legacy awards in payment, which one instalments are taken from (due_instalments; **Decision**,
-# docs/recovery-notes.md "Which legacy award"): the first awarded of those that pay at least
-# ``instalment_room_pence`` a week (the highest weekly instalment, the fraud rate, above the 10p floor: any
-# instalment fits); when none does, the one that pays most (of equals, the first awarded). NULL weekly amounts
-# count as 0. ``_PREFERRED``: award b is taken from rather than award a (four placeholders: the room).
+# docs/recovery-notes.md "Which legacy award"): the first awarded of those with room for any instalment on the
+# date (dms.recovery.legacy.has_room_for_any_instalment: the benefit for the pay period less the 10p-a-week
+# floor covers the period's fraud instalment, the highest), as a query reads it: the weekly amount at least the
+# least with room at the award's pay frequency (_ABLE_A, _ABLE_B; parameters :func:`able_params`); when none
+# has, the one that pays most a week (of equals, the first awarded). NULL weekly amounts count as 0; an award
+# with no pay frequency has no room. ``_PREFERRED``: award b is taken from rather than award a.
 _W_A, _W_B = "COALESCE(a.weekly_amount_pence, 0)", "COALESCE(b.weekly_amount_pence, 0)"
-_PREFERRED = (f"(({_W_B} >= %s AND ({_W_A} < %s OR b.id < a.id)) OR ({_W_B} < %s AND {_W_A} < %s AND "
+
+
+def _able(alias: str, weekly: str) -> str:
+    """SQL: the legacy award ``alias`` paying ``weekly`` a week has room for any instalment (four placeholders,
+    :func:`able_params`: the least weekly amount with room at each pay frequency, in ``PayFrequency`` order)."""
+    return "(" + " OR ".join(f"({alias}.pay_frequency = '{frequency}' AND {weekly} >= %s)"
+                             for frequency in PayFrequency) + ")"
+
+
+_ABLE_A, _ABLE_B = _able("a", _W_A), _able("b", _W_B)
+_PREFERRED = (f"(({_ABLE_B} AND (NOT {_ABLE_A} OR b.id < a.id)) OR (NOT {_ABLE_B} AND NOT {_ABLE_A} AND "
               f"({_W_B} > {_W_A} OR ({_W_B} = {_W_A} AND b.id < a.id))))")
-# The same order as an ORDER BY of alias a (two placeholders: the room): the first is the one taken from.
-LEGACY_AWARD_ORDER = f"CASE WHEN {_W_A} >= %s THEN 0 ELSE 1 END, CASE WHEN {_W_A} >= %s THEN 0 ELSE -{_W_A} END, a.id"
+# The same order as an ORDER BY of alias a: the first is the one taken from.
+LEGACY_AWARD_ORDER = f"CASE WHEN {_ABLE_A} THEN 0 ELSE 1 END, CASE WHEN {_ABLE_A} THEN 0 ELSE -{_W_A} END, a.id"
 
 
-def instalment_room_pence(on: date) -> int:
-    """The weekly benefit an award must pay for any legacy instalment to fit on ``on``: the fraud weekly rate
-    and the 10p-a-week floor (recovery-rules.md §4)."""
-    from dms.parameters import value
-    from dms.recovery.legacy import legacy_weekly_rate
-
-    return legacy_weekly_rate(on, True) + int(value("legacy.minimum_benefit_per_week", on))
+def able_params(on: date) -> list[int]:
+    """The parameters of one ``_ABLE_A`` or ``_ABLE_B`` on ``on``: the least weekly amount with room for any
+    instalment at each pay frequency (:func:`dms.recovery.legacy.least_weekly_amount_with_room`).
+    :data:`_PREFERRED` takes them four times over, :data:`LEGACY_AWARD_ORDER` twice."""
+    return [least_weekly_amount_with_room(frequency, on) for frequency in PayFrequency]
 
 
-def legacy_award_choice(awards: Sequence[tuple[int, int | None]], on: date) -> int | None:
-    """Of ``(award id, weekly amount)`` pairs, the award instalments are taken from on ``on`` (the rule of
-    :data:`_PREFERRED`), or None when there are none."""
+def legacy_award_choice(awards: Sequence[tuple[int, int | None, str]], on: date) -> int | None:
+    """Of ``(award id, weekly amount, pay frequency)`` triples, the award instalments are taken from on ``on``
+    (the rule of :data:`_PREFERRED`, by :func:`dms.recovery.legacy.has_room_for_any_instalment`), or None
+    when there are none."""
     if not awards:
         return None
-    room = instalment_room_pence(on)
-    able = [award_id for award_id, weekly in awards if (weekly or 0) >= room]
+    able = [award_id for award_id, weekly, frequency in awards
+            if has_room_for_any_instalment(weekly or 0, frequency, on)]
     if able:
         return min(able)
-    return min(awards, key=lambda pair: (-(pair[1] or 0), pair[0]))[0]
+    return min(awards, key=lambda award: (-(award[1] or 0), award[0]))[0]
 
 
 def instalments_taken_from(award: Any, on: date) -> bool:
@@ -230,13 +242,12 @@ def instalments_taken_from(award: Any, on: date) -> bool:
     day was no instalment (recovery-rules.md §4)."""
     from dms.services.benefit_in_payment import in_payment_sql
 
-    room = instalment_room_pence(on)
     rows = fetch(
         "SELECT 1 FROM dms_award a WHERE a.id = %s AND NOT EXISTS (SELECT 1 FROM dms_award u WHERE "
         f"(u.person_id = a.person_id OR u.partner_id = a.person_id) AND u.benefit = 'UC' AND {in_payment_sql('u')}) "
         "AND NOT EXISTS (SELECT 1 FROM dms_award b WHERE b.person_id = a.person_id AND b.id <> a.id AND "
         f"b.benefit <> 'UC' AND {in_payment_sql('b')} AND {_PREFERRED})",
-        [award.pk, on, on, on, on, *[room] * 4],
+        [award.pk, on, on, on, on, *able_params(on) * 4],
     )
     return bool(rows)
 
@@ -275,9 +286,8 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
         "ORDER BY a.person_id"
     )
     d = run_date
-    room = instalment_room_pence(d)
-    params: list[Any] = ([d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 4 + [room] * 4
-                         + [d] * 4)
+    params: list[Any] = ([d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 4
+                         + able_params(d) * 4 + [d] * 4)
     rows = fetch(sql, params)
     return [DueInstalment(*r) for r in rows]
 

@@ -43,7 +43,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from dms.errors import DmsError
-from dms.recovery.legacy import calculate_legacy_instalment, instalment_for_period, sanction_for_period
+from dms.recovery.legacy import benefit_for_period, calculate_legacy_instalment, sanction_for_period
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
@@ -310,7 +310,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 uc_awards[award_id] = (person, claimant_type, partner)
                 holders[person] = partition
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
-        chosen = legacy_award_choice([(award_id, weekly) for award_id, weekly, _, _ in awards], as_of)
+        chosen = legacy_award_choice([(award_id, weekly, frequency) for award_id, weekly, _, frequency in awards],
+                                     as_of)
         _, weekly, benefit, frequency = next(a for a in awards if a[0] == chosen)
         legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency)
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
@@ -403,7 +404,7 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
                     sanction: Sanction | None = None) -> dict[int | None, list[int]]:
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
-    benefit = instalment_for_period(award.weekly_amount_pence or 0, frequency)
+    benefit = benefit_for_period(award.weekly_amount_pence or 0, frequency)
     try:
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=as_of, frequency=frequency, benefit_pence=benefit, debts=records,
