@@ -202,3 +202,20 @@ def test_legacy_instalment_amount_unchanged_by_the_split(day: date, frequency: P
     assert not {a.debt_id for a in result.allocations} & set(result.hb_debts_to_return)
     if result.outcome is LegacyOutcome.DEDUCTED and result.rule is Rule.INSTALMENT:
         assert result.amount_pence == min(result.instalment_pence, sum(balance.values()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=DAYS, frequency=st.sampled_from(list(PayFrequency)), benefit=st.integers(0, 60_000),
+       sanction_share=st.sampled_from([0, 0, 40, 60, 100]), reduced=st.none() | st.integers(0, 3_000),
+       records=debts())
+def test_without_deductions_in_place_no_legacy_instalment_returns_maximum_deductions(
+        day: date, frequency: PayFrequency, benefit: int, sanction_share: int, reduced: int | None,
+        records: tuple[DebtRecord, ...]) -> None:
+    """recovery-rules.md §4 (A9/2025 §24): `MAXIMUM_DEDUCTIONS` is for deductions already in place leaving no
+    room; with none in place (no input carries any, so the daily run and ``dms rerate`` pass none: the known
+    limit in docs/recovery-notes.md "``MAXIMUM_DEDUCTIONS`` is not sent today") no benefit, sanction, reduced
+    rate or set of debts gives that outcome: too little benefit is ``INSUFFICIENT_BENEFIT``."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        day, frequency, benefit, records, reduced_weekly_rate_pence=reduced,
+        sanction_pence=benefit * sanction_share // 100))
+    assert result.outcome is not LegacyOutcome.MAXIMUM_DEDUCTIONS

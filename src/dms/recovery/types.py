@@ -250,7 +250,9 @@ class LegacyInstalmentInput:
     """One pay date of a legacy benefit.
 
     ``benefit_pence`` is the benefit for the pay period before any recovery deduction;
-    ``existing_deductions_pence`` are deductions already in place from it (third parties and others).
+    ``existing_deductions_pence`` are deductions already in place from it (third parties and others; no
+    input carries any today, so the daily run and ``dms rerate`` pass none: docs/recovery-notes.md
+    "``MAXIMUM_DEDUCTIONS`` is not sent today").
     ``reduced_weekly_rate_pence`` is a staff affordability rate per week (A9/2025 §31), passed only while
     it is in force. ``sanction_pence`` is what a sanction in force on the pay date takes off the benefit
     (``benefit_pence`` is before it).
