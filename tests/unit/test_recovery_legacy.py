@@ -121,6 +121,16 @@ def test_legacy_explanation_shows_rate_weeks_and_floor() -> None:
     assert "x 52/12 weeks" in text and "4.333" not in text
 
 
+@pytest.mark.parametrize(("frequency", "words"), [
+    (PayFrequency.WEEKLY, "weekly"), (PayFrequency.FORTNIGHTLY, "fortnightly"),
+    (PayFrequency.FOUR_WEEKLY, "four-weekly"), (PayFrequency.MONTHLY, "monthly")])
+def test_legacy_explanation_names_the_pay_frequency_in_words(frequency: PayFrequency, words: str) -> None:
+    """recovery-rules.md §3-4 (every calculation explained in words staff read): the pay date's frequency is
+    written as a word ("four-weekly"), not as its code (``FOUR_WEEKLY``)."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, frequency, 40_000, (hb(1, 90_000),)))
+    assert result.explain().startswith(f"Pay date 2025-06-02 ({words}): benefit for the period £400.00;")
+
+
 def test_legacy_explanation_states_the_benefit_so_the_floor_outcome_can_be_checked() -> None:
     """recovery-rules.md §3-4: staff answer "why this amount?" from the explanation alone. Monthly ESA of
     £14.05 a week is £60.88 for the period (52/12 weeks, rounded down); the floor (10p a week) is £0.44, so

@@ -264,6 +264,8 @@ def step_facts(step: ExplanationStep) -> dict[str, Any]:
 
 
 _WEEKS_TEXT = {"WEEKLY": "1", "FORTNIGHTLY": "2", "FOUR_WEEKLY": "4", "MONTHLY": "52/12"}  # recovery-rules.md §4
+_FREQUENCY_TEXT = {"WEEKLY": "weekly", "FORTNIGHTLY": "fortnightly", "FOUR_WEEKLY": "four-weekly",
+                   "MONTHLY": "monthly"}
 
 
 def allocation_text(alloc: Allocation) -> str:
@@ -292,7 +294,8 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
                     f"paid{existing}")
     room = max(0, result.benefit_pence - result.sanction_pence - result.existing_deductions_pence
                - result.floor_pence)
-    text = (f"Pay date {result.pay_date.isoformat()} ({result.frequency.lower()}): benefit for the period "
+    frequency = _FREQUENCY_TEXT.get(str(result.frequency), str(result.frequency).lower())
+    text = (f"Pay date {result.pay_date.isoformat()} ({frequency}): benefit for the period "
             f"{_p(result.benefit_pence)}{existing}; weekly rate {_p(result.weekly_rate_pence)} ({kind}) x {weeks} "
             f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
             f"{_p(result.floor_pence)} (10p a week, rounded up), leaving room for {_p(room)}; "
