@@ -391,6 +391,141 @@ def test_mental_health_crisis_moratorium_lasts_until_end_plus_30_days() -> None:
     assert status("BA1")[0] == "OPEN"
 
 
+def moratorium(event_id: str, occurred_on: str, kind: str = "MENTAL_HEALTH_CRISIS_MORATORIUM",
+               end_date: str | None = None) -> str:
+    """An event of the moratorium starting 2025-06-02 (a Monday, a pay date of :func:`legacy_award`)."""
+    return line(event_id, "person.insolvency", occurred_on=occurred_on, kind=kind, start_date="2025-06-02",
+                **({"end_date": end_date} if end_date is not None else {}))
+
+
+def last_reason(ref: str) -> str:
+    change = Debt.objects.get(creditor_ref=ref).status_changes.order_by("pk").last()
+    assert change is not None
+    return change.reason
+
+
+@pytest.mark.parametrize("order", ["end listed first", "start sent again after the end",
+                                   "start a month after the end", "start after the debts resumed"])
+def test_a_moratorium_event_without_an_end_does_not_erase_an_end_reported_by_a_later_event(order: str) -> None:
+    """docs/events-notes.md, "A moratorium's end is set by its latest event" (**Decision**; events.md §1:
+    ``occurred_on`` is when the fact took effect; recovery-rules.md §6: recovery resumes the day after the
+    moratorium ends). A crisis moratorium from 2025-06-02 is reported twice: when it began (no end_date,
+    occurred 2025-06-02) and when the treatment ended (end_date 2025-06-20, occurred then). In whatever order
+    the two are applied, the end stands: the debt resumes on 2025-07-21 (the end plus 30 days, then the day
+    after), its pay date is taken, and the older report starts nothing again."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"))
+    start, end = moratorium("mh", "2025-06-02"), moratorium("mh-end", "2025-06-20", end_date="2025-06-20")
+    if order == "end listed first":
+        events(end, start)
+        run_day(date(2025, 6, 2))
+    elif order == "start sent again after the end":
+        events(start)
+        run_day(date(2025, 6, 2))
+        events(end)
+        run_day(date(2025, 6, 20))
+        events(moratorium("mh-again", "2025-06-02"))
+        run_day(date(2025, 6, 21))
+    elif order == "start a month after the end":
+        events(end)
+        run_day(date(2025, 6, 2))
+        run_day(date(2025, 7, 2))
+        events(start)
+        run_day(date(2025, 7, 3))
+    else:
+        events(end)
+        for day in (date(2025, 6, 2), date(2025, 7, 20), date(2025, 7, 21)):
+            run_day(day)
+        assert status("NF")[0] == "OPEN"
+        events(start)
+        run_day(date(2025, 7, 22))
+    assert [(r.end_date, r.resume_on) for r in Restriction.objects.all()] == [(date(2025, 7, 20), date(2025, 7, 21))]
+    assert InboundEvent.objects.get(event_id="mh").applied
+    assert "left its end as event mh-end (occurred 2025-06-20) set it" in Restriction.objects.get().note
+    if order != "start after the debts resumed":
+        run_day(date(2025, 7, 20))
+        assert status("NF")[0] == "SUSPENDED"
+        run_day(date(2025, 7, 21))
+    run_day(date(2025, 7, 28))
+    assert status("NF")[0] == "OPEN" and Restriction.objects.get().resumed_on == date(2025, 7, 21)
+    assert last_reason("NF") == "MENTAL_HEALTH_CRISIS_MORATORIUM ended 2025-07-20: recovery resumes"
+    assert [r.date for r in taken()] == [date(2025, 7, 21), date(2025, 7, 28)]
+    assert check_ledger().ok
+
+
+def test_a_breathing_space_event_without_an_end_does_not_reset_an_earlier_end_to_60_days() -> None:
+    """The same rule for a standard breathing space (docs/events-notes.md, "A moratorium's end is set by its
+    latest event"): ended on 2025-06-20 (reported then), the report of its start listed after it does not
+    put back the 60 days (to 2025-07-31); recovery resumes on 2025-06-21 and the 2025-06-23 pay date is
+    taken."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"))
+    events(moratorium("bs-end", "2025-06-20", kind="BREATHING_SPACE", end_date="2025-06-20"),
+           moratorium("bs", "2025-06-02", kind="BREATHING_SPACE"))
+    run_day(date(2025, 6, 2))
+    restriction = Restriction.objects.get()
+    assert (restriction.end_date, restriction.resume_on) == (date(2025, 6, 20), date(2025, 6, 21))
+    run_day(date(2025, 6, 21))
+    run_day(date(2025, 6, 23))
+    assert status("NF")[0] == "OPEN"
+    assert [r.date for r in taken()] == [date(2025, 6, 23)]
+
+
+@pytest.mark.parametrize(("later", "resumes"), [
+    (moratorium("bs-end", "2025-06-20", kind="BREATHING_SPACE", end_date="2025-06-20"), date(2025, 6, 21)),
+    (moratorium("bs-end", "2025-06-20", kind="BREATHING_SPACE", end_date="2025-09-30"), date(2025, 8, 1)),
+])
+def test_a_later_moratorium_event_moves_its_end(later: str, resumes: date) -> None:
+    """recovery-rules.md §6 (a standard breathing space lasts 60 days, or ends earlier) with
+    docs/events-notes.md, "A moratorium's end is set by its latest event": an event that occurred after the
+    one that set the end moves it, earlier, or back to the 60 days when it gives an end beyond them."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"),
+           moratorium("bs", "2025-06-02", kind="BREATHING_SPACE", end_date="2025-07-10"))
+    run_day(date(2025, 6, 2))
+    assert Restriction.objects.get().resume_on == date(2025, 7, 11)
+    events(later)
+    run_day(date(2025, 6, 20))
+    assert Restriction.objects.get().resume_on == resumes
+
+
+def test_a_crisis_moratorium_event_reported_after_the_end_moves_it_later_or_back_to_no_end() -> None:
+    """recovery-rules.md §6 (a crisis moratorium lasts for the treatment plus 30 days) with
+    docs/events-notes.md, "A moratorium's end is set by its latest event": a later report of the same
+    moratorium moves its end later (the treatment went on); one that gives no end leaves it with none, the
+    treatment going on; of two reported the same day, the one received later stands."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"),
+           moratorium("mh", "2025-06-02"), moratorium("mh-end", "2025-06-20", end_date="2025-06-20"))
+    run_day(date(2025, 6, 2))
+    assert Restriction.objects.get().resume_on == date(2025, 7, 21)
+    events(moratorium("mh-later", "2025-07-01", end_date="2025-07-01"),
+           moratorium("mh-later-again", "2025-07-01", end_date="2025-07-05"))
+    run_day(date(2025, 7, 1))
+    assert Restriction.objects.get().resume_on == date(2025, 8, 5)
+    events(moratorium("mh-goes-on", "2025-07-15"))
+    run_day(date(2025, 7, 15))
+    assert Restriction.objects.get().resume_on is None
+    run_day(date(2025, 8, 11))
+    assert status("NF")[0] == "SUSPENDED"
+
+
+def test_a_moratorium_whose_resumption_day_has_passed_when_its_end_is_known_resumes_on_the_next_run_saying_so(
+) -> None:
+    """recovery-rules.md §6 (recovery resumes the day after the moratorium ends) with docs/events-notes.md,
+    "A moratorium's end is set by its latest event": the end of a crisis moratorium (treatment ended
+    2025-06-20, so recovery was due to resume on 2025-07-21) is reported on 2025-07-29. The days already run
+    are not reopened: the debt resumes on that run, whose reason says when it was due, and the next pay date
+    is taken (2025-07-21 and 2025-07-28 are not)."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"), moratorium("mh", "2025-06-02"))
+    for day in (date(2025, 6, 2), date(2025, 7, 21), date(2025, 7, 28)):
+        run_day(day)
+    assert status("NF")[0] == "SUSPENDED"
+    events(moratorium("mh-end", "2025-07-29", end_date="2025-06-20"))
+    summary = run_day(date(2025, 7, 29))
+    assert status("NF")[0] == "OPEN" and summary["moratoria_ended"] == 1
+    assert last_reason("NF") == ("MENTAL_HEALTH_CRISIS_MORATORIUM ended 2025-07-20: recovery resumes, from this "
+                                 "run: it was due to resume on 2025-07-21, before its end was known")
+    run_day(date(2025, 8, 4))
+    assert [r.date for r in taken()] == [date(2025, 8, 4)]
+
+
 def test_restriction_resumes_a_debt_only_when_none_still_bars_it_dro_during_breathing_space() -> None:
     """recovery-rules.md §6: a DRO bars recovery by deduction of the non-fraud debts it includes; the end of
     a breathing space it began in does not reopen them."""

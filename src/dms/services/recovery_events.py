@@ -309,7 +309,7 @@ def _insolvency(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     if event.kind in WHOLE_INSOLVENCY:
         _bankruptcy(event, run_date)
     else:
-        _moratorium(event, run_date)
+        _moratorium(event, row, run_date)
 
 
 def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
@@ -482,7 +482,7 @@ def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None
     return end + timedelta(days=CRISIS_EXTRA_DAYS) if end is not None else None
 
 
-def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
+def _moratorium(event: ev.PersonInsolvency, row: InboundEvent, run_date: date) -> None:
     """Breathing Space or a mental health crisis moratorium (recovery-rules.md §6, **Decision**): eligible
     debts (non-fraud, any creditor, arisen by its start: SI 2020/1311 covers the debts owed when it
     begins) are suspended for the moratorium and resumed the day after it ends,
@@ -490,8 +490,19 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     are listed too, so that they stay suspended while it lasts. UC deductions are not covered: a person
     with UC in payment goes on being recovered from by UC, and one whose UC starts during the moratorium is
     from then on (:func:`release_for_uc_deductions`). A later event of the same moratorium (same kind
-    and start date) sets or changes its end."""
+    and start date) sets or changes its end; an earlier one, reported after it, changes nothing
+    (:func:`_later_report`; **Decision**, docs/events-notes.md "A moratorium's end is set by its latest
+    event")."""
     person = _person(event)
+    later = _later_report(event, row)
+    if later is not None:
+        held = Restriction.objects.filter(person=person, kind=event.kind, start_date=event.start_date).order_by(
+            "-pk").first()
+        if held is not None:
+            held.note = (f"{held.note}; {run_date}: event {event.event_id} (occurred {event.occurred_on}) left "
+                         f"its end as event {later.event_id} (occurred {later.occurred_on}) set it")
+            held.save(update_fields=["note"])
+        return
     last = moratorium_last_day(event.kind, event.start_date, event.end_date)
     resume_on = last + timedelta(days=1) if last is not None else None
     existing = Restriction.objects.filter(person=person, kind=event.kind, start_date=event.start_date,
@@ -517,6 +528,26 @@ def _moratorium(event: ev.PersonInsolvency, run_date: date) -> None:
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=last, resume_on=resume_on,
                                suspended_debts=suspended, note=note)
+
+
+def _later_report(event: ev.PersonInsolvency, row: InboundEvent) -> InboundEvent | None:
+    """The latest event of the same moratorium as ``event`` (the person's, of the same kind and start date)
+    already applied that occurred after it, or on the same day and was received after it; None when there is
+    none, so that ``event`` sets the moratorium's end. **Decision** (docs/events-notes.md "A moratorium's end
+    is set by its latest event"; events.md §1: ``occurred_on`` is when the fact took effect): as a late
+    ``award.changed`` leaves the fields a later change set and a late ``person.registered`` the details a
+    later one gave, an event reported after a later one of its moratorium is older news, and does not
+    overwrite the end the later one gave, nor clear it when it gives none (the report of the start, sent
+    again or delivered late, after the report of the end)."""
+    later = (InboundEvent.objects.filter(type=row.type, nino=row.nino, applied=True)
+             .filter(Q(occurred_on__gt=row.occurred_on) | Q(occurred_on=row.occurred_on, pk__gt=row.pk))
+             .exclude(pk=row.pk).order_by("-occurred_on", "-pk"))
+    for other in later:
+        reported = parsed(other)
+        if (isinstance(reported, ev.PersonInsolvency) and reported.kind == event.kind
+                and reported.start_date == event.start_date):
+            return other
+    return None
 
 
 def recovered_from_anothers_legacy_benefit(debt: Debt, person_id: int, on: date) -> bool:
@@ -559,7 +590,11 @@ def still_barred(person_id: int, on: date, *, excluding: int, debt_ids: Sequence
 def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = None) -> int:
     """Recovery of the debts a moratorium suspended resumes the day after it ends (SUSPENDED → OPEN), for
     each debt no other restriction still bars (:func:`bars_recovery`: an insolvency, or a moratorium not
-    yet ended, keeps it suspended); only the moratoria of people in ``partitions`` when given."""
+    yet ended, keeps it suspended); only the moratoria of people in ``partitions`` when given. A moratorium
+    whose end became known only after that day (reported late, or moved earlier by a later event) resumes
+    them on this run, the first that knows of it: the days already run are not reopened, and the reason
+    audited says when recovery was due to resume (docs/events-notes.md "A moratorium's end is set by its
+    latest event")."""
     count = 0
     ended = Restriction.objects.filter(kind__in=MORATORIA, resumed_on=None, resume_on__lte=run_date)
     if partitions is not None:
@@ -568,9 +603,12 @@ def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = No
         barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk,
                               debt_ids=restriction.suspended_debts)
         resumed = [d for d in restriction.suspended_debts if d not in barred]
+        reason = f"{restriction.kind} ended {restriction.end_date}: recovery resumes"
+        due = restriction.resume_on
+        if due is not None and due < run_date:  # every day is run: the end became known only after it was due
+            reason += f", from this run: it was due to resume on {due}, before its end was known"
         for debt in Debt.objects.filter(pk__in=resumed, status=DebtStatus.SUSPENDED).order_by("pk"):
-            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR,
-                               reason=f"{restriction.kind} ended {restriction.end_date}: recovery resumes")
+            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
         restriction.resumed_on = run_date
         restriction.save(update_fields=["resumed_on"])
         count += 1
