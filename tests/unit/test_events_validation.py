@@ -4,6 +4,7 @@ malformed required field refuses the event with a message naming the field."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -447,3 +448,67 @@ def test_refusals_name_json_kinds_not_python_types() -> None:
             parse_event(data)
     assert "got a number" in refused(good("person.registered", event_id=5), "event_id")
     assert "got an object" in refused(good("person.registered", surname={"x": 1}), "surname")
+
+
+def read_json(text: str) -> Any:
+    """A JSON value read as ``dms events import`` reads it: a number with a fraction or an exponent as an
+    exact Decimal (services.events.read_line)."""
+    return json.loads(text, parse_float=Decimal)
+
+
+@pytest.mark.parametrize(("type_", "field", "written", "message"), [
+    ("person.sanction", "duration_weeks", "13.0",
+     "duration_weeks: 13.0 is written with a fraction or an exponent, but this field takes a "
+     "JSON integer; write it as 13"),
+    ("person.sanction", "duration_weeks", "1e2",
+     "duration_weeks: 1E+2 is written with a fraction or an exponent, but this field takes a "
+     "JSON integer; write it as 100"),
+    ("person.sanction", "duration_weeks", "2.5",
+     "duration_weeks: expected a whole number from 1 to 5200, got 2.5; write it as a JSON integer such as 13, "
+     "with no quotes, fraction or exponent"),
+    ("person.sanction", "duration_weeks", '"13"',
+     'duration_weeks: expected a whole number from 1 to 5200, got "13"; write it as a JSON integer such as 13, '
+     "with no quotes, fraction or exponent"),
+    ("person.sanction", "duration_weeks", "true",
+     "duration_weeks: expected a whole number from 1 to 5200, got true; write it as a JSON integer such as 13, "
+     "with no quotes, fraction or exponent"),
+    ("award.changed", "assessment_period_day", "7.00",
+     "assessment_period_day: 7.00 is written with a fraction or an exponent, but this field takes a "
+     "JSON integer; write it as 7"),
+])
+def test_a_whole_number_written_otherwise_is_refused_quoting_it_as_json_and_saying_how_to_write_it(
+        type_: str, field: str, written: str, message: str) -> None:
+    """events.md §1 (a malformed field is refused with a message naming the field) and README (errors say
+    what is wrong, where, and how to put it right): a field taking a whole number (a sanction's
+    ``duration_weeks``, a UC award's ``assessment_period_day``) written with a fraction or an exponent, or
+    as a string or boolean, is refused quoting the value as JSON writes it, never as Python's
+    ``Decimal('13.0')``, and saying how to write it."""
+    text = refused(good(type_, **{field: read_json(written)}), field)
+    assert text.endswith(message), text
+    assert "Decimal(" not in text and "'" not in text
+
+
+@pytest.mark.parametrize(("type_", "field", "written", "shown"), [
+    ("uc.assessment_period", "earnings_over_work_allowance", '"no"', 'got "no"'),
+    ("uc.assessment_period", "earnings_over_work_allowance", "1.0", "got 1.0"),
+    ("person.sanction", "rate_percent", "true", "got true"),
+    ("person.sanction", "rate_percent", "[100]", "got [100]"),
+    ("person.sanction", "rate_percent", "1e-400", "1E-400 is not a percentage"),
+    ("person.sanction", "rate_percent", '"33.333"', '"33.333" is not a percentage'),
+    ("debt.revised", "amount", "[1.5]", "not a JSON value ([1.5])"),
+    ("debt.revised", "amount", '{"pounds": 1.5}', 'not a JSON value ({"pounds": 1.5})'),
+    ("debt.revised", "amount", "false", "not a JSON value (false)"),
+])
+def test_a_refused_value_is_quoted_as_json_writes_it_not_as_python_writes_it(
+        type_: str, field: str, written: str, shown: str) -> None:
+    """README (errors say what is wrong in the sender's terms): every field reader quotes the value it
+    refuses as JSON (``true``, ``[1.5]``, ``"no"``), not as Python's repr (``True``, ``[Decimal('1.5')]``,
+    ``'no'``)."""
+    text = refused(good(type_, **{field: read_json(written)}), field)
+    assert shown in text, text
+    assert "Decimal(" not in text and "True" not in text and "False" not in text
+
+
+def test_a_long_value_refused_is_quoted_cut_short() -> None:
+    text = refused(good("person.sanction", duration_weeks=["x" * 200]), "duration_weeks")
+    assert 'got ["xxxx' in text and "..." in text and len(text) < 200

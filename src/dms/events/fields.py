@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Mapping
 from datetime import date
@@ -34,6 +35,27 @@ def json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def json_text(value: Any, limit: int = 40) -> str:
+    """A value read from an event written back as JSON, for quoting it in a refusal in the sender's terms
+    (README: errors say what is wrong): ``13.0``, ``1E+2``, ``true``, ``"13"``, ``[1.5]``, never Python's
+    ``Decimal('13.0')``, ``True``, ``'13'`` or ``[Decimal('1.5')]``. A number with a fraction or an exponent,
+    read as an exact Decimal, keeps its digits (an exponent is written ``E+2``). Cut to ``limit``
+    characters, ending ``...``."""
+    text = _json_of(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def _json_of(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_json_of(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_of(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _raw(data: Mapping[str, Any], name: str, where: str) -> Any:
@@ -104,7 +126,7 @@ def money(data: Mapping[str, Any], name: str, *, where: str = "", positive: bool
         kind = "number" if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else "value"
         raise EventError(
             f"{where}{name}: money is a string of pounds with two decimals such as \"400.14\", "
-            f"not a JSON {kind} ({value})"
+            f"not a JSON {kind} ({json_text(value)})"
         )
     try:
         pence = parse_pounds(value, field=f"{where}{name}")
@@ -116,10 +138,18 @@ def money(data: Mapping[str, Any], name: str, *, where: str = "", positive: bool
 
 
 def whole(data: Mapping[str, Any], name: str, low: int, high: int, *, where: str = "") -> int:
-    """A required JSON integer between ``low`` and ``high``."""
+    """A required JSON integer between ``low`` and ``high``. Anything else is refused quoting it as JSON
+    writes it and saying how to write it (README: errors say how to put it right). A whole number written
+    with a fraction or an exponent (``13.0``, ``1e2``) is refused too (docs/events-notes.md "A whole number
+    is a JSON integer"), the refusal giving the integer to send."""
     value = _raw(data, name, where)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise EventError(f"{where}{name}: expected a whole number, got {value!r}")
+        if isinstance(value, Decimal) and low <= value <= high and value == value.to_integral_value():
+            raise EventError(f"{where}{name}: {json_text(value)} is written with a fraction or an exponent, but "
+                             f"this field takes a JSON integer; write it as {int(value)}")
+        example = min(max(13, low), high)  # 13: a sanction's weeks, a period day
+        raise EventError(f"{where}{name}: expected a whole number from {low} to {high}, got {json_text(value)}; "
+                         f"write it as a JSON integer such as {example}, with no quotes, fraction or exponent")
     if not low <= value <= high:
         raise EventError(f"{where}{name}: {value} is not between {low} and {high}")
     return value
@@ -129,7 +159,8 @@ def flag(data: Mapping[str, Any], name: str, *, where: str = "") -> bool:
     """A required JSON boolean."""
     value = _raw(data, name, where)
     if not isinstance(value, bool):
-        raise EventError(f"{where}{name}: expected true or false, got {value!r}")
+        raise EventError(f"{where}{name}: expected true or false, got {json_text(value)}; write it as a JSON "
+                         "boolean, true or false, with no quotes")
     return value
 
 
@@ -143,10 +174,10 @@ def percent(data: Mapping[str, Any], name: str, *, where: str = "") -> Decimal:
     wherever it was rounded."""
     value = _raw(data, name, where)
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise EventError(f"{where}{name}: expected a percentage such as 100 or \"40\", got {value!r}")
+        raise EventError(f"{where}{name}: expected a percentage such as 100 or \"40\", got {json_text(value)}")
     text = str(value)
     if not _PERCENT.fullmatch(text):
-        raise EventError(f"{where}{name}: {text[:40]!r} is not a percentage written as digits with at most two "
+        raise EventError(f"{where}{name}: {json_text(value)} is not a percentage written as digits with at most two "
                          "decimal places, such as 100, 40 or \"33.33\"")
     rate = Decimal(text)
     if not Decimal(0) < rate <= Decimal(100):
