@@ -539,15 +539,11 @@ def _later_report(event: ev.PersonInsolvency, row: InboundEvent) -> InboundEvent
     later one gave, an event reported after a later one of its moratorium is older news, and does not
     overwrite the end the later one gave, nor clear it when it gives none (the report of the start, sent
     again or delivered late, after the report of the end)."""
-    later = (InboundEvent.objects.filter(type=row.type, nino=row.nino, applied=True)
-             .filter(Q(occurred_on__gt=row.occurred_on) | Q(occurred_on=row.occurred_on, pk__gt=row.pk))
-             .exclude(pk=row.pk).order_by("-occurred_on", "-pk"))
-    for other in later:
-        reported = parsed(other)
-        if (isinstance(reported, ev.PersonInsolvency) and reported.kind == event.kind
-                and reported.start_date == event.start_date):
-            return other
-    return None
+    # kind and start_date are held as validated: a code, and a date written YYYY-MM-DD
+    return (InboundEvent.objects.filter(type=row.type, nino=row.nino, applied=True, payload__kind=event.kind,
+                                        payload__start_date=event.start_date.isoformat())
+            .filter(Q(occurred_on__gt=row.occurred_on) | Q(occurred_on=row.occurred_on, pk__gt=row.pk))
+            .exclude(pk=row.pk).order_by("-occurred_on", "-pk").first())
 
 
 def recovered_from_anothers_legacy_benefit(debt: Debt, person_id: int, on: date) -> bool:
