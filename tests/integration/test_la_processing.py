@@ -730,6 +730,46 @@ def test_revision_over_recovery_balance_zero_correction_credit_then_refund(folde
     assert check_ledger().ok
 
 
+def _shared_credit_case(folder: Path) -> tuple[Debt, Debt, Debt]:
+    """A UC claimant with a DWP overpayment (80.00) and two HB overpayments (Annex B item 19): A1 with LA
+    005920 (100.00) and B1 with LA 005921 (50.00); 30.01 recovered on DW1 and on A1 (a deduction of 60.02
+    split between DWP and the LA, rule b); then LA 005920 revises A1 to 10.00: 20.01 over-recovered."""
+    la()
+    la("005921")
+    award()
+    dwp = debt_service.create_debt(
+        person=person(), creditor=Creditor.objects.get(kind="DWP"), creditor_ref="DW1", debt_type="OVERPAYMENT",
+        classification="NON_FRAUD", amount_pence=8_000, created_on=date(2025, 10, 1), received_on=D1,
+        business_date=D1, actor="test")
+    refer(folder, [build.referral("A1", NINO, 10_000)])
+    refer(folder, [build.referral("B1", NINO, 5_000)], la_id="005921")
+    la_files_step(D1)
+    deduct(dwp, 3_001, D1)
+    deduct(debt("A1"), 3_001, D1)
+    day = D1 + timedelta(days=1)
+    received(folder, "LAREV", [build.revision("A1", NINO, 1_000)], day=day)
+    la_files_step(day)
+    return dwp, debt("A1"), debt("B1", "005921")
+
+
+def test_an_over_recovery_credit_is_shared_between_owners_as_a_deduction_would_be(folder: Path) -> None:
+    """hb-debt-interface.md §6.5 and recovery-rules.md §5: the claimant's credit goes to their other
+    outstanding debts "in recovery order", and recovery order in Annex B item 19 splits equally between the
+    owners that have debts in it (recovery-rules.md §3 rule b; the leftover penny to DWP, §1), as the
+    person's own untargeted payment is spread (docs/architecture.md "Credit"): the 20.01 over-recovered on
+    A1 gives 10.01 to the DWP debt and 10.00 to the other LA's B1, not all of it to DWP."""
+    dwp, revised, other = _shared_credit_case(folder)
+    figures = debt_service.debt_figures([dwp, revised, other])
+    assert figures == {dwp.pk: (8_000, 3_001 + 1_001, 3_998), revised.pk: (1_000, 1_000, 0),
+                       other.pk: (5_000, 1_000, 4_000)}
+    assert (revised.status, other.status, Debt.objects.get(pk=dwp.pk).status) == (
+        DebtStatus.CLEARED, DebtStatus.OPEN, DebtStatus.OPEN)
+    assert account_balance(AccountKey(AccountKind.CREDITOR_PAYABLE, other.creditor_id)) == -1_000
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person().pk)) == 0
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, person().pk)) == 0
+    assert check_ledger().ok
+
+
 def test_referral_and_revision_in_one_run(folder: Path) -> None:
     la()
     award()

@@ -71,6 +71,32 @@ def test_schedule_correction_line_for_over_recovery_after_revision_is_negative(d
     assert _header(written.path)["TotalAmount"] == "40.00"
 
 
+def test_schedule_shows_an_over_recovery_credit_shared_with_another_las_debt_as_a_direct_payment_line(
+        data_dir: Path) -> None:
+    """hb-debt-interface.md §4.2, §6.5 and docs/architecture.md "Credit" (**Decision**: the credit is shared
+    between owners as a deduction is): 20.01 over-recovered on LA 005920's HB/1 is taken back from it (a
+    CORRECTION line) and split with rule b between the DWP debt (10.01) and LA 005921's HB/2 (10.00), which
+    reaches LA 005921 as the person's own money: a DIRECT_PAYMENT line, BalanceAfter 40.00."""
+    first, second = la("005920"), la("005921", "Otherwise Council")
+    sam = person("AB123456C")
+    revised = debt(sam, first, "HB/1", 10_000)
+    debt(sam, second, "HB/2", 5_000)
+    owed = debt(sam, dwp(), "DWP-1", 8_000)
+    recover(owed, 3_001, date(2025, 10, 6))
+    recover(revised, 3_001, date(2025, 10, 6))
+    debt_services.revise_debt_amount(revised, 1_000, business_date=date(2025, 10, 15), actor="test", reason="r")
+    files = {f.file_name: f for f in payments.run_month_end(OCT_RUN).files}
+    lines = _lines(files["20251103-DMSCH-005920.xml"].path)
+    assert [(x["Kind"], x["Amount"], x["BalanceAfter"], x["DebtRef"]) for x in lines] == [
+        ("DEDUCTION", "30.01", "69.99", "HB/1"),
+        ("CORRECTION", "-20.01", "0.00", "HB/1"),
+    ]
+    lines = _lines(files["20251103-DMSCH-005921.xml"].path)
+    assert [(x["Kind"], x["Source"], x["Amount"], x["BalanceAfter"], x["DebtRef"]) for x in lines] == [
+        ("DIRECT_PAYMENT", "DIRECT_PAYMENT", "10.00", "40.00", "HB/2")]
+    assert debt_services.figures_of(owed) == debt_services.DebtFigures(8_000, 4_002, 3_998)
+
+
 def test_schedule_legacy_benefit_code_is_the_source(data_dir: Path) -> None:
     council = la("005920")
     pat = person("CE123456D", benefit="ESA")

@@ -623,6 +623,21 @@ def test_direct_payment_credit_goes_to_other_debts_in_recovery_order_then_refund
     assert account_balance(AccountKey(AccountKind.DIRECT_PAYMENTS)) == 15000 and check_ledger().ok
 
 
+def test_direct_payment_credit_beyond_its_target_is_shared_between_owners_as_a_deduction_would_be() -> None:
+    """recovery-rules.md §5 and §3 rule b (**Decision**, docs/architecture.md "Credit"): what a payment to
+    DWP debt A leaves over (30.00) is the person's credit, spread over their other debts as an untargeted
+    payment is: item 19 split equally between DWP (B) and the LA (HB1), 15.00 each, not all of it to B."""
+    events(uc_award(), dwp_debt("A", amount="100.00", debt_type="BUDGETING_ADVANCE"), dwp_debt("B"))
+    hb_debt()
+    events(line("pay", "payment.received", occurred_on="2025-06-04", amount="130.00", received_on="2025-06-04",
+                channel="CARD", creditor="DWP", creditor_ref="A"))
+    run_day(date(2025, 6, 4))
+    balances = {d.creditor_ref: debt_service.figures_of(d).balance_pence for d in Debt.objects.all()}
+    assert balances == {"A": 0, "B": 30000 - 1500, "HB1": 50000 - 1500}
+    person = Person.objects.get()
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == 0 and check_ledger().ok
+
+
 @pytest.mark.parametrize("why", ["died", "breathing space"])
 def test_direct_payment_credit_goes_to_outstanding_debts_from_the_estate_or_suspended_before_any_refund(
         why: str) -> None:

@@ -1,7 +1,9 @@
 """The order in which a person's debts are recovered (pure).
 
-Used wherever money is placed on a person's debts one after another: a person's credit applied to their
-other debts (recovery-rules.md §5), and the recovery engine within an Annex B item.
+Used wherever money is placed on a person's debts: by the recovery engine's allocation
+(``dms.recovery.allocation``), which places a deduction, a legacy instalment, an untargeted direct payment
+and a person's credit applied to their other debts (recovery-rules.md §5) in this order within an Annex B
+item's owner.
 
 The key, most significant first:
 

@@ -9,7 +9,8 @@ module adds the sharing rules of Annex B (A9/2025) and hb-debt-interface.md §6.
   owners' debts keep their order);
 - partners (:func:`allocate_within_owner`): HB debts of both partners of a couple share equally;
 - spill-over (:func:`allocate_in_order`): what clears one debt goes to the next in the same period;
-- a payment without a target (:func:`spread_like_deduction`): item by item, split as a deduction is;
+- a payment without a target, and a person's credit (:func:`spread_like_deduction`): item by item, split as a
+  deduction is;
 - a legacy instalment (:func:`allocate_instalment`): item by item, split as a deduction is, the first share
   carrying the instalment's rule where no split applies.
 
@@ -196,11 +197,12 @@ def _item_by_item(amount: int, debts: Sequence[DebtRecord], joint_award: bool
 
 def spread_like_deduction(amount: int, debts: Sequence[DebtRecord], joint_award: bool) -> list[Share]:
     """An amount paid without a target, spread over the debts like a deduction of that amount (events.md §3
-    ``payment.received``): item by item in Annex B order, each item's part split between owners by rules
-    a, b and c and within an owner in recovery order (:func:`split_between_owners`, as the UC engine does).
-    A payment is not a deduction from benefit: no item maximum, cap or reduced rate limits it, only the
-    debts' balances. Returns the shares; they sum to ``min(amount, Σ balances)`` (the rest is the caller's:
-    the person's credit, recovery-rules.md §5)."""
+    ``payment.received``; also a person's credit placed on their other debts, recovery-rules.md §5,
+    ``dms.services.debts.use_person_credit``): item by item in Annex B order, each item's part split between
+    owners by rules a, b and c and within an owner in recovery order (:func:`split_between_owners`, as the UC
+    engine does). A payment is not a deduction from benefit: no item maximum, cap or reduced rate limits it,
+    only the debts' balances. Returns the shares; they sum to ``min(amount, Σ balances)`` (the rest is the
+    caller's: the person's credit, or the refund due, recovery-rules.md §5)."""
     shares: list[Share] = []
     for _, _, _, _, taken in _item_by_item(amount, debts, joint_award):
         shares.extend(taken)

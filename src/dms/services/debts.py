@@ -31,14 +31,16 @@ from dms.debts import (
     DebtStatus,
     DebtType,
 )
-from dms.debts.order import DebtOrderFacts, in_recovery_order
+from dms.debts.order import DebtOrderFacts
 from dms.errors import DmsError, InvariantBroken
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
+from dms.recovery.allocation import spread_like_deduction
 from dms.recovery.types import DebtRecord
 from dms.store.la.models import Cessation
 from dms.store.ledger import account_balance, post_entries
 from dms.store.models import (
+    Award,
     Counter,
     Creditor,
     Debt,
@@ -294,10 +296,10 @@ def revise_debt_amount(
     A9/2025 §51; recovery-rules.md §5): the excess e leaves the debt (OVER_RECOVERY: DR RECEIVABLE e,
     CR CREDITOR_DEBTS e) so its balance is 0.00; e is taken back from the creditor (CORRECTION:
     DR CREDITOR_PAYABLE e, CR PERSON_CREDIT e), which the creditor's next payment schedule shows; the
-    person's credit then goes to their other OPEN debts in recovery order (CREDIT_APPLIED, see
-    :mod:`dms.debts.order`) and what remains is refunded (REFUND). A debt whose balance becomes 0 is
-    CLEARED; a cleared debt revised up is OPEN again. Refuses a total that is not positive and a debt no
-    longer held.
+    person's credit then goes to their other OPEN debts in recovery order, shared between owners as a
+    deduction is (CREDIT_APPLIED, :func:`use_person_credit`), and what remains is refunded (REFUND). A debt
+    whose balance becomes 0 is CLEARED; a cleared debt revised up is OPEN again. Refuses a total that is not
+    positive and a debt no longer held.
     """
     if not isinstance(new_total_pence, int) or isinstance(new_total_pence, bool) or new_total_pence <= 0:
         raise DmsError(f"a revised total must be a positive whole number of pence, got {new_total_pence!r}")
@@ -465,38 +467,42 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
                       excluding: int | None = None,
                       statuses: tuple[str, ...] = CREDIT_STATUSES) -> CreditUse:
     """Place ``credit`` (held on the person's PERSON_CREDIT account) on their other outstanding debts
-    (other than ``excluding``) in recovery order (CREDIT_APPLIED; :mod:`dms.debts.order`); what remains is
-    refunded (REFUND, a refund due to the person) (A9/2025 §51; recovery-rules.md §5). Their debts are those
-    outstanding (``statuses``: in recovery, or from the estate after a death, recovery-rules.md §6; a direct
-    payment's excess also those suspended) that they owe, their own and those they owe jointly with another
-    person who owns them
+    (other than ``excluding``) in recovery order (CREDIT_APPLIED); what remains is refunded (REFUND, a refund
+    due to the person) (A9/2025 §51; recovery-rules.md §5). Their debts are those outstanding (``statuses``:
+    in recovery, or from the estate after a death, recovery-rules.md §6; a direct payment's excess also those
+    suspended) that they owe, their own and those they owe jointly with another person who owns them
     (as a direct payment of theirs is spread), each in effect by ``business_date`` (received on or before
     it: a debt is not recovered before the date it took effect, events.md §1). ``source`` says where the
     credit came from (an over-recovery, a direct payment), in the entries' descriptions. A debt cleared by
     it is CLEARED.
 
+    Recovery order is the recovery engine's own allocation, as an untargeted direct payment is spread
+    (:func:`dms.recovery.allocation.spread_like_deduction`, events.md §3): item by item in Annex B order, an
+    item's part split equally between the owners Annex B rules a and b name that have debts in it (leftover
+    pence in the order DWP, HMRC, LA, recovery-rules.md §1, §3), DWP joint debts first on the person's
+    joint award (rule c, :func:`on_joint_award`), within an owner in HB §6.4 / oldest-first order, each debt
+    up to its balance (no item maximum or cap: the credit is the person's money, not a deduction).
+
     **Decision** (docs/architecture.md, "Credit"): the credit is used when it arises, in the same
     transaction; what remains becomes a refund due at once, and a debt referred later is not paid from it."""
     others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status__in=statuses,
-                                  received_on__lte=business_date).select_related("creditor"))
+                                  received_on__lte=business_date).select_related("creditor").order_by("pk"))
     if excluding is not None:
         others = others.exclude(pk=excluding)
-    debts = list(others)
-    balances = {k: v[2] for k, v in debt_figures(debts).items()}
+    debts = {d.pk: d for d in others}
+    balances = {k: v[2] for k, v in debt_figures(debts.values()).items()}
+    records = [engine_record(d, balances[d.pk]) for d in debts.values() if balances[d.pk] > 0]
+    shares = spread_like_deduction(credit, records, on_joint_award(person_id, business_date)) if records else []
     entries: list[Entry] = []
     cleared: list[Debt] = []
     used = CreditUse()
-    for other in in_recovery_order(debts, order_facts):
-        take = min(credit, balances[other.pk])
-        if take <= 0:
-            continue
+    for record, take, _rule in shares:
+        other = debts[record.debt_id]
         entries.append(_credit_applied_entry(person_id, other, take, business_date, source))
         used.applied.append(CreditApplied(other.pk, take))
         credit -= take
-        if take == balances[other.pk]:
+        if take == record.balance_pence:
             cleared.append(other)
-        if credit == 0:
-            break
     if credit > 0:
         entries.append(_refund_entry(person_id, credit, business_date, source))
         used.refund_pence = credit
@@ -505,6 +511,16 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
         other.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor,
                             reason=f"cleared by the person's credit from {source}")
     return used
+
+
+def on_joint_award(person_id: int, on: date) -> bool:
+    """Whether the person's UC award in payment on ``on`` is a couple's (Annex B rule c orders a joint
+    award's DWP debts joint first), as the deduction step decides it: a partner, or a joint claimant type.
+    Used where money is spread over the person's debts like a deduction (an untargeted direct payment,
+    ``services.recovery_payments``; the person's credit, :func:`use_person_credit`)."""
+    awards = Award.objects.filter(person_id=person_id, benefit="UC", start_date__lte=on).filter(
+        Q(end_date=None) | Q(end_date__gte=on))
+    return awards.filter(Q(partner__isnull=False) | Q(claimant_type__startswith="JOINT")).exists()
 
 
 def order_facts(debt: Debt) -> DebtOrderFacts:

@@ -10,7 +10,7 @@ balance reaches 0 is CLEARED.
 
 What is paid beyond the balances becomes the person's credit (DR DIRECT_PAYMENTS, CR PERSON_CREDIT), which
 at once goes to their other debts it may be spread over (``PAYABLE_STATUSES``: in recovery, suspended, from
-the estate) in recovery order, and what remains is a refund due to them
+the estate) in recovery order, spread as an untargeted payment is, and what remains is a refund due to them
 (``dms.services.debts.use_person_credit``, the same as for an over-recovery; **Decision**: a debt referred
 later is not paid from a refund already due, docs/architecture.md "Credit").
 """
@@ -28,7 +28,7 @@ from dms.money import format_pounds
 from dms.recovery.allocation import Share, spread_like_deduction
 from dms.services import debts as debt_service
 from dms.store.ledger import post_entries
-from dms.store.models import Award, Creditor, Debt, Person
+from dms.store.models import Creditor, Debt, Person
 from dms.store.recovery.models import DirectPaymentShare
 
 # Held debts a payment may reduce: an untargeted payment is spread over these.
@@ -64,14 +64,6 @@ def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
     return debt
 
 
-def _joint_award(person: Person, on: date) -> bool:
-    """Whether the person's UC award in payment on ``on`` is a couple's (Annex B rule c orders a joint
-    award's DWP debts joint first), as the deduction step decides it: a partner, or a joint claimant type."""
-    awards = Award.objects.filter(person=person, benefit="UC", start_date__lte=on).filter(
-        Q(end_date=None) | Q(end_date__gte=on))
-    return awards.filter(Q(partner__isnull=False) | Q(claimant_type__startswith="JOINT")).exists()
-
-
 def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> tuple[list[Share], dict[int, Debt]]:
     """Where the payment goes: the target up to its balance, or every payable debt like a deduction."""
     if target is not None:
@@ -82,7 +74,7 @@ def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> t
                      .select_related("creditor").order_by("pk"))
     balances = {k: v[2] for k, v in debt_service.debt_figures(debts).items()}
     records = [debt_service.engine_record(d, balances[d.pk]) for d in debts if balances[d.pk] > 0]
-    joint = target is None and _joint_award(person, event.received_on)
+    joint = target is None and debt_service.on_joint_award(person.pk, event.received_on)
     return spread_like_deduction(event.amount_pence, records, joint), {d.pk: d for d in debts}
 
 
