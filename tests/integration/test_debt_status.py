@@ -170,3 +170,30 @@ def test_debtor_summary_shows_the_owner_of_a_joint_debt_whom_they_owe_it_with(de
     assert own["joint_nino"] == "CE123456A"
     [theirs] = debtor_summary("CE123456A")["joint_debts"]
     assert theirs["owner_nino"] == "AB123456C" and "joint_nino" not in theirs
+
+
+def test_debtor_show_table_gives_each_refund_due_with_its_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    """README `dms debtor show`: the table gives each refund due, under the refunds due, with where the credit
+    came from (recovery-rules.md §5): DWP's D1, 60.00 recovered, revised to 50.00, no other debt in recovery."""
+    from dms.commands.core import print_debtor
+    from dms.services import debts as debt_service
+
+    person = Person.objects.create(nino="AB123456C")
+    owed = debt_service.create_debt(
+        person=person, creditor=Creditor.objects.get(kind=CreditorKind.DWP), creditor_ref="D1",
+        debt_type="OVERPAYMENT", classification="NON_FRAUD", amount_pence=10_000, created_on=DAY, received_on=DAY,
+        business_date=DAY, actor="test")
+    post_entries([build_entry(EntryKind.DEDUCTION, DAY, [
+        Posting(AccountKey(AccountKind.BENEFIT_RECOVERIES), 6_000),
+        Posting(AccountKey(AccountKind.RECEIVABLE, owed.pk), -6_000),
+        Posting(AccountKey(AccountKind.CREDITOR_DEBTS, owed.creditor_id), 6_000),
+        Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, owed.creditor_id), -6_000)])])
+    debt_service.revise_debt_amount(owed, 5_000, business_date=date(2025, 5, 9), actor="test", reason="appeal")
+    print_debtor(debtor_summary("AB123456C"))
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "refunds due £10.00" in shown
+    assert (f"Refund due £10.00 from 2025-05-09: credit from over-recovery of debt {owed.pk} (DWP D1, revised to "
+            "50.00 below the 60.00 recovered) refunded to the person") in shown
+    assert (f"Debt {owed.pk} CLEARED on 2025-05-09: revised to 50.00, below the 60.00 recovered: 10.00 taken back "
+            "from DWP, credited to the person's other debts in recovery order (none in recovery) and 10.00 "
+            "refunded: appeal") in shown

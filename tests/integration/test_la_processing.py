@@ -770,6 +770,61 @@ def test_an_over_recovery_credit_is_shared_between_owners_as_a_deduction_would_b
     assert check_ledger().ok
 
 
+def test_a_revision_below_the_amount_recovered_says_what_was_taken_back_and_where_the_credit_went(
+        folder: Path) -> None:
+    """hb-debt-interface.md §6.5 and README `dms debtor show` (``status_reason``): the debt cleared by a
+    revision below what was recovered says so with every figure: the new total and what had been recovered,
+    the excess taken back from the LA (its next schedule's CORRECTION), the credit placed on each of the
+    person's other debts and the refund; "revised to the amount recovered" is kept for a revision equal to
+    it."""
+    from dms.services.debtors import debtor_summary
+
+    _shared_credit_case(folder)
+    rows = {row["ref"]: row for row in debtor_summary(NINO)["debts"]}
+    assert rows["A1"]["status_reason"] == (
+        "revised to 10.00, below the 30.01 recovered: 20.01 taken back from LA 005920 (a CORRECTION on its "
+        "next payment schedule), credited to the person's other debts in recovery order (DWP DW1 10.01, "
+        "LA 005921 B1 10.00) and 0.00 refunded: ENTITLEMENT_REVIEWED (revision in 20251119-LAREV-005920.xml, "
+        "line 4)")
+    received(folder, "LAREV", [build.revision("B1", NINO, 1_000)], la_id="005921", day=D1 + timedelta(days=2))
+    la_files_step(D1 + timedelta(days=2))
+    rows = {row["ref"]: row for row in debtor_summary(NINO)["debts"]}
+    assert rows["B1"]["status_reason"] == (
+        "revised to the amount recovered: ENTITLEMENT_REVIEWED (revision in 20251120-LAREV-005921.xml, line 4)")
+
+
+def test_debtor_show_gives_the_reason_of_each_refund_due(folder: Path) -> None:
+    """recovery-rules.md §5, README `dms debtor show`: a refund due says where the person's credit came from,
+    next to the refunds due (``refunds`` in JSON, present when there are any): here what HB/1's revision to
+    40.00 took back (20.00) and HB/2 could not take (15.00)."""
+    from dms.services.debtors import debtor_summary
+
+    la()
+    award()
+    assert "refunds" not in debtor_summary(NINO)
+    refer(folder, [build.referral("HB/1", NINO, 10_000, classification="FRAUD"), build.referral("HB/2", NINO, 1_500)])
+    la_files_step(D1)
+    deduct(debt("HB/1"), 6_000, D1)
+    day = D1 + timedelta(days=3)
+    received(folder, "LAREV", [build.revision("HB/1", NINO, 4_000, reason="APPEAL_DECIDED")], day=day)
+    la_files_step(day)
+    summary = debtor_summary(NINO)
+    first = debt("HB/1")
+    assert summary["refunds_due"] == "5.00"
+    assert summary["refunds"] == [{
+        "date": day.isoformat(), "amount": "5.00",
+        "reason": f"credit from over-recovery of debt {first.pk} (LA 005920 HB/1, revised to 40.00 below the "
+                  "60.00 recovered) refunded to the person"}]
+    rows = {row["ref"]: row for row in summary["debts"]}
+    assert rows["HB/1"]["status_reason"] == (
+        "revised to 40.00, below the 60.00 recovered: 20.00 taken back from LA 005920 (a CORRECTION on its next "
+        "payment schedule), credited to the person's other debts in recovery order (LA 005920 HB/2 15.00) and "
+        "5.00 refunded: APPEAL_DECIDED (revision in 20251121-LAREV-005920.xml, line 4)")
+    assert rows["HB/2"]["status_reason"] == (
+        f"cleared by the person's credit from over-recovery of debt {first.pk} (LA 005920 HB/1, revised to 40.00 "
+        "below the 60.00 recovered)")
+
+
 def test_referral_and_revision_in_one_run(folder: Path) -> None:
     la()
     award()

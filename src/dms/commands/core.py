@@ -130,6 +130,8 @@ def print_debtor(summary: dict[str, Any]) -> None:
 
     console = Console(width=140)
     console.print(f"Debtor {summary['nino']}: credit £{summary['credit']}, refunds due £{summary['refunds_due']}")
+    for refund in summary.get("refunds", []):
+        console.print(f"Refund due £{refund['amount']} from {refund['date']}: {refund['reason']}", highlight=False)
     joint = summary.get("joint_debts", [])
     if not summary["debts"] and not joint:
         console.print("No debts.")

@@ -5,7 +5,7 @@ Definitions (docs/architecture.md, "Ledger conventions"): a debt's ``recovered``
 ``RECEIVABLE`` postings in entries other than ``REFERRAL``, ``REVISION`` and ``RETURN``; its ``balance`` is
 ``amount - recovered``. A person's credit and refunds due are the balances of their ``PERSON_CREDIT`` and
 ``PERSON_REFUND_DUE`` accounts, shown as positive amounts (credit accounts have negative stored balances under
-the debit-positive convention).
+the debit-positive convention). Each refund due is listed with why it arose (its REFUND entry's description).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 from django.db.models import Q
 
 from dms.errors import DmsError, NotFound
-from dms.ledger import AccountKind
+from dms.ledger import AccountKind, EntryKind
 from dms.money import format_pounds
 from dms.nino import nino_problem
 from dms.services.debts import recovered_by_debt
-from dms.store.models import Account, Debt, Person
+from dms.store.models import Account, Debt, Person, Posting
 
 
 def find_person(nino: str) -> Person:
@@ -53,7 +53,8 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     ``debt.referred`` ``joint_nino``), each row with ``owner_nino``: they are liable for these too (recovered
     from the couple's joint award, A9/2025 Annex B rule c, or otherwise from the owner's benefit while the
     owner has one, else from theirs: docs/recovery-notes.md). A debt of their own owed jointly with another
-    carries that person's ``joint_nino``."""
+    carries that person's ``joint_nino``. ``refunds`` (only when a refund is due): each refund made due to
+    them, with why (:func:`refunds_of`)."""
     person = find_person(nino)
     found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person))
                  .select_related("creditor", "person", "joint_person").order_by("received_on", "receipt_seq", "id"))
@@ -73,7 +74,22 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     if joint:
         summary["joint_debts"] = [_debt_row(debt, recovered[debt.id], last_change.get(debt.id))
                                   | {"owner_nino": debt.person.nino} for debt in joint]
+    if balances["refunds_due"]:
+        summary["refunds"] = refunds_of(person)
     return summary
+
+
+def refunds_of(person: Person) -> list[dict[str, str]]:
+    """Each refund made due to the person (recovery-rules.md §5: the credit their other debts could not take),
+    oldest first: its ``date``, ``amount`` and ``reason``, the REFUND entry's description, which says where
+    the credit came from (an over-recovery: the debt, its creditor and reference, its new total and what had
+    been recovered; a direct payment: its event). Shown by ``dms debtor show`` next to the refunds due."""
+    rows = (Posting.objects.filter(account__person=person, account__kind=AccountKind.PERSON_REFUND_DUE,
+                                   entry__kind=EntryKind.REFUND)
+            .order_by("entry__business_date", "entry_id")
+            .values_list("entry__business_date", "amount_pence", "entry__description"))
+    return [{"date": day.isoformat(), "amount": format_pounds(-int(amount)), "reason": description}
+            for day, amount, description in rows]
 
 
 def _last_status_changes(debt_ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -298,7 +298,8 @@ def revise_debt_amount(
     DR CREDITOR_PAYABLE e, CR PERSON_CREDIT e), which the creditor's next payment schedule shows; the
     person's credit then goes to their other OPEN debts in recovery order, shared between owners as a
     deduction is (CREDIT_APPLIED, :func:`use_person_credit`), and what remains is refunded (REFUND). A debt
-    whose balance becomes 0 is CLEARED; a cleared debt revised up is OPEN again. Refuses a total that is not
+    whose balance becomes 0 is CLEARED, its status reason saying all this with every figure
+    (:func:`_over_recovery_text`); a cleared debt revised up is OPEN again. Refuses a total that is not
     positive and a debt no longer held.
     """
     if not isinstance(new_total_pence, int) or isinstance(new_total_pence, bool) or new_total_pence <= 0:
@@ -329,13 +330,15 @@ def _revise_locked(
     debt.amount_pence = new_total_pence
     debt.save(update_fields=["amount_pence"])
     result.entry_ids += post_entries(entries)
-    _status_after_revision(debt, new_total_pence - recovered + max(excess, 0), business_date, actor, reason)
+    source = (f"over-recovery of debt {debt.pk} ({debt.creditor} {debt.creditor_ref}, revised to "
+              f"{format_pounds(new_total_pence)} below the {format_pounds(recovered)} recovered)")
     for person_id, share in shares:
-        used = use_person_credit(person_id, share, business_date=business_date, actor=actor,
-                                 source=f"over-recovery of debt {debt.pk}", excluding=debt.pk)
+        used = use_person_credit(person_id, share, business_date=business_date, actor=actor, source=source,
+                                 excluding=debt.pk)
         result.credit_applied += used.applied
         result.refund_pence += used.refund_pence
         result.entry_ids += used.entry_ids
+    _status_after_revision(debt, result, business_date, actor, reason)
     return result
 
 
@@ -434,17 +437,43 @@ def _over_recovery_entries(debt: Debt, shares: list[tuple[int, int]], business_d
     return [over, correction]
 
 
-def _status_after_revision(debt: Debt, balance: int, business_date: date, actor: str, reason: str) -> None:
+def _status_after_revision(debt: Debt, result: RevisionResult, business_date: date, actor: str,
+                           reason: str) -> None:
+    """A debt the revision leaves with a balance of 0 is CLEARED, saying why (README ``dms debtor show``
+    ``status_reason``): revised to the amount recovered, or below it (:func:`_over_recovery_text`); a cleared
+    debt revised above it is OPEN again."""
+    balance = result.balance_pence
     if balance == 0 and debt.status in (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING,
                                         DebtStatus.ESTATE):
-        debt.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor,
-                           reason=f"revised to the amount recovered: {reason}")
+        why = _over_recovery_text(debt, result) if result.over_recovered_pence else "revised to the amount recovered"
+        debt.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor, reason=f"{why}: {reason}")
     elif balance > 0 and debt.status == DebtStatus.CLEARED:
         debt.change_status(DebtStatus.OPEN, business_date=business_date, actor=actor,
                            reason=f"revised above the amount recovered: {reason}")
         from dms.services.recovery_events import settle_a_reopened_debt  # it builds on this module
 
         settle_a_reopened_debt(debt, business_date, actor)
+
+
+def _over_recovery_text(debt: Debt, result: RevisionResult) -> str:
+    """A revision below the amount recovered in words, every figure exact (hb-debt-interface.md §6.5;
+    recovery-rules.md §5): the new total and what had been recovered, the excess taken back from the
+    creditor (for an LA, a CORRECTION on its next payment schedule, §4.2), the credit placed on each of the
+    debtor's other debts in recovery order (creditor and reference) and what was refunded. For example
+    "revised to 10.00, below the 30.01 recovered: 20.01 taken back from LA 000001 (a CORRECTION on its next
+    payment schedule), credited to the person's other debts in recovery order (DWP DW1 10.01, LA 000002 B1
+    10.00) and 0.00 refunded"."""
+    credited: dict[int, int] = {}
+    for applied in result.credit_applied:
+        credited[applied.debt_id] = credited.get(applied.debt_id, 0) + applied.amount_pence
+    others = Debt.objects.select_related("creditor").in_bulk(list(credited))
+    where = ", ".join(f"{others[i].creditor} {others[i].creditor_ref} {format_pounds(p)}" for i, p in credited.items())
+    schedule = " (a CORRECTION on its next payment schedule)" if debt.creditor.kind == CreditorKind.LA else ""
+    whose = "the person's" if debt.joint_person_id is None else "the debtors'"
+    return (f"revised to {format_pounds(result.new_amount_pence)}, below the {format_pounds(result.recovered_pence)} "
+            f"recovered: {format_pounds(result.over_recovered_pence)} taken back from {debt.creditor}{schedule}, "
+            f"credited to {whose} other debts in recovery order ({where or 'none in recovery'}) and "
+            f"{format_pounds(result.refund_pence)} refunded")
 
 
 @dataclass
