@@ -76,12 +76,23 @@ def la_payment_date(year: int, month: int) -> date:
     return nth_weekday(year, month, FRIDAY, 4) if is_bank_holiday(third) else third
 
 
-def bacs_processing_date(payment_date: date) -> date:
-    """BACS three-day cycle: the file is submitted two working days before the payment (entry) date.
+def bacs_submission_date(payment_date: date) -> date:
+    """The BACS input day: BACS works on a three-day cycle (input day, processing day, entry day), so the file
+    is submitted two working days before the payment (entry) date.
 
     Source: recovery-rules.md §7.
     """
     return add_working_days(payment_date, -2)
+
+
+def bacs_processing_date(payment_date: date) -> date:
+    """The BACS processing day, the date a Standard 18 file's ``UHL1`` label carries: the middle day of the
+    three-day cycle (input day, processing day, entry day), one working day before the payment (entry) date
+    and one after the file is submitted (:func:`bacs_submission_date`).
+
+    Source: recovery-rules.md §7.
+    """
+    return add_working_days(payment_date, -1)
 
 
 def last_day_of_month(year: int, month: int) -> int:

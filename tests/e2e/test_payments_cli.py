@@ -68,6 +68,8 @@ def test_bacs_export_records_payments_only_with_its_file(cli_env: dict[str, str]
     out = folder / "DMS-BACS-2026-01.txt"
     first = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(out), check=True)
     assert "recorded 5 payment(s)" in first.stdout and count_rows(cli_env, "dms_creditor_payment") == 5
+    # recovery-rules.md §7: paid on Friday 20 February 2026, processed the day before, submitted the day before that
+    assert "submit by 2026-02-18 (input day); processing date 2026-02-19; payment date 2026-02-20" in first.stdout
     written = out.read_bytes()
     again = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(out), check=True)
     assert "nothing new posted" in again.stdout and out.read_bytes() == written

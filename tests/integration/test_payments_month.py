@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from test_payments_book import debt, dwp, hmrc, la, person, recover, split_deduction, uc_deduction
 
 from dms.errors import DmsError
@@ -67,7 +69,8 @@ def test_bacs_export_pays_each_la_its_schedule_total_once(data_dir: Path, tmp_pa
     out = tmp_path / "bacs.txt"
     first = payments.export_bacs("2025-10", out)
     assert (first.credits, first.total_pence, first.posted_entries) == (2, 2_000 + 7_650, 2)
-    assert first.processing_date == date(2025, 11, 19) and first.payment_date == date(2025, 11, 21)
+    assert (first.submission_date, first.processing_date, first.payment_date) == (
+        date(2025, 11, 19), date(2025, 11, 20), date(2025, 11, 21))
     parsed = read_standard18(out.read_text())
     credits = {r.destination_account: r.amount_pence for r in parsed.records if r.transaction_code == "99"}
     assert credits == {book["leeds"].account_number: 2_000, book["york"].account_number: 7_650}
@@ -83,6 +86,61 @@ def test_bacs_export_pays_each_la_its_schedule_total_once(data_dir: Path, tmp_pa
     assert november["ties"] is True
     leeds = next(line for line in november["creditors"] if line["creditor"] == "LA 005920")
     assert (leeds["opening"], leeds["paid"], leeds["closing"]) == ("20.00", "20.00", "0.00")
+
+
+def _uhl1_date(path: Path) -> date:
+    return read_standard18(path.read_text()).processing_date
+
+
+def _march_2025_paid_in_april(tmp_path: Path) -> Path:
+    """An LA debt recovered in March 2025 and the month-end run of 1 April 2025; the BACS file's path."""
+    council = la("005920")
+    hb = debt(person("AB123456C"), council, "HB/1", 50_000, received_on=date(2025, 2, 28))
+    recover(hb, 5_901, date(2025, 3, 7))
+    payments.run_month_end(date(2025, 4, 1))
+    return tmp_path / "bacs.txt"
+
+
+def test_the_uhl1_label_carries_the_bacs_processing_day_one_working_day_before_payment(
+    data_dir: Path, tmp_path: Path,
+) -> None:
+    """recovery-rules.md §7: BACS works on a three-day cycle (input day, processing day, entry day); the file
+    is submitted two working days before the payment date and UHL1 carries the processing date, the working
+    day between. March 2025 is paid in April 2025, whose third Friday (18th) is Good Friday: payment on Friday
+    25 April, processing Thursday 24 April, input (submission) Wednesday 23 April. The payments recorded and
+    the result give both days."""
+    out = _march_2025_paid_in_april(tmp_path)
+    result = payments.export_bacs("2025-03", out)
+    assert (result.submission_date, result.processing_date, result.payment_date) == (
+        date(2025, 4, 23), date(2025, 4, 24), date(2025, 4, 25))
+    assert out.read_text().split("\n")[3][4:10] == " 25114"  # 24 April 2025 is day 114
+    assert _uhl1_date(out) == date(2025, 4, 24)
+    [paid] = CreditorPayment.objects.all()
+    assert (paid.submission_date, paid.processing_date, paid.payment_date) == (
+        date(2025, 4, 23), date(2025, 4, 24), date(2025, 4, 25))
+
+
+def test_a_month_whose_payments_an_earlier_release_recorded_is_exported_again_with_the_days_recorded(
+    data_dir: Path, tmp_path: Path,
+) -> None:
+    """docs/recovery-notes.md "The BACS processing date" (Decision): an earlier release wrote the input day
+    in UHL1 and recorded it as the processing date. On upgrade (migration store_payments.0002) it is the
+    payments' submission date too, and exporting the month again writes the file first written, with that
+    date, and records nothing."""
+    migration = importlib.import_module("dms.store.payments.migrations.0002_creditor_payment_submission_date")
+    out = _march_2025_paid_in_april(tmp_path)
+    payments.export_bacs("2025-03", out)
+    CreditorPayment.objects.update(processing_date=date(2025, 4, 23))  # as the earlier release recorded it
+    migration.submission_from_processing(apps, None)
+    [paid] = CreditorPayment.objects.all()
+    assert (paid.submission_date, paid.processing_date) == (date(2025, 4, 23), date(2025, 4, 23))
+    again = payments.export_bacs("2025-03", out)
+    assert again.posted_entries == 0 and (again.submission_date, again.processing_date) == (
+        date(2025, 4, 23), date(2025, 4, 23))
+    assert _uhl1_date(out) == date(2025, 4, 23)
+    written = out.read_bytes()
+    payments.export_bacs("2025-03", out)
+    assert out.read_bytes() == written and CreditorPayment.objects.count() == 1
 
 
 def test_bacs_export_refuses_a_month_whose_schedules_are_not_produced(data_dir: Path, tmp_path: Path) -> None:

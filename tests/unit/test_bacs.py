@@ -26,7 +26,7 @@ CREDITS = [
 
 def _file() -> str:
     return write_standard18(ORIGIN, CREDITS, volume="202510", creation_date=date(2025, 11, 3),
-                            processing_date=date(2025, 11, 19), expiry_date=date(2025, 11, 21))
+                            processing_date=date(2025, 11, 20), expiry_date=date(2025, 11, 21))
 
 
 def test_standard18_labels_records_and_trailers_in_order_with_fixed_widths() -> None:
@@ -37,7 +37,7 @@ def test_standard18_labels_records_and_trailers_in_order_with_fixed_widths() -> 
     assert [line[:4] for line in lines[-3:]] == ["EOF1", "EOF2", "UTL1"]
     assert all(len(line) == 80 for line in lines[:4] + lines[-3:])
     assert all(len(line) == 100 for line in lines[4:-3])
-    assert lines[3][4:10] == " 25323"  # 19 November 2025 is day 323
+    assert lines[3][4:10] == " 25324"  # 20 November 2025 is day 324
 
 
 def test_standard18_data_record_positions_read_back_field_by_field() -> None:
@@ -73,7 +73,7 @@ def test_standard18_utl1_totals_and_counts_balance() -> None:
 
 def test_standard18_round_trip() -> None:
     parsed = read_standard18(_file())
-    assert parsed.processing_date == date(2025, 11, 19)
+    assert parsed.processing_date == date(2025, 11, 20)
     credits = [r for r in parsed.records if r.transaction_code == "99"]
     assert [(r.destination_sort_code, r.destination_account, r.amount_pence, r.reference) for r in credits] == [
         (c.sort_code, c.account, c.amount_pence, c.reference) for c in CREDITS

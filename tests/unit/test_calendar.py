@@ -13,6 +13,7 @@ from dms.calendar import (
     assessment_period_containing,
     assessment_period_start_in,
     bacs_processing_date,
+    bacs_submission_date,
     first_working_day,
     is_bank_holiday,
     is_working_day,
@@ -72,10 +73,25 @@ def test_la_payment_date_is_the_fourth_friday_when_the_third_is_a_bank_holiday()
     assert la_payment_date(2025, 4) == date(2025, 4, 25)  # third Friday 18 April 2025 is Good Friday
 
 
-def test_bacs_file_is_submitted_two_working_days_before_payment() -> None:
-    assert bacs_processing_date(date(2025, 5, 16)) == date(2025, 5, 14)
-    assert bacs_processing_date(date(2025, 4, 25)) == date(2025, 4, 23)
-    assert bacs_processing_date(date(2025, 4, 23)) == date(2025, 4, 17)  # over Easter
+def test_the_bacs_file_is_submitted_on_the_input_day_two_working_days_before_payment() -> None:
+    """recovery-rules.md §7: input day, processing day, entry day; the file is submitted two working days
+    before the payment (entry) date."""
+    assert bacs_submission_date(date(2025, 5, 16)) == date(2025, 5, 14)
+    assert bacs_submission_date(date(2025, 4, 25)) == date(2025, 4, 23)
+    assert bacs_submission_date(date(2025, 4, 23)) == date(2025, 4, 17)  # over Easter
+    assert bacs_submission_date(date(2025, 11, 17)) == date(2025, 11, 13)  # a Monday: over the weekend
+
+
+def test_the_bacs_processing_day_is_one_working_day_before_payment() -> None:
+    """recovery-rules.md §7: the processing day (the date in UHL1) falls between the input day and the entry
+    day, the payment date: one working day before it, so a day after the file is submitted."""
+    assert bacs_processing_date(date(2025, 4, 25)) == date(2025, 4, 24)  # April 2025: the fourth Friday
+    assert bacs_processing_date(date(2025, 5, 16)) == date(2025, 5, 15)
+    assert bacs_processing_date(date(2025, 4, 22)) == date(2025, 4, 17)  # over Good Friday and Easter Monday
+    assert bacs_processing_date(date(2025, 11, 17)) == date(2025, 11, 14)  # a Monday: over the weekend
+    for payment in (date(2025, 4, 25), date(2025, 4, 22), date(2025, 11, 17), date(2026, 1, 2)):
+        assert bacs_submission_date(payment) < bacs_processing_date(payment) < payment
+        assert add_working_days(bacs_submission_date(payment), 1) == bacs_processing_date(payment)
 
 
 @pytest.mark.parametrize(

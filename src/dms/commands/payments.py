@@ -71,8 +71,8 @@ def run_bacs_export(args: argparse.Namespace) -> int:
     recorded = (f"recorded {result.posted_entries} payment(s)" if result.posted_entries
                 else "payments already recorded; nothing new posted")
     print(f"wrote {result.path}: {result.credits} credit(s) totalling {format_pounds(result.total_pence)} for "
-          f"{result.period}, processing date {result.processing_date}, payment date {result.payment_date}; "
-          f"{recorded}")
+          f"{result.period}: submit by {result.submission_date} (input day); processing date "
+          f"{result.processing_date}; payment date {result.payment_date}; {recorded}")
     return 0
 
 

@@ -418,8 +418,9 @@ def _export_bacs(period: str, console: Any) -> Path | None:
         console.print(f"No BACS file for {period}: {error}")
         return None
     credits = f"{result.credits} credit{'s' if result.credits != 1 else ''}"
-    console.print(f"BACS for {period}: {credits} totalling £{pounds(result.total_pence)}, processing date "
-                  f"{result.processing_date}, payment date {result.payment_date}.")
+    console.print(f"BACS for {period}: {credits} totalling £{pounds(result.total_pence)}; submit by "
+                  f"{result.submission_date} (input day); processing date {result.processing_date}; payment date "
+                  f"{result.payment_date}.")
     return path
 
 

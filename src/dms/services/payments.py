@@ -25,7 +25,14 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from dms.calendar import bacs_processing_date, first_working_day, la_payment_date, month_bounds, parse_period
+from dms.calendar import (
+    bacs_processing_date,
+    bacs_submission_date,
+    first_working_day,
+    la_payment_date,
+    month_bounds,
+    parse_period,
+)
 from dms.errors import DmsError, InvariantBroken
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.payments.bacs import Credit, Originator, read_standard18, write_standard18
@@ -449,10 +456,15 @@ def schedule_paths(run_date: date) -> list[Path]:
 
 @dataclass(frozen=True)
 class BacsExport:
+    """A BACS file written for ``period``, with the days of its cycle (recovery-rules.md §7): submitted on
+    ``submission_date`` (the input day), processed on ``processing_date`` (its UHL1 date), paid on
+    ``payment_date`` (the entry day)."""
+
     period: str
     path: Path
     payment_date: date
     processing_date: date
+    submission_date: date
     credits: int
     total_pence: int
     posted_entries: int
@@ -490,8 +502,10 @@ def originator() -> Originator:
 
 def export_bacs(period: str, out: Path) -> BacsExport:
     """Write the Standard 18 file paying every LA its positive schedule total for ``period`` and record the
-    CREDITOR_PAYMENT entries (DR CREDITOR_PAYABLE, CR BANK) once (recovery-rules.md §7; A9/2025 §32–33).
-    Exporting again writes the same file and posts nothing.
+    CREDITOR_PAYMENT entries (DR CREDITOR_PAYABLE, CR BANK) once (recovery-rules.md §7; A9/2025 §32–33). Its
+    UHL1 label carries the BACS processing day, one working day before the payment date; the file is to be
+    submitted the working day before that (the input day): both are recorded with the payments and returned.
+    Exporting again writes the same file, with the days recorded (:func:`_bacs_days`), and posts nothing.
 
     Nothing is half-applied: the file is written in full (and synced) under a temporary name beside ``out``
     inside the transaction that records the payments, and renamed to ``out`` only once that transaction has
@@ -506,7 +520,7 @@ def export_bacs(period: str, out: Path) -> BacsExport:
             run = _finished_run(period)
             run = ScheduleRun.objects.select_for_update().get(pk=run.pk)
             schedules = _payable_schedules(run)
-            processing = bacs_processing_date(run.payment_date)
+            submission, processing = _bacs_days(run)
             credits = [
                 Credit(s.creditor.sort_code, s.creditor.account_number, s.creditor.name, s.paid_pence,
                        f"DMS {period} {s.creditor.la_id}")
@@ -516,14 +530,27 @@ def export_bacs(period: str, out: Path) -> BacsExport:
                                     creation_date=run.run_date, processing_date=processing,
                                     expiry_date=run.payment_date)
             temporary = _write_temporary(target, text)
-            posted = _record_payments(run, schedules, processing)
+            posted = _record_payments(run, schedules, submission, processing)
     except BaseException:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
         raise
     _put_in_place(temporary, target, period, posted)
-    return BacsExport(period, target, run.payment_date, processing, len(credits),
+    return BacsExport(period, target, run.payment_date, processing, submission, len(credits),
                       sum(c.amount_pence for c in credits), posted)
+
+
+def _bacs_days(run: ScheduleRun) -> tuple[date, date]:
+    """(submission date, processing date) of the month's BACS file: those recorded with its payments when
+    they are recorded (so exporting again writes the file first written, whichever release wrote it:
+    docs/recovery-notes.md "The BACS processing date"), else the input day and the processing day of the
+    payment date's cycle (recovery-rules.md §7: :func:`dms.calendar.bacs_submission_date`,
+    :func:`dms.calendar.bacs_processing_date`)."""
+    recorded = (CreditorPayment.objects.filter(period=run.period).order_by("pk")
+                .values_list("submission_date", "processing_date").first())
+    if recorded is not None:
+        return recorded
+    return bacs_submission_date(run.payment_date), bacs_processing_date(run.payment_date)
 
 
 def _payable_schedules(run: ScheduleRun) -> list[PaymentSchedule]:
@@ -539,7 +566,8 @@ def _payable_schedules(run: ScheduleRun) -> list[PaymentSchedule]:
     return schedules
 
 
-def _record_payments(run: ScheduleRun, schedules: list[PaymentSchedule], processing: date) -> int:
+def _record_payments(run: ScheduleRun, schedules: list[PaymentSchedule], submission: date, processing: date
+                     ) -> int:
     if CreditorPayment.objects.filter(period=run.period).exists():
         return 0
     entries = [
@@ -554,7 +582,8 @@ def _record_payments(run: ScheduleRun, schedules: list[PaymentSchedule], process
     entry_ids = post_entries(entries)
     CreditorPayment.objects.bulk_create([
         CreditorPayment(creditor_id=s.creditor_id, period=run.period, payment_date=run.payment_date,
-                        processing_date=processing, amount_pence=s.paid_pence, entry_id=entry_id)
+                        processing_date=processing, submission_date=submission, amount_pence=s.paid_pence,
+                        entry_id=entry_id)
         for s, entry_id in zip(schedules, entry_ids, strict=True)
     ])
     return len(entries)

@@ -56,12 +56,18 @@ class PaymentSchedule(models.Model):
 
 
 class CreditorPayment(models.Model):
-    """A BACS credit to a creditor for ``period``, recorded once with its CREDITOR_PAYMENT entry."""
+    """A BACS credit to a creditor for ``period``, recorded once with its CREDITOR_PAYMENT entry, with the days
+    of its BACS cycle (recovery-rules.md §7): ``submission_date``, the input day the file is to be submitted
+    on; ``processing_date``, the processing day its file's ``UHL1`` label carries; ``payment_date``, the entry
+    day. Exporting the month again writes the file with these days (docs/recovery-notes.md "The BACS
+    processing date"): payments recorded before the processing day was told apart from the input day keep
+    the input day as their processing date, as the file then written carried it."""
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="payments")
     period = models.CharField(max_length=7)
     payment_date = models.DateField()
     processing_date = models.DateField()
+    submission_date = models.DateField()
     amount_pence = models.BigIntegerField()
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
 
