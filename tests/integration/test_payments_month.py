@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from lxml import etree
 from test_payments_book import debt, dwp, hmrc, la, person, recover, split_deduction, uc_deduction
 
 from dms.errors import DmsError
+from dms.la_interface.names import MessageType
+from dms.la_interface.schemas import schema
 from dms.ledger import AccountKey, AccountKind, EntryKind
 from dms.payments.bacs import read_standard18
 from dms.services import debts as debt_services
@@ -22,6 +25,7 @@ from dms.store.models import Award, JournalEntry, Person
 from dms.store.payments.models import CreditorPayment, Misallocation
 
 pytestmark = pytest.mark.django_db
+NS = {"s": "urn:dms:hb-debt:1"}
 OCT_RUN = date(2025, 11, 3)
 
 
@@ -192,6 +196,93 @@ def test_misallocation_item_19_all_to_la_is_detected_and_corrected_without_chang
     assert "<TotalAmount>30.00</TotalAmount>" in text
     assert reconcile.reconcile("2025-10").ties
     assert check_ledger().ok
+
+
+def test_a_misallocation_correction_reaches_the_la_schedule_as_the_deduction_it_reallocates(
+    data_dir: Path,
+) -> None:
+    """recovery-rules.md §5 and A9/2025 §53 (the correction takes the excess back from the owner that received
+    it and credits the others); hb-debt-interface.md §4.2 (``Source`` is UC, a benefit code or DIRECT_PAYMENT;
+    ``Kind`` tells a DEDUCTION from a DIRECT_PAYMENT); docs/la-interface-notes.md "Payment schedule `Source`
+    and `Kind`" (Decision): a UC item-19 deduction of 60.00 given wholly to DWP although the person has an HB
+    debt; the LA's 30.00 share moved to its debt by the correction is the UC deduction re-allocated, not the
+    person's own money: a DEDUCTION line whose Source is the benefit the deduction came from (UC, though JSA is
+    the benefit in payment on the day of the correction), dated the day of the correction, in a schedule the
+    XSD accepts, and the reconciliation ties."""
+    leeds = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(own, 6_000)], date(2025, 10, 6))  # item 19 wholly to DWP
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 6))
+    assert (found.received_by, found.excess_pence) == ("DWP", 3_000)
+    corrected = misallocation.correct(found.pk, business_date=date(2025, 10, 7), actor="clerk",
+                                      reason="A9/2025 para 53")
+    assert [JournalEntry.objects.get(pk=e).kind for e in corrected.correction_entry_ids] == [
+        EntryKind.CORRECTION, EntryKind.REALLOCATION]
+    Award.objects.filter(person=sam, benefit="UC").update(end_date=date(2025, 10, 6))
+    Award.objects.create(award_ref="jsa-sam", person=sam, benefit="JSA", start_date=date(2025, 10, 7))
+    [written] = payments.run_month_end(OCT_RUN).files
+    document = etree.parse(str(written.path))
+    assert schema(MessageType.SCHEDULE).validate(document), schema(MessageType.SCHEDULE).error_log
+    lines = [{child.tag.split("}")[1]: child.text for child in line}
+             for line in document.getroot().iterfind("s:Line", NS)]
+    assert lines == [{"DebtRef": "HB/1", "NINO": "AB123456C", "RecoveryDate": "2025-10-07", "Amount": "30.00",
+                      "Source": "UC", "Kind": "DEDUCTION", "BalanceAfter": "370.00"}]
+    report = reconcile.reconcile("2025-10")
+    assert report.ties, report.differences
+    by_name = {line["creditor"]: line for line in report.as_json()["creditors"]}
+    assert (by_name["LA 005920"]["recovered"], by_name["DWP"]["recovered"], by_name["DWP"]["corrections"]) == (
+        "30.00", "60.00", "-30.00")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, hb.pk)) == 37_000
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, sam.pk)) == 0 and check_ledger().ok
+
+
+def test_a_misallocation_correction_takes_the_las_excess_back_as_the_deduction_it_reallocates(
+    data_dir: Path,
+) -> None:
+    """hb-debt-interface.md §4.2 (a CORRECTION is money taken back, §53; ``Source`` the benefit the money came
+    from); docs/la-interface-notes.md "Payment schedule `Source` and `Kind`": the same UC item-19 deduction
+    given wholly to the LA; the 30.00 taken back from the LA's debt is a CORRECTION line whose Source is UC, the
+    deduction's benefit, though JSA is the benefit in payment on the day of the correction."""
+    leeds = la("005920")
+    sam = person("AB123456C")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(hb, 6_000)], date(2025, 10, 6))  # item 19 wholly to the LA
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 6))
+    misallocation.correct(found.pk, business_date=date(2025, 10, 7), actor="clerk", reason="A9/2025 para 53")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, own.pk)) == 27_000
+    Award.objects.filter(person=sam, benefit="UC").update(end_date=date(2025, 10, 6))
+    Award.objects.create(award_ref="jsa-sam", person=sam, benefit="JSA", start_date=date(2025, 10, 7))
+    [written] = payments.run_month_end(OCT_RUN).files
+    document = etree.parse(str(written.path))
+    assert schema(MessageType.SCHEDULE).validate(document), schema(MessageType.SCHEDULE).error_log
+    lines = [(line.findtext("s:RecoveryDate", namespaces=NS), line.findtext("s:Amount", namespaces=NS),
+              line.findtext("s:Source", namespaces=NS), line.findtext("s:Kind", namespaces=NS))
+             for line in document.getroot().iterfind("s:Line", NS)]
+    assert lines == [("2025-10-06", "60.00", "UC", "DEDUCTION"), ("2025-10-07", "-30.00", "UC", "CORRECTION")]
+    assert reconcile.reconcile("2025-10").ties and check_ledger().ok
+
+
+def test_a_misallocation_whose_benefit_is_not_known_is_not_corrected_and_nothing_is_posted(data_dir: Path) -> None:
+    """The correction's lines name the benefit of the deduction it re-allocates (hb-debt-interface.md §4.2
+    ``Source``): with no deduction row to read it from, the correction is refused, saying what to do, and
+    nothing is posted."""
+    from dms.errors import InvariantBroken
+    from dms.store.recovery.models import Deduction
+
+    sam = person("AB123456C")
+    debt(sam, la("005920"), "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    uc_deduction(sam, [(own, 6_000)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 6))
+    Deduction.objects.all().delete()
+    entries = JournalEntry.objects.count()
+    with pytest.raises(InvariantBroken, match="have no deduction rows.*refer it for a manual decision"):
+        misallocation.correct(found.pk, business_date=date(2025, 10, 7), actor="clerk", reason="A9/2025 para 53")
+    assert JournalEntry.objects.count() == entries
+    assert Misallocation.objects.get(pk=found.pk).status == Misallocation.DETECTED
 
 
 def test_misallocation_of_a_debt_reclassified_since_is_still_assessed_under_its_item_then(

@@ -479,9 +479,10 @@ def print_month_summary(period: str, console: Any) -> None:
     summary = month_summary(period)
     table = Table("Creditor", "Deductions (£)", "Direct payments (£)", "Credit applied (£)", "Taken back (£)",
                   "Recovered (£)", title=f"Recovered in {period} by creditor (from the ledger)",
-                  caption="Deductions: every deduction posted in the month, those reversed since included; Taken "
-                          "back: deductions reversed (missed payments, late deaths and ends) and amounts over "
-                          "a revised debt returned")
+                  caption="Deductions: every deduction posted in the month, those reversed since included, and "
+                          "a misallocated deduction's share placed on its owner's debt; Taken back: deductions "
+                          "reversed (missed payments, late deaths and ends), amounts over a revised debt returned "
+                          "and a misallocated deduction's excess")
     for row in summary.recovered:
         table.add_row(row.label, pounds(row.deductions_pence), pounds(row.direct_payments_pence),
                       pounds(row.credit_applied_pence), pounds(row.corrections_pence), pounds(row.net_pence))

@@ -38,6 +38,7 @@ class EntryKind(StrEnum):
     DIRECT_PAYMENT = "DIRECT_PAYMENT"  # money paid directly by the person
     OVER_RECOVERY = "OVER_RECOVERY"  # a debt's negative balance moved to the person's credit
     CREDIT_APPLIED = "CREDIT_APPLIED"  # the person's credit used on another debt
+    REALLOCATION = "REALLOCATION"  # a misallocated deduction's excess placed on an owner it was short to
     REFUND = "REFUND"  # the person's remaining credit made a refund due to them
     CORRECTION = "CORRECTION"  # money taken back from a creditor (misallocation, over-recovery)
     RETURN = "RETURN"  # a debt returned (ceased) or withdrawn: its held balance leaves DMS

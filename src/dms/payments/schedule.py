@@ -31,10 +31,14 @@ class LineKind(StrEnum):
 # instalment) and a CORRECTION are money taken back from the LA. The person's credit applied to an LA debt
 # (what a direct payment or an over-recovered debt left over, recovery-rules.md §5) is the person's own money
 # paid on to the debt, not a deduction from a benefit that day: a DIRECT_PAYMENT line, source DIRECT_PAYMENT.
+# A misallocated deduction's excess placed on the LA's debt by its correction (REALLOCATION, recovery-rules.md
+# §5, A9/2025 §53) is the LA's share of that deduction: a DEDUCTION line, source the deduction's benefit
+# (docs/la-interface-notes.md "Payment schedule `Source` and `Kind`").
 LINE_KIND_OF_ENTRY: dict[str, LineKind] = {
     "DEDUCTION": LineKind.DEDUCTION,
     "DIRECT_PAYMENT": LineKind.DIRECT_PAYMENT,
     "CREDIT_APPLIED": LineKind.DIRECT_PAYMENT,
+    "REALLOCATION": LineKind.DEDUCTION,
     "CORRECTION": LineKind.CORRECTION,
     "REVERSAL": LineKind.CORRECTION,
 }

@@ -374,8 +374,9 @@ def _money_into(debt: Debt) -> list[tuple[int, int]]:
     """``[(debtor's person id, pence)]``: the money recovered for a joint debt, newest first (by business
     date, then as posted), each with the debtor it came from: a deduction's, the debtor whose benefit paid
     it (the award's holder, or the debtor who is the partner on it); a direct payment's, the debtor who paid
-    it (events.md §3); a credit's, the debtor whose credit it was. Money no debtor is named for (a payment
-    recorded by an earlier release, a misallocation's correction) is the owner's."""
+    it (events.md §3); a credit's, the debtor whose credit it was; a misallocated deduction's share placed on
+    it by the correction (REALLOCATION), the debtor whose benefit paid the deduction. Money no debtor is named
+    for (a payment recorded by an earlier release, a misallocation's correction) is the owner's."""
     from dms.store.recovery.models import Deduction, DirectPaymentShare
 
     debtors = (debt.person_id, debt.joint_person_id)
@@ -386,7 +387,7 @@ def _money_into(debt: Debt) -> list[tuple[int, int]]:
         money.append((day, entry_id or 0, amount, whose))
     paid = list(PostingRow.objects.filter(
         account__debt_id=debt.pk, account__kind=AccountKind.RECEIVABLE,
-        entry__kind__in=(EntryKind.DIRECT_PAYMENT, EntryKind.CREDIT_APPLIED),
+        entry__kind__in=(EntryKind.DIRECT_PAYMENT, EntryKind.CREDIT_APPLIED, EntryKind.REALLOCATION),
     ).values_list("entry_id", "entry__business_date", "amount_pence"))
     if paid:
         ids = [entry_id for entry_id, _, _ in paid]

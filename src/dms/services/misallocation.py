@@ -15,10 +15,14 @@ between owners"), but it has no assessment period to group by and is not checked
 
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
-CORRECTION line on its next schedule) and CREDIT_APPLIED entries place it on the OPEN debts of the owners that
-received less than their share, as the engine orders an owner's debts. What is taken back from a debt
-returned or withdrawn since is returned to its creditor at once (**Decision**, docs/la-interface-notes.md
-"A deduction reversed after its debt was returned": for an LA, its cessation amended or a further one).
+CORRECTION line on its next schedule) and REALLOCATION entries place it on the OPEN debts of the owners that
+received less than their share, as the engine orders an owner's debts (the postings of CREDIT_APPLIED; an LA
+sees a DEDUCTION line: the money is its share of the deduction, not the person's own, hb-debt-interface.md
+§4.2, **Decision**, docs/la-interface-notes.md "Payment schedule `Source` and `Kind`"). Both entries name the
+benefit the deduction was taken from first in their description, which the LA's schedule gives as the
+line's ``Source`` (:func:`_deduction_source`). What is taken back from a debt returned or withdrawn since is
+returned to its creditor at once (**Decision**, docs/la-interface-notes.md "A deduction reversed after its
+debt was returned": for an LA, its cessation amended or a further one).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from django.db import transaction
 from dms.calendar import month_bounds, parse_period
 from dms.debts import Classification, DebtStatus
 from dms.debts.order import FRAUD_OVERPAYMENT_ITEM, annex_b_item
-from dms.errors import BadArguments, DmsError, NotFound
+from dms.errors import BadArguments, DmsError, InvariantBroken, NotFound
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
 from dms.recovery.allocation import OWNER_ORDER, SHARING_OWNERS, allocate_within_owner, split_between_owners
@@ -45,7 +49,7 @@ from dms.services.recovery_load import as_date, debts_recovered_from, fetch, in_
 from dms.store.ledger import post_entries
 from dms.store.models import Award, AwardChange, Debt, DebtStatusChange
 from dms.store.payments.models import Misallocation
-from dms.store.recovery.models import AssessmentPeriod
+from dms.store.recovery.models import AssessmentPeriod, Deduction
 
 SHARED_ITEMS = tuple(sorted(SHARING_OWNERS))  # Annex B items 16-19 (rules a and b), the engine's definition
 
@@ -350,7 +354,23 @@ def _take_backs(item: Misallocation, amount: int) -> list[tuple[Debt, int]]:
     return taken
 
 
+def _deduction_source(item: Misallocation) -> str:
+    """The benefit the misallocated deduction was taken from (hb-debt-interface.md §4.2 ``Source``): that of
+    its deduction rows (UC: only UC deductions are checked)."""
+    sources = set(Deduction.objects.filter(entry_id__in=item.entry_ids).values_list("source", flat=True))
+    if len(sources) != 1:
+        taken = f"were taken from {' and '.join(sorted(sources))}" if sources else "have no deduction rows"
+        raise InvariantBroken(
+            f"misallocation {item.pk}: its deduction entries {item.entry_ids} {taken}, so the one benefit the "
+            "correction re-allocates is not known; nothing was corrected: refer it for a manual decision"
+        )
+    return sources.pop()
+
+
 def _correction_entries(item: Misallocation, day: date, reason: str) -> tuple[list[Entry], list[Debt]]:
+    """The CORRECTION entries taking the excess back and the REALLOCATION entries placing it, each described
+    as the deduction it re-allocates ("UC deduction of <date> re-allocated by misallocation <id>: ..."), its
+    benefit first (the ``Source`` of an LA's schedule line, ``services.payments.LINES_SQL``)."""
     placements = _placements(item)
     amount = min(item.excess_pence, sum(a for _, a in placements))
     if amount <= 0:
@@ -358,6 +378,7 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> tuple[li
             f"misallocation {item.pk} cannot be corrected on {day}: the other owners' debts of item {item.item} "
             "have no balance left to take the excess; refer it for a manual decision"
         )
+    what = f"{_deduction_source(item)} deduction of {item.business_date} re-allocated by misallocation {item.pk}"
     credit = AccountKey(AccountKind.PERSON_CREDIT, item.person_id)
     entries, touched = [], []
     for debt, take in _take_backs(item, amount):
@@ -367,16 +388,16 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> tuple[li
             Posting(AccountKey(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -take),
             Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), take),
             Posting(credit, -take),
-        ], description=f"misallocation {item.pk}: {format_pounds(take)} taken back from debt {debt.pk}",
+        ], description=f"{what}: {format_pounds(take)} taken back from debt {debt.pk}",
             reason=reason))
     for debt, give in _cap(placements, amount):
         touched.append(debt)
-        entries.append(build_entry(EntryKind.CREDIT_APPLIED, day, [
+        entries.append(build_entry(EntryKind.REALLOCATION, day, [
             Posting(credit, give),
             Posting(AccountKey(AccountKind.RECEIVABLE, debt.pk), -give),
             Posting(AccountKey(AccountKind.CREDITOR_DEBTS, debt.creditor_id), give),
             Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -give),
-        ], description=f"misallocation {item.pk}: {format_pounds(give)} credited to debt {debt.pk}",
+        ], description=f"{what}: {format_pounds(give)} credited to debt {debt.pk}",
             reason=reason))
     return entries, touched
 
@@ -418,7 +439,7 @@ def _statuses_after(debts: list[Debt], day: date, actor: str, item: Misallocatio
 
 def correct(misallocation_id: int, *, business_date: date, actor: str, reason: str) -> Misallocation:
     """Correct a recorded misallocation (A9/2025 §53): CORRECTION entries take the excess back from the
-    owners that received more than their share and CREDIT_APPLIED entries credit the others; the person's
+    owners that received more than their share and REALLOCATION entries credit the others; the person's
     total is unchanged. Refuses an unknown id, one already corrected, a missing actor or reason, and a date
     before the misallocation, before the last completed run or after the next run date (the day after it:
     docs/events-notes.md, hb-debt-interface.md §7, what an LA is owed goes on the schedule of its month);

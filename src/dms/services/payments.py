@@ -3,7 +3,7 @@
 Sources: hb-debt-interface.md §4.2 (the schedule record), §7 (monthly timetable); A9/2025 §32–33;
 recovery-rules.md §7 (BACS). Schedule lines are derived from the ledger: every posting on an LA debt's
 RECEIVABLE account in an entry that moves money owed to the LA (DEDUCTION, DIRECT_PAYMENT, CREDIT_APPLIED,
-CORRECTION, and a REVERSAL of one of them) with a business date in the month, plus CORRECTION entries that
+REALLOCATION, CORRECTION, and a REVERSAL of one of them) with a business date in the month, plus CORRECTION entries that
 take money back from an LA without touching a receivable (over-recovery after a revision, whose debt is the
 one of the OVER_RECOVERY entry posted with it). Lines stream from a server-side cursor ordered by LA and are
 written to each LA's file incrementally, so memory does not grow with the number of lines.
@@ -67,7 +67,8 @@ _SOURCE_LIST = ", ".join(f"'{code}'" for code in ("UC", *BENEFIT_CODES))
 LINES_SQL = f"""
 WITH mp AS (
     SELECT p.account_id, p.entry_id, p.amount_pence, e.kind, e.business_date, a.debt_id,
-        CASE WHEN e.kind = 'DEDUCTION' THEN e.description WHEN e.kind = 'REVERSAL' THEN (
+        CASE WHEN e.kind IN ('DEDUCTION', 'REALLOCATION', 'CORRECTION') THEN e.description
+             WHEN e.kind = 'REVERSAL' THEN (
             SELECT o.description FROM dms_journal_entry o WHERE o.id = e.reverses_id AND o.kind = 'DEDUCTION'
         ) END AS source_text
     FROM dms_journal_entry e
@@ -111,8 +112,11 @@ ORDER BY c.la_id, r.business_date, d.id, r.entry_id
 
 # The benefit a DEDUCTION was taken from (hb-debt-interface.md §4.2 ``Source``), and that of the deduction a
 # REVERSAL undoes: the first word of the DEDUCTION entry's description, which the daily run writes as "UC
-# deduction, period from ..." or "<benefit code> instalment of ..." (``services.recovery``). An entry whose
-# description names no benefit falls back to the benefit in payment on the day (UC first).
+# deduction, period from ..." or "<benefit code> instalment of ..." (``services.recovery``). A misallocation's
+# correction names the benefit of the deduction it re-allocates the same way, in its REALLOCATION and
+# CORRECTION entries ("UC deduction of <date> re-allocated by misallocation ...": ``services.misallocation``).
+# An entry whose description names no benefit (another CORRECTION, one posted by an earlier release) falls
+# back to the benefit in payment on the day (UC first).
 _FIRST_WORD = {
     "postgresql": "split_part(r.source_text, ' ', 1)",
     "sqlite": "substr(r.source_text, 1, instr(r.source_text, ' ') - 1)",

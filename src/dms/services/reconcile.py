@@ -3,12 +3,13 @@ month, what it recovered and took back, what it paid, and what it owes at the en
 
 Source: A9/2025 §32–33 (monthly payment of recoveries); hb-debt-interface.md §7; docs/architecture.md ledger
 conventions. Per creditor (DWP, HMRC, each LA): opening = what CREDITOR_PAYABLE owed before the month;
-recovered = DEDUCTION, DIRECT_PAYMENT and CREDIT_APPLIED; corrections = CORRECTION and REVERSAL (money taken
-back, negative); paid = CREDITOR_PAYMENT; closing = opening + recovered + corrections − paid. The report ties
-when, for every creditor, closing equals the CREDITOR_PAYABLE balance at the month's end, nothing else moved
-that account, the creditor's CREDITOR_DEBTS mirrors its debts' receivables, an LA's schedule for the month
-carries exactly its recoveries and corrections, and what was paid in the month matches the BACS payments
-recorded. Each difference is named.
+recovered = DEDUCTION, DIRECT_PAYMENT, CREDIT_APPLIED and REALLOCATION (a misallocated deduction's excess
+placed on another owner's debt); corrections = CORRECTION and REVERSAL (money taken back, negative); paid =
+CREDITOR_PAYMENT; closing = opening + recovered + corrections − paid. The report ties when, for every creditor,
+closing equals the CREDITOR_PAYABLE balance at the month's end, nothing else moved that account, the
+creditor's CREDITOR_DEBTS mirrors its debts' receivables, an LA's schedule for the month carries exactly its
+recoveries and corrections, and what was paid in the month matches the BACS payments recorded. Each
+difference is named.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dms.money import format_pounds
 from dms.store.models import Creditor
 from dms.store.payments.models import CreditorPayment, PaymentSchedule
 
-RECOVERED_KINDS = frozenset({"DEDUCTION", "DIRECT_PAYMENT", "CREDIT_APPLIED"})
+RECOVERED_KINDS = frozenset({"DEDUCTION", "DIRECT_PAYMENT", "CREDIT_APPLIED", "REALLOCATION"})
 CORRECTION_KINDS = frozenset({"CORRECTION", "REVERSAL"})
 PAID_KINDS = frozenset({"CREDITOR_PAYMENT"})
 NOT_RECOVERED_KINDS = ("REFERRAL", "REVISION", "RETURN")

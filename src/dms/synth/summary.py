@@ -127,15 +127,18 @@ class MonthSummary:
     schedules: list[ScheduleRow] = field(default_factory=list)  # one per LA with a schedule, by LA ID
 
 
-_ENTRY_COLUMNS = {"DEDUCTION": "deductions_pence", "DIRECT_PAYMENT": "direct_payments_pence",
-                  "CREDIT_APPLIED": "credit_applied_pence", "CORRECTION": "corrections_pence",
-                  "REVERSAL": "corrections_pence"}
+# A misallocated deduction's excess placed on another owner's debt (REALLOCATION) is that owner's share of the
+# deduction, as its schedule line says (services.misallocation).
+_ENTRY_COLUMNS = {"DEDUCTION": "deductions_pence", "REALLOCATION": "deductions_pence",
+                  "DIRECT_PAYMENT": "direct_payments_pence", "CREDIT_APPLIED": "credit_applied_pence",
+                  "CORRECTION": "corrections_pence", "REVERSAL": "corrections_pence"}
+_ENTRY_KINDS = ", ".join(f"'{kind}'" for kind in _ENTRY_COLUMNS)
 _RECOVERED = (
     "SELECT c.kind, e.kind, -SUM(p.amount_pence) FROM dms_posting p "
     "JOIN dms_journal_entry e ON e.id = p.entry_id JOIN dms_account a ON a.id = p.account_id "
     "JOIN dms_creditor c ON c.id = a.creditor_id "
     "WHERE a.kind = 'CREDITOR_PAYABLE' AND e.business_date BETWEEN %s AND %s "
-    "AND e.kind IN ('DEDUCTION', 'DIRECT_PAYMENT', 'CREDIT_APPLIED', 'CORRECTION', 'REVERSAL') "
+    f"AND e.kind IN ({_ENTRY_KINDS}) "
     "GROUP BY c.kind, e.kind"
 )
 _DEDUCTIONS = (
