@@ -935,6 +935,39 @@ def test_recalled_debt_returned_another_way_is_not_returned_twice(folder: Path) 
     assert Cessation.objects.get(debt=recalled).reason == "DEATH"
 
 
+def test_a_recall_of_a_debt_dms_returned_earlier_the_same_day_is_accepted_and_changes_nothing(
+        folder: Path) -> None:
+    """§6.1, §6.5 with §5.4 (docs/la-interface-notes.md "A recall of a debt DMS returned that day", Decision):
+    a debt DMS returned earlier in the run that processes the LA's recall of it (a death the life events
+    step applied, a referral in the same tar returned at once) has gone without the LA being able to know:
+    the recall is accepted and changes nothing (no recall, no second cessation; the audit notes it), and
+    the file's other recalls are applied."""
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", NINO, 5_000)])
+    la_files_step(D1)
+    day = D1 + timedelta(days=1)
+    cease_hb_debts([debt("HB/1").pk], "DEATH", day, "test")  # as the life events step, before the LA files
+    stranger = "AB654321C"  # no benefit in payment: returned as it is referred
+    refer(folder, [build.referral("HB/9", stranger, 2_000)], day=day)
+    recalls = received(folder, "LAREC", [build.recall("HB/1", NINO), build.recall("HB/2", NINO),
+                                         build.recall("HB/9", stranger)], day=day)
+    summary = la_files_step(day)
+    assert (summary["accepted"], summary["failed"], summary["recalls"]) == (2, 0, 3)
+    assert ReceivedFile.objects.get(pk=recalls.pk).state == FileState.ACCEPTED
+    assert state("HB/1") == (DebtStatus.RETURNED, "DEATH")
+    assert state("HB/9") == (DebtStatus.RETURNED, "NO_BENEFIT_IN_PAYMENT")
+    assert state("HB/2") == (DebtStatus.RECALL_PENDING, "")
+    assert list(Recall.objects.values_list("debt__creditor_ref", flat=True)) == ["HB/2"]
+    assert Cessation.objects.filter(debt__creditor_ref__in=["HB/1", "HB/9"]).count() == 2
+    for ref in ("HB/1", "HB/9"):
+        noted = debt(ref).status_changes.order_by("pk").last()
+        assert (noted.from_status, noted.to_status, noted.business_date) == (
+            DebtStatus.RETURNED, DebtStatus.RETURNED, day)
+        assert f"already returned on {day}" in noted.reason and "nothing changed" in noted.reason
+    assert check_ledger().ok
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 

@@ -118,6 +118,29 @@ def test_recall_of_a_debt_in_its_recall_holding_period_is_valid(folder: Path) ->
     assert (result.accepted, result.errors) == (True, [])
 
 
+def test_a_recall_of_a_debt_returned_on_its_processing_date_is_valid_and_one_returned_before_is_not(
+        folder: Path) -> None:
+    """§6.1 with §5.4 (docs/la-interface-notes.md "A recall of a debt DMS returned that day", Decision): the
+    LA cannot know of a return DMS made earlier in the run that processes its recall (a death the life events
+    step applied, a referral returned at once), so a recall of such a debt is valid (its NINO still
+    checked). A recall of a debt returned on an earlier day, and a revision of one returned that day, are
+    UNKNOWN_DEBT_REF."""
+    council = la()
+    for ref, nino, returned_on in (("HB/1", "AB123456C", RUN), ("HB/2", "AB123456C", DAY),
+                                   ("HB/3", "AB123457C", RUN)):
+        debt = held_debt(council, ref, nino=nino)
+        debt.change_status(DebtStatus.RETURNED, business_date=returned_on, actor="test", reason="DEATH")
+    recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/2", "AB123456C"),
+                                        build.recall("HB/3", "AB123456C")])
+    assert [(e.code, e.debt_ref) for e in validate_file(recall, RUN).errors] == [
+        ("UNKNOWN_DEBT_REF", "HB/2"), ("NINO_MISMATCH", "HB/3")]
+    only_today = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")], day=RUN)
+    assert validate_file(only_today, RUN).accepted
+    revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500)])
+    assert [(e.code, e.debt_ref) for e in validate_file(revision, RUN).errors] == [
+        ("UNKNOWN_DEBT_REF", "HB/1")]
+
+
 def test_depends_on_failed_referral_names_the_failed_file_until_it_is_corrected(folder: Path) -> None:
     la()
     referral = received(folder, "LAREF", [build.referral("HB/1", "AB123456C", 100)], day=date(2025, 11, 17))

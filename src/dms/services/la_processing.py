@@ -62,6 +62,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 
 from dms.debts import ACTIVE_STATUSES, Classification, CreditorKind, DebtStatus, DebtType, check_transition
 from dms.errors import DmsError, InvariantBroken
@@ -749,12 +750,17 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
 # ---------------------------------------------------------------------------------------------- revisions, recalls
 
 
-def _held_debts(creditor: Creditor, refs: Iterable[str]) -> dict[str, Debt]:
+def _held_debts(creditor: Creditor, refs: Iterable[str], returned_on: date | None = None) -> dict[str, Debt]:
     """The held debt of ``creditor`` under each DebtRef (one query), chosen as ``find_held_debt`` does: the
-    active one, else the newest not returned or withdrawn."""
+    active one, else the newest not returned or withdrawn. With ``returned_on`` (a recall file), a DebtRef
+    with none names the debt under it DMS returned on that date, if any, as validation chose it
+    (``la_validation.returned_on_the_day``)."""
     chosen: dict[str, Debt] = {}
+    gone = Q(status__in=debt_service.FINAL_STATUSES)
+    if returned_on is not None:
+        gone &= ~Q(status=DebtStatus.RETURNED, status_date=returned_on)
     rows = (Debt.objects.filter(creditor=creditor, creditor_ref__in=sorted(set(refs)))
-            .exclude(status__in=debt_service.FINAL_STATUSES).select_related("creditor", "person"))
+            .exclude(gone).select_related("creditor", "person"))
     for debt in rows:
         current = chosen.get(debt.creditor_ref)
         if current is None or _rank(debt) > _rank(current):
@@ -762,8 +768,8 @@ def _held_debts(creditor: Creditor, refs: Iterable[str]) -> dict[str, Debt]:
     return chosen
 
 
-def _rank(debt: Debt) -> tuple[bool, int]:
-    return debt.status in ACTIVE_STATUSES, debt.receipt_seq
+def _rank(debt: Debt) -> tuple[bool, bool, int]:
+    return debt.status not in debt_service.FINAL_STATUSES, debt.status in ACTIVE_STATUSES, debt.receipt_seq
 
 
 def _debt_for(held: dict[str, Debt], received_file: ReceivedFile, ref: str, line: int) -> Debt:
@@ -811,11 +817,13 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
     A recall of a debt already in its recall holding period (RECALL_PENDING, or a recall not yet ceased) is
     valid (§6.1 gives ``DEBT_RECALLED`` for a revision only) and changes nothing: the first recall's holding
     period stands, and the debt's audit notes the recall (a status change from and to its status)
-    (docs/la-interface-notes.md "Processing")."""
+    (docs/la-interface-notes.md "Processing"). So does a recall of a debt DMS returned earlier the same
+    run date (``la_validation.returned_on_the_day``; docs/la-interface-notes.md "A recall of a debt DMS
+    returned that day", Decision): it stays returned, with the one cessation it has."""
     recalls = [r for r in records if isinstance(r, RecallRecord)]
     if len(recalls) != len(records):
         raise InvariantBroken(f"{received_file.name}: a recall file yielded a record that is not a recall")
-    held = _held_debts(creditor, (r.debt_ref for r in recalls))
+    held = _held_debts(creditor, (r.debt_ref for r in recalls), returned_on=run_date)
     debts = [_debt_for(held, received_file, r.debt_ref, r.line) for r in recalls]
     pending = Recall.objects.filter(debt_id__in=[d.pk for d in debts], ceased=False, recalled_on__lte=run_date)
     holding = {r.debt_id: r for r in pending.order_by("-recalled_on", "-pk")}  # each debt's earliest, kept last
@@ -824,6 +832,14 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
     changes, rows, recalled = [], [], []
     for record, debt in zip(recalls, debts, strict=True):
         where = f"{creditor} ({record.reason}, {received_file.name} line {record.line})"
+        if debt.status == DebtStatus.RETURNED:
+            changes.append(DebtStatusChange(
+                debt_id=debt.pk, from_status=debt.status, to_status=debt.status, business_date=run_date,
+                recorded_at=now, actor=ACTOR,
+                reason=f"recalled by {where}: already returned on {run_date} ({debt.cessation_reason}), "
+                       "nothing changed",
+            ))
+            continue
         if debt.pk in holding or debt.status == DebtStatus.RECALL_PENDING:
             first = holding.get(debt.pk)
             stands = (f"the recall of {first.recalled_on} stands: it ceases on {first.ceases_on}" if first

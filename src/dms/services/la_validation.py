@@ -18,6 +18,10 @@ Interpretations (docs/la-interface-notes.md):
   revision of it fails as ``DEBT_RECALLED`` (§6.1). A second recall of it is valid (§6.1 gives
   ``DEBT_RECALLED`` for a revision only, and a recall needs only a debt the LA has open); applying it
   changes nothing (``la_processing._apply_recalls``).
+- A recall of a debt DMS returned on the processing date, earlier in the same run (a death the life events
+  step applied, a referral returned at once), is valid (**Decision**): the LA
+  could not have known the debt had gone. Applying it changes nothing; its NINO is still checked. A recall
+  of a debt returned on an earlier day, and a revision of one returned that day, are ``UNKNOWN_DEBT_REF``.
 - ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
   DebtRef appears in a referral file of the LA that failed and whose name has no accepted file since (no
   accepted corrected resubmission, §48-49), received after the last referral of a debt under that DebtRef
@@ -204,7 +208,8 @@ class _HeldDebtChecks:
 
     def _held(self, refs: set[str]) -> dict[str, _Held]:
         """The held debt under each DebtRef (one query): the active one if any, else the newest, as
-        ``find_held_debt`` chooses."""
+        ``find_held_debt`` chooses. For a recall file, a DebtRef with none names the debt under it DMS
+        returned on the run date, if any (:func:`returned_on_the_day`)."""
         refs -= self.own_refs
         self.no_longer_held = {}
         self.last_referred = {}
@@ -213,11 +218,12 @@ class _HeldDebtChecks:
         cond, params = in_ids("d.creditor_ref", sorted(refs))
         rows = fetch(
             "SELECT d.creditor_ref, d.id, d.status, p.nino, d.receipt_seq, d.person_id, d.received_on, "
-            "d.referral_received_on FROM dms_debt d "
+            "d.referral_received_on, d.status_date FROM dms_debt d "
             f"JOIN dms_person p ON p.id = d.person_id WHERE d.creditor_id = %s AND {cond}", [self.creditor_id, *params])
         candidates: list[tuple[str, _Held]] = []
         first, last = self.no_longer_held, self.last_referred
-        for ref, debt_id, status, nino, seq, person_id, received_on, referral_received_on in rows:
+        recall = self.name.kind == MessageType.RECALL
+        for ref, debt_id, status, nino, seq, person_id, received_on, referral_received_on, status_on in rows:
             if status in NOT_HELD:
                 received = as_date(received_on)
                 if (ref, person_id) not in first or received < first[ref, person_id]:
@@ -225,6 +231,8 @@ class _HeldDebtChecks:
                 referred = as_date(referral_received_on) if referral_received_on is not None else received
                 if ref not in last or referred > last[ref]:
                     last[ref] = referred
+                if recall and returned_on_the_day(status, as_date(status_on), self.run_date):
+                    candidates.append((ref, _Held(debt_id, status, nino, seq)))
             else:
                 candidates.append((ref, _Held(debt_id, status, nino, seq)))
         candidates += [(ref, held) for ref in refs & self.held_before.keys() for held in self.held_before[ref]]
@@ -307,8 +315,16 @@ class _HeldDebtChecks:
         return ""
 
 
-def _rank(held: _Held) -> tuple[bool, int]:
-    return held.status in ACTIVE_STATUSES, held.receipt_seq
+def _rank(held: _Held) -> tuple[bool, bool, int]:
+    return held.status not in NOT_HELD, held.status in ACTIVE_STATUSES, held.receipt_seq
+
+
+def returned_on_the_day(status: str, status_date: date, run_date: date) -> bool:
+    """Whether a debt no longer held is one DMS returned on ``run_date``, earlier in the run that processes
+    an LA's files of that day (the life events step, a referral returned at once or displaced): a recall of
+    it is valid and changes nothing (docs/la-interface-notes.md "A recall of a debt DMS returned that day",
+    Decision; ``la_processing._apply_recalls``)."""
+    return status == DebtStatus.RETURNED and status_date == run_date
 
 
 def failed_referral_refs(la_id: str) -> dict[str, list[tuple[date, str]]]:
