@@ -5,11 +5,13 @@ debt taken on, and ``dms debtor show --json`` shows the LA debts with the right 
 from __future__ import annotations
 
 import json
+import tarfile
 from datetime import date, timedelta
 from pathlib import Path
 
 from conftest import run_dms
 from dms.la_interface import build
+from dms.la_interface.names import BundleType, MessageType, file_name, tar_name
 
 LA = "005920"
 NINO = "AB123456C"
@@ -184,3 +186,33 @@ def test_daily_run_completes_when_a_days_cessations_pass_the_most_a_file_may_tot
     out = run_dms(cli_env, "run", "--date", (ceases + timedelta(days=1)).isoformat(), check=True).stdout
     assert "cessations 1" in out
     assert {d["status"] for d in (_debts(cli_env, NINO) | _debts(cli_env, STRANGER)).values()} == {"RETURNED"}
+
+
+def test_a_debt_ref_referred_again_on_the_day_its_recall_ceases_is_taken_on(cli_env: dict[str, str],
+                                                                            tmp_path: Path) -> None:
+    """§6.5 with §3.1 (docs/la-interface-notes.md "A recall ceases before the day's LA files", Decision): the
+    day a recalled debt ceases, `dms run` returns it before it processes that day's files, so the LA's bundle
+    of that day has the LA_RECALL cessation and no failure notice, and the DebtRef referred again that day is
+    a new debt in recovery."""
+    _setup_uc_claimant(cli_env, tmp_path)
+    _send(cli_env, tmp_path, D1, [(build.file_name("LAREF", LA, D1),
+                                   build.file_bytes("LAREF", LA, D1, [build.referral("HB/1", NINO, 10_000)]))])
+    _send(cli_env, tmp_path, D2, [(build.file_name("LAREC", LA, D2),
+                                   build.file_bytes("LAREC", LA, D2, [build.recall("HB/1", NINO)]))])
+    run_dms(cli_env, "run", "--date", D2.isoformat(), check=True)
+    ceases = D2 + timedelta(days=5)  # a UC claimant's recall is held 5 days (§6.5)
+    _send(cli_env, tmp_path, ceases, [(build.file_name("LAREF", LA, ceases), build.file_bytes(
+        "LAREF", LA, ceases, [build.referral("HB/1", NINO, 12_000, created=ceases)]))])
+    out = run_dms(cli_env, "run", "--date", ceases.isoformat(), check=True).stdout
+    assert "ceased 1" in out and "taken on 1" in out and "failed" not in out
+    run_dms(cli_env, "la", "outbox", LA, "--out", str(tmp_path / "outbox"), "--date", ceases.isoformat(),
+            check=True)
+    with tarfile.open(tmp_path / "outbox" / tar_name(ceases, BundleType.DMS_BUNDLE, LA)) as bundle:
+        members = {m.name: bundle.extractfile(m).read().decode() for m in bundle.getmembers()}
+    cessation_file = file_name(ceases, MessageType.CESSATION, LA)
+    assert list(members) == [cessation_file]  # no failure notice
+    cessations = members[cessation_file]
+    assert "<DebtRef>HB/1</DebtRef>" in cessations and "<Reason>LA_RECALL</Reason>" in cessations
+    assert f"<CessationDate>{ceases}</CessationDate>" in cessations
+    debt = _debts(cli_env, NINO)["HB/1"]
+    assert (debt["status"], debt["amount"], debt["received_on"]) == ("OPEN", "120.00", ceases.isoformat())

@@ -19,6 +19,7 @@ from dms.la_interface.records import Overpayment
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
 from dms.services import debts as debt_service
 from dms.services import la_processing
+from dms.services.daily_run import run_through
 from dms.services.events import import_events
 from dms.services.la_outbound import outbound_step
 from dms.services.la_processing import due_files, holding_periods_step, la_files_step
@@ -965,6 +966,40 @@ def test_a_recall_of_a_debt_dms_returned_earlier_the_same_day_is_accepted_and_ch
         assert (noted.from_status, noted.to_status, noted.business_date) == (
             DebtStatus.RETURNED, DebtStatus.RETURNED, day)
         assert f"already returned on {day}" in noted.reason and "nothing changed" in noted.reason
+    assert check_ledger().ok
+
+
+def test_a_debt_ceasing_on_the_run_date_is_not_held_by_that_days_referrals(folder: Path) -> None:
+    """§6.5 with §3.1 and §6.3 (docs/la-interface-notes.md "A recall ceases before the day's LA files",
+    Decision): the daily run ends the holding periods due on a date before it processes that date's LA files,
+    so a debt DMS reports ceased on D is not held by D's referrals: its DebtRef is referred again that day,
+    and a UC claimant whose fifth HB debt ceases that day has a new one taken on. A recall of it that day
+    changes nothing."""
+    la()
+    la("000123")
+    award()
+    award("AB123457C")
+    refer(folder, [build.referral("R/1", NINO, 10_000),
+                   *[build.referral(f"B/{n}", "AB123457C", 1_000) for n in range(1, 6)]])
+    run_through(D1)
+    day = D1 + timedelta(days=1)
+    received(folder, "LAREC", [build.recall("R/1", NINO), build.recall("B/5", "AB123457C")], day=day)
+    run_through(day)
+    ceases = day + timedelta(days=5)
+    assert set(Recall.objects.values_list("ceases_on", flat=True)) == {ceases}
+    refer(folder, [build.referral("R/1", NINO, 12_000)], day=ceases)
+    refer(folder, [build.referral("C/1", "AB123457C", 2_000)], day=ceases, la_id="000123")
+    received(folder, "LAREC", [build.recall("B/5", "AB123457C")], day=ceases)
+    [*_, last] = run_through(ceases)
+    assert last.steps["holding_periods"] == {"ceased": 2, "already_returned": 0}
+    files = last.steps["la_files"]
+    assert (files["accepted"], files["failed"], files["taken_on"], files["returned"]) == (3, 0, 2, {})
+    assert sorted(Debt.objects.filter(creditor_ref="R/1").values_list("status", "cessation_reason",
+                                                                       "amount_pence")) == [
+        (DebtStatus.OPEN, "", 12_000), (DebtStatus.RETURNED, "LA_RECALL", 10_000)]
+    assert state("C/1", "000123") == (DebtStatus.OPEN, "")
+    assert state("B/5") == (DebtStatus.RETURNED, "LA_RECALL")
+    assert Cessation.objects.filter(cessation_date=ceases, reason="LA_RECALL").count() == 2
     assert check_ledger().ok
 
 

@@ -92,7 +92,7 @@ def test_month_end_summary_names_period_and_files() -> None:
 
 
 def test_day_steps_in_the_documented_order() -> None:
-    order = ["award_changes", "life_events", "la_files", "holding_periods", "deductions", "month_end", "outbound"]
+    order = ["award_changes", "life_events", "holding_periods", "la_files", "deductions", "month_end", "outbound"]
     names = [s.name for s in DAY_STEPS]
     assert names == [n for n in order if n in names]
     assert {"award_changes", "life_events", "deductions", "month_end"} <= set(names)

@@ -8,8 +8,10 @@ Steps of a day (:data:`DAY_STEPS`, in this order; docs/architecture.md "The dail
 
 1. ``award_changes``   ``award.changed`` values whose date has come (spec/events.md §2)
 2. ``life_events``     deaths, claims ended, sanctions, insolvency and moratoria, direct payments (partitioned)
-3. ``la_files``        LA files received: referrals, then revisions, then recalls (hb-debt-interface.md §5.4)
-4. ``holding_periods`` recalls whose holding period has ended (hb-debt-interface.md §6.5)
+3. ``holding_periods`` recalls whose holding period has ended (hb-debt-interface.md §6.5): before the day's
+                       LA files, so that a debt that ceases on the date is no longer held by that date's
+                       referrals (docs/la-interface-notes.md "A recall ceases before the day's LA files")
+4. ``la_files``        LA files received: referrals, then revisions, then recalls (hb-debt-interface.md §5.4)
 5. ``deductions``      UC assessment periods whose payment date it is, legacy pay dates, late periods
                        (partitioned)
 6. ``month_end``       on the first working day of a month, the payment schedules of the month before (§7)
@@ -106,8 +108,8 @@ class DayStep:
 DAY_STEPS: tuple[DayStep, ...] = (
     DayStep("award_changes", "dms.services.events:apply_due_award_changes"),
     DayStep("life_events", "dms.services.recovery:life_events_step", partitioned=True),
-    DayStep("la_files", "dms.services.la_processing:la_files_step"),
     DayStep("holding_periods", "dms.services.la_processing:holding_periods_step"),
+    DayStep("la_files", "dms.services.la_processing:la_files_step"),
     DayStep("deductions", "dms.services.recovery:deductions_step", partitioned=True),
     DayStep("month_end", "dms.services.payments:run_month_end", summarise=month_end_summary),
     DayStep("outbound", "dms.services.la_outbound:outbound_step"),

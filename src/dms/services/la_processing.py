@@ -1,7 +1,11 @@
 """Applying the LA files the daily run takes (hb-debt-interface.md §5.4, §6.1-6.5), and recall holding periods.
 
-Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``):
+Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``, in this order):
 
+- :func:`holding_periods_step`: recalls whose holding period has ended return their debt (``LA_RECALL``)
+  with the balance then held (§6.5). It runs before the day's LA files, so a debt that ceases on the run
+  date is not held by that date's referrals (docs/la-interface-notes.md "A recall ceases before the day's
+  LA files", Decision).
 - :func:`la_files_step`: every PENDING received file whose creation date has come, referral files first, then
   revisions, then recalls; within a type by LA ID, then creation date, then receipt order (§5.4). Each file
   is validated (:func:`dms.services.la_validation.validate_file`, every §6.1 error) and applied whole or
@@ -11,8 +15,6 @@ Daily-run steps (``services/daily_run.py``, ``DAY_STEPS``):
   one after another, so a referral accepted earlier in a run is seen by a revision file later in it. A file
   DMS breaks down on is held, with its LA's later files, and the run goes on with the other LAs' files
   (:func:`la_files_step`).
-- :func:`holding_periods_step`: recalls whose holding period has ended return their debt (``LA_RECALL``)
-  with the balance then held (§6.5).
 
 Referrals (§6.2-6.4) are applied in bulk, a chunk of records at a time (``CHUNK_RECORDS``): the people,
 their awards in payment, the HB debts they hold, their other DWP recovery and earlier referrals of the same
@@ -875,7 +877,14 @@ def holding_periods_step(run_date: date) -> dict[str, Any]:
     """Daily-run step: every recall whose holding period has ended (``ceases_on`` on or before the run date,
     not yet ceased) returns its debt with ``LA_RECALL`` and the balance then held (§6.5, circular §21); the
     Cessation row is written by the return. A debt that already left DMS another way (a death, say) is not
-    returned twice. The recall is marked ceased either way."""
+    returned twice. The recall is marked ceased either way.
+
+    It runs before :func:`la_files_step` (``DAY_STEPS``): a debt whose cessation is dated on the run date is
+    then no longer held by that date's files (§6.5 with §3.1 and §6.3: its DebtRef may be referred again, and
+    it no longer counts for the HB debt limits); a revision of it that day is ``UNKNOWN_DEBT_REF``, and a
+    recall of it changes nothing (docs/la-interface-notes.md "A recall ceases before the day's LA files",
+    Decision). No recall processed on a date ceases on it (:func:`recall_ceases_on` is 5 or 14 days later),
+    so the order changes nothing this step returns."""
     ceased, already = 0, 0
     due = Recall.objects.filter(ceased=False, ceases_on__lte=run_date).select_related("debt").order_by("ceases_on",
                                                                                                       "pk")

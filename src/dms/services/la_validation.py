@@ -19,7 +19,7 @@ Interpretations (docs/la-interface-notes.md):
   ``DEBT_RECALLED`` for a revision only, and a recall needs only a debt the LA has open); applying it
   changes nothing (``la_processing._apply_recalls``).
 - A recall of a debt DMS returned on the processing date, earlier in the same run (a death the life events
-  step applied, a referral returned at once), is valid (**Decision**): the LA
+  step applied, a holding period that ended, a referral returned at once), is valid (**Decision**): the LA
   could not have known the debt had gone. Applying it changes nothing; its NINO is still checked. A recall
   of a debt returned on an earlier day, and a revision of one returned that day, are ``UNKNOWN_DEBT_REF``.
 - ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
@@ -321,9 +321,9 @@ def _rank(held: _Held) -> tuple[bool, bool, int]:
 
 def returned_on_the_day(status: str, status_date: date, run_date: date) -> bool:
     """Whether a debt no longer held is one DMS returned on ``run_date``, earlier in the run that processes
-    an LA's files of that day (the life events step, a referral returned at once or displaced): a recall of
-    it is valid and changes nothing (docs/la-interface-notes.md "A recall of a debt DMS returned that day",
-    Decision; ``la_processing._apply_recalls``)."""
+    an LA's files of that day (the life events step, a holding period that ended, a referral returned at once
+    or displaced): a recall of it is valid and changes nothing (docs/la-interface-notes.md "A recall of a debt
+    DMS returned that day", Decision; ``la_processing._apply_recalls``)."""
     return status == DebtStatus.RETURNED and status_date == run_date
 
 
