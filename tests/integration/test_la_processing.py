@@ -319,6 +319,35 @@ def test_sixth_fraud_debt_never_displaces_a_debt_in_its_recall_holding_period(fo
     assert check_ledger().ok
 
 
+def test_sixth_fraud_debt_never_displaces_a_debt_recalled_by_a_recall_file_processed_the_same_day(
+        folder: Path) -> None:
+    """§6.3 with §5.4 and §6.5 (docs/la-interface-notes.md "Sixth UC debt", Decision): referral files are
+    processed before recall files, so a FRAUD sixth is decided before the day's recalls are applied; it never
+    displaces a NON_FRAUD debt that a recall file processed that day recalls (it is leaving, as one in its
+    holding period is). It displaces the next most recently received NON_FRAUD debt that is not leaving, or
+    with none is itself returned, and the recall file is applied whole."""
+    council, other = la(), la("000123")
+    award()
+    award("AB123457C")
+    _five_held(council, (False, False, False, True, True))  # OLD/2 is the most recently received NON_FRAUD
+    _five_held(other, (True, True, False, True, True), nino="AB123457C")
+    day = D1 + timedelta(days=1)
+    received(folder, "LAREC", [build.recall("OLD/2", NINO), build.recall("OLD/1", NINO)], day=day)
+    received(folder, "LAREC", [build.recall("OLD/2", "AB123457C")], day=day, la_id="000123")
+    received(folder, "LAREC", [build.recall("OLD/0", NINO)], day=day + timedelta(days=1))  # not processed today
+    refer(folder, [build.referral("HB/F", NINO, 10_000, classification="FRAUD"),
+                   build.referral("HB/G", "AB123457C", 10_000, classification="FRAUD")], day=day, la_id="000123")
+    summary = la_files_step(day)
+    assert (summary["accepted"], summary["failed"], summary["recalls"]) == (3, 0, 3)
+    assert (summary["taken_on"], summary["returned"]) == (1, {"UC_DEBT_LIMIT": 2})
+    assert state("HB/F", "000123") == (DebtStatus.OPEN, "")
+    assert state("OLD/0") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # the most recent one not leaving today
+    assert state("OLD/1") == state("OLD/2") == (DebtStatus.RECALL_PENDING, "")
+    assert state("HB/G", "000123") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # its only NON_FRAUD is leaving
+    assert state("OLD/2", "000123") == (DebtStatus.RECALL_PENDING, "")
+    assert check_ledger().ok
+
+
 def test_non_uc_one_hb_debt_at_a_time_counts_a_debt_in_its_recall_holding_period(folder: Path) -> None:
     """§6.3 with §6.5: a non-UC claimant whose one HB debt is in its recall holding period still holds it."""
     la()

@@ -11,7 +11,7 @@ from la_files import DAY, LA, held_debt, la, received
 
 from dms.debts import DebtStatus
 from dms.la_interface import build
-from dms.services.la_validation import iter_records, validate_file
+from dms.services.la_validation import iter_records, recall_names, validate_file
 from dms.store.la.models import FileState, Outcome, Recall
 from dms.store.models import Debt
 
@@ -139,6 +139,22 @@ def test_a_recall_of_a_debt_returned_on_its_processing_date_is_valid_and_one_ret
     revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500)])
     assert [(e.code, e.debt_ref) for e in validate_file(revision, RUN).errors] == [
         ("UNKNOWN_DEBT_REF", "HB/1")]
+
+
+def test_recall_names_of_a_recall_file_before_it_is_processed_and_none_of_one_failing_its_own_checks(
+        folder: Path) -> None:
+    """docs/la-interface-notes.md "Sixth UC debt" (Decision): a FRAUD sixth processed before the day's recall
+    files reads the DebtRef and NINO of their records; a file that fails its own checks (a repeated DebtRef,
+    XML that is not well formed) will recall nothing, so it names nothing."""
+    la()
+    good = received(folder, "LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/2", "AB123457C")])
+    assert recall_names(good) == {("HB/1", "AB123456C"), ("HB/2", "AB123457C")}
+    repeated = received(folder, "LAREC", [build.recall("HB/3", "AB123456C"), build.recall("HB/3", "AB123456C")],
+                        day=RUN)
+    assert recall_names(repeated) == frozenset()
+    day = date(2025, 11, 20)
+    broken = build.not_well_formed(build.file_bytes("LAREC", LA, day, [build.recall("HB/4", "AB123456C")]))
+    assert recall_names(received(folder, "LAREC", [], day=day, raw=broken)) == frozenset()
 
 
 def test_depends_on_failed_referral_names_the_failed_file_until_it_is_corrected(folder: Path) -> None:

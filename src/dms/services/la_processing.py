@@ -40,7 +40,8 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
 - The HB debts DMS "holds" for the limits of §6.3 are those OPEN, SUSPENDED or RECALL_PENDING: a debt in its
   recall holding period is still held (§6.5: money still reaches it until it ceases). A CLEARED debt is
   not counted: it has nothing left to recover. A FRAUD sixth displaces only an OPEN or SUSPENDED NON_FRAUD
-  debt, never one in its recall holding period (it is already leaving); with none, it is itself returned.
+  debt, never one in its recall holding period nor one a recall file processed the same day recalls (both
+  are already leaving, :func:`recalled_today`); with none, it is itself returned.
 - Other DWP recovery (§6.3): the person's OPEN DWP and HMRC debts with a balance, recovered by deduction from
   their legacy benefit. Expected duration = their balance ÷ the weekly rate the legacy engine applies
   (3 units, 5 if any is fraud, or a lower staff rate in force), in days; more than 28 days returns the
@@ -56,7 +57,7 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -74,7 +75,14 @@ from dms.parameters import value
 from dms.recovery.legacy import legacy_weekly_rate, sanction_for_period
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, in_payment_params, in_payment_sql
-from dms.services.la_validation import ApplySound, HeldBefore, Validation, iter_records, validate_file
+from dms.services.la_validation import (
+    ApplySound,
+    HeldBefore,
+    Validation,
+    iter_records,
+    recall_names,
+    validate_file,
+)
 from dms.services.recovery_events import (
     MORATORIA,
     SANCTION_RETURN_RATE,
@@ -110,7 +118,8 @@ RECALL_HOLDING_DAYS_UC = 5  # §6.5 (circular §21)
 RECALL_HOLDING_DAYS_OTHER = 14  # §6.5 (circular §21)
 # §6.3 with §6.5: the HB debts a person holds for the limits; a debt in its recall holding period is still held
 HELD_FOR_LIMITS = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING)
-# a FRAUD sixth displaces a NON_FRAUD debt in one of these, never one already recalled (§6.3, §6.5)
+# a FRAUD sixth displaces a NON_FRAUD debt in one of these, never one already recalled, nor one a recall file
+# processed the same day recalls (§6.3, §6.5, §5.4; _HeldHb.displaceable)
 DISPLACEABLE = (DebtStatus.OPEN, DebtStatus.SUSPENDED)
 
 _DEBT_COLUMNS = (
@@ -323,6 +332,7 @@ class _HeldHb:
     received_on: date
     receipt_seq: int
     status: str = DebtStatus.OPEN
+    leaving: bool = False  # a recall file processed the same day recalls it (recalled_today)
 
     @property
     def fraud(self) -> bool:
@@ -330,26 +340,49 @@ class _HeldHb:
 
     @property
     def displaceable(self) -> bool:
-        """Whether a FRAUD sixth may displace it (a NON_FRAUD debt not already recalled, §6.3 with §6.5)."""
-        return not self.fraud and self.status in DISPLACEABLE
+        """Whether a FRAUD sixth may displace it: a NON_FRAUD debt not already recalled, nor recalled by a
+        recall file processed the same day (§6.3 with §6.5 and §5.4)."""
+        return not self.fraud and self.status in DISPLACEABLE and not self.leaving
 
 
-def held_hb_debts(person_ids: Sequence[int]) -> dict[int, list[_HeldHb]]:
+Recalled = Container[tuple[str, str, int]]  # (LA ID, DebtRef, person id) of debts recalled today
+
+
+def held_hb_debts(person_ids: Sequence[int], leaving: Recalled = frozenset()) -> dict[int, list[_HeldHb]]:
     """``{person id: HB debts held}`` across every LA (OPEN, SUSPENDED or RECALL_PENDING, hb-debt-interface.md
-    §6.3 with §6.5; not CLEARED: see the module docstring)."""
+    §6.3 with §6.5; not CLEARED: see the module docstring), each marked ``leaving`` when it is in ``leaving``
+    (:func:`recalled_today`)."""
     if not person_ids:
         return {}
     cond, params = in_ids("d.person_id", person_ids)
     statuses = ", ".join(f"'{s}'" for s in HELD_FOR_LIMITS)
     rows = fetch(
-        "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq, d.status FROM dms_debt d "
+        "SELECT d.id, d.person_id, d.classification, d.received_on, d.receipt_seq, d.status, c.la_id, "
+        "d.creditor_ref FROM dms_debt d "
         f"JOIN dms_creditor c ON c.id = d.creditor_id WHERE {cond} AND c.kind = 'LA' AND d.status IN ({statuses})",
         params,
     )
     held: dict[int, list[_HeldHb]] = defaultdict(list)
-    for debt_id, person_id, classification, received_on, seq, status in rows:
-        held[person_id].append(_HeldHb(debt_id, classification, as_date(received_on), seq, status))
+    for debt_id, person_id, classification, received_on, seq, status, la_id, ref in rows:
+        held[person_id].append(_HeldHb(debt_id, classification, as_date(received_on), seq, status,
+                                       (la_id, ref, person_id) in leaving))
     return held
+
+
+def recalled_today(run_date: date, people: Mapping[str, Claimant]) -> set[tuple[str, str, int]]:
+    """``{(LA ID, DebtRef, person id)}`` of the debts of ``people`` (by NINO) that the recall files processed
+    on ``run_date`` (:func:`due_files`) recall, as their records name them
+    (:func:`dms.services.la_validation.recall_names`). Referral files are processed before recall files
+    (§5.4), so these debts are still held when the day's referrals are decided, but are leaving: a FRAUD
+    sixth never displaces one (§6.3 with §6.5; docs/la-interface-notes.md "Sixth UC debt", Decision)."""
+    recalled: set[tuple[str, str, int]] = set()
+    for received_file in due_files(run_date):
+        if received_file.kind != FileKind.RECALL:
+            continue
+        for ref, nino in recall_names(received_file):
+            if nino in people:
+                recalled.add((received_file.la_id, ref, people[nino].person_id))
+    return recalled
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,9 +609,11 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
       more than 28 days returns it (``OTHER_DWP_RECOVERY``) (§6.3, circular §24).
 
     Held (both limits) includes a debt in its recall holding period (§6.5: still held until it ceases); a
-    FRAUD sixth never displaces such a debt (it is already leaving, and ceases ``LA_RECALL``): it displaces
-    the most recently received OPEN or SUSPENDED NON_FRAUD debt, and with none is itself returned
-    (``UC_DEBT_LIMIT``) (docs/la-interface-notes.md "Processing", Decision).
+    FRAUD sixth never displaces such a debt (it is already leaving, and ceases ``LA_RECALL``), nor one that a
+    recall file processed the same day recalls (``leaving``: recall files are processed after referral
+    files, §5.4): it displaces the most recently received OPEN or SUSPENDED NON_FRAUD debt that is not
+    leaving, and with none is itself returned (``UC_DEBT_LIMIT``) (docs/la-interface-notes.md "Processing",
+    "Sixth UC debt", Decision).
     """
     if died_on is not None and died_on <= on:
         return "DEATH", None
@@ -635,7 +670,10 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     people = people_for(chunk)
     person_ids = sorted({claimant.person_id for claimant in people.values()})
     awards = benefits_in_payment(person_ids, run_date)
-    held = held_hb_debts(person_ids)
+    # only a FRAUD referral displaces a held debt: the day's recall files are read only for a chunk with one
+    leaving = recalled_today(run_date, people) if any(r.classification == Classification.FRAUD
+                                                      for r in chunk) else set()
+    held = held_hb_debts(person_ids, leaving)
     non_uc = [p for p in person_ids if "UC" not in awards.get(p, set())]
     other = other_dwp_recovery(non_uc, run_date)
     restricted = restrictions_of(person_ids, run_date)
@@ -650,7 +688,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         received_on = referral_received_on(record, received_file.received_on,
                                            first.get((record.debt_ref, person_id)))
         new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset, died_on=died_on)
-        as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq)
+        as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq,
+                          leaving=(str(creditor.la_id), record.debt_ref, person_id) in leaving)
         person_held = held[person_id]
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
                                            other=other.get(person_id), died_on=died_on, on=run_date,

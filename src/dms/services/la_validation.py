@@ -345,6 +345,33 @@ def failed_referral_refs(la_id: str) -> dict[str, list[tuple[date, str]]]:
     return refs
 
 
+def recall_names(received_file: ReceivedFile) -> frozenset[tuple[str, str]]:
+    """The (DebtRef, NINO) of every record of a recall file, as read, before it is processed: what a
+    referral processed earlier the same day needs to know of the debts the file recalls (the sixth UC debt,
+    ``la_processing.recalled_today``). None for a file whose own checks fail (CORRUPT, a schema or header
+    error, a repeated DebtRef): it will fail and recall nothing. A file that passes them may still fail
+    against the debts (an unknown DebtRef, a NINO that does not match); then the debts it named simply stay
+    held."""
+    return _recall_names_in(str(archived_path(received_file)), received_file.sha256, received_file.name)
+
+
+@lru_cache(maxsize=256)
+def _recall_names_in(path: str, sha256: str, name: str) -> frozenset[tuple[str, str]]:
+    """:func:`recall_names` of the kept file (bytes never change: cached by content hash), read as
+    :func:`validate_file` reads it, in a stream."""
+    scanner = FileScanner(parse_inbound_file_name(name), build_records=False)
+    names: set[tuple[str, str]] = set()
+    try:
+        with open(path, "rb") as stream:
+            check_bytes(stream)
+        with open(path, "rb", buffering=CHUNK_BYTES) as stream:
+            for chunk in scanner.chunks(stream, CHUNK_RECORDS):
+                names.update((s.debt_ref, s.nino) for s in chunk)
+    except CorruptFile:
+        return frozenset()
+    return frozenset() if scanner.errors else frozenset(names)
+
+
 @lru_cache(maxsize=256)
 def _debt_refs_in(path: str, sha256: str) -> frozenset[str]:
     """Every DebtRef element's text in the kept file (bytes never change: cached by content hash). Read in
