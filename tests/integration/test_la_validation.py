@@ -118,6 +118,32 @@ def test_recall_of_a_debt_in_its_recall_holding_period_is_valid(folder: Path) ->
     assert (result.accepted, result.errors) == (True, [])
 
 
+def test_debt_ref_in_use_in_a_recall_holding_period_says_refer_it_again_from_the_day_it_ceases(
+        folder: Path) -> None:
+    """§3.1, §4.3, §6.5: a referral of the DebtRef of a debt in its recall holding period (RECALL_PENDING, or
+    cleared in it) is DEBT_REF_IN_USE, and the message says so, with the day it ceases and that the DebtRef
+    may be referred again from that day (the daily run ends holding periods before it processes the day's
+    files) or a new one used: never to revise it, which §6.1 refuses (DEBT_RECALLED). The advice to revise
+    stays for a debt not in its holding period."""
+    council = la()
+    debts = [held_debt(council, "HB/1"), held_debt(council, "HB/2"), held_debt(council, "HB/3")]
+    recall_file = received(folder, "LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/2", "AB123456C")],
+                           day=date(2025, 11, 17))
+    for debt in debts[:2]:
+        debt.change_status(DebtStatus.RECALL_PENDING, business_date=date(2025, 11, 17), actor="test", reason="r")
+        Recall.objects.create(debt=debt, file=recall_file, reason="LA_RECOVERY", recalled_on=date(2025, 11, 17),
+                              ceases_on=date(2025, 11, 22))
+    debts[1].change_status(DebtStatus.CLEARED, business_date=date(2025, 11, 18), actor="test", reason="paid")
+    file = received(folder, "LAREF", [build.referral(f"HB/{n}", "AB123456C", 100) for n in (1, 2, 3)])
+    errors = validate_file(file, RUN).errors
+    assert [(e.code, e.debt_ref) for e in errors] == [("DEBT_REF_IN_USE", f"HB/{n}") for n in (1, 2, 3)]
+    for held in errors[:2]:
+        assert "recall holding period" in held.message and "ceases on 2025-11-22" in held.message
+        assert "refer it again from 2025-11-22" in held.message and "new DebtRef" in held.message
+        assert "revis" not in held.message
+    assert "revise that debt with a revision file" in errors[2].message
+
+
 def test_a_recall_of_a_debt_returned_on_its_processing_date_is_valid_and_one_returned_before_is_not(
         folder: Path) -> None:
     """§6.1 with §5.4 (docs/la-interface-notes.md "A recall of a debt DMS returned that day", Decision): the

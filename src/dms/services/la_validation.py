@@ -15,7 +15,8 @@ Interpretations (docs/la-interface-notes.md):
   :func:`dms.services.debts.find_held_debt` finds. A CLEARED debt is still held (an LA may revise it up,
   §18), so a referral of its DebtRef is ``DEBT_REF_IN_USE``.
 - A debt in its recall holding period (RECALL_PENDING, or with a recall not yet ceased) is open, but a
-  revision of it fails as ``DEBT_RECALLED`` (§6.1). A second recall of it is valid (§6.1 gives
+  revision of it fails as ``DEBT_RECALLED`` (§6.1), and the ``DEBT_REF_IN_USE`` of a referral of its DebtRef
+  says to refer it again from the day it ceases (not to revise it). A second recall of it is valid (§6.1 gives
   ``DEBT_RECALLED`` for a revision only, and a recall needs only a debt the LA has open); applying it
   changes nothing (``la_processing._apply_recalls``).
 - A recall of a debt DMS returned on the processing date, earlier in the same run (a death the life events
@@ -199,7 +200,8 @@ class _HeldDebtChecks:
         refs = {s.debt_ref for s in chunk if s.debt_ref}
         held = self._held(refs)
         if self.name.kind == MessageType.REFERRAL:
-            return [e for s in chunk if (e := self._referral(s, held)) is not None]
+            holding = self._recall_holding(held.values())
+            return [e for s in chunk if (e := self._referral(s, held, holding)) is not None]
         recalled = self._recall_holding(held.values()) if self.name.kind == MessageType.REVISION else {}
         errors: list[FileError] = []
         for scanned in chunk:
@@ -257,14 +259,25 @@ class _HeldDebtChecks:
                 result[h.debt_id] = self.run_date
         return result
 
-    def _referral(self, scanned: ScannedRecord, held: dict[str, _Held]) -> FileError | None:
-        """DEBT_REF_IN_USE (spec §3.1): the DebtRef names a debt this LA still has with DMS."""
+    def _referral(self, scanned: ScannedRecord, held: dict[str, _Held], recalled: dict[int, date]
+                  ) -> FileError | None:
+        """DEBT_REF_IN_USE (spec §3.1): the DebtRef names a debt this LA still has with DMS. The message's
+        advice (§4.3: how to put it right) follows the debt: one in its recall holding period (``recalled``,
+        with the day it ceases) cannot be revised (§6.1 ``DEBT_RECALLED``), and its DebtRef may be referred
+        again from the day it ceases (the daily run returns it before that day's files,
+        docs/la-interface-notes.md "A recall ceases before the day's LA files"); any other is revised."""
         debt = held.get(scanned.debt_ref)
         if debt is None:
             return None
-        return FileError("DEBT_REF_IN_USE", f"DebtRef {scanned.debt_ref} is a debt this LA already has with DMS "
-                         f"(status {debt.status}); revise that debt with a revision file, or refer the new debt "
-                         "under a new DebtRef", scanned.debt_ref_line, scanned.debt_ref, "DebtRef")
+        ceases_on = recalled.get(debt.debt_id)
+        if ceases_on is not None:
+            advice = (f", in its recall holding period (it ceases on {ceases_on}); refer it again from "
+                      f"{ceases_on}, the day it ceases, or refer the new debt under a new DebtRef")
+        else:
+            advice = (f" (status {debt.status}); revise that debt with a revision file, or refer the new "
+                      "debt under a new DebtRef")
+        return FileError("DEBT_REF_IN_USE", f"DebtRef {scanned.debt_ref} is a debt this LA already has with "
+                         f"DMS{advice}", scanned.debt_ref_line, scanned.debt_ref, "DebtRef")
 
     def _change(self, scanned: ScannedRecord, held: dict[str, _Held], recalled: dict[int, date]
                 ) -> list[FileError]:
