@@ -1032,6 +1032,28 @@ def test_a_debt_ceasing_on_the_run_date_is_not_held_by_that_days_referrals(folde
     assert check_ledger().ok
 
 
+def test_a_revision_of_a_debt_on_the_day_it_ceases_is_unknown_debt_ref(folder: Path) -> None:
+    """§6.1 with §6.5 (docs/la-interface-notes.md "A recall ceases before the day's LA files", Decision): the
+    daily run returns the debt before it processes that day's files, so a revision of it that day names a
+    debt the LA no longer has open: UNKNOWN_DEBT_REF, whose message says to remove the record if the debt was
+    returned (its cessation is in the same day's bundle), not DEBT_RECALLED; nothing of the file is applied."""
+    la()
+    award()
+    refer(folder, [build.referral("HB/1", NINO, 10_000)])
+    run_through(D1)
+    day = D1 + timedelta(days=1)
+    received(folder, "LAREC", [build.recall("HB/1", NINO)], day=day)
+    run_through(day)
+    ceases = day + timedelta(days=5)
+    revision = received(folder, "LAREV", [build.revision("HB/1", NINO, 5_000)], day=ceases)
+    [*_, last] = run_through(ceases)
+    assert last.steps["la_files"]["failures"] == {"INVALID": 1}
+    [error] = ReceivedFile.objects.get(pk=revision.pk).errors
+    assert error["code"] == "UNKNOWN_DEBT_REF" and "remove the record if the debt was returned" in error["message"]
+    assert state("HB/1") == (DebtStatus.RETURNED, "LA_RECALL") and debt("HB/1").amount_pence == 10_000
+    assert Cessation.objects.get(debt=debt("HB/1")).cessation_date == ceases
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 
