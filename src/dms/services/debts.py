@@ -323,15 +323,15 @@ def _revise_locked(
     entries = [_revision_entry(debt, result.difference_pence, business_date, reason)]
     excess = recovered - new_total_pence
     shares = _whose_excess(debt, excess) if excess > 0 else []
+    source = (f"over-recovery of debt {debt.pk} ({debt.creditor} {debt.creditor_ref}, revised to "
+              f"{format_pounds(new_total_pence)} below the {format_pounds(recovered)} recovered)")
     if excess > 0:
         result.over_recovered_pence = excess
         result.corrections_by_creditor[debt.creditor_id] = excess
-        entries += _over_recovery_entries(debt, shares, business_date)
+        entries += _over_recovery_entries(debt, shares, business_date, source, reason)
     debt.amount_pence = new_total_pence
     debt.save(update_fields=["amount_pence"])
     result.entry_ids += post_entries(entries)
-    source = (f"over-recovery of debt {debt.pk} ({debt.creditor} {debt.creditor_ref}, revised to "
-              f"{format_pounds(new_total_pence)} below the {format_pounds(recovered)} recovered)")
     for person_id, share in shares:
         used = use_person_credit(person_id, share, business_date=business_date, actor=actor, source=source,
                                  excluding=debt.pk)
@@ -414,7 +414,11 @@ def _revision_entry(debt: Debt, difference: int, business_date: date, reason: st
     )
 
 
-def _over_recovery_entries(debt: Debt, shares: list[tuple[int, int]], business_date: date) -> list[Entry]:
+def _over_recovery_entries(debt: Debt, shares: list[tuple[int, int]], business_date: date, source: str,
+                           reason: str) -> list[Entry]:
+    """The excess of a revision below what was recovered taken off the debt (OVER_RECOVERY, described with the
+    revision that caused it and carrying its reason, as `dms debtor show` lists it) and back from the creditor
+    to the person's credit (CORRECTION): docs/architecture.md "Ledger conventions"."""
     excess = sum(share for _, share in shares)
     over = build_entry(
         EntryKind.OVER_RECOVERY,
@@ -423,7 +427,8 @@ def _over_recovery_entries(debt: Debt, shares: list[tuple[int, int]], business_d
             Posting(_receivable(debt), excess),
             Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -excess),
         ],
-        description=f"over-recovery of debt {debt.pk}: {format_pounds(excess)} moved to the person's credit",
+        description=f"{source}: {format_pounds(excess)} moved to the person's credit",
+        reason=reason,
     )
     correction = build_entry(
         EntryKind.CORRECTION,
