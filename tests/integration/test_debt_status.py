@@ -133,8 +133,8 @@ def test_debtor_summary_reads_all_debts_in_a_fixed_number_of_queries(django_asse
     dwp = Creditor.objects.get(kind=CreditorKind.DWP)
     for _ in range(5):
         make_debt(person, dwp, 100)
-    with django_assert_num_queries(5):  # type: ignore[operator]  # person, debts (owned and joint), recovered,
-        # their latest status changes, credit
+    with django_assert_num_queries(6):  # type: ignore[operator]  # person, debts (owned and joint), recovered,
+        # their latest status changes, credit, the money moved on them other than deductions
         assert len(debtor_summary("AB123456C")["debts"]) == 5
 
 
@@ -197,3 +197,88 @@ def test_debtor_show_table_gives_each_refund_due_with_its_reason(capsys: pytest.
     assert (f"Debt {owed.pk} CLEARED on 2025-05-09: revised to 50.00, below the 60.00 recovered: 10.00 taken back "
             "from DWP, credited to the person's other debts in recovery order (none in recovery) and 10.00 "
             "refunded: appeal") in shown
+
+
+def debts_not_tied(nino: str) -> list[str]:
+    """Each debt `dms debtor show NINO` lists whose ``recovered`` is not what `dms deductions list --nino NINO`
+    lists for it plus the money moved on it that debtor show lists (``movements``), or whose balance is not
+    its amount less them (README: every penny is explained)."""
+    from dms.money import parse_pounds
+    from dms.services.recovery_staff import list_deductions
+
+    summary = debtor_summary(nino)
+    deductions = list_deductions(nino)
+    movements = summary.get("movements", [])
+    untied = []
+    for row in summary["debts"] + summary.get("joint_debts", []):
+        listed = sum(parse_pounds(d["amount"]) for d in deductions
+                     if (d["creditor"], d["la_id"], d["ref"]) == (row["creditor"], row["la_id"], row["ref"]))
+        moved = sum(parse_pounds(m["amount"], allow_negative=True) for m in movements if m["debt_id"] == row["id"])
+        if (listed + moved != parse_pounds(row["recovered"])
+                or parse_pounds(row["amount"]) - listed - moved != parse_pounds(row["balance"])):
+            untied.append(f"{nino} debt {row['id']} {row['ref']}: recovered {row['recovered']}, deductions "
+                          f"{listed} pence, movements {moved} pence")
+    return untied
+
+
+def test_every_penny_recovered_on_a_debt_is_shown_in_debtor_show(capsys: pytest.CaptureFixture[str]) -> None:
+    """README ("Every penny is explained"; `dms debtor show`: a person's debts, recoveries, balances, credit and
+    refunds due): what a debt has recovered is the deductions `dms deductions list` gives for it plus the
+    money moved on it that `dms debtor show` lists (``movements``, present when there are any), each with its
+    date, what it was, the debt and why: a misallocation's correction (A9/2025 §53), a reversal, a revision
+    below what was recovered taking the excess back and the person's credit placed on the other debts
+    (hb-debt-interface.md §6.5, recovery-rules.md §5), a direct payment and its excess (events.md §3)."""
+    from test_payments_book import uc_deduction
+    from test_recovery_daily_deductions import (
+        NINO,
+        PAY,
+        dwp_debt,
+        events,
+        hb_debt,
+        line,
+        period,
+        run_day,
+        taken,
+        uc_award,
+    )
+
+    from dms.commands.core import print_debtor
+    from dms.services import debts as debt_service
+    from dms.services import misallocation
+    from dms.services.recovery_events import reverse_deductions
+
+    events(uc_award(), dwp_debt("BA1"), dwp_debt("BA2", amount="40.00"), period())
+    hb = hb_debt("HB1")
+    run_day(PAY)  # item 19's 60.02 shared: 30.01 to the LA, 30.01 to DWP
+    assert "movements" not in debtor_summary(NINO)  # deductions only: `dms deductions list` gives them
+    # item 19 wholly to the LA although DWP has debts, as an earlier release could have written it
+    uc_deduction(Person.objects.get(nino=NINO), [(hb, 6_000)], date(2025, 6, 9))
+    [found] = misallocation.detect("2025-06", today=date(2025, 6, 10))
+    misallocation.correct(found.pk, business_date=date(2025, 6, 10), actor="staff", reason="A9/2025 §53")
+    reverse_deductions([d for d in taken() if d.date == PAY], date(2025, 6, 11), "award ended, reported late")
+    debt_service.revise_debt_amount(Debt.objects.get(pk=hb.pk), 1_000, business_date=date(2025, 6, 12),
+                                    actor="LA file", reason="ENTITLEMENT_REVIEWED")
+    events(line("pay", "payment.received", occurred_on="2025-06-13", amount="400.00", received_on="2025-06-13",
+                channel="CARD", creditor="DWP", creditor_ref="BA2"))
+    run_day(date(2025, 6, 13))
+
+    assert debts_not_tied(NINO) == []
+    summary = debtor_summary(NINO)
+    assert summary["refunds_due"] != "0.00"
+    moved = summary["movements"]
+    assert {m["kind"] for m in moved} == {"CORRECTION", "CREDIT_APPLIED", "REVERSAL", "OVER_RECOVERY",
+                                          "DIRECT_PAYMENT"}
+    over = next(m for m in moved if m["kind"] == "OVER_RECOVERY")
+    assert (over["date"], over["what"], over["creditor"], over["la_id"], over["ref"], over["amount"]) == (
+        "2025-06-12", "over recovery", "LA", "000123", "HB1", "-20.00")
+    assert "revised to 10.00 below the 30.00 recovered" in over["reason"] and "ENTITLEMENT_REVIEWED" in over["reason"]
+    assert any(m["kind"] == "CREDIT_APPLIED" and m["ref"] == "BA1" and m["amount"] == "20.00"
+               and f"over-recovery of debt {hb.pk} (LA 000123 HB1, revised to 10.00" in m["reason"] for m in moved)
+    back = next(m for m in moved if m["kind"] == "CORRECTION")
+    assert (back["ref"], back["amount"]) == ("HB1", "-30.00") and f"misallocation {found.pk}" in back["reason"]
+    assert any(m["kind"] == "REVERSAL" and m["amount"] == "-30.01" and "the deduction of 2025-06-07" in m["reason"]
+               and "award ended, reported late" in m["reason"] for m in moved)
+    print_debtor(summary)
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Money moved on these debts other than deductions" in shown
+    assert "2025-06-12 │ over recovery │" in shown

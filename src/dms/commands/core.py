@@ -151,6 +151,16 @@ def print_debtor(summary: dict[str, Any]) -> None:
             code = f" {debt['cessation_reason']}" if debt["cessation_reason"] else ""
             console.print(f"Debt {debt['id']} {debt['status']}{code} on {debt['status_since']}: "
                           f"{debt['status_reason']}", highlight=False)
+    movements = summary.get("movements", [])
+    if movements:
+        moved = Table("Date", "What", "Debt", "Creditor", "Ref", "Amount", "Why", highlight=False,
+                      title="Money moved on these debts other than deductions (dms deductions list gives those): "
+                            "a debt's Recovered is its deductions plus these")
+        for movement in movements:
+            creditor = f"LA {movement['la_id']}" if movement["la_id"] else movement["creditor"]
+            moved.add_row(movement["date"], movement["what"], str(movement["debt_id"]), creditor, movement["ref"],
+                          movement["amount"], movement["reason"])
+        console.print(moved)
     from dms.services.debtors import reduced_rates_of
 
     for rate in reduced_rates_of(summary["nino"]):

@@ -5,7 +5,9 @@ Definitions (docs/architecture.md, "Ledger conventions"): a debt's ``recovered``
 ``RECEIVABLE`` postings in entries other than ``REFERRAL``, ``REVISION`` and ``RETURN``; its ``balance`` is
 ``amount - recovered``. A person's credit and refunds due are the balances of their ``PERSON_CREDIT`` and
 ``PERSON_REFUND_DUE`` accounts, shown as positive amounts (credit accounts have negative stored balances under
-the debit-positive convention). Each refund due is listed with why it arose (its REFUND entry's description).
+the debit-positive convention). Each refund due is listed with why it arose (its REFUND entry's description),
+and the money moved on their debts other than deductions with why (its entry's description and reason), so
+that each debt's ``recovered`` is what ``dms deductions list`` gives for it plus these.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dms.errors import DmsError, NotFound
 from dms.ledger import AccountKind, EntryKind
 from dms.money import format_pounds
 from dms.nino import nino_problem
-from dms.services.debts import recovered_by_debt
+from dms.services.debts import NOT_RECOVERED_KINDS, recovered_by_debt
 from dms.store.models import Account, Debt, Person, Posting
 
 
@@ -54,7 +56,8 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     from the couple's joint award, A9/2025 Annex B rule c, or otherwise from the owner's benefit while the
     owner has one, else from theirs: docs/recovery-notes.md). A debt of their own owed jointly with another
     carries that person's ``joint_nino``. ``refunds`` (only when a refund is due): each refund made due to
-    them, with why (:func:`refunds_of`)."""
+    them, with why (:func:`refunds_of`). ``movements`` (only when there are any): the money moved on these
+    debts other than deductions, with why (:func:`movements_on`)."""
     person = find_person(nino)
     found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person))
                  .select_related("creditor", "person", "joint_person").order_by("received_on", "receipt_seq", "id"))
@@ -76,7 +79,48 @@ def debtor_summary(nino: str) -> dict[str, Any]:
                                   | {"owner_nino": debt.person.nino} for debt in joint]
     if balances["refunds_due"]:
         summary["refunds"] = refunds_of(person)
+    movements = movements_on(debts + joint)
+    if movements:
+        summary["movements"] = movements
     return summary
+
+
+def movements_on(debts: list[Debt]) -> list[dict[str, Any]]:
+    """The money moved on ``debts`` other than deductions (README: every penny is explained; ``dms deductions
+    list`` gives the deductions), in one query, oldest first: each posting to a debt's RECEIVABLE account in an
+    entry that counts as recovered (docs/architecture.md "Ledger conventions": not a REFERRAL, REVISION or
+    RETURN) and is not a DEDUCTION, read by entry kind whatever the kind (a direct payment, the person's
+    credit applied, an over-recovery taken back, a misallocation's correction, a reversal, and a kind added
+    later under its own name). Each gives its ``date``, ``entry_id``, ``kind`` and ``what`` (the kind in
+    words), the debt (``debt_id``, ``creditor``, ``la_id``, ``ref``), ``amount`` signed as recovered (money
+    taken off the debt's balance is positive, money put back on it negative), so that a debt's ``recovered``
+    is its deductions plus its movements, and ``reason``: the entry's description, the entry it reverses, and
+    the reason it was posted for, which name its cause (recovery-rules.md §5, hb-debt-interface.md §6.5)."""
+    by_id = {debt.pk: debt for debt in debts}
+    if not by_id:
+        return []
+    rows = (Posting.objects.filter(account__kind=AccountKind.RECEIVABLE, account__debt_id__in=sorted(by_id))
+            .exclude(entry__kind__in=[*NOT_RECOVERED_KINDS, EntryKind.DEDUCTION])
+            .order_by("entry__business_date", "entry_id", "id")
+            .values_list("entry_id", "entry__business_date", "entry__kind", "account__debt_id", "amount_pence",
+                         "entry__description", "entry__reason", "entry__reverses__kind",
+                         "entry__reverses__business_date"))
+    movements = []
+    for entry_id, day, kind, debt_id, amount, description, reason, reversed_kind, reversed_on in rows:
+        debt = by_id[debt_id]
+        why = description if reversed_kind is None else (
+            f"{description} (the {_in_words(reversed_kind)} of {reversed_on.isoformat()})")
+        movements.append({
+            "date": day.isoformat(), "entry_id": entry_id, "kind": kind, "what": _in_words(kind), "debt_id": debt_id,
+            "creditor": debt.creditor.kind, "la_id": debt.creditor.la_id, "ref": debt.creditor_ref,
+            "amount": format_pounds(-int(amount)), "reason": f"{why}: {reason}" if reason else why,
+        })
+    return movements
+
+
+def _in_words(kind: str) -> str:
+    """A ledger entry kind in words (``CREDIT_APPLIED``: "credit applied"), for any kind, one added later too."""
+    return kind.replace("_", " ").lower()
 
 
 def refunds_of(person: Person) -> list[dict[str, str]]:
