@@ -92,6 +92,33 @@ def test_uc_explanation_stored_by_an_earlier_release_still_renders() -> None:
         "£0.00: the item's own maximum set the amount (Annex B). This debt's share: the only debt in this item.")
 
 
+def test_uc_explanation_of_a_reduced_rate_stored_with_its_debt_names_the_debt_who_set_it_and_its_review_date() -> None:
+    """A9/2025 §31 (a rate recorded with who, when, why and a review date) and recovery-rules.md §3: the period's
+    stored explanation keeps the staff rate that limited what was taken for debts, and the text rendered from it
+    names the debt by its reference, who set the rate and its review date, on each debt item it limited and in
+    the summary. Without those details it is the engine's own text; a period stored by an earlier release
+    (no such rate recorded) keeps its words."""
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000,
+        debts=(DebtRecord(1, "DWP", "UC_ADVANCE_NEW_CLAIM", "NON_FRAUD", 50_000, MAY, 1, MAY),
+               debt(2, 50_000, "DWP", reduced_rate_pence=1000))))
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text
+    assert result.debt_limit is not None
+    named = result.debt_limit._replace(ref="OP-2", set_by="j.smith", until=date(2025, 9, 1))
+    period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None, named))
+    text = render_uc_deduction(period, json.loads(uc_line_share(result.lines[0])))
+    limit = ("a reduced rate set by staff on debt OP-2 (set by j.smith, review date 2025-09-01) limits what is "
+             "taken for debts this period to £10.00")
+    assert f"limit £10.00 ({limit}, A9/2025 §31; the item's maximum is £60.02)" in text, text
+    assert f"limit £0.00 ({limit}, A9/2025 §31, and the items before took £10.00 of it;" in text, text
+    assert text.endswith(f"A{limit[1:]} (A9/2025 §31): £10.00 was taken for debts."), text
+    del period["debt_limit"]
+    earlier = render_uc_deduction(period, json.loads(uc_line_share(result.lines[0])))
+    assert "limit £10.00 (a reduced rate set by staff after an affordability request, A9/2025 §31; the item's " \
+           "maximum is £60.02)" in earlier and earlier.endswith("UC payable £790.00."), earlier
+
+
 def _texts(*debts: DebtRecord, joint: bool = False) -> dict[int, str]:
     result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
                                                80_000, joint=joint, debts=debts))

@@ -11,6 +11,7 @@ from dms.parameters import value
 from dms.recovery.allocation import sort_key, split_between_owners
 from dms.recovery.explanation import ITEM_NAMES, step_facts
 from dms.recovery.types import (
+    DebtLimit,
     DebtRecord,
     LineKind,
     RecoveryInputError,
@@ -148,6 +149,75 @@ def test_rule_a_b_not_applied_to_items_outside_16_to_19() -> None:
         (1, 10_000, Rule.FIRST_IN_ORDER), (2, 5_000, Rule.RECOVERY_ORDER)]
 
 
+def advance(debt_id: int, balance: int, **extra: object) -> DebtRecord:
+    return debt(debt_id, balance, debt_type="UC_ADVANCE_NEW_CLAIM", **extra)
+
+
+def test_a_reduced_rate_on_one_uc_debt_limits_what_is_taken_for_all_the_persons_debts_a9_2025_31() -> None:
+    """A9/2025 §31 and the **Decision** in docs/recovery-notes.md "Reduced (affordable) rates": the lowest
+    reduced rate in force on any debt the period recovers limits what the period takes for debts in all
+    (Annex B items 3, 5, 6, 14-19), taken in Annex B order. £10.00 a period on the advance (item 3): the
+    advance takes £10.00 and the overpayment (item 19) nothing, not the £50.02 of cap room the rate leaves;
+    £10.00 on the overpayment: the advance, first in the order, takes the £10.00. The person pays £10.00."""
+    on_advance = calculate_uc_period(period(advance(1, 50_000, reduced_rate_pence=1000), debt(2, 50_000)))
+    assert [(line.item, line.debt_id, line.amount_pence) for line in on_advance.lines] == [(3, 1, 1000)]
+    assert [(s.item, s.limit_pence, s.taken_pence, str(s.rule), s.maximum_pence) for s in on_advance.steps] == [
+        (3, 1000, 1000, "REDUCED_RATE", 6002), (19, 0, 0, "REDUCED_RATE", 6002)]
+    assert on_advance.debt_limit == DebtLimit(1000, 1)
+    on_overpayment = calculate_uc_period(period(advance(1, 50_000), debt(2, 50_000, reduced_rate_pence=1000)))
+    assert [(line.item, line.debt_id, line.amount_pence) for line in on_overpayment.lines] == [(3, 1, 1000)]
+    assert on_overpayment.total_pence == 1000 and on_overpayment.debt_limit == DebtLimit(1000, 2)
+
+
+def test_a_reduced_rate_on_uc_is_shared_by_the_items_in_order_and_the_lowest_of_several_applies() -> None:
+    """The same rule: what the rate allows is taken item by item in Annex B order (an advance of £4.00 takes
+    its balance, the overpayments the £6.00 left, oldest first); with rates of £20.00 and £10.00 on two debts,
+    the lower, £10.00, limits what all of them take."""
+    result = calculate_uc_period(period(advance(1, 400), debt(2, 50_000, reduced_rate_pence=2000),
+                                        debt(3, 50_000, on=date(2025, 2, 1), reduced_rate_pence=1000)))
+    assert [(line.item, line.debt_id, line.amount_pence) for line in result.lines] == [(3, 1, 400), (19, 2, 600)]
+    assert [(s.limit_pence, str(s.rule)) for s in result.steps] == [(1000, "DEBT_BALANCE"), (600, "REDUCED_RATE")]
+    assert result.debt_limit == DebtLimit(1000, 3)
+
+
+def test_a_reduced_rate_on_uc_leaves_third_party_items_and_sanctions_their_own_rules_and_cap_room() -> None:
+    """The same rule limits only what is taken for debts: a third-party item (Council Tax arrears, item 11,
+    one 5% unit £20.05) keeps its own rate and the room under the overall cap (£50.02 after the advance's
+    £10.00), and a sanction (item 1) is taken outside the order as before. The overpayment takes nothing."""
+    result = calculate_uc_period(period(advance(1, 50_000, reduced_rate_pence=1000), debt(2, 50_000),
+                                        sanction_pence=5000,
+                                        third_party=(ThirdPartyItem(ThirdPartyCategory.COUNCIL_TAX),)))
+    assert [(line.item, line.amount_pence) for line in result.lines] == [(1, 5000), (3, 1000), (11, 2005)]
+    assert [(s.item, str(s.rule)) for s in result.steps][-1] == (19, "REDUCED_RATE")
+
+
+def test_on_a_joint_uc_award_a_reduced_rate_on_either_partners_debt_limits_what_the_award_takes_for_debts() -> None:
+    """**Decision** (docs/recovery-notes.md "Reduced (affordable) rates"): a joint award is the couple's one
+    income, so a rate set on a debt of either partner (or a joint debt) limits what the award takes for all
+    the debts it recovers: £15.00 on the partner's overpayment; the holder's advance takes the £15.00."""
+    result = calculate_uc_period(period(advance(1, 50_000, owner_person=1),
+                                        debt(2, 50_000, owner_person=2, reduced_rate_pence=1500),
+                                        claimant_type="JOINT_25_OR_OVER", joint=True))
+    assert [(line.debt_id, line.amount_pence) for line in result.lines] == [(1, 1500)]
+
+
+def test_uc_explanation_of_a_reduced_rate_names_its_debt_and_the_limit_on_every_debt_item_it_bound() -> None:
+    """recovery-rules.md §3 ("why this amount?" from the explanation alone) and A9/2025 §31: each debt item
+    step the staff rate limited says which debt's rate limits what is taken for debts this period and to how
+    much, and what the items before took of it; the period's summary says it too."""
+    result = calculate_uc_period(period(advance(1, 50_000), debt(2, 50_000, reduced_rate_pence=1000)))
+    text = result.explain()
+    assert ("Item 3 Short-term advances (UC_ADVANCE_NEW_CLAIM): limit £10.00 (a reduced rate set by staff on "
+            "debt 2 limits what is taken for debts this period to £10.00, A9/2025 §31; the item's maximum is "
+            "£60.02), cap room £60.02, took £10.00") in text, text
+    assert ("Item 19 Normal overpayments (OVERPAYMENT): limit £0.00 (a reduced rate set by staff on debt 2 "
+            "limits what is taken for debts this period to £10.00, A9/2025 §31, and the items before took "
+            "£10.00 of it; the item's maximum is £60.02), cap room £50.02, took £0.00") in text, text
+    assert text.endswith("UC payable £790.00. A reduced rate set by staff on debt 2 limits what is taken for "
+                         "debts this period to £10.00 (A9/2025 §31): £10.00 was taken for debts."), text
+    assert "A reduced rate set by staff" in result.explain_line(result.lines[0])
+
+
 def test_uc_explanation_names_a_staff_reduced_rate_whichever_limit_set_the_amount_a9_2025_31() -> None:
     """A9/2025 §31 and recovery-rules.md §3 ("why this amount?" from the explanation alone): a reduced rate
     replacing the item's maximum is named as such, with the maximum, also when the debts' balance (or the cap
@@ -156,8 +226,8 @@ def test_uc_explanation_names_a_staff_reduced_rate_whichever_limit_set_the_amoun
     [step] = by_balance.steps
     assert (step.limit_pence, step.taken_pence, str(step.rule), step.maximum_pence) == (1000, 800, "DEBT_BALANCE", 6002)
     text = by_balance.explain()
-    assert "limit £10.00 (a reduced rate set by staff after an affordability request, A9/2025 §31; the item's " \
-           "maximum is £60.02)" in text, text
+    assert "limit £10.00 (a reduced rate set by staff on debt 1 limits what is taken for debts this period to " \
+           "£10.00, A9/2025 §31; the item's maximum is £60.02)" in text, text
     by_rate = calculate_uc_period(period(debt(1, 100_000, reduced_rate_pence=1000)))
     assert str(by_rate.steps[0].rule) == "REDUCED_RATE" and "the item's maximum is £60.02" in by_rate.explain()
 

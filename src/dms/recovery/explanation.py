@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from dms.money import five_percent_unit, format_pounds, split_equal, split_with_
 from dms.recovery.legacy import instalment_for_period, weekly_rate_basis
 from dms.recovery.types import (
     Allocation,
+    DebtLimit,
     DeductionLine,
     ExplanationStep,
     LegacyInstalmentResult,
@@ -84,8 +86,8 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.RECOVERY_ORDER: "next in recovery order: it took what the debts before it could not (a debt before "
     "it cleared, or took all it could: its agreed amount) (A9/2025 §28)",
     Rule.INSTALMENT: "the instalment at the set weekly rate for the pay period (SI 1988/664 reg 16)",
-    Rule.REDUCED_RATE: "a lower rate set by staff after an affordability request, in place of the item's "
-    "maximum or the weekly rate (A9/2025 §31)",
+    Rule.REDUCED_RATE: "a lower rate set by staff after an affordability request (A9/2025 §31): on UC it limits "
+    "what the period takes for all the person's debts together, on a legacy benefit it is the weekly rate",
     Rule.BENEFIT_FLOOR: "limited so the benefit is not reduced below 10p a week (A9/2025 §24)",
     Rule.SANCTION_REDUCED: "a sanction reduced the benefit paid, so only what the 10p-a-week floor leaves was "
     "taken (A9/2025 §24); HB debts are returned for a sanction only when it is 100% for 13 weeks or more "
@@ -139,11 +141,12 @@ def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None, s
     return f"{equal}; within {owner}'s share: {RULE_TEXT[allocation]}"
 
 
-def render_step(step: ExplanationStep) -> str:
-    """One item considered: limit, cap room before and after, what was taken and the rule."""
+def render_step(step: ExplanationStep, limit: DebtLimit | None = None) -> str:
+    """One item considered: limit, cap room before and after, what was taken and the rule; ``limit``, the
+    period's staff reduced rate limiting what is taken for debts, if any (:func:`_asked_text`)."""
     name = ITEM_NAMES.get(step.item, f"item {step.item}")
-    return (f"Item {step.item} {name} ({step.subject}): limit {_p(step.limit_pence)}{_asked_text(step)}, cap room "
-            f"{_p(step.room_before)}, took {_p(step.taken_pence)}, cap room left {_p(step.room_after)}: "
+    return (f"Item {step.item} {name} ({step.subject}): limit {_p(step.limit_pence)}{_asked_text(step, limit)}, "
+            f"cap room {_p(step.room_before)}, took {_p(step.taken_pence)}, cap room left {_p(step.room_after)}: "
             f"{RULE_TEXT[step.rule]}.")
 
 
@@ -151,15 +154,46 @@ def render_step(step: ExplanationStep) -> str:
 DEBT_ITEMS = frozenset({3, 5, 6, 14, 15, 16, 17, 18, 19})
 
 
-def _asked_text(step: ExplanationStep) -> str:
+def _rate_holder(limit: DebtLimit) -> str:
+    """The debt a staff reduced rate is set on (its reference, else its id), with who set it and its review
+    date when known."""
+    details = ([f"set by {limit.set_by}"] if limit.set_by else []) + (
+        [f"review date {limit.until.isoformat()}"] if limit.until is not None else [])
+    debt = f"debt {limit.ref or limit.debt_id}"
+    return f"{debt} ({', '.join(details)})" if details else debt
+
+
+def debt_limit_text(limit: DebtLimit) -> str:
+    """What limits a UC period's deductions for debts in all (A9/2025 §31; **Decision**, docs/recovery-notes.md
+    "Reduced (affordable) rates"), in words."""
+    return (f"a reduced rate set by staff on {_rate_holder(limit)} limits what is taken for debts this period "
+            f"to {_p(limit.amount_pence)}")
+
+
+def _asked_text(step: ExplanationStep, limit: DebtLimit | None) -> str:
     """Where the limit is lower than the item's maximum: a third party asked for a lower rate, or (a debt
-    item) a reduced rate set by staff replaced it (A9/2025 §31). Said whichever rule then set the amount."""
+    item) what the period's staff reduced rate still lets the debts take (A9/2025 §31), naming the debt it is
+    set on and what the items before took of it. Said whichever rule then set the amount."""
     if step.maximum_pence is None:
         return ""
     if step.item in DEBT_ITEMS:
-        return (f" (a reduced rate set by staff after an affordability request, A9/2025 §31; the item's maximum "
-                f"is {_p(step.maximum_pence)})")
+        if limit is None:  # stored by an earlier release: the rate replaced this item's maximum only
+            return (f" (a reduced rate set by staff after an affordability request, A9/2025 §31; the item's "
+                    f"maximum is {_p(step.maximum_pence)})")
+        used = limit.amount_pence - step.limit_pence
+        before = f", and the items before took {_p(used)} of it" if used > 0 else ""
+        return f" ({debt_limit_text(limit)}, A9/2025 §31{before}; the item's maximum is {_p(step.maximum_pence)})"
     return f" (asked for by the third party; the item's maximum is {_p(step.maximum_pence)})"
+
+
+def _limit_summary(limit: DebtLimit | None, steps: Sequence[ExplanationStep]) -> str:
+    """The period summary's sentence on a staff reduced rate limiting what was taken for debts, with what
+    the debt items took in all; "" with none."""
+    if limit is None:
+        return ""
+    taken = sum(step.taken_pence for step in steps if step.item in DEBT_ITEMS)
+    text = debt_limit_text(limit)
+    return f" {text[0].upper()}{text[1:]} (A9/2025 §31): {_p(taken)} was taken for debts."
 
 
 def render_header(result: UcPeriodResult) -> str:
@@ -177,21 +211,24 @@ def _unit_text(allowance_pence: int) -> str:
 
 def render_period(result: UcPeriodResult) -> str:
     """The whole period: header, each item considered in order, and the totals."""
+    limit = result.debt_limit
     parts = [render_header(result)]
-    parts.extend(render_step(step) for step in result.steps)
-    parts.append(_totals(result.total_pence, result.capped_total_pence, result.cap_pence, result.payable_pence))
+    parts.extend(render_step(step, limit) for step in result.steps)
+    parts.append(_totals(result.total_pence, result.capped_total_pence, result.cap_pence, result.payable_pence,
+                         _limit_summary(limit, result.steps)))
     return "\n".join(parts)
 
 
-def _totals(total: int, capped: int, cap: int, payable: int) -> str:
+def _totals(total: int, capped: int, cap: int, payable: int, limit_summary: str = "") -> str:
     """The period's totals: what was deducted, what of it counted towards the overall cap and, when that is
     more than the cap, how much was taken above it: only priority items may go above it, while a sanction or
-    fraud penalty applies (Annex B; recovery-rules.md §3)."""
+    fraud penalty applies (Annex B; recovery-rules.md §3); then ``limit_summary``, what a staff reduced rate
+    let the debts take (:func:`_limit_summary`)."""
     counted = f"{_p(capped)} counted towards the cap"
     if capped > cap:
         counted += (f" of {_p(cap)}, of which {_p(capped - cap)} taken above it while a sanction or fraud penalty "
                     "applies")
-    return f"Total deducted {_p(total)} ({counted}); UC payable {_p(payable)}."
+    return f"Total deducted {_p(total)} ({counted}); UC payable {_p(payable)}.{limit_summary}"
 
 
 def _with_note(share: str | None, note: str) -> str | None:
@@ -222,10 +259,11 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
     owner = f" ({line.creditor_kind}{' ' + line.la_id if line.la_id else ''})" if line.creditor_kind else ""
     share = _with_note(share_text(line.allocation, line.item, line.shared_by, line.creditor_kind, line.split)
                        if line.allocation is not line.rule else None, line.note)
+    limit = result.debt_limit
     return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
-                      [render_step(step) for step in result.steps], line.step, share,
+                      [render_step(step, limit) for step in result.steps], line.step, share,
                       _totals(result.total_pence, result.capped_total_pence, result.cap_pence,
-                              result.payable_pence))
+                              result.payable_pence, _limit_summary(limit, result.steps)))
 
 
 def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
@@ -365,13 +403,33 @@ def uc_step_facts(step: ExplanationStep) -> str:
 
 
 def uc_period_explanation(result: UcPeriodResult, period_end: str, payment_date: str,
-                          late_run_date: str | None) -> str:
+                          late_run_date: str | None, debt_limit: DebtLimit | None = None) -> str:
     """A period's whole explanation as a JSON object (text), stored once for the period's lines: its figures
-    (:func:`uc_period_facts`), every item considered in order (:func:`uc_step_facts`) and the totals."""
+    (:func:`uc_period_facts`), every item considered in order (:func:`uc_step_facts`), the totals and, when a
+    staff reduced rate limited what was taken for debts, that rate (:func:`uc_debt_limit_facts`):
+    ``debt_limit``, the result's with the debt's reference, who set the rate and its review date, else the
+    result's own."""
     steps = ", ".join(uc_step_facts(step) for step in result.steps)
+    limit = debt_limit or result.debt_limit
     return (f'{{"period": {uc_period_facts(result, period_end, payment_date, late_run_date)}, '
             f'"steps": [{steps}], "total_pence": {result.total_pence}, '
-            f'"capped_total_pence": {result.capped_total_pence}, "payable_pence": {result.payable_pence}}}')
+            f'"capped_total_pence": {result.capped_total_pence}, "payable_pence": {result.payable_pence}'
+            + (f', "debt_limit": {uc_debt_limit_facts(limit)}}}' if limit is not None else "}"))
+
+
+def uc_debt_limit_facts(limit: DebtLimit) -> str:
+    """A staff reduced rate limiting a period's deductions for debts (:class:`DebtLimit`) as a JSON object."""
+    return json.dumps({"amount_pence": limit.amount_pence, "debt_id": limit.debt_id, "ref": limit.ref,
+                       "set_by": limit.set_by, "until": limit.until.isoformat() if limit.until else None})
+
+
+def _debt_limit_of(facts: dict[str, Any] | None) -> DebtLimit | None:
+    """The :class:`DebtLimit` stored by :func:`uc_debt_limit_facts`, or None."""
+    if not facts:
+        return None
+    until = facts.get("until")
+    return DebtLimit(facts["amount_pence"], facts["debt_id"], facts.get("ref", ""), facts.get("set_by", ""),
+                     date.fromisoformat(until) if until else None)
 
 
 def _line_facts_body(line: DeductionLine) -> str:
@@ -437,15 +495,17 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
     its own facts (:func:`uc_line_share`): the same words as :func:`render_line`, with the late note first
     for a period taken after its payment date."""
     steps = [_step_of(step) for step in period["steps"]]
+    limit = _debt_limit_of(period.get("debt_limit"))
     index = line["step_index"]
     allocation = Rule(line["allocation"])
     share = _with_note(share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"),
                                   line.get("split", ()))
                        if allocation is not steps[index].rule else None, line.get("note", ""))
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
-                      _header_text(period["period"]), [render_step(step) for step in steps], index, share,
-                      _totals(period["total_pence"], period["capped_total_pence"], period["period"]["cap_pence"],
-                              period["payable_pence"]),
+                      _header_text(period["period"]), [render_step(step, limit) for step in steps], index,
+                      share, _totals(period["total_pence"], period["capped_total_pence"],
+                                     period["period"]["cap_pence"], period["payable_pence"],
+                                     _limit_summary(limit, steps)),
                       _cleared_note(line.get("cleared_pence")))
     return _late_note(period["period"]) + text
 

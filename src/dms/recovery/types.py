@@ -80,7 +80,8 @@ class DebtRecord:
     (Annex B rule c). ``agreed_amount_pence`` is the Social Fund loan's agreed amount per period (item 14).
     ``reduced_rate_pence`` is a staff affordability rate (A9/2025 §31) per UC assessment period and
     ``reduced_weekly_rate_pence`` the same rate per legacy week (one set in the other unit is converted,
-    rounded down); pass them only while in force (before the review date).
+    rounded down); pass them only while in force (before the review date). The lowest of a UC period's debts
+    limits what the period takes for all of them (:class:`DebtLimit`).
     """
 
     debt_id: int
@@ -136,6 +137,20 @@ class UcPeriodInput:
     fraud_penalty_pence: int = 0
     third_party: tuple[ThirdPartyItem, ...] = ()
     debts: tuple[DebtRecord, ...] = ()
+
+
+class DebtLimit(NamedTuple):
+    """What limits a UC period's deductions for debts (Annex B items 3, 5, 6, 14-19) in all: the lowest
+    reduced rate set by staff in force on any debt the period recovers (A9/2025 §31; **Decision**,
+    docs/recovery-notes.md "Reduced (affordable) rates"), per assessment period, and the debt it is set on.
+    The engine knows only these two; for the explanation the caller may add the debt's reference, who set
+    the rate and its review date (``ref``, ``set_by``, ``until``)."""
+
+    amount_pence: int
+    debt_id: int
+    ref: str = ""
+    set_by: str = ""
+    until: date | None = None
 
 
 class DeductionLine(NamedTuple):
@@ -200,7 +215,8 @@ class UcPeriodResult:
 
     ``capped_total_pence`` is what counts towards the overall cap (items 3-22 except ongoing consumption,
     and Flat Rate Maintenance while it is taken above the cap);
-    ``total_pence`` is the sum of all lines; ``payable_pence`` = award − total.
+    ``total_pence`` is the sum of all lines; ``payable_pence`` = award − total. ``debt_limit`` is the staff
+    reduced rate that limited what was taken for debts in all, when one was in force (:class:`DebtLimit`).
     """
 
     period_start: date
@@ -214,6 +230,7 @@ class UcPeriodResult:
     total_pence: int
     capped_total_pence: int
     payable_pence: int
+    debt_limit: DebtLimit | None = None
 
     def explain(self) -> str:
         """The whole period's explanation as text (rendered on demand)."""

@@ -21,7 +21,10 @@ Decisions taken here (each in one named place):
 - ongoing consumption of fuel and water is taken whenever its item has one of the three places, outside
   the cap (:meth:`_Run.ongoing`);
 - items 1-2 reduce the award and are limited only by it; the 1p minimum payable limits everything after
-  them (:func:`calculate_uc_period`).
+  them (:func:`calculate_uc_period`);
+- a reduced rate set by staff (A9/2025 §31) is the person's: the lowest in force on any debt the period
+  recovers limits what the period takes for all its debts together (items 3, 5, 6, 14-19), taken in Annex B
+  order; third-party items keep their own rates and the cap's room (:func:`_group`, :meth:`_Run.debt_item`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from dms.money import five_percent_unit, format_pounds, percent_of
 from dms.parameters import ParameterError, get_parameter, value
 from dms.recovery.allocation import item_of, order_within_owner, sharing_owners, split_between_owners
 from dms.recovery.types import (
+    DebtLimit,
     DebtRecord,
     DeductionLine,
     ExplanationStep,
@@ -145,7 +149,7 @@ class _Run:
     """The running state of one period: cap used, room above the minimum payable, lines and steps."""
 
     __slots__ = ("rates", "period", "cap_used", "payable_room", "third_parties_taken", "lines", "steps",
-                 "sanction_applies", "rent_first_taken", "rent_first_rule")
+                 "sanction_applies", "rent_first_taken", "rent_first_rule", "debt_room")
 
     def __init__(self, rates: UcRates, period: UcPeriodInput, payable_room: int) -> None:
         self.rates = rates
@@ -158,6 +162,7 @@ class _Run:
         self.sanction_applies = period.sanction_pence > 0 or period.fraud_penalty_pence > 0
         self.rent_first_taken = False
         self.rent_first_rule = Rule.CAP_FULL
+        self.debt_room: int | None = None  # what a staff reduced rate still lets the debts take, when one applies
 
     def room(self) -> int:
         """Room left under the overall cap (recovery-rules.md §3: the cap limits the sum of items 3-22)."""
@@ -296,19 +301,19 @@ class _Run:
     def debt_item(self, item: int, debts: list[DebtRecord]) -> None:
         """A debt item (Annex B items 3, 5, 6, 14-19): up to the item's maximum (15%; item 14 the agreed
         amount of each loan, and for the loans referred without one, together, the 15% maximum), the room
-        under the cap and above the minimum payable, and what the debts can take (balance, agreed amount, a
-        staff reduced rate — A9/2025 §31). Debts may take part of their maximum
-        (recovery-rules.md §3); the amount is then allocated by :func:`split_between_owners`."""
+        under the cap and above the minimum payable, what a staff reduced rate still lets the person's debts
+        take this period (A9/2025 §31: the lowest rate in force on any of them limits what they take in all,
+        item by item in Annex B order; **Decision**, docs/recovery-notes.md "Reduced (affordable) rates"), and
+        what the debts can take (balance, agreed amount, their own reduced rate). Debts may take part of their
+        maximum (recovery-rules.md §3); the amount is then allocated by :func:`split_between_owners`."""
         capacity: dict[int, int] = {}
         total = agreed = 0
-        reduced: int | None = None
         default = self.rates.item_limit[item]
         without_agreed = False
         for debt in debts:
             can = debt.balance_pence
-            if debt.reduced_rate_pence is not None:
-                reduced = debt.reduced_rate_pence if reduced is None else min(reduced, debt.reduced_rate_pence)
-                can = min(can, debt.reduced_rate_pence)
+            if debt.reduced_rate_pence is not None and debt.reduced_rate_pence < can:
+                can = debt.reduced_rate_pence
             if item == SOCIAL_FUND_ITEM:
                 rate = debt.agreed_amount_pence
                 if rate is None:
@@ -333,15 +338,17 @@ class _Run:
             limit = agreed + (default if without_agreed else 0)
         else:
             limit = default
-        limit_reduced = reduced is not None and reduced < limit
-        maximum = limit if limit_reduced else None
-        if reduced is not None and limit_reduced:
-            limit = reduced  # a staff rate replaces the item's maximum (A9/2025 §31; Decision, docs)
+        maximum: int | None = None
+        debt_room = self.debt_room
+        if debt_room is not None and debt_room < limit:
+            maximum, limit = limit, debt_room  # the staff rate's room left limits the item (A9/2025 §31)
         room = self.room()
         amount = min(limit, total, room, self.payable_room)
-        rule = _debt_item_rule(amount, limit, total, room, limit_reduced)
+        rule = _debt_item_rule(amount, limit, total, room, maximum is not None)
         self.cap_used += amount
         self.payable_room -= amount
+        if debt_room is not None:
+            self.debt_room = debt_room - amount
         index = self.step(item, _subject(debts), limit, amount, room, rule, maximum)
         if amount <= 0:
             return
@@ -373,8 +380,8 @@ def _subject(debts: list[DebtRecord]) -> str:
 
 
 def _debt_item_rule(amount: int, limit: int, total: int, room: int, limit_reduced: bool) -> Rule:
-    """Which limit set a debt item's amount (for the explanation); ``limit_reduced``: the limit is a staff
-    reduced rate in place of the item's maximum."""
+    """Which limit set a debt item's amount (for the explanation); ``limit_reduced``: the limit is what a
+    staff reduced rate still lets the debts take this period, lower than the item's maximum."""
     if amount == limit:
         return Rule.REDUCED_RATE if limit_reduced else Rule.ITEM_MAXIMUM
     if amount == total:
@@ -410,16 +417,28 @@ def _outside_order(run: _Run, period: UcPeriodInput) -> int:
     return taken
 
 
-def _group(period: UcPeriodInput) -> tuple[dict[int, list[DebtRecord]], dict[int, ThirdPartyItem]]:
-    """The period's debts and third-party items by Annex B item (debts with no balance left out)."""
+def _group(period: UcPeriodInput) -> tuple[dict[int, list[DebtRecord]], dict[int, ThirdPartyItem],
+                                          DebtLimit | None]:
+    """The period's debts and third-party items by Annex B item (debts with no balance left out), and the
+    lowest staff reduced rate in force on any of those debts (of equal rates, the lower debt id's): it limits
+    what the period takes for all of them (A9/2025 §31; **Decision**, docs/recovery-notes.md "Reduced
+    (affordable) rates": the rate is the person's, and on a joint award the couple's, whichever debt it is
+    set on)."""
     by_item: dict[int, list[DebtRecord]] = {}
     seen: set[int] = set()
+    limit: DebtLimit | None = None
     for debt in period.debts:
         if debt.balance_pence < 0 or debt.debt_id in seen:
             raise RecoveryInputError(f"debt {debt.debt_id}: negative balance or passed twice")
         seen.add(debt.debt_id)
         if debt.balance_pence:
             by_item.setdefault(item_of(debt), []).append(debt)
+            rate = debt.reduced_rate_pence
+            if rate is not None and (limit is None or rate < limit.amount_pence
+                                     or rate == limit.amount_pence and debt.debt_id < limit.debt_id):
+                if rate < 0:
+                    raise RecoveryInputError(f"debt {debt.debt_id}: reduced rate of {rate} pence is negative")
+                limit = DebtLimit(rate, debt.debt_id)
     third: dict[int, ThirdPartyItem] = {}
     for tp in period.third_party:
         if not isinstance(tp.category, ThirdPartyCategory):
@@ -431,7 +450,7 @@ def _group(period: UcPeriodInput) -> tuple[dict[int, list[DebtRecord]], dict[int
         third[item] = tp
         if item == RENT_FIRST_ITEM:
             third[RENT_FURTHER_ITEM] = tp
-    return by_item, third
+    return by_item, third, limit
 
 
 def calculate_uc_period(period: UcPeriodInput, cap_rate_override: Decimal | None = None) -> UcPeriodResult:
@@ -440,8 +459,9 @@ def calculate_uc_period(period: UcPeriodInput, cap_rate_override: Decimal | None
     Items 1-2 outside the order; then items 3-22 in ``uc.annex_b_order``, each up to its own maximum while
     the overall cap (``uc.overall_cap`` of the standard allowance, rounded down) has room; Flat Rate
     Maintenance first and above the cap while ``uc.flat_rate_maintenance_above_cap``; UC payable after all
-    deductions never below ``uc.minimum_payable`` (Sch 6 para 3(1)(a)). Every line and step records the
-    rule that set or stopped its amount.
+    deductions never below ``uc.minimum_payable`` (Sch 6 para 3(1)(a)); the debts together never more than
+    the lowest staff reduced rate in force on any of them (A9/2025 §31; ``UcPeriodResult.debt_limit``). Every
+    line and step records the rule that set or stopped its amount.
 
     ``cap_rate_override`` replaces the overall cap in force (a what-if: :func:`uc_rates`); None (the
     default) uses ``uc.overall_cap`` for the period's start.
@@ -452,7 +472,9 @@ def calculate_uc_period(period: UcPeriodInput, cap_rate_override: Decimal | None
     run = _Run(rates, period, 0)
     taken_outside = _outside_order(run, period)
     run.payable_room = max(0, period.award_amount_pence - taken_outside - rates.minimum_payable_pence)
-    by_item, third = _group(period)
+    by_item, third, debt_limit = _group(period)
+    if debt_limit is not None:
+        run.debt_room = debt_limit.amount_pence
     position = rates.order_position
     items = sorted([*by_item, *third], key=position.__getitem__)
     if rates.frm_above_cap and FRM_ITEM in third:
@@ -467,4 +489,4 @@ def calculate_uc_period(period: UcPeriodInput, cap_rate_override: Decimal | None
     total = sum(line.amount_pence for line in run.lines)
     return UcPeriodResult(period.period_start, rates.standard_allowance_pence, rates.standard_allowance_from,
                           rates.cap_rate, rates.cap_pence, period.award_amount_pence, tuple(run.lines),
-                          tuple(run.steps), total, run.cap_used, period.award_amount_pence - total)
+                          tuple(run.steps), total, run.cap_used, period.award_amount_pence - total, debt_limit)
