@@ -249,6 +249,33 @@ def test_reduced_rate_used_by_uc_engine_until_review_date() -> None:
     assert taken()[0].amount_pence == 1000
 
 
+@pytest.mark.parametrize("rate_ref", ["ADV", "OP"])
+def test_a_reduced_rate_on_one_uc_debt_limits_what_the_person_pays_for_all_their_debts(rate_ref: str) -> None:
+    """A9/2025 §31 and the **Decision** in docs/recovery-notes.md "Reduced (affordable) rates": a rate of £10.00
+    a period set by staff on one of the person's UC debts (the advance, or the overpayment) limits what the
+    period takes for all their debts to £10.00, taken in Annex B order (the advance first): not £10.00 plus the
+    £50.02 of cap room it leaves. Each deduction's explanation names the debt whose rate limited it, who set it
+    and its review date, and ``dms rerate`` gives the same £10.00."""
+    from dms.services.recovery_staff import set_reduced_rate
+    from dms.services.rerate import rerate
+    from dms.store.replay.models import RerateResult
+
+    events(uc_award(), dwp_debt("ADV", amount="500.00", debt_type="UC_ADVANCE_NEW_CLAIM"),
+           dwp_debt("OP", amount="500.00"), period())
+    set_reduced_rate(NINO, rate_ref, "10.00", date(2025, 9, 1), "affordability request", "j.smith",
+                     date(2025, 6, 1))
+    outcome = rerate(PAY)
+    assert sum(RerateResult.objects.filter(run_id=outcome.run_id).values_list("now_pence", flat=True)) == 1000
+    run_day(PAY)
+    assert [(d.ref, d.amount_pence) for d in taken()] == [("ADV", 1000)]
+    text = taken()[0].explanation
+    limit = (f"a reduced rate set by staff on debt {rate_ref} (set by j.smith, review date 2025-09-01) limits what "
+             "is taken for debts this period to £10.00")
+    assert f"Item 3 Short-term advances (UC_ADVANCE_NEW_CLAIM): limit £10.00 ({limit}" in text, text
+    assert f"Item 19 Normal overpayments (OVERPAYMENT): limit £0.00 ({limit}" in text, text
+    assert text.endswith(f"A{limit[1:]} (A9/2025 §31): £10.00 was taken for debts."), text
+
+
 def test_reduced_rate_not_used_from_its_review_date() -> None:
     events(uc_award(), dwp_debt(), period())
     ReducedRate.objects.create(debt=Debt.objects.get(), amount_pence=1000, until=PAY, reason="afford",

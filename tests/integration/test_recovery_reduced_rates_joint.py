@@ -91,3 +91,36 @@ def test_set_rate_by_reference_finds_a_joint_debt_for_the_joint_debtor() -> None
     result = set_reduced_rate(OTHER, "BA-J1", "5.00", date(2025, 10, 1), "affordability", "staff",
                               on=date(2025, 6, 2))
     assert result.debt_id == debt.pk and result.amount_pence == 500
+
+
+def test_on_a_joint_uc_award_a_reduced_rate_on_the_partners_debt_limits_what_the_award_takes_for_debts() -> None:
+    """A9/2025 §31 and the **Decision** in docs/recovery-notes.md "Reduced (affordable) rates": a joint award is
+    the couple's one income, so £15.00 a period set on the partner's overpayment limits what the award takes
+    for all the debts it recovers: the holder's advance (item 3, first in Annex B order) takes the £15.00 and
+    the partner's overpayment nothing, not the £94.21 cap, in the daily run and in ``dms rerate`` alike."""
+    from dms.services.recovery_staff import set_reduced_rate
+
+    holder, partner = "JC111111A", "JE222222B"
+    report = import_events([
+        _line("start-uc", "award.started", holder, award_ref="UC1", benefit="UC", start_date="2025-04-07",
+              uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+        _line("ref-adv", "debt.referred", holder, occurred_on="2025-04-08", creditor="DWP", creditor_ref="ADV",
+              debt_type="UC_ADVANCE_NEW_CLAIM", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
+        _line("ref-op", "debt.referred", partner, occurred_on="2025-04-08", creditor="DWP", creditor_ref="OP",
+              debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
+        _line("ap1", "uc.assessment_period", holder, occurred_on="2025-05-31", award_ref="UC1",
+              period_start="2025-05-01", period_end="2025-05-31", payment_date="2025-06-07", award_amount="1200.00",
+              earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+              third_party=[]),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    set_reduced_rate(partner, "OP", "15.00", date(2025, 9, 1), "affordability request", "staff", on=date(2025, 6, 1))
+    outcome = rerate(PAY)
+    assert sum(RerateResult.objects.filter(run_id=outcome.run_id).values_list("now_pence", flat=True)) == 1500
+    with transaction.atomic():
+        life_events_step(PAY)
+        deductions_step(PAY)
+    taken = list(Deduction.objects.order_by("id"))
+    assert [(d.ref, d.amount_pence) for d in taken] == [("ADV", 1500)]
+    assert "a reduced rate set by staff on debt OP (set by staff, review date 2025-09-01) limits what is taken " \
+           "for debts this period to £15.00" in taken[0].explanation

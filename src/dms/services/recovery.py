@@ -51,6 +51,7 @@ from dms.services.recovery_load import (
     DueInstalment,
     DuePeriod,
     LoadedDebt,
+    RateInForce,
     Sanction,
     due_instalments,
     due_period_people,
@@ -282,7 +283,7 @@ class _LatePeriods:
 
     def __init__(self, run_date: date, periods: Sequence[DuePeriod], debts: dict[int, list[LoadedDebt]]) -> None:
         self.run_date = run_date
-        self.rates: dict[date, dict[int, tuple[int, int]]] = {}
+        self.rates: dict[date, dict[int, RateInForce]] = {}
         late = sorted({p.payment_date for p in periods if p.payment_date < run_date})
         if late:
             ids = sorted({d.record.debt_id for held in debts.values() for d in held})
@@ -298,10 +299,11 @@ class _LatePeriods:
             record = loaded.record
             if record.received_on > paid:
                 continue
-            per_period, per_week = rates.get(record.debt_id, (None, None))
-            if (per_period, per_week) != (record.reduced_rate_pence, record.reduced_weekly_rate_pence):
-                loaded = replace(loaded, record=replace(record, reduced_rate_pence=per_period,
-                                                        reduced_weekly_rate_pence=per_week))
+            rate = rates.get(record.debt_id)
+            if rate != loaded.reduced_rate:
+                loaded = replace(loaded, reduced_rate=rate, record=replace(
+                    record, reduced_rate_pence=rate.per_period if rate is not None else None,
+                    reduced_weekly_rate_pence=rate.per_week if rate is not None else None))
             out.append(loaded)
         return out
 
@@ -332,6 +334,12 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
     by_id = {d.record.debt_id: d for d in debts}
     explained = False
     run_date = batch.run_date
+    limit = result.debt_limit
+    if limit is not None:  # the staff rate that limited what was taken for debts, named in the explanation
+        held = by_id[limit.debt_id]
+        rate = held.reduced_rate
+        limit = limit._replace(ref=held.creditor_ref, set_by=rate.set_by if rate else "",
+                               until=rate.until if rate else None)
     balance_of: dict[int, int] | None = None
     for line in result.lines:
         if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
@@ -340,7 +348,7 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
             late = period.payment_date < run_date
             batch.explanations.append((period.period_id, uc_period_explanation(
                 result, period.period_end.isoformat(), period.payment_date.isoformat(),
-                run_date.isoformat() if late else None)))
+                run_date.isoformat() if late else None, limit)))
             explained = True
         cleared = None
         if line.kind == LineKind.DEBT and line.debt_id is not None:

@@ -305,6 +305,7 @@ class LoadedDebt:
     creditor_ref: str
     debt_type: str
     account_id: int  # the debt's RECEIVABLE account
+    reduced_rate: RateInForce | None = None  # the reduced rate in force (in ``record``), who set it, review date
 
 
 # Of a joint debt ``d``: whether its owner has a benefit to recover it from on the date (five placeholders, the
@@ -394,14 +395,15 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         if balance <= 0:
             continue
         watched.append(account_id)
+        rate = rates.get(debt_id)
         record = DebtRecord(
             debt_id=debt_id, owner_kind=r[2], debt_type=r[6], classification=r[7], balance_pence=balance,
             received_on=day(r[8]), receipt_seq=r[9], created_on=day(r[10]), la_id=r[3],
             joint=joint is not None, owner_person=owner, agreed_amount_pence=r[12],
-            reduced_rate_pence=rates[debt_id][0] if debt_id in rates else None,
-            reduced_weekly_rate_pence=rates[debt_id][1] if debt_id in rates else None,
+            reduced_rate_pence=rate.per_period if rate is not None else None,
+            reduced_weekly_rate_pence=rate.per_week if rate is not None else None,
         )
-        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id)
+        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate)
         if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[owner].append(loaded)
         if joint is not None and joint != owner and not r[15] and not r[17]:
@@ -441,21 +443,32 @@ def rate_per(amount_pence: int, set_per: str, per: str) -> int:
     return amount_pence * 52 // 12
 
 
-def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """``{debt id: (pence per assessment period, pence per week)}``: the reduced rate in force on ``run_date``
-    of each of ``debt_ids`` (the latest set wins) in the units of both engines (:func:`rate_per`), in one
-    query. A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered at
-    its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
+class RateInForce(NamedTuple):
+    """A debt's reduced rate in force (A9/2025 §31) in the units of both engines (:func:`rate_per`), with who
+    set it and its review date, which a UC deduction's explanation names when the rate limited it."""
+
+    per_period: int  # pence per UC assessment period
+    per_week: int  # pence per legacy week
+    set_by: str
+    until: date
+
+
+def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, RateInForce]:
+    """``{debt id: RateInForce}``: the reduced rate in force on ``run_date`` of each of ``debt_ids`` (the
+    latest set wins) in the units of both engines (:func:`rate_per`), with who set it and its review date, in
+    one query. A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered
+    at its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
     if not debt_ids:
         return {}
     cond, params = in_ids("r.debt_id", debt_ids)
     rows = fetch(
-        "SELECT r.debt_id, r.amount_pence, r.per FROM dms_reduced_rate r "
+        "SELECT r.debt_id, r.amount_pence, r.per, r.actor, r.until FROM dms_reduced_rate r "
         f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
         [*params, run_date, run_date],
     )
-    return {debt_id: (rate_per(int(amount), set_per or "", "ASSESSMENT_PERIOD"),
-                      rate_per(int(amount), set_per or "", "WEEK")) for debt_id, amount, set_per in rows}
+    return {debt_id: RateInForce(rate_per(int(amount), set_per or "", "ASSESSMENT_PERIOD"),
+                                 rate_per(int(amount), set_per or "", "WEEK"), actor, as_date(until))
+            for debt_id, amount, set_per, actor, until in rows}
 
 
 def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMENT_PERIOD") -> dict[int, int]:

@@ -61,6 +61,7 @@ from dms.services.recovery_load import (
     OWNER_DEAD_SQL,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
+    RateInForce,
     Sanction,
     as_date,
     fetch,
@@ -212,7 +213,7 @@ def _creditors() -> dict[int, tuple[str, str | None]]:
 
 
 def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str | None]],
-               rates: dict[int, tuple[int, int]], by_person: dict[int, list[_Debt]], seen: dict[int, _Debt]
+               rates: dict[int, RateInForce], by_person: dict[int, list[_Debt]], seen: dict[int, _Debt]
                ) -> None:
     """Add debt ``rows`` (:data:`_DEBT_COLUMNS`) to their owner's list and, while the owner has no benefit in
     payment, their joint debtor's (as the daily run lists them, :func:`recovery_load.load_open_debts`)."""
@@ -224,8 +225,8 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
             debt_id=r[0], owner_kind=kind, debt_type=r[3], classification=r[4], balance_pence=int(r[10]),
             received_on=as_date(r[5]), receipt_seq=r[6], created_on=as_date(r[7]), la_id=la_id,
             joint=r[8] is not None, owner_person=r[1], agreed_amount_pence=r[9],
-            reduced_rate_pence=rates[r[0]][0] if r[0] in rates else None,
-            reduced_weekly_rate_pence=rates[r[0]][1] if r[0] in rates else None,
+            reduced_rate_pence=rates[r[0]].per_period if r[0] in rates else None,
+            reduced_weekly_rate_pence=rates[r[0]].per_week if r[0] in rates else None,
         ), r[2])
         seen[r[0]] = debt
         if not r[12]:  # a joint debt of an owner who has died is only its living joint debtor's
