@@ -474,8 +474,9 @@ def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, Rat
 def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMENT_PERIOD") -> dict[int, int]:
     """``{debt id: pence}``: :func:`reduced_rates_both` per ``per`` (``ASSESSMENT_PERIOD`` for the UC engine,
     ``WEEK`` for the legacy one)."""
-    index = 1 if per == "WEEK" else 0
-    return {debt_id: rates[index] for debt_id, rates in reduced_rates_both(run_date, debt_ids).items()}
+    weekly = per == "WEEK"
+    return {debt_id: rate.per_week if weekly else rate.per_period
+            for debt_id, rate in reduced_rates_both(run_date, debt_ids).items()}
 
 
 class Sanction(NamedTuple):
