@@ -447,7 +447,9 @@ def _status_after_revision(debt: Debt, result: RevisionResult, business_date: da
                            reason: str) -> None:
     """A debt the revision leaves with a balance of 0 is CLEARED, saying why (README ``dms debtor show``
     ``status_reason``): revised to the amount recovered, or below it (:func:`_over_recovery_text`); a cleared
-    debt revised above it is OPEN again."""
+    debt revised above it is OPEN again. A debt already CLEARED and revised to or below what was recovered
+    stays CLEARED with the reason it was cleared: the status has not changed, and the revision's over-recovery
+    (its entry naming the revision) is listed in ``dms debtor show``'s ``movements``."""
     balance = result.balance_pence
     if balance == 0 and debt.status in (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING,
                                         DebtStatus.ESTATE):
