@@ -466,6 +466,26 @@ def test_other_dwp_recovery_over_28_days_at_the_rate_the_benefit_allows(folder: 
     assert state("HB/2") == (DebtStatus.OPEN, "")
 
 
+def test_other_dwp_recovery_of_social_fund_loans_at_what_their_agreed_amounts_allow(folder: Path) -> None:
+    """§6.3 (expected duration = balance ÷ current rate of recovery) with recovery-rules.md §3 item 14 and the
+    Decision in docs/recovery-notes.md "A legacy instalment shared between owners": a Social Fund loan takes
+    at most its agreed amount of a legacy instalment, £25.00 a period being £5.76 a week, so a £30.00 loan
+    lasts 30.00 × 7 ÷ 5.76 = 36.5 days, more than 28: the HB referral is returned OTHER_DWP_RECOVERY. A loan
+    referred without an agreed amount takes the whole £13.95 (15.1 days): taken on."""
+    la()
+    for nino, agreed in (("AB123456C", 2_500), ("AB123457C", None)):
+        award(nino, "JSA")
+        debt_service.create_debt(
+            person=person(nino), creditor=Creditor.objects.get(kind="DWP"), creditor_ref=f"SF-{nino}",
+            debt_type="SOCIAL_FUND_LOAN", classification="NON_FRAUD", amount_pence=3_000,
+            created_on=date(2025, 1, 1), received_on=date(2025, 1, 1), business_date=date(2025, 1, 1),
+            actor="test", agreed_amount_pence=agreed)
+    refer(folder, [build.referral("HB/1", "AB123456C", 1_000), build.referral("HB/2", "AB123457C", 1_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+    assert state("HB/1") == (DebtStatus.RETURNED, "OTHER_DWP_RECOVERY")
+    assert state("HB/2") == (DebtStatus.OPEN, "")
+
+
 def test_file_waits_for_the_day_it_was_received_not_only_its_creation_date(folder: Path) -> None:
     """§5.4: files are processed by the daily run of their day; a file created on D1 but received on the
     next day (`dms la receive --date`) is not processed by D1's run (caught up later), but by the next."""

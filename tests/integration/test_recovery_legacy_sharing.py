@@ -95,3 +95,41 @@ def test_legacy_instalment_split_equally_between_owners_rule_b_through_the_daily
     r1 = Debt.objects.get(creditor_ref="R1")
     assert debt_service.debt_figures([r1])[r1.pk] == (50_000, schedule.total_pence, 50_000 - schedule.total_pence)
     assert check_ledger().ok
+
+
+def test_a_social_fund_loans_agreed_amount_limits_its_share_of_a_legacy_instalment_through_the_daily_run(
+        data_dir: Any) -> None:
+    """recovery-rules.md §3 item 14 ("the agreed amount"; events.md §3 ``agreed_amount``, per assessment
+    period) and §4 (5 units for fraud), with the Decision in docs/recovery-notes.md "A legacy instalment shared
+    between owners": ESA paid four-weekly; a Social Fund loan agreed at £25.00 a period, a fraud overpayment
+    and a non-fraud one. The fraud overpayment sets the fraud rate, £23.25 x 4 = £93.00; the loan takes its
+    agreed amount for the pay period, £25.00 x 12/52 = £5.76 a week x 4 = £23.04, and the rest, £69.96, goes on
+    to the fraud overpayment (item 17). Staff read why from the explanation alone: the debt that set the
+    fraud rate, and that the agreed amount set the loan's share. ``item`` stays the debt type."""
+    events(line("start-ESA1", "award.started", "2026-01-01", award_ref="ESA1", benefit="ESA",
+                start_date="2026-01-01",
+                legacy={"weekly_amount": "87.80", "pay_frequency": "FOUR_WEEKLY", "first_pay_date": "2026-01-28"}),
+           line("ref-SF1", "debt.referred", "2026-01-01", creditor="DWP", creditor_ref="SF1",
+                debt_type="SOCIAL_FUND_LOAN", classification="NON_FRAUD", amount="685.00", created_on="2024-02-01",
+                agreed_amount="25.00"),
+           line("ref-FR1", "debt.referred", "2026-01-01", creditor="DWP", creditor_ref="FR1",
+                debt_type="OVERPAYMENT", classification="FRAUD", amount="1580.80", created_on="2024-07-18"),
+           line("ref-NF1", "debt.referred", "2026-01-01", creditor="DWP", creditor_ref="NF1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="403.68", created_on="2024-03-26"))
+    run_through(date(2026, 1, 28))
+    run_through(date(2026, 2, 25))
+    for day in (date(2026, 1, 28), date(2026, 2, 25)):
+        assert taken_on(day) == {"SF1": 2304, "FR1": 6996}
+    fraud = Debt.objects.get(creditor_ref="FR1").pk
+    loan = Debt.objects.get(creditor_ref="SF1").pk
+    rows = {row["ref"]: row for row in list_deductions(NINO) if row["date"] == "2026-02-25"}
+    assert (rows["SF1"]["item"], rows["FR1"]["item"]) == ("SOCIAL_FUND_LOAN", "OVERPAYMENT")
+    why = rows["SF1"]["explanation"]
+    assert "weekly rate £23.25 (fraud (5 units" in why and "instalment £93.00" in why
+    assert (f"The fraud rate (5 units, recovery-rules.md §4) is used because a fraud debt is in recovery: debt "
+            f"{fraud} (DWP FR1, FRAUD).") in why
+    assert (f"£23.04 to debt {loan} (DWP): the instalment at the set weekly rate for the pay period (SI 1988/664 "
+            "reg 16); its agreed amount £25.00 a period (£23.04 for this pay period) set its share") in why
+    assert f"£69.96 to debt {fraud} (DWP): next in recovery order" in why
+    assert rows["SF1"]["explanation"] == rows["FR1"]["explanation"]
+    assert check_ledger().ok

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from dms.recovery.legacy import (
+    agreed_amount_for_period,
     benefit_for_period,
     calculate_legacy_instalment,
     has_room_for_any_instalment,
@@ -17,6 +18,7 @@ from dms.recovery.legacy import (
     least_weekly_amount_with_room,
     legacy_weekly_rate,
     missed_instalments_outcome,
+    rate_per,
     reverse_missed_instalment,
     sanction_for_period,
     weeks_in_period,
@@ -311,3 +313,96 @@ def test_legacy_missed_instalment_reversal_keeps_the_split() -> None:
     taken = (Allocation(1, "LA", "123456", 480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA", (1440, 1, 1, 1)),)
     assert reverse_missed_instalment(taken) == (
         Allocation(1, "LA", "123456", -480, Rule.SPLIT_EQUALLY, 19, "DWP, HMRC and LA", (1440, 1, 1, 1)),)
+
+
+FEB_2026 = date(2026, 2, 25)
+
+
+def _loan(debt_id: int, balance: int, agreed: int | None, on: date = date(2024, 2, 24)) -> DebtRecord:
+    return DebtRecord(debt_id, "DWP", "SOCIAL_FUND_LOAN", "NON_FRAUD", balance, on, debt_id, on,
+                      agreed_amount_pence=agreed, creditor_ref=f"DWP{debt_id:010d}")
+
+
+def test_legacy_explanation_names_the_fraud_debts_that_set_the_fraud_rate() -> None:
+    """recovery-rules.md §4 ("5 units for fraud") and §3 (staff answer "why this amount?" from the explanation
+    alone): a four-weekly instalment at the fraud rate, £23.25 x 4 = £93.00, names the debt that set the fraud
+    rate (its creditor, reference and classification), whichever debts then take the money; at the standard
+    rate, no fraud debt is named."""
+    fraud = DebtRecord(542, "DWP", "OVERPAYMENT", "FRAUD", 158_080, date(2024, 7, 18), 542, date(2024, 7, 18),
+                       creditor_ref="DWP0000000542")
+    hb_fraud = DebtRecord(7, "LA", "OVERPAYMENT", "FRAUD", 40_000, date(2024, 8, 1), 7, date(2024, 8, 1),
+                          la_id="123456", creditor_ref="HB/7")
+    debts = (_loan(543, 59_200, None), fraud, hb_fraud,
+             DebtRecord(541, "DWP", "OVERPAYMENT", "NON_FRAUD", 40_368, date(2024, 3, 26), 541, date(2024, 3, 26)))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(FEB_2026, PayFrequency.FOUR_WEEKLY, 35_120, debts))
+    assert (result.weekly_rate_pence, result.instalment_pence, result.fraud_rate) == (2325, 9300, True)
+    assert [d.debt_id for d in result.fraud_debts] == [542, 7]
+    text = result.explain()
+    assert ("The fraud rate (5 units, recovery-rules.md §4) is used because fraud debts are in recovery: debt 542 "
+            "(DWP DWP0000000542, FRAUD) and debt 7 (LA 123456 HB/7, FRAUD).") in text
+    standard = calculate_legacy_instalment(LegacyInstalmentInput(FEB_2026, PayFrequency.FOUR_WEEKLY, 35_120,
+                                                                 (debts[0], debts[3])))
+    assert standard.fraud_debts == () and "fraud debt" not in standard.explain()
+
+
+@pytest.mark.parametrize(("frequency", "limit"), [
+    (PayFrequency.WEEKLY, 576), (PayFrequency.FORTNIGHTLY, 1152), (PayFrequency.FOUR_WEEKLY, 2304),
+    (PayFrequency.MONTHLY, 2496)])
+def test_a_social_fund_loans_agreed_amount_per_assessment_period_is_its_most_for_a_legacy_pay_period(
+        frequency: PayFrequency, limit: int) -> None:
+    """events.md §3 (``agreed_amount`` "per assessment period, for Social Fund loans") and recovery-rules.md
+    §3 item 14 with §4, converted as a reduced rate's unit is between the engines (**Decision**,
+    docs/recovery-notes.md "Reduced (affordable) rates", ``rate_per``): £25.00 a period is £25.00 x 12/52 =
+    £5.76 a week (rounded down), then the weeks of the pay period, rounded down as an instalment is:
+    £5.76, £11.52, £23.04, and monthly £5.76 x 52/12 = £24.96."""
+    assert rate_per(2500, "ASSESSMENT_PERIOD", "WEEK") == 576
+    assert agreed_amount_for_period(2500, frequency) == limit
+
+
+def test_a_social_fund_loans_agreed_amount_limits_its_share_of_a_legacy_instalment() -> None:
+    """recovery-rules.md §3 item 14 ("the agreed amount") with §4 and the Decision in docs/recovery-notes.md
+    "A legacy instalment shared between owners" (what a debt cannot take goes on to the next item): a
+    four-weekly instalment at the fraud rate, £93.00, gives the Social Fund loan agreed at £25.00 a period
+    £23.04 (its agreed amount for the pay period) and the rest, £69.96, to the fraud overpayment (item 17)
+    that set the rate; the amount is unchanged. The loan's line says its agreed amount set its share."""
+    fraud = DebtRecord(542, "DWP", "OVERPAYMENT", "FRAUD", 158_080, date(2024, 7, 18), 542, date(2024, 7, 18),
+                       creditor_ref="DWP0000000542")
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        FEB_2026, PayFrequency.FOUR_WEEKLY, 35_120, (_loan(543, 59_200, 2500), fraud)))
+    assert (result.amount_pence, result.instalment_pence) == (9300, 9300)
+    assert [(a.debt_id, a.amount_pence, a.rule, a.item) for a in result.allocations] == [
+        (543, 2304, Rule.INSTALMENT, 14), (542, 6996, Rule.RECOVERY_ORDER, 17)]
+    text = result.explain()
+    assert ("£23.04 to debt 543 (DWP): the instalment at the set weekly rate for the pay period (SI 1988/664 reg "
+            "16); its agreed amount £25.00 a period (£23.04 for this pay period) set its share (the most it "
+            "takes: £25.00 x 12/52 = £5.76 a week, rounded down, x 4 weeks)") in text
+    assert "£69.96 to debt 542 (DWP): next in recovery order" in text
+
+
+def test_a_social_fund_loan_without_an_agreed_amount_takes_its_share_of_a_legacy_instalment_up_to_its_balance(
+        ) -> None:
+    """events.md §3 (``agreed_amount`` is optional) and the Decision in docs/recovery-notes.md "A legacy
+    instalment shared between owners": a loan referred without an agreed amount has no limit of its own on a
+    legacy benefit (the item's 15% maximum is a UC figure): it takes the instalment up to its balance, as
+    before."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (_loan(1, 50_000, None), _owed(2, "DWP", 50_000))))
+    assert [(a.debt_id, a.amount_pence, a.rule) for a in result.allocations] == [(1, 1395, Rule.INSTALMENT)]
+    assert "agreed amount" not in result.explain()
+
+
+def test_legacy_instalment_limited_by_agreed_amounts_takes_what_the_loans_may_take() -> None:
+    """recovery-rules.md §3 item 14 with §4: with only Social Fund loans in recovery, each takes at most its
+    agreed amount for the pay period, so the instalment taken is what they may take together (£5.76 + £2.30
+    of a £13.95 weekly instalment), and the explanation says why it is less than the instalment. A loan whose
+    balance is below its agreed amount takes its balance."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (_loan(1, 50_000, 2500), _loan(2, 50_000, 1000, date(2024, 3, 1)))))
+    assert [(a.debt_id, a.amount_pence) for a in result.allocations] == [(1, 576), (2, 230)]
+    assert (result.outcome, result.amount_pence, result.instalment_pence) == (LegacyOutcome.DEDUCTED, 806, 1395)
+    text = result.explain()
+    assert ("The debts could take only £8.06 in all, less than the instalment: a Social Fund loan takes at most "
+            "its agreed amount (recovery-rules.md §3 item 14)") in text
+    assert "owed only" not in text
+    small = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, (_loan(1, 300, 2500),)))
+    assert small.amount_pence == 300 and "The debts owed only £3.00 in all" in small.explain()

@@ -19,7 +19,7 @@ Every allocation records the rule that brought money to the debt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -173,12 +173,21 @@ def sharing_owners(item: int, debts: Sequence[DebtRecord]) -> tuple[str, ...]:
     return owners if len(owners) > 1 else ()
 
 
-def _item_by_item(amount: int, debts: Sequence[DebtRecord], joint_award: bool
+def capacity_of(debt: DebtRecord, limits: Mapping[int, int]) -> int:
+    """What a debt can take of an amount: its balance, or its limit (``limits``, by debt id) where lower."""
+    limit = limits.get(debt.debt_id)
+    return debt.balance_pence if limit is None or limit > debt.balance_pence else limit
+
+
+def _item_by_item(amount: int, debts: Sequence[DebtRecord], joint_award: bool,
+                  limits: Mapping[int, int] | None = None
                   ) -> Iterator[tuple[int, list[DebtRecord], dict[int, int], int, list[Share]]]:
     """``amount`` placed item by item in Annex B order over the debts with a balance, each item's part (what
     is left, up to what its debts can take) split between owners by rules a, b and c and within an owner in
     recovery order (:func:`split_between_owners`); what an item's debts cannot take goes on to the next item
-    (A9/2025 §28). Yields ``(item, its debts, their capacities, the item's part, its shares)``."""
+    (A9/2025 §28). A debt takes at most its balance, or its limit in ``limits`` (by debt id) where lower: the
+    capacities given to :func:`split_between_owners`, as the UC engine gives a Social Fund loan's agreed
+    amount. Yields ``(item, its debts, their capacities, the item's part, its shares)``."""
     by_item: dict[int, list[DebtRecord]] = {}
     for debt in debts:
         if debt.balance_pence > 0:
@@ -188,7 +197,7 @@ def _item_by_item(amount: int, debts: Sequence[DebtRecord], joint_award: bool
         if remaining <= 0:
             break
         group = by_item[item]
-        capacity = {d.debt_id: d.balance_pence for d in group}
+        capacity = {d.debt_id: capacity_of(d, limits or {}) for d in group}
         part = min(remaining, sum(capacity.values()))
         taken = split_between_owners(part, group, capacity, item, joint_award)
         yield item, group, capacity, part, taken
@@ -228,14 +237,17 @@ class InstalmentShare(NamedTuple):
     split: tuple[int, ...] = ()
 
 
-def allocate_instalment(amount: int, debts: Sequence[DebtRecord], rule: Rule) -> list[InstalmentShare]:
+def allocate_instalment(amount: int, debts: Sequence[DebtRecord], rule: Rule,
+                        limits: Mapping[int, int] | None = None) -> list[InstalmentShare]:
     """A legacy instalment across the person's debts (recovery-rules.md §4 with §3 rules a and b; **Decision**,
     docs/recovery-notes.md "A legacy instalment shared between owners"): item by item in Annex B order, each
     item's part split equally between the owners rules a and b name that have debts in it
     (:func:`split_between_owners`, A9/2025 §29: £14.40 gives £4.80 each to DWP, HMRC and the LA; leftover
     pence in the order DWP, HMRC, LA), as on UC and as :func:`spread_like_deduction` spreads a payment, with
     spill-over to the next debt, owner or item when one cannot take its share (A9/2025 §28); never more than
-    a debt's balance, and the amount is unchanged: only who gets it.
+    a debt's balance, nor than its limit in ``limits`` (by debt id: a Social Fund loan's agreed amount for the
+    pay period, recovery-rules.md §3 item 14), and the amount is unchanged: only who gets it (the caller
+    passes no more than the debts can take).
 
     A legacy award is one person's: no joint award (rule c does not apply) and no partner's HB debts (HB
     debts are never held jointly, so those passed are all the person's own). Each share records the rule
@@ -243,7 +255,7 @@ def allocate_instalment(amount: int, debts: Sequence[DebtRecord], rule: Rule) ->
     debt ``RECOVERY_ORDER``) naming the owners; where no split applies, ``rule`` (why the instalment is
     what it is) on the first share of the instalment and ``RECOVERY_ORDER`` (spill-over) on the later ones."""
     shares: list[InstalmentShare] = []
-    for item, group, capacity, part, taken in _item_by_item(amount, debts, joint_award=False):
+    for item, group, capacity, part, taken in _item_by_item(amount, debts, False, limits):
         owners = sharing_owners(item, group)
         split = (part, *(sum(capacity[d.debt_id] for d in group if d.owner_kind == o) for o in owners))
         for debt, share, how in taken:

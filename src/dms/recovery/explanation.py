@@ -15,10 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
-from dms.recovery.legacy import instalment_for_period, weekly_rate_basis
+from dms.recovery.legacy import WEEKS_TEXT, instalment_for_period, weekly_rate_basis
 from dms.recovery.types import (
     Allocation,
     DebtLimit,
+    DebtRecord,
     DeductionLine,
     ExplanationStep,
     LegacyInstalmentResult,
@@ -281,6 +282,7 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
         "floor": format_pounds(result.floor_pence),
         "amount": format_pounds(result.amount_pence),
         "rule": str(result.rule),
+        **({"fraud_debts": [d.debt_id for d in result.fraud_debts]} if result.fraud_debts else {}),
     }
 
 
@@ -301,7 +303,6 @@ def step_facts(step: ExplanationStep) -> dict[str, Any]:
     }
 
 
-_WEEKS_TEXT = {"WEEKLY": "1", "FORTNIGHTLY": "2", "FOUR_WEEKLY": "4", "MONTHLY": "52/12"}  # recovery-rules.md §4
 _FREQUENCY_TEXT = {"WEEKLY": "weekly", "FORTNIGHTLY": "fortnightly", "FOUR_WEEKLY": "four-weekly",
                    "MONTHLY": "monthly"}
 
@@ -309,10 +310,40 @@ _FREQUENCY_TEXT = {"WEEKLY": "weekly", "FORTNIGHTLY": "fortnightly", "FOUR_WEEKL
 def allocation_text(alloc: Allocation) -> str:
     """How one debt got its share of a legacy instalment (recovery-rules.md §3-4): the rule that brought money
     to it; for an equal split between owners (Annex B rules a and b), the owners and the split's figures, as
-    a UC line's share says (:func:`share_text`)."""
+    a UC line's share says (:func:`share_text`); with what else set the share (a Social Fund loan's agreed
+    amount: ``Allocation.note``)."""
     if alloc.shared_by and alloc.item is not None:
-        return share_text(alloc.rule, alloc.item, alloc.shared_by, alloc.creditor_kind, alloc.split)
-    return RULE_TEXT[alloc.rule]
+        text = share_text(alloc.rule, alloc.item, alloc.shared_by, alloc.creditor_kind, alloc.split)
+    else:
+        text = RULE_TEXT[alloc.rule]
+    return f"{text}; {alloc.note}" if alloc.note else text
+
+
+def _debt_named(debt: DebtRecord) -> str:
+    """A debt as an explanation names it: its id, creditor (an LA with its id), reference and classification:
+    "debt 542 (DWP DWP0000000542, FRAUD)"."""
+    owner = f"{debt.owner_kind} {debt.la_id}" if debt.la_id else debt.owner_kind
+    ref = f" {debt.creditor_ref}" if debt.creditor_ref else ""
+    return f"debt {debt.debt_id} ({owner}{ref}, {debt.classification})"
+
+
+def _fraud_rate_text(debts: Sequence[DebtRecord]) -> str:
+    """Why the fraud rate was used (recovery-rules.md §4: 5 units for fraud): the fraud debts in recovery."""
+    which = "a fraud debt is" if len(debts) == 1 else "fraud debts are"
+    return (f"\nThe fraud rate (5 units, recovery-rules.md §4) is used because {which} in recovery: "
+            f"{_listed([_debt_named(d) for d in debts])}.")
+
+
+def _less_than_the_instalment(result: LegacyInstalmentResult) -> str:
+    """Why less than the instalment was taken though the benefit had room: the debts owed less (each share
+    cleared its debt), or a Social Fund loan's agreed amount for the pay period limited it (recovery-rules.md
+    §3 item 14; A9/2025 §28)."""
+    if all(a.debt_id in result.cleared_debts for a in result.allocations):
+        return (f"\nThe debts owed only {_p(result.amount_pence)} in all, less than the instalment: that was "
+                f"taken and they are cleared (A9/2025 §28: never more than a debt's balance).")
+    return (f"\nThe debts could take only {_p(result.amount_pence)} in all, less than the instalment: a Social "
+            "Fund loan takes at most its agreed amount (recovery-rules.md §3 item 14) and no debt more than its "
+            "balance (A9/2025 §28), as each share below says.")
 
 
 def render_legacy(result: LegacyInstalmentResult) -> str:
@@ -324,7 +355,7 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     kind = f"fraud (5 units{basis})" if result.fraud_rate else f"standard (3 units{basis})"
     if result.rule is Rule.REDUCED_RATE:
         kind = "reduced rate set by staff"
-    weeks = _WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))
+    weeks = WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))
     existing = (f", of which {_p(result.existing_deductions_pence)} already deducted"
                 if result.existing_deductions_pence else "")
     if result.sanction_pence:
@@ -338,10 +369,11 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
             f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
             f"{_p(result.floor_pence)} (10p a week, rounded up), leaving room for {_p(room)}; "
             f"outcome {result.outcome}; took {_p(result.amount_pence)}: {RULE_TEXT[result.rule]}.")
+    if result.fraud_rate and result.rule is not Rule.REDUCED_RATE and result.fraud_debts:
+        text += _fraud_rate_text(result.fraud_debts)
     if (str(result.outcome) == "DEDUCTED" and result.rule in (Rule.INSTALMENT, Rule.REDUCED_RATE)
             and 0 < result.amount_pence < result.instalment_pence):
-        text += (f"\nThe debts owed only {_p(result.amount_pence)} in all, less than the instalment: that was "
-                 f"taken and they are cleared (A9/2025 §28: never more than a debt's balance).")
+        text += _less_than_the_instalment(result)
     if result.rest_weekly_rate_pence is not None:
         rest = instalment_for_period(result.rest_weekly_rate_pence, result.frequency)
         text += (f"\nThe HB debts returned, the debts left have no fraud debt among them: they are taken at the "

@@ -17,7 +17,11 @@ Decisions taken here:
   room is left above the floor (:func:`_short_of_room`);
 - the instalment is shared between owners as a UC deduction is: item by item in Annex B order, each item's
   part split equally between the owners Annex B rules a and b name (recovery-rules.md §3-4;
-  ``dms.recovery.allocation.allocate_instalment``).
+  ``dms.recovery.allocation.allocate_instalment``);
+- a Social Fund loan (item 14) takes at most its agreed amount (events.md §3: per assessment period)
+  converted to the pay period as a reduced rate's unit is between the engines (:func:`rate_per`), what it
+  cannot take going on to the next item; a loan without an agreed amount has no limit of its own
+  (:func:`agreed_amount_limits`).
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from dms.money import five_percent_unit
+from dms.money import five_percent_unit, format_pounds
 from dms.parameters import get_parameter, value
-from dms.recovery.allocation import allocate_instalment, sort_key
+from dms.recovery.allocation import allocate_instalment, capacity_of, item_of, sort_key
 from dms.recovery.types import (
     MISSED_INSTALMENTS,
     Allocation,
@@ -42,6 +46,7 @@ from dms.recovery.types import (
     RecoveryInputError,
     Rule,
 )
+from dms.recovery.uc import SOCIAL_FUND_ITEM
 
 _WEEKS: dict[PayFrequency, Decimal] = {
     PayFrequency.WEEKLY: Decimal(1),
@@ -49,6 +54,10 @@ _WEEKS: dict[PayFrequency, Decimal] = {
     PayFrequency.FOUR_WEEKLY: Decimal(4),
     PayFrequency.MONTHLY: Decimal(52) / Decimal(12),
 }
+# the weeks in a pay period as the explanations write them (recovery-rules.md §4)
+WEEKS_TEXT: dict[str, str] = {"WEEKLY": "1", "FORTNIGHTLY": "2", "FOUR_WEEKLY": "4", "MONTHLY": "52/12"}
+PER_ASSESSMENT_PERIOD = "ASSESSMENT_PERIOD"  # a rate agreed per UC assessment period (a month)
+PER_WEEK = "WEEK"  # a rate agreed per legacy week
 
 
 def legacy_weekly_rate(on: date, fraud: bool) -> int:
@@ -84,6 +93,54 @@ def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency) -> in
     (recovery-rules.md §4: "a monthly period is 52/12 weeks, rounded down to the penny")."""
     exact = Decimal(weekly_rate_pence) * weeks_in_period(frequency)
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def rate_per(amount_pence: int, set_per: str, per: str) -> int:
+    """A rate agreed per ``set_per`` as the engine of ``per`` reads it (**Decision**, docs/recovery-notes.md
+    "Reduced (affordable) rates": a rate keeps the unit it was agreed in): a rate agreed per UC assessment
+    period (a month) is, per legacy week, x 12/52; one agreed per week is, per assessment period, x 52/12;
+    each rounded down, so the person never pays more than was agreed. A rate recorded without its unit ("")
+    is read as given. Used for staff reduced rates (``services.recovery_load``) and for a Social Fund loan's
+    agreed amount on a legacy benefit (:func:`agreed_amount_for_period`)."""
+    if not set_per or set_per == per:
+        return amount_pence
+    if per == PER_WEEK:
+        return amount_pence * 12 // 52
+    return amount_pence * 52 // 12
+
+
+def agreed_amount_for_period(agreed_pence: int, frequency: PayFrequency) -> int:
+    """The most a Social Fund loan takes of a legacy pay period's instalment: its agreed amount (events.md §3
+    ``agreed_amount``: per assessment period; recovery-rules.md §3 item 14) per week as a rate agreed per
+    assessment period is read by the legacy engine (:func:`rate_per`: x 12/52, rounded down), times the
+    weeks in the pay period, rounded down as an instalment is (:func:`instalment_for_period`). £25.00 is
+    £5.76 a week: £23.04 four-weekly, £24.96 monthly (**Decision**, docs/recovery-notes.md "A legacy
+    instalment shared between owners")."""
+    return instalment_for_period(rate_per(agreed_pence, PER_ASSESSMENT_PERIOD, PER_WEEK), frequency)
+
+
+def agreed_amount_limits(debts: Iterable[DebtRecord], frequency: PayFrequency) -> dict[int, int]:
+    """``{debt id: the most it takes this pay period}`` of the Social Fund loans (Annex B item 14) referred
+    with an agreed amount (:func:`agreed_amount_for_period`). A loan referred without one (events.md §3: the
+    field is optional) has no limit of its own on a legacy benefit and takes up to its balance, as before
+    (**Decision**, docs/recovery-notes.md "A legacy instalment shared between owners": the item's 15%
+    maximum on UC is a share of the UC standard allowance, which a legacy benefit has not)."""
+    return {d.debt_id: agreed_amount_for_period(d.agreed_amount_pence, frequency) for d in debts
+            if d.agreed_amount_pence is not None and item_of(d) == SOCIAL_FUND_ITEM}
+
+
+def agreed_amount_note(debt: DebtRecord, share: int, limit: int | None, frequency: PayFrequency) -> str:
+    """Where a Social Fund loan's agreed amount set its share of an instalment (its share is the limit and
+    the limit is below its balance), that in words with the conversion, as a UC line says its agreed amount
+    set its share (recovery-rules.md §3: "why this amount?" from the explanation alone); else ""."""
+    agreed = debt.agreed_amount_pence
+    if agreed is None or limit is None or share != limit or limit >= debt.balance_pence:
+        return ""
+    weekly = rate_per(agreed, PER_ASSESSMENT_PERIOD, PER_WEEK)
+    rounded = ", rounded down" if PayFrequency(frequency) is PayFrequency.MONTHLY else ""
+    return (f"its agreed amount £{format_pounds(agreed)} a period (£{format_pounds(limit)} for this pay period) "
+            f"set its share (the most it takes: £{format_pounds(agreed)} x 12/52 = £{format_pounds(weekly)} a "
+            f"week, rounded down, x {WEEKS_TEXT[str(frequency)]} weeks{rounded})")
 
 
 def benefit_for_period(weekly_amount_pence: int, frequency: PayFrequency) -> int:
@@ -178,10 +235,15 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     debts item by item in Annex B order, each item's part split equally between the owners with debts in it
     that rules a and b name (recovery-rules.md §3: items 16 and 18 DWP and LA, 17 and 19 DWP, HMRC and LA;
     A9/2025 §29), within an owner in recovery order, spilling over when one clears (A9/2025 §28)
-    (:func:`dms.recovery.allocation.allocate_instalment`; **Decision**, docs/recovery-notes.md).
+    (:func:`dms.recovery.allocation.allocate_instalment`; **Decision**, docs/recovery-notes.md). A Social Fund
+    loan takes at most its agreed amount for the pay period (:func:`agreed_amount_limits`; recovery-rules.md
+    §3 item 14), what it cannot take going on to the next item; the debts never take more than their
+    balances and those limits allow. The result names the fraud debts that set the fraud rate.
     """
     debts = _check(inp)
-    fraud = any(d.classification == "FRAUD" for d in debts)
+    fraud_debts = tuple(d for d in debts if d.classification == "FRAUD")
+    fraud = bool(fraud_debts)
+    limits = agreed_amount_limits(debts, inp.frequency)
     weekly, rule = legacy_weekly_rate(inp.pay_date, fraud), Rule.INSTALMENT
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < weekly:
         weekly, rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
@@ -190,7 +252,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
     paid = inp.benefit_pence - inp.sanction_pence
     room = max(0, paid - inp.existing_deductions_pence - floor)
-    due = min(instalment, sum(d.balance_pence for d in debts))
+    due = min(instalment, sum(capacity_of(d, limits) for d in debts))
     outcome = _short_of_room(paid - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE
     returned: tuple[int, ...] = ()
     payees = debts
@@ -210,19 +272,22 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         rest_rule = Rule.INSTALMENT
         if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < rest_weekly:
             rest_weekly, rest_rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
-        rest_due = min(instalment_for_period(rest_weekly, inp.frequency), sum(d.balance_pence for d in payees))
+        rest_due = min(instalment_for_period(rest_weekly, inp.frequency),
+                       sum(capacity_of(d, limits) for d in payees))
         amount = min(room, rest_due)
         rule = rest_rule if payees and amount == rest_due else Rule.BENEFIT_FLOOR
         if returned and payees and rest_weekly != weekly:
             rest_weekly_rate = rest_weekly
-    shares = allocate_instalment(amount, payees, rule)
+    shares = allocate_instalment(amount, payees, rule, limits)
     allocations = tuple(Allocation(s.debt.debt_id, s.debt.owner_kind, s.debt.la_id, s.amount, s.rule, s.item,
-                                   s.shared_by, s.split) for s in shares)
+                                   s.shared_by, s.split,
+                                   agreed_amount_note(s.debt, s.amount, limits.get(s.debt.debt_id), inp.frequency))
+                        for s in shares)
     cleared = tuple(s.debt.debt_id for s in shares if 0 < s.amount == s.debt.balance_pence)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
-                                  inp.sanction_pence, rest_weekly_rate, cleared)
+                                  inp.sanction_pence, rest_weekly_rate, cleared, fraud_debts)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

@@ -77,11 +77,14 @@ class DebtRecord:
 
     ``owner_kind`` is DWP, HMRC or LA; ``la_id`` for LA debts; ``owner_person`` identifies which partner of
     a couple owns it (HB partners share equally, hb-debt-interface.md §6.4); ``joint`` marks a DWP joint debt
-    (Annex B rule c). ``agreed_amount_pence`` is the Social Fund loan's agreed amount per period (item 14).
+    (Annex B rule c). ``agreed_amount_pence`` is the Social Fund loan's agreed amount per assessment period
+    (item 14; events.md §3), which the legacy engine converts to the pay period.
     ``reduced_rate_pence`` is a staff affordability rate (A9/2025 §31) per UC assessment period and
     ``reduced_weekly_rate_pence`` the same rate per legacy week (one set in the other unit is converted,
     rounded down); pass them only while in force (before the review date). The lowest of a UC period's debts
-    limits what the period takes for all of them (:class:`DebtLimit`).
+    limits what the period takes for all of them (:class:`DebtLimit`). ``creditor_ref`` is the
+    creditor's reference for the debt, for explanations that name a debt (the fraud debts that set a legacy
+    instalment's rate); "" when not given.
     """
 
     debt_id: int
@@ -98,6 +101,7 @@ class DebtRecord:
     agreed_amount_pence: int | None = None
     reduced_rate_pence: int | None = None
     reduced_weekly_rate_pence: int | None = None
+    creditor_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +294,8 @@ class Allocation:
     also records its debt's Annex B ``item`` and, where the item's part was split equally between owners
     (Annex B rules a and b, recovery-rules.md §3-4), those owners in words (``shared_by``, "DWP, HMRC and
     LA") and ``split``: the item's part and what each of those owners' debts could take, in that order, for
-    the explanation (as a UC line's, :class:`DeductionLine`)."""
+    the explanation (as a UC line's, :class:`DeductionLine`); ``note``, what else set the share, in words
+    ("its agreed amount £25.00 a period (£23.04 for this pay period) set its share"), "" when nothing."""
 
     debt_id: int
     creditor_kind: str
@@ -300,6 +305,7 @@ class Allocation:
     item: int | None = None
     shared_by: str = ""
     split: tuple[int, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +316,8 @@ class LegacyInstalmentResult:
     for the pay period, ``floor_pence`` the 10p-a-week floor for the period, ``benefit_pence`` the benefit
     paid for the period (``existing_deductions_pence`` already taken from it), ``amount_pence`` what is taken
     (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return with ``outcome`` as the reason
-    when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS.
+    when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS. ``fraud_debts`` are the debts in
+    recovery classified FRAUD, which set the fraud rate (``fraud_rate``), in recovery order; () when none.
     """
 
     pay_date: date
@@ -332,6 +339,7 @@ class LegacyInstalmentResult:
     # set the fraud rate; the rest are non-fraud): that rate, at which they were taken
     rest_weekly_rate_pence: int | None = None
     cleared_debts: tuple[int, ...] = ()  # the debts whose whole balance their share took (cleared by it)
+    fraud_debts: tuple[DebtRecord, ...] = ()
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy

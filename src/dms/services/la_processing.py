@@ -72,7 +72,13 @@ from dms.errors import DmsError, InvariantBroken
 from dms.la_interface.records import InboundRecord, RecallRecord, ReferralRecord, RevisionRecord
 from dms.money import format_pounds
 from dms.parameters import value
-from dms.recovery.legacy import legacy_weekly_rate, sanction_for_period
+from dms.recovery.legacy import (
+    PER_ASSESSMENT_PERIOD,
+    PER_WEEK,
+    legacy_weekly_rate,
+    rate_per,
+    sanction_for_period,
+)
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import benefits_in_payment, in_payment_params, in_payment_sql
 from dms.services.la_validation import (
@@ -419,7 +425,9 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     """``{person id: OtherRecovery}`` for people with OPEN DWP or HMRC debts with a balance (§6.3), their own
     and those they owe jointly that their benefit recovers (the owner having none). The rate is
     the legacy engine's weekly rate on ``on`` (recovery-rules.md §4: 3 units, 5 units if any of the debts is
-    fraud), or the lowest staff reduced rate in force (A9/2025 §31), as ``services/recovery.py`` applies."""
+    fraud), or the lowest staff reduced rate in force (A9/2025 §31), as ``services/recovery.py`` applies;
+    when all of the debts are Social Fund loans with an agreed amount, at most what their agreed amounts
+    allow a week (recovery-rules.md §3 item 14; ``dms.recovery.legacy.agreed_amount_limits``)."""
     if not person_ids:
         return {}
     cond, params = in_ids("d.person_id", person_ids)
@@ -429,9 +437,10 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
             "WHERE c.kind IN ('DWP', 'HMRC') AND d.status = 'OPEN' AND acc.balance_pence > 0 AND d.received_on <= %s")
     # their own debts, and those they owe jointly that are recovered from their benefit (the owner has none,
     # or has died: recovery_load.OWNER_PAID_SQL, the daily run's rule)
+    columns = "d.classification, acc.balance_pence, d.debt_type, d.agreed_amount_pence"
     rows = fetch(
-        f"SELECT d.id, d.person_id, d.classification, acc.balance_pence {held} AND {cond} "
-        f"UNION SELECT d.id, d.joint_person_id, d.classification, acc.balance_pence {held} AND {joint_cond} "
+        f"SELECT d.id, d.person_id, {columns} {held} AND {cond} "
+        f"UNION SELECT d.id, d.joint_person_id, {columns} {held} AND {joint_cond} "
         f"AND ({OWNER_PAID_SQL}) = 0",
         [on, *params, on, *joint_params, *[on] * OWNER_PAID_PLACEHOLDERS],
     )
@@ -442,17 +451,25 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
     balance: dict[int, int] = defaultdict(int)
     fraud: dict[int, bool] = defaultdict(bool)
     lowest: dict[int, int] = {}
-    for debt_id, person_id, classification, amount in rows:
+    agreed: dict[int, int | None] = {}  # person → what their loans' agreed amounts allow a week; None: no limit
+    for debt_id, person_id, classification, amount, debt_type, agreed_pence in rows:
         balance[person_id] += int(amount)
         fraud[person_id] |= classification == Classification.FRAUD
         if debt_id in reduced:
             lowest[person_id] = min(lowest.get(person_id, reduced[debt_id]), reduced[debt_id])
+        limited = agreed.get(person_id, 0)
+        loan = debt_type == DebtType.SOCIAL_FUND_LOAN and agreed_pence is not None
+        agreed[person_id] = None if limited is None or not loan else (
+            limited + rate_per(int(agreed_pence), PER_ASSESSMENT_PERIOD, PER_WEEK))
     room = _legacy_weekly_room(sorted(balance), on)
     result = {}
     for person_id, total in balance.items():
         rate = legacy_weekly_rate(on, fraud[person_id])
         if person_id in lowest and lowest[person_id] < rate:
             rate = lowest[person_id]
+        most = agreed[person_id]
+        if most is not None and most < rate:
+            rate = most
         full, sanctioned, sanction_days = room.get(person_id, (rate, rate, 0))
         result[person_id] = OtherRecovery(total, min(rate, full), min(rate, sanctioned), sanction_days)
     return result

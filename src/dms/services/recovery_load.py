@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from dms.recovery.legacy import has_room_for_any_instalment, least_weekly_amount_with_room
+from dms.recovery.legacy import (
+    PER_ASSESSMENT_PERIOD,
+    PER_WEEK,
+    has_room_for_any_instalment,
+    least_weekly_amount_with_room,
+    rate_per,
+)
 from dms.recovery.types import DebtRecord, PayFrequency
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
@@ -401,7 +407,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             received_on=day(r[8]), receipt_seq=r[9], created_on=day(r[10]), la_id=r[3],
             joint=joint is not None, owner_person=owner, agreed_amount_pence=r[12],
             reduced_rate_pence=rate.per_period if rate is not None else None,
-            reduced_weekly_rate_pence=rate.per_week if rate is not None else None,
+            reduced_weekly_rate_pence=rate.per_week if rate is not None else None, creditor_ref=r[5],
         )
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate)
         if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
@@ -431,18 +437,6 @@ def debts_recovered_from(people: Sequence[int], on: date) -> list[int]:
     return [r[0] for r in rows]
 
 
-def rate_per(amount_pence: int, set_per: str, per: str) -> int:
-    """A reduced rate set per ``set_per`` as the engine of ``per`` reads it (**Decision**, docs/recovery-notes.md):
-    a rate agreed per UC assessment period (a month) is, per legacy week, x 12/52; one agreed per week is,
-    per assessment period, x 52/12; each rounded down, so the person never pays more than was agreed. A
-    rate recorded without its unit ("") is read as given."""
-    if not set_per or set_per == per:
-        return amount_pence
-    if per == "WEEK":
-        return amount_pence * 12 // 52
-    return amount_pence * 52 // 12
-
-
 class RateInForce(NamedTuple):
     """A debt's reduced rate in force (A9/2025 §31) in the units of both engines (:func:`rate_per`), with who
     set it and its review date, which a UC deduction's explanation names when the rate limited it."""
@@ -466,8 +460,8 @@ def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, Rat
         f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id",
         [*params, run_date, run_date],
     )
-    return {debt_id: RateInForce(rate_per(int(amount), set_per or "", "ASSESSMENT_PERIOD"),
-                                 rate_per(int(amount), set_per or "", "WEEK"), actor, as_date(until))
+    return {debt_id: RateInForce(rate_per(int(amount), set_per or "", PER_ASSESSMENT_PERIOD),
+                                 rate_per(int(amount), set_per or "", PER_WEEK), actor, as_date(until))
             for debt_id, amount, set_per, actor, until in rows}
 
 
