@@ -207,6 +207,25 @@ def test_third_party_amount_recorded_as_instruction_not_ledger() -> None:
     assert not JournalEntry.objects.filter(kind=EntryKind.DEDUCTION).exists()
 
 
+def test_a_third_party_deductions_explanation_names_its_category_as_events_md_does() -> None:
+    """events.md §2 (``third_party`` categories ``GAS_ARREARS`` ...) with recovery-rules.md §3 ("why this
+    amount?" from the explanation alone): ``dms deductions list`` explains a third-party line in the words of
+    its ``ref``, the events.md category, "£20.00 to GAS_ARREARS", and its item; ``item`` is unchanged."""
+    from dms.services.recovery_staff import list_deductions
+
+    events(uc_award(), period(third_party=[{"category": "GAS_ARREARS", "amount": "20.00",
+                                            "ongoing_amount": "15.00"}]))
+    run_day(PAY)
+    rows = {row["item"]: row for row in list_deductions(NINO)}
+    assert {item: row["ref"] for item, row in rows.items()} == {
+        "Gas arrears": "GAS_ARREARS", "Gas arrears (ongoing consumption)": "GAS_ARREARS"}
+    assert rows["Gas arrears"]["explanation"].startswith("£20.00 to GAS_ARREARS, item 9 Gas arrears.")
+    assert rows["Gas arrears (ongoing consumption)"]["explanation"].startswith("£15.00 to GAS_ARREARS, item 9")
+    for row in rows.values():
+        assert "(GAS_ARREARS, ongoing consumption): limit £15.00" in row["explanation"]
+        assert "to GAS," not in row["explanation"] and "(GAS)" not in row["explanation"]
+
+
 def test_hb_and_dwp_overpayments_split_equally_between_owners() -> None:
     events(uc_award(), dwp_debt(), period())
     hb_debt()

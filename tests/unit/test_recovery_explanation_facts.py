@@ -64,7 +64,7 @@ def test_uc_explanation_names_every_item_considered_and_what_stopped_it() -> Non
     period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None))
     text = render_uc_deduction(period, json.loads(uc_line_share(debt_line)))
     assert "standard allowance £628.10 (rates from 2025-04-07)" in text
-    assert "Item 10 Electricity arrears (ELECTRICITY): limit £31.45, cap room £31.31, took £0.00" in text
+    assert "Item 10 Electricity arrears (ELECTRICITY_ARREARS): limit £31.45, cap room £31.31, took £0.00" in text
     assert "Item 11 Council Tax arrears" in text and "taken whole or not at all" in text
     assert text.count("cap room") >= len(result.steps) and "UC payable" in text
 
@@ -196,7 +196,7 @@ def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_own
     result = calculate_uc_period(UcPeriodInput(
         MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000, third_party=third))
     text = result.explain_line(result.lines[0])
-    assert ("Item 11 Council Tax arrears (COUNCIL_TAX): limit £20.05, cap room £19.92, took £0.00, cap room "
+    assert ("Item 11 Council Tax arrears (COUNCIL_TAX_ARREARS): limit £20.05, cap room £19.92, took £0.00, cap room "
             "left £19.92: not taken: three third-party items already taken") in text
     for engine_text, rendered in stored(result):
         assert rendered == engine_text
@@ -247,7 +247,7 @@ def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_ong
         MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000, third_party=third))
     assert sum(1 for line in result.lines if line.item == 10) == 0
     text = result.explain_line(result.lines[0])
-    assert "(ELECTRICITY ongoing): limit £25.00" in text
+    assert "(ELECTRICITY_ARREARS, ongoing consumption): limit £25.00" in text
     assert text.count("not taken: three third-party items already taken") == 2
     for engine_text, rendered in stored(result):
         assert rendered == engine_text
@@ -269,3 +269,39 @@ def test_uc_period_totals_say_how_much_was_taken_above_the_cap_while_a_sanction_
     within = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
                                                80_000, debts=(debt(1, 100_000, "DWP"),)))
     assert within.explain().endswith("Total deducted £60.02 (£60.02 counted towards the cap); UC payable £739.98.")
+
+
+def test_a_third_party_lines_explanation_names_its_category_as_events_md_does() -> None:
+    """events.md §2 ``uc.assessment_period`` ``third_party`` categories (``COUNCIL_TAX_ARREARS``,
+    ``GAS_ARREARS`` ...), the line's ``ref``, are the names the explanation gives a third-party item: "£20.05
+    to COUNCIL_TAX_ARREARS", and its step "(GAS_ARREARS, ongoing consumption)", never the engine's own codes
+    (``COUNCIL_TAX``, ``GAS``), which no spec names. A line stored with the engine's code as its target
+    renders the same words."""
+    only = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000,
+                                             third_party=(ThirdPartyItem(ThirdPartyCategory.COUNCIL_TAX),)))
+    [line] = only.lines
+    council_tax = only.explain_line(line)
+    assert council_tax.startswith("£20.05 to COUNCIL_TAX_ARREARS, item 11 Council Tax arrears.")
+    assert "Item 11 Council Tax arrears (COUNCIL_TAX_ARREARS): limit £20.05" in council_tax
+    facts = json.loads(uc_line_share(line))
+    assert facts["target"] == "COUNCIL_TAX"  # the stored facts keep the engine's code; the text names it
+    period = json.loads(uc_period_explanation(only, "2025-05-31", "2025-06-07", None))
+    assert render_uc_deduction(period, facts) == council_tax
+
+    third = (ThirdPartyItem(ThirdPartyCategory.SERVICE_CHARGES), ThirdPartyItem(ThirdPartyCategory.GAS, ongoing_pence=1500),
+             ThirdPartyItem(ThirdPartyCategory.COUNCIL_TAX))
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "JOINT_25_OR_OVER", 200_000, third_party=third))
+    texts = {(line.item, str(line.kind)): result.explain_line(line) for line in result.lines}
+    service = texts[(7, "THIRD_PARTY")]
+    assert service.startswith("£31.45 to OWNER_OCCUPIER_SERVICE_CHARGES, item 7 Owner/occupier service charge "
+                              "arrears.")
+    assert "Item 9 Gas arrears (GAS_ARREARS, ongoing consumption): limit £15.00" in service
+    assert "Item 9 Gas arrears (GAS_ARREARS): limit £31.45" in service
+    assert "Item 11 Council Tax arrears (COUNCIL_TAX_ARREARS): limit £31.45" in service
+    assert texts[(9, "ONGOING_CONSUMPTION")].startswith("£15.00 to GAS_ARREARS, item 9 Gas arrears.")
+    for text in (council_tax, *texts.values()):
+        for code in ("COUNCIL_TAX,", "(COUNCIL_TAX)", "(GAS)", "(GAS ongoing)", "(SERVICE_CHARGES)", "to GAS,"):
+            assert code not in text
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text

@@ -17,6 +17,7 @@ from typing import Any
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
 from dms.recovery.legacy import WEEKS_TEXT, instalment_for_period, weekly_rate_basis
 from dms.recovery.types import (
+    EVENT_CATEGORY,
     Allocation,
     DebtLimit,
     DebtRecord,
@@ -142,12 +143,31 @@ def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None, s
     return f"{equal}; within {owner}'s share: {RULE_TEXT[allocation]}"
 
 
+_CATEGORY_NAMED: dict[str, str] = {str(engine): name for engine, name in EVENT_CATEGORY.items()}
+_ONGOING = " ongoing"  # an ongoing-consumption step's subject: its category and this (``uc._Run.ongoing``)
+
+
+def named(subject: str) -> str:
+    """A step's subject or a line's target as the explanation writes it: a third-party category as events.md
+    §2 names it (``COUNCIL_TAX_ARREARS``, the line's ``ref``; :data:`dms.recovery.types.EVENT_CATEGORY`),
+    "GAS_ARREARS, ongoing consumption" for fuel's current consumption; debt types and "debt 7" as they are.
+    The engine's own codes, which no spec names, are kept in the stored facts and named here when rendered,
+    so lines stored earlier read the same."""
+    ongoing = subject.endswith(_ONGOING)
+    code = subject[: -len(_ONGOING)] if ongoing else subject
+    name = _CATEGORY_NAMED.get(code)
+    if name is None:
+        return subject
+    return f"{name}, ongoing consumption" if ongoing else name
+
+
 def render_step(step: ExplanationStep, limit: DebtLimit | None = None) -> str:
     """One item considered: limit, cap room before and after, what was taken and the rule; ``limit``, the
     period's staff reduced rate limiting what is taken for debts, if any (:func:`_asked_text`)."""
     name = ITEM_NAMES.get(step.item, f"item {step.item}")
-    return (f"Item {step.item} {name} ({step.subject}): limit {_p(step.limit_pence)}{_asked_text(step, limit)}, "
-            f"cap room {_p(step.room_before)}, took {_p(step.taken_pence)}, cap room left {_p(step.room_after)}: "
+    return (f"Item {step.item} {name} ({named(step.subject)}): limit {_p(step.limit_pence)}"
+            f"{_asked_text(step, limit)}, cap room {_p(step.room_before)}, took {_p(step.taken_pence)}, "
+            f"cap room left {_p(step.room_after)}: "
             f"{RULE_TEXT[step.rule]}.")
 
 
@@ -244,7 +264,7 @@ def _line_text(amount: int, target: str, owner: str, item: int, header: str, ste
     """A UC deduction's text: what was taken and to whom; the period's figures; its item's step; how the line
     got its share (and whether it cleared its debt); then every item considered, in order, with what set or
     stopped it, and the totals."""
-    text = f"{_p(amount)} to {target}{owner}, item {item} {ITEM_NAMES[item]}. {header} {steps[step]}"
+    text = f"{_p(amount)} to {named(target)}{owner}, item {item} {ITEM_NAMES[item]}. {header} {steps[step]}"
     if share is not None:
         text += f" This debt's share: {share}."
     text += cleared
@@ -547,7 +567,7 @@ def render_line_facts(facts: dict[str, Any]) -> str:
     item's step and its share, with the late note first for a period taken after its payment date."""
     step = _step_of(facts["step"])
     item = facts["item"]
-    text = (f"{_p(facts['amount_pence'])} to {facts['target']}{_owner(facts)}, item {item} {ITEM_NAMES[item]}. "
+    text = (f"{_p(facts['amount_pence'])} to {named(facts['target'])}{_owner(facts)}, item {item} {ITEM_NAMES[item]}. "
             f"{_header_text(facts['period'])} {render_step(step)}")
     allocation = Rule(facts["allocation"])
     if allocation is not step.rule:

@@ -32,6 +32,22 @@ class ThirdPartyCategory(StrEnum):
     ELIGIBLE_LOAN = "ELIGIBLE_LOAN"  # item 21
 
 
+# Each category as events.md §2 names it (``uc.assessment_period`` ``third_party`` ``category``): the name a
+# deduction's ``ref`` and its explanation give a third-party item (the engine's own codes appear in no spec).
+EVENT_CATEGORY: dict[ThirdPartyCategory, str] = {
+    ThirdPartyCategory.SERVICE_CHARGES: "OWNER_OCCUPIER_SERVICE_CHARGES",
+    ThirdPartyCategory.RENT_ARREARS: "RENT_ARREARS",
+    ThirdPartyCategory.GAS: "GAS_ARREARS",
+    ThirdPartyCategory.ELECTRICITY: "ELECTRICITY_ARREARS",
+    ThirdPartyCategory.COUNCIL_TAX: "COUNCIL_TAX_ARREARS",
+    ThirdPartyCategory.FINES: "FINES",
+    ThirdPartyCategory.WATER: "WATER_ARREARS",
+    ThirdPartyCategory.ELIGIBLE_LOAN: "ELIGIBLE_LOAN",
+    ThirdPartyCategory.INTEGRATION_LOAN: "INTEGRATION_LOAN",
+    ThirdPartyCategory.FLAT_RATE_MAINTENANCE: "FLAT_RATE_MAINTENANCE",
+}
+
+
 class LineKind(StrEnum):
     SANCTION = "SANCTION"  # Annex B item 1, outside the order
     FRAUD_PENALTY = "FRAUD_PENALTY"  # Annex B item 2, outside the order

@@ -36,6 +36,7 @@ from dms.recovery.explanation import (
 )
 from dms.recovery.legacy import benefit_for_period, calculate_legacy_instalment, sanction_for_period
 from dms.recovery.types import (
+    EVENT_CATEGORY,
     DebtRecord,
     LegacyInstalmentInput,
     LegacyOutcome,
@@ -209,19 +210,8 @@ def take_deductions(run_date: date, partitions: Sequence[int] | None = None) -> 
 # ---------------------------------------------------------------------------------------------- UC
 
 
-_EVENT_CATEGORY = {
-    "OWNER_OCCUPIER_SERVICE_CHARGES": ThirdPartyCategory.SERVICE_CHARGES,
-    "RENT_ARREARS": ThirdPartyCategory.RENT_ARREARS,
-    "GAS_ARREARS": ThirdPartyCategory.GAS,
-    "ELECTRICITY_ARREARS": ThirdPartyCategory.ELECTRICITY,
-    "COUNCIL_TAX_ARREARS": ThirdPartyCategory.COUNCIL_TAX,
-    "FINES": ThirdPartyCategory.FINES,
-    "WATER_ARREARS": ThirdPartyCategory.WATER,
-    "ELIGIBLE_LOAN": ThirdPartyCategory.ELIGIBLE_LOAN,
-    "INTEGRATION_LOAN": ThirdPartyCategory.INTEGRATION_LOAN,
-    "FLAT_RATE_MAINTENANCE": ThirdPartyCategory.FLAT_RATE_MAINTENANCE,
-}
-EVENT_CATEGORY_OF = {engine: name for name, engine in _EVENT_CATEGORY.items()}
+_EVENT_CATEGORY = {name: engine for engine, name in EVENT_CATEGORY.items()}
+EVENT_CATEGORY_OF: dict[ThirdPartyCategory, str] = EVENT_CATEGORY
 
 
 def third_party_items(stored: list[dict[str, Any]]) -> tuple[ThirdPartyItem, ...]:
