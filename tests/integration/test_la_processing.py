@@ -553,6 +553,29 @@ def test_referral_during_a_100_percent_sanction_of_13_weeks_is_returned_sanction
     assert [state(f"HB/{n}")[0] for n in (1, 2, 3)] == [DebtStatus.OPEN] * 3
 
 
+def test_a_referral_returned_for_a_sanction_says_which_sanction_returned_it(folder: Path) -> None:
+    """events.md §2 ``person.sanction`` and hb-debt-interface.md §6.5 (``SANCTION``: "a 100% sanction for 13
+    weeks or more"), README ``dms debtor show`` (``status_reason``): a referral returned at once because a
+    sanction is in force names that sanction (its event, rate, weeks and start) and the rule, as the debts
+    the sanction returned when applied do."""
+    from dms.services.debtors import debtor_summary
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award(NINO, "JSA")
+    begins = D1 - timedelta(days=10)
+    Restriction.objects.create(person=person(), kind="SANCTION", event_id="s-1", start_date=begins,
+                               end_date=begins + timedelta(weeks=13) - timedelta(days=1), rate_percent="100")
+    refer(folder, [build.referral("HB/1", NINO, 1_000)])
+    assert la_files_step(D1)["returned"] == {"SANCTION": 1}
+    [row] = debtor_summary(NINO)["debts"]
+    assert row["cessation_reason"] == "SANCTION"
+    assert row["status_reason"] == (
+        "SANCTION: returned as it was referred: the claimant is under a 100% sanction for 13 weeks from "
+        f"{begins} (event s-1), in force on {D1}: HB debts are returned for a 100% sanction for 13 weeks or more "
+        "(events.md person.sanction; hb-debt-interface.md §6.5)")
+
+
 def test_referral_during_a_breathing_space_is_suspended_for_it(folder: Path) -> None:
     """recovery-rules.md §6: a breathing space DMS has applied stops recovery of the claimant's eligible
     debts arisen by its start (no UC in payment): an HB referral of one is taken on SUSPENDED and listed with
@@ -917,6 +940,34 @@ def test_recall_holding_period_uc_5_days(folder: Path) -> None:
     assert Recall.objects.get(debt=recalled).ceased
     assert holding_periods_step(day + timedelta(days=6)) == {"ceased": 0, "already_returned": 0}
     assert check_ledger().ok
+
+
+@pytest.mark.parametrize(("benefit", "days", "claimant"), [("UC", 5, "a UC claimant"),
+                                                       ("JSA", 14, "not a UC claimant")])
+def test_a_debt_ceased_by_its_recall_says_which_recall_ceased_it(folder: Path, benefit: str, days: int,
+                                                                 claimant: str) -> None:
+    """hb-debt-interface.md §6.5 (a recall stops new deductions from its processing date; the debt ceases,
+    with the balance then held, 5 days later for a UC claimant and 14 days later for others) and README
+    ``dms debtor show`` (``status_reason``): the reason of a debt returned ``LA_RECALL`` names the recall
+    (the LA, the recall's reason, its file and the line of its record, the day recalled) and the days it was
+    held; ``cessation_reason`` stays the code."""
+    import re
+
+    from dms.services.debtors import debtor_summary
+
+    recalled, day = _recall_case(folder, benefit)
+    recall = Recall.objects.get(debt=recalled)
+    pending = recalled.status_changes.get(to_status=DebtStatus.RECALL_PENDING)
+    line = re.search(r"line (\d+)\)", pending.reason)
+    assert line is not None and f"{recall.file.name} line {line.group(1)}" in pending.reason
+    holding_periods_step(day + timedelta(days=days))
+    [row] = debtor_summary(NINO)["debts"]
+    assert (row["status"], row["cessation_reason"], row["status_since"]) == (
+        "RETURNED", "LA_RECALL", str(day + timedelta(days=days)))
+    assert row["status_reason"] == (
+        f"LA_RECALL: recalled by LA {LA} (PAID_IN_FULL, {recall.file.name} line {line.group(1)}) on {day}; held "
+        f"{days} days ({claimant}) and ceased on {day + timedelta(days=days)} with the balance then held "
+        "(hb-debt-interface.md §6.5)")
 
 
 def test_a_cleared_debt_reopened_in_its_recall_holding_period_is_recall_pending_again(folder: Path) -> None:

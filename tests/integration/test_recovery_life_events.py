@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from test_recovery_daily_deductions import (
+    NINO,
     PAY,
     dwp_debt,
     events,
@@ -167,6 +168,24 @@ def test_sanction_100_percent_13_weeks_returns_hb_debts() -> None:
     run_day(date(2025, 6, 4))
     assert status("HB1") == ("RETURNED", "SANCTION")
     assert Restriction.objects.get().returned_debts == [Debt.objects.get().pk]
+
+
+def test_a_hb_debt_returned_for_a_sanction_says_which_sanction_returned_it() -> None:
+    """events.md §2 ``person.sanction`` and hb-debt-interface.md §6.5 (``SANCTION``: "a 100% sanction for 13
+    weeks or more"), with README ``dms debtor show`` (``status_reason``: why the debt is in its status): the
+    reason of an HB debt returned for a sanction names the sanction (its event, rate, weeks and start) and
+    the rule; ``cessation_reason`` stays the code."""
+    from dms.services.debtors import debtor_summary
+
+    events(uc_award())
+    hb_debt()
+    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-04", duration_weeks=26))
+    run_day(date(2025, 6, 4))
+    [row] = debtor_summary(NINO)["debts"]
+    assert (row["status"], row["cessation_reason"], row["status_since"]) == ("RETURNED", "SANCTION", "2025-06-04")
+    assert row["status_reason"] == (
+        "SANCTION: a 100% sanction for 26 weeks from 2025-06-04 (event s1): HB debts are returned for a 100% "
+        "sanction for 13 weeks or more (events.md person.sanction; hb-debt-interface.md §6.5)")
 
 
 def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
@@ -1689,6 +1708,29 @@ def test_a_cleared_hb_debt_revised_up_takes_the_status_the_restriction_or_death_
     if expected[0] == "RETURNED":
         assert debt.cessations.get().balance_returned_pence == 10000 - 2 * jsa_weekly_instalment()
     assert check_ledger().ok
+
+
+def test_a_cleared_hb_debt_reopened_under_a_sanction_says_which_sanction_returned_it() -> None:
+    """events.md §2 ``person.sanction`` and hb-debt-interface.md §6.5 (``SANCTION``: "a 100% sanction for 13
+    weeks or more"), README ``dms debtor show`` (``status_reason``): an HB debt cleared when the sanction was
+    applied and reopened by a revision while it is in force is returned naming the sanction, the day it was
+    found in force and the rule."""
+    from dms.services.debtors import debtor_summary
+
+    events(legacy_award(first="2025-06-02"))
+    hb_debt(amount=2 * jsa_weekly_instalment())
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 9))
+    events(line("s1", "person.sanction", occurred_on="2025-06-10", rate_percent=100, start_date="2025-06-10",
+                duration_weeks=13))
+    run_day(date(2025, 6, 10))
+    debt_service.revise_debt_amount(Debt.objects.get(creditor_ref="HB1"), 10000, business_date=date(2025, 6, 11),
+                                    actor="test", reason="LA revision: further overpayment")
+    [row] = debtor_summary(NINO)["debts"]
+    assert (row["status"], row["cessation_reason"]) == ("RETURNED", "SANCTION")
+    assert row["status_reason"] == (
+        "SANCTION: a 100% sanction for 13 weeks from 2025-06-10 (event s1), in force on 2025-06-11: HB debts are "
+        "returned for a 100% sanction for 13 weeks or more (events.md person.sanction; hb-debt-interface.md §6.5)")
 
 
 def test_a_cleared_debt_a_reversal_reopens_in_a_moratorium_is_suspended_again() -> None:

@@ -94,7 +94,9 @@ from dms.services.recovery_events import (
     SANCTION_RETURN_RATE,
     SANCTION_RETURN_WEEKS,
     WHOLE_INSOLVENCY,
+    SanctionFacts,
     bar_a_new_debt,
+    sanction_return_why,
     settle_a_reclassified_debt,
 )
 from dms.services.recovery_load import (
@@ -513,7 +515,8 @@ class Restrictions(NamedTuple):
 
     insolvent_since: dict[int, date]  # the latest bankruptcy, DRO or IVA applied by the run date: its start
     in_moratorium: set[int]  # people in a breathing space or crisis moratorium the run has not yet ended
-    sanctioned: set[int]  # people under a 100% sanction of 13 weeks or more on the date (events.md §2)
+    # people under a 100% sanction of 13 weeks or more on the date (events.md §2), with the sanction
+    sanctioned: dict[int, SanctionFacts]
 
 
 def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
@@ -522,20 +525,21 @@ def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
     of eligible debts until the run resumes it; a 100% sanction of 13 weeks or more in force on ``on``
     returns HB debts (events.md §2 ``person.sanction``), a new one as those held when it was applied."""
     if not person_ids:
-        return Restrictions({}, set(), set())
+        return Restrictions({}, set(), {})
     cond, params = in_ids("person_id", person_ids)
     kinds = ", ".join(f"'{kind}'" for kind in (*WHOLE_INSOLVENCY, *MORATORIA, "SANCTION"))
-    found = Restrictions({}, set(), set())
-    for person_id, kind, start, end, resumed_on, rate in fetch(
-            "SELECT person_id, kind, start_date, end_date, resumed_on, rate_percent FROM dms_restriction "
-            f"WHERE kind IN ({kinds}) AND {cond} AND start_date <= %s", [*params, on]):
+    found = Restrictions({}, set(), {})
+    for person_id, kind, start, end, resumed_on, rate, event_id in fetch(
+            "SELECT person_id, kind, start_date, end_date, resumed_on, rate_percent, event_id FROM dms_restriction "
+            f"WHERE kind IN ({kinds}) AND {cond} AND start_date <= %s ORDER BY start_date, id", [*params, on]):
         if kind in WHOLE_INSOLVENCY:
             found.insolvent_since[person_id] = max(as_date(start), found.insolvent_since.get(person_id, date.min))
         elif kind == "SANCTION":
             first, last = as_date(start), as_date(end)
             if (rate and Decimal(rate) >= SANCTION_RETURN_RATE and last >= on
                     and (last - first).days + 1 >= 7 * SANCTION_RETURN_WEEKS):
-                found.sanctioned.add(person_id)
+                # the latest to start, where several are in force, is the one named
+                found.sanctioned[person_id] = SanctionFacts.of_restriction(event_id, rate, first, last)
         elif resumed_on is None:
             found.in_moratorium.add(person_id)
     return found
@@ -601,6 +605,7 @@ class _NewDebt:
     receipt_seq: int
     returned_for: str = ""  # the cessation reason of a referral returned at once
     died_on: date | None = None  # the claimant's date of death, when DMS knows it
+    sanction: SanctionFacts | None = None  # a sanction in force that returns HB debts, when there is one
 
 
 def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb,
@@ -663,8 +668,7 @@ _RETURN_TEXT = {
     "DEATH": "the claimant died on {died}, on or before {d} (recovery-rules.md §6; events.md person.died)",
     "INSOLVENCY": "the claimant is bankrupt or has a Debt Relief Order or IVA, applied by DMS, from a date "
                   "on or after the debt arose: HB debts are returned (recovery-rules.md §6)",
-    "SANCTION": "the claimant is under a 100% sanction of 13 weeks or more, applied by DMS, in force on {d}: "
-                "HB debts are returned (events.md person.sanction)",
+    "SANCTION": "the claimant is under {sanction}",  # recovery_events.sanction_return_why
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
     "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
@@ -704,7 +708,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         person_id, partition, died_on = people[record.nino]
         received_on = referral_received_on(record, received_file.received_on,
                                            first.get((record.debt_ref, person_id)))
-        new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset, died_on=died_on)
+        new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset, died_on=died_on,
+                       sanction=restricted.sanctioned.get(person_id))
         as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq,
                           leaving=(str(creditor.la_id), record.debt_ref, person_id) in leaving)
         person_held = held[person_id]
@@ -786,7 +791,8 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
         changes.append((debt_id, "", opened, run_date, now, ACTOR, f"referred by {label} as {r.debt_ref} for {pounds}"))
         description = _referral_description(debt_id, label, r.debt_ref)
         if new.returned_for:
-            why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat(), died=new.died_on)
+            sanction = sanction_return_why(new.sanction, run_date) if new.sanction is not None else ""
+            why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat(), died=new.died_on, sanction=sanction)
             changes.append((debt_id, opened, returned, run_date, now, ACTOR,
                             f"{new.returned_for}: returned as it was referred: {why}"))
             postings.append(Referral(debt_id, total, description,
@@ -866,6 +872,13 @@ def recall_ceases_on(recalled_on: date, uc_claimant: bool) -> date:
     return recalled_on + timedelta(days=RECALL_HOLDING_DAYS_UC if uc_claimant else RECALL_HOLDING_DAYS_OTHER)
 
 
+def recall_source(creditor: Creditor, reason: str, file_name: str, line: int | None) -> str:
+    """Who recalled a debt and from where, as its status changes say: "LA 423613 (PAID_IN_FULL,
+    20260209-LAREC-423613.xml line 4)" (the line left out for a recall recorded without one)."""
+    at = f" line {line}" if line is not None else ""
+    return f"{creditor} ({reason}, {file_name}{at})"
+
+
 def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
                    report: FileReport) -> None:
     """Recalls (§6.5): from the processing date the debt is RECALL_PENDING (the deduction step recovers
@@ -889,7 +902,7 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
     now = datetime.now(UTC)
     changes, rows, recalled = [], [], []
     for record, debt in zip(recalls, debts, strict=True):
-        where = f"{creditor} ({record.reason}, {received_file.name} line {record.line})"
+        where = recall_source(creditor, record.reason, received_file.name, record.line)
         if debt.status == DebtStatus.RETURNED:
             changes.append(DebtStatusChange(
                 debt_id=debt.pk, from_status=debt.status, to_status=debt.status, business_date=run_date,
@@ -917,8 +930,8 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
             reason=f"recalled by {where}: no new deductions; ceases on {ceases_on} "
                    f"({'UC claimant, 5' if uc else '14'} days)",
         ))
-        rows.append(Recall(debt_id=debt.pk, file=received_file, reason=record.reason, recalled_on=run_date,
-                           ceases_on=ceases_on))
+        rows.append(Recall(debt_id=debt.pk, file=received_file, reason=record.reason, line=record.line,
+                           recalled_on=run_date, ceases_on=ceases_on))
         recalled.append(debt.pk)
     Debt.objects.filter(pk__in=recalled).update(status=DebtStatus.RECALL_PENDING, status_date=run_date)
     DebtStatusChange.objects.bulk_create(changes, batch_size=2000)
@@ -931,9 +944,10 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
 
 def holding_periods_step(run_date: date) -> dict[str, Any]:
     """Daily-run step: every recall whose holding period has ended (``ceases_on`` on or before the run date,
-    not yet ceased) returns its debt with ``LA_RECALL`` and the balance then held (§6.5, circular §21); the
-    Cessation row is written by the return. A debt that already left DMS another way (a death, say) is not
-    returned twice. The recall is marked ceased either way.
+    not yet ceased) returns its debt with ``LA_RECALL`` and the balance then held (§6.5, circular §21), the
+    reason naming the recall (:func:`recall_return_why`); the Cessation row is written by the return. A debt
+    that already left DMS another way (a death, say) is not returned twice. The recall is marked ceased either
+    way.
 
     It runs before :func:`la_files_step` (``DAY_STEPS``): a debt whose cessation is dated on the run date is
     then no longer held by that date's files (§6.5 with §3.1 and §6.3: its DebtRef may be referred again, and
@@ -942,15 +956,27 @@ def holding_periods_step(run_date: date) -> dict[str, Any]:
     Decision). No recall processed on a date ceases on it (:func:`recall_ceases_on` is 5 or 14 days later),
     so the order changes nothing this step returns."""
     ceased, already = 0, 0
-    due = Recall.objects.filter(ceased=False, ceases_on__lte=run_date).select_related("debt").order_by("ceases_on",
-                                                                                                      "pk")
+    due = Recall.objects.filter(ceased=False, ceases_on__lte=run_date).select_related(
+        "debt", "debt__creditor", "file").order_by("ceases_on", "pk")
     for recall in due:
         debt = recall.debt
         if debt.status in debt_service.FINAL_STATUSES:
             already += 1
         else:
-            debt_service.return_debt(debt, "LA_RECALL", business_date=run_date, actor=HOLDING_ACTOR)
+            debt_service.return_debt(debt, "LA_RECALL", business_date=run_date, actor=HOLDING_ACTOR,
+                                     why=recall_return_why(recall, run_date))
             ceased += 1
         Recall.objects.filter(pk=recall.pk).update(ceased=True)
     return {"ceased": ceased, "already_returned": already}
 
+
+def recall_return_why(recall: Recall, ceased_on: date) -> str:
+    """Why a debt ceased ``LA_RECALL`` (hb-debt-interface.md §6.5: "the debt ceases, with the balance then
+    held, 5 days later for a UC claimant and 14 days later for others"), for the status change's reason that
+    ``dms debtor show`` gives: the recall (the LA, its reason, file and line, the day recalled) and the days it
+    was held."""
+    days = (recall.ceases_on - recall.recalled_on).days
+    claimant = "a UC claimant" if days == RECALL_HOLDING_DAYS_UC else "not a UC claimant"
+    source = recall_source(recall.debt.creditor, recall.reason, recall.file.name, recall.line)
+    return (f"recalled by {source} on {recall.recalled_on}; held {days} days ({claimant}) and ceased on "
+            f"{ceased_on} with the balance then held (hb-debt-interface.md §6.5)")

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -58,6 +58,8 @@ SANCTION_RETURN_RATE = Decimal(100)  # a 100% sanction ...
 SANCTION_RETURN_WEEKS = 13  # ... of 13 weeks or more returns HB debts (events.md §2)
 WHOLE_INSOLVENCY = ("BANKRUPTCY", "DEBT_RELIEF_ORDER", "IVA")
 MORATORIA = ("BREATHING_SPACE", "MENTAL_HEALTH_CRISIS_MORATORIUM")
+SANCTION_RETURN_RULE = (f"HB debts are returned for a {SANCTION_RETURN_RATE}% sanction for {SANCTION_RETURN_WEEKS} "
+                        "weeks or more (events.md person.sanction; hb-debt-interface.md §6.5)")
 _HB_ACTIVE = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING)
 _SUSPENDABLE = (DebtStatus.OPEN, DebtStatus.SUSPENDED)  # a restriction bars these (SUSPENDED: already barred)
 
@@ -252,8 +254,34 @@ def _cease_for_awards_ended_before(person: Person, died: date, run_date: date) -
                        run_date, ACTOR)
 
 
+class SanctionFacts(NamedTuple):
+    """A sanction as applied (events.md §2 ``person.sanction``; a SANCTION :class:`Restriction`): what the
+    reason of an HB debt it returns names (:func:`sanction_return_why`)."""
+
+    event_id: str
+    rate_percent: str
+    start_date: date
+    duration_weeks: int
+
+    @classmethod
+    def of_restriction(cls, event_id: str, rate_percent: str, start_date: date, end_date: date) -> SanctionFacts:
+        """From a SANCTION restriction's row: its last day is the start plus its weeks, less a day."""
+        return cls(event_id, rate_percent, start_date, ((end_date - start_date).days + 1) // 7)
+
+
+def sanction_return_why(sanction: SanctionFacts, in_force_on: date | None = None) -> str:
+    """Why a sanction returned an HB debt (``SANCTION``), for the status change's reason that ``dms debtor
+    show`` gives: the sanction (its rate, weeks, start and event) and the rule, events.md §2 and
+    hb-debt-interface.md §6.5: "a 100% sanction for 13 weeks or more"; ``in_force_on``, the day it was found in
+    force, when that is what returned the debt (a referral, a debt reopened)."""
+    when = f", in force on {in_force_on}" if in_force_on is not None else ""
+    return (f"a {sanction.rate_percent}% sanction for {sanction.duration_weeks} weeks from {sanction.start_date} "
+            f"(event {sanction.event_id}){when}: {SANCTION_RETURN_RULE}")
+
+
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
-    """A 100% sanction of 13 weeks or more returns HB debts (SANCTION) (events.md §2; A9/2025 §24)."""
+    """A 100% sanction of 13 weeks or more returns HB debts (SANCTION) (events.md §2; A9/2025 §24), the
+    reason naming the sanction (:func:`sanction_return_why`)."""
     if not isinstance(event, ev.PersonSanction):
         raise TypeError(type(event).__name__)
     person = _person(event)
@@ -262,7 +290,9 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     returned: list[int] = []
     if event.rate_percent >= SANCTION_RETURN_RATE and event.duration_weeks >= SANCTION_RETURN_WEEKS:
         returned = _hb_ids(person)
-        cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}")
+        why = sanction_return_why(SanctionFacts(event.event_id, str(event.rate_percent), event.start_date,
+                                                event.duration_weeks))
+        cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}", why)
     Restriction.objects.create(
         person=person, kind="SANCTION", event_id=event.event_id, start_date=event.start_date,
         end_date=end_date, returned_debts=returned, rate_percent=str(event.rate_percent),
@@ -436,8 +466,10 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
         if restricted.insolvent_since.get(debt.person_id, date.min) >= debt.created_on:
             debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
             return "INSOLVENCY"
-        if debt.person_id in restricted.sanctioned:
-            debt_service.return_debt(debt, "SANCTION", business_date=on, actor=actor)
+        sanction = restricted.sanctioned.get(debt.person_id)
+        if sanction is not None:
+            debt_service.return_debt(debt, "SANCTION", business_date=on, actor=actor,
+                                     why=sanction_return_why(sanction, on))
             return "SANCTION"
     return bar_a_new_debt(debt, on, actor)
 

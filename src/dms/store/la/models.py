@@ -118,11 +118,14 @@ class Cessation(models.Model):
 
 class Recall(models.Model):
     """A recall applied from an accepted ``LAREC`` file (spec §6.5): deductions stop on ``recalled_on``; the
-    debt ceases, with the balance then held, on ``ceases_on`` (5 days later for UC, 14 for others)."""
+    debt ceases, with the balance then held, on ``ceases_on`` (5 days later for UC, 14 for others). ``line``
+    is the line of its record in the file, which the cessation's reason names (null for a recall recorded
+    before lines were kept)."""
 
     debt = models.ForeignKey("store.Debt", on_delete=models.PROTECT, related_name="recalls")
     file = models.ForeignKey(ReceivedFile, on_delete=models.PROTECT, related_name="recalls")
     reason = models.CharField(max_length=20)
+    line = models.PositiveIntegerField(null=True)
     recalled_on = models.DateField()
     ceases_on = models.DateField()
     ceased = models.BooleanField(default=False)
