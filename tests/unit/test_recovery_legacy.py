@@ -406,3 +406,15 @@ def test_legacy_instalment_limited_by_agreed_amounts_takes_what_the_loans_may_ta
     assert "owed only" not in text
     small = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, (_loan(1, 300, 2500),)))
     assert small.amount_pence == 300 and "The debts owed only £3.00 in all" in small.explain()
+
+
+def test_legacy_explanation_says_an_agreed_amount_limited_the_instalment_even_when_a_debt_cleared() -> None:
+    """recovery-rules.md §3 item 14 with §4 and §3 ("why this amount?" from the explanation alone): a loan
+    agreed at £25.00 a period takes £5.76 of a weekly £13.95 and an overpayment of £3.00 clears: £8.76 is
+    taken, and the explanation says a loan's agreed amount limited it, not that the debts owed only that."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (_loan(1, 50_000, 2500), _owed(2, "DWP", 300))))
+    assert [(a.debt_id, a.amount_pence) for a in result.allocations] == [(1, 576), (2, 300)]
+    assert result.agreed_limited and result.cleared_debts == (2,)
+    text = result.explain()
+    assert "The debts could take only £8.76 in all, less than the instalment" in text and "owed only" not in text

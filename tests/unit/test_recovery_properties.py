@@ -10,8 +10,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dms.recovery.allocation import allocate_instalment, spread_like_deduction
-from dms.recovery.legacy import calculate_legacy_instalment
+from dms.recovery.allocation import allocate_instalment, capacity_of, spread_like_deduction
+from dms.recovery.legacy import agreed_amount_limits, calculate_legacy_instalment
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
@@ -194,14 +194,16 @@ def test_legacy_instalment_amount_unchanged_by_the_split(day: date, frequency: P
                                                          existing: int, records: tuple[DebtRecord, ...]) -> None:
     """recovery-rules.md §4: the instalment is the weekly rate for the period, never more than the debts owe;
     sharing it between owners (§3 rules a and b) changes only who gets it: the allocations add up to the
-    amount taken, a full instalment is min(instalment, what the debts owe), no returned HB debt gets any."""
+    amount taken, a full instalment is min(instalment, what the debts can take: their balances, a Social Fund
+    loan's no more than its agreed amount for the pay period, §3 item 14), no returned HB debt gets any."""
     result = calculate_legacy_instalment(LegacyInstalmentInput(day, frequency, benefit, records, existing))
     assert sum(a.amount_pence for a in result.allocations) == result.amount_pence
-    balance = {d.debt_id: d.balance_pence for d in records}
-    assert all(0 < a.amount_pence <= balance[a.debt_id] for a in result.allocations)
+    limits = agreed_amount_limits(records, frequency)
+    can_take = {d.debt_id: capacity_of(d, limits) for d in records}
+    assert all(0 < a.amount_pence <= can_take[a.debt_id] for a in result.allocations)
     assert not {a.debt_id for a in result.allocations} & set(result.hb_debts_to_return)
     if result.outcome is LegacyOutcome.DEDUCTED and result.rule is Rule.INSTALMENT:
-        assert result.amount_pence == min(result.instalment_pence, sum(balance.values()))
+        assert result.amount_pence == min(result.instalment_pence, sum(can_take.values()))
 
 
 @settings(max_examples=300, deadline=None)

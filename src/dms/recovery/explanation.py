@@ -358,7 +358,7 @@ def _less_than_the_instalment(result: LegacyInstalmentResult) -> str:
     """Why less than the instalment was taken though the benefit had room: the debts owed less (each share
     cleared its debt), or a Social Fund loan's agreed amount for the pay period limited it (recovery-rules.md
     §3 item 14; A9/2025 §28)."""
-    if all(a.debt_id in result.cleared_debts for a in result.allocations):
+    if not result.agreed_limited:
         return (f"\nThe debts owed only {_p(result.amount_pence)} in all, less than the instalment: that was "
                 f"taken and they are cleared (A9/2025 §28: never more than a debt's balance).")
     return (f"\nThe debts could take only {_p(result.amount_pence)} in all, less than the instalment: a Social "

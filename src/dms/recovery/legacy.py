@@ -284,10 +284,11 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
                                    agreed_amount_note(s.debt, s.amount, limits.get(s.debt.debt_id), inp.frequency))
                         for s in shares)
     cleared = tuple(s.debt.debt_id for s in shares if 0 < s.amount == s.debt.balance_pence)
+    limited = any(capacity_of(d, limits) < d.balance_pence for d in payees)
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
-                                  inp.sanction_pence, rest_weekly_rate, cleared, fraud_debts)
+                                  inp.sanction_pence, rest_weekly_rate, cleared, fraud_debts, limited)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

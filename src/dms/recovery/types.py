@@ -334,6 +334,8 @@ class LegacyInstalmentResult:
     (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return with ``outcome`` as the reason
     when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS. ``fraud_debts`` are the debts in
     recovery classified FRAUD, which set the fraud rate (``fraud_rate``), in recovery order; () when none.
+    ``agreed_limited``: a Social Fund loan's agreed amount for the pay period is below its balance, so the
+    debts can take less than they owe (less than the instalment may then be taken though they owe more).
     """
 
     pay_date: date
@@ -356,6 +358,7 @@ class LegacyInstalmentResult:
     rest_weekly_rate_pence: int | None = None
     cleared_debts: tuple[int, ...] = ()  # the debts whose whole balance their share took (cleared by it)
     fraud_debts: tuple[DebtRecord, ...] = ()
+    agreed_limited: bool = False
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy
