@@ -266,8 +266,8 @@ def test_every_penny_recovered_on_a_debt_is_shown_in_debtor_show(capsys: pytest.
     summary = debtor_summary(NINO)
     assert summary["refunds_due"] != "0.00"
     moved = summary["movements"]
-    assert {m["kind"] for m in moved} == {"CORRECTION", "CREDIT_APPLIED", "REVERSAL", "OVER_RECOVERY",
-                                          "DIRECT_PAYMENT"}
+    assert {m["kind"] for m in moved} == {"CORRECTION", "REALLOCATION", "CREDIT_APPLIED", "REVERSAL",
+                                          "OVER_RECOVERY", "DIRECT_PAYMENT"}
     over = next(m for m in moved if m["kind"] == "OVER_RECOVERY")
     assert (over["date"], over["what"], over["creditor"], over["la_id"], over["ref"], over["amount"]) == (
         "2025-06-12", "over recovery", "LA", "000123", "HB1", "-20.00")
@@ -276,6 +276,8 @@ def test_every_penny_recovered_on_a_debt_is_shown_in_debtor_show(capsys: pytest.
                and f"over-recovery of debt {hb.pk} (LA 000123 HB1, revised to 10.00" in m["reason"] for m in moved)
     back = next(m for m in moved if m["kind"] == "CORRECTION")
     assert (back["ref"], back["amount"]) == ("HB1", "-30.00") and f"misallocation {found.pk}" in back["reason"]
+    placed = next(m for m in moved if m["kind"] == "REALLOCATION")
+    assert placed["amount"] == "30.00" and f"misallocation {found.pk}" in placed["reason"]
     assert any(m["kind"] == "REVERSAL" and m["amount"] == "-30.01" and "the deduction of 2025-06-07" in m["reason"]
                and "award ended, reported late" in m["reason"] for m in moved)
     print_debtor(summary)
