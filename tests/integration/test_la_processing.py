@@ -295,10 +295,10 @@ def test_uc_limit_counts_a_debt_in_its_recall_holding_period(folder: Path) -> No
 
 
 def test_sixth_fraud_debt_never_displaces_a_debt_in_its_recall_holding_period(folder: Path) -> None:
-    """§6.3 with §6.5 (docs/la-interface-notes.md, Decision): a FRAUD sixth displaces the most recently
-    received NON_FRAUD debt that is OPEN or SUSPENDED, never one in its recall holding period (it is
-    already leaving, and ceases LA_RECALL); if every NON_FRAUD debt held is recall-pending, the new debt
-    is returned (UC_DEBT_LIMIT)."""
+    """§6.3 with §6.5 (docs/la-interface-notes.md "Sixth UC debt", Decision): a FRAUD sixth is taken and never
+    displaces a debt in its recall holding period (it is already leaving, and ceases LA_RECALL); while such a
+    debt is held, its place frees when it ceases, so the FRAUD sixth displaces no other debt either, whether
+    or not the recalled one is the only NON_FRAUD debt held."""
     council = la()
     award()
     award("AB123457C")
@@ -310,12 +310,33 @@ def test_sixth_fraud_debt_never_displaces_a_debt_in_its_recall_holding_period(fo
     refer(folder, [build.referral("HB/F", NINO, 10_000, classification="FRAUD"),
                    build.referral("HB/G", "AB123457C", 10_000, classification="FRAUD")], day=day)
     summary = la_files_step(day)
-    assert (summary["taken_on"], summary["returned"]) == (1, {"UC_DEBT_LIMIT": 2})
-    assert state("HB/F") == (DebtStatus.OPEN, "")
-    assert state("OLD/2") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # the most recent OPEN NON_FRAUD
+    assert (summary["taken_on"], summary.get("returned", {})) == (2, {})
+    assert state("HB/F") == state("HB/G") == (DebtStatus.OPEN, "")
+    assert state("OLD/2") == (DebtStatus.OPEN, "")  # staying: the recalled debt's place frees when it ceases
     assert state("OLD/4") == (DebtStatus.RECALL_PENDING, "")
-    assert state("HB/G") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # its only NON_FRAUD debt is recalled
-    assert state("OLD/2", "000123") == (DebtStatus.RECALL_PENDING, "")
+    assert state("OLD/2", "000123") == (DebtStatus.RECALL_PENDING, "")  # its only NON_FRAUD debt
+    assert check_ledger().ok
+
+
+def test_a_recalled_debt_frees_one_place_only_for_fraud_debts_referred_while_it_is_held(folder: Path) -> None:
+    """§6.3 with §6.5 (docs/la-interface-notes.md "Sixth UC debt", Decision): a debt in its recall holding
+    period takes no place from a FRAUD sixth, and only one: a seventh FRAUD debt in the same file displaces
+    the most recently received NON_FRAUD debt staying, and a NON_FRAUD sixth is returned (it is held until
+    it ceases, §6.5)."""
+    council = la()
+    award()
+    _five_held(council, (False, True, False, True, False))  # OLD/4 is the most recently received NON_FRAUD
+    _recalled(folder, ["OLD/4"])
+    day = D1 + timedelta(days=2)
+    refer(folder, [build.referral("HB/N", NINO, 10_000),
+                   build.referral("HB/F", NINO, 10_000, classification="FRAUD"),
+                   build.referral("HB/G", NINO, 10_000, classification="FRAUD")], day=day)
+    summary = la_files_step(day)
+    assert state("HB/N") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+    assert state("HB/F") == state("HB/G") == (DebtStatus.OPEN, "")
+    assert state("OLD/2") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # displaced by the seventh
+    assert state("OLD/4") == (DebtStatus.RECALL_PENDING, "")
+    assert summary["returned"] == {"UC_DEBT_LIMIT": 2}
     assert check_ledger().ok
 
 
@@ -324,8 +345,8 @@ def test_sixth_fraud_debt_never_displaces_a_debt_recalled_by_a_recall_file_proce
     """§6.3 with §5.4 and §6.5 (docs/la-interface-notes.md "Sixth UC debt", Decision): referral files are
     processed before recall files, so a FRAUD sixth is decided before the day's recalls are applied; it never
     displaces a NON_FRAUD debt that a recall file processed that day recalls (it is leaving, as one in its
-    holding period is). It displaces the next most recently received NON_FRAUD debt that is not leaving, or
-    with none is itself returned, and the recall file is applied whole."""
+    holding period is, and its place frees when it ceases), so it displaces none, and the recall file is
+    applied whole."""
     council, other = la(), la("000123")
     award()
     award("AB123457C")
@@ -339,12 +360,11 @@ def test_sixth_fraud_debt_never_displaces_a_debt_recalled_by_a_recall_file_proce
                    build.referral("HB/G", "AB123457C", 10_000, classification="FRAUD")], day=day, la_id="000123")
     summary = la_files_step(day)
     assert (summary["accepted"], summary["failed"], summary["recalls"]) == (3, 0, 3)
-    assert (summary["taken_on"], summary["returned"]) == (1, {"UC_DEBT_LIMIT": 2})
-    assert state("HB/F", "000123") == (DebtStatus.OPEN, "")
-    assert state("OLD/0") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # the most recent one not leaving today
+    assert (summary["taken_on"], summary.get("returned", {})) == (2, {})
+    assert state("HB/F", "000123") == state("HB/G", "000123") == (DebtStatus.OPEN, "")
+    assert state("OLD/0") == (DebtStatus.OPEN, "")  # staying, not displaced
     assert state("OLD/1") == state("OLD/2") == (DebtStatus.RECALL_PENDING, "")
-    assert state("HB/G", "000123") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")  # its only NON_FRAUD is leaving
-    assert state("OLD/2", "000123") == (DebtStatus.RECALL_PENDING, "")
+    assert state("OLD/2", "000123") == (DebtStatus.RECALL_PENDING, "")  # its only NON_FRAUD is leaving
     assert check_ledger().ok
 
 

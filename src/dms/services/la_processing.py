@@ -347,10 +347,15 @@ class _HeldHb:
         return self.classification == Classification.FRAUD
 
     @property
+    def leaving_dms(self) -> bool:
+        """Recalled: in its recall holding period, or recalled by a recall file processed the same day
+        (§6.5 with §5.4); it ceases ``LA_RECALL`` and takes no new deductions meanwhile."""
+        return self.status == DebtStatus.RECALL_PENDING or self.leaving
+
+    @property
     def displaceable(self) -> bool:
-        """Whether a FRAUD sixth may displace it: a NON_FRAUD debt not already recalled, nor recalled by a
-        recall file processed the same day (§6.3 with §6.5 and §5.4)."""
-        return not self.fraud and self.status in DISPLACEABLE and not self.leaving
+        """Whether a FRAUD sixth may displace it: a NON_FRAUD debt OPEN or SUSPENDED and not leaving (§6.3)."""
+        return not self.fraud and self.status in DISPLACEABLE and not self.leaving_dms
 
 
 Recalled = Container[tuple[str, str, int]]  # (LA ID, DebtRef, person id) of debts recalled today
@@ -630,12 +635,14 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     - Others: one HB debt at a time (``HB_DEBT_ALREADY_HELD``); other DWP recovery by deduction due to last
       more than 28 days returns it (``OTHER_DWP_RECOVERY``) (§6.3, circular §24).
 
-    Held (both limits) includes a debt in its recall holding period (§6.5: still held until it ceases); a
-    FRAUD sixth never displaces such a debt (it is already leaving, and ceases ``LA_RECALL``), nor one that a
-    recall file processed the same day recalls (``leaving``: recall files are processed after referral
-    files, §5.4): it displaces the most recently received OPEN or SUSPENDED NON_FRAUD debt that is not
-    leaving, and with none is itself returned (``UC_DEBT_LIMIT``) (docs/la-interface-notes.md "Processing",
-    "Sixth UC debt", Decision).
+    Held (both limits) includes a debt in its recall holding period (§6.5: still held until it ceases). A
+    FRAUD sixth, taken as §6.3 says, never displaces such a debt (it is already leaving, and ceases
+    ``LA_RECALL``), nor one that a recall file processed the same day recalls (``leaving``: recall files are
+    processed after referral files, §5.4). Such a leaving debt takes no place from a FRAUD sixth: while
+    fewer than five held are staying, the FRAUD debt displaces none (the place frees when the recalled debt
+    ceases, and it takes no new deductions meanwhile); otherwise it displaces the most recently received
+    OPEN or SUSPENDED NON_FRAUD debt that is staying, and with none is itself returned
+    (docs/la-interface-notes.md "Processing", "Sixth UC debt", Decision).
     """
     if died_on is not None and died_on <= on:
         return "DEATH", None
@@ -648,8 +655,13 @@ def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb
     if "UC" in in_payment:
         if len(held) < UC_HB_DEBT_LIMIT:
             return "", None
-        displaceable = [h for h in held if h.displaceable]
-        if not new.fraud or not displaceable:
+        if not new.fraud or all(h.fraud for h in held):
+            return "UC_DEBT_LIMIT", None
+        staying = [h for h in held if not h.leaving_dms]
+        if len(staying) < UC_HB_DEBT_LIMIT:  # a recalled debt's place frees when it ceases
+            return "", None
+        displaceable = [h for h in staying if h.displaceable]
+        if not displaceable:
             return "UC_DEBT_LIMIT", None
         return "", max(displaceable, key=lambda h: (h.received_on, h.receipt_seq))
     if len(held) >= NON_UC_HB_DEBT_LIMIT:
