@@ -475,6 +475,12 @@ def read_json(text: str) -> Any:
     ("award.changed", "assessment_period_day", "7.00",
      "assessment_period_day: 7.00 is written with a fraction or an exponent, but this field takes a "
      "JSON integer; write it as 7"),
+    ("person.sanction", "duration_weeks", "1e0",
+     "duration_weeks: 1E+0 is written with a fraction or an exponent, but this field takes a "
+     "JSON integer; write it as 1"),
+    ("person.sanction", "duration_weeks", "1.3e1",
+     "duration_weeks: 1.3E+1 is written with a fraction or an exponent, but this field takes a "
+     "JSON integer; write it as 13"),
 ])
 def test_a_whole_number_written_otherwise_is_refused_quoting_it_as_json_and_saying_how_to_write_it(
         type_: str, field: str, written: str, message: str) -> None:

@@ -41,7 +41,8 @@ def json_text(value: Any, limit: int = 40) -> str:
     """A value read from an event written back as JSON, for quoting it in a refusal in the sender's terms
     (README: errors say what is wrong): ``13.0``, ``1E+2``, ``true``, ``"13"``, ``[1.5]``, never Python's
     ``Decimal('13.0')``, ``True``, ``'13'`` or ``[Decimal('1.5')]``. A number with a fraction or an exponent,
-    read as an exact Decimal, keeps its digits (an exponent is written ``E+2``). Cut to ``limit``
+    read as an exact Decimal, keeps its digits (an exponent is written ``E+2``; one that leaves no fraction,
+    ``1e0`` or ``1.3e1``, is written ``1E+0`` or ``1.3E+1``, not as the integer it was not written as). Cut to ``limit``
     characters, ending ``...``."""
     text = _json_of(value)
     return text if len(text) <= limit else f"{text[:limit - 3]}..."
@@ -49,7 +50,10 @@ def json_text(value: Any, limit: int = 40) -> str:
 
 def _json_of(value: Any) -> str:
     if isinstance(value, Decimal):
-        return str(value)
+        text = str(value)
+        # a number read as Decimal was written with a fraction or an exponent: ``1e0`` and ``1.3e1`` read as
+        # Decimal("1") and Decimal("13"), which would print as the integers they were not written as
+        return text if any(c in text for c in ".Ee") else f"{value:E}"
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_json_of(v)}"
                                for k, v in value.items()) + "}"
