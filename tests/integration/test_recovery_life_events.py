@@ -2188,3 +2188,55 @@ def test_death_of_a_partner_reported_late_is_not_a_misallocation_of_the_shares_l
     assert [(r.ref, r.amount_pence) for r in taken("REVERSED")] == [("H1", 4710)]
     assert misallocation.detect("2025-07", today=date(2025, 7, 9)) == []
     assert check_ledger().ok
+
+
+def test_a_partners_untargeted_payment_and_credit_go_to_joint_dwp_debts_first_on_their_joint_award() -> None:
+    """Annex B rule c (recovery-rules.md §3: on a joint award, DWP joint debts before DWP single debts) and
+    events.md §3 (an untargeted payment is spread like a deduction): the partner named on a joint UC award
+    is one of its claimants, so their untargeted payment and their credit (a payment's excess) go to the
+    couple's joint DWP debt before the partner's own older single DWP debts, as the holder's do."""
+    partner = "CE654321A"
+    events(line("start-UCJ", "award.started", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+                uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 1, "partner_nino": partner}),
+           line("ref-J", "debt.referred", occurred_on="2025-04-08", creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-03-01",
+                joint_nino=partner),
+           line("ref-P1", "debt.referred", nino=partner, occurred_on="2025-04-08", creditor="DWP",
+                creditor_ref="P1", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00",
+                created_on="2025-02-01"),
+           line("ref-P2", "debt.referred", nino=partner, occurred_on="2025-04-08", creditor="DWP",
+                creditor_ref="P2", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="50.00",
+                created_on="2025-01-01"))
+    events(line("pay-p", "payment.received", nino=partner, occurred_on="2025-06-04", amount="30.00",
+                received_on="2025-06-04", channel="CARD"),
+           line("pay-p2", "payment.received", nino=partner, occurred_on="2025-06-05", amount="60.00",
+                received_on="2025-06-05", channel="CARD", creditor="DWP", creditor_ref="P2"))
+    run_day(date(2025, 6, 5))
+    paid = {d.creditor_ref: 0 for d in Debt.objects.all()}
+    paid.update({d.creditor_ref: debt_service.figures_of(d).recovered_pence for d in Debt.objects.all()})
+    assert paid == {"J": 3000 + 1000, "P1": 0, "P2": 5000} and check_ledger().ok
+
+
+def test_a_reduced_rate_on_a_joint_debt_is_agreed_in_the_unit_of_the_benefit_of_the_debtor_it_is_set_for() -> None:
+    """A9/2025 §31 and docs/recovery-notes.md "Reduced (affordable) rates" (a rate keeps the unit it was
+    agreed in; a joint debt's rate is lower than the higher of its two debtors' rates): set for a debtor on a
+    weekly legacy benefit, the rate is per week and compared with the higher of their weekly rate (£13.95 in
+    June 2025) and the other debtor's UC item maximum per assessment period converted to a week (£60.02 x
+    12/52 = £13.85, rounded down); set for the debtor on UC, per assessment period against £60.02 and the
+    weekly rate x 52/12 (£60.45, rounded down)."""
+    other = "CE654321A"
+    events(uc_award(nino=other),
+           line("start-ESA", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-05-01",
+                legacy={"weekly_amount": "150.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"}),
+           line("ref-J", "debt.referred", nino=other, occurred_on="2025-04-08", creditor="DWP", creditor_ref="J",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-03-01",
+                joint_nino=NINO))
+    on = date(2025, 6, 1)
+    with pytest.raises(DmsError, match=r"13\.95 \(the legacy weekly rate on 2025-06-01\)"):
+        set_reduced_rate(NINO, "J", "20.00", date(2025, 9, 1), "affordability", "staff", on)
+    assert set_reduced_rate(NINO, "J", "13.90", date(2025, 9, 1), "affordability", "staff", on).per == "WEEK"
+    with pytest.raises(DmsError, match=r"60\.45 \(the legacy weekly rate, x 52/12 as a rate per assessment"):
+        set_reduced_rate(other, "J", "60.45", date(2025, 9, 1), "affordability", "staff", on)
+    assert set_reduced_rate(other, "J", "60.44", date(2025, 9, 1), "affordability", "staff", on).per == \
+        "ASSESSMENT_PERIOD"
+    assert [r.per for r in ReducedRate.objects.order_by("id")] == ["WEEK", "ASSESSMENT_PERIOD"]

@@ -95,6 +95,7 @@ def run_set_rate(args: argparse.Namespace) -> int:
 
         refuse_a_date_far_ahead(args.date, date.today())
     result = set_reduced_rate(args.nino, args.debt, args.amount, args.until, args.reason, actor, args.date)
-    print(f"Debt {result.debt_id}: reduced rate {format_pounds(result.amount_pence)} from {result.set_on} "
+    per = "a week" if result.per == "WEEK" else "per assessment period"
+    print(f"Debt {result.debt_id}: reduced rate {format_pounds(result.amount_pence)} {per} from {result.set_on} "
           f"until the review on {result.until}, set by {result.actor}: {result.reason}")
     return 0

@@ -552,11 +552,12 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
 
 def on_joint_award(person_id: int, on: date) -> bool:
     """Whether the person's UC award in payment on ``on`` is a couple's (Annex B rule c orders a joint
-    award's DWP debts joint first), as the deduction step decides it: a partner, or a joint claimant type.
+    award's DWP debts joint first), as the deduction step decides it: a partner, or a joint claimant type;
+    the award the person holds or the one that names them as its partner (both are its claimants).
     Used where money is spread over the person's debts like a deduction (an untargeted direct payment,
     ``services.recovery_payments``; the person's credit, :func:`use_person_credit`)."""
-    awards = Award.objects.filter(person_id=person_id, benefit="UC", start_date__lte=on).filter(
-        Q(end_date=None) | Q(end_date__gte=on))
+    awards = Award.objects.filter(Q(person_id=person_id) | Q(partner_id=person_id), benefit="UC",
+                                  start_date__lte=on).filter(Q(end_date=None) | Q(end_date__gte=on))
     return awards.filter(Q(partner__isnull=False) | Q(claimant_type__startswith="JOINT")).exists()
 
 

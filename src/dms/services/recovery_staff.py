@@ -107,6 +107,7 @@ class RateSet:
     until: date
     actor: str
     reason: str
+    per: str = "ASSESSMENT_PERIOD"  # the unit it was agreed in: ASSESSMENT_PERIOD or WEEK
 
 
 def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
@@ -137,41 +138,52 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
     return found
 
 
-def _standard_rate(debt: Debt, on: date) -> tuple[int, str, str] | None:
+def _standard_rate(debt: Debt, on: date, person_id: int) -> tuple[int, str, str] | None:
     """The rate a reduced rate for ``debt`` would replace on ``on`` (A9/2025 §31: a *lower* rate): on UC the
     debt's Annex B item maximum for the person's award (recovery-rules.md §3), otherwise the legacy weekly
-    rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); for a joint debt, the
-    higher of its two debtors' (it is recovered from either); None with no benefit in payment (nothing is
-    recovered, so there is nothing to compare with). With the rate's unit: ``ASSESSMENT_PERIOD`` or ``WEEK``."""
+    rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); None with no benefit in
+    payment (nothing is recovered, so there is nothing to compare with). With the rate's unit:
+    ``ASSESSMENT_PERIOD`` or ``WEEK``, that of the benefit of ``person_id``, the debtor the rate is set for
+    (a rate keeps the unit it was agreed in, docs/recovery-notes.md). For a joint debt, the higher of its two
+    debtors' rates (it is recovered from either), the other's converted to that unit (``rate_per``, rounded
+    down); the unit is the other debtor's when only the other has a benefit in payment."""
     from dms.recovery.allocation import item_of
-    from dms.recovery.legacy import legacy_weekly_rate
+    from dms.recovery.legacy import PER_ASSESSMENT_PERIOD, PER_WEEK, legacy_weekly_rate, rate_per
     from dms.recovery.uc import SOCIAL_FUND_ITEM, uc_rates
     from dms.services import debts as debt_service
     from dms.services.benefit_in_payment import awards_of, in_payment_q
 
-    found: list[tuple[int, str, str]] = []
-    for person_id in (p for p in (debt.person_id, debt.joint_person_id) if p is not None):
-        in_payment = Award.objects.filter(awards_of(person_id)).filter(in_payment_q(on))
+    found: dict[int, tuple[int, str, str]] = {}  # each debtor's (pence, words, unit)
+    for debtor_id in (p for p in (debt.person_id, debt.joint_person_id) if p is not None):
+        in_payment = Award.objects.filter(awards_of(debtor_id)).filter(in_payment_q(on))
         uc = in_payment.filter(benefit="UC").first()
         if uc is not None and uc.claimant_type:
             record = debt_service.engine_record(debt, debt_service.figures_of(debt).balance_pence)
             item = item_of(record)
             if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is not None:
-                found.append((int(debt.agreed_amount_pence),
-                              "the Social Fund loan's agreed amount per assessment period", "ASSESSMENT_PERIOD"))
+                found[debtor_id] = (int(debt.agreed_amount_pence),
+                                    "the Social Fund loan's agreed amount per assessment period", PER_ASSESSMENT_PERIOD)
                 continue
             limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
             if limit:
-                found.append((limit, f"the UC maximum of Annex B item {item} per assessment period",
-                              "ASSESSMENT_PERIOD"))
+                found[debtor_id] = (limit, f"the UC maximum of Annex B item {item} per assessment period",
+                                    PER_ASSESSMENT_PERIOD)
             continue
         if not in_payment.exists():
             continue
-        fraud = Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status=DebtStatus.OPEN,
+        fraud = Debt.objects.filter(Q(person_id=debtor_id) | Q(joint_person_id=debtor_id), status=DebtStatus.OPEN,
                                     classification="FRAUD").exists()
-        found.append((legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else ""),
-                      "WEEK"))
-    return max(found) if found else None
+        found[debtor_id] = (legacy_weekly_rate(on, fraud), "the legacy weekly rate" + (" (fraud)" if fraud else ""),
+                            PER_WEEK)
+    if not found:
+        return None
+    unit = (found.get(person_id) or next(iter(found.values())))[2]
+    return max((rate_per(pence, per, unit), words if per == unit else f"{words}, {_UNIT_WORDS[unit]}", unit)
+               for pence, words, per in found.values())
+
+
+_UNIT_WORDS = {"WEEK": "x 12/52 as a weekly rate, rounded down",
+               "ASSESSMENT_PERIOD": "x 52/12 as a rate per assessment period, rounded down"}
 
 
 def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str, actor: str,
@@ -212,7 +224,7 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
     with transaction.atomic():
         person = find_person(nino)
         found = _find_debt(person.pk, nino, debt)
-        standard = _standard_rate(found, set_on)
+        standard = _standard_rate(found, set_on, person.pk)
         if standard is None:
             raise DmsError(f"no benefit is in payment to the debtor on {set_on}, so nothing is recovered from "
                            "which a lower rate could be agreed (per UC assessment period, or per week of a legacy "
@@ -222,4 +234,4 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
                            f"{format_pounds(standard[0])} ({standard[1]} on {set_on}); give a lower amount")
         ReducedRate.objects.create(debt=found, amount_pence=pence, until=until, reason=reason.strip(),
                                    actor=actor.strip(), set_on=set_on, per=standard[2])
-    return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip())
+    return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip(), standard[2])
