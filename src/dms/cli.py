@@ -230,8 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "(the chunks the workers had committed stand and are not done twice)", file=sys.stderr)
         elif args.command == "run":
             # in one process each day is one transaction: the day under way is rolled back whole
-            print("dms: interrupted; nothing of the day in progress was committed (days completed before it "
-                  "stand): run `dms run` again to run it", file=sys.stderr)
+            print("dms: interrupted; the day in progress was rolled back whole, unless it had just committed "
+                  "(days completed before it stand): run `dms run` again, which runs it or, if it was "
+                  "committed, puts its bundles in the LA outboxes", file=sys.stderr)
         elif args.command == "demo":
             print("dms: interrupted; the days the demo had completed, and the traffic it had taken in, stand; "
                   "the day in progress was rolled back: run `dms demo` again with the same options to go on",

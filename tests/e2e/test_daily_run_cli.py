@@ -280,3 +280,24 @@ def test_a_run_killed_after_writing_its_bundles_leaves_none_in_the_outbox_until_
     assert not [p for p in outbox.rglob("*20250701-PDPDM*")]
     _run(killed, month_end)
     assert _state(killed) == expected
+
+
+def test_running_a_completed_date_again_puts_back_the_bundles_a_stopped_run_had_recorded(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
+    """hb-debt-interface.md §7 (the LA collects its bundles from its outbox): a run stopped after its day
+    committed and before the day's bundles were copied into the outboxes (here: the copies removed) has done
+    the day; `dms run` of that same date, as the interruption message advises, changes nothing in the book and
+    puts the bundles back, the same files."""
+    month_end = date(2025, 7, 1)
+    env = fresh_env()
+    _book(env, tmp_path)
+    _run(env, FIRST_RUN)
+    _run(env, month_end)
+    expected = _state(env)
+    bundles = list((Path(env["DMS_DATA_DIR"]) / "outbox").rglob("*20250701-PDPDM*"))
+    assert bundles
+    for bundle in bundles:
+        bundle.unlink()
+    out = _run(env, month_end)
+    assert "is already done" in out and f"put {len(bundles)} bundle" in out
+    assert _state(env) == expected

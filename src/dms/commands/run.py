@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from dms.cli import business_date
@@ -120,8 +120,15 @@ def run_days(args: argparse.Namespace) -> int:
 
     plan = plan_dates(args.date)
     if not plan.dates:
+        from dms.services.la_outbound import place_missing_bundles
+
+        # a run stopped between a day's commit and the copy of its bundles into the outboxes: put them there
+        assert plan.last_completed is not None
+        placed = place_missing_bundles(plan.last_completed + timedelta(days=1))
+        back = (f" (put {placed} bundle{'s' if placed != 1 else ''} a stopped run had recorded back in the LA "
+                "outboxes)") if placed else ""
         print(f"{args.date.isoformat()} is already done: the daily run has completed every date up to "
-              f"{plan.last_completed}; nothing changed.")
+              f"{plan.last_completed}; nothing changed{back}.")
         return 0
     refuse_a_date_far_ahead(args.date, date.today())
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
