@@ -123,8 +123,7 @@ def run_days(args: argparse.Namespace) -> int:
         from dms.services.la_outbound import place_missing_bundles
 
         # a run stopped between a day's commit and the copy of its bundles into the outboxes: put them there
-        assert plan.last_completed is not None
-        placed = place_missing_bundles(plan.last_completed + timedelta(days=1))
+        placed = place_missing_bundles(plan.last_completed + timedelta(days=1)) if plan.last_completed else 0
         back = (f" (put {placed} bundle{'s' if placed != 1 else ''} a stopped run had recorded back in the LA "
                 "outboxes)") if placed else ""
         print(f"{args.date.isoformat()} is already done: the daily run has completed every date up to "
