@@ -41,7 +41,8 @@ Interpretations (docs/la-interface-notes.md, "Processing"):
   recall holding period is still held (§6.5: money still reaches it until it ceases). A CLEARED debt is
   not counted: it has nothing left to recover. A FRAUD sixth displaces only an OPEN or SUSPENDED NON_FRAUD
   debt, never one in its recall holding period nor one a recall file processed the same day recalls (both
-  are already leaving, :func:`recalled_today`); with none, it is itself returned.
+  are already leaving, :func:`recalled_today`), and while such a leaving debt is held it displaces none (the
+  leaving debt takes no place from it); with every staying debt FRAUD, it is itself returned.
 - Other DWP recovery (§6.3): the person's OPEN DWP and HMRC debts with a balance, recovered by deduction from
   their legacy benefit. Expected duration = their balance ÷ the weekly rate the legacy engine applies
   (3 units, 5 if any is fraud, or a lower staff rate in force), in days; more than 28 days returns the
@@ -355,7 +356,7 @@ class _HeldHb:
     @property
     def displaceable(self) -> bool:
         """Whether a FRAUD sixth may displace it: a NON_FRAUD debt OPEN or SUSPENDED and not leaving (§6.3)."""
-        return not self.fraud and self.status in DISPLACEABLE and not self.leaving_dms
+        return not self.fraud and self.status in DISPLACEABLE and not self.leaving
 
 
 Recalled = Container[tuple[str, str, int]]  # (LA ID, DebtRef, person id) of debts recalled today
