@@ -13,7 +13,7 @@ from django.db import OperationalError
 from la_files import LA, la, received
 
 from dms.debts import DebtStatus
-from dms.debts.order import in_recovery_order
+from dms.debts.order import DebtOrderFacts, in_recovery_order
 from dms.la_interface import build
 from dms.la_interface.records import Overpayment
 from dms.ledger import AccountKey, AccountKind, EntryKind, Posting, build_entry
@@ -641,6 +641,13 @@ def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Pat
     assert state("HB/1") == state("HB/2") == (DebtStatus.OPEN, "")
 
 
+def order_facts(debt: Debt) -> DebtOrderFacts:
+    """The facts the recovery order sorts a debt by (its creditor loaded), as the engines read them."""
+    return DebtOrderFacts(debt_id=debt.pk, creditor_kind=debt.creditor.kind, debt_type=debt.debt_type,
+                          classification=debt.classification, created_on=debt.created_on,
+                          received_on=debt.received_on, receipt_seq=debt.receipt_seq)
+
+
 def test_recovery_order_fraud_first_then_oldest(folder: Path) -> None:
     la()
     la("000123")
@@ -651,7 +658,7 @@ def test_recovery_order_fraud_first_then_oldest(folder: Path) -> None:
     refer(folder, [build.referral("B/F", NINO, 1_000, classification="FRAUD")], day=D1 + timedelta(days=1))
     la_files_step(D1 + timedelta(days=1))
     held = list(Debt.objects.filter(person=person()).select_related("creditor"))
-    order = [d.creditor_ref for d in in_recovery_order(held, debt_service.order_facts)]
+    order = [d.creditor_ref for d in in_recovery_order(held, order_facts)]
     # fraud first; then the oldest received; then receipt order (LA 000123's file was processed first, §5.4)
     assert order == ["B/F", "A/NF", "B/NF1", "B/NF2"]
 
@@ -667,7 +674,7 @@ def test_re_referred_non_fraud_goes_to_back(folder: Path) -> None:
     la_files_step(later)
     assert (debt("HB/1").status, debt("HB/1").received_on) == (DebtStatus.OPEN, later)
     held = list(Debt.objects.filter(status=DebtStatus.OPEN).select_related("creditor"))
-    assert [d.creditor_ref for d in in_recovery_order(held, debt_service.order_facts)] == ["HB/2", "HB/1"]
+    assert [d.creditor_ref for d in in_recovery_order(held, order_facts)] == ["HB/2", "HB/1"]
 
 
 def test_re_referred_fraud_keeps_first_received_date(folder: Path) -> None:

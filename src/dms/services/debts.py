@@ -31,7 +31,6 @@ from dms.debts import (
     DebtStatus,
     DebtType,
 )
-from dms.debts.order import DebtOrderFacts
 from dms.errors import DmsError, InvariantBroken
 from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build_entry
 from dms.money import format_pounds
@@ -559,19 +558,6 @@ def on_joint_award(person_id: int, on: date) -> bool:
     awards = Award.objects.filter(Q(person_id=person_id) | Q(partner_id=person_id), benefit="UC",
                                   start_date__lte=on).filter(Q(end_date=None) | Q(end_date__gte=on))
     return awards.filter(Q(partner__isnull=False) | Q(claimant_type__startswith="JOINT")).exists()
-
-
-def order_facts(debt: Debt) -> DebtOrderFacts:
-    """The facts :mod:`dms.debts.order` sorts a debt by (its creditor must be loaded)."""
-    return DebtOrderFacts(
-        debt_id=debt.pk,
-        creditor_kind=debt.creditor.kind,
-        debt_type=debt.debt_type,
-        classification=debt.classification,
-        created_on=debt.created_on,
-        received_on=debt.received_on,
-        receipt_seq=debt.receipt_seq,
-    )
 
 
 def engine_record(debt: Debt, balance_pence: int) -> DebtRecord:
