@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from dms.recovery.explanation import legacy_facts
 from dms.recovery.legacy import (
     agreed_amount_for_period,
     benefit_for_period,
@@ -30,6 +32,7 @@ from dms.recovery.types import (
     LegacyOutcome,
     PayFrequency,
     RecoveryInputError,
+    ReducedWeeklyRate,
     Rule,
 )
 
@@ -108,6 +111,87 @@ def test_legacy_reduced_rate_never_raises_the_rate() -> None:
     result = calculate_legacy_instalment(LegacyInstalmentInput(
         JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),), reduced_weekly_rate_pence=5_000))
     assert result.weekly_rate_pence == 1395 and result.rule is Rule.INSTALMENT
+
+
+def dwp_rated(debt_id: int, balance: int, weekly: int | None, classification: str = "NON_FRAUD") -> DebtRecord:
+    """A DWP debt with the staff reduced rate per week in force on it (``None``: none)."""
+    return DebtRecord(debt_id, "DWP", "OVERPAYMENT", classification, balance, date(2025, 1, 1), debt_id,
+                      date(2025, 1, 1), reduced_weekly_rate_pence=weekly)
+
+
+def _rated(benefit: int, *debts: DebtRecord, sanction: int = 0) -> tuple[str, dict[str, object]]:
+    """The explanation and the stored facts of a weekly instalment at the lowest reduced rate of ``debts`` (as
+    the daily run passes it, ``services.recovery.legacy_reduced_rate``), its debt named as the run names it:
+    reference "OP-<id>", set by j.smith, review date 2025-09-01."""
+    rates = [d.reduced_weekly_rate_pence for d in debts if d.reduced_weekly_rate_pence is not None]
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, benefit, debts, reduced_weekly_rate_pence=min(rates), sanction_pence=sanction))
+    assert result.reduced_rate is not None and result.reduced_rate.debt_id is not None
+    named = replace(result, reduced_rate=result.reduced_rate._replace(
+        ref=f"OP-{result.reduced_rate.debt_id}", set_by="j.smith", until=date(2025, 9, 1)))
+    return named.explain(), legacy_facts(named)
+
+
+def test_legacy_reduced_rate_explanation_names_its_debt_who_set_it_and_its_review_date() -> None:
+    """A9/2025 §31 (a rate recorded with who set it and a review date) and recovery-rules.md §3-4 ("why this
+    amount?" from the explanation alone): the instalment at a staff reduced rate names the debt the rate is
+    set on (its reference, else its id), who set it, its review date and the rate a week, as a UC period's
+    explanation does (**Decision**, docs/recovery-notes.md "Reduced (affordable) rates"); the stored facts
+    keep them. An instalment with no reduced rate keeps its facts as before, with no such entry."""
+    text, facts = _rated(10_000, dwp_rated(1, 50_000, 200))
+    assert "weekly rate £2.00 (reduced rate set by staff) x 1 weeks = instalment £2.00" in text, text
+    assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "
+            "rate: £2.00 a week (A9/2025 §31).") in text, text
+    assert facts["reduced_rate"] == {"weekly_pence": 200, "debt_id": 1, "ref": "OP-1", "set_by": "j.smith",
+                                     "until": "2025-09-01", "per_period_pence": None}
+    plain = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),)))
+    assert plain.reduced_rate is None and "reduced_rate" not in legacy_facts(plain)
+    assert "reduced rate" not in plain.explain()
+    without_ref = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.WEEKLY, 10_000, (dwp_rated(7, 50_000, 200),), reduced_weekly_rate_pence=200))
+    assert without_ref.reduced_rate == ReducedWeeklyRate(200, 7)
+    assert "A reduced rate set by staff on debt 7 is the weekly rate: £2.00 a week" in without_ref.explain()
+
+
+def test_legacy_reduced_rate_agreed_per_assessment_period_says_it_was_converted_to_a_week() -> None:
+    """**Decision**, docs/recovery-notes.md "Reduced (affordable) rates": a rate keeps the unit it was agreed
+    in, and a legacy benefit reads a rate agreed per UC assessment period x 12/52, rounded down; the
+    explanation says so, with the rate as agreed, so £2.30 a week can be traced to the £10.00 agreed."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        JUNE, PayFrequency.FORTNIGHTLY, 20_000, (dwp_rated(3, 50_000, 230),), reduced_weekly_rate_pence=230))
+    assert result.reduced_rate is not None
+    named = replace(result, reduced_rate=result.reduced_rate._replace(
+        ref="OP-3", set_by="j.smith", until=date(2025, 9, 1), per_period_pence=1000))
+    text = named.explain()
+    assert "weekly rate £2.30 (reduced rate set by staff) x 2 weeks = instalment £4.60" in text, text
+    assert ("\nA reduced rate set by staff on debt OP-3 (set by j.smith, review date 2025-09-01) is the weekly "
+            "rate: agreed as £10.00 per assessment period, converted to £10.00 x 12/52 = £2.30 a week, rounded "
+            "down (A9/2025 §31).") in text, text
+    assert legacy_facts(named)["reduced_rate"]["per_period_pence"] == 1000  # type: ignore[index]
+
+
+def test_legacy_reduced_rate_named_is_the_lowest_in_force_of_equal_rates_the_lower_debt_ids() -> None:
+    """**Decision**, docs/recovery-notes.md "Reduced (affordable) rates": the lowest reduced rate in force on
+    any of the person's debts is the weekly rate, so the explanation names the debt that rate is set on (of
+    equal rates, the lower debt id's, as a UC period's limit)."""
+    text, facts = _rated(10_000, dwp_rated(1, 50_000, 500), dwp_rated(2, 50_000, 300), dwp_rated(3, 50_000, 300))
+    assert "on debt OP-2 (set by j.smith, review date 2025-09-01) is the weekly rate: £3.00 a week" in text, text
+    assert facts["reduced_rate"]["debt_id"] == 2  # type: ignore[index]
+
+
+def test_legacy_reduced_weekly_rate_is_named_so_when_the_floor_or_a_sanction_limited_the_amount() -> None:
+    """recovery-rules.md §4 (the 10p-a-week floor; a sanction reduces the benefit) with A9/2025 §31: when a
+    staff reduced rate set the weekly rate and the floor or a sanction then limited what was taken, the
+    weekly rate is still named as the reduced rate and its debt, not as the standard or fraud rate it is
+    not."""
+    sanctioned, _ = _rated(300, dwp_rated(1, 30_000, 200), sanction=150)
+    assert "weekly rate £2.00 (reduced rate set by staff) x 1 weeks" in sanctioned, sanctioned
+    assert "standard (3 units" not in sanctioned and "a sanction reduced the benefit paid" in sanctioned
+    assert "on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly rate: £2.00 a week" in sanctioned
+    short, _ = _rated(150, dwp_rated(1, 30_000, 200), hb(2, 30_000, "FRAUD"))
+    assert "weekly rate £2.00 (reduced rate set by staff) x 1 weeks" in short, short
+    assert "fraud (5 units" not in short and "The fraud rate" not in short
+    assert "outcome INSUFFICIENT_BENEFIT" in short and "on debt OP-1 (set by j.smith" in short
 
 
 def test_legacy_explanation_shows_rate_weeks_and_floor() -> None:

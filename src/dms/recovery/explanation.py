@@ -24,6 +24,7 @@ from dms.recovery.types import (
     DeductionLine,
     ExplanationStep,
     LegacyInstalmentResult,
+    ReducedWeeklyRate,
     Rule,
     UcPeriodResult,
 )
@@ -175,9 +176,9 @@ def render_step(step: ExplanationStep, limit: DebtLimit | None = None) -> str:
 DEBT_ITEMS = frozenset({3, 5, 6, 14, 15, 16, 17, 18, 19})
 
 
-def _rate_holder(limit: DebtLimit) -> str:
+def _rate_holder(limit: DebtLimit | ReducedWeeklyRate) -> str:
     """The debt a staff reduced rate is set on (its reference, else its id), with who set it and its review
-    date when known."""
+    date when known: a UC period's limit or a legacy instalment's weekly rate."""
     details = ([f"set by {limit.set_by}"] if limit.set_by else []) + (
         [f"review date {limit.until.isoformat()}"] if limit.until is not None else [])
     debt = f"debt {limit.ref or limit.debt_id}"
@@ -288,7 +289,10 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
 
 
 def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
-    """The legacy instalment's figures as a JSON-ready mapping (for storing with the deduction)."""
+    """The legacy instalment's figures as a JSON-ready mapping (for storing with the deduction), with the staff
+    reduced rate that is the weekly rate, when one is (``reduced_rate``: :func:`legacy_rate_facts`); an
+    instalment without one is stored as before."""
+    rate = result.reduced_rate
     return {
         "pay_date": result.pay_date.isoformat(),
         "frequency": str(result.frequency),
@@ -303,7 +307,15 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
         "amount": format_pounds(result.amount_pence),
         "rule": str(result.rule),
         **({"fraud_debts": [d.debt_id for d in result.fraud_debts]} if result.fraud_debts else {}),
+        **({"reduced_rate": legacy_rate_facts(rate)} if rate is not None else {}),
     }
+
+
+def legacy_rate_facts(rate: ReducedWeeklyRate) -> dict[str, Any]:
+    """A staff reduced rate that is a legacy instalment's weekly rate (:class:`ReducedWeeklyRate`) as a
+    JSON-ready mapping, in pence, as a UC period's limit is stored (:func:`uc_debt_limit_facts`)."""
+    return {"weekly_pence": rate.weekly_pence, "debt_id": rate.debt_id, "ref": rate.ref, "set_by": rate.set_by,
+            "until": rate.until.isoformat() if rate.until else None, "per_period_pence": rate.per_period_pence}
 
 
 def step_facts(step: ExplanationStep) -> dict[str, Any]:
@@ -366,14 +378,29 @@ def _less_than_the_instalment(result: LegacyInstalmentResult) -> str:
             "balance (A9/2025 §28), as each share below says.")
 
 
+def _legacy_rate_text(rate: ReducedWeeklyRate) -> str:
+    """The staff reduced rate that is a legacy instalment's weekly rate (A9/2025 §31; **Decision**,
+    docs/recovery-notes.md "Reduced (affordable) rates"), in words, as a UC period's explanation names its limit
+    (:func:`debt_limit_text`): the debt it is set on, who set it, its review date and the rate a week; for a rate
+    agreed per UC assessment period, that amount and its conversion (x 12/52, rounded down,
+    ``legacy.rate_per``)."""
+    on = f" on {_rate_holder(rate)}" if rate.debt_id is not None else ""
+    weekly = f"{_p(rate.weekly_pence)} a week"
+    if rate.per_period_pence is not None:
+        weekly = (f"agreed as {_p(rate.per_period_pence)} per assessment period, converted to "
+                  f"{_p(rate.per_period_pence)} x 12/52 = {weekly}, rounded down")
+    return f"\nA reduced rate set by staff{on} is the weekly rate: {weekly} (A9/2025 §31)."
+
+
 def render_legacy(result: LegacyInstalmentResult) -> str:
     """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share (an equal split
-    between owners naming them: :func:`allocation_text`)."""
+    between owners naming them: :func:`allocation_text`); a staff reduced rate that is the weekly rate named
+    with its debt, who set it and its review date (:func:`_legacy_rate_text`)."""
     allowance, unit, since = weekly_rate_basis(result.pay_date)
     basis = (f" of {_p(unit)}, 5% of the {_p(allowance)} personal allowance for a single person aged 25 or over "
              f"rounded up to 5p, the rates in force on the pay date (from {since.isoformat()})")
     kind = f"fraud (5 units{basis})" if result.fraud_rate else f"standard (3 units{basis})"
-    if result.rule is Rule.REDUCED_RATE:
+    if result.reduced_rate is not None or result.rule is Rule.REDUCED_RATE:
         kind = "reduced rate set by staff"
     weeks = WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))
     existing = (f", of which {_p(result.existing_deductions_pence)} already deducted"
@@ -389,7 +416,9 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
             f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
             f"{_p(result.floor_pence)} (10p a week, rounded up), leaving room for {_p(room)}; "
             f"outcome {result.outcome}; took {_p(result.amount_pence)}: {RULE_TEXT[result.rule]}.")
-    if result.fraud_rate and result.rule is not Rule.REDUCED_RATE and result.fraud_debts:
+    if result.reduced_rate is not None:
+        text += _legacy_rate_text(result.reduced_rate)
+    elif result.fraud_rate and result.rule is not Rule.REDUCED_RATE and result.fraud_debts:
         text += _fraud_rate_text(result.fraud_debts)
     if (str(result.outcome) == "DEDUCTED" and result.rule in (Rule.INSTALMENT, Rule.REDUCED_RATE)
             and 0 < result.amount_pence < result.instalment_pence):

@@ -44,6 +44,7 @@ from dms.recovery.types import (
     LegacyOutcome,
     PayFrequency,
     RecoveryInputError,
+    ReducedWeeklyRate,
     Rule,
 )
 from dms.recovery.uc import SOCIAL_FUND_ITEM
@@ -238,15 +239,18 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     (:func:`dms.recovery.allocation.allocate_instalment`; **Decision**, docs/recovery-notes.md). A Social Fund
     loan takes at most its agreed amount for the pay period (:func:`agreed_amount_limits`; recovery-rules.md
     §3 item 14), what it cannot take going on to the next item; the debts never take more than their
-    balances and those limits allow. The result names the fraud debts that set the fraud rate.
+    balances and those limits allow. The result names the fraud debts that set the fraud rate, or the staff
+    reduced rate that is the weekly rate with the debt it is set on (:func:`reduced_rate_set`).
     """
     debts = _check(inp)
     fraud_debts = tuple(d for d in debts if d.classification == "FRAUD")
     fraud = bool(fraud_debts)
     limits = agreed_amount_limits(debts, inp.frequency)
     weekly, rule = legacy_weekly_rate(inp.pay_date, fraud), Rule.INSTALMENT
+    reduced: ReducedWeeklyRate | None = None
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < weekly:
         weekly, rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
+        reduced = reduced_rate_set(inp.reduced_weekly_rate_pence, inp.debts)
     weeks = weeks_in_period(inp.frequency)
     instalment = instalment_for_period(weekly, inp.frequency)
     floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
@@ -288,7 +292,17 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
-                                  inp.sanction_pence, rest_weekly_rate, cleared, fraud_debts, limited)
+                                  inp.sanction_pence, rest_weekly_rate, cleared, fraud_debts, limited, reduced)
+
+
+def reduced_rate_set(weekly_pence: int, debts: Iterable[DebtRecord]) -> ReducedWeeklyRate:
+    """The staff reduced rate ``weekly_pence`` that is an instalment's weekly rate, with the debt it is set on:
+    of ``debts``, the one whose reduced rate per week it is (the lowest in force sets the person's weekly rate,
+    **Decision**, docs/recovery-notes.md "Reduced (affordable) rates"; of equal rates, the lower debt id's, as
+    a UC period's limit, ``uc._group``), for the explanation to name it (A9/2025 §31; recovery-rules.md §3:
+    "why this amount?" from the explanation alone). No debt when none of ``debts`` carries that rate."""
+    holders = [d.debt_id for d in debts if d.reduced_weekly_rate_pence == weekly_pence]
+    return ReducedWeeklyRate(weekly_pence, min(holders) if holders else None)
 
 
 def reverse_missed_instalment(allocations: Iterable[Allocation]) -> tuple[Allocation, ...]:

@@ -173,6 +173,24 @@ class DebtLimit(NamedTuple):
     until: date | None = None
 
 
+class ReducedWeeklyRate(NamedTuple):
+    """The staff reduced rate that is a legacy instalment's weekly rate (A9/2025 §31; **Decision**,
+    docs/recovery-notes.md "Reduced (affordable) rates": the lowest in force on any of the person's debts in
+    recovery), per week, and the debt it is set on (of equal rates, the lower debt id's; None when no debt
+    passed to the engine carries it). The engine knows only these two; for the explanation the caller may add,
+    as for a UC period's :class:`DebtLimit`, the debt's reference, who set the rate and its review date
+    (``ref``, ``set_by``, ``until``) and, for a rate agreed per UC assessment period, the rate as agreed
+    (``per_period_pence``), which the legacy engine reads x 12/52, rounded down
+    (:func:`dms.recovery.legacy.rate_per`)."""
+
+    weekly_pence: int
+    debt_id: int | None = None
+    ref: str = ""
+    set_by: str = ""
+    until: date | None = None
+    per_period_pence: int | None = None
+
+
 class DeductionLine(NamedTuple):
     """One amount taken. ``item`` is the Annex B item (1-22); ``rule`` is why the item's amount is what it
     is; ``allocation`` is how this line's share of the item was found (debts), else equal to ``rule``.
@@ -334,6 +352,8 @@ class LegacyInstalmentResult:
     (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return with ``outcome`` as the reason
     when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS. ``fraud_debts`` are the debts in
     recovery classified FRAUD, which set the fraud rate (``fraud_rate``), in recovery order; () when none.
+    ``reduced_rate``: the staff reduced rate when it is the weekly rate (:class:`ReducedWeeklyRate`), whatever
+    then limited what was taken (the floor, a sanction), else None.
     ``agreed_limited``: a Social Fund loan's agreed amount for the pay period is below its balance, so the
     debts can take less than they owe (less than the instalment may then be taken though they owe more).
     """
@@ -359,6 +379,7 @@ class LegacyInstalmentResult:
     cleared_debts: tuple[int, ...] = ()  # the debts whose whole balance their share took (cleared by it)
     fraud_debts: tuple[DebtRecord, ...] = ()
     agreed_limited: bool = False
+    reduced_rate: ReducedWeeklyRate | None = None
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy
