@@ -97,3 +97,60 @@ def test_deductions_list_table_shows_each_explanation_under_its_row(cli_env: dic
     table = run_dms(cli_env, "deductions", "list", "--nino", NINO, check=True).stdout.splitlines()
     assert len(rows) == 1 and table[1].startswith("2025-06-13") and rows[0]["amount"] in table[1]
     assert table[2:] == ["    " + line for line in rows[0]["explanation"].splitlines()]
+
+
+def _legacy_explanations(cli_env: dict[str, str]) -> list[str]:
+    """The explanations of the person's deductions, from ``dms deductions list --json``, each checked to be the
+    lines the table prints under its row."""
+    rows = json.loads(run_dms(cli_env, "deductions", "list", "--nino", NINO, "--json", check=True).stdout)["deductions"]
+    table = run_dms(cli_env, "deductions", "list", "--nino", NINO, check=True).stdout
+    for row in rows:
+        assert "\n".join("    " + line for line in row["explanation"].splitlines()) in table
+    return [row["explanation"] for row in rows]
+
+
+def test_legacy_reduced_rate_explanation_names_its_debt_who_set_it_and_its_review_date(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """A9/2025 §31 and recovery-rules.md §3-4 (README: staff answer "why was £X taken?" from the deduction's
+    explanation alone): a reduced rate set with `dms debtor set-rate` on a person on ESA is the weekly rate of
+    their instalment, and `dms deductions list` (table and JSON) names the debt it is set on, who set it, its
+    review date and the rate a week, as a UC period's explanation does."""
+    award = _event("a1", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-04-07",
+                   legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-04-07"})
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join([award, LINES[1]]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    run_dms(cli_env, "run", "--date", "2025-05-31", check=True)
+    rate = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "OP-1", "--amount", "2.00", "--until",
+                   "2025-09-01", "--reason", "affordability request", "--actor", "j.smith", check=True)
+    assert "2.00 a week" in rate.stdout
+    run_dms(cli_env, "run", "--date", "2025-06-02", check=True)
+    [*_, text] = _legacy_explanations(cli_env)
+    assert text.startswith("Pay date 2025-06-02 (weekly)") and "took £2.00" in text, text
+    assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "
+            "rate: £2.00 a week (A9/2025 §31).") in text, text
+
+
+def test_legacy_reduced_rate_agreed_on_uc_says_it_was_converted_to_a_week(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """**Decision**, docs/recovery-notes.md "Reduced (affordable) rates": a rate agreed per assessment period
+    while the person was on UC is read by the legacy benefit they move to as x 12/52, rounded down, and the
+    instalment's explanation says so: £10.00 per assessment period is £2.30 a week, named with its debt, who
+    set it and its review date."""
+    _imported(cli_env, tmp_path)
+    run_dms(cli_env, "run", "--date", "2025-05-31", check=True)
+    rate = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "OP-1", "--amount", "10.00", "--until",
+                   "2025-09-01", "--reason", "affordability request", "--actor", "j.smith", check=True)
+    assert "per assessment period" in rate.stdout
+    moved = [_event("e1", "award.ended", award_ref="UC1", end_date="2025-06-01", reason="AWARD_ENDED"),
+             _event("a2", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-06-02",
+                    legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"})]
+    path = tmp_path / "moved.jsonl"
+    path.write_text("\n".join(moved) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    run_dms(cli_env, "run", "--date", "2025-06-02", check=True)
+    [text] = _legacy_explanations(cli_env)
+    assert "weekly rate £2.30 (reduced rate set by staff) x 1 weeks = instalment £2.30" in text, text
+    assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "
+            "rate: agreed as £10.00 per assessment period, converted to £10.00 x 12/52 = £2.30 a week, rounded "
+            "down (A9/2025 §31).") in text, text

@@ -34,11 +34,17 @@ from dms.recovery.explanation import (
     uc_line_share,
     uc_period_explanation,
 )
-from dms.recovery.legacy import benefit_for_period, calculate_legacy_instalment, sanction_for_period
+from dms.recovery.legacy import (
+    PER_ASSESSMENT_PERIOD,
+    benefit_for_period,
+    calculate_legacy_instalment,
+    sanction_for_period,
+)
 from dms.recovery.types import (
     EVENT_CATEGORY,
     DebtRecord,
     LegacyInstalmentInput,
+    LegacyInstalmentResult,
     LegacyOutcome,
     LineKind,
     PayFrequency,
@@ -410,6 +416,7 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
         raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "
                        f"{error}") from None
     by_id = {d.record.debt_id: d for d in own}
+    result = _rate_named(result, by_id)
     text = result.explain()
     facts = legacy_facts(result)
     for alloc in result.allocations:
@@ -427,6 +434,22 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
     if result.outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
         why = f"{due.benefit} instalment of {batch.run_date}: {text}"
         batch.to_return += [(debt_id, str(result.outcome), why) for debt_id in result.hb_debts_to_return]
+
+
+def _rate_named(result: LegacyInstalmentResult, by_id: dict[int, LoadedDebt]) -> LegacyInstalmentResult:
+    """The instalment with the staff reduced rate that is its weekly rate, if any, named for the explanation
+    as a UC period's limit is (``_uc_period``): the debt's reference, who set the rate, its review date and,
+    for a rate agreed per UC assessment period, the rate as agreed, which the legacy engine converted
+    (A9/2025 §31; **Decision**, docs/recovery-notes.md "Reduced (affordable) rates")."""
+    named = result.reduced_rate
+    held = by_id.get(named.debt_id) if named is not None and named.debt_id is not None else None
+    if named is None or held is None:
+        return result
+    rate = held.reduced_rate
+    agreed = rate.agreed_pence if rate is not None and rate.per == PER_ASSESSMENT_PERIOD else None
+    return replace(result, reduced_rate=named._replace(
+        ref=held.creditor_ref, set_by=rate.set_by if rate else "", until=rate.until if rate else None,
+        per_period_pence=agreed))
 
 
 def _return_debts(run_date: date, to_return: list[tuple[int, str, str]], report: DeductionReport) -> None:

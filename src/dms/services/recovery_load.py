@@ -439,18 +439,22 @@ def debts_recovered_from(people: Sequence[int], on: date) -> list[int]:
 
 class RateInForce(NamedTuple):
     """A debt's reduced rate in force (A9/2025 §31) in the units of both engines (:func:`rate_per`), with who
-    set it and its review date, which a UC deduction's explanation names when the rate limited it."""
+    set it, its review date and the rate as agreed in its own unit, which a deduction's explanation names when
+    the rate limited a UC period or was a legacy instalment's weekly rate (converted, when agreed in the
+    other engine's unit)."""
 
     per_period: int  # pence per UC assessment period
     per_week: int  # pence per legacy week
     set_by: str
     until: date
+    agreed_pence: int  # as agreed, per ``per``
+    per: str  # the unit it was agreed in: ASSESSMENT_PERIOD, WEEK, or "" when recorded without one (as given)
 
 
 def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, RateInForce]:
     """``{debt id: RateInForce}``: the reduced rate in force on ``run_date`` of each of ``debt_ids`` (the
-    latest set wins) in the units of both engines (:func:`rate_per`), with who set it and its review date, in
-    one query. A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered
+    latest set wins) in the units of both engines (:func:`rate_per`), with who set it, its review date and the
+    rate as agreed, in one query. A rate belongs to its debt (A9/2025 §31; recovery-rules.md §4): a jointly owed debt is recovered
     at its reduced rate from either debtor, whether or not its owner is due or loaded with them."""
     if not debt_ids:
         return {}
@@ -461,7 +465,8 @@ def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, Rat
         [*params, run_date, run_date],
     )
     return {debt_id: RateInForce(rate_per(int(amount), set_per or "", PER_ASSESSMENT_PERIOD),
-                                 rate_per(int(amount), set_per or "", PER_WEEK), actor, as_date(until))
+                                 rate_per(int(amount), set_per or "", PER_WEEK), actor, as_date(until),
+                                 int(amount), set_per or "")
             for debt_id, amount, set_per, actor, until in rows}
 
 
