@@ -629,6 +629,19 @@ def test_referral_of_a_debt_an_insolvency_includes_is_returned_insolvency(folder
     assert state("HB/1") == (DebtStatus.RETURNED, "INSOLVENCY") and state("HB/2") == (DebtStatus.OPEN, "")
 
 
+def test_referral_is_returned_insolvency_only_when_an_insolvency_includes_it(folder: Path) -> None:
+    """recovery-rules.md §6: INSOLVENCY is for a bankruptcy, DRO or IVA DMS has applied that includes the
+    debt. A claimant with none has no insolvency that includes a debt, whatever its DebtCreatedDate: 0001-01-01,
+    the "unknown date" some suppliers' systems write, valid under the schema, is taken on like any other."""
+    la()
+    award()
+    june = (Overpayment(1_000, date(2025, 6, 1), date(2025, 6, 30)),)
+    refer(folder, [build.referral("HB/1", NINO, 1_000, created=date(1, 1, 1), overpayments=june),
+                   build.referral("HB/2", NINO, 1_000, created=date(1, 1, 2), overpayments=june)])
+    assert la_files_step(D1)["returned"] == {}
+    assert state("HB/1") == state("HB/2") == (DebtStatus.OPEN, "")
+
+
 def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Path) -> None:
     la()
     fraud_weekly = la_processing.legacy_weekly_rate(D1, True)

@@ -524,6 +524,13 @@ class Restrictions(NamedTuple):
     # people under a 100% sanction of 13 weeks or more on the date (events.md §2), with the sanction
     sanctioned: dict[int, SanctionFacts]
 
+    def insolvency_includes(self, person_id: int, created_on: date) -> bool:
+        """Whether a bankruptcy, DRO or IVA applied for the person includes a debt created on ``created_on``:
+        one began on or after that date (it includes the debts that had arisen by its start, recovery-rules.md
+        §6). A person with none has nothing that includes it, whatever the date (0001-01-01 included)."""
+        since = self.insolvent_since.get(person_id)
+        return since is not None and since >= created_on
+
 
 def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
     """The chunk's claimants' insolvencies, moratoria and sanctions applied by the run (``recovery_events``),
@@ -728,8 +735,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         person_held = held[person_id]
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
                                            other=other.get(person_id), died_on=died_on, on=run_date,
-                                           insolvent=restricted.insolvent_since.get(person_id, date.min)
-                                           >= record.debt_created_date,
+                                           insolvent=restricted.insolvency_includes(person_id, record.debt_created_date),
                                            sanctioned=person_id in restricted.sanctioned)
         if victim is not None:
             person_held.remove(victim)

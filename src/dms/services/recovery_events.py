@@ -463,7 +463,7 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
         return "ESTATE"
     if is_hb:  # the restrictions a referral of it would be returned for (la_processing.referral_decision)
         restricted = restrictions_of([debt.person_id], on)
-        if restricted.insolvent_since.get(debt.person_id, date.min) >= debt.created_on:
+        if restricted.insolvency_includes(debt.person_id, debt.created_on):
             debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
             return "INSOLVENCY"
         sanction = restricted.sanctioned.get(debt.person_id)
