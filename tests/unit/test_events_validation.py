@@ -387,6 +387,15 @@ def test_debt_referred_malformed_field_refused(name: str, value: Any) -> None:
     refused(good("debt.referred", **{name: value}), name)
 
 
+def test_agreed_amount_only_on_a_social_fund_loan() -> None:
+    """events.md §3: ``agreed_amount`` is "for Social Fund loans" (recovery-rules.md §3 item 14). Sent on any
+    other debt it would be kept and never applied, so the event is refused naming the field and the fix."""
+    message = refused(good("debt.referred", debt_type="OVERPAYMENT"), "agreed_amount")
+    assert message == ("agreed_amount: only a SOCIAL_FUND_LOAN has an agreed amount (events.md §3), and "
+                       "this debt_type is OVERPAYMENT: remove agreed_amount, or correct debt_type")
+    assert parse_event(good("debt.referred")).agreed_amount_pence == 2000
+
+
 def test_created_on_after_occurred_on_is_refused_naming_created_on() -> None:
     """events.md §1 (``occurred_on``: when the fact took effect) and §3 (``created_on``): a debt is created
     before it is referred, so a referral whose ``created_on`` is after its own ``occurred_on`` contradicts

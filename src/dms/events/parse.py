@@ -274,8 +274,14 @@ def _debt_referred(data: Data, env: Envelope) -> DebtReferred:
     """A new DWP or HMRC debt (events.md §3). Its ``created_on`` may not be after the event's own
     ``occurred_on`` (events.md §1: the business date the referral took effect): a debt is created before it
     is referred, and a later ``created_on`` would place it outside the insolvencies and moratoria that began
-    before its referral (recovery-rules.md §6: they include the debts that had arisen by their start)."""
+    before its referral (recovery-rules.md §6: they include the debts that had arisen by their start).
+    ``agreed_amount`` is for Social Fund loans only (events.md §3; recovery-rules.md §3 item 14): sent on any
+    other debt it is refused, naming the field, rather than kept and never applied."""
+    debt_type = f.choice(data, "debt_type", tuple(DebtType))
     agreed = f.money(data, "agreed_amount", positive=True) if f.has(data, "agreed_amount") else None
+    if agreed is not None and debt_type != DebtType.SOCIAL_FUND_LOAN:
+        raise EventError(f"agreed_amount: only a {DebtType.SOCIAL_FUND_LOAN} has an agreed amount (events.md §3), "
+                         f"and this debt_type is {debt_type}: remove agreed_amount, or correct debt_type")
     created_on = f.day(data, "created_on")
     if created_on > env["occurred_on"]:
         raise EventError(f"created_on: {created_on} is after occurred_on {env['occurred_on']}: a debt is created "
@@ -284,7 +290,7 @@ def _debt_referred(data: Data, env: Envelope) -> DebtReferred:
         **env,
         creditor=f.choice(data, "creditor", EVENT_CREDITORS),
         creditor_ref=f.text(data, "creditor_ref"),
-        debt_type=f.choice(data, "debt_type", tuple(DebtType)),
+        debt_type=debt_type,
         classification=f.choice(data, "classification", tuple(Classification)),
         amount_pence=f.money(data, "amount", positive=True),
         created_on=created_on,
