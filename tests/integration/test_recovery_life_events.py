@@ -1148,6 +1148,46 @@ def test_legacy_deductions_after_an_award_end_reported_late_are_reversed_before_
     assert len(taken("REVERSED")) == 2
 
 
+_REPORTED_LATE = {  # each dated 2025-06-05, between the instalments of 06-02 and 06-09, reported on 06-12
+    "award.ended": ("CLAIM_CEASED", {"award_ref": "JSA1", "end_date": "2025-06-05", "reason": "CLAIM_CEASED"}),
+    "person.died": ("DEATH", {"date_of_death": "2025-06-05"}),
+    "person.sanction": ("SANCTION", {"rate_percent": 100, "start_date": "2025-06-05", "duration_weeks": 13}),
+    "person.insolvency": ("INSOLVENCY", {"kind": "BANKRUPTCY", "start_date": "2025-06-05"}),
+}
+
+
+@pytest.mark.parametrize("imported", ["before a catch-up run", "day by day"])
+@pytest.mark.parametrize("kind", list(_REPORTED_LATE))
+def test_a_late_report_reverses_the_deductions_after_it_before_the_hb_debt_ceases_in_a_catch_up_too(
+        kind: str, imported: str, data_dir: object) -> None:
+    """events.md §2 (no benefit in payment after an award's ``end_date``; deductions stop at death; a 100%
+    sanction of 13 weeks returns HB debts; an insolvency's debts are not recovered by deduction from its
+    start) and hb-debt-interface.md §4.1 (``BalanceReturned``: the balance held at cessation;
+    ``AmountRecovered``: all recovered): the instalment taken after the fact, reported late, is reversed on
+    the same run day as the HB debt ceases, so the LA gets one cessation with the balance the debt should have
+    had. The same whether the event is imported before a catch-up ``dms run`` over the days up to its
+    ``occurred_on`` or on that day (docs/events-notes.md "A catch-up run acts on what DMS holds when it
+    runs": only the day an action is recorded on differs)."""
+    from dms.services.daily_run import run_through
+
+    reason, fields = _REPORTED_LATE[kind]
+    events(legacy_award(first="2025-06-02"))
+    hb_debt()
+    run_through(date(2025, 6, 2))
+    run_through(date(2025, 6, 9))
+    assert [r.date for r in taken()] == [date(2025, 6, 2), date(2025, 6, 9)]
+    if imported == "day by day":
+        run_through(date(2025, 6, 11))
+    events(line("late", kind, occurred_on="2025-06-12", **fields))
+    run_through(date(2025, 6, 12))
+    debt = Debt.objects.get(creditor_ref="HB1")
+    cessations = list(debt.cessations.order_by("pk"))
+    assert [(c.reason, c.balance_returned_pence, c.amount_recovered_pence) for c in cessations] == [
+        (reason, 50000 - jsa_weekly_instalment(), jsa_weekly_instalment())]
+    assert [(r.date, r.reversed_on) for r in taken("REVERSED")] == [(date(2025, 6, 9), cessations[0].cessation_date)]
+    assert cessations[0].reported_on == cessations[0].cessation_date and check_ledger().ok
+
+
 def test_uc_deductions_of_a_period_starting_after_a_late_reported_award_end_are_reversed() -> None:
     """The UC side of the same rule: a period starting after the award's end date carried no benefit, so
     the deductions already taken from it are reversed; the award's final period (containing the end date)

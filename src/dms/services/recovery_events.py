@@ -10,7 +10,9 @@ them on their payment date):
 - ``benefit.payment_missed``: after the day's deductions, once its pay date is reached
   (:func:`apply_missed_instalments`);
 - ``award.ended`` (applied at import): HB debts recovered from the award cease the day after its end date,
-  its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`);
+  its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`); one
+  reported after deductions were taken past the end is held for the run, which reverses them from that
+  same day, before the cessation (:func:`apply_life_events`, :func:`_award_ended_late`);
   moratoria end (:func:`resume_after_moratoria`); a moratorium in force releases its debts once UC is in
   payment, UC deductions not being covered (:func:`release_for_uc_deductions`);
 - ``award.changed`` taking a partner off a joint UC award (applied by the run's first step): the former
@@ -138,6 +140,14 @@ def _uc_in_payment(person_id: int, on: date) -> bool:
 
 
 def _effective(event: ev.Event) -> date:
+    """The day a stored life event acts from: the date of the fact it reports (a death, a sanction's or an
+    insolvency's start, a payment's receipt), not the day it was reported, so that a catch-up run acts on it
+    as a day-by-day run does. An ``award.ended`` held for the run (deductions taken after the end: the end
+    date itself was recorded at import) acts from the day after its end date, the first day without the
+    award, when :func:`cease_for_ended_awards` ceases its HB debts: the deductions are reversed before the
+    cessation, on the same run, whatever its ``occurred_on`` (events.md §2; docs/events-notes.md)."""
+    if isinstance(event, ev.AwardEnded):
+        return event.end_date + timedelta(days=1)
     if isinstance(event, ev.PersonDied):
         return event.date_of_death
     if isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
@@ -984,9 +994,11 @@ def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) 
 def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """``award.ended`` reported after deductions were taken from the award on its later pay dates (events.md
     §2: no benefit in payment after ``end_date``): those deductions are reversed (legacy instalments on pay
-    dates after the end, UC periods starting after it; :func:`dms.services.events.taken_after_end`). The end
-    date itself was recorded at import; the HB debts then cease by :func:`cease_for_ended_awards`, with the
-    balance restored."""
+    dates after the end, UC periods starting after it; :func:`dms.services.events.taken_after_end`), by the
+    first run from the day after the end date (:func:`_effective`), whatever the event's ``occurred_on``. The
+    end date itself was recorded at import; the HB debts then cease by :func:`cease_for_ended_awards` later in
+    the same run, with the balance restored: one cessation (docs/la-interface-notes.md "An award that
+    ends")."""
     if not isinstance(event, ev.AwardEnded):
         raise TypeError(type(event).__name__)
     award = Award.objects.filter(award_ref=event.award_ref).first()
