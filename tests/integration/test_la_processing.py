@@ -1165,6 +1165,129 @@ def test_a_revision_of_a_debt_on_the_day_it_ceases_is_unknown_debt_ref(folder: P
     assert Cessation.objects.get(debt=debt("HB/1")).cessation_date == ceases
 
 
+# ---------------------------------------------------------------------------------------------- a late UC period
+
+
+PAID = date(2026, 2, 6)  # the payment date of the UC period reported late
+
+
+def _late_period_case(folder: Path, recalled_on: date, first: int = 50_000, suspended: bool = False) -> None:
+    """A UC claimant (assessment periods from the 5th) with two HB debts: P1 of LA 000001, received on
+    2026-02-02, first in recovery order, and P2 of LA 000002, received on 2026-02-03. LA 000001 recalls P1
+    (``suspended`` first) on ``recalled_on``; the days are run through that date and the payment date of the
+    period, so that period is reported late (:func:`_late_period`)."""
+    la("000001")
+    la("000002")
+    _events({"event_id": "uc", "type": "award.started", "occurred_on": "2025-06-05", "nino": NINO,
+             "award_ref": "UC1", "benefit": "UC", "start_date": "2025-06-05",
+             "uc": {"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 5}})
+    refer(folder, [build.referral("P1", NINO, first)], day=date(2026, 2, 2), la_id="000001")
+    refer(folder, [build.referral("P2", NINO, 50_000)], day=date(2026, 2, 3), la_id="000002")
+    run_through(date(2026, 2, 3))
+    if suspended:
+        debt("P1", "000001").change_status(DebtStatus.SUSPENDED, business_date=date(2026, 2, 3), actor="test",
+                                           reason="test: a restriction")
+    received(folder, "LAREC", [build.recall("P1", NINO)], day=recalled_on, la_id="000001")
+    run_through(max(recalled_on, PAID))
+    assert debt("P1", "000001").status == DebtStatus.RECALL_PENDING and not _taken()
+
+
+def _late_period() -> None:
+    _events({"event_id": "ap", "type": "uc.assessment_period", "occurred_on": "2026-02-04", "nino": NINO,
+             "award_ref": "UC1", "period_start": "2026-01-05", "period_end": "2026-02-04",
+             "payment_date": PAID.isoformat(), "award_amount": "800.00", "earnings_over_work_allowance": False,
+             "sanction_amount": "0.00", "fraud_penalty_amount": "0.00", "third_party": []})
+
+
+def _events(*records: dict) -> None:
+    report = import_events([json.dumps(r) for r in records], source="test.jsonl")
+    assert report.ok, report.refused
+
+
+def _taken() -> list[tuple[str, str, int, date]]:
+    from dms.store.recovery.models import Deduction
+
+    return [(d.la_id, d.ref, d.amount_pence, d.date)
+            for d in Deduction.objects.filter(status="TAKEN").order_by("date", "pk")]
+
+
+def _cessation(ref: str, la_id: str) -> tuple[str, date, int, int]:
+    ceased = Cessation.objects.get(debt=debt(ref, la_id))
+    return ceased.reason, ceased.cessation_date, ceased.balance_returned_pence, ceased.amount_recovered_pence
+
+
+def test_a_late_uc_period_paid_before_a_recall_reaches_the_recalled_debt_in_its_holding_period(
+        folder: Path) -> None:
+    """hb-debt-interface.md §6.5 ("A recall stops new deductions from its processing date. Money already taken
+    still reaches the debt during the holding period") with events.md §2 (DMS works out a period's deductions
+    on its ``payment_date``; one reported late is taken on the next run): the period paid on 2026-02-06,
+    before LA 000001's recall of P1 was processed on 2026-02-09, reaches DMS on 2026-02-10. P1 was OPEN and
+    first in recovery order (§6.4) on the payment date, so it takes the £60.02, as it would had the period
+    arrived in time, not LA 000002's P2; P1 ceases on 2026-02-14 with the balance then held, 439.98."""
+    _late_period_case(folder, date(2026, 2, 9))
+    _late_period()
+    run_through(date(2026, 2, 14))
+    assert _taken() == [("000001", "P1", 6_002, date(2026, 2, 10))]
+    assert _cessation("P1", "000001") == ("LA_RECALL", date(2026, 2, 14), 43_998, 6_002)
+    assert state("P2", "000002") == (DebtStatus.OPEN, "")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt("P2", "000002").pk)) == 50_000
+    assert check_ledger().ok
+
+
+def test_a_late_uc_period_that_clears_a_debt_in_its_recall_holding_period_clears_it_until_it_ceases(
+        folder: Path) -> None:
+    """hb-debt-interface.md §6.5 with events.md §2: the late period's £60.02 clears P1 (£20.00, recalled
+    after the payment date) and the rest goes on to P2, as on the payment date. P1 is CLEARED from
+    RECALL_PENDING (audited) and still ceases LA_RECALL when its holding period ends, with 0.00 returned."""
+    _late_period_case(folder, date(2026, 2, 9), first=2_000)
+    _late_period()
+    run_through(date(2026, 2, 10))
+    assert _taken() == [("000001", "P1", 2_000, date(2026, 2, 10)), ("000002", "P2", 4_002, date(2026, 2, 10))]
+    cleared = debt("P1", "000001")
+    assert cleared.status == DebtStatus.CLEARED
+    change = cleared.status_changes.order_by("pk").last()
+    assert (change.from_status, change.to_status, change.business_date) == (
+        DebtStatus.RECALL_PENDING, DebtStatus.CLEARED, date(2026, 2, 10))
+    run_through(date(2026, 2, 14))
+    assert _cessation("P1", "000001") == ("LA_RECALL", date(2026, 2, 14), 0, 2_000)
+    assert check_ledger().ok
+
+
+@pytest.mark.parametrize("recalled_on", [PAID, date(2026, 2, 5)])
+def test_a_late_uc_period_paid_on_or_after_a_recalls_processing_date_does_not_take_from_the_recalled_debt(
+        folder: Path, recalled_on: date) -> None:
+    """hb-debt-interface.md §6.5: a recall stops new deductions from its processing date. A recall processed
+    on the payment date (the LA files are processed before the day's deductions) or before it leaves P1 out
+    of the period reported late: P2 takes the £60.02, and P1 ceases with its whole balance."""
+    _late_period_case(folder, recalled_on)
+    _late_period()
+    run_through(recalled_on + timedelta(days=5))
+    assert _taken() == [("000002", "P2", 6_002, date(2026, 2, 7))]
+    assert _cessation("P1", "000001") == ("LA_RECALL", recalled_on + timedelta(days=5), 50_000, 0)
+
+
+def test_a_late_uc_period_does_not_take_from_a_recalled_debt_that_has_ceased_by_then(folder: Path) -> None:
+    """hb-debt-interface.md §6.5 (docs/events-notes.md "A UC period reported after its payment date"): P1 was
+    recalled on 2026-02-09, after the payment date, but its holding period ended on 2026-02-14, before the
+    period reached DMS: P1 has been returned with its balance, and is not taken from. P2 takes the £60.02."""
+    _late_period_case(folder, date(2026, 2, 9))
+    run_through(date(2026, 2, 14))
+    _late_period()
+    run_through(date(2026, 2, 15))
+    assert _taken() == [("000002", "P2", 6_002, date(2026, 2, 15))]
+    assert _cessation("P1", "000001") == ("LA_RECALL", date(2026, 2, 14), 50_000, 0)
+
+
+def test_a_late_uc_period_does_not_take_from_a_debt_that_was_suspended_when_recalled(folder: Path) -> None:
+    """hb-debt-interface.md §6.5 with recovery-rules.md §6: a debt recalled after the payment date is taken
+    from as it would be had the recall not been processed: P1 was SUSPENDED when recalled (only OPEN debts are
+    recovered), so the late period leaves it out and P2 takes the £60.02."""
+    _late_period_case(folder, date(2026, 2, 9), suspended=True)
+    _late_period()
+    run_through(date(2026, 2, 10))
+    assert _taken() == [("000002", "P2", 6_002, date(2026, 2, 10))]
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 

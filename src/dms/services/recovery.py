@@ -152,7 +152,7 @@ class _Batch:
     recoveries: list[Recovery] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
     balances: dict[int, int] = field(default_factory=dict)
-    cleared: list[int] = field(default_factory=list)
+    cleared: list[tuple[int, str]] = field(default_factory=list)  # (debt id, the status it is cleared from)
     periods: list[int] = field(default_factory=list)
     explanations: list[tuple[int, str]] = field(default_factory=list)  # (period id, its explanation)
     to_return: list[tuple[int, str, str]] = field(default_factory=list)
@@ -176,7 +176,7 @@ class _Batch:
             raise DmsError(f"a deduction of {amount} pence exceeds the balance of debt {debt_id}; nothing taken")
         self.balances[debt_id] = left
         if left == 0:
-            self.cleared.append(debt_id)
+            self.cleared.append((debt_id, loaded.status))
         row[15] = len(self.recoveries)
         self.recoveries.append(Recovery(loaded.account_id, loaded.creditor_id, amount, description))
         self.rows.append(row)
@@ -240,7 +240,8 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     (their own, and those they owe jointly), as a joint award whose partner has died takes for the holder's."""
     periods = load_due_periods(run_date, people)
     partners = {p.partner_id for p in periods if p.partner_id is not None}
-    debts = load_open_debts(run_date, people, sorted(partners))
+    late = [p.payment_date for p in periods if p.payment_date < run_date]
+    debts = load_open_debts(run_date, people, sorted(partners), recalled_after=min(late) if late else None)
     as_paid = _LatePeriods(run_date, periods, debts)
     survivors = living_partners(run_date, [p for p in periods if p.dead and not p.outside_award])
     batch = _Batch(run_date)
@@ -275,7 +276,12 @@ class _LatePeriods:
     only the debts DMS had received by then (a debt referred since is not recovered from an earlier
     payment), each at the reduced rate in force that day (A9/2025 §31: a staff rate set for a period of time;
     one since expired still applies, one set since does not). Balances and statuses are those of the run
-    date (what was recovered since stands). One query per payment date of the batch's late periods."""
+    date (what was recovered since stands), but for a recall processed after the payment date: a debt in its
+    recall holding period that the recall found OPEN takes its share as it would have on the payment date
+    (hb-debt-interface.md §6.5: "A recall stops new deductions from its processing date. Money already taken
+    still reaches the debt during the holding period"), and then ceases with the balance left. A debt whose
+    holding period has ended (returned) is not taken from. A period paid on or after a recall's processing
+    date never takes from its debt. One query per payment date of the batch's late periods."""
 
     def __init__(self, run_date: date, periods: Sequence[DuePeriod], debts: dict[int, list[LoadedDebt]]) -> None:
         self.run_date = run_date
@@ -288,12 +294,12 @@ class _LatePeriods:
     def debts(self, period: DuePeriod, debts: list[LoadedDebt]) -> list[LoadedDebt]:
         paid = period.payment_date
         if paid >= self.run_date:
-            return debts
+            return [loaded for loaded in debts if loaded.recalled_on is None]
         rates = self.rates[paid]
         out = []
         for loaded in debts:
             record = loaded.record
-            if record.received_on > paid:
+            if record.received_on > paid or (loaded.recalled_on is not None and loaded.recalled_on <= paid):
                 continue
             rate = rates.get(record.debt_id)
             if rate != loaded.reduced_rate:
@@ -498,18 +504,21 @@ def _deduction_line(r: list[Any]) -> str:
             f"{copy_text(r[14])}\t{_n(r[15])}\t\\N\t\\N\t\n")
 
 
-def _mark_cleared(run_date: date, debt_ids: list[int]) -> None:
-    """Debts whose balance reached 0 become CLEARED (OPEN → CLEARED is an allowed transition), audited."""
-    if not debt_ids:
+def _mark_cleared(run_date: date, cleared: list[tuple[int, str]]) -> None:
+    """Debts whose balance reached 0 become CLEARED, audited: from OPEN, or from RECALL_PENDING for a debt in
+    its recall holding period that a UC period paid before the recall cleared (``_LatePeriods``); both are
+    allowed transitions (``dms.debts.TRANSITIONS``), and the holding period still ends with the debt's
+    cessation (hb-debt-interface.md §6.5)."""
+    if not cleared:
         return
-    cond, params = in_ids("id", debt_ids)
+    cond, params = in_ids("id", [debt_id for debt_id, _ in cleared])
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE dms_debt SET status = 'CLEARED', status_date = %s WHERE {cond} AND status = 'OPEN'",
-                       [run_date, *params])
+        cursor.execute(f"UPDATE dms_debt SET status = 'CLEARED', status_date = %s WHERE {cond} "
+                       "AND status IN ('OPEN', 'RECALL_PENDING')", [run_date, *params])
     now = datetime.now(UTC)
     write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, [
-        (debt_id, "OPEN", "CLEARED", run_date, now, ACTOR, "balance recovered in full by deduction")
-        for debt_id in debt_ids
+        (debt_id, status, "CLEARED", run_date, now, ACTOR, "balance recovered in full by deduction")
+        for debt_id, status in cleared
     ])
 
 

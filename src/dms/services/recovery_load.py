@@ -312,6 +312,13 @@ class LoadedDebt:
     debt_type: str
     account_id: int  # the debt's RECEIVABLE account
     reduced_rate: RateInForce | None = None  # the reduced rate in force (in ``record``), who set it, review date
+    recalled_on: date | None = None  # in its recall holding period: the recall's processing date (else None)
+
+    @property
+    def status(self) -> str:
+        """OPEN, or RECALL_PENDING for a debt loaded for a UC period paid before its recall
+        (:func:`load_open_debts` ``recalled_after``)."""
+        return "OPEN" if self.recalled_on is None else "RECALL_PENDING"
 
 
 # Of a joint debt ``d``: whether its owner has a benefit to recover it from on the date (five placeholders, the
@@ -347,14 +354,34 @@ JOINT_DEAD_SQL = ("CASE WHEN d.joint_person_id IS NULL THEN 0 WHEN EXISTS (SELEC
                   "WHERE dj.id = d.joint_person_id AND dj.date_of_death <= %s) THEN 1 ELSE 0 END")
 
 
-def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = ()
-                    ) -> dict[int, list[LoadedDebt]]:
+# Of a debt in its recall holding period (``dms_debt``): its recall (not yet ceased) was processed after the
+# date (one placeholder) and found the debt OPEN (the recall's own status change, on its processing date).
+RECALLED_OPEN_AFTER_SQL = (
+    "EXISTS (SELECT 1 FROM store_la_recall r WHERE r.debt_id = dms_debt.id AND r.ceased = FALSE "
+    "AND r.recalled_on > %s AND EXISTS (SELECT 1 FROM dms_debt_status_change s WHERE s.debt_id = r.debt_id "
+    "AND s.business_date = r.recalled_on AND s.from_status = 'OPEN' AND s.to_status = 'RECALL_PENDING'))"
+)
+# Its recall's processing date (of a debt in its recall holding period; else NULL).
+RECALLED_ON_SQL = ("CASE WHEN status = 'RECALL_PENDING' THEN (SELECT MIN(r.recalled_on) FROM store_la_recall r "
+                   "WHERE r.debt_id = dms_debt.id AND r.ceased = FALSE) END")
+
+
+def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = (),
+                    recalled_after: date | None = None) -> dict[int, list[LoadedDebt]]:
     """``{person id: [debts]}``: the OPEN debts owned by ``people`` (and ``partners``: the partners on their
     joint awards) or held jointly with them, with their balances (the stored RECEIVABLE balance) and any
     reduced rate in force on ``run_date`` (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are
     recovered (``RECOVERABLE_STATUSES``): a recalled, suspended or returned debt is not deducted from. A debt
     received after ``run_date`` (a ``debt.referred`` event imported ahead of its ``occurred_on``, events.md §1:
     the date the fact took effect) is not recovered before that date.
+
+    With ``recalled_after`` (the earliest payment date of the UC periods reported late that the step takes),
+    also the debts in their recall holding period (RECALL_PENDING) whose recall was processed after that date
+    and found them OPEN, each with its recall's date (``LoadedDebt.recalled_on``): hb-debt-interface.md §6.5,
+    "A recall stops new deductions from its processing date. Money already taken still reaches the debt
+    during the holding period", so a period paid before the recall takes from such a debt as it would have
+    on its payment date (``services.recovery._LatePeriods``; docs/events-notes.md "A UC period reported after
+    its payment date"). No other deduction takes from them.
 
     A joint debt is listed for its joint debtor too only while its owner has no benefit in payment
     (:data:`OWNER_PAID_SQL`): otherwise it is recovered from the owner's benefit (their own award, or the
@@ -375,16 +402,22 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     # found by both comes twice and is taken once (``seen``).
     columns = ("id, person_id, creditor_id, creditor_ref, debt_type, classification, received_on, receipt_seq, "
                "created_on, joint_person_id, agreed_amount_pence")
+    status, status_params, recalled = "status = 'OPEN'", [], ""
+    if recalled_after is not None:  # and the debts a period paid before their recall takes from
+        status = f"(status = 'OPEN' OR (status = 'RECALL_PENDING' AND {RECALLED_OPEN_AFTER_SQL}))"
+        status_params, recalled = [recalled_after], ", d.recalled_on"
+        columns += f", {RECALLED_ON_SQL} AS recalled_on"
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
-        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL} "
-        f"FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND status = 'OPEN' AND received_on <= %s "
-        f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND status = 'OPEN' AND received_on <= %s) d "
+        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL}"
+        f"{recalled} FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND {status} AND received_on <= %s "
+        f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND {status} AND received_on <= %s) d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
-        [*[run_date] * (OWNER_PAID_PLACEHOLDERS + 2), *params, run_date, *joint_params, run_date],
+        [*[run_date] * (OWNER_PAID_PLACEHOLDERS + 2), *params, *status_params, run_date, *joint_params,
+         *status_params, run_date],
     )
     rates = reduced_rates_both(run_date, sorted({r[0] for r in rows}))
     by_person: dict[int, list[LoadedDebt]] = defaultdict(list)
@@ -409,7 +442,8 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             reduced_rate_pence=rate.per_period if rate is not None else None,
             reduced_weekly_rate_pence=rate.per_week if rate is not None else None, creditor_ref=r[5],
         )
-        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate)
+        recalled_on = day(r[18]) if len(r) > 18 and r[18] is not None else None
+        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate, recalled_on)
         if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[owner].append(loaded)
         if joint is not None and joint != owner and not r[15] and not r[17]:
