@@ -901,8 +901,9 @@ def recall_source(creditor: Creditor, reason: str, file_name: str, line: int | N
 def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
                    report: FileReport) -> None:
     """Recalls (§6.5): from the processing date the debt is RECALL_PENDING (the deduction step recovers
-    only OPEN debts, so no new deductions are taken), and a :class:`Recall` records the day it ceases
-    (:func:`recall_ceases_on`), when :func:`holding_periods_step` returns it with the balance then held.
+    only OPEN debts, so no new deductions are taken; a UC period paid before the processing date and reported
+    late still takes its share, ``services.recovery._LatePeriods``), and a :class:`Recall` records the day it
+    ceases (:func:`recall_ceases_on`), when :func:`holding_periods_step` returns it with the balance then held.
 
     A recall of a debt already in its recall holding period (RECALL_PENDING, or a recall not yet ceased) is
     valid (§6.1 gives ``DEBT_RECALLED`` for a revision only) and changes nothing: the first recall's holding
