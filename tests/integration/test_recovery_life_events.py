@@ -188,6 +188,24 @@ def test_a_hb_debt_returned_for_a_sanction_says_which_sanction_returned_it() -> 
         "sanction for 13 weeks or more (events.md person.sanction; hb-debt-interface.md §6.5)")
 
 
+def test_sanction_returns_only_the_hb_debts_held_while_it_was_in_force() -> None:
+    """events.md §2 ``person.sanction`` and hb-debt-interface.md §6.5 (``SANCTION``): a 100% sanction of 13
+    weeks or more returns the HB debts held while it was in force. Reported after it ended, it returns a debt
+    received on or before its last day, not one the LA referred after it ended (taken on and recovered, as it
+    is when DMS knows of the sanction in time)."""
+    events(uc_award())
+    hb_debt("HB1", received=date(2025, 7, 1))  # held during the sanction (2025-06-04 to 2025-09-02)
+    hb_debt("HB2", received=date(2025, 9, 2))  # its last day
+    hb_debt("HB3", received=date(2025, 9, 3))  # the day after it ended
+    run_day(date(2025, 9, 20))
+    events(line("s1", "person.sanction", occurred_on="2025-09-20", rate_percent=100, start_date="2025-06-04",
+                duration_weeks=13))
+    run_day(date(2025, 9, 21))
+    assert status("HB1") == status("HB2") == ("RETURNED", "SANCTION")
+    assert status("HB3") == ("OPEN", "")
+    assert Restriction.objects.get().returned_debts == [Debt.objects.get(creditor_ref=r).pk for r in ("HB1", "HB2")]
+
+
 def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
     events(uc_award())
     hb_debt()

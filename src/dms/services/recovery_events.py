@@ -121,8 +121,12 @@ def _debts_owed(person: Person, **filters: Any) -> list[Debt]:
                 .select_related("creditor").order_by("pk"))
 
 
-def _hb_ids(person: Person, arisen_by: date | None = None) -> list[int]:
-    more = {} if arisen_by is None else {"created_on__lte": arisen_by}
+def _hb_ids(person: Person, arisen_by: date | None = None, received_by: date | None = None) -> list[int]:
+    """The person's HB debts held (open, suspended or recall pending): those created by ``arisen_by`` and
+    received by ``received_by`` when given."""
+    more: dict[str, date] = {} if arisen_by is None else {"created_on__lte": arisen_by}
+    if received_by is not None:
+        more["received_on__lte"] = received_by
     return [d.pk for d in _debts(person, creditor__kind="LA", status__in=_HB_ACTIVE, **more)]
 
 
@@ -291,7 +295,10 @@ def sanction_return_why(sanction: SanctionFacts, in_force_on: date | None = None
 
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """A 100% sanction of 13 weeks or more returns HB debts (SANCTION) (events.md §2; A9/2025 §24), the
-    reason naming the sanction (:func:`sanction_return_why`)."""
+    reason naming the sanction (:func:`sanction_return_why`): the HB debts held while it was in force, those
+    received on or before its last day. A sanction reported after it ended does not return a debt the LA
+    referred after that (one referred during it is returned at referral when DMS knows of it in time,
+    ``la_processing.restrictions_of``; one referred after it is taken on)."""
     if not isinstance(event, ev.PersonSanction):
         raise TypeError(type(event).__name__)
     person = _person(event)
@@ -299,7 +306,7 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     _reverse_instalments_a_sanction_leaves_no_room_for(person, event, end_date, run_date)
     returned: list[int] = []
     if event.rate_percent >= SANCTION_RETURN_RATE and event.duration_weeks >= SANCTION_RETURN_WEEKS:
-        returned = _hb_ids(person)
+        returned = _hb_ids(person, received_by=end_date)
         why = sanction_return_why(SanctionFacts(event.event_id, str(event.rate_percent), event.start_date,
                                                 event.duration_weeks))
         cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}", why)
