@@ -206,6 +206,30 @@ def test_sanction_returns_only_the_hb_debts_held_while_it_was_in_force() -> None
     assert Restriction.objects.get().returned_debts == [Debt.objects.get(creditor_ref=r).pk for r in ("HB1", "HB2")]
 
 
+def test_a_hb_debt_returned_for_a_death_or_an_insolvency_says_which_in_its_status_reason() -> None:
+    """README ``dms debtor show`` (``status_reason``: why the debt is in its status) with hb-debt-interface.md
+    §6.5 and recovery-rules.md §6: an HB debt returned for a death names the date of death and its event; one
+    returned for a DRO, bankruptcy or IVA names the insolvency (kind, start, event); ``cessation_reason``
+    stays the code."""
+    from dms.services.debtors import debtor_summary
+
+    events(uc_award(), uc_award("UC2", nino="AB222222C"))
+    hb_debt("HB1")
+    hb_debt("HB2", nino="AB222222C")
+    events(line("d1", "person.died", occurred_on="2025-06-04", date_of_death="2025-06-04"),
+           line("i1", "person.insolvency", nino="AB222222C", kind="DEBT_RELIEF_ORDER", start_date="2025-06-04"))
+    run_day(date(2025, 6, 5))
+    [died] = debtor_summary(NINO)["debts"]
+    assert (died["status"], died["cessation_reason"]) == ("RETURNED", "DEATH")
+    assert died["status_reason"] == ("DEATH: the claimant died on 2025-06-04 (event d1): deductions stop at death "
+                                     "and HB debts cease (recovery-rules.md §6)")
+    [insolvent] = debtor_summary("AB222222C")["debts"]
+    assert (insolvent["status"], insolvent["cessation_reason"]) == ("RETURNED", "INSOLVENCY")
+    assert insolvent["status_reason"] == (
+        "INSOLVENCY: DEBT_RELIEF_ORDER from 2025-06-04 (event i1) includes the HB debts that had arisen by its "
+        "start: they are not recovered by deduction (recovery-rules.md §6)")
+
+
 def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
     events(uc_award())
     hb_debt()

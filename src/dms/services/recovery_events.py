@@ -247,7 +247,9 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
                        f"taken after the debtor's death on {event.date_of_death}, reported late (event "
                        f"{event.event_id}): deductions stop at death")
     _cease_for_awards_ended_before(person, event.date_of_death, run_date)
-    cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}")
+    cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}",
+                   why=f"the claimant died on {event.date_of_death} (event {event.event_id}): deductions stop at "
+                       "death and HB debts cease (recovery-rules.md §6)")
     for debt in _debts_owed(person, creditor__kind__in=("DWP", "HMRC"),
                             status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
         other = debt.joint_person if debt.person_id == person.pk else debt.person
@@ -265,7 +267,7 @@ def _cease_for_awards_ended_before(person: Person, died: date, run_date: date) -
     ended = Award.objects.filter(awards_of(person.pk), end_date__isnull=False, end_date__lt=died)
     for award_id, benefit, end_date in ended.order_by("end_date", "pk").values_list("pk", "benefit", "end_date"):
         cease_hb_debts(_hb_debts_left_without(award_id, person.pk, end_date, before=died), _end_reason(benefit),
-                       run_date, ACTOR)
+                       run_date, ACTOR, why=award_end_why(benefit, end_date))
 
 
 class SanctionFacts(NamedTuple):
@@ -370,7 +372,9 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     actor = f"event {event.event_id}"
     _reverse_deductions_an_insolvency_barred(person, event, run_date)
     returned = _hb_ids(person, arisen_by=event.start_date)
-    cease_hb_debts(returned, "INSOLVENCY", run_date, actor)
+    cease_hb_debts(returned, "INSOLVENCY", run_date, actor,
+                   why=f"{event.kind} from {event.start_date} (event {event.event_id}) includes the HB debts that "
+                       "had arisen by its start: they are not recovered by deduction (recovery-rules.md §6)")
     barred = _suspend(_debts_owed(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
                                   status__in=_SUSPENDABLE, created_on__lte=event.start_date), run_date, actor,
                       f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
@@ -804,8 +808,15 @@ def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = No
     count = 0
     for award_id, person_id, benefit, end_date in _ended_awards_with_hb_debts(run_date, partitions):
         ids = _hb_debts_left_without(award_id, person_id, end_date)
-        count += cease_hb_debts(ids, _end_reason(benefit), run_date, ACTOR)
+        count += cease_hb_debts(ids, _end_reason(benefit), run_date, ACTOR, why=award_end_why(benefit, end_date))
     return count
+
+
+def award_end_why(benefit: str, end_date: date) -> str:
+    """Why an award's end returned HB debts (events.md §2 ``award.ended``; hb-debt-interface.md §6.5), for
+    the status change's audit: the benefit, its end date and that nothing else is in payment."""
+    return (f"the {benefit} award ended on {end_date} with no other benefit in payment to recover from "
+            "(hb-debt-interface.md §6.5)")
 
 
 def _hb_debts_left_without(award_id: int, person_id: int, end_date: date, before: date | None = None) -> list[int]:
@@ -960,7 +971,11 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
     missed_days = sorted(MissedInstalment.objects.filter(award=award).values_list("pay_date", flat=True))
     returned = [debt.pk for debt in _debts(award.person, creditor__kind="LA", status__in=_HB_ACTIVE)
                 if missed_instalments_outcome(_missed_while_held(missed_days, debt), other, run_date)]
-    cease_hb_debts(returned, "MISSED_INSTALMENTS", run_date, ACTOR)
+    cease_hb_debts(returned, "MISSED_INSTALMENTS", run_date, ACTOR,
+                   why=f"{award.benefit} award {award.award_ref} missed its payments on "
+                       f"{', '.join(d.isoformat() for d in missed_days)} (the last reported by event "
+                       f"{event.event_id}): three missed while the debt was held, with no other prescribed benefit "
+                       "in payment, return it (recovery-rules.md §4; hb-debt-interface.md §6.5)")
     return True
 
 
