@@ -73,14 +73,17 @@ def split_deduction(parts: list[tuple[Debt, int]], day: date) -> int:
     return post_entries([build_entry(EntryKind.DEDUCTION, day, postings)])[0]
 
 
-def uc_deduction(holder: Person, parts: list[tuple[Debt, int]], day: date) -> list[int]:
-    """Deductions from ``holder``'s UC award for one assessment period paid on ``day``, one to each debt of
-    ``parts`` (any person's), as the daily run writes them: a DEDUCTION entry and a deduction row each."""
+def uc_deduction(holder: Person, parts: list[tuple[Debt, int]], day: date, *,
+                 paid: date | None = None) -> list[int]:
+    """Deductions from ``holder``'s UC award for one assessment period taken on ``day``, one to each debt of
+    ``parts`` (any person's), as the daily run writes them: a DEDUCTION entry and a deduction row each. The
+    period is paid on ``day``, or on ``paid``, an earlier day, when it was reported late."""
     award = Award.objects.get(person=holder, benefit="UC")
+    paid = paid or day
     period = AssessmentPeriod.objects.create(
         event_id=f"ap-{award.pk}-{day}-{AssessmentPeriod.objects.count()}", inbound_event_id=0, award=award,
-        person=holder, period_start=day, period_end=day, payment_date=day, award_amount_pence=80_000,
-        processed_on=day)
+        person=holder, period_start=paid, period_end=paid, payment_date=paid, award_amount_pence=80_000,
+        processed_on=day, late=paid < day)
     ids = []
     for target, amount in parts:
         entry_id = recover(target, amount, day)

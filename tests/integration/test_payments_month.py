@@ -541,6 +541,65 @@ def test_misallocation_only_debts_open_when_deducted_are_eligible(data_dir: Path
     assert misallocation.detect("2025-10", today=date(2025, 10, 11)) == []
 
 
+def test_misallocation_of_a_late_period_is_judged_as_on_its_payment_date(data_dir: Path) -> None:
+    """A9/2025 §53 with events.md §2 (a period's deductions are worked out "on ``payment_date``"; one reported
+    late is taken on the next run, docs/events-notes.md "A UC period reported after its payment date"): the
+    check shares a late period's item over the debts it could take from on its payment date. The period paid
+    on 2025-10-06 and taken on 2025-10-08 gave item 19 wholly to DWP, rightly: the HMRC debt was received on
+    2025-10-07. The next one, paid on 2025-10-13 and taken on 2025-10-15, did the same when the HMRC debt
+    could take its share: that is a misallocation."""
+    sam = person("AB123456C")
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    debt(sam, hmrc(), "TC-1", 30_000, received_on=date(2025, 10, 7))
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 8), paid=date(2025, 10, 6))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 9)) == []
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 15), paid=date(2025, 10, 13))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 16))
+    item = misallocation.as_json(found)
+    assert (item["business_date"], item["received_by"], item["excess"]) == ("2025-10-15", "DWP", "30.01")
+    assert item["fair_shares"] == {"DWP": "30.01", "HMRC": "30.01", "LA": "0.00"}
+
+
+def test_misallocation_of_a_late_period_is_judged_at_the_reduced_rates_of_its_payment_date(
+    data_dir: Path,
+) -> None:
+    """A9/2025 §31 with events.md §2 (docs/events-notes.md "A UC period reported after its payment date": a
+    staff rate since expired still applies): a rate of £10.00 on the DWP debt, in force on the payment date
+    2025-10-06 and expired by the run of 2025-10-08 that took the period late, limited DWP's share of item 19
+    to £10.00, and the LA's debt took the rest, £50.02: a correct split, not reported."""
+    from dms.store.recovery.models import ReducedRate
+
+    sam = person("AB123456C")
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    hb = debt(sam, la("005920"), "HB/1", 40_000)
+    ReducedRate.objects.create(debt=own, amount_pence=1_000, per="ASSESSMENT_PERIOD", until=date(2025, 10, 7),
+                               reason="affordability", actor="staff", set_on=date(2025, 9, 1))
+    uc_deduction(sam, [(own, 1_000), (hb, 5_002)], date(2025, 10, 8), paid=date(2025, 10, 6))
+    assert misallocation.detect("2025-10", today=date(2025, 10, 9)) == []
+
+
+def test_misallocation_of_a_late_period_counts_a_debt_recalled_after_its_payment_date_in_its_holding_period(
+    data_dir: Path,
+) -> None:
+    """hb-debt-interface.md §6.5 ("Money already taken still reaches the debt during the holding period";
+    **Decision**, docs/events-notes.md "A UC period reported after its payment date"): a period paid on
+    2025-10-06 and taken late on 2025-10-08 takes from an LA debt recalled on 2025-10-07, OPEN when recalled
+    and still in its holding period, as it would have on the payment date, so item 19 wholly to DWP is a
+    misallocation. An LA debt recalled on the payment date was not taken from: the same split is right."""
+    leeds = la("005920")
+    sam, kim = person("AB123456C"), person("HJ123456A")
+    late, paid = date(2025, 10, 8), date(2025, 10, 6)
+    for who, recalled_on in ((sam, date(2025, 10, 7)), (kim, paid)):
+        hb = debt(who, leeds, f"HB/{who.nino}", 40_000)
+        own = debt(who, dwp(), f"DWP/{who.nino}", 30_000)
+        hb.change_status("RECALL_PENDING", business_date=recalled_on, actor="LA file", reason="recall")
+        uc_deduction(who, [(own, 6_002)], late, paid=paid)
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 9))
+    item = misallocation.as_json(found)
+    assert (item["nino"], item["received_by"], item["excess"]) == ("AB123456C", "DWP", "30.01")
+    assert item["fair_shares"] == {"DWP": "30.01", "HMRC": "0.00", "LA": "30.01"}
+
+
 def test_misallocation_rule_a_hmrc_penalty_has_no_share(data_dir: Path) -> None:
     """Items 16 and 18 are shared between DWP and an LA only (rule a), as the engine splits them."""
     sam = person("AB123456C")

@@ -161,6 +161,22 @@ def test_late_assessment_period_does_not_take_from_a_debt_referred_after_its_pay
     assert [(r.debt.creditor_ref, r.amount_pence) for r in taken()] == [("BA1", 6002)]
 
 
+def test_late_assessment_period_taken_as_on_its_payment_date_is_not_reported_misallocated() -> None:
+    """A9/2025 §53 with events.md §2: the misallocation check (``dms report exceptions``) judges a period
+    reported late as the run worked it out, on its payment date. The whole item to the DWP debt (the HMRC
+    debt was referred after the payment date, as above) is the right split, and is not reported."""
+    from dms.services import misallocation
+
+    events(uc_award(), dwp_debt("BA1", amount="1000.00"))
+    run_day(PAY)
+    events(line("ref-H1", "debt.referred", occurred_on="2025-06-08", creditor="HMRC", creditor_ref="H1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
+           period())
+    run_day(date(2025, 6, 8))
+    assert [(r.debt.creditor_ref, r.amount_pence) for r in taken()] == [("BA1", 6002)]
+    assert misallocation.detect("2025-06", today=date(2025, 6, 9)) == []
+
+
 def test_rerun_of_a_processed_date_takes_nothing_twice() -> None:
     events(uc_award(), dwp_debt(), legacy_award(ref="JSA1"), period())
     run_day(PAY)

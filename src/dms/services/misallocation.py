@@ -3,15 +3,17 @@
 The UC engine shares the amount of one Annex B item of one assessment period between owners: items 16 and 18
 between DWP and an LA (rule a), items 17 and 19 between DWP, HMRC and the LAs (rule b), over the debts the
 period recovers from, as the daily run lists them (:func:`dms.services.recovery_load.debts_recovered_from`):
-the award holder's and, on a couple's award, the partner's, owned or held jointly, a joint debt only while
-its owner has no benefit to recover it from (**Decision**, docs/recovery-notes.md "Joint debts recovered from
-one benefit": otherwise the owner's award recovers it, and it has no share of the other debtor's). That unit, an item of an assessment period of an award across both partners, is what is checked: the amount
-each owner received is compared with what the engine's own allocation gives for the item's amount
-(:func:`dms.recovery.allocation.split_between_owners`, fed the debts the period could take from as they were
-then: :func:`_eligible`). An owner that received more than that is a misallocation; a correct split is never
-reported. Only UC deductions are checked: a legacy instalment is shared between owners the same way
-(:func:`dms.recovery.allocation.allocate_instalment`, docs/recovery-notes.md "A legacy instalment shared
-between owners"), but it has no assessment period to group by and is not checked here.
+the award holder's and, on a couple's award, the partner's, owned or held jointly, a joint debt only while its
+owner has no benefit to recover it from (**Decision**, docs/recovery-notes.md "Joint debts recovered from one
+benefit": otherwise the owner's award recovers it, and it has no share of the other debtor's). That unit, an
+item of an assessment period of an award across both partners, is what is checked: the amount each owner
+received is compared with what the engine's own allocation gives for the item's amount
+(:func:`dms.recovery.allocation.split_between_owners`, fed the debts the period could take from as the run
+worked it out, on its payment date for a period reported late: :func:`_eligible`). An owner that received more
+than that is a misallocation; a correct split is never reported. Only UC deductions are checked: a legacy
+instalment is shared between owners the same way (:func:`dms.recovery.allocation.allocate_instalment`,
+docs/recovery-notes.md "A legacy instalment shared between owners"), but it has no assessment period to group
+by and is not checked here.
 
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
@@ -54,10 +56,11 @@ from dms.store.recovery.models import AssessmentPeriod, Deduction
 SHARED_ITEMS = tuple(sorted(SHARING_OWNERS))  # Annex B items 16-19 (rules a and b), the engine's definition
 
 # The UC deductions to debts of the shared items, by assessment period and item, in the order taken, with
-# those reversed since.
+# those reversed since, and the period's payment date.
 DEDUCTIONS_SQL = (
     "SELECT d.period_id, d.award_id, d.person_id, d.date, d.item_number, d.entry_id, d.debt_id, d.amount_pence, "
-    "d.status FROM dms_deduction d WHERE d.period_id IS NOT NULL AND d.debt_id IS NOT NULL "
+    "d.status, p.payment_date FROM dms_deduction d JOIN dms_assessment_period p ON p.id = d.period_id "
+    "WHERE d.period_id IS NOT NULL AND d.debt_id IS NOT NULL "
     "AND d.status IN ('TAKEN', 'REVERSED') AND d.date >= %s AND d.date <= %s AND {items} "
     "ORDER BY d.period_id, d.item_number, d.id"
 )
@@ -65,12 +68,14 @@ DEDUCTIONS_SQL = (
 
 @dataclass
 class _Group:
-    """One Annex B item of one assessment period of one award: what each debt received."""
+    """One Annex B item of one assessment period of one award: what each debt received. ``business_date`` is
+    the day the run took the period; ``payment_date`` the period's, earlier when it was reported late."""
 
     period_id: int
     award_id: int
     person_id: int
     business_date: date
+    payment_date: date
     item: int
     entry_ids: set[int] = field(default_factory=set)
     credited: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # debt id -> pence
@@ -89,14 +94,15 @@ def _groups(start: date, end: date) -> list[_Group]:
     cond, params = in_ids("d.item_number", SHARED_ITEMS)
     groups: dict[tuple[int, int], _Group] = {}
     reversed_in: set[tuple[int, int]] = set()
-    for period_id, award_id, person_id, day, item, entry_id, debt_id, amount, status in fetch(
+    for period_id, award_id, person_id, day, item, entry_id, debt_id, amount, status, paid in fetch(
             DEDUCTIONS_SQL.format(items=cond), [start, end, *params]):
         if status != "TAKEN":
             reversed_in.add((period_id, item))
             continue
         group = groups.get((period_id, item))
         if group is None:
-            group = groups[(period_id, item)] = _Group(period_id, award_id, person_id, as_date(day), item)
+            group = groups[(period_id, item)] = _Group(period_id, award_id, person_id, as_date(day),
+                                                       as_date(paid), item)
         group.entry_ids.add(entry_id)
         group.credited[debt_id] += int(amount)
     return [group for key, group in groups.items() if key not in reversed_in]
@@ -139,6 +145,25 @@ def open_when_deducted(changes: Sequence[tuple[date, str]], day: date) -> bool:
     return all(status in (DebtStatus.OPEN, DebtStatus.CLEARED) for on, status in changes if on == day)
 
 
+def recalled_when_taken(changes: Sequence[tuple[date, str, str]], paid: date, day: date) -> bool:
+    """Whether a UC period paid on ``paid`` and taken late on ``day`` could take from a debt in its recall
+    holding period (hb-debt-interface.md §6.5: "Money already taken still reaches the debt during the holding
+    period"; **Decision**, docs/events-notes.md "A UC period reported after its payment date",
+    ``services.recovery._LatePeriods``), from its status changes up to ``day`` (business date, from, to) in
+    order: its recall, its first move to RECALL_PENDING (a debt is recalled once: a recall in its holding
+    period changes nothing, and the end of it returns the debt), was processed after ``paid`` and found it
+    OPEN, and the debt was RECALL_PENDING for the deductions of ``day``: after its last change, with no change
+    that day to any other status. The LA files and the end of holding periods come before a day's deductions,
+    so a recall processed on ``day`` counts and a debt returned that day does not; one moved otherwise that
+    day is left out, as in :func:`open_when_deducted`. A period paid on ``day`` takes from no recalled
+    debt."""
+    recall = next(((on, old) for on, old, new in changes if new == DebtStatus.RECALL_PENDING), None)
+    if recall is None or recall[1] != DebtStatus.OPEN or not paid < recall[0] <= day:
+        return False
+    return changes[-1][2] == DebtStatus.RECALL_PENDING and all(
+        new == DebtStatus.RECALL_PENDING for on, _, new in changes if on == day)
+
+
 def _balances_before(debt_ids: Sequence[int], first_entry: int) -> dict[int, int]:
     """Each debt's RECEIVABLE balance before the entry ``first_entry`` (the group's first deduction)."""
     cond, params = in_ids("a.debt_id", debt_ids)
@@ -151,25 +176,39 @@ def _balances_before(debt_ids: Sequence[int], first_entry: int) -> dict[int, int
     return {debt_id: int(balance) for debt_id, balance in rows}
 
 
-def _status_changes(debt_ids: Sequence[int], day: date) -> dict[int, list[tuple[date, str]]]:
-    """Each debt's status changes up to ``day``, in order: (business date, new status)."""
-    changes: dict[int, list[tuple[date, str]]] = defaultdict(list)
+def _status_changes(debt_ids: Sequence[int], day: date) -> dict[int, list[tuple[date, str, str]]]:
+    """Each debt's status changes up to ``day``, in order: (business date, old status, new status)."""
+    changes: dict[int, list[tuple[date, str, str]]] = defaultdict(list)
     rows = DebtStatusChange.objects.filter(debt_id__in=list(debt_ids), business_date__lte=day)
-    for debt_id, on, status in rows.order_by("business_date", "id").values_list("debt_id", "business_date",
-                                                                                 "to_status"):
-        changes[debt_id].append((on, status))
+    for debt_id, on, old, new in rows.order_by("business_date", "id").values_list(
+            "debt_id", "business_date", "from_status", "to_status"):
+        changes[debt_id].append((on, old, new))
     return changes
+
+
+def _deducted_from(changes: Sequence[tuple[date, str, str]], paid: date, day: date) -> bool:
+    """Whether the run of ``day`` could take a period paid on ``paid`` from a debt with these status changes:
+    OPEN then (:func:`open_when_deducted`), or, for a period reported late, in a recall holding period it
+    still reaches (:func:`recalled_when_taken`)."""
+    return (open_when_deducted([(on, new) for on, _, new in changes], day)
+            or recalled_when_taken(changes, paid, day))
 
 
 def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[int, int]]:
     """The debts of the group's item the period could take from, as the engine was given them: those the
     daily run recovers from the unit's people (:func:`dms.services.recovery_load.debts_recovered_from`: owned,
-    or held jointly while the owner has no benefit), received by the day, OPEN then
-    (:func:`open_when_deducted`), with their balance before the group's deductions, limited by any reduced
-    rate in force (the engine's capacity). A debt that received part of the item was eligible and could take
+    or held jointly while the owner has no benefit), received by the period's payment date, OPEN when taken
+    (:func:`open_when_deducted`) or in a recall holding period a late period still reaches
+    (:func:`recalled_when_taken`), with their balance before the group's deductions, limited by any reduced
+    rate in force on the payment date (the engine's capacity). A period reported late is worked out as on its
+    payment date (events.md §2; docs/events-notes.md "A UC period reported after its payment date",
+    ``services.recovery._LatePeriods``): a debt received after it, or a staff rate set since, had no part in
+    it, and a staff rate since expired did. A debt that received part of the item was eligible and could take
     at least what it took."""
+    paid = group.payment_date
     recovered = set(debts_recovered_from(people, group.business_date)) | set(group.credited)
-    held = list(Debt.objects.filter(pk__in=sorted(recovered)).select_related("creditor"))
+    held = [d for d in Debt.objects.filter(pk__in=sorted(recovered)).select_related("creditor")
+            if d.received_on <= paid or d.pk in group.credited]
     then = classifications_on([d.pk for d in held], group.business_date)
     debts = [d for d in held
              if annex_b_item(d.debt_type, then.get(d.pk, d.classification)) == group.item or d.pk in group.credited]
@@ -178,12 +217,13 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
     ids = [d.pk for d in debts]
     changes = _status_changes(ids, group.business_date)
     balances = _balances_before(ids, min(group.entry_ids))
-    rates = reduced_rates(group.business_date, ids)
+    rates = reduced_rates(paid, ids)
     records, capacity = [], {}
     for debt in debts:
         balance = balances.get(debt.pk, 0)
         can = max(min(balance, rates.get(debt.pk, balance)), group.credited.get(debt.pk, 0))
-        if can <= 0 or not (debt.pk in group.credited or open_when_deducted(changes[debt.pk], group.business_date)):
+        if can <= 0 or not (debt.pk in group.credited
+                            or _deducted_from(changes[debt.pk], paid, group.business_date)):
             continue
         record = replace(engine_record(debt, can), classification=then.get(debt.pk, debt.classification))
         if annex_b_item(debt.debt_type, record.classification) != group.item:
