@@ -600,6 +600,26 @@ def test_misallocation_of_a_late_period_counts_a_debt_recalled_after_its_payment
     assert item["fair_shares"] == {"DWP": "30.01", "HMRC": "0.00", "LA": "30.01"}
 
 
+def test_misallocation_correction_with_no_open_debt_to_take_the_excess_is_refused_and_nothing_is_posted(
+    data_dir: Path,
+) -> None:
+    """A9/2025 §53 (docs/la-interface-notes.md "A deduction reversed after its debt was returned": the excess
+    is placed on OPEN debts only): the LA's only debt of item 19 is in its recall holding period when the
+    misallocation of a late period is corrected, so nothing can take the LA's share; the correction is
+    refused, saying why, and nothing is posted."""
+    sam = person("AB123456C")
+    hb = debt(sam, la("005920"), "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    hb.change_status("RECALL_PENDING", business_date=date(2025, 10, 7), actor="LA file", reason="recall")
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 8), paid=date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 9))
+    entries = JournalEntry.objects.count()
+    with pytest.raises(DmsError, match="no OPEN debt of item 19 .* in its recall holding period .* manual decision"):
+        misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    assert JournalEntry.objects.count() == entries
+    assert Misallocation.objects.get(pk=found.pk).status == Misallocation.DETECTED
+
+
 def test_misallocation_rule_a_hmrc_penalty_has_no_share(data_dir: Path) -> None:
     """Items 16 and 18 are shared between DWP and an LA only (rule a), as the engine splits them."""
     sam = person("AB123456C")

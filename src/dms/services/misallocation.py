@@ -415,8 +415,9 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> tuple[li
     amount = min(item.excess_pence, sum(a for _, a in placements))
     if amount <= 0:
         raise DmsError(
-            f"misallocation {item.pk} cannot be corrected on {day}: the other owners' debts of item {item.item} "
-            "have no balance left to take the excess; refer it for a manual decision"
+            f"misallocation {item.pk} cannot be corrected on {day}: no OPEN debt of item {item.item} of the owners "
+            "it was short to has a balance left to take the excess (a debt cleared, returned, withdrawn or in its "
+            "recall holding period since takes none); nothing was corrected: refer it for a manual decision"
         )
     what = f"{_deduction_source(item)} deduction of {item.business_date} re-allocated by misallocation {item.pk}"
     credit = AccountKey(AccountKind.PERSON_CREDIT, item.person_id)
