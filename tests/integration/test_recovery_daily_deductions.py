@@ -147,16 +147,22 @@ def test_late_assessment_period_worked_out_as_on_its_payment_date_reduced_rate_t
     assert "£10.00" in taken()[0].explanation
 
 
-def test_late_assessment_period_does_not_take_from_a_debt_referred_after_its_payment_date() -> None:
-    """The same rule: a debt DMS received after the period's payment date (an HMRC debt referred on
-    2025-06-08; the period, paid 2025-06-07, reported on 2025-06-09) takes no share of it (no rule b split):
-    the DWP debt takes the whole item, £60.02; the HMRC debt is recovered from later periods."""
+def _late_period_after_an_hmrc_referral() -> None:
+    """A DWP debt; the period paid on PAY reported late, after an HMRC debt referred on 2025-06-08; the run
+    of 2025-06-08 takes it."""
     events(uc_award(), dwp_debt("BA1", amount="1000.00"))
     run_day(PAY)
     events(line("ref-H1", "debt.referred", occurred_on="2025-06-08", creditor="HMRC", creditor_ref="H1",
                 debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
            period())
     run_day(date(2025, 6, 8))
+
+
+def test_late_assessment_period_does_not_take_from_a_debt_referred_after_its_payment_date() -> None:
+    """The same rule: a debt DMS received after the period's payment date (an HMRC debt referred on
+    2025-06-08; the period, paid 2025-06-07, reported on 2025-06-09) takes no share of it (no rule b split):
+    the DWP debt takes the whole item, £60.02; the HMRC debt is recovered from later periods."""
+    _late_period_after_an_hmrc_referral()
     run_day(date(2025, 6, 9))
     assert [(r.debt.creditor_ref, r.amount_pence) for r in taken()] == [("BA1", 6002)]
 
@@ -167,12 +173,7 @@ def test_late_assessment_period_taken_as_on_its_payment_date_is_not_reported_mis
     debt was referred after the payment date, as above) is the right split, and is not reported."""
     from dms.services import misallocation
 
-    events(uc_award(), dwp_debt("BA1", amount="1000.00"))
-    run_day(PAY)
-    events(line("ref-H1", "debt.referred", occurred_on="2025-06-08", creditor="HMRC", creditor_ref="H1",
-                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
-           period())
-    run_day(date(2025, 6, 8))
+    _late_period_after_an_hmrc_referral()
     assert [(r.debt.creditor_ref, r.amount_pence) for r in taken()] == [("BA1", 6002)]
     assert misallocation.detect("2025-06", today=date(2025, 6, 9)) == []
 
