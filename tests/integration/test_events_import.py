@@ -290,7 +290,7 @@ def test_debt_revised_down_below_recovered_refunds_the_excess() -> None:
      (line("u1", "benefit.payment_missed", award_ref="UC1", pay_date="2025-05-01"), "Universal Credit award"),
      (line("c1", "award.changed", award_ref="UC1", legacy={"weekly_amount": "1.00"}), "weekly_amount: award UC1 is a UC award"),
      (line("e1", "award.ended", award_ref="UC1", end_date="2025-01-01", reason="AWARD_ENDED"), "before award"),
-     (line("pm", "payment.received", amount="1.00", received_on="2025-05-01", channel="CARD",
+     (line("pm", "payment.received", amount="1.00", received_on="2025-04-07", channel="CARD",
            la_id="005920", debt_ref="HB1"), "no such LA debt")],
 )
 def test_event_referring_to_unknown_or_mismatched_record_refused(bad: str, reason: str) -> None:
@@ -320,7 +320,7 @@ def test_other_types_are_stored_unapplied_for_the_daily_run_and_periods_held() -
         line("dd", "person.died", occurred_on="2025-06-01", date_of_death="2025-06-01"),
         line("ps", "person.sanction", rate_percent=100, start_date="2025-05-01", duration_weeks=13),
         line("pi", "person.insolvency", kind="BREATHING_SPACE", start_date="2025-05-01"),
-        line("pr", "payment.received", amount="10.00", received_on="2025-05-01", channel="CARD",
+        line("pr", "payment.received", amount="10.00", received_on="2025-04-07", channel="CARD",
              creditor="DWP", creditor_ref="BA1"),
     )
     assert (report.stored, report.applied, report.refused) == (6, 1, [])  # the period is held at once
@@ -693,3 +693,22 @@ def test_person_sanction_rate_percent_with_more_than_two_decimal_places_refused(
     report = import_events([line("s3", "person.sanction", rate_percent="33.33", start_date="2025-06-01",
                                  duration_weeks=13)], "f.jsonl")
     assert report.ok and InboundEvent.objects.get(event_id="s3").payload["rate_percent"] == "33.33"
+
+
+def test_payment_received_after_occurred_on_is_refused_at_import_naming_the_line_and_field() -> None:
+    """events.md §1 (``occurred_on``: the business date the fact took effect; "each event is applied whole or
+    not at all"; a file import reports each refused event with its line number) and §3 (``payment.received``):
+    a payment whose ``received_on`` is after its own ``occurred_on`` is refused, naming the line, the event and
+    the field and how to correct it; nothing of it is kept (no event, no person created for it, nothing for
+    the run to hold), and the file's other lines are applied."""
+    report = run(uc_award(),
+                 line("pay-ahead", "payment.received", nino=OTHER, occurred_on="2026-02-01", amount="20.00",
+                      received_on="2026-03-01", channel="CARD"),
+                 referral())
+    assert [(r.line_number, r.event_id) for r in report.refused] == [(2, "pay-ahead")]
+    assert report.refused[0].reason == ("received_on: 2026-03-01 is after occurred_on 2026-02-01: a payment is "
+                                        "reported on or after the day it was received; correct received_on (or "
+                                        "occurred_on)")
+    assert (report.stored, report.applied, report.ok) == (2, 2, False)
+    assert not InboundEvent.objects.filter(event_id="pay-ahead").exists()
+    assert not Person.objects.filter(nino=OTHER).exists()

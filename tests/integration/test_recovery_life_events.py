@@ -854,7 +854,7 @@ def test_payment_for_a_debt_withdrawn_before_the_payment_file_arrives_is_kept_as
     events(line("wd", "debt.withdrawn", occurred_on="2025-06-07", creditor="DWP", creditor_ref="A",
                 reason="referred in error"))
     run_day(date(2025, 6, 7))
-    events(line("pay", "payment.received", occurred_on="2025-06-06", amount="50.00", received_on="2025-06-08",
+    events(line("pay", "payment.received", occurred_on="2025-06-08", amount="50.00", received_on="2025-06-06",
                 channel="CARD", creditor="DWP", creditor_ref="A"))
     run_day(date(2025, 6, 8))
     person = Person.objects.get()
@@ -866,7 +866,8 @@ def test_payment_naming_an_unknown_debt_or_another_persons_debt_is_refused() -> 
     """events.md §3: a payment names a debt DMS holds or has held for the person; another's, or none DMS
     knows, is refused with a message saying what to send instead."""
     events(uc_award(), dwp_debt("A"), uc_award(ref="UC2", nino="CE123456A"))
-    pay = {"amount": "5.00", "received_on": "2025-06-08", "channel": "CARD", "creditor": "DWP"}
+    pay = {"occurred_on": "2025-06-08", "amount": "5.00", "received_on": "2025-06-08", "channel": "CARD",
+           "creditor": "DWP"}
     assert "has no debt with this reference" in refused(line("p1", "payment.received", creditor_ref="NOPE", **pay))[0]
     assert "owed by another person" in refused(
         line("p2", "payment.received", nino="CE123456A", creditor_ref="A", **pay))[0]

@@ -407,6 +407,20 @@ def test_created_on_after_occurred_on_is_refused_naming_created_on() -> None:
     assert isinstance(event, ev.DebtReferred) and event.created_on == date(2026, 1, 1)
 
 
+def test_payment_received_after_occurred_on_is_refused_naming_received_on() -> None:
+    """events.md §1 (``occurred_on``: the business date the fact took effect) and §3 (``payment.received``,
+    ``received_on``): a payment is reported on or after the day it was received, so one whose ``received_on``
+    is after its own ``occurred_on`` contradicts itself (a mistyped date: held, it would be applied on a day
+    to come) and is refused, saying which field to correct. The same day, or a payment reported late, is
+    taken."""
+    message = refused(good("payment.received", occurred_on="2026-02-01", received_on="2026-03-01"), "received_on")
+    assert message == ("received_on: 2026-03-01 is after occurred_on 2026-02-01: a payment is reported on or after "
+                       "the day it was received; correct received_on (or occurred_on)")
+    for received in ("2026-02-01", "2026-01-20"):
+        event = parse_event(good("payment.received", occurred_on="2026-02-01", received_on=received))
+        assert isinstance(event, ev.PaymentReceived) and event.received_on == date.fromisoformat(received)
+
+
 @pytest.mark.parametrize("name", ["creditor", "creditor_ref", "amount"])
 def test_debt_revised_missing_field_refused(name: str) -> None:
     refused(without("debt.revised", name), name)

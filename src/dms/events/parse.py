@@ -336,10 +336,17 @@ def _payment_target(data: Data) -> CreditorDebtTarget | LaDebtTarget | None:
 
 
 def _payment_received(data: Data, env: Envelope) -> PaymentReceived:
+    """A direct payment (events.md §3). Its ``received_on`` may not be after the event's own ``occurred_on``
+    (events.md §1: the business date the fact took effect): a payment is reported on or after the day it was
+    received, so a later ``received_on`` is a mistyped date (held, it would be applied on a day to come)."""
+    received_on = f.day(data, "received_on")
+    if received_on > env["occurred_on"]:
+        raise EventError(f"received_on: {received_on} is after occurred_on {env['occurred_on']}: a payment is "
+                         "reported on or after the day it was received; correct received_on (or occurred_on)")
     return PaymentReceived(
         **env,
         amount_pence=f.money(data, "amount", positive=True),
-        received_on=f.day(data, "received_on"),
+        received_on=received_on,
         channel=f.choice(data, "channel", PAYMENT_CHANNELS),
         target=_payment_target(data),
     )
