@@ -63,3 +63,30 @@ def test_events_import_skips_and_counts_blank_lines(cli_env: dict[str, str], tmp
     path.write_text("\n".join(GOOD_LINES) + "\n")
     again = run_dms(cli_env, "events", "import", str(path), check=True)
     assert again.stdout.strip().endswith("3 line(s): 0 stored (0 applied), 3 unchanged, 0 refused")
+
+
+def test_events_import_keeps_a_late_older_revision_superseded_and_refuses_a_payment_received_after_it_occurred(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """docs/events-notes.md "A late report does not overwrite a later one" (events.md §1, §3 ``debt.revised``)
+    and "Dates that contradict each other" (``payment.received``): through ``dms events import``, a revision
+    to £250.00 that occurred on 2025-05-05, delivered after one to £300.00 of 2025-05-10, is stored and
+    reported superseded, and the debt stays at £300.00; a payment received after its own ``occurred_on`` is
+    refused naming the file, line, event and field, exit 1, the file's other lines applied."""
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    revised = {"type_": "debt.revised", "creditor": "HMRC", "creditor_ref": "TC-1"}
+    first.write_text("\n".join([*GOOD_LINES[:2], json.dumps({
+        **json.loads(_event("r-new", **revised, amount="300.00")), "occurred_on": "2025-05-10"})]) + "\n")
+    run_dms(cli_env, "events", "import", str(first), check=True)
+    late = {**json.loads(_event("r-old", **revised, amount="250.00")), "occurred_on": "2025-05-05"}
+    ahead = {**json.loads(_event("pay-1", "payment.received", amount="20.00", received_on="2025-06-01",
+                                 channel="CARD")), "occurred_on": "2025-05-20"}
+    second.write_text("\n".join([json.dumps(late), json.dumps(ahead)]) + "\n")
+    result = run_dms(cli_env, "events", "import", str(second))
+    assert result.returncode == 1
+    assert (f"{second}:2: refused (event pay-1): received_on: 2025-06-01 is after occurred_on 2025-05-20: a "
+            "payment is reported on or after the day it was received; correct received_on (or occurred_on)"
+            in result.stderr)
+    assert "2 line(s): 1 stored (0 applied, 1 superseded by a later report), 0 unchanged, 1 refused" in result.stdout
+    shown = json.loads(run_dms(cli_env, "debtor", "show", NINO, "--json", check=True).stdout)
+    assert [(d["amount"], d["balance"]) for d in shown["debts"]] == [("300.00", "300.00")]

@@ -712,3 +712,46 @@ def test_payment_received_after_occurred_on_is_refused_at_import_naming_the_line
     assert (report.stored, report.applied, report.ok) == (2, 2, False)
     assert not InboundEvent.objects.filter(event_id="pay-ahead").exists()
     assert not Person.objects.filter(nino=OTHER).exists()
+
+
+def revision(event_id: str, occurred_on: str, amount: str) -> str:
+    return line(event_id, "debt.revised", occurred_on=occurred_on, creditor="DWP", creditor_ref="BA1", amount=amount)
+
+
+def test_a_debt_revision_that_occurred_before_one_applied_does_not_overwrite_it() -> None:
+    """docs/events-notes.md "A late report does not overwrite a later one" (**Decision**; events.md §1:
+    ``occurred_on`` is the date the fact took effect; §3 ``debt.revised``: the new total as referred). A debt
+    revised to £300.00 on 2025-05-10, then a revision to £250.00 that occurred on 2025-05-05 delivered after
+    it: the debt stays at £300.00; the older revision is kept as received, not applied, naming the one that
+    stands. One of the same day received later is the correction, and applies."""
+    run(referral(amount="400.00"), revision("rev-new", "2025-05-10", "300.00"))
+    report = run(revision("rev-old", "2025-05-05", "250.00"))
+    assert (report.ok, report.stored, report.applied, report.superseded) == (True, 1, 0, 1)
+    debt = Debt.objects.get()
+    assert debt.amount_pence == 30000 and debt_service.figures_of(debt).balance_pence == 30000
+    old = InboundEvent.objects.get(event_id="rev-old")
+    assert (old.applied, old.superseded_by) == (False, "rev-new")
+    assert old.superseded_reason.startswith("superseded: event 'rev-new' reports the amount of DWP debt "
+                                            "creditor_ref 'BA1' as of 2025-05-10, later than this event's "
+                                            "occurred_on 2025-05-05")
+    assert JournalEntry.objects.filter(kind=EntryKind.REVISION).count() == 1
+    assert run(revision("rev-fix", "2025-05-10", "280.00")).applied == 1
+    assert Debt.objects.get().amount_pence == 28000 and check_ledger().ok
+
+
+def test_a_death_or_award_end_that_occurred_before_a_report_held_does_not_overwrite_its_date() -> None:
+    """docs/events-notes.md "A late report does not overwrite a later one" (**Decision**; events.md §1 and §2
+    ``person.died``, ``award.ended``): a death reported as on 2025-06-11 (occurred 2025-06-12), and an
+    award's end on 2025-06-11, then older reports of each (dated 2025-06-07, occurred 2025-06-08) delivered
+    after them: the later dates stand, and the older reports are kept, superseded, not left for the run."""
+    run(uc_award(), line("died-new", "person.died", occurred_on="2025-06-12", date_of_death="2025-06-11"),
+        line("end-new", "award.ended", occurred_on="2025-06-12", award_ref="UC1", end_date="2025-06-11",
+             reason="AWARD_ENDED"))
+    report = run(line("died-old", "person.died", occurred_on="2025-06-08", date_of_death="2025-06-07"),
+                 line("end-old", "award.ended", occurred_on="2025-06-08", award_ref="UC1", end_date="2025-06-07",
+                      reason="AWARD_ENDED"))
+    assert (report.ok, report.stored, report.applied, report.superseded) == (True, 2, 0, 2)
+    assert Person.objects.get(nino=NINO).date_of_death == date(2025, 6, 11)
+    assert Award.objects.get(award_ref="UC1").end_date == date(2025, 6, 11)
+    assert dict(InboundEvent.objects.filter(event_id__in=["died-old", "end-old"], applied=False)
+                .values_list("event_id", "superseded_by")) == {"died-old": "died-new", "end-old": "end-new"}

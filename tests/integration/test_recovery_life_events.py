@@ -27,7 +27,7 @@ from dms.services import debts as debt_service
 from dms.services.events import import_events
 from dms.services.recovery_staff import list_deductions, set_reduced_rate
 from dms.store.ledger import account_balance, check_ledger
-from dms.store.models import Debt, DebtStatusChange, InboundEvent, JournalEntry, Person
+from dms.store.models import Award, Debt, DebtStatusChange, InboundEvent, JournalEntry, Person, RunDay
 from dms.store.recovery.models import MissedInstalment, ReducedRate, Restriction
 
 pytestmark = pytest.mark.django_db
@@ -231,11 +231,14 @@ def test_a_hb_debt_returned_for_a_death_or_an_insolvency_says_which_in_its_statu
 
 
 def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
+    """Two sanctions, one after the other (UC Regulations 2013 reg 101(2): reduction periods run
+    consecutively), neither a 100% sanction of 13 weeks or more: the HB debt is kept."""
     events(uc_award())
     hb_debt()
     events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-04", duration_weeks=12),
-           line("s2", "person.sanction", rate_percent="40", start_date="2025-06-04", duration_weeks=26))
+           line("s2", "person.sanction", rate_percent="40", start_date="2025-08-27", duration_weeks=26))
     run_day(date(2025, 6, 4))
+    run_day(date(2025, 8, 27))
     assert status("HB1") == ("OPEN", "")
     assert InboundEvent.objects.filter(type="person.sanction", applied=True).count() == 2
 
@@ -500,7 +503,9 @@ def test_a_moratorium_event_without_an_end_does_not_erase_an_end_reported_by_a_l
         events(start)
         run_day(date(2025, 7, 22))
     assert [(r.end_date, r.resume_on) for r in Restriction.objects.all()] == [(date(2025, 7, 20), date(2025, 7, 21))]
-    assert InboundEvent.objects.get(event_id="mh").applied
+    older = "mh-again" if order == "start sent again after the end" else "mh"
+    held = InboundEvent.objects.get(event_id=older)
+    assert (held.applied, held.superseded_by) == (False, "mh-end")  # kept, superseded by the later report
     assert "left its end as event mh-end (occurred 2025-06-20) set it" in Restriction.objects.get().note
     if order != "start after the debts resumed":
         run_day(date(2025, 7, 20))
@@ -2323,3 +2328,131 @@ def test_a_reduced_rate_on_a_joint_debt_is_agreed_in_the_unit_of_the_benefit_of_
     assert set_reduced_rate(other, "J", "60.44", date(2025, 9, 1), "affordability", "staff", on).per == \
         "ASSESSMENT_PERIOD"
     assert [r.per for r in ReducedRate.objects.order_by("id")] == ["WEEK", "ASSESSMENT_PERIOD"]
+
+
+# ---------------------------------------------------------------------------------------------- late reports
+# docs/events-notes.md "A late report does not overwrite a later one" (**Decision**; events.md §1: ``occurred_on``
+# is the business date the fact took effect): of two reports of one fact, the one that occurred later stands,
+# in whichever order they are delivered; the older is kept, superseded, and never applied.
+
+NEWER_FIRST, OLDER_FIRST = "newer delivered first", "older delivered first"
+
+
+def deliver(order: str, older: str, newer: str) -> None:
+    if order == NEWER_FIRST:
+        events(newer)
+        events(older)
+    else:
+        events(older)
+        events(newer)
+
+
+def test_a_revision_that_occurred_before_one_applied_leaves_the_recovered_money_explained() -> None:
+    """events.md §3 ``debt.revised`` (hb-debt-interface.md §6.5: a revision below what was recovered is an
+    over-recovery, recovery-rules.md §5): £60.02 taken from a £400.00 debt, revised to £50.00 (occurred
+    2025-06-10): the debt is CLEARED and £10.02 refunded. A revision to £250.00 that occurred on 2025-06-09,
+    delivered after, changes nothing: the debt stays CLEARED at £50.00, the refund stands, no entry is
+    posted and the ledger still ties."""
+    events(uc_award(), dwp_debt("BA1", amount="400.00"), period())
+    run_day(PAY)
+    events(line("rev-new", "debt.revised", occurred_on="2025-06-10", creditor="DWP", creditor_ref="BA1",
+                amount="50.00"))
+    entries = JournalEntry.objects.count()
+    events(line("rev-old", "debt.revised", occurred_on="2025-06-09", creditor="DWP", creditor_ref="BA1",
+                amount="250.00"))
+    debt = Debt.objects.get(creditor_ref="BA1")
+    assert (debt.status, debt.amount_pence, debt_service.figures_of(debt).recovered_pence) == ("CLEARED", 5000, 5000)
+    assert [d.amount_pence for d in taken()] == [6002]  # £60.02 taken, £10.02 of it taken back and refunded
+    person = Person.objects.get(nino=NINO)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person.pk)) == -1002
+    assert JournalEntry.objects.count() == entries and check_ledger().ok
+    assert InboundEvent.objects.get(event_id="rev-old").superseded_by == "rev-new"
+
+
+def test_a_revision_waiting_for_its_date_does_not_supersede_one_that_occurred_before_it() -> None:
+    """docs/events-notes.md "A revision or withdrawal dated ahead takes effect on its date" with "A late report
+    does not overwrite a later one": a revision dated ahead of the run (£300.00 on 2025-06-20) waits for its
+    date; one that occurred before it (£250.00 on 2025-06-05), delivered after it, is in force from its own
+    date until then, and the later one from its date: each applies, in date order."""
+    events(uc_award(), dwp_debt("BA1", amount="400.00"))
+    RunDay.objects.create(run_date=date(2025, 6, 1), completed=True)
+    events(line("rev-new", "debt.revised", occurred_on="2025-06-20", creditor="DWP", creditor_ref="BA1",
+                amount="300.00"))
+    events(line("rev-old", "debt.revised", occurred_on="2025-06-05", creditor="DWP", creditor_ref="BA1",
+                amount="250.00"))
+    run_day(date(2025, 6, 5))
+    assert Debt.objects.get(creditor_ref="BA1").amount_pence == 25000
+    run_day(date(2025, 6, 20))
+    assert Debt.objects.get(creditor_ref="BA1").amount_pence == 30000
+    assert not InboundEvent.objects.exclude(superseded_by="").exists() and check_ledger().ok
+
+
+@pytest.mark.parametrize("order", [NEWER_FIRST, OLDER_FIRST])
+def test_a_death_that_occurred_before_a_later_report_of_it_does_not_stop_recovery_from_its_date(order: str) -> None:
+    """events.md §2 ``person.died`` (recovery stops; HB debts cease DEATH): a death reported on 2025-06-08 as
+    on 2025-06-05, and again on 2025-06-12 as on 2025-06-10. In either order of delivery the later report
+    stands: nothing happens on 2025-06-05, and the HB debt ceases for the death of 2025-06-10."""
+    events(uc_award(), dwp_debt())
+    hb_debt()
+    deliver(order, line("died-old", "person.died", occurred_on="2025-06-08", date_of_death="2025-06-05"),
+            line("died-new", "person.died", occurred_on="2025-06-12", date_of_death="2025-06-10"))
+    assert Person.objects.get(nino=NINO).date_of_death == date(2025, 6, 10)
+    summary = run_day(date(2025, 6, 5))
+    assert status("HB1") == ("OPEN", "") and summary.get("events_superseded", 0) == (order == OLDER_FIRST)
+    run_day(date(2025, 6, 10))
+    assert status("HB1") == ("RETURNED", "DEATH") and status("BA1")[0] == "ESTATE"
+    assert Person.objects.get(nino=NINO).date_of_death == date(2025, 6, 10)
+    old = InboundEvent.objects.get(event_id="died-old")
+    assert (old.applied, old.superseded_by) == (False, "died-new") and check_ledger().ok
+
+
+@pytest.mark.parametrize("order", [NEWER_FIRST, OLDER_FIRST])
+def test_an_award_end_that_occurred_before_a_later_report_of_it_does_not_move_the_end_earlier(order: str) -> None:
+    """events.md §2 ``award.ended`` (no benefit in payment after ``end_date``; HB debts cease UC_AWARD_ENDED):
+    the end reported on 2025-06-12 as 2025-06-10, and on 2025-06-20 as 2025-06-15. In either order the later
+    report stands: the HB debt ceases the day after 2025-06-15, not 2025-06-10."""
+    events(uc_award())
+    hb_debt()
+    deliver(order, line("end-old", "award.ended", occurred_on="2025-06-12", award_ref="UC1", end_date="2025-06-10",
+                        reason="AWARD_ENDED"),
+            line("end-new", "award.ended", occurred_on="2025-06-20", award_ref="UC1", end_date="2025-06-15",
+                 reason="AWARD_ENDED"))
+    assert Award.objects.get(award_ref="UC1").end_date == date(2025, 6, 15)
+    run_day(date(2025, 6, 11))
+    assert status("HB1") == ("OPEN", "")
+    run_day(date(2025, 6, 16))
+    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and cessation_date("HB1") == date(2025, 6, 16)
+    assert InboundEvent.objects.get(event_id="end-old").superseded_by == ("end-new" if order == NEWER_FIRST else "")
+
+
+@pytest.mark.parametrize("order", [NEWER_FIRST, OLDER_FIRST])
+def test_a_sanction_report_that_occurred_before_a_later_report_of_it_returns_nothing(order: str) -> None:
+    """events.md §2 ``person.sanction`` (a 100% sanction of 13 weeks or more returns HB debts): a sanction from
+    2025-06-02 reported as 100% for 13 weeks (occurred 2025-06-02) and again as 40% (occurred 2025-06-06).
+    In either order the later report stands: the HB debt is not returned and one restriction, of 40%, is
+    held; the older report is kept, superseded."""
+    events(uc_award())
+    hb_debt()
+    sanction = {"start_date": "2025-06-02", "duration_weeks": 13}
+    deliver(order, line("sn-old", "person.sanction", occurred_on="2025-06-02", rate_percent=100, **sanction),
+            line("sn-new", "person.sanction", occurred_on="2025-06-06", rate_percent=40, **sanction))
+    run_day(date(2025, 6, 6))
+    assert status("HB1") == ("OPEN", "")
+    assert [(r.event_id, r.rate_percent) for r in Restriction.objects.all()] == [("sn-new", "40")]
+    assert InboundEvent.objects.get(event_id="sn-old").superseded_by == "sn-new"
+
+
+def test_an_insolvency_report_that_occurred_before_a_later_report_of_it_adds_nothing() -> None:
+    """recovery-rules.md §6 (a DRO bars recovery of the non-fraud debts it includes): a DRO from 2025-06-02
+    reported on 2025-06-10 with its end, then the report of its start (occurred 2025-06-02) delivered after
+    the run applied it: one restriction, with the end the later report gave, noting the older report."""
+    events(uc_award(), dwp_debt("NF"))
+    dro = {"kind": "DEBT_RELIEF_ORDER", "start_date": "2025-06-02"}
+    events(line("dro-new", "person.insolvency", occurred_on="2025-06-10", end_date="2026-06-01", **dro))
+    run_day(date(2025, 6, 10))
+    events(line("dro-old", "person.insolvency", occurred_on="2025-06-02", **dro))
+    summary = run_day(date(2025, 6, 11))
+    assert summary["events_superseded"] == 1 and status("NF")[0] == "SUSPENDED"
+    restriction = Restriction.objects.get()
+    assert restriction.end_date == date(2026, 6, 1)
+    assert "event dro-old (occurred 2025-06-02) left it as event dro-new (occurred 2025-06-10) set it" in restriction.note

@@ -50,8 +50,9 @@ def run_events_import(args: argparse.Namespace) -> int:
         where = f" (event {refused.event_id})" if refused.event_id else ""
         print(f"{path}:{refused.line_number}: refused{where}: {refused.reason}", file=sys.stderr)
     blank = f", {report.blank} blank (skipped)" if report.blank else ""
+    superseded = f", {report.superseded} superseded by a later report" if report.superseded else ""
     print(
-        f"{path}: {report.lines} line(s): {report.stored} stored ({report.applied} applied), "
+        f"{path}: {report.lines} line(s): {report.stored} stored ({report.applied} applied{superseded}), "
         f"{report.unchanged} unchanged, {len(report.refused)} refused{blank}"
     )
     return 0 if report.ok else 1

@@ -16,6 +16,10 @@ daily run's recovery steps to act on: ``award.ended`` reported after deductions 
 after its end (the end date is recorded at once; the run reverses them), ``benefit.payment_missed``,
 ``person.died`` (the person's date of death is recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
+
+An event older than a report of the same fact already held (:data:`REPORTED_FACTS`) is kept as received and
+never applied, naming the report that stands (:func:`supersede`; docs/events-notes.md "A late report does
+not overwrite a later one").
 """
 
 from __future__ import annotations
@@ -55,7 +59,8 @@ class RefusedLine:
 
 @dataclass
 class ImportReport:
-    """What an import did: events newly stored, of which applied now; replays that changed nothing;
+    """What an import did: events newly stored, of which applied now, and of which superseded (older than a
+    report already received of the same fact: kept, not applied, :func:`supersede`); replays that changed nothing;
     lines refused (each with its line number and reason); blank lines, skipped. Every line read is one of
     these: ``lines == stored + unchanged + len(refused) + blank``."""
 
@@ -64,6 +69,7 @@ class ImportReport:
     blank: int = 0
     stored: int = 0
     applied: int = 0
+    superseded: int = 0  # stored, of which older than a report already received of the same fact: not applied
     unchanged: int = 0
     refused: list[RefusedLine] = field(default_factory=list)
 
@@ -290,11 +296,14 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
     else:
         report.stored += 1
         report.applied += outcome == "applied"
+        report.superseded += outcome == "superseded"
 
 
 def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> str:
     """Store and apply one validated event in one transaction. Returns ``"applied"``, ``"stored"`` (kept for
-    the daily run) or ``"unchanged"`` (a replay of the same content); refuses a conflicting replay."""
+    the daily run), ``"superseded"`` (kept, never applied: an older report of a fact than one already
+    received, :func:`supersede`) or ``"unchanged"`` (a replay of the same content); refuses a conflicting
+    replay."""
     sha = content_sha256(event)
     with transaction.atomic():
         existing = InboundEvent.objects.select_for_update().filter(event_id=event.event_id).first()
@@ -313,7 +322,89 @@ def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> st
         if applied:
             row.applied = True
             row.save(update_fields=["applied"])
+        elif row.superseded_by:
+            return "superseded"
     return "applied" if applied else "stored"
+
+
+# ---------------------------------------------------------------------------------------------- late reports
+
+#: The events that report one fact, in force from their ``occurred_on`` (events.md §1: "the business date the
+#: fact took effect"), that a later report of the same fact replaces: for each type, the fields that name the
+#: fact besides the person (``nino``). A revision also names its debt's owner, as ``find_event_debt`` checks.
+REPORTED_FACTS: dict[str, tuple[str, ...]] = {
+    "person.registered": (),
+    "person.died": (),
+    "award.ended": ("award_ref",),
+    "person.sanction": ("start_date",),
+    "person.insolvency": ("kind", "start_date"),
+    "debt.revised": ("creditor", "creditor_ref"),
+}
+
+
+def _fact_of(event: ev.Event) -> str:
+    """The fact an event of :data:`REPORTED_FACTS` reports, in words, for the reason kept with a superseded one."""
+    if isinstance(event, ev.AwardEnded):
+        return f"end of award_ref {event.award_ref!r}"
+    if isinstance(event, ev.PersonSanction):
+        return f"sanction of NINO {event.nino} from {event.start_date}"
+    if isinstance(event, ev.PersonInsolvency):
+        return f"{event.kind} of NINO {event.nino} from {event.start_date}"
+    if isinstance(event, ev.DebtRevised):
+        return f"amount of {event.creditor} debt creditor_ref {event.creditor_ref!r}"
+    if isinstance(event, ev.PersonDied):
+        return f"death of NINO {event.nino}"
+    return f"details of NINO {event.nino}"
+
+
+def later_report(row: InboundEvent, event: ev.Event) -> InboundEvent | None:
+    """The latest event held that reports the same fact as ``event`` (stored as ``row``; :data:`REPORTED_FACTS`)
+    and occurred after it, or on the same day and was received after it; None when there is none (or ``event``
+    reports no such fact), so that ``event`` is the report in force.
+
+    A ``debt.revised`` is superseded only by a revision already applied: one dated ahead of the run and still
+    waiting (:func:`ahead_of_the_run`) takes effect on its own date, after this one, which is in force until
+    then (events.md §1 ``occurred_on``; hb-debt-interface.md §6.5). Any other report held supersedes, applied
+    or not: a death's or an award's end date is recorded at import, and the reports of one sanction,
+    insolvency or moratorium fall due on the same day (its start)."""
+    names = REPORTED_FACTS.get(row.type)
+    if names is None:
+        return None
+    fact = {f"payload__{name}": _as_payload(getattr(event, name)) for name in names}
+    later = (InboundEvent.objects.filter(type=row.type, nino=row.nino, **fact)
+             .filter(Q(occurred_on__gt=row.occurred_on) | Q(occurred_on=row.occurred_on, pk__gt=row.pk))
+             .exclude(pk=row.pk))
+    if row.type == "debt.revised":
+        later = later.filter(applied=True)
+    found: InboundEvent | None = later.order_by("-occurred_on", "-pk").first()
+    return found
+
+
+def _as_payload(value: object) -> object:
+    """A field's value as an event's payload holds it once validated: a date written ``YYYY-MM-DD``."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def supersede(row: InboundEvent, event: ev.Event) -> InboundEvent | None:
+    """**Decision** (docs/events-notes.md "A late report does not overwrite a later one"; events.md §1:
+    ``occurred_on`` is the business date the fact took effect, and an event is never lost): when DMS already
+    holds a later report of the fact ``event`` reports (:func:`later_report`), ``event`` is older news. It
+    is kept as received and never applied: ``row`` records the event that stands (``superseded_by``) and why
+    (``superseded_reason``), and the daily run passes it by. Returns the event that stands, or None."""
+    later = later_report(row, event)
+    if later is None:
+        return None
+    same_day = " (the same day, received after it)" if later.occurred_on == row.occurred_on else ""
+    row.superseded_by = later.event_id
+    row.superseded_reason = (
+        f"superseded: event {later.event_id!r} reports the {_fact_of(event)} as of {later.occurred_on}"
+        f"{same_day}, later than this event's occurred_on {row.occurred_on}; the latest report stands "
+        "(events.md §1: occurred_on is the date the fact took effect), so this one is kept as received and "
+        "not applied"
+    )
+    InboundEvent.objects.filter(pk=row.pk).update(superseded_by=row.superseded_by,
+                                                  superseded_reason=row.superseded_reason)
+    return later
 
 
 # ---------------------------------------------------------------------------------------------- people, awards
@@ -343,6 +434,7 @@ def _person_registered(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.PersonRegistered)
     person = ensure_person(e.nino)
     if person.registered_on is not None and e.occurred_on < person.registered_on:
+        supersede(row, e)  # recorded when DMS holds the later registration's event (not in a synthetic book)
         return False
     if person.date_of_death is not None and e.date_of_birth > person.date_of_death:
         raise DmsError(f"date_of_birth {e.date_of_birth} is after the person's date of death, "
@@ -564,6 +656,8 @@ def apply_due_award_changes(run_date: date) -> int:
 def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
     e = _as(event, ev.AwardEnded)
     award = find_award(e.award_ref, e.nino)
+    if supersede(row, e) is not None:  # a later report of this award's end is held: its end date stands
+        return False
     if e.end_date < award.start_date:
         raise DmsError(f"end_date: {e.end_date} is before award {e.award_ref}'s start date {award.start_date}")
     award.end_date, award.end_reason = e.end_date, e.reason
@@ -712,6 +806,10 @@ def _debt_change(event: ev.Event, row: InboundEvent) -> bool:
     if ahead_of_the_run(event):
         find_event_debt(event.creditor, event.creditor_ref, event.nino)
         return False
+    if isinstance(event, ev.DebtRevised):
+        find_event_debt(event.creditor, event.creditor_ref, event.nino)
+        if supersede(row, event) is not None:  # a later revision of the debt is applied: its amount stands
+            return False
     apply_debt_change(event, row)
     return True
 
@@ -888,6 +986,8 @@ def _person_died(event: ev.Event, row: InboundEvent) -> bool:
     so that the fact is kept for debts referred later."""
     e = _as(event, ev.PersonDied)
     person = ensure_person(e.nino)
+    if supersede(row, e) is not None:  # a later report of the death is held: its date of death stands
+        return False
     if person.date_of_birth is not None and e.date_of_death < person.date_of_birth:
         raise DmsError(f"date_of_death {e.date_of_death} is before the person's date of birth, "
                        f"{person.date_of_birth} (person.registered); check the dates")

@@ -46,7 +46,7 @@ from dms.services.benefit_in_payment import (
     in_payment_params,
     in_payment_sql,
 )
-from dms.services.events import ensure_person, paid_on, stored_event, taken_after_end
+from dms.services.events import ensure_person, paid_on, stored_event, supersede, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
@@ -171,13 +171,17 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
     counts: dict[str, int] = {}
     due = []
     wanted = _people_in(partitions)
-    for row in InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False).order_by("id"):
+    for row in InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False,
+                                           superseded_by="").order_by("id"):
         if not _in_partitions(row.nino, wanted):
             continue
         event = parsed(row)
         if _effective(event) <= run_date:
             due.append((_effective(event), row.pk, row, event))
     for _, _, row, event in sorted(due, key=lambda item: (item[0], item[1])):
+        if _superseded(event, row, run_date):
+            counts["events_superseded"] = counts.get("events_superseded", 0) + 1
+            continue
         try:
             with transaction.atomic():
                 APPLY[row.type](event, row, run_date)
@@ -193,6 +197,28 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
     counts["moratoria_uc_stopped"] = suspend_when_uc_stops(run_date, partitions)
     counts["moratoria_joint_debts_suspended"] = suspend_joint_debts_recovered_from_legacy(run_date, partitions)
     return counts
+
+
+def _superseded(event: ev.Event, row: InboundEvent, run_date: date) -> bool:
+    """Whether ``event`` is older than a report of the same fact DMS holds (a death, an award's end, a
+    sanction, an insolvency or moratorium, a debt's revision: :func:`dms.services.events.supersede`): it is
+    then kept, recorded as superseded and not applied, the later report standing (**Decision**,
+    docs/events-notes.md "A late report does not overwrite a later one"). A sanction's or insolvency's
+    restriction already held notes it (for a moratorium, that its end stands as the later event set it)."""
+    with transaction.atomic():
+        later = supersede(row, event)
+        if later is None:
+            return False
+        if isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
+            kind = event.kind if isinstance(event, ev.PersonInsolvency) else "SANCTION"
+            held = Restriction.objects.filter(person__nino=event.nino, kind=kind,
+                                              start_date=event.start_date).order_by("-pk").first()
+            if held is not None:
+                what = "its end" if kind in MORATORIA else "it"
+                held.note = (f"{held.note}; {run_date}: event {event.event_id} (occurred {event.occurred_on}) left "
+                             f"{what} as event {later.event_id} (occurred {later.occurred_on}) set it")
+                held.save(update_fields=["note"])
+    return True
 
 
 def _person(event: ev.Event) -> Person:
@@ -543,19 +569,10 @@ def _moratorium(event: ev.PersonInsolvency, row: InboundEvent, run_date: date) -
     are listed too, so that they stay suspended while it lasts. UC deductions are not covered: a person
     with UC in payment goes on being recovered from by UC, and one whose UC starts during the moratorium is
     from then on (:func:`release_for_uc_deductions`). A later event of the same moratorium (same kind
-    and start date) sets or changes its end; an earlier one, reported after it, changes nothing
-    (:func:`_later_report`; **Decision**, docs/events-notes.md "A moratorium's end is set by its latest
-    event")."""
+    and start date) sets or changes its end; an earlier one, reported after it, changes nothing: the run
+    passes it by as superseded (:func:`_superseded`; **Decision**, docs/events-notes.md "A moratorium's end
+    is set by its latest event")."""
     person = _person(event)
-    later = _later_report(event, row)
-    if later is not None:
-        held = Restriction.objects.filter(person=person, kind=event.kind, start_date=event.start_date).order_by(
-            "-pk").first()
-        if held is not None:
-            held.note = (f"{held.note}; {run_date}: event {event.event_id} (occurred {event.occurred_on}) left "
-                         f"its end as event {later.event_id} (occurred {later.occurred_on}) set it")
-            held.save(update_fields=["note"])
-        return
     last = moratorium_last_day(event.kind, event.start_date, event.end_date)
     resume_on = last + timedelta(days=1) if last is not None else None
     existing = Restriction.objects.filter(person=person, kind=event.kind, start_date=event.start_date,
@@ -581,22 +598,6 @@ def _moratorium(event: ev.PersonInsolvency, row: InboundEvent, run_date: date) -
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=last, resume_on=resume_on,
                                suspended_debts=suspended, note=note)
-
-
-def _later_report(event: ev.PersonInsolvency, row: InboundEvent) -> InboundEvent | None:
-    """The latest event of the same moratorium as ``event`` (the person's, of the same kind and start date)
-    already applied that occurred after it, or on the same day and was received after it; None when there is
-    none, so that ``event`` sets the moratorium's end. **Decision** (docs/events-notes.md "A moratorium's end
-    is set by its latest event"; events.md §1: ``occurred_on`` is when the fact took effect): as a late
-    ``award.changed`` leaves the fields a later change set and a late ``person.registered`` the details a
-    later one gave, an event reported after a later one of its moratorium is older news, and does not
-    overwrite the end the later one gave, nor clear it when it gives none (the report of the start, sent
-    again or delivered late, after the report of the end)."""
-    # kind and start_date are held as validated: a code, and a date written YYYY-MM-DD
-    return (InboundEvent.objects.filter(type=row.type, nino=row.nino, applied=True, payload__kind=event.kind,
-                                        payload__start_date=event.start_date.isoformat())
-            .filter(Q(occurred_on__gt=row.occurred_on) | Q(occurred_on=row.occurred_on, pk__gt=row.pk))
-            .exclude(pk=row.pk).order_by("-occurred_on", "-pk").first())
 
 
 def recovered_from_anothers_legacy_benefit(debt: Debt, person_id: int, on: date) -> bool:

@@ -573,7 +573,8 @@ def waiting_for_the_run(as_of: date) -> int:
     from dms.store.la.models import FileState, ReceivedFile
     from dms.store.models import AwardChange, InboundEvent
 
-    return (InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False, occurred_on__lte=as_of).count()
+    return (InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False, superseded_by="",
+                                        occurred_on__lte=as_of).count()
             + AwardChange.objects.filter(applied_on=None, effective_from__lte=as_of).count()
             + ReceivedFile.objects.filter(state=FileState.PENDING, received_on__lte=as_of).count())
 

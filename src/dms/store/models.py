@@ -360,6 +360,10 @@ class InboundEvent(models.Model):
     source = models.CharField(max_length=300, blank=True, default="")
     applied = models.BooleanField(default=False)  # True once its effect is in the model
     effect_date = models.DateField(null=True, blank=True)  # the run date that acted on it, if any
+    # a report older than one already received of the same fact (docs/events-notes.md "A late report does not
+    # overwrite a later one"): kept as received, never applied; the event that stands, and why
+    superseded_by = models.CharField(max_length=64, blank=True, default="")
+    superseded_reason = models.TextField(blank=True, default="")
 
     class Meta:
         db_table = "dms_inbound_event"
