@@ -5,6 +5,8 @@ debt taken on, and ``dms debtor show --json`` shows the LA debts with the right 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tarfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -145,6 +147,30 @@ def test_a_file_failed_only_on_a_failed_referral_is_processed_when_sent_again_un
     assert "accepted 2" in out
     debt = _debts(cli_env, NINO)["HB/1"]
     assert (debt["status"], debt["amount"]) == ("OPEN", "50.00")
+
+
+PERSON_NAMES = (
+    "import json, sys\nfrom dms.store.bootstrap import setup\nsetup()\nfrom dms.store.models import Person\n"
+    "print(json.dumps({p.nino: [p.surname, p.forenames] for p in Person.objects.all()}))"
+)
+
+
+def test_a_referral_naming_the_claimant_with_a_right_single_quotation_mark_or_decomposed_accents_is_taken_on(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """§2 (names: letters, spaces, apostrophes and hyphens, 1-35 characters): "O’Brien" (U+2019) and "Zoe" with
+    U+0308 (decomposed, as Mac-based systems write it) are taken on through ``dms la receive`` and ``dms run``,
+    the names kept in NFC, and ``dms la outbox`` has no failure notice for the LA."""
+    _setup_uc_claimant(cli_env, tmp_path)
+    referral = build.referral("HB/1", STRANGER, 10_000, surname="O\u2019Brien", forenames="Zoe\u0308 Ange\u0300le")
+    _send(cli_env, tmp_path, D1, [(build.file_name("LAREF", LA, D1), build.file_bytes("LAREF", LA, D1, [referral]))])
+    out = run_dms(cli_env, "run", "--date", D1.isoformat(), check=True).stdout
+    assert "accepted 1" in out and "failed" not in out.split("la_files", 1)[1].split("\n", 1)[0]
+    names = json.loads(subprocess.run([sys.executable, "-c", PERSON_NAMES], env=cli_env, capture_output=True,
+                                      text=True, timeout=120, check=True).stdout)
+    assert names[STRANGER] == ["O\u2019Brien", "Zo\u00eb Ang\u00e8le"]
+    run_dms(cli_env, "la", "outbox", LA, "--out", str(tmp_path / "out"), check=True)
+    with tarfile.open(tmp_path / "out" / tar_name(D1, BundleType.DMS_BUNDLE, LA)) as bundle:
+        assert bundle.getnames() == [file_name(D1, MessageType.CESSATION, LA)]  # returned: no benefit in payment
 
 
 def test_a_name_once_accepted_fails_every_later_version_as_duplicate_batch(cli_env: dict[str, str],

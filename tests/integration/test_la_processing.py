@@ -104,6 +104,22 @@ def test_accepted_referral_posts_debt_with_every_component(folder: Path) -> None
     assert check_ledger().ok
 
 
+def test_a_claimant_named_by_a_referral_is_kept_with_names_in_nfc_35_characters_with_their_marks(
+        folder: Path) -> None:
+    """Spec §2 (names: 1-35 characters, letters, spaces, apostrophes and hyphens): a claimant DMS first meets
+    in a referral is kept with the names as written, in NFC ("Zoe" + U+0308 is kept as "Zoë", ’ as ’), whole:
+    a name of 35 letters each with a combining mark that has no precomposed form ("n̈") is 35 characters
+    however many code points it takes."""
+    la()
+    long_name = "n\u0308" * 35
+    refer(folder, [build.referral("HB/1", "AB123457C", 100, surname="O\u2019Brien", forenames="Zoe\u0308"),
+                   build.referral("HB/2", "AB123458C", 100, surname=long_name, forenames="Sia\u0302n")])
+    summary = la_files_step(D1)
+    assert summary["accepted"] == 1 and summary["held"] == [], summary
+    assert {p.nino: (p.surname, p.forenames) for p in Person.objects.all()} == {
+        "AB123457C": ("O\u2019Brien", "Zo\u00eb"), "AB123458C": (long_name, "Si\u00e2n")}
+
+
 def test_referral_returned_when_no_benefit_in_payment(folder: Path) -> None:
     la()
     award("AB123457C", "JSA", end=D1 - timedelta(days=1))  # ended the day before the processing date

@@ -452,3 +452,27 @@ def test_schema_overpayment_1_to_50_the_51st_is_reported_with_the_limit() -> Non
         assert "this one holds 51" in error.message and "another DebtRef" in error.message
     fifty = build.referral("HB/1", "AB123456C", 5000, overpayments=overpayments[:50])
     assert errors_of_both_scans("LAREF", build.file_bytes("LAREF", LA, DAY, [fifty])) == [[], []]
+
+
+def records_of_both_scans(kind: str, data: bytes) -> list[list[object]]:
+    """The records the fast scan and the tree scan each give for ``data``: they must agree."""
+    found = []
+    for fast in (True, False):
+        scanner = FileScanner(parse_file_name(build.file_name(kind, LA, DAY)), fast=fast)
+        found.append([s.record for chunk in scanner.chunks(io.BytesIO(data), 2) for s in chunk])
+        assert scanner.errors == [], fast
+    return found
+
+
+def test_a_name_is_stored_in_nfc_with_its_apostrophe_as_written() -> None:
+    """Spec §2 (names of letters, spaces, apostrophes and hyphens): a name written decomposed (NFD, as
+    Mac-based systems write it) is taken in NFC, the form DMS keeps, so "Zoe" + U+0308 is the same name as
+    "Zoë"; an apostrophe is kept as the LA wrote it (' or ’), by both scans."""
+    records = [build.referral("HB/1", "AB123456C", 100, surname="O\u2019Brien", forenames="Zoe\u0308"),
+               build.referral("HB/2", "AB123457C", 100, surname="Nu\u0301n\u0303ez", forenames="Sia\u0302n Zoë"),
+               build.referral("HB/3", "AB123458C", 100, surname="n\u0308" * 35, forenames="O'Neil")]
+    data = build.file_bytes("LAREF", LA, DAY, records)
+    for found in records_of_both_scans("LAREF", data):
+        assert [(r.surname, r.forenames) for r in found] == [
+            ("O\u2019Brien", "Zo\u00eb"), ("N\u00fa\u00f1ez", "Si\u00e2n Zo\u00eb"), ("n\u0308" * 35, "O'Neil")]
+

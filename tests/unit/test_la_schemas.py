@@ -245,6 +245,46 @@ def test_schema_names_allow_letters_of_any_alphabet_spaces_apostrophes_and_hyphe
     assert _lxml_errors(MessageType.REFERRAL, too_long) != []
 
 
+# A name (spec §2: 1-35 characters, letters, spaces, apostrophes and hyphens) as LA systems write it: the
+# apostrophe typed as ’ (U+2019), an accented letter decomposed (NFD: the letter, then its combining marks).
+NAMES_ALLOWED = ["O\u2019Brien", "Zoe\u0308", "Nu\u0301n\u0303ez", "D\u2019Arcy-O'Neil", "e\u0301" * 35,
+                 "a\u0323\u0302" * 35, "n\u0308" * 35, "x" * 35]
+NAMES_REFUSED = ["\u0308Zoe", "O\u2018Brien", "O`Brien", "e\u0301" * 36, "x" * 36, "Jones2", "\u0301", ""]
+
+
+def _named(surname: str) -> str:
+    return SPEC_EXAMPLE.replace("<Surname>Jones</Surname>", f"<Surname>{surname}</Surname>")
+
+
+def test_a_name_may_have_a_right_single_quotation_mark_and_letters_with_combining_marks() -> None:
+    """Spec §2 ("letters, spaces, apostrophes and hyphens"): ’ (U+2019) is an apostrophe as much as ', and a
+    letter written decomposed, followed by its combining marks (``\\p{M}``), is a letter; a mark with no letter
+    before it is not, nor is ‘ (U+2018) or `."""
+    for name in NAMES_ALLOWED:
+        assert _lxml_errors(MessageType.REFERRAL, _named(name)) == [], ascii(name)
+    for name in NAMES_REFUSED:
+        assert _lxml_errors(MessageType.REFERRAL, _named(name)) != [], ascii(name)
+
+
+def test_a_name_is_at_most_35_characters_a_letter_with_its_combining_marks_counting_as_one() -> None:
+    """Spec §2 ("1-35 characters"): a letter and the combining marks after it are one character, as the
+    letter written precomposed would be, so a name is as long in NFD as in NFC (35 "é" either way)."""
+    for letter in ("\u00e9", "e\u0301"):
+        assert _lxml_errors(MessageType.REFERRAL, _named(letter * 35)) == [], ascii(letter)
+        assert _lxml_errors(MessageType.REFERRAL, _named(letter * 36)) != [], ascii(letter)
+
+
+@needs_xmllint
+def test_xmllint_agrees_on_names_with_a_right_single_quotation_mark_and_combining_marks(tmp_path: Path) -> None:
+    """What an LA supplier's own check (``xmllint --schema``) says of the names DMS accepts and refuses."""
+    for name in NAMES_ALLOWED:
+        result = _xmllint(MessageType.REFERRAL, _named(name), tmp_path)
+        assert result.returncode == 0, (ascii(name), result.stderr)
+    for name in NAMES_REFUSED:
+        result = _xmllint(MessageType.REFERRAL, _named(name), tmp_path)
+        assert result.returncode != 0 and "fails to validate" in result.stderr, ascii(name)
+
+
 def _written_schedule() -> str:
     header = ScheduleHeader("005920", date(2025, 12, 1), "2025-11", date(2025, 12, 19), 3, -1000)
     lines = [

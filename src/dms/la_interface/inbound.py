@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -106,6 +107,14 @@ def whole_text(element: etree._Element) -> str:
     if len(element) == 0:
         return element.text or ""
     return "".join(element.itertext())
+
+
+def person_name(text: str) -> str:
+    """A ``Surname`` or ``Forenames`` as DMS keeps it (hb-debt-interface.md §2, names of letters, spaces,
+    apostrophes and hyphens): without the spaces around it, in NFC. A name written decomposed ("Zoe" and
+    U+0308, as Mac-based systems write it) is the same name as one written precomposed ("Zoë"), and is kept
+    so; an apostrophe stays as written (' or ’, U+2019)."""
+    return unicodedata.normalize("NFC", text.strip())
 
 
 @dataclass(slots=True)
@@ -453,8 +462,8 @@ def _referral(fields: _Fields, line: int, valid: bool) -> ReferralRecord | None:
         for o in (_Fields.of(e) for e in fields.element.iterchildren(f"{_NS_PREFIX}Overpayment"))
     )
     return ReferralRecord(
-        debt_ref=fields.text("DebtRef"), nino=fields.text("NINO"), surname=fields.text("Surname"),
-        forenames=fields.text("Forenames"), date_of_birth=parse_date(fields.text("DateOfBirth")),
+        debt_ref=fields.text("DebtRef"), nino=fields.text("NINO"), surname=person_name(fields.text("Surname")),
+        forenames=person_name(fields.text("Forenames")), date_of_birth=parse_date(fields.text("DateOfBirth")),
         classification=fields.text("Classification"), overpayments=overpayments,
         total_pence=parse_pounds(fields.text("Total")), debt_created_date=parse_date(fields.text("DebtCreatedDate")),
         line=line,
@@ -746,10 +755,14 @@ _ANY_NAME = rb"([^<&]{1,140})"
 _NINO_PATTERN = (rb"(?:[ACEHJLMOPRSW-Y][A-CEGHJ-NPR-TW-Z]|B[A-CEHJ-NPR-TW-Z]|G[ACEGHJ-NPR-TW-Z]|K[A-CEGHJ-MPR-TW-Z]"
                  rb"|N[A-CEGHJL-NPRSW-Z]|T[A-CEGHJ-MPR-TW-Z]|Z[A-CEGHJ-NPR-TW-Y])[0-9]{6}[A-D]")
 _NINO = re.compile(_NINO_PATTERN)
-# The Name type of common.xsd is [\p{L} '\-]{1,35}. The fast lane takes the letters whose category is the
-# same in every Unicode version (ASCII, Latin-1 and Latin Extended-A letters); any other name goes to the
+# The Name type of common.xsd is (\p{L}\p{M}*|[ '’\-]){1,35}: 1-35 characters, a letter with the combining
+# marks after it counting as one. The fast lane takes the letters and marks whose category is the same in
+# every Unicode version and in libxml2's tables (ASCII, Latin-1 and Latin Extended-A letters; the combining
+# diacritical marks but U+0358-U+035C, which libxml2 does not count as marks); any other name goes to the
 # schema itself.
-_NAME = re.compile("[A-Za-z '\\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f]{1,35}")
+_NAME_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f"
+_NAME_MARK = "\u0300-\u0357\u035d-\u036f"
+_NAME = re.compile(f"(?:[{_NAME_LETTER}][{_NAME_MARK}]*|[ '\u2019\\-]){{1,35}}")
 _ASCII_NAME_PATTERN = rb"[A-Za-z '\-]{1,35}"
 
 
@@ -1061,7 +1074,7 @@ class _FastLane:
         record = None
         if self.build and (not errors or errors[0].code != "BAD_NINO"):
             record = ReferralRecord(
-                debt_ref, nino, surname_text.decode().strip(), forenames_text.decode().strip(), birth,
+                debt_ref, nino, person_name(surname_text.decode()), person_name(forenames_text.decode()), birth,
                 "FRAUD" if classification == b"FRAUD" else "NON_FRAUD",
                 tuple([Overpayment(int(a.replace(b".", b"")), days[s], days[e]) for _, a, s, e in parts]),
                 total, created, line)

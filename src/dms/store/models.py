@@ -36,8 +36,11 @@ def _choices(enum: Any) -> list[tuple[str, str]]:
 
 class Person(models.Model):
     nino = models.CharField(max_length=9, unique=True)
-    surname = models.CharField(max_length=35, blank=True, default="")
-    forenames = models.CharField(max_length=35, blank=True, default="")
+    # In NFC; no limit of code points: an LA's name is 1-35 characters of a letter with its combining marks
+    # (hb-debt-interface.md §2, la_interface/xsd/common.xsd Name), and in NFC a letter whose accent has no
+    # precomposed form ("n" with U+0308) is still two code points.
+    surname = models.TextField(blank=True, default="")
+    forenames = models.TextField(blank=True, default="")
     date_of_birth = models.DateField(null=True, blank=True)
     date_of_death = models.DateField(null=True, blank=True)
     # the occurred_on of the person.registered whose names and date of birth are held (None: none received)
