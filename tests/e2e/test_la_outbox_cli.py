@@ -116,6 +116,27 @@ def test_la_outbox_failure_notice_lists_every_error_of_a_broken_file(cli_env: di
     assert outbox(cli_env, tmp_path / "out4", "--date", (D + timedelta(days=29)).isoformat()) == bundles
 
 
+def test_la_outbox_failure_notice_an_error_about_the_header_carries_no_debt_ref_or_field(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """§4.3: an Error has "for an error inside a record, that record's DebtRef and the Field at fault"; the
+    errors about the file's Header (an LA ID not the file name's, a RecordCount not the records') are inside
+    no record and have neither, while a record's error in the same file keeps both; the notice is valid
+    against FileFailureNotice.xsd."""
+    setup(cli_env)
+    broken = build.file_bytes("LAREF", LA, D, [build.referral("HB/1", "DA123456C", 5_000)],
+                              header={"LAID": "005921", "RecordCount": "2"})
+    tar = build.tar_bytes([(build.file_name("LAREF", LA, D), broken)])
+    assert receive(cli_env, tmp_path / "in", build.upload_name(LA, D), tar) == 0
+    run_dms(cli_env, "run", "--date", D.isoformat(), check=True)
+    files = outbox(cli_env, tmp_path / "out")["20251118-PDPDM-005920.tar"]
+    [failed] = failed_files(files["20251118-DMREJ-005920.xml"])  # valid against the XSD
+    assert failed["outcome"] == "INVALID"
+    assert [(e["Code"], e.get("DebtRef"), e.get("Field"), e["Line"]) for e in failed["errors"]] == [
+        ("HEADER_MISMATCH", None, None, "3"), ("COUNT_MISMATCH", None, None, "3"), ("BAD_NINO", "HB/1", "NINO", "4")]
+    assert failed["errors"][0]["Message"].startswith("Header LAID is '005921' but the file name")
+    assert failed["errors"][1]["Message"].startswith("Header RecordCount is 2 but the file has 1 records")
+
+
 def test_la_outbox_refuses_an_unknown_la_and_a_date_not_yet_run(cli_env: dict[str, str], tmp_path: Path) -> None:
     setup(cli_env)
     nothing_yet = run_dms(cli_env, "la", "outbox", LA, "--out", str(tmp_path / "o"))

@@ -48,18 +48,22 @@ def test_valid_referral_file_has_no_errors_and_gives_its_records() -> None:
 
 
 def test_header_mismatch_batch_id_laid_and_creation_date() -> None:
+    """Spec §2 (the header agrees with the file name) and §4.3 (DebtRef and Field only for an error inside a
+    record): each mismatch is named in its message, with no Field."""
     header = {"BatchID": "20251117-LAREF-005920", "LAID": "005921", "CreationDate": "2025-11-17"}
     scanner, _ = scan("LAREF", [build.referral("HB/1", "AB123456C", 100)], header)
     assert codes(scanner.errors) == ["HEADER_MISMATCH"] * 3
-    assert [e.field for e in scanner.errors] == ["BatchID", "LAID", "CreationDate"]
+    assert [e.message.split(" is ")[0] for e in scanner.errors] == [
+        "Header BatchID", "Header LAID", "Header CreationDate"]
+    assert all((e.debt_ref, e.field) == ("", "") for e in scanner.errors)
     assert all(e.line == 3 for e in scanner.errors)
 
 
 def test_count_mismatch_record_count() -> None:
     scanner, _ = scan("LAREC", [build.recall("HB/1", "AB123456C")], {"RecordCount": "2"})
     [error] = scanner.errors
-    assert (error.code, error.field) == ("COUNT_MISMATCH", "RecordCount")
-    assert "RecordCount is 2 but the file has 1 records" in error.message
+    assert (error.code, error.field) == ("COUNT_MISMATCH", "")
+    assert "Header RecordCount is 2 but the file has 1 records" in error.message
 
 
 def test_total_mismatch_header_total_amount() -> None:
@@ -67,8 +71,8 @@ def test_total_mismatch_header_total_amount() -> None:
                                                                                         None, "FRAUD")],
                       {"TotalAmount": "5.01"})
     [error] = scanner.errors
-    assert (error.code, error.field) == ("TOTAL_MISMATCH", "TotalAmount")
-    assert "add up to 5.00" in error.message
+    assert (error.code, error.field) == ("TOTAL_MISMATCH", "")
+    assert "Header TotalAmount is 5.01" in error.message and "add up to 5.00" in error.message
 
 
 def test_total_mismatch_referral_total_against_its_overpayments() -> None:
@@ -229,7 +233,7 @@ def test_a_field_split_by_a_comment_that_breaks_a_rule_is_reported_not_misread()
         b"<Total>100.00<", b"<Total>100<!-- c -->.01<")
     scanner, [scanned] = scan("LAREF", [], raw=split)
     assert [(e.code, e.field) for e in scanner.errors] == [("BAD_NINO", "NINO"), ("TOTAL_MISMATCH", "Total"),
-                                                          ("TOTAL_MISMATCH", "TotalAmount")]
+                                                          ("TOTAL_MISMATCH", "")]
     assert "GB123456C" in scanner.errors[0].message and "Total 100.01" in scanner.errors[1].message
 
 
@@ -267,7 +271,7 @@ def test_an_error_about_a_field_is_at_that_fields_line_and_named_alike_by_every_
             ("DATE_AFTER_CREATION", "Overpayment[1]/PeriodEnd", line_of(data, b"<PeriodEnd>2025-11-19")),
             ("SCHEMA", "Overpayment[1]/Amount", line_of(data, b"<Amount>-1.00")),
             ("DUPLICATE_DEBT_REF", "DebtRef", line_of(data, b"<DebtRef>HB/1", 2)),
-            ("COUNT_MISMATCH", "RecordCount", line_of(data, b"<RecordCount>")),
+            ("COUNT_MISMATCH", "", line_of(data, b"<RecordCount>")),
         ], fast
         schema_error = scanner.errors[2]
         assert "minExclusive" in schema_error.message and "pattern" in schema_error.message
@@ -318,7 +322,7 @@ def test_every_error_of_the_file_is_reported_also_after_a_structural_schema_erro
     ("LAREF", [b"<DebtCreatedDate>2025-11-14</DebtCreatedDate>"], [("DebtCreatedDate", "after Total")]),
     ("LAREF", [b"<Total>1.00</Total>", b"<DebtCreatedDate>2025-11-14</DebtCreatedDate>"],
      [("Total", "after Overpayment"), ("DebtCreatedDate", "after Overpayment")]),
-    ("LAREF", [b"<BatchID>20251118-LAREF-005920</BatchID>"], [("BatchID", "before LAID")]),
+    ("LAREF", [b"<BatchID>20251118-LAREF-005920</BatchID>"], [("Header BatchID", "before LAID")]),
     ("LAREV", [b"<Reason>ENTITLEMENT_REVIEWED</Reason>"], [("Reason", "after RevisedAmount")]),
     ("LAREC", [b"<NINO>AB123456C</NINO>"], [("NINO", "before Reason")]),
     # every element missing from the record, not only the first (spec §4.3: every error at once)
@@ -330,21 +334,21 @@ def test_every_error_of_the_file_is_reported_also_after_a_structural_schema_erro
 def test_schema_a_missing_element_is_the_field_at_fault_at_the_line_of_the_element_lacking_it(
         kind: str, cut: list[bytes], wanted: list[tuple[str, str]]) -> None:
     """Spec §4.3 (an error inside a record names "the Field at fault") and §6.1 SCHEMA: an element missing
-    from a record, its Header or an Overpayment is the field reported (not the next element, which is in its
-    place), each one missing, at the line of the element that lacks it (docs/la-interface-notes.md), by
-    both scans."""
+    from a record, its Header or an Overpayment is the element reported (not the next element, which is in
+    its place), each one missing, at the line of the element that lacks it (docs/la-interface-notes.md), by
+    both scans; the Field of a record's, the message of a Header's (an error inside no record has no Field)."""
     record = {"LAREF": build.referral("HB/1", "AB123456C", 100), "LAREV": build.revision("HB/1", "AB123456C", 100),
               "LAREC": build.recall("HB/1", "AB123456C")}[kind]
     data = pretty(build.file_bytes(kind, LA, DAY, [record]))
     for piece in cut:
         assert piece in data
         data = data.replace(piece, b"", 1)
+    fields = ["" if name.startswith("Header ") else name for name, _ in wanted]
     for errors in errors_of_both_scans(kind, data):
-        assert sorted((e.code, e.field) for e in errors) == sorted(("SCHEMA", name) for name, _ in wanted)
-        for e, (name, where) in zip(sorted(errors, key=lambda e: [n for n, _ in wanted].index(e.field)), wanted,
-                                    strict=True):
+        assert sorted((e.code, e.field) for e in errors) == sorted(("SCHEMA", field) for field in fields)
+        for e, (name, where) in zip(sorted(errors, key=lambda e: fields.index(e.field)), wanted, strict=True):
             assert f"{name}: missing (it comes {where})" in e.message
-            holder = b"<Header>" if name == "BatchID" else b"<Overpayment>" if "/" in name else b"<" + \
+            holder = b"<Header>" if name.startswith("Header ") else b"<Overpayment>" if "/" in name else b"<" + \
                 {"LAREF": b"Referral", "LAREV": b"Revision", "LAREC": b"Recall"}[kind] + b">"
             assert e.line == line_of(data, holder)
 
@@ -394,12 +398,14 @@ def test_schema_every_structural_error_of_a_record_is_reported_not_only_libxml2s
 
 def test_schema_an_element_of_another_namespace_or_two_unknown_of_one_name_each_reported_once_with_its_field(
         ) -> None:
-    """Spec §4.3 (an error names its Field; every error once) and §2 (the interface's namespace): an element of
-    another namespace is one error naming it, and two unknown elements of one name on one line are two."""
+    """Spec §4.3 (an error names its Field, when inside a record; every error once) and §2 (the interface's
+    namespace): an element of another namespace is one error naming it (in the Header, in its message: an
+    error inside no record has no Field), and two unknown elements of one name on one line are two."""
     plain = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
     foreign = plain.replace(b"<LAID>", b'<x:Foo xmlns:x="urn:other">1</x:Foo><LAID>', 1)
     for [error] in errors_of_both_scans("LAREF", foreign):
-        assert (error.code, error.field) == ("SCHEMA", "Foo") and "urn:other" in error.message
+        assert (error.code, error.field) == ("SCHEMA", "") and "urn:other" in error.message
+        assert error.message.startswith("Header Foo: element Foo is in namespace urn:other")
     twice = plain.replace(b"<DateOfBirth>", b"<Foo>x</Foo><DateOfBirth>", 1).replace(b"<Total>", b"<Foo>y</Foo><Total>", 1)
     for errors in errors_of_both_scans("LAREF", twice):
         assert [(e.code, e.field) for e in errors] == [("SCHEMA", "Foo"), ("SCHEMA", "Foo")]
@@ -476,3 +482,33 @@ def test_a_name_is_stored_in_nfc_with_its_apostrophe_as_written() -> None:
         assert [(r.surname, r.forenames) for r in found] == [
             ("O\u2019Brien", "Zo\u00eb"), ("N\u00fa\u00f1ez", "Si\u00e2n Zo\u00eb"), ("n\u0308" * 35, "O'Neil")]
 
+
+@pytest.mark.parametrize(("name", "header", "broken", "code"), [
+    ("wrong LA ID in the header", {"LAID": "005921"}, None, "HEADER_MISMATCH"),
+    ("wrong Batch ID in the header", {"BatchID": "20251118-LAREF-005921"}, None, "HEADER_MISMATCH"),
+    ("bad file date", {"CreationDate": "2025-13-01"}, None, "SCHEMA"),
+    ("creation date not the file's", {"CreationDate": "2025-11-17"}, None, "HEADER_MISMATCH"),
+    ("header element missing", {"LAID": None}, None, "SCHEMA"),
+    ("record count mismatch", {"RecordCount": "3"}, None, "COUNT_MISMATCH"),
+    ("total mismatch", {"TotalAmount": "9.99"}, None, "TOTAL_MISMATCH"),
+    ("unknown header element", None, lambda x: x.replace(b"<LAID>", b"<Foo>1</Foo><LAID>", 1), "SCHEMA"),
+    ("wrong root element", None, lambda x: x.replace(b"ReferralFile", b"RecallFile"), "SCHEMA"),
+    ("unknown root child", None, lambda x: x.replace(b"</ReferralFile>", b"<Foo/></ReferralFile>"), "SCHEMA"),
+    ("no header", None, lambda x: x.replace(x[x.index(b"  <Header>"):x.index(b"</Header>\n") + 10], b""),
+     "SCHEMA"),
+    ("second header", None, lambda x: x.replace(
+        b"</ReferralFile>", x[x.index(b"  <Header>"):x.index(b"</Header>\n") + 10] + b"</ReferralFile>"), "SCHEMA"),
+])
+def test_an_error_about_the_header_or_root_carries_no_debt_ref_or_field(
+        name: str, header: dict | None, broken: object, code: str) -> None:
+    """Spec §4.3: an Error has Code, Message and Line, and "for an error inside a record, that record's DebtRef
+    and the Field at fault"; an error about the file's Header or root element is inside no record, so it has
+    neither (its message names the element), by both scans."""
+    data = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)], header=header)
+    if broken is not None:
+        data = broken(data)  # type: ignore[operator]
+    for errors in errors_of_both_scans("LAREF", data):
+        assert code in codes(errors), (name, errors)
+        for error in errors:
+            assert (error.debt_ref, error.field) == ("", ""), (name, error)
+            assert error.line > 0, (name, error)

@@ -194,11 +194,13 @@ def test_streaming_frees_records_as_it_goes() -> None:
 
 def test_schema_error_for_an_element_outside_the_namespace_names_the_namespace() -> None:
     """Spec §2 "namespace urn:dms:hb-debt:1": a record in no namespace (``xmlns=""``) is reported as such,
-    with how to put it right, not as an element out of place."""
+    with how to put it right, not as an element out of place; an error about the root's content, with no
+    DebtRef or Field (§4.3: those are an error inside a record's), its message naming the element."""
     data = GOOD.replace(b"<Referral>", b'<Referral xmlns="">', 1)
     errors = [p.error for p in stream_parts(io.BytesIO(data), MessageType.REFERRAL) if p.kind == "error"]
     [error] = errors
-    assert error.code == "SCHEMA" and error.field == "Referral"
+    assert (error.code, error.debt_ref, error.field) == ("SCHEMA", "", "")
+    assert "element Referral is in no namespace" in error.message
     assert "in no namespace, not urn:dms:hb-debt:1" in error.message and 'xmlns="urn:dms:hb-debt:1"' in error.message
 
 

@@ -252,8 +252,9 @@ def schema_errors(element: etree._Element, kind: MessageType, debt_ref: str = ""
                 FileError("SCHEMA", "", unknown_line, debt_ref, unknown_field), [said])
     if structural:
         _leaf_errors(element, kind, debt_ref, found)
-    return [replace(error, message=_schema_message(error.field, messages, xsd)) if messages else error
-            for error, messages in found.values()]
+    header = local_name(element.tag) == "Header"
+    return [replace(error, message=_schema_message(error.field, messages, xsd, header=header)) if messages
+            else error for error, messages in found.values()]
 
 
 # libxml2's words for an element missing, misplaced or unknown: it checks nothing more of the element's
@@ -396,9 +397,11 @@ def _schema_words(message: str) -> str:
     return message
 
 
-def _schema_message(field_name: str, messages: list[str], xsd: str) -> str:
-    where = f"{field_name}: " if field_name else ""
-    return f"{where}{'; '.join(messages)}; correct it as {xsd} says (spec §3)"
+def _schema_message(field_name: str, messages: list[str], xsd: str, *, header: bool = False) -> str:
+    """A SCHEMA error's message, naming the element at fault: a Header's as ``Header LAID`` (spec §2), since
+    an error about the Header carries no Field (spec §4.3: only an error inside a record does)."""
+    where = f"{'Header ' if header else ''}{field_name}: " if field_name else ""
+    return f"{where}{'; '.join(messages)}; correct it as {xsd} says (spec {'§2' if header else '§3'})"
 
 
 # ------------------------------------------------------------------------------------------------ header
@@ -423,7 +426,9 @@ class HeaderFacts:
 
 
 def check_header(element: etree._Element, name: FileName) -> tuple[HeaderFacts, list[FileError]]:
-    """Schema errors of the Header and its agreement with the file name (``HEADER_MISMATCH``, spec §2)."""
+    """Schema errors of the Header and its agreement with the file name (``HEADER_MISMATCH``, spec §2). None
+    has a DebtRef or a Field: spec §4.3 gives those to "an error inside a record", and the Header is in none
+    (each message names the Header element at fault)."""
     errors = schema_errors(element, name.kind)
     fields = _Fields.of(element)
     line = element.sourceline or 0
@@ -433,7 +438,7 @@ def check_header(element: etree._Element, name: FileName) -> tuple[HeaderFacts, 
         if field_name not in bad and field_name in fields.texts and found != wanted:
             errors.append(FileError("HEADER_MISMATCH", f"Header {field_name} is {found!r} but the file name "
                                     f"{name} says {wanted!r}; make them agree (spec §2)",
-                                    _child_line(element, field_name, line), field=field_name))
+                                    _child_line(element, field_name, line)))
 
     mismatch("BatchID", fields.text("BatchID"), name.batch_id)
     mismatch("LAID", fields.text("LAID"), name.la_id)
@@ -443,7 +448,8 @@ def check_header(element: etree._Element, name: FileName) -> tuple[HeaderFacts, 
     total = fields.money("TotalAmount") if "TotalAmount" not in bad else None
     return HeaderFacts(line, count, total, has_total=name.kind != MessageType.RECALL,
                        count_line=_child_line(element, "RecordCount", line),
-                       total_line=_child_line(element, "TotalAmount", line)), errors
+                       total_line=_child_line(element, "TotalAmount", line)), [
+        replace(e, debt_ref="", field="") for e in errors]
 
 
 def _child_line(element: etree._Element, name: str, default: int) -> int:
@@ -708,7 +714,8 @@ class FileScanner:
                 scanned.debt_ref_line, _shown(ref), "DebtRef"))
 
     def _header_totals(self) -> list[FileError]:
-        """COUNT_MISMATCH and TOTAL_MISMATCH of the header (spec §2), once every record has been seen."""
+        """COUNT_MISMATCH and TOTAL_MISMATCH of the header (spec §2), once every record has been seen: errors
+        about the Header, with no DebtRef or Field (spec §4.3), at the line of its RecordCount or TotalAmount."""
         header = self._header
         if header is None:
             return []
@@ -716,13 +723,13 @@ class FileScanner:
         if header.record_count is not None and header.record_count != self.record_count:
             errors.append(FileError("COUNT_MISMATCH", f"Header RecordCount is {header.record_count} but the file "
                                     f"has {self.record_count} records; correct RecordCount",
-                                    header.count_line, field="RecordCount"))
+                                    header.count_line))
         if header.has_total and header.total_pence is not None and self._total_known \
                 and header.total_pence != self._total:
             summed = "Total" if self.name.kind == MessageType.REFERRAL else "RevisedAmount"
             errors.append(FileError("TOTAL_MISMATCH", f"Header TotalAmount is {format_pounds(header.total_pence)} "
                                     f"but the records' {summed} values add up to {format_pounds(self._total)}; "
-                                    "correct TotalAmount", header.total_line, field="TotalAmount"))
+                                    "correct TotalAmount", header.total_line))
         return errors
 
 

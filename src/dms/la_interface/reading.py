@@ -186,7 +186,7 @@ def _unexpected(element: etree._Element) -> FileError:
     fault = namespace_fault(element.tag)
     message = fault or (f"element {local_name(element.tag)} is not expected here: the root holds one Header "
                         "and then the records; remove it or move it into place")
-    return FileError("SCHEMA", message, element.sourceline or 0, field=local_name(element.tag))
+    return FileError("SCHEMA", message, element.sourceline or 0)
 
 
 def _text_error(text: str | None, line: int) -> FileError | None:
@@ -219,7 +219,7 @@ class _Stream:
 def stream_parts(stream: BinaryIO, kind: MessageType) -> Iterator[Part]:
     """Yield the Header and record elements of a file of ``kind`` in document order, each freed once the
     consumer asks for the next part, and the structural errors of the root element (``SCHEMA``) where they
-    are found. Raises :class:`CorruptFile` (NOT_WELL_FORMED, DTD_FORBIDDEN)."""
+    are found: errors about the root, inside no record, so with no DebtRef or Field (spec §4.3). Raises :class:`CorruptFile` (NOT_WELL_FORMED, DTD_FORBIDDEN)."""
     root_tag, header_tag = qualified(ROOT_ELEMENT[kind]), qualified("Header")
     expected = (header_tag, qualified(RECORD_ELEMENT[kind]))
     events = etree.iterparse(stream, events=("end",), tag=expected, encoding="utf-8", **hardened_parser_options())
@@ -250,13 +250,13 @@ def _place(element: etree._Element, header_tag: str, seen: _Stream) -> Iterator[
         seen.headers += 1
         if seen.headers > 1 or seen.records:
             yield Part("error", error=FileError("SCHEMA", "the Header must come once, first in the file; remove "
-                                                "this one or move it to the start", line, field="Header"))
+                                                "this one or move it to the start", line))
         else:
             yield Part("header", element=element)
         return
     if seen.headers == 0 and seen.records == 0:
         yield Part("error", error=FileError("SCHEMA", "the file has no Header before its first record; start "
-                                            "the file with its Header (spec §2)", line, field="Header"))
+                                            "the file with its Header (spec §2)", line))
     seen.records += 1
     yield Part("record", element=element)
 
@@ -296,8 +296,7 @@ def _root_errors(seen: _Stream, root_tag: str, expected: tuple[str, ...]) -> Ite
         yield text_error
     yield from _sibling_errors(iter(root), expected)
     if seen.headers == 0 and seen.records == 0:
-        yield FileError("SCHEMA", "the file has no Header; start the file with its Header (spec §2)", line,
-                        field="Header")
+        yield FileError("SCHEMA", "the file has no Header; start the file with its Header (spec §2)", line)
     if seen.records == 0:
         yield FileError("SCHEMA", f"the file has no {local_name(expected[1])} record; a file holds at least one "
                         "(send no file on a day with nothing to send)", line)
