@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0010_entry_kind_reallocation'),
+        ('store', '0011_inbound_event_superseded'),
     ]
 
     operations = [
