@@ -55,11 +55,13 @@ from dms.recovery.types import (
 )
 from dms.recovery.uc import calculate_uc_period
 from dms.services.recovery_load import (
+    CoupleReport,
     DueInstalment,
     DuePeriod,
     LoadedDebt,
     RateInForce,
     Sanction,
+    couple_reports_taken_by_another,
     due_instalments,
     due_period_people,
     fetch,
@@ -98,6 +100,7 @@ class DeductionReport:
 
     periods: int = 0
     late_periods: int = 0
+    couple_periods_reported_twice: int = 0  # processed with nothing taken: the couple's taken from another report
     instalments: int = 0
     deductions: int = 0
     entries: int = 0
@@ -237,19 +240,30 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
 
     A joint award whose holder has died goes on paying the living partner it names (**Decision**,
     docs/recovery-notes.md "Joint debts when a debtor dies"): its periods take for the partner's debts only
-    (their own, and those they owe jointly), as a joint award whose partner has died takes for the holder's."""
+    (their own, and those they owe jointly), as a joint award whose partner has died takes for the holder's.
+
+    A couple whose joint award is reported under each partner's award (each naming the other) is taken once
+    per assessment period, from one of its reports; the others are processed with nothing taken
+    (events.md §2; recovery-rules.md §2: one cap per assessment period;
+    :func:`dms.services.recovery_load.couple_reports_taken_by_another`)."""
     periods = load_due_periods(run_date, people)
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     late = [p.payment_date for p in periods if p.payment_date < run_date]
     debts = load_open_debts(run_date, people, sorted(partners), recalled_after=min(late) if late else None)
     as_paid = _LatePeriods(run_date, periods, debts)
     survivors = living_partners(run_date, [p for p in periods if p.dead and not p.outside_award])
+    twice = couple_reports_taken_by_another([
+        CoupleReport(p.period_id, p.person_id, p.partner_id, p.period_start, p.payment_date, None)
+        for p in periods if not p.outside_award], run_date)
     batch = _Batch(run_date)
     for period in periods:
         batch.periods.append(period.period_id)
         report.periods += 1
         report.late_periods += period.payment_date < run_date
         if period.outside_award:
+            continue
+        if period.period_id in twice:
+            report.couple_periods_reported_twice += 1
             continue
         if not period.dead:
             _uc_period(batch, period, as_paid.debts(period, _debts_of(debts, period)))

@@ -165,6 +165,77 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     return periods
 
 
+class CoupleReport(NamedTuple):
+    """A UC assessment period as :func:`couple_reports_taken_by_another` judges it: its id, its award's holder
+    and the partner the award names on the period's last day (None: a single claimant's), its start, payment
+    date and the run date that processed it (None while it waits)."""
+
+    period_id: int
+    holder_id: int
+    partner_id: int | None
+    period_start: date
+    payment_date: date
+    processed_on: date | None
+
+
+def _report_order(report: CoupleReport, processed_before: date) -> tuple[date, date, int]:
+    """Which of a couple's reports of one assessment period is taken: the first processed by a run before
+    ``processed_before`` (the one a run took), else the first paid, else the first held."""
+    done = report.processed_on is not None and report.processed_on < processed_before
+    return (report.processed_on if done and report.processed_on else date.max, report.payment_date,
+            report.period_id)
+
+
+def couple_reports_taken_by_another(periods: Sequence[CoupleReport], processed_before: date) -> set[int]:
+    """The ids of those of ``periods`` that are not the couple's period to take, because the couple's
+    deductions for it are taken from another report (**Decision**, docs/events-notes.md "A couple's joint
+    award reported under each partner").
+
+    A couple on a joint UC award is one claim (UC Regulations 2013 reg 3) paid once per assessment period
+    (events.md §2 ``uc.assessment_period``: ``award_amount`` is the UC payable, the couple's, and its
+    ``claimant_type`` is ``JOINT_...``), and the overall cap is per assessment period (recovery-rules.md §2).
+    When each partner's ``award.started`` names the other and a period is reported under each partner's
+    award, the reports of one period (the same ``period_start``) are one payment: only the first, by
+    :func:`_report_order` (the first processed by an earlier run, else the first paid, else the first held), takes
+    the couple's deductions, and the others are processed with nothing taken, so the couple's debts are
+    taken once, under one cap. A report counts only with the partner's award naming its holder in turn (as
+    on its own last day) and in payment for it (a period outside its award takes nothing, so it takes
+    nothing for the couple either): a partner's own single award beside a joint one (a couple forming,
+    docs/events-notes.md "Two UC awards at once are not refused") is its own claim. ``dms rerate`` leaves out
+    the same reports (``processed_before`` the day after its date), so it re-rates the couple once too."""
+    coupled = [p for p in periods if p.partner_id is not None]
+    if not coupled:
+        return set()
+    cond, params = in_ids("t.person_id", sorted({p.partner_id for p in coupled if p.partner_id is not None}))
+    rows = fetch(
+        "SELECT t.id, t.person_id, a.partner_id, t.period_start, t.payment_date, t.processed_on, t.award_id, "
+        "t.period_end, EXISTS (SELECT 1 FROM dms_award_change c WHERE c.award_id = t.award_id "
+        "AND c.applied_on IS NOT NULL AND c.effective_from > t.period_end) "
+        "FROM dms_assessment_period t JOIN dms_award a ON a.id = t.award_id "
+        f"WHERE {cond} AND a.benefit = 'UC' AND t.period_start >= a.start_date "
+        "AND (a.end_date IS NULL OR a.end_date >= t.period_start) AND t.period_start >= %s AND t.period_start <= %s",
+        [*params, min(p.period_start for p in coupled), max(p.period_start for p in coupled)],
+    )
+    others: dict[int, list[CoupleReport]] = defaultdict(list)  # holder id → their reports
+    for period_id, holder, partner, start, paid, processed, award_id, end, changed in rows:
+        if changed:  # the award has changed since the period ended: its partner as it was then
+            from dms.services.events import uc_terms_on
+
+            partner = uc_terms_on(award_id, as_date(end))[1]
+        others[holder].append(CoupleReport(period_id, holder, partner, as_date(start), as_date(paid),
+                                           as_date(processed) if processed is not None else None))
+    taken_by_another = set()
+    for period in coupled:
+        for other in others.get(period.partner_id or 0, []):
+            if other.partner_id != period.holder_id or other.period_id == period.period_id:
+                continue
+            if (other.period_start == period.period_start
+                    and _report_order(other, processed_before) < _report_order(period, processed_before)):
+                taken_by_another.add(period.period_id)
+                break
+    return taken_by_another
+
+
 # ---------------------------------------------------------------------------------------------- legacy
 
 

@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from multiprocessing import get_context
 from time import perf_counter
@@ -61,9 +61,11 @@ from dms.services.recovery_load import (
     OWNER_DEAD_SQL,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
+    CoupleReport,
     RateInForce,
     Sanction,
     as_date,
+    couple_reports_taken_by_another,
     fetch,
     in_ids,
     legacy_award_choice,
@@ -168,6 +170,8 @@ class _Period:
     third_party: list[dict[str, Any]]
     claimant_type: str
     partner_id: int | None
+    period_id: int = 0
+    processed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +209,10 @@ class _ChunkBook:
     # holders who have died of joint UC awards in payment to a living partner: those periods take for the
     # partner's debts only (recovery.living_partners' Decision)
     dead_holders: frozenset[int] = frozenset()
+    # periods of a couple whose joint award is reported under each partner's award, other than the one the
+    # daily run takes the couple's deductions from: the couple is re-rated once
+    # (recovery_load.couple_reports_taken_by_another)
+    reported_twice: frozenset[int] = frozenset()
 
 
 def _creditors() -> dict[int, tuple[str, str | None]]:
@@ -333,8 +341,11 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     rates = reduced_rates_both(as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, rates, by_person, {})
+    twice = couple_reports_taken_by_another(
+        [CoupleReport(p.period_id, p.person_id, p.partner_id, p.period_start, p.payment_date, p.processed_on)
+         for p in periods], as_of + timedelta(days=1))
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods,
-                      frozenset(dead_holders))
+                      frozenset(dead_holders), frozenset(twice))
 
 
 def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]],
@@ -351,7 +362,8 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
     rows = fetch(
         f"SELECT {latest}p.award_id, p.period_start, p.period_end, p.payment_date, p.award_amount_pence, "
         "p.sanction_pence, p.fraud_penalty_pence, p.third_party, "
-        "EXISTS (SELECT 1 FROM dms_award_change c WHERE c.award_id = p.award_id) FROM dms_assessment_period p "
+        "EXISTS (SELECT 1 FROM dms_award_change c WHERE c.award_id = p.award_id), p.id, p.processed_on "
+        "FROM dms_assessment_period p "
         f"WHERE {cond} AND p.period_start <= %s ORDER BY p.award_id, p.period_start DESC, p.id DESC",
         [*params, as_of],
     )
@@ -368,7 +380,8 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
             claimant_type, partner = terms[0] or claimant_type, terms[1]
         third = r[7] if isinstance(r[7], list) else json.loads(r[7] or "[]")
         periods.append(_Period(person, partition[person], as_date(r[1]), as_date(r[2]), as_date(r[3]), r[4], r[5],
-                               r[6], third, claimant_type, partner))
+                               r[6], third, claimant_type, partner, r[9],
+                               as_date(r[10]) if r[10] is not None else None))
     return periods
 
 
@@ -442,6 +455,8 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
         rows: list[tuple[Any, ...]] = []
         counted: set[int] = set()
         for period in book.periods:
+            if period.period_id in book.reported_twice:
+                continue
             own = debts.get(period.person_id, []) if period.person_id not in book.dead_holders else []
             if period.partner_id is not None:
                 ids = {d.record.debt_id for d in own}
