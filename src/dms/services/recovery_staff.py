@@ -5,7 +5,7 @@ recovery-rules.md §4)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -138,9 +138,44 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
     return found
 
 
+def period_in_force(award: Award, on: date) -> tuple[date, date]:
+    """The (first, last) day of the assessment period of the UC ``award`` in force on ``on``: the period held
+    for it that contains ``on``, else the one its cycle gives (``assessment_period_day``, the month's last day
+    when it has none; UC Regulations 2013 reg 21), which for the award's first period starts on its start date
+    (reg 21A)."""
+    from dms.calendar import assessment_period_containing
+    from dms.store.recovery.models import AssessmentPeriod
+
+    held = (AssessmentPeriod.objects.filter(award=award, period_start__lte=on, period_end__gte=on)
+            .order_by("period_start").values_list("period_start", "period_end").first())
+    if held is not None:
+        return held
+    first, last = assessment_period_containing(on, award.assessment_period_day or 31)
+    return max(first, award.start_date), last
+
+
+def _uc_period_start(award: Award, on: date) -> date:
+    """The start of the assessment period of ``award`` in force on ``on`` (:func:`period_in_force`), whose
+    rates set the item maximum a reduced rate replaces (recovery-rules.md §2: the figures apply to assessment
+    periods starting on or after their date). Refuses one that started before the first UC rates DMS holds,
+    naming the next period's start: there is no maximum to compare with (such periods are refused at import)."""
+    from dms.recovery.uc import first_period_start
+
+    start, last = period_in_force(award, on)
+    earliest = first_period_start()
+    if start < earliest:
+        raise DmsError(
+            f"the assessment period of award {award.award_ref} in force on {on}, from {start} to {last}, "
+            f"started before {earliest}, the first DMS holds the UC rates for (recovery-rules.md §2), so the item "
+            f"maximum a reduced rate replaces cannot be worked out; give --date {last + timedelta(days=1)} (the "
+            "next period's start) or later")
+    return start
+
+
 def _standard_rate(debt: Debt, on: date, person_id: int) -> tuple[int, str, str] | None:
     """The rate a reduced rate for ``debt`` would replace on ``on`` (A9/2025 §31: a *lower* rate): on UC the
-    debt's Annex B item maximum for the person's award (recovery-rules.md §3), otherwise the legacy weekly
+    debt's Annex B item maximum for the person's award (recovery-rules.md §3), from the parameters in force
+    for the award's assessment period in force on ``on`` (:func:`_uc_period_start`), otherwise the legacy weekly
     rate, fraud if any of the person's debts in recovery is (recovery-rules.md §4); None with no benefit in
     payment (nothing is recovered, so there is nothing to compare with). With the rate's unit:
     ``ASSESSMENT_PERIOD`` or ``WEEK``, that of the benefit of ``person_id``, the debtor the rate is set for
@@ -164,10 +199,11 @@ def _standard_rate(debt: Debt, on: date, person_id: int) -> tuple[int, str, str]
                 found[debtor_id] = (int(debt.agreed_amount_pence),
                                     "the Social Fund loan's agreed amount per assessment period", PER_ASSESSMENT_PERIOD)
                 continue
-            limit = uc_rates(on, uc.claimant_type).item_limit.get(item)
+            start = _uc_period_start(uc, on)
+            limit = uc_rates(start, uc.claimant_type).item_limit.get(item)
             if limit:
-                found[debtor_id] = (limit, f"the UC maximum of Annex B item {item} per assessment period",
-                                    PER_ASSESSMENT_PERIOD)
+                found[debtor_id] = (limit, f"the UC maximum of Annex B item {item} per assessment period, at the "
+                                           f"rates of the period from {start} in force", PER_ASSESSMENT_PERIOD)
             continue
         if not in_payment.exists():
             continue
