@@ -154,3 +154,16 @@ def test_legacy_reduced_rate_agreed_on_uc_says_it_was_converted_to_a_week(
     assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "
             "rate: agreed as £10.00 per assessment period, converted to £10.00 x 12/52 = £2.30 a week, rounded "
             "down (A9/2025 §31).") in text, text
+
+
+def test_set_rate_dated_before_the_first_recovery_rates_exits_2_saying_from_when(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """`dms debtor set-rate --date 2024-04-01`, before 2024-04-08, the first date DMS holds the recovery rates
+    for (recovery-rules.md §2, §4): a bad argument (exit 2) saying what and how to fix it, no traceback, and
+    nothing recorded."""
+    _imported(cli_env, tmp_path)
+    result = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "OP-1", "--amount", "5.00",
+                     "--until", "2025-09-01", "--reason", "affordability request", "--date", "2024-04-01")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("dms: error: --date 2024-04-01") and "on or after 2024-04-08" in result.stderr
+    assert "Reduced rate" not in run_dms(cli_env, "debtor", "show", NINO, check=True).stdout

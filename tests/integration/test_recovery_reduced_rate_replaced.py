@@ -64,6 +64,17 @@ def test_a_uc_reduced_rate_in_an_awards_first_period_uses_the_rates_for_its_star
                             on=date(2025, 4, 10)).amount_pence == 6000
 
 
+def test_a_reduced_rate_dated_before_the_first_recovery_rates_is_a_bad_argument() -> None:
+    """`--date 2024-04-01`, before 2024-04-08 (recovery-rules.md §2, §4: the first rates DMS holds), is a bad
+    argument on UC and on a legacy benefit alike, saying from when a date can be given; nothing is recorded."""
+    _book()
+    for nino, ref in ((UC_NINO, "OP-S"), (ESA_NINO, "OP-L")):
+        with pytest.raises(BadArguments) as refused:
+            set_reduced_rate(nino, ref, "5.00", UNTIL, "affordability", "staff", on=date(2024, 4, 1))
+        assert "--date 2024-04-01" in str(refused.value) and "on or after 2024-04-08" in str(refused.value)
+    assert not ReducedRate.objects.exists()
+
+
 def test_a_uc_reduced_rate_in_a_period_that_started_before_the_first_uc_rates_is_refused_naming_the_next() -> None:
     """Set on 2024-04-10, in the period from 2024-04-01, which started before the first UC rates DMS holds
     (2024-04-08), there is no item maximum to compare with: refused, naming the next period's start."""

@@ -138,6 +138,16 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
     return found
 
 
+def first_date_with_rates() -> date:
+    """The first date a reduced rate can be set on: the latest of the first dates of the UC rates (an
+    assessment period's) and of the legacy rates (a pay date's) DMS holds (recovery-rules.md §2, §4: from
+    2024-04-08). Before it there is no rate to replace."""
+    from dms.recovery.legacy import first_pay_date_with_rules
+    from dms.recovery.uc import first_period_start
+
+    return max(first_period_start(), first_pay_date_with_rules())
+
+
 def period_in_force(award: Award, on: date) -> tuple[date, date]:
     """The (first, last) day of the assessment period of the UC ``award`` in force on ``on``: the period held
     for it that contains ``on``, else the one its cycle gives (``assessment_period_day``, the month's last day
@@ -248,6 +258,10 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
     if on is not None and until <= on:
         raise BadArguments(f"--until {until}: the review date must be after {on}, the date the rate is set "
                            "(--date)")
+    if on is not None and on < first_date_with_rates():
+        raise BadArguments(f"--date {on}: DMS holds the recovery rates from {first_date_with_rates()} "
+                           "(recovery-rules.md §2, §4), so there is no rate in force then for a reduced rate to "
+                           f"replace; give a --date on or after {first_date_with_rates()}")
     last_run = last_completed_run_date()
     set_on = on or last_run
     if set_on is None:
