@@ -49,12 +49,40 @@ class DmsArgumentParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def shown(text: str, most: int = 24) -> str:
+    """An argument as an error quotes it: whole, or, when it is long, its start and its length (an error is
+    one line, not the thousands of digits someone pasted)."""
+    return repr(text) if len(text) <= most else f"{text[:most]!r}... ({len(text):,} characters)"
+
+
 def whole_number(text: str) -> int:
     """argparse type for a whole number written in ASCII digits (``int`` would also read ``"1_0"``, spaces
     and other scripts' digits)."""
     if not _ASCII_DIGITS.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number in ASCII digits, such as 7")
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number in ASCII digits, such as 7")
+    if len(text.lstrip("0")) > 18:  # beyond any id or count DMS holds (a 64-bit integer has 19 digits)
+        raise argparse.ArgumentTypeError(f"{shown(text)} is too large: give a whole number of at most 18 digits")
     return int(text)
+
+
+def whole_number_from(least: int, most: int, noun: str = "", *, why: str = "",
+                      example: int = 7) -> Callable[[str], int]:
+    """argparse type for a whole number in ASCII digits from ``least`` to ``most`` (a count of ``noun``):
+    anything else, a number too large for the machine to hold included, is a bad argument (exit 2) saying
+    the range; ``why`` says where the bound comes from."""
+
+    def parse(text: str) -> int:
+        of = f" of {noun}" if noun else ""
+        if not _ASCII_DIGITS.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number{of} in ASCII digits, such as "
+                                             f"{example}: give one from {least:,} to {most:,}{why}")
+        if len(text.lstrip("0")) > len(str(most)) or not least <= int(text) <= most:
+            raise argparse.ArgumentTypeError(f"{shown(text)} is not from {least:,} to {most:,}: give at least "
+                                             f"{least:,} and at most {most:,}{' ' + noun if noun else ''}{why}")
+        return int(text)
+
+    parse.__name__ = "whole_number_from"
+    return parse
 
 
 class Registry:

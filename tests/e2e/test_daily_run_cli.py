@@ -301,3 +301,18 @@ def test_running_a_completed_date_again_puts_back_the_bundles_a_stopped_run_had_
     out = _run(env, month_end)
     assert "is already done" in out and f"put {len(bundles)} bundle" in out
     assert _state(env) == expected
+
+
+@pytest.mark.parametrize("command", ["run", "rerate"])
+@pytest.mark.parametrize("workers", ["100000000000", "17", "0", "-1", "1.5", "two", "9" * 5000])
+def test_a_worker_count_outside_1_to_16_is_a_bad_argument_that_gives_the_range(
+        cli_env: dict[str, str], command: str, workers: str) -> None:
+    """README (exit 2 for bad arguments, one line, saying how to put it right): ``--workers`` of `dms run` and
+    `dms rerate` is a whole number from 1 to 16 (a partitioned step has 16 chunks of people, so more local
+    processes would sit idle); anything else is refused before anything runs, never with a traceback."""
+    result = run_dms(cli_env, command, "--date", "2025-06-01", "--workers", workers)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("dms: error: ") and result.stderr.count("\n") == 1
+    assert "from 1 to 16" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr) < 400  # a long argument is not echoed whole
+

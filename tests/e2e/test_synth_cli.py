@@ -155,3 +155,21 @@ def test_demo_refuses_a_month_before_the_rules_before_writing_anything(cli_env) 
         assert result.returncode == 1 and result.stderr.count("\n") == 1
         assert "holds the recovery rules from 2024-04-08" in result.stderr and "--month 2024-05" in result.stderr
     assert not (data / "dms.sqlite3").exists() and not (data / "demo").exists()
+
+
+@pytest.mark.parametrize(("option", "value", "expected"), [
+    ("--seed", "1000000000", "from 0 to 999,999,999"),
+    ("--seed", "9" * 5000, "from 0 to 999,999,999"),
+    ("--people", "9" * 5000, "not between 1 and"),
+    ("--people", "\u0661\u0662", "not a whole number"),
+    ("--las", "\u0661\u0662", "not a whole number"),
+])
+def test_demo_numeric_options_out_of_range_are_bad_arguments_that_give_the_range(
+        cli_env, option: str, value: str, expected: str) -> None:
+    """README (exit 2 for bad arguments, one line; numbers in ASCII digits): a seed goes into the id of every
+    event of the demo's traffic (events.md §1: at most 64 characters), so it is at most nine digits; a number
+    too long or in other digits is refused, without echoing it whole."""
+    result = run_dms(cli_env, "demo", option, value)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert expected in result.stderr and len(result.stderr) < 400
+    assert not (Path(cli_env["DMS_DATA_DIR"]) / "dms.sqlite3").exists()

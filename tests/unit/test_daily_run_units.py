@@ -114,3 +114,14 @@ def test_a_date_more_than_a_year_after_today_is_refused_and_a_year_after_is_not(
         refuse_a_date_far_ahead(last, today)
         with pytest.raises(DmsError, match="more than a year after today"):
             refuse_a_date_far_ahead(date.fromordinal(last.toordinal() + 1), today)
+
+
+def test_the_most_workers_the_command_accepts_is_the_number_of_chunks_of_a_step() -> None:
+    """docs/architecture.md "Where chunks run": `dms run --workers` is 1 to 16, a step's chunks of people
+    (the command holds the figure without importing the daily run, which needs Django)."""
+    from dms.commands.run import MAX_WORKERS
+    from dms.services import daily_run
+
+    assert MAX_WORKERS == daily_run.MAX_WORKERS == len(daily_run.chunk_ranges()) == 16
+    with pytest.raises(DmsError, match="from 1 to 16"):
+        daily_run.chunk_runner(workers=17)

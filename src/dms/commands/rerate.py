@@ -10,17 +10,9 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from dms.cli import business_date
+from dms.cli import business_date, shown
+from dms.commands.run import MAX_WORKERS, worker_count
 from dms.errors import DmsError
-
-
-def _workers(text: str) -> int:
-    if not text.isascii() or not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 2")
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 worker process")
-    return value
 
 
 def register(registry: Any) -> None:
@@ -34,8 +26,9 @@ def register(registry: Any) -> None:
     parser.add_argument("--date", required=True, type=business_date, help="the as-of date, YYYY-MM-DD")
     parser.add_argument("--cap-percent", default=None, metavar="P", type=_cap_percent,
                         help="the what-if overall cap, a percentage of the standard allowance from 0 to 40")
-    parser.add_argument("--workers", type=_workers, default=1,
-                        help="re-rate the partitions of people on this many local processes (default 1)")
+    parser.add_argument("--workers", type=worker_count, default=1,
+                        help=f"re-rate the partitions of people on this many local processes, 1 to {MAX_WORKERS} "
+                             "(default 1)")
     parser.add_argument("--json", action="store_true", help="print JSON (sorted keys, money as strings)")
 
 
@@ -46,7 +39,9 @@ def _cap_percent(text: str) -> Decimal:
     try:
         return parse_cap_percent(text)
     except DmsError as error:
-        raise argparse.ArgumentTypeError(str(error).removeprefix("--cap-percent ")) from None
+        message = str(error).removeprefix("--cap-percent ")
+        long = shown(text) != repr(text)  # a long argument is quoted by its start and length, not whole
+        raise argparse.ArgumentTypeError(message.replace(text, shown(text)) if long else message) from None
 
 
 def run_rerate(args: argparse.Namespace) -> int:

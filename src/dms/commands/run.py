@@ -8,17 +8,20 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
-from dms.cli import business_date
+from dms.cli import business_date, whole_number_from
 from dms.errors import DmsError
 
+MAX_WORKERS = 16  # dms.services.daily_run.MAX_WORKERS (not imported here: no Django before the arguments are read)
 
-def _workers(text: str) -> int:
-    if not text.isascii() or not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of worker processes, like 4")
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 worker process")
-    return value
+
+def worker_count(text: str) -> int:
+    """argparse type for ``--workers`` of `dms run` and `dms rerate`: a whole number from 1 to
+    :data:`MAX_WORKERS` local processes (README); anything else, a number too large to start that many
+    processes included, is a bad argument (exit 2) giving the range."""
+    parse = whole_number_from(1, MAX_WORKERS, "worker processes", example=2, why=(
+        f" (a step of the daily run has {MAX_WORKERS} chunks of people, so more local processes would sit idle)"))
+    parsed: int = parse(text)
+    return parsed
 
 
 _SCHEDULER = re.compile(r"(?:(?:tcp|tls|ws|wss)://)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
@@ -44,8 +47,9 @@ def register(registry: Any) -> None:
     parser.add_argument("--date", required=True, type=business_date,
                         help="the last business date to run, YYYY-MM-DD")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_workers, default=1,
-                       help="run the partitions of people on this many local processes (default 1: this one)")
+    where.add_argument("--workers", type=worker_count, default=1,
+                       help=f"run the partitions of people on this many local processes, 1 to {MAX_WORKERS} "
+                            "(default 1: this one)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS", type=_scheduler,
                        help="run the partitions of people on a dask.distributed cluster, like tcp://10.0.0.5:8786")
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from dms.cli import month, whole_number
+from dms.cli import month, shown, whole_number_from
 from dms.errors import DmsError
 
 DEFAULT_AS_OF = date(2026, 1, 5)  # the business date a synthetic book is taken on, unless --date says
@@ -16,6 +16,7 @@ DEFAULT_SEED = 1
 DEFAULT_LAS = 20
 DEMO_PEOPLE = 20_000
 DEMO_MONTH = "2026-02"
+MAX_SEED = 999_999_999  # the seed is in the id of each event of the demo's traffic: at most 64 characters
 
 
 def _count(most: int) -> Any:
@@ -23,15 +24,27 @@ def _count(most: int) -> Any:
     ``dms.store.bulk.check_request``)."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (write it like 20000)") from None
+        digits = text.replace("_", "").replace(",", "")
+        if not digits.isascii() or not digits.isdigit():
+            raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number in ASCII digits (write it "
+                                             "like 20000)")
+        if len(digits.lstrip("0")) > 18:  # far beyond the range: not read as a number at all
+            raise argparse.ArgumentTypeError(f"{shown(text)} is not between 1 and {most:,}")
+        value = int(digits)
         if not 1 <= value <= most:
             raise argparse.ArgumentTypeError(f"{value:,} is not between 1 and {most:,}")
         return value
 
     return parse
+
+
+def _seed(text: str) -> int:
+    """argparse type for ``--seed``: a whole number from 0 to :data:`MAX_SEED` (events.md §1: an ``event_id``
+    is 1 to 64 characters, and the seed is in the id of each event of a demo month's traffic)."""
+    parse = whole_number_from(0, MAX_SEED, why=" (the seed is in the id of each event of the demo's traffic, "
+                                               "which is at most 64 characters)")
+    parsed: int = parse(text)
+    return parsed
 
 
 def _n(count: int, noun: str) -> str:
@@ -61,8 +74,9 @@ def _book_arguments(parser: argparse.ArgumentParser, people: int | None) -> None
     else:
         parser.add_argument("--people", type=_people, default=people,
                             help=f"how many people the book has (default {people:,})")
-    parser.add_argument("--seed", type=whole_number, default=DEFAULT_SEED,
-                        help=f"the seed: the same people count and seed give the same book (default {DEFAULT_SEED})")
+    parser.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
+                        help=f"the seed, 0 to {MAX_SEED:,}: the same people count and seed give the same book "
+                             f"(default {DEFAULT_SEED})")
     parser.add_argument("--las", type=_las, default=DEFAULT_LAS,
                         help=f"how many local authorities refer HB debts (default {DEFAULT_LAS}; LA IDs already "
                              "registered are reused)")
@@ -98,8 +112,9 @@ def _demo_parser(registry: Any) -> argparse.ArgumentParser:
     )
     demo.add_argument("--people", type=_people, default=DEMO_PEOPLE,
                       help=f"how many people the book has (default {DEMO_PEOPLE:,})")
-    demo.add_argument("--seed", type=whole_number, default=DEFAULT_SEED,
-                      help=f"the seed of the book and of the month's traffic (default {DEFAULT_SEED})")
+    demo.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
+                      help=f"the seed of the book and of the month's traffic, 0 to {MAX_SEED:,} "
+                           f"(default {DEFAULT_SEED})")
     demo.add_argument("--las", type=_las, default=DEFAULT_LAS,
                       help=f"how many local authorities refer HB debts (default {DEFAULT_LAS})")
     demo.add_argument("--month", type=month, default=DEMO_MONTH,

@@ -63,6 +63,7 @@ from dms.errors import DmsError, InvariantBroken
 
 PERSON_PARTITIONS = 1024  # as dms.store.models.PERSON_PARTITIONS (not imported: workers import this first)
 CHUNK_PARTITIONS = 64  # person partitions per unit of work of a partitioned step
+MAX_WORKERS = PERSON_PARTITIONS // CHUNK_PARTITIONS  # 16: the chunks of a step; more workers would sit idle
 SQLITE_WORKER_BUSY_SECONDS = 600  # how long a worker waits for SQLite's write lock
 TRANSIENT_RETRIES = 4  # attempts of a chunk that meets a deadlock or a concurrent insert (PostgreSQL)
 
@@ -468,8 +469,9 @@ def _shared_database_check() -> None:
 
 def chunk_runner(workers: int = 1, scheduler: str | None = None) -> ChunkRunner:
     """Where the chunks of partitioned steps run: this process, local processes or a Dask cluster."""
-    if workers < 1:
-        raise DmsError(f"--workers must be at least 1, not {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise DmsError(f"--workers must be from 1 to {MAX_WORKERS} (a step has {MAX_WORKERS} chunks of people, "
+                       f"so more would sit idle), not {workers}")
     if scheduler is not None and workers != 1:
         raise DmsError("give either --workers or --scheduler, not both: a Dask cluster has its own workers")
     if scheduler is None and workers == 1:
