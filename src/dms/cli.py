@@ -251,16 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dms: error: {os_error_text(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as stop:
-        if args.command == "run" and (getattr(args, "workers", 1) > 1 or getattr(args, "scheduler", None)):
-            # on workers each chunk of partitions commits on its own; the day is marked completed only at its
-            # end, and the next run completes it without taking anything twice
-            print("dms: interrupted; the day in progress was not completed: run `dms run` again to complete it "
-                  "(the chunks the workers had committed stand and are not done twice)", file=sys.stderr)
-        elif args.command == "run":
-            # in one process each day is one transaction: the day under way is rolled back whole
-            print("dms: interrupted; the day in progress was rolled back whole, unless it had just committed "
-                  "(days completed before it stand): run `dms run` again, which runs it or, if it was "
-                  "committed, puts its bundles in the LA outboxes", file=sys.stderr)
+        if args.command == "run":
+            # once days run, `dms run` says itself which it completed and which it left (commands/run.py)
+            print("dms: interrupted before the daily run began a day; no day was run or changed: run `dms run` "
+                  "again", file=sys.stderr)
         elif args.command == "demo":
             print("dms: interrupted; the days the demo had completed, and the traffic it had taken in, stand; "
                   "the day in progress was rolled back: run `dms demo` again with the same options to go on",

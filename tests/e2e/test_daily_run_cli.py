@@ -316,3 +316,115 @@ def test_a_worker_count_outside_1_to_16_is_a_bad_argument_that_gives_the_range(
     assert "from 1 to 16" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr) < 400  # a long argument is not echoed whole
 
+
+def _hooked(env: dict[str, str], hook: str, day: date, mark: Path, *args: str) -> Any:
+    """The real `dms ARGS` in a subprocess of its own process group (as a terminal runs it), the chunk
+    ``worker_hooks.HOOKED_CHUNK`` of ``day`` made to ``hook`` (kill its worker, or hold it)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    from worker_hooks import script
+
+    hooked = {**env, "DMS_TEST_HOOK": hook, "DMS_TEST_HOOK_DATE": day.isoformat(), "DMS_TEST_HOOK_MARK": str(mark)}
+    return subprocess.Popen([sys.executable, "-c", script(*args)], env=hooked, cwd=str(REPO), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _run_days(env: dict[str, str]) -> dict[str, bool]:
+    with _cursor(env) as cursor:
+        cursor.execute("SELECT run_date, completed FROM dms_run_day")
+        return {str(day): bool(done) for day, done in cursor.fetchall()}
+
+
+def test_a_worker_killed_part_way_is_reported_as_such_and_the_next_run_completes_the_day(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
+    """README (exit 1, one line: what, where, how to put it right) and docs/architecture.md "Resume on workers":
+    a worker process killed (SIGKILL) in the second day of `dms run --workers 2` ends the run with a message
+    that a worker died, which day was not completed, that nothing of the chunks under way was applied and that
+    running again completes it, not a traceback; the day before stands, and the next run completes the day to
+    the same result as a run never interrupted."""
+    second, third = FIRST_RUN + timedelta(days=1), FIRST_RUN + timedelta(days=2)
+    whole = fresh_env()
+    _book(whole, tmp_path)
+    _run(whole, FIRST_RUN)
+    _run(whole, third)
+    expected = _state(whole)
+
+    env = fresh_env()
+    _book(env, tmp_path)
+    _run(env, FIRST_RUN)
+    killed = _hooked(env, "kill", third, tmp_path / "mark", "run", "--date", third.isoformat(), "--workers", "2")
+    out, err = killed.communicate(timeout=300)
+    assert killed.returncode == 1, err
+    assert err.startswith("dms: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "a worker process" in err and f"{third.isoformat()} was not completed" in err
+    assert f"this run completed {second.isoformat()}" in err and "run `dms run" in err
+    assert f"{second.isoformat()} (" in out
+    assert _run_days(env) == {FIRST_RUN.isoformat(): True, second.isoformat(): True, third.isoformat(): False}
+    again = _run(env, third, "--workers", "2")
+    assert f"{third.isoformat()} (" in again and "1 day completed" in again
+    assert _state(env) == expected
+    assert run_dms(env, "ledger", "check").returncode == 0
+
+
+def test_ctrl_c_on_workers_says_once_which_day_was_not_completed_and_exits_130(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path) -> None:
+    """README: an interruption (Ctrl-C, exit 130) says what it left; on workers each chunk commits on its own
+    and the next run completes the day. Ctrl-C at a terminal reaches the whole process group: `dms run
+    --workers 2` prints one message naming the day not completed and the days completed, and no worker prints
+    a traceback; the next run completes the day."""
+    import signal
+    import time
+
+    second, third = FIRST_RUN + timedelta(days=1), FIRST_RUN + timedelta(days=2)
+    env = fresh_env()
+    _book(env, tmp_path)
+    _run(env, FIRST_RUN)
+    mark = tmp_path / "holding"
+    held = _hooked(env, "hold", third, mark, "run", "--date", third.isoformat(), "--workers", "2")
+    deadline = time.monotonic() + 120
+    while not mark.exists() and time.monotonic() < deadline and held.poll() is None:
+        time.sleep(0.05)
+    assert mark.exists(), held.communicate()
+    os.killpg(held.pid, signal.SIGINT)
+    out, err = held.communicate(timeout=60)
+    assert held.returncode == 130, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert f"{third.isoformat()}, which was not completed" in err and f"this run completed {second}" in err
+    assert "run `dms run" in err
+    assert _run_days(env)[third.isoformat()] is False
+    assert "1 day completed" in _run(env, third)
+    assert run_dms(env, "ledger", "check").returncode == 0
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_interruption_after_the_last_day_committed_says_every_day_was_completed(
+        fresh_env: Callable[[], dict[str, str]], tmp_path: Path, workers: str) -> None:
+    """README: an interruption says what it left, truly. Ctrl-C arriving once the last day of a multi-day run
+    has committed (here: as its summary is printed) says that the run completed every day, naming them, and
+    not that a day was left undone; running the date again changes nothing."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    second, third = FIRST_RUN + timedelta(days=1), FIRST_RUN + timedelta(days=2)
+    env = fresh_env()
+    _book(env, tmp_path)
+    _run(env, FIRST_RUN)
+    script = ("import os, signal, sys\nfrom dms.commands import run\nreal = run.print_day\n"
+              "def print_day(day):\n    real(day)\n"
+              f"    if day.run_date.isoformat() == {third.isoformat()!r}:\n"
+              "        os.kill(os.getpid(), signal.SIGINT)\n"
+              "run.print_day = print_day\nfrom dms.cli import main\n"
+              f"sys.exit(main(['run', '--date', {third.isoformat()!r}, '--workers', {workers!r}]))\n")
+    stopped = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                             timeout=300, cwd=str(REPO))
+    assert stopped.returncode == 130, stopped.stderr
+    assert stopped.stderr.count("\n") == 1 and "Traceback" not in stopped.stderr
+    assert f"completed every day it was to run, {second.isoformat()} to {third.isoformat()}" in stopped.stderr
+    assert "not completed" not in stopped.stderr and "rolled back" not in stopped.stderr
+    before = _state(env)
+    assert "already done" in _run(env, third)
+    assert _state(env) == before

@@ -120,7 +120,7 @@ def run_days(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from dms.services.daily_run import plan_dates, run_through
+    from dms.services.daily_run import WorkerLost, plan_dates, run_through
 
     plan = plan_dates(args.date)
     if not plan.dates:
@@ -136,22 +136,84 @@ def run_days(args: argparse.Namespace) -> int:
     refuse_a_date_far_ahead(args.date, date.today())
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     console = Console(stderr=True)
-    # Drawn only on a terminal: piped or redirected, stderr carries the run's warnings and errors alone.
-    with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False,
-                  disable=not console.is_terminal) as bar:
-        tasks: dict[str, Any] = {}
+    completed: list[date] = []
 
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(f"{step} (chunks of people)", total=total)
-            bar.update(tasks[step], completed=done)
-            if done >= total:
-                bar.remove_task(tasks.pop(step))
+    def on_day(day: Any) -> None:
+        completed.append(day.run_date)
+        print_day(day)
 
-        days = run_through(args.date, workers=args.workers, scheduler=args.scheduler, progress=progress,
-                           on_day=print_day)
-    mine = [d for d in days if not d.by_another_run]
-    others = f" ({len(days) - len(mine)} of them by another run of the same date)" if len(mine) < len(days) else ""
-    print(f"dms run: {len(days)} day{'s' if len(days) != 1 else ''} completed, "
-          f"{days[0].run_date.isoformat()} to {days[-1].run_date.isoformat()}{others}")
+    try:
+        # Drawn only on a terminal: piped or redirected, stderr carries the run's warnings and errors alone.
+        with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False,
+                      disable=not console.is_terminal) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(step: str, done: int, total: int) -> None:
+                if step not in tasks:
+                    tasks[step] = bar.add_task(f"{step} (chunks of people)", total=total)
+                bar.update(tasks[step], completed=done)
+                if done >= total:
+                    bar.remove_task(tasks.pop(step))
+
+            days = run_through(args.date, workers=args.workers, scheduler=args.scheduler, progress=progress,
+                               on_day=on_day)
+        mine = [d for d in days if not d.by_another_run]
+        others = f" ({len(days) - len(mine)} of them by another run of the same date)" if len(mine) < len(days) \
+            else ""
+        print(f"dms run: {len(days)} day{'s' if len(days) != 1 else ''} completed, "
+              f"{days[0].run_date.isoformat()} to {days[-1].run_date.isoformat()}{others}")
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (dms.cli.Terminated)
+        from dms.cli import Terminated
+
+        print(f"dms: interrupted; {_what_was_left(plan.dates, completed, args)}", file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
+    except WorkerLost as lost:
+        raise DmsError(f"{lost}; {_what_was_left(plan.dates, completed, args, lost=True)}") from None
     return 0
+
+
+def _span(dates: list[date]) -> str:
+    first, last = dates[0].isoformat(), dates[-1].isoformat()
+    return first if first == last else f"{first} to {last}"
+
+
+def _completed_of(dates: list[date], seen: list[date]) -> list[date]:
+    """Which of the run's ``dates`` are completed, as the database has it once the run has stopped (a day can
+    commit after the last one reported: the interruption came between its commit and its report), with the
+    days the run reported completed should the database not answer."""
+    from django.db import connection
+
+    from dms.store.models import RunDay
+
+    try:
+        connection.close()  # a connection a stopped query may have left unusable: ask on a new one
+        stored = set(RunDay.objects.filter(run_date__in=dates, completed=True).values_list("run_date", flat=True))
+    except Exception:  # noqa: BLE001 - the report falls back on what the run itself saw
+        stored = set()
+    return sorted(stored | set(seen))
+
+
+def _what_was_left(dates: list[date], seen: list[date], args: argparse.Namespace, *, lost: bool = False) -> str:
+    """What a `dms run` stopped part way left (README: an interruption says what it rolled back): the days it
+    completed, the day it was running and that it was not completed, and what completes it."""
+    completed = _completed_of(dates, seen)
+    done = f"this run completed {_span(completed)}" if completed else "this run completed no day"
+    left = [d for d in dates if d not in completed]
+    if not left:
+        return (f"the run had completed every day it was to run, {_span(completed)}, and nothing is left to do "
+                f"(should an LA's bundles of {completed[-1]} be missing from its outbox, `dms run --date "
+                f"{completed[-1]}` puts them there)")
+    day = left[0].isoformat()
+    again = (f"run `dms run --date {args.date.isoformat()}` again to complete {day}"
+             + (f" and the days after it up to {args.date.isoformat()}" if len(left) > 1 else ""))
+    if lost:
+        return f"{done}; {again} (no chunk is done twice)"
+    if args.scheduler:  # tasks sent to a Dask cluster are not called back: they may still commit
+        undone = ("the chunks of people the Dask workers commit stand and are not done twice, and one they have "
+                  "under way may still commit")
+    elif args.workers > 1:
+        undone = ("the chunks of people the workers had committed stand and are not done twice, and those under "
+                  "way were rolled back")
+    else:
+        undone = "its work was rolled back whole"
+    return f"the run was stopped while running {day}, which was not completed ({undone}); {done}: {again}"

@@ -48,8 +48,10 @@ import importlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -298,11 +300,27 @@ def complete_partitioned_step(step: DayStep, run_date: date) -> Summary:
 Progress = Callable[[str, int, int], None]  # (step name, chunks done, chunks in all)
 
 
+class WorkerLost(DmsError):
+    """A ``--workers`` process ended abruptly (killed, out of memory) while the run of ``run_date`` was in step
+    ``step``: the day is not completed. Each chunk is one transaction, so the chunks committed before stand
+    and nothing of those under way is applied; the next run completes the day without doing a chunk twice."""
+
+    def __init__(self, run_date: date, step: str) -> None:
+        self.run_date = run_date
+        self.step = step
+        super().__init__(
+            f"a worker process of the run ended abruptly (killed, or out of memory) in step {step} of "
+            f"{run_date.isoformat()}: {run_date.isoformat()} was not completed; each chunk of people is one "
+            "transaction, so the chunks the workers had committed stand and nothing of those under way was applied"
+        )
+
+
 class ChunkRunner(Protocol):
     def run(self, step_name: str, run_date: date, chunks: Sequence[tuple[int, int]], progress: Progress) -> None:
         ...
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
+        """Release the runner; ``stop``: the run is ending early, so chunks under way are abandoned (rolled back)."""
         ...
 
 
@@ -314,7 +332,7 @@ class InProcess:
             run_chunk(step_name, run_date, first, last)
             progress(step_name, done, len(chunks))
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
         return None
 
 
@@ -363,9 +381,13 @@ def start_local_worker(config: WorkerConfig, parent_pid: int) -> None:
     """A ``--workers`` process: it ends with the ``dms run`` that started it, even one killed outright (on
     Linux, by asking the kernel for SIGTERM when the parent dies; its open transaction is rolled back), so
     no worker is left behind; then Django is started for ``config``."""
+    import signal
+
+    # Ctrl-C at a terminal reaches every process of its group: the `dms run` that started this one handles it
+    # (it stops its workers and says what was left), so a worker neither stops on it nor prints a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
@@ -416,14 +438,37 @@ class LocalProcesses:
                                         initializer=start_local_worker, initargs=(config, os.getpid()))
 
     def run(self, step_name: str, run_date: date, chunks: Sequence[tuple[int, int]], progress: Progress) -> None:
-        futures: list[Future[Summary | None]] = [
-            self.pool.submit(run_chunk_in_worker, self.config, step_name, run_date.isoformat(), first, last)
-            for first, last in chunks
-        ]
-        _wait_all(futures, step_name, progress, lambda: sum(f.done() for f in futures))
+        try:
+            with _sigint_held():  # the processes started here begin with Ctrl-C blocked (start_local_worker)
+                futures: list[Future[Summary | None]] = [
+                    self.pool.submit(run_chunk_in_worker, self.config, step_name, run_date.isoformat(), first, last)
+                    for first, last in chunks
+                ]
+            _wait_all(futures, step_name, progress, lambda: sum(f.done() for f in futures))
+        except BrokenProcessPool:
+            raise WorkerLost(run_date, step_name) from None
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
+        if stop:  # end the workers now, not after their chunks: their open transactions are rolled back
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back from this thread while worker processes are started, so that they begin with it blocked
+    (a Ctrl-C while one starts up reaches only `dms run`); a Ctrl-C meanwhile is delivered on leaving."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 class DaskCluster:
@@ -455,7 +500,7 @@ class DaskCluster:
         if failures:
             raise failures[0]
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
         self.client.close()  # type: ignore[no-untyped-call]
 
 
@@ -597,6 +642,7 @@ def run_through(through: date, *, workers: int = 1, scheduler: str | None = None
         return []
     runner = chunk_runner(workers, scheduler)
     days = []
+    finished = False
     try:
         for run_date in plan.dates:
             day = _run_whole_day(run_date, runner, chunk_size, progress) if isinstance(runner, InProcess) \
@@ -604,6 +650,7 @@ def run_through(through: date, *, workers: int = 1, scheduler: str | None = None
             days.append(day)
             if on_day is not None:
                 on_day(day)
+        finished = True
     finally:
-        runner.close()
+        runner.close(stop=not finished)
     return days
