@@ -256,9 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("dms: interrupted before the daily run began a day; no day was run or changed: run `dms run` "
                   "again", file=sys.stderr)
         elif args.command == "demo":
-            print("dms: interrupted; the days the demo had completed, and the traffic it had taken in, stand; "
-                  "the day in progress was rolled back: run `dms demo` again with the same options to go on",
-                  file=sys.stderr)
+            print("dms: interrupted; the days the demo had completed, and the traffic it had taken in, stand, and "
+                  "a day in progress was rolled back: run `dms demo` again with the same options to go on (it also "
+                  "writes a month's BACS file not yet written)", file=sys.stderr)
         elif args.command == "events":
             print("dms: interrupted; the events of the lines before the interruption may have been stored (they "
                   "are stored 500 lines at a time): import the file again to take in the rest (events already "

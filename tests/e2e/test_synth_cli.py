@@ -157,6 +157,36 @@ def test_demo_refuses_a_month_before_the_rules_before_writing_anything(cli_env) 
     assert not (data / "dms.sqlite3").exists() and not (data / "demo").exists()
 
 
+def test_demo_interrupted_before_writing_the_bacs_file_writes_it_when_run_again(cli_env) -> None:
+    """README ("`dms demo` [keeps] the days it had completed ... run again, goes on without doing anything
+    twice") and recovery-rules.md §7 (the LAs are paid by BACS from the month's schedules): a demo stopped by
+    Ctrl-C after the month-end run committed and before the month's BACS file was written leaves the schedules;
+    `dms demo` again writes the BACS file from them, says so, and records the payments once; a third run
+    changes nothing."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = ("import os, signal, sys\nfrom dms.commands import synth\n"
+              "synth._export_bacs = lambda period, console: os.kill(os.getpid(), signal.SIGINT)\n"
+              "from dms.cli import main\nsys.exit(main(['demo', '--people', '60']))\n")
+    stopped = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
+                             timeout=600, cwd=str(REPO))
+    assert stopped.returncode == 130, stopped.stderr
+    bacs = Path(cli_env["DMS_DATA_DIR"]) / "bacs" / "DMS-BACS-2026-02.txt"
+    assert not bacs.exists()
+    again = " ".join(run_dms(cli_env, "demo", "--people", "60", check=True).stdout.split())
+    assert "2026-02 is not run again" in again
+    assert "BACS for 2026-02 (not written when its month-end run completed: written now from its schedules):" \
+        in again
+    assert bacs.exists() and f"BACS file: {bacs}" in again
+    written = bacs.read_bytes()
+    third = " ".join(run_dms(cli_env, "demo", "--people", "60", check=True).stdout.split())
+    assert "BACS for 2026-02" not in third and bacs.read_bytes() == written
+    assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
+
+
 @pytest.mark.parametrize(("option", "value", "expected"), [
     ("--seed", "1000000000", "from 0 to 999,999,999"),
     ("--seed", "9" * 5000, "from 0 to 999,999,999"),

@@ -320,8 +320,10 @@ def _run_demo_month(period: str, seed: int, console: Any) -> Path | None:
         console.print(f"The daily run has already run to {last.isoformat()}, past the month-end of {period} "
                       f"({end.isoformat()}): {period} is not run again; here is its summary. "
                       "(--fresh starts again; --month YYYY-MM runs a later month.)")
+        _finish_bacs_files(period, console)
         written = _bacs_path(period)
         return written if written.exists() else None
+    _finish_bacs_files(_previous_period(period), console)
     previous_end = month_end_run_date(_previous_period(period))
     if last is not None and last >= first and last > previous_end and read_traffic(traffic_dir(period)) is None:
         raise DmsError(
@@ -333,6 +335,17 @@ def _run_demo_month(period: str, seed: int, console: Any) -> Path | None:
     for skipped in _skipped_months(period, last):
         _export_bacs(skipped, console)
     return _export_bacs(period, console)
+
+
+def _finish_bacs_files(through: str, console: Any) -> None:
+    """Write the BACS file of each month up to ``through`` whose month-end run committed its schedules and
+    whose file was not written (a demo stopped between the two: README, "run again, goes on without doing
+    anything twice"), from those schedules, recording the payments once (recovery-rules.md §7;
+    ``services.payments.unpaid_periods``), and say so."""
+    from dms.services.payments import unpaid_periods
+
+    for period in unpaid_periods(through):
+        _export_bacs(period, console, finishing=True)
 
 
 def _skipped_months(period: str, last: date | None) -> list[str]:
@@ -422,7 +435,7 @@ def _bacs_path(period: str) -> Path:
     return get_config().data_dir / "bacs" / f"DMS-BACS-{period}.txt"
 
 
-def _export_bacs(period: str, console: Any) -> Path | None:
+def _export_bacs(period: str, console: Any, *, finishing: bool = False) -> Path | None:
     from dms.services.payments import export_bacs
 
     path = _bacs_path(period)
@@ -433,7 +446,8 @@ def _export_bacs(period: str, console: Any) -> Path | None:
         console.print(f"No BACS file for {period}: {error}")
         return None
     credits = f"{result.credits} credit{'s' if result.credits != 1 else ''}"
-    console.print(f"BACS for {period}: {credits} totalling £{pounds(result.total_pence)}; submit by "
+    late = " (not written when its month-end run completed: written now from its schedules)" if finishing else ""
+    console.print(f"BACS for {period}{late}: {credits} totalling £{pounds(result.total_pence)}; submit by "
                   f"{result.submission_date} (input day); processing date {result.processing_date}; payment date "
                   f"{result.payment_date}.")
     return path

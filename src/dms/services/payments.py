@@ -544,6 +544,16 @@ def export_bacs(period: str, out: Path) -> BacsExport:
                       sum(c.amount_pence for c in credits), posted)
 
 
+def unpaid_periods(through: str) -> list[str]:
+    """The months up to ``through`` (``YYYY-MM``) whose month-end run produced schedules with something to pay
+    and whose BACS payments are not recorded: no BACS file was written for them (recovery-rules.md §7: the
+    payments are recorded with the file, :func:`export_bacs`), such as a month whose run was interrupted
+    between its month-end run and its BACS export. Oldest first."""
+    paid = CreditorPayment.objects.values("period")
+    return list(ScheduleRun.objects.filter(period__lte=through, schedules__paid_pence__gt=0)
+                .exclude(period__in=paid).order_by("period").values_list("period", flat=True).distinct())
+
+
 def _bacs_days(run: ScheduleRun) -> tuple[date, date]:
     """(submission date, processing date) of the month's BACS file: those recorded with its payments when
     they are recorded (so exporting again writes the file first written, whichever release wrote it:
