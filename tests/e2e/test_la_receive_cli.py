@@ -154,7 +154,8 @@ def test_hostile_tar_received_date_far_ahead_is_refused_until_a_date_is_given(en
     """A tar named for a date more than a year ahead gives no received date DMS can run on (its refusal would
     reach the LA only then): nothing is kept until --date says when it was received."""
     far = "20991231-PDPLA-005920.tar"
-    data = tar_of(regular(REF, GOOD))
+    # a file of no tar received before (REF, a file of tars this corpus had refused, would be their resubmission)
+    data = tar_of(regular(build.file_name("LAREF", LA, date(2025, 11, 1)), GOOD))
     status, output, _ = receive(env, data, far)
     assert status == 1 and "more than a year after today" in output and "--date" in output
     status, output, _ = receive(env, data, far, "--date", "2025-11-18")

@@ -401,3 +401,59 @@ def test_refused_tar_unreadable_when_another_tar_is_joined_on_after_other_bytes(
     first = _tar_bytes([(REF, referral_bytes())])
     result = _receive_bytes(folder, first + b"x" * 512 + _tar_bytes([(REV, b"<x/>")]))
     assert codes(result) == ["TAR_UNREADABLE"] and "another tar follows" in result.problems[0].message
+
+
+# ------------------------------------------------------------------------------------------------ refused tars
+
+
+NEXT = date(2025, 11, 19)
+REF_NEXT = build.file_name("LAREF", LA, NEXT)
+
+
+def test_file_of_a_refused_tar_resent_in_a_later_tar_is_taken_in_as_the_resubmission_of_a_failed_file(
+        folder: Path) -> None:
+    """§5.1, circular §48: a tar refused whole is reported CORRUPT, so its files are failed files; the next
+    day's tar carrying one again under its own name and earlier date is its resubmission, not refused as
+    TAR_MEMBER_EARLIER_DATE, and the file is processed (§5.3: no file of its name was taken in)."""
+    refused(folder, [(REF, referral_bytes()), ("notes.txt", b"hi")])
+    resent = receive(folder, [(REF, referral_bytes()), (REF_NEXT, referral_bytes(NEXT))], day=NEXT)
+    assert resent.accepted and codes(resent) == []
+    assert [(f.name, f.state) for f in resent.files] == [(REF, FileState.PENDING), (REF_NEXT, FileState.PENDING)]
+    assert resent.files[0].note == (f"the resubmission of {REF} of the tar {build.upload_name(LA, DAY)} "
+                                    f"refused on {DAY}")
+    assert ReceivedFile.objects.get(name=REF).received_on == NEXT
+
+
+def test_file_of_a_refused_tar_resent_corrected_or_with_a_path_removed_is_its_resubmission(folder: Path) -> None:
+    """§5.1, §48: the refused tar's files are failed files whatever was wrong with the tar: one sent with a
+    path (TAR_MEMBER_PATH) is the LA's file of that name, sent again at the top of a later tar with other bytes."""
+    refused(folder, [(f"out/{REF}", referral_bytes())])
+    resent = receive(folder, [(REF, referral_bytes(amount=250))], day=NEXT)
+    assert resent.accepted and [f.state for f in resent.files] == [FileState.PENDING]
+
+
+def test_member_refused_for_its_own_earlier_date_is_no_failed_file_to_resend(folder: Path) -> None:
+    """§5.1: a member dated before its refused tar (refused for its date, or not checked as it had a path) is
+    no failed file of the LA's, nor one dated after its tar: sent again dated earlier still, it is refused
+    again, so a refused tar never lets a file in under an earlier name."""
+    earlier = date(2025, 11, 17)
+    old = build.file_name("LAREF", LA, earlier)
+    old_rev = build.file_name("LAREV", LA, earlier)
+    later = build.file_name("LAREV", LA, NEXT)
+    refused(folder, [(old, referral_bytes(earlier)), (f"sub/{old_rev}", b"<x/>"), (later, b"<x/>")])
+    again = receive(folder, [(old, referral_bytes(earlier)), (old_rev, b"<x/>")], day=NEXT)
+    assert codes(again) == ["TAR_MEMBER_EARLIER_DATE", "TAR_MEMBER_EARLIER_DATE"]
+    third = receive(folder, [(later, b"<x/>")], day=date(2025, 11, 20))
+    assert codes(third) == ["TAR_MEMBER_EARLIER_DATE"]
+
+
+def test_file_of_a_refused_tar_taken_in_since_follows_the_same_name_rule(folder: Path) -> None:
+    """§5.3 decides what becomes of the resent file once the refused tar's file was resent and accepted:
+    the same bytes again are ignored, other bytes fail as DUPLICATE_BATCH."""
+    refused(folder, [(REF, referral_bytes()), ("notes.txt", b"hi")])
+    receive(folder, [(REF, referral_bytes())], day=NEXT)
+    ReceivedFile.objects.update(state=FileState.ACCEPTED, processed_on=NEXT)
+    later = date(2025, 11, 20)
+    again = receive(folder, [(REF, referral_bytes(amount=7))], day=later)
+    assert again.accepted and (again.files[0].state, ReceivedFile.objects.order_by("seq").last().outcome) == (
+        FileState.FAILED, Outcome.DUPLICATE_BATCH)

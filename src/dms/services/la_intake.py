@@ -12,8 +12,9 @@ notice) for each reason of §5.1, every reason found being recorded with its cod
 Interpretations (docs/la-interface-notes.md): the same tar (name and bytes) received again is recognised and
 nothing new is written, unless it was refused and the checks now find otherwise (its LA has been registered
 since): then it is received anew. A member dated before the tar is "the resubmission of a failed file" when
-the LA has a file of that name that failed (other than as DUPLICATE_BATCH). A file whose name was used before
-follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
+the LA has a file of that name that failed (other than as DUPLICATE_BATCH), or when it is a file of a tar of the
+LA refused whole (:func:`refused_tar_files`: reported CORRUPT, nothing of it taken in). A file whose name was
+used before follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
 (DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
 or accepted), and a failed file sent again, with the same bytes or corrected, is processed.
 The whole intake is one transaction.
@@ -24,14 +25,16 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from dms.debts import CreditorKind
 from dms.errors import DmsError
@@ -211,23 +214,108 @@ def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileNa
 def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarProblem]:
     """Members dated before the tar must be resubmissions of files that failed (spec §5.1, circular §48): the
     LA has a file of that name that failed on its own account (any outcome but DUPLICATE_BATCH, which fails
-    a file only because its name was used). What then becomes of the member is §5.3's
-    (:func:`same_name_rule`): processed, or DUPLICATE_BATCH if a file of the name has been accepted since."""
+    a file only because its name was used), or that was one of the files of a tar refused whole
+    (:func:`refused_tar_files`: the refusal, reported CORRUPT, failed them all). What then becomes of the
+    member is §5.3's (:func:`same_name_rule`): processed, or DUPLICATE_BATCH if a file of the name has been
+    accepted since."""
     if tar is None:
         return []
     earlier = [m for m in members if m.name.creation_date < tar.tar_date]
     if not earlier:
         return []
+    names = [m.info.name for m in earlier]
     failed = set(
-        ReceivedFile.objects.filter(la_id=tar.la_id, name__in=[m.info.name for m in earlier], state=FileState.FAILED)
+        ReceivedFile.objects.filter(la_id=tar.la_id, name__in=names, state=FileState.FAILED)
         .exclude(outcome=Outcome.DUPLICATE_BATCH).values_list("name", flat=True)
     )
+    if not failed.issuperset(names):
+        failed.update(str(f.name) for f in refused_tar_files(tar.la_id, names))
     return [
         TarProblem("TAR_MEMBER_EARLIER_DATE", f"member {m.info.name} is dated {m.name.creation_date}, before the "
-                   f"tar's date {tar.tar_date}, and is not the resubmission of a file that failed; only corrected "
-                   "failed files keep their earlier names (circular §48)", m.info.name)
+                   f"tar's date {tar.tar_date}, and is not the resubmission of a file that failed (nor of a file "
+                   "of a refused tar); only failed files keep their earlier names (circular §48): send it under "
+                   "the name of the day it is sent", m.info.name)
         for m in earlier if m.info.name not in failed
     ]
+
+
+# ------------------------------------------------------------------------------------------------ refused tars
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedTarFile:
+    """A file the LA sent in a tar DMS refused whole (spec §5.1, reported CORRUPT): a failed file, nothing of
+    which was taken in, that the LA may send again in a later tar under its own name (circular §48).
+    ``member`` is its name in the tar as sent (with any path), ``tar_path`` the kept tar."""
+
+    name: FileName
+    member: str
+    tar_name: str
+    tar_received_on: date
+    tar_path: Path
+    tar_sha256: str
+
+
+def refused_tar_files(la_id: str, names: Collection[str] | None = None) -> list[RefusedTarFile]:
+    """The files of the LA's tars refused whole whose refusal stands (the same tar not taken in since), in
+    the order the tars were received, only those named ``names`` if given (spec §5.1, circular §48).
+
+    A refused tar's files are its regular members named as inbound files of the tar's LA and date (a member
+    sent with a path: by the name after it). A member dated before the tar is not one: either it was the
+    resubmission of a file that failed, which stays the failed file of that name, or it was refused for its
+    date (TAR_MEMBER_EARLIER_DATE) and was no file the LA could send under that name, which a refused tar
+    must not make it; a member of another LA or a later date is no file of that tar's. The members are read
+    from the kept tar, headers only (:func:`_files_in_kept_tar`)."""
+    taken_in_since = ReceivedTar.objects.filter(accepted=True, name=OuterRef("name"), sha256=OuterRef("sha256"))
+    refused = (ReceivedTar.objects.filter(la_id=la_id, accepted=False, tar_date__isnull=False)
+               .exclude(Exists(taken_in_since)).order_by("received_on", "pk"))
+    if names is not None:
+        refused = refused.filter(tar_date__in=sorted({n.creation_date for n in _parsed(names)}))
+    wanted = None if names is None else set(names)
+    archive = get_config().archive_dir
+    found: list[RefusedTarFile] = []
+    for tar in refused:
+        path = archive / tar.archive_path
+        for member, name in _files_in_kept_tar(str(path), tar.sha256):
+            if (name.la_id == la_id and name.creation_date == tar.tar_date
+                    and (wanted is None or str(name) in wanted)):
+                found.append(RefusedTarFile(name, member, tar.name, tar.received_on, path, tar.sha256))
+    return found
+
+
+def _parsed(names: Collection[str]) -> list[FileName]:
+    parsed: list[FileName] = []
+    for text in names:
+        try:
+            parsed.append(parse_inbound_file_name(text))
+        except BadName:
+            continue
+    return parsed
+
+
+@lru_cache(maxsize=256)
+def _files_in_kept_tar(path: str, sha256: str) -> tuple[tuple[str, FileName], ...]:
+    """(member name, file name) of each regular member of the kept tar at ``path`` whose name, or the name
+    after its path, is an inbound file name (bytes never change: cached by content hash). Headers only, read
+    as :func:`_scan` reads them; a tar that cannot be read whole gives the members before the damage."""
+    found: list[tuple[str, FileName]] = []
+    try:
+        with tarfile.open(path, mode="r:") as archive:
+            last_offset = -1
+            for info in archive:
+                if info.size < 0 or info.offset <= last_offset:
+                    break
+                last_offset = info.offset
+                if not info.isreg():
+                    continue
+                try:
+                    name = parse_inbound_file_name(info.name.replace("\\", "/").rsplit("/", 1)[-1])
+                except BadName:
+                    continue
+                found.append((info.name, name))
+    except (tarfile.TarError, EOFError, OSError, UnicodeError, ValueError, OverflowError, MemoryError):
+        pass  # what was read before the damage stands: those members were sent
+    return tuple(found)
 
 
 _BLOCK = 512
@@ -452,7 +540,20 @@ def _take_file(tar: ReceivedTar, name: FileName, data: bytes, seq: int) -> Taken
     new.save()
     if rule == SameName.SUPERSEDES and decided_by is not None:
         _supersede(decided_by, new)
-    return TakenFile(new.name, new.state, sha256, len(data), _note(rule, decided_by, sha256))
+    note = _note(rule, decided_by, sha256)
+    if rule == SameName.NEW and tar.tar_date is not None and name.creation_date < tar.tar_date:
+        note = _resent_note(name)
+    return TakenFile(new.name, new.state, sha256, len(data), note)
+
+
+def _resent_note(name: FileName) -> str:
+    """What ``dms la receive`` says of a file dated before its tar with no file of its name taken in: the
+    resubmission of a refused tar's file (spec §5.1; :func:`_earlier_problems` let nothing else in)."""
+    sent = refused_tar_files(name.la_id, [str(name)])
+    if not sent:
+        return ""
+    last = sent[-1]
+    return f"the resubmission of {name} of the tar {last.tar_name} refused on {last.tar_received_on}"
 
 
 def _note(rule: SameName, earlier: ReceivedFile | None, sha256: str) -> str:
