@@ -457,3 +457,28 @@ def test_file_of_a_refused_tar_taken_in_since_follows_the_same_name_rule(folder:
     again = receive(folder, [(REF, referral_bytes(amount=7))], day=later)
     assert again.accepted and (again.files[0].state, ReceivedFile.objects.order_by("seq").last().outcome) == (
         FileState.FAILED, Outcome.DUPLICATE_BATCH)
+
+
+def test_refused_tar_message_says_what_is_wrong_and_to_send_its_files_again_in_a_later_tar(folder: Path) -> None:
+    """§4.3 (the Message says what is wrong and how to put it right), §5.1, §48: each problem of a refused tar
+    names the member and what to do about it, and that nothing of the tar was taken in, so its files are to
+    be sent again in a later tar under their own names and dates; the notice carries the same message."""
+    result = refused(folder, [(REF, referral_bytes()), ("notes.txt", b"hi")])
+    [problem] = result.problems
+    assert problem.message.startswith("'notes.txt' is not the name of an inbound file")
+    assert "leave it out of the tar" in problem.message
+    assert ("nothing in this tar was taken in: send its files again, put right, in a later tar, each under its "
+            "own name and date (circular §48)") in problem.message
+    outbound_step(DAY)
+    notice = next((get_config().archive_dir / "outbound" / LA).glob("*-DMREJ-*.xml")).read_text()
+    assert "send its files again, put right, in a later tar" in notice
+
+
+def test_the_same_refused_tar_again_is_a_repeat_when_its_problems_are_the_same_codes_and_members(
+        folder: Path) -> None:
+    """The same tar again is a repeat when it would be refused for the same problems (the same codes, of
+    the same members), whatever wording an earlier release gave them."""
+    members = [(REF, referral_bytes()), ("notes.txt", b"hi")]
+    refused(folder, members)
+    ReceivedTar.objects.update(problems=[{"code": "TAR_MEMBER_NAME", "message": "older words", "member": "notes.txt"}])
+    assert receive(folder, members).repeat and ReceivedTar.objects.count() == 1

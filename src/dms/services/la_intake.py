@@ -13,8 +13,10 @@ Interpretations (docs/la-interface-notes.md): the same tar (name and bytes) rece
 nothing new is written, unless it was refused and the checks now find otherwise (its LA has been registered
 since): then it is received anew. A member dated before the tar is "the resubmission of a failed file" when
 the LA has a file of that name that failed (other than as DUPLICATE_BATCH), or when it is a file of a tar of the
-LA refused whole (:func:`refused_tar_files`: reported CORRUPT, nothing of it taken in). A file whose name was
-used before follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
+LA refused whole (:func:`refused_tar_files`: reported CORRUPT, nothing of it taken in). A refusal's message says
+what is wrong, what to do about it, and that the tar's files, put right, may be sent again in a later tar under
+their own names and dates (circular §48). A file whose name was used before
+follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
 (DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
 or accepted), and a failed file sent again, with the same bytes or corrected, is processed.
 The whole intake is one transaction.
@@ -201,7 +203,8 @@ def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileNa
     try:
         name = parse_inbound_file_name(raw)
     except BadName as error:
-        return None, [TarProblem("TAR_MEMBER_NAME", f"{error} (spec §1)", member)]
+        return None, [TarProblem("TAR_MEMBER_NAME", f"{error} (spec §1): name it so, or leave it out of the tar",
+                                 member)]
     if tar is not None and name.la_id != tar.la_id:
         problems.append(TarProblem("TAR_MEMBER_LA", f"member {member} is for LA {name.la_id} but the tar is LA "
                                    f"{tar.la_id}'s; send each LA's files in its own tar", member))
@@ -240,6 +243,10 @@ def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarPr
 
 
 # ------------------------------------------------------------------------------------------------ refused tars
+
+
+# a member refused for its own date or LA: its own message says how to send it (spec §5.1)
+_NOT_THE_TARS_OWN = frozenset({"TAR_MEMBER_EARLIER_DATE", "TAR_MEMBER_LATER_DATE", "TAR_MEMBER_LA"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +415,21 @@ def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], 
     members, member_problems = _scan(path, tar)
     problems += member_problems
     problems += _earlier_problems(members, tar)
-    return tar, members, problems
+    return tar, members, [_with_resend_advice(p) for p in problems]
+
+
+def _with_resend_advice(problem: TarProblem) -> TarProblem:
+    """A refusal's message ends saying how the LA puts the tar right (spec §4.3 Message, §5.1, circular §48):
+    nothing of the tar was taken in, so its files are sent again, put right, in a later tar, each under its
+    own name and date (dated before that tar, each is the resubmission of this tar's file:
+    :func:`refused_tar_files`); a member refused for its own date or LA is sent as its own message says."""
+    if problem.code in _NOT_THE_TARS_OWN:
+        advice = ("nothing in this tar was taken in: send this file as said, and the tar's other files again, put "
+                  "right, in a later tar, each under its own name and date (circular §48)")
+    else:
+        advice = ("nothing in this tar was taken in: send its files again, put right, in a later tar, each under "
+                  "its own name and date (circular §48)")
+    return TarProblem(problem.code, f"{problem.message}; {advice}", problem.member)
 
 
 # ------------------------------------------------------------------------------------------------ intake
@@ -433,7 +454,7 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
         if taken_in:
             return _repeat(taken_in[0])
         tar, members, problems = tar_problems(path, size)
-        if earlier and _problems_of(earlier[-1]) == problems:
+        if earlier and _same_problems(_problems_of(earlier[-1]), problems):
             return _repeat(earlier[-1])
         row = ReceivedTar.objects.create(
             name=path.name, la_id=tar.la_id if tar else "", tar_date=tar.tar_date if tar else None, sha256=sha256,
@@ -444,6 +465,12 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
         if not problems:
             result.files = _take_members(path, row, members)
     return result
+
+
+def _same_problems(before: list[TarProblem], now: list[TarProblem]) -> bool:
+    """A refused tar would be refused now "for the same problems" when the codes and the members they name are
+    the same, whatever words an earlier release gave them."""
+    return [(p.code, p.member) for p in before] == [(p.code, p.member) for p in now]
 
 
 def _problems_of(refused: ReceivedTar) -> list[TarProblem]:
