@@ -190,3 +190,51 @@ def test_la_outbox_hostile_corpus_each_refusal_reported_nothing_applied(cli_env:
         assert [(e["Code"], e["Line"]) for e in entry["errors"]] == [(code, str(line))]
     shown = run_dms(cli_env, "debtor", "show", "AB123456C", "--json")
     assert shown.returncode != 0 or json.loads(shown.stdout)["debts"] == []
+
+
+def test_la_refused_tar_put_right_files_sent_again_in_a_later_tar_and_what_depends_on_them(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """§5.1, §4.3, §6.1 and circular §48-49 through the real commands: a tar refused whole is refused saying
+    what is wrong and that its files can be sent again in a later tar under their own names and dates; a
+    revision of a debt its referral file named fails as DEPENDS_ON_FAILED_REFERRAL naming that file (the
+    notice valid against FileFailureNotice.xsd); the next tar carrying the refused tar's referral file (its
+    earlier name and date) and the failed revision is taken in, and the run applies both."""
+    setup(cli_env)
+    nino, day2, day3 = "AB123456C", D + timedelta(days=1), D + timedelta(days=2)
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps({
+        "event_id": "a1", "type": "award.started", "occurred_on": "2025-04-07", "nino": nino, "award_ref": "UC1",
+        "benefit": "UC", "start_date": "2025-04-07",
+        "uc": {"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 14}}) + "\n")
+    run_dms(cli_env, "events", "import", str(events), check=True)
+    referral = (REF, build.file_bytes("LAREF", LA, D, [build.referral("HB/1", nino, 41_250)]))
+    revision = (build.file_name("LAREV", LA, day2),
+                build.file_bytes("LAREV", LA, day2, [build.revision("HB/1", nino, 50_000)]))
+
+    (tmp_path / "in1").mkdir()
+    refused = run_dms(cli_env, "la", "receive", str(build.write_tar(tmp_path / "in1" / TAR,
+                                                                    [referral, ("notes.txt", b"minutes")])))
+    assert refused.returncode == 1
+    assert "TAR_MEMBER_NAME: 'notes.txt' is not the name of an inbound file" in refused.stderr
+    assert ("nothing in this tar was taken in: send its files again, put right, in a later tar, each under its "
+            "own name and date (circular §48)") in refused.stderr
+    assert receive(cli_env, tmp_path / "in2", build.upload_name(LA, day2), build.tar_bytes([revision])) == 0
+    run_dms(cli_env, "run", "--date", day2.isoformat(), check=True)
+    files = outbox(cli_env, tmp_path / "out2")[f"{day2:%Y%m%d}-PDPDM-{LA}.tar"]
+    tar_refused, depends = failed_files(files[f"{day2:%Y%m%d}-DMREJ-{LA}.xml"])  # valid against the XSD
+    assert (tar_refused["name"], tar_refused["outcome"]) == (TAR, "CORRUPT")
+    assert "send its files again, put right, in a later tar" in tar_refused["errors"][0]["Message"]
+    assert (depends["name"], depends["outcome"]) == (revision[0], "DEPENDS_ON_FAILED_REFERRAL")
+    [error] = depends["errors"]
+    assert (error["Code"], error["DebtRef"], error["Field"]) == ("DEPENDS_ON_FAILED_REFERRAL", "HB/1", "DebtRef")
+    assert error["Message"].startswith(f"DebtRef HB/1 was referred in {REF}, in the tar {TAR} refused on {D}")
+
+    (tmp_path / "in3").mkdir()
+    resent = run_dms(cli_env, "la", "receive", str(build.write_tar(tmp_path / "in3" / build.upload_name(LA, day3),
+                                                                   [referral, revision])), check=True)
+    assert f"the resubmission of {REF} of the tar {TAR} refused on {D}" in resent.stdout
+    run_dms(cli_env, "run", "--date", day3.isoformat(), check=True)
+    shown = json.loads(run_dms(cli_env, "debtor", "show", nino, "--json", check=True).stdout)
+    [debt] = [d for d in shown["debts"] if d["ref"] == "HB/1"]
+    assert (debt["status"], debt["amount"], debt["received_on"]) == ("OPEN", "500.00", day3.isoformat())
+    assert f"{day3:%Y%m%d}-PDPDM-{LA}.tar" not in outbox(cli_env, tmp_path / "out3")  # nothing failed that day

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from la_files import DAY, LA, held_debt, la, received
+from la_files import DAY, LA, held_debt, la, receive, received
 
 from dms.debts import DebtStatus
 from dms.la_interface import build
@@ -249,6 +249,43 @@ def test_depends_on_a_corrupt_referral_file_reads_its_debt_refs_from_the_bytes(f
     referral.save()
     recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
     assert validate_file(recall, RUN).outcome == Outcome.DEPENDS_ON_FAILED_REFERRAL
+
+
+def test_depends_on_failed_referral_names_a_referral_file_of_a_refused_tar_until_it_is_sent_again(
+        folder: Path) -> None:
+    """§6.1, circular §49: a referral file in a tar refused whole (§5.1, reported CORRUPT) is a failed referral
+    file. A revision or recall of a DebtRef it referred fails as DEPENDS_ON_FAILED_REFERRAL naming that file
+    (its DebtRefs read from the kept tar, nothing of it applied), not UNKNOWN_DEBT_REF, until it is sent again
+    in a later tar; then that file decides (here it failed too, and then it is the failed file named)."""
+    la()
+    day1 = date(2025, 11, 17)
+    referral = build.file_name("LAREF", LA, day1)
+    data = build.file_bytes("LAREF", LA, day1, [build.referral("HB/1", "AB123456C", 100)])
+    tar = receive(folder, [(referral, data), ("notes.txt", b"hi")], day=day1)
+    assert not tar.accepted
+    revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500),
+                                          build.revision("HB/2", "AB123456C", 500)])
+    result = validate_file(revision, RUN)
+    assert [(e.code, e.debt_ref, e.field) for e in result.errors] == [
+        ("DEPENDS_ON_FAILED_REFERRAL", "HB/1", "DebtRef"), ("UNKNOWN_DEBT_REF", "HB/2", "DebtRef")]
+    assert (result.outcome, result.depends_on) == (Outcome.INVALID, referral)
+    assert result.errors[0].message == (
+        f"DebtRef HB/1 was referred in {referral}, in the tar {tar.tar_name} refused on {day1}, nothing of which "
+        f"was taken in; send {referral} again (put right if need be) in a later tar first, under its own name, "
+        "then send this file again under the same name, unchanged if nothing else in it is wrong (circular §49)")
+    recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")])
+    assert (validate_file(recall, RUN).outcome, validate_file(recall, RUN).depends_on) == (
+        Outcome.DEPENDS_ON_FAILED_REFERRAL, referral)
+    # sent again in a later tar: the file taken in decides (failed: still the failed file the recall names)
+    resent = received(folder, "LAREF", [], day=day1, tar_day=RUN, raw=data)
+    resent.state, resent.outcome = FileState.FAILED, Outcome.INVALID
+    resent.save()
+    again = validate_file(recall, RUN)
+    assert (again.outcome, again.depends_on) == (Outcome.DEPENDS_ON_FAILED_REFERRAL, referral)
+    assert "which failed and has not been corrected" in again.errors[0].message
+    resent.state = FileState.ACCEPTED  # accepted: the dependency is gone (here the debt was not taken on)
+    resent.save()
+    assert [e.code for e in validate_file(recall, RUN).errors] == ["UNKNOWN_DEBT_REF"]
 
 
 def test_corrupt_file_stops_at_its_first_problem(folder: Path) -> None:

@@ -27,19 +27,20 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from dms.debts import CreditorKind
-from dms.errors import DmsError
+from dms.errors import DmsError, InvariantBroken
 from dms.la_interface.names import (
     BadName,
     BundleType,
@@ -323,6 +324,22 @@ def _files_in_kept_tar(path: str, sha256: str) -> tuple[tuple[str, FileName], ..
     except (tarfile.TarError, EOFError, OSError, UnicodeError, ValueError, OverflowError, MemoryError):
         pass  # what was read before the damage stands: those members were sent
     return tuple(found)
+
+
+@contextmanager
+def refused_file_bytes(tar_path: Path, member: str) -> Iterator[IO[bytes]]:
+    """A stream of the bytes of a refused tar's file (its first member named ``member``), read from the kept
+    tar at ``tar_path`` through ``extractfile``, never to disk, no more than its header's size: for reading
+    what it names without taking anything in (la_validation, DEPENDS_ON_FAILED_REFERRAL)."""
+    with tarfile.open(tar_path, mode="r:") as archive:
+        for info in archive:
+            if info.name == member and info.isreg():
+                stream = archive.extractfile(info)
+                if stream is not None:
+                    yield stream
+                    return
+    raise InvariantBroken(f"the kept tar {tar_path} no longer holds {member!r}, which it held when it was "
+                          "refused: the archive has been changed; restore it from a backup")
 
 
 _BLOCK = 512

@@ -25,8 +25,9 @@ Interpretations (docs/la-interface-notes.md):
   of a debt returned on an earlier day, and a revision of one returned that day, are ``UNKNOWN_DEBT_REF``.
 - ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
   DebtRef appears in a referral file of the LA that failed and whose name has no accepted file since (no
-  accepted corrected resubmission, §48-49), received after the last referral of a debt under that DebtRef
-  that DMS took in (a debt referred again in another file and since returned is the one the record names:
+  accepted corrected resubmission, §48-49), or in a referral file of a tar of the LA refused whole (§5.1) that
+  has not been sent again since (its DebtRefs read from the kept tar, nothing applied), received after the
+  last referral of a debt under that DebtRef that DMS took in (a debt referred again in another file and since returned is the one the record names:
   ``UNKNOWN_DEBT_REF``; the failed file is no longer its referral file). The error names that file; the file's outcome is
   ``DEPENDS_ON_FAILED_REFERRAL`` when that is its only kind of error, else ``INVALID``; ``depends_on`` is
   the first such file named.
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from dms.debts import ACTIVE_STATUSES, DebtStatus
 from dms.errors import InvariantBroken
@@ -47,6 +49,7 @@ from dms.la_interface.inbound import FileScanner, ScannedRecord
 from dms.la_interface.names import FileName, MessageType, parse_inbound_file_name
 from dms.la_interface.reading import CHUNK_BYTES, CorruptFile, check_bytes
 from dms.la_interface.records import FileError, InboundRecord
+from dms.services.la_intake import refused_file_bytes, refused_tar_files
 from dms.services.recovery_load import as_date, fetch, in_ids
 from dms.settings import get_config
 from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
@@ -186,7 +189,7 @@ class _HeldDebtChecks:
         self.run_date = run_date
         self.creditor_id = Creditor.objects.filter(la_id=name.la_id).values_list("pk", flat=True).first()
         self.depends_on = ""
-        self._failed_refs: dict[str, list[tuple[date, str]]] | None = None
+        self._failed_refs: dict[str, list[FailedReferral]] | None = None
         # {DebtRef: the latest date DMS received a referral of a debt under it} of the last chunk's DebtRefs whose
         # debts are no longer held: a failed referral file received by then is not the one they depend on
         self.last_referred: dict[str, date] = {}
@@ -302,30 +305,36 @@ class _HeldDebtChecks:
         return errors
 
     def _unknown(self, scanned: ScannedRecord) -> FileError:
-        failed_file = self._depended_on(scanned.debt_ref)
-        if failed_file:
+        failed = self._depended_on(scanned.debt_ref)
+        if failed is not None:
+            failed_file = failed.file_name
             self.depends_on = self.depends_on or failed_file
+            if failed.refused_tar:
+                what = (f"in the tar {failed.refused_tar} refused on {failed.received_on}, nothing of which was "
+                        f"taken in; send {failed_file} again (put right if need be) in a later tar first, under "
+                        "its own name")
+            else:
+                what = f"which failed and has not been corrected; send the corrected {failed_file} first"
             return FileError("DEPENDS_ON_FAILED_REFERRAL", f"DebtRef {scanned.debt_ref} was referred in "
-                             f"{failed_file}, which failed and has not been corrected; send the corrected "
-                             f"{failed_file} first, then send this file again under the same name, unchanged "
+                             f"{failed_file}, {what}, then send this file again under the same name, unchanged "
                              "if nothing else in it is wrong (circular §49)", scanned.debt_ref_line,
                              scanned.debt_ref, "DebtRef")
         return FileError("UNKNOWN_DEBT_REF", f"DebtRef {scanned.debt_ref} is not a debt this LA has open with DMS; "
                          "correct the DebtRef, or remove the record if the debt was returned or never referred",
                          scanned.debt_ref_line, scanned.debt_ref, "DebtRef")
 
-    def _depended_on(self, debt_ref: str) -> str:
+    def _depended_on(self, debt_ref: str) -> FailedReferral | None:
         """The failed, uncorrected referral file a revision or recall of ``debt_ref`` (not held) depends on
-        (§6.1, circular §49: "a debt whose referral file failed"): the first such file naming it that DMS
-        received after the last referral of a debt under it it took in (none: that debt, since returned or
-        withdrawn, is the one the record names, ``UNKNOWN_DEBT_REF``). "" when there is none."""
+        (§6.1, circular §49: "a debt whose referral file failed"), a file of a refused tar included: the first
+        such file naming it that DMS received after the last referral of a debt under it it took in (none:
+        that debt, since returned or withdrawn, is the one the record names, ``UNKNOWN_DEBT_REF``)."""
         if self._failed_refs is None:
             self._failed_refs = failed_referral_refs(self.name.la_id)
         since = self.last_referred.get(debt_ref)
-        for received_on, file_name in self._failed_refs.get(debt_ref, ()):
-            if since is None or received_on > since:
-                return file_name
-        return ""
+        for failed in self._failed_refs.get(debt_ref, ()):
+            if since is None or failed.received_on > since:
+                return failed
+        return None
 
 
 def _rank(held: _Held) -> tuple[bool, bool, int]:
@@ -340,21 +349,42 @@ def returned_on_the_day(status: str, status_date: date, run_date: date) -> bool:
     return status == DebtStatus.RETURNED and status_date == run_date
 
 
-def failed_referral_refs(la_id: str) -> dict[str, list[tuple[date, str]]]:
-    """DebtRef -> [(date received, file name)], over the LA's referral files that failed and whose name has
-    no accepted file (not yet corrected, §48-49), in the order received. The DebtRefs are read from the kept
-    bytes, so even a file that could not be parsed (CORRUPT) names the debts it held."""
-    referrals = ReceivedFile.objects.filter(la_id=la_id, kind=FileKind.REFERRAL)
-    corrected = set(referrals.filter(state=FileState.ACCEPTED).values_list("name", flat=True))
-    failed = referrals.filter(state=FileState.FAILED).order_by("seq").values_list(
-        "name", "sha256", "archive_path", "received_on")
-    refs: dict[str, list[tuple[date, str]]] = {}
+@dataclass(frozen=True, slots=True)
+class FailedReferral:
+    """A failed referral file a revision or recall may depend on (§6.1, circular §49): its name, the date DMS
+    received it, and for a file of a tar refused whole (never taken in) that tar's name ("" otherwise)."""
+
+    received_on: date
+    file_name: str
+    refused_tar: str = ""
+
+
+def failed_referral_refs(la_id: str) -> dict[str, list[FailedReferral]]:
+    """DebtRef -> the failed referral files naming it, in the order received, over the LA's referral files
+    that failed and whose name has no accepted file (not yet corrected, §48-49), and the referral files of
+    its tars refused whole (§5.1, reported CORRUPT: ``la_intake.refused_tar_files``) of a name not taken in
+    since (not yet sent again; once it is, the file taken in decides). The DebtRefs are read from the kept
+    bytes, so even a file that could not be parsed (CORRUPT) names the debts it held; nothing of them is
+    applied."""
+    referrals = list(ReceivedFile.objects.filter(la_id=la_id, kind=FileKind.REFERRAL).exclude(
+        state=FileState.IGNORED).order_by("seq").values_list("name", "state", "sha256", "archive_path", "received_on"))
+    corrected = {row[0] for row in referrals if row[1] == FileState.ACCEPTED}
+    found: list[tuple[FailedReferral, frozenset[str]]] = []
     archive = get_config().archive_dir
-    for file_name, sha256, archive_path, received_on in failed:
-        if file_name in corrected:
-            continue
-        for ref in _debt_refs_in(str(archive / archive_path), sha256):
-            refs.setdefault(ref, []).append((received_on, file_name))
+    for file_name, state, sha256, archive_path, received_on in referrals:
+        if state == FileState.FAILED and file_name not in corrected:
+            found.append((FailedReferral(received_on, file_name),
+                          _debt_refs_in(str(archive / archive_path), sha256)))
+    taken_in = {row[0] for row in referrals}
+    for sent in refused_tar_files(la_id):
+        if sent.name.kind == MessageType.REFERRAL and str(sent.name) not in taken_in:
+            found.append((FailedReferral(sent.tar_received_on, str(sent.name), sent.tar_name),
+                          _debt_refs_in_refused(str(sent.tar_path), sent.tar_sha256, sent.member)))
+    found.sort(key=lambda pair: pair[0].received_on)  # stable: receipt order within a date
+    refs: dict[str, list[FailedReferral]] = {}
+    for failed_referral, debt_refs in found:
+        for ref in debt_refs:
+            refs.setdefault(ref, []).append(failed_referral)
     return refs
 
 
@@ -387,16 +417,29 @@ def _recall_names_in(path: str, sha256: str, name: str) -> frozenset[tuple[str, 
 
 @lru_cache(maxsize=256)
 def _debt_refs_in(path: str, sha256: str) -> frozenset[str]:
-    """Every DebtRef element's text in the kept file (bytes never change: cached by content hash). Read in
-    chunks with an overlap, so memory does not grow with the file."""
+    """Every DebtRef element's text in the kept file (bytes never change: cached by content hash)."""
+    with open(path, "rb") as stream:
+        return _debt_refs_read(stream)
+
+
+@lru_cache(maxsize=256)
+def _debt_refs_in_refused(tar_path: str, tar_sha256: str, member: str) -> frozenset[str]:
+    """Every DebtRef element's text in a refused tar's file, read from the kept tar (its bytes never change:
+    cached by the tar's content hash and the member), through ``extractfile``, nothing written or applied."""
+    with refused_file_bytes(Path(tar_path), member) as stream:
+        return _debt_refs_read(stream)
+
+
+def _debt_refs_read(stream: IO[bytes]) -> frozenset[str]:
+    """Every DebtRef element's text in ``stream``, read in chunks with an overlap, so memory does not grow
+    with the file."""
     refs: set[str] = set()
     overlap = 64
     tail = b""
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            window = tail + chunk
-            refs.update(m.decode("ascii") for m in _DEBT_REF_ELEMENT.findall(window))
-            tail = window[-overlap:]
+    while chunk := stream.read(CHUNK_BYTES):
+        window = tail + chunk
+        refs.update(m.decode("ascii") for m in _DEBT_REF_ELEMENT.findall(window))
+        tail = window[-overlap:]
     return frozenset(refs)
 
 
