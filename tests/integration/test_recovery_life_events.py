@@ -245,16 +245,19 @@ def test_sanction_under_13_weeks_keeps_hb_debts() -> None:
 
 def test_sanction_reduces_the_legacy_benefit_the_instalment_is_taken_from() -> None:
     """recovery-rules.md §4 (the benefit is not reduced below 10p a week) with events.md §2 person.sanction:
-    JSA of £100.00 a week under a 100% sanction for 4 weeks pays nothing, so no instalment is taken on its
-    pay dates, and the HB debt is not returned for it (only a 100% sanction of 13 weeks or more returns HB
-    debts). A 40% sanction leaves £60.00: the £13.95 instalment is taken. After the sanction, £13.95 again."""
+    JSA of £100.00 a week under a 100% sanction for 2 weeks pays nothing for the pay periods it covers (each
+    pay date pays for the week ending on it: docs/recovery-notes.md "Sanctions and legacy instalments"), so no
+    instalment is taken on their pay dates, and the HB debt is not returned for it (only a 100% sanction of 13
+    weeks or more returns HB debts). A 40% sanction over the next week leaves £60.00: the £13.95 instalment is
+    taken. Before and after the sanctions, £13.95."""
     events(legacy_award(first="2025-06-02", weekly="100.00"))
     hb_debt()
-    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-02", duration_weeks=2),
-           line("s2", "person.sanction", rate_percent="40", start_date="2025-06-16", duration_weeks=1))
-    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23)):
+    events(line("s1", "person.sanction", rate_percent=100, start_date="2025-06-03", duration_weeks=2),
+           line("s2", "person.sanction", rate_percent="40", start_date="2025-06-17", duration_weeks=1))
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23), date(2025, 6, 30)):
         run_day(day)
-    assert [(d.date, d.amount_pence) for d in taken()] == [(date(2025, 6, 16), 1395), (date(2025, 6, 23), 1395)]
+    assert [(d.date, d.amount_pence) for d in taken()] == [
+        (date(2025, 6, 2), 1395), (date(2025, 6, 23), 1395), (date(2025, 6, 30), 1395)]
     assert status("HB1") == ("OPEN", "")
 
 
@@ -287,15 +290,17 @@ def test_death_applied_by_the_run_sends_a_debt_reported_late_to_the_estate() -> 
 
 
 def test_sanction_leaves_what_the_floor_allows_and_explains_it() -> None:
-    """A 95% sanction of £100.00 leaves £5.00: £4.90 is taken (the floor keeps 10p), and the explanation says
-    the sanction reduced the benefit."""
+    """A 95% sanction over the whole week the pay date of £100.00 pays for leaves £5.00: £4.90 is taken (the
+    floor keeps 10p), and the explanation says the sanction reduced the benefit, over which days."""
     events(legacy_award(first="2025-06-02", weekly="100.00"))
     hb_debt()
-    events(line("s1", "person.sanction", rate_percent=95, start_date="2025-06-02", duration_weeks=1))
+    events(line("s1", "person.sanction", rate_percent=95, start_date="2025-05-27", duration_weeks=1))
     run_day(date(2025, 6, 2))
     [deduction] = taken()
     assert deduction.amount_pence == 490 and status("HB1") == ("OPEN", "")
-    assert "less £95.00 for a sanction: £5.00 paid" in deduction.explanation
+    assert ("less £95.00 for a sanction over the pay period it pays for, 2025-05-27 to 2025-06-02 (7 days, paid "
+            "in arrears): 95% on 7 days (2025-05-27 to 2025-06-02); £100.00 x 7 x 95% / 7 days, rounded down "
+            "(the highest rate on each day, pro rata by days): £5.00 paid") in deduction.explanation
     assert "a sanction reduced the benefit paid" in deduction.explanation
     assert "owed only" not in deduction.explanation  # the sanction, not the debt's balance, limited it
 
@@ -1196,10 +1201,11 @@ def test_legacy_deductions_after_an_award_end_reported_late_are_reversed_before_
     assert len(taken("REVERSED")) == 2
 
 
-_REPORTED_LATE = {  # each dated 2025-06-05, between the instalments of 06-02 and 06-09, reported on 06-12
+_REPORTED_LATE = {  # each dated 2025-06-05, between the instalments of 06-02 and 06-09, reported on 06-12; the
+    # sanction from 06-03, so that it covers the whole week the 06-09 pay date pays for (paid in arrears)
     "award.ended": ("CLAIM_CEASED", {"award_ref": "JSA1", "end_date": "2025-06-05", "reason": "CLAIM_CEASED"}),
     "person.died": ("DEATH", {"date_of_death": "2025-06-05"}),
-    "person.sanction": ("SANCTION", {"rate_percent": 100, "start_date": "2025-06-05", "duration_weeks": 13}),
+    "person.sanction": ("SANCTION", {"rate_percent": 100, "start_date": "2025-06-03", "duration_weeks": 13}),
     "person.insolvency": ("INSOLVENCY", {"kind": "BANKRUPTCY", "start_date": "2025-06-05"}),
 }
 
@@ -1297,8 +1303,8 @@ def test_three_missed_instalments_count_only_payments_an_instalment_was_due_from
         events(line("bs", "person.insolvency", occurred_on="2025-06-01", kind="BREATHING_SPACE",
                     start_date="2025-06-01"))
     else:
-        events(line("s1", "person.sanction", occurred_on="2025-06-01", rate_percent=100, start_date="2025-06-01",
-                    duration_weeks=8))
+        events(line("s1", "person.sanction", occurred_on="2025-06-01", rate_percent=100, start_date="2025-05-27",
+                    duration_weeks=8))  # over the whole of each week the pay dates pay for
     run_day(date(2025, 6, 1))
     for n, pay in enumerate(("2025-06-02", "2025-06-09", "2025-06-16"), start=1):
         events(line(f"m{n}", "benefit.payment_missed", occurred_on=pay, award_ref="JSA1", pay_date=pay))
@@ -1614,21 +1620,21 @@ def test_moratorium_leaves_uc_deductions_to_the_last_uc_payment_after_uc_ends() 
 @pytest.mark.parametrize(("rate", "weeks"), [(100, 4), (100, 13), (90, 4)])
 def test_sanction_reported_late_reverses_the_instalments_it_left_no_room_for(rate: int, weeks: int) -> None:
     """recovery-rules.md §4 (the instalment is taken from what is paid, never leaving less than 10p a week)
-    and events.md §2 ``person.sanction``: a sanction reported after pay dates it covers reverses the
-    instalments taken on them that what it left could not hold (a 90% sanction of £90.50 leaves £9.05, less
-    the 10p floor: not the £13.95 taken); the one before it stands. A 100% sanction of 13 weeks returns the
-    HB debt with the balance as it should have been."""
+    and events.md §2 ``person.sanction``: a sanction reported after pay dates whose pay periods it covers
+    reverses the instalments taken on them that what it left could not hold (a 90% sanction of £90.50 leaves
+    £9.05, less the 10p floor: not the £13.95 taken); the one before it stands. A 100% sanction of 13 weeks
+    returns the HB debt with the balance as it should have been."""
     events(legacy_award(first="2025-06-02"))
     hb_debt(amount=30000)
     for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)):
         run_day(day)
     assert len(taken()) == 3
-    events(line("s1", "person.sanction", occurred_on="2025-06-17", rate_percent=rate, start_date="2025-06-09",
+    events(line("s1", "person.sanction", occurred_on="2025-06-17", rate_percent=rate, start_date="2025-06-03",
                 duration_weeks=weeks))
     run_day(date(2025, 6, 17))
     assert [r.date for r in taken()] == [date(2025, 6, 2)]
     assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 9), date(2025, 6, 16)]
-    assert all("sanction from 2025-06-09" in r.reversal_reason for r in taken("REVERSED"))
+    assert all("sanction from 2025-06-03" in r.reversal_reason for r in taken("REVERSED"))
     debt = Debt.objects.get(creditor_ref="HB1")
     assert debt_service.figures_of(debt).recovered_pence == jsa_weekly_instalment()
     assert status("HB1") == (("RETURNED", "SANCTION") if weeks >= 13 else ("OPEN", ""))
@@ -2456,3 +2462,80 @@ def test_an_insolvency_report_that_occurred_before_a_later_report_of_it_adds_not
     restriction = Restriction.objects.get()
     assert restriction.end_date == date(2026, 6, 1)
     assert "event dro-old (occurred 2025-06-02) left it as event dro-new (occurred 2025-06-10) set it" in restriction.note
+
+
+def test_a_sanction_wholly_between_two_legacy_pay_dates_reduces_the_benefit_of_the_pay_period_it_falls_in() -> None:
+    """recovery-rules.md §4 (the instalment is taken from what is paid, never leaving less than 10p a week) with
+    events.md §2 ``person.sanction`` and the Decision in docs/recovery-notes.md "Sanctions and legacy
+    instalments" (a pay date pays, in arrears, for the pay period ending on it; each sanction reduces it pro
+    rata by the days of the period it covers): fortnightly JSA of £20.00 a week pays £40.00 on 2025-06-16 for
+    2025-06-03 to 2025-06-16; a 100% sanction from 2025-06-03 for one week, in force on neither pay date,
+    takes 7 of the 14 days, £20.00, so £19.80 is taken above the 20p floor, not the £27.90 instalment."""
+    events(legacy_award(frequency="FORTNIGHTLY", first="2025-06-02", weekly="20.00"))
+    hb_debt()
+    events(line("s1", "person.sanction", occurred_on="2025-06-03", rate_percent=100, start_date="2025-06-03",
+                duration_weeks=1))
+    for day in (date(2025, 6, 2), date(2025, 6, 3), date(2025, 6, 16), date(2025, 6, 30)):
+        run_day(day)
+    assert [(d.date, d.amount_pence) for d in taken()] == [
+        (date(2025, 6, 2), 2790), (date(2025, 6, 16), 1980), (date(2025, 6, 30), 2790)]
+    assert status("HB1") == ("OPEN", "")
+    june_16 = taken()[1]
+    assert "less £20.00 for a sanction" in june_16.explanation
+    assert "£20.00 paid" in june_16.explanation
+    assert "2025-06-03 to 2025-06-16" in june_16.explanation
+
+
+def test_a_sanction_over_two_legacy_pay_periods_reduces_each_by_the_days_it_covers() -> None:
+    """The same rule (recovery-rules.md §4; events.md §2 ``person.sanction``; docs/recovery-notes.md
+    "Sanctions and legacy instalments"): weekly JSA of £20.00 paid on Mondays, a 50% sanction for one week
+    from Wednesday 2025-06-04 to Tuesday 2025-06-10 covers 6 days of the week 2025-06-09 pays for (£8.57
+    off: £11.43 paid, £11.33 taken above the 10p floor) and 1 day of the week 2025-06-16 pays for (£1.42 off:
+    the £13.95 instalment fits)."""
+    events(legacy_award(first="2025-06-02", weekly="20.00"))
+    hb_debt()
+    events(line("s1", "person.sanction", occurred_on="2025-06-04", rate_percent=50, start_date="2025-06-04",
+                duration_weeks=1))
+    for day in (date(2025, 6, 2), date(2025, 6, 4), date(2025, 6, 9), date(2025, 6, 16)):
+        run_day(day)
+    assert [(d.date, d.amount_pence) for d in taken()] == [
+        (date(2025, 6, 2), 1395), (date(2025, 6, 9), 1133), (date(2025, 6, 16), 1395)]
+    assert "less £1.42 for a sanction" in taken()[2].explanation
+    assert "50% on 1 day (2025-06-10)" in taken()[2].explanation
+
+
+def test_a_sanction_reported_late_wholly_between_two_pay_dates_reverses_the_instalment_of_the_pay_date_after_it(
+) -> None:
+    """The late path judges by the same rule (docs/recovery-notes.md "Sanctions and legacy instalments": a
+    sanction reported late): a 100% sanction from 2025-06-03 for one week, reported on 2025-06-17, was in
+    force on no pay date but covers 7 of the 14 days 2025-06-16 paid for: £20.00 of £40.00 was paid, too
+    little for the £27.90 taken, which is reversed; the instalment of 2025-06-02 stands."""
+    events(legacy_award(frequency="FORTNIGHTLY", first="2025-06-02", weekly="20.00"))
+    hb_debt()
+    for day in (date(2025, 6, 2), date(2025, 6, 16)):
+        run_day(day)
+    events(line("s1", "person.sanction", occurred_on="2025-06-17", rate_percent=100, start_date="2025-06-03",
+                duration_weeks=1))
+    run_day(date(2025, 6, 17))
+    assert [r.date for r in taken()] == [date(2025, 6, 2)]
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 16)]
+    assert status("HB1") == ("OPEN", "") and check_ledger().ok
+
+
+def test_rerate_reduces_the_legacy_benefit_by_the_sanctions_over_the_pay_period_the_date_falls_in() -> None:
+    """`dms rerate` takes the instalment of the current pay period as the daily run will take it on its pay
+    date (docs/recovery-notes.md "Sanctions and legacy instalments"): on 2025-06-10 the fortnight 2025-06-03 to
+    2025-06-16 has a 100% sanction on 7 days, so £19.80 of £40.00, not the £27.90 instalment."""
+    from dms.services.rerate import rerate
+    from dms.store.replay.models import RerateResult
+
+    events(legacy_award(frequency="FORTNIGHTLY", first="2025-06-02", weekly="20.00"))
+    hb_debt()
+    events(line("s1", "person.sanction", occurred_on="2025-06-03", rate_percent=100, start_date="2025-06-03",
+                duration_weeks=1))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 10))
+    during = rerate(date(2025, 6, 10))
+    after = rerate(date(2025, 6, 17))
+    assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=during.run_id)) == 1980
+    assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=after.run_id)) == 2790

@@ -20,9 +20,11 @@ from dms.recovery.legacy import (
     least_weekly_amount_with_room,
     legacy_weekly_rate,
     missed_instalments_outcome,
+    pay_period,
     rate_per,
     reverse_missed_instalment,
     sanction_for_period,
+    sanction_over_period,
     weeks_in_period,
 )
 from dms.recovery.types import (
@@ -34,6 +36,7 @@ from dms.recovery.types import (
     RecoveryInputError,
     ReducedWeeklyRate,
     Rule,
+    SanctionSpan,
 )
 
 JUNE = date(2025, 6, 2)
@@ -265,6 +268,65 @@ def test_legacy_sanction_for_period_is_its_share_of_the_benefit_rounded_down() -
     assert sanction_for_period(6045, Decimal("33.3")) == 2012
     assert sanction_for_period(6045, Decimal("100")) == 6045
     assert sanction_for_period(6045, None) == 0
+
+
+def test_a_legacy_pay_date_pays_in_arrears_for_the_pay_period_ending_on_it() -> None:
+    """Decision, docs/recovery-notes.md "Sanctions and legacy instalments" (events.md §2 ``legacy``: a first pay
+    date and a pay frequency; recovery-rules.md §4: an instalment per pay period): a pay date pays for the pay
+    period ending on it, and a day falls in the period of the first pay date on or after it."""
+    monday = date(2025, 6, 2)
+    assert pay_period(monday, "WEEKLY", date(2025, 6, 16)) == (date(2025, 6, 10), date(2025, 6, 16))
+    assert pay_period(monday, "WEEKLY", date(2025, 6, 11)) == (date(2025, 6, 10), date(2025, 6, 16))
+    assert pay_period(monday, "FORTNIGHTLY", date(2025, 6, 16)) == (date(2025, 6, 3), date(2025, 6, 16))
+    assert pay_period(monday, "FOUR_WEEKLY", date(2025, 6, 3)) == (date(2025, 6, 3), date(2025, 6, 30))
+    assert pay_period(monday, PayFrequency.FORTNIGHTLY, monday) == (date(2025, 5, 20), monday)
+    on_31st = date(2025, 1, 31)
+    assert pay_period(on_31st, "MONTHLY", date(2025, 2, 28)) == (date(2025, 2, 1), date(2025, 2, 28))
+    assert pay_period(on_31st, "MONTHLY", date(2025, 3, 1)) == (date(2025, 3, 1), date(2025, 3, 31))
+    assert pay_period(date(2025, 1, 15), "MONTHLY", date(2025, 12, 20)) == (date(2025, 12, 16), date(2026, 1, 15))
+    with pytest.raises(RecoveryInputError):
+        pay_period(monday, "DAILY", monday)
+
+
+def test_sanctions_over_a_legacy_pay_period_reduce_its_benefit_pro_rata_by_days_at_the_highest_rate() -> None:
+    """recovery-rules.md §4 and events.md §2 person.sanction, Decision in docs/recovery-notes.md "Sanctions and
+    legacy instalments": each day of the pay period under a sanction loses that day's share of the benefit at
+    the highest rate in force on it, the sum rounded down to the penny; a sanction outside the period takes
+    nothing, one over all of it its rate of the whole benefit."""
+    start, end = date(2025, 6, 3), date(2025, 6, 16)  # 14 days
+    week = SanctionSpan(Decimal(100), date(2025, 6, 3), date(2025, 6, 9))
+    assert sanction_over_period(4000, start, end, [week]).pence == 2000
+    half = sanction_over_period(4000, start, end, [week._replace(rate_percent=Decimal(50))])
+    assert half.pence == 1000 and half.spans == (SanctionSpan(Decimal(50), date(2025, 6, 3), date(2025, 6, 9)),)
+    # 40% on days 1-10, 100% on days 8-9 overlapping it: 8 x 40 + 2 x 100 = 520 of 1400 -> 9050 x 520/1400
+    overlap = sanction_over_period(9050, start, end, [SanctionSpan(Decimal(40), start, date(2025, 6, 12)),
+                                                      SanctionSpan(Decimal(100), date(2025, 6, 10),
+                                                                   date(2025, 6, 11))])
+    assert overlap.pence == 3361  # 3361.42..., rounded down
+    assert [(s.rate_percent, s.days) for s in overlap.spans] == [(40, 7), (100, 2), (40, 1)]
+    assert sanction_over_period(9050, start, end, [SanctionSpan(Decimal(100), date(2025, 6, 17),
+                                                                date(2025, 9, 15))]).pence == 0
+    whole = SanctionSpan(Decimal("33.3"), date(2025, 5, 1), date(2025, 7, 1))
+    assert sanction_over_period(6045, start, end, [whole]).pence == sanction_for_period(6045, Decimal("33.3"))
+    assert sanction_over_period(6045, start, end, []).pence == 0
+
+
+def test_a_sanction_over_part_of_a_legacy_pay_period_leaves_the_floor_of_what_it_pays() -> None:
+    """recovery-rules.md §4 (never below 10p a week) with the sanctions over the pay period: £40.00 for a
+    fortnight with a 100% sanction on 7 of its 14 days pays £20.00, so £19.80 is taken, not the £27.90
+    instalment, and no HB debt is returned for it; the result carries how the sanction was worked out."""
+    sanction = sanction_over_period(4000, date(2025, 6, 3), date(2025, 6, 16),
+                                    [SanctionSpan(Decimal(100), date(2025, 6, 3), date(2025, 6, 9))])
+    result = calculate_legacy_instalment(LegacyInstalmentInput(date(2025, 6, 16), PayFrequency.FORTNIGHTLY, 4000,
+                                                               (hb(1, 50_000),), sanction=sanction))
+    assert (result.amount_pence, result.sanction_pence, result.rule) == (1980, 2000, Rule.SANCTION_REDUCED)
+    assert result.hb_debts_to_return == () and result.sanction == sanction
+    assert legacy_facts(result)["sanction_period"] == {
+        "from": "2025-06-03", "to": "2025-06-16",
+        "days": [{"rate_percent": "100", "from": "2025-06-03", "to": "2025-06-09"}]}
+    with pytest.raises(RecoveryInputError):
+        calculate_legacy_instalment(LegacyInstalmentInput(date(2025, 6, 16), PayFrequency.FORTNIGHTLY, 4000,
+                                                          (hb(1, 50_000),), sanction=sanction, sanction_pence=1))
 
 
 def test_legacy_missed_instalment_is_reversed() -> None:

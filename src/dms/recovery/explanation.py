@@ -302,6 +302,11 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
         "weeks": str(result.weeks),
         "benefit": format_pounds(result.benefit_pence),
         "sanction": format_pounds(result.sanction_pence),
+        **({"sanction_period": {
+            "from": result.sanction.first_day.isoformat(), "to": result.sanction.last_day.isoformat(),
+            "days": [{"rate_percent": str(s.rate_percent), "from": s.first_day.isoformat(),
+                      "to": s.last_day.isoformat()} for s in result.sanction.spans]}}
+           if result.sanction is not None and result.sanction.spans else {}),
         "instalment": format_pounds(result.instalment_pence),
         "floor": format_pounds(result.floor_pence),
         "amount": format_pounds(result.amount_pence),
@@ -392,6 +397,35 @@ def _legacy_rate_text(rate: ReducedWeeklyRate) -> str:
     return f"\nA reduced rate set by staff{on} is the weekly rate: {weekly} (A9/2025 §31)."
 
 
+def _rate_text(rate: Decimal) -> str:
+    return f"{rate.normalize():f}%"
+
+
+def _sanction_days_text(result: LegacyInstalmentResult) -> str:
+    """How the sanctions over the pay period reduced its benefit (recovery-rules.md §4; events.md §2
+    ``person.sanction``; **Decision**, docs/recovery-notes.md "Sanctions and legacy instalments"): the pay
+    period the pay date pays for, in arrears, the days of it under each rate (the highest where sanctions
+    overlap) and the sum, pro rata by days, rounded down: " over the pay period it pays for, 2025-06-03 to
+    2025-06-16 (14 days, paid in arrears): 100% on 7 days (2025-06-03 to 2025-06-09); £40.00 x 7 x 100% / 14
+    days, rounded down". "" when the sanction was not worked out over a period (given as an amount)."""
+    sanction = result.sanction
+    if sanction is None or not sanction.spans:
+        return ""
+    def days(n: int) -> str:
+        return f"{n} day{'' if n == 1 else 's'}"
+    runs = "; ".join(f"{_rate_text(s.rate_percent)} on {days(s.days)} ({s.first_day.isoformat()}"
+                     + (f" to {s.last_day.isoformat()})" if s.days > 1 else ")") for s in sanction.spans)
+    by_rate: dict[Decimal, int] = {}
+    for span in sanction.spans:
+        by_rate[span.rate_percent] = by_rate.get(span.rate_percent, 0) + span.days
+    sum_text = " + ".join(f"{n} x {_rate_text(rate)}" for rate, n in by_rate.items())
+    if len(by_rate) > 1:
+        sum_text = f"({sum_text})"
+    return (f" over the pay period it pays for, {sanction.first_day.isoformat()} to {sanction.last_day.isoformat()} "
+            f"({days(sanction.days)}, paid in arrears): {runs}; {_p(result.benefit_pence)} x {sum_text} / "
+            f"{days(sanction.days)}, rounded down (the highest rate on each day, pro rata by days)")
+
+
 def render_legacy(result: LegacyInstalmentResult) -> str:
     """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share (an equal split
     between owners naming them: :func:`allocation_text`); a staff reduced rate that is the weekly rate named
@@ -406,8 +440,8 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     existing = (f", of which {_p(result.existing_deductions_pence)} already deducted"
                 if result.existing_deductions_pence else "")
     if result.sanction_pence:
-        existing = (f", less {_p(result.sanction_pence)} for a sanction: {_p(result.benefit_pence - result.sanction_pence)} "
-                    f"paid{existing}")
+        existing = (f", less {_p(result.sanction_pence)} for a sanction{_sanction_days_text(result)}: "
+                    f"{_p(result.benefit_pence - result.sanction_pence)} paid{existing}")
     room = max(0, result.benefit_pence - result.sanction_pence - result.existing_deductions_pence
                - result.floor_pence)
     frequency = _FREQUENCY_TEXT.get(str(result.frequency), str(result.frequency).lower())

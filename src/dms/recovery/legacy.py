@@ -18,6 +18,9 @@ Decisions taken here:
 - the instalment is shared between owners as a UC deduction is: item by item in Annex B order, each item's
   part split equally between the owners Annex B rules a and b name (recovery-rules.md §3-4;
   ``dms.recovery.allocation.allocate_instalment``);
+- a pay date pays, in arrears, for the pay period ending on it (:func:`pay_period`), and every sanction in
+  force on a day of that period reduces the benefit it pays by its rate for that day, pro rata by days, the
+  highest rate where sanctions overlap, rounded down (:func:`sanction_over_period`);
 - a Social Fund loan (item 14) takes at most its agreed amount (events.md §3: per assessment period)
   converted to the pay period as a reduced rate's unit is between the engines (:func:`rate_per`), what it
   cannot take going on to the next item; a loan without an agreed amount has no limit of its own
@@ -29,7 +32,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from dms.money import five_percent_unit, format_pounds
@@ -43,9 +46,11 @@ from dms.recovery.types import (
     LegacyInstalmentResult,
     LegacyOutcome,
     PayFrequency,
+    PeriodSanction,
     RecoveryInputError,
     ReducedWeeklyRate,
     Rule,
+    SanctionSpan,
 )
 from dms.recovery.uc import SOCIAL_FUND_ITEM
 
@@ -194,6 +199,68 @@ def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency)
     return int(exact.to_integral_value(rounding=ROUND_CEILING))
 
 
+_STEP_DAYS = {"WEEKLY": 7, "FORTNIGHTLY": 14, "FOUR_WEEKLY": 28}
+
+
+def _monthly_pay_day(year: int, month: int, day_of_month: int) -> date:
+    """A monthly award's pay date in a month: its day of the month, or the month's last day when the month is
+    too short for it (events.md §2 ``legacy``; :func:`is_pay_date`)."""
+    return date(year, month, min(day_of_month, calendar.monthrange(year, month)[1]))
+
+
+def pay_period(first_pay_date: date, frequency: str, day: date) -> tuple[date, date]:
+    """The pay period ``day`` falls in, as ``(its first day, its pay date)``: a legacy benefit is paid in
+    arrears, so a pay date pays for the pay period ending on it, the days after the pay date before it up to
+    and including it (7, 14 or 28 days; monthly, from the day after the previous month's pay date), and ``day``
+    falls in the period of the first pay date on or after it (**Decision**, docs/recovery-notes.md "Sanctions
+    and legacy instalments": events.md §2 gives a legacy award only its ``first_pay_date`` and
+    ``pay_frequency``; recovery-rules.md §4 takes an instalment per pay period). Pay dates as
+    :func:`is_pay_date` gives them: weekly 2025-06-16 pays for 2025-06-10 to 2025-06-16; monthly on the 31st,
+    2025-02-28 pays for 2025-02-01 to 2025-02-28."""
+    step = _STEP_DAYS.get(str(frequency))
+    if step is not None:
+        behind = (day - first_pay_date).days
+        end = first_pay_date + timedelta(days=-(-behind // step) * step)
+        return end - timedelta(days=step - 1), end
+    if str(frequency) != PayFrequency.MONTHLY:
+        raise RecoveryInputError(f"pay frequency {frequency!r} is not one of {', '.join(PayFrequency)}")
+    dom = first_pay_date.day
+    end = _monthly_pay_day(day.year, day.month, dom)
+    if end < day:
+        year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+        end = _monthly_pay_day(year, month, dom)
+    year, month = (end.year - 1, 12) if end.month == 1 else (end.year, end.month - 1)
+    return _monthly_pay_day(year, month, dom) + timedelta(days=1), end
+
+
+def sanction_over_period(benefit_pence: int, first_day: date, last_day: date,
+                         sanctions: Iterable[SanctionSpan]) -> PeriodSanction:
+    """What sanctions take off the benefit a pay date pays for the pay period ``first_day`` to ``last_day``
+    (:func:`pay_period`) (recovery-rules.md §4: the instalment is taken from what is paid; events.md §2
+    ``person.sanction``; **Decision**, docs/recovery-notes.md "Sanctions and legacy instalments"): every
+    sanction in force on a day of the period reduces that day's benefit by its rate, the highest where
+    sanctions overlap, pro rata by days: the benefit x the sum of each day's rate / 100 / the days of the
+    period, rounded down to the penny, never more than the benefit. A sanction wholly between two pay dates
+    reduces the benefit of the pay date after it; one in force on every day of the period takes its rate of
+    the whole benefit (:func:`sanction_for_period`). A 100% sanction on 7 of 14 days of £40.00 takes £20.00."""
+    relevant = [s for s in sanctions if s.rate_percent > 0 and s.first_day <= last_day and s.last_day >= first_day]
+    spans: list[SanctionSpan] = []
+    total = Decimal(0)
+    day = first_day
+    while day <= last_day:
+        rate = max((s.rate_percent for s in relevant if s.first_day <= day <= s.last_day), default=Decimal(0))
+        if rate:
+            total += rate
+            if spans and spans[-1].rate_percent == rate and spans[-1].last_day == day - timedelta(days=1):
+                spans[-1] = spans[-1]._replace(last_day=day)
+            else:
+                spans.append(SanctionSpan(rate, day, day))
+        day += timedelta(days=1)
+    days = (last_day - first_day).days + 1
+    pence = min(benefit_pence, int(Decimal(benefit_pence) * total // (100 * days))) if total else 0
+    return PeriodSanction(first_day, last_day, tuple(spans), pence)
+
+
 def sanction_for_period(benefit_pence: int, rate_percent: Decimal | None) -> int:
     """What a sanction of ``rate_percent`` takes off a pay period's benefit (events.md §2
     ``person.sanction``): that share of it, rounded down to the penny, never more than the benefit."""
@@ -205,13 +272,20 @@ def sanction_for_period(benefit_pence: int, rate_percent: Decimal | None) -> int
 def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
     if inp.benefit_pence < 0 or inp.existing_deductions_pence < 0:
         raise RecoveryInputError("benefit and deductions in place may not be negative")
-    if not 0 <= inp.sanction_pence <= inp.benefit_pence:
+    if inp.sanction is not None and inp.sanction_pence not in (0, inp.sanction.pence):
+        raise RecoveryInputError("give what a sanction takes once: as sanction_pence or as the sanction's pence")
+    if not 0 <= _sanctioned(inp) <= inp.benefit_pence:
         raise RecoveryInputError("a sanction takes between nothing and all of the benefit")
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < 0:
         raise RecoveryInputError("a reduced weekly rate may not be negative")
     if any(d.balance_pence < 0 for d in inp.debts):
         raise RecoveryInputError("a debt balance may not be negative")
     return sorted((d for d in inp.debts if d.balance_pence > 0), key=sort_key)
+
+
+def _sanctioned(inp: LegacyInstalmentInput) -> int:
+    """What sanctions take off the pay period's benefit: the worked-out sanction's, else ``sanction_pence``."""
+    return inp.sanction.pence if inp.sanction is not None else inp.sanction_pence
 
 
 def _short_of_room(benefit_left: int, room: int, due: int) -> LegacyOutcome:
@@ -230,8 +304,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     Weekly rate (:func:`legacy_weekly_rate`, or a lower staff rate, A9/2025 §31) times the weeks in the pay
     period (:func:`instalment_for_period`); never more than the debts' balances; the benefit never reduced
     below ``legacy.minimum_benefit_per_week`` a week; HB debts returned with INSUFFICIENT_BENEFIT or
-    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). A sanction in force reduces
-    the benefit paid (``sanction_pence``); where only the sanction leaves too little room, what the floor
+    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). Sanctions over the pay period
+    reduce the benefit paid (``sanction``, :func:`sanction_over_period`, or ``sanction_pence``); where only the sanction leaves too little room, what the floor
     leaves is taken and no HB debt is returned for it (**Decision**, docs/recovery-notes.md). The amount goes to the
     debts item by item in Annex B order, each item's part split equally between the owners with debts in it
     that rules a and b name (recovery-rules.md §3: items 16 and 18 DWP and LA, 17 and 19 DWP, HMRC and LA;
@@ -254,7 +328,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     weeks = weeks_in_period(inp.frequency)
     instalment = instalment_for_period(weekly, inp.frequency)
     floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
-    paid = inp.benefit_pence - inp.sanction_pence
+    sanctioned = _sanctioned(inp)
+    paid = inp.benefit_pence - sanctioned
     room = max(0, paid - inp.existing_deductions_pence - floor)
     due = min(instalment, sum(capacity_of(d, limits) for d in debts))
     outcome = _short_of_room(paid - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE
@@ -263,7 +338,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     amount = due
     rest_weekly_rate: int | None = None
     unsanctioned_room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
-    if inp.sanction_pence and outcome is not LegacyOutcome.DEDUCTED and debts and unsanctioned_room >= due:
+    if sanctioned and outcome is not LegacyOutcome.DEDUCTED and debts and unsanctioned_room >= due:
         # short of room only while the sanction lasts: what the floor leaves is taken, and no HB debt is
         # returned for it (a sanction returns HB debts only when 100% for 13 weeks or more, events.md §2)
         outcome, amount, rule = LegacyOutcome.DEDUCTED, min(room, due), Rule.SANCTION_REDUCED
@@ -292,7 +367,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     return LegacyInstalmentResult(inp.pay_date, PayFrequency(inp.frequency), outcome, fraud, weekly, weeks,
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
-                                  inp.sanction_pence, rest_weekly_rate, cleared, fraud_debts, limited, reduced)
+                                  sanctioned, rest_weekly_rate, cleared, fraud_debts, limited, reduced,
+                                  inp.sanction if sanctioned else None)
 
 
 def reduced_rate_set(weekly_pence: int, debts: Iterable[DebtRecord]) -> ReducedWeeklyRate:

@@ -191,6 +191,38 @@ class ReducedWeeklyRate(NamedTuple):
     per_period_pence: int | None = None
 
 
+class SanctionSpan(NamedTuple):
+    """A sanction (events.md §2 ``person.sanction``): its rate and the first and last days it is in force
+    (from its start date for its weeks); also a run of days of a pay period under one highest rate
+    (:class:`PeriodSanction`)."""
+
+    rate_percent: Decimal
+    first_day: date
+    last_day: date
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSanction:
+    """What sanctions take off the benefit a legacy pay date pays (recovery-rules.md §4; events.md §2
+    ``person.sanction``; **Decision**, docs/recovery-notes.md "Sanctions and legacy instalments"): the pay
+    period it pays for (``first_day`` to ``last_day``, the pay date: paid in arrears), the days of it under a
+    sanction as runs of the highest rate in force on each day (``spans``), and the benefit they take
+    (``pence``: the benefit x the sum of each day's rate / the days of the period, rounded down)."""
+
+    first_day: date
+    last_day: date
+    spans: tuple[SanctionSpan, ...]
+    pence: int
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
 class DeductionLine(NamedTuple):
     """One amount taken. ``item`` is the Annex B item (1-22); ``rule`` is why the item's amount is what it
     is; ``allocation`` is how this line's share of the item was found (debts), else equal to ``rule``.
@@ -309,8 +341,9 @@ class LegacyInstalmentInput:
     input carries any today, so the daily run and ``dms rerate`` pass none: docs/recovery-notes.md
     "``MAXIMUM_DEDUCTIONS`` is not sent today").
     ``reduced_weekly_rate_pence`` is a staff affordability rate per week (A9/2025 §31), passed only while
-    it is in force. ``sanction_pence`` is what a sanction in force on the pay date takes off the benefit
-    (``benefit_pence`` is before it).
+    it is in force. ``sanction_pence`` is what sanctions take off the benefit (``benefit_pence`` is before
+    it); ``sanction``, when given, is how it was worked out over the pay period (:class:`PeriodSanction`), and
+    its ``pence`` is then what they take.
     """
 
     pay_date: date
@@ -319,7 +352,8 @@ class LegacyInstalmentInput:
     debts: tuple[DebtRecord, ...]
     existing_deductions_pence: int = 0
     reduced_weekly_rate_pence: int | None = None
-    sanction_pence: int = 0  # what a sanction in force takes off the benefit for the period
+    sanction_pence: int = 0  # what sanctions take off the benefit for the period
+    sanction: PeriodSanction | None = None  # the sanctions over the pay period, when any were worked out
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +414,7 @@ class LegacyInstalmentResult:
     fraud_debts: tuple[DebtRecord, ...] = ()
     agreed_limited: bool = False
     reduced_rate: ReducedWeeklyRate | None = None
+    sanction: PeriodSanction | None = None  # how the sanctions over the pay period were worked out
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -38,7 +38,8 @@ from dms.recovery.legacy import (
     PER_ASSESSMENT_PERIOD,
     benefit_for_period,
     calculate_legacy_instalment,
-    sanction_for_period,
+    pay_period,
+    sanction_over_period,
 )
 from dms.recovery.types import (
     EVENT_CATEGORY,
@@ -49,6 +50,7 @@ from dms.recovery.types import (
     LineKind,
     PayFrequency,
     RecoveryInputError,
+    SanctionSpan,
     ThirdPartyCategory,
     ThirdPartyItem,
     UcPeriodInput,
@@ -60,7 +62,6 @@ from dms.services.recovery_load import (
     DuePeriod,
     LoadedDebt,
     RateInForce,
-    Sanction,
     couple_reports_taken_by_another,
     due_instalments,
     due_period_people,
@@ -69,7 +70,7 @@ from dms.services.recovery_load import (
     load_due_periods,
     load_open_debts,
     reduced_rates_both,
-    sanctions_in_force,
+    sanctions_over,
 )
 from dms.store.ledger import (
     Recovery,
@@ -403,14 +404,16 @@ def _uc_row(run_date: date, period: DuePeriod, line: Any, by_id: dict[int, Loade
 
 def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: DeductionReport) -> None:
     debts = load_open_debts(run_date, [d.person_id for d in due])
-    sanctions = sanctions_in_force(run_date, [d.person_id for d in due if d.person_id in debts])
+    # the sanctions over the pay periods these pay dates pay for (at most a month, in arrears)
+    sanctions = sanctions_over(run_date - timedelta(days=31), run_date,
+                               [d.person_id for d in due if d.person_id in debts])
     batch = _Batch(run_date)
     for instalment in due:
         own = debts.get(instalment.person_id, [])
         records = batch.records(own)
         if records:
             report.instalments += 1
-            _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id))
+            _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()))
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
 
@@ -423,14 +426,18 @@ def legacy_reduced_rate(records: Sequence[DebtRecord]) -> int | None:
 
 
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
-                       records: tuple[DebtRecord, ...], sanction: Sanction | None = None) -> None:
+                       records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = ()) -> None:
+    """One pay date's instalment (recovery-rules.md §4), from the benefit the pay date pays less what the
+    sanctions over the pay period it pays for take (:func:`dms.recovery.legacy.sanction_over_period`;
+    **Decision**, docs/recovery-notes.md "Sanctions and legacy instalments")."""
     frequency = PayFrequency(due.pay_frequency)
     benefit = benefit_for_period(due.weekly_amount_pence or 0, frequency)
     try:
+        first, last = pay_period(due.first_pay_date or batch.run_date, frequency, batch.run_date)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=batch.run_date, frequency=frequency, benefit_pence=benefit, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records),
-            sanction_pence=sanction_for_period(benefit, sanction.rate_percent if sanction else None),
+            sanction=sanction_over_period(benefit, first, last, sanctions),
         ))
     except RecoveryInputError as error:
         raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "

@@ -36,8 +36,13 @@ from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
 from dms.money import parse_pounds
 from dms.parameters import value
-from dms.recovery.legacy import benefit_floor_for_period, missed_instalments_outcome, sanction_for_period
-from dms.recovery.types import PayFrequency
+from dms.recovery.legacy import (
+    benefit_floor_for_period,
+    missed_instalments_outcome,
+    pay_period,
+    sanction_over_period,
+)
+from dms.recovery.types import PayFrequency, RecoveryInputError, SanctionSpan
 from dms.services import debts as debt_service
 from dms.services.benefit_in_payment import (
     awards_of,
@@ -46,8 +51,8 @@ from dms.services.benefit_in_payment import (
     in_payment_params,
     in_payment_sql,
 )
-from dms.services.events import ensure_person, paid_on, stored_event, supersede, taken_after_end
-from dms.services.recovery_load import as_date, fetch, in_partitions
+from dms.services.events import ensure_person, paid_on, pay_terms_on, stored_event, supersede, taken_after_end
+from dms.services.recovery_load import as_date, fetch, in_partitions, sanctions_over
 from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
 from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
 
@@ -349,19 +354,29 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
 def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev.PersonSanction, end_date: date,
                                                        run_date: date) -> None:
     """A sanction reported after it started (recovery-rules.md §4, docs/recovery-notes.md "Sanctions"): the
-    legacy instalments already taken on pay dates it covers were taken from benefit it reduced. Those of a
-    pay date where what was taken is more than the sanction leaves above the 10p-a-week floor are reversed
-    (**Decision**: the whole instalment, as for a missed payment; under a 100% sanction, every one), so the
+    legacy instalments already taken on pay dates whose pay periods it covers (a pay date pays, in arrears, for
+    the pay period ending on it, :func:`dms.recovery.legacy.pay_period`, so also the first pay date after its
+    end) were taken from benefit it reduced. Each is judged again by the rule the run applies in time
+    (:func:`dms.recovery.legacy.sanction_over_period`: every sanction over the period, this one and those
+    applied before, the highest rate on each day, pro rata by days); those of a pay date where what was taken
+    is more than the sanctions leave above the 10p-a-week floor are reversed (**Decision**: the whole
+    instalment, as for a missed payment; under a 100% sanction over the whole period, every one), so the
     result is what the run takes when it knows of the sanction in time, or less. UC deductions are worked
     out from each period's own ``sanction_amount`` and are not touched."""
+    last = min(end_date + timedelta(days=31), run_date)  # a pay period is at most a month
     taken = list(Deduction.objects.filter(person=person, status="TAKEN", date__gte=event.start_date,
-                                          date__lte=min(end_date, run_date)).exclude(source="UC")
-                 .order_by("date", "pk"))
-    by_date: dict[date, list[Deduction]] = defaultdict(list)
+                                          date__lte=last).exclude(source="UC")
+                 .select_related("award").order_by("date", "pk"))
+    by_pay_date: dict[tuple[int | None, date], list[Deduction]] = defaultdict(list)
     for deduction in taken:
-        by_date[deduction.date].append(deduction)
+        by_pay_date[(deduction.award_id, deduction.date)].append(deduction)
+    sanctions = [*sanctions_over(event.start_date - timedelta(days=31), last, [person.pk]).get(person.pk, []),
+                 SanctionSpan(event.rate_percent, event.start_date, end_date)]
     over: list[Deduction] = []
-    for day, rows in sorted(by_date.items()):
+    for (_, day), rows in sorted(by_pay_date.items(), key=lambda item: (item[0][1], item[0][0] or 0)):
+        first, last_day = _pay_period_of(rows[0], day)
+        if last_day < event.start_date or first > end_date:
+            continue  # its pay period does not meet the sanction
         facts = rows[0].explanation_facts or {}
         try:
             benefit = int(parse_pounds(str(facts["benefit"])))
@@ -370,12 +385,28 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
         except (KeyError, ValueError):
             over.extend(rows)  # no figures to judge by: reversed, as under a 100% sanction
             continue
-        room = max(0, benefit - sanction_for_period(benefit, event.rate_percent) - floor)
+        room = max(0, benefit - sanction_over_period(benefit, first, last_day, sanctions).pence - floor)
         if sum(r.amount_pence for r in rows) > room:
             over.extend(rows)
     reverse_deductions(over, run_date, f"taken from benefit a {event.rate_percent}% sanction from "
                                        f"{event.start_date} reduced, reported late (event {event.event_id}): "
                                        "the instalment did not fit what the sanction left")
+
+
+def _pay_period_of(deduction: Deduction, day: date) -> tuple[date, date]:
+    """The pay period a legacy pay date ``day`` paid for (:func:`dms.recovery.legacy.pay_period`), by its
+    award's terms in force that day (:func:`dms.services.events.pay_terms_on`); the day alone when they are not
+    known."""
+    award = deduction.award
+    if award is None:
+        return day, day
+    first, frequency = pay_terms_on(award, day)
+    if first is None or not frequency:
+        return day, day
+    try:
+        return pay_period(first, frequency, day)
+    except RecoveryInputError:
+        return day, day
 
 
 def _insolvency(event: ev.Event, row: InboundEvent, run_date: date) -> None:

@@ -26,7 +26,7 @@ from dms.recovery.legacy import (
     least_weekly_amount_with_room,
     rate_per,
 )
-from dms.recovery.types import DebtRecord, PayFrequency
+from dms.recovery.types import DebtRecord, PayFrequency, SanctionSpan
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
@@ -246,6 +246,7 @@ class DueInstalment:
     benefit: str
     weekly_amount_pence: int
     pay_frequency: str
+    first_pay_date: date | None = None  # the award's, for the pay period the pay date pays for
 
 
 def _legacy_pay_condition() -> str:
@@ -346,7 +347,8 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
     last_day = run_date.day == calendar.monthrange(run_date.year, run_date.month)[1]
     part_cond, part_params = in_partitions("pe", partitions)
     sql = (
-        "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency FROM dms_award a "
+        "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency, a.first_pay_date "
+        "FROM dms_award a "
         "JOIN dms_person pe ON pe.id = a.person_id "
         f"WHERE a.benefit <> 'UC' AND a.first_pay_date <= %s AND {in_payment_sql('a')} "
         f"AND (pe.date_of_death IS NULL OR pe.date_of_death > %s){part_cond} "
@@ -366,7 +368,7 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
     params: list[Any] = ([d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 4
                          + able_params(d) * 4 + [d] * 4)
     rows = fetch(sql, params)
-    return [DueInstalment(*r) for r in rows]
+    return [DueInstalment(*r[:5], as_date(r[5]) if r[5] is not None else None) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------- debts
@@ -604,3 +606,20 @@ def sanctions_in_force(on: date, person_ids: Sequence[int]) -> dict[int, Sanctio
         if person_id not in found or sanction > found[person_id]:
             found[person_id] = sanction
     return found
+
+
+def sanctions_over(first: date, last: date, person_ids: Sequence[int]) -> dict[int, list[SanctionSpan]]:
+    """``{person id: [SanctionSpan]}`` of the sanctions the daily run has applied (events.md §2
+    ``person.sanction``: SANCTION restrictions, from the start date for their weeks) in force on any day from
+    ``first`` to ``last``, for the pay periods of legacy pay dates
+    (:func:`dms.recovery.legacy.sanction_over_period`); one query."""
+    if not person_ids:
+        return {}
+    cond, params = in_ids("person_id", sorted(set(person_ids)))
+    found: dict[int, list[SanctionSpan]] = defaultdict(list)
+    for person_id, rate, start, until in fetch(
+            f"SELECT person_id, rate_percent, start_date, end_date FROM dms_restriction WHERE kind = 'SANCTION' "
+            f"AND {cond} AND start_date <= %s AND end_date >= %s AND rate_percent <> '' ORDER BY id",
+            [*params, last, first]):
+        found[person_id].append(SanctionSpan(Decimal(rate), as_date(start), as_date(until)))
+    return dict(found)

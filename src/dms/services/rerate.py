@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -43,13 +43,19 @@ from typing import Any
 from django.db import connection, transaction
 
 from dms.errors import DmsError
-from dms.recovery.legacy import benefit_for_period, calculate_legacy_instalment, sanction_for_period
+from dms.recovery.legacy import (
+    benefit_for_period,
+    calculate_legacy_instalment,
+    pay_period,
+    sanction_over_period,
+)
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
     LineKind,
     PayFrequency,
     RecoveryInputError,
+    SanctionSpan,
     UcPeriodInput,
 )
 from dms.recovery.uc import calculate_uc_period
@@ -63,14 +69,13 @@ from dms.services.recovery_load import (
     OWNER_PAID_SQL,
     CoupleReport,
     RateInForce,
-    Sanction,
     as_date,
     couple_reports_taken_by_another,
     fetch,
     in_ids,
     legacy_award_choice,
     reduced_rates_both,
-    sanctions_in_force,
+    sanctions_over,
 )
 from dms.store.ledger import is_postgresql, write_rows
 from dms.store.replay.models import RerateResult, RerateRun
@@ -181,6 +186,7 @@ class _Legacy:
     benefit: str
     weekly_amount_pence: int
     pay_frequency: str
+    first_pay_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,20 +271,22 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     uc_awards: dict[int, tuple[int, str, int | None]] = {}
     legacy_of: dict[int, _Legacy] = {}
     with_uc: set[int] = set()
-    legacy_awards: dict[int, list[tuple[int, int | None, str, str]]] = defaultdict(list)
+    legacy_awards: dict[int, list[tuple[int, int | None, str, str, date | None]]] = defaultdict(list)
     final_period_of: dict[int, int] = {}  # people re-rated on an ended UC award's final period: partition
     if alive:
         cond, params = in_ids("a.person_id", alive)
-        for award_id, person, benefit, claimant_type, partner, weekly, frequency in fetch(
+        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay in fetch(
             "SELECT a.id, a.person_id, a.benefit, a.claimant_type, a.partner_id, a.weekly_amount_pence, "
-            f"a.pay_frequency FROM dms_award a WHERE {cond} AND {in_payment_sql('a')} ORDER BY a.id",
+            f"a.pay_frequency, a.first_pay_date FROM dms_award a WHERE {cond} AND {in_payment_sql('a')} "
+            "ORDER BY a.id",
             [*params, *in_payment_params(as_of)]
         ):
             if benefit == "UC":
                 uc_awards[award_id] = (person, claimant_type, partner)
                 with_uc.add(person)
             else:
-                legacy_awards[person].append((award_id, weekly, benefit, frequency))
+                legacy_awards[person].append((award_id, weekly, benefit, frequency,
+                                              as_date(first_pay) if first_pay is not None else None))
         # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
         # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
         # only periods starting after the end are not taken), so it is the award's current period too.
@@ -319,10 +327,10 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 uc_awards[award_id] = (person, claimant_type, partner)
                 holders[person] = partition
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
-        chosen = legacy_award_choice([(award_id, weekly, frequency) for award_id, weekly, _, frequency in awards],
-                                     as_of)
-        _, weekly, benefit, frequency = next(a for a in awards if a[0] == chosen)
-        legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency)
+        chosen = legacy_award_choice([(award_id, weekly, frequency)
+                                      for award_id, weekly, _, frequency, _ in awards], as_of)
+        _, weekly, benefit, frequency, first_pay = next(a for a in awards if a[0] == chosen)
+        legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency, first_pay)
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
     periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders,
                                                   **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}})
@@ -415,15 +423,20 @@ def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None) -
 
 
 def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
-                    sanction: Sanction | None = None) -> dict[int | None, list[int]]:
+                    sanctions: Sequence[SanctionSpan] = ()) -> dict[int | None, list[int]]:
+    """The instalment of the person's current pay period, the one ``as_of`` falls in (paid in arrears on the
+    first pay date on or after it, :func:`dms.recovery.legacy.pay_period`), less what the sanctions over that
+    period take (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
+    docs/recovery-notes.md "Sanctions and legacy instalments"), at the rates in force on ``as_of``."""
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
     benefit = benefit_for_period(award.weekly_amount_pence or 0, frequency)
     try:
+        first, last = pay_period(award.first_pay_date or as_of, frequency, as_of)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=as_of, frequency=frequency, benefit_pence=benefit, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records),
-            sanction_pence=sanction_for_period(benefit, sanction.rate_percent if sanction else None),
+            sanction=sanction_over_period(benefit, first, last, sanctions),
         ))
     except (RecoveryInputError, ValueError) as error:
         raise DmsError(f"the {award.benefit} instalment of person id {award.person_id} cannot be calculated: "
@@ -469,7 +482,9 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
                 rows.append((run_id, period.person_id, period.partition, "UC", period.period_start, creditor,
                              now, what_if))
         report.no_period += len({a[0] for a in book.uc_awards.values()} - {p.person_id for p in book.periods})
-        sanctions = sanctions_in_force(as_of, [a.person_id for a in book.legacy if a.person_id in debts])
+        # the sanctions over the pay periods as_of falls in (at most a month, ending on or after it)
+        sanctions = sanctions_over(as_of - timedelta(days=31), as_of + timedelta(days=31),
+                                   [a.person_id for a in book.legacy if a.person_id in debts])
         for award in book.legacy:
             own = debts.get(award.person_id, [])
             if not own:
@@ -477,7 +492,7 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
             report.instalments += 1
             counted.add(award.person_id)
             for creditor, (now, what_if) in _legacy_amounts(as_of, award, own,
-                                                            sanctions.get(award.person_id)).items():
+                                                            sanctions.get(award.person_id, ())).items():
                 rows.append((run_id, award.person_id, award.partition, award.benefit, as_of, creditor, now,
                              what_if))
         report.people += len(counted)
