@@ -94,3 +94,19 @@ def uc_deduction(holder: Person, parts: list[tuple[Debt, int]], day: date, *,
             amount_pence=amount, entry_id=entry_id)
         ids.append(entry_id)
     return ids
+
+
+def legacy_deduction(holder: Person, parts: list[tuple[Debt, int]], day: date) -> list[int]:
+    """One pay date's instalment from ``holder``'s legacy award taken on ``day``, one share to each debt of
+    ``parts``, as the daily run writes it: a DEDUCTION entry and a deduction row each, with no assessment
+    period and the award's benefit as the source."""
+    award = Award.objects.exclude(benefit="UC").get(person=holder)
+    ids = []
+    for target, amount in parts:
+        entry_id = recover(target, amount, day)
+        Deduction.objects.create(
+            date=day, person=holder, award=award, period=None, source=award.benefit, item=target.debt_type,
+            item_number=None, creditor_kind=target.creditor.kind, la_id=target.creditor.la_id,
+            ref=target.creditor_ref, debt=target, amount_pence=amount, entry_id=entry_id)
+        ids.append(entry_id)
+    return ids

@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from lxml import etree
-from test_payments_book import debt, dwp, hmrc, la, person, recover, split_deduction, uc_deduction
+from test_payments_book import (
+    debt,
+    dwp,
+    hmrc,
+    la,
+    legacy_deduction,
+    person,
+    recover,
+    split_deduction,
+    uc_deduction,
+)
 
 from dms.errors import DmsError
 from dms.la_interface.names import MessageType
@@ -712,3 +722,50 @@ def test_misallocation_a_joint_debt_whose_owner_has_no_benefit_shares_the_other_
     assert (found.person.nino, found.received_by, found.excess_pence) == ("CE123456D", "LA", 3_001)
     misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
     assert account_balance(AccountKey(AccountKind.RECEIVABLE, joint.pk)) == 50_000 - 3_001 and check_ledger().ok
+
+
+def test_a_legacy_instalment_credited_wholly_to_one_owner_is_a_misallocation_detected_and_corrected(
+        data_dir: Path) -> None:
+    """recovery-rules.md §5 and A9/2025 §53 (a deduction credited wholly to one debt when it should have been
+    shared between owners is a misallocation: detected, listed and corrected) with the Decision in
+    docs/recovery-notes.md "A legacy instalment shared between owners" (each item's part split equally by rules
+    a and b): a £13.95 JSA instalment of item 19 credited wholly to the DWP debt, taken in recovery order
+    although the person owes an HB overpayment too, gave DWP £6.97 more than its share (£6.98 and £6.97). The
+    correction takes it back from DWP and credits the HB debt, a DEDUCTION line whose Source is JSA on the
+    LA's schedule; the person's total is unchanged."""
+    leeds = la("005920")
+    pat = person("CE123456D", benefit="JSA")
+    hb = debt(pat, leeds, "HB/1", 40_000)
+    own = debt(pat, dwp(), "DWP-1", 30_000)
+    legacy_deduction(pat, [(own, 1_395)], date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 7))
+    item = misallocation.as_json(found)
+    assert (item["item"], item["received_by"], item["excess"], item["nino"]) == ("19", "DWP", "6.97", "CE123456D")
+    assert item["fair_shares"] == {"DWP": "6.98", "HMRC": "0.00", "LA": "6.97"}
+    assert found.key.startswith("legacy:") and found.shares["unit"]["pay_date"] == "2025-10-06"
+    assert misallocation.detect("2025-10", today=date(2025, 10, 7))[0].pk == found.pk  # idempotent
+    misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, own.pk)) == 30_000 - 698
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, hb.pk)) == 40_000 - 697
+    assert account_balance(AccountKey(AccountKind.PERSON_CREDIT, pat.pk)) == 0
+    assert misallocation.detect("2025-10", today=date(2025, 10, 10)) == []
+    [written] = payments.run_month_end(OCT_RUN).files
+    text = written.path.read_text()
+    assert "<Amount>6.97</Amount><Source>JSA</Source><Kind>DEDUCTION</Kind>" in text
+    assert reconcile.reconcile("2025-10").ties and check_ledger().ok
+
+
+def test_a_legacy_instalment_shared_as_the_engine_shares_it_or_reversed_since_is_not_a_misallocation(
+        data_dir: Path) -> None:
+    """The same check never reports the engine's own split (£6.98 to DWP and £6.97 to the LA of a £13.95
+    item-19 instalment), nor an instalment reversed since (a missed payment reverses the pay date's
+    instalment whole, so what is left is not a split staff could correct)."""
+    pat = person("CE123456D", benefit="JSA")
+    hb = debt(pat, la("005920"), "HB/1", 40_000)
+    own = debt(pat, dwp(), "DWP-1", 30_000)
+    legacy_deduction(pat, [(own, 698), (hb, 697)], date(2025, 10, 6))
+    legacy_deduction(pat, [(own, 1_395)], date(2025, 10, 13))
+    from dms.store.recovery.models import Deduction
+
+    Deduction.objects.filter(date=date(2025, 10, 13)).update(status="REVERSED")
+    assert misallocation.detect("2025-10", today=date(2025, 10, 14)) == []

@@ -664,3 +664,24 @@ def test_misallocation_of_a_joint_debt_judged_by_the_debts_the_award_recovers_fr
                 else {(other, "J", 3001), (other, "HB1", 3001)})
     assert {(d.person.nino, d.ref, d.amount_pence) for d in taken()} == expected
     assert misallocation.detect(None, today=PAY) == []
+
+
+def test_misallocation_the_engines_split_of_a_legacy_instalment_is_never_reported() -> None:
+    """recovery-rules.md §5 (the misallocation check) with docs/recovery-notes.md "A legacy instalment shared
+    between owners": the daily run shares a weekly JSA instalment of item 19 between DWP, HMRC and the LA
+    (£4.65 each of £13.95) and a fraud instalment between items 17 and 19 as the engine does; the check of
+    each pay date's items agrees with the engine, the one where a small DWP debt clears and passes the rest
+    on included."""
+    from dms.services import misallocation
+
+    events(legacy_award(first="2025-06-02"), dwp_debt("D", amount="5.00"),
+           line("ref-H", "debt.referred", occurred_on="2025-04-08", creditor="HMRC", creditor_ref="H",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="300.00", created_on="2025-04-01"))
+    hb_debt()
+    for day in (date(2025, 6, 2), date(2025, 6, 9)):
+        run_day(day)
+    assert {(r.date, r.ref, r.amount_pence) for r in taken()} >= {
+        (date(2025, 6, 2), "D", 465), (date(2025, 6, 2), "H", 465), (date(2025, 6, 2), "HB1", 465)}
+    hb_debt("HB2", classification="FRAUD")
+    run_day(date(2025, 6, 16))
+    assert misallocation.detect(None, today=date(2025, 6, 17)) == []

@@ -10,10 +10,14 @@ item of an assessment period of an award across both partners, is what is checke
 received is compared with what the engine's own allocation gives for the item's amount
 (:func:`dms.recovery.allocation.split_between_owners`, fed the debts the period could take from as the run
 worked it out, on its payment date for a period reported late: :func:`_eligible`). An owner that received more
-than that is a misallocation; a correct split is never reported. Only UC deductions are checked: a legacy
-instalment is shared between owners the same way (:func:`dms.recovery.allocation.allocate_instalment`,
-docs/recovery-notes.md "A legacy instalment shared between owners"), but it has no assessment period to group
-by and is not checked here.
+than that is a misallocation; a correct split is never reported. A legacy instalment is shared between owners
+the same way, each item's part by :func:`dms.recovery.allocation.split_between_owners`
+(:func:`dms.recovery.allocation.allocate_instalment`; docs/recovery-notes.md "A legacy instalment shared
+between owners"), so it can be misallocated the same way (an item's part credited wholly to one owner's debt,
+as instalments were taken in recovery order before that Decision): its unit is an item of one pay date's
+instalment of one award, over the debts the daily run recovers from the person that day, each able to take up
+to its balance (a staff reduced rate sets the instalment's weekly rate, not a debt's share), and it is checked
+and corrected as a UC item is (:func:`_legacy_groups`).
 
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
@@ -68,8 +72,10 @@ DEDUCTIONS_SQL = (
 
 @dataclass
 class _Group:
-    """One Annex B item of one assessment period of one award: what each debt received. ``business_date`` is
-    the day the run took the period; ``payment_date`` the period's, earlier when it was reported late."""
+    """One Annex B item of one assessment period of one award, or of one legacy pay date's instalment of one
+    award (``legacy``; ``period_id`` 0): what each debt received. ``business_date`` is the day the run took
+    the period (a legacy instalment's pay date); ``payment_date`` the period's, earlier when it was reported
+    late."""
 
     period_id: int
     award_id: int
@@ -79,9 +85,12 @@ class _Group:
     item: int
     entry_ids: set[int] = field(default_factory=set)
     credited: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # debt id -> pence
+    legacy: bool = False
 
     @property
     def key(self) -> str:
+        if self.legacy:
+            return f"legacy:{self.award_id}:{self.business_date.isoformat()}:item{self.item}"
         return f"period:{self.period_id}:item{self.item}"
 
 
@@ -108,6 +117,60 @@ def _groups(start: date, end: date) -> list[_Group]:
     return [group for key, group in groups.items() if key not in reversed_in]
 
 
+# The legacy instalments' deductions to debts of the types of the shared items (16-19: administrative and
+# civil penalties, overpayments), by award and pay date, in the order taken, with those reversed since, and
+# each debt's type and classification now.
+LEGACY_DEDUCTIONS_SQL = (
+    "SELECT d.award_id, d.person_id, d.date, d.entry_id, d.debt_id, d.amount_pence, d.status, t.debt_type, "
+    "t.classification FROM dms_deduction d JOIN dms_debt t ON t.id = d.debt_id "
+    "WHERE d.period_id IS NULL AND d.award_id IS NOT NULL AND d.debt_id IS NOT NULL AND d.source <> 'UC' "
+    "AND d.status IN ('TAKEN', 'REVERSED') AND d.date >= %s AND d.date <= %s "
+    "AND t.debt_type IN ('ADMINISTRATIVE_PENALTY', 'CIVIL_PENALTY', 'OVERPAYMENT') "
+    "ORDER BY d.award_id, d.date, d.id"
+)
+
+
+def _legacy_groups(start: date, end: date) -> list[_Group]:
+    """The items of legacy instalments to check: each pay date's instalment of an award, item by item (the
+    debt's Annex B item with its classification on the pay date, :func:`classifications_on`), as
+    :func:`dms.recovery.allocation.allocate_instalment` shares it. An instalment with a line reversed since
+    (a missed payment, a sanction, death or insolvency reported late: each reverses the pay date's
+    instalment) is left out, as a UC item with a line reversed is (:func:`_groups`)."""
+    rows = fetch(LEGACY_DEDUCTIONS_SQL, [start, end])
+    reclassified = _reclassifications({r[4] for r in rows})
+    groups: dict[tuple[int, date, int], _Group] = {}
+    reversed_in: set[tuple[int, date]] = set()
+    for award_id, person_id, day, entry_id, debt_id, amount, status, debt_type, classification in rows:
+        day = as_date(day)
+        if status != "TAKEN":
+            reversed_in.add((award_id, day))
+            continue
+        then = next((old for on, old in reclassified.get(debt_id, ()) if on > day), classification)
+        item = annex_b_item(debt_type, then)
+        if item not in SHARING_OWNERS:
+            continue
+        group = groups.get((award_id, day, item))
+        if group is None:
+            group = groups[(award_id, day, item)] = _Group(0, award_id, person_id, day, day, item, legacy=True)
+        group.entry_ids.add(entry_id)
+        group.credited[debt_id] += int(amount)
+    return [group for key, group in groups.items() if key[:2] not in reversed_in]
+
+
+def _reclassifications(debt_ids: set[int]) -> dict[int, list[tuple[date, str]]]:
+    """``{debt id: [(business date, the classification it had before)]}`` of the reclassifications of
+    ``debt_ids`` (hb-debt-interface.md §6.5, audited "classification changed from X to Y"), in order: a debt's
+    classification on a day is the "from" of its first change dated after it (:func:`classifications_on`)."""
+    found: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    changes = (DebtStatusChange.objects.filter(reason__startswith="classification changed from ")
+               .order_by("business_date", "pk").values_list("debt_id", "business_date", "reason"))
+    for debt_id, on, reason in changes:
+        match = _RECLASSIFIED.match(reason)
+        if debt_id in debt_ids and match is not None:
+            found[debt_id].append((on, match.group(1)))
+    return found
+
+
 # ---------------------------------------------------------------------------------------------- detection
 
 
@@ -130,6 +193,10 @@ def period_unit(period_id: int, award_id: int, holder_id: int) -> tuple[list[int
 
 
 def _unit(group: _Group) -> tuple[list[int], bool]:
+    """The people whose debts the group's deduction recovers from and whether the award is a couple's: a
+    legacy award is one person's (no rule c), a UC period's by :func:`period_unit`."""
+    if group.legacy:
+        return [group.person_id], False
     return period_unit(group.period_id, group.award_id, group.person_id)
 
 
@@ -204,7 +271,9 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
     payment date (events.md §2; docs/events-notes.md "A UC period reported after its payment date",
     ``services.recovery._LatePeriods``): a debt received after it, or a staff rate set since, had no part in
     it, and a staff rate since expired did. A debt that received part of the item was eligible and could take
-    at least what it took."""
+    at least what it took. A legacy instalment's debts take up to their balance: a staff reduced rate sets
+    the instalment's weekly rate, not what a debt takes of an item
+    (:func:`dms.recovery.legacy.calculate_legacy_instalment`)."""
     paid = group.payment_date
     recovered = set(debts_recovered_from(people, group.business_date)) | set(group.credited)
     held = [d for d in Debt.objects.filter(pk__in=sorted(recovered)).select_related("creditor")
@@ -217,7 +286,7 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
     ids = [d.pk for d in debts]
     changes = _status_changes(ids, group.business_date)
     balances = _balances_before(ids, min(group.entry_ids))
-    rates = reduced_rates(paid, ids)
+    rates = {} if group.legacy else reduced_rates(paid, ids)
     records, capacity = [], {}
     for debt in debts:
         balance = balances.get(debt.pk, 0)
@@ -280,17 +349,19 @@ def _assess(group: _Group) -> dict[str, Any] | None:
         return None
     eligible_owners = {r.owner_kind for r in records}
     shown = [o for o in OWNER_ORDER if o in SHARING_OWNERS[group.item] or o in eligible_owners]
+    where: dict[str, Any] = ({"pay_date": group.business_date.isoformat()} if group.legacy
+                             else {"period": group.period_id})
     return {"receiver": "+".join(over), "amount": amount, "excess": sum(over.values()),
-            "fair": {o: fair[o] for o in shown}, "unit": {"period": group.period_id, "award": group.award_id,
-                                                          "people": people, "joint_award": joint_award,
-                                                          "debts": sorted(capacity)}}
+            "fair": {o: fair[o] for o in shown}, "unit": {**where, "award": group.award_id, "people": people,
+                                                          "joint_award": joint_award, "debts": sorted(capacity)}}
 
 
 def _recorded_by_person_and_day() -> set[int]:
     """The deduction entries of misallocations recorded by earlier releases (keyed by person, day and item,
     not by assessment period): their deductions are not recorded again."""
     earlier: set[int] = set()
-    for entry_ids in Misallocation.objects.exclude(key__startswith="period:").values_list("entry_ids", flat=True):
+    recorded = Misallocation.objects.exclude(key__startswith="period:").exclude(key__startswith="legacy:")
+    for entry_ids in recorded.values_list("entry_ids", flat=True):
         earlier.update(entry_ids)
     return earlier
 
@@ -306,7 +377,7 @@ def detect(period: str | None, *, today: date) -> list[Misallocation]:
             raise DmsError(str(error)) from None
     with transaction.atomic():
         earlier = _recorded_by_person_and_day()
-        for group in _groups(start, end):
+        for group in [*_groups(start, end), *_legacy_groups(start, end)]:
             if Misallocation.objects.filter(key=group.key).exists() or group.entry_ids & earlier:
                 continue
             found = _assess(group)
@@ -396,7 +467,7 @@ def _take_backs(item: Misallocation, amount: int) -> list[tuple[Debt, int]]:
 
 def _deduction_source(item: Misallocation) -> str:
     """The benefit the misallocated deduction was taken from (hb-debt-interface.md §4.2 ``Source``): that of
-    its deduction rows (UC: only UC deductions are checked)."""
+    its deduction rows (UC, or the legacy benefit an instalment was taken from)."""
     sources = set(Deduction.objects.filter(entry_id__in=item.entry_ids).values_list("source", flat=True))
     if len(sources) != 1:
         taken = f"were taken from {' and '.join(sorted(sources))}" if sources else "have no deduction rows"
