@@ -133,8 +133,8 @@ def fresh_database(url: str) -> None:
 
 PERIODS = """
 INSERT INTO dms_inbound_event (event_id, type, occurred_on, nino, payload, content_sha256, received_at, source,
-                               applied)
-SELECT 'bench-ap-' || a.id, 'uc.assessment_period', %(received)s, p.nino, '{}'::jsonb, '', now(), 'benchmark', TRUE
+                               applied, superseded_by, superseded_reason)
+SELECT 'bench-ap-' || a.id, 'uc.assessment_period', %(received)s, p.nino, '{}'::jsonb, '', now(), 'benchmark', TRUE, '', ''
 FROM dms_award a JOIN dms_person p ON p.id = a.person_id WHERE a.benefit = 'UC';
 INSERT INTO dms_assessment_period (event_id, inbound_event_id, award_id, person_id, period_start, period_end,
     payment_date, award_amount_pence, earnings_over_work_allowance, sanction_pence, fraud_penalty_pence,

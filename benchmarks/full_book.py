@@ -133,9 +133,9 @@ CROSS JOIN LATERAL (SELECT make_date(%(year)s, %(month)s, LEAST(a.assessment_per
 WHERE a.benefit = 'UC' AND a.assessment_period_day IS NOT NULL AND (a.end_date IS NULL OR a.end_date >= x.pay);
 DELETE FROM bench_month_period m USING dms_award a WHERE a.id = m.award_id AND m.period_start < a.start_date;
 INSERT INTO dms_inbound_event (event_id, type, occurred_on, nino, payload, content_sha256, received_at, source,
-                               applied)
+                               applied, superseded_by, superseded_reason)
 SELECT 'bench-ap-' || m.award_id || '-' || m.pay, 'uc.assessment_period', m.period_end, m.nino, '{}'::jsonb, '',
-       now(), 'benchmark', TRUE
+       now(), 'benchmark', TRUE, '', ''
 FROM bench_month_period m;
 INSERT INTO dms_assessment_period (event_id, inbound_event_id, award_id, person_id, period_start, period_end,
     payment_date, award_amount_pence, earnings_over_work_allowance, sanction_pence, fraud_penalty_pence,
