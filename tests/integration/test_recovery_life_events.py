@@ -597,6 +597,130 @@ def test_a_moratorium_whose_resumption_day_has_passed_when_its_end_is_known_resu
     assert [r.date for r in taken()] == [date(2025, 8, 4)]
 
 
+def shown(ref: str, nino: str = NINO) -> dict[str, str]:
+    """The ``dms debtor show --json`` row of the debt ``ref`` (owned or held jointly) for ``nino``."""
+    from dms.services.debtors import debtor_summary
+
+    summary = debtor_summary(nino)
+    [row] = [r for r in summary["debts"] + summary.get("joint_debts", []) if r["ref"] == ref]
+    return row
+
+
+@pytest.mark.parametrize(("kind", "first_end", "moved_end", "old_last", "last"), [
+    ("BREATHING_SPACE", "2025-07-31", "2025-07-10", "2025-07-31", "2025-07-10"),  # moved earlier
+    ("BREATHING_SPACE", "2025-07-10", "2025-07-31", "2025-07-10", "2025-07-31"),  # moved later
+    ("MENTAL_HEALTH_CRISIS_MORATORIUM", "2025-06-20", "2025-07-01", "2025-07-20", "2025-07-31"),  # treatment goes on
+])
+def test_a_suspended_debt_s_status_reason_names_the_moratorium_end_in_force_after_a_later_event_moves_it(
+        kind: str, first_end: str, moved_end: str, old_last: str, last: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """recovery-rules.md §6 (recovery resumes the day after the moratorium ends), docs/events-notes.md "A
+    moratorium's end is set by its latest event" and README ``dms debtor show`` (``status_reason``: why the
+    debt is in its status): a moratorium from 2025-06-02 whose end a later event moves, earlier or later,
+    leaves its debt suspended with a status reason that names the end now in force and the day recovery
+    resumes, never the old end; the table says the same, and the move is noted on the restriction."""
+    from dms.commands.core import print_debtor
+    from dms.services.debtors import debtor_summary
+
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"),
+           moratorium("m", "2025-06-02", kind=kind, end_date=first_end))
+    run_day(date(2025, 6, 2))
+    events(moratorium("m-moved", "2025-06-20", kind=kind, end_date=moved_end))
+    run_day(date(2025, 6, 20))
+    resumes = date.fromisoformat(last) + timedelta(days=1)
+    row = shown("NF")
+    assert (row["status"], row["status_since"]) == ("SUSPENDED", "2025-06-02")
+    assert row["status_reason"] == f"{kind} from 2025-06-02 to {last} (event m): recovery resumes on {resumes}"
+    print_debtor(debtor_summary(NINO))
+    assert f"to {last} (event m): recovery resumes on {resumes}" in " ".join(capsys.readouterr().out.split())
+    assert (f"2025-06-20: event m-moved (occurred 2025-06-20) moved its end from {old_last} to {last}"
+            in Restriction.objects.get().note)
+    run_day(resumes - timedelta(days=1))
+    assert status("NF")[0] == "SUSPENDED"
+    run_day(resumes)
+    assert status("NF")[0] == "OPEN"
+
+
+def test_a_suspended_joint_debt_s_status_reason_names_each_restriction_of_either_debtor_that_still_bars_it(
+) -> None:
+    """recovery-rules.md §6 and docs/recovery-notes.md "Joint debts, insolvency and moratoria" (a joint debt
+    resumes only when no restriction of either debtor still bars it), with README ``dms debtor show``
+    (``status_reason``): the owner's breathing space (its end moved to 2025-07-10) and the other debtor's DRO
+    both bar the joint debt, and its reason names both as they stand, for either debtor; once the breathing
+    space has ended, the DRO alone."""
+    partner = "CE654321A"
+    events(legacy_award(first="2025-06-02"), _joint_debt("J1", NINO, partner),
+           moratorium("bs", "2025-06-02", kind="BREATHING_SPACE"),
+           line("dro", "person.insolvency", nino=partner, occurred_on="2025-06-10", kind="DEBT_RELIEF_ORDER",
+                start_date="2025-06-10"))
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 10))
+    events(moratorium("bs-moved", "2025-06-20", kind="BREATHING_SPACE", end_date="2025-07-10"))
+    run_day(date(2025, 6, 20))
+    dro = (f"DEBT_RELIEF_ORDER of {partner} from 2025-06-10 (event dro): the non-fraud debts it includes are not "
+           "recovered by deduction (recovery-rules.md §6)")
+    both = (f"BREATHING_SPACE of {NINO} from 2025-06-02 to 2025-07-10 (event bs): recovery resumes on 2025-07-11; "
+            f"{dro}")
+    assert shown("J1")["status_reason"] == shown("J1", partner)["status_reason"] == both
+    run_day(date(2025, 7, 11))
+    assert shown("J1")["status"] == "SUSPENDED"
+    assert shown("J1")["status_reason"] == shown("J1", partner)["status_reason"] == dro
+
+
+@pytest.mark.parametrize(("kind", "first_end"), [("DEBT_RELIEF_ORDER", "2026-06-03"), ("BANKRUPTCY", None)])
+def test_a_later_report_of_an_insolvency_moves_its_end_date_and_the_status_reason_names_the_end_in_force(
+        kind: str, first_end: str | None) -> None:
+    """recovery-rules.md §6 (a DRO or bankruptcy bars recovery by deduction of the non-fraud debts it
+    includes), events.md §1 and docs/events-notes.md "A late report does not overwrite a later one" (the
+    latest report of the insolvency, one ``kind`` and ``start_date``, stands): a later report that moves its
+    end or gives its discharge date moves the end of the one restriction held (not a second one), noted on
+    it; the suspended debt's status reason names the end in force, and the end does not lift the bar."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"),
+           line("i1", "person.insolvency", occurred_on="2025-06-04", kind=kind, start_date="2025-06-04",
+                **({"end_date": first_end} if first_end else {})))
+    run_day(date(2025, 6, 4))
+    events(line("i2", "person.insolvency", occurred_on="2025-07-04", kind=kind, start_date="2025-06-04",
+                end_date="2025-12-03"))
+    run_day(date(2025, 7, 4))
+    [restriction] = Restriction.objects.all()
+    assert restriction.end_date == date(2025, 12, 3)
+    assert (f"2025-07-04: event i2 (occurred 2025-07-04) moved its end from {first_end or 'none'} to 2025-12-03"
+            in restriction.note)
+    assert shown("NF")["status_reason"] == (
+        f"{kind} from 2025-06-04 to 2025-12-03 (event i1): the non-fraud debts it includes are not recovered by "
+        "deduction, also after its end (recovery-rules.md §6)")
+    run_day(date(2025, 12, 8))
+    assert status("NF")[0] == "SUSPENDED" and not taken()
+
+
+@pytest.mark.parametrize(("weeks", "ends"), [(4, "2025-07-01"), (26, "2025-12-02")])
+def test_a_later_report_of_a_sanction_moves_its_end_and_a_debt_it_returned_says_so(weeks: int, ends: str) -> None:
+    """events.md §2 ``person.sanction`` (a 100% sanction of 13 weeks or more returns HB debts), recovery-rules.md
+    §4 (a sanction reduces the legacy benefit paid) and docs/events-notes.md "A late report does not overwrite
+    a later one" (the reports from one ``start_date`` are of one sanction; the latest stands): a later report
+    of a 100% sanction from 2025-06-04 for 4 or 26 weeks in place of 13 moves the end of the one restriction
+    held, so instalments are taken again from the day after the new end (4 weeks: 2025-07-07), and the HB debt
+    it returned keeps the reason it was returned for, followed by the sanction as it now stands."""
+    events(legacy_award(first="2025-06-02"), dwp_debt("NF"),
+           line("s1", "person.sanction", occurred_on="2025-06-04", rate_percent=100, start_date="2025-06-04",
+                duration_weeks=13))
+    hb_debt()
+    run_day(date(2025, 6, 4))
+    events(line("s2", "person.sanction", occurred_on="2025-06-20", rate_percent=100, start_date="2025-06-04",
+                duration_weeks=weeks))
+    run_day(date(2025, 6, 20))
+    [restriction] = Restriction.objects.all()
+    assert (restriction.end_date, restriction.rate_percent) == (date.fromisoformat(ends), "100")
+    assert f"2025-06-20: event s2 (occurred 2025-06-20) moved its end from 2025-09-02 to {ends}" in restriction.note
+    assert shown("HB1")["status_reason"] == (
+        "SANCTION: a 100% sanction for 13 weeks from 2025-06-04 (event s1): HB debts are returned for a 100% "
+        "sanction for 13 weeks or more (events.md person.sanction; hb-debt-interface.md §6.5); the sanction now "
+        f"stands as a 100% sanction for {weeks} weeks from 2025-06-04, to {ends}: the debt stays returned")
+    run_day(date(2025, 7, 7))
+    run_day(date(2025, 7, 14))
+    assert [r.date for r in taken()] == ([date(2025, 7, 7), date(2025, 7, 14)] if weeks == 4 else [])
+
+
 def test_restriction_resumes_a_debt_only_when_none_still_bars_it_dro_during_breathing_space() -> None:
     """recovery-rules.md §6: a DRO bars recovery by deduction of the non-fraud debts it includes; the end of
     a breathing space it began in does not reopen them."""

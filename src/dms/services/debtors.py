@@ -21,6 +21,7 @@ from dms.ledger import AccountKind, EntryKind
 from dms.money import format_pounds
 from dms.nino import nino_problem
 from dms.services.debts import NOT_RECOVERED_KINDS, recovered_by_debt
+from dms.services.recovery_events import status_reasons_as_restrictions_stand
 from dms.store.models import Account, Debt, Person, Posting
 
 
@@ -57,7 +58,11 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     owner has one, else from theirs: docs/recovery-notes.md). A debt of their own owed jointly with another
     carries that person's ``joint_nino``. ``refunds`` (only when a refund is due): each refund made due to
     them, with why (:func:`refunds_of`). ``movements`` (only when there are any): the money moved on these
-    debts other than deductions, with why (:func:`movements_on`)."""
+    debts other than deductions, with why (:func:`movements_on`). Each debt's ``status_since`` and
+    ``status_reason`` are its latest status change; the reason of one a restriction holds (SUSPENDED by an
+    insolvency or moratorium, returned for a sanction reported again since) names the restriction as it now
+    stands, with the end in force (recovery-rules.md §6; docs/events-notes.md "A moratorium's end is set by
+    its latest event")."""
     person = find_person(nino)
     found = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person))
                  .select_related("creditor", "person", "joint_person").order_by("received_on", "receipt_seq", "id"))
@@ -65,17 +70,19 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     joint = [d for d in found if d.person_id != person.pk]
     recovered = recovered_by_debt([d.id for d in debts + joint])
     last_change = _last_status_changes([d.id for d in debts + joint])
+    # a debt a restriction holds: the restriction as it now stands (a later event may have moved its end)
+    held = status_reasons_as_restrictions_stand(debts + joint, {k: why for k, (_, why) in last_change.items()})
     balances = person_balances(person)
     summary: dict[str, Any] = {
         "nino": person.nino,
         "credit": format_pounds(balances["credit"]),
         "refunds_due": format_pounds(balances["refunds_due"]),
-        "debts": [_debt_row(debt, recovered[debt.id], last_change.get(debt.id))
+        "debts": [_debt_row(debt, recovered[debt.id], last_change.get(debt.id), held.get(debt.id))
                   | ({"joint_nino": debt.joint_person.nino} if debt.joint_person is not None else {})
                   for debt in debts],
     }
     if joint:
-        summary["joint_debts"] = [_debt_row(debt, recovered[debt.id], last_change.get(debt.id))
+        summary["joint_debts"] = [_debt_row(debt, recovered[debt.id], last_change.get(debt.id), held.get(debt.id))
                                   | {"owner_nino": debt.person.nino} for debt in joint]
     if balances["refunds_due"]:
         summary["refunds"] = refunds_of(person)
@@ -171,8 +178,12 @@ def reduced_rates_of(nino: str) -> list[dict[str, Any]]:
     ]
 
 
-def _debt_row(debt: Debt, recovered_pence: int, last_change: tuple[str, str] | None) -> dict[str, Any]:
+def _debt_row(debt: Debt, recovered_pence: int, last_change: tuple[str, str] | None,
+              held_by: str | None = None) -> dict[str, Any]:
+    """One debt's row; ``held_by``, the reason of a debt a restriction holds as the restriction now stands
+    (``recovery_events.status_reasons_as_restrictions_stand``), in place of its audited reason."""
     since, why = last_change if last_change is not None else (debt.received_on.isoformat(), "")
+    why = held_by or why
     return {
         "id": debt.id,
         "creditor": debt.creditor.kind,

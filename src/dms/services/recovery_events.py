@@ -322,8 +322,12 @@ def sanction_return_why(sanction: SanctionFacts, in_force_on: date | None = None
     hb-debt-interface.md §6.5: "a 100% sanction for 13 weeks or more"; ``in_force_on``, the day it was found in
     force, when that is what returned the debt (a referral, a debt reopened)."""
     when = f", in force on {in_force_on}" if in_force_on is not None else ""
-    return (f"a {sanction.rate_percent}% sanction for {sanction.duration_weeks} weeks from {sanction.start_date} "
-            f"(event {sanction.event_id}){when}: {SANCTION_RETURN_RULE}")
+    return f"{sanction_terms(sanction)} (event {sanction.event_id}){when}: {SANCTION_RETURN_RULE}"
+
+
+def sanction_terms(sanction: SanctionFacts) -> str:
+    """A sanction's terms in words (events.md §2 ``person.sanction``: its rate, weeks and start)."""
+    return f"a {sanction.rate_percent}% sanction for {sanction.duration_weeks} weeks from {sanction.start_date}"
 
 
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
@@ -331,7 +335,10 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     reason naming the sanction (:func:`sanction_return_why`): the HB debts held while it was in force, those
     received on or before its last day. A sanction reported after it ended does not return a debt the LA
     referred after that (one referred during it is returned at referral when DMS knows of it in time,
-    ``la_processing.restrictions_of``; one referred after it is taken on)."""
+    ``la_processing.restrictions_of``; one referred after it is taken on). A later report of the same sanction
+    (the same start date: events.md §1, docs/events-notes.md "A late report does not overwrite a later one")
+    gives the one restriction held its rate and end, so that a sanction shortened ends on its new end; a debt
+    it returned stays returned."""
     if not isinstance(event, ev.PersonSanction):
         raise TypeError(type(event).__name__)
     person = _person(event)
@@ -343,6 +350,14 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
         why = sanction_return_why(SanctionFacts(event.event_id, str(event.rate_percent), event.start_date,
                                                 event.duration_weeks))
         cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}", why)
+    held = _held(person, "SANCTION", event.start_date)
+    if held is not None:  # a later report of the same sanction: its terms now
+        rate = str(event.rate_percent)
+        _note_a_later_report(held, event, end_date, run_date,
+                             f", {rate}% for {event.duration_weeks} weeks" if rate != held.rate_percent else "")
+        held.rate_percent, held.returned_debts = rate, [*held.returned_debts, *returned]
+        held.save(update_fields=["end_date", "note", "rate_percent", "returned_debts"])
+        return
     Restriction.objects.create(
         person=person, kind="SANCTION", event_id=event.event_id, start_date=event.start_date,
         end_date=end_date, returned_debts=returned, rate_percent=str(event.rate_percent),
@@ -424,8 +439,15 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     on being recovered. It includes the debts that had arisen by its start (``created_on`` on or before
     ``start_date``): a debt arising later is recovered as any other. The suspension is not lifted by the
     insolvency's end date (the debts it includes are not recovered by deduction). The restriction lists every debt it bars, also one a moratorium has
-    already suspended, so that the moratorium's end does not reopen it (:func:`resume_after_moratoria`)."""
+    already suspended, so that the moratorium's end does not reopen it (:func:`resume_after_moratoria`). A
+    later report of the same insolvency (the same kind and start date: events.md §1, docs/events-notes.md "A
+    late report does not overwrite a later one") gives the restriction held the end it reports."""
     person = _person(event)
+    held = _held(person, event.kind, event.start_date)
+    if held is not None:  # a later report of the same insolvency: its end or discharge date now
+        _note_a_later_report(held, event, event.end_date, run_date)
+        held.save(update_fields=["end_date", "note"])
+        return
     actor = f"event {event.event_id}"
     _reverse_deductions_an_insolvency_barred(person, event, run_date)
     returned = _hb_ids(person, arisen_by=event.start_date)
@@ -460,6 +482,95 @@ def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonIns
     reverse_deductions(taken, run_date, f"taken after the {event.kind} from {event.start_date}, reported late "
                                         f"(event {event.event_id}): the debts it includes are not recovered "
                                         "by deduction")
+
+
+def _held(person: Person, kind: str, start_date: date) -> Restriction | None:
+    """The restriction held for the person's sanction, insolvency or moratorium of ``kind`` from
+    ``start_date`` (the fact a ``person.sanction`` or ``person.insolvency`` reports: events.md §1), the latest
+    applied where there are several; None when there is none."""
+    found: Restriction | None = Restriction.objects.filter(person=person, kind=kind, start_date=start_date).order_by(
+        "-pk").first()
+    return found
+
+
+def _note_a_later_report(restriction: Restriction, event: ev.Event, end_date: date | None, run_date: date,
+                         also: str = "") -> None:
+    """A later report of a restriction held sets its end (events.md §1: ``occurred_on`` is when the fact took
+    effect; docs/events-notes.md "A late report does not overwrite a later one"): ``end_date`` on it, and
+    noted, with ``also`` (what else it changed). Saved by the caller."""
+    old, new = restriction.end_date or "none", end_date or "none"
+    moved = f"moved its end from {old} to {new}" if old != new else f"kept its end at {new}"
+    restriction.note = f"{restriction.note}; {run_date}: event {event.event_id} (occurred {event.occurred_on}) {moved}{also}"
+    restriction.end_date = end_date
+
+
+def holds_its_debts(restriction: Restriction) -> bool:
+    """Whether ``restriction`` still bars the debts it lists (recovery-rules.md §6): a bankruptcy, DRO or IVA
+    for good, whatever its end date; a moratorium until the run resumes them (:func:`resume_after_moratoria`,
+    the day after its end)."""
+    return restriction.kind in WHOLE_INSOLVENCY or (restriction.kind in MORATORIA and restriction.resumed_on is None)
+
+
+def restriction_as_it_stands(restriction: Restriction, whose: str = "") -> str:
+    """A restriction that bars a debt, in words, as it now stands (recovery-rules.md §6), for the debt's status
+    reason (``dms debtor show``): its kind, ``whose`` it is (named for a joint debt), its start, the end in
+    force (a later event may have moved it: docs/events-notes.md "A moratorium's end is set by its latest
+    event"), its event and, for a moratorium, the day recovery resumes."""
+    of = f" of {whose}" if whose else ""
+    ends = f" to {restriction.end_date}" if restriction.end_date is not None else ""
+    head = f"{restriction.kind}{of} from {restriction.start_date}{ends} (event {restriction.event_id})"
+    if restriction.kind in MORATORIA:
+        if restriction.resume_on is None:
+            return f"{head}: no end known yet, recovery resumes the day after it ends"
+        return f"{head}: recovery resumes on {restriction.resume_on}"
+    after = ", also after its end" if restriction.end_date is not None else ""
+    return f"{head}: the non-fraud debts it includes are not recovered by deduction{after} (recovery-rules.md §6)"
+
+
+def status_reasons_as_restrictions_stand(debts: Sequence[Debt], audited: dict[int, str]) -> dict[int, str]:
+    """The status reason of each of ``debts`` whose status a restriction holds, as the restrictions now stand
+    (README ``dms debtor show`` ``status_reason``), in one query; ``audited`` gives each debt's audited reason:
+
+    - a SUSPENDED debt: every restriction of its debtors (of either, for a joint debt) that still bars it
+      (:func:`holds_its_debts`), in the order applied, each with the end in force
+      (:func:`restriction_as_it_stands`), since a later event may have moved the end after it was suspended,
+      or the restriction that suspended it may have ended while another still bars it;
+    - an HB debt returned for a sanction a later report has changed since: the reason it was returned for,
+      then the sanction as it now stands (the return stands, its cessation sent).
+
+    Debts held by no restriction are left out: their audited reason stands."""
+    wanted = [d for d in debts if d.status == DebtStatus.SUSPENDED
+              or (d.status == DebtStatus.RETURNED and d.cessation_reason == "SANCTION")]
+    if not wanted:
+        return {}
+    people = {d.person_id for d in wanted} | {d.joint_person_id for d in wanted if d.joint_person_id}
+    restrictions = list(Restriction.objects.filter(
+        person_id__in=sorted(people), kind__in=(*WHOLE_INSOLVENCY, *MORATORIA, "SANCTION")).select_related(
+        "person").order_by("pk"))
+    reasons: dict[int, str] = {}
+    for debt in wanted:
+        if debt.status == DebtStatus.RETURNED:
+            reason = _sanction_as_it_stands(debt, restrictions, audited.get(debt.pk, ""))
+        else:
+            reason = "; ".join(
+                restriction_as_it_stands(r, r.person.nino if debt.joint_person_id else "") for r in restrictions
+                if r.kind != "SANCTION" and debt.pk in r.suspended_debts and holds_its_debts(r))
+        if reason:
+            reasons[debt.pk] = reason
+    return reasons
+
+
+def _sanction_as_it_stands(debt: Debt, restrictions: Sequence[Restriction], audited: str) -> str:
+    """The reason of an HB debt returned ``SANCTION`` (:func:`sanction_return_why`) followed, when a later
+    report of its sanction has changed its terms, by the sanction as it now stands; "" when unchanged."""
+    for r in restrictions:
+        if r.kind != "SANCTION" or r.person_id != debt.person_id or r.end_date is None or not (
+                debt.pk in r.returned_debts or f"(event {r.event_id})" in audited):
+            continue
+        terms = sanction_terms(SanctionFacts.of_restriction(r.event_id, r.rate_percent, r.start_date, r.end_date))
+        if terms not in audited:
+            return f"{audited}; the sanction now stands as {terms}, to {r.end_date}: the debt stays returned"
+    return ""
 
 
 def _suspend(debts: Sequence[Debt], run_date: date, actor: str, reason: str) -> list[int]:
@@ -609,8 +720,9 @@ def _moratorium(event: ev.PersonInsolvency, row: InboundEvent, run_date: date) -
     existing = Restriction.objects.filter(person=person, kind=event.kind, start_date=event.start_date,
                                           resumed_on=None).first()
     if existing is not None:
-        existing.end_date, existing.resume_on = last, resume_on
-        existing.save(update_fields=["end_date", "resume_on"])
+        _note_a_later_report(existing, event, last, run_date)
+        existing.resume_on = resume_on
+        existing.save(update_fields=["end_date", "resume_on", "note"])
         return
     suspended: list[int] = []
     note = "UC deductions are not covered by a moratorium: recovery from UC goes on"
