@@ -564,3 +564,23 @@ def test_legacy_explanation_says_an_agreed_amount_limited_the_instalment_even_wh
     assert result.agreed_limited and result.cleared_debts == (2,)
     text = result.explain()
     assert "The debts could take only £8.76 in all, less than the instalment" in text and "owed only" not in text
+
+
+@pytest.mark.parametrize("frequency", ["WEEKLY", "FORTNIGHTLY", "FOUR_WEEKLY", "MONTHLY"])
+@pytest.mark.parametrize("first", [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 3)])
+def test_the_latest_pay_date_by_a_day_is_the_latest_day_the_award_pays_on_by_then(
+        frequency: str, first: date) -> None:
+    """events.md §2 ``legacy`` (``pay_frequency``, ``first_pay_date``; a monthly award pays on the last day of
+    a month too short for its day): the latest day on or before each day of a year that ``is_pay_date``."""
+    from datetime import timedelta
+
+    from dms.recovery.legacy import is_pay_date, latest_pay_date
+
+    latest = None
+    for n in range(400):
+        day = date(2025, 1, 1) + timedelta(days=n)
+        if is_pay_date(first, frequency, day):
+            latest = day
+        assert latest_pay_date(first, frequency, day) == latest, day
+    assert latest_pay_date(None, frequency, date(2025, 6, 1)) is None
+    assert latest_pay_date(first, None, date(2025, 6, 1)) is None

@@ -403,6 +403,25 @@ def is_pay_date(first_pay_date: date | None, frequency: str | None, day: date) -
     return day.day == first_pay_date.day or (first_pay_date.day > day.day == last)
 
 
+def latest_pay_date(first_pay_date: date | None, frequency: str | None, on: date) -> date | None:
+    """The latest day on or before ``on`` that a legacy award pays on (:func:`is_pay_date`'s rule, events.md §2
+    ``legacy``: ``pay_frequency``, ``first_pay_date``; monthly, the month's last day when it is too short for
+    the day), or None when it has none by then: the last pay date by ``on``, which pays, in arrears, for the
+    pay period ending on it (:func:`pay_period`). Weekly from 2025-06-02: on 2025-06-11, 2025-06-09."""
+    if first_pay_date is None or frequency is None or on < first_pay_date:
+        return None
+    step = _STEP_DAYS.get(str(frequency))
+    if step is not None:
+        return on - timedelta(days=(on - first_pay_date).days % step)
+    if str(frequency) != PayFrequency.MONTHLY:
+        return None
+    day = _monthly_pay_day(on.year, on.month, first_pay_date.day)
+    if day > on:  # this month's pay day is still to come: the month before's
+        year, month = (on.year - 1, 12) if on.month == 1 else (on.year, on.month - 1)
+        day = _monthly_pay_day(year, month, first_pay_date.day)
+    return day if day >= first_pay_date else None
+
+
 def missed_instalments_outcome(missed_count: int, other_prescribed_benefit: bool, on: date) -> str | None:
     """Three missed instalments with no other prescribed benefit in payment return an HB debt with reason
     MISSED_INSTALMENTS (recovery-rules.md §4; A9/2025 §24; ``legacy.missed_instalments_limit``).
