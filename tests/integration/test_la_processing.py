@@ -1304,6 +1304,25 @@ def test_a_late_uc_period_does_not_take_from_a_debt_that_was_suspended_when_reca
     assert _taken() == [("000002", "P2", 6_002, date(2026, 2, 10))]
 
 
+def test_rerate_takes_a_late_uc_period_from_a_debt_recalled_after_its_payment_date_as_the_daily_run_does(
+        folder: Path) -> None:
+    """hb-debt-interface.md §6.5 with events.md §2 (docs/events-notes.md "A UC period reported after its payment
+    date"): re-rating as of 2026-02-10 works the late period out as the run of that day takes it: £20.00 to
+    P1, recalled on 2026-02-09 (after the payment date) and in its holding period, and £40.02 to P2."""
+    from dms.services.rerate import rerate
+    from dms.store.replay.models import RerateResult
+
+    _late_period_case(folder, date(2026, 2, 9), first=2_000)
+    _late_period()
+    outcome = rerate(date(2026, 2, 10))
+    by_creditor = {Creditor.objects.get(pk=creditor).la_id: now for creditor, now in RerateResult.objects.filter(
+        run_id=outcome.run_id).values_list("creditor_id", "now_pence")}
+    run_through(date(2026, 2, 10))
+    assert _taken() == [("000001", "P1", 2_000, date(2026, 2, 10)), ("000002", "P2", 4_002, date(2026, 2, 10))]
+    assert by_creditor == {"000001": 2_000, "000002": 4_002}
+    assert (outcome.people, outcome.periods) == (1, 1)
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 

@@ -152,7 +152,7 @@ def test_a_partners_own_single_award_beside_a_joint_award_is_its_own_claim() -> 
 def test_rerate_takes_a_couples_period_reported_under_each_partner_once(chunk_partitions: int | None) -> None:
     """`dms rerate` re-rates the couple once, as the daily run takes them: before the run, the £94.21 the run
     then takes (DWP £72.11, HMRC £22.10); after it, the cap once again on the balances left, not twice; in one
-    chunk or one partition a chunk."""
+    chunk or one partition a chunk. Both partners owe, so two people are re-rated (README ``dms rerate``)."""
     from dms.services.rerate import rerate
 
     _couple_book()
@@ -161,6 +161,7 @@ def test_rerate_takes_a_couples_period_reported_under_each_partner_once(chunk_pa
     def by_creditor() -> dict[int, int]:
         outcome = rerate(PAY, chunk_partitions=chunk_partitions)
         assert outcome.periods == 1 and outcome.no_period == 0
+        assert outcome.people == 2  # one period re-rated, both partners owing debts it recovers from
         out: dict[int, int] = {}
         for creditor, now in RerateResult.objects.filter(run_id=outcome.run_id).values_list("creditor_id",
                                                                                            "now_pence"):

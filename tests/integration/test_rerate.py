@@ -127,8 +127,10 @@ BOOK_DATE, BOOK_AS_OF = date(2026, 1, 31), date(2026, 2, 28)
 @pytest.fixture
 def synthetic_book() -> None:
     """400 synthetic people (couples on joint UC awards, joint debts, legacy awards) with, for every UC award,
-    its current assessment period, an older one and (for some) one starting after the date; one person with
-    debts dead, one debt at a reduced rate in force and one at a rate that has lapsed."""
+    its current assessment period, an older one and (for some) one starting after the date, none yet taken by
+    a run; one person with debts dead, one debt at a reduced rate in force and one at a rate that has lapsed,
+    and one at a rate set after its current period's payment date (a period the run takes late, as on its
+    payment date, so without that rate)."""
     from dms.store.bulk import load_synthetic_book
     from dms.store.models import Account, Award, Debt, Person
     from dms.store.recovery.models import AssessmentPeriod, ReducedRate
@@ -171,15 +173,25 @@ def synthetic_book() -> None:
         person_id__in=[couple.person_id, couple.partner_id, single]).exclude(
         partition__in=[partition[couple.person_id], partition[couple.partner_id]]).order_by("id")[7]
     Debt.objects.filter(pk=third.pk).update(joint_person_id=couple.partner_id)
+    # paid on 2026-02-(1 + id % 27): a period paid before the rate was set on 2026-02-27
+    late = next(a for a in Award.objects.filter(benefit="UC", partner__isnull=True).exclude(
+        person_id__in=[dead, single, couple.person_id, couple.partner_id]).order_by("id")
+        if a.id % 27 < 20 and Debt.objects.filter(person_id=a.person_id, status="OPEN").exists())
+    ReducedRate.objects.create(debt=Debt.objects.filter(person_id=late.person_id, status="OPEN").order_by("id")[0],
+                               amount_pence=50, until=date(2026, 6, 1), reason="t", actor="t",
+                               set_on=date(2026, 2, 27))
 
 
-def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
-    """The rows a rerate must store, worked out from the ORM person by person (the engines' calls as the
-    module makes them): OPEN debts with a RECEIVABLE balance, own and jointly owed (a joint debt for its
-    joint debtor only while its owner has no benefit in payment); alive on the date; each UC award in payment
-    with its latest period started by the date (with the partner's debts), else the legacy award in payment
-    that pays most (of equals, the lowest id)."""
+def _reference(as_of: date, cap: Decimal | None) -> tuple[set[tuple[Any, ...]], set[int]]:
+    """The rows a rerate must store, and the people it re-rates, worked out from the ORM person by person (the
+    engines' calls as the module makes them): OPEN debts with a RECEIVABLE balance, own and jointly owed (a
+    joint debt for its joint debtor only while its owner has no benefit in payment); alive on the date; each UC
+    award in payment with its latest period started by the date (with the partner's debts; one paid before the
+    date and not yet taken, as on its payment date: the debts received and the reduced rates in force then),
+    else the legacy award in payment that pays most (of equals, the lowest id). The people are those with
+    debts of either partner of each period re-rated, and of each legacy instalment."""
     from collections import defaultdict
+    from dataclasses import replace
 
     from dms.recovery.types import DebtRecord
     from dms.services import rerate as module
@@ -189,8 +201,19 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
 
     balance = dict(Account.objects.filter(kind="RECEIVABLE", debt__status="OPEN", balance_pence__gt=0)
                    .values_list("debt_id", "balance_pence"))
-    rates = {r.debt_id: r.amount_pence for r in ReducedRate.objects.filter(set_on__lte=as_of, until__gt=as_of)
-             .order_by("set_on", "id")}
+    def rates_on(day: date) -> dict[int, int]:
+        return {r.debt_id: r.amount_pence for r in ReducedRate.objects.filter(set_on__lte=day, until__gt=day)
+                .order_by("set_on", "id")}
+
+    def as_on(day: date, held: list[Any]) -> list[Any]:
+        if day >= as_of:
+            return held
+        on = rates_on(day)
+        return [replace(d, record=replace(d.record, reduced_rate_pence=on.get(d.record.debt_id),
+                                          reduced_weekly_rate_pence=on.get(d.record.debt_id)))
+                for d in held if d.record.received_on <= day]
+
+    rates = rates_on(as_of)
     creditors = {c.id: c for c in Creditor.objects.all()}
     debts: dict[int, list[Any]] = defaultdict(list)
     for d in Debt.objects.filter(id__in=list(balance)).order_by("id"):
@@ -208,7 +231,7 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
             for f in Award.objects.filter(awards_of(d.person_id), benefit="UC", end_date__lt=as_of))
         if d.joint_person_id not in (None, d.person_id) and not owner_paid:  # else from the owner's benefit only
             debts[d.joint_person_id].append(loaded)
-    rows = set()
+    rows, people = set(), set()
     # those who owe, and the holders of UC awards naming one who owes as partner (the award's period takes from
     # the partner's debts, whether or not its holder owes anything it recovers)
     holders = set(Award.objects.filter(benefit="UC", partner_id__in=[p for p in debts if debts[p]]).filter(
@@ -224,9 +247,13 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
                 "-period_start", "-id").first()
             if p is None:
                 continue
-            own = list(debts[person.id])
+            day = p.payment_date if p.processed_on is None and p.payment_date < as_of else as_of
+            own = as_on(day, list(debts[person.id]))
+            people |= {person.id} if own else set()
             if award.partner_id is not None:
-                own += [d for d in debts[award.partner_id] if d not in own]
+                theirs = as_on(day, debts[award.partner_id])
+                own += [d for d in theirs if d.record.debt_id not in {o.record.debt_id for o in own}]
+                people |= {award.partner_id} if theirs else set()
             period = module._Period(person.id, person.partition, p.period_start, p.period_end, p.payment_date,
                                     p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party,
                                     award.claimant_type, award.partner_id)
@@ -239,7 +266,8 @@ def _reference(as_of: date, cap: Decimal | None) -> set[tuple[Any, ...]]:
                                  award.pay_frequency)
             for creditor, (now, what_if) in module._legacy_amounts(as_of, leg, debts[person.id]).items():
                 rows.add((person.id, person.partition, award.benefit, as_of, creditor, now, what_if))
-    return rows
+            people |= {person.id} if debts[person.id] else set()
+    return rows, people
 
 
 def _stored(run_id: int) -> set[tuple[Any, ...]]:
@@ -255,10 +283,10 @@ def test_rerate_of_a_synthetic_book_matches_the_reference_person_by_person_in_an
     assert Award.objects.filter(partner__isnull=False).exists() and Debt.objects.filter(
         joint_person__isnull=False).exists()
     outcome = rerate(BOOK_AS_OF, Decimal("0.20"), chunk_partitions=chunk_partitions)
-    expected = _reference(BOOK_AS_OF, Decimal("0.20"))
+    expected, people = _reference(BOOK_AS_OF, Decimal("0.20"))
     assert len(expected) > 300
     assert _stored(outcome.run_id) == expected
-    assert outcome.people == len({r[0] for r in expected})
+    assert outcome.people == len(people)
     assert outcome.now_pence == sum(r[5] for r in expected) and outcome.what_if_pence == sum(r[6] for r in expected)
 
 
@@ -398,3 +426,141 @@ def test_rerate_says_how_many_events_dated_by_the_date_wait_for_the_daily_run(bo
     assert report.ok, report.refused
     outcome = rerate(AS_OF)
     assert outcome.waiting == 1 and outcome.as_json()["waiting_for_the_daily_run"] == 1
+
+
+# ---------------------------------------------------------------------------------------------- as the run takes it
+
+
+def _rerated(run_id: int) -> dict[tuple[int, int | None], int]:
+    """``{(person id, creditor id): pence}`` of a re-rating, with the cap in force."""
+    rows: dict[tuple[int, int | None], int] = {}
+    for person, creditor, now in RerateResult.objects.filter(run_id=run_id).values_list(
+            "person_id", "creditor_id", "now_pence"):
+        rows[(person, creditor)] = rows.get((person, creditor), 0) + now
+    return {key: pence for key, pence in rows.items() if pence}
+
+
+def _taken_by_the_run() -> dict[tuple[int, int | None], int]:
+    """``{(person id, creditor id): pence}`` of the deductions the daily run has taken (the award's holder)."""
+    from dms.store.models import Debt
+
+    creditor = dict(Debt.objects.values_list("id", "creditor_id"))
+    rows: dict[tuple[int, int | None], int] = {}
+    for person, debt_id, pence in Deduction.objects.filter(status="TAKEN").values_list(
+            "person_id", "debt_id", "amount_pence"):
+        key = (person, creditor.get(debt_id))
+        rows[key] = rows.get(key, 0) + pence
+    return rows
+
+
+def test_rerate_works_a_uc_period_reported_late_as_on_its_payment_date_as_the_daily_run_does() -> None:
+    """events.md §2 (DMS works out a period's deductions "on ``payment_date``"; one reported late is taken on
+    the next run) and docs/events-notes.md "A UC period reported after its payment date": the period paid on
+    2025-06-13 reaches DMS after the run of that day. The HMRC debt referred on 2025-06-14 and the reduced
+    rate set on 2025-06-14 came after its payment date, so neither touches it: the re-rating as of 2025-06-16
+    gives the £60.02 the run then takes, all to DWP, not £10.00 shared with HMRC."""
+    from dms.services.daily_run import run_through
+    from dms.services.recovery_staff import set_reduced_rate
+
+    report = import_events([uc_award("UC1", UC_NINO), debt("BA1", UC_NINO)], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2025, 6, 13))
+    report = import_events([
+        line("ref-HM1", "debt.referred", UC_NINO, occurred_on="2025-06-14", creditor="HMRC", creditor_ref="HM1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="900.00", created_on="2025-04-01"),
+        period("ap-may", "UC1", UC_NINO, "2025-05-07", "2025-06-06", "2025-06-13"),
+    ], source="late.jsonl")
+    assert report.ok, report.refused
+    set_reduced_rate(UC_NINO, "BA1", "10.00", date(2025, 9, 1), "affordability", "staff", date(2025, 6, 14))
+    outcome = rerate(date(2025, 6, 16))
+    rerated = _rerated(outcome.run_id)
+    run_through(date(2025, 6, 16))
+    taken = _taken_by_the_run()
+    assert sum(taken.values()) == 6002 and len(taken) == 1  # all to DWP
+    assert rerated == taken
+    assert (outcome.people, outcome.periods, outcome.now_pence) == (1, 1, 6002)
+
+
+def test_rerate_works_a_legacy_pay_date_the_run_has_still_to_take_as_on_that_pay_date_as_the_daily_run_does(
+        ) -> None:
+    """recovery-rules.md §4 (an instalment on each pay date, with the rates and parameters of that date): the
+    run last completed 2025-06-06; the JSA award pays on Mondays, so the run of 2025-06-11 takes the
+    instalment of 2025-06-09, as on that day. The HMRC debt referred on 2025-06-10 and the reduced rate set on
+    2025-06-10 are not yet in force then: the re-rating as of 2025-06-11 gives the instalment the run takes."""
+    from dms.services.daily_run import run_through
+    from dms.services.recovery_staff import set_reduced_rate
+
+    report = import_events([
+        line("start-JSA1", "award.started", LEGACY_NINO, award_ref="JSA1", benefit="JSA", start_date="2025-05-01",
+             legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"}),
+        debt("BA2", LEGACY_NINO),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2025, 6, 6))
+    report = import_events([
+        line("ref-HM2", "debt.referred", LEGACY_NINO, occurred_on="2025-06-10", creditor="HMRC",
+             creditor_ref="HM2", debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="900.00",
+             created_on="2025-04-01"),
+    ], source="later.jsonl")
+    assert report.ok, report.refused
+    set_reduced_rate(LEGACY_NINO, "BA2", "1.00", date(2025, 9, 1), "affordability", "staff", date(2025, 6, 10))
+    outcome = rerate(date(2025, 6, 11))
+    rerated = _rerated(outcome.run_id)
+    run_through(date(2025, 6, 11))
+    taken = _taken_by_the_run()
+    assert set(Deduction.objects.values_list("date", flat=True)) == {date(2025, 6, 9)}
+    assert len(taken) == 1 and sum(taken.values()) > 100  # all to DWP, at the weekly rate, not £1.00
+    assert rerated == taken
+    assert (outcome.people, outcome.instalments) == (1, 1)
+
+
+def test_rerate_works_a_legacy_pay_date_the_run_has_still_to_take_with_the_sanctions_over_the_period_it_pays_for(
+        ) -> None:
+    """recovery-rules.md §4 with docs/recovery-notes.md "Sanctions and legacy instalments" (a pay date pays, in
+    arrears, for the pay period ending on it; every sanction over that period reduces its benefit, pro rata by
+    days): the run last completed 2025-06-06 and the JSA award pays £90.50 on Mondays, so the run of 2025-06-11
+    takes the instalment of 2025-06-09, for 2025-06-03 to 2025-06-09. A 100% sanction for one week from
+    2025-06-04, applied by the run, covers 6 of those 7 days (only 1 of the period 2025-06-11 falls in): the
+    re-rating as of 2025-06-11 gives the instalment the run takes: £12.83, what the 10p floor leaves of the
+    £12.93 paid (£90.50 less £77.57, 6/7 of it), not the instalment of a period sanctioned 1 day in 7."""
+    from dms.services.daily_run import run_through
+
+    report = import_events([
+        line("start-JSA1", "award.started", LEGACY_NINO, award_ref="JSA1", benefit="JSA", start_date="2025-05-01",
+             legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"}),
+        debt("BA2", LEGACY_NINO),
+        line("s1", "person.sanction", LEGACY_NINO, occurred_on="2025-06-04", rate_percent=100,
+             start_date="2025-06-04", duration_weeks=1),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2025, 6, 6))
+    outcome = rerate(date(2025, 6, 11))
+    rerated = _rerated(outcome.run_id)
+    run_through(date(2025, 6, 11))
+    taken = _taken_by_the_run()
+    assert set(Deduction.objects.values_list("date", flat=True)) == {date(2025, 6, 9)}
+    assert len(taken) == 1 and sum(taken.values()) == 1293 - 10  # £90.50 less 6/7 of it, less the 10p floor
+    assert rerated == taken
+    assert (outcome.people, outcome.instalments) == (1, 1)
+
+
+def test_rerate_counts_both_partners_of_a_couple_who_both_owe_as_two_people() -> None:
+    """README ``dms rerate`` ("for every person with debts in recovery") and glossary "re-rating": a joint UC
+    award's period recovers from both partners' debts (recovery-rules.md §3), and each partner who owes is a
+    person re-rated; a partner who owes nothing is not counted."""
+    holder, partner, third = "AB123456C", "CE123456A", "JK123456B"
+    report = import_events([
+        line("start-J1", "award.started", holder, award_ref="J1", benefit="UC", start_date="2025-04-07",
+             uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 7, "partner_nino": partner}),
+        debt("AH1", holder, amount="500.00"), debt("BP1", partner, amount="1000.00"),
+        period("ap-j1", "J1", holder, "2025-05-07", "2025-06-06", "2025-06-13"),
+        line("start-J2", "award.started", third, award_ref="J2", benefit="UC", start_date="2025-04-07",
+             uc={"claimant_type": "JOINT_25_OR_OVER", "assessment_period_day": 7, "partner_nino": "HM123456D"}),
+        debt("AT1", third, amount="500.00"),
+        period("ap-j2", "J2", third, "2025-05-07", "2025-06-06", "2025-06-13"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    for chunk_partitions in (1, 1024):
+        outcome = rerate(AS_OF, chunk_partitions=chunk_partitions)
+        assert (outcome.people, outcome.periods) == (3, 2)
+        assert outcome.as_json()["people"] == 3

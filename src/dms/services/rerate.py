@@ -8,14 +8,31 @@ For every person with OPEN debts and a benefit in payment on the as-of date D:
   for the period and once with ``uc.overall_cap`` replaced by the what-if rate (recovery-rules.md §3; SI
   2013/380 Sch 6 para 4(1));
 - on a legacy benefit only: the instalment of one pay period of their award through
-  :func:`dms.recovery.legacy.calculate_legacy_instalment`, with the parameters in force on D
-  (recovery-rules.md §4). **Decision**: the overall cap is a UC rule; a legacy instalment is set by units
+  :func:`dms.recovery.legacy.calculate_legacy_instalment`, with the parameters in force on D, or on a pay
+  date before D the run has still to take (below) (recovery-rules.md §4). **Decision**: the overall cap is a UC rule; a legacy instalment is set by units
   of the personal allowance (SI 1988/664 reg 16), so the what-if leaves it unchanged.
 
 The debts are the ones the daily run would deduct from (the same choice as
 :mod:`dms.services.recovery_load`: OPEN with a positive balance, the partner's and joint debts on a joint
 UC award, reduced rates in force on D), at their balances now. Nothing is posted and nothing is locked. An
 assessment period is held as a row when its event is imported, so a period imported today counts.
+
+Worked out as the run of D works them (``services.recovery._LatePeriods``; docs/events-notes.md "A UC period
+reported after its payment date"): a current period paid before D and not yet processed (reported late, or
+due on a day the run has still to reach) is worked out as on its payment date (events.md §2: "DMS works out
+every deduction from this period's payment ... on ``payment_date``"): only the debts received by then, each
+at the reduced rate in force that day, with a debt the LA recalled after that day, still in its recall
+holding period, taken from (hb-debt-interface.md §6.5). Likewise a legacy award's latest pay date before D
+that is after the last completed run (the run of D works each day in turn and takes that instalment on its
+pay date): the instalment as on that pay date, with its parameters and reduced rates and the sanctions over
+the pay period it pays for (recovery-rules.md §4; ``dms.recovery.legacy.sanction_over_period``); otherwise the
+instalment of the pay period D falls in, as the run will take it on the pay date that ends it. A couple's
+joint award reported under each partner is re-rated once, on the report the daily run takes
+(``recovery_load.couple_reports_taken_by_another``).
+
+``people`` counts each person with debts in recovery who is re-rated, once, by the chunk of their own
+partition: both partners of a joint UC award when both owe debts its period recovers from (README
+``dms rerate``: "for every person with debts in recovery").
 
 The book is streamed by partition of people (``Person.partition``): each chunk of partitions is loaded in
 one query per kind of row (the chunk's people; their debts by ``Debt.partition``; debts they owe jointly
@@ -33,7 +50,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from multiprocessing import get_context
@@ -44,9 +61,13 @@ from django.db import connection, transaction
 
 from dms.errors import DmsError
 from dms.recovery.legacy import (
+    PER_ASSESSMENT_PERIOD,
+    PER_WEEK,
     benefit_for_period,
     calculate_legacy_instalment,
+    latest_pay_date,
     pay_period,
+    rate_per,
     sanction_over_period,
 )
 from dms.recovery.types import (
@@ -74,7 +95,6 @@ from dms.services.recovery_load import (
     fetch,
     in_ids,
     legacy_award_choice,
-    reduced_rates_both,
     sanctions_over,
 )
 from dms.store.ledger import is_postgresql, write_rows
@@ -177,6 +197,8 @@ class _Period:
     partner_id: int | None
     period_id: int = 0
     processed_on: date | None = None
+    late: bool = False  # paid before the as-of date and not yet taken by a run: worked out as on its payment date
+    count_only: bool = False  # another chunk re-rates it; this one counts the partner it names (a person here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,19 +209,56 @@ class _Legacy:
     weekly_amount_pence: int
     pay_frequency: str
     first_pay_date: date | None = None
+    pay_date: date | None = None  # the pay date worked out as on (None: the as-of date)
 
 
 @dataclass(frozen=True, slots=True)
 class _Debt:
     record: DebtRecord
     creditor_id: int
+    recalled_on: date | None = None  # in its recall holding period: the date of the recall, which found it OPEN
 
 
+# Of a debt ``d`` in its recall holding period: the processing date of its recall (not yet ceased) that found
+# it OPEN, else NULL. Such a debt is taken from only by a UC period paid before that date and reported late
+# (hb-debt-interface.md §6.5; ``services.recovery._LatePeriods``).
+_RECALLED_OPEN_ON = (
+    "(SELECT MIN(r.recalled_on) FROM store_la_recall r WHERE r.debt_id = d.id AND r.ceased = FALSE AND EXISTS ("
+    "SELECT 1 FROM dms_debt_status_change s WHERE s.debt_id = r.debt_id AND s.business_date = r.recalled_on "
+    "AND s.from_status = 'OPEN' AND s.to_status = 'RECALL_PENDING'))"
+)
+_IN_RECOVERY = f"(d.status = 'OPEN' OR (d.status = 'RECALL_PENDING' AND {_RECALLED_OPEN_ON} IS NOT NULL))"
 _DEBT_COLUMNS = ("SELECT d.id, d.person_id, d.creditor_id, d.debt_type, d.classification, d.received_on, "
                  f"d.receipt_seq, d.created_on, d.joint_person_id, d.agreed_amount_pence, acc.balance_pence, "
-                 f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL} "
+                 f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL}, "
+                 f"CASE WHEN d.status = 'OPEN' THEN NULL ELSE {_RECALLED_OPEN_ON} END "
                  "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
-                 "WHERE d.status = 'OPEN' AND acc.balance_pence > 0 AND d.received_on <= %s AND ")
+                 f"WHERE {_IN_RECOVERY} AND acc.balance_pence > 0 AND d.received_on <= %s AND ")
+
+
+class _RatesOver:
+    """The reduced rates of a chunk's debts set on any day from ``first`` to ``last``, read in one query: the
+    rate in force on each day a calculation is worked out on (the latest set wins, as
+    :func:`dms.services.recovery_load.reduced_rates_both` reads one day's; A9/2025 §31)."""
+
+    def __init__(self, first: date, last: date, debt_ids: list[int]) -> None:
+        self.by_debt: dict[int, list[tuple[date, date, RateInForce]]] = defaultdict(list)
+        if not debt_ids:
+            return
+        cond, params = in_ids("r.debt_id", debt_ids)
+        for debt_id, amount, set_per, actor, set_on, until in fetch(
+                "SELECT r.debt_id, r.amount_pence, r.per, r.actor, r.set_on, r.until FROM dms_reduced_rate r "
+                f"WHERE {cond} AND r.set_on <= %s AND r.until > %s ORDER BY r.set_on, r.id", [*params, last, first]):
+            self.by_debt[debt_id].append((as_date(set_on), as_date(until), RateInForce(
+                rate_per(int(amount), set_per or "", PER_ASSESSMENT_PERIOD),
+                rate_per(int(amount), set_per or "", PER_WEEK), actor, as_date(until), int(amount), set_per or "")))
+
+    def on(self, debt_id: int, day: date) -> RateInForce | None:
+        found = None
+        for set_on, until, rate in self.by_debt.get(debt_id, ()):
+            if set_on <= day < until:
+                found = rate
+        return found
 
 
 @dataclass
@@ -219,6 +278,8 @@ class _ChunkBook:
     # daily run takes the couple's deductions from: the couple is re-rated once
     # (recovery_load.couple_reports_taken_by_another)
     reported_twice: frozenset[int] = frozenset()
+    # the reduced rates of the debts loaded, on the as-of date and on the days periods are worked out as on
+    rates: _RatesOver | None = None
 
 
 def _creditors() -> dict[int, tuple[str, str | None]]:
@@ -227,7 +288,7 @@ def _creditors() -> dict[int, tuple[str, str | None]]:
 
 
 def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str | None]],
-               rates: dict[int, RateInForce], by_person: dict[int, list[_Debt]], seen: dict[int, _Debt]
+               rates: dict[int, RateInForce | None], by_person: dict[int, list[_Debt]], seen: dict[int, _Debt]
                ) -> None:
     """Add debt ``rows`` (:data:`_DEBT_COLUMNS`) to their owner's list and, while the owner has no benefit in
     payment, their joint debtor's (as the daily run lists them, :func:`recovery_load.load_open_debts`)."""
@@ -235,13 +296,14 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
         if r[0] in seen:
             continue
         kind, la_id = creditors[r[2]]
+        rate = rates.get(r[0])
         debt = _Debt(DebtRecord(
             debt_id=r[0], owner_kind=kind, debt_type=r[3], classification=r[4], balance_pence=int(r[10]),
             received_on=as_date(r[5]), receipt_seq=r[6], created_on=as_date(r[7]), la_id=la_id,
             joint=r[8] is not None, owner_person=r[1], agreed_amount_pence=r[9],
-            reduced_rate_pence=rates[r[0]].per_period if r[0] in rates else None,
-            reduced_weekly_rate_pence=rates[r[0]].per_week if r[0] in rates else None,
-        ), r[2])
+            reduced_rate_pence=rate.per_period if rate is not None else None,
+            reduced_weekly_rate_pence=rate.per_week if rate is not None else None,
+        ), r[2], as_date(r[14]) if r[14] is not None else None)
         seen[r[0]] = debt
         if not r[12]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[r[1]].append(debt)
@@ -300,7 +362,10 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             uc_awards.setdefault(award_id, (person, claimant_type, partner))
             final_period_of[person] = chunk_people[person][1]
     holders: dict[int, int] = {}  # award holders without debts of their own: person id → partition
+    holders_elsewhere: dict[int, int] = {}  # holders who owe, of awards in ``counted_here``: → partition
     dead_holders: set[int] = set()
+    counted_here: dict[int, tuple[int, str, int | None]] = {}  # awards of holders in other chunks, which re-rate
+    # them: this chunk counts the partner they name (ChunkReport.people: each person in their own chunk)
     if alive:
         # A debtor named as the partner on a UC award in payment is recovered from by that award only
         # (recovery_load.due_instalments' Decision: no legacy instalment); when its holder owes nothing
@@ -313,7 +378,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             "SELECT a.id, a.person_id, a.claimant_type, a.partner_id, pe.partition, EXISTS (SELECT 1 "
             "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
             "WHERE (d.person_id = a.person_id OR (d.joint_person_id = a.person_id "
-            f"AND ({OWNER_PAID_SQL}) = 0)) AND d.status = 'OPEN' "
+            f"AND ({OWNER_PAID_SQL}) = 0)) AND {_IN_RECOVERY} "
             "AND acc.balance_pence > 0 AND d.received_on <= %s), "
             "CASE WHEN pe.date_of_death IS NOT NULL AND pe.date_of_death <= %s THEN 1 ELSE 0 END FROM dms_award a "
             f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
@@ -323,19 +388,27 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             with_uc.add(partner)
             if holder_died:
                 dead_holders.add(person)
-            if (holder_died or not holder_owes) and award_id not in uc_awards:
+            if award_id in uc_awards:
+                continue
+            if holder_died or not holder_owes:
                 uc_awards[award_id] = (person, claimant_type, partner)
                 holders[person] = partition
+            else:
+                counted_here[award_id] = (person, claimant_type, partner)
+                holders_elsewhere[person] = partition
+    last_run = _last_completed_run() if legacy_awards else None
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
         chosen = legacy_award_choice([(award_id, weekly, frequency)
                                       for award_id, weekly, _, frequency, _ in awards], as_of)
         _, weekly, benefit, frequency, first_pay = next(a for a in awards if a[0] == chosen)
-        legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency, first_pay)
+        legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency, first_pay,
+                                    _legacy_pay_date(as_of, last_run, first_pay, frequency))
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
-    periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders,
-                                                  **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}})
+    periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders, **holders_elsewhere,
+                                                  **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}},
+                               counted_here)
     # partners outside the chunk (or without debts of their own in it): their own and jointly owed debts
-    partners = {p.partner_id for p in periods if p.partner_id is not None}
+    partners = {p.partner_id for p in periods if p.partner_id is not None and not p.count_only}
     outside = sorted(partners - set(people))
     partner_rows: list[tuple[Any, ...]] = []
     if outside:
@@ -346,23 +419,50 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     # the reduced rate in force of every debt loaded, whoever owns it: a jointly owed debt keeps its rate when
     # it is recovered from the other debtor (recovery-rules.md §4; as the daily run reads them,
     # :func:`dms.services.recovery_load.load_open_debts`)
-    rates = reduced_rates_both(as_of, sorted({r[0] for r in rows}))
+    # Read over the days periods and instalments are worked out as on: a UC period reported late and a legacy
+    # pay date the run has still to take are worked out with the rates in force on their payment date.
+    first_day = min([as_of, *(p.payment_date for p in periods if p.late),
+                     *(a.pay_date for a in legacy if a.pay_date is not None)])
+    rates = _RatesOver(first_day, as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
-    _add_debts(rows, creditors, rates, by_person, {})
+    _add_debts(rows, creditors, {r[0]: rates.on(r[0], as_of) for r in rows}, by_person, {})
+    # a couple's period reported under each partner's award is re-rated once, on the report the daily run
+    # takes (those of awards another chunk re-rates, ``count_only``, as well: they count nobody twice)
     twice = couple_reports_taken_by_another(
         [CoupleReport(p.period_id, p.person_id, p.partner_id, p.period_start, p.payment_date, p.processed_on)
          for p in periods], as_of + timedelta(days=1))
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods,
-                      frozenset(dead_holders), frozenset(twice))
+                      frozenset(dead_holders), frozenset(twice), rates)
+
+
+def _last_completed_run() -> date | None:
+    rows = fetch("SELECT MAX(run_date) FROM dms_run_day WHERE completed = TRUE", [])
+    return as_date(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def _legacy_pay_date(as_of: date, last_run: date | None, first_pay: Any, frequency: str | None) -> date | None:
+    """The pay date a legacy instalment is worked out as on (recovery-rules.md §4: each instalment with the
+    rates and parameters of its pay date): the award's latest pay date on or before ``as_of`` when the daily
+    run has still to take it (after the last completed run: the run of ``as_of`` takes it on that day, as it
+    works each date in turn); else the as-of date (None)."""
+    if last_run is None or first_pay is None:
+        return None
+    paid = latest_pay_date(as_date(first_pay), frequency, as_of)
+    return paid if paid is not None and last_run < paid < as_of else None
 
 
 def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]],
-                     partition: dict[int, int]) -> list[_Period]:
+                     partition: dict[int, int],
+                     counted_here: dict[int, tuple[int, str, int | None]] | None = None) -> list[_Period]:
     """The current assessment period of each award: the latest starting on or before ``as_of``, with the
     claimant type and partner in force on its last day, as the daily run takes it
     (:func:`dms.services.recovery_load.load_due_periods`): for an award with any ``award.changed``, worked out
     for that day (:func:`dms.services.events.uc_terms_on`), so the answer does not depend on how far the
-    daily run has gone; the others keep the award's values."""
+    daily run has gone; the others keep the award's values. A period paid before ``as_of`` and not yet
+    processed is ``late``: the run takes it as on its payment date (events.md §2). The periods of the awards
+    ``counted_here`` come ``count_only``."""
+    counted_here = counted_here or {}
+    awards = {**counted_here, **awards}
     if not awards:
         return []
     cond, params = in_ids("p.award_id", sorted(awards))
@@ -387,9 +487,11 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
             terms = uc_terms_on(r[0], as_date(r[2]))
             claimant_type, partner = terms[0] or claimant_type, terms[1]
         third = r[7] if isinstance(r[7], list) else json.loads(r[7] or "[]")
-        periods.append(_Period(person, partition[person], as_date(r[1]), as_date(r[2]), as_date(r[3]), r[4], r[5],
-                               r[6], third, claimant_type, partner, r[9],
-                               as_date(r[10]) if r[10] is not None else None))
+        paid = as_date(r[3])
+        processed_on = as_date(r[10]) if r[10] is not None else None
+        periods.append(_Period(person, partition[person], as_date(r[1]), as_date(r[2]), paid, r[4], r[5], r[6],
+                               third, claimant_type, partner, r[9], processed_on,
+                               processed_on is None and paid < as_of, r[0] in counted_here))
     return periods
 
 
@@ -422,19 +524,46 @@ def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None) -
     return amounts
 
 
+def _as_on(day: date, as_of: date, debts: list[_Debt], rates: _RatesOver | None) -> list[_Debt]:
+    """The debts of ``debts`` a calculation worked out as on ``day`` takes from, as the daily run takes them
+    (``services.recovery._LatePeriods``): on the as-of date, those in recovery (OPEN); on an earlier day (a UC
+    period reported late, a legacy pay date the run has still to take), only those received by then
+    (events.md §1-2), each at the reduced rate in force that day (A9/2025 §31), with a debt in its recall
+    holding period whose recall, processed after that day, found it OPEN (hb-debt-interface.md §6.5: "Money
+    already taken still reaches the debt during the holding period")."""
+    if day >= as_of:
+        return [d for d in debts if d.recalled_on is None]
+    out = []
+    for debt in debts:
+        record = debt.record
+        if record.received_on > day or (debt.recalled_on is not None and debt.recalled_on <= day):
+            continue
+        rate = rates.on(record.debt_id, day) if rates is not None else None
+        per_period = rate.per_period if rate is not None else None
+        per_week = rate.per_week if rate is not None else None
+        if (per_period, per_week) != (record.reduced_rate_pence, record.reduced_weekly_rate_pence):
+            debt = replace(debt, record=replace(record, reduced_rate_pence=per_period,
+                                                reduced_weekly_rate_pence=per_week))
+        out.append(debt)
+    return out
+
+
 def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
                     sanctions: Sequence[SanctionSpan] = ()) -> dict[int | None, list[int]]:
-    """The instalment of the person's current pay period, the one ``as_of`` falls in (paid in arrears on the
-    first pay date on or after it, :func:`dms.recovery.legacy.pay_period`), less what the sanctions over that
-    period take (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
-    docs/recovery-notes.md "Sanctions and legacy instalments"), at the rates in force on ``as_of``."""
+    """``{creditor id: [now, what-if]}`` for one legacy instalment, worked out as on its pay date: a pay date
+    the daily run has still to take (``award.pay_date``), else ``as_of``. The instalment of the pay period
+    that day falls in (paid in arrears on the first pay date on or after it, so the one a pay date pays for
+    ends on it, :func:`dms.recovery.legacy.pay_period`), less what the sanctions over that period take
+    (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
+    docs/recovery-notes.md "Sanctions and legacy instalments"), with the parameters in force that day."""
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
     benefit = benefit_for_period(award.weekly_amount_pence or 0, frequency)
     try:
-        first, last = pay_period(award.first_pay_date or as_of, frequency, as_of)
+        day = award.pay_date or as_of
+        first, last = pay_period(award.first_pay_date or day, frequency, day)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
-            pay_date=as_of, frequency=frequency, benefit_pence=benefit, debts=records,
+            pay_date=day, frequency=frequency, benefit_pence=benefit, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records),
             sanction=sanction_over_period(benefit, first, last, sanctions),
         ))
@@ -464,36 +593,53 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
                                "SET LOCAL max_parallel_workers_per_gather = 0")
         book = _load_chunk(as_of, first, last)
         clock = report.timed("load", clock)
-        debts = book.debts
+        debts, rates, here = book.debts, book.rates, set(book.people)
         rows: list[tuple[Any, ...]] = []
+        # Each person who owes and is re-rated is counted once, by the chunk of their own partition: the holder
+        # and the partner of a joint award's period both, when both have debts it recovers from (README
+        # ``dms rerate``: "for every person with debts in recovery").
         counted: set[int] = set()
         for period in book.periods:
-            if period.period_id in book.reported_twice:
+            if period.period_id in book.reported_twice:  # the couple's other report is re-rated
                 continue
-            own = debts.get(period.person_id, []) if period.person_id not in book.dead_holders else []
-            if period.partner_id is not None:
-                ids = {d.record.debt_id for d in own}
-                own = own + [d for d in debts.get(period.partner_id, []) if d.record.debt_id not in ids]
+            day = period.payment_date if period.late else as_of
+            holder = (_as_on(day, as_of, debts.get(period.person_id, []), rates)
+                      if period.person_id not in book.dead_holders else [])
+            partner = (_as_on(day, as_of, debts.get(period.partner_id, []), rates)
+                       if period.partner_id is not None else [])
+            if period.count_only:
+                if partner and period.partner_id in here:
+                    counted.add(period.partner_id)
+                continue
+            ids = {d.record.debt_id for d in holder}
+            own = holder + [d for d in partner if d.record.debt_id not in ids]
             if not own:
                 continue
             report.periods += 1
-            counted.add(period.person_id)
+            counted.update(p for p, used in ((period.person_id, holder), (period.partner_id, partner))
+                           if used and p in here)
             for creditor, (now, what_if) in _uc_amounts(period, own, cap_rate).items():
                 rows.append((run_id, period.person_id, period.partition, "UC", period.period_start, creditor,
                              now, what_if))
-        report.no_period += len({a[0] for a in book.uc_awards.values()} - {p.person_id for p in book.periods})
-        # the sanctions over the pay periods as_of falls in (at most a month, ending on or after it)
-        sanctions = sanctions_over(as_of - timedelta(days=31), as_of + timedelta(days=31),
+        owing = {p for p, held in debts.items() if any(d.recalled_on is None for d in held)}
+        report.no_period += len({a[0] for a in book.uc_awards.values() if a[0] in owing or a[2] in owing}
+                                - {p.person_id for p in book.periods if not p.count_only})
+        # the sanctions over the pay periods worked out (at most a month, ending on or after the pay date each
+        # is worked out as on: a pay date the run has still to take, else the as-of date), in one query
+        first_pay_day = min([as_of, *(a.pay_date for a in book.legacy if a.pay_date is not None)])
+        sanctions = sanctions_over(first_pay_day - timedelta(days=31), as_of + timedelta(days=31),
                                    [a.person_id for a in book.legacy if a.person_id in debts])
         for award in book.legacy:
-            own = debts.get(award.person_id, [])
+            paid = award.pay_date or as_of
+            own = _as_on(paid, as_of, debts.get(award.person_id, []), rates)
+            own = [d for d in own if d.recalled_on is None]  # a recall stops instalments from its date
             if not own:
                 continue
             report.instalments += 1
             counted.add(award.person_id)
             for creditor, (now, what_if) in _legacy_amounts(as_of, award, own,
                                                             sanctions.get(award.person_id, ())).items():
-                rows.append((run_id, award.person_id, award.partition, award.benefit, as_of, creditor, now,
+                rows.append((run_id, award.person_id, award.partition, award.benefit, paid, creditor, now,
                              what_if))
         report.people += len(counted)
         clock = report.timed("calculate", clock)

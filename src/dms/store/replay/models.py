@@ -38,7 +38,7 @@ class RerateResult(models.Model):
     person_id = models.BigIntegerField()
     partition = models.SmallIntegerField()
     source = models.CharField(max_length=10)  # UC or the legacy benefit code
-    period_start = models.DateField()  # the assessment period's start, or the legacy pay date (the as-of date)
+    period_start = models.DateField()  # the assessment period's start, or the legacy pay date worked out as on
     creditor_id = models.BigIntegerField(null=True, blank=True)
     now_pence = models.BigIntegerField()
     what_if_pence = models.BigIntegerField()
