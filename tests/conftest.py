@@ -23,6 +23,16 @@ from dms.settings import reset_config  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 
 
+def as_at_a_terminal() -> None:
+    """``preexec_fn`` of a subprocess a test interrupts with SIGINT: Ctrl-C's signal as a terminal delivers it.
+    A shell running a job in the background without job control (as CI may run the tests) starts it with SIGINT
+    ignored, and an ignored signal stays ignored in every program it starts: Python then installs no
+    KeyboardInterrupt handler and the interrupt the test sends would do nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def database_vendor() -> str:
     url = os.environ.get("DMS_DATABASE_URL", "")
     return "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"

@@ -323,12 +323,13 @@ def _hooked(env: dict[str, str], hook: str, day: date, mark: Path, *args: str) -
     import subprocess
     import sys
 
-    from conftest import REPO
+    from conftest import REPO, as_at_a_terminal
     from worker_hooks import script
 
     hooked = {**env, "DMS_TEST_HOOK": hook, "DMS_TEST_HOOK_DATE": day.isoformat(), "DMS_TEST_HOOK_MARK": str(mark)}
     return subprocess.Popen([sys.executable, "-c", script(*args)], env=hooked, cwd=str(REPO), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=as_at_a_terminal)
 
 
 def _run_days(env: dict[str, str]) -> dict[str, bool]:
@@ -407,7 +408,7 @@ def test_an_interruption_after_the_last_day_committed_says_every_day_was_complet
     import subprocess
     import sys
 
-    from conftest import REPO
+    from conftest import REPO, as_at_a_terminal
 
     second, third = FIRST_RUN + timedelta(days=1), FIRST_RUN + timedelta(days=2)
     env = fresh_env()
@@ -420,7 +421,7 @@ def test_an_interruption_after_the_last_day_committed_says_every_day_was_complet
               "run.print_day = print_day\nfrom dms.cli import main\n"
               f"sys.exit(main(['run', '--date', {third.isoformat()!r}, '--workers', {workers!r}]))\n")
     stopped = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                             timeout=300, cwd=str(REPO))
+                             timeout=300, cwd=str(REPO), preexec_fn=as_at_a_terminal)
     assert stopped.returncode == 130, stopped.stderr
     assert stopped.stderr.count("\n") == 1 and "Traceback" not in stopped.stderr
     assert f"completed every day it was to run, {second.isoformat()} to {third.isoformat()}" in stopped.stderr

@@ -166,13 +166,13 @@ def test_demo_interrupted_before_writing_the_bacs_file_writes_it_when_run_again(
     import subprocess
     import sys
 
-    from conftest import REPO
+    from conftest import REPO, as_at_a_terminal
 
     script = ("import os, signal, sys\nfrom dms.commands import synth\n"
               "synth._export_bacs = lambda period, console: os.kill(os.getpid(), signal.SIGINT)\n"
               "from dms.cli import main\nsys.exit(main(['demo', '--people', '60']))\n")
     stopped = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
-                             timeout=600, cwd=str(REPO))
+                             timeout=600, cwd=str(REPO), preexec_fn=as_at_a_terminal)
     assert stopped.returncode == 130, stopped.stderr
     bacs = Path(cli_env["DMS_DATA_DIR"]) / "bacs" / "DMS-BACS-2026-02.txt"
     assert not bacs.exists()
