@@ -243,6 +243,27 @@ def test_a_third_party_deductions_explanation_names_its_category_as_events_md_do
         assert "to GAS," not in row["explanation"] and "(GAS)" not in row["explanation"]
 
 
+def test_rent_arrears_asked_at_nothing_takes_nothing_and_the_explanation_says_so() -> None:
+    """events.md §2 (a third-party ``amount`` of "0.00" asks for nothing; **Decision**, docs/recovery-notes.md
+    "The Annex B items"): a period listing RENT_ARREARS, GAS_ARREARS (with ongoing consumption £12.00) and
+    COUNCIL_TAX_ARREARS at 0.00 is imported and takes nothing for any of them, not item 8's 10% minimum rate
+    (£40.01): only the ongoing consumption and the DWP debt's £60.02; each step says nothing was asked."""
+    from dms.services.recovery_staff import list_deductions
+
+    events(uc_award(), dwp_debt(), period(third_party=[
+        {"category": "RENT_ARREARS", "amount": "0.00"},
+        {"category": "GAS_ARREARS", "amount": "0.00", "ongoing_amount": "12.00"},
+        {"category": "COUNCIL_TAX_ARREARS", "amount": "0.00"}]))
+    run_day(PAY)
+    rows = list_deductions(NINO)
+    assert sorted((row["ref"], row["amount"]) for row in rows) == [("BA1", "60.02"), ("GAS_ARREARS", "12.00")]
+    text = rows[0]["explanation"]
+    for subject in ("RENT_ARREARS", "GAS_ARREARS", "COUNCIL_TAX_ARREARS"):
+        assert (f"({subject}): limit £0.00, cap room £60.02, took £0.00, cap room left £60.02: nothing taken: the "
+                "third party asked for nothing (an amount of 0.00, events.md §2)") in text, text
+    assert "minimum rate, though less was asked" not in text
+
+
 def test_hb_and_dwp_overpayments_split_equally_between_owners() -> None:
     events(uc_award(), dwp_debt(), period())
     hb_debt()

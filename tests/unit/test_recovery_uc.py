@@ -260,3 +260,53 @@ def test_rent_arrears_further_part_asked_below_its_maximum_names_the_maximum() -
     cut = calculate_uc_period(period(third_party=rent(7_000)))  # 70.00 asked: further part 29.99 > 20.01 left
     assert [(line.item, line.amount_pence) for line in cut.lines] == [(8, 4001), (22, 2001)]
     assert (cut.steps[-1].rule, cut.steps[-1].maximum_pence) == (Rule.CAP_ROOM, 4001)
+
+
+@pytest.mark.parametrize("category", list(ThirdPartyCategory))
+def test_a_third_party_item_asked_at_nothing_takes_nothing_and_says_so(category: ThirdPartyCategory) -> None:
+    """events.md §2: a third-party ``amount`` is the rate asked for, and "0.00" is how the events say "none"
+    (``sanction_amount``; fuel and water arrears of 0.00 with only an ``ongoing_amount``). So an item asked at
+    0.00 is a request for nothing, for every category alike (**Decision**, docs/recovery-notes.md "The Annex B
+    items"): nothing is taken, not its 10% minimum rate (rent arrears, item 8) nor its maximum, and its step
+    says that nothing was asked."""
+    scheme = "2012" if category is ThirdPartyCategory.FLAT_RATE_MAINTENANCE else None
+    result = calculate_uc_period(period(third_party=(ThirdPartyItem(category, amount_pence=0, scheme=scheme),)))
+    assert result.lines == () and result.total_pence == 0, result.explain()
+    [step] = result.steps
+    assert (step.limit_pence, step.taken_pence, step.rule, step.maximum_pence) == (0, 0, Rule.NOTHING_ASKED, None)
+    assert ("limit £0.00, cap room £60.02, took £0.00, cap room left £60.02: nothing taken: the third party asked "
+            "for nothing (an amount of 0.00, events.md §2)") in result.explain(), result.explain()
+
+
+def test_a_third_party_item_asked_at_nothing_takes_no_third_party_place() -> None:
+    """Sch 6 para 3(1)(b) limits the third-party items *taken* to three: an item asked at 0.00 takes nothing,
+    so it leaves its place to the next (service charges at 0.00, then Council Tax, fines and water arrears
+    all taken)."""
+    third = (ThirdPartyItem(ThirdPartyCategory.SERVICE_CHARGES, amount_pence=0),
+             *(ThirdPartyItem(c, amount_pence=1000) for c in (ThirdPartyCategory.COUNCIL_TAX,
+                                                               ThirdPartyCategory.FINES, ThirdPartyCategory.WATER)))
+    result = calculate_uc_period(period(third_party=third))
+    assert [(line.item, line.amount_pence) for line in result.lines] == [(11, 1000), (12, 1000), (13, 1000)]
+
+
+def test_rent_arrears_asked_at_nothing_takes_nothing_not_the_minimum_rate() -> None:
+    """Annex B item 8's "10% (this is the minimum rate)" is the least taken when the landlord asks for rent
+    arrears, not an amount taken when nothing is asked (events.md §2, an amount of 0.00; **Decision**,
+    docs/recovery-notes.md "The Annex B items"): £0.00 asked takes nothing for item 8 or item 22, and leaves
+    the cap's room to the next items."""
+    result = calculate_uc_period(period(debt(1, 100_000), third_party=rent(0)))
+    assert [(line.item, line.amount_pence) for line in result.lines] == [(19, 6002)], result.explain()
+    assert [(s.item, s.taken_pence, s.rule) for s in result.steps] == [
+        (8, 0, Rule.NOTHING_ASKED), (19, 6002, Rule.ITEM_MAXIMUM)]
+    assert "(RENT_ARREARS): limit £0.00, cap room £60.02, took £0.00, cap room left £60.02: nothing taken: the " \
+           "third party asked for nothing" in result.explain()
+
+
+def test_gas_arrears_asked_at_nothing_with_ongoing_consumption_takes_only_the_ongoing_consumption() -> None:
+    """events.md §2: fuel and water arrears may add ``ongoing_amount``; with arrears of 0.00 the ongoing
+    consumption alone is asked for. It is taken outside the cap and takes the item's place (Decision,
+    docs/recovery-notes.md "The Annex B items"); the arrears step says nothing was asked."""
+    gas = ThirdPartyItem(ThirdPartyCategory.GAS, amount_pence=0, ongoing_pence=1200)
+    result = calculate_uc_period(period(third_party=(gas,)))
+    assert [(line.kind, line.amount_pence) for line in result.lines] == [(LineKind.ONGOING_CONSUMPTION, 1200)]
+    assert [s.rule for s in result.steps] == [Rule.ONGOING_OUTSIDE_CAP, Rule.NOTHING_ASKED]

@@ -73,6 +73,8 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.REQUESTED_RATE: "the rate the third party asked for, below the item's maximum",
     Rule.MINIMUM_RATE: "rent arrears are taken at 10% at least, the minimum rate, though less was asked "
     "(Annex B item 8; recovery-rules.md §3)",
+    Rule.NOTHING_ASKED: "nothing taken: the third party asked for nothing (an amount of 0.00, events.md §2), so "
+    "there is nothing to take, at the item's maximum or any minimum rate",
     Rule.SOLE_DEBT: "the only debt in this item",
     Rule.FIRST_IN_ORDER: "the first of the item's debts in recovery order (oldest first; for HB debts fraud "
     "first, then the oldest received, hb-debt-interface.md §6.4)",

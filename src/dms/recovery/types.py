@@ -72,6 +72,7 @@ class Rule(StrEnum):
     DEBT_BALANCE = "DEBT_BALANCE"  # what the debts could take (balances, agreed or reduced rates) set it
     REQUESTED_RATE = "REQUESTED_RATE"  # the third party's requested rate (below the item maximum) set it
     MINIMUM_RATE = "MINIMUM_RATE"  # rent arrears first part: 10% is the minimum rate, even when less is asked
+    NOTHING_ASKED = "NOTHING_ASKED"  # a third-party item asked at 0.00: a request for nothing, nothing taken
     # How an item's amount reached one debt (allocation):
     SOLE_DEBT = "SOLE_DEBT"  # the only debt of the item
     SPLIT_EQUALLY = "SPLIT_EQUALLY"  # Annex B rule a / b: split equally between owners

@@ -18,6 +18,8 @@ Decisions taken here (each in one named place):
   10%: "the minimum rate", so 10% also when less is asked) and the further part (item 22, up to 20% in
   all), and the further part is taken only with the first; an amount up to a maximum, not a set rate, it
   takes what the room under the cap and above the minimum payable leaves (:meth:`_Run.rent_further_part`);
+- a third-party item asked at 0.00 (events.md §2: "0.00" when none) is a request for nothing, for every
+  category: nothing is taken, rent arrears' 10% minimum rate included (:meth:`_Run.third_party_limit`);
 - ongoing consumption of fuel and water is taken whenever its item has one of the three places, outside
   the cap (:meth:`_Run.ongoing`);
 - items 1-2 reduce the award and are limited only by it; the 1p minimum payable limits everything after
@@ -189,7 +191,8 @@ class _Run:
             return
         limit, limit_rule, maximum = self.third_party_limit(item, tp)
         if self.third_parties_taken >= self.rates.max_third_party_items:  # its limit shown, nothing taken
-            self.step(item, tp.category, limit, 0, self.room(), Rule.THIRD_PARTY_LIMIT, maximum)
+            waits = limit_rule if limit_rule is Rule.NOTHING_ASKED else Rule.THIRD_PARTY_LIMIT
+            self.step(item, tp.category, limit, 0, self.room(), waits, maximum)
             if item in ONGOING_ITEMS and tp.ongoing_pence > 0:  # its ongoing consumption waits with it
                 self.step(item, f"{tp.category} ongoing", tp.ongoing_pence, 0, self.room(), Rule.THIRD_PARTY_LIMIT)
             return
@@ -248,6 +251,9 @@ class _Run:
         """The set rate of a third-party item: the item's maximum (Annex B: one 5% unit, rent first part
         10%, Flat Rate Maintenance by scheme) or the lower rate asked for; but rent arrears' first part is
         10% also when less is asked, 10% being "the minimum rate" (Annex B item 8, recovery-rules.md §3).
+        An amount of 0.00 asks for nothing (events.md §2, "0.00" when none; **Decision**, docs/recovery-notes.md
+        "The Annex B items"), for every category alike: the limit is nothing (``NOTHING_ASKED``), not the
+        item's maximum nor rent arrears' minimum rate, which is the least taken when rent arrears are asked.
         The third value is the item's maximum when a lower rate was asked (for the explanation), else None."""
         if item == FRM_ITEM:
             maximum = self.rates.frm_by_scheme.get(tp.scheme or "")
@@ -256,6 +262,8 @@ class _Run:
                     f"Flat Rate Maintenance scheme {tp.scheme!r} is not one of 2012, 2003, 1993")
         else:
             maximum = self.rates.item_limit[item]
+        if tp.amount_pence == 0:  # a request for nothing (events.md §2)
+            return 0, Rule.NOTHING_ASKED, None
         if tp.amount_pence is not None and tp.amount_pence < maximum:
             if item == RENT_FIRST_ITEM:  # "10% (this is the minimum rate)" (Annex B item 8)
                 return maximum, Rule.MINIMUM_RATE, None
