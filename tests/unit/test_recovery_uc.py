@@ -310,3 +310,20 @@ def test_gas_arrears_asked_at_nothing_with_ongoing_consumption_takes_only_the_on
     result = calculate_uc_period(period(third_party=(gas,)))
     assert [(line.kind, line.amount_pence) for line in result.lines] == [(LineKind.ONGOING_CONSUMPTION, 1200)]
     assert [s.rule for s in result.steps] == [Rule.ONGOING_OUTSIDE_CAP, Rule.NOTHING_ASKED]
+
+
+def test_rent_arrears_further_part_not_taken_because_the_first_part_was_not_says_so() -> None:
+    """Annex B item 22 is taken only with item 8 (recovery-rules.md §3; Decision, docs/recovery-notes.md "The
+    Annex B items"), and, an amount up to a maximum, is not "whole or not at all": when item 8 did not fit
+    whole, item 22's step says it was not taken because the first part (item 8) was not, not that it is a
+    set rate taken whole or not at all."""
+    advance = debt(1, 3_000, debt_type="UC_ADVANCE_NEW_CLAIM")
+    result = calculate_uc_period(period(advance, award=90_000, third_party=rent(12_000)))
+    assert [(line.item, line.amount_pence) for line in result.lines] == [(3, 3000)]
+    first, further = (s for s in result.steps if s.item in (8, 22))
+    assert (first.rule, further.rule) == (Rule.WHOLE_OR_NOTHING, Rule.RENT_FIRST_PART_NOT_TAKEN)
+    text = result.explain()
+    assert ("Item 22 Rent arrears, further part (RENT_ARREARS): limit £40.01, cap room £30.02, took £0.00, cap "
+            "room left £30.02: nothing taken: the further part of rent arrears is taken only with the first part "
+            "(item 8), and item 8 was not taken this period") in text, text
+    assert text.count("whole or not at all") == 1 + text.count("not itself taken whole or not at all"), text

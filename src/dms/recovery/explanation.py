@@ -75,6 +75,9 @@ RULE_TEXT: dict[Rule, str] = {
     "(Annex B item 8; recovery-rules.md §3)",
     Rule.NOTHING_ASKED: "nothing taken: the third party asked for nothing (an amount of 0.00, events.md §2), so "
     "there is nothing to take, at the item's maximum or any minimum rate",
+    Rule.RENT_FIRST_PART_NOT_TAKEN: "nothing taken: the further part of rent arrears is taken only with the "
+    "first part (item 8), and item 8 was not taken this period (its step says why); an amount up to a maximum, "
+    "the further part is not itself taken whole or not at all (Annex B items 8 and 22; recovery-rules.md §3)",
     Rule.SOLE_DEBT: "the only debt in this item",
     Rule.FIRST_IN_ORDER: "the first of the item's debts in recovery order (oldest first; for HB debts fraud "
     "first, then the oldest received, hb-debt-interface.md §6.4)",

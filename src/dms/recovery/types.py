@@ -73,6 +73,7 @@ class Rule(StrEnum):
     REQUESTED_RATE = "REQUESTED_RATE"  # the third party's requested rate (below the item maximum) set it
     MINIMUM_RATE = "MINIMUM_RATE"  # rent arrears first part: 10% is the minimum rate, even when less is asked
     NOTHING_ASKED = "NOTHING_ASKED"  # a third-party item asked at 0.00: a request for nothing, nothing taken
+    RENT_FIRST_PART_NOT_TAKEN = "RENT_FIRST_PART_NOT_TAKEN"  # item 22 not taken: item 8 was not taken
     # How an item's amount reached one debt (allocation):
     SOLE_DEBT = "SOLE_DEBT"  # the only debt of the item
     SPLIT_EQUALLY = "SPLIT_EQUALLY"  # Annex B rule a / b: split equally between owners

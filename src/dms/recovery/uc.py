@@ -151,7 +151,7 @@ class _Run:
     """The running state of one period: cap used, room above the minimum payable, lines and steps."""
 
     __slots__ = ("rates", "period", "cap_used", "payable_room", "third_parties_taken", "lines", "steps",
-                 "sanction_applies", "rent_first_taken", "rent_first_rule", "debt_room")
+                 "sanction_applies", "rent_first_taken", "debt_room")
 
     def __init__(self, rates: UcRates, period: UcPeriodInput, payable_room: int) -> None:
         self.rates = rates
@@ -163,7 +163,6 @@ class _Run:
         self.steps: list[ExplanationStep] = []
         self.sanction_applies = period.sanction_pence > 0 or period.fraud_penalty_pence > 0
         self.rent_first_taken = False
-        self.rent_first_rule = Rule.CAP_FULL
         self.debt_room: int | None = None  # what a staff reduced rate still lets the debts take, when one applies
 
     def room(self) -> int:
@@ -223,7 +222,7 @@ class _Run:
             self.cap_used += taken
             self.payable_room -= taken
         if item == RENT_FIRST_ITEM:
-            self.rent_first_taken, self.rent_first_rule = taken > 0, rule
+            self.rent_first_taken = taken > 0
         return self.third_party_taken(item, tp, limit, taken, room, rule, maximum)
 
     def take_up_to(self, item: int, tp: ThirdPartyItem, limit: int, limit_rule: Rule,
@@ -273,7 +272,8 @@ class _Run:
     def rent_further_part(self, tp: ThirdPartyItem) -> None:
         """Rent arrears further part (Annex B item 22): "up to 20% in all with item 8" (recovery-rules.md §3),
         the rate asked for beyond the first part, at most 20% in all less the first part's 10% (what item 8
-        takes whenever it is taken, :meth:`third_party_limit`). Taken only with the first part, as the same
+        takes whenever it is taken, :meth:`third_party_limit`). Taken only with the first part (its step
+        otherwise says so: ``RENT_FIRST_PART_NOT_TAKEN``), as the same
         third-party item (not counted again towards ``uc.max_third_party_items``). An amount up to a maximum,
         not a set rate, so not whole or nothing: it takes what the room under the cap and above the minimum
         payable leaves (:meth:`take_up_to`; **Decision**, docs/recovery-notes.md "The Annex B items")."""
@@ -284,7 +284,7 @@ class _Run:
         if further <= 0:
             return
         if not self.rent_first_taken:
-            self.step(RENT_FURTHER_ITEM, tp.category, further, 0, self.room(), self.rent_first_rule)
+            self.step(RENT_FURTHER_ITEM, tp.category, further, 0, self.room(), Rule.RENT_FIRST_PART_NOT_TAKEN)
             return
         most = limits[RENT_FURTHER_ITEM] - limits[RENT_FIRST_ITEM]
         if further < most:
