@@ -305,3 +305,20 @@ def test_a_third_party_lines_explanation_names_its_category_as_events_md_does() 
             assert code not in text
     for engine_text, rendered in stored(result):
         assert rendered == engine_text
+
+
+def test_partners_hb_debts_shared_equally_split_figures_are_stored_and_rendered_as_the_engines_text() -> None:
+    """hb-debt-interface.md §6.4 with recovery-rules.md §3: a partner's line keeps the figures of the split
+    between partners in its stored facts (``partners_split``, ``partner``), and the text rendered from them is
+    the engine's, with the halves, the shortfall and the result."""
+    result = calculate_uc_period(UcPeriodInput(
+        MAY, date(2025, 5, 31), date(2025, 6, 7), "JOINT_25_OR_OVER", 120_000, joint=True,
+        debts=(debt(1, 50_000, "DWP"), debt(2, 500, "LA", la_id="005920", owner_person=1),
+               debt(3, 10_000, "LA", la_id="005920", owner_person=2), debt(4, 50_000, "HMRC"))))
+    [partner_line] = [line for line in result.lines if line.debt_id == 3]
+    facts = json.loads(uc_line_share(partner_line))
+    assert (facts["partners_split"], facts["partner"]) == ([3140, 500, 10_000], 1)
+    for engine_text, rendered in stored(result):
+        assert rendered == engine_text
+    assert "giving the other partner £5.00 and the partner owing this debt £26.40" in \
+        render_uc_deduction(json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None)), facts)

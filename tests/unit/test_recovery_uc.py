@@ -327,3 +327,42 @@ def test_rent_arrears_further_part_not_taken_because_the_first_part_was_not_says
             "room left £30.02: nothing taken: the further part of rent arrears is taken only with the first part "
             "(item 8), and item 8 was not taken this period") in text, text
     assert text.count("whole or not at all") == 1 + text.count("not itself taken whole or not at all"), text
+
+
+def test_partners_hb_debts_shared_equally_give_the_split_figures() -> None:
+    """hb-debt-interface.md §6.4 (HB debts of both partners of a couple shared equally) with recovery-rules.md
+    §3 ("why this amount?" from the explanation alone): a partner's line gives the split's figures, as the
+    split between owners does: the owner's share, the halves, what the other partner's debts could take, the
+    rest passed on, and what each partner's debts took. LA's share £31.40: partner 1's debt can take only
+    £5.00, so partner 2's takes £26.40."""
+    result = calculate_uc_period(period(
+        debt(1, 50_000, on=date(2024, 1, 1)), debt(2, 500, "LA", la_id="005920", owner_person=1),
+        debt(3, 10_000, "LA", la_id="005920", owner_person=2), debt(4, 50_000, "HMRC"),
+        claimant_type="JOINT_25_OR_OVER", award=120_000, joint=True))
+    amounts = {line.debt_id: line.amount_pence for line in result.lines}
+    assert amounts == {1: 3141, 4: 3140, 2: 500, 3: 2640}
+    lines = {line.debt_id: line for line in result.lines}
+    assert lines[3].partners_split == (3140, 500, 10_000) and lines[3].partner == 1
+    assert lines[2].partners_split == (3140, 500, 10_000) and lines[2].partner == 0
+    text = result.explain_line(lines[3])
+    assert ("within LA's share: HB debts of both partners shared equally (hb-debt-interface.md §6.4), each "
+            "partner's half in recovery order; a partner whose debts cannot take their half passing the rest on: "
+            "LA's share £31.40 in equal shares of £15.70 to the other partner and £15.70 to the partner owing "
+            "this debt; the other partner's debts could take only £5.00, so the rest went on to the partner "
+            "owing this debt, giving the other partner £5.00 and the partner owing this debt £26.40") in text, text
+
+
+def test_partners_hb_debts_shared_equally_without_a_shortfall_give_the_halves() -> None:
+    """hb-debt-interface.md §6.4: where both partners' debts can take their half, the line gives the amount
+    shared and the halves, leftover pence going to the partner whose debts come first in recovery order."""
+    result = calculate_uc_period(period(
+        debt(2, 50_000, "LA", la_id="005920", owner_person=1, on=date(2024, 1, 1)),
+        debt(3, 50_000, "LA", la_id="005920", owner_person=2),
+        claimant_type="JOINT_25_OR_OVER", award=120_000, joint=True))
+    lines = {line.debt_id: line for line in result.lines}
+    assert {i: line.amount_pence for i, line in lines.items()} == {2: 4711, 3: 4710}
+    text = result.explain_line(lines[2])
+    assert ("This debt's share: HB debts of both partners shared equally (hb-debt-interface.md §6.4), each "
+            "partner's half in recovery order; a partner whose debts cannot take their half passing the rest on: "
+            "the item's amount £94.21 in equal shares of £47.11 to the partner owing this debt and £47.10 to the "
+            "other partner.") in text, text

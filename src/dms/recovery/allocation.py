@@ -35,6 +35,10 @@ SHARING_OWNERS: dict[int, tuple[str, ...]] = ITEM_SHARING_OWNERS
 JOINT_FIRST_ITEMS = frozenset({3, 5, 15, 16, 17, 18, 19})
 
 Share = tuple[DebtRecord, int, Rule]
+# The figures of an owner's amount shared equally between partners' HB debts (hb-debt-interface.md §6.4), by debt
+# id: (the index of the debt's partner, partners in recovery order of their first debt; the owner's amount; what
+# each partner's debts could take, in that order). Filled by :func:`allocate_within_owner` when asked.
+PartnerFigures = dict[int, tuple[int, ...]]
 
 _ITEM_CACHE: dict[tuple[str, str], int] = {}
 
@@ -101,10 +105,15 @@ def order_within_owner(debts: Sequence[DebtRecord], item: int, joint_award: bool
 
 
 def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: dict[int, int], item: int,
-                          joint_award: bool, rule: Rule) -> list[Share]:
+                          joint_award: bool, rule: Rule, partners: PartnerFigures | None = None) -> list[Share]:
     """One owner's share across its debts. HB debts of both partners of a couple share the amount equally
     (hb-debt-interface.md §6.4, A9/2025 §28), each partner's part then in recovery order; otherwise the
-    debts take it in recovery order with spill-over (:func:`allocate_in_order`)."""
+    debts take it in recovery order with spill-over (:func:`allocate_in_order`).
+
+    ``partners``, when given, receives the figures of a split between partners for each of the partners'
+    debts (:data:`PartnerFigures`: the amount shared, what each partner's debts could take, and which partner
+    owns the debt), so that the explanation can give the halves, what a partner's debts could not take and
+    where it went (recovery-rules.md §3: "why this amount?" from the explanation alone)."""
     ordered = order_within_owner(debts, item, joint_award)
     persons: list[int | None] = []
     for debt in ordered:
@@ -117,7 +126,12 @@ def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: di
             first_rule = Rule.SPLIT_JOINT_FIRST if rule is Rule.SPLIT_EQUALLY else Rule.JOINT_FIRST
         return allocate_in_order(amount, ordered, [capacity[d.debt_id] for d in ordered], first_rule)
     groups = [[d for d in ordered if d.owner_person == p] for p in persons]
-    parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
+    capacities = [sum(capacity[d.debt_id] for d in g) for g in groups]
+    parts = split_with_capacity(amount, capacities)
+    if partners is not None:
+        for index, group in enumerate(groups):
+            for debt in group:
+                partners[debt.debt_id] = (index, amount, *capacities)
     shares: list[Share] = []
     for group, part in zip(groups, parts, strict=True):
         shares.extend(allocate_in_order(part, group, [capacity[d.debt_id] for d in group],
@@ -126,7 +140,7 @@ def allocate_within_owner(amount: int, debts: Sequence[DebtRecord], capacity: di
 
 
 def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dict[int, int], item: int,
-                         joint_award: bool) -> list[Share]:
+                         joint_award: bool, partners: PartnerFigures | None = None) -> list[Share]:
     """An item's amount across its debts (recovery-rules.md §3).
 
     Items 16 and 18 (Annex B rule a: DWP and an LA) and 17 and 19 (rule b: DWP, HMRC and LAs): where more
@@ -135,31 +149,33 @@ def split_between_owners(amount: int, debts: Sequence[DebtRecord], capacity: dic
     passes the excess on; leftover pence in the order DWP, HMRC, LA) — A9/2025 §29: £60 gives £20 each.
     Other items, and an item with one named owner, go in recovery order. An owner the rule does not name
     (an HMRC penalty of item 16 or 18) takes only what the named owners' debts cannot, in recovery order
-    (**Decision**, ``dms.debts.order.ITEM_SHARING_OWNERS``).
+    (**Decision**, ``dms.debts.order.ITEM_SHARING_OWNERS``). ``partners``: as for :func:`allocate_within_owner`.
     """
     if len(debts) == 1:
         only = debts[0]
         return [(only, min(amount, capacity[only.debt_id]), Rule.SOLE_DEBT)] if amount > 0 else []
     sharing = SHARING_OWNERS.get(item)
     if sharing is None:
-        return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.FIRST_IN_ORDER)
+        return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.FIRST_IN_ORDER, partners)
     groups = [g for g in ([d for d in debts if d.owner_kind == o] for o in OWNER_ORDER if o in sharing) if g]
     others = [d for d in debts if d.owner_kind not in sharing]
     if len(groups) < 2:
         if not others or not groups:
-            return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.FIRST_IN_ORDER)
-        shares = allocate_within_owner(amount, groups[0], capacity, item, joint_award, Rule.FIRST_IN_ORDER)
+            return allocate_within_owner(amount, debts, capacity, item, joint_award, Rule.FIRST_IN_ORDER, partners)
+        shares = allocate_within_owner(amount, groups[0], capacity, item, joint_award, Rule.FIRST_IN_ORDER,
+                                       partners)
     else:
         parts = split_with_capacity(amount, [sum(capacity[d.debt_id] for d in g) for g in groups])
         shares = []
         for group, part in zip(groups, parts, strict=True):
             if part > 0:
                 shares.extend(allocate_within_owner(part, group, capacity, item, joint_award,
-                                                    Rule.SPLIT_EQUALLY))
+                                                    Rule.SPLIT_EQUALLY, partners))
     if others:
         rest = amount - sum(share for _, share, _ in shares)
         if rest > 0:
-            shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER))
+            shares.extend(allocate_within_owner(rest, others, capacity, item, joint_award, Rule.RECOVERY_ORDER,
+                                                partners))
     return shares
 
 

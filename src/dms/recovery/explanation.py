@@ -130,11 +130,44 @@ def owners_split_text(amount: int, owners: tuple[str, ...], capacities: list[int
     return text
 
 
-def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None, split: Sequence[int] = ()) -> str:
+def partners_split_text(owner: str | None, shared_by: str, partners_split: Sequence[int], partner: int) -> str:
+    """An owner's amount shared equally between the HB debts of both partners of a couple (hb-debt-interface.md
+    §6.4) with the split's figures, in the style of :func:`owners_split_text`: the amount shared (the owner's
+    share when the item was split between owners, ``shared_by``, else the item's amount), the halves, each
+    partner whose debts could take less than their half, and what each partner's debts then took, so that a
+    partner's line can be followed from its explanation alone (recovery-rules.md §3). ``partners_split``: the
+    amount and what each partner's debts could take, partners in recovery order; ``partner``: which of them owes
+    the line's debt."""
+    amount, capacities = partners_split[0], list(partners_split[1:])
+    def who(index: int) -> str:
+        if index == partner:
+            return "the partner owing this debt"
+        return "the other partner" if len(capacities) == 2 else f"partner {index + 1}"
+    equal = split_equal(amount, len(capacities))
+    shared = f"{owner}'s share" if shared_by and owner else "the item's amount"
+    text = (f"{shared} {_p(amount)} in equal shares of "
+            f"{_listed([f'{_p(half)} to {who(i)}' for i, half in enumerate(equal)])}")
+    short = [(i, can) for i, (can, half) in enumerate(zip(capacities, equal, strict=True)) if can < half]
+    if short:
+        parts = split_with_capacity(amount, capacities)
+        text += "; " + "; ".join(f"{who(i)}'s debts could take only {_p(can)}" for i, can in short)
+        rest = [who(i) for i, (can, half) in enumerate(zip(capacities, equal, strict=True)) if can >= half]
+        text += (f", so the rest went on to {_listed(rest) if rest else 'no one'}, giving "
+                 f"{_listed([f'{who(i)} {_p(part)}' for i, part in enumerate(parts)])}")
+    return text
+
+
+def share_text(allocation: Rule, item: int, shared_by: str, owner: str | None, split: Sequence[int] = (),
+               partners_split: Sequence[int] = (), partner: int = 0) -> str:
     """How one debt's line got its share of its item: the allocation rule's text, naming the owners an
     equal split (Annex B rules a and b) was between when the line records them (``shared_by``), and, for a
     later debt of one owner, that it followed within that owner's share; with ``split`` (the item's amount and
-    what each of those owners' debts could take), the split's figures (:func:`owners_split_text`)."""
+    what each of those owners' debts could take), the split's figures (:func:`owners_split_text`); with
+    ``partners_split``, the figures of the owner's amount shared between partners (:func:`partners_split_text`,
+    hb-debt-interface.md §6.4)."""
+    if partners_split:
+        halves = f": {partners_split_text(owner, shared_by, partners_split, partner)}"
+        return share_text(allocation, item, shared_by, owner, split) + halves
     if not shared_by:
         return RULE_TEXT[allocation]
     if split:  # the item's amount and what each owner's debts could take: the split's figures
@@ -284,7 +317,8 @@ def render_line(result: UcPeriodResult, line: DeductionLine) -> str:
     rule that set or stopped its amount, and the period's totals."""
     target = f"debt {line.debt_id}" if line.debt_id is not None else str(line.category or line.kind)
     owner = f" ({line.creditor_kind}{' ' + line.la_id if line.la_id else ''})" if line.creditor_kind else ""
-    share = _with_note(share_text(line.allocation, line.item, line.shared_by, line.creditor_kind, line.split)
+    share = _with_note(share_text(line.allocation, line.item, line.shared_by, line.creditor_kind, line.split,
+                                  line.partners_split, line.partner)
                        if line.allocation is not line.rule else None, line.note)
     limit = result.debt_limit
     return _line_text(line.amount_pence, target, owner, line.item, render_header(result),
@@ -560,7 +594,9 @@ def _line_facts_body(line: DeductionLine) -> str:
             f'"creditor_kind": {creditor}, "la_id": {la_id}, "allocation": "{line.allocation}"'
             + (f', "shared_by": "{line.shared_by}"' if line.shared_by else "")
             + (f', "note": "{line.note}"' if line.note else "")
-            + (f', "split": [{", ".join(str(n) for n in line.split)}]' if line.split else ""))
+            + (f', "split": [{", ".join(str(n) for n in line.split)}]' if line.split else "")
+            + (f', "partners_split": [{", ".join(str(n) for n in line.partners_split)}], "partner": {line.partner}'
+               if line.partners_split else ""))
 
 
 def uc_line_share(line: DeductionLine, cleared_pence: int | None = None) -> str:
@@ -619,7 +655,7 @@ def render_uc_deduction(period: dict[str, Any], line: dict[str, Any]) -> str:
     index = line["step_index"]
     allocation = Rule(line["allocation"])
     share = _with_note(share_text(allocation, line["item"], line.get("shared_by", ""), line.get("creditor_kind"),
-                                  line.get("split", ()))
+                                  line.get("split", ()), line.get("partners_split", ()), line.get("partner", 0))
                        if allocation is not steps[index].rule else None, line.get("note", ""))
     text = _line_text(line["amount_pence"], line["target"], _owner(line), line["item"],
                       _header_text(period["period"]), [render_step(step, limit) for step in steps], index,

@@ -251,6 +251,12 @@ class DeductionLine(NamedTuple):
     # What else set this line's share, in words ("its agreed amount £10.00 set its share"); "" when nothing.
     note: str = ""
     split: tuple[int, ...] = ()
+    # An owner's amount shared equally between the HB debts of both partners (hb-debt-interface.md §6.4), for a
+    # line of one of those debts: the amount shared and what each partner's debts could take, partners in
+    # recovery order (:func:`dms.recovery.explanation.partners_split_text`); () otherwise. ``partner``: the
+    # index among them of the partner owing this line's debt.
+    partners_split: tuple[int, ...] = ()
+    partner: int = 0
 
     @property
     def item_name(self) -> str:

@@ -366,7 +366,8 @@ class _Run:
         if owners:
             shared_by = ", ".join(owners[:-1]) + " and " + owners[-1]
             split = (amount, *(sum(capacity[d.debt_id] for d in debts if d.owner_kind == o) for o in owners))
-        for debt, share, how in split_between_owners(amount, debts, capacity, item, self.period.joint):
+        partners: dict[int, tuple[int, ...]] = {}
+        for debt, share, how in split_between_owners(amount, debts, capacity, item, self.period.joint, partners):
             note = ""
             if item == SOCIAL_FUND_ITEM and debt.agreed_amount_pence is None:
                 note = (f"it was referred without an agreed amount: the loans without one take together at most "
@@ -375,9 +376,11 @@ class _Run:
                     and debt.reduced_rate_pence != share:
                 note = f"its agreed amount £{format_pounds(share)} a period set its share (the most it takes)"
             shares_it = debt.owner_kind in owners
+            halves = partners.get(debt.debt_id, ())  # hb-debt-interface.md §6.4: the split between partners
             self.lines.append(DeductionLine(item, LineKind.DEBT, share, debt.owner_kind, debt.la_id,
                                             debt.debt_id, None, rule, how, index,
-                                            shared_by if shares_it else "", note, split if shares_it else ()))
+                                            shared_by if shares_it else "", note, split if shares_it else (),
+                                            halves[1:], halves[0] if halves else 0))
 
 
 def _subject(debts: list[DebtRecord]) -> str:
