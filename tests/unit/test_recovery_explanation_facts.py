@@ -85,11 +85,27 @@ def test_uc_explanation_stored_by_an_earlier_release_still_renders() -> None:
     [line] = result.lines
     header = uc_period_facts(result, "2025-05-31", "2025-06-07", None)
     facts = json.loads(uc_line_facts(header, uc_step_facts(result.steps[line.step]), line))
+    for key in ("claimant_type", "claimant_type_on"):  # stored before the header named the claimant type
+        del facts["period"][key]
     assert render_line_facts(facts) == (
         "£60.02 to debt 1 (DWP), item 19 Normal overpayments. Assessment period starting 2025-05-01: standard "
         "allowance £400.14 (rates from 2025-04-07); 5% unit £20.05 (5% of it rounded up to 5p); overall cap "
         "15% = £60.02; UC before deductions £800.00. Item 19 Normal overpayments (OVERPAYMENT): limit £60.02, cap room £60.02, took £60.02, cap room left "
         "£0.00: the item's own maximum set the amount (Annex B). This debt's share: the only debt in this item.")
+
+
+def test_uc_explanation_header_names_the_claimant_type_stored_with_the_period() -> None:
+    """recovery-rules.md §2-3 with docs/events-notes.md (a UC period's claimant type is the one in force on its
+    last day): the period's stored figures keep the claimant type that chose the standard allowance, and the
+    text rendered from them names it as the engine's does."""
+    result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_UNDER_25",
+                                               80_000, debts=(debt(1, 100_000, "DWP"),)))
+    header = json.loads(uc_period_facts(result, "2025-05-31", "2025-06-07", None))
+    assert (header["claimant_type"], header["claimant_type_on"]) == ("SINGLE_UNDER_25", "2025-05-31")
+    [(engine_text, rendered)] = stored(result)
+    assert rendered == engine_text
+    assert ("standard allowance £316.98 (rates from 2025-04-07) for claimant type SINGLE_UNDER_25, the type in "
+            "force on the period's last day, 2025-05-31; 5% unit") in rendered, rendered
 
 
 def test_uc_explanation_of_a_reduced_rate_stored_with_its_debt_names_the_debt_who_set_it_and_its_review_date() -> None:

@@ -366,3 +366,14 @@ def test_partners_hb_debts_shared_equally_without_a_shortfall_give_the_halves() 
             "partner's half in recovery order; a partner whose debts cannot take their half passing the rest on: "
             "the item's amount £94.21 in equal shares of £47.11 to the partner owing this debt and £47.10 to the "
             "other partner.") in text, text
+
+
+def test_uc_explanation_header_names_the_claimant_type_that_chose_the_standard_allowance() -> None:
+    """recovery-rules.md §2 (standard allowance by claimant type) and §3 (the explanation gives the standard
+    allowance): the header names the claimant type that chose it, the one in force on the period's last day
+    (docs/events-notes.md, a UC period's claimant type), so a reader sees why £400.14 and not £316.98."""
+    result = calculate_uc_period(UcPeriodInput(date(2025, 6, 1), date(2025, 6, 30), date(2025, 7, 7),
+                                               "SINGLE_25_OR_OVER", 90_000, debts=(debt(1, 50_000),)))
+    assert ("Assessment period starting 2025-06-01: standard allowance £400.14 (rates from 2025-04-07) for "
+            "claimant type SINGLE_25_OR_OVER, the type in force on the period's last day, 2025-06-30; 5% unit "
+            "£20.05") in result.explain(), result.explain()

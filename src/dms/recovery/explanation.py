@@ -256,10 +256,23 @@ def _limit_summary(limit: DebtLimit | None, steps: Sequence[ExplanationStep]) ->
     return f" {text[0].upper()}{text[1:]} (A9/2025 §31): {_p(taken)} was taken for debts."
 
 
+def _claimant_type_text(claimant_type: str | None, period_end: str | None) -> str:
+    """The claimant type that chose the standard allowance (recovery-rules.md §2, by claimant type), the one in
+    force on the period's last day (docs/events-notes.md "A UC period's claimant type"); "" when not known (a
+    period stored by an earlier release)."""
+    if not claimant_type or not period_end:
+        return ""
+    return f" for claimant type {claimant_type}, the type in force on the period's last day, {period_end}"
+
+
 def render_header(result: UcPeriodResult) -> str:
+    """The period's figures: the standard allowance, its date and the claimant type that chose it; the 5%
+    unit; the overall cap; UC before deductions (recovery-rules.md §2-3)."""
+    end = result.period_end.isoformat() if result.period_end is not None else None
     return (f"Assessment period starting {result.period_start.isoformat()}: standard allowance "
             f"{_p(result.standard_allowance_pence)} (rates from "
-            f"{result.standard_allowance_from.isoformat()}); {_unit_text(result.standard_allowance_pence)}; "
+            f"{result.standard_allowance_from.isoformat()}){_claimant_type_text(result.claimant_type, end)}; "
+            f"{_unit_text(result.standard_allowance_pence)}; "
             f"overall cap {result.cap_rate * 100:.0f}% = {_p(result.cap_pence)}; UC before deductions "
             f"{_p(result.award_amount_pence)}.")
 
@@ -532,14 +545,18 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
 
 def uc_period_facts(result: UcPeriodResult, period_end: str, payment_date: str, late_run_date: str | None) -> str:
     """The period's figures as a JSON object (text). ``late_run_date`` is the run date that took a period
-    reported after its payment date, else None."""
+    reported after its payment date, else None. ``claimant_type`` and ``claimant_type_on`` (the period's last
+    day, when the type in force chose the standard allowance) are left out when the result does not know them,
+    as periods stored by earlier releases lack them."""
     late = f'true, "run_date": "{late_run_date}"' if late_run_date else "false"
     return (f'{{"source": "UC", "period_start": "{result.period_start.isoformat()}", "period_end": "{period_end}", '
             f'"payment_date": "{payment_date}", "late": {late}, '
             f'"standard_allowance_pence": {result.standard_allowance_pence}, '
             f'"standard_allowance_from": "{result.standard_allowance_from.isoformat()}", '
             f'"cap_rate": "{result.cap_rate}", "cap_pence": {result.cap_pence}, '
-            f'"award_amount_pence": {result.award_amount_pence}}}')
+            f'"award_amount_pence": {result.award_amount_pence}'
+            + (f', "claimant_type": "{result.claimant_type}", "claimant_type_on": "{result.period_end.isoformat()}"}}'
+               if result.claimant_type and result.period_end is not None else "}"))
 
 
 @lru_cache(maxsize=1024)
@@ -629,7 +646,8 @@ def _late_note(period: dict[str, Any]) -> str:
 
 def _header_text(period: dict[str, Any]) -> str:
     return (f"Assessment period starting {period['period_start']}: standard allowance "
-            f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']}); "
+            f"{_p(period['standard_allowance_pence'])} (rates from {period['standard_allowance_from']})"
+            f"{_claimant_type_text(period.get('claimant_type'), period.get('claimant_type_on'))}; "
             f"{_unit_text(period['standard_allowance_pence'])}; overall cap "
             f"{Decimal(period['cap_rate']) * 100:.0f}% = {_p(period['cap_pence'])}; UC before "
             f"deductions {_p(period['award_amount_pence'])}.")

@@ -295,6 +295,8 @@ class UcPeriodResult:
     and Flat Rate Maintenance while it is taken above the cap);
     ``total_pence`` is the sum of all lines; ``payable_pence`` = award − total. ``debt_limit`` is the staff
     reduced rate that limited what was taken for debts in all, when one was in force (:class:`DebtLimit`).
+    ``claimant_type`` is the type that chose the standard allowance, the one in force on the period's last day
+    ``period_end`` (docs/events-notes.md), for the explanation's header.
     """
 
     period_start: date
@@ -309,6 +311,8 @@ class UcPeriodResult:
     capped_total_pence: int
     payable_pence: int
     debt_limit: DebtLimit | None = None
+    claimant_type: str = ""
+    period_end: date | None = None
 
     def explain(self) -> str:
         """The whole period's explanation as text (rendered on demand)."""

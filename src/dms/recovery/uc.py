@@ -500,4 +500,5 @@ def calculate_uc_period(period: UcPeriodInput, cap_rate_override: Decimal | None
     total = sum(line.amount_pence for line in run.lines)
     return UcPeriodResult(period.period_start, rates.standard_allowance_pence, rates.standard_allowance_from,
                           rates.cap_rate, rates.cap_pence, period.award_amount_pence, tuple(run.lines),
-                          tuple(run.steps), total, run.cap_used, period.award_amount_pence - total, debt_limit)
+                          tuple(run.steps), total, run.cap_used, period.award_amount_pence - total, debt_limit,
+                          period.claimant_type, period.period_end)
