@@ -126,8 +126,8 @@ class DebtRecord:
 class ThirdPartyItem:
     """A third-party deduction asked for in the period.
 
-    ``amount_pence`` is the rate the third party asks for (``None``: the item's maximum); it is never taken
-    above the item's maximum. For RENT_ARREARS it is the rate asked for in all (items 8 + 22). ``scheme`` is
+    ``amount_pence`` is the rate the third party asks for (``None``: the item's maximum; 0: nothing asked, so
+    nothing taken, events.md §2); it is never taken above the item's maximum. For RENT_ARREARS it is the rate asked for in all (items 8 + 22). ``scheme`` is
     the child maintenance scheme for FLAT_RATE_MAINTENANCE ("2012", "2003" or "1993"). ``ongoing_pence`` is
     the ongoing consumption for GAS, ELECTRICITY and WATER (outside the cap).
     """
