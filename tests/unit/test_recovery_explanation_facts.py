@@ -135,6 +135,26 @@ def test_uc_explanation_of_a_reduced_rate_stored_with_its_debt_names_the_debt_wh
            "maximum is £60.02)" in earlier and earlier.endswith("UC payable £790.00."), earlier
 
 
+def test_uc_explanation_of_a_rate_agreed_per_week_shows_its_conversion_and_a_cleared_debt_is_named() -> None:
+    """recovery-rules.md §3 ("why this amount?" from the explanation alone) and docs/recovery-notes.md "Reduced
+    (affordable) rates": a rate agreed as £5.00 a week is £5.00 x 52/12 = £21.66 per assessment period,
+    rounded down, and the stored explanation says so, as a legacy instalment's gives the other conversion; a
+    rate on a debt that has cleared says so and that it stays in force until its review date."""
+    result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
+                                               80_000, debts=(debt(2, 50_000, "DWP", reduced_rate_pence=2166),)))
+    assert result.debt_limit is not None
+    named = result.debt_limit._replace(ref="OP-2", set_by="j.smith", until=date(2025, 9, 1), per_week_pence=500)
+    period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None, named))
+    text = render_uc_deduction(period, json.loads(uc_line_share(result.lines[0])))
+    assert ("limits what is taken for debts this period to £21.66, agreed as £5.00 a week, converted to £5.00 "
+            "x 52/12 = £21.66 per assessment period, rounded down (A9/2025 §31): £21.66 was taken") in text, text
+    period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None,
+                                              named._replace(per_week_pence=None, status="CLEARED")))
+    text = render_uc_deduction(period, json.loads(uc_line_share(result.lines[0])))
+    assert ("on debt OP-2 (set by j.smith, review date 2025-09-01; the debt has cleared, and the rate stays in "
+            "force until its review date) limits") in text, text
+
+
 def _texts(*debts: DebtRecord, joint: bool = False) -> dict[int, str]:
     result = calculate_uc_period(UcPeriodInput(MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER",
                                                80_000, joint=joint, debts=debts))

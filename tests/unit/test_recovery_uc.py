@@ -169,6 +169,19 @@ def test_a_reduced_rate_on_one_uc_debt_limits_what_is_taken_for_all_the_persons_
     assert on_overpayment.total_pence == 1000 and on_overpayment.debt_limit == DebtLimit(1000, 2)
 
 
+def test_a_reduced_rate_on_a_debt_no_longer_recovered_still_limits_the_persons_debts_until_its_review() -> None:
+    """A9/2025 §31; recovery-rules.md §4; the **Decision** in docs/recovery-notes.md "Reduced (affordable)
+    rates": the rate is the person's, not its debt's, so £10.00 a period set on an advance that has cleared
+    (``other_rates``) still limits the overpayment to £10.00, and the result names it as given; the lowest of
+    the debts' own rates and the others' applies."""
+    cleared = DebtLimit(1000, 1, "ADV-1", "j.smith", date(2025, 12, 31), status="CLEARED")
+    result = calculate_uc_period(period(debt(2, 50_000), other_rates=(cleared,)))
+    assert [(line.debt_id, line.amount_pence) for line in result.lines] == [(2, 1000)]
+    assert result.debt_limit == cleared
+    lower = calculate_uc_period(period(debt(2, 50_000, reduced_rate_pence=800), other_rates=(cleared,)))
+    assert lower.total_pence == 800 and lower.debt_limit == DebtLimit(800, 2)
+
+
 def test_a_reduced_rate_on_uc_is_shared_by_the_items_in_order_and_the_lowest_of_several_applies() -> None:
     """The same rule: what the rate allows is taken item by item in Annex B order (an advance of £4.00 takes
     its balance, the overpayments the £6.00 left, oldest first); with rates of £20.00 and £10.00 on two debts,

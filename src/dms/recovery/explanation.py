@@ -214,20 +214,42 @@ def render_step(step: ExplanationStep, limit: DebtLimit | None = None) -> str:
 DEBT_ITEMS = frozenset({3, 5, 6, 14, 15, 16, 17, 18, 19})
 
 
+# A debt no longer in recovery whose staff reduced rate is still in force, by its status (``DebtLimit.status``)
+_STATUS_TEXT = {
+    "CLEARED": "the debt has cleared",
+    "RETURNED": "the debt has been returned",
+    "WITHDRAWN": "the debt has been withdrawn",
+    "SUSPENDED": "the debt is suspended",
+    "RECALL_PENDING": "the debt has been recalled",
+}
+
+
 def _rate_holder(limit: DebtLimit | ReducedWeeklyRate) -> str:
     """The debt a staff reduced rate is set on (its reference, else its id), with who set it and its review
-    date when known: a UC period's limit or a legacy instalment's weekly rate."""
+    date when known: a UC period's limit or a legacy instalment's weekly rate; for a debt no longer in
+    recovery, that it has cleared (or left recovery) and that the rate stays in force until its review date
+    (A9/2025 §31; **Decision**, docs/recovery-notes.md "Reduced (affordable) rates": the rate is the person's)."""
     details = ([f"set by {limit.set_by}"] if limit.set_by else []) + (
         [f"review date {limit.until.isoformat()}"] if limit.until is not None else [])
+    text = ", ".join(details)
+    if limit.status:
+        gone = _STATUS_TEXT.get(limit.status, f"the debt is {limit.status}")
+        text += f"{'; ' if text else ''}{gone}, and the rate stays in force until its review date"
     debt = f"debt {limit.ref or limit.debt_id}"
-    return f"{debt} ({', '.join(details)})" if details else debt
+    return f"{debt} ({text})" if text else debt
 
 
 def debt_limit_text(limit: DebtLimit) -> str:
     """What limits a UC period's deductions for debts in all (A9/2025 §31; **Decision**, docs/recovery-notes.md
-    "Reduced (affordable) rates"), in words."""
+    "Reduced (affordable) rates"), in words; for a rate agreed per week (on a legacy benefit), that amount and
+    its conversion (x 52/12, rounded down, ``legacy.rate_per``), as a legacy instalment's explanation gives the
+    other way (:func:`_legacy_rate_text`)."""
+    converted = ""
+    if limit.per_week_pence is not None:
+        converted = (f", agreed as {_p(limit.per_week_pence)} a week, converted to {_p(limit.per_week_pence)} "
+                     f"x 52/12 = {_p(limit.amount_pence)} per assessment period, rounded down")
     return (f"a reduced rate set by staff on {_rate_holder(limit)} limits what is taken for debts this period "
-            f"to {_p(limit.amount_pence)}")
+            f"to {_p(limit.amount_pence)}{converted}")
 
 
 def _asked_text(step: ExplanationStep, limit: DebtLimit | None) -> str:
@@ -372,7 +394,8 @@ def legacy_rate_facts(rate: ReducedWeeklyRate) -> dict[str, Any]:
     """A staff reduced rate that is a legacy instalment's weekly rate (:class:`ReducedWeeklyRate`) as a
     JSON-ready mapping, in pence, as a UC period's limit is stored (:func:`uc_debt_limit_facts`)."""
     return {"weekly_pence": rate.weekly_pence, "debt_id": rate.debt_id, "ref": rate.ref, "set_by": rate.set_by,
-            "until": rate.until.isoformat() if rate.until else None, "per_period_pence": rate.per_period_pence}
+            "until": rate.until.isoformat() if rate.until else None, "per_period_pence": rate.per_period_pence,
+            **({"status": rate.status} if rate.status else {})}
 
 
 def step_facts(step: ExplanationStep) -> dict[str, Any]:
@@ -591,7 +614,9 @@ def uc_period_explanation(result: UcPeriodResult, period_end: str, payment_date:
 def uc_debt_limit_facts(limit: DebtLimit) -> str:
     """A staff reduced rate limiting a period's deductions for debts (:class:`DebtLimit`) as a JSON object."""
     return json.dumps({"amount_pence": limit.amount_pence, "debt_id": limit.debt_id, "ref": limit.ref,
-                       "set_by": limit.set_by, "until": limit.until.isoformat() if limit.until else None})
+                       "set_by": limit.set_by, "until": limit.until.isoformat() if limit.until else None,
+                       **({"per_week_pence": limit.per_week_pence} if limit.per_week_pence is not None else {}),
+                       **({"status": limit.status} if limit.status else {})})
 
 
 def _debt_limit_of(facts: dict[str, Any] | None) -> DebtLimit | None:
@@ -600,7 +625,8 @@ def _debt_limit_of(facts: dict[str, Any] | None) -> DebtLimit | None:
         return None
     until = facts.get("until")
     return DebtLimit(facts["amount_pence"], facts["debt_id"], facts.get("ref", ""), facts.get("set_by", ""),
-                     date.fromisoformat(until) if until else None)
+                     date.fromisoformat(until) if until else None, facts.get("per_week_pence"),
+                     facts.get("status", ""))
 
 
 def _line_facts_body(line: DeductionLine) -> str:

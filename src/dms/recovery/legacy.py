@@ -278,6 +278,9 @@ def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
         raise RecoveryInputError("a sanction takes between nothing and all of the benefit")
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < 0:
         raise RecoveryInputError("a reduced weekly rate may not be negative")
+    if any(o.weekly_pence < inp.reduced_weekly_rate_pence if inp.reduced_weekly_rate_pence is not None else True
+           for o in inp.other_rates):
+        raise RecoveryInputError("a reduced weekly rate of another debt is lower than the one given")
     if any(d.balance_pence < 0 for d in inp.debts):
         raise RecoveryInputError("a debt balance may not be negative")
     return sorted((d for d in inp.debts if d.balance_pence > 0), key=sort_key)
@@ -324,7 +327,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     reduced: ReducedWeeklyRate | None = None
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < weekly:
         weekly, rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
-        reduced = reduced_rate_set(inp.reduced_weekly_rate_pence, inp.debts)
+        reduced = reduced_rate_set(inp.reduced_weekly_rate_pence, inp.debts, inp.other_rates)
     weeks = weeks_in_period(inp.frequency)
     instalment = instalment_for_period(weekly, inp.frequency)
     floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
@@ -371,13 +374,20 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
                                   inp.sanction if sanctioned else None)
 
 
-def reduced_rate_set(weekly_pence: int, debts: Iterable[DebtRecord]) -> ReducedWeeklyRate:
+def reduced_rate_set(weekly_pence: int, debts: Iterable[DebtRecord],
+                     others: Iterable[ReducedWeeklyRate] = ()) -> ReducedWeeklyRate:
     """The staff reduced rate ``weekly_pence`` that is an instalment's weekly rate, with the debt it is set on:
-    of ``debts``, the one whose reduced rate per week it is (the lowest in force sets the person's weekly rate,
-    **Decision**, docs/recovery-notes.md "Reduced (affordable) rates"; of equal rates, the lower debt id's, as
-    a UC period's limit, ``uc._group``), for the explanation to name it (A9/2025 §31; recovery-rules.md §3:
-    "why this amount?" from the explanation alone). No debt when none of ``debts`` carries that rate."""
+    of ``debts`` and of ``others`` (the rates on the person's debts the instalment does not recover from,
+    cleared or returned: a rate is the person's until its review date), the one whose reduced rate per week
+    it is (the lowest in force sets the person's weekly rate, **Decision**, docs/recovery-notes.md "Reduced
+    (affordable) rates"; of equal rates, the lower debt id's, as a UC period's limit, ``uc._group``), for
+    the explanation to name it (A9/2025 §31; recovery-rules.md §3: "why this amount?" from the explanation
+    alone); one of ``others`` as given (named by the caller). No debt when none carries that rate."""
     holders = [d.debt_id for d in debts if d.reduced_weekly_rate_pence == weekly_pence]
+    other = min((o for o in others if o.weekly_pence == weekly_pence and o.debt_id is not None),
+                key=lambda o: o.debt_id or 0, default=None)
+    if other is not None and other.debt_id is not None and (not holders or other.debt_id < min(holders)):
+        return other
     return ReducedWeeklyRate(weekly_pence, min(holders) if holders else None)
 
 

@@ -146,7 +146,11 @@ class UcPeriodInput:
     ``claimant_type`` is a key of ``uc.standard_allowance`` (SINGLE_UNDER_25, SINGLE_25_OR_OVER,
     JOINT_UNDER_25, JOINT_25_OR_OVER), looked up by ``period_start``. ``award_amount_pence`` is UC payable
     before any deduction (and before items 1-2). ``debts`` are the person's (or the couple's) debts in
-    recovery, in any order.
+    recovery, in any order. ``other_rates`` are the staff reduced rates in force, per assessment period, on
+    the person's (or the couple's) debts the period does not recover from (cleared, returned, ...): a rate is
+    the person's until its review date, whichever debt it is set on, so they limit what the period takes for
+    debts as the debts' own rates do (A9/2025 §31; **Decision**, docs/recovery-notes.md "Reduced
+    (affordable) rates").
     """
 
     period_start: date
@@ -159,6 +163,7 @@ class UcPeriodInput:
     fraud_penalty_pence: int = 0
     third_party: tuple[ThirdPartyItem, ...] = ()
     debts: tuple[DebtRecord, ...] = ()
+    other_rates: tuple[DebtLimit, ...] = ()
 
 
 class DebtLimit(NamedTuple):
@@ -166,13 +171,18 @@ class DebtLimit(NamedTuple):
     reduced rate set by staff in force on any debt the period recovers (A9/2025 §31; **Decision**,
     docs/recovery-notes.md "Reduced (affordable) rates"), per assessment period, and the debt it is set on.
     The engine knows only these two; for the explanation the caller may add the debt's reference, who set
-    the rate and its review date (``ref``, ``set_by``, ``until``)."""
+    the rate and its review date (``ref``, ``set_by``, ``until``), the rate as agreed per week when it was
+    agreed on a legacy benefit (``per_week_pence``, which the UC engine reads x 52/12, rounded down:
+    :func:`dms.recovery.legacy.rate_per`) and, for a rate set on a debt the period does not recover from
+    (:attr:`UcPeriodInput.other_rates`), that debt's status (``status``: CLEARED, RETURNED, ...)."""
 
     amount_pence: int
     debt_id: int
     ref: str = ""
     set_by: str = ""
     until: date | None = None
+    per_week_pence: int | None = None
+    status: str = ""
 
 
 class ReducedWeeklyRate(NamedTuple):
@@ -183,7 +193,8 @@ class ReducedWeeklyRate(NamedTuple):
     as for a UC period's :class:`DebtLimit`, the debt's reference, who set the rate and its review date
     (``ref``, ``set_by``, ``until``) and, for a rate agreed per UC assessment period, the rate as agreed
     (``per_period_pence``), which the legacy engine reads x 12/52, rounded down
-    (:func:`dms.recovery.legacy.rate_per`)."""
+    (:func:`dms.recovery.legacy.rate_per`), and, for a rate set on a debt the instalment does not recover
+    from (:attr:`LegacyInstalmentInput.other_rates`), that debt's status (``status``: CLEARED, ...)."""
 
     weekly_pence: int
     debt_id: int | None = None
@@ -191,6 +202,7 @@ class ReducedWeeklyRate(NamedTuple):
     set_by: str = ""
     until: date | None = None
     per_period_pence: int | None = None
+    status: str = ""
 
 
 class SanctionSpan(NamedTuple):
@@ -355,7 +367,10 @@ class LegacyInstalmentInput:
     ``reduced_weekly_rate_pence`` is a staff affordability rate per week (A9/2025 §31), passed only while
     it is in force. ``sanction_pence`` is what sanctions take off the benefit (``benefit_pence`` is before
     it); ``sanction``, when given, is how it was worked out over the pay period (:class:`PeriodSanction`), and
-    its ``pence`` is then what they take.
+    its ``pence`` is then what they take. ``other_rates`` are the staff reduced rates in force, per week, on
+    the person's debts the instalment does not recover from (cleared, returned, ...), each with its debt:
+    ``reduced_weekly_rate_pence`` is then the lowest of theirs and the debts' own (A9/2025 §31;
+    **Decision**, docs/recovery-notes.md "Reduced (affordable) rates"), and the result names its debt.
     """
 
     pay_date: date
@@ -366,6 +381,7 @@ class LegacyInstalmentInput:
     reduced_weekly_rate_pence: int | None = None
     sanction_pence: int = 0  # what sanctions take off the benefit for the period
     sanction: PeriodSanction | None = None  # the sanctions over the pay period, when any were worked out
+    other_rates: tuple[ReducedWeeklyRate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,9 @@ Decisions taken here (each in one named place):
 - items 1-2 reduce the award and are limited only by it; the 1p minimum payable limits everything after
   them (:func:`calculate_uc_period`);
 - a reduced rate set by staff (A9/2025 §31) is the person's: the lowest in force on any debt the period
-  recovers limits what the period takes for all its debts together (items 3, 5, 6, 14-19), taken in Annex B
-  order; third-party items keep their own rates and the cap's room (:func:`_group`, :meth:`_Run.debt_item`).
+  recovers, or on another of the person's debts until its review date (``UcPeriodInput.other_rates``),
+  limits what the period takes for all its debts together (items 3, 5, 6, 14-19), taken in Annex B order;
+  third-party items keep their own rates and the cap's room (:func:`_group`, :meth:`_Run.debt_item`).
 """
 
 from __future__ import annotations
@@ -431,10 +432,11 @@ def _outside_order(run: _Run, period: UcPeriodInput) -> int:
 def _group(period: UcPeriodInput) -> tuple[dict[int, list[DebtRecord]], dict[int, ThirdPartyItem],
                                           DebtLimit | None]:
     """The period's debts and third-party items by Annex B item (debts with no balance left out), and the
-    lowest staff reduced rate in force on any of those debts (of equal rates, the lower debt id's): it limits
-    what the period takes for all of them (A9/2025 §31; **Decision**, docs/recovery-notes.md "Reduced
-    (affordable) rates": the rate is the person's, and on a joint award the couple's, whichever debt it is
-    set on)."""
+    lowest staff reduced rate in force on any of those debts or given in ``other_rates`` (on the person's
+    debts the period does not recover from: cleared, returned, ...; of equal rates, the lower debt id's): it
+    limits what the period takes for all of them (A9/2025 §31; recovery-rules.md §4; **Decision**,
+    docs/recovery-notes.md "Reduced (affordable) rates": the rate is the person's, and on a joint award the
+    couple's, whichever debt it is set on, until its review date, also once that debt has cleared)."""
     by_item: dict[int, list[DebtRecord]] = {}
     seen: set[int] = set()
     limit: DebtLimit | None = None
@@ -450,6 +452,14 @@ def _group(period: UcPeriodInput) -> tuple[dict[int, list[DebtRecord]], dict[int
                 if rate < 0:
                     raise RecoveryInputError(f"debt {debt.debt_id}: reduced rate of {rate} pence is negative")
                 limit = DebtLimit(rate, debt.debt_id)
+    for other in period.other_rates:
+        if other.amount_pence < 0:
+            raise RecoveryInputError(f"debt {other.debt_id}: reduced rate of {other.amount_pence} pence is negative")
+        if other.debt_id in seen:
+            raise RecoveryInputError(f"debt {other.debt_id}: passed as a debt and as another debt's rate")
+        if limit is None or other.amount_pence < limit.amount_pence or (
+                other.amount_pence == limit.amount_pence and other.debt_id < limit.debt_id):
+            limit = other
     third: dict[int, ThirdPartyItem] = {}
     for tp in period.third_party:
         if not isinstance(tp.category, ThirdPartyCategory):

@@ -36,6 +36,7 @@ from dms.recovery.explanation import (
 )
 from dms.recovery.legacy import (
     PER_ASSESSMENT_PERIOD,
+    PER_WEEK,
     benefit_for_period,
     calculate_legacy_instalment,
     pay_period,
@@ -43,6 +44,7 @@ from dms.recovery.legacy import (
 )
 from dms.recovery.types import (
     EVENT_CATEGORY,
+    DebtLimit,
     DebtRecord,
     LegacyInstalmentInput,
     LegacyInstalmentResult,
@@ -50,6 +52,7 @@ from dms.recovery.types import (
     LineKind,
     PayFrequency,
     RecoveryInputError,
+    ReducedWeeklyRate,
     SanctionSpan,
     ThirdPartyCategory,
     ThirdPartyItem,
@@ -60,6 +63,7 @@ from dms.services.recovery_load import (
     CoupleReport,
     DueInstalment,
     DuePeriod,
+    HeldRate,
     LoadedDebt,
     RateInForce,
     couple_reports_taken_by_another,
@@ -69,6 +73,7 @@ from dms.services.recovery_load import (
     in_ids,
     load_due_periods,
     load_open_debts,
+    person_rates,
     reduced_rates_both,
     sanctions_over,
 )
@@ -251,7 +256,7 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     late = [p.payment_date for p in periods if p.payment_date < run_date]
     debts = load_open_debts(run_date, people, sorted(partners), recalled_after=min(late) if late else None)
-    as_paid = _LatePeriods(run_date, periods, debts)
+    as_paid = _LatePeriods(run_date, periods, debts, sorted(set(people) | partners))
     survivors = living_partners(run_date, [p for p in periods if p.dead and not p.outside_award])
     twice = couple_reports_taken_by_another([
         CoupleReport(p.period_id, p.person_id, p.partner_id, p.period_start, p.payment_date, None)
@@ -267,9 +272,12 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
             report.couple_periods_reported_twice += 1
             continue
         if not period.dead:
-            _uc_period(batch, period, as_paid.debts(period, _debts_of(debts, period)))
+            taken = as_paid.debts(period, _debts_of(debts, period))
+            _uc_period(batch, period, taken, as_paid.other_rates(period, [period.person_id, period.partner_id],
+                                                                  taken))
         elif period.partner_id in survivors:
-            _uc_period(batch, period, as_paid.debts(period, debts.get(period.partner_id, [])))
+            taken = as_paid.debts(period, debts.get(period.partner_id, []))
+            _uc_period(batch, period, taken, as_paid.other_rates(period, [period.partner_id], taken))
     _write_batch(batch, report)
     _mark_periods(run_date, batch.periods)
 
@@ -296,15 +304,28 @@ class _LatePeriods:
     (hb-debt-interface.md §6.5: "A recall stops new deductions from its processing date. Money already taken
     still reaches the debt during the holding period"), and then ceases with the balance left. A debt whose
     holding period has ended (returned) is not taken from. A period paid on or after a recall's processing
-    date never takes from its debt. One query per payment date of the batch's late periods."""
+    date never takes from its debt. One query per payment date of the batch's late periods.
 
-    def __init__(self, run_date: date, periods: Sequence[DuePeriod], debts: dict[int, list[LoadedDebt]]) -> None:
+    The reduced rates in force on the people's other debts, those the period does not recover from
+    (cleared, returned, ...: :func:`dms.services.recovery_load.person_rates`), are read for the run date and
+    each late payment date alike (:meth:`other_rates`)."""
+
+    def __init__(self, run_date: date, periods: Sequence[DuePeriod], debts: dict[int, list[LoadedDebt]],
+                 people: Sequence[int] = ()) -> None:
         self.run_date = run_date
         self.rates: dict[date, dict[int, RateInForce]] = {}
         late = sorted({p.payment_date for p in periods if p.payment_date < run_date})
         if late:
             ids = sorted({d.record.debt_id for held in debts.values() for d in held})
             self.rates = {day: reduced_rates_both(day, ids) for day in late}
+        self.held = {day: person_rates(day, people) for day in [run_date, *late]}
+
+    def other_rates(self, period: DuePeriod, people: Sequence[int | None],
+                    debts: Sequence[LoadedDebt]) -> tuple[DebtLimit, ...]:
+        """The reduced rates in force (on the run date, or on a late period's payment date) on the debts of
+        ``people`` that the period does not take from (``debts`` are those it does): :func:`uc_other_rates`."""
+        held = self.held[period.payment_date if period.payment_date < self.run_date else self.run_date]
+        return uc_other_rates(held, people, {d.record.debt_id for d in debts})
 
     def debts(self, period: DuePeriod, debts: list[LoadedDebt]) -> list[LoadedDebt]:
         paid = period.payment_date
@@ -333,7 +354,41 @@ def _debts_of(debts: dict[int, list[LoadedDebt]], period: DuePeriod) -> list[Loa
     return own + [d for d in debts.get(period.partner_id, []) if d.record.debt_id not in seen]
 
 
-def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> None:
+def uc_other_rates(held: dict[int, list[HeldRate]], people: Sequence[int | None],
+                   taken_from: set[int]) -> tuple[DebtLimit, ...]:
+    """The staff reduced rates in force on the debts of ``people`` (the award's holder and the partner it
+    names) other than ``taken_from`` (the debts the period recovers), per assessment period, each named as
+    a period's limit is (its debt's reference and status, who set it, its review date and, for a rate agreed
+    per week, the rate as agreed): a reduced rate replaces the rate the person pays, not one debt's part of
+    it, until its review date, so one set on a debt that has since cleared or left recovery still limits what
+    the period takes for the person's (on a joint award, the couple's) debts (A9/2025 §31; recovery-rules.md
+    §4; **Decision**, docs/recovery-notes.md "Reduced (affordable) rates")."""
+    out: dict[int, DebtLimit] = {}
+    for person in people:
+        for h in held.get(person, []) if person is not None else []:
+            if h.debt_id not in taken_from:
+                rate = h.rate
+                out[h.debt_id] = DebtLimit(rate.per_period, h.debt_id, h.ref, rate.set_by, rate.until,
+                                           rate.agreed_pence if rate.per == PER_WEEK else None, h.status)
+    return tuple(out[debt_id] for debt_id in sorted(out))
+
+
+def legacy_other_rates(held: dict[int, list[HeldRate]], person: int,
+                       taken_from: set[int]) -> tuple[ReducedWeeklyRate, ...]:
+    """As :func:`uc_other_rates`, per week, for a legacy instalment of ``person``: the rates in force on
+    their debts other than ``taken_from``, each named as an instalment's weekly rate is (``_rate_named``)."""
+    out = []
+    for h in held.get(person, []):
+        if h.debt_id not in taken_from:
+            rate = h.rate
+            out.append(ReducedWeeklyRate(rate.per_week, h.debt_id, h.ref, rate.set_by, rate.until,
+                                         rate.agreed_pence if rate.per == PER_ASSESSMENT_PERIOD else None,
+                                         h.status))
+    return tuple(sorted(out, key=lambda r: r.debt_id or 0))
+
+
+def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt],
+               other_rates: tuple[DebtLimit, ...] = ()) -> None:
     records = batch.records(debts)
     if not records and not period.third_party:
         return
@@ -343,7 +398,7 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
             claimant_type=period.claimant_type, award_amount_pence=period.award_amount_pence,
             joint=period.partner_id is not None or period.claimant_type.startswith("JOINT"),
             sanction_pence=period.sanction_pence, fraud_penalty_pence=period.fraud_penalty_pence,
-            third_party=third_party_items(period.third_party), debts=records,
+            third_party=third_party_items(period.third_party), debts=records, other_rates=other_rates,
         ))
     except (RecoveryInputError, KeyError) as error:
         raise DmsError(f"assessment period of event {period.event_id} (award id {period.award_id}, starting "
@@ -352,11 +407,14 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt]) -> Non
     explained = False
     run_date = batch.run_date
     limit = result.debt_limit
-    if limit is not None:  # the staff rate that limited what was taken for debts, named in the explanation
+    if limit is not None and limit.debt_id in by_id:  # the staff rate that limited what was taken for debts,
+        # named in the explanation (one on a debt not taken from, ``other_rates``, comes named)
         held = by_id[limit.debt_id]
         rate = held.reduced_rate
         limit = limit._replace(ref=held.creditor_ref, set_by=rate.set_by if rate else "",
-                               until=rate.until if rate else None)
+                               until=rate.until if rate else None,
+                               per_week_pence=rate.agreed_pence if rate is not None and rate.per == PER_WEEK
+                               else None)
     balance_of: dict[int, int] | None = None
     for line in result.lines:
         if line.kind in (LineKind.SANCTION, LineKind.FRAUD_PENALTY) or line.amount_pence <= 0:
@@ -404,6 +462,7 @@ def _uc_row(run_date: date, period: DuePeriod, line: Any, by_id: dict[int, Loade
 
 def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: DeductionReport) -> None:
     debts = load_open_debts(run_date, [d.person_id for d in due])
+    held = person_rates(run_date, [d.person_id for d in due if d.person_id in debts])
     # the sanctions over the pay periods these pay dates pay for (at most a month, in arrears)
     sanctions = sanctions_over(run_date - timedelta(days=31), run_date,
                                [d.person_id for d in due if d.person_id in debts])
@@ -413,20 +472,25 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
         records = batch.records(own)
         if records:
             report.instalments += 1
-            _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()))
+            others = legacy_other_rates(held, instalment.person_id, {r.debt_id for r in records})
+            _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()), others)
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
 
 
-def legacy_reduced_rate(records: Sequence[DebtRecord]) -> int | None:
-    """**Decision**: a staff reduced rate (per week) of any debt in recovery sets the person's legacy weekly
-    rate while in force; with several, the lowest (A9/2025 §31; recovery-rules.md §4)."""
+def legacy_reduced_rate(records: Sequence[DebtRecord], others: Sequence[ReducedWeeklyRate] = ()) -> int | None:
+    """**Decision**: a staff reduced rate (per week) of any of the person's debts sets their legacy weekly rate
+    while in force, until its review date, also once that debt has cleared or left recovery (``others``:
+    :func:`legacy_other_rates`); with several, the lowest (A9/2025 §31; recovery-rules.md §4;
+    docs/recovery-notes.md "Reduced (affordable) rates")."""
     rates = [r.reduced_weekly_rate_pence for r in records if r.reduced_weekly_rate_pence is not None]
+    rates += [o.weekly_pence for o in others]
     return min(rates) if rates else None
 
 
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
-                       records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = ()) -> None:
+                       records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = (),
+                       others: tuple[ReducedWeeklyRate, ...] = ()) -> None:
     """One pay date's instalment (recovery-rules.md §4), from the benefit the pay date pays less what the
     sanctions over the pay period it pays for take (:func:`dms.recovery.legacy.sanction_over_period`;
     **Decision**, docs/recovery-notes.md "Sanctions and legacy instalments")."""
@@ -436,8 +500,8 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
         first, last = pay_period(due.first_pay_date or batch.run_date, frequency, batch.run_date)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=batch.run_date, frequency=frequency, benefit_pence=benefit, debts=records,
-            reduced_weekly_rate_pence=legacy_reduced_rate(records),
-            sanction=sanction_over_period(benefit, first, last, sanctions),
+            reduced_weekly_rate_pence=legacy_reduced_rate(records, others),
+            sanction=sanction_over_period(benefit, first, last, sanctions), other_rates=others,
         ))
     except RecoveryInputError as error:
         raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "

@@ -577,6 +577,55 @@ def reduced_rates_both(run_date: date, debt_ids: Sequence[int]) -> dict[int, Rat
             for debt_id, amount, set_per, actor, until in rows}
 
 
+class HeldRate(NamedTuple):
+    """A reduced rate in force on one of a person's debts, whatever the debt's status (:func:`person_rates`):
+    the debt's id, its creditor reference and its status (CLEARED for one with no balance left), and the rate
+    (:class:`RateInForce`)."""
+
+    debt_id: int
+    ref: str
+    status: str
+    rate: RateInForce
+
+
+def person_rates(on: date, people: Sequence[int]) -> dict[int, list[HeldRate]]:
+    """``{person id: [HeldRate]}``: the reduced rates in force on ``on`` (the latest set of each debt,
+    :func:`reduced_rates_both`) on the debts of ``people`` received by ``on``, in recovery or not (cleared,
+    returned, withdrawn, suspended, recalled), listed for the people :func:`load_open_debts` lists such a
+    debt for (a joint debt for its joint debtor only while its owner has no benefit, :data:`OWNER_PAID_SQL`;
+    never for a debtor who has died). A reduced rate replaces the rate the person pays, not one debt's part of
+    it, until the day before its review date (A9/2025 §31; recovery-rules.md §4; **Decision**,
+    docs/recovery-notes.md "Reduced (affordable) rates"), so a rate set on a debt that has since cleared or
+    left recovery goes on limiting what is taken for the person's (on a joint UC award, the couple's) other
+    debts, in the daily run and in ``dms rerate`` alike. Driven by the rates in force (few), in one query."""
+    if not people:
+        return {}
+    cond, params = in_ids("d.person_id", sorted(set(people)))
+    joint_cond, joint_params = in_ids("d.joint_person_id", sorted(set(people)))
+    select = ("SELECT d.id, d.person_id, d.joint_person_id, d.creditor_ref, d.status, acc.balance_pence, acc.id, "
+              f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL} FROM dms_reduced_rate r "
+              "JOIN dms_debt d ON d.id = r.debt_id "
+              "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
+              "WHERE r.set_on <= %s AND r.until > %s AND d.received_on <= %s AND ")
+    placeholders = [*[on] * (OWNER_PAID_PLACEHOLDERS + 2), on, on, on]
+    rows = fetch(f"{select}{cond} UNION {select}{joint_cond} ORDER BY 1",
+                 [*placeholders, *params, *placeholders, *joint_params])
+    rates = reduced_rates_both(on, [r[0] for r in rows])
+    pending = pending_deltas()
+    by_person: dict[int, list[HeldRate]] = defaultdict(list)
+    for debt_id, owner, joint, ref, status, balance, account_id, owner_paid, owner_dead, joint_dead in rows:
+        rate = rates.get(debt_id)
+        if rate is None:
+            continue
+        left = int(balance) + pending.get(account_id, 0)
+        held = HeldRate(debt_id, ref or "", "CLEARED" if left <= 0 else status, rate)
+        if not owner_dead:
+            by_person[owner].append(held)
+        if joint is not None and joint != owner and not owner_paid and not joint_dead:
+            by_person[joint].append(held)
+    return by_person
+
+
 def reduced_rates(run_date: date, debt_ids: Sequence[int], per: str = "ASSESSMENT_PERIOD") -> dict[int, int]:
     """``{debt id: pence}``: :func:`reduced_rates_both` per ``per`` (``ASSESSMENT_PERIOD`` for the UC engine,
     ``WEEK`` for the legacy one)."""

@@ -71,30 +71,39 @@ from dms.recovery.legacy import (
     sanction_over_period,
 )
 from dms.recovery.types import (
+    DebtLimit,
     DebtRecord,
     LegacyInstalmentInput,
     LineKind,
     PayFrequency,
     RecoveryInputError,
+    ReducedWeeklyRate,
     SanctionSpan,
     UcPeriodInput,
 )
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
-from dms.services.recovery import legacy_reduced_rate, third_party_items
+from dms.services.recovery import (
+    legacy_other_rates,
+    legacy_reduced_rate,
+    third_party_items,
+    uc_other_rates,
+)
 from dms.services.recovery_load import (
     JOINT_DEAD_SQL,
     OWNER_DEAD_SQL,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
     CoupleReport,
+    HeldRate,
     RateInForce,
     as_date,
     couple_reports_taken_by_another,
     fetch,
     in_ids,
     legacy_award_choice,
+    person_rates,
     sanctions_over,
 )
 from dms.store.ledger import is_postgresql, write_rows
@@ -280,6 +289,9 @@ class _ChunkBook:
     reported_twice: frozenset[int] = frozenset()
     # the reduced rates of the debts loaded, on the as-of date and on the days periods are worked out as on
     rates: _RatesOver | None = None
+    # person id → the reduced rates in force on their debts, in recovery or not (recovery_load.person_rates):
+    # a rate on a debt that has cleared still limits the person's others until its review date
+    held_rates: dict[int, list[HeldRate]] = field(default_factory=dict)
 
 
 def _creditors() -> dict[int, tuple[str, str | None]]:
@@ -431,8 +443,9 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     twice = couple_reports_taken_by_another(
         [CoupleReport(p.period_id, p.person_id, p.partner_id, p.period_start, p.payment_date, p.processed_on)
          for p in periods], as_of + timedelta(days=1))
+    held = person_rates(as_of, sorted(set(people) | partners))
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods,
-                      frozenset(dead_holders), frozenset(twice), rates)
+                      frozenset(dead_holders), frozenset(twice), rates, held)
 
 
 def _last_completed_run() -> date | None:
@@ -498,14 +511,18 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
 # ---------------------------------------------------------------------------------------------- one chunk
 
 
-def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None) -> dict[int | None, list[int]]:
-    """``{creditor id (None: third party): [now, what-if]}`` for one assessment period."""
+def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None,
+               other_rates: tuple[DebtLimit, ...] = ()) -> dict[int | None, list[int]]:
+    """``{creditor id (None: third party): [now, what-if]}`` for one assessment period; ``other_rates``, the
+    reduced rates in force on the people's debts it does not recover from (as the daily run passes them,
+    :func:`dms.services.recovery.uc_other_rates`)."""
     inp = UcPeriodInput(
         period_start=period.period_start, period_end=period.period_end, payment_date=period.payment_date,
         claimant_type=period.claimant_type, award_amount_pence=period.award_amount_pence,
         joint=period.partner_id is not None or period.claimant_type.startswith("JOINT"),
         sanction_pence=period.sanction_pence, fraud_penalty_pence=period.fraud_penalty_pence,
         third_party=third_party_items(period.third_party), debts=tuple(d.record for d in debts),
+        other_rates=other_rates,
     )
     creditor_of = {d.record.debt_id: d.creditor_id for d in debts}
     amounts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
@@ -548,14 +565,15 @@ def _as_on(day: date, as_of: date, debts: list[_Debt], rates: _RatesOver | None)
     return out
 
 
-def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
-                    sanctions: Sequence[SanctionSpan] = ()) -> dict[int | None, list[int]]:
+def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: Sequence[SanctionSpan] = (),
+                    others: tuple[ReducedWeeklyRate, ...] = ()) -> dict[int | None, list[int]]:
     """``{creditor id: [now, what-if]}`` for one legacy instalment, worked out as on its pay date: a pay date
     the daily run has still to take (``award.pay_date``), else ``as_of``. The instalment of the pay period
     that day falls in (paid in arrears on the first pay date on or after it, so the one a pay date pays for
     ends on it, :func:`dms.recovery.legacy.pay_period`), less what the sanctions over that period take
     (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
-    docs/recovery-notes.md "Sanctions and legacy instalments"), with the parameters in force that day."""
+    docs/recovery-notes.md "Sanctions and legacy instalments"), with the parameters and reduced rates in force that day (``others``: the rates on the person's debts it
+    does not take from, :func:`dms.services.recovery.legacy_other_rates`)."""
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
     benefit = benefit_for_period(award.weekly_amount_pence or 0, frequency)
@@ -564,8 +582,8 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt],
         first, last = pay_period(award.first_pay_date or day, frequency, day)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=day, frequency=frequency, benefit_pence=benefit, debts=records,
-            reduced_weekly_rate_pence=legacy_reduced_rate(records),
-            sanction=sanction_over_period(benefit, first, last, sanctions),
+            reduced_weekly_rate_pence=legacy_reduced_rate(records, others),
+            sanction=sanction_over_period(benefit, first, last, sanctions), other_rates=others,
         ))
     except (RecoveryInputError, ValueError) as error:
         raise DmsError(f"the {award.benefit} instalment of person id {award.person_id} cannot be calculated: "
@@ -595,6 +613,17 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
         clock = report.timed("load", clock)
         debts, rates, here = book.debts, book.rates, set(book.people)
         rows: list[tuple[Any, ...]] = []
+        # the reduced rates on the people's debts in recovery or not (recovery_load.person_rates), on the as-of
+        # date (book.held_rates) and, read once a day, on an earlier day a calculation is worked out as on (a UC
+        # period reported late, a legacy pay date the run has still to take), as the daily run reads them
+        held_days: dict[date, dict[int, list[HeldRate]]] = {}
+        chunk_people = sorted(here | {p.partner_id for p in book.periods if p.partner_id is not None})
+
+        def held_on(day: date) -> dict[int, list[HeldRate]]:
+            if day not in held_days:
+                held_days[day] = person_rates(day, chunk_people)
+            return held_days[day]
+
         # Each person who owes and is re-rated is counted once, by the chunk of their own partition: the holder
         # and the partner of a joint award's period both, when both have debts it recovers from (README
         # ``dms rerate``: "for every person with debts in recovery").
@@ -618,7 +647,10 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
             report.periods += 1
             counted.update(p for p, used in ((period.person_id, holder), (period.partner_id, partner))
                            if used and p in here)
-            for creditor, (now, what_if) in _uc_amounts(period, own, cap_rate).items():
+            rates_then = book.held_rates if day >= as_of else held_on(day)
+            living_holder = period.person_id if period.person_id not in book.dead_holders else None
+            others = uc_other_rates(rates_then, [living_holder, period.partner_id], {d.record.debt_id for d in own})
+            for creditor, (now, what_if) in _uc_amounts(period, own, cap_rate, others).items():
                 rows.append((run_id, period.person_id, period.partition, "UC", period.period_start, creditor,
                              now, what_if))
         owing = {p for p, held in debts.items() if any(d.recalled_on is None for d in held)}
@@ -637,8 +669,10 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
                 continue
             report.instalments += 1
             counted.add(award.person_id)
-            for creditor, (now, what_if) in _legacy_amounts(as_of, award, own,
-                                                            sanctions.get(award.person_id, ())).items():
+            rates_then = book.held_rates if paid >= as_of else held_on(paid)
+            weekly = legacy_other_rates(rates_then, award.person_id, {d.record.debt_id for d in own})
+            for creditor, (now, what_if) in _legacy_amounts(as_of, award, own, sanctions.get(award.person_id, ()),
+                                                            weekly).items():
                 rows.append((run_id, award.person_id, award.partition, award.benefit, paid, creditor, now,
                              what_if))
         report.people += len(counted)
