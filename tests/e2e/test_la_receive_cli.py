@@ -251,3 +251,19 @@ def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(env
     assert "already received" not in taken.stdout + taken.stderr
     repeat = run_dms(env, "la", "receive", str(path))
     assert repeat.returncode == 0 and "already received" in repeat.stdout
+
+
+def test_tar_put_right_under_the_name_of_a_refused_tar_says_it_replaces_the_refusal(env: dict[str, str]) -> None:
+    """§4.3, §5: a refused tar sent again put right under the same name is taken in, and the command says
+    it replaces the refusal of that name (received on its date), which is then not reported to the LA."""
+    day = date(2025, 11, 25)
+    xml = build.file_bytes("LAREF", LA, day, [build.referral("HB/7", "AB123456C", 41250)])
+    name = build.upload_name(LA, day)
+    status, output, _ = receive(env, build.tar_bytes([(build.file_name("LAREF", LA, day), xml),
+                                                      ("notes.txt", b"hi")]), name)
+    assert status == 1 and "TAR_MEMBER_NAME" in output and "replaces" not in output
+    status, output, _ = receive(env, build.tar_bytes([(build.file_name("LAREF", LA, day), xml)]), name,
+                                "--date", "2025-11-26")
+    assert status == 0 and "took in" in output
+    assert (f"it replaces the refusal of {name} received 2025-11-25: that refusal will not be reported to the "
+            "LA") in output

@@ -230,6 +230,56 @@ def test_outbound_refused_tar_of_an_unregistered_la_waits_for_its_registration(d
     assert "send the tar again once DMS has registered the LA" in message
 
 
+def test_refused_tar_replaced_by_a_tar_of_its_name_taken_in_before_it_is_reported_is_not_reported(
+        data_dir: Path, folder: Path) -> None:
+    """§4.3 (a notice says how to put it right), §5: a refused tar, then the tar put right under the same name
+    (other bytes, received the next day) taken in before any run reports the refusal: its files are being
+    processed, so no notice tells the LA to send them again; the intake names the refusal it replaces."""
+    la(LA)
+    name = build.file_name("LAREF", LA, D)
+    data = build.file_bytes("LAREF", LA, D, [build.referral("HB/1", "AB123456C", 10_000)])
+    (folder / "a").mkdir(), (folder / "b").mkdir()
+    refused = receive(folder / "a", [(name, data), ("notes.txt", b"hi")])
+    assert not refused.accepted and refused.replaces == []
+    taken = receive(folder / "b", [(name, data)], day=D + timedelta(days=1), name=build.upload_name(LA, D))
+    assert taken.accepted and taken.replaces == [D]
+    assert outbound_step(D)["failed_files"] == 0 and not bundle_path(LA, D).exists()
+    assert outbound_step(D + timedelta(days=1))["failed_files"] == 0
+    assert ReceivedTar.objects.get(accepted=False).reported_on is None
+
+
+def test_refused_tar_already_reported_stays_reported_when_a_tar_of_its_name_is_taken_in_since(
+        data_dir: Path, folder: Path) -> None:
+    """§5 (nothing is withdrawn): a refusal a run has reported stays in that date's notice, the same bytes
+    when the date is run again, and a tar of its name taken in afterwards replaces no refusal."""
+    la(LA)
+    name = build.file_name("LAREF", LA, D)
+    data = build.file_bytes("LAREF", LA, D, [build.referral("HB/1", "AB123456C", 10_000)])
+    (folder / "a").mkdir(), (folder / "b").mkdir()
+    assert not receive(folder / "a", [(name, data), ("notes.txt", b"hi")]).accepted
+    assert outbound_step(D)["failed_files"] == 1
+    notice = members(bundle_path(LA, D))
+    taken = receive(folder / "b", [(name, data)], day=D + timedelta(days=1), name=build.upload_name(LA, D))
+    assert taken.accepted and taken.replaces == []
+    assert ReceivedTar.objects.get(accepted=False).reported_on == D
+    outbound_step(D)
+    assert members(bundle_path(LA, D)) == notice
+
+
+def test_refused_tar_received_after_a_tar_of_its_name_was_taken_in_is_reported(data_dir: Path,
+                                                                               folder: Path) -> None:
+    """§5.1: only a tar taken in *since* a refusal replaces it; a tar of an accepted tar's name refused later
+    is reported."""
+    la(LA)
+    name = build.file_name("LAREF", LA, D)
+    data = build.file_bytes("LAREF", LA, D, [build.referral("HB/1", "AB123456C", 10_000)])
+    (folder / "a").mkdir(), (folder / "b").mkdir()
+    assert receive(folder / "a", [(name, data)]).accepted
+    assert not receive(folder / "b", [(name, data), ("notes.txt", b"hi")]).accepted
+    assert outbound_step(D)["failed_files"] == 1
+    assert ReceivedTar.objects.get(accepted=False).reported_on == D
+
+
 def test_outbound_schedule_is_bundled_on_the_first_working_day_of_the_month(data_dir: Path) -> None:
     council, other = la(LA), la(OTHER)
     hb = debt(person("AB123456C"), council, "HB/1", 50_000)

@@ -98,6 +98,9 @@ def run_la_receive(args: argparse.Namespace) -> int:
             print(f"  {problem.code}: {problem.message}", file=sys.stderr)
         return 1
     print(f"took in {result.tar_name} received {result.received_on}{already}: {len(result.files)} files")
+    for refused_on in result.replaces:
+        print(f"  it replaces the refusal of {result.tar_name} received {refused_on}: that refusal will not be "
+              "reported to the LA, as the files of this tar are processed instead")
     for taken in result.files:
         note = f" ({taken.note})" if taken.note else ""
         print(f"  {taken.name}  {taken.state}  {taken.size:,} bytes  sha256 {taken.sha256}{note}")

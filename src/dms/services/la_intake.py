@@ -100,7 +100,9 @@ class TakenFile:
 @dataclass
 class IntakeResult:
     """What ``receive_tar`` did: the tar taken in (``accepted``) with its files, or refused with every
-    problem; ``repeat`` when this very tar (name and bytes) had been received before and nothing was done."""
+    problem; ``repeat`` when this very tar (name and bytes) had been received before and nothing was done;
+    ``replaces`` the received dates of the refusals of a tar of its name, not yet reported, that a tar taken
+    in replaces (they will not be reported: ``la_outbound``)."""
 
     tar_name: str
     sha256: str
@@ -109,6 +111,7 @@ class IntakeResult:
     problems: list[TarProblem] = field(default_factory=list)
     files: list[TakenFile] = field(default_factory=list)
     repeat: bool = False
+    replaces: list[date] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------ archive
@@ -460,7 +463,8 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
     before, or when it was refused and would be refused now for the same problems. A tar refused before that
     would now be judged otherwise (its LA has been registered since: TAR_UNKNOWN_LA, spec §5.1) is a new
     receipt: taken in, or refused for what is wrong with it now (an earlier refusal of a tar taken in is then
-    not reported: ``la_outbound``)."""
+    not reported: ``la_outbound``). A tar taken in replaces every refusal of a tar of its name not yet reported
+    (spec §4.3, §5): those are not reported, and the result names the dates they were received."""
     path = Path(path)
     if not path.is_file():
         raise DmsError(f"{path} is not a file; give the path of the LA's .tar")
@@ -481,7 +485,16 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
         result = IntakeResult(path.name, sha256, received_on, not problems, problems)
         if not problems:
             result.files = _take_members(path, row, members)
+            result.replaces = _replaced_refusals(row)
     return result
+
+
+def _replaced_refusals(taken: ReceivedTar) -> list[date]:
+    """The received dates of the refusals, not yet reported, of tars of the name of ``taken``, received before
+    it (spec §4.3 "how to put it right", §5): its files are being processed, so the refusals are not
+    reported (``la_outbound``: nothing is withdrawn from a notice already sent)."""
+    return list(ReceivedTar.objects.filter(name=taken.name, accepted=False, reported_on__isnull=True,
+                                           pk__lt=taken.pk).order_by("pk").values_list("received_on", flat=True))
 
 
 def _same_problems(before: list[TarProblem], now: list[TarProblem]) -> bool:

@@ -11,9 +11,10 @@ Where the files live (under ``DMS_DATA_DIR``):
 Reporting: a cessation is reported once, by the first run date on or after its cessation date (or a later
 one, when an LA's cessations of a day would pass the 99999999.99 its file's TotalAmount may say); a failed or
 superseded file once, by the first run date on or after the date it was decided; a refused tar once, by the
-first run date on or after it was received, once its LA is registered, unless the same tar (name and bytes)
-has been taken in since (received again once its LA was registered: the refusal no longer holds, and its
-files are processed). Each row's ``reported_on`` is set to
+first run date on or after it was received, once its LA is registered, unless a tar of the same name has
+been taken in since (the same tar received again once its LA was registered, or the tar sent again put right:
+hb-debt-interface.md §4.3, §5; its files are being processed, and telling the LA the tar was refused would only
+have it send them again). Each row's ``reported_on`` is set to
 the run date that reports it, in the same transaction as the bundle's record, so a failed run reports
 nothing and the next one reports it.
 
@@ -78,8 +79,8 @@ def _mark_reported(run_date: date, registered: set[str]) -> None:
         Q(processed_on__lte=run_date) | Q(processed_on__isnull=True, received_on__lte=run_date),
         state__in=[FileState.FAILED, FileState.SUPERSEDED], reported_on__isnull=True,
     ).update(reported_on=run_date)
-    taken_in_since = ReceivedTar.objects.filter(accepted=True, name=OuterRef("name"),
-                                                sha256=OuterRef("sha256"))
+    # hb-debt-interface.md §4.3 (how to put it right), §5: a refusal replaced before it is reported is not reported
+    taken_in_since = ReceivedTar.objects.filter(accepted=True, name=OuterRef("name"), pk__gt=OuterRef("pk"))
     ReceivedTar.objects.filter(accepted=False, reported_on__isnull=True, received_on__lte=run_date,
                                la_id__in=sorted(registered)).exclude(Exists(taken_in_since)).update(
         reported_on=run_date)
