@@ -324,6 +324,20 @@ def test_one_faulty_value_one_error_no_nino_mismatch_or_unknown_debt_ref_for_a_v
     assert [(e.code, e.field) for e in result.errors] == [("BAD_NINO", "NINO"), ("SCHEMA", "DebtRef")]
 
 
+def test_a_referral_whose_surname_or_forenames_has_no_letter_fails_the_file_as_schema(folder: Path) -> None:
+    """Spec §2 (a name has letters; spaces, apostrophes and hyphens alone are no name), §6.1: a Surname of
+    spaces or Forenames of a hyphen fails the file (INVALID, SCHEMA with DebtRef and Field), so no claimant is
+    recorded from it with an empty name."""
+    la()
+    records = [build.referral("HB/1", "AB123456C", 1000, surname="   "),
+               build.referral("HB/2", "AB123457C", 1000, forenames="-")]
+    file = received(folder, "LAREF", records)
+    result = validate_file(file, RUN)
+    assert result.outcome == Outcome.INVALID and not result.accepted
+    assert [(e.code, e.debt_ref, e.field) for e in result.errors] == [
+        ("SCHEMA", "HB/1", "Surname"), ("SCHEMA", "HB/2", "Forenames")]
+
+
 def test_file_and_database_errors_together_in_line_order(folder: Path) -> None:
     council = la()
     held_debt(council, "HB/2")

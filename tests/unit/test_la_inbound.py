@@ -512,3 +512,23 @@ def test_an_error_about_the_header_or_root_carries_no_debt_ref_or_field(
         for error in errors:
             assert (error.debt_ref, error.field) == ("", ""), (name, error)
             assert error.line > 0, (name, error)
+
+
+def test_a_surname_or_forenames_with_no_letter_is_a_schema_error_of_that_record_saying_how_to_fix_it() -> None:
+    """Spec §2 (names of letters, spaces, apostrophes and hyphens; one with no letter is no name), §4.3 (the
+    error names the record and the field, and says how to put it right): a Surname of spaces and Forenames
+    of one hyphen are each a SCHEMA error with the DebtRef and Field, alike in both scans."""
+    good = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 1000),
+                                               build.referral("HB/2", "AB123457C", 1000)])
+    data = good.replace(b"<Surname>Jones</Surname>", b"<Surname>   </Surname>", 1).replace(
+        b"<Forenames>Sam</Forenames>", b"<Forenames>-</Forenames>", 1)
+    for errors in errors_of_both_scans("LAREF", data):
+        assert [(e.code, e.debt_ref, e.field) for e in errors] == [
+            ("SCHEMA", "HB/1", "Surname"), ("SCHEMA", "HB/1", "Forenames")]
+        assert errors[0].message.startswith("Surname: '   ' has no letter: a name is 1-35 letters, spaces, "
+                                            "apostrophes and hyphens, with at least one letter (spec §2)")
+        assert errors[1].message.startswith("Forenames: '-' has no letter")
+    # with an element missing too, the name is still checked on its own (the leaf schema)
+    missing = data.replace(b"<DateOfBirth>1984-02-29</DateOfBirth>", b"", 1)
+    for errors in errors_of_both_scans("LAREF", missing):
+        assert {("SCHEMA", "Surname"), ("SCHEMA", "Forenames")} <= {(e.code, e.field) for e in errors}

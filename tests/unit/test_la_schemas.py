@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from dms.la_interface import inbound
 from dms.la_interface.names import MessageType
 from dms.la_interface.schemas import part_schema, schema, xsd_path
 from dms.nino import nino_problem
@@ -250,6 +251,8 @@ def test_schema_names_allow_letters_of_any_alphabet_spaces_apostrophes_and_hyphe
 NAMES_ALLOWED = ["O\u2019Brien", "Zoe\u0308", "Nu\u0301n\u0303ez", "D\u2019Arcy-O'Neil", "e\u0301" * 35,
                  "a\u0323\u0302" * 35, "n\u0308" * 35, "x" * 35]
 NAMES_REFUSED = ["\u0308Zoe", "O\u2018Brien", "O`Brien", "e\u0301" * 36, "x" * 36, "Jones2", "\u0301", ""]
+# spec §2: a name is made of letters, spaces, apostrophes and hyphens; one with no letter is no name
+NAMES_WITHOUT_A_LETTER = ["   ", "-", "'", "\u2019", " - ", "'-\u2019 ", "-" * 35]
 
 
 def _named(surname: str) -> str:
@@ -266,6 +269,24 @@ def test_a_name_may_have_a_right_single_quotation_mark_and_letters_with_combinin
         assert _lxml_errors(MessageType.REFERRAL, _named(name)) != [], ascii(name)
 
 
+def test_a_name_with_no_letter_is_refused() -> None:
+    """Spec §2 (names: 1-35 characters, letters, spaces, apostrophes and hyphens): spaces, apostrophes and
+    hyphens with no letter are no name, for the Surname and the Forenames alike; one letter among them is."""
+    for name in NAMES_WITHOUT_A_LETTER:
+        assert _lxml_errors(MessageType.REFERRAL, _named(name)) != [], ascii(name)
+        forenames = SPEC_EXAMPLE.replace("<Forenames>Sam</Forenames>", f"<Forenames>{name}</Forenames>")
+        assert _lxml_errors(MessageType.REFERRAL, forenames) != [], ascii(name)
+    for name in ("- A", " ' x", "\u2019e\u0301", "-" * 34 + "x"):
+        assert _lxml_errors(MessageType.REFERRAL, _named(name)) == [], ascii(name)
+
+
+def test_the_name_letter_pattern_is_the_one_in_common_xsd() -> None:
+    """The plain words for a name with no letter (``inbound._schema_words``) are keyed on the pattern of
+    common.xsd's Name type."""
+    xsd = (xsd_path(MessageType.REFERRAL).parent / "common.xsd").read_text(encoding="utf-8")
+    assert f'<xs:pattern value="{inbound.NAME_LETTER_PATTERN}"/>' in xsd
+
+
 def test_a_name_is_at_most_35_characters_a_letter_with_its_combining_marks_counting_as_one() -> None:
     """Spec §2 ("1-35 characters"): a letter and the combining marks after it are one character, as the
     letter written precomposed would be, so a name is as long in NFD as in NFC (35 "é" either way)."""
@@ -280,7 +301,7 @@ def test_xmllint_agrees_on_names_with_a_right_single_quotation_mark_and_combinin
     for name in NAMES_ALLOWED:
         result = _xmllint(MessageType.REFERRAL, _named(name), tmp_path)
         assert result.returncode == 0, (ascii(name), result.stderr)
-    for name in NAMES_REFUSED:
+    for name in NAMES_REFUSED + NAMES_WITHOUT_A_LETTER:
         result = _xmllint(MessageType.REFERRAL, _named(name), tmp_path)
         assert result.returncode != 0 and "fails to validate" in result.stderr, ascii(name)
 

@@ -389,11 +389,22 @@ def _leaf_errors(element: etree._Element, kind: MessageType, debt_ref: str,
                 messages.append(message.rstrip("."))
 
 
+# The pattern of common.xsd's Name type that asks for a letter (spec §2), and libxml2's words when it fails.
+NAME_LETTER_PATTERN = r"[^\p{L}]*\p{L}.*"
+_NO_LETTER = re.compile(r"\[facet 'pattern'\] The value '(?P<value>.*)' is not accepted by the pattern '"
+                        + re.escape(NAME_LETTER_PATTERN) + "'", re.DOTALL)
+
+
 def _schema_words(message: str) -> str:
-    """libxml2's message without the namespace and the element it names (the error's field names it)."""
+    """libxml2's message without the namespace and the element it names (the error's field names it); a name
+    with no letter in plain words (spec §2), as the pattern that refuses it says little to the LA."""
     message = message.replace(_NS_PREFIX, "")
     if message.startswith("Element '") and "': " in message:
         message = message.split("': ", 1)[1]
+    no_letter = _NO_LETTER.search(message)
+    if no_letter is not None:
+        message = (f"'{no_letter['value']}' has no letter: a name is 1-35 letters, spaces, apostrophes and hyphens, "
+                   "with at least one letter (spec §2); give the name as the claimant's record holds it")
     return message
 
 
@@ -763,14 +774,15 @@ _NINO_PATTERN = (rb"(?:[ACEHJLMOPRSW-Y][A-CEGHJ-NPR-TW-Z]|B[A-CEHJ-NPR-TW-Z]|G[A
                  rb"|N[A-CEGHJL-NPRSW-Z]|T[A-CEGHJ-MPR-TW-Z]|Z[A-CEGHJ-NPR-TW-Y])[0-9]{6}[A-D]")
 _NINO = re.compile(_NINO_PATTERN)
 # The Name type of common.xsd is (\p{L}\p{M}*|[ '’\-]){1,35}: 1-35 characters, a letter with the combining
-# marks after it counting as one. The fast lane takes the letters and marks whose category is the same in
-# every Unicode version and in libxml2's tables (ASCII, Latin-1 and Latin Extended-A letters; the combining
-# diacritical marks but U+0358-U+035C, which libxml2 does not count as marks); any other name goes to the
-# schema itself.
+# marks after it counting as one; and (a restriction of that) [^\p{L}]*\p{L}.*: at least one letter (§2: a name
+# of spaces, apostrophes and hyphens only is no name), which the look-ahead says. The fast lane takes the
+# letters and marks whose category is the same in every Unicode version and in libxml2's tables (ASCII, Latin-1
+# and Latin Extended-A letters; the combining diacritical marks but U+0358-U+035C, which libxml2 does not count
+# as marks); any other name goes to the schema itself.
 _NAME_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f"
 _NAME_MARK = "\u0300-\u0357\u035d-\u036f"
-_NAME = re.compile(f"(?:[{_NAME_LETTER}][{_NAME_MARK}]*|[ '\u2019\\-]){{1,35}}")
-_ASCII_NAME_PATTERN = rb"[A-Za-z '\-]{1,35}"
+_NAME = re.compile(f"(?=[ '\u2019\\-]*[{_NAME_LETTER}])(?:[{_NAME_LETTER}][{_NAME_MARK}]*|[ '\u2019\\-]){{1,35}}")
+_ASCII_NAME_PATTERN = rb"(?=[ '\-]*[A-Za-z])[A-Za-z '\-]{1,35}"
 
 
 def _overpayment_text(money: bytes, day: bytes) -> bytes:
