@@ -755,3 +755,25 @@ def test_a_death_or_award_end_that_occurred_before_a_report_held_does_not_overwr
     assert Award.objects.get(award_ref="UC1").end_date == date(2025, 6, 11)
     assert dict(InboundEvent.objects.filter(event_id__in=["died-old", "end-old"], applied=False)
                 .values_list("event_id", "superseded_by")) == {"died-old": "died-new", "end-old": "end-new"}
+
+
+def test_a_sanction_or_moratorium_report_older_than_one_held_is_counted_superseded_at_import() -> None:
+    """docs/events-notes.md "A late report does not overwrite a later one" (**Decision**; events.md §1:
+    ``occurred_on`` is the date the fact took effect; §2 ``person.sanction``, ``person.insolvency``) with README
+    ``dms events import`` (superseded: older than a report of the same fact already held): a sanction from
+    2025-06-02 reported as 100% for 8 weeks (occurred 2025-06-03), and a breathing space from 2025-06-02 with
+    its end (occurred 2025-06-20); older reports of each (occurred 2025-06-02) delivered after them are counted
+    superseded by the import, as the death's and the award end's are, kept and never left for the run."""
+    sanction = {"rate_percent": 100, "start_date": "2025-06-02"}
+    space = {"kind": "BREATHING_SPACE", "start_date": "2025-06-02"}
+    run(line("sn-new", "person.sanction", occurred_on="2025-06-03", duration_weeks=8, **sanction),
+        line("bs-new", "person.insolvency", occurred_on="2025-06-20", end_date="2025-06-30", **space))
+    report = run(line("sn-old", "person.sanction", occurred_on="2025-06-02", duration_weeks=13, **sanction),
+                 line("bs-old", "person.insolvency", occurred_on="2025-06-02", **space),
+                 line("sn-other", "person.sanction", occurred_on="2025-06-02", rate_percent=100,
+                      start_date="2025-07-01", duration_weeks=13))
+    assert (report.ok, report.stored, report.applied, report.superseded) == (True, 3, 0, 2)
+    assert dict(InboundEvent.objects.filter(applied=False).values_list("event_id", "superseded_by")) == {
+        "sn-new": "", "bs-new": "", "sn-old": "sn-new", "bs-old": "bs-new", "sn-other": ""}
+    assert InboundEvent.objects.get(event_id="bs-old").superseded_reason.startswith(
+        "superseded: event 'bs-new' reports the BREATHING_SPACE of NINO AB123456C from 2025-06-02 as of 2025-06-20")

@@ -2575,17 +2575,20 @@ def test_a_sanction_report_that_occurred_before_a_later_report_of_it_returns_not
 def test_an_insolvency_report_that_occurred_before_a_later_report_of_it_adds_nothing() -> None:
     """recovery-rules.md §6 (a DRO bars recovery of the non-fraud debts it includes): a DRO from 2025-06-02
     reported on 2025-06-10 with its end, then the report of its start (occurred 2025-06-02) delivered after
-    the run applied it: one restriction, with the end the later report gave, noting the older report."""
+    the run applied it: the import counts it superseded, and one restriction is held, with the end the later
+    report gave, noting the older report."""
     events(uc_award(), dwp_debt("NF"))
     dro = {"kind": "DEBT_RELIEF_ORDER", "start_date": "2025-06-02"}
     events(line("dro-new", "person.insolvency", occurred_on="2025-06-10", end_date="2026-06-01", **dro))
     run_day(date(2025, 6, 10))
-    events(line("dro-old", "person.insolvency", occurred_on="2025-06-02", **dro))
+    report = import_events([line("dro-old", "person.insolvency", occurred_on="2025-06-02", **dro)], source="t")
+    assert (report.stored, report.superseded) == (1, 1)
     summary = run_day(date(2025, 6, 11))
-    assert summary["events_superseded"] == 1 and status("NF")[0] == "SUSPENDED"
+    assert "events_superseded" not in summary and status("NF")[0] == "SUSPENDED"
     restriction = Restriction.objects.get()
     assert restriction.end_date == date(2026, 6, 1)
-    assert "event dro-old (occurred 2025-06-02) left it as event dro-new (occurred 2025-06-10) set it" in restriction.note
+    assert ("at import: event dro-old (occurred 2025-06-02) left it as event dro-new (occurred 2025-06-10) set it"
+            in restriction.note)
 
 
 def test_a_sanction_wholly_between_two_legacy_pay_dates_reduces_the_benefit_of_the_pay_period_it_falls_in() -> None:

@@ -999,8 +999,16 @@ def _person_died(event: ev.Event, row: InboundEvent) -> bool:
 def _kept_for_run(event: ev.Event, row: InboundEvent) -> bool:
     """Sanctions and insolvency are applied by the daily run on their date. **Decision**: a person DMS does
     not know yet is created, as award and debt events do (events.md §2): the sanction or insolvency is then
-    held against them for the debts and awards that arrive later, and the run has a person to apply it to."""
+    held against them for the debts and awards that arrive later, and the run has a person to apply it to.
+    One older than a report of the same sanction, insolvency or moratorium already held is superseded here
+    (:func:`supersede`; docs/events-notes.md "A late report does not overwrite a later one"), so the import
+    counts it, and noted on the restriction already held for it; the run passes it by."""
     ensure_person(event.nino)
+    later = supersede(row, event)
+    if later is not None:
+        from dms.services.recovery_events import note_superseded_report  # it builds on this module
+
+        note_superseded_report(event, later, "at import")
     return False
 
 

@@ -191,6 +191,7 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
             with transaction.atomic():
                 APPLY[row.type](event, row, run_date)
                 _mark_applied(row, run_date)
+                _note_reports_superseded_before(event, row, run_date)
             counts[row.type] = counts.get(row.type, 0) + 1
         except _NoLongerApplies:
             _mark_applied(row, run_date)  # its debt left DMS before its date: nothing to change
@@ -209,21 +210,44 @@ def _superseded(event: ev.Event, row: InboundEvent, run_date: date) -> bool:
     sanction, an insolvency or moratorium, a debt's revision: :func:`dms.services.events.supersede`): it is
     then kept, recorded as superseded and not applied, the later report standing (**Decision**,
     docs/events-notes.md "A late report does not overwrite a later one"). A sanction's or insolvency's
-    restriction already held notes it (for a moratorium, that its end stands as the later event set it)."""
+    restriction already held notes it (:func:`note_superseded_report`). A report superseded at import
+    (:func:`dms.services.events.import_event`) never reaches the run; this is for one stored before the later
+    report arrived."""
     with transaction.atomic():
         later = supersede(row, event)
         if later is None:
             return False
-        if isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
-            kind = event.kind if isinstance(event, ev.PersonInsolvency) else "SANCTION"
-            held = Restriction.objects.filter(person__nino=event.nino, kind=kind,
-                                              start_date=event.start_date).order_by("-pk").first()
-            if held is not None:
-                what = "its end" if kind in MORATORIA else "it"
-                held.note = (f"{held.note}; {run_date}: event {event.event_id} (occurred {event.occurred_on}) left "
-                             f"{what} as event {later.event_id} (occurred {later.occurred_on}) set it")
-                held.save(update_fields=["note"])
+        note_superseded_report(event, later, str(run_date))
     return True
+
+
+def _note_reports_superseded_before(event: ev.Event, row: InboundEvent, run_date: date) -> None:
+    """The reports a sanction, insolvency or moratorium report superseded at import, before any restriction
+    for the fact was held (so none could be noted then), noted on the restriction it has now started
+    (:func:`note_superseded_report`), as for a report the run itself finds superseded."""
+    if not isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
+        return
+    if not Restriction.objects.filter(event_id=event.event_id).exists():
+        return  # it moved a restriction already held, on which what it superseded is noted
+    for older in InboundEvent.objects.filter(superseded_by=event.event_id, type=row.type).order_by("pk"):
+        note_superseded_report(parsed(older), row, str(run_date))
+
+
+def note_superseded_report(event: ev.Event, later: InboundEvent, when: str) -> None:
+    """A superseded report of a sanction, insolvency or moratorium (docs/events-notes.md "A late report does
+    not overwrite a later one") is noted on the restriction already held for it, with ``when`` (the run date,
+    or the import): it left the restriction (for a moratorium, its end) as the later event ``later`` set it.
+    Nothing is noted for other events, or when no restriction is held yet."""
+    if not isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
+        return
+    kind = event.kind if isinstance(event, ev.PersonInsolvency) else "SANCTION"
+    held = Restriction.objects.filter(person__nino=event.nino, kind=kind,
+                                      start_date=event.start_date).order_by("-pk").first()
+    if held is not None:
+        what = "its end" if kind in MORATORIA else "it"
+        held.note = (f"{held.note}; {when}: event {event.event_id} (occurred {event.occurred_on}) left "
+                     f"{what} as event {later.event_id} (occurred {later.occurred_on}) set it")
+        held.save(update_fields=["note"])
 
 
 def _person(event: ev.Event) -> Person:
