@@ -597,6 +597,38 @@ def test_a_moratorium_whose_resumption_day_has_passed_when_its_end_is_known_resu
     assert [r.date for r in taken()] == [date(2025, 8, 4)]
 
 
+def test_a_corrected_date_of_death_is_the_one_each_debt_s_status_reason_names() -> None:
+    """README ``dms debtor show`` (``status_reason``: the death, date and event, that moved the debt) with
+    events.md §2 ``person.died`` and docs/events-notes.md "A late report does not overwrite a later one" (a
+    later report acts as a correction of a death's date): £300.00 DWP and £500.00 HB debts; the 2025-06-07 UC
+    pay date takes from both. A death on 2025-06-15 (event died1) sends BA1 to the estate and returns HB1
+    (DEATH); a later report (event died2) corrects the date to 2025-06-05, and the run reverses what
+    2025-06-07 took. Each debt's status reason then names the date and event in force, saying which it
+    corrects, in a status change recorded beside the first (its audit stays), from the day it was first so."""
+    events(uc_award(), dwp_debt(), period())
+    hb_debt()
+    run_day(PAY)
+    events(line("died1", "person.died", occurred_on="2025-06-20", date_of_death="2025-06-15"))
+    run_day(date(2025, 6, 20))
+    assert shown("BA1")["status_reason"] == "the debtor died on 2025-06-15: recovery from the estate"
+    events(line("died2", "person.died", occurred_on="2025-06-25", date_of_death="2025-06-05"))
+    run_day(date(2025, 6, 25))
+    corrected = "the debtor died on 2025-06-05 (event died2, correcting 2025-06-15 of event died1)"
+    assert (shown("BA1")["status"], shown("BA1")["status_since"]) == ("ESTATE", "2025-06-20")
+    assert shown("BA1")["status_reason"] == f"{corrected}: recovery from the estate"
+    assert (shown("HB1")["status"], shown("HB1")["status_since"]) == ("RETURNED", "2025-06-20")
+    assert shown("HB1")["status_reason"] == (
+        "DEATH: the claimant died on 2025-06-05 (event died2, correcting 2025-06-15 of event died1): deductions "
+        "stop at death and HB debts cease (recovery-rules.md §6)")
+    assert [r.date for r in taken("REVERSED")] == [PAY, PAY]
+    first = DebtStatusChange.objects.get(debt__creditor_ref="BA1", to_status=DebtStatus.ESTATE,
+                                         from_status=DebtStatus.OPEN)
+    assert first.reason == "the debtor died on 2025-06-15: recovery from the estate" and check_ledger().ok
+    events(line("died3", "person.died", occurred_on="2025-06-26", date_of_death="2025-06-05"))
+    run_day(date(2025, 6, 26))
+    assert shown("BA1")["status_reason"] == f"{corrected}: recovery from the estate"
+
+
 def shown(ref: str, nino: str = NINO) -> dict[str, str]:
     """The ``dms debtor show --json`` row of the debt ``ref`` (owned or held jointly) for ``nino``."""
     from dms.services.debtors import debtor_summary

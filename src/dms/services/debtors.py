@@ -146,16 +146,20 @@ def refunds_of(person: Person) -> list[dict[str, str]]:
 def _last_status_changes(debt_ids: list[int]) -> dict[int, tuple[str, str]]:
     """``{debt id: (business date, reason)}`` of each debt's latest status change (its audit), in one query:
     why a debt is returned, suspended, cleared or with the estate, in the words of what changed it. Audit
-    rows that changed no status (a reclassification, a recall recorded again) are not a change of it."""
+    rows that changed no status (a reclassification, a recall recorded again) are not a change of it; one
+    that restates its reason (``DebtStatusChange.restates``: a death's date corrected) gives the reason, the
+    status dating from the change before it."""
     from django.db.models import F
 
     from dms.store.models import DebtStatusChange
 
     latest: dict[int, tuple[str, str]] = {}
-    rows = DebtStatusChange.objects.filter(debt_id__in=debt_ids).exclude(from_status=F("to_status")).order_by(
-        "debt_id", "id").values_list("debt_id", "business_date", "reason")
-    for debt_id, day, reason in rows:
-        latest[debt_id] = (day.isoformat(), reason)
+    rows = DebtStatusChange.objects.filter(Q(restates=True) | ~Q(from_status=F("to_status")),
+                                           debt_id__in=debt_ids).order_by(
+        "debt_id", "id").values_list("debt_id", "business_date", "reason", "restates")
+    for debt_id, day, reason, restates in rows:
+        since = latest[debt_id][0] if restates and debt_id in latest else day.isoformat()
+        latest[debt_id] = (since, reason)
     return latest
 
 

@@ -743,13 +743,16 @@ def all_debtors_died_by(debt: Debt, on: date) -> bool:
     return debt.joint_person_id is None or has_died_by(debt.joint_person, on)
 
 
-def estate_reason(debt: Debt) -> str:
+def estate_reason(debt: Debt, correcting: str = "") -> str:
     """Why ``debt`` passes to recovery from the estate (recovery-rules.md §6), with the day it did: the
-    debtor's death, or for a joint debt the death of the last of its two debtors (:func:`all_debtors_died_by`)."""
+    debtor's death, or for a joint debt the death of the last of its two debtors (:func:`all_debtors_died_by`);
+    ``correcting``, when a later report has corrected a date of death, names the event in force and the date
+    and event it corrects (docs/events-notes.md "A late report does not overwrite a later one")."""
+    of = f" ({correcting})" if correcting else ""
     if debt.joint_person_id is None or debt.joint_person is None:
-        return f"the debtor died on {debt.person.date_of_death}: recovery from the estate"
+        return f"the debtor died on {debt.person.date_of_death}{of}: recovery from the estate"
     last = max(d for d in (debt.person.date_of_death, debt.joint_person.date_of_death) if d is not None)
-    return f"both debtors of the joint debt have died, the last on {last}: recovery from the estate"
+    return f"both debtors of the joint debt have died, the last on {last}{of}: recovery from the estate"
 
 
 def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:

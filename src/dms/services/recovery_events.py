@@ -53,7 +53,7 @@ from dms.services.benefit_in_payment import (
 )
 from dms.services.events import ensure_person, paid_on, pay_terms_on, stored_event, supersede, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions, sanctions_over
-from dms.store.models import Award, Debt, InboundEvent, Person, partition_of
+from dms.store.models import Award, Debt, DebtStatusChange, InboundEvent, Person, partition_of
 from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
 
 ACTOR = "daily run: life events"
@@ -265,6 +265,7 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     if not isinstance(event, ev.PersonDied):
         raise TypeError(type(event).__name__)
     person = _person(event)
+    correcting = _death_corrected(person, event)
     if person.date_of_death != event.date_of_death:
         person.date_of_death = event.date_of_death
         person.save(update_fields=["date_of_death"])
@@ -302,16 +303,53 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
                        f"taken after the debtor's death on {event.date_of_death}, reported late (event "
                        f"{event.event_id}): deductions stop at death")
     _cease_for_awards_ended_before(person, event.date_of_death, run_date)
-    cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}",
-                   why=f"the claimant died on {event.date_of_death} (event {event.event_id}): deductions stop at "
-                       "death and HB debts cease (recovery-rules.md §6)")
+    returned_before = _debts(person, creditor__kind="LA", status=DebtStatus.RETURNED, cessation_reason="DEATH")
+    estate_before = _debts_owed(person, status=DebtStatus.ESTATE)
+    why = (f"the claimant died on {event.date_of_death} ({correcting or f'event {event.event_id}'}): deductions "
+           "stop at death and HB debts cease (recovery-rules.md §6)")
+    cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}", why=why)
     for debt in _debts_owed(person, creditor__kind__in=("DWP", "HMRC"),
                             status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
         other = debt.joint_person if debt.person_id == person.pk else debt.person
         if other is not None and not has_died_by(other, run_date):
             continue
         debt.change_status(DebtStatus.ESTATE, business_date=run_date, actor=f"event {event.event_id}",
-                           reason=estate_reason(debt))
+                           reason=estate_reason(debt, correcting))
+    if correcting:  # the debts the death first reported moved: their status's reason names the date in force
+        for debt in returned_before:
+            _restate(debt, f"DEATH: {why}", run_date, f"event {event.event_id}")
+        for debt in estate_before:
+            if _stated(debt) != estate_reason(debt):  # a joint debt's last death may be the other debtor's
+                _restate(debt, estate_reason(debt, correcting), run_date, f"event {event.event_id}")
+
+
+def _death_corrected(person: Person, event: ev.PersonDied) -> str:
+    """When the run has applied an earlier report of ``person``'s death with another date of death, the
+    event in force and the date and event it corrects, for the status reasons (a later report acts as a
+    correction of a death's date: docs/events-notes.md "A late report does not overwrite a later one"); ""
+    otherwise."""
+    before = (InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True)
+              .exclude(event_id=event.event_id).order_by("-effect_date", "-pk").first())
+    if before is None:
+        return ""
+    earlier = parsed(before)
+    if not isinstance(earlier, ev.PersonDied) or earlier.date_of_death == event.date_of_death:
+        return ""
+    return f"event {event.event_id}, correcting {earlier.date_of_death} of event {before.event_id}"
+
+
+def _stated(debt: Debt) -> str:
+    """The reason the debt's status is given for: its latest status change, or a restatement of its reason."""
+    row = (DebtStatusChange.objects.filter(Q(restates=True) | ~Q(from_status=F("to_status")), debt=debt)
+           .order_by("-pk").first())
+    return row.reason if row is not None else ""
+
+
+def _restate(debt: Debt, reason: str, run_date: date, actor: str) -> None:
+    """A status change that keeps ``debt``'s status and gives its reason anew (``DebtStatusChange.restates``):
+    appended beside the one it restates, which stays as recorded; no money moves."""
+    DebtStatusChange.objects.create(debt=debt, from_status=debt.status, to_status=debt.status,
+                                    business_date=run_date, actor=actor, reason=reason, restates=True)
 
 
 def _cease_for_awards_ended_before(person: Person, died: date, run_date: date) -> None:

@@ -233,6 +233,9 @@ class DebtStatusChange(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     actor = models.CharField(max_length=100)
     reason = models.TextField()
+    # a row that keeps the status and gives its reason anew (the fact it named corrected since, as a death's
+    # date): ``dms debtor show`` gives this reason for the status; other rows keeping it are notes beside it
+    restates = models.BooleanField(default=False, db_default=False)  # rows written in bulk leave it out
 
     class Meta:
         db_table = "dms_debt_status_change"
