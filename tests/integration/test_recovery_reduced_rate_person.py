@@ -50,7 +50,7 @@ def _run(*days: date) -> None:
             deductions_step(day)
 
 
-def _uc_book(claimant_type: str = "SINGLE_25_OR_OVER", advance_of: str = NINO) -> None:
+def _uc_book(claimant_type: str = "SINGLE_25_OR_OVER", advance_of: str = NINO, until: date = UNTIL) -> None:
     """An advance (item 3) of £15.00 and an overpayment (item 19) of £500.00; £10.00 a period set on the
     advance; three periods paid 2025-07-07, 2025-08-07 and 2025-09-05."""
     uc: dict[str, Any] = {"claimant_type": claimant_type, "assessment_period_day": 1}
@@ -63,7 +63,7 @@ def _uc_book(claimant_type: str = "SINGLE_25_OR_OVER", advance_of: str = NINO) -
         _line("d2", "debt.referred", NINO, creditor="DWP", creditor_ref="OP-1", debt_type="OVERPAYMENT",
               classification="NON_FRAUD", amount="500.00", created_on="2025-04-01"),
     ])
-    set_reduced_rate(advance_of, "ADV-1", "10.00", UNTIL, "affordability request", "j.smith", on=date(2025, 5, 2))
+    set_reduced_rate(advance_of, "ADV-1", "10.00", until, "affordability request", "j.smith", on=date(2025, 5, 2))
     _import([_period(1, "2025-06-01", "2025-06-30", "2025-07-07"), _period(2, "2025-07-01", "2025-07-31", "2025-08-07"),
              _period(3, "2025-08-01", "2025-08-31", "2025-09-05")])
 
@@ -87,6 +87,19 @@ def test_a_reduced_rate_keeps_limiting_the_persons_debts_on_uc_after_its_debt_cl
     assert CLEARED_NAMED in taken[-1].explanation
     outcome = rerate(date(2025, 9, 5))
     assert sum(RerateResult.objects.filter(run_id=outcome.run_id).values_list("now_pence", flat=True)) == 1000
+
+
+def test_a_late_period_is_re_rated_with_the_rate_in_force_on_its_payment_date_on_a_cleared_debt() -> None:
+    """``dms rerate`` works a period paid before its date and not yet taken as the daily run takes it, on its
+    payment date (events.md §2; docs/recovery-notes.md): the rate on the cleared advance, reviewed on
+    2025-09-06 and so in force on 2025-09-05, limits the period paid that day to £10.00, though it has lapsed
+    by the re-rating's date, 2025-09-08; the run then takes the same £10.00."""
+    _uc_book(until=date(2025, 9, 6))
+    _run(date(2025, 7, 7), date(2025, 8, 7))
+    outcome = rerate(date(2025, 9, 8))
+    assert sum(RerateResult.objects.filter(run_id=outcome.run_id).values_list("now_pence", flat=True)) == 1000
+    _run(date(2025, 9, 5))
+    assert [(d.ref, d.amount_pence) for d in Deduction.objects.filter(date=date(2025, 9, 5))] == [("OP-1", 1000)]
 
 
 def test_a_reduced_rate_on_a_partners_cleared_debt_keeps_limiting_the_couples_joint_award() -> None:
