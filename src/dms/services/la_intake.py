@@ -312,11 +312,9 @@ def _files_in_kept_tar(path: str, sha256: str) -> tuple[tuple[str, FileName], ..
     found: list[tuple[str, FileName]] = []
     try:
         with tarfile.open(path, mode="r:") as archive:
-            last_offset = -1
-            for info in archive:
-                if info.size < 0 or info.offset <= last_offset:
+            for info, sound in _headers(archive):
+                if not sound:
                     break
-                last_offset = info.offset
                 if not info.isreg():
                     continue
                 try:
@@ -363,14 +361,12 @@ def _scan(path: Path, tar: TarName | None) -> tuple[list[_Member], list[TarProbl
     seen: set[str] = set()
     try:
         with tarfile.open(path, mode="r:") as archive:
-            last_offset = -1
-            for info in archive:
-                if info.size < 0 or info.offset <= last_offset:
+            for info, sound in _headers(archive):
+                if not sound:
                     problems.append(TarProblem("TAR_UNREADABLE", f"the tar is damaged: the header of member "
                                                f"{info.name!r} at byte {info.offset:,} gives a size of "
                                                f"{info.size:,} bytes; {_UNREADABLE_HINT}"))
                     return members, problems
-                last_offset = info.offset
                 name, found = _member_problems(info, tar)
                 if info.name in seen:
                     found.append(TarProblem("TAR_MEMBER_REPEATED", f"member {info.name!r} appears more than once; "
@@ -385,6 +381,19 @@ def _scan(path: Path, tar: TarName | None) -> tuple[list[_Member], list[TarProbl
     except (tarfile.TarError, EOFError, OSError, UnicodeError, ValueError, OverflowError, MemoryError) as error:
         problems.append(TarProblem("TAR_UNREADABLE", f"the tar cannot be read ({error}); {_UNREADABLE_HINT}"))
     return members, problems
+
+
+def _headers(archive: tarfile.TarFile) -> Iterator[tuple[tarfile.TarInfo, bool]]:
+    """Each member header of ``archive`` in order, with whether it is sound: it lies after the one before it
+    and gives a size of at least 0 (a negative size would read the same header again, for ever). The walk
+    ends at the first unsound header (:func:`_scan` refuses the tar there; a kept tar is read up to it)."""
+    last_offset = -1
+    for info in archive:
+        sound = info.size >= 0 and info.offset > last_offset
+        yield info, sound
+        if not sound:
+            return
+        last_offset = info.offset
 
 
 def _end_problem(path: Path, offset: int) -> TarProblem | None:

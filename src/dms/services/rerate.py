@@ -84,6 +84,7 @@ from dms.recovery.types import (
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
+from dms.services.events import last_completed_run_date
 from dms.services.recovery import (
     legacy_other_rates,
     legacy_reduced_rate,
@@ -408,7 +409,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             else:
                 counted_here[award_id] = (person, claimant_type, partner)
                 holders_elsewhere[person] = partition
-    last_run = _last_completed_run() if legacy_awards else None
+    last_run = last_completed_run_date() if legacy_awards else None
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
         chosen = legacy_award_choice([(award_id, weekly, frequency)
                                       for award_id, weekly, _, frequency, _ in awards], as_of)
@@ -446,11 +447,6 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     held = person_rates(as_of, sorted(set(people) | partners))
     return _ChunkBook(by_person, people, {p: chunk_people[p][1] for p in people}, uc_awards, legacy, periods,
                       frozenset(dead_holders), frozenset(twice), rates, held)
-
-
-def _last_completed_run() -> date | None:
-    rows = fetch("SELECT MAX(run_date) FROM dms_run_day WHERE completed = TRUE", [])
-    return as_date(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
 def _legacy_pay_date(as_of: date, last_run: date | None, first_pay: Any, frequency: str | None) -> date | None:
