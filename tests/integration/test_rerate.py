@@ -564,3 +564,14 @@ def test_rerate_counts_both_partners_of_a_couple_who_both_owe_as_two_people() ->
         outcome = rerate(AS_OF, chunk_partitions=chunk_partitions)
         assert (outcome.people, outcome.periods) == (3, 2)
         assert outcome.as_json()["people"] == 3
+
+
+def test_a_rerate_date_before_the_first_recovery_rules_is_refused_naming_the_date_before_anything_is_done() -> None:
+    """recovery-rules.md §2, §4: DMS holds the rates from 2024-04-08. Re-rating as of a day before then is
+    refused as `dms run` refuses such a day, naming `--date` and the first date it can work out, also on a
+    book with nobody to re-rate; no run is recorded."""
+    with pytest.raises(DmsError, match=r"--date 2024-04-07: DMS holds the recovery rules from 2024-04-08 .*"
+                                       r"re-rate as of a date on or after 2024-04-08"):
+        rerate(date(2024, 4, 7))
+    assert not RerateRun.objects.exists()
+    assert rerate(date(2024, 4, 8)).people == 0

@@ -567,20 +567,22 @@ def plan_dates(through: date) -> RunPlan:
     if started is not None and through < started:
         raise DmsError(f"the run of {started} was started and not completed; run `dms run --date {started}` "
                        "(or a later date) to complete it first")
-    _refuse_a_date_without_rules(first)
+    refuse_a_date_without_rules(first, "run a date on or after {earliest}")
     return RunPlan([first + timedelta(days=n) for n in range((through - first).days + 1)], last)
 
 
-def _refuse_a_date_without_rules(first: date) -> None:
+def refuse_a_date_without_rules(first: date, advice: str) -> None:
     """A run date before the first date DMS holds the recovery rules for (recovery-rules.md §2, §4: the rates
     from 2024-04-08) is refused before anything is done: a legacy instalment due that day could not be
-    worked out, and the day could never be completed (UC periods starting earlier are refused at import)."""
+    worked out, and the day could never be completed (UC periods starting earlier are refused at import).
+    ``dms rerate`` refuses such a date the same way. ``advice`` says how to put it right; ``{earliest}`` in it
+    is the first date."""
     from dms.recovery.legacy import first_pay_date_with_rules
 
     earliest = first_pay_date_with_rules()
     if first < earliest:
         raise DmsError(f"--date {first}: DMS holds the recovery rules from {earliest} (recovery-rules.md §2, §4) "
-                       f"and cannot work out a day before then; run a date on or after {earliest}")
+                       f"and cannot work out a day before then; {advice.format(earliest=earliest)}")
 
 
 def run_day(run_date: date, runner: ChunkRunner, *, chunk_size: int = CHUNK_PARTITIONS,

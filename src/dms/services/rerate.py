@@ -84,6 +84,7 @@ from dms.recovery.types import (
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
+from dms.services.daily_run import refuse_a_date_without_rules
 from dms.services.events import last_completed_run_date
 from dms.services.recovery import (
     legacy_other_rates,
@@ -744,6 +745,7 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
         raise DmsError(f"overall cap rate {cap_rate} is not from 0 to 0.40 (SI 2013/380 Sch 6 para 4(1))")
     if workers < 1:
         raise DmsError(f"give at least 1 worker, not {workers}")
+    refuse_a_date_without_rules(as_of, "re-rate as of a date on or after {earliest}")
     chunks = chunk_ranges(chunk_partitions or chunk_size(workers))
     started = datetime.now(UTC)
     run = RerateRun.objects.create(as_of=as_of, cap_rate=cap_rate, workers=workers, started_at=started)
