@@ -95,6 +95,14 @@ def bacs_processing_date(payment_date: date) -> date:
     return add_working_days(payment_date, -1)
 
 
+def a_year_after(day: date) -> date:
+    """The same day a year on (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def last_day_of_month(year: int, month: int) -> int:
     return _stdcal.monthrange(year, month)[1]
 

@@ -90,3 +90,18 @@ def test_events_import_keeps_a_late_older_revision_superseded_and_refuses_a_paym
     assert "2 line(s): 1 stored (0 applied, 1 superseded by a later report), 0 unchanged, 1 refused" in result.stdout
     shown = json.loads(run_dms(cli_env, "debtor", "show", NINO, "--json", check=True).stdout)
     assert [(d["amount"], d["balance"]) for d in shown["debts"]] == [("300.00", "300.00")]
+
+
+def test_events_import_refuses_an_event_dated_more_than_a_year_after_today_with_its_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """README (`dms run` refuses a date more than a year after today as mistyped): such an event could never
+    act, so `dms events import` refuses it with its line and event, exit 1, and takes the rest."""
+    path = tmp_path / "events.jsonl"
+    far = json.dumps({"event_id": "d9", "type": "person.died", "occurred_on": "2199-05-02", "nino": NINO,
+                      "date_of_death": "2199-05-01"})
+    path.write_text("\n".join([GOOD_LINES[0], far]) + "\n")
+    result = run_dms(cli_env, "events", "import", str(path))
+    assert result.returncode == 1
+    assert f"{path}:2: refused (event d9): occurred_on: 2199-05-02 is more than a year after today" in result.stderr
+    assert "1 stored (1 applied), 0 unchanged, 1 refused" in result.stdout

@@ -373,7 +373,8 @@ def test_bad_json_and_bad_utf8_lines_refused_with_line_numbers_others_applied() 
 
 @pytest.mark.parametrize(("bad", "reason"), [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"event_id": "x", "type": "person.sanction", "duration_weeks": ' + "9" * 5000 + "}", "cannot be read"),
+    ('{"event_id": "x", "type": "person.sanction", "duration_weeks": ' + "9" * 5000 + "}",
+     "duration_weeks: a number of 5,000 digits is too long"),
     ('{"event_id": "x", "type": "person.registered", "occurred_on": "2025-04-07", "nino": "AB123456C", '
      '"surname": "Sm\\ud800ith", "forenames": "A", "date_of_birth": "1980-01-01"}', "surname: holds an escaped lone"),
     ('{"event_id": "x", "type": "debt.referred", "occurred_on": "2025-04-08", "nino": "AB123456C", "creditor": "DWP", '
@@ -667,7 +668,8 @@ def test_refusals_name_what_is_really_wrong_another_persons_award_and_a_withdraw
     report = run(other, debt, gone, revised)
     reasons = {r.event_id: r.reason for r in report.refused}
     assert "already another person's award" in reasons["a9"]
-    assert "WITHDRAWN and no longer recovered by DMS" in reasons["v1"]
+    assert "WITHDRAWN and no longer recovered by DMS, so it cannot be revised or withdrawn" in reasons["v1"]
+    assert "paid here" not in reasons["v1"]  # a payment naming it is taken as the person's credit
 
 
 def test_a_decimal_in_an_unknown_field_is_stored_exactly_and_never_as_a_float() -> None:
@@ -777,3 +779,32 @@ def test_a_sanction_or_moratorium_report_older_than_one_held_is_counted_supersed
         "sn-new": "", "bs-new": "", "sn-old": "sn-new", "bs-old": "bs-new", "sn-other": ""}
     assert InboundEvent.objects.get(event_id="bs-old").superseded_reason.startswith(
         "superseded: event 'bs-new' reports the BREATHING_SPACE of NINO AB123456C from 2025-06-02 as of 2025-06-20")
+
+
+def test_an_event_that_occurred_more_than_a_year_after_today_is_refused_as_a_mistyped_date() -> None:
+    """events.md §1 (``occurred_on``: the business date the fact took effect); README (`dms run` refuses a date
+    more than a year after today): an event dated that far ahead could never be reached by a run, so it is
+    refused at import, naming ``occurred_on`` and today, and nothing of it is held; a year ahead to the day is
+    taken. Without ``today`` (the demo's own traffic) nothing is guarded."""
+    today = date(2026, 12, 7)
+    far = line("d1", "person.died", occurred_on="2150-05-02", date_of_death="2150-05-01")
+    year = line("w1", "person.registered", occurred_on="2027-12-07", surname="J", forenames="S",
+                date_of_birth="1980-01-01")
+    report = import_events([far, year], source="test.jsonl", today=today)
+    assert [(r.line_number, r.event_id) for r in report.refused] == [(1, "d1")]
+    assert ("occurred_on: 2150-05-02 is more than a year after today (2026-12-07)" in report.refused[0].reason
+            and "correct the date" in report.refused[0].reason)
+    assert list(InboundEvent.objects.values_list("event_id", flat=True)) == ["w1"]
+
+
+def test_an_integer_too_long_to_be_a_value_is_refused_naming_its_field_and_event() -> None:
+    """README (errors say what, where and how to put it right): a JSON integer of thousands of digits is
+    refused naming the field that holds it and the event, not with the reader's own limit."""
+    long = line("s1", "person.sanction", start_date="2025-04-08", duration_weeks=13)[:-1] + \
+        ', "rate_percent": ' + "9" * 5000 + "}"
+    report = run(long)
+    [refused] = report.refused
+    assert refused.event_id == "s1"
+    assert refused.reason == ("rate_percent: a number of 5,000 digits is too long to be a value of an event; send "
+                              "the field as events.md gives it")
+    assert not InboundEvent.objects.exists()

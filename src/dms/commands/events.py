@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def run_events_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     lines = _read_lines(path)
-    report = import_events(lines, source=str(path))
+    report = import_events(lines, source=str(path), today=date.today())
     for refused in report.refused:
         where = f" (event {refused.event_id})" if refused.event_id else ""
         print(f"{path}:{refused.line_number}: refused{where}: {refused.reason}", file=sys.stderr)

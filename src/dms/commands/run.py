@@ -8,6 +8,7 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
+from dms.calendar import a_year_after
 from dms.cli import business_date, whole_number_from
 from dms.errors import DmsError
 
@@ -94,14 +95,6 @@ def print_day(day: Any) -> None:
     for line in held:  # a fault of DMS's: for its operators (docs/la-interface-notes.md, "Processing")
         print(f"dms run: warning: {day.run_date.isoformat()}: LA file held after a fault in DMS, tried again by "
               f"the next run: {line}", file=sys.stderr)
-
-
-def a_year_after(today: date) -> date:
-    """The same day a year on (28 February for 29 February)."""
-    try:
-        return today.replace(year=today.year + 1)
-    except ValueError:
-        return today.replace(year=today.year + 1, day=28)
 
 
 RUN_DATE_FIX = "a run takes every day up to its date and no earlier date can be run after it: check the date"

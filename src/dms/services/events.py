@@ -37,7 +37,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max, Q
 
 from dms import events as ev
-from dms.calendar import starts_an_assessment_period
+from dms.calendar import a_year_after, starts_an_assessment_period
 from dms.debts import DebtStatus, TransitionRefused
 from dms.errors import DmsError
 from dms.events.parse import is_single
@@ -65,6 +65,7 @@ class ImportReport:
     these: ``lines == stored + unchanged + len(refused) + blank``."""
 
     source: str
+    today: date | None = None  # the machine's date, for the guard against events far ahead; None: no guard
     lines: int = 0
     blank: int = 0
     stored: int = 0
@@ -192,7 +193,7 @@ def read_line(text: str | bytes) -> Any:
         except UnicodeDecodeError as error:
             raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded)") from None
     try:
-        payload = json.loads(text, parse_float=Decimal, parse_constant=_not_json_constant,
+        payload = json.loads(text, parse_float=Decimal, parse_int=_integer, parse_constant=_not_json_constant,
                              object_pairs_hook=_one_value_per_field)
     except json.JSONDecodeError as error:
         raise ev.EventError(f"not valid JSON ({error.msg} at column {error.colno})") from None
@@ -201,13 +202,32 @@ def read_line(text: str | bytes) -> Any:
     except RecursionError:
         raise ev.EventError("not an event: its JSON is nested too deeply to read (an event is one object "
                             "of fields, lists and objects a few levels deep)") from None
-    except ValueError as error:  # such as an integer of more digits than Python converts
+    except ValueError as error:
         raise ev.EventError(f"not an event: its JSON cannot be read ({error})") from None
-    _refuse_what_cannot_be_stored(payload)
+    try:
+        _refuse_what_cannot_be_stored(payload)
+    except ev.EventError as error:  # the line is JSON: name its event in the refusal when it has an id
+        if isinstance(payload, dict) and isinstance(payload.get("event_id"), str):
+            error.event_id = payload["event_id"]  # type: ignore[attr-defined]
+        raise
     return payload
 
 
 MAX_EVENT_DEPTH = 32  # an event is one object of fields, lists and objects a few levels deep
+MAX_INTEGER_DIGITS = 100  # no value of an event is a number of more digits (Python converts at most 4,300)
+
+
+@dataclass(frozen=True)
+class _LongNumber:
+    """A JSON integer of more than :data:`MAX_INTEGER_DIGITS` digits, kept unconverted so that the refusal can
+    name the field that holds it (:func:`_refuse_what_cannot_be_stored`)."""
+
+    digits: int
+
+
+def _integer(text: str) -> int | _LongNumber:
+    digits = len(text.lstrip("-"))
+    return _LongNumber(digits) if digits > MAX_INTEGER_DIGITS else int(text)
 
 
 def _refuse_what_cannot_be_stored(payload: Any) -> None:
@@ -229,6 +249,9 @@ def _refuse_what_cannot_be_stored(payload: Any) -> None:
         elif isinstance(value, list):
             texts = []
             stack.extend((where, v, depth + 1) for v in value)
+        elif isinstance(value, _LongNumber):
+            raise ev.EventError(f"{where.rstrip('.') or 'the event'}: a number of {value.digits:,} digits is too "
+                                "long to be a value of an event; send the field as events.md gives it")
         else:
             continue
         for item in texts:
@@ -246,11 +269,13 @@ def _refuse_what_cannot_be_stored(payload: Any) -> None:
 # ---------------------------------------------------------------------------------------------- import
 
 
-def import_events(lines: Iterable[str | bytes], source: str) -> ImportReport:
+def import_events(lines: Iterable[str | bytes], source: str, *, today: date | None = None) -> ImportReport:
     """Validate, store and apply each line of a JSON Lines stream (blank lines are skipped and counted).
 
-    A refused line is reported with its number and reason and changes nothing; the others are applied."""
-    report = ImportReport(source=source)
+    A refused line is reported with its number and reason and changes nothing; the others are applied. With
+    ``today`` (the machine's date, given by the command: rules never read a clock), an event whose
+    ``occurred_on`` is more than a year after it is refused (:func:`refuse_an_event_far_ahead`)."""
+    report = ImportReport(source=source, today=today)
     batch: list[tuple[int, str | bytes]] = []
     for number, text in enumerate(lines, start=1):
         report.lines = number
@@ -279,10 +304,12 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
         if isinstance(payload, dict) and isinstance(payload.get("event_id"), str):
             event_id = payload["event_id"]
         event = ev.parse_event(payload)
+        if report.today is not None:
+            refuse_an_event_far_ahead(event, report.today)
         with transaction.atomic():
             outcome = import_event(event, payload, source=f"{report.source}:{number}")
     except (ev.EventError, DmsError, TransitionRefused) as error:
-        report.refused.append(RefusedLine(number, event_id, str(error)))
+        report.refused.append(RefusedLine(number, getattr(error, "event_id", event_id), str(error)))
         return
     except IntegrityError as error:
         report.refused.append(RefusedLine(number, event_id, f"could not be stored: {error}"))
@@ -297,6 +324,18 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
         report.stored += 1
         report.applied += outcome == "applied"
         report.superseded += outcome == "superseded"
+
+
+def refuse_an_event_far_ahead(event: ev.Event, today: date) -> None:
+    """An event whose ``occurred_on`` (events.md §1: "the business date the fact took effect") is more than a
+    year after today is refused as a mistyped date (2062 for 2026, say), as ``dms run`` refuses such a run
+    date: no run could ever reach it, so held it would never act and nothing would tell the sender. A date of
+    death or a payment's ``received_on`` is on or before ``occurred_on`` (checked with the event), so neither
+    can be further ahead. A guard of the import, not a rule: the rules take the business date as given."""
+    if event.occurred_on > a_year_after(today):
+        raise ev.EventError(f"occurred_on: {event.occurred_on} is more than a year after today ({today}); DMS "
+                            "runs no day that far ahead, so the event would never act: correct the date (its "
+                            "year, most likely) and send the event again")
 
 
 def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> str:
@@ -763,8 +802,9 @@ def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
                  .order_by("-pk").first())
         if ended is not None:
             raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind}'s debt with this reference (DMS debt "
-                           f"{ended.pk}) is {ended.status} and no longer recovered by DMS, so it cannot be changed "
-                           "or paid here; refer a new debt under a new reference if money is still owed")
+                           f"{ended.pk}) is {ended.status} and no longer recovered by DMS, so it cannot be revised "
+                           "or withdrawn; refer a new debt under a new reference if money is still owed (a "
+                           "payment naming it is taken as the person's credit: docs/events-notes.md)")
         raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind} has no debt with this reference held by DMS")
     if debt.person.nino != nino:
         raise DmsError(f"creditor_ref {creditor_ref!r}: the {creditor_kind} debt is owed by another person, "
