@@ -48,6 +48,16 @@ class DmsArgumentParser(argparse.ArgumentParser):
         sys.stderr.write(f"dms: error: {self.prog}: {message}{hint}; see `{self.prog} --help`\n")
         sys.exit(2)
 
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """As argparse's, but an argument no parser knows is reported by the command it was given to (``dms run:
+        unrecognized arguments: --foo; see `dms run --help```), not by ``dms``, which has no such options."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            owner = getattr(parsed, "command_parser", None) or self
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
 
 def shown(text: str, most: int = 24) -> str:
     """An argument as an error quotes it: whole, or, when it is long, its start and its length (an error is
@@ -96,7 +106,7 @@ class Registry:
     def command(self, name: str, help: str, handler: Callable[[argparse.Namespace], int | None],
                 *, needs_db: bool = True) -> argparse.ArgumentParser:
         parser = self._subparsers.add_parser(name, help=help, description=help)
-        parser.set_defaults(handler=handler, needs_db=needs_db)
+        parser.set_defaults(handler=handler, needs_db=needs_db, command_parser=parser)
         return parser
 
     def group(self, name: str, help: str) -> Any:
@@ -112,7 +122,7 @@ class Registry:
                    handler: Callable[[argparse.Namespace], int | None], *, group_help: str = "",
                    needs_db: bool = True) -> argparse.ArgumentParser:
         parser = self.group(group, group_help or f"{group} commands").add_parser(name, help=help, description=help)
-        parser.set_defaults(handler=handler, needs_db=needs_db)
+        parser.set_defaults(handler=handler, needs_db=needs_db, command_parser=parser)
         return parser
 
 

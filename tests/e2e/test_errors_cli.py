@@ -114,8 +114,9 @@ def _legacy_book(cli_env: dict[str, str], tmp_path: Path) -> None:
 def test_rerate_for_a_date_dms_has_no_rules_for_is_refused_and_leaves_no_run(
         cli_env: dict[str, str], tmp_path: Path) -> None:
     _legacy_book(cli_env, tmp_path)
-    one_line_error(run_dms(cli_env, "rerate", "--date", "2020-01-01"), "has no value for 2020-01-01",
-                   "use a date on or after")
+    one_line_error(run_dms(cli_env, "rerate", "--date", "2020-01-01"),
+                   "--date 2020-01-01: DMS holds the recovery rules from 2024-04-08",
+                   "re-rate as of a date on or after 2024-04-08")
     assert count_rows(cli_env, "dms_rerate_run") == 0
     assert count_rows(cli_env, "dms_rerate_result") == 0
 
@@ -161,7 +162,9 @@ def test_la_commands_say_what_is_wrong_with_the_id_or_path_first(cli_env: dict[s
     (("run",), "dms run: the following arguments are required: --date; see `dms run --help`"),
     (("synth", "--people", "5", "--seed", "abc"), "'abc' is not a whole number in ASCII digits, such as 7"),
     (("rerate", "--date", "2026-01-01", "--workers", "\u0664"), "is not a whole number of worker processes"),
-    (("report", "exceptions", "--bogus"), "unrecognized arguments: --bogus"),
+    (("report", "exceptions", "--bogus"),
+     "dms report exceptions: unrecognized arguments: --bogus; see `dms report exceptions --help`"),
+    (("run", "--date", "2026-03-03", "--foo"), "dms run: unrecognized arguments: --foo; see `dms run --help`"),
 ])
 def test_a_bad_argument_is_one_line_with_exit_2_and_no_usage_block(
         cli_env: dict[str, str], args: tuple[str, ...], expected: str) -> None:

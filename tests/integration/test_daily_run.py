@@ -269,3 +269,5 @@ def test_a_run_date_before_the_first_recovery_rules_is_refused_and_nothing_is_ru
         run_through(date(2024, 3, 4))
     assert not RunDay.objects.exists()
     assert len(run_through(date(2024, 4, 8))) == 1
+    with pytest.raises(DmsError, match="--date 2024-04-07: DMS holds the recovery rules from 2024-04-08"):
+        run_through(date(2024, 4, 7))  # once a later day has run, too: it was never run, not "already done"

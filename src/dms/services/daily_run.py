@@ -554,9 +554,11 @@ class RunPlan:
 def plan_dates(through: date) -> RunPlan:
     """Every date from the day after the last completed run up to ``through`` (on a fresh installation:
     ``through`` only, or from a date started and not completed). Empty when ``through`` is already done.
-    Refuses a date before one started and not completed (that date is to be completed first)."""
+    Refuses a date before one started and not completed (that date is to be completed first), and a date
+    before the first DMS holds the recovery rules for, also once later days have run (it was never run)."""
     from dms.store.models import RunDay
 
+    refuse_a_date_without_rules(through, "run a date on or after {earliest}")
     last = (RunDay.objects.filter(completed=True).order_by("-run_date")
             .values_list("run_date", flat=True).first())
     if last is not None and through <= last:
