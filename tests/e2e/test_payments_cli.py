@@ -74,6 +74,11 @@ def test_bacs_export_records_payments_only_with_its_file(cli_env: dict[str, str]
     again = run_dms(cli_env, "bacs", "export", "--period", "2026-01", "--out", str(out), check=True)
     assert "nothing new posted" in again.stdout and out.read_bytes() == written
     assert count_rows(cli_env, "dms_creditor_payment") == 5 and sorted(folder.iterdir()) == [out]
+    # the originator's settings changed since: the same file, and a note that it is the one recorded
+    changed = run_dms({**cli_env, "DMS_BACS_SUN": "987654"}, "bacs", "export", "--period", "2026-01", "--out",
+                      str(out), check=True)
+    assert out.read_bytes() == written and "nothing new posted" in changed.stdout
+    assert changed.stderr.startswith("note: this is the file written when the 2026-01 payments were recorded")
     assert "ledger check: OK" in run_dms(cli_env, "ledger", "check", check=True).stdout
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from datetime import date
@@ -31,8 +32,8 @@ from dms.payments.bacs import read_standard18
 from dms.services import debts as debt_services
 from dms.services import misallocation, payments, reconcile
 from dms.store.ledger import account_balance, check_ledger
-from dms.store.models import Award, JournalEntry, Person
-from dms.store.payments.models import CreditorPayment, Misallocation
+from dms.store.models import Award, Creditor, JournalEntry, Person
+from dms.store.payments.models import BacsFile, CreditorPayment, Misallocation
 
 pytestmark = pytest.mark.django_db
 NS = {"s": "urn:dms:hb-debt:1"}
@@ -145,6 +146,7 @@ def test_a_month_whose_payments_an_earlier_release_recorded_is_exported_again_wi
     out = _march_2025_paid_in_april(tmp_path)
     payments.export_bacs("2025-03", out)
     CreditorPayment.objects.update(processing_date=date(2025, 4, 23))  # as the earlier release recorded it
+    BacsFile.objects.all().delete()  # which kept no file
     migration.submission_from_processing(apps, None)
     [paid] = CreditorPayment.objects.all()
     assert (paid.submission_date, paid.processing_date) == (date(2025, 4, 23), date(2025, 4, 23))
@@ -155,6 +157,34 @@ def test_a_month_whose_payments_an_earlier_release_recorded_is_exported_again_wi
     written = out.read_bytes()
     payments.export_bacs("2025-03", out)
     assert out.read_bytes() == written and CreditorPayment.objects.count() == 1
+
+
+def test_exporting_a_month_again_writes_the_file_its_payments_were_recorded_with_after_the_settings_change(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README `dms bacs export`: exporting again writes the same file and records nothing new. The file is kept
+    whole when the payments are recorded; after the originator's settings (DMS_BACS_*) or an LA's bank details
+    change, exporting the month again writes the bytes those payments were made with, and says the settings
+    changed; the file of a month not yet recorded is written with the settings in force."""
+    from dms.settings import reset_config
+
+    out = _march_2025_paid_in_april(tmp_path)
+    first = payments.export_bacs("2025-03", out)
+    written = out.read_bytes()
+    assert first.posted_entries == 1 and not first.settings_changed
+    [kept] = BacsFile.objects.all()
+    assert kept.text.encode("ascii") == written and kept.sha256 == hashlib.sha256(written).hexdigest()
+    monkeypatch.setenv("DMS_BACS_SUN", "987654")
+    monkeypatch.setenv("DMS_BACS_SORT_CODE", "112233")
+    reset_config()
+    try:
+        Creditor.objects.filter(la_id="005920").update(sort_code="998877", account_number="12345678")
+        again = payments.export_bacs("2025-03", out)
+    finally:
+        reset_config()
+    assert again.posted_entries == 0 and again.settings_changed
+    assert out.read_bytes() == written and "987654" not in out.read_text() and "998877" not in out.read_text()
+    assert CreditorPayment.objects.count() == 1 and BacsFile.objects.count() == 1
 
 
 def test_bacs_export_refuses_a_month_whose_schedules_are_not_produced(data_dir: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from typing import Any
 
@@ -73,6 +74,10 @@ def run_bacs_export(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.credits} credit(s) totalling {format_pounds(result.total_pence)} for "
           f"{result.period}: submit by {result.submission_date} (input day); processing date "
           f"{result.processing_date}; payment date {result.payment_date}; {recorded}")
+    if result.settings_changed:
+        print(f"note: this is the file written when the {result.period} payments were recorded; the originator "
+              "settings (DMS_BACS_*) or an LA's bank details have changed since and are not in it: those "
+              "payments were made to the accounts it names", file=sys.stderr)
     return 0
 
 

@@ -53,7 +53,7 @@ from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
 from dms.settings import get_config
 from dms.store.ledger import post_entries
 from dms.store.models import BENEFIT_CODES, Creditor
-from dms.store.payments.models import CreditorPayment, PaymentSchedule, ScheduleRun
+from dms.store.payments.models import BacsFile, CreditorPayment, PaymentSchedule, ScheduleRun
 
 _FETCH = 20_000
 _SCHEDULED_KINDS = tuple(LINE_KIND_OF_ENTRY)
@@ -472,6 +472,7 @@ class BacsExport:
     credits: int
     total_pence: int
     posted_entries: int
+    settings_changed: bool = False  # written as kept when first exported: DMS_BACS_* or an LA's bank details differ now
 
 
 def _finished_run(period: str) -> ScheduleRun:
@@ -509,7 +510,10 @@ def export_bacs(period: str, out: Path) -> BacsExport:
     CREDITOR_PAYMENT entries (DR CREDITOR_PAYABLE, CR BANK) once (recovery-rules.md §7; A9/2025 §32–33). Its
     UHL1 label carries the BACS processing day, one working day before the payment date; the file is to be
     submitted the working day before that (the input day): both are recorded with the payments and returned.
-    Exporting again writes the same file, with the days recorded (:func:`_bacs_days`), and posts nothing.
+    Exporting again writes the same file, with the days recorded (:func:`_bacs_days`), and posts nothing: the
+    file is kept whole when the payments are recorded (:class:`BacsFile`), and it is those bytes that are
+    written again, also after the originator settings (``DMS_BACS_*``) or an LA's bank details have changed
+    (``settings_changed`` says so), since they are what the recorded payments paid.
 
     Nothing is half-applied: the file is written in full (and synced) under a temporary name beside ``out``
     inside the transaction that records the payments, and renamed to ``out`` only once that transaction has
@@ -533,15 +537,20 @@ def export_bacs(period: str, out: Path) -> BacsExport:
             text = write_standard18(originator(), credits, volume=period.replace("-", ""),
                                     creation_date=run.run_date, processing_date=processing,
                                     expiry_date=run.payment_date)
-            temporary = _write_temporary(target, text)
+            kept = BacsFile.objects.filter(period=period).values_list("text", flat=True).first()
+            changed = kept is not None and kept != text
+            temporary = _write_temporary(target, kept if kept is not None else text)
             posted = _record_payments(run, schedules, submission, processing)
+            if posted:
+                BacsFile.objects.create(period=period, text=text,
+                                        sha256=hashlib.sha256(text.encode("ascii")).hexdigest())
     except BaseException:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
         raise
     _put_in_place(temporary, target, period, posted)
     return BacsExport(period, target, run.payment_date, processing, submission, len(credits),
-                      sum(c.amount_pence for c in credits), posted)
+                      sum(c.amount_pence for c in credits), posted, changed)
 
 
 def unpaid_periods(through: str) -> list[str]:

@@ -78,6 +78,20 @@ class CreditorPayment(models.Model):
         ]
 
 
+class BacsFile(models.Model):
+    """The Standard 18 file written for ``period`` when its payments were recorded (recovery-rules.md §7), kept
+    whole with its SHA-256: exporting the month again writes these bytes, whatever the originator settings
+    (``DMS_BACS_*``) or an LA's bank details have become since, since they are what the recorded payments paid
+    (docs/recovery-notes.md "The BACS processing date")."""
+
+    period = models.CharField(max_length=7, unique=True)
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "dms_bacs_file"
+
+
 class Misallocation(models.Model):
     """A deduction item credited wholly to one owner although other owners had eligible debts.
 
