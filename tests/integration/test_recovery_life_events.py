@@ -28,7 +28,7 @@ from dms.services.events import import_events
 from dms.services.recovery_staff import list_deductions, set_reduced_rate
 from dms.store.ledger import account_balance, check_ledger
 from dms.store.models import Award, Debt, DebtStatusChange, InboundEvent, JournalEntry, Person, RunDay
-from dms.store.recovery.models import MissedInstalment, ReducedRate, Restriction
+from dms.store.recovery.models import Deduction, MissedInstalment, ReducedRate, Restriction
 
 pytestmark = pytest.mark.django_db
 
@@ -627,6 +627,96 @@ def test_a_corrected_date_of_death_is_the_one_each_debt_s_status_reason_names() 
     events(line("died3", "person.died", occurred_on="2025-06-26", date_of_death="2025-06-05"))
     run_day(date(2025, 6, 26))
     assert shown("BA1")["status_reason"] == f"{corrected}: recovery from the estate"
+
+
+
+@pytest.mark.parametrize("cessation_reported", [False, True])
+def test_death_s_date_corrected_later_takes_again_the_deductions_taken_while_alive(
+        cessation_reported: bool, data_dir: object) -> None:
+    """recovery-rules.md §6 and events.md §2 ``person.died`` (deductions stop at death), with the Decision in
+    docs/events-notes.md "A death's date corrected to a later day": £300.00 DWP and £500.00 HB debts; the
+    2025-06-07 UC pay date takes £30.01 from each. A death on 2025-06-05 (event died1, reported late)
+    reverses both; a later report (event died2) corrects the date to 2025-06-15, after the pay date. The
+    deductions, taken while the debtor was alive, are taken again by new ledger entries (the reversals
+    stand): ``dms deductions list`` gives each REVERSED, with its reason, and TAKEN again, saying why. BA1
+    stays with the estate, £30.01 lower; HB1 stays returned (DEATH), £30.01 recovered: the cessation not yet
+    reported is amended, one reported stands, and the LA's schedule carries the deduction again (DEDUCTION,
+    BalanceAfter £469.99). A third report of the same date takes nothing again twice."""
+    from dms.store.la.models import Cessation
+
+    events(uc_award(), dwp_debt(), period())
+    hb_debt()
+    run_day(PAY)
+    events(line("died1", "person.died", occurred_on="2025-06-20", date_of_death="2025-06-05"))
+    run_day(date(2025, 6, 20))
+    assert [(r.debt.creditor_ref, r.amount_pence) for r in taken("REVERSED")] == [("BA1", 3001), ("HB1", 3001)]
+    if cessation_reported:
+        Cessation.objects.update(reported_on=date(2025, 6, 20))
+    events(line("died2", "person.died", occurred_on="2025-06-25", date_of_death="2025-06-15"))
+    run_day(date(2025, 6, 25))
+    listed = [(d["date"], d["ref"], d["amount"], d["status"]) for d in list_deductions(NINO)]
+    assert listed == [("2025-06-07", "BA1", "30.01", "REVERSED"), ("2025-06-07", "HB1", "30.01", "REVERSED"),
+                      ("2025-06-07", "BA1", "30.01", "TAKEN"), ("2025-06-07", "HB1", "30.01", "TAKEN")]
+    again = list_deductions(NINO)[2]["explanation"]
+    assert "Reversed on 2025-06-20: taken after the debtor's death on 2025-06-05" in again
+    assert ("Taken again on 2025-06-25: taken while the debtor was alive, before the death on 2025-06-15 (event "
+            "died2, correcting 2025-06-05 of event died1)") in again
+    assert all(r.reversal_reason.startswith("taken after the debtor's death on 2025-06-05")
+               for r in taken("REVERSED"))
+    assert (shown("BA1")["status"], shown("BA1")["balance"]) == ("ESTATE", "269.99")
+    assert (shown("HB1")["status"], shown("HB1")["recovered"], shown("HB1")["balance"]) == (
+        "RETURNED", "30.01", "469.99")
+    debt = Debt.objects.get(creditor_ref="HB1")
+    assert account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk)) == 0  # DMS holds nothing on it
+    cessations = [(c.balance_returned_pence, c.amount_recovered_pence) for c in debt.cessations.order_by("pk")]
+    assert cessations == ([(50000, 0)] if cessation_reported else [(50000 - 3001, 3001)])
+    assert check_ledger().ok
+    assert _june_schedule_lines() == [("DEDUCTION", "30.01", "469.99"), ("CORRECTION", "-30.01", "500.00"),
+                                      ("DEDUCTION", "30.01", "469.99")]
+    events(line("died3", "person.died", occurred_on="2025-06-26", date_of_death="2025-06-15"))
+    run_day(date(2025, 6, 26))
+    assert len(taken()) == 2 and shown("BA1")["balance"] == "269.99" and check_ledger().ok
+
+
+
+def test_death_s_date_corrected_back_and_forth_takes_each_deduction_again_once_for_each_later_date() -> None:
+    """The same Decision, corrected again: a third report moves the death back before the pay date (the
+    deductions taken again are reversed, as any taken after a death reported late), a fourth after it again
+    (taken again once more, from the latest reversal; the first, taken again already, is not taken twice).
+    Each debt's balance follows the date of death in force, and the ledger is never rewritten."""
+    events(uc_award(), dwp_debt(), period())
+    run_day(PAY)
+    for n, (reported, died) in enumerate((("2025-06-20", "2025-06-05"), ("2025-06-21", "2025-06-15"),
+                                          ("2025-06-22", "2025-06-05"), ("2025-06-23", "2025-06-15")), start=1):
+        events(line(f"died{n}", "person.died", occurred_on=reported, date_of_death=died))
+        run_day(date.fromisoformat(reported))
+        assert shown("BA1")["balance"] == ("300.00" if died == "2025-06-05" else "239.98")
+    assert [(r.status, r.amount_pence, r.restores_id is not None) for r in Deduction.objects.order_by("pk")] == [
+        ("REVERSED", 6002, False), ("REVERSED", 6002, True), ("TAKEN", 6002, True)]
+    assert JournalEntry.objects.filter(kind=EntryKind.DEDUCTION).count() == 3
+    assert JournalEntry.objects.filter(kind=EntryKind.REVERSAL).count() == 2 and check_ledger().ok
+
+
+def test_death_s_date_corrected_later_does_not_take_again_what_a_later_award_end_bars() -> None:
+    """The same Decision: only what was reversed for the earlier date of death alone is taken again. The UC
+    award's end, reported after the death was applied, falls before the period paid on 2025-07-07 (from
+    2025-06-01) and after the one paid on 2025-06-07: the death corrected to a later day takes the first
+    again, not the second (events.md §2 ``award.ended``: no benefit in payment after its end date)."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    events(uc_award(), dwp_debt(), period(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    run_day(PAY)
+    run_day(date(2025, 7, 7))
+    events(line("died1", "person.died", occurred_on="2025-07-10", date_of_death="2025-06-05"))
+    run_day(date(2025, 7, 10))
+    events(line("end", "award.ended", occurred_on="2025-07-11", award_ref="UC1", end_date="2025-05-31",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 7, 11))
+    events(line("died2", "person.died", occurred_on="2025-07-12", date_of_death="2025-07-09"))
+    run_day(date(2025, 7, 12))
+    assert [(r.date, r.status) for r in Deduction.objects.order_by("pk")] == [
+        (PAY, "REVERSED"), (date(2025, 7, 7), "REVERSED"), (PAY, "TAKEN")]
+    assert shown("BA1")["balance"] == "239.98" and check_ledger().ok
 
 
 def shown(ref: str, nino: str = NINO) -> dict[str, str]:
@@ -1308,6 +1398,7 @@ def test_set_rate_is_shown_with_who_when_why_and_review_date_in_debtor_show() ->
 def jsa_weekly_instalment() -> int:
     """The standard legacy instalment on a weekly pay date in 2025/26: 3 units of £4.65 (recovery-rules.md §4)."""
     return 1395
+
 
 
 def test_award_ended_before_an_hb_debt_was_taken_on_does_not_cease_it() -> None:

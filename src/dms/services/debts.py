@@ -748,6 +748,41 @@ def return_restored_balance(debt: Debt, *, business_date: date, reason: str) -> 
     return held
 
 
+def lower_returned_balance(debt: Debt, *, business_date: date, reason: str) -> int:
+    """The other way round from :func:`return_restored_balance`: a deduction reversed before the debt left DMS
+    (RETURNED or WITHDRAWN) taken again since (its reversal found wrong: a date of death corrected to a later
+    day) recovers that much more of it, so it left with that much less than it was returned with. Returns the
+    pence (0 if none).
+
+    **Decision** (docs/events-notes.md "A death's date corrected to a later day"): DMS keeps no balance, not
+    even a negative one, on a debt it no longer holds. The deduction taken again pays the creditor (for an LA,
+    a ``DEDUCTION`` line on its next payment schedule, whose ``BalanceAfter`` is the debt's balance as the LA
+    reckons it, hb-debt-interface.md §4.2); a RETURN entry of the opposite sign takes back what was returned
+    beyond the balance (DR RECEIVABLE, CR CREDITOR_DEBTS), so the debt's RECEIVABLE is 0 again. An LA's
+    cessation not yet reported is amended (§4.1: ``BalanceReturned`` down, ``AmountRecovered`` up), so the LA
+    hears of one return with the right balance; one already reported stands, as no cessation returns less
+    than nothing (``BalanceReturned`` ≥ 0.00): the schedule line tells the LA."""
+    with transaction.atomic():
+        debt = _lock(debt)
+        if debt.status not in FINAL_STATUSES:
+            raise InvariantBroken(f"debt {debt.pk} is {debt.status}, still held: nothing was returned to lower")
+        over = -account_balance(AccountKey(AccountKind.RECEIVABLE, debt.pk))
+        if over <= 0:
+            return 0
+        post_entries([build_entry(EntryKind.RETURN, business_date, [
+            Posting(_receivable(debt), over),
+            Posting(_creditor_account(AccountKind.CREDITOR_DEBTS, debt.creditor_id), -over),
+        ], description=f"debt {debt.pk} ({debt.creditor_ref}) {debt.status.lower()} with {format_pounds(over)} "
+                       "less than it was returned with, recovered since", reason=reason)])
+        if debt.status == DebtStatus.RETURNED and debt.creditor.kind == CreditorKind.LA:
+            pending = Cessation.objects.filter(debt=debt, reported_on__isnull=True).order_by("-pk").first()
+            if pending is not None:
+                pending.balance_returned_pence -= min(over, pending.balance_returned_pence)
+                pending.amount_recovered_pence = figures_of(debt).recovered_pence
+                pending.save(update_fields=["balance_returned_pence", "amount_recovered_pence"])
+    return over
+
+
 def _return_entry(debt: Debt, balance: int, business_date: date, status: str, reason: str) -> Entry:
     return return_entry(debt.pk, debt.creditor_id, debt.creditor_ref, balance, business_date, status, reason)
 

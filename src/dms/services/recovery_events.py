@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -34,7 +35,7 @@ from dms import events as ev
 from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKind, EntryKind, reversal_of
-from dms.money import parse_pounds
+from dms.money import format_pounds, parse_pounds
 from dms.parameters import value
 from dms.recovery.legacy import (
     benefit_floor_for_period,
@@ -261,7 +262,9 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     died, and deductions taken on or after the day of death, because it was reported late, are reversed first:
     those from their own awards, and those for the debts they own from a partner's joint award; not those their
     own joint UC award took for its living partner's debts, as it goes on paying that partner); HB debts cease (DEATH) with
-    the balance then held; DWP and HMRC debts pass to recovery from the estate (ESTATE)."""
+    the balance then held; DWP and HMRC debts pass to recovery from the estate (ESTATE). A later report that
+    moves the date of death later first takes again what an earlier report reversed that was taken before the
+    date now in force (:func:`_take_again_what_was_taken_alive`)."""
     if not isinstance(event, ev.PersonDied):
         raise TypeError(type(event).__name__)
     person = _person(event)
@@ -299,9 +302,10 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
         others = {debt.person_id, debt.joint_person_id} - {person.pk, None}
         return any(payer in others and alive_on(payer, deduction.date) for payer in (award.person_id, award.partner_id))
 
+    if correcting:
+        _take_again_what_was_taken_alive(person, event, correcting, run_date)
     reverse_deductions([d for d in after if not paid_by_a_living_debtor(d)], run_date,
-                       f"taken after the debtor's death on {event.date_of_death}, reported late (event "
-                       f"{event.event_id}): deductions stop at death")
+                       _death_reversal_reason(event))
     _cease_for_awards_ended_before(person, event.date_of_death, run_date)
     returned_before = _debts(person, creditor__kind="LA", status=DebtStatus.RETURNED, cessation_reason="DEATH")
     estate_before = _debts_owed(person, status=DebtStatus.ESTATE)
@@ -336,6 +340,118 @@ def _death_corrected(person: Person, event: ev.PersonDied) -> str:
     if not isinstance(earlier, ev.PersonDied) or earlier.date_of_death == event.date_of_death:
         return ""
     return f"event {event.event_id}, correcting {earlier.date_of_death} of event {before.event_id}"
+
+
+def _death_reversal_reason(event: ev.PersonDied) -> str:
+    """Why a deduction taken on or after the date of death ``event`` reports was reversed (it reported the
+    death late): the reason each reversal records, by which a later report moving the date of death finds
+    them (:func:`_take_again_what_was_taken_alive`)."""
+    return (f"taken after the debtor's death on {event.date_of_death}, reported late (event {event.event_id}): "
+            "deductions stop at death")
+
+
+def _take_again_what_was_taken_alive(person: Person, event: ev.PersonDied, correcting: str, run_date: date) -> None:
+    """A date of death corrected to a later day (recovery-rules.md §6 and events.md §2 ``person.died``:
+    deductions stop at death, not before it; **Decision**, docs/events-notes.md "A death's date corrected to a
+    later day"). The deductions an earlier report of the death reversed that were taken before the date now in
+    force (:func:`_reversed_for_an_earlier_death`) were taken while the debtor was alive, and are taken again
+    (:func:`_take_again`), each once, up to what its debt still owes, and not when another late report has
+    barred it since (:func:`_barred_since`)."""
+    reversed_before = _reversed_for_an_earlier_death(person, event)
+    debts = {d.debt.pk: d.debt for d in reversed_before if d.debt is not None}
+    owes = {pk: figures[2] for pk, figures in debt_service.debt_figures(debts.values()).items()}
+    again: list[tuple[Deduction, int]] = []
+    for d in reversed_before:
+        amount = d.amount_pence if d.debt_id is None else min(d.amount_pence, owes[d.debt_id])
+        if amount <= 0 or _barred_since(d):
+            continue
+        if d.debt_id is not None:
+            owes[d.debt_id] -= amount
+        again.append((d, amount))
+    why = (f"taken while the debtor was alive, before the death on {event.date_of_death} ({correcting}): the "
+           "reversal for the earlier date stands, and the deduction is taken again (recovery-rules.md §6: "
+           "deductions stop at death)")
+    _take_again(again, run_date, why)
+    for pk in sorted({d.debt_id for d, _ in again if d.debt_id is not None and d.entry_id is not None}):
+        debt = debts[pk]
+        if debt.status in debt_service.FINAL_STATUSES:
+            debt_service.lower_returned_balance(debt, business_date=run_date, reason=why)
+        elif owes[pk] == 0 and debt.status != DebtStatus.CLEARED:
+            debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=f"event {event.event_id}",
+                               reason=f"balance recovered in full by a deduction {why}")
+
+
+def _reversed_for_an_earlier_death(person: Person, event: ev.PersonDied) -> list[Deduction]:
+    """The deductions (from the person's awards, and for the debts they owe) that an earlier report of their
+    death, applied by the run with a date before ``event``'s, reversed (:func:`_death_reversal_reason`) and that
+    were taken before ``event``'s date of death, not taken again since (``Deduction.restores``), in the order
+    taken."""
+    earlier = [parsed(row) for row in InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True)
+               .exclude(event_id=event.event_id)]
+    deaths = [e for e in earlier if isinstance(e, ev.PersonDied) and e.date_of_death < event.date_of_death]
+    if not deaths:
+        return []
+    owed = [debt.pk for debt in _debts_owed(person)]
+    found = list(Deduction.objects.filter(Q(person=person) | Q(debt_id__in=owed), status="REVERSED",
+                                          reversal_reason__in=[_death_reversal_reason(e) for e in deaths],
+                                          date__gte=min(e.date_of_death for e in deaths), date__lt=event.date_of_death)
+                 .select_related("award", "period", "debt__creditor").order_by("date", "pk"))
+    taken_again = set(Deduction.objects.filter(person_id__in={d.person_id for d in found},
+                                               date__in={d.date for d in found}, restores__in=[d.pk for d in found])
+                      .values_list("restores_id", flat=True))
+    return [d for d in found if d.pk not in taken_again]
+
+
+def _take_again(again: Sequence[tuple[Deduction, int]], run_date: date, why: str) -> None:
+    """Take each REVERSED deduction of ``again`` again, for the amount given, on ``run_date`` because ``why``:
+    the ledger is append-only, so its reversal stands and it is taken again beside it, by a new DEDUCTION entry
+    of its debt (the creditor paid again: for an LA, a ``DEDUCTION`` line on its next schedule, its benefit
+    the Source as the first entry's) and a new TAKEN deduction naming the REVERSED one (``Deduction.restores``)
+    with its explanation, when and why it was reversed, and why it is taken again; one to a third party (no
+    ledger entry) is instructed again."""
+    from dms.services.recovery import _Keys, recovery_entry
+    from dms.store.ledger import post_entries
+    from dms.store.models import JournalEntry
+
+    posted = [(d, amount) for d, amount in again if d.entry_id is not None and d.debt is not None]
+    described = dict(JournalEntry.objects.filter(pk__in=[d.entry_id for d, _ in posted])
+                     .values_list("pk", "description"))
+    keys = _Keys(AccountKind.BENEFIT_RECOVERIES)
+    entries = [replace(recovery_entry(keys, EntryKind.DEDUCTION, run_date, d.debt.pk, d.debt.creditor_id, amount,
+                                      f"{described.get(d.entry_id, d.source)}, taken again on {run_date}"), reason=why)
+               for d, amount in posted if d.debt is not None]
+    entry_of = dict(zip((d.pk for d, _ in posted), post_entries(entries), strict=True))
+    Deduction.objects.bulk_create([
+        Deduction(date=d.date, person_id=d.person_id, award_id=d.award_id, period_id=d.period_id, source=d.source,
+                  item=d.item, item_number=d.item_number, creditor_kind=d.creditor_kind, la_id=d.la_id, ref=d.ref,
+                  debt_id=d.debt_id, amount_pence=amount, status="TAKEN", explanation_facts=d.explanation_facts,
+                  entry_id=entry_of.get(d.pk), restores=d,
+                  stored_explanation=f"{d.explanation}\nReversed on {d.reversed_on}: {d.reversal_reason}.\n"
+                                     f"Taken again on {run_date}: {why}"
+                                     + (f" ({format_pounds(amount)} of it: what the debt still owed)"
+                                        if amount < d.amount_pence else "") + ".")
+        for d, amount in again])
+
+
+def _barred_since(deduction: Deduction) -> bool:
+    """Whether a late report applied since ``deduction`` was reversed bars it on its own, so that it stays
+    reversed when the reason it was reversed for no longer holds: its award ended before it (events.md §2
+    ``award.ended``, as :func:`dms.services.events.taken_after_end` judges it), its pay date was reported
+    missed (``benefit.payment_missed``), or a bankruptcy, DRO or IVA of its debtor that includes its debt
+    started on or before its date (recovery-rules.md §6, as :func:`_reverse_deductions_an_insolvency_barred`
+    judges it)."""
+    award, debt = deduction.award, deduction.debt
+    if award is not None and award.end_date is not None and deduction.date > award.end_date and (
+            deduction.period is None or deduction.period.period_start > award.end_date):
+        return True
+    if award is not None and deduction.period_id is None and MissedInstalment.objects.filter(
+            award=award, pay_date=deduction.date).exists():
+        return True
+    if debt is None or (debt.creditor.kind != "LA" and debt.classification != "NON_FRAUD"):
+        return False
+    debtors = [debt.person_id] if debt.creditor.kind == "LA" else [debt.person_id, debt.joint_person_id]
+    return Restriction.objects.filter(person_id__in=[p for p in debtors if p is not None], kind__in=WHOLE_INSOLVENCY,
+                                      start_date__lte=deduction.date, start_date__gte=debt.created_on).exists()
 
 
 def _stated(debt: Debt) -> str:

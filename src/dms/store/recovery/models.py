@@ -84,6 +84,10 @@ class Deduction(models.Model):
     reversal_entry_id = models.BigIntegerField(null=True)
     reversed_on = models.DateField(null=True)
     reversal_reason = models.TextField(default="", blank=True)
+    # the REVERSED deduction this one takes again, its reversal found wrong since (a date of death corrected to
+    # a later day: ``services.recovery_events``); the reversal stands in the ledger, and this row beside it
+    restores = models.ForeignKey("self", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                                 db_index=False, null=True)
 
     @property
     def explanation(self) -> str:
