@@ -1401,6 +1401,39 @@ def jsa_weekly_instalment() -> int:
 
 
 
+def test_a_uc_award_s_end_corrected_is_the_one_its_returned_hb_debt_s_status_reason_names() -> None:
+    """events.md §2 ``award.ended`` (HB debts cease, UC_AWARD_ENDED), README ``dms debtor show``
+    (``status_reason``) and docs/events-notes.md "An award's end corrected": the UC award's end on 2025-04-30
+    (event e1) returns HB1. A later report (event e2) moves the end to 2025-05-31: HB1 stays returned, and its
+    status reason names the end in force, the end and event it was returned for, and that the LA may refer it
+    again, in a status change beside the first (its audit stays), from the day it was returned. A third
+    report (e3) moving it again names the end it corrects in turn; one repeating it changes nothing."""
+    events(uc_award())
+    hb_debt()
+    events(line("e1", "award.ended", occurred_on="2025-05-01", award_ref="UC1", end_date="2025-04-30",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 5, 1))
+    first = ("UC_AWARD_ENDED: the UC award ended on 2025-04-30 with no other benefit in payment to recover from "
+             "(hb-debt-interface.md §6.5)")
+    assert (shown("HB1")["status"], shown("HB1")["status_reason"]) == ("RETURNED", first)
+    events(line("e2", "award.ended", occurred_on="2025-05-10", award_ref="UC1", end_date="2025-05-31",
+                reason="AWARD_ENDED"))
+    assert (shown("HB1")["status"], shown("HB1")["status_since"]) == ("RETURNED", "2025-05-01")
+    assert shown("HB1")["status_reason"] == (
+        "UC_AWARD_ENDED: the UC award ended on 2025-05-31 (event e2, correcting 2025-04-30 of event e1, the end "
+        "it was returned for): it stays returned, and the LA may refer it again while a benefit is in payment "
+        "(hb-debt-interface.md §6.5)")
+    assert DebtStatusChange.objects.get(debt__creditor_ref="HB1", to_status="RETURNED", restates=False).reason == first
+    events(line("e3", "award.ended", occurred_on="2025-05-12", award_ref="UC1", end_date="2025-05-31",
+                reason="AWARD_ENDED"),
+           line("e4", "award.ended", occurred_on="2025-05-20", award_ref="UC1", end_date="2025-06-30",
+                reason="AWARD_ENDED"))
+    assert shown("HB1")["status_reason"].startswith(
+        "UC_AWARD_ENDED: the UC award ended on 2025-06-30 (event e4, correcting 2025-05-31 of event e3, the end")
+    assert DebtStatusChange.objects.filter(debt__creditor_ref="HB1", restates=True).count() == 2
+    assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and check_ledger().ok
+
+
 def test_award_ended_before_an_hb_debt_was_taken_on_does_not_cease_it() -> None:
     """events.md §2 ``award.ended`` and hb-debt-interface.md §6.5 ``CLAIM_CEASED``: an HB debt taken on after
     an award ended, while another benefit was in payment, is recovered from that benefit; the earlier

@@ -699,8 +699,13 @@ def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
         return False
     if e.end_date < award.start_date:
         raise DmsError(f"end_date: {e.end_date} is before award {e.award_ref}'s start date {award.start_date}")
+    earlier_end = award.end_date
     award.end_date, award.end_reason = e.end_date, e.reason
     award.save(update_fields=["end_date", "end_reason"])
+    if earlier_end is not None and earlier_end != e.end_date:  # a later report moves the end
+        from dms.services.recovery_events import restate_award_end  # it builds on this module
+
+        restate_award_end(award, earlier_end, e)
     # deductions already taken from the award after its end (reported late) are reversed by the daily run
     # (``services.recovery_events``): the event stays unapplied until then
     return not taken_after_end(award.pk, e.end_date).exists()

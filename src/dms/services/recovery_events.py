@@ -1134,11 +1134,39 @@ def cease_for_ended_awards(run_date: date, partitions: Sequence[int] | None = No
     return count
 
 
-def award_end_why(benefit: str, end_date: date) -> str:
+def award_end_why(benefit: str, end_date: date, correcting: str = "") -> str:
     """Why an award's end returned HB debts (events.md §2 ``award.ended``; hb-debt-interface.md §6.5), for
-    the status change's audit: the benefit, its end date and that nothing else is in payment."""
+    the status change's audit: the benefit, its end date and that nothing else is in payment. ``correcting``,
+    when a later report has moved the end since (:func:`restate_award_end`), names the event in force and the
+    end and event it corrects, the end the debt was returned for."""
+    if correcting:
+        return (f"the {benefit} award ended on {end_date} ({correcting}, the end it was returned for): it stays "
+                "returned, and the LA may refer it again while a benefit is in payment (hb-debt-interface.md §6.5)")
     return (f"the {benefit} award ended on {end_date} with no other benefit in payment to recover from "
             "(hb-debt-interface.md §6.5)")
+
+
+def restate_award_end(award: Award, earlier_end: date, event: ev.AwardEnded) -> None:
+    """A later report of an award's end that moves it, earlier or later (events.md §1-2; docs/events-notes.md
+    "A late report does not overwrite a later one"). Each HB debt the end held before returned (UC_AWARD_ENDED
+    or CLAIM_CEASED for it, :func:`award_end_why`) stays returned, with its cessation (**Decision**,
+    docs/events-notes.md "An award's end corrected": it is the LA's again, which may refer it again); a status
+    change beside its return (``DebtStatusChange.restates``) gives its reason anew, the end in force
+    "correcting" the end and event it was returned for, as a corrected date of death is restated
+    (:func:`_died`), so that ``dms debtor show`` does not give an end no longer in force."""
+    code = _end_reason(award.benefit)
+    returned_for = f"{code}: the {award.benefit} award ended on {earlier_end} "
+    before = (InboundEvent.objects.filter(type="award.ended", nino=event.nino, payload__award_ref=award.award_ref,
+                                          payload__end_date=earlier_end.isoformat())
+              .exclude(event_id=event.event_id).order_by("-occurred_on", "-pk").first())
+    correcting = f"event {event.event_id}, correcting {earlier_end}" + (
+        f" of event {before.event_id}" if before is not None else "")
+    why = f"{code}: {award_end_why(award.benefit, event.end_date, correcting)}"
+    debtors = [award.person_id, *([award.partner_id] if award.benefit == "UC" and award.partner_id else [])]
+    for debt in Debt.objects.filter(person_id__in=debtors, creditor__kind="LA", status=DebtStatus.RETURNED,
+                                    cessation_reason=code).order_by("pk"):
+        if _stated(debt).startswith(returned_for):
+            _restate(debt, why, max(event.occurred_on, debt.status_date), f"event {event.event_id}")
 
 
 def _hb_debts_left_without(award_id: int, person_id: int, end_date: date, before: date | None = None) -> list[int]:
