@@ -384,6 +384,60 @@ def test_sixth_fraud_debt_never_displaces_a_debt_recalled_by_a_recall_file_proce
     assert check_ledger().ok
 
 
+@pytest.mark.parametrize("failing", [("NOPE", NINO, "UNKNOWN_DEBT_REF"), ("OLD/1", "AB123457C", "NINO_MISMATCH")])
+def test_sixth_fraud_debt_displaces_a_debt_named_by_a_recall_file_of_the_same_day_that_fails(
+        folder: Path, failing: tuple[str, str, str]) -> None:
+    """§6.3 ("up to five HB debts, across all LAs"; a FRAUD sixth returns the most recently received NON_FRAUD
+    debt) with §6.1 (a file is accepted or fails whole; docs/la-interface-notes.md "Sixth UC debt"): a recall
+    file of the same day that passes its own checks but fails against the debts (an unknown DebtRef, a NINO
+    that does not own the debt) recalls nothing, so the debt it names is not leaving: the FRAUD sixth
+    displaces it (the most recently received NON_FRAUD debt), the claimant holds five, and the LA is told of
+    the return."""
+    council, other = la(), la("000123")
+    award()
+    award("AB123457C")
+    _five_held(council, (False, False, False, True, True))  # OLD/2 is the most recently received NON_FRAUD
+    day = D1 + timedelta(days=1)
+    ref, nino, code = failing
+    recalls = received(folder, "LAREC", [build.recall("OLD/2", NINO), build.recall(ref, nino)], day=day)
+    refer(folder, [build.referral("HB/F", NINO, 10_000, classification="FRAUD")], day=day, la_id=other.la_id)
+    summary = la_files_step(day)
+    assert (summary["accepted"], summary["failed"], summary["recalls"]) == (1, 1, 0)
+    failed = ReceivedFile.objects.get(pk=recalls.pk)
+    assert (failed.outcome, [e["code"] for e in failed.errors]) == (Outcome.INVALID, [code])
+    assert (summary["taken_on"], summary["returned"]) == (1, {"UC_DEBT_LIMIT": 1})
+    assert state("HB/F", "000123") == (DebtStatus.OPEN, "")
+    assert state("OLD/2") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+    cessation = Cessation.objects.get(debt__creditor=council)
+    assert (cessation.debt_ref, cessation.balance_returned_pence, cessation.cessation_date) == ("OLD/2", 5_000, day)
+    assert Debt.objects.filter(person=person(), status=DebtStatus.OPEN).count() == 5
+    assert check_ledger().ok
+
+
+def test_sixth_fraud_debt_displaces_a_debt_named_by_a_recall_file_that_fails_as_the_debts_stand_when_it_is_decided(
+        folder: Path) -> None:
+    """§6.3 with §5.4 (docs/la-interface-notes.md "Sixth UC debt", Decision): a same-day recall frees a place
+    only if its file passes every check as the debts stand when the FRAUD sixth is decided. One that also
+    recalls a debt the LA refers in a file processed after the FRAUD sixth fails then, so the debt it names
+    is displaced; the recall file, processed last, recalls the new debt and leaves the displaced one returned
+    (a recall of a debt DMS returned that day changes nothing)."""
+    council, other = la(), la("000123")
+    award()
+    award("AB123457C")
+    _five_held(council, (False, False, False, True, True))  # OLD/2 is the most recently received NON_FRAUD
+    day = D1 + timedelta(days=1)
+    recalls = received(folder, "LAREC", [build.recall("OLD/2", NINO), build.recall("HB/X", "AB123457C")], day=day)
+    refer(folder, [build.referral("HB/F", NINO, 10_000, classification="FRAUD")], day=day, la_id=other.la_id)
+    refer(folder, [build.referral("HB/X", "AB123457C", 10_000)], day=day)  # processed after 000123's file
+    summary = la_files_step(day)
+    assert (summary["accepted"], summary["failed"], summary["recalls"]) == (3, 0, 2)
+    assert ReceivedFile.objects.get(pk=recalls.pk).state == FileState.ACCEPTED
+    assert state("OLD/2") == (DebtStatus.RETURNED, "UC_DEBT_LIMIT")
+    assert state("HB/X") == (DebtStatus.RECALL_PENDING, "")
+    assert Debt.objects.filter(person=person(), status=DebtStatus.OPEN).count() == 5
+    assert check_ledger().ok
+
+
 def test_non_uc_one_hb_debt_at_a_time_counts_a_debt_in_its_recall_holding_period(folder: Path) -> None:
     """§6.3 with §6.5: a non-UC claimant whose one HB debt is in its recall holding period still holds it."""
     la()

@@ -388,14 +388,19 @@ def recalled_today(run_date: date, people: Mapping[str, Claimant]) -> set[tuple[
     on ``run_date`` (:func:`due_files`) recall, as their records name them
     (:func:`dms.services.la_validation.recall_names`). Referral files are processed before recall files
     (§5.4), so these debts are still held when the day's referrals are decided, but are leaving: a FRAUD
-    sixth never displaces one (§6.3 with §6.5; docs/la-interface-notes.md "Sixth UC debt", Decision)."""
+    sixth never displaces one (§6.3 with §6.5; docs/la-interface-notes.md "Sixth UC debt", Decision).
+
+    A recall file is applied whole or not at all (§6.1), so one naming any of ``people`` recalls them only if
+    it passes every check, those against the debts held included (``validate_file``, as the debts stand
+    now: what the day's files do before it is processed only takes debts on or returns them that day, and a
+    recall of a debt returned that day is valid). One that fails recalls nothing: the debts it names stay."""
     recalled: set[tuple[str, str, int]] = set()
     for received_file in due_files(run_date):
         if received_file.kind != FileKind.RECALL:
             continue
-        for ref, nino in recall_names(received_file):
-            if nino in people:
-                recalled.add((received_file.la_id, ref, people[nino].person_id))
+        named = {(ref, people[nino].person_id) for ref, nino in recall_names(received_file) if nino in people}
+        if named and validate_file(received_file, run_date).accepted:
+            recalled.update((received_file.la_id, ref, person_id) for ref, person_id in named)
     return recalled
 
 

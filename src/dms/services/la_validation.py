@@ -393,7 +393,8 @@ def recall_names(received_file: ReceivedFile) -> frozenset[tuple[str, str]]:
     referral processed earlier the same day needs to know of the debts the file recalls (the sixth UC debt,
     ``la_processing.recalled_today``). None for a file whose own checks fail (CORRUPT, a schema or header
     error, a repeated DebtRef): it will fail and recall nothing. A file that passes them may still fail
-    against the debts (an unknown DebtRef, a NINO that does not match); then the debts it named simply stay
+    against the debts (an unknown DebtRef, a NINO that does not match), which ``recalled_today`` checks
+    (:func:`validate_file`) for a file naming a claimant it decides on; then the debts it named simply stay
     held."""
     return _recall_names_in(str(archived_path(received_file)), received_file.sha256, received_file.name)
 
