@@ -240,6 +240,27 @@ def test_sixth_fraud_debt_returns_most_recent_non_fraud(folder: Path) -> None:
     assert Debt.objects.filter(person=person(), status=DebtStatus.OPEN).count() == 5
 
 
+def test_sixth_fraud_debt_returns_most_recent_non_fraud_saying_which_referral_displaced_it(folder: Path) -> None:
+    """§6.3 (a FRAUD sixth is accepted and "the most recently received NON_FRAUD debt is returned
+    (UC_DEBT_LIMIT)"), README ``dms debtor show`` (``status_reason``: the calculation that returned an HB
+    debt): the displaced debt's reason names the rule, the FRAUD referral that displaced it (DebtRef, LA,
+    file and line, date received), why it was the one, and the balance returned."""
+    from dms.services.debtors import debtor_summary
+
+    council = la()
+    award()
+    held = _five_held(council, (False, True, False, False, True))
+    deduct(held[3], 1_250, D1)
+    file = refer(folder, [build.referral("HB/6", NINO, 10_000, classification="FRAUD")], la_id=la("000123").la_id)
+    assert la_files_step(D1)["returned"] == {"UC_DEBT_LIMIT": 1}
+    reasons = {row["ref"]: row["status_reason"] for row in debtor_summary(NINO)["debts"]}
+    assert reasons["OLD/3"] == (
+        f"UC_DEBT_LIMIT: displaced by FRAUD referral HB/6 of LA 000123 ({file.name} line 4), received {D1}, "
+        "as the most recently received NON_FRAUD debt of a UC claimant at the limit of five HB debts "
+        "(hb-debt-interface.md §6.3); balance 37.50 returned, 12.50 recovered")
+    assert Cessation.objects.get(debt=held[3]).balance_returned_pence == 3_750
+
+
 @pytest.mark.parametrize("chunk", [5, 5_000])
 def test_sixth_fraud_debt_displacing_one_of_the_same_file_is_counted_taken_on_once_whatever_the_chunks(
         folder: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:

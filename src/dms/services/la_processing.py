@@ -728,7 +728,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
     ids = allocate_ids("dms_debt", len(chunk))
     first_seq = debt_service.allocate_receipt_seq(len(chunk))
     new_debts: list[_NewDebt] = []
-    displaced: list[int] = []
+    displaced: dict[int, ReferralRecord] = {}  # debt id -> the FRAUD referral that displaced it
     for offset, (record, debt_id) in enumerate(zip(chunk, ids, strict=True)):
         person_id, partition, died_on = people[record.nino]
         received_on = referral_received_on(record, received_file.received_on,
@@ -744,7 +744,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
                                            sanctioned=person_id in restricted.sanctioned)
         if victim is not None:
             person_held.remove(victim)
-            displaced.append(victim.debt_id)
+            displaced[victim.debt_id] = record
         if reason:
             new.returned_for = reason
             report.returned[reason] += 1
@@ -762,10 +762,23 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         if debt.creditor_id == creditor.pk and debt.pk not in taken_here:
             held_before.append(HeldBefore(debt.creditor_ref, debt.pk, debt.status, debt.person.nino,
                                           debt.receipt_seq))
-        debt_service.return_debt(debt, "UC_DEBT_LIMIT", business_date=run_date, actor=ACTOR)
+        debt_service.return_debt(debt, "UC_DEBT_LIMIT", business_date=run_date, actor=ACTOR,
+                                 why=displaced_why(debt, displaced[debt.pk], creditor, received_file))
         report.returned["UC_DEBT_LIMIT"] += 1
         report.taken_on -= debt.pk in report.taken_ids  # taken on by this file, in this chunk or an earlier one
     return held_before
+
+
+def displaced_why(debt: Debt, by: ReferralRecord, creditor: Creditor, received_file: ReceivedFile) -> str:
+    """Why a held debt was returned ``UC_DEBT_LIMIT`` to make room for a FRAUD sixth (hb-debt-interface.md
+    §6.3: "the most recently received NON_FRAUD debt is returned"), for the status change's reason that ``dms
+    debtor show`` gives: the FRAUD referral that displaced it (DebtRef, LA, file and line, date received), why
+    this debt, and the balance returned with what had been recovered."""
+    figures = debt_service.figures_of(debt)
+    return (f"displaced by FRAUD referral {by.debt_ref} of {creditor} ({received_file.name} line {by.line}), "
+            f"received {received_file.received_on}, as the most recently received NON_FRAUD debt of a UC claimant "
+            "at the limit of five HB debts (hb-debt-interface.md §6.3); balance "
+            f"{format_pounds(figures.balance_pence)} returned, {format_pounds(figures.recovered_pence)} recovered")
 
 
 def _referral_description(debt_id: int, label: str, debt_ref: str) -> str:
