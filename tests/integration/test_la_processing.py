@@ -310,6 +310,28 @@ def test_non_uc_one_hb_debt_at_a_time(folder: Path) -> None:
     assert state("HB/2") == (DebtStatus.RETURNED, "HB_DEBT_ALREADY_HELD")
 
 
+def test_non_uc_one_hb_debt_at_a_time_names_the_hb_debt_already_held(folder: Path) -> None:
+    """§6.3 ("one HB debt at a time"; HB_DEBT_ALREADY_HELD), README ``dms debtor show`` (``status_reason``:
+    the calculation that returned an HB debt): the referral returned names the HB debt already held, by LA and
+    DebtRef, or as the referral earlier in the same file (its file and line)."""
+    from dms.services.debtors import debtor_summary
+
+    award(benefit="ESA")
+    award("AB123457C", "ESA")
+    _five_held(la("000123"), (False,), nino="AB123457C")
+    la()
+    file = refer(folder, [build.referral("HB/1", NINO, 10_000), build.referral("HB/2", NINO, 10_000),
+                          build.referral("HB/3", "AB123457C", 10_000)])
+    assert la_files_step(D1)["returned"] == {"HB_DEBT_ALREADY_HELD": 2}
+    rule = "HB_DEBT_ALREADY_HELD: returned as it was referred: the claimant is not on UC and DMS already holds"
+    reasons = {row["ref"]: row["status_reason"] for row in debtor_summary(NINO)["debts"]}
+    assert reasons["HB/2"] == (f"{rule} HB debt HB/1 of LA {LA} (referred earlier in {file.name} line 4) for "
+                               "them (hb-debt-interface.md §6.3)")
+    reasons = {row["ref"]: row["status_reason"] for row in debtor_summary("AB123457C")["debts"]}
+    assert reasons["HB/3"] == (f"{rule} HB debt OLD/0 of LA 000123 (OPEN) for them "
+                               "(hb-debt-interface.md §6.3)")
+
+
 def _recalled(folder: Path, refs: list[str], nino: str = NINO, day: date = D1, la_id: str = LA) -> None:
     """The LA recalls ``refs`` on ``day``: they are in their recall holding period (§6.5)."""
     received(folder, "LAREC", [build.recall(ref, nino) for ref in refs], day=day, la_id=la_id)
@@ -743,6 +765,55 @@ def test_other_dwp_recovery_uses_fraud_rate_and_ignores_uc_claimants(folder: Pat
     refer(folder, [build.referral("HB/1", "AB123456C", 10_000), build.referral("HB/2", "AB123457C", 10_000)])
     la_files_step(D1)
     assert state("HB/1") == state("HB/2") == (DebtStatus.OPEN, "")
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    ("standard", "55.81 at 13.95 a week (the standard rate) lasts 29 days (55.81 × 7 ÷ 13.95, rounded up)"),
+    ("fraud", "93.01 at 23.25 a week (the fraud rate, one of the debts being fraud) lasts 29 days "
+              "(93.01 × 7 ÷ 23.25, rounded up)"),
+    ("reduced", "30.00 at 7.00 a week (a staff reduced rate) lasts 30 days (30.00 × 7 ÷ 7.00, rounded up)"),
+    ("benefit", "30.00 at 4.90 a week (what the benefit leaves above the floor of 0.10 a week) lasts 43 days "
+                "(30.00 × 7 ÷ 4.90, rounded up)"),
+    ("loan", "30.00 at 5.76 a week (what the Social Fund loans' agreed amounts allow) lasts 37 days "
+             "(30.00 × 7 ÷ 5.76, rounded up)"),
+    ("sanction", "47.71 at 6.97 a week for the 14 days the sanction in force lasts, then 13.95 a week (the "
+                 "standard rate), lasts 31 days"),
+    ("never", "30.00 at 0.00 a week (what the benefit leaves above the floor of 0.10 a week) is never recovered"),
+])
+def test_other_dwp_recovery_over_28_days_gives_the_calculation(folder: Path, case: str, expected: str) -> None:
+    """§6.3 ("other DWP recovery by deduction is in place and due to last more than 28 days"), README ``dms
+    debtor show`` (``status_reason``: the calculation that returned an HB debt): an OTHER_DWP_RECOVERY return
+    gives the balance of the other DWP and HMRC debts, the weekly rate of recovery and its basis (standard,
+    fraud, a staff reduced rate, what the benefit or a Social Fund loan's agreed amount allows, a sanction)
+    and the days worked out (docs/la-interface-notes.md "Other DWP recovery")."""
+    from dms.services.debtors import debtor_summary
+    from dms.store.recovery.models import ReducedRate, Restriction
+
+    la()
+    award(benefit="JSA")
+    weekly = {"benefit": 500, "never": 10, "sanction": 1_414}.get(case, 9_050)
+    Award.objects.filter(person=person()).update(weekly_amount_pence=weekly)
+    if case == "loan":
+        debt_service.create_debt(
+            person=person(), creditor=Creditor.objects.get(kind="DWP"), creditor_ref="SF-1",
+            debt_type="SOCIAL_FUND_LOAN", classification="NON_FRAUD", amount_pence=3_000,
+            created_on=date(2025, 1, 1), received_on=date(2025, 1, 1), business_date=date(2025, 1, 1),
+            actor="test", agreed_amount_pence=2_500)
+    else:
+        balance = {"standard": 5_581, "fraud": 9_301, "sanction": 4_771}.get(case, 3_000)
+        other = _dwp_debt(NINO, balance, "FRAUD" if case == "fraud" else "NON_FRAUD")
+        if case == "reduced":
+            ReducedRate.objects.create(debt=other, amount_pence=700, per="WEEK", until=D1 + timedelta(weeks=8),
+                                       reason="t", actor="t", set_on=D1 - timedelta(days=1))
+    if case == "sanction":
+        Restriction.objects.create(person=person(), kind="SANCTION", event_id="s1", start_date=D1 - timedelta(days=1),
+                                   end_date=D1 + timedelta(days=13), rate_percent="50")
+    refer(folder, [build.referral("HB/1", NINO, 1_000)])
+    assert la_files_step(D1)["returned"] == {"OTHER_DWP_RECOVERY": 1}
+    [row] = [row for row in debtor_summary(NINO)["debts"] if row["ref"] == "HB/1"]
+    assert row["status_reason"] == (
+        "OTHER_DWP_RECOVERY: returned as it was referred: other DWP recovery by deduction is due to last more "
+        f"than 28 days: the other DWP and HMRC debts' balance of {expected} (hb-debt-interface.md §6.3)")
 
 
 def order_facts(debt: Debt) -> DebtOrderFacts:

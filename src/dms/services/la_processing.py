@@ -342,10 +342,20 @@ class _HeldHb:
     receipt_seq: int
     status: str = DebtStatus.OPEN
     leaving: bool = False  # a recall file processed the same day recalls it (recalled_today)
+    la_id: str = ""
+    debt_ref: str = ""
+    referred_in: str = ""  # taken on earlier in the chunk: its file and line
 
     @property
     def fraud(self) -> bool:
         return self.classification == Classification.FRAUD
+
+    @property
+    def named(self) -> str:
+        """The debt in words, for the reason of a referral it returns: "HB/1 of LA 005920 (OPEN)", or, taken
+        on earlier in the chunk, "HB/1 of LA 005920 (referred earlier in FILE line N)"."""
+        where = f"referred earlier in {self.referred_in}" if self.referred_in else self.status
+        return f"{self.debt_ref} of LA {self.la_id} ({where})"
 
     @property
     def leaving_dms(self) -> bool:
@@ -379,7 +389,7 @@ def held_hb_debts(person_ids: Sequence[int], leaving: Recalled = frozenset()) ->
     held: dict[int, list[_HeldHb]] = defaultdict(list)
     for debt_id, person_id, classification, received_on, seq, status, la_id, ref in rows:
         held[person_id].append(_HeldHb(debt_id, classification, as_date(received_on), seq, status,
-                                       (la_id, ref, person_id) in leaving))
+                                       (la_id, ref, person_id) in leaving, la_id, ref))
     return held
 
 
@@ -414,6 +424,7 @@ class OtherRecovery:
     # rate the sanctioned benefit allows
     sanction_rate_pence: int = 0
     sanction_days: int = 0
+    basis: str = "the standard rate"  # what the weekly rate is, in words
 
     @property
     def days(self) -> int | None:
@@ -432,6 +443,19 @@ class OtherRecovery:
     def longer_than(self, days: int) -> bool:
         found = self.days
         return found is None or found > days
+
+    def calculation(self) -> str:
+        """How :attr:`days` was worked out, in words, for the reason of a referral it returns: "55.81 at
+        13.95 a week (the standard rate) lasts 29 days (55.81 × 7 ÷ 13.95, rounded up)"; with a sanction, its
+        rate for the days it lasts first; "is never recovered" at 0.00 a week."""
+        balance, weekly = format_pounds(self.balance_pence), format_pounds(self.weekly_rate_pence)
+        days = self.days
+        if days is None:
+            return f"{balance} at {weekly} a week ({self.basis}) is never recovered"
+        if self.sanction_days > 0:
+            return (f"{balance} at {format_pounds(self.sanction_rate_pence)} a week for the {self.sanction_days} "
+                    f"days the sanction in force lasts, then {weekly} a week ({self.basis}), lasts {days} days")
+        return f"{balance} at {weekly} a week ({self.basis}) lasts {days} days ({balance} × 7 ÷ {weekly}, rounded up)"
 
 
 def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRecovery]:
@@ -476,15 +500,19 @@ def other_dwp_recovery(person_ids: Sequence[int], on: date) -> dict[int, OtherRe
             limited + rate_per(int(agreed_pence), PER_ASSESSMENT_PERIOD, PER_WEEK))
     room = _legacy_weekly_room(sorted(balance), on)
     result = {}
+    floor = format_pounds(int(value("legacy.minimum_benefit_per_week", on)))
     for person_id, total in balance.items():
         rate = legacy_weekly_rate(on, fraud[person_id])
+        basis = "the fraud rate, one of the debts being fraud" if fraud[person_id] else "the standard rate"
         if person_id in lowest and lowest[person_id] < rate:
-            rate = lowest[person_id]
+            rate, basis = lowest[person_id], "a staff reduced rate"
         most = agreed[person_id]
         if most is not None and most < rate:
-            rate = most
+            rate, basis = most, "what the Social Fund loans' agreed amounts allow"
         full, sanctioned, sanction_days = room.get(person_id, (rate, rate, 0))
-        result[person_id] = OtherRecovery(total, min(rate, full), min(rate, sanctioned), sanction_days)
+        if full < rate:
+            basis = f"what the benefit leaves above the floor of {floor} a week"
+        result[person_id] = OtherRecovery(total, min(rate, full), min(rate, sanctioned), sanction_days, basis)
     return result
 
 
@@ -624,6 +652,8 @@ class _NewDebt:
     returned_for: str = ""  # the cessation reason of a referral returned at once
     died_on: date | None = None  # the claimant's date of death, when DMS knows it
     sanction: SanctionFacts | None = None  # a sanction in force that returns HB debts, when there is one
+    other: OtherRecovery | None = None  # the other DWP recovery that returned it (OTHER_DWP_RECOVERY)
+    held: tuple[_HeldHb, ...] = ()  # the HB debts held that returned it (HB_DEBT_ALREADY_HELD)
 
 
 def referral_decision(*, in_payment: set[str], held: list[_HeldHb], new: _HeldHb,
@@ -696,11 +726,18 @@ _RETURN_TEXT = {
     "SANCTION": "the claimant is under {sanction}",  # recovery_events.sanction_return_why
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
-    "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds an HB debt for them "
+    "HB_DEBT_ALREADY_HELD": "the claimant is not on UC and DMS already holds {held} for them "
                             "(hb-debt-interface.md §6.3)",
-    "OTHER_DWP_RECOVERY": "other DWP recovery by deduction is due to last more than 28 days "
-                          "(hb-debt-interface.md §6.3)",
+    "OTHER_DWP_RECOVERY": "other DWP recovery by deduction is due to last more than 28 days: the other DWP and "
+                          "HMRC debts' balance of {other} (hb-debt-interface.md §6.3)",  # OtherRecovery.calculation
 }
+
+
+def held_hb_named(held: Sequence[_HeldHb]) -> str:
+    """The HB debts held that return a non-UC claimant's referral (``HB_DEBT_ALREADY_HELD``), in words, in the
+    order received: "HB debt HB/1 of LA 005920 (OPEN)"."""
+    names = [h.named for h in sorted(held, key=lambda h: (h.received_on, h.receipt_seq))]
+    return f"HB debt{'s' if len(names) > 1 else ''} {' and '.join(names)}"
 
 
 def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: Sequence[Any], run_date: date,
@@ -736,7 +773,9 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
         new = _NewDebt(record, debt_id, person_id, partition, received_on, first_seq + offset, died_on=died_on,
                        sanction=restricted.sanctioned.get(person_id))
         as_held = _HeldHb(debt_id, record.classification, received_on, new.receipt_seq,
-                          leaving=(str(creditor.la_id), record.debt_ref, person_id) in leaving)
+                          leaving=(str(creditor.la_id), record.debt_ref, person_id) in leaving,
+                          la_id=str(creditor.la_id), debt_ref=record.debt_ref,
+                          referred_in=f"{received_file.name} line {record.line}")
         person_held = held[person_id]
         reason, victim = referral_decision(in_payment=awards.get(person_id, set()), held=person_held, new=as_held,
                                            other=other.get(person_id), died_on=died_on, on=run_date,
@@ -747,6 +786,8 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
             displaced[victim.debt_id] = record
         if reason:
             new.returned_for = reason
+            new.other = other.get(person_id) if reason == "OTHER_DWP_RECOVERY" else None
+            new.held = tuple(person_held) if reason == "HB_DEBT_ALREADY_HELD" else ()
             report.returned[reason] += 1
         else:
             person_held.append(as_held)
@@ -829,7 +870,10 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
         description = _referral_description(debt_id, label, r.debt_ref)
         if new.returned_for:
             sanction = sanction_return_why(new.sanction, run_date) if new.sanction is not None else ""
-            why = _RETURN_TEXT[new.returned_for].format(d=run_date.isoformat(), died=new.died_on, sanction=sanction)
+            why = _RETURN_TEXT[new.returned_for].format(
+                d=run_date.isoformat(), died=new.died_on, sanction=sanction,
+                held=held_hb_named(new.held) if new.held else "",
+                other=new.other.calculation() if new.other is not None else "")
             changes.append((debt_id, opened, returned, run_date, now, ACTOR,
                             f"{new.returned_for}: returned as it was referred: {why}"))
             postings.append(Referral(debt_id, total, description,
