@@ -415,9 +415,9 @@ def run_chunk_in_worker(config: WorkerConfig, step_name: str, run_date: str, fir
         connection.close()
 
 
-def _wait_all(futures: Sequence[Any], step_name: str, progress: Progress, done_of: Callable[[], int]) -> None:
-    """Wait for every chunk; on the first failure cancel those not started and raise it (the chunks that
-    committed stay done; the next run does the rest)."""
+def _wait_all(futures: Sequence[Any], progress: Callable[[int, int], None]) -> None:
+    """Wait for every chunk, calling ``progress(done, total)`` as they finish; on the first failure cancel those
+    not started and raise it (the chunks that committed stay done; the next run does the rest)."""
     pending = set(futures)
     while pending:
         finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -426,7 +426,7 @@ def _wait_all(futures: Sequence[Any], step_name: str, progress: Progress, done_o
                 for other in pending:
                     other.cancel()
                 raise future.exception()  # type: ignore[misc]
-        progress(step_name, done_of(), len(futures))
+        progress(sum(f.done() for f in futures), len(futures))
 
 
 class LocalProcesses:
@@ -439,14 +439,21 @@ class LocalProcesses:
 
     def run(self, step_name: str, run_date: date, chunks: Sequence[tuple[int, int]], progress: Progress) -> None:
         try:
-            with _sigint_held():  # the processes started here begin with Ctrl-C blocked (start_local_worker)
-                futures: list[Future[Summary | None]] = [
-                    self.pool.submit(run_chunk_in_worker, self.config, step_name, run_date.isoformat(), first, last)
-                    for first, last in chunks
-                ]
-            _wait_all(futures, step_name, progress, lambda: sum(f.done() for f in futures))
+            self.map(run_chunk_in_worker, [(self.config, step_name, run_date.isoformat(), first, last)
+                                           for first, last in chunks],
+                     lambda done, total: progress(step_name, done, total))
         except BrokenProcessPool:
             raise WorkerLost(run_date, step_name) from None
+
+    def map(self, function: Callable[..., _T], calls: Sequence[tuple[Any, ...]],
+            progress: Callable[[int, int], None]) -> list[_T]:
+        """``function(*call)`` for each of ``calls`` on the processes, and their results in order, calling
+        ``progress(done, total)`` as they finish. The first failure cancels the calls not started and is raised;
+        a process that ended abruptly (killed, out of memory) breaks the pool: ``BrokenProcessPool``."""
+        with _sigint_held():  # the processes started here begin with Ctrl-C blocked (start_local_worker)
+            futures: list[Future[_T]] = [self.pool.submit(function, *call) for call in calls]
+        _wait_all(futures, progress)
+        return [future.result() for future in futures]
 
     def close(self, stop: bool = False) -> None:
         if stop:  # end the workers now, not after their chunks: their open transactions are rolled back
