@@ -20,6 +20,7 @@ import pytest
 
 from conftest import _admin_url, database_vendor, run_dms
 from daily_run_book import BOOK_DATE, FIRST_RUN, LAS, LAST_RUN, PEOPLE, SEED, events_for_book, fingerprint
+from worker_hooks import hooked
 
 NINO = "AB123456C"
 PAY = date(2025, 6, 7)
@@ -317,21 +318,6 @@ def test_a_worker_count_outside_1_to_16_is_a_bad_argument_that_gives_the_range(
     assert len(result.stderr) < 400  # a long argument is not echoed whole
 
 
-def _hooked(env: dict[str, str], hook: str, day: date, mark: Path, *args: str) -> Any:
-    """The real `dms ARGS` in a subprocess of its own process group (as a terminal runs it), the chunk
-    ``worker_hooks.HOOKED_CHUNK`` of ``day`` made to ``hook`` (kill its worker, or hold it)."""
-    import subprocess
-    import sys
-
-    from conftest import REPO, as_at_a_terminal
-    from worker_hooks import script
-
-    hooked = {**env, "DMS_TEST_HOOK": hook, "DMS_TEST_HOOK_DATE": day.isoformat(), "DMS_TEST_HOOK_MARK": str(mark)}
-    return subprocess.Popen([sys.executable, "-c", script(*args)], env=hooked, cwd=str(REPO), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=as_at_a_terminal)
-
-
 def _run_days(env: dict[str, str]) -> dict[str, bool]:
     with _cursor(env) as cursor:
         cursor.execute("SELECT run_date, completed FROM dms_run_day")
@@ -355,7 +341,7 @@ def test_a_worker_killed_part_way_is_reported_as_such_and_the_next_run_completes
     env = fresh_env()
     _book(env, tmp_path)
     _run(env, FIRST_RUN)
-    killed = _hooked(env, "kill", third, tmp_path / "mark", "run", "--date", third.isoformat(), "--workers", "2")
+    killed = hooked(env, "kill", third, tmp_path / "mark", "run", "--date", third.isoformat(), "--workers", "2")
     out, err = killed.communicate(timeout=300)
     assert killed.returncode == 1, err
     assert err.startswith("dms: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
@@ -383,7 +369,7 @@ def test_ctrl_c_on_workers_says_once_which_day_was_not_completed_and_exits_130(
     _book(env, tmp_path)
     _run(env, FIRST_RUN)
     mark = tmp_path / "holding"
-    held = _hooked(env, "hold", third, mark, "run", "--date", third.isoformat(), "--workers", "2")
+    held = hooked(env, "hold", third, mark, "run", "--date", third.isoformat(), "--workers", "2")
     deadline = time.monotonic() + 120
     while not mark.exists() and time.monotonic() < deadline and held.poll() is None:
         time.sleep(0.05)

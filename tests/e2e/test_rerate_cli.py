@@ -1,13 +1,20 @@
-"""``dms rerate`` through the real command: totals now and with a what-if cap, JSON, workers, refusals."""
+"""``dms rerate`` through the real command: totals now and with a what-if cap, JSON, workers, refusals,
+interruptions and a worker lost."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
+from datetime import date
 from pathlib import Path
 
 from conftest import run_dms
 
 NINO = "AB123456C"
+AS_OF = date(2025, 6, 10)
 
 
 def _event(event_id: str, type_: str, occurred_on: str = "2025-04-08", **fields: object) -> str:
@@ -92,3 +99,65 @@ def test_a_rerate_stopped_by_sigterm_part_way_leaves_nothing(cli_env: dict[str, 
     assert stopped.returncode == 143, stopped.stderr
     assert "interrupted; nothing partial was committed" in stopped.stderr and "Traceback" not in stopped.stderr
     assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0
+
+
+def _held_until_a_chunk_is_written(cli_env: dict[str, str], tmp_path: Path) -> subprocess.Popen[str]:
+    """`dms rerate --date 2025-06-10 --workers 2` with the chunk of partitions 512-1023 held on its worker once the
+    other chunk (partitions 0-511, where the one person with debts is) has written its rows."""
+    from conftest import count_rows
+    from worker_hooks import hooked
+
+    mark = tmp_path / "holding"
+    held = hooked(cli_env, "hold", AS_OF, mark, "rerate", "--date", AS_OF.isoformat(), "--workers", "2")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and held.poll() is None and not (
+            mark.exists() and count_rows(cli_env, "dms_rerate_result") > 0):
+        time.sleep(0.1)
+    assert mark.exists() and count_rows(cli_env, "dms_rerate_result") > 0, held.communicate()
+    return held
+
+
+def test_ctrl_c_on_rerate_workers_stops_them_quietly_and_leaves_nothing(cli_env: dict[str, str],
+                                                                        tmp_path: Path) -> None:
+    """README: "a refused or interrupted run leaves nothing"; an interruption (Ctrl-C, exit 130) says so in one
+    line; Ctrl-C at a terminal also reaches the `--workers` processes, which the command stops and which print
+    nothing. Ctrl-C reaches the whole process group of `dms rerate --workers 2` while one worker holds a chunk
+    and the other's rows are written: one line, no traceback, no wait for the held chunk, and neither the run nor
+    any of its rows is left; the re-rating run again gives its totals."""
+    from conftest import count_rows
+
+    _imported(cli_env, tmp_path)
+    held = _held_until_a_chunk_is_written(cli_env, tmp_path)
+    os.killpg(held.pid, signal.SIGINT)
+    out, err = held.communicate(timeout=60)
+    assert held.returncode == 130, err
+    assert err == "dms: interrupted; nothing partial was committed\n", err
+    assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0
+    again = json.loads(run_dms(cli_env, "rerate", "--date", AS_OF.isoformat(), "--workers", "2", "--json",
+                               check=True).stdout)
+    assert again["now"] == "60.02" and count_rows(cli_env, "dms_rerate_run") == 1
+
+
+def test_a_rerate_worker_killed_part_way_is_reported_as_such_and_leaves_nothing(cli_env: dict[str, str],
+                                                                                tmp_path: Path) -> None:
+    """README: a `--workers` process that dies (killed, out of memory) ends the command with exit 1, saying so
+    (one line: what, and how to put it right); "a refused or interrupted run leaves nothing". A worker of
+    `dms rerate --workers 2` killed (SIGKILL) in its chunk ends the re-rating with one line saying that a worker
+    process died, that nothing of the re-rating was kept and to run it again; no traceback, no hang; neither the
+    run nor any of its rows is left, and the re-rating run again gives its totals."""
+    from conftest import count_rows
+    from worker_hooks import hooked
+
+    _imported(cli_env, tmp_path)
+    killed = hooked(cli_env, "kill", AS_OF, tmp_path / "mark", "rerate", "--date", AS_OF.isoformat(),
+                    "--workers", "2")
+    out, err = killed.communicate(timeout=300)
+    assert killed.returncode == 1, err
+    assert err.startswith("dms: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "a worker process" in err and "nothing of it was kept" in err, err
+    assert f"run `dms rerate --date {AS_OF.isoformat()}" in err, err
+    assert out == ""
+    assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0
+    again = json.loads(run_dms(cli_env, "rerate", "--date", AS_OF.isoformat(), "--workers", "2", "--json",
+                               check=True).stdout)
+    assert again["now"] == "60.02" and count_rows(cli_env, "dms_rerate_run") == 1

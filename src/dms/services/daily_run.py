@@ -378,13 +378,14 @@ def configure_worker(config: WorkerConfig) -> None:
 
 
 def start_local_worker(config: WorkerConfig, parent_pid: int) -> None:
-    """A ``--workers`` process: it ends with the ``dms run`` that started it, even one killed outright (on
-    Linux, by asking the kernel for SIGTERM when the parent dies; its open transaction is rolled back), so
-    no worker is left behind; then Django is started for ``config``."""
+    """A ``--workers`` process: it ends with the ``dms run`` (or ``dms rerate``) that started it, even one killed
+    outright (on Linux, by asking the kernel for SIGTERM when the parent dies; its open transaction is rolled
+    back), so no worker is left behind; then Django is started for ``config``."""
     import signal
 
-    # Ctrl-C at a terminal reaches every process of its group: the `dms run` that started this one handles it
-    # (it stops its workers and says what was left), so a worker neither stops on it nor prints a traceback
+    # Ctrl-C at a terminal reaches every process of its group: the `dms run` (or `dms rerate`) that started this
+    # one handles it (it stops its workers and says what was left), so a worker neither stops on it nor prints a
+    # traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
@@ -430,7 +431,8 @@ def _wait_all(futures: Sequence[Any], progress: Callable[[int, int], None]) -> N
 
 
 class LocalProcesses:
-    """Chunks on ``workers`` local processes, each with Django and its own database connection."""
+    """Chunks on ``workers`` local processes, each with Django and its own database connection (the daily run's,
+    and the re-rating's: ``dms.services.rerate``)."""
 
     def __init__(self, workers: int, config: WorkerConfig) -> None:
         self.config = config
@@ -465,7 +467,7 @@ class LocalProcesses:
 @contextmanager
 def _sigint_held() -> Iterator[None]:
     """Hold SIGINT back from this thread while worker processes are started, so that they begin with it blocked
-    (a Ctrl-C while one starts up reaches only `dms run`); a Ctrl-C meanwhile is delivered on leaving."""
+    (a Ctrl-C while one starts up reaches only the command); a Ctrl-C meanwhile is delivered on leaving."""
     import signal
 
     if not hasattr(signal, "pthread_sigmask"):

@@ -49,11 +49,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from multiprocessing import get_context
 from time import perf_counter
 from typing import Any
 
@@ -702,14 +701,19 @@ def chunk_ranges(size: int = CHUNK_PARTITIONS) -> list[tuple[int, int]]:
 
 def _run_chunks(run_id: int, as_of: date, cap_rate: Decimal | None, workers: int,
                 chunks: list[tuple[int, int]], progress: Callable[[int, int], None] | None) -> ChunkReport:
+    """The chunks' reports summed, the chunks run in this process or on ``workers`` local processes as the daily
+    run's are (:class:`dms.services.daily_run.LocalProcesses`: they ignore Ctrl-C, which reaches `dms rerate`
+    alone, and end with the process that started them). A failure, a worker process that ended abruptly or an
+    interruption ends the workers at once, rolling back their chunks under way, before it is raised, so that
+    no worker writes rows after the run is removed (:func:`rerate`)."""
     total = ChunkReport()
+    report = progress or (lambda done, count: None)
     if workers <= 1:
         for done, (first, last) in enumerate(chunks, start=1):
             total.add(rerate_chunk(run_id, as_of, cap_rate, first, last))
-            if progress:
-                progress(done, len(chunks))
+            report(done, len(chunks))
         return total
-    from dms.services.daily_run import WorkerConfig
+    from dms.services.daily_run import LocalProcesses, WorkerConfig
     from dms.services.rerate_worker import rerate_chunk_in_worker
     from dms.settings import get_config
 
@@ -718,19 +722,21 @@ def _run_chunks(run_id: int, as_of: date, cap_rate: Decimal | None, workers: int
         raise DmsError("an in-memory SQLite database cannot be shared with worker processes: use one worker")
     worker_config = WorkerConfig(config.database_url, str(config.data_dir))
     connection.close()  # the workers open their own connections; this one is reopened after
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(rerate_chunk_in_worker, worker_config, run_id, as_of.isoformat(),
-                               None if cap_rate is None else str(cap_rate), first, last)
-                   for first, last in chunks]
-        pending = set(futures)
-        done_count = 0
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                total.add(future.result())  # raises the chunk's error (the pool then cancels the rest)
-                done_count += 1
-                if progress:
-                    progress(done_count, len(chunks))
+    runner = LocalProcesses(workers, worker_config)
+    finished = False
+    try:
+        reports = runner.map(rerate_chunk_in_worker, [
+            (worker_config, run_id, as_of.isoformat(), None if cap_rate is None else str(cap_rate), first, last)
+            for first, last in chunks], report)
+        finished = True
+    except BrokenProcessPool:
+        raise DmsError(f"a worker process of the re-rating as of {as_of.isoformat()} ended abruptly (killed, or "
+                       "out of memory): the re-rating was stopped and nothing of it was kept; run `dms rerate "
+                       f"--date {as_of.isoformat()}` again (with the same options) to re-rate") from None
+    finally:
+        runner.close(stop=not finished)
+    for chunk_report in reports:
+        total.add(chunk_report)
     return total
 
 
