@@ -11,6 +11,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from conftest import run_dms
 
 NINO = "AB123456C"
@@ -161,3 +163,33 @@ def test_a_rerate_worker_killed_part_way_is_reported_as_such_and_leaves_nothing(
     again = json.loads(run_dms(cli_env, "rerate", "--date", AS_OF.isoformat(), "--workers", "2", "--json",
                                check=True).stdout)
     assert again["now"] == "60.02" and count_rows(cli_env, "dms_rerate_run") == 1
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("when", ["recorded", "totalled"])
+def test_a_rerate_interrupted_as_its_run_is_recorded_or_totalled_leaves_nothing(
+        cli_env: dict[str, str], tmp_path: Path, when: str, workers: str) -> None:
+    """README: "a refused or interrupted run leaves nothing". Ctrl-C arrives just as the run's row is stored
+    (the insert committed, the call not yet returned), or as the totals of its stored rows are summed: exit 130,
+    one line, and neither the run nor any of its rows is left."""
+    import sys
+
+    from conftest import REPO, as_at_a_terminal, count_rows
+
+    _imported(cli_env, tmp_path)
+    hook = {
+        "recorded": ("from dms.store.replay.models import RerateRun\nmanager = RerateRun.objects\n"
+                     "real = manager.create\ndef create(**fields):\n    run = real(**fields)\n"
+                     "    os.kill(os.getpid(), signal.SIGINT)\n    return run\nmanager.create = create\n"),
+        "totalled": ("from dms.services import rerate as module\nreal = module._totals\n"
+                     "def totals(run_id):\n    os.kill(os.getpid(), signal.SIGINT)\n    return real(run_id)\n"
+                     "module._totals = totals\n"),
+    }[when]
+    script = ("import os, signal, sys\nfrom dms.store.bootstrap import setup\nsetup()\n" + hook
+              + f"from dms.cli import main\nsys.exit(main(['rerate', '--date', {AS_OF.isoformat()!r}, "
+                f"'--workers', {workers!r}]))\n")
+    stopped = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
+                             timeout=300, cwd=str(REPO), preexec_fn=as_at_a_terminal)
+    assert stopped.returncode == 130, stopped.stderr
+    assert stopped.stderr == "dms: interrupted; nothing partial was committed\n", stopped.stderr
+    assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -381,8 +382,6 @@ def start_local_worker(config: WorkerConfig, parent_pid: int) -> None:
     """A ``--workers`` process: it ends with the ``dms run`` (or ``dms rerate``) that started it, even one killed
     outright (on Linux, by asking the kernel for SIGTERM when the parent dies; its open transaction is rolled
     back), so no worker is left behind; then Django is started for ``config``."""
-    import signal
-
     # Ctrl-C at a terminal reaches every process of its group: the `dms run` (or `dms rerate`) that started this
     # one handles it (it stops its workers and says what was left), so a worker neither stops on it nor prints a
     # traceback
@@ -452,7 +451,7 @@ class LocalProcesses:
         """``function(*call)`` for each of ``calls`` on the processes, and their results in order, calling
         ``progress(done, total)`` as they finish. The first failure cancels the calls not started and is raised;
         a process that ended abruptly (killed, out of memory) breaks the pool: ``BrokenProcessPool``."""
-        with _sigint_held():  # the processes started here begin with Ctrl-C blocked (start_local_worker)
+        with signals_held(signal.SIGINT):  # the processes started here begin with Ctrl-C blocked
             futures: list[Future[_T]] = [self.pool.submit(function, *call) for call in calls]
         _wait_all(futures, progress)
         return [future.result() for future in futures]
@@ -465,15 +464,16 @@ class LocalProcesses:
 
 
 @contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Hold SIGINT back from this thread while worker processes are started, so that they begin with it blocked
-    (a Ctrl-C while one starts up reaches only the command); a Ctrl-C meanwhile is delivered on leaving."""
-    import signal
-
+def signals_held(*signums: int) -> Iterator[None]:
+    """Hold the signals ``signums`` back from this thread for the block; one that arrives meanwhile is delivered
+    on leaving it (where there is no ``pthread_sigmask``, nothing is held). Worker processes are started with
+    SIGINT held, so that they begin with it blocked (a Ctrl-C while one starts up reaches only the command that
+    starts them: :func:`start_local_worker`); ``dms rerate`` stores its run with SIGINT and SIGTERM held, so
+    that an interruption finds the run stored, to be removed, or not stored at all."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set(signums))
     try:
         yield
     finally:

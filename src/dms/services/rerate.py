@@ -47,6 +47,7 @@ chunk is done.
 from __future__ import annotations
 
 import json
+import signal
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -83,7 +84,7 @@ from dms.recovery.types import (
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
 from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
-from dms.services.daily_run import refuse_a_date_without_rules
+from dms.services.daily_run import refuse_a_date_without_rules, signals_held
 from dms.services.events import last_completed_run_date
 from dms.services.recovery import (
     legacy_other_rates,
@@ -746,7 +747,8 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     """Re-rate every person with debts in recovery as of ``as_of`` (see the module's docstring); with
     ``cap_rate`` (a fraction: ``Decimal("0.20")``), also with the overall cap overridden. Posts nothing;
     records a :class:`RerateRun` with its result rows and totals. A run that fails (a date DMS has no rules
-    for, an interruption) is removed with any rows its chunks wrote."""
+    for, a worker process lost, an interruption, also one as the run is stored or its totals summed) is removed
+    with any rows its chunks wrote (README ``dms rerate``: "a refused or interrupted run leaves nothing")."""
     if cap_rate is not None and not Decimal(0) <= cap_rate <= LEGAL_MAXIMUM_CAP_PERCENT / 100:
         raise DmsError(f"overall cap rate {cap_rate} is not from 0 to 0.40 (SI 2013/380 Sch 6 para 4(1))")
     if workers < 1:
@@ -754,24 +756,27 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     refuse_a_date_without_rules(as_of, "re-rate as of a date on or after {earliest}")
     chunks = chunk_ranges(chunk_partitions or chunk_size(workers))
     started = datetime.now(UTC)
-    run = RerateRun.objects.create(as_of=as_of, cap_rate=cap_rate, workers=workers, started_at=started)
+    run_id: int | None = None
     try:
-        report = _run_chunks(run.pk, as_of, cap_rate, workers, chunks, progress)
+        with signals_held(signal.SIGINT, signal.SIGTERM):  # an interruption finds the run stored, or not at all
+            run_id = RerateRun.objects.create(as_of=as_of, cap_rate=cap_rate, workers=workers, started_at=started).pk
+        report = _run_chunks(run_id, as_of, cap_rate, workers, chunks, progress)
+        clock = perf_counter()
+        by_creditor = _totals(run_id)
+        report.timed("totals", clock)
+        now_total = sum(n for _, _, n, _ in by_creditor)
+        what_if_total = sum(w for _, _, _, w in by_creditor)
+        finished = datetime.now(UTC)
+        RerateRun.objects.filter(pk=run_id).update(
+            finished_at=finished, completed=True, people=report.people, periods=report.periods,
+            instalments=report.instalments, no_period=report.no_period, now_pence=now_total,
+            what_if_pence=what_if_total,
+        )
     except BaseException:
-        _discard(run.pk)
+        if run_id is not None:
+            _discard(run_id)
         raise
-    clock = perf_counter()
-    by_creditor = _totals(run.pk)
-    report.timed("totals", clock)
-    now_total = sum(n for _, _, n, _ in by_creditor)
-    what_if_total = sum(w for _, _, _, w in by_creditor)
-    finished = datetime.now(UTC)
-    RerateRun.objects.filter(pk=run.pk).update(
-        finished_at=finished, completed=True, people=report.people, periods=report.periods,
-        instalments=report.instalments, no_period=report.no_period, now_pence=now_total,
-        what_if_pence=what_if_total,
-    )
-    return RerateOutcome(run.pk, as_of, cap_rate, report.people, report.periods, report.instalments,
+    return RerateOutcome(run_id, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
                          [CreditorTotal(name, n, w, la_id) for name, la_id, n, w in by_creditor], report.phases,
                          waiting_for_the_run(as_of))
