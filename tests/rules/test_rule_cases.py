@@ -17,10 +17,12 @@ import yaml
 
 from dms.money import format_pounds, parse_pounds
 from dms.recovery.allocation import spread_like_deduction
-from dms.recovery.legacy import calculate_legacy_instalment, missed_instalments_outcome
+from dms.recovery.legacy import calculate_legacy_instalment, missed_instalments_outcome, paid_days
 from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
+    LegacyPayTerms,
+    PaidDays,
     PayFrequency,
     ThirdPartyCategory,
     ThirdPartyItem,
@@ -96,19 +98,40 @@ def _check_uc(case: dict[str, Any]) -> None:
     assert result.explain()
 
 
+def _paid(raw: dict[str, Any]) -> PaidDays | None:
+    """The days a pay date pays for (``award``: its ``weekly`` amount, ``first_pay_date``, ``start_date``, its
+    ``frequency`` when it started, if not the pay date's, and ``changes``, each ``from`` a day with a new
+    ``weekly``, ``frequency`` or ``first_pay_date``), or None."""
+    award = raw.get("award")
+    if award is None:
+        return None
+    terms = [LegacyPayTerms(None, parse_pounds(str(award["weekly"])),
+                            award.get("frequency", raw.get("frequency", "WEEKLY")), award["first_pay_date"])]
+    for change in award.get("changes", []):
+        held = terms[-1]
+        terms.append(LegacyPayTerms(change["from"], _money(change.get("weekly")) or held.weekly_pence,
+                                    change.get("frequency", held.frequency),
+                                    change.get("first_pay_date", held.first_pay_date)))
+    return paid_days(raw["pay_date"], terms, award.get("start_date"))
+
+
 def _check_legacy(case: dict[str, Any]) -> None:
     raw = case["input"]
+    paid = _paid(raw)
     result = calculate_legacy_instalment(LegacyInstalmentInput(
         pay_date=raw["pay_date"], frequency=PayFrequency(raw.get("frequency", "WEEKLY")),
-        benefit_pence=parse_pounds(str(raw.get("benefit", "100.00"))),
+        benefit_pence=paid.benefit_pence if paid else parse_pounds(str(raw.get("benefit", "100.00"))),
         debts=tuple(_debt(d) for d in raw.get("debts", [])),
         existing_deductions_pence=_money(raw.get("existing")) or 0,
-        reduced_weekly_rate_pence=_money(raw.get("reduced_weekly")),
+        reduced_weekly_rate_pence=_money(raw.get("reduced_weekly")), paid=paid,
     ))
     expect = case["expect"]
     assert str(result.outcome) == expect["outcome"], result.explain()
+    if "days" in expect:
+        assert paid is not None and (paid.first_day, paid.days) == (expect["from"], expect["days"]), result.explain()
     for key, actual in (("weekly_rate", result.weekly_rate_pence), ("instalment", result.instalment_pence),
-                        ("floor", result.floor_pence), ("amount", result.amount_pence)):
+                        ("floor", result.floor_pence), ("amount", result.amount_pence),
+                        ("benefit", result.benefit_pence)):
         if key in expect:
             assert format_pounds(actual) == str(expect[key]), f"{key}\n{result.explain()}"
     got = [{"debt": a.debt_id, "amount": format_pounds(a.amount_pence)} for a in result.allocations]

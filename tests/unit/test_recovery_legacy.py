@@ -12,14 +12,17 @@ import pytest
 from dms.recovery.explanation import legacy_facts
 from dms.recovery.legacy import (
     agreed_amount_for_period,
+    benefit_floor_for_period,
     benefit_for_period,
     calculate_legacy_instalment,
     has_room_for_any_instalment,
     instalment_for_period,
     is_pay_date,
+    latest_pay_date,
     least_weekly_amount_with_room,
     legacy_weekly_rate,
     missed_instalments_outcome,
+    paid_days,
     pay_period,
     rate_per,
     reverse_missed_instalment,
@@ -28,15 +31,21 @@ from dms.recovery.legacy import (
     weeks_in_period,
 )
 from dms.recovery.types import (
+    AWARD_START,
+    PREVIOUS_PAY_DATE,
     Allocation,
     DebtRecord,
     LegacyInstalmentInput,
+    LegacyInstalmentResult,
     LegacyOutcome,
+    LegacyPayTerms,
+    PaidDays,
     PayFrequency,
     RecoveryInputError,
     ReducedWeeklyRate,
     Rule,
     SanctionSpan,
+    WeeklyAmountSpan,
 )
 
 JUNE = date(2025, 6, 2)
@@ -584,3 +593,190 @@ def test_the_latest_pay_date_by_a_day_is_the_latest_day_the_award_pays_on_by_the
         assert latest_pay_date(first, frequency, day) == latest, day
     assert latest_pay_date(None, frequency, date(2025, 6, 1)) is None
     assert latest_pay_date(first, None, date(2025, 6, 1)) is None
+
+
+# ---------------------------------------------------------------------------------------------- paid days
+#
+# **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for" (recovery-rules.md §4; events.md
+# §2 ``award.started``, ``award.changed``): a pay date pays, in arrears, for the days from the later of its
+# whole pay period's first day, the award's start date and the day after its previous pay date, at the weekly
+# amount in force each day.
+
+
+def _terms(weekly: int, frequency: str, first_pay: date, *changes: tuple[date, int | None, str | None, date | None]
+           ) -> tuple[LegacyPayTerms, ...]:
+    """An award's pay terms: as started, then each change (its date and the new weekly amount, frequency or
+    first pay date; None: unchanged) from its date."""
+    history = [LegacyPayTerms(None, weekly, frequency, first_pay)]
+    for on, new_weekly, new_frequency, new_first in changes:
+        held = history[-1]
+        history.append(LegacyPayTerms(on, held.weekly_pence if new_weekly is None else new_weekly,
+                                      new_frequency or held.frequency, new_first or held.first_pay_date))
+    return tuple(history)
+
+
+def _instalment(paid: PaidDays, frequency: PayFrequency, debts: tuple[DebtRecord, ...]) -> LegacyInstalmentResult:
+    return calculate_legacy_instalment(LegacyInstalmentInput(paid.last_day, frequency, paid.benefit_pence, debts,
+                                                             paid=paid))
+
+
+def test_legacy_instalment_is_for_the_days_the_pay_date_pays_for_from_the_awards_start_date() -> None:
+    """events.md §2 award.started ("the benefit is in payment from start_date") with recovery-rules.md §4: JSA
+    of £30.00 a week paid fortnightly, starting 2025-12-10 with its first pay date 2025-12-11, pays for 2 days,
+    not the fortnight 2025-11-28 to 2025-12-11: £8.57 (£30.00 x 2/7, rounded down). The fraud instalment is
+    £23.25 x 2/7 = £6.64 (rounded down), the floor 10p x 2/7 = 2.86p, so 3p (rounded up)."""
+    paid = paid_days(date(2025, 12, 11), _terms(3000, "FORTNIGHTLY", date(2025, 12, 11)), date(2025, 12, 10))
+    assert (paid.first_day, paid.last_day, paid.days, paid.full_days) == (date(2025, 12, 10), date(2025, 12, 11), 2, 14)
+    assert (paid.benefit_pence, paid.short_days, paid.starts) == (857, 2, AWARD_START)
+    result = _instalment(paid, PayFrequency.FORTNIGHTLY, (hb(1, 50_000, "FRAUD"),))
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (664, 3, 664)
+    assert result.outcome is LegacyOutcome.DEDUCTED and result.weeks == Decimal(2) / Decimal(7)
+    # monthly ESA of £100.00 from its first pay date 2025-12-31: 1 day of a 31-day month, £14.28
+    month = paid_days(date(2025, 12, 31), _terms(10_000, "MONTHLY", date(2025, 12, 31)), date(2025, 12, 31))
+    assert (month.days, month.full_days, month.benefit_pence) == (1, 31, 1428)
+    result = _instalment(month, PayFrequency.MONTHLY, (hb(1, 50_000),))
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (199, 2, 199)
+
+
+def test_legacy_instalment_for_the_days_the_pay_date_pays_for_is_explained_with_its_days_and_figures() -> None:
+    """recovery-rules.md §3-4 ("why this amount?" from the explanation alone): the explanation of a pay date
+    that pays for fewer days than a whole pay period says which days and why, and how its benefit, instalment
+    and floor were worked out from them; its stored facts keep the days."""
+    paid = paid_days(date(2025, 12, 11), _terms(3000, "FORTNIGHTLY", date(2025, 12, 11)), date(2025, 12, 10))
+    result = _instalment(paid, PayFrequency.FORTNIGHTLY, (hb(1, 50_000, "FRAUD"),))
+    text = result.explain()
+    assert text.startswith(
+        "Pay date 2025-12-11 (fortnightly): it pays, in arrears, for 2025-12-10 to 2025-12-11 (2 days), not the "
+        "whole 14-day pay period: the award is in payment from its start date, 2025-12-10; benefit for the period "
+        "£8.57 (£30.00 a week x 2/7, rounded down); weekly rate £23.25 (fraud"), text
+    assert "x 2/7 weeks = instalment £6.64, rounded down; benefit floor £0.03 (10p a week x 2/7, rounded up)" in text
+    assert legacy_facts(result)["paid_period"] == {
+        "from": "2025-12-10", "to": "2025-12-11", "days": 2, "whole_period_days": 14, "starts": AWARD_START,
+        "weekly_amounts": [{"weekly": "30.00", "from": "2025-12-10", "to": "2025-12-11"}]}
+
+
+@pytest.mark.parametrize("frequency", list(PayFrequency))
+@pytest.mark.parametrize("weekly", [0, 1, 1405, 2335, 2336, 9050, 12_345, 100_000])
+def test_a_whole_legacy_pay_period_at_one_weekly_amount_keeps_its_instalment_exactly(
+        frequency: PayFrequency, weekly: int) -> None:
+    """recovery-rules.md §4 (weekly rate x 1, 2, 4 or 52/12 weeks, rounded down): an ordinary pay date, its
+    whole pay period in payment at one weekly amount, pays and takes exactly what it did before the days paid
+    for were counted: benefit, instalment, floor and amount, whatever the month's length."""
+    first = date(2025, 1, 31)
+    for pay_date in (date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30), date(2025, 8, 29)):
+        if not is_pay_date(first, frequency, pay_date):
+            pay_date = latest_pay_date(first, frequency, pay_date) or first
+        paid = paid_days(pay_date, _terms(weekly, frequency, first), date(2024, 12, 1))
+        assert paid.ordinary and paid.short_days is None and not paid.starts
+        assert paid.benefit_pence == benefit_for_period(weekly, frequency)
+        debts = (hb(1, 900_000), _owed(2, "DWP", 900_000))
+        before = calculate_legacy_instalment(LegacyInstalmentInput(pay_date, frequency, paid.benefit_pence, debts))
+        now = _instalment(paid, frequency, debts)
+        assert (now.instalment_pence, now.floor_pence, now.amount_pence, now.outcome, now.allocations) == (
+            before.instalment_pence, before.floor_pence, before.amount_pence, before.outcome, before.allocations)
+        assert now.explain() == before.explain() and legacy_facts(now) == legacy_facts(before)
+
+
+def test_a_legacy_pay_date_pays_only_for_the_days_after_the_awards_previous_pay_date() -> None:
+    """recovery-rules.md §4 with events.md §2 award.changed ("new values from occurred_on"): a change of pay
+    frequency or pay day does not make two pay dates pay for the same days. ESA of £100.00 paid weekly on
+    Mondays from 2025-11-10; from 2025-12-02 paid fortnightly (next 2025-12-08): 2025-12-08 pays for the 7
+    days after 2025-12-01, £13.95, not £27.90. Or from 2025-12-02 paid on Wednesdays: 2025-12-03 pays for 2
+    days, £13.95 x 2/7 = £3.98, and 2025-12-10 for a whole week again."""
+    fortnightly = _terms(10_000, "WEEKLY", date(2025, 11, 10), (date(2025, 12, 2), None, "FORTNIGHTLY", None))
+    paid = paid_days(date(2025, 12, 8), fortnightly, date(2025, 11, 3))
+    assert (paid.first_day, paid.days, paid.full_days, paid.starts, paid.previous_pay_date) == (
+        date(2025, 12, 2), 7, 14, PREVIOUS_PAY_DATE, date(2025, 12, 1))
+    assert (paid.benefit_pence, _instalment(paid, PayFrequency.FORTNIGHTLY, (hb(1, 50_000),)).amount_pence) == (
+        10_000, 1395)
+    wednesdays = _terms(10_000, "WEEKLY", date(2025, 11, 10), (date(2025, 12, 2), None, None, date(2025, 12, 3)))
+    paid = paid_days(date(2025, 12, 3), wednesdays, date(2025, 11, 3))
+    assert (paid.first_day, paid.days, paid.previous_pay_date, paid.benefit_pence) == (
+        date(2025, 12, 2), 2, date(2025, 12, 1), 2857)
+    result = _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000),))
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (398, 3, 398)
+    assert ("not the whole 7-day pay period: the award's previous pay date, 2025-12-01, paid for the days before"
+            in result.explain())
+    assert paid_days(date(2025, 12, 10), wednesdays, date(2025, 11, 3)).ordinary
+
+
+def test_a_legacy_pay_date_after_a_change_between_weekly_and_monthly_pays_for_the_days_since_the_last() -> None:
+    """The same Decision across a change to or from monthly pay: weekly on Mondays until a change to monthly
+    on the 31st from 2025-12-02: 2025-12-31 pays for 2025-12-02 to 2025-12-31, 30 days, short of the whole
+    month: £13.95 x 30/7 = £59.78. Monthly on the 30th until a change to weekly on Wednesdays from
+    2025-12-01: 2025-12-03 pays for the 3 days after 2025-11-30, £13.95 x 3/7 = £5.97."""
+    to_monthly = _terms(10_000, "WEEKLY", date(2025, 11, 10), (date(2025, 12, 2), None, "MONTHLY", date(2025, 12, 31)))
+    paid = paid_days(date(2025, 12, 31), to_monthly, date(2025, 11, 3))
+    assert (paid.first_day, paid.days, paid.full_days, paid.benefit_pence) == (date(2025, 12, 2), 30, 31, 42_857)
+    assert _instalment(paid, PayFrequency.MONTHLY, (hb(1, 50_000),)).amount_pence == 5978
+    to_weekly = _terms(10_000, "MONTHLY", date(2025, 9, 30), (date(2025, 12, 1), None, "WEEKLY", date(2025, 12, 3)))
+    paid = paid_days(date(2025, 12, 3), to_weekly, date(2025, 9, 1))
+    assert (paid.first_day, paid.days, paid.previous_pay_date) == (date(2025, 12, 1), 3, date(2025, 11, 30))
+    assert _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000),)).amount_pence == 597
+
+
+def test_a_legacy_pay_periods_benefit_is_each_days_share_of_the_weekly_amount_in_force_that_day() -> None:
+    """events.md §2 award.changed ("new values from occurred_on") with recovery-rules.md §4 (the floor of 10p a
+    week, an instalment from what is paid): JSA of £10.00 a week, fortnightly, rises to £100.00 from
+    2025-11-27, the last day of the fortnight 2025-11-14 to 2025-11-27: that pay date pays (£10.00 x 13 +
+    £100.00 x 1) x 2 weeks / 14 days = £32.85 (rounded down), not £200.00, so a fraud debt takes the £32.65
+    the 20p floor leaves, not the £46.50 instalment; and an HB debt is judged on that benefit too: a fall
+    from £100.00 to £10.00 on the last day leaves £187.14 paid, room for the instalment, not
+    INSUFFICIENT_BENEFIT."""
+    rise = _terms(1000, "FORTNIGHTLY", date(2025, 11, 13), (date(2025, 11, 27), 10_000, None, None))
+    paid = paid_days(date(2025, 11, 27), rise, date(2025, 11, 3))
+    assert (paid.first_day, paid.days, paid.short_days, paid.benefit_pence) == (date(2025, 11, 14), 14, None, 3285)
+    assert paid.amounts == (WeeklyAmountSpan(1000, date(2025, 11, 14), date(2025, 11, 26)),
+                            WeeklyAmountSpan(10_000, date(2025, 11, 27), date(2025, 11, 27)))
+    dwp = DebtRecord(2, "DWP", "OVERPAYMENT", "FRAUD", 50_000, JUNE, 2, JUNE)
+    result = _instalment(paid, PayFrequency.FORTNIGHTLY, (dwp,))
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (4650, 20, 3265)
+    assert ("benefit for the period £32.85 (£10.00 a week on 13 days (2025-11-14 to 2025-11-26) and £100.00 a "
+            "week on 1 day (2025-11-27): (£10.00 x 13 + £100.00 x 1) x 2 weeks / 14 days, rounded down"
+            ) in result.explain()
+    assert legacy_facts(result)["paid_period"]["weekly_amounts"] == [
+        {"weekly": "10.00", "from": "2025-11-14", "to": "2025-11-26"},
+        {"weekly": "100.00", "from": "2025-11-27", "to": "2025-11-27"}]
+    fall = _terms(10_000, "FORTNIGHTLY", date(2025, 11, 13), (date(2025, 11, 27), 1000, None, None))
+    paid = paid_days(date(2025, 11, 27), fall, date(2025, 11, 3))
+    result = _instalment(paid, PayFrequency.FORTNIGHTLY, (hb(1, 50_000),))
+    assert paid.benefit_pence == 18_714 and result.outcome is LegacyOutcome.DEDUCTED
+    assert result.amount_pence == 2790 and result.hb_debts_to_return == ()
+    # a monthly period: the month's days share its 52/12 weeks (£100.00 then £200.00 from the 16th of 30)
+    monthly = _terms(10_000, "MONTHLY", date(2025, 5, 31), (date(2025, 6, 16), 20_000, None, None))
+    assert paid_days(date(2025, 6, 30), monthly, date(2025, 1, 1)).benefit_pence == (
+        (10_000 * 15 + 20_000 * 15) * 52 // (12 * 30))
+
+
+@pytest.mark.parametrize("days", range(1, 31))
+def test_the_floor_of_a_short_legacy_pay_period_is_10p_a_week_pro_rata_rounded_up(days: int) -> None:
+    """recovery-rules.md §4 ("the benefit may not be reduced below 10p a week") over the days paid for: 10p x
+    days / 7, rounded up, so what is left is never below 10p a week; the instalment and a Social Fund loan's
+    agreed amount (£25.00 a period, £5.76 a week) are rounded down, so never more than the days allow."""
+    floor = benefit_floor_for_period(10, PayFrequency.MONTHLY, days)
+    assert floor * 7 >= 10 * days > (floor - 1) * 7
+    assert instalment_for_period(1395, PayFrequency.MONTHLY, days) == 1395 * days // 7
+    assert agreed_amount_for_period(2500, PayFrequency.MONTHLY, days) == 576 * days // 7
+    assert weeks_in_period(PayFrequency.MONTHLY, days) == Decimal(days) / Decimal(7)
+
+
+def test_a_short_legacy_pay_periods_benefit_too_small_returns_hb_debts_as_a_whole_periods_does() -> None:
+    """recovery-rules.md §4 (INSUFFICIENT_BENEFIT judged on what is paid): a weekly amount of £14.00 leaves
+    too little above the floor for the £13.95 instalment over a whole week and over the 3 days a first pay
+    date pays for alike (£6.00 - £0.05 < £5.97): the HB debt is returned; the DWP debt takes what the floor
+    leaves."""
+    paid = paid_days(date(2025, 6, 9), _terms(1400, "WEEKLY", date(2025, 6, 9)), date(2025, 6, 7))
+    assert (paid.days, paid.benefit_pence) == (3, 600)
+    result = _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000), _owed(2, "DWP", 50_000)))
+    assert result.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT and result.hb_debts_to_return == (1,)
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (597, 5, 595)
+
+
+def test_the_benefit_given_for_the_days_paid_for_is_given_once() -> None:
+    """Bad input refused (recovery-rules.md §4): the benefit is the paid days' own."""
+    paid = paid_days(date(2025, 6, 9), _terms(1400, "WEEKLY", date(2025, 6, 9)), date(2025, 6, 7))
+    with pytest.raises(RecoveryInputError):
+        calculate_legacy_instalment(LegacyInstalmentInput(paid.last_day, PayFrequency.WEEKLY, 1400, (hb(1, 500),),
+                                                          paid=paid))
+    with pytest.raises(RecoveryInputError):
+        paid_days(date(2025, 6, 9), ())

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
-from dms.recovery.legacy import WEEKS_TEXT, instalment_for_period, weekly_rate_basis
+from dms.recovery.legacy import instalment_for_period, weekly_rate_basis, weeks_text
 from dms.recovery.types import (
     EVENT_CATEGORY,
     Allocation,
@@ -24,6 +24,7 @@ from dms.recovery.types import (
     DeductionLine,
     ExplanationStep,
     LegacyInstalmentResult,
+    PaidDays,
     ReducedWeeklyRate,
     Rule,
     UcPeriodResult,
@@ -381,6 +382,8 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
             "days": [{"rate_percent": str(s.rate_percent), "from": s.first_day.isoformat(),
                       "to": s.last_day.isoformat()} for s in result.sanction.spans]}}
            if result.sanction is not None and result.sanction.spans else {}),
+        **({"paid_period": paid_days_facts(result.paid)} if result.paid is not None and not result.paid.ordinary
+           else {}),
         "instalment": format_pounds(result.instalment_pence),
         "floor": format_pounds(result.floor_pence),
         "amount": format_pounds(result.amount_pence),
@@ -388,6 +391,19 @@ def legacy_facts(result: LegacyInstalmentResult) -> dict[str, Any]:
         **({"fraud_debts": [d.debt_id for d in result.fraud_debts]} if result.fraud_debts else {}),
         **({"reduced_rate": legacy_rate_facts(rate)} if rate is not None else {}),
     }
+
+
+def paid_days_facts(paid: PaidDays) -> dict[str, Any]:
+    """The days a legacy pay date paid for (:class:`PaidDays`) as a JSON-ready mapping, stored with an
+    instalment that paid for fewer days than a whole pay period or at more than one weekly amount: its first
+    and last days, how many, the days of a whole pay period, why it started later (``starts``, with the
+    previous pay date) and the weekly amount in force on each run of its days."""
+    return {"from": paid.first_day.isoformat(), "to": paid.last_day.isoformat(), "days": paid.days,
+            "whole_period_days": paid.full_days,
+            **({"starts": paid.starts} if paid.starts else {}),
+            **({"previous_pay_date": paid.previous_pay_date.isoformat()} if paid.previous_pay_date else {}),
+            "weekly_amounts": [{"weekly": format_pounds(a.weekly_pence), "from": a.first_day.isoformat(),
+                                "to": a.last_day.isoformat()} for a in paid.amounts]}
 
 
 def legacy_rate_facts(rate: ReducedWeeklyRate) -> dict[str, Any]:
@@ -501,6 +517,40 @@ def _sanction_days_text(result: LegacyInstalmentResult) -> str:
             f"{days(sanction.days)}, rounded down (the highest rate on each day, pro rata by days)")
 
 
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def _days_from_to(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+
+
+def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
+    """The days a pay date paid for and how its benefit was worked out, when not a whole pay period at one
+    weekly amount (recovery-rules.md §4; **Decision**, docs/recovery-notes.md "The days a legacy pay date
+    pays for"), as two parts of the explanation: the days (" it pays, in arrears, for 2025-12-10 to
+    2025-12-11 (2 days), not the whole 14-day pay period: the award is in payment from its start date,
+    2025-12-10;") and the benefit's sum (" (£30.00 a week x 2/7, rounded down)"); ("", "") for a whole
+    period at one amount, explained as before."""
+    paid = result.paid
+    if paid is None or paid.ordinary:
+        return "", ""
+    days = f" it pays, in arrears, for {_days_from_to(paid.first_day, paid.last_day)} ({_days(paid.days)})"
+    if paid.short_days is not None:
+        why = (f"the award's previous pay date, {paid.previous_pay_date.isoformat()}, paid for the days before"
+               if paid.previous_pay_date is not None else
+               f"the award is in payment from its start date, {paid.first_day.isoformat()}")
+        days += f", not the whole {paid.full_days}-day pay period: {why}"
+    weeks = weeks_text(result.frequency, paid.short_days)
+    if len(paid.amounts) == 1:
+        return days + ";", f" ({_p(paid.amounts[0].weekly_pence)} a week x {weeks}, rounded down)"
+    runs = " and ".join(f"{_p(a.weekly_pence)} a week on {_days(a.days)} ({_days_from_to(a.first_day, a.last_day)})"
+                        for a in paid.amounts)
+    terms = " + ".join(f"{_p(a.weekly_pence)} x {a.days}" for a in paid.amounts)
+    per_day = " / 7" if paid.short_days is not None else f" x {weeks} weeks / {paid.days} days"
+    return days + ";", f" ({runs}: ({terms}){per_day}, rounded down, each day's share of the amount in force)"
+
+
 def render_legacy(result: LegacyInstalmentResult) -> str:
     """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share (an equal split
     between owners naming them: :func:`allocation_text`); a staff reduced rate that is the weekly rate named
@@ -511,7 +561,8 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     kind = f"fraud (5 units{basis})" if result.fraud_rate else f"standard (3 units{basis})"
     if result.reduced_rate is not None or result.rule is Rule.REDUCED_RATE:
         kind = "reduced rate set by staff"
-    weeks = WEEKS_TEXT.get(str(result.frequency), str(result.weeks.normalize()))
+    weeks = weeks_text(result.frequency, result.short_days)
+    period_days, benefit_sum = _paid_days_text(result)
     existing = (f", of which {_p(result.existing_deductions_pence)} already deducted"
                 if result.existing_deductions_pence else "")
     if result.sanction_pence:
@@ -520,10 +571,11 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     room = max(0, result.benefit_pence - result.sanction_pence - result.existing_deductions_pence
                - result.floor_pence)
     frequency = _FREQUENCY_TEXT.get(str(result.frequency), str(result.frequency).lower())
-    text = (f"Pay date {result.pay_date.isoformat()} ({frequency}): benefit for the period "
-            f"{_p(result.benefit_pence)}{existing}; weekly rate {_p(result.weekly_rate_pence)} ({kind}) x {weeks} "
-            f"weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
-            f"{_p(result.floor_pence)} (10p a week, rounded up), leaving room for {_p(room)}; "
+    floor_weeks = f" x {weeks}" if result.short_days is not None else ""
+    text = (f"Pay date {result.pay_date.isoformat()} ({frequency}):{period_days} benefit for the period "
+            f"{_p(result.benefit_pence)}{benefit_sum}{existing}; weekly rate {_p(result.weekly_rate_pence)} ({kind}) "
+            f"x {weeks} weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
+            f"{_p(result.floor_pence)} (10p a week{floor_weeks}, rounded up), leaving room for {_p(room)}; "
             f"outcome {result.outcome}; took {_p(result.amount_pence)}: {RULE_TEXT[result.rule]}.")
     if result.reduced_rate is not None:
         text += _legacy_rate_text(result.reduced_rate)
@@ -533,7 +585,7 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
             and 0 < result.amount_pence < result.instalment_pence):
         text += _less_than_the_instalment(result)
     if result.rest_weekly_rate_pence is not None:
-        rest = instalment_for_period(result.rest_weekly_rate_pence, result.frequency)
+        rest = instalment_for_period(result.rest_weekly_rate_pence, result.frequency, result.short_days)
         text += (f"\nThe HB debts returned, the debts left have no fraud debt among them: they are taken at the "
                  f"standard weekly rate {_p(result.rest_weekly_rate_pence)} x {weeks} weeks = "
                  f"{_p(rest)} (recovery-rules.md §4), within the room left.")

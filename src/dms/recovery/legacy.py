@@ -21,6 +21,11 @@ Decisions taken here:
 - a pay date pays, in arrears, for the pay period ending on it (:func:`pay_period`), and every sanction in
   force on a day of that period reduces the benefit it pays by its rate for that day, pro rata by days, the
   highest rate where sanctions overlap, rounded down (:func:`sanction_over_period`);
+- the days a pay date pays for start no earlier than the award's start date and the day after its previous
+  pay date under the terms then in force; the benefit is the sum of each day's share of the weekly amount in
+  force that day; a whole pay period at one amount is worked out as before, and fewer days take the weekly
+  rate x days / 7, rounded down, with the floor 10p x days / 7, rounded up (:func:`paid_days`,
+  ``LegacyInstalmentInput.paid``);
 - a Social Fund loan (item 14) takes at most its agreed amount (events.md §3: per assessment period)
   converted to the pay period as a reduced rate's unit is between the engines (:func:`rate_per`), what it
   cannot take going on to the next item; a loan without an agreed amount has no limit of its own
@@ -39,18 +44,23 @@ from dms.money import five_percent_unit, format_pounds
 from dms.parameters import get_parameter, value
 from dms.recovery.allocation import allocate_instalment, capacity_of, item_of, sort_key
 from dms.recovery.types import (
+    AWARD_START,
     MISSED_INSTALMENTS,
+    PREVIOUS_PAY_DATE,
     Allocation,
     DebtRecord,
     LegacyInstalmentInput,
     LegacyInstalmentResult,
     LegacyOutcome,
+    LegacyPayTerms,
+    PaidDays,
     PayFrequency,
     PeriodSanction,
     RecoveryInputError,
     ReducedWeeklyRate,
     Rule,
     SanctionSpan,
+    WeeklyAmountSpan,
 )
 from dms.recovery.uc import SOCIAL_FUND_ITEM
 
@@ -85,18 +95,40 @@ def weekly_rate_basis(on: date) -> tuple[int, int, date]:
     return allowance, five_percent_unit(allowance), parameter.in_force_from(on)
 
 
-def weeks_in_period(frequency: PayFrequency) -> Decimal:
-    """Weeks in a pay period: 1, 2, 4, or 52/12 for a monthly period (recovery-rules.md §4)."""
+# the weeks of a whole pay period as a fraction (numerator, denominator), for sums worked exactly in pence
+_WEEKS_FRACTION: dict[str, tuple[int, int]] = {"WEEKLY": (1, 1), "FORTNIGHTLY": (2, 1), "FOUR_WEEKLY": (4, 1),
+                                               "MONTHLY": (52, 12)}
+
+
+def weeks_in_period(frequency: PayFrequency, short_days: int | None = None) -> Decimal:
+    """Weeks in a pay period: 1, 2, 4, or 52/12 for a monthly period (recovery-rules.md §4); for a pay date
+    that pays for fewer days than a whole pay period (``short_days``, :attr:`PaidDays.short_days`), those
+    days / 7 (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for")."""
     try:
-        return _WEEKS[PayFrequency(frequency)]
+        weeks = _WEEKS[PayFrequency(frequency)]
     except ValueError:
         raise RecoveryInputError(f"pay frequency {frequency!r} is not one of "
                                  f"{', '.join(PayFrequency)}") from None
+    return weeks if short_days is None else Decimal(short_days) / Decimal(7)
 
 
-def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency) -> int:
+def weeks_text(frequency: PayFrequency | str, short_days: int | None = None) -> str:
+    """The weeks of a pay period as the explanations write them: "1", "2", "4", "52/12", or for a pay date
+    that pays for fewer days than a whole pay period, "3/7" (its days / 7)."""
+    if short_days is not None:
+        return f"{short_days}/7"
+    return WEEKS_TEXT.get(str(frequency), str(frequency))
+
+
+def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency, short_days: int | None = None) -> int:
     """A pay period's instalment: the weekly rate times the weeks in the period, rounded down to the penny
-    (recovery-rules.md §4: "a monthly period is 52/12 weeks, rounded down to the penny")."""
+    (recovery-rules.md §4: "a monthly period is 52/12 weeks, rounded down to the penny"); for a pay date that
+    pays for fewer days than a whole pay period (``short_days``), the weekly rate x those days / 7, rounded
+    down likewise (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for": £13.95 for 2
+    days is £3.98)."""
+    if short_days is not None:
+        weeks_in_period(frequency)  # a pay frequency it knows
+        return weekly_rate_pence * short_days // 7
     exact = Decimal(weekly_rate_pence) * weeks_in_period(frequency)
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
 
@@ -115,27 +147,30 @@ def rate_per(amount_pence: int, set_per: str, per: str) -> int:
     return amount_pence * 52 // 12
 
 
-def agreed_amount_for_period(agreed_pence: int, frequency: PayFrequency) -> int:
+def agreed_amount_for_period(agreed_pence: int, frequency: PayFrequency, short_days: int | None = None) -> int:
     """The most a Social Fund loan takes of a legacy pay period's instalment: its agreed amount (events.md §3
     ``agreed_amount``: per assessment period; recovery-rules.md §3 item 14) per week as a rate agreed per
     assessment period is read by the legacy engine (:func:`rate_per`: x 12/52, rounded down), times the
-    weeks in the pay period, rounded down as an instalment is (:func:`instalment_for_period`). £25.00 is
-    £5.76 a week: £23.04 four-weekly, £24.96 monthly (**Decision**, docs/recovery-notes.md "A legacy
-    instalment shared between owners")."""
-    return instalment_for_period(rate_per(agreed_pence, PER_ASSESSMENT_PERIOD, PER_WEEK), frequency)
+    weeks in the pay period, rounded down as an instalment is (:func:`instalment_for_period`; for a pay date
+    paying for fewer days than a whole period, ``short_days``, those days / 7). £25.00 is £5.76 a week:
+    £23.04 four-weekly, £24.96 monthly (**Decision**, docs/recovery-notes.md "A legacy instalment shared
+    between owners")."""
+    return instalment_for_period(rate_per(agreed_pence, PER_ASSESSMENT_PERIOD, PER_WEEK), frequency, short_days)
 
 
-def agreed_amount_limits(debts: Iterable[DebtRecord], frequency: PayFrequency) -> dict[int, int]:
+def agreed_amount_limits(debts: Iterable[DebtRecord], frequency: PayFrequency,
+                         short_days: int | None = None) -> dict[int, int]:
     """``{debt id: the most it takes this pay period}`` of the Social Fund loans (Annex B item 14) referred
     with an agreed amount (:func:`agreed_amount_for_period`). A loan referred without one (events.md §3: the
     field is optional) has no limit of its own on a legacy benefit and takes up to its balance, as before
     (**Decision**, docs/recovery-notes.md "A legacy instalment shared between owners": the item's 15%
     maximum on UC is a share of the UC standard allowance, which a legacy benefit has not)."""
-    return {d.debt_id: agreed_amount_for_period(d.agreed_amount_pence, frequency) for d in debts
+    return {d.debt_id: agreed_amount_for_period(d.agreed_amount_pence, frequency, short_days) for d in debts
             if d.agreed_amount_pence is not None and item_of(d) == SOCIAL_FUND_ITEM}
 
 
-def agreed_amount_note(debt: DebtRecord, share: int, limit: int | None, frequency: PayFrequency) -> str:
+def agreed_amount_note(debt: DebtRecord, share: int, limit: int | None, frequency: PayFrequency,
+                       short_days: int | None = None) -> str:
     """Where a Social Fund loan's agreed amount set its share of an instalment (its share is the limit and
     the limit is below its balance), that in words with the conversion, as a UC line says its agreed amount
     set its share (recovery-rules.md §3: "why this amount?" from the explanation alone); else ""."""
@@ -143,10 +178,10 @@ def agreed_amount_note(debt: DebtRecord, share: int, limit: int | None, frequenc
     if agreed is None or limit is None or share != limit or limit >= debt.balance_pence:
         return ""
     weekly = rate_per(agreed, PER_ASSESSMENT_PERIOD, PER_WEEK)
-    rounded = ", rounded down" if PayFrequency(frequency) is PayFrequency.MONTHLY else ""
+    rounded = ", rounded down" if short_days is not None or PayFrequency(frequency) is PayFrequency.MONTHLY else ""
     return (f"its agreed amount £{format_pounds(agreed)} a period (£{format_pounds(limit)} for this pay period) "
             f"set its share (the most it takes: £{format_pounds(agreed)} x 12/52 = £{format_pounds(weekly)} a "
-            f"week, rounded down, x {WEEKS_TEXT[str(frequency)]} weeks{rounded})")
+            f"week, rounded down, x {weeks_text(frequency, short_days)} weeks{rounded})")
 
 
 def benefit_for_period(weekly_amount_pence: int, frequency: PayFrequency) -> int:
@@ -191,10 +226,17 @@ def least_weekly_amount_with_room(frequency: PayFrequency, on: date) -> int:
     return least
 
 
-def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency) -> int:
+def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency,
+                             short_days: int | None = None) -> int:
     """The least benefit a pay period must leave: "the benefit may not be reduced below 10p a week"
     (recovery-rules.md §4; A9/2025 §24) over the weeks in the period, rounded **up** to the penny, so that
-    what is left is never below the weekly floor (a monthly period: 10p x 52/12 = 43.33p, so 44p)."""
+    what is left is never below the weekly floor (a monthly period: 10p x 52/12 = 43.33p, so 44p); for a pay
+    date that pays for fewer days than a whole pay period (``short_days``), over those days / 7, rounded up
+    likewise (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for": 2 days, 2.86p, so
+    3p)."""
+    if short_days is not None:
+        weeks_in_period(frequency)  # a pay frequency it knows
+        return -(-floor_per_week_pence * short_days // 7)
     exact = Decimal(floor_per_week_pence) * weeks_in_period(frequency)
     return int(exact.to_integral_value(rounding=ROUND_CEILING))
 
@@ -231,6 +273,83 @@ def pay_period(first_pay_date: date, frequency: str, day: date) -> tuple[date, d
         end = _monthly_pay_day(year, month, dom)
     year, month = (end.year - 1, 12) if end.month == 1 else (end.year, end.month - 1)
     return _monthly_pay_day(year, month, dom) + timedelta(days=1), end
+
+
+def terms_on(terms: Sequence[LegacyPayTerms], day: date) -> LegacyPayTerms:
+    """The pay terms of ``terms`` (an award's history, in date order: :class:`LegacyPayTerms`) in force on
+    ``day``: the last from on or before it (events.md §2 ``award.changed``: "new values from
+    ``occurred_on``"); the first when none is from so early."""
+    if not terms:
+        raise RecoveryInputError("a legacy award's pay terms are needed to work out a pay date")
+    found = terms[0]
+    for held in terms:
+        if held.from_day is None or held.from_day <= day:
+            found = held
+        else:
+            break
+    return found
+
+
+def _spans_of_terms(terms: Sequence[LegacyPayTerms], first: date, last: date) -> list[tuple[date, date, LegacyPayTerms]]:
+    """The runs of days ``first`` to ``last`` under each of ``terms`` in force, in date order."""
+    spans: list[tuple[date, date, LegacyPayTerms]] = []
+    for index, held in enumerate(terms):
+        until = terms[index + 1].from_day if index + 1 < len(terms) else None
+        start = max(first, held.from_day) if held.from_day is not None else first
+        end = min(last, until - timedelta(days=1)) if until is not None else last
+        if start <= end:
+            spans.append((start, end, held))
+    return spans
+
+
+def previous_pay_date(terms: Sequence[LegacyPayTerms], first: date, before: date) -> date | None:
+    """The latest day from ``first`` to the day before ``before`` that the award paid on by the terms in force
+    that day (:func:`is_pay_date`, :func:`terms_on`), or None: a change of pay frequency or pay day does not
+    make a pay date before it under the old terms a day it paid on no longer (**Decision**,
+    docs/recovery-notes.md "The days a legacy pay date pays for")."""
+    for start, end, held in reversed(_spans_of_terms(terms, first, before - timedelta(days=1))):
+        paid = latest_pay_date(held.first_pay_date, held.frequency, end)
+        if paid is not None and paid >= start:
+            return paid
+    return None
+
+
+def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | None = None) -> PaidDays:
+    """The days the pay date of the pay period ``day`` falls in pays for, and the benefit it pays for them
+    (recovery-rules.md §4: an instalment per pay period, taken from what is paid; events.md §2 ``award.started``
+    "the benefit is in payment from ``start_date``", ``award.changed`` "new values from ``occurred_on``";
+    **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for").
+
+    In arrears, up to and including the pay date (:func:`pay_period`, by the terms in force on ``day``,
+    :func:`terms_on`), from the first day of that whole pay period, but no earlier than the award's
+    ``start_date`` and no earlier than the day after the award's previous pay date by the terms then in force
+    (:func:`previous_pay_date`). The benefit is the sum of each day's share of the weekly amount in force that
+    day: over a whole pay period, the weekly amounts x the weeks of the period (1, 2, 4 or 52/12) / its days,
+    so that one amount pays exactly what it always did (£100.00 monthly, £433.33); over fewer days, each
+    day a seventh of the week's amount; rounded down to the penny once, on the sum."""
+    held = terms_on(terms, day)
+    frequency = str(held.frequency)
+    whole_first, pay_date = pay_period(held.first_pay_date or day, frequency, day)
+    first, starts = whole_first, ""
+    if start_date is not None and start_date > first:
+        first, starts = min(start_date, pay_date), AWARD_START
+    # under one set of terms the previous pay date is the day before the whole period (:func:`pay_period`)
+    previous = previous_pay_date(terms, first, pay_date) if len(terms) > 1 else None
+    if previous is not None:
+        first, starts = previous + timedelta(days=1), PREVIOUS_PAY_DATE
+    full_days = (pay_date - whole_first).days + 1
+    days = (pay_date - first).days + 1
+    amounts: list[WeeklyAmountSpan] = []
+    for start, end, span_terms in _spans_of_terms(terms, first, pay_date) if len(terms) > 1 else [
+            (first, pay_date, held)]:
+        if amounts and amounts[-1].weekly_pence == span_terms.weekly_pence:
+            amounts[-1] = amounts[-1]._replace(last_day=end)
+        else:
+            amounts.append(WeeklyAmountSpan(span_terms.weekly_pence, start, end))
+    numerator, denominator = (days, 7) if days < full_days else _WEEKS_FRACTION[frequency]
+    paid = sum(a.weekly_pence * a.days for a in amounts)
+    return PaidDays(first, pay_date, full_days, tuple(amounts), paid * numerator // (denominator * days), starts,
+                    previous)
 
 
 def sanction_over_period(benefit_pence: int, first_day: date, last_day: date,
@@ -272,6 +391,8 @@ def sanction_for_period(benefit_pence: int, rate_percent: Decimal | None) -> int
 def _check(inp: LegacyInstalmentInput) -> list[DebtRecord]:
     if inp.benefit_pence < 0 or inp.existing_deductions_pence < 0:
         raise RecoveryInputError("benefit and deductions in place may not be negative")
+    if inp.paid is not None and inp.paid.benefit_pence != inp.benefit_pence:
+        raise RecoveryInputError("give the benefit for the days paid for once: as benefit_pence, the paid days'")
     if inp.sanction is not None and inp.sanction_pence not in (0, inp.sanction.pence):
         raise RecoveryInputError("give what a sanction takes once: as sanction_pence or as the sanction's pence")
     if not 0 <= _sanctioned(inp) <= inp.benefit_pence:
@@ -305,8 +426,9 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     """The instalment of one pay date and its allocation across the debts in recovery order.
 
     Weekly rate (:func:`legacy_weekly_rate`, or a lower staff rate, A9/2025 §31) times the weeks in the pay
-    period (:func:`instalment_for_period`); never more than the debts' balances; the benefit never reduced
-    below ``legacy.minimum_benefit_per_week`` a week; HB debts returned with INSUFFICIENT_BENEFIT or
+    period (:func:`instalment_for_period`; a pay date paying for fewer days than a whole pay period,
+    ``inp.paid``, :func:`paid_days`, for those days / 7); never more than the debts' balances; the benefit
+    never reduced below ``legacy.minimum_benefit_per_week`` a week (over the same weeks); HB debts returned with INSUFFICIENT_BENEFIT or
     MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). Sanctions over the pay period
     reduce the benefit paid (``sanction``, :func:`sanction_over_period`, or ``sanction_pence``); where only the sanction leaves too little room, what the floor
     leaves is taken and no HB debt is returned for it (**Decision**, docs/recovery-notes.md). The amount goes to the
@@ -320,17 +442,18 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     reduced rate that is the weekly rate with the debt it is set on (:func:`reduced_rate_set`).
     """
     debts = _check(inp)
+    short = inp.paid.short_days if inp.paid is not None else None
     fraud_debts = tuple(d for d in debts if d.classification == "FRAUD")
     fraud = bool(fraud_debts)
-    limits = agreed_amount_limits(debts, inp.frequency)
+    limits = agreed_amount_limits(debts, inp.frequency, short)
     weekly, rule = legacy_weekly_rate(inp.pay_date, fraud), Rule.INSTALMENT
     reduced: ReducedWeeklyRate | None = None
     if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < weekly:
         weekly, rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
         reduced = reduced_rate_set(inp.reduced_weekly_rate_pence, inp.debts, inp.other_rates)
-    weeks = weeks_in_period(inp.frequency)
-    instalment = instalment_for_period(weekly, inp.frequency)
-    floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency)
+    weeks = weeks_in_period(inp.frequency, short)
+    instalment = instalment_for_period(weekly, inp.frequency, short)
+    floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency, short)
     sanctioned = _sanctioned(inp)
     paid = inp.benefit_pence - sanctioned
     room = max(0, paid - inp.existing_deductions_pence - floor)
@@ -354,7 +477,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         rest_rule = Rule.INSTALMENT
         if inp.reduced_weekly_rate_pence is not None and inp.reduced_weekly_rate_pence < rest_weekly:
             rest_weekly, rest_rule = inp.reduced_weekly_rate_pence, Rule.REDUCED_RATE
-        rest_due = min(instalment_for_period(rest_weekly, inp.frequency),
+        rest_due = min(instalment_for_period(rest_weekly, inp.frequency, short),
                        sum(capacity_of(d, limits) for d in payees))
         amount = min(room, rest_due)
         rule = rest_rule if payees and amount == rest_due else Rule.BENEFIT_FLOOR
@@ -363,7 +486,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     shares = allocate_instalment(amount, payees, rule, limits)
     allocations = tuple(Allocation(s.debt.debt_id, s.debt.owner_kind, s.debt.la_id, s.amount, s.rule, s.item,
                                    s.shared_by, s.split,
-                                   agreed_amount_note(s.debt, s.amount, limits.get(s.debt.debt_id), inp.frequency))
+                                   agreed_amount_note(s.debt, s.amount, limits.get(s.debt.debt_id), inp.frequency,
+                                                      short))
                         for s in shares)
     cleared = tuple(s.debt.debt_id for s in shares if 0 < s.amount == s.debt.balance_pence)
     limited = any(capacity_of(d, limits) < d.balance_pence for d in payees)
@@ -371,7 +495,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
                                   sanctioned, rest_weekly_rate, cleared, fraud_debts, limited, reduced,
-                                  inp.sanction if sanctioned else None)
+                                  inp.sanction if sanctioned else None, inp.paid)
 
 
 def reduced_rate_set(weekly_pence: int, debts: Iterable[DebtRecord],

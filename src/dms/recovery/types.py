@@ -237,6 +237,66 @@ class PeriodSanction:
         return (self.last_day - self.first_day).days + 1
 
 
+class LegacyPayTerms(NamedTuple):
+    """A legacy award's pay terms in force from ``from_day`` (None: from its start) until the next terms of its
+    history (events.md §2: ``award.started`` gives ``weekly_amount``, ``pay_frequency`` and ``first_pay_date``;
+    ``award.changed`` "new values from ``occurred_on``"), for the days a pay date pays for (:class:`PaidDays`)."""
+
+    from_day: date | None
+    weekly_pence: int
+    frequency: str
+    first_pay_date: date | None
+
+
+class WeeklyAmountSpan(NamedTuple):
+    """A run of days of a legacy pay period with the award's weekly amount in force on them (:class:`PaidDays`)."""
+
+    weekly_pence: int
+    first_day: date
+    last_day: date
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+AWARD_START = "AWARD_START"  # the days a pay date pays for start on the award's start date
+PREVIOUS_PAY_DATE = "PREVIOUS_PAY_DATE"  # ... on the day after the award's previous pay date
+
+
+@dataclass(frozen=True, slots=True)
+class PaidDays:
+    """The days a legacy pay date pays for, in arrears, and the benefit it pays for them (recovery-rules.md §4;
+    events.md §2; **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"): ``first_day`` to
+    ``last_day`` (the pay date); ``full_days``, the days of a whole pay period of its frequency ending on it
+    (7, 14, 28, or monthly the days since the previous month's pay day); ``starts`` why it starts later than
+    that whole period (:data:`AWARD_START`, :data:`PREVIOUS_PAY_DATE` with ``previous_pay_date``; "" when it
+    does not); ``amounts``, the weekly amount in force on each run of its days; ``benefit_pence``, the sum of
+    each day's share of the weekly amount in force that day, rounded down (:func:`dms.recovery.legacy.paid_days`)."""
+
+    first_day: date
+    last_day: date
+    full_days: int
+    amounts: tuple[WeeklyAmountSpan, ...]
+    benefit_pence: int
+    starts: str = ""
+    previous_pay_date: date | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def short_days(self) -> int | None:
+        """The days paid for when fewer than a whole pay period's, else None (a whole period)."""
+        return self.days if self.days < self.full_days else None
+
+    @property
+    def ordinary(self) -> bool:
+        """A whole pay period at one weekly amount: worked out, and explained, as every pay date was before."""
+        return self.short_days is None and len(self.amounts) <= 1
+
+
 class DeductionLine(NamedTuple):
     """One amount taken. ``item`` is the Annex B item (1-22); ``rule`` is why the item's amount is what it
     is; ``allocation`` is how this line's share of the item was found (debts), else equal to ``rule``.
@@ -360,7 +420,9 @@ MISSED_INSTALMENTS = "MISSED_INSTALMENTS"
 class LegacyInstalmentInput:
     """One pay date of a legacy benefit.
 
-    ``benefit_pence`` is the benefit for the pay period before any recovery deduction;
+    ``benefit_pence`` is the benefit for the pay period before any recovery deduction; ``paid``, when given,
+    the days the pay date pays for (:class:`PaidDays`, whose ``benefit_pence`` it then is): fewer than a whole
+    pay period's, the instalment, the floor and a Social Fund loan's limit are for those days;
     ``existing_deductions_pence`` are deductions already in place from it (third parties and others; no
     input carries any today, so the daily run and ``dms rerate`` pass none: docs/recovery-notes.md
     "``MAXIMUM_DEDUCTIONS`` is not sent today").
@@ -382,6 +444,7 @@ class LegacyInstalmentInput:
     sanction_pence: int = 0  # what sanctions take off the benefit for the period
     sanction: PeriodSanction | None = None  # the sanctions over the pay period, when any were worked out
     other_rates: tuple[ReducedWeeklyRate, ...] = ()
+    paid: PaidDays | None = None  # the days the pay date pays for (None: a whole pay period, as before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +506,13 @@ class LegacyInstalmentResult:
     agreed_limited: bool = False
     reduced_rate: ReducedWeeklyRate | None = None
     sanction: PeriodSanction | None = None  # how the sanctions over the pay period were worked out
+    paid: PaidDays | None = None  # the days the pay date pays for, when given
+
+    @property
+    def short_days(self) -> int | None:
+        """The days paid for when fewer than a whole pay period's (the instalment, floor and limits are for
+        them), else None."""
+        return self.paid.short_days if self.paid is not None else None
 
     def explain(self) -> str:
         from dms.recovery.explanation import render_legacy
