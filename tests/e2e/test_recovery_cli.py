@@ -144,11 +144,11 @@ def test_legacy_reduced_rate_agreed_on_uc_says_it_was_converted_to_a_week(
     assert "per assessment period" in rate.stdout
     moved = [_event("e1", "award.ended", award_ref="UC1", end_date="2025-06-01", reason="AWARD_ENDED"),
              _event("a2", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-06-02",
-                    legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"})]
+                    legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-08"})]
     path = tmp_path / "moved.jsonl"
     path.write_text("\n".join(moved) + "\n")
     run_dms(cli_env, "events", "import", str(path), check=True)
-    run_dms(cli_env, "run", "--date", "2025-06-02", check=True)
+    run_dms(cli_env, "run", "--date", "2025-06-08", check=True)  # its first pay date, a whole week in payment
     [text] = _legacy_explanations(cli_env)
     assert "weekly rate £2.30 (reduced rate set by staff) x 1 weeks = instalment £2.30" in text, text
     assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "

@@ -49,13 +49,13 @@ def taken_on(day: date) -> dict[str, int]:
 def test_legacy_instalment_split_equally_between_owners_rule_b_through_the_daily_run(data_dir: Any) -> None:
     """recovery-rules.md §3 rule b ("Items 17 and 19: where more than one of DWP, HMRC and LAs have debts,
     split equally between the two or three owners"; A9/2025 §29) and §4 (one instalment per pay date): ESA
-    £100.00 a week paid weekly from 2026-04-02; the LA's HB non-fraud debt R1 (£500.00) is taken on first, then
+    £100.00 a week paid weekly from 2026-04-02 (in payment from 2026-03-27); the LA's HB non-fraud debt R1 (£500.00) is taken on first, then
     a DWP non-fraud overpayment N1 and an HMRC overpayment T1 (£3,000.00 each) are referred. Each weekly
     instalment is split equally between the three owners (item 19), the HB debt getting its third while the
     others last, not nothing: £13.95 a week (3 x £4.65) gives £4.65 each, and from 2026-04-13 £14.40 (3 x
     £4.80) gives £4.80 each. The amount is unchanged; the LA is paid its share on its April schedule."""
     events(line("start-ESA1", "award.started", "2026-03-30", award_ref="ESA1", benefit="ESA",
-                start_date="2026-03-30",
+                start_date="2026-03-27",  # in payment over the whole first pay period, 2026-03-27 to 04-02
                 legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-02"}))
     la = register_la(LaDetails(LA_ID, "Test Council", "123456", "12345678"))
     debt_service.create_debt(

@@ -2146,10 +2146,10 @@ def test_set_rate_keeps_its_unit_when_the_person_changes_benefit_a9_2025_31() ->
     events(line("end", "award.ended", occurred_on="2025-06-08", award_ref="UC1", end_date="2025-06-08",
                 reason="AWARD_ENDED"),
            line("start-ESA1", "award.started", occurred_on="2025-06-09", award_ref="ESA1", benefit="ESA",
-                start_date="2025-06-09",
-                legacy={"weekly_amount": "120.00", "pay_frequency": "MONTHLY", "first_pay_date": "2025-07-01"}))
-    run_day(date(2025, 7, 1))
-    [esa] = [d for d in taken() if d.date == date(2025, 7, 1)]
+                start_date="2025-06-09",  # in payment over the whole month its first pay date pays for
+                legacy={"weekly_amount": "120.00", "pay_frequency": "MONTHLY", "first_pay_date": "2025-07-10"}))
+    run_day(date(2025, 7, 10))
+    [esa] = [d for d in taken() if d.date == date(2025, 7, 10)]
     assert esa.amount_pence == 996 == 230 * 52 // 12
     assert (rate_per(1000, "ASSESSMENT_PERIOD", "WEEK"), rate_per(230, "WEEK", "ASSESSMENT_PERIOD"),
             rate_per(1000, "", "WEEK")) == (230, 996, 1000)
@@ -2218,10 +2218,10 @@ def test_legacy_instalment_taken_from_an_award_in_payment_it_fits_in() -> None:
 
 def _monthly_pc_then_weekly_esa(pc_weekly: str, first: str = "2025-06-09") -> None:
     """A monthly PC award of ``pc_weekly`` a week, then (awarded the same day, after it) a weekly ESA award of
-    £100.00, both paying from ``first``."""
-    events(line("start-PC1", "award.started", award_ref="PC1", benefit="PC", start_date="2025-06-01",
+    £100.00, both paying from ``first`` and in payment from 2025-05-01 (the whole pay period of ``first``)."""
+    events(line("start-PC1", "award.started", award_ref="PC1", benefit="PC", start_date="2025-05-01",
                 legacy={"weekly_amount": pc_weekly, "pay_frequency": "MONTHLY", "first_pay_date": first}),
-           line("start-ESA1", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-06-01",
+           line("start-ESA1", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-05-01",
                 legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": first}))
 
 
@@ -2456,7 +2456,7 @@ def test_over_recovery_of_a_joint_debt_revised_twice_gives_each_payer_back_only_
 
     owner = OWNER
     events(uc_award(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
-           _owners_jsa("2025-07-10", "2025-07-14"),
+           _owners_jsa("2025-07-08", "2025-07-14"),
            _owned_jointly("J", "300.00", "2025-04-08"))
     run_day(date(2025, 7, 7))
     run_day(date(2025, 7, 14))

@@ -37,9 +37,8 @@ from dms.recovery.explanation import (
 from dms.recovery.legacy import (
     PER_ASSESSMENT_PERIOD,
     PER_WEEK,
-    benefit_for_period,
     calculate_legacy_instalment,
-    pay_period,
+    paid_days,
     sanction_over_period,
 )
 from dms.recovery.types import (
@@ -49,6 +48,7 @@ from dms.recovery.types import (
     LegacyInstalmentInput,
     LegacyInstalmentResult,
     LegacyOutcome,
+    LegacyPayTerms,
     LineKind,
     PayFrequency,
     RecoveryInputError,
@@ -71,6 +71,7 @@ from dms.services.recovery_load import (
     due_period_people,
     fetch,
     in_ids,
+    legacy_terms_over,
     load_due_periods,
     load_open_debts,
     person_rates,
@@ -466,6 +467,9 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
     # the sanctions over the pay periods these pay dates pay for (at most a month, in arrears)
     sanctions = sanctions_over(run_date - timedelta(days=31), run_date,
                                [d.person_id for d in due if d.person_id in debts])
+    # the pay terms of the awards whose terms changed over those days (the rest keep their terms as held)
+    history = legacy_terms_over([d.award_id for d in due if d.person_id in debts], run_date - timedelta(days=31),
+                                run_date)
     batch = _Batch(run_date)
     for instalment in due:
         own = debts.get(instalment.person_id, [])
@@ -473,7 +477,8 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
         if records:
             report.instalments += 1
             others = legacy_other_rates(held, instalment.person_id, {r.debt_id for r in records})
-            _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()), others)
+            _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()), others,
+                               instalment.terms(history))
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
 
@@ -490,18 +495,21 @@ def legacy_reduced_rate(records: Sequence[DebtRecord], others: Sequence[ReducedW
 
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                        records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = (),
-                       others: tuple[ReducedWeeklyRate, ...] = ()) -> None:
-    """One pay date's instalment (recovery-rules.md §4), from the benefit the pay date pays less what the
-    sanctions over the pay period it pays for take (:func:`dms.recovery.legacy.sanction_over_period`;
-    **Decision**, docs/recovery-notes.md "Sanctions and legacy instalments")."""
+                       others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = ()) -> None:
+    """One pay date's instalment (recovery-rules.md §4), for the days it pays for and from the benefit it pays
+    for them (:func:`dms.recovery.legacy.paid_days`: from the award's start date or the day after its previous
+    pay date, at the weekly amount in force each day; ``terms``, the award's pay terms over those days;
+    **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"), less what the sanctions over
+    those days take (:func:`dms.recovery.legacy.sanction_over_period`; **Decision**, docs/recovery-notes.md
+    "Sanctions and legacy instalments")."""
     frequency = PayFrequency(due.pay_frequency)
-    benefit = benefit_for_period(due.weekly_amount_pence or 0, frequency)
     try:
-        first, last = pay_period(due.first_pay_date or batch.run_date, frequency, batch.run_date)
+        paid = paid_days(batch.run_date, terms or due.terms({}), due.start_date)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
-            pay_date=batch.run_date, frequency=frequency, benefit_pence=benefit, debts=records,
+            pay_date=batch.run_date, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records, others),
-            sanction=sanction_over_period(benefit, first, last, sanctions), other_rates=others,
+            sanction=sanction_over_period(paid.benefit_pence, paid.first_day, paid.last_day, sanctions),
+            other_rates=others, paid=paid,
         ))
     except RecoveryInputError as error:
         raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "

@@ -574,7 +574,7 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
         try:
             benefit = int(parse_pounds(str(facts["benefit"])))
             floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", day),
-                                             PayFrequency(str(facts["frequency"])))
+                                             PayFrequency(str(facts["frequency"])), _short_days(facts))
         except (KeyError, ValueError):
             over.extend(rows)  # no figures to judge by: reversed, as under a 100% sanction
             continue
@@ -586,10 +586,23 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
                                        "the instalment did not fit what the sanction left")
 
 
+def _short_days(facts: dict[str, Any]) -> int | None:
+    """The days a legacy instalment's pay date paid for, as stored with it, when fewer than a whole pay
+    period's (``paid_period``, :func:`dms.recovery.explanation.paid_days_facts`), else None."""
+    paid = facts.get("paid_period") or {}
+    days, whole = paid.get("days"), paid.get("whole_period_days")
+    return int(days) if days is not None and whole is not None and int(days) < int(whole) else None
+
+
 def _pay_period_of(deduction: Deduction, day: date) -> tuple[date, date]:
-    """The pay period a legacy pay date ``day`` paid for (:func:`dms.recovery.legacy.pay_period`), by its
+    """The days a legacy pay date ``day`` paid for: as stored with its instalment when they were not a whole
+    pay period at one weekly amount (``paid_period``; **Decision**, docs/recovery-notes.md "The days a legacy
+    pay date pays for"), else the pay period ending on it (:func:`dms.recovery.legacy.pay_period`) by its
     award's terms in force that day (:func:`dms.services.events.pay_terms_on`); the day alone when they are not
     known."""
+    paid = (deduction.explanation_facts or {}).get("paid_period")
+    if paid:
+        return date.fromisoformat(paid["from"]), date.fromisoformat(paid["to"])
     award = deduction.award
     if award is None:
         return day, day

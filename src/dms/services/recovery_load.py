@@ -26,7 +26,7 @@ from dms.recovery.legacy import (
     least_weekly_amount_with_room,
     rate_per,
 )
-from dms.recovery.types import DebtRecord, PayFrequency, SanctionSpan
+from dms.recovery.types import DebtRecord, LegacyPayTerms, PayFrequency, SanctionSpan
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
@@ -247,6 +247,13 @@ class DueInstalment:
     weekly_amount_pence: int
     pay_frequency: str
     first_pay_date: date | None = None  # the award's, for the pay period the pay date pays for
+    start_date: date | None = None  # the award's: the days a pay date pays for start no earlier
+
+    def terms(self, history: dict[int, tuple[LegacyPayTerms, ...]]) -> tuple[LegacyPayTerms, ...]:
+        """The award's pay terms over the days its pay date pays for: its history when it changed then
+        (:func:`legacy_terms_over`), else its terms as held."""
+        return history.get(self.award_id) or held_terms(self.weekly_amount_pence, self.pay_frequency,
+                                                        self.first_pay_date)
 
 
 def _legacy_pay_condition() -> str:
@@ -347,8 +354,8 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
     last_day = run_date.day == calendar.monthrange(run_date.year, run_date.month)[1]
     part_cond, part_params = in_partitions("pe", partitions)
     sql = (
-        "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency, a.first_pay_date "
-        "FROM dms_award a "
+        "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency, a.first_pay_date, "
+        "a.start_date FROM dms_award a "
         "JOIN dms_person pe ON pe.id = a.person_id "
         f"WHERE a.benefit <> 'UC' AND a.first_pay_date <= %s AND {in_payment_sql('a')} "
         f"AND (pe.date_of_death IS NULL OR pe.date_of_death > %s){part_cond} "
@@ -368,7 +375,85 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
     params: list[Any] = ([d] * 4 + part_params + [d] * 3 + [d.day, d.day, last_day] + [d] * 4
                          + able_params(d) * 4 + [d] * 4)
     rows = fetch(sql, params)
-    return [DueInstalment(*r[:5], as_date(r[5]) if r[5] is not None else None) for r in rows]
+    return [DueInstalment(r[0], r[1], r[2], r[3], r[4], as_date(r[5]) if r[5] is not None else None,
+                          as_date(r[6])) for r in rows]
+
+
+def held_terms(weekly_pence: int | None, frequency: str | None, first_pay_date: date | None
+               ) -> tuple[LegacyPayTerms, ...]:
+    """A legacy award's pay terms as held (the ``award.changed`` events the daily run has applied in them), in
+    force over every day: its history when it did not change over the days a pay date pays for."""
+    return (LegacyPayTerms(None, weekly_pence or 0, frequency or "", first_pay_date),)
+
+
+_PAY_FIELDS = ("weekly_amount_pence", "pay_frequency", "first_pay_date")
+
+
+def legacy_terms_over(award_ids: Sequence[int], first: date, last: date) -> dict[int, tuple[LegacyPayTerms, ...]]:
+    """``{award id: its pay terms in date order}`` of the legacy awards of ``award_ids`` whose weekly amount,
+    pay frequency or first pay date an ``award.changed`` the daily run has applied changed on a day from the
+    day after ``first`` to ``last`` (the days pay dates pay for): their ``award.started`` terms, then each
+    applied change's from its date, in date then arrival order (events.md §2: "new values from
+    ``occurred_on``"; as :func:`dms.services.events.pay_terms_on` reads them), for
+    :func:`dms.recovery.legacy.paid_days`. The other awards kept their terms as held over those days
+    (:func:`held_terms`), and so does an award held without its ``award.started`` event (a book loaded in
+    bulk: its terms before a change are not known). Two queries, only the first when no award changed then."""
+    if not award_ids:
+        return {}
+    cond, params = in_ids("c.award_id", sorted(set(award_ids)))
+    changes: dict[int, list[tuple[date, dict[str, Any]]]] = defaultdict(list)
+    for award_id, effective, values in fetch(
+            "SELECT c.award_id, c.effective_from, c.changes FROM dms_award_change c "
+            f"WHERE {cond} AND c.applied_on IS NOT NULL AND c.effective_from <= %s AND EXISTS ("
+            "SELECT 1 FROM dms_award_change w WHERE w.award_id = c.award_id AND w.applied_on IS NOT NULL "
+            "AND w.effective_from > %s AND w.effective_from <= %s) ORDER BY c.award_id, c.effective_from, c.id",
+            [*params, last, first, last]):
+        values = values if isinstance(values, dict) else json.loads(values)
+        if any(name in values for name in _PAY_FIELDS):
+            changes[award_id].append((as_date(effective), values))
+    if not changes:
+        return {}
+    return {award_id: _history(started, changes[award_id])
+            for award_id, started in _started_terms(sorted(changes)).items()}
+
+
+def _started_terms(award_ids: Sequence[int]) -> dict[int, LegacyPayTerms]:
+    """``{award id: its terms as its award.started event gave them}`` (one query), of the awards held with
+    that event."""
+    from dms import events as ev
+    from dms.services.events import exact_payload
+
+    cond, params = in_ids("a.id", award_ids)
+    found: dict[int, LegacyPayTerms] = {}
+    for award_id, ref, payload in fetch(
+            "SELECT a.id, a.award_ref, e.payload FROM dms_award a JOIN dms_person pe ON pe.id = a.person_id "
+            f"JOIN dms_inbound_event e ON e.nino = pe.nino AND e.type = 'award.started' WHERE {cond}", params):
+        try:
+            started = ev.parse_event(exact_payload(payload if isinstance(payload, dict) else json.loads(payload)))
+        except ev.EventError:  # stored under rules since changed: its terms are not read
+            continue
+        if isinstance(started, ev.AwardStarted) and started.award_ref == ref and started.legacy is not None:
+            terms = started.legacy
+            found[award_id] = LegacyPayTerms(None, terms.weekly_amount_pence, terms.pay_frequency,
+                                             terms.first_pay_date)
+    return found
+
+
+def _history(started: LegacyPayTerms, changes: Sequence[tuple[date, dict[str, Any]]]) -> tuple[LegacyPayTerms, ...]:
+    """An award's pay terms in date order: ``started``, then as each change (in date then arrival order) left
+    them from its date."""
+    history = [started]
+    for effective, values in changes:
+        held = history[-1]
+        first_pay = values.get("first_pay_date")
+        terms = LegacyPayTerms(effective, values.get("weekly_amount_pence", held.weekly_pence),
+                               values.get("pay_frequency", held.frequency),
+                               date.fromisoformat(first_pay) if first_pay else held.first_pay_date)
+        if history[-1].from_day == effective:
+            history[-1] = terms
+        else:
+            history.append(terms)
+    return tuple(history)
 
 
 # ---------------------------------------------------------------------------------------------- debts

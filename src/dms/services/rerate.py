@@ -24,9 +24,10 @@ every deduction from this period's payment ... on ``payment_date``"): only the d
 at the reduced rate in force that day, with a debt the LA recalled after that day, still in its recall
 holding period, taken from (hb-debt-interface.md §6.5). Likewise a legacy award's latest pay date before D
 that is after the last completed run (the run of D works each day in turn and takes that instalment on its
-pay date): the instalment as on that pay date, with its parameters and reduced rates and the sanctions over
-the pay period it pays for (recovery-rules.md §4; ``dms.recovery.legacy.sanction_over_period``); otherwise the
-instalment of the pay period D falls in, as the run will take it on the pay date that ends it. A couple's
+pay date): the instalment as on that pay date, with its parameters and reduced rates, the days it pays for
+and the benefit for them (``dms.recovery.legacy.paid_days``, the award's terms as the run applied them) and
+the sanctions over those days (recovery-rules.md §4; ``dms.recovery.legacy.sanction_over_period``); otherwise
+the instalment of the pay period D falls in, as the run will take it on the pay date that ends it. A couple's
 joint award reported under each partner is re-rated once, on the report the daily run takes
 (``recovery_load.couple_reports_taken_by_another``).
 
@@ -63,10 +64,9 @@ from dms.errors import DmsError
 from dms.recovery.legacy import (
     PER_ASSESSMENT_PERIOD,
     PER_WEEK,
-    benefit_for_period,
     calculate_legacy_instalment,
     latest_pay_date,
-    pay_period,
+    paid_days,
     rate_per,
     sanction_over_period,
 )
@@ -74,6 +74,7 @@ from dms.recovery.types import (
     DebtLimit,
     DebtRecord,
     LegacyInstalmentInput,
+    LegacyPayTerms,
     LineKind,
     PayFrequency,
     RecoveryInputError,
@@ -103,8 +104,10 @@ from dms.services.recovery_load import (
     as_date,
     couple_reports_taken_by_another,
     fetch,
+    held_terms,
     in_ids,
     legacy_award_choice,
+    legacy_terms_over,
     person_rates,
     sanctions_over,
 )
@@ -221,6 +224,8 @@ class _Legacy:
     pay_frequency: str
     first_pay_date: date | None = None
     pay_date: date | None = None  # the pay date worked out as on (None: the as-of date)
+    award_id: int = 0
+    start_date: date | None = None  # the award's: the days a pay date pays for start no earlier
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,13 +352,13 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     uc_awards: dict[int, tuple[int, str, int | None]] = {}
     legacy_of: dict[int, _Legacy] = {}
     with_uc: set[int] = set()
-    legacy_awards: dict[int, list[tuple[int, int | None, str, str, date | None]]] = defaultdict(list)
+    legacy_awards: dict[int, list[tuple[int, int | None, str, str, date | None, date]]] = defaultdict(list)
     final_period_of: dict[int, int] = {}  # people re-rated on an ended UC award's final period: partition
     if alive:
         cond, params = in_ids("a.person_id", alive)
-        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay in fetch(
+        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay, start in fetch(
             "SELECT a.id, a.person_id, a.benefit, a.claimant_type, a.partner_id, a.weekly_amount_pence, "
-            f"a.pay_frequency, a.first_pay_date FROM dms_award a WHERE {cond} AND {in_payment_sql('a')} "
+            f"a.pay_frequency, a.first_pay_date, a.start_date FROM dms_award a WHERE {cond} AND {in_payment_sql('a')} "
             "ORDER BY a.id",
             [*params, *in_payment_params(as_of)]
         ):
@@ -362,7 +367,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 with_uc.add(person)
             else:
                 legacy_awards[person].append((award_id, weekly, benefit, frequency,
-                                              as_date(first_pay) if first_pay is not None else None))
+                                              as_date(first_pay) if first_pay is not None else None,
+                                              as_date(start)))
         # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
         # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
         # only periods starting after the end are not taken), so it is the award's current period too.
@@ -413,10 +419,10 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     last_run = last_completed_run_date() if legacy_awards else None
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
         chosen = legacy_award_choice([(award_id, weekly, frequency)
-                                      for award_id, weekly, _, frequency, _ in awards], as_of)
-        _, weekly, benefit, frequency, first_pay = next(a for a in awards if a[0] == chosen)
+                                      for award_id, weekly, _, frequency, _, _ in awards], as_of)
+        award_id, weekly, benefit, frequency, first_pay, start = next(a for a in awards if a[0] == chosen)
         legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency, first_pay,
-                                    _legacy_pay_date(as_of, last_run, first_pay, frequency))
+                                    _legacy_pay_date(as_of, last_run, first_pay, frequency), award_id, start)
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
     periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders, **holders_elsewhere,
                                                   **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}},
@@ -563,24 +569,29 @@ def _as_on(day: date, as_of: date, debts: list[_Debt], rates: _RatesOver | None)
 
 
 def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: Sequence[SanctionSpan] = (),
-                    others: tuple[ReducedWeeklyRate, ...] = ()) -> dict[int | None, list[int]]:
+                    others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = ()
+                    ) -> dict[int | None, list[int]]:
     """``{creditor id: [now, what-if]}`` for one legacy instalment, worked out as on its pay date: a pay date
     the daily run has still to take (``award.pay_date``), else ``as_of``. The instalment of the pay period
     that day falls in (paid in arrears on the first pay date on or after it, so the one a pay date pays for
-    ends on it, :func:`dms.recovery.legacy.pay_period`), less what the sanctions over that period take
+    ends on it), for the days that pay date pays for and from the benefit it pays for them
+    (:func:`dms.recovery.legacy.paid_days`: from the award's start date or the day after its previous pay date,
+    at the weekly amount in force each day, ``terms``; **Decision**, docs/recovery-notes.md "The days a legacy
+    pay date pays for"), less what the sanctions over those days take
     (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
     docs/recovery-notes.md "Sanctions and legacy instalments"), with the parameters and reduced rates in force that day (``others``: the rates on the person's debts it
     does not take from, :func:`dms.services.recovery.legacy_other_rates`)."""
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
-    benefit = benefit_for_period(award.weekly_amount_pence or 0, frequency)
     try:
         day = award.pay_date or as_of
-        first, last = pay_period(award.first_pay_date or day, frequency, day)
+        paid = paid_days(day, terms or held_terms(award.weekly_amount_pence, award.pay_frequency,
+                                                  award.first_pay_date), award.start_date)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
-            pay_date=day, frequency=frequency, benefit_pence=benefit, debts=records,
+            pay_date=day, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records, others),
-            sanction=sanction_over_period(benefit, first, last, sanctions), other_rates=others,
+            sanction=sanction_over_period(paid.benefit_pence, paid.first_day, paid.last_day, sanctions),
+            other_rates=others, paid=paid,
         ))
     except (RecoveryInputError, ValueError) as error:
         raise DmsError(f"the {award.benefit} instalment of person id {award.person_id} cannot be calculated: "
@@ -658,6 +669,9 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
         first_pay_day = min([as_of, *(a.pay_date for a in book.legacy if a.pay_date is not None)])
         sanctions = sanctions_over(first_pay_day - timedelta(days=31), as_of + timedelta(days=31),
                                    [a.person_id for a in book.legacy if a.person_id in debts])
+        # the pay terms of the awards whose terms changed over those days (the rest keep their terms as held)
+        history = legacy_terms_over([a.award_id for a in book.legacy if a.person_id in debts],
+                                    first_pay_day - timedelta(days=31), as_of + timedelta(days=31))
         for award in book.legacy:
             paid = award.pay_date or as_of
             own = _as_on(paid, as_of, debts.get(award.person_id, []), rates)
@@ -668,8 +682,9 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
             counted.add(award.person_id)
             rates_then = book.held_rates if paid >= as_of else held_on(paid)
             weekly = legacy_other_rates(rates_then, award.person_id, {d.record.debt_id for d in own})
+            terms = history.get(award.award_id, ())
             for creditor, (now, what_if) in _legacy_amounts(as_of, award, own, sanctions.get(award.person_id, ()),
-                                                            weekly).items():
+                                                            weekly, terms).items():
                 rows.append((run_id, award.person_id, award.partition, award.benefit, paid, creditor, now,
                              what_if))
         report.people += len(counted)

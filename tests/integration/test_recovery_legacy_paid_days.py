@@ -1,0 +1,189 @@
+"""The days a legacy pay date pays for, through the daily run and ``dms rerate`` (recovery-rules.md §4: "A pay
+period's instalment is the weekly rate times the weeks in the period", "The benefit may not be reduced below
+10p a week"; events.md §2 ``award.started`` "the benefit is in payment from ``start_date``", ``award.changed``
+"new values from ``occurred_on``"; **Decision**, docs/recovery-notes.md "The days a legacy pay date pays
+for"): from the later of the whole pay period's first day, the award's start date and the day after the
+award's previous pay date, at the weekly amount in force each day."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from dms.services.daily_run import run_through
+from dms.services.events import import_events
+from dms.services.recovery_staff import list_deductions
+from dms.services.rerate import rerate
+from dms.store.ledger import check_ledger
+from dms.store.models import Debt, Person
+from dms.store.recovery.models import Deduction
+from dms.store.replay.models import RerateResult
+
+pytestmark = pytest.mark.django_db
+
+A, B = "AB123456C", "AB123457C"
+
+
+def line(event_id: str, type_: str, occurred_on: str, nino: str, **fields: Any) -> str:
+    return json.dumps({"event_id": event_id, "type": type_, "occurred_on": occurred_on, "nino": nino, **fields})
+
+
+def events(*lines: str) -> None:
+    report = import_events(list(lines), source="test.jsonl")
+    assert report.ok, report.refused
+
+
+def debt(event_id: str, nino: str, ref: str, classification: str = "NON_FRAUD", occurred_on: str = "2025-11-03"
+         ) -> str:
+    return line(event_id, "debt.referred", occurred_on, nino, creditor="DWP", creditor_ref=ref,
+                debt_type="OVERPAYMENT", classification=classification, amount="500.00", created_on="2025-05-01")
+
+
+def award(event_id: str, nino: str, ref: str, benefit: str, start: str, weekly: str, frequency: str,
+          first_pay: str) -> str:
+    return line(event_id, "award.started", start, nino, award_ref=ref, benefit=benefit, start_date=start,
+                legacy={"weekly_amount": weekly, "pay_frequency": frequency, "first_pay_date": first_pay})
+
+
+def changed(event_id: str, nino: str, ref: str, on: str, **legacy: Any) -> str:
+    return line(event_id, "award.changed", on, nino, award_ref=ref, legacy=legacy)
+
+
+def taken(nino: str) -> list[tuple[date, int]]:
+    return [(d.date, d.amount_pence) for d in Deduction.objects.filter(person__nino=nino, status="TAKEN")
+            .order_by("date", "id")]
+
+
+def rerated(as_of: date) -> dict[int, int]:
+    """``{person id: pence}`` that ``dms rerate --date as_of`` works out now."""
+    run = rerate(as_of)
+    out: dict[int, int] = {}
+    for person_id, now in RerateResult.objects.filter(run_id=run.run_id).values_list("person_id", "now_pence"):
+        out[person_id] = out.get(person_id, 0) + now
+    return out
+
+
+def person(nino: str) -> int:
+    return int(Person.objects.get(nino=nino).pk)
+
+
+def test_legacy_instalment_is_for_the_days_the_pay_date_pays_for_from_the_awards_start_date() -> None:
+    """JSA of £30.00 a week, fortnightly, from 2025-12-10 with its first pay date 2025-12-11 pays £8.57 for 2
+    days: the fraud instalment is £23.25 x 2/7 = £6.64, not £46.50 from a whole fortnight never paid; the next
+    pay date, a whole fortnight, takes £46.50. ESA of £100.00 a week, monthly, from its first pay date
+    2025-12-31 pays £14.28 for that day: £13.95 x 1/7 = £1.99, not £60.45. ``dms rerate`` agrees, and staff
+    read the days and figures in the explanation."""
+    events(debt("d1", A, "OP-1", "FRAUD", "2025-12-01"),
+           award("a1", A, "JSA1", "JSA", "2025-12-10", "30.00", "FORTNIGHTLY", "2025-12-11"),
+           debt("d2", B, "OP-2", occurred_on="2025-12-01"),
+           award("a2", B, "ESA2", "ESA", "2025-12-31", "100.00", "MONTHLY", "2025-12-31"))
+    run_through(date(2025, 12, 1))
+    run_through(date(2025, 12, 10))
+    assert rerated(date(2025, 12, 11)) == {person(A): 664}
+    run_through(date(2025, 12, 30))
+    assert rerated(date(2025, 12, 31)) == {person(A): 4650, person(B): 199}
+    run_through(date(2025, 12, 31))
+    assert taken(A) == [(date(2025, 12, 11), 664), (date(2025, 12, 25), 4650)]
+    assert taken(B) == [(date(2025, 12, 31), 199)]
+    [first] = list_deductions(A)[:1]
+    assert ("it pays, in arrears, for 2025-12-10 to 2025-12-11 (2 days), not the whole 14-day pay period: the "
+            "award is in payment from its start date, 2025-12-10; benefit for the period £8.57 (£30.00 a week x "
+            "2/7, rounded down)") in first["explanation"]
+    assert "x 2/7 weeks = instalment £6.64" in first["explanation"]
+    row = Deduction.objects.get(person__nino=B)
+    assert row.explanation_facts["paid_period"]["days"] == 1 and row.explanation_facts["benefit"] == "14.28"
+    assert check_ledger().ok
+
+
+def test_a_change_of_pay_frequency_or_pay_day_never_takes_the_same_days_twice() -> None:
+    """ESA of £100.00 a week paid on Mondays from 2025-11-10. From 2025-12-02, A's is paid fortnightly (next
+    2025-12-08) and B's on Wednesdays (first 2025-12-03). A's 2025-12-08 pays for the 7 days after
+    2025-12-01, £13.95, so the 14 days 2025-11-25 to 2025-12-08 take £27.90, not £41.85; B's 2025-12-03 pays for
+    2 days, £3.98, so the 16 days to 2025-12-10 take £31.88, not three whole weeks. ``dms rerate`` agrees."""
+    events(debt("d1", A, "OP-1"), award("a1", A, "ESA1", "ESA", "2025-11-03", "100.00", "WEEKLY", "2025-11-10"),
+           debt("d2", B, "OP-2"), award("a2", B, "ESA2", "ESA", "2025-11-03", "100.00", "WEEKLY", "2025-11-10"))
+    run_through(date(2025, 11, 3))
+    run_through(date(2025, 12, 1))
+    events(changed("c1", A, "ESA1", "2025-12-02", pay_frequency="FORTNIGHTLY"),
+           changed("c2", B, "ESA2", "2025-12-02", first_pay_date="2025-12-03"))
+    run_through(date(2025, 12, 2))
+    assert rerated(date(2025, 12, 3)) == {person(A): 1395, person(B): 398}
+    run_through(date(2025, 12, 7))
+    assert rerated(date(2025, 12, 8)) == {person(A): 1395, person(B): 1395}
+    run_through(date(2025, 12, 10))
+    assert taken(A)[-2:] == [(date(2025, 12, 1), 1395), (date(2025, 12, 8), 1395)]
+    assert taken(B)[-3:] == [(date(2025, 12, 1), 1395), (date(2025, 12, 3), 398), (date(2025, 12, 10), 1395)]
+    facts = Deduction.objects.get(person__nino=B, date=date(2025, 12, 3)).explanation_facts
+    assert facts["paid_period"] == {
+        "from": "2025-12-02", "to": "2025-12-03", "days": 2, "whole_period_days": 7, "starts": "PREVIOUS_PAY_DATE",
+        "previous_pay_date": "2025-12-01",
+        "weekly_amounts": [{"weekly": "100.00", "from": "2025-12-02", "to": "2025-12-03"}]}
+    assert check_ledger().ok
+
+
+def test_a_change_of_weekly_amount_inside_a_pay_period_counts_from_its_date() -> None:
+    """JSA of £10.00 a week, fortnightly from 2025-11-13, in payment from 2025-11-03 (11 days of the first
+    fortnight: £15.71, of which £15.55 above the 16p floor is taken for the fraud debt); it rises to £100.00
+    a week from 2025-11-27, the last day of the fortnight 2025-11-14 to 2025-11-27, which pays (£10.00 x 13 +
+    £100.00 x 1) x 2 / 14 = £32.85: £32.65 is taken above the 20p floor, not the £46.50 instalment of a
+    fortnight at £100.00 a week. ``dms rerate`` agrees once the run has applied the change."""
+    events(debt("d1", A, "OP-1", "FRAUD"),
+           award("a1", A, "JSA1", "JSA", "2025-11-03", "10.00", "FORTNIGHTLY", "2025-11-13"))
+    run_through(date(2025, 11, 3))
+    run_through(date(2025, 11, 26))
+    events(changed("c1", A, "JSA1", "2025-11-27", weekly_amount="100.00"))
+    run_through(date(2025, 11, 27))
+    assert taken(A) == [(date(2025, 11, 13), 1555), (date(2025, 11, 27), 3265)]
+    assert rerated(date(2025, 11, 27)) == {person(A): 3265}
+    why = Deduction.objects.get(date=date(2025, 11, 27)).explanation
+    assert ("benefit for the period £32.85 (£10.00 a week on 13 days (2025-11-14 to 2025-11-26) and £100.00 a "
+            "week on 1 day (2025-11-27): (£10.00 x 13 + £100.00 x 1) x 2 weeks / 14 days, rounded down") in why
+    assert "leaving room for £32.65" in why
+    assert check_ledger().ok
+
+
+def test_an_hb_debt_is_judged_on_the_benefit_each_day_of_the_pay_period_paid() -> None:
+    """recovery-rules.md §4 (INSUFFICIENT_BENEFIT where too little benefit is left for the instalment) on the
+    benefit the pay date pays: ESA of £100.00 a week, fortnightly, falls to £10.00 from 2025-11-27, the last
+    day of the fortnight 2025-11-14 to 2025-11-27, which still pays £187.14: the HB debt's £27.90 is taken,
+    and it is returned INSUFFICIENT_BENEFIT on the next pay date, the first whole fortnight at £10.00."""
+    from dms.services import debts as debt_service
+    from dms.services.creditors import LaDetails, register_la
+
+    la = register_la(LaDetails("000123", "Test Council", "123456", "12345678"))
+    events(award("a1", A, "ESA1", "ESA", "2025-11-03", "100.00", "FORTNIGHTLY", "2025-11-13"))
+    debt_service.create_debt(
+        person=Person.objects.get(nino=A), creditor=la, creditor_ref="HB-1", debt_type="OVERPAYMENT",
+        classification="NON_FRAUD", amount_pence=50_000, created_on=date(2025, 11, 1),
+        received_on=date(2025, 11, 3), business_date=date(2025, 11, 3), actor="test")
+    run_through(date(2025, 11, 3))
+    run_through(date(2025, 11, 26))
+    events(changed("c1", A, "ESA1", "2025-11-27", weekly_amount="10.00"))
+    run_through(date(2025, 11, 27))
+    assert taken(A)[-1] == (date(2025, 11, 27), 2790)
+    assert Debt.objects.get(creditor_ref="HB-1").status == "OPEN"
+    run_through(date(2025, 12, 11))
+    assert taken(A)[-1] == (date(2025, 11, 27), 2790)
+    returned = Debt.objects.get(creditor_ref="HB-1")
+    assert (returned.status, returned.cessation_reason) == ("RETURNED", "INSUFFICIENT_BENEFIT")
+
+
+def test_a_sanction_reported_late_is_judged_over_the_days_the_pay_date_paid_for() -> None:
+    """recovery-rules.md §4 with docs/recovery-notes.md "Sanctions and legacy instalments" (a sanction reported
+    late judges again the instalments taken from the benefit it reduced): JSA of £15.00 a week, weekly on
+    Mondays from 2025-06-09, in payment from Wednesday 2025-06-04, pays £12.85 for 6 days and £11.95 is taken.
+    A 100% sanction for the week from 2025-05-28, reported after that pay date, ends on 2025-06-03, before the
+    award started: it reduced none of the days paid for, so the instalment stands."""
+    events(debt("d1", A, "OP-1", occurred_on="2025-06-01"),
+           award("a1", A, "JSA1", "JSA", "2025-06-04", "15.00", "WEEKLY", "2025-06-09"))
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 6, 9))
+    assert taken(A) == [(date(2025, 6, 9), 1195)]
+    events(line("s1", "person.sanction", "2025-05-28", A, rate_percent=100, start_date="2025-05-28",
+                duration_weeks=1))
+    run_through(date(2025, 6, 10))
+    assert taken(A) == [(date(2025, 6, 9), 1195)]
+    assert not Deduction.objects.filter(status="REVERSED").exists()
