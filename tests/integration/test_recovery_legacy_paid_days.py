@@ -171,6 +171,28 @@ def test_an_hb_debt_is_judged_on_the_benefit_each_day_of_the_pay_period_paid() -
     assert (returned.status, returned.cessation_reason) == ("RETURNED", "INSUFFICIENT_BENEFIT")
 
 
+def test_a_part_weeks_rounding_never_returns_an_hb_debt_of_an_award_that_pays_enough_a_week() -> None:
+    """recovery-rules.md §4 (an HB debt is returned where too little benefit is left for the instalment; never
+    below 10p a week): JSA of £14.05 a week (the weekly rate and 10p) paid four-weekly, in payment from
+    2025-11-03 with its first pay date 2025-11-27, pays £50.17 for 25 days; rounded, the 36p floor leaves
+    £49.81 of the £49.82 instalment: that is taken and the HB debt stays in recovery; the next four weeks take
+    the whole £55.80, as before."""
+    from dms.services import debts as debt_service
+    from dms.services.creditors import LaDetails, register_la
+
+    la = register_la(LaDetails("000123", "Test Council", "123456", "12345678"))
+    events(award("a1", A, "JSA1", "JSA", "2025-11-03", "14.05", "FOUR_WEEKLY", "2025-11-27"))
+    debt_service.create_debt(
+        person=Person.objects.get(nino=A), creditor=la, creditor_ref="HB-1", debt_type="OVERPAYMENT",
+        classification="NON_FRAUD", amount_pence=50_000, created_on=date(2025, 11, 1),
+        received_on=date(2025, 11, 3), business_date=date(2025, 11, 3), actor="test")
+    run_through(date(2025, 11, 3))
+    run_through(date(2025, 12, 25))
+    assert taken(A) == [(date(2025, 11, 27), 4981), (date(2025, 12, 25), 5580)]
+    assert Debt.objects.get(creditor_ref="HB-1").status == "OPEN"
+    assert "Before rounding to the penny" in Deduction.objects.get(date=date(2025, 11, 27)).explanation
+
+
 def test_a_sanction_reported_late_is_judged_over_the_days_the_pay_date_paid_for() -> None:
     """recovery-rules.md §4 with docs/recovery-notes.md "Sanctions and legacy instalments" (a sanction reported
     late judges again the instalments taken from the benefit it reduced): JSA of £15.00 a week, weekly on

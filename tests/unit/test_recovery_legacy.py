@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -780,3 +780,24 @@ def test_the_benefit_given_for_the_days_paid_for_is_given_once() -> None:
                                                           paid=paid))
     with pytest.raises(RecoveryInputError):
         paid_days(date(2025, 6, 9), ())
+
+
+@pytest.mark.parametrize("days", range(1, 28))
+def test_a_part_weeks_rounding_never_returns_an_hb_debt_of_an_award_that_pays_enough_a_week(days: int) -> None:
+    """recovery-rules.md §4 (an HB debt is returned where too little benefit is left for the instalment; never
+    below 10p a week), over fewer days than a whole pay period: judged on each day's exact share of the benefit
+    and the floor before rounding, an award of the weekly rate and 10p (£14.05) has room for the instalment on
+    every part week, as on a whole one: no HB debt is returned; where rounding (the benefit down, the floor
+    up) leaves the room a penny or two short, the room is taken, so the person is never left less than the
+    floor. £14.05 four-weekly for 25 days pays £50.17: £49.81 is taken of the £49.82 instalment."""
+    paid = paid_days(date(2025, 11, 27), _terms(1405, "FOUR_WEEKLY", date(2025, 11, 27)),
+                     date(2025, 11, 27) - timedelta(days=days - 1))
+    result = _instalment(paid, PayFrequency.FOUR_WEEKLY, (hb(1, 50_000),))
+    assert paid.short_days == days and result.outcome is LegacyOutcome.DEDUCTED and result.hb_debts_to_return == ()
+    assert result.instalment_pence - 2 <= result.amount_pence <= result.instalment_pence
+    assert paid.benefit_pence - result.amount_pence >= result.floor_pence and result.floor_pence * 7 >= 10 * days
+    if result.amount_pence < result.instalment_pence:
+        assert result.rule is Rule.BENEFIT_FLOOR and "Before rounding to the penny" in result.explain()
+    if days == 25:
+        assert (paid.benefit_pence, result.floor_pence, result.instalment_pence, result.amount_pence) == (
+            5017, 36, 4982, 4981)

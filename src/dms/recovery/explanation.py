@@ -584,6 +584,11 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     if (str(result.outcome) == "DEDUCTED" and result.rule in (Rule.INSTALMENT, Rule.REDUCED_RATE)
             and 0 < result.amount_pence < result.instalment_pence):
         text += _less_than_the_instalment(result)
+    if str(result.outcome) == "DEDUCTED" and result.rule is Rule.BENEFIT_FLOOR:
+        text += ("\nBefore rounding to the penny, each day's share of the benefit covers the instalment and the floor "
+                 "for these days; rounded (the benefit and the instalment down, the floor up) the room is short of "
+                 f"the {_p(result.instalment_pence)} instalment, so the room is taken and no debt is returned for it "
+                 "(A9/2025 §24; docs/recovery-notes.md \"The days a legacy pay date pays for\").")
     if result.rest_weekly_rate_pence is not None:
         rest = instalment_for_period(result.rest_weekly_rate_pence, result.frequency, result.short_days)
         text += (f"\nThe HB debts returned, the debts left have no fraud debt among them: they are taken at the "

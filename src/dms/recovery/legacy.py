@@ -25,7 +25,9 @@ Decisions taken here:
   pay date under the terms then in force; the benefit is the sum of each day's share of the weekly amount in
   force that day; a whole pay period at one amount is worked out as before, and fewer days take the weekly
   rate x days / 7, rounded down, with the floor 10p x days / 7, rounded up (:func:`paid_days`,
-  ``LegacyInstalmentInput.paid``);
+  ``LegacyInstalmentInput.paid``); whether such a part week leaves too little benefit for the instalment
+  is judged on each day's exact share, before rounding to the penny, so rounding alone never returns an HB
+  debt: what the rounded floor leaves is taken (:func:`_judged`);
 - a Social Fund loan (item 14) takes at most its agreed amount (events.md §3: per assessment period)
   converted to the pay period as a reduced rate's unit is between the engines (:func:`rate_per`), what it
   cannot take going on to the next item; a loan without an agreed amount has no limit of its own
@@ -412,6 +414,23 @@ def _sanctioned(inp: LegacyInstalmentInput) -> int:
     return inp.sanction.pence if inp.sanction is not None else inp.sanction_pence
 
 
+def _judged(inp: LegacyInstalmentInput, sanctioned: int, floor: int, floor_per_week: int, due: int
+            ) -> tuple[int, int, int]:
+    """``(benefit left above the floor, room for the instalment, the instalment due)`` as A9/2025 §24 judges
+    them (:func:`_short_of_room`): in pence; for a pay date paying for fewer days than a whole pay period, in
+    sevenths of a penny, from each day's exact share of the weekly amount and of the 10p floor, before either
+    is rounded to the penny (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"): an
+    award that pays enough a week for the instalment and the floor is not found short over a part week by
+    rounding alone (£14.05 a week for 25 days: £50.17 paid, 36p floor, £49.82 instalment), and no HB debt is
+    returned for it; what the rounded floor leaves is then taken."""
+    paid = inp.paid
+    if paid is None or paid.short_days is None:
+        left = inp.benefit_pence - sanctioned - floor
+        return left, max(0, left - inp.existing_deductions_pence), due
+    left = sum(a.weekly_pence * a.days for a in paid.amounts) - 7 * sanctioned - floor_per_week * paid.days
+    return left, max(0, left - 7 * inp.existing_deductions_pence), 7 * due
+
+
 def _short_of_room(benefit_left: int, room: int, due: int) -> LegacyOutcome:
     """A9/2025 §24: too little benefit for the instalment → INSUFFICIENT_BENEFIT; deductions already in
     place leave no room for it → MAXIMUM_DEDUCTIONS; otherwise the instalment is taken."""
@@ -453,15 +472,19 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         reduced = reduced_rate_set(inp.reduced_weekly_rate_pence, inp.debts, inp.other_rates)
     weeks = weeks_in_period(inp.frequency, short)
     instalment = instalment_for_period(weekly, inp.frequency, short)
-    floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", inp.pay_date), inp.frequency, short)
+    floor_per_week: int = value("legacy.minimum_benefit_per_week", inp.pay_date)
+    floor = benefit_floor_for_period(floor_per_week, inp.frequency, short)
     sanctioned = _sanctioned(inp)
     paid = inp.benefit_pence - sanctioned
     room = max(0, paid - inp.existing_deductions_pence - floor)
     due = min(instalment, sum(capacity_of(d, limits) for d in debts))
-    outcome = _short_of_room(paid - floor, room, due) if debts else LegacyOutcome.NOTHING_DUE
+    outcome = (_short_of_room(*_judged(inp, sanctioned, floor, floor_per_week, due)) if debts
+               else LegacyOutcome.NOTHING_DUE)
     returned: tuple[int, ...] = ()
     payees = debts
     amount = due
+    if outcome is LegacyOutcome.DEDUCTED and room < due:  # a part week's rounding: the room is taken
+        amount, rule = room, Rule.BENEFIT_FLOOR
     rest_weekly_rate: int | None = None
     unsanctioned_room = max(0, inp.benefit_pence - inp.existing_deductions_pence - floor)
     if sanctioned and outcome is not LegacyOutcome.DEDUCTED and debts and unsanctioned_room >= due:
