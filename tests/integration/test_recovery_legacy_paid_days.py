@@ -66,6 +66,18 @@ def rerated(as_of: date) -> dict[int, int]:
     return out
 
 
+def hb_debt(nino: str) -> None:
+    """An LA's £500.00 NON_FRAUD HB debt ``HB-1`` of the person, received on 2025-11-03."""
+    from dms.services import debts as debt_service
+    from dms.services.creditors import LaDetails, register_la
+
+    la = register_la(LaDetails("000123", "Test Council", "123456", "12345678"))
+    debt_service.create_debt(
+        person=Person.objects.get(nino=nino), creditor=la, creditor_ref="HB-1", debt_type="OVERPAYMENT",
+        classification="NON_FRAUD", amount_pence=50_000, created_on=date(2025, 11, 1),
+        received_on=date(2025, 11, 3), business_date=date(2025, 11, 3), actor="test")
+
+
 def person(nino: str) -> int:
     return int(Person.objects.get(nino=nino).pk)
 
@@ -150,15 +162,8 @@ def test_an_hb_debt_is_judged_on_the_benefit_each_day_of_the_pay_period_paid() -
     benefit the pay date pays: ESA of £100.00 a week, fortnightly, falls to £10.00 from 2025-11-27, the last
     day of the fortnight 2025-11-14 to 2025-11-27, which still pays £187.14: the HB debt's £27.90 is taken,
     and it is returned INSUFFICIENT_BENEFIT on the next pay date, the first whole fortnight at £10.00."""
-    from dms.services import debts as debt_service
-    from dms.services.creditors import LaDetails, register_la
-
-    la = register_la(LaDetails("000123", "Test Council", "123456", "12345678"))
     events(award("a1", A, "ESA1", "ESA", "2025-11-03", "100.00", "FORTNIGHTLY", "2025-11-13"))
-    debt_service.create_debt(
-        person=Person.objects.get(nino=A), creditor=la, creditor_ref="HB-1", debt_type="OVERPAYMENT",
-        classification="NON_FRAUD", amount_pence=50_000, created_on=date(2025, 11, 1),
-        received_on=date(2025, 11, 3), business_date=date(2025, 11, 3), actor="test")
+    hb_debt(A)
     run_through(date(2025, 11, 3))
     run_through(date(2025, 11, 26))
     events(changed("c1", A, "ESA1", "2025-11-27", weekly_amount="10.00"))
@@ -177,15 +182,8 @@ def test_a_part_weeks_rounding_never_returns_an_hb_debt_of_an_award_that_pays_en
     2025-11-03 with its first pay date 2025-11-27, pays £50.17 for 25 days; rounded, the 36p floor leaves
     £49.81 of the £49.82 instalment: that is taken and the HB debt stays in recovery; the next four weeks take
     the whole £55.80, as before."""
-    from dms.services import debts as debt_service
-    from dms.services.creditors import LaDetails, register_la
-
-    la = register_la(LaDetails("000123", "Test Council", "123456", "12345678"))
     events(award("a1", A, "JSA1", "JSA", "2025-11-03", "14.05", "FOUR_WEEKLY", "2025-11-27"))
-    debt_service.create_debt(
-        person=Person.objects.get(nino=A), creditor=la, creditor_ref="HB-1", debt_type="OVERPAYMENT",
-        classification="NON_FRAUD", amount_pence=50_000, created_on=date(2025, 11, 1),
-        received_on=date(2025, 11, 3), business_date=date(2025, 11, 3), actor="test")
+    hb_debt(A)
     run_through(date(2025, 11, 3))
     run_through(date(2025, 12, 25))
     assert taken(A) == [(date(2025, 11, 27), 4981), (date(2025, 12, 25), 5580)]
