@@ -193,3 +193,37 @@ def test_a_rerate_interrupted_as_its_run_is_recorded_or_totalled_leaves_nothing(
     assert stopped.returncode == 130, stopped.stderr
     assert stopped.stderr == "dms: interrupted; nothing partial was committed\n", stopped.stderr
     assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0
+
+
+def test_a_rerate_whose_own_process_was_killed_is_removed_by_the_next_rerate(cli_env: dict[str, str],
+                                                                            tmp_path: Path) -> None:
+    """README: "a refused or interrupted run leaves nothing". `dms rerate` killed with SIGKILL once its chunk's rows
+    are committed cannot remove its run itself: the next `dms rerate` removes the run and its rows (its process is
+    no longer running), says so on stderr, and re-rates as usual."""
+    import sys
+
+    from conftest import REPO, count_rows
+
+    _imported(cli_env, tmp_path)
+    script = (
+        "import os, signal, sys\n"
+        "from dms.store.bootstrap import setup\n"
+        "setup()\n"
+        "from dms.services import rerate as module\n"
+        "real = module.rerate_chunk\n"
+        "def chunk(*args):\n"
+        "    report = real(*args)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "module.rerate_chunk = chunk\n"
+        "from dms.cli import main\n"
+        "sys.exit(main(['rerate', '--date', '2025-06-10']))\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
+                            timeout=300, cwd=str(REPO))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert count_rows(cli_env, "dms_rerate_run") == 1 and count_rows(cli_env, "dms_rerate_result") > 0
+    again = run_dms(cli_env, "rerate", "--date", AS_OF.isoformat(), "--json", check=True)
+    assert "removed 1 earlier re-rating run(s) left unfinished" in again.stderr, again.stderr
+    assert json.loads(again.stdout)["now"] == "60.02"
+    assert count_rows(cli_env, "dms_rerate_run") == 1
+    assert count_rows(cli_env, "dms_rerate_result") == 1

@@ -575,3 +575,37 @@ def test_a_rerate_date_before_the_first_recovery_rules_is_refused_naming_the_dat
         rerate(date(2024, 4, 7))
     assert not RerateRun.objects.exists()
     assert rerate(date(2024, 4, 8)).people == 0
+
+
+def test_a_rerate_removes_runs_whose_process_ended_and_leaves_runs_still_under_way(book: None) -> None:
+    """README ``dms rerate``: "a refused or interrupted run leaves nothing". An unfinished run whose `dms rerate`
+    process on this host has ended (killed: it could not remove its run) is removed with its rows by the next
+    re-rating; one whose process is still running, or that was recorded on another host, is left alone (it may
+    still be under way); a completed run stays."""
+    import os
+    import subprocess
+    from datetime import UTC, datetime
+
+    from dms.services.rerate import _HOST, sweep_abandoned_runs
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    now = datetime.now(UTC)
+
+    def run(host: str, pid: int | None, completed: bool = False) -> int:
+        run_id = RerateRun.objects.create(as_of=AS_OF, started_at=now, host=host, pid=pid, completed=completed).pk
+        RerateResult.objects.create(run_id=run_id, person_id=1, partition=0, source="UC",
+                                    period_start=AS_OF, now_pence=1, what_if_pence=1)
+        return run_id
+
+    dead = run(_HOST, ended.pid)
+    unnamed = run("", None)
+    running = run(_HOST, os.getppid())
+    elsewhere = run(_HOST + "-other", ended.pid)
+    done = run(_HOST, ended.pid, completed=True)
+    assert sweep_abandoned_runs() == 2
+    assert set(RerateRun.objects.values_list("pk", flat=True)) == {running, elsewhere, done}
+    assert not RerateResult.objects.filter(run_id__in=[dead, unnamed]).exists()
+    outcome = rerate(AS_OF)
+    assert outcome.swept == 0
+    assert RerateRun.objects.filter(pk=outcome.run_id, completed=True, host=_HOST, pid=os.getpid()).exists()

@@ -55,6 +55,9 @@ def run_rerate(args: argparse.Namespace) -> int:
 
     outcome = rerate(args.date, cap_rate, workers=args.workers, progress=progress)
     report = outcome.as_json()
+    if outcome.swept:
+        print(f"note: removed {outcome.swept} earlier re-rating run(s) left unfinished by a `dms rerate` process "
+              "that was killed before it could remove them", file=sys.stderr)
     if args.json:
         print(json.dumps(report, sort_keys=True, indent=2))
         return 0

@@ -48,7 +48,9 @@ chunk is done.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -175,6 +177,7 @@ class RerateOutcome:
     creditors: list[CreditorTotal] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase, summed over the chunks
     waiting: int = 0  # events and LA files dated on or before the date that the daily run has not applied
+    swept: int = 0  # runs left unfinished by a killed `dms rerate` process, removed before this one
 
     def as_json(self) -> dict[str, Any]:
         from dms.money import format_pounds
@@ -769,12 +772,14 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     if workers < 1:
         raise DmsError(f"give at least 1 worker, not {workers}")
     refuse_a_date_without_rules(as_of, "re-rate as of a date on or after {earliest}")
+    swept = sweep_abandoned_runs()
     chunks = chunk_ranges(chunk_partitions or chunk_size(workers))
     started = datetime.now(UTC)
     run_id: int | None = None
     try:
         with signals_held(signal.SIGINT, signal.SIGTERM):  # an interruption finds the run stored, or not at all
-            run_id = RerateRun.objects.create(as_of=as_of, cap_rate=cap_rate, workers=workers, started_at=started).pk
+            run_id = RerateRun.objects.create(as_of=as_of, cap_rate=cap_rate, workers=workers, started_at=started,
+                                              host=_HOST, pid=os.getpid()).pk
         report = _run_chunks(run_id, as_of, cap_rate, workers, chunks, progress)
         clock = perf_counter()
         by_creditor = _totals(run_id)
@@ -794,7 +799,35 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     return RerateOutcome(run_id, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
                          [CreditorTotal(name, n, w, la_id) for name, la_id, n, w in by_creditor], report.phases,
-                         waiting_for_the_run(as_of))
+                         waiting_for_the_run(as_of), swept)
+
+
+_HOST = socket.gethostname()
+
+
+def _process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user: running
+        return True
+    return True
+
+
+def sweep_abandoned_runs() -> int:
+    """Remove the runs left unfinished by a `dms rerate` process that ended without removing them (killed with
+    SIGKILL, or the machine stopped: nothing of its own could run), with their result rows, and say how many
+    (README ``dms rerate``: "a refused or interrupted run leaves nothing"). A run is abandoned when it is not
+    completed and the process that recorded it, on this host, is no longer running, or when it names no process
+    (recorded before runs named theirs). A run under way in another process, or recorded on another host, is
+    left alone: it may still be running."""
+    unfinished = RerateRun.objects.filter(completed=False).values_list("pk", "host", "pid")
+    abandoned = [pk for pk, host, pid in unfinished
+                 if pid is None or (host == _HOST and pid != os.getpid() and not _process_running(pid))]
+    for run_id in abandoned:
+        _discard(run_id)
+    return len(abandoned)
 
 
 def waiting_for_the_run(as_of: date) -> int:

@@ -26,6 +26,10 @@ class RerateRun(models.Model):
     no_period = models.BigIntegerField(default=0)
     now_pence = models.BigIntegerField(default=0)
     what_if_pence = models.BigIntegerField(default=0)
+    # the `dms rerate` process that records the run, so that a later run can tell one still under way from one
+    # whose process was killed before it could remove it (``services.rerate.sweep_abandoned_runs``)
+    host = models.CharField(max_length=255, default="", blank=True)
+    pid = models.IntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "dms_rerate_run"
