@@ -125,3 +125,19 @@ def test_the_most_workers_the_command_accepts_is_the_number_of_chunks_of_a_step(
     assert MAX_WORKERS == daily_run.MAX_WORKERS == len(daily_run.chunk_ranges()) == 16
     with pytest.raises(DmsError, match="from 1 to 16"):
         daily_run.chunk_runner(workers=17)
+
+
+def test_a_step_line_reads_the_same_whatever_order_the_database_kept_the_summary_in() -> None:
+    """The same day prints the same lines on SQLite and PostgreSQL (README: one test suite, either database):
+    PostgreSQL's jsonb keeps a stored summary's keys in an order of its own (shorter keys first), so the line
+    puts a step's figures in one reading order, not the order the database returned them in."""
+    as_written = {"files": 1, "accepted": 1, "referrals": 2, "taken_on": 2,
+                  "returned": {"NO_BENEFIT": 1, "DEATH": 2}}
+    as_jsonb = {"files": 1, "accepted": 1, "returned": {"DEATH": 2, "NO_BENEFIT": 1}, "taken_on": 2, "referrals": 2}
+    expected = "files 1, accepted 1, referrals 2, taken on 2, returned.DEATH 2, returned.NO BENEFIT 1"
+    assert step_line(as_written) == step_line(as_jsonb) == expected
+    month_end = {"period": "2026-01", "payment_date": "2026-02-20", "schedules": 2, "lines": 7, "files": ["a", "b"]}
+    assert step_line(dict(reversed(month_end.items())), "month_end") == step_line(month_end, "month_end") == (
+        "period 2026-01, payment date 2026-02-20, schedules 2, lines 7, files a, b")
+    assert step_line({"pence": 12004, "entries": 4, "periods": 2, "deductions": 4}) == (
+        "periods 2, deductions 4, entries 4, pence £120.04")

@@ -65,9 +65,24 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _flat(summary: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+# the order a step's figures are read in, whatever order its stored summary keeps (PostgreSQL's jsonb keeps an
+# object's keys in an order of its own, SQLite in the order written): these first, in this order, then any
+# other in alphabetical order, so that the same day prints the same lines on either database
+KEY_ORDER = {key: place for place, key in enumerate((
+    "count", "files", "accepted", "failed", "referrals", "taken_on", "revisions", "recalls", "returned", "failures",
+    "periods", "instalments", "deductions", "entries", "cleared", "pence", "missed_instalments",
+    "bundles", "held"))}
+STEP_KEY_ORDER = {"month_end": {key: place for place, key in enumerate((
+    "period", "payment_date", "schedules", "lines", "files"))}}
+
+
+def _in_order(summary: dict[str, Any], order: dict[str, int]) -> list[tuple[str, Any]]:
+    return sorted(summary.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def _flat(summary: dict[str, Any], prefix: str = "", order: dict[str, int] = KEY_ORDER) -> list[tuple[str, Any]]:
     items: list[tuple[str, Any]] = []
-    for key, value in summary.items():
+    for key, value in _in_order(summary, order):
         if isinstance(value, dict):
             items += _flat(value, f"{prefix}{key}.")
         else:
@@ -75,9 +90,10 @@ def _flat(summary: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return items
 
 
-def step_line(summary: dict[str, Any]) -> str:
-    """What a step did, from its summary: the items that are not zero or empty."""
-    shown = [f"{key.replace('_', ' ')} {_value(key, value)}" for key, value in _flat(summary)
+def step_line(summary: dict[str, Any], step: str = "") -> str:
+    """What a step did, from its summary: the items that are not zero or empty, in reading order."""
+    shown = [f"{key.replace('_', ' ')} {_value(key, value)}"
+             for key, value in _flat(summary, order=STEP_KEY_ORDER.get(step, KEY_ORDER))
              if value not in (0, None, "", [], False)]
     return ", ".join(shown) if shown else "nothing to do"
 
@@ -90,7 +106,7 @@ def print_day(day: Any) -> None:
     print(f"{day.run_date.isoformat()} ({day.run_date.strftime('%A')}): completed")
     width = max((len(name) for name in day.steps), default=0)
     for name, summary in day.steps.items():
-        print(f"  {name.ljust(width)}  {step_line(summary)}")
+        print(f"  {name.ljust(width)}  {step_line(summary, name)}")
     held = day.steps.get("la_files", {}).get("held") or []
     for line in held:  # a fault of DMS's: for its operators (docs/la-interface-notes.md, "Processing")
         print(f"dms run: warning: {day.run_date.isoformat()}: LA file held after a fault in DMS, tried again by "
