@@ -163,3 +163,19 @@ def test_ledger_check_names_a_difference_and_exits_1(cli_env: dict[str, str]) ->
     assert "checked 0 entries, 0 postings" in result.stdout
     assert f"account {account_id} (BANK) stores a balance of 99 pence but its postings sum to 0 pence" in result.stderr
     assert "ledger check: OK" not in result.stdout
+
+
+def test_python_m_dms_is_the_dms_command(cli_env: dict[str, str]) -> None:
+    """``python -m dms`` runs the same command as the ``dms`` script (for an environment without it on the PATH):
+    the same help, the same exit codes."""
+    import subprocess
+
+    from conftest import REPO
+
+    helped = subprocess.run([sys.executable, "-m", "dms", "--help"], env=cli_env, capture_output=True, text=True,
+                            timeout=120, cwd=str(REPO))
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: dms "), helped.stderr
+    assert helped.stdout == run_dms(cli_env, "--help").stdout
+    refused = subprocess.run([sys.executable, "-m", "dms", "debtor", "show", "not-a-nino"], env=cli_env,
+                             capture_output=True, text=True, timeout=120, cwd=str(REPO))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
