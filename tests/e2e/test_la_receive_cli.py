@@ -267,3 +267,22 @@ def test_tar_put_right_under_the_name_of_a_refused_tar_says_it_replaces_the_refu
     assert status == 0 and "took in" in output
     assert (f"it replaces the refusal of {name} received 2025-11-25: that refusal will not be reported to the "
             "LA") in output
+
+
+def test_receive_names_what_a_path_that_is_no_tar_file_is(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: an error says what is wrong, where and how to put it right. A path that exists but is no regular
+    file (a device, a named pipe) is called what it is, not missing; a missing one is missing; nothing is kept."""
+    from conftest import count_rows
+
+    run_dms(cli_env, "init", check=True)
+    fifo = tmp_path / "20260203-PDPLA-000123.tar"
+    os.mkfifo(fifo)
+    for path, said in ((Path("/dev/null"), "/dev/null is not a regular file (a character device)"),
+                       (fifo, f"{fifo} is not a regular file (a named pipe)"),
+                       (tmp_path / "20260203-PDPLA-000124.tar", f"{tmp_path}/20260203-PDPLA-000124.tar does not exist"),
+                       (tmp_path, f"{tmp_path} is a directory")):
+        refused = run_dms(cli_env, "la", "receive", str(path))
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr == (f"dms: error: {said}: give the path of the tar received from the LA "
+                                  "(YYYYMMDD-PDPLA-AAAAAA.tar)\n")
+    assert count_rows(cli_env, "store_la_receivedtar") == 0

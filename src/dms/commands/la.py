@@ -7,6 +7,7 @@ import argparse
 import re
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dms.cli import business_date, file_path
@@ -60,13 +61,29 @@ def run_la_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_a_file(path: Path) -> str:
+    """What a path that is neither a regular file nor a directory is, in words: missing, or a special file."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    kinds = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
+             (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"is not a regular file ({kind})"
+
+
 def run_la_receive(args: argparse.Namespace) -> int:
     from dms.commands.run import refuse_a_date_far_ahead
     from dms.la_interface.names import BadName, BundleType, parse_tar_name
     from dms.services.la_intake import receive_tar
 
     if not args.path.is_file():
-        state = "is a directory" if args.path.is_dir() else "does not exist"
+        state = "is a directory" if args.path.is_dir() else _not_a_file(args.path)
         raise DmsError(f"{args.path} {state}: give the path of the tar received from the LA "
                        "(YYYYMMDD-PDPLA-AAAAAA.tar)")
     received_on = args.date

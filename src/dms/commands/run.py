@@ -42,7 +42,7 @@ def register(registry: Any) -> None:
     parser = registry.command(
         "run",
         "Run every business date from the day after the last completed run up to --date, in order: award "
-        "changes, life events, LA files, recall holding periods, deductions, month-end, outbound files.",
+        "changes, life events, recall holding periods, LA files, deductions, month-end, outbound files.",
         run_days,
     )
     parser.add_argument("--date", required=True, type=business_date,

@@ -68,18 +68,19 @@ def _las(text: str) -> int:
 
 def _book_arguments(parser: argparse.ArgumentParser, people: int | None) -> None:
     from dms.cli import business_date
+    from dms.synth.generate import MAX_LAS, MAX_PEOPLE
 
     if people is None:
-        parser.add_argument("--people", type=_people, required=True, help="how many people to add")
+        parser.add_argument("--people", type=_people, required=True, help=f"how many people to add, 1 to {MAX_PEOPLE:,}")
     else:
         parser.add_argument("--people", type=_people, default=people,
-                            help=f"how many people the book has (default {people:,})")
+                            help=f"how many people the book has, 1 to {MAX_PEOPLE:,} (default {people:,})")
     parser.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
                         help=f"the seed, 0 to {MAX_SEED:,}: the same people count and seed give the same book "
                              f"(default {DEFAULT_SEED})")
     parser.add_argument("--las", type=_las, default=DEFAULT_LAS,
-                        help=f"how many local authorities refer HB debts (default {DEFAULT_LAS}; LA IDs already "
-                             "registered are reused)")
+                        help=f"how many local authorities refer HB debts, 1 to {MAX_LAS:,} (default {DEFAULT_LAS}; LA "
+                             "IDs already registered are reused)")
     parser.add_argument("--date", type=business_date, default=DEFAULT_AS_OF,
                         help=f"the business date the debts are taken on, YYYY-MM-DD (default {DEFAULT_AS_OF})")
 
@@ -110,13 +111,15 @@ def _demo_parser(registry: Any) -> argparse.ArgumentParser:
         run_demo,
         needs_db=False,
     )
+    from dms.synth.generate import MAX_LAS, MAX_PEOPLE
+
     demo.add_argument("--people", type=_people, default=DEMO_PEOPLE,
-                      help=f"how many people the book has (default {DEMO_PEOPLE:,})")
+                      help=f"how many people the book has, 1 to {MAX_PEOPLE:,} (default {DEMO_PEOPLE:,})")
     demo.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
                       help=f"the seed of the book and of the month's traffic, 0 to {MAX_SEED:,} "
                            f"(default {DEFAULT_SEED})")
     demo.add_argument("--las", type=_las, default=DEFAULT_LAS,
-                      help=f"how many local authorities refer HB debts (default {DEFAULT_LAS})")
+                      help=f"how many local authorities refer HB debts, 1 to {MAX_LAS:,} (default {DEFAULT_LAS})")
     demo.add_argument("--month", type=month, default=DEMO_MONTH,
                       help=f"the month to run, YYYY-MM (default {DEMO_MONTH}); a new book is taken on the day "
                            "before it")
