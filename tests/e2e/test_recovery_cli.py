@@ -67,6 +67,27 @@ def test_set_rate_records_reduced_rate_with_actor_and_date(cli_env: dict[str, st
     assert "10.00" in result.stdout and "j.smith" in result.stdout and "2025-09-01" in result.stdout
 
 
+def test_set_rate_given_again_records_the_rate_once(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """guide/engineering.md: state changes are idempotent. The same `dms debtor set-rate` given twice (a retry)
+    records the rate once, and says so the second time; the case view lists it once. A different rate (another
+    amount) is a new decision, recorded beside it."""
+    from conftest import count_rows
+
+    _imported(cli_env, tmp_path)
+    command = ["debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "10.00", "--until", "2025-09-01",
+               "--reason", "affordability request", "--actor", "j.smith", "--date", "2025-06-01"]
+    first = run_dms(cli_env, *command, check=True)
+    assert "already recorded" not in first.stdout
+    again = run_dms(cli_env, *command, check=True)
+    assert again.stdout.startswith(first.stdout.rstrip("\n")) and "already recorded, nothing new recorded" in again.stdout
+    assert count_rows(cli_env, "dms_reduced_rate") == 1
+    shown = run_dms(cli_env, "debtor", "show", NINO, check=True).stdout
+    assert shown.count("affordability request") == 1, shown
+    other = [*command[:6], "9.00", *command[7:]]
+    assert "already recorded" not in run_dms(cli_env, *other, check=True).stdout
+    assert count_rows(cli_env, "dms_reduced_rate") == 2
+
+
 def test_set_rate_refuses_bad_amount_and_unknown_debt(cli_env: dict[str, str], tmp_path: Path) -> None:
     _imported(cli_env, tmp_path)
     bad = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "ten",

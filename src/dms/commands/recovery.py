@@ -97,5 +97,6 @@ def run_set_rate(args: argparse.Namespace) -> int:
     result = set_reduced_rate(args.nino, args.debt, args.amount, args.until, args.reason, actor, args.date)
     per = "a week" if result.per == "WEEK" else "per assessment period"
     print(f"Debt {result.debt_id}: reduced rate {format_pounds(result.amount_pence)} {per} from {result.set_on} "
-          f"until the review on {result.until}, set by {result.actor}: {result.reason}")
+          f"until the review on {result.until}, set by {result.actor}: {result.reason}"
+          + ("; already recorded, nothing new recorded" if result.already else ""))
     return 0

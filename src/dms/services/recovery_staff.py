@@ -108,6 +108,7 @@ class RateSet:
     actor: str
     reason: str
     per: str = "ASSESSMENT_PERIOD"  # the unit it was agreed in: ASSESSMENT_PERIOD or WEEK
+    already: bool = False  # the same rate was already recorded (the same command given again): nothing new
 
 
 def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
@@ -282,6 +283,11 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
         if pence >= standard[0]:
             raise DmsError(f"--amount {amount}: a reduced rate is lower than the rate it replaces, "
                            f"{format_pounds(standard[0])} ({standard[1]} on {set_on}); give a lower amount")
-        ReducedRate.objects.create(debt=found, amount_pence=pence, until=until, reason=reason.strip(),
-                                   actor=actor.strip(), set_on=set_on, per=standard[2])
-    return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip(), standard[2])
+        fields = {"debt": found, "amount_pence": pence, "until": until, "reason": reason.strip(),
+                  "actor": actor.strip(), "set_on": set_on, "per": standard[2]}
+        # the same command given again (a retry, a double submission) records nothing new: the case view would
+        # otherwise list the rate twice (guide/engineering.md: state changes are idempotent and audited)
+        already = ReducedRate.objects.filter(**fields).exists()
+        if not already:
+            ReducedRate.objects.create(**fields)
+    return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip(), standard[2], already)
