@@ -518,7 +518,8 @@ def test_a_moratorium_event_without_an_end_does_not_erase_an_end_reported_by_a_l
         run_day(date(2025, 7, 21))
     run_day(date(2025, 7, 28))
     assert status("NF")[0] == "OPEN" and Restriction.objects.get().resumed_on == date(2025, 7, 21)
-    assert last_reason("NF") == "MENTAL_HEALTH_CRISIS_MORATORIUM ended 2025-07-20: recovery resumes"
+    assert last_reason("NF") == ("MENTAL_HEALTH_CRISIS_MORATORIUM ended 2025-07-20 (the crisis treatment's end_date "
+                                 "2025-06-20 plus 30 days, recovery-rules.md §6): recovery resumes")
     assert [r.date for r in taken()] == [date(2025, 7, 21), date(2025, 7, 28)]
     assert check_ledger().ok
 
@@ -591,7 +592,8 @@ def test_a_moratorium_whose_resumption_day_has_passed_when_its_end_is_known_resu
     events(moratorium("mh-end", "2025-07-29", end_date="2025-06-20"))
     summary = run_day(date(2025, 7, 29))
     assert status("NF")[0] == "OPEN" and summary["moratoria_ended"] == 1
-    assert last_reason("NF") == ("MENTAL_HEALTH_CRISIS_MORATORIUM ended 2025-07-20: recovery resumes, from this "
+    assert last_reason("NF") == ("MENTAL_HEALTH_CRISIS_MORATORIUM ended 2025-07-20 (the crisis treatment's end_date "
+                                 "2025-06-20 plus 30 days, recovery-rules.md §6): recovery resumes, from this "
                                  "run: it was due to resume on 2025-07-21, before its end was known")
     run_day(date(2025, 8, 4))
     assert [r.date for r in taken()] == [date(2025, 8, 4)]
@@ -752,9 +754,13 @@ def test_a_suspended_debt_s_status_reason_names_the_moratorium_end_in_force_afte
     resumes = date.fromisoformat(last) + timedelta(days=1)
     row = shown("NF")
     assert (row["status"], row["status_since"]) == ("SUSPENDED", "2025-06-02")
-    assert row["status_reason"] == f"{kind} from 2025-06-02 to {last} (event m): recovery resumes on {resumes}"
+    crisis = (f" (the crisis treatment's end_date {moved_end} plus 30 days, recovery-rules.md §6)"
+              if kind == "MENTAL_HEALTH_CRISIS_MORATORIUM" else "")
+    assert row["status_reason"] == (f"{kind} from 2025-06-02 to {last}{crisis} (event m): recovery resumes on "
+                                    f"{resumes}")
     print_debtor(debtor_summary(NINO))
-    assert f"to {last} (event m): recovery resumes on {resumes}" in " ".join(capsys.readouterr().out.split())
+    assert (f"to {last}{crisis} (event m): recovery resumes on {resumes}"
+            in " ".join(capsys.readouterr().out.split()))
     assert (f"2025-06-20: event m-moved (occurred 2025-06-20) moved its end from {old_last} to {last}"
             in Restriction.objects.get().note)
     run_day(resumes - timedelta(days=1))

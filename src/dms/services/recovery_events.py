@@ -708,7 +708,8 @@ def restriction_as_it_stands(restriction: Restriction, whose: str = "") -> str:
     force (a later event may have moved it: docs/events-notes.md "A moratorium's end is set by its latest
     event"), its event and, for a moratorium, the day recovery resumes."""
     of = f" of {whose}" if whose else ""
-    ends = f" to {restriction.end_date}" if restriction.end_date is not None else ""
+    ends = (moratorium_to(restriction.kind, restriction.end_date) if restriction.kind in MORATORIA
+            else f" to {restriction.end_date}" if restriction.end_date is not None else "")
     head = f"{restriction.kind}{of} from {restriction.start_date}{ends} (event {restriction.event_id})"
     if restriction.kind in MORATORIA:
         if restriction.resume_on is None:
@@ -884,6 +885,22 @@ def settle_a_reclassified_debt(debt: Debt, on: date, actor: str) -> str | None:
     return "OPEN"
 
 
+def moratorium_to(kind: str, last: date | None) -> str:
+    """`` to <last day>`` of a moratorium, in words; for a mental health crisis moratorium also that it is the
+    ``end_date`` sent (the crisis treatment's end) plus 30 days (:func:`moratorium_last_day`), so that the day
+    shown is not taken for the one the Insolvency Service sent."""
+    return "" if last is None else f" to {last}{crisis_end_note(kind, last)}"
+
+
+def crisis_end_note(kind: str, last: date | None) -> str:
+    """For a mental health crisis moratorium's last day: `` (the crisis treatment's end_date D plus 30 days,
+    recovery-rules.md §6)``; nothing for any other."""
+    if kind != "MENTAL_HEALTH_CRISIS_MORATORIUM" or last is None:
+        return ""
+    treatment = last - timedelta(days=CRISIS_EXTRA_DAYS)
+    return f" (the crisis treatment's end_date {treatment} plus {CRISIS_EXTRA_DAYS} days, recovery-rules.md §6)"
+
+
 def moratorium_last_day(kind: str, start: date, end: date | None) -> date | None:
     """The last day of a moratorium (recovery-rules.md §6; SI 2020/1311): a standard breathing space lasts
     60 days (or ends earlier on its ``end_date``); a mental health crisis moratorium lasts until its
@@ -919,7 +936,7 @@ def _moratorium(event: ev.PersonInsolvency, row: InboundEvent, run_date: date) -
     note = "UC deductions are not covered by a moratorium: recovery from UC goes on"
     eligible = _debts_owed(person, classification="NON_FRAUD", status__in=_SUSPENDABLE,
                            created_on__lte=event.start_date)
-    why = f"{event.kind} from {event.start_date}" + (f" to {last}" if last else "")
+    why = f"{event.kind} from {event.start_date}" + moratorium_to(event.kind, last)
     if not _uc_in_payment(person.pk, event.start_date):
         note = "eligible non-fraud debts suspended for the moratorium"
         suspended = _suspend(eligible, run_date, f"event {event.event_id}", why)
@@ -987,7 +1004,8 @@ def resume_after_moratoria(run_date: date, partitions: Sequence[int] | None = No
         barred = still_barred(restriction.person_id, run_date, excluding=restriction.pk,
                               debt_ids=restriction.suspended_debts)
         resumed = [d for d in restriction.suspended_debts if d not in barred]
-        reason = f"{restriction.kind} ended {restriction.end_date}: recovery resumes"
+        reason = (f"{restriction.kind} ended {restriction.end_date}"
+                  f"{crisis_end_note(restriction.kind, restriction.end_date)}: recovery resumes")
         due = restriction.resume_on
         if due is not None and due < run_date:  # every day is run: the end became known only after it was due
             reason += f", from this run: it was due to resume on {due}, before its end was known"
