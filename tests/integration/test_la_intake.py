@@ -482,3 +482,44 @@ def test_the_same_refused_tar_again_is_a_repeat_when_its_problems_are_the_same_c
     refused(folder, members)
     ReceivedTar.objects.update(problems=[{"code": "TAR_MEMBER_NAME", "message": "older words", "member": "notes.txt"}])
     assert receive(folder, members).repeat and ReceivedTar.objects.count() == 1
+
+
+def test_an_interrupted_keep_leaves_no_copy_under_a_temporary_name(data_dir: Path, tmp_path: Path) -> None:
+    """guide/engineering.md: "write to a temporary name, then rename; never leave half a file"; README: an
+    interruption rolls back what the command had under way. A Ctrl-C while a received file is being copied into
+    the archive removes the temporary copy; one left by a process killed outright (which cannot remove it) is
+    removed by the next keep; a copy kept whole is unchanged."""
+    import os
+    import subprocess
+
+    source = tmp_path / "member"
+    source.write_bytes(b"x" * (3 << 20))
+
+    class Interrupted:
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def open(self, mode: str) -> io.BufferedReader:
+            real = source.open(mode)
+            outer = self
+
+            class Reader(io.BufferedReader):
+                def read(self, size: int | None = -1) -> bytes:
+                    outer.reads += 1
+                    if outer.reads == 2:
+                        raise KeyboardInterrupt
+                    return real.read(size)
+
+            return Reader(io.BytesIO())
+
+    with pytest.raises(KeyboardInterrupt):
+        la_intake.keep_file(Interrupted())  # type: ignore[arg-type]
+    area = get_config().archive_dir / "la"
+    assert [p for p in area.rglob("*") if p.is_file()] == []
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    (area / f".tmp-{ended.pid}-left").write_bytes(b"half")
+    sha256, size, _ = la_intake.keep_file(source)
+    assert size == 3 << 20 and [p.name for p in area.rglob("*") if p.is_file()] == [sha256]
+    assert la_intake.keep_bytes(b"small")[0] == hashlib.sha256(b"small").hexdigest()
+    assert not [p for p in area.rglob(".tmp-*")] and os.path.exists(area / sha256[:2] / sha256)

@@ -25,8 +25,8 @@ The whole intake is one transaction.
 from __future__ import annotations
 
 import hashlib
+import os
 import tarfile
-import tempfile
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +49,7 @@ from dms.la_interface.names import (
     parse_inbound_file_name,
     parse_tar_name,
 )
+from dms.la_interface.outbound import temporary_in
 from dms.la_interface.records import FileError
 from dms.settings import get_config
 from dms.store.la.models import FileState, Outcome, ReceivedFile, ReceivedTar
@@ -129,9 +130,14 @@ def keep_bytes(data: bytes) -> tuple[str, str]:
     target = get_config().archive_dir / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary:
-            temporary.write(data)
-        Path(temporary.name).replace(target)
+        descriptor, temporary = temporary_in(target.parent, "")
+        try:
+            with os.fdopen(descriptor, "wb") as written:
+                written.write(data)
+            Path(temporary).replace(target)
+        except BaseException:  # an interruption, a full disk: no half-kept copy under a temporary name
+            Path(temporary).unlink(missing_ok=True)
+            raise
     return sha256, relative
 
 
@@ -141,19 +147,24 @@ def keep_file(path: Path) -> tuple[str, int, str]:
     archive = get_config().archive_dir / ARCHIVE_AREA
     archive.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    with path.open("rb") as source, tempfile.NamedTemporaryFile(dir=archive, delete=False) as temporary:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-            temporary.write(chunk)
-            size += len(chunk)
-    sha256 = digest.hexdigest()
-    relative = _archive_relative(sha256)
-    target = get_config().archive_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        Path(temporary.name).unlink()
-    else:
-        Path(temporary.name).replace(target)
+    descriptor, temporary = temporary_in(archive, "")
+    try:
+        with path.open("rb") as source, os.fdopen(descriptor, "wb") as written:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                written.write(chunk)
+                size += len(chunk)
+        sha256 = digest.hexdigest()
+        relative = _archive_relative(sha256)
+        target = get_config().archive_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            Path(temporary).unlink()
+        else:
+            Path(temporary).replace(target)
+    except BaseException:  # an interruption, a full disk: no copy left under a temporary name
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return sha256, size, relative
 
 
