@@ -92,3 +92,24 @@ def test_bacs_export_of_a_month_more_than_a_year_ahead_is_refused_as_a_mistyped_
     assert result.returncode == 1 and "more than a year after today" in result.stderr
     assert "check the month" in result.stderr and "dms run --date" not in result.stderr
     assert not (tmp_path / "b.txt").exists()
+
+
+def test_bacs_export_of_a_month_with_nothing_to_pay_says_so_and_writes_nothing(cli_env: dict[str, str],
+                                                                               tmp_path: Path) -> None:
+    """hb-debt-interface.md §7: an LA whose net total is not positive is paid nothing (a negative total is carried
+    into the next month). A month whose month-end run completed with no LA to pay is an outcome, not a fault:
+    `dms bacs export` says there is nothing to pay and why, exit 0, writes no file and records no payment, so a
+    monthly job carries on; a month with no month-end run yet is still refused (exit 1)."""
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", "005920", "--name", "Leeds City Council", "--sort-code", "200415",
+            "--account", "10059200", check=True)
+    run_dms(cli_env, "run", "--date", "2025-11-03", check=True)  # the month-end run of 2025-10
+    out = tmp_path / "bacs.txt"
+    nothing = run_dms(cli_env, "bacs", "export", "--period", "2025-10", "--out", str(out))
+    assert nothing.returncode == 0 and nothing.stderr == "", nothing.stderr
+    assert nothing.stdout == ("nothing to pay for 2025-10: the month-end run of 2025-11-03 found no LA with anything "
+                              "recovered, taken back or brought forward, so it wrote no schedules; no BACS file "
+                              "written, nothing recorded\n")
+    assert not out.exists() and count_rows(cli_env, "dms_creditor_payment") == 0
+    later = run_dms(cli_env, "bacs", "export", "--period", "2025-11", "--out", str(out))
+    assert later.returncode == 1 and "no payment schedules for 2025-11" in later.stderr

@@ -61,14 +61,18 @@ def run_bacs_export(args: argparse.Namespace) -> int:
 
     from dms.commands.run import refuse_a_date_far_ahead
     from dms.money import format_pounds
-    from dms.services.payments import export_bacs
+    from dms.services.payments import NothingToPay, export_bacs
     from dms.synth.month import month_end_run_date
 
     # a month whose schedules could only come from a run `dms run` refuses: a mistyped month
     refuse_a_date_far_ahead(month_end_run_date(args.period), date.today(),
                             what=f"--period {args.period}: its month-end run date,",
                             fix="no run can have produced its schedules yet: check the month")
-    result = export_bacs(args.period, args.out)
+    try:
+        result = export_bacs(args.period, args.out)
+    except NothingToPay as nothing:  # an outcome of the month, not a fault: a monthly job carries on
+        print(f"{nothing}; no BACS file written, nothing recorded")
+        return 0
     recorded = (f"recorded {result.posted_entries} payment(s)" if result.posted_entries
                 else "payments already recorded; nothing new posted")
     print(f"wrote {result.path}: {result.credits} credit(s) totalling {format_pounds(result.total_pence)} for "

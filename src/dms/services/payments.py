@@ -576,6 +576,12 @@ def _bacs_days(run: ScheduleRun) -> tuple[date, date]:
     return bacs_submission_date(run.payment_date), bacs_processing_date(run.payment_date)
 
 
+class NothingToPay(DmsError):
+    """A month whose month-end run completed with no LA to pay: no schedule, or none with a positive total (a
+    negative total is carried into the next month's schedule and nothing is paid, hb-debt-interface.md §7). An
+    outcome, not a fault: ``dms bacs export`` says so and writes no file."""
+
+
 def _payable_schedules(run: ScheduleRun) -> list[PaymentSchedule]:
     schedules = list(
         PaymentSchedule.objects.filter(run=run, paid_pence__gt=0).select_related("creditor")
@@ -583,9 +589,10 @@ def _payable_schedules(run: ScheduleRun) -> list[PaymentSchedule]:
     )
     if not schedules:
         if not PaymentSchedule.objects.filter(run=run).exists():
-            raise DmsError(f"nothing to pay for {run.period}: the month-end run of {run.run_date} found no LA "
-                           "with anything recovered, taken back or brought forward, so it wrote no schedules")
-        raise DmsError(f"nothing to pay for {run.period}: no LA has a positive schedule total")
+            raise NothingToPay(f"nothing to pay for {run.period}: the month-end run of {run.run_date} found no LA "
+                               "with anything recovered, taken back or brought forward, so it wrote no schedules")
+        raise NothingToPay(f"nothing to pay for {run.period}: no LA has a positive schedule total (a negative total "
+                           "is carried into the next month's schedule, hb-debt-interface.md §7)")
     return schedules
 
 
