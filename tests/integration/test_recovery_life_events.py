@@ -23,6 +23,7 @@ from test_recovery_daily_deductions import (
 from dms.debts import DebtStatus
 from dms.errors import DmsError
 from dms.ledger import AccountKey, AccountKind, EntryKind
+from dms.money import format_pounds
 from dms.services import debts as debt_service
 from dms.services.events import import_events
 from dms.services.recovery_staff import list_deductions, set_reduced_rate
@@ -1438,6 +1439,173 @@ def test_a_uc_award_s_end_corrected_is_the_one_its_returned_hb_debt_s_status_rea
         "UC_AWARD_ENDED: the UC award ended on 2025-06-30 (event e4, correcting 2025-05-31 of event e3, the end")
     assert DebtStatusChange.objects.filter(debt__creditor_ref="HB1", restates=True).count() == 2
     assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and check_ledger().ok
+
+
+def _uc_end_reported(*ends: tuple[str, str, str]) -> None:
+    """£300.00 DWP (BA1) and £500.00 HB (HB1) debts on UC1; the May period paid 2025-06-07 and the June period
+    (2025-06-01 to 06-30) paid 2025-07-07 both take £30.01 from each; then each ``(event_id, occurred_on,
+    end_date)`` of ``ends`` is imported and run on its ``occurred_on``."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    events(uc_award(), dwp_debt(), period(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"))
+    hb_debt()
+    run_day(PAY)
+    run_day(date(2025, 7, 7))
+    for event_id, reported, end in ends:
+        events(line(event_id, "award.ended", occurred_on=reported, award_ref="UC1", end_date=end,
+                    reason="AWARD_ENDED"))
+        run_day(date.fromisoformat(reported))
+
+
+def test_a_uc_award_s_end_moved_later_takes_again_the_final_period_s_deductions_the_earlier_end_reversed() -> None:
+    """events.md §2 ``award.ended`` ("no benefit in payment after ``end_date``"; the award's period containing
+    the end date is in payment and stands) with docs/events-notes.md "A late report does not overwrite a later
+    one" (the report with the latest ``occurred_on`` stands, whatever order they arrive in) and "An award's end
+    corrected" (**Decision**): the end 2025-05-20 (event e1, reported 2025-07-10) reverses the June period's
+    deductions and returns HB1 (UC_AWARD_ENDED, £469.99). A later report (e2) moves the end to 2025-06-10,
+    inside the June period, which now stands: its £30.01 to BA1, a debt still held, is taken again (the
+    reversal stands; a new TAKEN deduction restores it), so BA1's balance is £239.98, as with the end 2025-06-10
+    reported alone. HB1 stays returned with its £30.01 reversed (the Decision: the LA has it back). A third
+    report of the same end takes nothing again twice."""
+    _uc_end_reported(("e1", "2025-07-10", "2025-05-20"))
+    assert [(r.debt.creditor_ref, r.date) for r in taken("REVERSED")] == [("BA1", date(2025, 7, 7)),
+                                                                          ("HB1", date(2025, 7, 7))]
+    events(line("e2", "award.ended", occurred_on="2025-07-15", award_ref="UC1", end_date="2025-06-10",
+                reason="AWARD_ENDED"))
+    assert not InboundEvent.objects.get(event_id="e2").applied  # the run takes the deductions again
+    run_day(date(2025, 7, 15))
+    listed = [(d["date"], d["ref"], d["amount"], d["status"]) for d in list_deductions(NINO)]
+    assert listed == [("2025-06-07", "BA1", "30.01", "TAKEN"), ("2025-06-07", "HB1", "30.01", "TAKEN"),
+                      ("2025-07-07", "BA1", "30.01", "REVERSED"), ("2025-07-07", "HB1", "30.01", "REVERSED"),
+                      ("2025-07-07", "BA1", "30.01", "TAKEN")]
+    again = Deduction.objects.get(restores__isnull=False)
+    assert again.restores is not None and again.restores.debt is not None and again.restores.debt.creditor_ref == "BA1"
+    assert "Reversed on 2025-07-10: taken from UC award UC1 after it ended on 2025-05-20" in again.explanation
+    assert ("Taken again on 2025-07-15: in payment: the UC award UC1 ended on 2025-06-10 (event e2, correcting "
+            "2025-05-20 of event e1), and the period containing its end date stands") in again.explanation
+    assert shown("BA1")["balance"] == "239.98"
+    assert (shown("HB1")["status"], shown("HB1")["balance"]) == ("RETURNED", "469.99")
+    assert InboundEvent.objects.get(event_id="e2").applied and check_ledger().ok
+    events(line("e3", "award.ended", occurred_on="2025-07-16", award_ref="UC1", end_date="2025-06-10",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 7, 16))
+    assert len(taken()) == 3 and shown("BA1")["balance"] == "239.98" and check_ledger().ok
+
+
+def test_a_uc_award_s_end_moved_later_gives_what_the_final_end_reported_once_gives() -> None:
+    """The same rule (events.md §1-2; docs/events-notes.md "An award's end corrected"): BA1's balance and the
+    deductions standing depend on the end in force, not on the order the reports arrived in. An end moved
+    later but still before the June period (2025-05-31) takes nothing again; moved back earlier (e3,
+    2025-05-20), the deduction taken again is reversed, as any taken after an end reported late; moved later
+    once more (e4), it is taken again once, from that latest reversal."""
+    _uc_end_reported(("e1", "2025-07-10", "2025-05-20"), ("e2", "2025-07-11", "2025-05-31"))
+    assert shown("BA1")["balance"] == "269.99" and not Deduction.objects.filter(restores__isnull=False).exists()
+    for event_id, reported, end, balance in (("e3", "2025-07-12", "2025-06-30", "239.98"),
+                                             ("e4", "2025-07-13", "2025-05-20", "269.99"),
+                                             ("e5", "2025-07-14", "2025-06-10", "239.98")):
+        events(line(event_id, "award.ended", occurred_on=reported, award_ref="UC1", end_date=end,
+                    reason="AWARD_ENDED"))
+        run_day(date.fromisoformat(reported))
+        assert shown("BA1")["balance"] == balance, event_id
+    assert [(r.debt.creditor_ref if r.debt else "", r.status, r.restores_id is not None)
+            for r in Deduction.objects.filter(date=date(2025, 7, 7)).order_by("pk")] == [
+        ("BA1", "REVERSED", False), ("HB1", "REVERSED", False), ("BA1", "REVERSED", True), ("BA1", "TAKEN", True)]
+    assert shown("HB1")["status"] == "RETURNED" and check_ledger().ok
+
+
+def test_a_uc_award_s_end_moved_later_than_the_run_takes_again_on_the_day_it_is_reported() -> None:
+    """The same rule (events.md §2 ``award.ended``; docs/events-notes.md "An award's end corrected"): an end
+    moved later to a day the run has not reached (2025-09-30, reported 2025-07-15) leaves the June period in
+    payment; its deduction is taken again by the run of the day the report arrives, not after the new end."""
+    _uc_end_reported(("e1", "2025-07-10", "2025-05-20"), ("e2", "2025-07-15", "2025-09-30"))
+    [again] = Deduction.objects.filter(restores__isnull=False)
+    assert (again.ref, again.date, again.status) == ("BA1", date(2025, 7, 7), "TAKEN")
+    assert shown("BA1")["balance"] == "239.98" and InboundEvent.objects.get(event_id="e2").applied
+    assert shown("HB1")["status"] == "RETURNED" and check_ledger().ok
+
+
+def test_a_uc_award_s_end_moved_later_does_not_take_again_what_was_paid_after_the_death() -> None:
+    """recovery-rules.md §6 (deductions stop at death) with the same rule: the end moved later (e2, 2025-06-10)
+    leaves the June period in payment, but its payment of 2025-07-07 came after the debtor's death on
+    2025-07-01 (reported between the two ends), so nothing is taken again: BA1 goes to the estate at
+    £269.99, as with the death and the end 2025-06-10 reported in time."""
+    _uc_end_reported(("e1", "2025-07-10", "2025-05-20"))
+    events(line("died", "person.died", occurred_on="2025-07-12", date_of_death="2025-07-01"))
+    run_day(date(2025, 7, 12))
+    events(line("e2", "award.ended", occurred_on="2025-07-13", award_ref="UC1", end_date="2025-06-10",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 7, 13))
+    assert not Deduction.objects.filter(restores__isnull=False).exists()
+    assert (shown("BA1")["status"], shown("BA1")["balance"]) == ("ESTATE", "269.99") and check_ledger().ok
+
+
+def test_a_legacy_award_s_end_moved_later_takes_again_the_instalments_of_pay_dates_up_to_the_new_end() -> None:
+    """events.md §2 ``award.ended`` ("no benefit in payment after ``end_date``") and docs/events-notes.md "An
+    award's end corrected" (**Decision**): JSA paid weekly on Mondays; BA1 (£300.00 DWP) and HB1 (£500.00 HB)
+    share each instalment (recovery-rules.md §4). The end 2025-06-12 (event e1, reported 2025-06-25) reverses
+    the instalments of 06-16 and 06-23 and returns HB1 (CLAIM_CEASED). A later report (e2) moves the end to
+    2025-06-20: the pay date 06-16, paying for days up to the new end, was in payment, and BA1's share of it
+    is taken again; 06-23, after the end, stays reversed; HB1 stays returned. BA1's balance is the one the end
+    2025-06-20 reported once gives."""
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    hb_debt()
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23)):
+        run_day(day)
+    share = {r.debt.creditor_ref: r.amount_pence for r in taken() if r.date == date(2025, 6, 16) and r.debt}
+    events(line("e1", "award.ended", occurred_on="2025-06-25", award_ref="JSA1", end_date="2025-06-12",
+                reason="CLAIM_CEASED"))
+    run_day(date(2025, 6, 25))
+    assert [r.date for r in taken("REVERSED")] == [date(2025, 6, 16)] * 2 + [date(2025, 6, 23)] * 2
+    events(line("e2", "award.ended", occurred_on="2025-06-27", award_ref="JSA1", end_date="2025-06-20",
+                reason="CLAIM_CEASED"))
+    run_day(date(2025, 6, 27))
+    [again] = Deduction.objects.filter(restores__isnull=False)
+    assert (again.date, again.ref, again.amount_pence, again.status) == (date(2025, 6, 16), "BA1", share["BA1"],
+                                                                         "TAKEN")
+    assert "its pay date pays for days up to its end date" in again.explanation
+    taken_for_ba1 = sum(r.amount_pence for r in taken() if r.ref == "BA1")
+    assert taken_for_ba1 == 3 * share["BA1"]
+    assert shown("BA1")["balance"] == format_pounds(30000 - taken_for_ba1)
+    assert (shown("HB1")["status"], shown("HB1")["balance"]) == ("RETURNED", format_pounds(50000 - share["HB1"] * 2))
+    assert check_ledger().ok
+
+
+def test_an_award_s_end_moved_later_takes_again_an_la_debt_still_held_on_the_la_s_payment_schedule() -> None:
+    """hb-debt-interface.md §4.2 (the payment schedule's ``DEDUCTION`` lines) with docs/events-notes.md "An
+    award's end corrected": HB1 is not returned for UC1's end (2025-05-20, reported late) because JSA2 is in
+    payment from 2025-05-21 (events.md §2; hb-debt-interface.md §6.2), so it is still held. The end moved to
+    2025-06-10 takes the June period's £30.01 for HB1 again: the LA is paid it again, a ``DEDUCTION`` line
+    on its July schedule after the ``CORRECTION`` of the reversal."""
+    from lxml import etree
+    from test_recovery_daily_deductions import uc_period_of
+
+    from dms.services import payments
+
+    events(uc_award(), dwp_debt(), period(), uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           line("start-JSA2", "award.started", award_ref="JSA2", benefit="JSA", start_date="2025-05-21",
+                legacy={"weekly_amount": "90.50", "pay_frequency": "WEEKLY", "first_pay_date": "2025-08-04"}))
+    hb_debt()
+    run_day(PAY)
+    run_day(date(2025, 7, 7))
+    events(line("e1", "award.ended", occurred_on="2025-07-10", award_ref="UC1", end_date="2025-05-20",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 7, 10))
+    assert status("HB1") == ("OPEN", "") and len(taken("REVERSED")) == 2
+    events(line("e2", "award.ended", occurred_on="2025-07-15", award_ref="UC1", end_date="2025-06-10",
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 7, 15))
+    assert sorted(r.ref for r in Deduction.objects.filter(restores__isnull=False)) == ["BA1", "HB1"]
+    assert (shown("BA1")["balance"], shown("HB1")["balance"]) == ("239.98", "439.98")
+    result = payments.run_month_end(date(2025, 8, 1))
+    assert result is not None
+    [written] = result.files
+    ns = {"s": "urn:dms:hb-debt:1"}
+    lines = [(x.findtext("s:Kind", namespaces=ns), x.findtext("s:Amount", namespaces=ns),
+              x.findtext("s:BalanceAfter", namespaces=ns))
+             for x in etree.parse(str(written.path)).findall("s:Line", ns)]
+    assert lines == [("DEDUCTION", "30.01", "439.98"), ("CORRECTION", "-30.01", "469.99"),
+                     ("DEDUCTION", "30.01", "439.98")]
+    assert check_ledger().ok
 
 
 def test_award_ended_before_an_hb_debt_was_taken_on_does_not_cease_it() -> None:

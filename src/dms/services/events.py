@@ -13,7 +13,8 @@ held is stored only: :func:`_person_registered`), ``award.started``, ``award.end
 ``AssessmentPeriod``, whose ``processed_on`` is the run date that takes its deductions); ``award.changed`` once its
 date has been reached by the daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the
 daily run's recovery steps to act on: ``award.ended`` reported after deductions were taken from the award
-after its end (the end date is recorded at once; the run reverses them), ``benefit.payment_missed``,
+after its end (the end date is recorded at once; the run reverses them), or moving the end later past
+deductions an earlier end reversed (the run takes them again), ``benefit.payment_missed``,
 ``person.died`` (the person's date of death is recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 
@@ -707,7 +708,14 @@ def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
 
         restate_award_end(award, earlier_end, e)
     # deductions already taken from the award after its end (reported late) are reversed by the daily run
-    # (``services.recovery_events``): the event stays unapplied until then
+    # (``services.recovery_events``), and those an earlier end alone reversed that an end moved later leaves in
+    # payment are taken again by it (docs/events-notes.md "An award's end corrected"): the event stays
+    # unapplied until then
+    if earlier_end is not None and e.end_date > earlier_end:
+        from dms.services.recovery_events import reversed_for_an_earlier_end
+
+        if reversed_for_an_earlier_end(award):
+            return False
     return not taken_after_end(award.pk, e.end_date).exists()
 
 

@@ -12,7 +12,8 @@ them on their payment date):
 - ``award.ended`` (applied at import): HB debts recovered from the award cease the day after its end date,
   its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`); one
   reported after deductions were taken past the end is held for the run, which reverses them from that
-  same day, before the cessation (:func:`apply_life_events`, :func:`_award_ended_late`);
+  same day, before the cessation (:func:`apply_life_events`, :func:`_award_ended_late`); one moving the end
+  later takes again what an earlier end alone reversed (:func:`reversed_for_an_earlier_end`);
   moratoria end (:func:`resume_after_moratoria`); a moratorium in force releases its debts once UC is in
   payment, UC deductions not being covered (:func:`release_for_uc_deductions`);
 - ``award.changed`` taking a partner off a joint UC award (applied by the run's first step): the former
@@ -155,9 +156,11 @@ def _effective(event: ev.Event) -> date:
     as a day-by-day run does. An ``award.ended`` held for the run (deductions taken after the end: the end
     date itself was recorded at import) acts from the day after its end date, the first day without the
     award, when :func:`cease_for_ended_awards` ceases its HB debts: the deductions are reversed before the
-    cessation, on the same run, whatever its ``occurred_on`` (events.md §2; docs/events-notes.md)."""
-    if isinstance(event, ev.AwardEnded):
-        return event.end_date + timedelta(days=1)
+    cessation, on the same run, whatever its ``occurred_on`` (events.md §2; docs/events-notes.md). One moving
+    the end later, to a day the run has not reached, to take again what an earlier end reversed
+    (:func:`_award_ended_late`), acts from its ``occurred_on``, the day it was reported, not after the new end."""
+    if isinstance(event, ev.AwardEnded):  # one moving the end later past a run (to take again): its report day
+        return min(event.end_date + timedelta(days=1), event.occurred_on)
     if isinstance(event, ev.PersonDied):
         return event.date_of_death
     if isinstance(event, ev.PersonSanction | ev.PersonInsolvency):
@@ -355,9 +358,20 @@ def _take_again_what_was_taken_alive(person: Person, event: ev.PersonDied, corre
     deductions stop at death, not before it; **Decision**, docs/events-notes.md "A death's date corrected to a
     later day"). The deductions an earlier report of the death reversed that were taken before the date now in
     force (:func:`_reversed_for_an_earlier_death`) were taken while the debtor was alive, and are taken again
-    (:func:`_take_again`), each once, up to what its debt still owes, and not when another late report has
-    barred it since (:func:`_barred_since`)."""
-    reversed_before = _reversed_for_an_earlier_death(person, event)
+    (:func:`_take_again_up_to_what_is_owed`)."""
+    why = (f"taken while the debtor was alive, before the death on {event.date_of_death} ({correcting}): the "
+           "reversal for the earlier date stands, and the deduction is taken again (recovery-rules.md §6: "
+           "deductions stop at death)")
+    _take_again_up_to_what_is_owed(_reversed_for_an_earlier_death(person, event), run_date, why,
+                                   f"event {event.event_id}")
+
+
+def _take_again_up_to_what_is_owed(reversed_before: Sequence[Deduction], run_date: date, why: str,
+                                   actor: str) -> None:
+    """Take each REVERSED deduction of ``reversed_before`` again (:func:`_take_again`) on ``run_date`` because
+    ``why``, each once, up to what its debt still owes, and not when another late report has barred it since
+    (:func:`_barred_since`). A debt it leaves owing nothing is CLEARED; one already returned or withdrawn has
+    the balance it was returned with lowered by as much (:func:`dms.services.debts.lower_returned_balance`)."""
     debts = {d.debt.pk: d.debt for d in reversed_before if d.debt is not None}
     owes = {pk: figures[2] for pk, figures in debt_service.debt_figures(debts.values()).items()}
     again: list[tuple[Deduction, int]] = []
@@ -368,16 +382,13 @@ def _take_again_what_was_taken_alive(person: Person, event: ev.PersonDied, corre
         if d.debt_id is not None:
             owes[d.debt_id] -= amount
         again.append((d, amount))
-    why = (f"taken while the debtor was alive, before the death on {event.date_of_death} ({correcting}): the "
-           "reversal for the earlier date stands, and the deduction is taken again (recovery-rules.md §6: "
-           "deductions stop at death)")
     _take_again(again, run_date, why)
     for pk in sorted({d.debt_id for d, _ in again if d.debt_id is not None and d.entry_id is not None}):
         debt = debts[pk]
         if debt.status in debt_service.FINAL_STATUSES:
             debt_service.lower_returned_balance(debt, business_date=run_date, reason=why)
         elif owes[pk] == 0 and debt.status != DebtStatus.CLEARED:
-            debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=f"event {event.event_id}",
+            debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=actor,
                                reason=f"balance recovered in full by a deduction {why}")
 
 
@@ -1401,15 +1412,75 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
     first run from the day after the end date (:func:`_effective`), whatever the event's ``occurred_on``. The
     end date itself was recorded at import; the HB debts then cease by :func:`cease_for_ended_awards` later in
     the same run, with the balance restored: one cessation (docs/la-interface-notes.md "An award that
-    ends")."""
+    ends"). A report moving the end later first takes again what an earlier end alone reversed that the end
+    now in force leaves in payment (:func:`reversed_for_an_earlier_end`; **Decision**, docs/events-notes.md
+    "An award's end corrected"), as if the end in force had been reported once."""
     if not isinstance(event, ev.AwardEnded):
         raise TypeError(type(event).__name__)
     award = Award.objects.filter(award_ref=event.award_ref).first()
     if award is None or award.end_date is None:
         return
+    again = reversed_for_an_earlier_end(award)
+    if again:
+        _take_again_up_to_what_is_owed(again, run_date, _in_payment_up_to_the_end(award, event),
+                                       f"event {event.event_id}")
     reverse_deductions(list(taken_after_end(award.pk, award.end_date)), run_date,
-                       f"taken from {award.benefit} award {award.award_ref} after it ended on {award.end_date}, "
-                       f"reported late (event {event.event_id}): no benefit was in payment")
+                       f"{_award_end_reversal_prefix(award)}{award.end_date}, reported late (event "
+                       f"{event.event_id}): no benefit was in payment")
+
+
+def _award_end_reversal_prefix(award: Award) -> str:
+    """How the reason of a deduction reversed for ``award``'s end reported late (:func:`_award_ended_late`)
+    begins, the end date and event following: by it a later report moving the end finds them."""
+    return f"taken from {award.benefit} award {award.award_ref} after it ended on "
+
+
+def reversed_for_an_earlier_end(award: Award) -> list[Deduction]:
+    """The deductions from ``award`` that a report of its end reversed (:func:`_award_ended_late`) and that its
+    end now in force leaves in payment (events.md §2 ``award.ended``, as :func:`_barred_since` judges it: a
+    legacy pay date on or before the end, paying for days up to it; a UC period starting on or before it, the
+    one containing the end standing), in the order taken: each for a debt still held or a third party (an HB
+    debt the earlier end returned stays returned, **Decision**, docs/events-notes.md "An award's end
+    corrected"), not taken on or after the day its award's claimant or its debt's debtor died (deductions stop
+    at death, recovery-rules.md §6), not taken again since (``Deduction.restores``)."""
+    found = list(Deduction.objects.filter(award=award, status="REVERSED",
+                                          reversal_reason__startswith=_award_end_reversal_prefix(award))
+                 .select_related("award", "period", "debt__creditor").order_by("date", "pk"))
+    if not found:
+        return []
+    taken_again = set(Deduction.objects.filter(person_id__in={d.person_id for d in found},
+                                               date__in={d.date for d in found}, restores__in=[d.pk for d in found])
+                      .values_list("restores_id", flat=True))
+    people = {award.person_id} | {p for d in found if d.debt is not None
+                                  for p in (d.debt.person_id, d.debt.joint_person_id) if p is not None}
+    died_on: dict[int, date] = {pk: died for pk, died in Person.objects.filter(pk__in=people)
+                                .values_list("pk", "date_of_death") if died is not None}
+
+    def died_by(d: Deduction) -> bool:
+        debtors = () if d.debt is None else (d.debt.person_id, d.debt.joint_person_id)
+        return any(p in died_on and died_on[p] <= d.date for p in (award.person_id, *debtors))
+
+    return [d for d in found if d.pk not in taken_again and not died_by(d) and not _barred_since(d)
+            and (d.debt is None or d.debt.status not in debt_service.FINAL_STATUSES)]
+
+
+def _in_payment_up_to_the_end(award: Award, event: ev.AwardEnded) -> str:
+    """Why a deduction an earlier end of ``award`` reversed is taken again when ``event`` moves the end later:
+    the end in force (naming the end and event it corrects) leaves it in payment (events.md §2
+    ``award.ended``)."""
+    earlier = (InboundEvent.objects.filter(type="award.ended", nino=event.nino, payload__award_ref=award.award_ref,
+                                           superseded_by="")
+               .exclude(event_id=event.event_id).order_by("-occurred_on", "-pk").first())
+    correcting = f"event {event.event_id}"
+    if earlier is not None:
+        before = parsed(earlier)
+        if isinstance(before, ev.AwardEnded) and before.end_date != award.end_date:
+            correcting += f", correcting {before.end_date} of event {earlier.event_id}"
+    paid = ("the period containing its end date stands" if award.benefit == "UC"
+            else "its pay date pays for days up to its end date")
+    return (f"in payment: the {award.benefit} award {award.award_ref} ended on {award.end_date} ({correcting}), "
+            f"and {paid} (events.md §2 award.ended: no benefit in payment after end_date): the reversal for the "
+            "earlier end stands, and the deduction is taken again")
 
 
 def _missed_while_held(missed_days: Sequence[date], debt: Debt) -> int:
