@@ -1134,6 +1134,10 @@ def test_payment_naming_an_unknown_debt_or_another_persons_debt_is_refused() -> 
     assert "has no debt with this reference" in refused(line("p1", "payment.received", creditor_ref="NOPE", **pay))[0]
     assert "owed by another person" in refused(
         line("p2", "payment.received", nino="CE123456A", creditor_ref="A", **pay))[0]
+    la_pay = {k: v for k, v in pay.items() if k != "creditor"}
+    unknown = refused(line("p3", "payment.received", la_id="005920", debt_ref="HB/9", **la_pay))[0]
+    assert ("no such LA debt is or was held in DMS (a referral of it received from the LA but not yet processed is "
+            "taken on by the next `dms run`: send the payment again after that run); name a debt DMS holds") in unknown
 
 
 def test_credit_goes_to_a_joint_debt_the_person_owes_before_any_refund() -> None:

@@ -1082,16 +1082,17 @@ def _payment_received(event: ev.Event, row: InboundEvent) -> bool:
     if isinstance(target, ev.CreditorDebtTarget):
         creditor: Creditor | None = _creditor(target.creditor)
         ref, named = target.creditor_ref, f"creditor_ref {target.creditor_ref!r}"
-        whose = f"{target.creditor} has no debt with this reference"
+        whose = f"{target.creditor} has no debt with this reference in DMS"
     elif isinstance(target, ev.LaDebtTarget):
         creditor = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
         ref, named = target.debt_ref, f"la_id {target.la_id} debt_ref {target.debt_ref!r}"
-        whose = "no such LA debt is or was held"
+        whose = ("no such LA debt is or was held in DMS (a referral of it received from the LA but not yet processed "
+                 "is taken on by the next `dms run`: send the payment again after that run)")
     else:
         return False
     known = Debt.objects.filter(creditor=creditor, creditor_ref=ref) if creditor is not None else Debt.objects.none()
     if not known.exists():
-        raise DmsError(f"{named}: {whose} in DMS; name a debt DMS holds, or no debt (the payment is then "
+        raise DmsError(f"{named}: {whose}; name a debt DMS holds, or no debt (the payment is then "
                        "spread over the person's debts)")
     if not known.filter(Q(person__nino=e.nino) | Q(joint_person__nino=e.nino)).exists():
         raise DmsError(f"{named}: the debt is owed by another person, not NINO {e.nino}; name one of this "
