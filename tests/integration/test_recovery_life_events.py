@@ -3,6 +3,7 @@ sanction, insolvency, moratoria, missed instalments and direct payments; a set r
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -3000,3 +3001,35 @@ def test_rerate_reduces_the_legacy_benefit_by_the_sanctions_over_the_pay_period_
     after = rerate(date(2025, 6, 17))
     assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=during.run_id)) == 1980
     assert sum(r.now_pence for r in RerateResult.objects.filter(run_id=after.run_id)) == 2790
+
+
+@pytest.mark.parametrize("sanction_known", ["in time", "late, with the missed payments", "late, before them"])
+def test_a_pay_date_a_sanction_left_nothing_due_is_no_missed_instalment_whenever_the_sanction_is_known(
+        sanction_known: str) -> None:
+    """recovery-rules.md §4: "Three missed instalments ... return an HB debt"; docs/recovery-notes.md: only a
+    payment an instalment was taken from (and is reversed) counts. A 100% sanction for the week a pay date pays
+    for leaves no instalment due that day: a missed payment of it is no missed instalment, whether the sanction
+    was known when the pay date was run or reported after it (its instalment then reversed for the sanction),
+    so payments of three pay dates reported missed count two and the HB debt stays in recovery."""
+    sanction = line("s1", "person.sanction", occurred_on="2025-06-10", rate_percent="100", start_date="2025-06-10",
+                    duration_weeks=1)
+    missed = [line(f"m{n}", "benefit.payment_missed", occurred_on="2025-06-25", award_ref="JSA1", pay_date=pay)
+              for n, pay in enumerate(("2025-06-09", "2025-06-16", "2025-06-23"), start=1)]
+    events(legacy_award(first="2025-06-02", weekly="100.00"))
+    hb_debt()
+    if sanction_known == "in time":
+        events(sanction)
+    for day in (date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23), date(2025, 6, 24)):
+        run_day(day)
+    if sanction_known == "late, before them":
+        events(json.dumps({**json.loads(sanction), "occurred_on": "2025-06-25"}))
+        run_day(date(2025, 6, 25))
+        events(*[json.dumps({**json.loads(m), "occurred_on": "2025-06-26"}) for m in missed])
+        run_day(date(2025, 6, 26))
+    else:
+        late = [] if sanction_known == "in time" else [json.dumps({**json.loads(sanction), "occurred_on": "2025-06-25"})]
+        events(*late, *missed)
+        run_day(date(2025, 6, 25))
+    assert sorted(MissedInstalment.objects.values_list("pay_date", flat=True)) == [date(2025, 6, 9),
+                                                                                 date(2025, 6, 23)]
+    assert status("HB1")[0] == "OPEN" and check_ledger().ok

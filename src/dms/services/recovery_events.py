@@ -1350,10 +1350,12 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
     reason = f"missed instalment: {award.benefit} not paid on {event.pay_date} (event {event.event_id})"
     taken = list(Deduction.objects.filter(award=award, date=event.pay_date, status="TAKEN", entry_id__isnull=False)
                  .order_by("pk"))
-    if not taken and not Deduction.objects.filter(award=award, date=event.pay_date).exists():
+    if not taken:
         # the run of the pay date (always before this: the day's deductions come first) took nothing from this
         # award: no instalment was due from it that day (another benefit recovered from, its debts suspended
-        # by a moratorium, a sanction leaving no room, nothing owed), so none was missed (recovery-rules.md §4)
+        # by a moratorium, a sanction leaving no room, nothing owed), so none was missed (recovery-rules.md §4);
+        # nor when what it took has been reversed since for a fact that left nothing due that day (a sanction,
+        # a death, an award's end or an insolvency reported late), as if that fact had been known on the day
         return False
     reverse_deductions(taken, run_date, reason)
     MissedInstalment.objects.create(award=award, person_id=award.person_id, pay_date=event.pay_date,
