@@ -544,6 +544,63 @@ def test_rerate_works_a_legacy_pay_date_the_run_has_still_to_take_with_the_sanct
     assert (outcome.people, outcome.instalments) == (1, 1)
 
 
+def _first_paid_later(first_pay_date: str, *more: str) -> None:
+    """JSA of £100.00 a week, paid weekly, in payment from Thursday 2026-05-07 and first paid on
+    ``first_pay_date`` (a new claim first paid after a few weeks), with a £500.00 DWP debt."""
+    report = import_events([
+        line("start-JSA1", "award.started", LEGACY_NINO, occurred_on="2026-05-07", award_ref="JSA1", benefit="JSA",
+             start_date="2026-05-07",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": first_pay_date}),
+        debt("BA2", LEGACY_NINO, amount="500.00"), *more,
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+
+
+def test_rerate_before_a_legacy_award_s_first_pay_date_works_the_instalment_that_pay_date_takes() -> None:
+    """events.md §2 ``legacy`` ``first_pay_date`` (there is no pay date before it) with recovery-rules.md §4 and
+    docs/recovery-notes.md "Re-rating reads the book as the daily run left it" (the instalment of the pay
+    period D falls in: the one the next pay date on or after D pays for): the award first pays on Monday
+    2026-05-25, so on 2026-05-11 the pay period is 2026-05-19 to 2026-05-25 and the re-rating gives the £14.40
+    the run takes on 2026-05-25, not £10.28 for a pay date 2026-05-11 (5 days from the start date) that the
+    award never has."""
+    from dms.services.daily_run import run_through
+
+    _first_paid_later("2026-05-25")
+    run_through(date(2026, 5, 10))
+    outcome = rerate(date(2026, 5, 11))
+    rerated = _rerated(outcome.run_id)
+    run_through(date(2026, 5, 11))
+    assert not Deduction.objects.exists()  # the run of 2026-05-11 takes nothing: not a pay date
+    run_through(date(2026, 5, 25))
+    taken = _taken_by_the_run()
+    assert set(Deduction.objects.values_list("date", flat=True)) == {date(2026, 5, 25)}
+    assert list(taken.values()) == [1440]  # £14.40 x 1 week, all to DWP
+    assert rerated == taken
+    assert (outcome.people, outcome.instalments, outcome.now_pence) == (1, 1, 1440)
+
+
+def test_rerate_before_a_legacy_award_s_first_pay_date_counts_the_sanctions_over_the_period_it_pays_for() -> None:
+    """events.md §2 ``first_pay_date`` and ``person.sanction`` with docs/recovery-notes.md "Sanctions and legacy
+    instalments" (``dms rerate --date D`` takes the same reduction for the pay period D falls in, the one the
+    next pay date on or after D pays for, as the daily run will take it on that pay date): the award first pays
+    on Monday 2026-07-27; a 100% sanction for 12 weeks from 2026-05-08 (to 2026-07-30) covers the whole week
+    that pay date pays for, so nothing is paid or taken then, and the re-rating of 2026-05-11 gives nothing
+    either, not what a pay date 2026-05-11 paying 2026-05-07 to 2026-05-11, sanctioned on 4 of its 5 days,
+    would leave."""
+    from dms.services.daily_run import run_through
+
+    _first_paid_later("2026-07-27", line("s1", "person.sanction", LEGACY_NINO, occurred_on="2026-05-08",
+                                         rate_percent=100, start_date="2026-05-08", duration_weeks=12))
+    run_through(date(2026, 5, 10))
+    outcome = rerate(date(2026, 5, 11))
+    rerated = _rerated(outcome.run_id)
+    run_through(date(2026, 7, 27))
+    assert sum(_taken_by_the_run().values()) == 0 and rerated == {}
+    assert (outcome.people, outcome.instalments, outcome.now_pence) == (1, 1, 0)
+    run_through(date(2026, 8, 3))  # sanctioned on 3 of its 7 days: £57.15 paid, the £14.40 taken
+    assert sum(_taken_by_the_run().values()) == 1440
+
+
 def test_rerate_counts_both_partners_of_a_couple_who_both_owe_as_two_people() -> None:
     """README ``dms rerate`` ("for every person with debts in recovery") and glossary "re-rating": a joint UC
     award's period recovers from both partners' debts (recovery-rules.md §3), and each partner who owes is a

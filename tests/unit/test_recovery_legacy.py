@@ -297,6 +297,27 @@ def test_a_legacy_pay_date_pays_in_arrears_for_the_pay_period_ending_on_it() -> 
         pay_period(monday, "DAILY", monday)
 
 
+def test_there_is_no_legacy_pay_date_before_the_first_so_a_day_before_it_falls_in_the_first_pay_period() -> None:
+    """events.md §2 ``legacy`` ``first_pay_date`` (the award pays from it: no pay date before it) with the
+    Decision, docs/recovery-notes.md "Sanctions and legacy instalments" (a day falls in the pay period of the
+    next pay date on or after it): weekly from Monday 2026-05-25, any day before it, however long before, falls
+    in 2026-05-19 to 2026-05-25, not a period ending on a Monday counted back from it; fortnightly, 2026-05-12
+    to 2026-05-25; monthly on the 15th from 2026-07-15, 2026-05-20 falls in 2026-06-16 to 2026-07-15."""
+    first = date(2026, 5, 25)
+    for day in (date(2026, 5, 24), date(2026, 5, 18), date(2026, 5, 11), date(2026, 1, 5), date(2025, 12, 31)):
+        assert pay_period(first, "WEEKLY", day) == (date(2026, 5, 19), first), day
+        assert pay_period(first, "FORTNIGHTLY", day) == (date(2026, 5, 12), first), day
+        assert pay_period(first, "FOUR_WEEKLY", day) == (date(2026, 4, 28), first), day
+    assert pay_period(date(2026, 7, 15), "MONTHLY", date(2026, 5, 20)) == (date(2026, 6, 16), date(2026, 7, 15))
+    assert pay_period(date(2026, 7, 15), "MONTHLY", date(2026, 5, 10)) == (date(2026, 6, 16), date(2026, 7, 15))
+    assert pay_period(date(2026, 5, 31), "MONTHLY", date(2026, 5, 10)) == (date(2026, 5, 1), date(2026, 5, 31))
+    # JSA of £100.00 a week from Thursday 2026-05-07, first paid Monday 2026-05-25: on 2026-05-11 the pay
+    # date to come is 2026-05-25, paying its whole week, £100.00 (no pay date 2026-05-11 paying 5 days)
+    paid = paid_days(date(2026, 5, 11), _terms(10_000, "WEEKLY", first), date(2026, 5, 7))
+    assert (paid.first_day, paid.last_day, paid.days, paid.benefit_pence) == (date(2026, 5, 19), first, 7, 10_000)
+    assert paid.ordinary and not paid.starts
+
+
 def test_sanctions_over_a_legacy_pay_period_reduce_its_benefit_pro_rata_by_days_at_the_highest_rate() -> None:
     """recovery-rules.md §4 and events.md §2 person.sanction, Decision in docs/recovery-notes.md "Sanctions and
     legacy instalments": each day of the pay period under a sanction loses that day's share of the benefit at

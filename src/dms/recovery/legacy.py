@@ -259,11 +259,13 @@ def pay_period(first_pay_date: date, frequency: str, day: date) -> tuple[date, d
     falls in the period of the first pay date on or after it (**Decision**, docs/recovery-notes.md "Sanctions
     and legacy instalments": events.md §2 gives a legacy award only its ``first_pay_date`` and
     ``pay_frequency``; recovery-rules.md §4 takes an instalment per pay period). Pay dates as
-    :func:`is_pay_date` gives them: weekly 2025-06-16 pays for 2025-06-10 to 2025-06-16; monthly on the 31st,
-    2025-02-28 pays for 2025-02-01 to 2025-02-28."""
+    :func:`is_pay_date` gives them, none before ``first_pay_date``, so a day before it falls in the period
+    ``first_pay_date`` pays for: weekly 2025-06-16 pays for 2025-06-10 to 2025-06-16; monthly on the 31st,
+    2025-02-28 pays for 2025-02-01 to 2025-02-28; weekly first paid 2026-05-25, 2026-05-11 falls in 2026-05-19
+    to 2026-05-25."""
     step = _STEP_DAYS.get(str(frequency))
     if step is not None:
-        behind = (day - first_pay_date).days
+        behind = max((day - first_pay_date).days, 0)
         end = first_pay_date + timedelta(days=-(-behind // step) * step)
         return end - timedelta(days=step - 1), end
     if str(frequency) != PayFrequency.MONTHLY:
@@ -273,6 +275,7 @@ def pay_period(first_pay_date: date, frequency: str, day: date) -> tuple[date, d
     if end < day:
         year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
         end = _monthly_pay_day(year, month, dom)
+    end = max(end, first_pay_date)
     year, month = (end.year - 1, 12) if end.month == 1 else (end.year, end.month - 1)
     return _monthly_pay_day(year, month, dom) + timedelta(days=1), end
 
