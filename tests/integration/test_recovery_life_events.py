@@ -2112,6 +2112,86 @@ def test_a_small_sanction_reported_late_leaves_instalments_that_still_fit() -> N
     assert len(taken()) == 2 and not taken("REVERSED")
 
 
+def _sanction_from_a_friday(event_id: str = "s1", occurred_on: str = "2025-06-20", rate: int = 100,
+                            weeks: int = 13) -> str:
+    return line(event_id, "person.sanction", occurred_on=occurred_on, rate_percent=rate, start_date="2025-06-20",
+                duration_weeks=weeks)
+
+
+def _hb_cessation() -> tuple[date, int]:
+    cessation = Debt.objects.get(creditor_ref="HB1").cessations.get()
+    return cessation.cessation_date, cessation.balance_returned_pence
+
+
+@pytest.mark.parametrize("reported", ["in_time", "late", "held_12_weeks_then_13", "held_40_percent_then_100"])
+def test_a_returning_sanction_reported_late_returns_the_hb_debt_with_the_balance_held_at_its_start(
+        reported: str) -> None:
+    """events.md §2 ``person.sanction`` ("a 100% sanction of 13 weeks or more returns HB debts (``SANCTION``)",
+    applied on its start date: docs/recovery-notes.md "Sanctions and legacy instalments") and
+    hb-debt-interface.md §4.1 (``BalanceReturned``: the balance DMS held at cessation). JSA £100.00 a week paid
+    Mondays; a 100% sanction for 13 weeks from Friday 2025-06-20. Known in time, the HB debt is returned on
+    2025-06-20 with £500.00 less the pay dates 06-09 and 06-16 (2 x £13.95). Reported late (or a sanction held
+    that did not return it corrected to one that does), the £13.95 of 06-23 (a pay date whose period the
+    sanction only part covers, so the instalment fits what it left) was taken after the debt should have been
+    returned: it is reversed, as a late DRO's or death's are, and the cessation carries the same £472.10."""
+    events(legacy_award(first="2025-06-09", weekly="100.00"))
+    hb_debt(amount=50000)
+    if reported == "in_time":
+        events(_sanction_from_a_friday())
+    elif reported.startswith("held"):
+        events(_sanction_from_a_friday(rate=100 if "12_weeks" in reported else 40,
+                                       weeks=12 if "12_weeks" in reported else 26))
+    for day in (date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 20), date(2025, 6, 23)):
+        run_day(day)
+    if reported != "in_time":
+        events(_sanction_from_a_friday("s2", occurred_on="2025-06-25", weeks=13 if "12_weeks" in reported else 26))
+    run_day(date(2025, 6, 25))
+    run_day(date(2025, 6, 30))
+    assert [r.date for r in taken()] == [date(2025, 6, 9), date(2025, 6, 16)]
+    assert status("HB1") == ("RETURNED", "SANCTION")
+    expected_day = date(2025, 6, 20) if reported == "in_time" else date(2025, 6, 25)
+    assert _hb_cessation() == (expected_day, 50000 - 2 * jsa_weekly_instalment())
+    reversed_rows = taken("REVERSED")
+    assert [r.date for r in reversed_rows] == ([] if reported == "in_time" else [date(2025, 6, 23)])
+    assert all("returns HB debts from its start" in r.reversal_reason for r in reversed_rows)
+    assert check_ledger().ok
+
+
+def _june_uc_period_with_a_sanction() -> str:
+    return line("ap6", "uc.assessment_period", occurred_on="2025-07-01", award_ref="UC1", period_start="2025-06-01",
+                period_end="2025-06-30", payment_date="2025-07-07", award_amount="900.00",
+                earnings_over_work_allowance=False, sanction_amount="130.00", fraud_penalty_amount="0.00",
+                third_party=[])
+
+
+@pytest.mark.parametrize("reported", ["in_time", "late"])
+def test_a_returning_sanction_reported_late_reverses_the_hb_share_of_a_uc_payment_after_its_start_not_the_others(
+        reported: str) -> None:
+    """events.md §2 ``person.sanction`` (a 100% sanction of 13 weeks or more returns HB debts, from its start)
+    and hb-debt-interface.md §4.1 (``BalanceReturned``), on UC: known in time, the HB debt is returned on
+    2025-06-20 with £500.00 less its £30.01 share of the May period (paid 06-07). Reported on 2025-07-10, after
+    the June period paid 07-07 was shared £30.01 each between the DWP and HB debts (recovery-rules.md §3), the
+    HB debt's share of 07-07 is reversed, as a late DRO reverses the deductions of the debts it includes, and
+    the cessation carries the same £469.99; the DWP debt's share stands (a UC period is not worked out again:
+    docs/recovery-notes.md "An insolvency reported late")."""
+    events(uc_award(), dwp_debt("DWP1", amount="300.00"), period(amount="900.00"), _june_uc_period_with_a_sanction())
+    hb_debt(amount=50000)
+    if reported == "in_time":
+        events(_sanction_from_a_friday())
+    for day in (date(2025, 6, 7), date(2025, 6, 20), date(2025, 7, 7)):
+        run_day(day)
+    if reported == "late":
+        events(_sanction_from_a_friday(occurred_on="2025-07-10"))
+    run_day(date(2025, 7, 10))
+    hb_before = sum(r.amount_pence for r in taken() if r.ref == "HB1")
+    assert [(r.date, r.ref) for r in taken() if r.ref == "HB1"] == [(date(2025, 6, 7), "HB1")]
+    assert _hb_cessation()[1] == 50000 - hb_before == 50000 - 3001
+    july = [(r.ref, r.amount_pence, r.status) for r in Deduction.objects.filter(date=date(2025, 7, 7)).order_by("id")]
+    assert july == ([("DWP1", 6002, "TAKEN")] if reported == "in_time"
+                    else [("DWP1", 3001, "TAKEN"), ("HB1", 3001, "REVERSED")])
+    assert check_ledger().ok
+
+
 def test_missed_payment_reported_after_a_change_of_pay_frequency_is_judged_by_the_terms_of_its_day() -> None:
     """recovery-rules.md §4 (a missed instalment is reversed) and events.md §2 (``award.changed``: new values
     from ``occurred_on``): a weekly award made fortnightly from 2025-06-20; a payment of 2025-06-09, due under

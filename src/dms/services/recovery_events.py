@@ -522,7 +522,8 @@ def sanction_terms(sanction: SanctionFacts) -> str:
 def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """A 100% sanction of 13 weeks or more returns HB debts (SANCTION) (events.md §2; A9/2025 §24), the
     reason naming the sanction (:func:`sanction_return_why`): the HB debts held while it was in force, those
-    received on or before its last day. A sanction reported after it ended does not return a debt the LA
+    received on or before its last day, with the balance held at its start (reported late, what was taken for
+    them since is reversed first: :func:`_reverse_what_its_hb_debts_took_after_its_start`). A sanction reported after it ended does not return a debt the LA
     referred after that (one referred during it is returned at referral when DMS knows of it in time,
     ``la_processing.restrictions_of``; one referred after it is taken on). A later report of the same sanction
     (the same start date: events.md §1, docs/events-notes.md "A late report does not overwrite a later one")
@@ -535,9 +536,10 @@ def _sanction(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     _reverse_instalments_a_sanction_leaves_no_room_for(person, event, end_date, run_date)
     returned: list[int] = []
     if event.rate_percent >= SANCTION_RETURN_RATE and event.duration_weeks >= SANCTION_RETURN_WEEKS:
+        sanction = SanctionFacts(event.event_id, str(event.rate_percent), event.start_date, event.duration_weeks)
+        _reverse_what_its_hb_debts_took_after_its_start(person, sanction, end_date, run_date)
         returned = _hb_ids(person, received_by=end_date)
-        why = sanction_return_why(SanctionFacts(event.event_id, str(event.rate_percent), event.start_date,
-                                                event.duration_weeks))
+        why = sanction_return_why(sanction)
         cease_hb_debts(returned, "SANCTION", run_date, f"event {event.event_id}", why)
     held = _held(person, "SANCTION", event.start_date)
     if held is not None:  # a later report of the same sanction: its terms now
@@ -566,7 +568,8 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
     is more than the sanctions leave above the 10p-a-week floor are reversed (**Decision**: the whole
     instalment, as for a missed payment; under a 100% sanction over the whole period, every one), so the
     result is what the run takes when it knows of the sanction in time, or less. UC deductions are worked
-    out from each period's own ``sanction_amount`` and are not touched."""
+    out from each period's own ``sanction_amount`` and are not judged again here (a sanction that returns HB
+    debts reverses their shares of them: :func:`_reverse_what_its_hb_debts_took_after_its_start`)."""
     last = min(end_date + timedelta(days=31), run_date)  # a pay period is at most a month
     taken = list(Deduction.objects.filter(person=person, status="TAKEN", date__gte=event.start_date,
                                           date__lte=last).exclude(source="UC")
@@ -595,6 +598,28 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
     reverse_deductions(over, run_date, f"taken from benefit a {event.rate_percent}% sanction from "
                                        f"{event.start_date} reduced, reported late (event {event.event_id}): "
                                        "the instalment did not fit what the sanction left")
+
+
+def _reverse_what_its_hb_debts_took_after_its_start(person: Person, sanction: SanctionFacts, end_date: date,
+                                                    run_date: date) -> None:
+    """A 100% sanction of 13 weeks or more reported after its start (events.md §2 ``person.sanction``: it
+    returns HB debts, ``SANCTION``, on its start date when DMS knows of it in time; hb-debt-interface.md §4.1:
+    ``BalanceReturned`` is the balance DMS held at cessation): what was taken on or after its start for an HB
+    debt it returns (the person's own, received by its last day), on legacy pay dates or from UC payments, is
+    reversed (:func:`reverse_deductions`: the debt's balance restored, the LA's share withdrawn), as a late
+    DRO's is (:func:`_reverse_deductions_an_insolvency_barred`), before the debts are returned, so the
+    cessation carries the balance held at its start, as when it is known in time. Deductions for other debts
+    stand: a UC period is not worked out again (**Decision**, as for a late insolvency), and a legacy
+    instalment that fits what the sanction left (:func:`_reverse_instalments_a_sanction_leaves_no_room_for`)
+    keeps its other debts' shares."""
+    returned = [d.pk for d in _debts(person, creditor__kind="LA", received_on__lte=end_date)]
+    if not returned:
+        return
+    taken = list(Deduction.objects.filter(debt_id__in=returned, status="TAKEN", date__gte=sanction.start_date)
+                 .order_by("date", "pk"))
+    reverse_deductions(taken, run_date, f"taken for an HB debt after {sanction_terms(sanction)}, reported late "
+                                        f"(event {sanction.event_id}): {SANCTION_RETURN_RATE}% for "
+                                        f"{SANCTION_RETURN_WEEKS} weeks or more returns HB debts from its start")
 
 
 def _short_days(facts: dict[str, Any]) -> int | None:
