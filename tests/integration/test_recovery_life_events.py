@@ -2192,6 +2192,25 @@ def test_a_returning_sanction_reported_late_reverses_the_hb_share_of_a_uc_paymen
     assert check_ledger().ok
 
 
+def test_a_cleared_hb_debt_reopened_by_a_late_death_says_which_death_returned_it() -> None:
+    """recovery-rules.md §6 (death: HB debts cease) and README ``dms debtor show`` (``status_reason``: the
+    death, its date and event): an HB debt cleared by an instalment taken after the date of death, reported
+    late, is reopened by that instalment's reversal and returned ``DEATH`` with the same reason as a debt the
+    death finds open, not the bare code."""
+    events(legacy_award(first="2025-06-09", weekly="100.00"))
+    hb_debt(amount=2000)
+    run_day(date(2025, 6, 9))
+    run_day(date(2025, 6, 16))
+    assert status("HB1") == ("CLEARED", "")
+    events(line("x1", "person.died", occurred_on="2025-06-25", date_of_death="2025-06-12"))
+    run_day(date(2025, 6, 25))
+    row = shown("HB1")
+    assert (row["status"], row["cessation_reason"], row["balance"]) == ("RETURNED", "DEATH", "6.05")
+    assert row["status_reason"] == ("DEATH: the claimant died on 2025-06-12 (event x1): deductions stop at death "
+                                    "and HB debts cease (recovery-rules.md §6)")
+    assert check_ledger().ok
+
+
 def test_missed_payment_reported_after_a_change_of_pay_frequency_is_judged_by_the_terms_of_its_day() -> None:
     """recovery-rules.md §4 (a missed instalment is reversed) and events.md §2 (``award.changed``: new values
     from ``occurred_on``): a weekly award made fortnightly from 2025-06-20; a payment of 2025-06-09, due under

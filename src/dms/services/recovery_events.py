@@ -312,8 +312,7 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     _cease_for_awards_ended_before(person, event.date_of_death, run_date)
     returned_before = _debts(person, creditor__kind="LA", status=DebtStatus.RETURNED, cessation_reason="DEATH")
     estate_before = _debts_owed(person, status=DebtStatus.ESTATE)
-    why = (f"the claimant died on {event.date_of_death} ({correcting or f'event {event.event_id}'}): deductions "
-           "stop at death and HB debts cease (recovery-rules.md §6)")
+    why = _death_why(event.date_of_death, correcting or f"event {event.event_id}")
     cease_hb_debts(_hb_ids(person), "DEATH", run_date, f"event {event.event_id}", why=why)
     for debt in _debts_owed(person, creditor__kind__in=("DWP", "HMRC"),
                             status__in=(DebtStatus.OPEN, DebtStatus.SUSPENDED)):
@@ -324,10 +323,30 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
                            reason=estate_reason(debt, correcting))
     if correcting:  # the debts the death first reported moved: their status's reason names the date in force
         for debt in returned_before:
-            _restate(debt, f"DEATH: {why}", run_date, f"event {event.event_id}")
+            if _stated(debt) != f"DEATH: {why}":  # not one a reversal above reopened and returned for this date
+                _restate(debt, f"DEATH: {why}", run_date, f"event {event.event_id}")
         for debt in estate_before:
             if _stated(debt) != estate_reason(debt):  # a joint debt's last death may be the other debtor's
                 _restate(debt, estate_reason(debt, correcting), run_date, f"event {event.event_id}")
+
+
+def _death_why(date_of_death: date | None, which: str) -> str:
+    """Why an HB debt is returned ``DEATH``, for the status change's reason that ``dms debtor show`` gives (README:
+    "the death (date, event; ...)"): the date of death and ``which`` report of it (the event, and the date
+    and event it corrects, :func:`_death_corrected`), and the rule."""
+    of = f" ({which})" if which else ""
+    return f"the claimant died on {date_of_death}{of}: deductions stop at death and HB debts cease (recovery-rules.md §6)"
+
+
+def death_return_why(person: Person) -> str:
+    """:func:`_death_why` for the death of ``person`` held (``Person.date_of_death``): named by the report of it
+    in force (not superseded) with that date, as :func:`_died` names it, for an HB debt returned ``DEATH``
+    elsewhere than there (a cleared debt reopened: :func:`settle_a_reopened_debt`)."""
+    for row in InboundEvent.objects.filter(type="person.died", nino=person.nino, superseded_by="").order_by("-pk"):
+        event = parsed(row)
+        if isinstance(event, ev.PersonDied) and event.date_of_death == person.date_of_death:
+            return _death_why(event.date_of_death, _death_corrected(person, event) or f"event {event.event_id}")
+    return _death_why(person.date_of_death, "")
 
 
 def _death_corrected(person: Person, event: ev.PersonDied) -> str:
@@ -847,8 +866,8 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
 
     - an LA debt with a recall in its holding period is RECALL_PENDING again (§6.5: "a recall stops new
       deductions from its processing date");
-    - a debt of a debtor who has died: an HB debt is returned ``DEATH``, another passes to the estate
-      (recovery-rules.md §6);
+    - a debt of a debtor who has died: an HB debt is returned ``DEATH``, naming the death as a debt the death
+      found open is (:func:`death_return_why`), another passes to the estate (recovery-rules.md §6);
     - an HB debt a bankruptcy, DRO or IVA of its debtor includes (arisen by its start) is returned
       ``INSOLVENCY`` (recovery-rules.md §6), as a referral of such a debt is;
     - an HB debt of a debtor under a 100% sanction of 13 weeks or more is returned ``SANCTION`` (events.md
@@ -873,7 +892,7 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
         return "RECALL_PENDING"
     owner = debt.person
     if is_hb and has_died_by(owner, on):
-        debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor)
+        debt_service.return_debt(debt, "DEATH", business_date=on, actor=actor, why=death_return_why(owner))
         return "DEATH"
     if not is_hb and all_debtors_died_by(debt, on):
         debt.change_status(DebtStatus.ESTATE, business_date=on, actor=actor, reason=estate_reason(debt))
