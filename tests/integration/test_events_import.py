@@ -808,3 +808,19 @@ def test_an_integer_too_long_to_be_a_value_is_refused_naming_its_field_and_event
     assert refused.reason == ("rate_percent: a number of 5,000 digits is too long to be a value of an event; send "
                               "the field as events.md gives it")
     assert not InboundEvent.objects.exists()
+
+
+def test_an_award_change_moving_the_start_after_the_end_held_is_refused_as_the_end_before_the_start_is() -> None:
+    """events.md §2: an award is in payment from `start_date` and not after `end_date`; docs/events-notes.md
+    "Dates that contradict each other are refused". An `award.changed` moving an ended award's start after its
+    end is refused naming the field, the end held and what to do, as an `award.ended` before the start is; a
+    start moved to a day on or before the end is taken."""
+    report = run(jsa_award(), line("e1", "award.ended", occurred_on="2025-06-10", award_ref="JSA1",
+                                   end_date="2025-06-16", reason="CLAIM_CEASED"))
+    assert report.ok, report.refused
+    refused = run(line("c1", "award.changed", occurred_on="2025-06-13", award_ref="JSA1", start_date="2025-06-20"))
+    assert len(refused.refused) == 1
+    assert ("start_date: 2025-06-20 is after award JSA1's end date 2025-06-16 (award.ended): an award is in payment "
+            "from its start to its end") in refused.refused[0].reason
+    assert not AwardChange.objects.exists()
+    assert run(line("c2", "award.changed", occurred_on="2025-06-13", award_ref="JSA1", start_date="2025-06-16")).ok

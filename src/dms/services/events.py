@@ -533,6 +533,12 @@ def _award_changed(event: ev.Event, row: InboundEvent) -> bool:
     kind, wrong = ("UC", e.changes.legacy_fields) if award.is_uc else ("legacy", e.changes.uc_fields)
     if wrong:
         raise DmsError(f"{', '.join(wrong)}: award {e.award_ref} is a {kind} award and has no such field")
+    if e.changes.start_date is not None and award.end_date is not None and e.changes.start_date > award.end_date:
+        # events.md §2: in payment from start_date, none after end_date; the same contradiction sent as the end
+        # is refused (:func:`_award_ended`), so that no award is held that never was in payment
+        raise DmsError(f"start_date: {e.changes.start_date} is after award {e.award_ref}'s end date {award.end_date} "
+                       "(award.ended): an award is in payment from its start to its end; check start_date, or "
+                       "send the award's end again first if it moved")
     if e.changes.partner_nino:
         in_force = uc_terms_on(award.pk, e.occurred_on)[0]  # partner_nino is a UC field (checked above)
         if e.changes.claimant_type is None and in_force and is_single(in_force):
