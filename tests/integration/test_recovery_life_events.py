@@ -3132,3 +3132,24 @@ def test_a_pay_date_a_sanction_left_nothing_due_is_no_missed_instalment_whenever
     assert sorted(MissedInstalment.objects.values_list("pay_date", flat=True)) == [date(2025, 6, 9),
                                                                                  date(2025, 6, 23)]
     assert status("HB1")[0] == "OPEN" and check_ledger().ok
+
+
+def test_a_payment_naming_a_debt_that_takes_effect_later_is_applied_when_the_debt_takes_effect() -> None:
+    """events.md §1 (`occurred_on`: the business date the fact took effect) and docs/events-notes.md "A debt is
+    recovered from the date it took effect": a `payment.received` of 2025-06-30 naming a debt referred with
+    `occurred_on` 2025-07-02 (imported ahead) is not put on the debt before it exists: the run of 2025-06-30
+    leaves it waiting, and the run of 2025-07-02 applies it, dated that day; no day leaves the debt owing less
+    than nothing."""
+    events(line("ref-DW1", "debt.referred", occurred_on="2025-07-02", creditor="DWP", creditor_ref="DW1",
+                debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="100.00", created_on="2025-06-01"),
+           line("pay1", "payment.received", occurred_on="2025-06-30", amount="30.00", received_on="2025-06-30",
+                channel="CARD", creditor="DWP", creditor_ref="DW1"))
+    run_day(date(2025, 6, 30))
+    assert not InboundEvent.objects.get(event_id="pay1").applied
+    assert not JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).exists()
+    run_day(date(2025, 7, 1))
+    assert not InboundEvent.objects.get(event_id="pay1").applied
+    run_day(date(2025, 7, 2))
+    paid = JournalEntry.objects.get(kind=EntryKind.DIRECT_PAYMENT)
+    assert paid.business_date == date(2025, 7, 2) and InboundEvent.objects.get(event_id="pay1").applied
+    assert debt_service.figures_of(Debt.objects.get(creditor_ref="DW1")).balance_pence == 7000 and check_ledger().ok

@@ -170,6 +170,23 @@ def _effective(event: ev.Event) -> date:
     return event.occurred_on
 
 
+def _payment_due_on(event: ev.PaymentReceived) -> date:
+    """The day a direct payment is applied: its ``received_on``, or, when it names a debt DMS holds but that
+    takes effect later (a ``debt.referred`` imported ahead of its ``occurred_on``, an LA referral received on a
+    later day), the day the debt takes effect (events.md §1; docs/events-notes.md "A debt is recovered from the
+    date it took effect"), so that no debt is paid before it exists and no month closes owing less than
+    nothing."""
+    from dms.services.recovery_payments import TargetGone, _target_debt
+
+    try:
+        target = _target_debt(event, _person(event))
+    except TargetGone:
+        return event.received_on  # taken as the person's credit on its day (recovery_payments)
+    if target is None or target.received_on is None:
+        return event.received_on
+    return max(event.received_on, target.received_on)
+
+
 def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
     """Act on every stored death, sanction, insolvency and direct payment whose date has come, in date then
     arrival order; then cease HB debts of ended awards and of partners who left a joint award with no benefit
@@ -185,8 +202,9 @@ def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -
         if not _in_partitions(row.nino, wanted):
             continue
         event = parsed(row)
-        if _effective(event) <= run_date:
-            due.append((_effective(event), row.pk, row, event))
+        effective = _payment_due_on(event) if isinstance(event, ev.PaymentReceived) else _effective(event)
+        if effective <= run_date:
+            due.append((effective, row.pk, row, event))
     for _, _, row, event in sorted(due, key=lambda item: (item[0], item[1])):
         if _superseded(event, row, run_date):
             counts["events_superseded"] = counts.get("events_superseded", 0) + 1
