@@ -35,7 +35,7 @@ from django.db.models import F, Q
 from dms import events as ev
 from dms.debts import DebtStatus
 from dms.errors import DmsError
-from dms.ledger import AccountKind, EntryKind, reversal_of
+from dms.ledger import AccountKind, EntryKind
 from dms.money import format_pounds, parse_pounds
 from dms.parameters import value
 from dms.recovery.legacy import (
@@ -46,6 +46,7 @@ from dms.recovery.legacy import (
 )
 from dms.recovery.types import PayFrequency, RecoveryInputError, SanctionSpan
 from dms.services import debts as debt_service
+from dms.services import over_recovery
 from dms.services.benefit_in_payment import (
     awards_of,
     benefits_in_payment,
@@ -1441,7 +1442,9 @@ def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) 
     to a third party marked reversed too (it has no ledger entry: its instruction is withdrawn); every
     deduction marked REVERSED with the date and the reason (the ledger is append-only: nothing is deleted).
     A debt that has already been returned or withdrawn has the balance the reversal restores returned at
-    once (:func:`dms.services.debts.return_restored_balance`: a further cessation for an LA's debt)."""
+    once (:func:`dms.services.debts.return_restored_balance`: a further cessation for an LA's debt). On a debt
+    an over-recovery moved money off, the reversal first undoes that much of it and restores only the rest
+    (:mod:`dms.services.over_recovery`; hb-debt-interface.md §6.5, recovery-rules.md §5)."""
     from dms.services.recovery import _Keys, recovery_entry
     from dms.store.ledger import post_entries
 
@@ -1449,20 +1452,27 @@ def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) 
     debts = Debt.objects.in_bulk([d.debt_id for d in posted])
     keys = _Keys(AccountKind.BENEFIT_RECOVERIES)
     reversals = []
+    over = over_recovery.over_recovered(debts)  # a reversal on them first undoes their over-recovery
+    raised: set[int] = set()
     for d in posted:
         original = recovery_entry(keys, EntryKind.DEDUCTION, d.date, d.debt_id, debts[d.debt_id].creditor_id,
                                   d.amount_pence, "")
-        reversals.append(reversal_of(d.entry_id, original.postings, run_date, reason))
+        undone = over_recovery.undo_over_recovery(debts[d.debt_id], d.amount_pence, run_date, reason) \
+            if d.debt_id in over else over_recovery.Undone()
+        raised |= undone.raised
+        reversals.append(over_recovery.deduction_reversal(d.entry_id, original.postings, undone, run_date, reason))
     entry_of = dict(zip((d.pk for d in posted), post_entries(reversals), strict=True)) if reversals else {}
+    debts.update(Debt.objects.in_bulk(raised - set(debts)))
     for d in taken:
         Deduction.objects.filter(pk=d.pk).update(status="REVERSED", reversed_on=run_date,
                                                  reversal_entry_id=entry_of.get(d.pk), reversal_reason=reason)
-        if d.pk in entry_of:
-            debt = debts[d.debt_id]
-            if debt.status == DebtStatus.CLEARED:
-                debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
-                settle_a_reopened_debt(debt, run_date, ACTOR)
-    for debt in sorted({debts[d.debt_id] for d in posted if d.pk in entry_of}, key=lambda debt: debt.pk):
+    touched = list(dict.fromkeys([*(debts[d.debt_id] for d in posted if d.pk in entry_of),
+                                  *(debts[i] for i in sorted(raised))]))
+    for debt in touched:
+        if debt.status == DebtStatus.CLEARED and (debt.pk not in over or debt_service.figures_of(debt).balance_pence):
+            debt.change_status(DebtStatus.OPEN, business_date=run_date, actor=ACTOR, reason=reason)
+            settle_a_reopened_debt(debt, run_date, ACTOR)
+    for debt in sorted(touched, key=lambda debt: debt.pk):
         if debt.status in debt_service.FINAL_STATUSES:
             debt_service.return_restored_balance(
                 debt, business_date=run_date,
