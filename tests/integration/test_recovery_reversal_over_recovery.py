@@ -87,6 +87,20 @@ def test_a_missed_payment_on_an_over_recovered_debt_comes_off_the_refund_not_ont
     assert check_ledger().ok
 
 
+def test_a_refund_due_taken_back_by_a_reversal_is_listed_with_why() -> None:
+    """README ``dms debtor show`` (``refunds``: each refund due with where it came from) and recovery-rules.md
+    §5: the 13.95 of a missed instalment taken back from the 36.85 refunded is listed as -13.95, naming the
+    missed payment, so the refunds listed add up to the refund due (22.90)."""
+    from dms.services.debtors import debtor_summary
+
+    _three_instalments_then_revised_to(500)
+    events(line("x1", "benefit.payment_missed", occurred_on="2025-06-25", award_ref="JSA1", pay_date="2025-06-23"))
+    run_day(date(2025, 6, 25))
+    summary = debtor_summary(NINO)
+    assert [r["amount"] for r in summary["refunds"]] == ["36.85", "-13.95"] and summary["refunds_due"] == "22.90"
+    assert "missed instalment: JSA not paid on 2025-06-23" in summary["refunds"][1]["reason"]
+
+
 def test_a_reversal_on_an_over_recovered_debt_takes_back_the_credit_it_placed_on_another_debt() -> None:
     """recovery-rules.md §5 (the over-recovery is credited to the person's other debts in recovery order): 41.85
     taken for HB1, revised to 20.00: 21.85 credited to HB2. The 06-23 instalment missed (13.95) undoes 13.95 of

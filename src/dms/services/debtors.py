@@ -134,13 +134,16 @@ def refunds_of(person: Person) -> list[dict[str, str]]:
     """Each refund made due to the person (recovery-rules.md §5: the credit their other debts could not take),
     oldest first: its ``date``, ``amount`` and ``reason``, the REFUND entry's description, which says where
     the credit came from (an over-recovery: the debt, its creditor and reference, its new total and what had
-    been recovered; a direct payment: its event). Shown by ``dms debtor show`` next to the refunds due."""
+    been recovered; a direct payment: its event). A refund due taken back since (a deduction reversed on the
+    over-recovered debt it came from, docs/recovery-notes.md) is listed too, as a negative amount, with its
+    reason. Shown by ``dms debtor show`` next to the refunds due."""
     rows = (Posting.objects.filter(account__person=person, account__kind=AccountKind.PERSON_REFUND_DUE,
-                                   entry__kind=EntryKind.REFUND)
+                                   entry__kind__in=(EntryKind.REFUND, EntryKind.REVERSAL))
             .order_by("entry__business_date", "entry_id")
-            .values_list("entry__business_date", "amount_pence", "entry__description"))
-    return [{"date": day.isoformat(), "amount": format_pounds(-int(amount)), "reason": description}
-            for day, amount, description in rows]
+            .values_list("entry__business_date", "amount_pence", "entry__description", "entry__reason"))
+    return [{"date": day.isoformat(), "amount": format_pounds(-int(amount)),
+             "reason": f"{description}: {reason}" if reason else description}
+            for day, amount, description, reason in rows]
 
 
 def _last_status_changes(debt_ids: list[int]) -> dict[int, tuple[str, str]]:
