@@ -622,20 +622,35 @@ def _reverse_instalments_a_sanction_leaves_no_room_for(person: Person, event: ev
         first, last_day = _pay_period_of(rows[0], day)
         if last_day < event.start_date or first > end_date:
             continue  # its pay period does not meet the sanction
-        facts = rows[0].explanation_facts or {}
-        try:
-            benefit = int(parse_pounds(str(facts["benefit"])))
-            floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", day),
-                                             PayFrequency(str(facts["frequency"])), _short_days(facts))
-        except (KeyError, ValueError):
-            over.extend(rows)  # no figures to judge by: reversed, as under a 100% sanction
-            continue
-        room = max(0, benefit - sanction_over_period(benefit, first, last_day, sanctions).pence - floor)
-        if sum(r.amount_pence for r in rows) > room:
+        if _sanctions_leave_no_room_for(rows, day, sanctions):
             over.extend(rows)
     reverse_deductions(over, run_date, f"taken from benefit a {event.rate_percent}% sanction from "
                                        f"{event.start_date} reduced, reported late (event {event.event_id}): "
                                        "the instalment did not fit what the sanction left")
+
+
+def _sanctions_leave_no_room_for(rows: Sequence[Deduction], day: date, sanctions: Sequence[SanctionSpan]) -> bool:
+    """Whether ``sanctions`` leave no room on the legacy pay date ``day`` for the instalment ``rows`` (its
+    deductions from one award that day) (recovery-rules.md §4: the instalment is taken from what is paid, above
+    the 10p-a-week floor; docs/recovery-notes.md "Sanctions and legacy instalments"): the sanctions over its pay
+    period (:func:`_pay_period_of`; :func:`dms.recovery.legacy.sanction_over_period`, the highest rate on each
+    day, pro rata by days) leave less above the floor than the instalment. One whose pay period no sanction
+    meets has room; one without the figures to judge by has none, as under a 100% sanction. The rule a
+    sanction reported late reverses instalments by (:func:`_reverse_instalments_a_sanction_leaves_no_room_for`),
+    and by which a missed payment is counted (:func:`_missed_pay_dates_counted`) and an instalment taken again
+    (:func:`_take_again_up_to_what_is_owed`), whatever order the reports arrived in."""
+    first, last_day = _pay_period_of(rows[0], day)
+    if not any(s.first_day <= last_day and s.last_day >= first for s in sanctions):
+        return False
+    facts = rows[0].explanation_facts or {}
+    try:
+        benefit = int(parse_pounds(str(facts["benefit"])))
+        floor = benefit_floor_for_period(value("legacy.minimum_benefit_per_week", day),
+                                         PayFrequency(str(facts["frequency"])), _short_days(facts))
+    except (KeyError, ValueError):
+        return True
+    room = max(0, benefit - sanction_over_period(benefit, first, last_day, sanctions).pence - floor)
+    return sum(r.amount_pence for r in rows) > room
 
 
 def _reverse_what_its_hb_debts_took_after_its_start(person: Person, sanction: SanctionFacts, end_date: date,
