@@ -1440,7 +1440,7 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
                                     event_id=event.event_id, reversed_pence=sum(d.amount_pence for d in taken),
                                     recorded_on=run_date)
     other = in_payment(award.person_id, run_date, excluding=award.pk)
-    missed_days = sorted(MissedInstalment.objects.filter(award=award).values_list("pay_date", flat=True))
+    missed_days = _missed_pay_dates_counted(award)
     returned = [debt.pk for debt in _debts(award.person, creditor__kind="LA", status__in=_HB_ACTIVE)
                 if missed_instalments_outcome(_missed_while_held(missed_days, debt), other, run_date)]
     cease_hb_debts(returned, "MISSED_INSTALMENTS", run_date, ACTOR,
@@ -1449,6 +1449,27 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
                        f"{event.event_id}): three missed while the debt was held, with no other prescribed benefit "
                        "in payment, return it (recovery-rules.md §4; hb-debt-interface.md §6.5)")
     return True
+
+
+def _missed_pay_dates_counted(award: Award) -> list[date]:
+    """The pay dates of ``award`` recorded as missed that count as missed instalments (recovery-rules.md §4),
+    in date order: not one on which the sanctions now held leave no room for its instalment
+    (:func:`_sanctions_leave_no_room_for`, judging the instalment first taken that day), so that a payment
+    reported missed before a late sanction that left nothing due that day counts no more than one reported
+    after it (docs/recovery-notes.md: only a payment an instalment was due from counts). Its record stands,
+    and a debt already returned for three missed stays returned."""
+    days = sorted(MissedInstalment.objects.filter(award=award).values_list("pay_date", flat=True))
+    if not days:
+        return []
+    sanctions = sanctions_over(days[0] - timedelta(days=31), days[-1], [award.person_id]).get(award.person_id, [])
+    if not sanctions:
+        return days
+    first_taken: dict[date, list[Deduction]] = defaultdict(list)
+    for d in (Deduction.objects.filter(award=award, date__in=days, restores__isnull=True).exclude(source="UC")
+              .select_related("award").order_by("pk")):
+        first_taken[d.date].append(d)
+    return [day for day in days if not (first_taken[day] and _sanctions_leave_no_room_for(first_taken[day], day,
+                                                                                          sanctions))]
 
 
 def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) -> None:

@@ -1,0 +1,47 @@
+"""What a sanction now held leaves due on a legacy pay date, whatever order the reports arrived in
+(recovery-rules.md §4, docs/recovery-notes.md "Sanctions and legacy instalments"), and the status reasons of HB
+debts returned by life events (README ``dms debtor show``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from test_recovery_daily_deductions import events, hb_debt, legacy_award, line, run_day
+from test_recovery_life_events import shown, status
+
+from dms.store.ledger import check_ledger
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(event: str, on: str) -> None:
+    """Import ``event`` reported on ``on`` and run that day."""
+    events(json.dumps({**json.loads(event), "occurred_on": on}))
+    run_day(date.fromisoformat(on))
+
+
+@pytest.mark.parametrize("order", ["missed first", "sanction first"])
+def test_a_pay_date_a_late_sanction_leaves_nothing_due_is_no_missed_instalment_whichever_report_came_first(
+        order: str) -> None:
+    """recovery-rules.md §4: "Three missed instalments with no other prescribed benefit in payment return an HB
+    debt (MISSED_INSTALMENTS)"; docs/recovery-notes.md: a pay date a sanction reported late left nothing due on
+    is no missed instalment, as it would not be had the sanction been known in time. JSA £100.00 a week from
+    2025-06-09; a 100% sanction of one week from 2025-06-10 covers the whole pay period of 2025-06-16. The
+    payments of 06-16, 06-23 and 06-30 are reported missed, that of 06-16 before or after the sanction: two
+    count, whichever came first, and HB1 stays in recovery (£500.00 - £13.95 taken on 06-09)."""
+    events(legacy_award(first="2025-06-09", weekly="100.00"))
+    hb_debt()
+    for day in (date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23), date(2025, 6, 30), date(2025, 7, 1)):
+        run_day(day)
+    sanction = line("s1", "person.sanction", rate_percent="100", start_date="2025-06-10", duration_weeks=1)
+    missed = [line(f"m{pay}", "benefit.payment_missed", award_ref="JSA1", pay_date=pay)
+              for pay in ("2025-06-16", "2025-06-23", "2025-06-30")]
+    first, second = (missed[0], sanction) if order == "missed first" else (sanction, missed[0])
+    _report(first, "2025-07-02")
+    _report(second, "2025-07-03")
+    events(*[json.dumps({**json.loads(m), "occurred_on": "2025-07-04"}) for m in missed[1:]])
+    run_day(date(2025, 7, 4))
+    assert status("HB1") == ("OPEN", "") and shown("HB1")["balance"] == "486.05"
+    assert check_ledger().ok
