@@ -8,10 +8,11 @@ import json
 from datetime import date
 
 import pytest
-from test_recovery_daily_deductions import events, hb_debt, legacy_award, line, run_day
+from test_recovery_daily_deductions import dwp_debt, events, hb_debt, legacy_award, line, run_day
 from test_recovery_life_events import shown, status
 
 from dms.store.ledger import check_ledger
+from dms.store.recovery.models import Deduction
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,28 @@ def test_a_pay_date_a_late_sanction_leaves_nothing_due_is_no_missed_instalment_w
     run_day(date(2025, 7, 4))
     assert status("HB1") == ("OPEN", "") and shown("HB1")["balance"] == "486.05"
     assert check_ledger().ok
+
+
+@pytest.mark.parametrize("reports", ["end, sanction, end moved later", "sanction and the final end once"])
+def test_an_end_moved_later_takes_nothing_again_from_a_pay_date_a_sanction_left_nothing(reports: str) -> None:
+    """events.md §2 ``award.ended`` and docs/events-notes.md "An award's end corrected" (the result is the one the
+    end in force reported once gives, whatever order the reports arrived in) with recovery-rules.md §4 (the
+    instalment is taken from what is paid) and docs/recovery-notes.md "Sanctions and legacy instalments": JSA
+    £100.00 a week from 2025-06-09, BA1 (£300.00) and HB1 share each £13.95 instalment. A 100% sanction of one
+    week from 2025-06-17 covers the whole pay period of 2025-06-23, which pays nothing. The end 2025-06-12
+    (reported 06-25) reverses 06-16 and 06-23; the end moved to 2025-06-27 takes BA1's 06-16 share again but
+    not 06-23's: BA1 is £300.00 - 2 x £6.98 = £286.04, as with the sanction and the end 2025-06-27 reported
+    once."""
+    events(legacy_award(first="2025-06-09", weekly="100.00"), dwp_debt())
+    hb_debt()
+    for day in (date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23)):
+        run_day(day)
+    if reports == "end, sanction, end moved later":
+        _report(line("e1", "award.ended", award_ref="JSA1", end_date="2025-06-12", reason="CLAIM_CEASED"),
+                "2025-06-25")
+    _report(line("s1", "person.sanction", rate_percent="100", start_date="2025-06-17", duration_weeks=1),
+            "2025-06-26")
+    _report(line("e2", "award.ended", award_ref="JSA1", end_date="2025-06-27", reason="CLAIM_CEASED"),
+            "2025-06-27")
+    assert not Deduction.objects.filter(date=date(2025, 6, 23), status="TAKEN").exists()
+    assert shown("BA1")["balance"] == "286.04" and check_ledger().ok

@@ -408,12 +408,17 @@ def _take_again_up_to_what_is_owed(reversed_before: Sequence[Deduction], run_dat
                                    actor: str) -> None:
     """Take each REVERSED deduction of ``reversed_before`` again (:func:`_take_again`) on ``run_date`` because
     ``why``, each once, up to what its debt still owes, and not when another late report has barred it since
-    (:func:`_barred_since`). A debt it leaves owing nothing is CLEARED; one already returned or withdrawn has
-    the balance it was returned with lowered by as much (:func:`dms.services.debts.lower_returned_balance`)."""
+    (:func:`_barred_since`), nor a legacy instalment the sanctions now held leave no room for
+    (:func:`_not_left_room_by_sanctions`). A debt it leaves owing nothing is CLEARED; one already returned or
+    withdrawn has the balance it was returned with lowered by as much
+    (:func:`dms.services.debts.lower_returned_balance`)."""
     debts = {d.debt.pk: d.debt for d in reversed_before if d.debt is not None}
     owes = {pk: figures[2] for pk, figures in debt_service.debt_figures(debts.values()).items()}
     again: list[tuple[Deduction, int]] = []
+    no_room = _not_left_room_by_sanctions(reversed_before)
     for d in reversed_before:
+        if d.pk in no_room:
+            continue
         amount = d.amount_pence if d.debt_id is None else min(d.amount_pence, owes[d.debt_id])
         if amount <= 0 or _barred_since(d):
             continue
@@ -428,6 +433,34 @@ def _take_again_up_to_what_is_owed(reversed_before: Sequence[Deduction], run_dat
         elif owes[pk] == 0 and debt.status != DebtStatus.CLEARED:
             debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=actor,
                                reason=f"balance recovered in full by a deduction {why}")
+
+
+def _not_left_room_by_sanctions(reversed_before: Sequence[Deduction]) -> set[int]:
+    """The ids of the legacy instalments of ``reversed_before`` that the sanctions now held leave no room for
+    on their pay dates (:func:`_sanctions_leave_no_room_for`, the rule a sanction reported late reverses
+    instalments by), judging each pay date by what would stand on it once they are taken again (those of
+    ``reversed_before`` and the deductions still taken from the award that day): they are not taken again,
+    so that the result is what the facts now known give reported once, whatever order they arrived in
+    (recovery-rules.md §4; docs/events-notes.md "An award's end corrected")."""
+    legacy = [d for d in reversed_before if d.period_id is None and d.source != "UC"]
+    if not legacy:
+        return set()
+    people = {d.person_id for d in legacy}
+    first, last = min(d.date for d in legacy), max(d.date for d in legacy)
+    held = sanctions_over(first - timedelta(days=31), last, sorted(people))
+    if not held:
+        return set()
+    by_pay_date: dict[tuple[int, date], list[Deduction]] = defaultdict(list)
+    for d in legacy:
+        if d.award_id is not None:
+            by_pay_date[(d.award_id, d.date)].append(d)
+    no_room: set[int] = set()
+    for (award_id, day), rows in by_pay_date.items():
+        standing = list(Deduction.objects.filter(award_id=award_id, date=day, status="TAKEN")
+                        .select_related("award").order_by("pk"))
+        if _sanctions_leave_no_room_for([*rows, *standing], day, held.get(rows[0].person_id, [])):
+            no_room.update(d.pk for d in rows)
+    return no_room
 
 
 def _reversed_for_an_earlier_death(person: Person, event: ev.PersonDied) -> list[Deduction]:
