@@ -1418,8 +1418,9 @@ def test_a_uc_award_s_end_corrected_is_the_one_its_returned_hb_debt_s_status_rea
     (``status_reason``) and docs/events-notes.md "An award's end corrected": the UC award's end on 2025-04-30
     (event e1) returns HB1. A later report (event e2) moves the end to 2025-05-31: HB1 stays returned, and its
     status reason names the end in force, the end and event it was returned for, and that the LA may refer it
-    again, in a status change beside the first (its audit stays), from the day it was returned. A third
-    report (e3) moving it again names the end it corrects in turn; one repeating it changes nothing."""
+    again, in a status change beside the first (its audit stays), from the day it was returned. A further
+    report (e4) moving it again names the end in force and still the end and event it was returned for (e1),
+    not the report before it; one repeating an end (e3) changes nothing."""
     events(uc_award())
     hb_debt()
     events(line("e1", "award.ended", occurred_on="2025-05-01", award_ref="UC1", end_date="2025-04-30",
@@ -1441,7 +1442,8 @@ def test_a_uc_award_s_end_corrected_is_the_one_its_returned_hb_debt_s_status_rea
            line("e4", "award.ended", occurred_on="2025-05-20", award_ref="UC1", end_date="2025-06-30",
                 reason="AWARD_ENDED"))
     assert shown("HB1")["status_reason"].startswith(
-        "UC_AWARD_ENDED: the UC award ended on 2025-06-30 (event e4, correcting 2025-05-31 of event e3, the end")
+        "UC_AWARD_ENDED: the UC award ended on 2025-06-30 (event e4, correcting 2025-04-30 of event e1, the end "
+        "it was returned for)")
     assert DebtStatusChange.objects.filter(debt__creditor_ref="HB1", restates=True).count() == 2
     assert status("HB1") == ("RETURNED", "UC_AWARD_ENDED") and check_ledger().ok
 

@@ -71,3 +71,25 @@ def test_an_end_moved_later_takes_nothing_again_from_a_pay_date_a_sanction_left_
             "2025-06-27")
     assert not Deduction.objects.filter(date=date(2025, 6, 23), status="TAKEN").exists()
     assert shown("BA1")["balance"] == "286.04" and check_ledger().ok
+
+
+@pytest.mark.parametrize("ends", [("2025-06-20", "2025-07-10"), ("2025-07-10", "2025-06-20", "2025-07-10")])
+def test_a_returned_hb_debt_s_reason_names_the_end_it_was_returned_for_after_further_reports(
+        ends: tuple[str, ...]) -> None:
+    """README ``dms debtor show`` ("after a later report moves the end, the end and event in force, naming the
+    end and event it returned the debt for") and docs/events-notes.md "An award's end corrected": HB1 is
+    returned CLAIM_CEASED for the end 2025-06-12 of event e1; however many later reports move the end, its
+    reason names the end in force and event, correcting 2025-06-12 of event e1."""
+    events(legacy_award(first="2025-06-09", weekly="100.00"), dwp_debt())
+    hb_debt()
+    for day in (date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23)):
+        run_day(day)
+    _report(line("e1", "award.ended", award_ref="JSA1", end_date="2025-06-12", reason="CLAIM_CEASED"), "2025-06-25")
+    for n, end in enumerate(ends, start=2):
+        _report(line(f"e{n}", "award.ended", award_ref="JSA1", end_date=end, reason="CLAIM_CEASED"),
+                f"2025-07-{n:02d}")
+    last = len(ends) + 1
+    assert shown("HB1")["status_reason"].startswith(
+        f"CLAIM_CEASED: the JSA award ended on {ends[-1]} (event e{last}, correcting 2025-06-12 of event e1, the "
+        "end it was returned for)")
+    assert status("HB1") == ("RETURNED", "CLAIM_CEASED") and check_ledger().ok

@@ -1308,18 +1308,39 @@ def restate_award_end(award: Award, earlier_end: date, event: ev.AwardEnded) -> 
     "correcting" the end and event it was returned for, as a corrected date of death is restated
     (:func:`_died`), so that ``dms debtor show`` does not give an end no longer in force."""
     code = _end_reason(award.benefit)
-    returned_for = f"{code}: the {award.benefit} award ended on {earlier_end} "
-    before = (InboundEvent.objects.filter(type="award.ended", nino=event.nino, payload__award_ref=award.award_ref,
-                                          payload__end_date=earlier_end.isoformat())
-              .exclude(event_id=event.event_id).order_by("-occurred_on", "-pk").first())
-    correcting = f"event {event.event_id}, correcting {earlier_end}" + (
-        f" of event {before.event_id}" if before is not None else "")
-    why = f"{code}: {award_end_why(award.benefit, event.end_date, correcting)}"
+    ended_on = f"{code}: the {award.benefit} award ended on "
     debtors = [award.person_id, *([award.partner_id] if award.benefit == "UC" and award.partner_id else [])]
     for debt in Debt.objects.filter(person_id__in=debtors, creditor__kind="LA", status=DebtStatus.RETURNED,
                                     cessation_reason=code).order_by("pk"):
-        if _stated(debt).startswith(returned_for):
-            _restate(debt, why, max(event.occurred_on, debt.status_date), f"event {event.event_id}")
+        if not _stated(debt).startswith(f"{ended_on}{earlier_end} "):
+            continue
+        returned_for, by = _end_returned_for(debt, award, ended_on, earlier_end, event)
+        correcting = f"event {event.event_id}, correcting {returned_for}" + (f" of event {by}" if by else "")
+        _restate(debt, f"{code}: {award_end_why(award.benefit, event.end_date, correcting)}",
+                 max(event.occurred_on, debt.status_date), f"event {event.event_id}")
+
+
+def _end_returned_for(debt: Debt, award: Award, ended_on: str, earlier_end: date, event: ev.AwardEnded
+                      ) -> tuple[date, str]:
+    """The end of ``award`` that returned ``debt`` (its return's reason, :func:`award_end_why`, beginning
+    ``ended_on`` and the end date) and the id of the report of it applied by then ("" when none is found):
+    the end a later report "corrects", however many reports have moved it since (README ``dms debtor show``;
+    docs/events-notes.md "An award's end corrected"). ``earlier_end``, the end before ``event``, when the
+    return names none."""
+    returned = (DebtStatusChange.objects.filter(debt=debt, to_status=DebtStatus.RETURNED, restates=False)
+                .exclude(from_status=DebtStatus.RETURNED).order_by("-pk").first())
+    end, on = earlier_end, event.occurred_on
+    if returned is not None and returned.reason.startswith(ended_on):
+        try:
+            end = date.fromisoformat(returned.reason[len(ended_on):len(ended_on) + 10])
+        except ValueError:
+            end = earlier_end
+        on = returned.business_date
+    reports = (InboundEvent.objects.filter(type="award.ended", nino=event.nino, payload__award_ref=award.award_ref,
+                                           payload__end_date=end.isoformat())
+               .exclude(event_id=event.event_id).order_by("-occurred_on", "-pk"))
+    by = reports.filter(occurred_on__lte=on).first() or reports.first()
+    return end, by.event_id if by is not None else ""
 
 
 def _hb_debts_left_without(award_id: int, person_id: int, end_date: date, before: date | None = None) -> list[int]:
