@@ -11,7 +11,9 @@ import pytest
 from test_recovery_daily_deductions import dwp_debt, events, hb_debt, legacy_award, line, run_day
 from test_recovery_life_events import shown, status
 
+from dms.services import debts as debt_service
 from dms.store.ledger import check_ledger
+from dms.store.models import Debt
 from dms.store.recovery.models import Deduction
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,25 @@ def test_a_returned_hb_debt_s_reason_names_the_end_it_was_returned_for_after_fur
         f"CLAIM_CEASED: the JSA award ended on {ends[-1]} (event e{last}, correcting 2025-06-12 of event e1, the "
         "end it was returned for)")
     assert status("HB1") == ("RETURNED", "CLAIM_CEASED") and check_ledger().ok
+
+
+@pytest.mark.parametrize("kind", ["BANKRUPTCY", "DEBT_RELIEF_ORDER", "IVA"])
+def test_a_cleared_hb_debt_reopened_during_an_insolvency_says_which_insolvency_returned_it(kind: str) -> None:
+    """recovery-rules.md §6 (a bankruptcy, DRO or IVA includes the HB debts that had arisen by its start:
+    returned INSOLVENCY) and README ``dms debtor show`` (``status_reason``: "insolvency (kind, start date,
+    event)"): an HB debt cleared before the insolvency and reopened by a revision during it is returned with
+    the reason a debt the insolvency found open gets, not the bare code."""
+    events(legacy_award(first="2025-06-09", weekly="100.00"))
+    hb_debt(amount=2790)
+    run_day(date(2025, 6, 9))
+    run_day(date(2025, 6, 16))
+    assert status("HB1") == ("CLEARED", "")
+    _report(line("i1", "person.insolvency", kind=kind, start_date="2025-06-18"), "2025-06-18")
+    debt_service.revise_debt_amount(Debt.objects.get(creditor_ref="HB1"), 40000, business_date=date(2025, 6, 19),
+                                    actor="test", reason="LA revision: further overpayment")
+    row = shown("HB1")
+    assert (row["status"], row["cessation_reason"], row["balance"]) == ("RETURNED", "INSOLVENCY", "372.10")
+    assert row["status_reason"] == (
+        f"INSOLVENCY: {kind} from 2025-06-18 (event i1) includes the HB debts that had arisen by its start: they "
+        "are not recovered by deduction (recovery-rules.md §6)")
+    assert check_ledger().ok

@@ -765,14 +765,20 @@ def _bankruptcy(event: ev.PersonInsolvency, run_date: date) -> None:
     _reverse_deductions_an_insolvency_barred(person, event, run_date)
     returned = _hb_ids(person, arisen_by=event.start_date)
     cease_hb_debts(returned, "INSOLVENCY", run_date, actor,
-                   why=f"{event.kind} from {event.start_date} (event {event.event_id}) includes the HB debts that "
-                       "had arisen by its start: they are not recovered by deduction (recovery-rules.md §6)")
+                   why=insolvency_return_why(event.kind, event.start_date, event.event_id))
     barred = _suspend(_debts_owed(person, creditor__kind__in=("DWP", "HMRC"), classification="NON_FRAUD",
                                   status__in=_SUSPENDABLE, created_on__lte=event.start_date), run_date, actor,
                       f"{event.kind} from {event.start_date}: non-fraud debt not recovered")
     Restriction.objects.create(person=person, kind=event.kind, event_id=event.event_id,
                                start_date=event.start_date, end_date=event.end_date, returned_debts=returned,
                                suspended_debts=barred, note="fraud debts go on being recovered")
+
+
+def insolvency_return_why(kind: str, start_date: date, event_id: str) -> str:
+    """Why a bankruptcy, DRO or IVA returned an HB debt (``INSOLVENCY``), for the status change's reason that
+    ``dms debtor show`` gives: its kind, start date and event, and the rule (recovery-rules.md §6)."""
+    return (f"{kind} from {start_date} (event {event_id}) includes the HB debts that had arisen by its start: they "
+            "are not recovered by deduction (recovery-rules.md §6)")
 
 
 def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonInsolvency, run_date: date) -> None:
@@ -967,7 +973,8 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
     if is_hb:  # the restrictions a referral of it would be returned for (la_processing.referral_decision)
         restricted = restrictions_of([debt.person_id], on)
         if restricted.insolvency_includes(debt.person_id, debt.created_on):
-            debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor)
+            debt_service.return_debt(debt, "INSOLVENCY", business_date=on, actor=actor,
+                                     why=_insolvency_including(debt, on))
             return "INSOLVENCY"
         sanction = restricted.sanctioned.get(debt.person_id)
         if sanction is not None:
@@ -975,6 +982,16 @@ def settle_a_reopened_debt(debt: Debt, on: date, actor: str) -> str | None:
                                      why=sanction_return_why(sanction, on))
             return "SANCTION"
     return bar_a_new_debt(debt, on, actor)
+
+
+def _insolvency_including(debt: Debt, on: date) -> str:
+    """Why the bankruptcy, DRO or IVA of ``debt``'s debtor applied by ``on`` that includes it (begun on or
+    after the day it arose, recovery-rules.md §6) returns it (:func:`insolvency_return_why`), the latest to
+    start where several do; "" when none is found."""
+    found = (Restriction.objects.filter(person_id=debt.person_id, kind__in=WHOLE_INSOLVENCY,
+                                        start_date__gte=debt.created_on, start_date__lte=on)
+             .order_by("-start_date", "-pk").first())
+    return "" if found is None else insolvency_return_why(str(found.kind), found.start_date, str(found.event_id))
 
 
 def settle_a_reclassified_debt(debt: Debt, on: date, actor: str) -> str | None:
