@@ -1577,6 +1577,85 @@ def test_a_legacy_award_s_end_moved_later_takes_again_the_instalments_of_pay_dat
     assert check_ledger().ok
 
 
+def _legacy_end_known_in_time(end: str = "2025-06-12") -> dict[str, int]:
+    """JSA paid weekly on Mondays from 2025-06-02; BA1 (£300.00 DWP) and HB1 (£500.00 HB) share each instalment
+    (recovery-rules.md §4). The end ``end`` (event e1) is reported in time, on 2025-06-11; the run goes on to
+    2025-06-23, passing the pay dates after the end with nothing taken, and HB1 is returned (CLAIM_CEASED).
+    Returns the shares of the 2025-06-09 instalment."""
+    events(legacy_award(first="2025-06-02"), dwp_debt())
+    hb_debt()
+    run_day(date(2025, 6, 2))
+    run_day(date(2025, 6, 9))
+    share = {r.ref: r.amount_pence for r in taken() if r.date == date(2025, 6, 9)}
+    events(line("e1", "award.ended", occurred_on="2025-06-11", award_ref="JSA1", end_date=end,
+                reason="CLAIM_CEASED"))
+    for day in range(11, 24):
+        run_day(date(2025, 6, day))
+    assert max(r.date for r in taken()) == date(2025, 6, 9) and status("HB1") == ("RETURNED", "CLAIM_CEASED")
+    return share
+
+
+def test_a_legacy_award_s_end_moved_later_takes_the_pay_dates_the_run_passed_under_the_earlier_end() -> None:
+    """events.md §2 ``award.ended`` ("no benefit in payment after ``end_date``"; §1: the report with the
+    latest ``occurred_on`` stands) and docs/events-notes.md "An award's end corrected" (**Decision**: the
+    result is the one the end in force reported once gives, whatever order the reports arrived in). The end
+    2025-06-12, known in time, made the run pass the pay dates 2025-06-16 and 06-23 with nothing taken. A
+    later report (e2, 2025-06-27) moves the end to 2025-06-20: the 06-16 pay date, paying for days up to the
+    new end, was in payment, and its instalment is taken by the run of the report's day, worked out as on its
+    pay date for the debts still held (BA1 only: HB1 stays returned, so BA1 takes the whole instalment, as a
+    UC period taken late gives a returned debt's share to the others), dated 06-16, posted 06-27 and marked
+    late. 06-23, after the new end, is not taken; nothing is taken twice."""
+    share = _legacy_end_known_in_time()
+    events(line("e2", "award.ended", occurred_on="2025-06-27", award_ref="JSA1", end_date="2025-06-20",
+                reason="CLAIM_CEASED"))
+    assert not InboundEvent.objects.get(event_id="e2").applied  # the run takes the pay date passed
+    run_day(date(2025, 6, 27))
+    [late] = [r for r in taken() if r.date > date(2025, 6, 9)]
+    assert (late.date, late.ref, late.amount_pence, late.source) == (date(2025, 6, 16), "BA1",
+                                                                    share["BA1"] + share["HB1"], "JSA")
+    assert late.restores is None and late.entry_id is not None
+    assert JournalEntry.objects.get(pk=late.entry_id).business_date == date(2025, 6, 27)
+    assert late.explanation.startswith("Taken after its pay date 2025-06-16, on 2025-06-27 (late): in payment: "
+                                       "the JSA award JSA1 ended on 2025-06-20 (event e2, correcting 2025-06-12 "
+                                       "of event e1)")
+    assert late.explanation_facts["late"] is True and late.explanation_facts["run_date"] == "2025-06-27"
+    assert [(d["date"], d["ref"], d["status"]) for d in list_deductions(NINO)][-1] == ("2025-06-16", "BA1",
+                                                                                       "TAKEN")
+    assert InboundEvent.objects.get(event_id="e2").applied
+    assert shown("BA1")["balance"] == format_pounds(30000 - sum(r.amount_pence for r in taken() if r.ref == "BA1"))
+    assert (shown("HB1")["status"], shown("HB1")["balance"]) == (
+        "RETURNED", format_pounds(50000 - sum(r.amount_pence for r in taken() if r.ref == "HB1")))
+    assert len(taken()) == 5
+    events(line("e3", "award.ended", occurred_on="2025-06-28", award_ref="JSA1", end_date="2025-06-20",
+                reason="CLAIM_CEASED"))
+    run_day(date(2025, 6, 28))
+    run_day(date(2025, 6, 30))
+    assert len(taken()) == 5 and check_ledger().ok
+
+
+def test_a_legacy_award_s_end_moved_later_than_the_run_takes_each_pay_date_passed_as_on_its_day() -> None:
+    """The same rule (events.md §2 ``award.ended``; docs/events-notes.md "An award's end corrected"), with
+    recovery-rules.md §4 (an instalment per pay period, from the days its pay date pays for) and
+    docs/recovery-notes.md "Sanctions and legacy instalments": the end 2025-06-12, known in time, is moved to
+    2025-09-30 on 2025-06-25. The pay dates the run passed, 06-16 and 06-23, are each worked out on 06-25 as
+    on its own pay date: 06-16 pays for 06-10 to 06-16, all under a 100% sanction (a week from 06-10, reported
+    on 06-14), and takes nothing; 06-23 pays for a whole week and takes its instalment, for BA1 alone (HB1
+    stays returned); then 06-30 is taken by its own run."""
+    share = _legacy_end_known_in_time()
+    events(line("s1", "person.sanction", occurred_on="2025-06-14", rate_percent=100, start_date="2025-06-10",
+                duration_weeks=1))
+    run_day(date(2025, 6, 24))
+    events(line("e2", "award.ended", occurred_on="2025-06-25", award_ref="JSA1", end_date="2025-09-30",
+                reason="CLAIM_CEASED"))
+    run_day(date(2025, 6, 25))
+    [late] = [r for r in taken() if r.date > date(2025, 6, 9)]
+    assert (late.date, late.ref, late.amount_pence) == (date(2025, 6, 23), "BA1", share["BA1"] + share["HB1"])
+    assert JournalEntry.objects.get(pk=late.entry_id).business_date == date(2025, 6, 25)
+    run_day(date(2025, 6, 30))
+    assert [r.date for r in taken() if r.date > date(2025, 6, 23)] == [date(2025, 6, 30)]
+    assert check_ledger().ok
+
+
 def test_an_award_s_end_moved_later_takes_again_an_la_debt_still_held_on_the_la_s_payment_schedule() -> None:
     """hb-debt-interface.md §4.2 (the payment schedule's ``DEDUCTION`` lines) with docs/events-notes.md "An
     award's end corrected": HB1 is not returned for UC1's end (2025-05-20, reported late) because JSA2 is in

@@ -87,6 +87,7 @@ from dms.store.ledger import (
     shared_balances_deferred,
     write_rows,
 )
+from dms.store.models import Award
 
 BATCH_PEOPLE = 20_000
 ACTOR = "daily run: deductions"
@@ -483,6 +484,59 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
     _return_debts(run_date, batch.to_return, report)
 
 
+def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: date, why: str) -> DeductionReport:
+    """Take on ``run_date`` the instalments of the legacy award ``award_id`` on ``pay_dates``, pay dates the run
+    passed with nothing taken from it, because ``why`` (an end moved later: events.md §2 ``award.ended``;
+    **Decision**, docs/events-notes.md "An award's end corrected"). Each is worked out as on its own pay date,
+    as a UC period reported after its payment date is (``_LatePeriods``; docs/events-notes.md "A UC period
+    reported after its payment date") and as ``dms rerate`` works out a pay date the run has still to take:
+    the award's pay terms and the sanctions over the days it pays for, the parameters of its pay date, only
+    the debts received by then, each at the reduced rate in force that day (with those on the person's other
+    debts). Balances and statuses are the run date's: only debts in recovery (OPEN) take from it, so an HB
+    debt returned since stays returned and its share goes to the others. Each deduction is dated its pay date,
+    its DEDUCTION entry posted on ``run_date``, and its explanation starts with when and why it was taken
+    late (its facts ``late``, ``run_date``)."""
+    report = DeductionReport()
+    award = Award.objects.filter(pk=award_id).first()
+    if award is None or not pay_dates:
+        return report
+    due = DueInstalment(award.pk, award.person_id, award.benefit, award.weekly_amount_pence or 0,
+                        award.pay_frequency or "", award.first_pay_date, award.start_date)
+    person = award.person_id
+    loaded = load_open_debts(run_date, [person]).get(person, [])
+    batch = _Batch(run_date)
+    for day in sorted(pay_dates):
+        own = _received_as_on(loaded, day, reduced_rates_both(day, [d.record.debt_id for d in loaded]))
+        records = batch.records(own)
+        if not records:
+            continue
+        report.instalments += 1
+        others = legacy_other_rates(person_rates(day, [person]), person, {r.debt_id for r in records})
+        history = legacy_terms_over([award.pk], day - timedelta(days=31), day)
+        _legacy_instalment(batch, due, own, records, sanctions_over(day - timedelta(days=31), day, [person])
+                           .get(person, ()), others, due.terms(history), why, day)
+    _write_batch(batch, report)
+    _return_debts(run_date, batch.to_return, report)
+    return report
+
+
+def _received_as_on(debts: Sequence[LoadedDebt], day: date, rates: dict[int, RateInForce]) -> list[LoadedDebt]:
+    """Of ``debts``, those received by ``day``, each with the reduced rate in force that day (``rates``), as
+    ``_LatePeriods`` takes a late period's debts."""
+    out = []
+    for loaded in debts:
+        record = loaded.record
+        if record.received_on > day:
+            continue
+        rate = rates.get(record.debt_id)
+        if rate != loaded.reduced_rate:
+            loaded = replace(loaded, reduced_rate=rate, record=replace(
+                record, reduced_rate_pence=rate.per_period if rate is not None else None,
+                reduced_weekly_rate_pence=rate.per_week if rate is not None else None))
+        out.append(loaded)
+    return out
+
+
 def legacy_reduced_rate(records: Sequence[DebtRecord], others: Sequence[ReducedWeeklyRate] = ()) -> int | None:
     """**Decision**: a staff reduced rate (per week) of any of the person's debts sets their legacy weekly rate
     while in force, until its review date, also once that debt has cleared or left recovery (``others``:
@@ -495,29 +549,37 @@ def legacy_reduced_rate(records: Sequence[DebtRecord], others: Sequence[ReducedW
 
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                        records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = (),
-                       others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = ()) -> None:
+                       others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = (),
+                       late_why: str = "", pay_date: date | None = None) -> None:
     """One pay date's instalment (recovery-rules.md §4), for the days it pays for and from the benefit it pays
     for them (:func:`dms.recovery.legacy.paid_days`: from the award's start date or the day after its previous
     pay date, at the weekly amount in force each day; ``terms``, the award's pay terms over those days;
     **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"), less what the sanctions over
     those days take (:func:`dms.recovery.legacy.sanction_over_period`; **Decision**, docs/recovery-notes.md
-    "Sanctions and legacy instalments")."""
+    "Sanctions and legacy instalments"). The pay date is the run's, or ``pay_date``, one the run passed,
+    taken late because ``late_why`` (:func:`take_instalments_late`)."""
     frequency = PayFrequency(due.pay_frequency)
+    day = pay_date or batch.run_date
     try:
-        paid = paid_days(batch.run_date, terms or due.terms({}), due.start_date)
+        paid = paid_days(day, terms or due.terms({}), due.start_date)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
-            pay_date=batch.run_date, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
+            pay_date=day, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records, others),
             sanction=sanction_over_period(paid.benefit_pence, paid.first_day, paid.last_day, sanctions),
             other_rates=others, paid=paid,
         ))
     except RecoveryInputError as error:
-        raise DmsError(f"legacy award id {due.award_id} instalment of {batch.run_date} cannot be calculated: "
+        raise DmsError(f"legacy award id {due.award_id} instalment of {day} cannot be calculated: "
                        f"{error}") from None
     by_id = {d.record.debt_id: d for d in own}
     result = _rate_named(result, by_id)
     text = result.explain()
     facts = legacy_facts(result)
+    described = f"{due.benefit} instalment of {day}"
+    if day != batch.run_date:  # marked late, as a UC period taken after its payment date is
+        text = f"Taken after its pay date {day}, on {batch.run_date} (late): {late_why}. {text}"
+        facts = {**facts, "late": True, "run_date": batch.run_date.isoformat()}
+        described += f", taken late on {batch.run_date}"
     for alloc in result.allocations:
         if alloc.amount_pence <= 0:
             continue
@@ -526,12 +588,12 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                   if alloc.shared_by else {})
         row_facts = json.dumps({**facts, "source": due.benefit, "allocation": str(alloc.rule),
                                 "why_share": allocation_text(alloc), **shared})
-        row = [batch.run_date, due.person_id, due.award_id, None, due.benefit, debt.debt_type, None,
+        row = [day, due.person_id, due.award_id, None, due.benefit, debt.debt_type, None,
                alloc.creditor_kind, alloc.la_id, debt.creditor_ref, alloc.debt_id, alloc.amount_pence, "TAKEN",
                text, row_facts, None, None, None, ""]
-        batch.to_debt(debt, alloc.amount_pence, row, f"{due.benefit} instalment of {batch.run_date}")
+        batch.to_debt(debt, alloc.amount_pence, row, described)
     if result.outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
-        why = f"{due.benefit} instalment of {batch.run_date}: {text}"
+        why = f"{due.benefit} instalment of {day}: {text}"
         batch.to_return += [(debt_id, str(result.outcome), why) for debt_id in result.hb_debts_to_return]
 
 

@@ -13,7 +13,8 @@ them on their payment date):
   its last day in payment, unless another award is in payment then (:func:`cease_for_ended_awards`); one
   reported after deductions were taken past the end is held for the run, which reverses them from that
   same day, before the cessation (:func:`apply_life_events`, :func:`_award_ended_late`); one moving the end
-  later takes again what an earlier end alone reversed (:func:`reversed_for_an_earlier_end`);
+  later takes again what an earlier end alone reversed (:func:`reversed_for_an_earlier_end`) and takes late
+  the legacy pay dates the run passed under it (:func:`passed_under_an_earlier_end`);
   moratoria end (:func:`resume_after_moratoria`); a moratorium in force releases its debts once UC is in
   payment, UC deductions not being covered (:func:`release_for_uc_deductions`);
 - ``award.changed`` taking a partner off a joint UC award (applied by the run's first step): the former
@@ -1594,8 +1595,10 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
     end date itself was recorded at import; the HB debts then cease by :func:`cease_for_ended_awards` later in
     the same run, with the balance restored: one cessation (docs/la-interface-notes.md "An award that
     ends"). A report moving the end later first takes again what an earlier end alone reversed that the end
-    now in force leaves in payment (:func:`reversed_for_an_earlier_end`; **Decision**, docs/events-notes.md
-    "An award's end corrected"), as if the end in force had been reported once."""
+    now in force leaves in payment (:func:`reversed_for_an_earlier_end`), then takes late the legacy pay dates
+    up to the new end that the run passed under an earlier end, taking nothing
+    (:func:`passed_under_an_earlier_end`; :func:`dms.services.recovery.take_instalments_late`), as if the end
+    in force had been reported once (**Decision**, docs/events-notes.md "An award's end corrected")."""
     if not isinstance(event, ev.AwardEnded):
         raise TypeError(type(event).__name__)
     award = Award.objects.filter(award_ref=event.award_ref).first()
@@ -1605,6 +1608,13 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
     if again:
         _take_again_up_to_what_is_owed(again, run_date, _in_payment_up_to_the_end(award, event),
                                        f"event {event.event_id}")
+    passed = passed_under_an_earlier_end(award, run_date - timedelta(days=1))
+    if passed:
+        from dms.services.recovery import take_instalments_late  # it builds on this module
+
+        take_instalments_late(award.pk, passed, run_date, _in_payment_up_to_the_end(
+            award, event, "the run passed this pay date under the earlier end, taking nothing, and takes its "
+            "instalment now, worked out as on its pay date"))
     reverse_deductions(list(taken_after_end(award.pk, award.end_date)), run_date,
                        f"{_award_end_reversal_prefix(award)}{award.end_date}, reported late (event "
                        f"{event.event_id}): no benefit was in payment")
@@ -1645,10 +1655,41 @@ def reversed_for_an_earlier_end(award: Award) -> list[Deduction]:
             and (d.debt is None or d.debt.status not in debt_service.FINAL_STATUSES)]
 
 
-def _in_payment_up_to_the_end(award: Award, event: ev.AwardEnded) -> str:
-    """Why a deduction an earlier end of ``award`` reversed is taken again when ``event`` moves the end later:
-    the end in force (naming the end and event it corrects) leaves it in payment (events.md §2
-    ``award.ended``)."""
+def passed_under_an_earlier_end(award: Award, through: date) -> list[date]:
+    """The pay dates of the legacy ``award``, up to its end now in force and up to ``through`` (the day before
+    the run's), that the run passed under an earlier end (events.md §2 ``award.ended``: after the earliest end
+    another report gave it) with nothing taken from the person's legacy awards: the end now in force leaves
+    them in payment, so their instalments are due (**Decision**, docs/events-notes.md "An award's end
+    corrected"). Not a pay date reported missed (``benefit.payment_missed``), nor one on or after the day the
+    person died, nor one on which another benefit was the one instalments are taken from
+    (:func:`dms.services.recovery_load.instalments_taken_from`). Empty for a UC award."""
+    from dms.services.recovery_load import instalments_taken_from
+
+    if award.benefit == "UC" or award.end_date is None:
+        return []
+    ends = [e.end_date for e in map(parsed, InboundEvent.objects.filter(
+        type="award.ended", nino=award.person.nino, payload__award_ref=award.award_ref, superseded_by=""))
+            if isinstance(e, ev.AwardEnded) and e.end_date < award.end_date]
+    last = min(award.end_date, through)
+    if not ends or last <= min(ends):
+        return []
+    first = min(ends) + timedelta(days=1)
+    died = award.person.date_of_death
+    taken = set(Deduction.objects.filter(person_id=award.person_id, period__isnull=True, date__gte=first,
+                                         date__lte=last).values_list("date", flat=True))
+    missed = set(MissedInstalment.objects.filter(award=award, pay_date__gte=first, pay_date__lte=last)
+                 .values_list("pay_date", flat=True))
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [day for day in days if day not in taken and day not in missed and (died is None or day < died)
+            and paid_on(award, day) and instalments_taken_from(award, day)]
+
+
+def _in_payment_up_to_the_end(award: Award, event: ev.AwardEnded,
+                              then: str = "the reversal for the earlier end stands, and the deduction is taken "
+                                          "again") -> str:
+    """Why a deduction an earlier end of ``award`` reversed is taken again (or, ``then``, a pay date passed
+    under it is taken late) when ``event`` moves the end later: the end in force (naming the end and event it
+    corrects) leaves it in payment (events.md §2 ``award.ended``)."""
     earlier = (InboundEvent.objects.filter(type="award.ended", nino=event.nino, payload__award_ref=award.award_ref,
                                            superseded_by="")
                .exclude(event_id=event.event_id).order_by("-occurred_on", "-pk").first())
@@ -1660,8 +1701,7 @@ def _in_payment_up_to_the_end(award: Award, event: ev.AwardEnded) -> str:
     paid = ("the period containing its end date stands" if award.benefit == "UC"
             else "its pay date pays for days up to its end date")
     return (f"in payment: the {award.benefit} award {award.award_ref} ended on {award.end_date} ({correcting}), "
-            f"and {paid} (events.md §2 award.ended: no benefit in payment after end_date): the reversal for the "
-            "earlier end stands, and the deduction is taken again")
+            f"and {paid} (events.md §2 award.ended: no benefit in payment after end_date): {then}")
 
 
 def _missed_while_held(missed_days: Sequence[date], debt: Debt) -> int:
