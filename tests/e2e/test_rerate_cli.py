@@ -34,6 +34,29 @@ LINES = [
 ]
 
 
+def _rerate_with_a_chunk_that(cli_env: dict[str, str], body: str) -> subprocess.CompletedProcess[str]:
+    """`dms rerate --date 2025-06-10` in a process of its own whose chunk of partitions runs ``body`` (Python, as
+    the body of ``chunk(*args)``; ``real`` is the real chunk) instead."""
+    import sys
+
+    from conftest import REPO
+
+    script = (
+        "import os, signal, sys\n"
+        "from dms.store.bootstrap import setup\n"
+        "setup()\n"
+        "from dms.services import rerate as module\n"
+        "real = module.rerate_chunk\n"
+        "def chunk(*args):\n"
+        f"{body}"
+        "module.rerate_chunk = chunk\n"
+        "from dms.cli import main\n"
+        "sys.exit(main(['rerate', '--date', '2025-06-10']))\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True, timeout=300,
+                          cwd=str(REPO))
+
+
 def _imported(cli_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(LINES) + "\n")
@@ -77,27 +100,12 @@ def test_a_rerate_stopped_by_sigterm_part_way_leaves_nothing(cli_env: dict[str, 
     """README: "a refused or interrupted run leaves nothing". SIGTERM (``kill``, a process manager) arrives
     once the run is recorded and its first chunk is under way; it is handled as Ctrl-C is: the run and any
     rows are removed, exit 143."""
-    import subprocess
-    import sys
 
-    from conftest import REPO, count_rows
+    from conftest import count_rows
 
     _imported(cli_env, tmp_path)
-    script = (
-        "import os, signal, sys\n"
-        "from dms.store.bootstrap import setup\n"
-        "setup()\n"
-        "from dms.services import rerate as module\n"
-        "real = module.rerate_chunk\n"
-        "def chunk(*args):\n"
-        "    os.kill(os.getpid(), signal.SIGTERM)\n"
-        "    return real(*args)\n"
-        "module.rerate_chunk = chunk\n"
-        "from dms.cli import main\n"
-        "sys.exit(main(['rerate', '--date', '2025-06-10']))\n"
-    )
-    stopped = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
-                             timeout=300, cwd=str(REPO))
+    stopped = _rerate_with_a_chunk_that(cli_env, "    os.kill(os.getpid(), signal.SIGTERM)\n"
+                                                 "    return real(*args)\n")
     assert stopped.returncode == 143, stopped.stderr
     assert "interrupted; nothing partial was committed" in stopped.stderr and "Traceback" not in stopped.stderr
     assert count_rows(cli_env, "dms_rerate_run") == 0 and count_rows(cli_env, "dms_rerate_result") == 0
@@ -200,26 +208,12 @@ def test_a_rerate_whose_own_process_was_killed_is_removed_by_the_next_rerate(cli
     """README: "a refused or interrupted run leaves nothing". `dms rerate` killed with SIGKILL once its chunk's rows
     are committed cannot remove its run itself: the next `dms rerate` removes the run and its rows (its process is
     no longer running), says so on stderr, and re-rates as usual."""
-    import sys
 
-    from conftest import REPO, count_rows
+    from conftest import count_rows
 
     _imported(cli_env, tmp_path)
-    script = (
-        "import os, signal, sys\n"
-        "from dms.store.bootstrap import setup\n"
-        "setup()\n"
-        "from dms.services import rerate as module\n"
-        "real = module.rerate_chunk\n"
-        "def chunk(*args):\n"
-        "    report = real(*args)\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-        "module.rerate_chunk = chunk\n"
-        "from dms.cli import main\n"
-        "sys.exit(main(['rerate', '--date', '2025-06-10']))\n"
-    )
-    killed = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True,
-                            timeout=300, cwd=str(REPO))
+    killed = _rerate_with_a_chunk_that(cli_env, "    real(*args)\n"
+                                                "    os.kill(os.getpid(), signal.SIGKILL)\n")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert count_rows(cli_env, "dms_rerate_run") == 1 and count_rows(cli_env, "dms_rerate_result") > 0
     again = run_dms(cli_env, "rerate", "--date", AS_OF.isoformat(), "--json", check=True)

@@ -333,13 +333,13 @@ def temporary_in(directory: Path, suffix: str) -> tuple[int, str]:
     (a run killed part way, which cannot clean up after itself), so none is left in an LA's outbox."""
     for stale in directory.glob(".tmp-*"):
         match = re.fullmatch(r"\.tmp-(\d+)-.*", stale.name)
-        if match is not None and _running(int(match.group(1))):
+        if match is not None and process_running(int(match.group(1))):
             continue
         stale.unlink(missing_ok=True)
     return tempfile.mkstemp(dir=directory, prefix=f".tmp-{os.getpid()}-", suffix=suffix)
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """Whether process ``pid`` exists (signal 0 checks without sending; one of another user's exists too)."""
     try:
         os.kill(pid, 0)

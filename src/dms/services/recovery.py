@@ -339,12 +339,7 @@ class _LatePeriods:
             record = loaded.record
             if record.received_on > paid or (loaded.recalled_on is not None and loaded.recalled_on <= paid):
                 continue
-            rate = rates.get(record.debt_id)
-            if rate != loaded.reduced_rate:
-                loaded = replace(loaded, reduced_rate=rate, record=replace(
-                    record, reduced_rate_pence=rate.per_period if rate is not None else None,
-                    reduced_weekly_rate_pence=rate.per_week if rate is not None else None))
-            out.append(loaded)
+            out.append(with_rate(loaded, rates.get(record.debt_id)))
         return out
 
 
@@ -523,18 +518,17 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
 def _received_as_on(debts: Sequence[LoadedDebt], day: date, rates: dict[int, RateInForce]) -> list[LoadedDebt]:
     """Of ``debts``, those received by ``day``, each with the reduced rate in force that day (``rates``), as
     ``_LatePeriods`` takes a late period's debts."""
-    out = []
-    for loaded in debts:
-        record = loaded.record
-        if record.received_on > day:
-            continue
-        rate = rates.get(record.debt_id)
-        if rate != loaded.reduced_rate:
-            loaded = replace(loaded, reduced_rate=rate, record=replace(
-                record, reduced_rate_pence=rate.per_period if rate is not None else None,
-                reduced_weekly_rate_pence=rate.per_week if rate is not None else None))
-        out.append(loaded)
-    return out
+    return [with_rate(loaded, rates.get(loaded.record.debt_id)) for loaded in debts
+            if loaded.record.received_on <= day]
+
+
+def with_rate(loaded: LoadedDebt, rate: RateInForce | None) -> LoadedDebt:
+    """``loaded`` with ``rate`` as its reduced rate in force (None: none), on the debt and its engine record."""
+    if rate == loaded.reduced_rate:
+        return loaded
+    return replace(loaded, reduced_rate=rate, record=replace(
+        loaded.record, reduced_rate_pence=rate.per_period if rate is not None else None,
+        reduced_weekly_rate_pence=rate.per_week if rate is not None else None))
 
 
 def legacy_reduced_rate(records: Sequence[DebtRecord], others: Sequence[ReducedWeeklyRate] = ()) -> int | None:

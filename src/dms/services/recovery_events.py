@@ -702,11 +702,10 @@ def _reverse_what_its_hb_debts_took_after_its_start(person: Person, sanction: Sa
     returned = [d.pk for d in _debts(person, creditor__kind="LA", received_on__lte=end_date)]
     if not returned:
         return
-    taken = list(Deduction.objects.filter(debt_id__in=returned, status="TAKEN", date__gte=sanction.start_date)
-                 .order_by("date", "pk"))
-    reverse_deductions(taken, run_date, f"taken for an HB debt after {sanction_terms(sanction)}, reported late "
-                                        f"(event {sanction.event_id}): {SANCTION_RETURN_RATE}% for "
-                                        f"{SANCTION_RETURN_WEEKS} weeks or more returns HB debts from its start")
+    _reverse_taken_since(returned, sanction.start_date, run_date,
+                         f"taken for an HB debt after {sanction_terms(sanction)}, reported late (event "
+                         f"{sanction.event_id}): {SANCTION_RETURN_RATE}% for {SANCTION_RETURN_WEEKS} weeks or "
+                         "more returns HB debts from its start")
 
 
 def _short_days(facts: dict[str, Any]) -> int | None:
@@ -797,11 +796,17 @@ def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonIns
                 or (d.creditor.kind in ("DWP", "HMRC") and d.classification == "NON_FRAUD")]
     if not included:
         return
-    taken = list(Deduction.objects.filter(debt_id__in=included, status="TAKEN", date__gte=event.start_date)
-                 .order_by("date", "pk"))
-    reverse_deductions(taken, run_date, f"taken after the {event.kind} from {event.start_date}, reported late "
-                                        f"(event {event.event_id}): the debts it includes are not recovered "
-                                        "by deduction")
+    _reverse_taken_since(included, event.start_date, run_date,
+                         f"taken after the {event.kind} from {event.start_date}, reported late (event "
+                         f"{event.event_id}): the debts it includes are not recovered by deduction")
+
+
+def _reverse_taken_since(debt_ids: Sequence[int], since: date, run_date: date, reason: str) -> None:
+    """Reverse, with ``reason``, every deduction still standing that was taken for ``debt_ids`` on or after
+    ``since`` (:func:`reverse_deductions`), oldest first: what a fact reported late says should not have been
+    taken."""
+    reverse_deductions(list(Deduction.objects.filter(debt_id__in=debt_ids, status="TAKEN", date__gte=since)
+                            .order_by("date", "pk")), run_date, reason)
 
 
 def _held(person: Person, kind: str, start_date: date) -> Restriction | None:

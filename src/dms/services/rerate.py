@@ -63,6 +63,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from dms.errors import DmsError
+from dms.la_interface.outbound import process_running
 from dms.recovery.legacy import (
     PER_ASSESSMENT_PERIOD,
     PER_WEEK,
@@ -805,16 +806,6 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
 _HOST = socket.gethostname()
 
 
-def _process_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a process of another user: running
-        return True
-    return True
-
-
 def sweep_abandoned_runs() -> int:
     """Remove the runs left unfinished by a `dms rerate` process that ended without removing them (killed with
     SIGKILL, or the machine stopped: nothing of its own could run), with their result rows, and say how many
@@ -824,7 +815,7 @@ def sweep_abandoned_runs() -> int:
     left alone: it may still be running."""
     unfinished = RerateRun.objects.filter(completed=False).values_list("pk", "host", "pid")
     abandoned = [pk for pk, host, pid in unfinished
-                 if pid is None or (host == _HOST and pid != os.getpid() and not _process_running(pid))]
+                 if pid is None or (host == _HOST and pid != os.getpid() and not process_running(pid))]
     for run_id in abandoned:
         _discard(run_id)
     return len(abandoned)
