@@ -101,6 +101,22 @@ def test_a_refund_due_taken_back_by_a_reversal_is_listed_with_why() -> None:
     assert "missed instalment: JSA not paid on 2025-06-23" in summary["refunds"][1]["reason"]
 
 
+def test_a_refund_due_taken_back_in_full_stays_listed() -> None:
+    """README ``dms debtor show`` (``refunds``: a refund due taken back since is listed too, as a negative amount
+    with why) and recovery-rules.md §5: 41.85 taken, revised to 30.00 (11.85 refunded), the 06-23 instalment
+    missed (13.95 reversed): all 11.85 is taken back from the refund due (2.10 goes back on the debt). No refund
+    is due now, but the refund made due and its taking back both stay on the person's record."""
+    from dms.services.debtors import debtor_summary
+
+    _three_instalments_then_revised_to(3000)
+    events(line("x1", "benefit.payment_missed", occurred_on="2025-06-25", award_ref="JSA1", pay_date="2025-06-23"))
+    run_day(date(2025, 6, 25))
+    summary = debtor_summary(NINO)
+    assert summary["refunds_due"] == "0.00"
+    assert [(r["date"], r["amount"]) for r in summary["refunds"]] == [("2025-06-24", "11.85"), ("2025-06-25", "-11.85")]
+    assert "missed instalment: JSA not paid on 2025-06-23" in summary["refunds"][1]["reason"]
+
+
 def test_a_reversal_on_an_over_recovered_debt_takes_back_the_credit_it_placed_on_another_debt() -> None:
     """recovery-rules.md §5 (the over-recovery is credited to the person's other debts in recovery order): 41.85
     taken for HB1, revised to 20.00: 21.85 credited to HB2. The 06-23 instalment missed (13.95) undoes 13.95 of

@@ -56,8 +56,8 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     ``debt.referred`` ``joint_nino``), each row with ``owner_nino``: they are liable for these too (recovered
     from the couple's joint award, A9/2025 Annex B rule c, or otherwise from the owner's benefit while the
     owner has one, else from theirs: docs/recovery-notes.md). A debt of their own owed jointly with another
-    carries that person's ``joint_nino``. ``refunds`` (only when a refund is due): each refund made due to
-    them, with why (:func:`refunds_of`). ``movements`` (only when there are any): the money moved on these
+    carries that person's ``joint_nino``. ``refunds`` (only when a refund was ever made due): each refund made
+    due to them, with why, and each taken back since, also when none is due now (:func:`refunds_of`). ``movements`` (only when there are any): the money moved on these
     debts other than deductions, with why (:func:`movements_on`). Each debt's ``status_since`` and
     ``status_reason`` are its latest status change; the reason of one a restriction holds (SUSPENDED by an
     insolvency or moratorium, returned for a sanction reported again since) names the restriction as it now
@@ -84,8 +84,9 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     if joint:
         summary["joint_debts"] = [_debt_row(debt, recovered[debt.id], last_change.get(debt.id), held.get(debt.id))
                                   | {"owner_nino": debt.person.nino} for debt in joint]
-    if balances["refunds_due"]:
-        summary["refunds"] = refunds_of(person)
+    refunds = refunds_of(person)  # also once every refund due has been taken back: it stays on the record
+    if refunds:
+        summary["refunds"] = refunds
     movements = movements_on(debts + joint)
     if movements:
         summary["movements"] = movements
