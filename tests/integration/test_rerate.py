@@ -666,3 +666,26 @@ def test_a_rerate_removes_runs_whose_process_ended_and_leaves_runs_still_under_w
     outcome = rerate(AS_OF)
     assert outcome.swept == 0
     assert RerateRun.objects.filter(pk=outcome.run_id, completed=True, host=_HOST, pid=os.getpid()).exists()
+
+
+def test_rerate_works_a_legacy_pay_period_at_the_rates_of_its_pay_date_across_an_uprating() -> None:
+    """recovery-rules.md §4 (the weekly rate by date: £13.95 from 2025-04-07, £14.40 from 2026-04-13) and
+    docs/recovery-notes.md "Re-rating reads the book as the daily run left it" (the instalment of the pay period D
+    falls in, as the run takes it on its pay date): JSA paid weekly on Thursdays; on Friday 2026-04-10 the
+    current pay period is 2026-04-10 to 2026-04-16, taken on 2026-04-16 at the new rate, £14.40, not £13.95."""
+    from dms.services.daily_run import run_through
+
+    report = import_events([
+        line("start-JSA1", "award.started", LEGACY_NINO, occurred_on="2026-03-01", award_ref="JSA1", benefit="JSA",
+             start_date="2026-03-01",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-03-05"}),
+        debt("BA2", LEGACY_NINO, amount="500.00"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2026, 4, 9))
+    outcome = rerate(date(2026, 4, 10))
+    rerated = _rerated(outcome.run_id)
+    run_through(date(2026, 4, 16))
+    taken = Deduction.objects.filter(date=date(2026, 4, 16), status="TAKEN")
+    assert [d.amount_pence for d in taken] == [1440]
+    assert outcome.now_pence == 1440 and list(rerated.values()) == [1440]

@@ -583,16 +583,22 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: 
     at the weekly amount in force each day, ``terms``; **Decision**, docs/recovery-notes.md "The days a legacy
     pay date pays for"), less what the sanctions over those days take
     (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
-    docs/recovery-notes.md "Sanctions and legacy instalments"), with the parameters and reduced rates in force that day (``others``: the rates on the person's debts it
-    does not take from, :func:`dms.services.recovery.legacy_other_rates`)."""
+    docs/recovery-notes.md "Sanctions and legacy instalments"), with the reduced rates in force that day
+    (``others``: the rates on the person's debts it does not take from,
+    :func:`dms.services.recovery.legacy_other_rates`) and the recovery rates (recovery-rules.md §4 table) of the
+    pay date the instalment is taken on, as the run takes it: the pay period's own pay date, after ``as_of`` when
+    ``as_of`` is not one (**Decision**, docs/recovery-notes.md "Re-rating reads the book as the daily run left
+    it")."""
     records = tuple(d.record for d in debts)
     frequency = PayFrequency(award.pay_frequency)
     try:
         day = award.pay_date or as_of
         paid = paid_days(day, terms or held_terms(award.weekly_amount_pence, award.pay_frequency,
                                                   award.first_pay_date), award.start_date)
+        # the rates of the pay date the pay period's instalment is taken on (paid.last_day: ``day`` itself when
+        # it is a pay date), as the run takes it there: an uprating between D and that pay date counts
         result = calculate_legacy_instalment(LegacyInstalmentInput(
-            pay_date=day, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
+            pay_date=paid.last_day, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records, others),
             sanction=sanction_over_period(paid.benefit_pence, paid.first_day, paid.last_day, sanctions),
             other_rates=others, paid=paid,
