@@ -1110,6 +1110,26 @@ def test_payment_to_a_debt_withdrawn_before_the_run_is_credit_to_other_debts_the
     assert "no longer held" in JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).get().description
 
 
+def test_a_payment_naming_a_debt_no_longer_held_says_which_debt_and_why_in_its_credit_and_refund() -> None:
+    """recovery-rules.md §5 and README (every penny explained): a payment names DWP debt A, withdrawn on
+    2025-06-07 before the run applies it; the person has no other debt, so all of it is a refund due, and the
+    refund says the payment named debt A and that A was withdrawn on 2025-06-07, so staff can send it on."""
+    from dms.services.debtors import debtor_summary
+
+    events(uc_award(), dwp_debt("A", amount="100.00"))
+    events(line("pay", "payment.received", occurred_on="2025-06-08", amount="50.00", received_on="2025-06-08",
+                channel="CHEQUE", creditor="DWP", creditor_ref="A"),
+           line("wd", "debt.withdrawn", occurred_on="2025-06-07", creditor="DWP", creditor_ref="A",
+                reason="referred in error"))
+    run_day(date(2025, 6, 8))
+    (refund,) = debtor_summary(NINO)["refunds"]
+    assert refund["amount"] == "50.00"
+    assert "direct payment (event pay) naming DWP debt A, withdrawn on 2025-06-07, no longer held" in refund["reason"]
+    assert ("for DWP debt A, withdrawn on 2025-06-07, no longer held" in
+            JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).get().description)
+    assert check_ledger().ok
+
+
 def test_payment_for_a_debt_withdrawn_before_the_payment_file_arrives_is_kept_as_credit() -> None:
     """events.md §3, recovery-rules.md §5: a payment names debt A, received while A was held; A is withdrawn
     and the run has passed before the payment's file reaches DMS. The payment is kept (not refused for when

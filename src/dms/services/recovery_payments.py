@@ -60,8 +60,27 @@ def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
         creditor, ref = found, target.debt_ref
     debt = debt_service.find_held_debt(creditor, ref)
     if debt is None or person.pk not in (debt.person_id, debt.joint_person_id):
-        raise TargetGone(f"{creditor} debt {ref}")
+        raise TargetGone(f"{_creditor_name(creditor)} debt {ref}{_why_gone(creditor, ref, person)}")
     return debt
+
+
+def _creditor_name(creditor: Creditor) -> str:
+    return f"LA {creditor.la_id}" if creditor.la_id else str(creditor.kind)
+
+
+def _why_gone(creditor: Creditor, ref: str, person: Person) -> str:
+    """Why the person's debt ``ref`` of ``creditor`` is no longer held, for the payment's credit and refund to
+    say (so staff can send the money on to the creditor that now pursues it: README, every penny explained):
+    ", returned to LA 000001 on 2026-03-10 (DEATH)", ", withdrawn on ...", or "" when DMS never held it."""
+    gone = (Debt.objects.filter(Q(person=person) | Q(joint_person=person), creditor=creditor, creditor_ref=ref,
+                                status__in=debt_service.FINAL_STATUSES).order_by("-receipt_seq", "-pk").first())
+    if gone is None:
+        return ""
+    since = gone.status_date
+    how = (f"returned to {_creditor_name(creditor)}" if gone.status == DebtStatus.RETURNED else "withdrawn")
+    on = f" on {since.isoformat()}" if since is not None else ""
+    code = f" ({gone.cessation_reason})" if gone.cessation_reason else ""
+    return f", {how}{on}{code}"
 
 
 def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> tuple[list[Share], dict[int, Debt]]:
@@ -86,13 +105,14 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
     try:
         target = _target_debt(event, person)
         shares, by_id = _shares(event, person, target)
-        beyond = "beyond the debts' balances"
+        beyond, target_gone = "beyond the debts' balances", ""
     except TargetGone as gone:
         # **Decision** (recovery-rules.md §5): the payment names a debt that was held when it was received and
         # is not any more (withdrawn or returned before the run applied it): all of it is the person's credit,
         # which goes to their other debts in recovery order, the rest a refund due. Never lost, never refused.
         target, shares, by_id = None, [], {}
         beyond = f"for {gone.what}, no longer held,"
+        target_gone = gone.what
     keys = _Keys(AccountKind.DIRECT_PAYMENTS)
     entries: list[Entry] = []
     cleared = []
@@ -118,8 +138,9 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
             debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=actor,
                                reason="balance paid in full by direct payment")
     if rest > 0:
+        named = f" naming {target_gone}, no longer held" if target_gone else ""
         used = debt_service.use_person_credit(person.pk, rest, business_date=run_date, actor=actor,
-                                              source=f"direct payment (event {event.event_id})",
+                                              source=f"direct payment (event {event.event_id}){named}",
                                               excluding=target.pk if target is not None else None,
                                               statuses=PAYABLE_STATUSES)
         ids += used.entry_ids
