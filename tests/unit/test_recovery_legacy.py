@@ -32,6 +32,7 @@ from dms.recovery.legacy import (
 )
 from dms.recovery.types import (
     AWARD_START,
+    OTHER_AWARD,
     PREVIOUS_PAY_DATE,
     Allocation,
     DebtRecord,
@@ -39,6 +40,7 @@ from dms.recovery.types import (
     LegacyInstalmentResult,
     LegacyOutcome,
     LegacyPayTerms,
+    OtherAwardInstalment,
     PaidDays,
     PayFrequency,
     RecoveryInputError,
@@ -822,3 +824,52 @@ def test_a_part_weeks_rounding_never_returns_an_hb_debt_of_an_award_that_pays_en
     if days == 25:
         assert (paid.benefit_pence, result.floor_pence, result.instalment_pence, result.amount_pence) == (
             5017, 36, 4982, 4981)
+
+
+def test_a_legacy_pay_date_pays_only_for_the_days_after_an_instalment_taken_from_another_of_the_persons_awards(
+        ) -> None:
+    """recovery-rules.md §4 ("Recovery is by an instalment plan at a set rate"; "A pay period's instalment is
+    the weekly rate times the weeks in the period"): the person gives up one instalment for each day, whichever
+    award it is taken from (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"). ESA A
+    paid weekly on Mondays took its last instalment on 2025-06-16, paying in arrears up to that day; JSA B of
+    £100.00 a week, paid on Wednesdays, in payment from 2025-06-12, first pays on 2025-06-18: for 2025-06-17
+    to 2025-06-18 only (2 days), £13.95 x 2/7 = £3.98 with the floor 10p x 2/7, 3p, not a whole week's £13.95
+    for days 2025-06-12 to 2025-06-16 already paid for. An instalment older than the days changes nothing."""
+    jsa = _terms(10_000, "WEEKLY", date(2025, 6, 18))
+    esa = OtherAwardInstalment(date(2025, 6, 16), "ESA")
+    paid = paid_days(date(2025, 6, 18), jsa, date(2025, 6, 12), [OtherAwardInstalment(date(2025, 6, 9), "ESA"), esa])
+    assert (paid.first_day, paid.last_day, paid.days, paid.full_days) == (date(2025, 6, 17), date(2025, 6, 18), 2, 7)
+    assert (paid.starts, paid.other_award, paid.benefit_pence) == (OTHER_AWARD, esa, 2857)
+    result = _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000),))
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (398, 3, 398)
+    text = result.explain()
+    assert ("it pays, in arrears, for 2025-06-17 to 2025-06-18 (2 days), not the whole 7-day pay period: an "
+            "instalment was taken from the person's other legacy award (ESA) on its pay date 2025-06-16, which "
+            "paid, in arrears, for the days up to and including it; benefit for the period £28.57") in text, text
+    assert legacy_facts(result)["paid_period"] == {
+        "from": "2025-06-17", "to": "2025-06-18", "days": 2, "whole_period_days": 7, "starts": OTHER_AWARD,
+        "other_award": {"benefit": "ESA", "pay_date": "2025-06-16"},
+        "weekly_amounts": [{"weekly": "100.00", "from": "2025-06-17", "to": "2025-06-18"}]}
+    # an instalment taken before the days the pay date pays for (or none) leaves them as they were
+    before = paid_days(date(2025, 6, 18), jsa, date(2025, 6, 12), [OtherAwardInstalment(date(2025, 6, 11), "ESA")])
+    assert before == paid_days(date(2025, 6, 18), jsa, date(2025, 6, 12))
+    assert (before.first_day, before.days, before.starts, before.other_award) == (date(2025, 6, 12), 7, "", None)
+
+
+def test_a_legacy_pay_date_whose_days_another_awards_instalment_paid_for_takes_nothing() -> None:
+    """recovery-rules.md §4 (one instalment per pay period at the weekly rate): when another of the person's
+    legacy awards took an instalment on this very pay date, paying in arrears for every day up to it, this pay
+    date pays for no day not already paid for: nothing is taken, no division by zero, and no HB debt is
+    returned for a benefit of nothing (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays
+    for")."""
+    paid = paid_days(date(2025, 6, 18), _terms(10_000, "WEEKLY", date(2025, 6, 18)), date(2025, 6, 12),
+                     [OtherAwardInstalment(date(2025, 6, 18), "ESA")])
+    assert (paid.days, paid.short_days, paid.benefit_pence, paid.amounts, paid.starts) == (0, 0, 0, (), OTHER_AWARD)
+    result = _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000), _owed(2, "DWP", 50_000)))
+    assert result.outcome is LegacyOutcome.NOTHING_DUE and result.hb_debts_to_return == ()
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (0, 0, 0)
+    assert all(a.amount_pence == 0 for a in result.allocations)
+    text = result.explain()
+    assert ("it pays for no day an instalment was not already taken for: an instalment was taken from the "
+            "person's other legacy award (ESA) on its pay date 2025-06-18, which paid, in arrears, for every day "
+            "up to and including it; nothing is taken") in text, text

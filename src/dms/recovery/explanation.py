@@ -24,6 +24,7 @@ from dms.recovery.types import (
     DeductionLine,
     ExplanationStep,
     LegacyInstalmentResult,
+    OtherAwardInstalment,
     PaidDays,
     ReducedWeeklyRate,
     Rule,
@@ -397,11 +398,15 @@ def paid_days_facts(paid: PaidDays) -> dict[str, Any]:
     """The days a legacy pay date paid for (:class:`PaidDays`) as a JSON-ready mapping, stored with an
     instalment that paid for fewer days than a whole pay period or at more than one weekly amount: its first
     and last days, how many, the days of a whole pay period, why it started later (``starts``, with the
-    previous pay date) and the weekly amount in force on each run of its days."""
+    previous pay date, or the other legacy award's pay date whose instalment paid for the days before,
+    ``other_award``) and the weekly amount in force on each run of its days."""
     return {"from": paid.first_day.isoformat(), "to": paid.last_day.isoformat(), "days": paid.days,
             "whole_period_days": paid.full_days,
             **({"starts": paid.starts} if paid.starts else {}),
-            **({"previous_pay_date": paid.previous_pay_date.isoformat()} if paid.previous_pay_date else {}),
+            **({"previous_pay_date": paid.previous_pay_date.isoformat()}
+               if paid.previous_pay_date and not paid.other_award else {}),
+            **({"other_award": {"benefit": paid.other_award.benefit, "pay_date": paid.other_award.pay_date.isoformat()}}
+               if paid.other_award else {}),
             "weekly_amounts": [{"weekly": format_pounds(a.weekly_pence), "from": a.first_day.isoformat(),
                                 "to": a.last_day.isoformat()} for a in paid.amounts]}
 
@@ -537,9 +542,12 @@ def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
         return "", ""
     days = f" it pays, in arrears, for {_days_from_to(paid.first_day, paid.last_day)} ({_days(paid.days)})"
     if paid.short_days is not None:
-        why = (f"the award's previous pay date, {paid.previous_pay_date.isoformat()}, paid for the days before"
-               if paid.previous_pay_date is not None else
-               f"the award is in payment from its start date, {paid.first_day.isoformat()}")
+        if paid.other_award is not None:
+            why = _other_award_text(paid.other_award, "the days")
+        elif paid.previous_pay_date is not None:
+            why = f"the award's previous pay date, {paid.previous_pay_date.isoformat()}, paid for the days before"
+        else:
+            why = f"the award is in payment from its start date, {paid.first_day.isoformat()}"
         days += f", not the whole {paid.full_days}-day pay period: {why}"
     weeks = weeks_text(result.frequency, paid.short_days)
     if len(paid.amounts) == 1:
@@ -551,10 +559,31 @@ def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
     return days + ";", f" ({runs}: ({terms}){per_day}, rounded down, each day's share of the amount in force)"
 
 
+def _other_award_text(other: OtherAwardInstalment, which: str) -> str:
+    """Why a pay date's days start after another award's instalment (:data:`OTHER_AWARD`; **Decision**,
+    docs/recovery-notes.md "The days a legacy pay date pays for")."""
+    return (f"an instalment was taken from the person's other legacy award ({other.benefit}) on its pay date "
+            f"{other.pay_date.isoformat()}, which paid, in arrears, for {which} up to and including it")
+
+
+def _no_days_text(result: LegacyInstalmentResult, paid: PaidDays) -> str:
+    """A pay date whose days another award's instalment all paid for: nothing is taken (recovery-rules.md
+    §4: one instalment a pay period at the weekly rate; **Decision**, docs/recovery-notes.md "The days a
+    legacy pay date pays for")."""
+    frequency = _FREQUENCY_TEXT.get(str(result.frequency), str(result.frequency).lower())
+    why = _other_award_text(paid.other_award, "every day") if paid.other_award is not None else "no day is left"
+    return (f"Pay date {result.pay_date.isoformat()} ({frequency}): it pays for no day an instalment was not "
+            f"already taken for: {why}; nothing is taken (recovery-rules.md §4: one instalment at the weekly rate "
+            f"for the days of a pay period), and no debt is returned for it.")
+
+
 def render_legacy(result: LegacyInstalmentResult) -> str:
     """A legacy pay date: rate, weeks, instalment, floor, outcome, and each debt's share (an equal split
     between owners naming them: :func:`allocation_text`); a staff reduced rate that is the weekly rate named
-    with its debt, who set it and its review date (:func:`_legacy_rate_text`)."""
+    with its debt, who set it and its review date (:func:`_legacy_rate_text`). A pay date with no day left to
+    pay for says so (:func:`_no_days_text`)."""
+    if result.paid is not None and result.paid.days <= 0:
+        return _no_days_text(result, result.paid)
     allowance, unit, since = weekly_rate_basis(result.pay_date)
     basis = (f" of {_p(unit)}, 5% of the {_p(allowance)} personal allowance for a single person aged 25 or over "
              f"rounded up to 5p, the rates in force on the pay date (from {since.isoformat()})")

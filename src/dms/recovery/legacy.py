@@ -21,8 +21,9 @@ Decisions taken here:
 - a pay date pays, in arrears, for the pay period ending on it (:func:`pay_period`), and every sanction in
   force on a day of that period reduces the benefit it pays by its rate for that day, pro rata by days, the
   highest rate where sanctions overlap, rounded down (:func:`sanction_over_period`);
-- the days a pay date pays for start no earlier than the award's start date and the day after its previous
-  pay date under the terms then in force; the benefit is the sum of each day's share of the weekly amount in
+- the days a pay date pays for start no earlier than the award's start date, the day after its previous
+  pay date under the terms then in force, and the day after the latest pay date, on or before it, on which an
+  instalment was taken from another of the person's legacy awards (none left: nothing is due); the benefit is the sum of each day's share of the weekly amount in
   force that day; a whole pay period at one amount is worked out as before, and fewer days take the weekly
   rate x days / 7, rounded down, with the floor 10p x days / 7, rounded up (:func:`paid_days`,
   ``LegacyInstalmentInput.paid``); whether such a part week leaves too little benefit for the instalment
@@ -48,6 +49,7 @@ from dms.recovery.allocation import allocate_instalment, capacity_of, item_of, s
 from dms.recovery.types import (
     AWARD_START,
     MISSED_INSTALMENTS,
+    OTHER_AWARD,
     PREVIOUS_PAY_DATE,
     Allocation,
     DebtRecord,
@@ -55,6 +57,7 @@ from dms.recovery.types import (
     LegacyInstalmentResult,
     LegacyOutcome,
     LegacyPayTerms,
+    OtherAwardInstalment,
     PaidDays,
     PayFrequency,
     PeriodSanction,
@@ -319,7 +322,16 @@ def previous_pay_date(terms: Sequence[LegacyPayTerms], first: date, before: date
     return None
 
 
-def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | None = None) -> PaidDays:
+def other_award_instalment_by(other_awards: Iterable[OtherAwardInstalment], pay_date: date
+                              ) -> OtherAwardInstalment | None:
+    """Of the instalments taken from the person's other legacy awards (``other_awards``), the latest on or
+    before ``pay_date``, or None: it paid, in arrears, for every day up to and including its pay date
+    (:func:`paid_days`; **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for")."""
+    return max((o for o in other_awards if o.pay_date <= pay_date), key=lambda o: o.pay_date, default=None)
+
+
+def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | None = None,
+              other_awards: Iterable[OtherAwardInstalment] = ()) -> PaidDays:
     """The days the pay date of the pay period ``day`` falls in pays for, and the benefit it pays for them
     (recovery-rules.md §4: an instalment per pay period, taken from what is paid; events.md §2 ``award.started``
     "the benefit is in payment from ``start_date``", ``award.changed`` "new values from ``occurred_on``";
@@ -327,11 +339,15 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
 
     In arrears, up to and including the pay date (:func:`pay_period`, by the terms in force on ``day``,
     :func:`terms_on`), from the first day of that whole pay period, but no earlier than the award's
-    ``start_date`` and no earlier than the day after the award's previous pay date by the terms then in force
-    (:func:`previous_pay_date`). The benefit is the sum of each day's share of the weekly amount in force that
-    day: over a whole pay period, the weekly amounts x the weeks of the period (1, 2, 4 or 52/12) / its days,
-    so that one amount pays exactly what it always did (£100.00 monthly, £433.33); over fewer days, each
-    day a seventh of the week's amount; rounded down to the penny once, on the sum."""
+    ``start_date``, no earlier than the day after the award's previous pay date by the terms then in force
+    (:func:`previous_pay_date`), and no earlier than the day after the latest pay date, on or before this one,
+    on which an instalment was taken from another of the person's legacy awards (``other_awards``,
+    :func:`other_award_instalment_by`: that instalment paid for the days up to it, recovery-rules.md §4 "an
+    instalment plan at a set rate"); when that is the pay date itself, no days at all, and no benefit. The
+    benefit is the sum of each day's share of the weekly amount in force that day: over a whole pay period,
+    the weekly amounts x the weeks of the period (1, 2, 4 or 52/12) / its days, so that one amount pays
+    exactly what it always did (£100.00 monthly, £433.33); over fewer days, each day a seventh of the week's
+    amount; rounded down to the penny once, on the sum."""
     held = terms_on(terms, day)
     frequency = str(held.frequency)
     whole_first, pay_date = pay_period(held.first_pay_date or day, frequency, day)
@@ -342,8 +358,15 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
     previous = previous_pay_date(terms, first, pay_date) if len(terms) > 1 else None
     if previous is not None:
         first, starts = previous + timedelta(days=1), PREVIOUS_PAY_DATE
+    other = other_award_instalment_by(other_awards, pay_date)
+    if other is not None and other.pay_date >= first:
+        first, starts = other.pay_date + timedelta(days=1), OTHER_AWARD
+    else:
+        other = None
     full_days = (pay_date - whole_first).days + 1
     days = (pay_date - first).days + 1
+    if days <= 0:  # another award's instalment paid for every day up to this pay date
+        return PaidDays(first, pay_date, full_days, (), 0, starts, previous, other)
     amounts: list[WeeklyAmountSpan] = []
     for start, end, span_terms in _spans_of_terms(terms, first, pay_date) if len(terms) > 1 else [
             (first, pay_date, held)]:
@@ -354,7 +377,7 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
     numerator, denominator = (days, 7) if days < full_days else _WEEKS_FRACTION[frequency]
     paid = sum(a.weekly_pence * a.days for a in amounts)
     return PaidDays(first, pay_date, full_days, tuple(amounts), paid * numerator // (denominator * days), starts,
-                    previous)
+                    previous, other)
 
 
 def sanction_over_period(benefit_pence: int, first_day: date, last_day: date,
@@ -481,7 +504,10 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     paid = inp.benefit_pence - sanctioned
     room = max(0, paid - inp.existing_deductions_pence - floor)
     due = min(instalment, sum(capacity_of(d, limits) for d in debts))
-    outcome = (_short_of_room(*_judged(inp, sanctioned, floor, floor_per_week, due)) if debts
+    # no days left to pay for (another award's instalment paid for them all, :func:`paid_days`): nothing is
+    # due, and no HB debt is returned for the benefit of no days
+    no_days = inp.paid is not None and inp.paid.days <= 0
+    outcome = (_short_of_room(*_judged(inp, sanctioned, floor, floor_per_week, due)) if debts and not no_days
                else LegacyOutcome.NOTHING_DUE)
     returned: tuple[int, ...] = ()
     payees = debts

@@ -262,6 +262,17 @@ class WeeklyAmountSpan(NamedTuple):
 
 AWARD_START = "AWARD_START"  # the days a pay date pays for start on the award's start date
 PREVIOUS_PAY_DATE = "PREVIOUS_PAY_DATE"  # ... on the day after the award's previous pay date
+OTHER_AWARD = "OTHER_AWARD"  # ... on the day after an instalment taken from another of the person's legacy awards
+
+
+class OtherAwardInstalment(NamedTuple):
+    """A pay date on which an instalment was taken (a deduction TAKEN, not reversed) from another of the
+    person's legacy awards, with that award's benefit: it paid, in arrears, for the days up to and including
+    it, so a pay date of the award now taken from pays for no day up to it (recovery-rules.md §4; **Decision**,
+    docs/recovery-notes.md "The days a legacy pay date pays for"; :class:`PaidDays`)."""
+
+    pay_date: date
+    benefit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,9 +281,12 @@ class PaidDays:
     events.md §2; **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"): ``first_day`` to
     ``last_day`` (the pay date); ``full_days``, the days of a whole pay period of its frequency ending on it
     (7, 14, 28, or monthly the days since the previous month's pay day); ``starts`` why it starts later than
-    that whole period (:data:`AWARD_START`, :data:`PREVIOUS_PAY_DATE` with ``previous_pay_date``; "" when it
-    does not); ``amounts``, the weekly amount in force on each run of its days; ``benefit_pence``, the sum of
-    each day's share of the weekly amount in force that day, rounded down (:func:`dms.recovery.legacy.paid_days`)."""
+    that whole period (:data:`AWARD_START`, :data:`PREVIOUS_PAY_DATE` with ``previous_pay_date``,
+    :data:`OTHER_AWARD` with ``other_award``, the instalment taken from another of the person's legacy awards
+    that paid for the days before; "" when it does not); ``amounts``, the weekly amount in force on each run
+    of its days; ``benefit_pence``, the sum of each day's share of the weekly amount in force that day, rounded
+    down (:func:`dms.recovery.legacy.paid_days`). No days at all (``first_day`` the day after ``last_day``)
+    when another award's instalment already paid for every day up to the pay date: no benefit, no amounts."""
 
     first_day: date
     last_day: date
@@ -281,6 +295,7 @@ class PaidDays:
     benefit_pence: int
     starts: str = ""
     previous_pay_date: date | None = None
+    other_award: OtherAwardInstalment | None = None
 
     @property
     def days(self) -> int:
@@ -408,7 +423,7 @@ class PayFrequency(StrEnum):
 
 class LegacyOutcome(StrEnum):
     DEDUCTED = "DEDUCTED"  # the instalment (or what room allowed, for non-HB debts) was taken
-    NOTHING_DUE = "NOTHING_DUE"  # no debt with a balance
+    NOTHING_DUE = "NOTHING_DUE"  # no debt with a balance, or no day left to pay for (``PaidDays.days`` 0)
     INSUFFICIENT_BENEFIT = "INSUFFICIENT_BENEFIT"  # the benefit is too small for the instalment (§24)
     MAXIMUM_DEDUCTIONS = "MAXIMUM_DEDUCTIONS"  # deductions already in place leave no room (§24)
 
