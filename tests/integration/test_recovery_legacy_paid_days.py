@@ -207,3 +207,58 @@ def test_a_sanction_reported_late_is_judged_over_the_days_the_pay_date_paid_for(
     run_through(date(2025, 6, 10))
     assert taken(A) == [(date(2025, 6, 9), 1195)]
     assert not Deduction.objects.filter(status="REVERSED").exists()
+
+
+def _moving_from_esa_to_jsa() -> None:
+    """ESA A of £100.00 a week, paid on Mondays from 2025-06-09, in payment from 2025-06-02 and ending on
+    2025-06-17; JSA B of £100.00 a week, paid on Wednesdays from 2025-06-18, in payment from Thursday
+    2025-06-12, midway through A's pay period 2025-06-10 to 2025-06-16; a £500.00 DWP debt."""
+    events(debt("d1", A, "OP-1", occurred_on="2025-06-01"),
+           award("a1", A, "ESA1", "ESA", "2025-06-02", "100.00", "WEEKLY", "2025-06-09"),
+           award("a2", A, "JSA1", "JSA", "2025-06-12", "100.00", "WEEKLY", "2025-06-18"),
+           line("e1", "award.ended", "2025-06-17", A, award_ref="ESA1", end_date="2025-06-17",
+                reason="AWARD_ENDED"))
+
+
+def test_legacy_instalments_moving_from_one_award_to_another_never_take_the_same_days_twice() -> None:
+    """recovery-rules.md §4 ("Recovery is by an instalment plan at a set rate"; "A pay period's instalment is
+    the weekly rate times the weeks in the period"; **Decision**, docs/recovery-notes.md "The days a legacy pay
+    date pays for"): A's instalments of 2025-06-09 and 2025-06-16 pay, in arrears, for the days up to
+    2025-06-16; once A has ended the instalments move to B, whose first pay date 2025-06-18 pays for its days
+    after that, 2025-06-17 and 2025-06-18: £13.95 x 2/7 = £3.98, not a whole week's £13.95 for days A's
+    instalment already paid for. The 23 days 2025-06-03 to 2025-06-25 take £45.83 (£13.95 x 23/7 = £45.8357),
+    not £55.80. The explanation says why the days start where they do."""
+    _moving_from_esa_to_jsa()
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 6, 25))
+    rows = [(d.date, d.source, d.amount_pence) for d in Deduction.objects.filter(person__nino=A, status="TAKEN")
+            .order_by("date", "id")]
+    assert rows == [(date(2025, 6, 9), "ESA", 1395), (date(2025, 6, 16), "ESA", 1395),
+                    (date(2025, 6, 18), "JSA", 398), (date(2025, 6, 25), "JSA", 1395)]
+    assert sum(pence for _, _, pence in rows) == 4583 == 1395 * 23 // 7
+    listed = {(d["date"], d["amount"]): d for d in list_deductions(A)}  # as ``dms deductions list`` lists them
+    assert sorted(listed) == [("2025-06-09", "13.95"), ("2025-06-16", "13.95"), ("2025-06-18", "3.98"),
+                              ("2025-06-25", "13.95")]
+    first_of_b = listed[("2025-06-18", "3.98")]
+    assert ("it pays, in arrears, for 2025-06-17 to 2025-06-18 (2 days), not the whole 7-day pay period: an "
+            "instalment was taken from the person's other legacy award (ESA) on its pay date 2025-06-16, which "
+            "paid, in arrears, for the days up to and including it; benefit for the period £28.57 (£100.00 a week "
+            "x 2/7, rounded down)") in first_of_b["explanation"]
+    facts = Deduction.objects.get(person__nino=A, date=date(2025, 6, 18)).explanation_facts
+    assert facts["paid_period"]["starts"] == "OTHER_AWARD"
+    assert facts["paid_period"]["other_award"] == {"benefit": "ESA", "pay_date": "2025-06-16"}
+    assert check_ledger().ok
+
+
+def test_dms_rerate_gives_what_the_run_takes_after_a_move_to_another_legacy_award() -> None:
+    """``dms rerate`` (docs/recovery-notes.md "Re-rating reads the book as the daily run left it") works out
+    B's first pay date as the run takes it, after A's last instalment (recovery-rules.md §4; **Decision**,
+    docs/recovery-notes.md "The days a legacy pay date pays for"): £3.98 for 2025-06-17 and 2025-06-18, as of
+    that pay date and as of a day of its pay period before it."""
+    _moving_from_esa_to_jsa()
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 6, 17))
+    assert rerated(date(2025, 6, 18)) == {person(A): 398}
+    run_through(date(2025, 6, 18))
+    assert taken(A)[-1] == (date(2025, 6, 18), 398)
+    assert rerated(date(2025, 6, 25)) == {person(A): 1395}

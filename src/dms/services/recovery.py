@@ -50,6 +50,7 @@ from dms.recovery.types import (
     LegacyOutcome,
     LegacyPayTerms,
     LineKind,
+    OtherAwardInstalment,
     PayFrequency,
     RecoveryInputError,
     ReducedWeeklyRate,
@@ -74,6 +75,7 @@ from dms.services.recovery_load import (
     legacy_terms_over,
     load_due_periods,
     load_open_debts,
+    other_award_instalments,
     person_rates,
     reduced_rates_both,
     sanctions_over,
@@ -466,6 +468,10 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
     # the pay terms of the awards whose terms changed over those days (the rest keep their terms as held)
     history = legacy_terms_over([d.award_id for d in due if d.person_id in debts], run_date - timedelta(days=31),
                                 run_date)
+    # the instalments taken over those days from the people's other legacy awards (few: after a change of the
+    # award taken from), which paid for the days up to their pay dates
+    other_awards = other_award_instalments([d.person_id for d in due if d.person_id in debts],
+                                           [d.award_id for d in due], run_date - timedelta(days=31), run_date)
     batch = _Batch(run_date)
     for instalment in due:
         own = debts.get(instalment.person_id, [])
@@ -474,7 +480,7 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
             report.instalments += 1
             others = legacy_other_rates(held, instalment.person_id, {r.debt_id for r in records})
             _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()), others,
-                               instalment.terms(history))
+                               instalment.terms(history), other_awards=other_awards.get(instalment.person_id, ()))
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
 
@@ -485,7 +491,9 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
     **Decision**, docs/events-notes.md "An award's end corrected"). Each is worked out as on its own pay date,
     as a UC period reported after its payment date is (``_LatePeriods``; docs/events-notes.md "A UC period
     reported after its payment date") and as ``dms rerate`` works out a pay date the run has still to take:
-    the award's pay terms and the sanctions over the days it pays for, the parameters of its pay date, only
+    the award's pay terms and the sanctions over the days it pays for (after any instalment taken on or before
+    it from another of the person's legacy awards, :func:`dms.recovery.legacy.paid_days`), the parameters of
+    its pay date, only
     the debts received by then, each at the reduced rate in force that day (with those on the person's other
     debts). Balances and statuses are the run date's: only debts in recovery (OPEN) take from it, so an HB
     debt returned since stays returned and its share goes to the others. Each deduction is dated its pay date,
@@ -508,8 +516,9 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
         report.instalments += 1
         others = legacy_other_rates(person_rates(day, [person]), person, {r.debt_id for r in records})
         history = legacy_terms_over([award.pk], day - timedelta(days=31), day)
+        other_awards = other_award_instalments([person], [award.pk], day - timedelta(days=31), day)
         _legacy_instalment(batch, due, own, records, sanctions_over(day - timedelta(days=31), day, [person])
-                           .get(person, ()), others, due.terms(history), why, day)
+                           .get(person, ()), others, due.terms(history), why, day, other_awards.get(person, ()))
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
     return report
@@ -544,10 +553,12 @@ def legacy_reduced_rate(records: Sequence[DebtRecord], others: Sequence[ReducedW
 def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                        records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = (),
                        others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = (),
-                       late_why: str = "", pay_date: date | None = None) -> None:
+                       late_why: str = "", pay_date: date | None = None,
+                       other_awards: Sequence[OtherAwardInstalment] = ()) -> None:
     """One pay date's instalment (recovery-rules.md §4), for the days it pays for and from the benefit it pays
-    for them (:func:`dms.recovery.legacy.paid_days`: from the award's start date or the day after its previous
-    pay date, at the weekly amount in force each day; ``terms``, the award's pay terms over those days;
+    for them (:func:`dms.recovery.legacy.paid_days`: from the award's start date, the day after its previous
+    pay date, or the day after an instalment taken from another of the person's legacy awards,
+    ``other_awards``, at the weekly amount in force each day; ``terms``, the award's pay terms over those days;
     **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"), less what the sanctions over
     those days take (:func:`dms.recovery.legacy.sanction_over_period`; **Decision**, docs/recovery-notes.md
     "Sanctions and legacy instalments"). The pay date is the run's, or ``pay_date``, one the run passed,
@@ -555,7 +566,7 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
     frequency = PayFrequency(due.pay_frequency)
     day = pay_date or batch.run_date
     try:
-        paid = paid_days(day, terms or due.terms({}), due.start_date)
+        paid = paid_days(day, terms or due.terms({}), due.start_date, other_awards)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=day, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records, others),

@@ -26,7 +26,7 @@ from dms.recovery.legacy import (
     least_weekly_amount_with_room,
     rate_per,
 )
-from dms.recovery.types import DebtRecord, LegacyPayTerms, PayFrequency, SanctionSpan
+from dms.recovery.types import DebtRecord, LegacyPayTerms, OtherAwardInstalment, PayFrequency, SanctionSpan
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
@@ -346,7 +346,8 @@ def due_instalments(run_date: date, partitions: Sequence[int] | None = None) -> 
     one legacy award in payment, on its pay dates: the first awarded of those any instalment fits in, else
     the one that pays most (:data:`_PREFERRED`), so an HB debt is not returned ``INSUFFICIENT_BENEFIT`` while
     another benefit in payment could pay it (A9/2025 §24), and the award taken from changes only when it can
-    no longer pay (each change of it may take a pay period twice over). "In payment" is
+    no longer pay (after a change, a pay date pays only for the days after the other award's last instalment:
+    :func:`other_award_instalments`). "In payment" is
     the one definition of ``services.benefit_in_payment``. Excluded: people who have died by ``run_date``,
     awards whose instalment for the date is already taken (a re-run) or already known to be missed."""
     from dms.services.benefit_in_payment import in_payment_sql  # it reads with this module's helpers
@@ -454,6 +455,30 @@ def _history(started: LegacyPayTerms, changes: Sequence[tuple[date, dict[str, An
         else:
             history.append(terms)
     return tuple(history)
+
+
+def other_award_instalments(people: Sequence[int], taken_from: Sequence[int], first: date, last: date
+                            ) -> dict[int, list[OtherAwardInstalment]]:
+    """``{person id: [OtherAwardInstalment]}``: the pay dates from ``first`` to ``last`` on which an instalment
+    was taken (a deduction TAKEN, not reversed) from a legacy award of ``people`` other than the awards
+    ``taken_from`` (each person's award whose pay date is worked out), with that award's benefit, in date
+    order. Such an instalment paid, in arrears, for the days up to its pay date, so the pay date worked out
+    pays for none of them (recovery-rules.md §4; :func:`dms.recovery.legacy.paid_days`; **Decision**,
+    docs/recovery-notes.md "The days a legacy pay date pays for"). One query, through the people's other
+    awards (``award_person_start``) and their deductions (``deduction_by_award``): few people have another
+    legacy award with deductions in the days a pay date pays for."""
+    if not people:
+        return {}
+    cond, params = in_ids("o.person_id", sorted(set(people)))
+    award_cond, award_params = in_ids("o.id", sorted(set(taken_from)))
+    found: dict[int, list[OtherAwardInstalment]] = defaultdict(list)
+    for person_id, day, benefit in fetch(
+            "SELECT DISTINCT o.person_id, x.date, x.source FROM dms_award o JOIN dms_deduction x ON x.award_id = o.id "
+            f"WHERE {cond} AND NOT ({award_cond}) AND o.benefit <> 'UC' AND x.source <> 'UC' "
+            "AND x.status = 'TAKEN' AND x.date >= %s AND x.date <= %s ORDER BY o.person_id, x.date",
+            [*params, *award_params, first, last]):
+        found[person_id].append(OtherAwardInstalment(as_date(day), benefit))
+    return dict(found)
 
 
 # ---------------------------------------------------------------------------------------------- debts

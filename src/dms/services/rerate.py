@@ -25,7 +25,8 @@ at the reduced rate in force that day, with a debt the LA recalled after that da
 holding period, taken from (hb-debt-interface.md §6.5). Likewise a legacy award's latest pay date before D
 that is after the last completed run (the run of D works each day in turn and takes that instalment on its
 pay date): the instalment as on that pay date, with its parameters and reduced rates, the days it pays for
-and the benefit for them (``dms.recovery.legacy.paid_days``, the award's terms as the run applied them) and
+and the benefit for them (``dms.recovery.legacy.paid_days``, the award's terms as the run applied them, after
+the instalments the run took from the person's other legacy awards) and
 the sanctions over those days (recovery-rules.md §4; ``dms.recovery.legacy.sanction_over_period``); otherwise
 the instalment of the pay period D falls in, as the run will take it on the pay date that ends it. A couple's
 joint award reported under each partner is re-rated once, on the report the daily run takes
@@ -79,6 +80,7 @@ from dms.recovery.types import (
     LegacyInstalmentInput,
     LegacyPayTerms,
     LineKind,
+    OtherAwardInstalment,
     PayFrequency,
     RecoveryInputError,
     ReducedWeeklyRate,
@@ -111,6 +113,7 @@ from dms.services.recovery_load import (
     in_ids,
     legacy_award_choice,
     legacy_terms_over,
+    other_award_instalments,
     person_rates,
     sanctions_over,
 )
@@ -573,15 +576,16 @@ def _as_on(day: date, as_of: date, debts: list[_Debt], rates: _RatesOver | None)
 
 
 def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: Sequence[SanctionSpan] = (),
-                    others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = ()
-                    ) -> dict[int | None, list[int]]:
+                    others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = (),
+                    other_awards: Sequence[OtherAwardInstalment] = ()) -> dict[int | None, list[int]]:
     """``{creditor id: [now, what-if]}`` for one legacy instalment, worked out as on its pay date: a pay date
     the daily run has still to take (``award.pay_date``), else ``as_of``. The instalment of the pay period
     that day falls in (paid in arrears on the first pay date on or after it, so the one a pay date pays for
     ends on it), for the days that pay date pays for and from the benefit it pays for them
-    (:func:`dms.recovery.legacy.paid_days`: from the award's start date or the day after its previous pay date,
-    at the weekly amount in force each day, ``terms``; **Decision**, docs/recovery-notes.md "The days a legacy
-    pay date pays for"), less what the sanctions over those days take
+    (:func:`dms.recovery.legacy.paid_days`: from the award's start date, the day after its previous pay date,
+    or the day after an instalment the run took on or before it from another of the person's legacy awards,
+    ``other_awards``, at the weekly amount in force each day, ``terms``; **Decision**, docs/recovery-notes.md
+    "The days a legacy pay date pays for"), less what the sanctions over those days take
     (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
     docs/recovery-notes.md "Sanctions and legacy instalments"), with the reduced rates in force that day
     (``others``: the rates on the person's debts it does not take from,
@@ -594,7 +598,7 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: 
     try:
         day = award.pay_date or as_of
         paid = paid_days(day, terms or held_terms(award.weekly_amount_pence, award.pay_frequency,
-                                                  award.first_pay_date), award.start_date)
+                                                  award.first_pay_date), award.start_date, other_awards)
         # the rates of the pay date the pay period's instalment is taken on (paid.last_day: ``day`` itself when
         # it is a pay date), as the run takes it there: an uprating between D and that pay date counts
         result = calculate_legacy_instalment(LegacyInstalmentInput(
@@ -682,6 +686,10 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
         # the pay terms of the awards whose terms changed over those days (the rest keep their terms as held)
         history = legacy_terms_over([a.award_id for a in book.legacy if a.person_id in debts],
                                     first_pay_day - timedelta(days=31), as_of + timedelta(days=31))
+        # the instalments the run took over those days from the people's other legacy awards, as it reads them
+        other_awards = other_award_instalments([a.person_id for a in book.legacy if a.person_id in debts],
+                                               [a.award_id for a in book.legacy], first_pay_day - timedelta(days=31),
+                                               as_of + timedelta(days=31))
         for award in book.legacy:
             paid = award.pay_date or as_of
             own = _as_on(paid, as_of, debts.get(award.person_id, []), rates)
@@ -694,7 +702,8 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
             weekly = legacy_other_rates(rates_then, award.person_id, {d.record.debt_id for d in own})
             terms = history.get(award.award_id, ())
             for creditor, (now, what_if) in _legacy_amounts(as_of, award, own, sanctions.get(award.person_id, ()),
-                                                            weekly, terms).items():
+                                                            weekly, terms,
+                                                            other_awards.get(award.person_id, ())).items():
                 rows.append((run_id, award.person_id, award.partition, award.benefit, paid, creditor, now,
                              what_if))
         report.people += len(counted)
