@@ -22,6 +22,7 @@ from dms.recovery.types import (
     DebtRecord,
     LegacyInstalmentInput,
     LegacyPayTerms,
+    OtherAwardInstalment,
     PaidDays,
     PayFrequency,
     ThirdPartyCategory,
@@ -100,8 +101,9 @@ def _check_uc(case: dict[str, Any]) -> None:
 
 def _paid(raw: dict[str, Any]) -> PaidDays | None:
     """The days a pay date pays for (``award``: its ``weekly`` amount, ``first_pay_date``, ``start_date``, its
-    ``frequency`` when it started, if not the pay date's, and ``changes``, each ``from`` a day with a new
-    ``weekly``, ``frequency`` or ``first_pay_date``), or None."""
+    ``frequency`` when it started, if not the pay date's, ``changes``, each ``from`` a day with a new
+    ``weekly``, ``frequency`` or ``first_pay_date``, and ``other_awards``, the pay dates an instalment was taken
+    from another of the person's legacy awards, each a ``pay_date`` and its ``benefit``), or None."""
     award = raw.get("award")
     if award is None:
         return None
@@ -112,7 +114,8 @@ def _paid(raw: dict[str, Any]) -> PaidDays | None:
         terms.append(LegacyPayTerms(change["from"], _money(change.get("weekly")) or held.weekly_pence,
                                     change.get("frequency", held.frequency),
                                     change.get("first_pay_date", held.first_pay_date)))
-    return paid_days(raw["pay_date"], terms, award.get("start_date"))
+    others = [OtherAwardInstalment(o["pay_date"], o["benefit"]) for o in award.get("other_awards", [])]
+    return paid_days(raw["pay_date"], terms, award.get("start_date"), others)
 
 
 def _check_legacy(case: dict[str, Any]) -> None:

@@ -868,7 +868,7 @@ def test_a_legacy_pay_date_whose_days_another_awards_instalment_paid_for_takes_n
     result = _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000), _owed(2, "DWP", 50_000)))
     assert result.outcome is LegacyOutcome.NOTHING_DUE and result.hb_debts_to_return == ()
     assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (0, 0, 0)
-    assert all(a.amount_pence == 0 for a in result.allocations)
+    assert result.allocations == () and result.cleared_debts == ()
     text = result.explain()
     assert ("it pays for no day an instalment was not already taken for: an instalment was taken from the "
             "person's other legacy award (ESA) on its pay date 2025-06-18, which paid, in arrears, for every day "

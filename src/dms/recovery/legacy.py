@@ -510,7 +510,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     outcome = (_short_of_room(*_judged(inp, sanctioned, floor, floor_per_week, due)) if debts and not no_days
                else LegacyOutcome.NOTHING_DUE)
     returned: tuple[int, ...] = ()
-    payees = debts
+    payees = debts if not no_days else []
     amount = due
     if outcome is LegacyOutcome.DEDUCTED and room < due:  # a part week's rounding: the room is taken
         amount, rule = room, Rule.BENEFIT_FLOOR
