@@ -262,3 +262,28 @@ def test_dms_rerate_gives_what_the_run_takes_after_a_move_to_another_legacy_awar
     run_through(date(2025, 6, 18))
     assert taken(A)[-1] == (date(2025, 6, 18), 398)
     assert rerated(date(2025, 6, 25)) == {person(A): 1395}
+
+
+def test_a_legacy_instalment_taken_late_pays_only_for_the_days_after_another_awards_instalment() -> None:
+    """The same rule for a pay date the run passed under an earlier end and takes late (docs/events-notes.md
+    "An award's end corrected"; recovery-rules.md §4; **Decision**, docs/recovery-notes.md "The days a legacy
+    pay date pays for"): ESA A, paid on Mondays, reported ended on 2025-06-10, so JSA B (in payment from
+    2025-06-05, paid on Wednesdays) takes 2025-06-11 for the 2 days after A's 2025-06-09 (£3.98). A's end is
+    then moved to 2025-06-20: A's pay date 2025-06-16, taken late, pays for the days after B's 2025-06-11,
+    2025-06-12 to 2025-06-16 (£13.95 x 5/7 = £9.96), not again for 2025-06-10 and 2025-06-11."""
+    events(debt("d1", A, "OP-1", occurred_on="2025-06-01"),
+           award("a1", A, "ESA1", "ESA", "2025-06-02", "100.00", "WEEKLY", "2025-06-09"),
+           award("a2", A, "JSA1", "JSA", "2025-06-05", "100.00", "WEEKLY", "2025-06-11"),
+           line("e1", "award.ended", "2025-06-10", A, award_ref="ESA1", end_date="2025-06-10",
+                reason="AWARD_ENDED"))
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 6, 20))
+    assert taken(A) == [(date(2025, 6, 9), 1395), (date(2025, 6, 11), 398), (date(2025, 6, 18), 1395)]
+    events(line("e2", "award.ended", "2025-06-20", A, award_ref="ESA1", end_date="2025-06-20",
+                reason="AWARD_ENDED"))
+    run_through(date(2025, 6, 21))
+    late = Deduction.objects.get(person__nino=A, award__award_ref="ESA1", date=date(2025, 6, 16))
+    assert late.amount_pence == 996 and late.status == "TAKEN"
+    assert late.explanation_facts["paid_period"]["from"] == "2025-06-12"
+    assert "other legacy award (JSA) on its pay date 2025-06-11" in late.explanation
+    assert check_ledger().ok
