@@ -36,6 +36,7 @@ from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build
 from dms.money import format_pounds
 from dms.recovery.allocation import spread_like_deduction
 from dms.recovery.types import DebtRecord
+from dms.services import over_recovery
 from dms.store.la.models import Cessation
 from dms.store.ledger import account_balance, post_entries
 from dms.store.models import (
@@ -256,7 +257,9 @@ class RevisionResult:
     """What a revision did. ``corrections_by_creditor`` maps creditor id to the pence taken back from it
     (CORRECTION entries, described ``"over-recovery of debt <id> ..."``); ``credit_applied`` lists the
     person's credit placed on their other debts, in recovery order; ``refund_pence`` is what was left and
-    is now due to the person (REFUND)."""
+    is now due to the person (REFUND). ``undone_pence`` is what a revision up undid of an over-recovery still
+    standing (:func:`dms.services.over_recovery.revision_up`), ``undone_from``, the debts credit was taken
+    back from, and ``undone_text``, what it did in words."""
 
     debt_id: int
     old_amount_pence: int
@@ -268,10 +271,13 @@ class RevisionResult:
     credit_applied: list[CreditApplied] = field(default_factory=list)
     refund_pence: int = 0
     entry_ids: list[int] = field(default_factory=list)
+    undone_pence: int = 0
+    undone_from: set[int] = field(default_factory=set)
+    undone_text: str = ""
 
     @property
     def balance_pence(self) -> int:
-        return self.new_amount_pence - self.recovered_pence + self.over_recovered_pence
+        return self.new_amount_pence - self.recovered_pence - self.undone_pence + self.over_recovered_pence
 
 
 def _lock(debt: Debt) -> Debt:
@@ -298,8 +304,11 @@ def revise_debt_amount(
     person's credit then goes to their other OPEN debts in recovery order, shared between owners as a
     deduction is (CREDIT_APPLIED, :func:`use_person_credit`), and what remains is refunded (REFUND). A debt
     whose balance becomes 0 is CLEARED, its status reason saying all this with every figure
-    (:func:`_over_recovery_text`); a cleared debt revised up is OPEN again. Refuses a total that is not
-    positive and a debt no longer held.
+    (:func:`_over_recovery_text`); a cleared debt revised up is OPEN again. A revision up of a debt whose
+    over-recovery still stands first undoes as much of it as the debt rises by, the refund due first, then the
+    credit on other debts, newest first, given back to the creditor (:func:`_undo_over_recovery`;
+    hb-debt-interface.md §3.2: the new total is "not reduced by recoveries"); only the rest raises the
+    balance. Refuses a total that is not positive and a debt no longer held.
     """
     if not isinstance(new_total_pence, int) or isinstance(new_total_pence, bool) or new_total_pence <= 0:
         raise DmsError(f"a revised total must be a positive whole number of pence, got {new_total_pence!r}")
@@ -331,6 +340,8 @@ def _revise_locked(
     debt.amount_pence = new_total_pence
     debt.save(update_fields=["amount_pence"])
     result.entry_ids += post_entries(entries)
+    if result.difference_pence > 0:
+        _undo_over_recovery(debt, result, business_date, reason)
     for person_id, share in shares:
         used = use_person_credit(person_id, share, business_date=business_date, actor=actor, source=source,
                                  excluding=debt.pk)
@@ -341,6 +352,29 @@ def _revise_locked(
     return result
 
 
+def _undo_over_recovery(debt: Debt, result: RevisionResult, business_date: date, reason: str) -> None:
+    """A revision up on a debt whose over-recovery still stands first undoes as much of it as it rises by
+    (:func:`dms.services.over_recovery.revision_up`; docs/recovery-notes.md "A revision up on an
+    over-recovered debt"), recorded on ``result``."""
+    undone = over_recovery.revision_up(debt, result.difference_pence, result.new_amount_pence, business_date,
+                                       reason)
+    if not undone.pence:
+        return
+    result.undone_pence, result.undone_from = undone.pence, undone.raised
+    refunded = undone.pence - sum(undone.by_other.values())
+    others = Debt.objects.select_related("creditor").in_bulk(list(undone.by_other))
+    credits = ", ".join(f"{others[i].creditor} {others[i].creditor_ref} {format_pounds(p)}"
+                        for i, p in undone.by_other.items())
+    schedule = " (a CORRECTION on its next payment schedule)" if debt.creditor.kind == CreditorKind.LA else ""
+    result.undone_text = (
+        f"revised up to {format_pounds(result.new_amount_pence)}: {format_pounds(undone.pence)} of the "
+        f"over-recovery undone first ({format_pounds(refunded)} taken back from the refund due"
+        + (f", credit taken back from {credits}" if credits else "")
+        + f") and given back to {debt.creditor}{schedule}; "
+        f"{format_pounds(result.recovered_pence + undone.pence)} recovered, balance "
+        f"{format_pounds(result.balance_pence)}")
+
+
 def _whose_excess(debt: Debt, excess: int) -> list[tuple[int, int]]:
     """``[(person id, pence)]``: whose money an over-recovery of ``excess`` is (recovery-rules.md §5: it is a
     credit of the person it was recovered from). The last money in is the excess: a joint debt's
@@ -349,9 +383,12 @@ def _whose_excess(debt: Debt, excess: int) -> list[tuple[int, int]]:
     all theirs."""
     if debt.joint_person_id is None:
         return [(debt.person_id, excess)]
-    # what earlier over-recoveries of the debt already gave back came off the newest money first
-    before = int(PostingRow.objects.filter(entry__kind=EntryKind.OVER_RECOVERY, account__debt_id=debt.pk)
-                 .aggregate(total=Sum("amount_pence"))["total"] or 0)
+    # what earlier over-recoveries of the debt already gave back came off the newest money first (less what a
+    # revision up has since undone of them: the REVERSAL of an OVER_RECOVERY entry)
+    before = int(PostingRow.objects.filter(
+        Q(entry__kind=EntryKind.OVER_RECOVERY) | Q(entry__kind=EntryKind.REVERSAL,
+                                                   entry__reverses__kind=EntryKind.OVER_RECOVERY),
+        account__debt_id=debt.pk).aggregate(total=Sum("amount_pence"))["total"] or 0)
     owed: dict[int, int] = {}
     left = excess
     for whose, amount in _money_into(debt):
@@ -448,18 +485,46 @@ def _status_after_revision(debt: Debt, result: RevisionResult, business_date: da
     ``status_reason``): revised to the amount recovered, or below it (:func:`_over_recovery_text`); a cleared
     debt revised above it is OPEN again. A debt already CLEARED and revised to or below what was recovered
     stays CLEARED with the reason it was cleared: the status has not changed, and the revision's over-recovery
-    (its entry naming the revision) is listed in ``dms debtor show``'s ``movements``."""
+    (its entry naming the revision) is listed in ``dms debtor show``'s ``movements``. A revision up that undid
+    an over-recovery (``result.undone_text``) says so in the reason, a restatement of it when the status stays
+    (``DebtStatusChange.restates``); the debts its credit was taken back from are settled as a reversal's are
+    (:func:`_settle_raised`)."""
     balance = result.balance_pence
+    undone = f"{result.undone_text}: " if result.undone_text else ""
     if balance == 0 and debt.status in (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.RECALL_PENDING,
                                         DebtStatus.ESTATE):
-        why = _over_recovery_text(debt, result) if result.over_recovered_pence else "revised to the amount recovered"
+        why = (_over_recovery_text(debt, result) if result.over_recovered_pence
+               else result.undone_text or "revised to the amount recovered")
         debt.change_status(DebtStatus.CLEARED, business_date=business_date, actor=actor, reason=f"{why}: {reason}")
     elif balance > 0 and debt.status == DebtStatus.CLEARED:
         debt.change_status(DebtStatus.OPEN, business_date=business_date, actor=actor,
-                           reason=f"revised above the amount recovered: {reason}")
+                           reason=f"revised above the amount recovered: {undone}{reason}")
         from dms.services.recovery_events import settle_a_reopened_debt  # it builds on this module
 
         settle_a_reopened_debt(debt, business_date, actor)
+    elif undone:
+        DebtStatusChange.objects.create(debt=debt, from_status=debt.status, to_status=debt.status,
+                                        business_date=business_date, actor=actor, reason=f"{undone}{reason}",
+                                        restates=True)
+    _settle_raised(result.undone_from, business_date, actor, reason)
+
+
+def _settle_raised(debt_ids: set[int], business_date: date, actor: str, reason: str) -> None:
+    """The other debts a revision up took credit back from (docs/recovery-notes.md "A revision up on an
+    over-recovered debt"), as a reversal's (``recovery_events.reverse_deductions``): one CLEARED by the credit
+    and now owing is OPEN again, taking the status a reopened debt takes; one no longer held has the balance
+    restored returned at once (:func:`return_restored_balance`)."""
+    if not debt_ids:
+        return
+    from dms.services.recovery_events import settle_a_reopened_debt  # it builds on this module
+
+    for debt in Debt.objects.filter(pk__in=debt_ids).select_related("creditor").order_by("pk"):
+        why = f"credit placed on it from an over-recovery taken back by a revision up: {reason}"
+        if debt.status == DebtStatus.CLEARED and figures_of(debt).balance_pence > 0:
+            debt.change_status(DebtStatus.OPEN, business_date=business_date, actor=actor, reason=why)
+            settle_a_reopened_debt(debt, business_date, actor)
+        elif debt.status in FINAL_STATUSES:
+            return_restored_balance(debt, business_date=business_date, reason=why)
 
 
 def _over_recovery_text(debt: Debt, result: RevisionResult) -> str:

@@ -9,6 +9,13 @@ person's other debts, newest first, each raising that debt's balance again (a ``
 the ``REFUND`` or ``CREDIT_APPLIED`` entry; an LA's debt so raised gets a ``CORRECTION`` line on its LA's
 next schedule). The deduction's own ``REVERSAL`` gives the revised debt's creditor back what was undone (its
 take-back reduced by the same) and restores only the rest, x − min(x, o), to the debt's balance.
+
+**Decision** (docs/recovery-notes.md "A revision up on an over-recovered debt"; hb-debt-interface.md §3.2:
+``RevisedAmount`` is "the debt's new total as referred, not reduced by recoveries"): a revision up of Δ on a
+debt whose over-recovery still stands (o, what is still placed: not taken back since) first undoes min(Δ, o)
+of it in the same order, and a partial ``REVERSAL`` of the ``OVER_RECOVERY`` entry (and its CORRECTION) gives
+the debt's creditor back what was undone, counted as recovered on the debt (for an LA, a ``CORRECTION`` line
+on its next schedule); only the rest, Δ − min(Δ, o), raises the debt's balance (:func:`revision_up`).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ class _Placement:
     kind: str
     person_id: int
     pence: int
+    over_id: int
     debt_id: int | None = None
     creditor_id: int | None = None
 
@@ -43,11 +51,15 @@ class _Placement:
 @dataclass
 class Undone:
     """What undoing part of an over-recovery did: the pence undone, taken from each person's credit (the
-    deduction's reversal debits them), and the other debts whose balance it raised."""
+    deduction's reversal debits them), the same by OVER_RECOVERY entry and person (``by_over``), and the other
+    debts whose balance it raised (``by_other``: the pence taken back from the credit on each, in the order
+    taken)."""
 
     pence: int = 0
     from_person: dict[int, int] = field(default_factory=dict)
+    by_over: dict[tuple[int, int], int] = field(default_factory=dict)
     raised: set[int] = field(default_factory=set)
+    by_other: dict[int, int] = field(default_factory=dict)
 
 
 def over_recovered(debt_ids: Iterable[int]) -> set[int]:
@@ -86,7 +98,7 @@ def _placements(debt: Debt) -> list[_Placement]:
         refunds = sorted((e for e in found if found[e]["kind"] == EntryKind.REFUND), reverse=True)
         credits = sorted((e for e in found if found[e]["kind"] == EntryKind.CREDIT_APPLIED), reverse=True)
         one = [_Placement(e, str(found[e]["kind"]), int(found[e]["person"]),  # type: ignore[arg-type]
-                          int(found[e]["pence"]) - undone.get(e, 0),  # type: ignore[arg-type]
+                          int(found[e]["pence"]) - undone.get(e, 0), over_id,  # type: ignore[arg-type]
                           found[e].get("debt"), found[e].get("creditor"))  # type: ignore[arg-type]
                for e in (*refunds, *credits)]
         placed = [p for p in one if p.pence > 0] + placed
@@ -101,26 +113,39 @@ def _undone_of(entry_ids: Sequence[int]) -> dict[int, int]:
     return {int(entry_id): -int(total or 0) for entry_id, total in rows}
 
 
-def undo_over_recovery(debt: Debt, most_pence: int, business_date: date, reason: str) -> Undone:
+def standing(debt: Debt) -> int:
+    """Pence of the over-recoveries of ``debt`` still placed: refunds due and credits on other debts not yet
+    taken back (by a reversal or a revision up since)."""
+    return sum(place.pence for place in _placements(debt))
+
+
+def undo_over_recovery(debt: Debt, most_pence: int, business_date: date, reason: str,
+                       cause: str = "") -> Undone:
     """Undo up to ``most_pence`` of the over-recoveries of ``debt`` still placed (module docstring), posting
     a partial REVERSAL of each REFUND or CREDIT_APPLIED entry it takes from, into the person's credit; the
-    caller's reversal of the deduction takes ``Undone.from_person`` from that credit."""
+    caller's entry (the deduction's reversal, or :func:`revision_up_entries`) takes ``Undone.from_person``
+    from that credit. ``cause`` says what undoes it, in the entries' descriptions (by default, "<pence> of
+    a deduction reversed")."""
     done = Undone()
     entries: list[Entry] = []
     for place in _placements(debt):
         take = min(place.pence, most_pence - done.pence)
         if take <= 0:
             break
-        entries.append(_undo_entry(debt, place, take, business_date, reason))
+        entries.append(_undo_entry(debt, place, take, business_date, reason,
+                                   cause or f"{format_pounds(take)} of a deduction reversed"))
         done.pence += take
         done.from_person[place.person_id] = done.from_person.get(place.person_id, 0) + take
+        key = (place.over_id, place.person_id)
+        done.by_over[key] = done.by_over.get(key, 0) + take
         if place.debt_id is not None:
             done.raised.add(place.debt_id)
+            done.by_other[place.debt_id] = done.by_other.get(place.debt_id, 0) + take
     post_entries(entries)
     return done
 
 
-def _undo_entry(debt: Debt, place: _Placement, take: int, business_date: date, reason: str) -> Entry:
+def _undo_entry(debt: Debt, place: _Placement, take: int, business_date: date, reason: str, cause: str) -> Entry:
     credit = AccountKey(AccountKind.PERSON_CREDIT, place.person_id)
     if place.debt_id is None:
         postings = [Posting(AccountKey(AccountKind.PERSON_REFUND_DUE, place.person_id), take), Posting(credit, -take)]
@@ -136,9 +161,53 @@ def _undo_entry(debt: Debt, place: _Placement, take: int, business_date: date, r
     return build_entry(
         EntryKind.REVERSAL, business_date, postings,
         description=f"reversal of {format_pounds(take)} of entry {place.entry_id}: the over-recovery of debt "
-                    f"{debt.pk} ({debt.creditor_ref}) undone by {format_pounds(take)} of a deduction reversed, "
-                    f"taken back from the {what}",
+                    f"{debt.pk} ({debt.creditor_ref}) undone by {cause}, taken back from the {what}",
         reason=reason, reverses_id=place.entry_id)
+
+
+def revision_up(debt: Debt, difference_pence: int, new_total_pence: int, business_date: date,
+                reason: str) -> Undone:
+    """A revision of ``debt`` up by ``difference_pence`` to ``new_total_pence`` (hb-debt-interface.md §3.2: the
+    new total "not reduced by recoveries"; §6.5; recovery-rules.md §5): it first undoes min(difference, the
+    over-recovery still standing), as a reversal does (:func:`undo_over_recovery`: the refund due first, then
+    the credit on other debts, newest first), and gives the debt's creditor back what was undone
+    (:func:`revision_up_entries`, posted here); only the rest raises the debt's balance, by the caller's
+    REVISION. Nothing is undone on a debt with no over-recovery standing."""
+    most = min(difference_pence, standing(debt))
+    if most <= 0:
+        return Undone()
+    done = undo_over_recovery(debt, most, business_date, reason,
+                              cause=f"the revision up to {format_pounds(new_total_pence)}")
+    post_entries(revision_up_entries(debt, done, new_total_pence, business_date, reason))
+    return done
+
+
+def revision_up_entries(debt: Debt, undone: Undone, new_total_pence: int, business_date: date,
+                        reason: str) -> list[Entry]:
+    """A partial REVERSAL of each OVER_RECOVERY entry of ``debt`` a revision up undid (with its CORRECTION):
+    the pence undone come off the person's credit, back onto the debt as recovered (CR RECEIVABLE, DR
+    CREDITOR_DEBTS) and back to its creditor (CR CREDITOR_PAYABLE: for an LA, a CORRECTION line on its next
+    schedule)."""
+    by_over: dict[int, dict[int, int]] = {}
+    for (over_id, person_id), pence in undone.by_over.items():
+        by_over.setdefault(over_id, {})[person_id] = pence
+    entries = []
+    for over_id, people in sorted(by_over.items(), reverse=True):
+        pence = sum(people.values())
+        entries.append(build_entry(
+            EntryKind.REVERSAL, business_date,
+            [
+                *(Posting(AccountKey(AccountKind.PERSON_CREDIT, person_id), share)
+                  for person_id, share in sorted(people.items())),
+                Posting(AccountKey(AccountKind.RECEIVABLE, debt.pk), -pence),
+                Posting(AccountKey(AccountKind.CREDITOR_DEBTS, debt.creditor_id), pence),
+                Posting(AccountKey(AccountKind.CREDITOR_PAYABLE, debt.creditor_id), -pence),
+            ],
+            description=f"reversal of {format_pounds(pence)} of entry {over_id}: the over-recovery of debt {debt.pk} "
+                        f"({debt.creditor_ref}) undone by the revision up to {format_pounds(new_total_pence)}, "
+                        f"{format_pounds(pence)} given back to its creditor",
+            reason=reason, reverses_id=over_id))
+    return entries
 
 
 def deduction_reversal(original_id: int, postings: Sequence[Posting], undone: Undone, business_date: date,
