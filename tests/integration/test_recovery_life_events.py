@@ -1566,6 +1566,103 @@ def test_a_uc_award_s_end_moved_later_does_not_take_again_what_was_paid_after_th
     assert (shown("BA1")["status"], shown("BA1")["balance"]) == ("ESTATE", "269.99") and check_ledger().ok
 
 
+def _uc_periods_to_august(*ends: tuple[str, str, str], also: tuple[tuple[str, str], ...] = (),
+                          with_hb: bool = False) -> None:
+    """UC1 (single, 25 or over) with BA1 (£300.00 DWP, non-fraud); its periods 2025-05-01 to 05-31 (paid
+    06-07), 06-01 to 06-30 (paid 07-07) and 07-01 to 07-31 (paid 08-07), £800.00 each, all held on day one;
+    each takes 15% of the standard allowance £400.14, £60.02. The run goes day by day over the payment dates
+    and the report days to 2025-08-20; each ``(event_id, occurred_on, end_date)`` of ``ends`` is imported on
+    its ``occurred_on``, before that day's run, as is each line of ``also`` (``(day, event line)``); HB1 (£500.00
+    HB) is held beside BA1 ``with_hb``."""
+    from test_recovery_daily_deductions import uc_period_of
+
+    events(uc_award(), dwp_debt(), uc_period_of("ap5", "2025-05-01", "2025-05-31", "2025-06-07"),
+           uc_period_of("ap6", "2025-06-01", "2025-06-30", "2025-07-07"),
+           uc_period_of("ap7", "2025-07-01", "2025-07-31", "2025-08-07"))
+    if with_hb:
+        hb_debt()
+    days = sorted({date(2025, 6, 7), date(2025, 7, 7), date(2025, 8, 7), date(2025, 8, 20),
+                   *(date.fromisoformat(reported) for _, reported, _ in ends),
+                   *(date.fromisoformat(day) for day, _ in also)})
+    for day in days:
+        todo = [event for on, event in also if date.fromisoformat(on) == day]
+        if todo:
+            events(*todo)
+        for event_id, reported, end in ends:
+            if date.fromisoformat(reported) == day:
+                events(line(event_id, "award.ended", occurred_on=reported, award_ref="UC1", end_date=end,
+                            reason="AWARD_ENDED"))
+        run_day(day)
+
+
+@pytest.mark.parametrize("ends", [
+    pytest.param([("e1", "2025-07-10", "2025-08-31")], id="the end reported once"),
+    pytest.param([("e1", "2025-06-05", "2025-06-20"), ("e2", "2025-08-15", "2025-08-31")], id="end known in time"),
+    pytest.param([("e1", "2025-07-10", "2025-06-20"), ("e2", "2025-08-15", "2025-08-31")], id="end reported late"),
+    pytest.param([("e1", "2025-06-05", "2025-06-20"), ("e2", "2025-08-15", "2025-07-15")],
+                 id="end moved inside the period"),
+    pytest.param([("e1", "2025-06-05", "2025-06-20"), ("e2", "2025-07-10", "2025-06-25"),
+                  ("e3", "2025-08-15", "2025-08-31")], id="moved later twice, the period passed once"),
+    pytest.param([("e1", "2025-06-05", "2025-06-20"), ("e2", "2025-08-10", "2025-07-15"),
+                  ("e3", "2025-08-15", "2025-08-31")], id="moved later twice, the period taken by the first move"),
+])
+def test_a_uc_award_s_end_moved_later_takes_the_periods_the_run_passed_under_the_earlier_end(
+        ends: list[tuple[str, str, str]]) -> None:
+    """events.md §2 ``award.ended`` ("no benefit in payment after ``end_date``"; the period containing the end
+    stands; §1: the report with the latest ``occurred_on`` stands) and docs/events-notes.md "An award's end
+    corrected" (**Decision**: the result is the one the end in force reported once gives, whatever order the
+    reports arrived in). An earlier end (2025-06-20), known when the July period (starting 07-01) was paid on
+    2025-08-07, made the run process that period with nothing taken. A later report moving the end on or
+    after 07-01 (08-31; or 07-15, inside the period) puts it back in payment: the run that applies the report
+    takes it, marked late, worked out as on its payment date (docs/events-notes.md "A UC period reported after
+    its payment date"). BA1 ends with 3 x £60.02 = £180.06 recovered, as with the end 08-31 reported once;
+    nothing is taken twice, by a further run or a further report."""
+    _uc_periods_to_august(*ends)
+    assert (shown("BA1")["recovered"], shown("BA1")["balance"]) == ("180.06", "119.94")
+    july = [r for r in taken() if r.period is not None and r.period.event_id == "ap7"]
+    assert [(r.ref, r.amount_pence) for r in july] == [("BA1", 6002)] and not taken("REVERSED")
+    moved = [event_id for event_id, _, _ in ends[1:]]
+    if moved:  # taken late by the run of the report that moved the end past the period's start
+        [late] = july
+        taken_on = JournalEntry.objects.get(pk=late.entry_id).business_date
+        reported = {event_id: date.fromisoformat(day) for event_id, day, _ in ends}
+        by = next(event_id for event_id in moved if reported[event_id] == taken_on)
+        (before, _, corrected), (_, _, end) = ends[[e for e, _, _ in ends].index(by) - 1: ][:2]
+        assert late.date == taken_on and late.explanation_facts is not None
+        assert late.explanation.startswith(
+            f"Taken after its payment date 2025-08-07, on {taken_on} (late): in payment: the UC award UC1 ended "
+            f"on {end} (event {by}, correcting {corrected} of event {before})")
+        assert "the run passed this period under the earlier end, taking nothing" in late.explanation
+        assert InboundEvent.objects.get(event_id=by).applied
+    events(line("again", "award.ended", occurred_on="2025-08-21", award_ref="UC1", end_date=ends[-1][2],
+                reason="AWARD_ENDED"))
+    run_day(date(2025, 8, 21))
+    assert shown("BA1")["recovered"] == "180.06" and len(taken()) == 3 and check_ledger().ok
+
+
+def test_a_uc_award_s_end_moved_later_takes_a_period_passed_only_for_the_debts_still_held() -> None:
+    """The same rule, for the debts still held (docs/events-notes.md "An award's end corrected": an HB debt the
+    earlier end returned stays returned, the LA having it back): with HB1 (£500.00) beside BA1, each period
+    paid before HB1 is returned (UC_AWARD_ENDED) the day after the end 2025-06-20 takes £30.01 for each, the June
+    period (containing the end, paid 07-07) £60.02 for BA1. The end moved to 2025-08-31 puts the July period
+    back in payment, and its £60.02 goes to BA1 alone: HB1 stays returned with £469.99."""
+    _uc_periods_to_august(("e1", "2025-06-05", "2025-06-20"), ("e2", "2025-08-15", "2025-08-31"), with_hb=True)
+    assert [(r.ref, r.amount_pence) for r in taken() if r.period is not None and r.period.event_id == "ap7"] == [
+        ("BA1", 6002)]
+    assert (shown("BA1")["recovered"], shown("BA1")["balance"]) == ("150.05", "149.95")
+    assert (shown("HB1")["status"], shown("HB1")["balance"]) == ("RETURNED", "469.99") and check_ledger().ok
+
+
+def test_a_uc_award_s_end_moved_later_does_not_take_a_period_passed_under_the_earlier_end_after_the_death() -> None:
+    """recovery-rules.md §6 (deductions stop at death) with the same rule: the July period, paid 2025-08-07
+    and passed under the end 2025-06-20, was paid after the debtor's death on 2025-08-01 (reported 08-10), so
+    the end moved to 2025-08-31 takes nothing from it: BA1 goes to the estate with £120.04 recovered."""
+    _uc_periods_to_august(("e1", "2025-06-05", "2025-06-20"), ("e2", "2025-08-15", "2025-08-31"), also=(
+        ("2025-08-10", line("died", "person.died", occurred_on="2025-08-10", date_of_death="2025-08-01")),))
+    assert len(taken()) == 2
+    assert (shown("BA1")["status"], shown("BA1")["recovered"]) == ("ESTATE", "120.04") and check_ledger().ok
+
+
 def test_a_legacy_award_s_end_moved_later_takes_again_the_instalments_of_pay_dates_up_to_the_new_end() -> None:
     """events.md §2 ``award.ended`` ("no benefit in payment after ``end_date``") and docs/events-notes.md "An
     award's end corrected" (**Decision**): JSA paid weekly on Mondays; BA1 (£300.00 DWP) and HB1 (£500.00 HB)

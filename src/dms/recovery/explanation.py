@@ -652,12 +652,17 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
 # :func:`render_line_facts`).
 
 
-def uc_period_facts(result: UcPeriodResult, period_end: str, payment_date: str, late_run_date: str | None) -> str:
+def uc_period_facts(result: UcPeriodResult, period_end: str, payment_date: str, late_run_date: str | None,
+                    late_why: str = "") -> str:
     """The period's figures as a JSON object (text). ``late_run_date`` is the run date that took a period
-    reported after its payment date, else None. ``claimant_type`` and ``claimant_type_on`` (the period's last
-    day, when the type in force chose the standard allowance) are left out when the result does not know them,
-    as periods stored by earlier releases lack them."""
+    reported after its payment date, else None; ``late_why`` (in the facts only when given), why a period the
+    run passed is taken late (an award's end moved later: docs/events-notes.md "An award's end corrected").
+    ``claimant_type`` and ``claimant_type_on`` (the period's last day, when the type in force chose the
+    standard allowance) are left out when the result does not know them, as periods stored by earlier releases
+    lack them."""
     late = f'true, "run_date": "{late_run_date}"' if late_run_date else "false"
+    if late_run_date and late_why:
+        late += f', "late_why": {json.dumps(late_why)}'
     return (f'{{"source": "UC", "period_start": "{result.period_start.isoformat()}", "period_end": "{period_end}", '
             f'"payment_date": "{payment_date}", "late": {late}, '
             f'"standard_allowance_pence": {result.standard_allowance_pence}, '
@@ -683,15 +688,15 @@ def uc_step_facts(step: ExplanationStep) -> str:
 
 
 def uc_period_explanation(result: UcPeriodResult, period_end: str, payment_date: str,
-                          late_run_date: str | None, debt_limit: DebtLimit | None = None) -> str:
+                          late_run_date: str | None, debt_limit: DebtLimit | None = None, late_why: str = "") -> str:
     """A period's whole explanation as a JSON object (text), stored once for the period's lines: its figures
     (:func:`uc_period_facts`), every item considered in order (:func:`uc_step_facts`), the totals and, when a
     staff reduced rate limited what was taken for debts, that rate (:func:`uc_debt_limit_facts`):
     ``debt_limit``, the result's with the debt's reference, who set the rate and its review date, else the
-    result's own."""
+    result's own. ``late_why``: :func:`uc_period_facts`."""
     steps = ", ".join(uc_step_facts(step) for step in result.steps)
     limit = debt_limit or result.debt_limit
-    return (f'{{"period": {uc_period_facts(result, period_end, payment_date, late_run_date)}, '
+    return (f'{{"period": {uc_period_facts(result, period_end, payment_date, late_run_date, late_why)}, '
             f'"steps": [{steps}], "total_pence": {result.total_pence}, '
             f'"capped_total_pence": {result.capped_total_pence}, "payable_pence": {result.payable_pence}'
             + (f', "debt_limit": {uc_debt_limit_facts(limit)}}}' if limit is not None else "}"))
@@ -752,6 +757,9 @@ def uc_line_facts(period: str, step: str, line: DeductionLine) -> str:
 def _late_note(period: dict[str, Any]) -> str:
     if not period.get("late"):
         return ""
+    if period.get("late_why"):  # one the run passed, taken late (docs/events-notes.md "An award's end corrected")
+        return (f"Taken after its payment date {period['payment_date']}, on {period['run_date']} (late): "
+                f"{period['late_why']}. ")
     return (f"Taken after its payment date {period['payment_date']}, on the first run after it that held the "
             f"period: {period['run_date']} (late). ")
 

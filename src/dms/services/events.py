@@ -14,8 +14,8 @@ held is stored only: :func:`_person_registered`), ``award.started``, ``award.end
 date has been reached by the daily run (:func:`apply_due_award_changes`). Stored with ``applied`` False for the
 daily run's recovery steps to act on: ``award.ended`` reported after deductions were taken from the award
 after its end (the end date is recorded at once; the run reverses them), or moving the end later past
-deductions an earlier end reversed (the run takes them again) or legacy pay dates the run passed under it
-(the run takes them late), ``benefit.payment_missed``,
+deductions an earlier end reversed (the run takes them again) or legacy pay dates or UC periods the run passed
+under it (the run takes them late), ``benefit.payment_missed``,
 ``person.died`` (the person's date of death is recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 
@@ -718,11 +718,16 @@ def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
     # (``services.recovery_events``), and those an earlier end alone reversed that an end moved later leaves in
     # payment are taken again by it (docs/events-notes.md "An award's end corrected"): the event stays
     # unapplied until then
-    if earlier_end is not None and e.end_date > earlier_end:  # and the pay dates the run passed under it
-        from dms.services.recovery_events import passed_under_an_earlier_end, reversed_for_an_earlier_end
+    if earlier_end is not None and e.end_date > earlier_end:  # and the pay dates or periods the run passed under it
+        from dms.services.recovery_events import (
+            passed_under_an_earlier_end,
+            periods_passed_under_an_earlier_end,
+            reversed_for_an_earlier_end,
+        )
 
         through = max(e.occurred_on - timedelta(days=1), last_completed_run_date() or date.min)
-        if reversed_for_an_earlier_end(award) or passed_under_an_earlier_end(award, through):
+        if (reversed_for_an_earlier_end(award) or passed_under_an_earlier_end(award, through)
+                or periods_passed_under_an_earlier_end(award, through, e.event_id)):
             return False
     return not taken_after_end(award.pk, e.end_date).exists()
 

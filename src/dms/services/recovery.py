@@ -256,7 +256,30 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     per assessment period, from one of its reports; the others are processed with nothing taken
     (events.md §2; recovery-rules.md §2: one cap per assessment period;
     :func:`dms.services.recovery_load.couple_reports_taken_by_another`)."""
-    periods = load_due_periods(run_date, people)
+    _take_periods(run_date, load_due_periods(run_date, people), people, report)
+
+
+def take_periods_late(person_id: int, period_ids: Sequence[int], run_date: date, why: str) -> DeductionReport:
+    """Take on ``run_date`` the UC assessment periods ``period_ids`` of ``person_id``'s award, periods the run
+    processed with nothing taken because they started after the award's end then in force, that an end moved
+    later since puts back in payment, because ``why`` (events.md §2 ``award.ended``; **Decision**,
+    docs/events-notes.md "An award's end corrected"). Each is taken as a period reported after its payment
+    date is (``_LatePeriods``; docs/events-notes.md "A UC period reported after its payment date"), by the
+    rules of :func:`_uc_batch` (a couple's period taken from another report stays so; a joint award whose
+    holder has died takes for the living partner): worked out as on its payment date, for the debts in
+    recovery now (an HB debt the earlier end returned stays returned, its share going to the others), its
+    deductions dated ``run_date`` and marked late, their explanation starting with ``why``; the period is
+    processed on ``run_date``, late."""
+    report = DeductionReport()
+    if period_ids:
+        _take_periods(run_date, load_due_periods(run_date, [person_id], period_ids), [person_id], report, why)
+    return report
+
+
+def _take_periods(run_date: date, periods: Sequence[DuePeriod], people: Sequence[int], report: DeductionReport,
+                  late_why: str = "") -> None:
+    """Take ``periods`` (of ``people``) on ``run_date`` (:func:`_uc_batch`); ``late_why``, why periods the run
+    passed are taken late (:func:`take_periods_late`)."""
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     late = [p.payment_date for p in periods if p.payment_date < run_date]
     debts = load_open_debts(run_date, people, sorted(partners), recalled_after=min(late) if late else None)
@@ -278,10 +301,10 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
         if not period.dead:
             taken = as_paid.debts(period, _debts_of(debts, period))
             _uc_period(batch, period, taken, as_paid.other_rates(period, [period.person_id, period.partner_id],
-                                                                  taken))
+                                                                  taken), late_why)
         elif period.partner_id in survivors:
             taken = as_paid.debts(period, debts.get(period.partner_id, []))
-            _uc_period(batch, period, taken, as_paid.other_rates(period, [period.partner_id], taken))
+            _uc_period(batch, period, taken, as_paid.other_rates(period, [period.partner_id], taken), late_why)
     _write_batch(batch, report)
     _mark_periods(run_date, batch.periods)
 
@@ -387,7 +410,7 @@ def legacy_other_rates(held: dict[int, list[HeldRate]], person: int,
 
 
 def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt],
-               other_rates: tuple[DebtLimit, ...] = ()) -> None:
+               other_rates: tuple[DebtLimit, ...] = (), late_why: str = "") -> None:
     records = batch.records(debts)
     if not records and not period.third_party:
         return
@@ -422,7 +445,7 @@ def _uc_period(batch: _Batch, period: DuePeriod, debts: list[LoadedDebt],
             late = period.payment_date < run_date
             batch.explanations.append((period.period_id, uc_period_explanation(
                 result, period.period_end.isoformat(), period.payment_date.isoformat(),
-                run_date.isoformat() if late else None, limit)))
+                run_date.isoformat() if late else None, limit, late_why)))
             explained = True
         cleared = None
         if line.kind == LineKind.DEBT and line.debt_id is not None:

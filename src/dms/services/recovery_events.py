@@ -14,7 +14,8 @@ them on their payment date):
   reported after deductions were taken past the end is held for the run, which reverses them from that
   same day, before the cessation (:func:`apply_life_events`, :func:`_award_ended_late`); one moving the end
   later takes again what an earlier end alone reversed (:func:`reversed_for_an_earlier_end`) and takes late
-  the legacy pay dates the run passed under it (:func:`passed_under_an_earlier_end`);
+  the legacy pay dates and UC periods the run passed under it (:func:`passed_under_an_earlier_end`,
+  :func:`periods_passed_under_an_earlier_end`);
   moratoria end (:func:`resume_after_moratoria`); a moratorium in force releases its debts once UC is in
   payment, UC deductions not being covered (:func:`release_for_uc_deductions`);
 - ``award.changed`` taking a partner off a joint UC award (applied by the run's first step): the former
@@ -1601,9 +1602,10 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
     the same run, with the balance restored: one cessation (docs/la-interface-notes.md "An award that
     ends"). A report moving the end later first takes again what an earlier end alone reversed that the end
     now in force leaves in payment (:func:`reversed_for_an_earlier_end`), then takes late the legacy pay dates
-    up to the new end that the run passed under an earlier end, taking nothing
-    (:func:`passed_under_an_earlier_end`; :func:`dms.services.recovery.take_instalments_late`), as if the end
-    in force had been reported once (**Decision**, docs/events-notes.md "An award's end corrected")."""
+    and the UC periods up to the new end that the run passed under an earlier end, taking nothing
+    (:func:`passed_under_an_earlier_end`, :func:`dms.services.recovery.take_instalments_late`;
+    :func:`periods_passed_under_an_earlier_end`, :func:`dms.services.recovery.take_periods_late`), as if the
+    end in force had been reported once (**Decision**, docs/events-notes.md "An award's end corrected")."""
     if not isinstance(event, ev.AwardEnded):
         raise TypeError(type(event).__name__)
     award = Award.objects.filter(award_ref=event.award_ref).first()
@@ -1620,6 +1622,13 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
         take_instalments_late(award.pk, passed, run_date, _in_payment_up_to_the_end(
             award, event, "the run passed this pay date under the earlier end, taking nothing, and takes its "
             "instalment now, worked out as on its pay date"))
+    periods = periods_passed_under_an_earlier_end(award, run_date - timedelta(days=1), event.event_id)
+    if periods:
+        from dms.services.recovery import take_periods_late  # it builds on this module
+
+        take_periods_late(award.person_id, periods, run_date, _in_payment_up_to_the_end(
+            award, event, "the run passed this period under the earlier end, taking nothing, and takes it now, "
+            "worked out as on its payment date"))
     reverse_deductions(list(taken_after_end(award.pk, award.end_date)), run_date,
                        f"{_award_end_reversal_prefix(award)}{award.end_date}, reported late (event "
                        f"{event.event_id}): no benefit was in payment")
@@ -1687,6 +1696,38 @@ def passed_under_an_earlier_end(award: Award, through: date) -> list[date]:
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return [day for day in days if day not in taken and day not in missed and (died is None or day < died)
             and paid_on(award, day) and instalments_taken_from(award, day)]
+
+
+def periods_passed_under_an_earlier_end(award: Award, through: date, event_id: str) -> list[int]:
+    """The ids of the UC ``award``'s assessment periods, processed by a run up to ``through`` (the day before
+    the run's) with nothing taken because they started after the award's end then in force, that its end now
+    in force (moved later by the report ``event_id``) puts back in payment: each starting on or before that
+    end (events.md §2 ``award.ended``: no benefit in payment after ``end_date``; the period containing it
+    stands), so its deductions are due (**Decision**, docs/events-notes.md "An award's end corrected"). The
+    end in force when a period was processed is that of the latest report (by ``occurred_on``, then arrival)
+    dated on or before that run, other than ``event_id`` and those superseded. A period of a person who has
+    died is taken by the rules of any period (:func:`dms.services.recovery.take_periods_late`: nothing for the
+    dead, recovery-rules.md §6; a joint award's for the living partner). Empty for a legacy award."""
+    if award.benefit != "UC" or award.end_date is None:
+        return []
+    reports = sorted((row.occurred_on, row.pk, e.end_date) for row, e in (  # one query: the award's other ends
+        (row, parsed(row)) for row in InboundEvent.objects.filter(
+            type="award.ended", nino=Person.objects.filter(pk=award.person_id).values("nino")[:1],
+            payload__award_ref=award.award_ref, superseded_by="").exclude(event_id=event_id))
+        if isinstance(e, ev.AwardEnded))
+    earlier = [end for _, _, end in reports if end < award.end_date]
+    if not earlier:
+        return []
+    passed = (AssessmentPeriod.objects.filter(award=award, processed_on__isnull=False, processed_on__lte=through,
+                                              period_start__gt=min(earlier), period_start__lte=award.end_date)
+              .exclude(pk__in=Deduction.objects.filter(award=award, period__isnull=False).values("period_id"))
+              .order_by("payment_date", "pk"))
+
+    def end_on(day: date) -> date | None:
+        ends = [end for reported, _, end in reports if reported <= day]
+        return ends[-1] if ends else None
+
+    return [p.pk for p in passed if (end := end_on(p.processed_on)) is not None and end < p.period_start]
 
 
 def _in_payment_up_to_the_end(award: Award, event: ev.AwardEnded,

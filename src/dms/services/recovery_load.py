@@ -124,8 +124,10 @@ def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -
     return [r[0] for r in rows]
 
 
-def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
-    """The due assessment periods of ``people`` with their award's terms, by person then payment date;
+def load_due_periods(run_date: date, people: Sequence[int], period_ids: Sequence[int] = ()) -> list[DuePeriod]:
+    """The due assessment periods of ``people`` with their award's terms, by person then payment date (with
+    ``period_ids``, those periods of ``people`` instead, processed or not: periods the run passed with nothing
+    taken under an award's earlier end, taken late, :func:`dms.services.recovery.take_periods_late`);
     each says whether its person has died by ``run_date`` and whether it starts after its award's end date
     (events.md §2 ``award.ended``: no benefit in payment after ``end_date``; an ``award.ended`` reported
     after the period was held) or before its start date (an ``award.changed`` moved ``start_date`` past a
@@ -135,6 +137,8 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
     dated after it has already been applied to the award, they are worked out again for that day
     (:func:`dms.services.events.uc_terms_on`; the SQL flags those periods, so others cost nothing more)."""
     cond, params = in_ids("p.person_id", people)
+    which, which_params = (in_ids("p.id", period_ids) if period_ids
+                           else ("p.processed_on IS NULL AND p.payment_date <= %s", [run_date]))
     rows = fetch(
         "SELECT p.id, p.event_id, p.person_id, p.award_id, p.period_start, p.period_end, p.payment_date, "
         "p.award_amount_pence, p.sanction_pence, p.fraud_penalty_pence, p.third_party, a.claimant_type, "
@@ -142,9 +146,8 @@ def load_due_periods(run_date: date, people: Sequence[int]) -> list[DuePeriod]:
         "WHERE c.award_id = p.award_id AND c.applied_on IS NOT NULL AND c.effective_from > p.period_end) "
         ", a.start_date FROM dms_assessment_period p JOIN dms_award a ON a.id = p.award_id "
         "JOIN dms_person pe ON pe.id = p.person_id "
-        f"WHERE {cond} AND p.processed_on IS NULL AND p.payment_date <= %s "
-        "ORDER BY p.person_id, p.payment_date, p.id",
-        [*params, run_date],
+        f"WHERE {cond} AND {which} ORDER BY p.person_id, p.payment_date, p.id",
+        [*params, *which_params],
     )
     periods = []
     for r in rows:
