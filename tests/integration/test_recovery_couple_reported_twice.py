@@ -16,7 +16,7 @@ from django.db import transaction
 from dms.services.events import import_events
 from dms.services.recovery import deductions_step, life_events_step
 from dms.services.recovery_staff import list_deductions
-from dms.store.models import Debt, Person
+from dms.store.models import Debt, InboundEvent, Person
 from dms.store.recovery.models import AssessmentPeriod, Deduction
 from dms.store.replay.models import RerateResult
 
@@ -124,6 +124,28 @@ def test_a_couples_period_reported_again_after_it_was_taken_takes_nothing() -> N
     summary = _run(PAY + timedelta(days=1))
     assert _taken() == before
     assert summary["periods"] == 1 and summary["couple_periods_reported_twice"] == 1
+
+
+def test_a_couples_period_passed_under_an_earlier_end_of_one_partners_award_stays_taken_once_when_it_moves_later(
+) -> None:
+    """docs/events-notes.md "An award's end corrected" (**Decision**: a period the run passed under an earlier
+    end is taken late once the end moves past its start, by the rules of any period): A's award ended on
+    2025-04-30 (known in time), so A's report of the May period was processed with nothing taken and B's took
+    the couple's deductions (£94.21, the cap once). A later report moving A's end to 2025-05-31 puts A's
+    report back in payment, but the couple's May payment was already taken from B's report: nothing more is
+    taken (recovery-rules.md §2: one cap per assessment period)."""
+    _couple_book()
+    _events(_line("end-a", "award.ended", A, "2025-05-10", award_ref="UC-A", end_date="2025-04-30",
+                  reason="AWARD_ENDED"))
+    _run(PAY)
+    before = _taken()
+    assert sum(before.values()) == CAP
+    _events(_line("end-a2", "award.ended", A, "2025-06-10", award_ref="UC-A", end_date="2025-05-31",
+                  reason="AWARD_ENDED"))
+    assert not InboundEvent.objects.get(event_id="end-a2").applied  # held: A's report was passed under it
+    summary = _run(date(2025, 6, 10))
+    assert _taken() == before and summary["periods"] == 0
+    assert InboundEvent.objects.get(event_id="end-a2").applied
 
 
 def test_a_couples_reports_of_different_payment_dates_are_taken_once_from_the_first_paid() -> None:
