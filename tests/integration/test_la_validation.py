@@ -296,6 +296,21 @@ def test_corrupt_file_stops_at_its_first_problem(folder: Path) -> None:
     assert (result.outcome, [e.code for e in result.errors]) == (Outcome.CORRUPT, ["NOT_WELL_FORMED"])
 
 
+def test_well_formed_file_of_20_mib_with_a_comment_over_10_mb_is_not_corrupt(folder: Path) -> None:
+    """§5.1 (a member may be 20 MiB), §6.1 (NOT_WELL_FORMED is for a file that is not well formed): a file of
+    exactly 20 MiB, one referral and a comment of about 20 MB, is taken in and accepted, not failed for
+    libxml2's default limit of 10 MB on one node ("Comment too big")."""
+    la()
+    data = build.file_bytes("LAREF", LA, DAY, [build.referral("HB/1", "AB123456C", 100)])
+    room = 20 * 1024 * 1024 - len(data) - len(b"<!---->\n")
+    at = data.index(b"<Referral>")
+    padded = data[:at] + b"<!--" + b"x" * room + b"-->\n" + data[at:]
+    assert len(padded) == 20 * 1024 * 1024
+    file = received(folder, "LAREF", [], raw=padded)
+    result = validate_file(file, RUN)
+    assert (result.outcome, result.errors, result.record_count, result.accepted) == ("", [], 1, True)
+
+
 @pytest.mark.parametrize("kind", ["LAREV", "LAREC"])
 def test_every_error_a_repeated_debt_ref_is_still_checked_for_nino_mismatch(folder: Path, kind: str) -> None:
     """Spec §4.3 ("Every error in the file is reported") and §3.2/§3.3 (a debt "owed by this NINO"): the

@@ -273,3 +273,24 @@ def test_fast_lane_leaves_a_file_to_the_tree_without_reading_it_all(monkeypatch:
     assert stream.read_before_restart is not None
     assert stream.read_before_restart <= comment_at + 4096 + 2 * 1024 < len(data)
     assert _scan("LAREC", data, fast=True) == _scan("LAREC", data, fast=False)
+
+
+BIG_NODE = 11 * 1000 * 1000  # over libxml2's own limit on one text or comment node (10,000,000 bytes)
+
+
+@pytest.mark.parametrize("node", ["comment", "whitespace"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_well_formed_file_within_the_member_limit_with_a_node_over_10_mb_is_read(node: str, fast: bool) -> None:
+    """§5.1 (a member may be 20 MiB), §6.1 (NOT_WELL_FORMED is for a file that is not well formed): a
+    well-formed file holding one comment or text node over libxml2's default 10 MB limit is read, by the
+    fast lane and the tree scan alike, not failed as "Comment too big" (huge_tree on every inbound parser)."""
+    record = ("<Recall><DebtRef>HB/{n}</DebtRef><NINO>AB123456C</NINO><Reason>OTHER</Reason></Recall>")
+    padding = b"<!--" + b"x" * BIG_NODE + b"-->" if node == "comment" else b" " * BIG_NODE
+    plain = _file("LAREC", [record.format(n=n) for n in range(3)], "", "0.00")
+    second = plain.index(b"<Recall><DebtRef>HB/1<")
+    data = plain[:second] + padding + plain[second:]
+    assert len(data) < 20 * 1024 * 1024
+    result = _scan("LAREC", data, fast=fast)
+    assert result[0] != "corrupt", result
+    records, errors, count = result
+    assert count == 3 and errors == () and [r[3] for r in records] == ["HB/0", "HB/1", "HB/2"]  # type: ignore[index]

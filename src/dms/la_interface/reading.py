@@ -6,10 +6,10 @@ Two passes over the bytes, neither of which holds the whole file:
    §6.1, circular §50): bytes that are not UTF-8 or an encoding declaration other than UTF-8 (``NOT_UTF8``),
    and a document type declaration or entity declaration (``DTD_FORBIDDEN``; not the words in a comment,
    CDATA section or processing instruction). A DTD never reaches the XML parser.
-2. :func:`stream_parts` parses with a hardened lxml parser (no DTD loading, no entity resolution, no network,
-   no huge trees) using ``iterparse``, yields the ``Header`` and each record element as soon as it is
-   complete and frees each one after use. Syntax errors become ``NOT_WELL_FORMED`` with their line; elements
-   out of place in the root become ``SCHEMA`` errors.
+2. :func:`stream_parts` parses with a hardened lxml parser (no DTD loading, no entity resolution, no network;
+   libxml2's size limit on one node lifted: :func:`hardened_parser_options`) using ``iterparse``, yields the
+   ``Header`` and each record element as soon as it is complete and frees each one after use. Syntax errors
+   become ``NOT_WELL_FORMED`` with their line; elements out of place in the root become ``SCHEMA`` errors.
 """
 
 from __future__ import annotations
@@ -157,8 +157,14 @@ class Part:
 
 
 def hardened_parser_options() -> dict[str, object]:
-    """The lxml options every inbound parse uses (engineering guide §2: DTDs and entities off, no network)."""
-    return {"resolve_entities": False, "load_dtd": False, "no_network": True, "huge_tree": False,
+    """The lxml options every inbound parse uses (engineering guide §2: DTDs and entities off, no network).
+
+    ``huge_tree`` lifts libxml2's own limit of about 10 MB on one text or comment node (and 256 levels of
+    nesting), which would fail as ``NOT_WELL_FORMED`` ("Comment too big") a well-formed file within the
+    20 MiB a member may be (spec §5.1, §6.1; docs/la-interface-notes.md "Huge nodes"). What that limit
+    guards against is not here: a DTD or entity declaration is refused before the parser sees the file
+    (:func:`check_bytes`), entities are not resolved, nothing is fetched, and a file is at most 20 MiB."""
+    return {"resolve_entities": False, "load_dtd": False, "no_network": True, "huge_tree": True,
             "dtd_validation": False, "attribute_defaults": False}
 
 
