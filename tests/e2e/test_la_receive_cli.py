@@ -246,6 +246,8 @@ def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(env
     assert again.returncode == 1 and "already received" in again.stderr  # nothing has changed
     run_dms(env, "la", "add", other, "--name", "Otherton Council", "--sort-code", "200001", "--account",
             "12345679", check=True)
+    assert ("register it with 'dms la add 000777 --name NAME --sort-code NNNNNN --account NNNNNNNN', then "
+            "receive the tar again") in again.stderr  # for DMS staff: the command to use (not in the LA's notice)
     taken = run_dms(env, "la", "receive", str(path))
     assert taken.returncode == 0 and "took in" in taken.stdout and "PENDING" in taken.stdout
     assert "already received" not in taken.stdout + taken.stderr

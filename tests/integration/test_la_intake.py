@@ -92,7 +92,31 @@ def test_refused_tar_of_an_la_not_registered(folder: Path) -> None:
     result = refused(folder, [(build.file_name("LAREF", "000999", DAY), data)],
                      name=build.upload_name("000999", DAY))
     assert codes(result) == ["TAR_UNKNOWN_LA"]
-    assert "dms la add 000999" in result.problems[0].message
+
+
+def test_tar_unknown_la_message_gives_the_la_one_instruction_and_no_dms_command(folder: Path) -> None:
+    """§4.3 (the Message says how to put it right, to the LA), §5.1: a tar refused only because its LA was
+    not registered is sent again as it is, once registered; the LA is told that alone, not also to send its
+    files in a later tar, and not the command DMS staff use to register it."""
+    data = build.file_bytes("LAREF", "000999", DAY, [build.referral("HB/1", "AB123456C", 1)])
+    [problem] = refused(folder, [(build.file_name("LAREF", "000999", DAY), data)],
+                        name=build.upload_name("000999", DAY)).problems
+    assert problem.message == ("LA 000999 was not registered with DMS when the tar arrived, so nothing in it was "
+                               "taken in: ask DMS to register LA 000999 if it has not told you it has, then send "
+                               "the tar again")
+    assert "dms " not in problem.message and "later tar" not in problem.message
+
+
+def test_tar_unknown_la_message_beside_other_problems_asks_for_them_put_right(folder: Path) -> None:
+    """§4.3, §5.1: with other problems in the tar, sending it again as it is would be refused again, so the
+    unknown LA's instruction asks for those put right first; they keep their own advice."""
+    data = build.file_bytes("LAREF", "000999", DAY, [build.referral("HB/1", "AB123456C", 1)])
+    result = refused(folder, [(build.file_name("LAREF", "000999", DAY), data), ("notes.txt", b"hi")],
+                     name=build.upload_name("000999", DAY))
+    assert codes(result) == ["TAR_UNKNOWN_LA", "TAR_MEMBER_NAME"]
+    assert result.problems[0].message.endswith("then send the tar again, with the other problems named for it "
+                                               "put right")
+    assert "dms " not in result.problems[0].message
 
 
 def test_tar_refused_for_an_unknown_la_is_taken_in_once_the_la_is_registered(folder: Path) -> None:

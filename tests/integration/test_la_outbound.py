@@ -225,9 +225,10 @@ def test_outbound_refused_tar_of_an_unregistered_la_waits_for_its_registration(d
     root = parsed(MessageType.FAILURE_NOTICE,
                   members(bundle_path(OTHER, D + timedelta(days=1)))["20251119-DMREJ-000123.xml"])
     assert [e.findtext(f"{NS}Code") for e in root.iter(f"{NS}Error")] == ["TAR_UNKNOWN_LA"]
-    # §4.3: the message says what the LA can do about it (send the tar again), not only what staff do
+    # §4.3: the message says what the LA can do about it, one thing (send the tar again), and no staff command
     [message] = [e.findtext(f"{NS}Message") for e in root.iter(f"{NS}Error")]
-    assert "send the tar again once DMS has registered the LA" in message
+    assert message.endswith(f"ask DMS to register LA {OTHER} if it has not told you it has, then send the tar again")
+    assert "dms la add" not in message and "later tar" not in message
 
 
 def test_refused_tar_replaced_by_a_tar_of_its_name_taken_in_before_it_is_reported_is_not_reported(

@@ -105,8 +105,11 @@ def run_la_receive(args: argparse.Namespace) -> int:
         codes = {problem.code for problem in result.problems}
         if "TAR_NAME" in codes:
             told = "its name gives no LA to report it to (docs/la-interface-notes.md)"
-        elif "TAR_UNKNOWN_LA" in codes:
-            told = "it will be reported to the LA as CORRUPT once the LA is registered"
+        elif "TAR_UNKNOWN_LA" in codes:  # for DMS staff: how to register the LA (the LA's notice asks them to)
+            la_id = parse_tar_name(result.tar_name, BundleType.LA_UPLOAD).la_id  # parsed, or TAR_NAME
+            told = ("it will be reported to the LA as CORRUPT once the LA is registered (register it with "
+                    f"'dms la add {la_id} --name NAME --sort-code NNNNNN --account NNNNNNNN', then receive the "
+                    "tar again)")
         else:
             told = "it will be reported to the LA as CORRUPT"
         print(f"dms: error: refused {result.tar_name} received {result.received_on}{already}: it is kept "

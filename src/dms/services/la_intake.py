@@ -15,7 +15,8 @@ since): then it is received anew. A member dated before the tar is "the resubmis
 the LA has a file of that name that failed (other than as DUPLICATE_BATCH), or when it is a file of a tar of the
 LA refused whole (:func:`refused_tar_files`: reported CORRUPT, nothing of it taken in). A refusal's message says
 what is wrong, what to do about it, and that the tar's files, put right, may be sent again in a later tar under
-their own names and dates (circular §48). A file whose name was used before
+their own names and dates (circular §48); a tar of an LA not registered is to be sent again as it is, once
+registered. A file whose name was used before
 follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
 (DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
 or accepted), and a failed file sent again, with the same bytes or corrected, is processed.
@@ -188,8 +189,8 @@ def _la_problems(tar: TarName | None) -> list[TarProblem]:
     if tar is None or Creditor.objects.filter(kind=CreditorKind.LA, la_id=tar.la_id).exists():
         return []
     return [TarProblem("TAR_UNKNOWN_LA", f"LA {tar.la_id} was not registered with DMS when the tar arrived, so "
-                       "nothing of it was taken in; send the tar again once DMS has registered the LA (DMS staff "
-                       f"register it with 'dms la add {tar.la_id}')")]
+                       f"nothing in it was taken in: ask DMS to register LA {tar.la_id} if it has not told you it "
+                       "has, then send the tar again")]
 
 
 def _member_kind(info: tarfile.TarInfo) -> str:
@@ -262,6 +263,8 @@ def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarPr
 
 # a member refused for its own date or LA: its own message says how to send it (spec §5.1)
 _NOT_THE_TARS_OWN = frozenset({"TAR_MEMBER_EARLIER_DATE", "TAR_MEMBER_LATER_DATE", "TAR_MEMBER_LA"})
+# the tar refused only because its LA was not registered: its own message says it all (send the tar again)
+_THE_LA_UNKNOWN = "TAR_UNKNOWN_LA"
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,14 +458,23 @@ def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], 
     members, member_problems = _scan(path, tar)
     problems += member_problems
     problems += _earlier_problems(members, tar)
-    return tar, members, [_with_resend_advice(p) for p in problems]
+    return tar, members, [_with_resend_advice(p, alone=len(problems) == 1) for p in problems]
 
 
-def _with_resend_advice(problem: TarProblem) -> TarProblem:
+def _with_resend_advice(problem: TarProblem, *, alone: bool = True) -> TarProblem:
     """A refusal's message ends saying how the LA puts the tar right (spec §4.3 Message, §5.1, circular §48):
     nothing of the tar was taken in, so its files are sent again, put right, in a later tar, each under its
     own name and date (dated before that tar, each is the resubmission of this tar's file:
-    :func:`refused_tar_files`); a member refused for its own date or LA is sent as its own message says."""
+    :func:`refused_tar_files`); a member refused for its own date or LA is sent as its own message says.
+
+    A tar refused because its LA was not registered (``TAR_UNKNOWN_LA``) is sent again as it is, once the
+    LA is registered: one instruction, its own (docs/la-interface-notes.md "Error codes of a refused tar");
+    with other problems beside it, those are to be put right first."""
+    if problem.code == _THE_LA_UNKNOWN:
+        if alone:
+            return problem
+        return TarProblem(problem.code, f"{problem.message}, with the other problems named for it put right",
+                          problem.member)
     if problem.code in _NOT_THE_TARS_OWN:
         advice = ("nothing in this tar was taken in: send this file as said, and the tar's other files again, put "
                   "right, in a later tar, each under its own name and date (circular §48)")
