@@ -288,3 +288,53 @@ def test_receive_names_what_a_path_that_is_no_tar_file_is(cli_env: dict[str, str
         assert refused.stderr == (f"dms: error: {said}: give the path of the tar received from the LA "
                                   "(YYYYMMDD-PDPLA-AAAAAA.tar)\n")
     assert count_rows(cli_env, "store_la_receivedtar") == 0
+
+
+def test_la_receive_received_date_is_never_on_a_completed_run_nor_before_the_tars_date(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """hb-debt-interface.md §4.1 (ReferralReceivedDate: when DMS received the referral), §6.4 (order by the
+    oldest received date): a tar taken in after the run of its own date has completed is taken as received on
+    the next run's date, and says so; an explicit --date on or before the last completed run, or before the
+    tar's own date, is refused saying what, why and how to fix, and nothing is taken in."""
+    from conftest import count_rows
+
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    run_dms(cli_env, "run", "--date", "2025-11-18", check=True)
+    late_day = date(2025, 11, 17)
+    late = tmp_path / build.upload_name(LA, late_day)
+    late.write_bytes(build.tar_bytes([(build.file_name("LAREF", LA, late_day), build.file_bytes(
+        "LAREF", LA, late_day, [build.referral("LATE/1", "AB123456C", 1000)]))]))
+    for given in ("2025-11-17", "2025-11-18"):
+        refused = run_dms(cli_env, "la", "receive", str(late), "--date", given)
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert refused.stderr == (
+            f"dms: error: --date {given} is on or before 2025-11-18, the last completed daily run: {late.name} was "
+            "not there for that run, so it cannot have been received then (its referrals would be recorded as "
+            "received, and recovered, ahead of those that came earlier: spec §4.1, §6.4); nothing was taken in: "
+            "give the date it was really received, 2025-11-19 or later, or leave out --date to take it as "
+            "received on the date of the next run\n")
+    early = run_dms(cli_env, "la", "receive", str(late), "--date", "2025-11-16")
+    assert early.returncode == 1 and "--date 2025-11-16 is before the date of" in early.stderr
+    assert "give the date it was really received, 2025-11-19 or later" in early.stderr
+    assert count_rows(cli_env, "store_la_receivedtar") == 0
+    taken = run_dms(cli_env, "la", "receive", str(late))
+    assert taken.returncode == 0, taken.stderr
+    assert taken.stdout.startswith(f"took in {late.name} received 2025-11-19: 1 files\n"
+                                   "  received 2025-11-19, not on the date in its name: the daily run of 2025-11-18 "
+                                   "has completed without it, so it is taken as received on the date of the next "
+                                   "run, which processes its files (give --date for another date after "
+                                   "2025-11-18)\n")
+    again = run_dms(cli_env, "la", "receive", str(late))
+    assert again.returncode == 0 and "already received" in again.stdout and "not on the date" not in again.stdout
+    run_dms(cli_env, "run", "--date", "2025-11-19", check=True)
+    shown = json.loads(run_dms(cli_env, "debtor", "show", "AB123456C", "--json", check=True).stdout)
+    assert [(d["ref"], d["received_on"]) for d in shown["debts"]] == [("LATE/1", "2025-11-19")]
+    own_day = date(2025, 11, 20)
+    own = tmp_path / build.upload_name(LA, own_day)
+    own.write_bytes(build.tar_bytes([(build.file_name("LAREC", LA, own_day), build.file_bytes(
+        "LAREC", LA, own_day, [build.recall("LATE/1", "AB123456C")]))]))
+    on_time = run_dms(cli_env, "la", "receive", str(own))
+    assert on_time.returncode == 0 and on_time.stdout.startswith(f"took in {own.name} received 2025-11-20: 1 files\n")
+    assert "not on the date" not in on_time.stdout

@@ -6,18 +6,20 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from la_files import DAY, LA, la, receive
 
+from dms.errors import DmsError
 from dms.la_interface import build
 from dms.services import la_intake
 from dms.services.la_intake import receive_tar
 from dms.services.la_outbound import outbound_step
 from dms.settings import get_config
 from dms.store.la.models import FileState, Outcome, ReceivedFile, ReceivedTar
+from dms.store.models import RunDay
 
 pytestmark = pytest.mark.django_db
 REF = build.file_name("LAREF", LA, DAY)
@@ -547,3 +549,65 @@ def test_an_interrupted_keep_leaves_no_copy_under_a_temporary_name(data_dir: Pat
     assert size == 3 << 20 and [p.name for p in area.rglob("*") if p.is_file()] == [sha256]
     assert la_intake.keep_bytes(b"small")[0] == hashlib.sha256(b"small").hexdigest()
     assert not [p for p in area.rglob(".tmp-*")] and os.path.exists(area / sha256[:2] / sha256)
+
+
+def completed_run(day: date) -> None:
+    RunDay.objects.create(run_date=day, completed=True)
+
+
+def test_received_date_on_or_before_the_last_completed_run_is_refused(folder: Path) -> None:
+    """§4.1 (ReferralReceivedDate: when DMS received the referral), §6.4 (order by the oldest received date):
+    a tar taken in after the run of a date has completed was not there for that run, so it cannot have been
+    received on or before that date; refused with what, why and how to fix, and nothing kept or recorded."""
+    completed_run(DAY + timedelta(days=3))
+    path = build.write_tar(folder / build.upload_name(LA, DAY), [(REF, referral_bytes())])
+    for on in (DAY, DAY + timedelta(days=3)):
+        with pytest.raises(DmsError) as refused_date:
+            receive_tar(path, received_on=on)
+        assert str(refused_date.value) == (
+            f"the received date {on} is on or before 2025-11-21, the last completed daily run: "
+            f"{path.name} was not there for that run, so it cannot have been received then (its referrals would "
+            "be recorded as received, and recovered, ahead of those that came earlier: spec §4.1, §6.4); nothing "
+            "was taken in: give the date it was really received, 2025-11-22 or later")
+    assert (ReceivedTar.objects.count(), ReceivedFile.objects.count()) == (0, 0)
+    assert not (get_config().archive_dir / "la").exists() or not any((get_config().archive_dir / "la").iterdir())
+    taken = receive_tar(path, received_on=DAY + timedelta(days=4))
+    assert taken.accepted and ReceivedFile.objects.get().received_on == DAY + timedelta(days=4)
+
+
+def test_received_date_before_the_tars_own_date_is_refused(folder: Path) -> None:
+    """§4.1, §5.1: a tar is not received before its own date (the date in its name, its files' creation
+    date); refused, nothing taken in. On its own date or later it is taken in."""
+    path = build.write_tar(folder / build.upload_name(LA, DAY), [(REF, referral_bytes())])
+    with pytest.raises(DmsError) as refused_date:
+        receive_tar(path, received_on=DAY - timedelta(days=2))
+    assert str(refused_date.value) == (
+        f"the received date 2025-11-16 is before the date of {path.name}, 2025-11-18 (the date its files were "
+        "created): a tar cannot be received before it was made; nothing was taken in: give the date it was "
+        "really received, 2025-11-18 or later")
+    assert ReceivedTar.objects.count() == 0
+    assert receive_tar(path, received_on=DAY).accepted
+
+
+def test_received_date_before_the_tars_own_date_and_its_run_names_the_first_date_that_may_be_right(
+        folder: Path) -> None:
+    """Both rules at once: the fix names the first date both allow."""
+    completed_run(DAY + timedelta(days=1))
+    path = build.write_tar(folder / build.upload_name(LA, DAY), [(REF, referral_bytes())])
+    with pytest.raises(DmsError, match=r"before the date of .*; nothing was taken in: give the date it was really "
+                       r"received, 2025-11-20 or later$"):
+        receive_tar(path, received_on=DAY - timedelta(days=1))
+
+
+def test_default_received_date_after_its_run_has_completed_is_the_next_run_date(folder: Path) -> None:
+    """§4.1, §6.4 (docs/la-interface-notes.md "Received date"): with no date given, a tar's own date, unless
+    the run of that date has completed: then the day after the last completed run, the next run's date, on
+    which its files are processed."""
+    assert la_intake.default_received_date(DAY) == la_intake.ReceivedDate(DAY)
+    completed_run(DAY - timedelta(days=1))
+    assert la_intake.default_received_date(DAY) == la_intake.ReceivedDate(DAY)
+    completed_run(DAY)
+    assert la_intake.default_received_date(DAY) == la_intake.ReceivedDate(DAY + timedelta(days=1), DAY)
+    completed_run(DAY + timedelta(days=3))
+    assert la_intake.default_received_date(DAY) == la_intake.ReceivedDate(DAY + timedelta(days=4),
+                                                                          DAY + timedelta(days=3))

@@ -78,29 +78,45 @@ def _not_a_file(path: Path) -> str:
 
 
 def run_la_receive(args: argparse.Namespace) -> int:
+    from dms.calendar import a_year_after
     from dms.commands.run import refuse_a_date_far_ahead
     from dms.la_interface.names import BadName, BundleType, parse_tar_name
-    from dms.services.la_intake import receive_tar
+    from dms.services.la_intake import default_received_date, receive_tar, refuse_a_received_date
 
     if not args.path.is_file():
         state = "is a directory" if args.path.is_dir() else _not_a_file(args.path)
         raise DmsError(f"{args.path} {state}: give the path of the tar received from the LA "
                        "(YYYYMMDD-PDPLA-AAAAAA.tar)")
-    received_on = args.date
-    if received_on is None:
-        try:
-            received_on = parse_tar_name(args.path.name, BundleType.LA_UPLOAD).tar_date
-        except BadName as error:
+    try:
+        tar_date: date | None = parse_tar_name(args.path.name, BundleType.LA_UPLOAD).tar_date
+    except BadName as error:
+        if args.date is None:
             raise DmsError(f"{error}, so it gives no received date: give --date YYYY-MM-DD (the business date "
                            "it was received) and it will be kept and refused for its name") from None
-    # a guard of the command, as `dms run`'s: the tar's files (or its refusal) would wait for a run of that date
+        tar_date = None
+    # a guard of the command, as `dms run`'s: a date in the name more than a year ahead is taken for a mistake
+    name_date_mistaken = tar_date is not None and tar_date > a_year_after(date.today())
+    received_on, after_run = args.date, None
+    if received_on is None and tar_date is not None:
+        # its date's run already completed: taken as received on the next run's date (la_intake)
+        default = default_received_date(tar_date)
+        received_on, after_run = default.on, default.after_run
+    elif received_on is not None:
+        refuse_a_received_date(args.path.name, received_on, what="--date", name_date_mistaken=name_date_mistaken,
+                               fix_default=", or leave out --date to take it as received on the date of the next "
+                               "run")
+    # the tar's files (or its refusal) would wait for a run of that date
     refuse_a_date_far_ahead(received_on, date.today(),
                             what="--date" if args.date is not None else
                             "the date in the tar's name, the default received date,",
                             fix="its files would wait for a run of that date: give --date YYYY-MM-DD, the "
                                 "business date the tar was received")
-    result = receive_tar(args.path, received_on=received_on)
+    result = receive_tar(args.path, received_on=received_on, name_date_mistaken=name_date_mistaken)
     already = " (already received: nothing new was done)" if result.repeat else ""
+    moved = "" if after_run is None or result.repeat else (
+        f"  received {result.received_on}, not on the date in its name: the daily run of {after_run} has completed "
+        "without it, so it is taken as received on the date of the next run, which processes its files (give "
+        f"--date for another date after {after_run})")
     if not result.accepted:
         codes = {problem.code for problem in result.problems}
         if "TAR_NAME" in codes:
@@ -114,10 +130,14 @@ def run_la_receive(args: argparse.Namespace) -> int:
             told = "it will be reported to the LA as CORRUPT"
         print(f"dms: error: refused {result.tar_name} received {result.received_on}{already}: it is kept "
               f"(SHA-256 {result.sha256}); {told}:", file=sys.stderr)
+        if moved:
+            print(moved, file=sys.stderr)
         for problem in result.problems:
             print(f"  {problem.code}: {problem.message}", file=sys.stderr)
         return 1
     print(f"took in {result.tar_name} received {result.received_on}{already}: {len(result.files)} files")
+    if moved:
+        print(moved)
     for refused_on in result.replaces:
         print(f"  it replaces the refusal of {result.tar_name} received {refused_on}: that refusal will not be "
               "reported to the LA, as the files of this tar are processed instead")

@@ -16,7 +16,9 @@ the LA has a file of that name that failed (other than as DUPLICATE_BATCH), or w
 LA refused whole (:func:`refused_tar_files`: reported CORRUPT, nothing of it taken in). A refusal's message says
 what is wrong, what to do about it, and that the tar's files, put right, may be sent again in a later tar under
 their own names and dates (circular §48); a tar of an LA not registered is to be sent again as it is, once
-registered. A file whose name was used before
+registered. A received date on or before the last completed run, or before the tar's own date, cannot be
+right: it is refused (:func:`refuse_a_received_date`), and a tar received with none after its own date's run
+is taken as received on the next run's date (:func:`default_received_date`). A file whose name was used before
 follows §5.3 as :func:`same_name_rule` reads it: a name once accepted takes no other bytes
 (DUPLICATE_BATCH); "the same bytes" are ignored only while the earlier file is held (still to be processed,
 or accepted), and a failed file sent again, with the same bytes or corrected, is processed.
@@ -31,7 +33,7 @@ import tarfile
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -484,10 +486,77 @@ def _with_resend_advice(problem: TarProblem, *, alone: bool = True) -> TarProble
     return TarProblem(problem.code, f"{problem.message}; {advice}", problem.member)
 
 
+# ------------------------------------------------------------------------------------------------ received date
+
+
+def last_completed_run_date() -> date | None:
+    """The latest business date the daily run has completed (None before the first)."""
+    from dms.services.events import last_completed_run_date as last_run
+
+    return last_run()
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedDate:
+    """The received date a tar is taken in on when none is given (:func:`default_received_date`): ``on``,
+    and, when that is not the tar's own date, the last completed run that moved it (``after_run``)."""
+
+    on: date
+    after_run: date | None = None
+
+
+def default_received_date(tar_date: date) -> ReceivedDate:
+    """The received date of a tar taken in now with none given (spec §4.1 ReferralReceivedDate "when DMS
+    received the referral", §6.4 order by the oldest received date; docs/la-interface-notes.md "Received
+    date"): the date in its name, unless the daily run of that date has completed. A tar taken in now was
+    not there for that run, so it cannot have been received on that day: it is taken as received on the day
+    after the last completed run, the date of the next run, which processes its files."""
+    last = last_completed_run_date()
+    if last is not None and tar_date <= last:
+        return ReceivedDate(last + timedelta(days=1), last)
+    return ReceivedDate(tar_date)
+
+
+def refuse_a_received_date(tar_name: str, received_on: date, *, what: str = "the received date",
+                           fix_default: str = "", name_date_mistaken: bool = False) -> None:
+    """Refuse (:class:`DmsError`, nothing taken in) a received date that cannot be the day DMS received a tar
+    taken in now (spec §4.1 ReferralReceivedDate, §5.1, §6.4; docs/la-interface-notes.md "Received date"):
+
+    - on or before the last completed daily run: that run is done without the tar, so the tar arrived
+      after it (its referrals would otherwise be recorded as received, and recovered, ahead of those that
+      really came earlier);
+    - before the tar's own date (the date in its name, its files' creation date): a tar is not received
+      before it was made.
+
+    ``what`` names the date in the message (``--date``), ``fix_default`` adds how to do without one.
+    ``name_date_mistaken``: the date in the tar's name is taken for a mistake (``dms la receive``: more than a
+    year ahead, a guard of the command), so the tar has no own date to be received after; it is judged by its
+    members, whose dates then come before the tar's (``TAR_MEMBER_EARLIER_DATE``)."""
+    try:
+        tar_date: date | None = parse_tar_name(tar_name, BundleType.LA_UPLOAD).tar_date
+    except BadName:
+        tar_date = None  # no date of its own: refused for its name (TAR_NAME) once taken in
+    if name_date_mistaken:
+        tar_date = None
+    last = last_completed_run_date()
+    earliest = max(tar_date or date.min, last + timedelta(days=1) if last is not None else date.min)
+    if received_on >= earliest:
+        return
+    if tar_date is not None and received_on < tar_date:
+        why = (f"is before the date of {tar_name}, {tar_date} (the date its files were created): a tar cannot be "
+               "received before it was made")
+    else:
+        why = (f"is on or before {last}, the last completed daily run: {tar_name} was not there for that run, so "
+               "it cannot have been received then (its referrals would be recorded as received, and recovered, "
+               "ahead of those that came earlier: spec §4.1, §6.4)")
+    raise DmsError(f"{what} {received_on} {why}; nothing was taken in: give the date it was really received, "
+                   f"{earliest} or later{fix_default}")
+
+
 # ------------------------------------------------------------------------------------------------ intake
 
 
-def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
+def receive_tar(path: Path, *, received_on: date, name_date_mistaken: bool = False) -> IntakeResult:
     """Take in (or refuse) the LA tar at ``path``, received on the business date ``received_on``
     (spec §5). Runs in one transaction; raises :class:`DmsError` only when ``path`` is not a readable file.
 
@@ -496,10 +565,15 @@ def receive_tar(path: Path, *, received_on: date) -> IntakeResult:
     would now be judged otherwise (its LA has been registered since: TAR_UNKNOWN_LA, spec §5.1) is a new
     receipt: taken in, or refused for what is wrong with it now (an earlier refusal of a tar taken in is then
     not reported: ``la_outbound``). A tar taken in replaces every refusal of a tar of its name not yet reported
-    (spec §4.3, §5): those are not reported, and the result names the dates they were received."""
+    (spec §4.3, §5): those are not reported, and the result names the dates they were received.
+
+    A ``received_on`` that cannot be right for a tar taken in now (:func:`refuse_a_received_date`: on or
+    before the last completed run, or before the tar's own date unless ``name_date_mistaken``) is refused,
+    and nothing kept."""
     path = Path(path)
     if not path.is_file():
         raise DmsError(f"{path} is not a file; give the path of the LA's .tar")
+    refuse_a_received_date(path.name, received_on, name_date_mistaken=name_date_mistaken)
     sha256, size, relative = keep_file(path)
     with transaction.atomic():
         earlier = list(ReceivedTar.objects.filter(name=path.name, sha256=sha256).order_by("pk"))
