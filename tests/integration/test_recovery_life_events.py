@@ -1113,7 +1113,8 @@ def test_payment_to_a_debt_withdrawn_before_the_run_is_credit_to_other_debts_the
 def test_a_payment_naming_a_debt_no_longer_held_says_which_debt_and_why_in_its_credit_and_refund() -> None:
     """recovery-rules.md §5 and README (every penny explained): a payment names DWP debt A, withdrawn on
     2025-06-07 before the run applies it; the person has no other debt, so all of it is a refund due, and the
-    refund says the payment named debt A and that A was withdrawn on 2025-06-07, so staff can send it on."""
+    refund says the payment named debt A and that A was withdrawn on 2025-06-07 and why, so staff can send it
+    on."""
     from dms.services.debtors import debtor_summary
 
     events(uc_award(), dwp_debt("A", amount="100.00"))
@@ -1124,9 +1125,10 @@ def test_a_payment_naming_a_debt_no_longer_held_says_which_debt_and_why_in_its_c
     run_day(date(2025, 6, 8))
     (refund,) = debtor_summary(NINO)["refunds"]
     assert refund["amount"] == "50.00"
-    assert "direct payment (event pay) naming DWP debt A, withdrawn on 2025-06-07, no longer held" in refund["reason"]
-    assert ("for DWP debt A, withdrawn on 2025-06-07, no longer held" in
-            JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).get().description)
+    assert refund["reason"] == ("credit from direct payment (event pay, naming DWP debt A, no longer held: withdrawn "
+                                "on 2025-06-07 (referred in error)) refunded to the person")
+    assert ("for DWP debt A, no longer held: withdrawn on 2025-06-07 (referred in error), held as the person's "
+            "credit" in JournalEntry.objects.filter(kind=EntryKind.DIRECT_PAYMENT).get().description)
     assert check_ledger().ok
 
 

@@ -137,6 +137,9 @@ def test_a_revision_up_on_an_over_recovered_debt_takes_back_the_credit_on_other_
     assert _state(second) == ("OPEN", 185, 315)
     assert _refund_due() == 0 and _la_nets(first) == 3 * INSTALMENT
     assert check_ledger().ok
+    reason = {row["ref"]: row for row in debtor_summary(NINO)["debts"]}["HB1"]["status_reason"]
+    assert "20.00 of the over-recovery undone first (credit taken back from LA 000123 HB3 16.85, LA 000123 HB2 " \
+           "3.15) and given back to" in reason, reason  # no refund was due: no part naming it
 
 
 def test_a_dwp_debt_revised_up_after_a_revision_down_first_undoes_its_over_recovery() -> None:

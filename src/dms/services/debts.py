@@ -366,11 +366,11 @@ def _undo_over_recovery(debt: Debt, result: RevisionResult, business_date: date,
     credits = ", ".join(f"{others[i].creditor} {others[i].creditor_ref} {format_pounds(p)}"
                         for i, p in undone.by_other.items())
     schedule = " (a CORRECTION on its next payment schedule)" if debt.creditor.kind == CreditorKind.LA else ""
+    parts = ([f"{format_pounds(refunded)} taken back from the refund due"] if refunded else []) + (
+        [f"credit taken back from {credits}"] if credits else [])  # only the parts that took something
     result.undone_text = (
         f"revised up to {format_pounds(result.new_amount_pence)}: {format_pounds(undone.pence)} of the "
-        f"over-recovery undone first ({format_pounds(refunded)} taken back from the refund due"
-        + (f", credit taken back from {credits}" if credits else "")
-        + f") and given back to {debt.creditor}{schedule}; "
+        f"over-recovery undone first ({', '.join(parts)}) and given back to {debt.creditor}{schedule}; "
         f"{format_pounds(result.recovered_pence + undone.pence)} recovered, balance "
         f"{format_pounds(result.balance_pence)}")
 

@@ -39,9 +39,10 @@ class TargetGone(Exception):
     """The debt a payment names was held when the payment was received (checked at import) and is no
     longer held for the person when the run applies it (withdrawn, returned or ended since)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, why: str = "") -> None:
         super().__init__(what)
-        self.what = what
+        self.what = what  # the debt named: "LA 005920 debt HB1"
+        self.why = why  # since when and why it is no longer held, when DMS held it (:func:`_why_gone`)
 
 
 def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
@@ -60,7 +61,7 @@ def _target_debt(event: ev.PaymentReceived, person: Person) -> Debt | None:
         creditor, ref = found, target.debt_ref
     debt = debt_service.find_held_debt(creditor, ref)
     if debt is None or person.pk not in (debt.person_id, debt.joint_person_id):
-        raise TargetGone(f"{_creditor_name(creditor)} debt {ref}{_why_gone(creditor, ref, person)}")
+        raise TargetGone(f"{_creditor_name(creditor)} debt {ref}", _why_gone(creditor, ref, person))
     return debt
 
 
@@ -71,16 +72,19 @@ def _creditor_name(creditor: Creditor) -> str:
 def _why_gone(creditor: Creditor, ref: str, person: Person) -> str:
     """Why the person's debt ``ref`` of ``creditor`` is no longer held, for the payment's credit and refund to
     say (so staff can send the money on to the creditor that now pursues it: README, every penny explained):
-    ", returned to LA 000001 on 2026-03-10 (DEATH)", ", withdrawn on ...", or "" when DMS never held it."""
+    "returned to LA 000001 on 2026-03-10 (DEATH)", "withdrawn on 2025-11-12 (DEBT_WAIVED_BY_DECISION_MAKER)"
+    (the withdrawal's reason), or "" when DMS never held it for the person."""
     gone = (Debt.objects.filter(Q(person=person) | Q(joint_person=person), creditor=creditor, creditor_ref=ref,
                                 status__in=debt_service.FINAL_STATUSES).order_by("-receipt_seq", "-pk").first())
     if gone is None:
         return ""
-    since = gone.status_date
-    how = (f"returned to {_creditor_name(creditor)}" if gone.status == DebtStatus.RETURNED else "withdrawn")
-    on = f" on {since.isoformat()}" if since is not None else ""
-    code = f" ({gone.cessation_reason})" if gone.cessation_reason else ""
-    return f", {how}{on}{code}"
+    if gone.status == DebtStatus.RETURNED:
+        how, why = f"returned to {_creditor_name(creditor)}", gone.cessation_reason
+    else:
+        how = "withdrawn"
+        why = gone.status_changes.filter(to_status=gone.status).order_by("-id").values_list(
+            "reason", flat=True).first() or ""
+    return f"{how} on {gone.status_date.isoformat()}" + (f" ({why})" if why else "")
 
 
 def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> tuple[list[Share], dict[int, Debt]]:
@@ -111,8 +115,9 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
         # is not any more (withdrawn or returned before the run applied it): all of it is the person's credit,
         # which goes to their other debts in recovery order, the rest a refund due. Never lost, never refused.
         target, shares, by_id = None, [], {}
-        beyond = f"for {gone.what}, no longer held,"
-        target_gone = gone.what
+        no_longer = f"no longer held: {gone.why}" if gone.why else "no longer held"
+        beyond = f"for {gone.what}, {no_longer},"
+        target_gone = f", naming {gone.what}, {no_longer}"
     keys = _Keys(AccountKind.DIRECT_PAYMENTS)
     entries: list[Entry] = []
     cleared = []
@@ -138,9 +143,8 @@ def apply_direct_payment(event: ev.PaymentReceived, person: Person, run_date: da
             debt.change_status(DebtStatus.CLEARED, business_date=run_date, actor=actor,
                                reason="balance paid in full by direct payment")
     if rest > 0:
-        named = f" naming {target_gone}, no longer held" if target_gone else ""
         used = debt_service.use_person_credit(person.pk, rest, business_date=run_date, actor=actor,
-                                              source=f"direct payment (event {event.event_id}){named}",
+                                              source=f"direct payment (event {event.event_id}{target_gone})",
                                               excluding=target.pk if target is not None else None,
                                               statuses=PAYABLE_STATUSES)
         ids += used.entry_ids
