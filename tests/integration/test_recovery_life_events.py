@@ -1990,6 +1990,46 @@ def test_three_missed_instalments_count_only_those_missed_while_the_hb_debt_was_
     assert status("HB1") == ("RETURNED", "MISSED_INSTALMENTS")
 
 
+def _run_days(first: date, last: date) -> None:
+    day = first
+    while day <= last:
+        run_day(day)
+        day += timedelta(days=1)
+
+
+def test_three_missed_instalments_count_the_person_s_instalments_whichever_legacy_award_they_were_taken_from(
+        ) -> None:
+    """recovery-rules.md §4: "Three missed instalments with no other prescribed benefit in payment return an HB
+    debt (MISSED_INSTALMENTS)"; the instalment plan is the person's, whichever legacy award an instalment is
+    taken from (**Decision**, docs/recovery-notes.md). ESA £100.00 a week on Mondays, JSA £100.00 a week on
+    Wednesdays from 2025-06-12; HB1 (£500.00) received 2025-05-20. ESA's 06-09 and 06-16 payments are missed;
+    ESA ends 06-17, the instalments move to JSA, and JSA's 06-18 payment is missed: the third missed
+    instalment, with no other prescribed benefit in payment, returns HB1 with £500.00 - £13.95 (06-02)."""
+    esa = line("start-ESA1", "award.started", award_ref="ESA1", benefit="ESA", start_date="2025-05-01",
+               legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-02"})
+    jsa = line("start-JSA1", "award.started", award_ref="JSA1", benefit="JSA", start_date="2025-06-12",
+               legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-18"})
+    events(esa, jsa)
+    hb_debt(received=date(2025, 5, 20))
+    _run_days(date(2025, 6, 2), date(2025, 6, 9))
+    events(line("m1", "benefit.payment_missed", occurred_on="2025-06-10", award_ref="ESA1", pay_date="2025-06-09"),
+           line("end", "award.ended", occurred_on="2025-06-17", award_ref="ESA1", end_date="2025-06-17",
+                reason="CLAIM_CEASED"))
+    _run_days(date(2025, 6, 10), date(2025, 6, 16))
+    events(line("m2", "benefit.payment_missed", occurred_on="2025-06-17", award_ref="ESA1", pay_date="2025-06-16"))
+    _run_days(date(2025, 6, 17), date(2025, 6, 18))
+    assert status("HB1") == ("OPEN", "")  # two missed, and JSA in payment when the second was applied
+    events(line("m3", "benefit.payment_missed", occurred_on="2025-06-19", award_ref="JSA1", pay_date="2025-06-18"))
+    run_day(date(2025, 6, 19))
+    assert [(r.date, r.award.award_ref) for r in taken("REVERSED")] == [
+        (date(2025, 6, 9), "ESA1"), (date(2025, 6, 16), "ESA1"), (date(2025, 6, 18), "JSA1")]
+    assert status("HB1") == ("RETURNED", "MISSED_INSTALMENTS") and cessation_date("HB1") == date(2025, 6, 19)
+    assert Debt.objects.get(creditor_ref="HB1").cessations.get().balance_returned_pence == 48605
+    reason = shown("HB1")["status_reason"]
+    assert "2025-06-09 and 2025-06-16 (ESA award ESA1), 2025-06-18 (JSA award JSA1)" in reason, reason
+    assert check_ledger().ok
+
+
 def test_deductions_for_a_dead_partner_s_debts_from_a_joint_award_reported_late_are_reversed() -> None:
     """recovery-rules.md §6: deductions stop at death, also those for the partner's debts taken from the
     other member's joint UC award. Reported late, they are reversed before the partner's HB debt ceases

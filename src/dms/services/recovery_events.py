@@ -672,7 +672,7 @@ def _sanctions_leave_no_room_for(rows: Sequence[Deduction], day: date, sanctions
     day, pro rata by days) leave less above the floor than the instalment. One whose pay period no sanction
     meets has room; one without the figures to judge by has none, as under a 100% sanction. The rule a
     sanction reported late reverses instalments by (:func:`_reverse_instalments_a_sanction_leaves_no_room_for`),
-    and by which a missed payment is counted (:func:`_missed_pay_dates_counted`) and an instalment taken again
+    and by which a missed payment is counted (:func:`_missed_instalments_counted`) and an instalment taken again
     (:func:`_take_again_up_to_what_is_owed`), whatever order the reports arrived in."""
     first, last_day = _pay_period_of(rows[0], day)
     if not any(s.first_day <= last_day and s.last_day >= first for s in sanctions):
@@ -1518,36 +1518,56 @@ def _missed(event: ev.BenefitPaymentMissed, run_date: date) -> bool:
                                     event_id=event.event_id, reversed_pence=sum(d.amount_pence for d in taken),
                                     recorded_on=run_date)
     other = in_payment(award.person_id, run_date, excluding=award.pk)
-    missed_days = _missed_pay_dates_counted(award)
+    missed = _missed_instalments_counted(award.person_id)
     returned = [debt.pk for debt in _debts(award.person, creditor__kind="LA", status__in=_HB_ACTIVE)
-                if missed_instalments_outcome(_missed_while_held(missed_days, debt), other, run_date)]
+                if missed_instalments_outcome(_missed_while_held(missed, debt), other, run_date)]
     cease_hb_debts(returned, "MISSED_INSTALMENTS", run_date, ACTOR,
-                   why=f"{award.benefit} award {award.award_ref} missed its payments on "
-                       f"{', '.join(d.isoformat() for d in missed_days)} (the last reported by event "
-                       f"{event.event_id}): three missed while the debt was held, with no other prescribed benefit "
-                       "in payment, return it (recovery-rules.md §4; hb-debt-interface.md §6.5)")
+                   why=f"the person's legacy instalments were missed on {_missed_by_award(missed)} (the last "
+                       f"reported by event {event.event_id}): three missed while the debt was held, whichever award "
+                       "they were taken from, with no other prescribed benefit in payment, return it "
+                       "(recovery-rules.md §4; hb-debt-interface.md §6.5)")
     return True
 
 
-def _missed_pay_dates_counted(award: Award) -> list[date]:
-    """The pay dates of ``award`` recorded as missed that count as missed instalments (recovery-rules.md §4),
-    in date order: not one on which the sanctions now held leave no room for its instalment
-    (:func:`_sanctions_leave_no_room_for`, judging the instalment first taken that day), so that a payment
-    reported missed before a late sanction that left nothing due that day counts no more than one reported
-    after it (docs/recovery-notes.md: only a payment an instalment was due from counts). Its record stands,
-    and a debt already returned for three missed stays returned."""
-    days = sorted(MissedInstalment.objects.filter(award=award).values_list("pay_date", flat=True))
-    if not days:
+def _missed_instalments_counted(person_id: int) -> list[tuple[date, Award]]:
+    """The person's missed instalments that count towards the three that return an HB debt (recovery-rules.md
+    §4), as ``(pay date, award)`` in date order, across all their legacy awards: the instalment plan is the
+    person's, whichever award an instalment is taken from (**Decision**, docs/recovery-notes.md "Which legacy
+    award an instalment is taken from"), so a move from one award to another does not start the count again.
+    Each is a pay date recorded as missed (an instalment taken from the award that day and reversed), but not
+    one on which the sanctions now held leave no room for its instalment (:func:`_sanctions_leave_no_room_for`,
+    judging the instalment first taken from that award that day), so that a payment reported missed before a
+    late sanction that left nothing due that day counts no more than one reported after it
+    (docs/recovery-notes.md: only a payment an instalment was due from counts). Its record stands, and a debt
+    already returned for three missed stays returned. Read only when a missed payment is applied (set-based:
+    the person's records, their sanctions and the deductions of those pay dates, one query each)."""
+    rows = sorted(((row.pay_date, row.award) for row in MissedInstalment.objects.filter(person_id=person_id)
+                   .select_related("award")), key=lambda r: (r[0], r[1].pk))
+    if not rows:
         return []
-    sanctions = sanctions_over(days[0] - timedelta(days=31), days[-1], [award.person_id]).get(award.person_id, [])
+    sanctions = sanctions_over(rows[0][0] - timedelta(days=31), rows[-1][0], [person_id]).get(person_id, [])
     if not sanctions:
-        return days
-    first_taken: dict[date, list[Deduction]] = defaultdict(list)
-    for d in (Deduction.objects.filter(award=award, date__in=days, restores__isnull=True).exclude(source="UC")
-              .select_related("award").order_by("pk")):
-        first_taken[d.date].append(d)
-    return [day for day in days if not (first_taken[day] and _sanctions_leave_no_room_for(first_taken[day], day,
-                                                                                          sanctions))]
+        return rows
+    first_taken: dict[tuple[int | None, date], list[Deduction]] = defaultdict(list)
+    for d in (Deduction.objects.filter(award_id__in={award.pk for _, award in rows},
+                                       date__in={day for day, _ in rows}, restores__isnull=True)
+              .exclude(source="UC").select_related("award").order_by("pk")):
+        first_taken[(d.award_id, d.date)].append(d)
+    return [(day, award) for day, award in rows
+            if not ((taken := first_taken[(award.pk, day)]) and _sanctions_leave_no_room_for(taken, day, sanctions))]
+
+
+def _missed_by_award(missed: Sequence[tuple[date, Award]]) -> str:
+    """``missed`` for a status reason: the pay dates of each award in turn, with the award named
+    ("2025-06-09 and 2025-06-16 (ESA award ESA0), 2025-06-18 (JSA award JSA0)")."""
+    runs: list[tuple[Award, list[date]]] = []
+    for day, award in missed:
+        if runs and runs[-1][0].pk == award.pk:
+            runs[-1][1].append(day)
+        else:
+            runs.append((award, [day]))
+    return ", ".join(f"{' and '.join(d.isoformat() for d in days)} ({award.benefit} award {award.award_ref})"
+                     for award, days in runs)
 
 
 def reverse_deductions(taken: Sequence[Deduction], run_date: date, reason: str) -> None:
@@ -1750,12 +1770,13 @@ def _in_payment_up_to_the_end(award: Award, event: ev.AwardEnded,
             f"and {paid} (events.md §2 award.ended: no benefit in payment after end_date): {then}")
 
 
-def _missed_while_held(missed_days: Sequence[date], debt: Debt) -> int:
+def _missed_while_held(missed: Sequence[tuple[date, Award]], debt: Debt) -> int:
     """The instalments of ``debt`` missed (recovery-rules.md §4: "three missed instalments ... return an HB
-    debt"): the award's missed pay dates on or after DMS received the debt's referral. A payment missed
-    before the debt was held was no instalment of it."""
+    debt"): the person's missed instalments (:func:`_missed_instalments_counted`, from any of their legacy
+    awards) on or after DMS received the debt's referral. A payment missed before the debt was held was no
+    instalment of it."""
     held_from = debt_service.referral_received_date(debt)
-    return sum(1 for day in missed_days if day >= held_from)
+    return sum(1 for day, _ in missed if day >= held_from)
 
 
 # ---------------------------------------------------------------------------------------------- payments
