@@ -689,3 +689,44 @@ def test_rerate_works_a_legacy_pay_period_at_the_rates_of_its_pay_date_across_an
     taken = Deduction.objects.filter(date=date(2026, 4, 16), status="TAKEN")
     assert [d.amount_pence for d in taken] == [1440]
     assert outcome.now_pence == 1440 and list(rerated.values()) == [1440]
+
+
+@pytest.mark.parametrize("with_jsa", [True, False], ids=["moving-to-jsa", "no-other-award"])
+def test_rerate_on_a_legacy_award_s_last_day_takes_no_pay_date_after_its_end_as_the_daily_run_does(
+        with_jsa: bool) -> None:
+    """events.md §2 ``award.ended`` ("no benefit in payment after ``end_date``": no pay date after it) with
+    recovery-rules.md §4 and docs/recovery-notes.md "Re-rating reads the book as the daily run left it" (the
+    instalment of the pay period D falls in, as the run takes it on its pay date): ESA of £100.00 a week, paid
+    on Mondays, ends on 2026-04-14, its last instalment the £14.40 of 2026-04-13. Its pay period 2026-04-14 to
+    2026-04-20 has its pay date after the end, so the run takes nothing for it, and the re-rating of 2026-04-14
+    gives the same as that of 2026-04-15: with JSA paid on Thursdays in payment since 2026-04-01, the £6.17
+    (£14.40 x 3/7) the run takes from JSA on 2026-04-16 for 2026-04-14 to 2026-04-16 (on that pay date only
+    JSA is in payment); without it, nothing, not ESA's £14.40."""
+    from dms.services.daily_run import run_through
+
+    nino = "AB123456C"
+    report = import_events([
+        line("e1", "award.started", nino, occurred_on="2026-03-02", award_ref="ESA1", benefit="ESA",
+             start_date="2026-03-02",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-03-09"}),
+        *([line("e2", "award.started", nino, occurred_on="2026-04-01", award_ref="JSA1", benefit="JSA",
+                start_date="2026-04-01",
+                legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-02"})]
+          if with_jsa else []),
+        line("e3", "debt.referred", nino, occurred_on="2026-03-02", creditor="DWP", creditor_ref="D1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-05-01"),
+        line("e4", "award.ended", nino, occurred_on="2026-04-14", award_ref="ESA1", end_date="2026-04-14",
+             reason="AWARD_ENDED"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2026, 4, 13))
+    assert Deduction.objects.filter(date=date(2026, 4, 13), status="TAKEN").get().amount_pence == 1440
+    last_day, day_after = rerate(date(2026, 4, 14)), rerate(date(2026, 4, 15))
+    on_last_day, on_day_after = _rerated(last_day.run_id), _rerated(day_after.run_id)
+    run_through(date(2026, 4, 20))  # the pay dates of those periods: JSA's 2026-04-16, ESA's 2026-04-20
+    taken = {(d.date, d.amount_pence) for d in Deduction.objects.filter(date__gt=date(2026, 4, 13),
+                                                                           status="TAKEN")}
+    assert taken == ({(date(2026, 4, 16), 617)} if with_jsa else set())
+    assert last_day.now_pence == day_after.now_pence == (617 if with_jsa else 0)
+    assert on_last_day == on_day_after
+    assert last_day.instalments == (1 if with_jsa else 0)
