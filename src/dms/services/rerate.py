@@ -28,7 +28,10 @@ pay date): the instalment as on that pay date, with its parameters and reduced r
 and the benefit for them (``dms.recovery.legacy.paid_days``, the award's terms as the run applied them, after
 the instalments the run took from the person's other legacy awards) and
 the sanctions over those days (recovery-rules.md §4; ``dms.recovery.legacy.sanction_over_period``); otherwise
-the instalment of the pay period D falls in, as the run will take it on the pay date that ends it. A couple's
+the instalment of the pay period D falls in, as the run will take it on the pay date that ends it. Of a person's
+legacy awards, only one the run takes that pay date's instalment from: not one whose pay date comes after its
+end date (events.md §2 ``award.ended``), nor one another award in payment that day is preferred to (the
+choice of ``recovery_load.due_instalments``); of those, the one the run prefers on D. A couple's
 joint award reported under each partner is re-rated once, on the report the daily run takes
 (``recovery_load.couple_reports_taken_by_another``).
 
@@ -71,6 +74,7 @@ from dms.recovery.legacy import (
     calculate_legacy_instalment,
     latest_pay_date,
     paid_days,
+    pay_period,
     rate_per,
     sanction_over_period,
 )
@@ -89,7 +93,7 @@ from dms.recovery.types import (
 )
 from dms.recovery.uc import calculate_uc_period
 from dms.recovery.what_if import LEGAL_MAXIMUM_CAP_PERCENT
-from dms.services.benefit_in_payment import in_payment_params, in_payment_sql
+from dms.services.benefit_in_payment import award_in_payment, in_payment_params, in_payment_sql
 from dms.services.daily_run import refuse_a_date_without_rules, signals_held
 from dms.services.events import last_completed_run_date
 from dms.services.recovery import (
@@ -359,13 +363,15 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     uc_awards: dict[int, tuple[int, str, int | None]] = {}
     legacy_of: dict[int, _Legacy] = {}
     with_uc: set[int] = set()
-    legacy_awards: dict[int, list[tuple[int, int | None, str, str, date | None, date]]] = defaultdict(list)
+    legacy_awards: dict[int, list[tuple[int, int | None, str, str, date | None, date, date | None]]] = defaultdict(
+        list)
     final_period_of: dict[int, int] = {}  # people re-rated on an ended UC award's final period: partition
     if alive:
         cond, params = in_ids("a.person_id", alive)
-        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay, start in fetch(
+        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay, start, end in fetch(
             "SELECT a.id, a.person_id, a.benefit, a.claimant_type, a.partner_id, a.weekly_amount_pence, "
-            f"a.pay_frequency, a.first_pay_date, a.start_date FROM dms_award a WHERE {cond} AND {in_payment_sql('a')} "
+            "a.pay_frequency, a.first_pay_date, a.start_date, a.end_date FROM dms_award a "
+            f"WHERE {cond} AND {in_payment_sql('a')} "
             "ORDER BY a.id",
             [*params, *in_payment_params(as_of)]
         ):
@@ -375,7 +381,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             else:
                 legacy_awards[person].append((award_id, weekly, benefit, frequency,
                                               as_date(first_pay) if first_pay is not None else None,
-                                              as_date(start)))
+                                              as_date(start), as_date(end) if end is not None else None))
         # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
         # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
         # only periods starting after the end are not taken), so it is the award's current period too.
@@ -425,11 +431,15 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 holders_elsewhere[person] = partition
     last_run = last_completed_run_date() if legacy_awards else None
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
+        taken = _taken_on_their_pay_dates(as_of, last_run, awards)
         chosen = legacy_award_choice([(award_id, weekly, frequency)
-                                      for award_id, weekly, _, frequency, _, _ in awards], as_of)
-        award_id, weekly, benefit, frequency, first_pay, start = next(a for a in awards if a[0] == chosen)
+                                      for award_id, weekly, _, frequency, _, _, _ in awards if award_id in taken],
+                                     as_of)
+        if chosen is None:  # no pay date of theirs for the pay period D falls in is taken
+            continue
+        award_id, weekly, benefit, frequency, first_pay, start, _ = next(a for a in awards if a[0] == chosen)
         legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency, first_pay,
-                                    _legacy_pay_date(as_of, last_run, first_pay, frequency), award_id, start)
+                                    taken[award_id], award_id, start)
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
     periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders, **holders_elsewhere,
                                                   **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}},
@@ -472,6 +482,37 @@ def _legacy_pay_date(as_of: date, last_run: date | None, first_pay: Any, frequen
         return None
     paid = latest_pay_date(as_date(first_pay), frequency, as_of)
     return paid if paid is not None and last_run < paid < as_of else None
+
+
+def _taken_on_their_pay_dates(as_of: date, last_run: date | None,
+                              awards: Sequence[tuple[int, int | None, str, str, date | None, date, date | None]]
+                              ) -> dict[int, date | None]:
+    """Of one person's legacy awards in payment on ``as_of`` (``(id, weekly amount, benefit, pay frequency,
+    first pay date, start date, end date)``), ``{award id: the pay date it is worked out as on (None: the
+    as-of date, :func:`_legacy_pay_date`)}`` of those the daily run takes an instalment from on the pay date it
+    is worked out for: a pay date the run has still to take, else the pay date ending the pay period
+    ``as_of`` falls in (:func:`dms.recovery.legacy.pay_period`). An award whose pay date comes after its end
+    date pays nothing then (events.md §2 ``award.ended``: "no benefit in payment after ``end_date``"), and one
+    another award in payment that day is preferred to is not taken from then
+    (:func:`dms.services.recovery_load.legacy_award_choice`, the choice of
+    :func:`dms.services.recovery_load.due_instalments` on that pay date): on the last day of an award paid on
+    Mondays, ending on a Tuesday, the instalment is that of the person's other award paid on the Thursday,
+    or none (**Decision**, docs/recovery-notes.md "Re-rating reads the book as the daily run left it")."""
+    taken: dict[int, date | None] = {}
+    for award_id, _, _, frequency, first_pay, _, end in awards:
+        pay_date = _legacy_pay_date(as_of, last_run, first_pay, frequency)
+        if first_pay is None or not frequency:  # no pay dates worked out: taken as the run chooses on D
+            taken[award_id] = pay_date
+            continue
+        paid_on = pay_date or pay_period(first_pay, frequency, as_of)[1]
+        if end is not None and paid_on > end:
+            continue
+        if len(awards) > 1 and legacy_award_choice(
+                [(other, weekly, other_frequency) for other, weekly, _, other_frequency, _, start, other_end in awards
+                 if award_in_payment(start, other_end, paid_on)], paid_on) != award_id:
+            continue
+        taken[award_id] = pay_date
+    return taken
 
 
 def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]],
