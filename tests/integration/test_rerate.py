@@ -730,3 +730,33 @@ def test_rerate_on_a_legacy_award_s_last_day_takes_no_pay_date_after_its_end_as_
     assert last_day.now_pence == day_after.now_pence == (617 if with_jsa else 0)
     assert on_last_day == on_day_after
     assert last_day.instalments == (1 if with_jsa else 0)
+
+
+def test_rerate_takes_no_legacy_pay_date_on_which_the_run_takes_from_another_award_in_payment() -> None:
+    """docs/recovery-notes.md "Which legacy award an instalment is taken from" (the run takes from the first
+    awarded with room, of the awards in payment on the pay date) and "Re-rating reads the book as the daily run
+    left it": ESA paid on Mondays ends on Friday 2026-04-17, so its pay period 2026-04-14 to 2026-04-20 pays
+    nothing; JSA paid on Thursdays, awarded after it, is not taken from on 2026-04-16 either, while ESA is still
+    in payment and preferred. The run takes nothing for those periods, and the re-rating of 2026-04-14 gives
+    nothing, not JSA's instalment."""
+    from dms.services.daily_run import run_through
+
+    nino = "AB123456C"
+    report = import_events([
+        line("e1", "award.started", nino, occurred_on="2026-03-02", award_ref="ESA1", benefit="ESA",
+             start_date="2026-03-02",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-03-09"}),
+        line("e2", "award.started", nino, occurred_on="2026-04-01", award_ref="JSA1", benefit="JSA",
+             start_date="2026-04-01",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-02"}),
+        line("e3", "debt.referred", nino, occurred_on="2026-03-02", creditor="DWP", creditor_ref="D1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-05-01"),
+        line("e4", "award.ended", nino, occurred_on="2026-04-17", award_ref="ESA1", end_date="2026-04-17",
+             reason="AWARD_ENDED"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2026, 4, 13))
+    outcome = rerate(date(2026, 4, 14))
+    run_through(date(2026, 4, 20))
+    assert not Deduction.objects.filter(date__gt=date(2026, 4, 13), status="TAKEN").exists()
+    assert (outcome.people, outcome.instalments, outcome.now_pence) == (0, 0, 0)
