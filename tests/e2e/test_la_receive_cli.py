@@ -314,7 +314,7 @@ def test_la_receive_received_date_is_never_on_a_completed_run_nor_before_the_tar
             "not there for that run, so it cannot have been received then (its referrals would be recorded as "
             "received, and recovered, ahead of those that came earlier: spec §4.1, §6.4); nothing was taken in: "
             "give the date it was really received, 2025-11-19 or later, or leave out --date to take it as "
-            "received on the date of the next run\n")
+            "received on 2025-11-19 (the date of the next run)\n")
     early = run_dms(cli_env, "la", "receive", str(late), "--date", "2025-11-16")
     assert early.returncode == 1 and "--date 2025-11-16 is before the date of" in early.stderr
     assert "give the date it was really received, 2025-11-19 or later" in early.stderr
@@ -338,3 +338,17 @@ def test_la_receive_received_date_is_never_on_a_completed_run_nor_before_the_tar
     on_time = run_dms(cli_env, "la", "receive", str(own))
     assert on_time.returncode == 0 and on_time.stdout.startswith(f"took in {own.name} received 2025-11-20: 1 files\n")
     assert "not on the date" not in on_time.stdout
+    ahead_day = date(2025, 11, 25)  # after the last completed run: without --date, taken on its own date
+    ahead = tmp_path / build.upload_name(LA, ahead_day)
+    ahead.write_bytes(build.tar_bytes([(build.file_name("LAREF", LA, ahead_day), build.file_bytes(
+        "LAREF", LA, ahead_day, [build.referral("AHEAD/1", "AB123456C", 1000)]))]))
+    before_own = run_dms(cli_env, "la", "receive", str(ahead), "--date", "2025-11-22")
+    assert before_own.returncode == 1 and before_own.stderr.endswith(
+        "give the date it was really received, 2025-11-25 or later, or leave out --date to take it as received on "
+        "2025-11-25 (its own date)\n"), before_own.stderr
+    bad_day = date(2025, 11, 18)  # refused for its own problems after its run: nothing of it is processed
+    bad = tmp_path / build.upload_name(LA, bad_day)
+    bad.write_bytes(build.tar_bytes([("notes.txt", b"hello")]))
+    refused_late = run_dms(cli_env, "la", "receive", str(bad))
+    assert refused_late.returncode == 1 and "not on the date in its name" in refused_late.stderr
+    assert "processes its files" not in refused_late.stderr, refused_late.stderr

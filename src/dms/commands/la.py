@@ -102,9 +102,14 @@ def run_la_receive(args: argparse.Namespace) -> int:
         default = default_received_date(tar_date)
         received_on, after_run = default.on, default.after_run
     elif received_on is not None:
+        # without --date: its own date, or the next run's when its own date's run has completed (la_intake)
+        fallback = (default_received_date(tar_date).on
+                    if tar_date is not None and not name_date_mistaken else None)
+        fix_default = "" if fallback is None else (
+            f", or leave out --date to take it as received on {fallback} "
+            + ("(its own date)" if fallback == tar_date else "(the date of the next run)"))
         refuse_a_received_date(args.path.name, received_on, what="--date", name_date_mistaken=name_date_mistaken,
-                               fix_default=", or leave out --date to take it as received on the date of the next "
-                               "run")
+                               fix_default=fix_default)
     # the tar's files (or its refusal) would wait for a run of that date
     refuse_a_date_far_ahead(received_on, date.today(),
                             what="--date" if args.date is not None else
@@ -115,8 +120,9 @@ def run_la_receive(args: argparse.Namespace) -> int:
     already = " (already received: nothing new was done)" if result.repeat else ""
     moved = "" if after_run is None or result.repeat else (
         f"  received {result.received_on}, not on the date in its name: the daily run of {after_run} has completed "
-        "without it, so it is taken as received on the date of the next run, which processes its files (give "
-        f"--date for another date after {after_run})")
+        "without it, so it is taken as received on the date of the next run"
+        + (", which processes its files" if result.accepted else "")
+        + f" (give --date for another date after {after_run})")
     if not result.accepted:
         codes = {problem.code for problem in result.problems}
         if "TAR_NAME" in codes:
