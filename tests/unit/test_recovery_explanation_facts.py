@@ -64,7 +64,8 @@ def test_uc_explanation_names_every_item_considered_and_what_stopped_it() -> Non
     period = json.loads(uc_period_explanation(result, "2025-05-31", "2025-06-07", None))
     text = render_uc_deduction(period, json.loads(uc_line_share(debt_line)))
     assert "standard allowance £628.10 (rates from 2025-04-07)" in text
-    assert "Item 10 Electricity arrears (ELECTRICITY_ARREARS): limit £31.45, cap room £31.31, took £0.00" in text
+    assert ("Item 10 Electricity arrears (ELECTRICITY_ARREARS): limit £31.45 (the item's maximum, one 5% unit), "
+            "cap room £31.31, took £0.00") in text
     assert "Item 11 Council Tax arrears" in text and "taken whole or not at all" in text
     assert text.count("cap room") >= len(result.steps) and "UC payable" in text
 
@@ -90,7 +91,8 @@ def test_uc_explanation_stored_by_an_earlier_release_still_renders() -> None:
     assert render_line_facts(facts) == (
         "£60.02 to debt 1 (DWP), item 19 Normal overpayments. Assessment period starting 2025-05-01: standard "
         "allowance £400.14 (rates from 2025-04-07); 5% unit £20.05 (5% of it rounded up to 5p); overall cap "
-        "15% = £60.02; UC before deductions £800.00. Item 19 Normal overpayments (OVERPAYMENT): limit £60.02, cap room £60.02, took £60.02, cap room left "
+        "15% = £60.02; UC before deductions £800.00. Item 19 Normal overpayments (OVERPAYMENT): limit £60.02 (the "
+        "item's maximum, 15% of the standard allowance), cap room £60.02, took £60.02, cap room left "
         "£0.00: the item's own maximum set the amount (Annex B). This debt's share: the only debt in this item.")
 
 
@@ -232,8 +234,8 @@ def test_uc_explanation_of_an_item_stopped_by_the_three_item_limit_shows_its_own
     result = calculate_uc_period(UcPeriodInput(
         MAY, date(2025, 5, 31), date(2025, 6, 7), "SINGLE_25_OR_OVER", 80_000, third_party=third))
     text = result.explain_line(result.lines[0])
-    assert ("Item 11 Council Tax arrears (COUNCIL_TAX_ARREARS): limit £20.05, cap room £19.92, took £0.00, cap room "
-            "left £19.92: not taken: three third-party items already taken") in text
+    assert ("Item 11 Council Tax arrears (COUNCIL_TAX_ARREARS): limit £20.05 (the item's maximum, one 5% unit), "
+            "cap room £19.92, took £0.00, cap room left £19.92: not taken: three third-party items already taken") in text
     for engine_text, rendered in stored(result):
         assert rendered == engine_text
 

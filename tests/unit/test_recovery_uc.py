@@ -258,7 +258,8 @@ def test_rent_arrears_further_part_takes_what_the_cap_leaves() -> None:
     step = result.steps[result.lines[1].step]
     assert (step.limit_pence, step.room_before, step.taken_pence, step.rule) == (4001, 2001, 2001, Rule.CAP_ROOM)
     text = result.explain()
-    assert ("Item 22 Rent arrears, further part (RENT_ARREARS): limit £40.01, cap room £20.01, took £20.01, cap "
+    assert ("Item 22 Rent arrears, further part (RENT_ARREARS): limit £40.01 (the item's maximum, 20% of the standard "
+            "allowance in all with item 8, less item 8's 10%), cap room £20.01, took £20.01, cap "
             "room left £0.00: the room left under the overall cap set the amount") in text, text
     assert "whole or not at all" not in text
 

@@ -202,11 +202,49 @@ def named(subject: str) -> str:
     return f"{name}, ongoing consumption" if ongoing else name
 
 
+# What each Annex B item's maximum per assessment period is (recovery-rules.md §3 table; A9/2025 Annex B; SI
+# 2013/380 Sch 6), said beside a limit that is the item's maximum, so that staff need not look it up
+ITEM_MAXIMUM_BASIS: dict[int, str] = {
+    3: "the item's maximum, 15% of the standard allowance",
+    4: "the item's maximum, the Flat Rate Maintenance rate of its scheme: 2012 £36.40, 2003 £21.67, 1993 one 5% "
+       "unit",
+    5: "the item's maximum, 15% of the standard allowance",
+    6: "the item's maximum, 15% of the standard allowance",
+    7: "the item's maximum, one 5% unit",
+    8: "the item's rate, 10% of the standard allowance, also its minimum rate",
+    9: "the item's maximum, one 5% unit",
+    10: "the item's maximum, one 5% unit",
+    11: "the item's maximum, one 5% unit",
+    12: "the item's maximum, one 5% unit",
+    13: "the item's maximum, one 5% unit",
+    14: "the loans' agreed amounts; 15% of the standard allowance for loans referred without one",
+    15: "the item's maximum, 15% of the standard allowance (40% in law, 15% by policy)",
+    16: "the item's maximum, 15% of the standard allowance (40% in law, 15% by policy)",
+    17: "the item's maximum, 15% of the standard allowance (40% in law, 15% by policy)",
+    18: "the item's maximum, 15% of the standard allowance",
+    19: "the item's maximum, 15% of the standard allowance",
+    20: "the item's maximum, one 5% unit",
+    21: "the item's maximum, one 5% unit",
+    22: "the item's maximum, 20% of the standard allowance in all with item 8, less item 8's 10%",
+}
+
+
+def _basis_text(step: ExplanationStep) -> str:
+    """Where a step's limit is its item's maximum (no lower rate asked or set, not ongoing consumption, not a
+    request for nothing), what that maximum is (:data:`ITEM_MAXIMUM_BASIS`), in brackets; else ""."""
+    if (step.maximum_pence is not None or step.limit_pence <= 0 or step.subject.endswith(_ONGOING)
+            or step.rule is Rule.RENT_FIRST_PART_NOT_TAKEN):
+        return ""
+    basis = ITEM_MAXIMUM_BASIS.get(step.item)
+    return f" ({basis})" if basis else ""
+
+
 def render_step(step: ExplanationStep, limit: DebtLimit | None = None) -> str:
-    """One item considered: limit, cap room before and after, what was taken and the rule; ``limit``, the
-    period's staff reduced rate limiting what is taken for debts, if any (:func:`_asked_text`)."""
+    """One item considered: limit (with what the item's maximum is, when the limit is it: :func:`_basis_text`),
+    cap room before and after, what was taken and the rule; ``limit``, the period's staff reduced rate limiting
+    what is taken for debts, if any (:func:`_asked_text`)."""
     name = ITEM_NAMES.get(step.item, f"item {step.item}")
-    return (f"Item {step.item} {name} ({named(step.subject)}): limit {_p(step.limit_pence)}"
+    return (f"Item {step.item} {name} ({named(step.subject)}): limit {_p(step.limit_pence)}{_basis_text(step)}"
             f"{_asked_text(step, limit)}, cap room {_p(step.room_before)}, took {_p(step.taken_pence)}, "
             f"cap room left {_p(step.room_after)}: "
             f"{RULE_TEXT[step.rule]}.")
