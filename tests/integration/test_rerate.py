@@ -691,6 +691,26 @@ def test_rerate_works_a_legacy_pay_period_at_the_rates_of_its_pay_date_across_an
     assert outcome.now_pence == 1440 and list(rerated.values()) == [1440]
 
 
+def _esa_ending_on(end_date: str, with_jsa: bool) -> None:
+    """ESA of £100.00 a week paid on Mondays from 2026-03-02, ending on ``end_date``; with ``with_jsa``, JSA of
+    £100.00 a week paid on Thursdays in payment from 2026-04-01 beside it; a £500.00 DWP debt."""
+    nino = "AB123456C"
+    report = import_events([
+        line("e1", "award.started", nino, occurred_on="2026-03-02", award_ref="ESA1", benefit="ESA",
+             start_date="2026-03-02",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-03-09"}),
+        *([line("e2", "award.started", nino, occurred_on="2026-04-01", award_ref="JSA1", benefit="JSA",
+                start_date="2026-04-01",
+                legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-02"})]
+          if with_jsa else []),
+        line("e3", "debt.referred", nino, occurred_on="2026-03-02", creditor="DWP", creditor_ref="D1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-05-01"),
+        line("e4", "award.ended", nino, occurred_on=end_date, award_ref="ESA1", end_date=end_date,
+             reason="AWARD_ENDED"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+
+
 @pytest.mark.parametrize("with_jsa", [True, False], ids=["moving-to-jsa", "no-other-award"])
 def test_rerate_on_a_legacy_award_s_last_day_takes_no_pay_date_after_its_end_as_the_daily_run_does(
         with_jsa: bool) -> None:
@@ -704,21 +724,7 @@ def test_rerate_on_a_legacy_award_s_last_day_takes_no_pay_date_after_its_end_as_
     JSA is in payment); without it, nothing, not ESA's £14.40."""
     from dms.services.daily_run import run_through
 
-    nino = "AB123456C"
-    report = import_events([
-        line("e1", "award.started", nino, occurred_on="2026-03-02", award_ref="ESA1", benefit="ESA",
-             start_date="2026-03-02",
-             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-03-09"}),
-        *([line("e2", "award.started", nino, occurred_on="2026-04-01", award_ref="JSA1", benefit="JSA",
-                start_date="2026-04-01",
-                legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-02"})]
-          if with_jsa else []),
-        line("e3", "debt.referred", nino, occurred_on="2026-03-02", creditor="DWP", creditor_ref="D1",
-             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-05-01"),
-        line("e4", "award.ended", nino, occurred_on="2026-04-14", award_ref="ESA1", end_date="2026-04-14",
-             reason="AWARD_ENDED"),
-    ], source="test.jsonl")
-    assert report.ok, report.refused
+    _esa_ending_on("2026-04-14", with_jsa)
     run_through(date(2026, 4, 13))
     assert Deduction.objects.filter(date=date(2026, 4, 13), status="TAKEN").get().amount_pence == 1440
     last_day, day_after = rerate(date(2026, 4, 14)), rerate(date(2026, 4, 15))
@@ -741,20 +747,7 @@ def test_rerate_takes_no_legacy_pay_date_on_which_the_run_takes_from_another_awa
     nothing, not JSA's instalment."""
     from dms.services.daily_run import run_through
 
-    nino = "AB123456C"
-    report = import_events([
-        line("e1", "award.started", nino, occurred_on="2026-03-02", award_ref="ESA1", benefit="ESA",
-             start_date="2026-03-02",
-             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-03-09"}),
-        line("e2", "award.started", nino, occurred_on="2026-04-01", award_ref="JSA1", benefit="JSA",
-             start_date="2026-04-01",
-             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-02"}),
-        line("e3", "debt.referred", nino, occurred_on="2026-03-02", creditor="DWP", creditor_ref="D1",
-             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-05-01"),
-        line("e4", "award.ended", nino, occurred_on="2026-04-17", award_ref="ESA1", end_date="2026-04-17",
-             reason="AWARD_ENDED"),
-    ], source="test.jsonl")
-    assert report.ok, report.refused
+    _esa_ending_on("2026-04-17", with_jsa=True)
     run_through(date(2026, 4, 13))
     outcome = rerate(date(2026, 4, 14))
     run_through(date(2026, 4, 20))

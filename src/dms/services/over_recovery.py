@@ -113,12 +113,6 @@ def _undone_of(entry_ids: Sequence[int]) -> dict[int, int]:
     return {int(entry_id): -int(total or 0) for entry_id, total in rows}
 
 
-def standing(debt: Debt) -> int:
-    """Pence of the over-recoveries of ``debt`` still placed: refunds due and credits on other debts not yet
-    taken back (by a reversal or a revision up since)."""
-    return sum(place.pence for place in _placements(debt))
-
-
 def undo_over_recovery(debt: Debt, most_pence: int, business_date: date, reason: str,
                        cause: str = "") -> Undone:
     """Undo up to ``most_pence`` of the over-recoveries of ``debt`` still placed (module docstring), posting
@@ -172,13 +166,12 @@ def revision_up(debt: Debt, difference_pence: int, new_total_pence: int, busines
     over-recovery still standing), as a reversal does (:func:`undo_over_recovery`: the refund due first, then
     the credit on other debts, newest first), and gives the debt's creditor back what was undone
     (:func:`revision_up_entries`, posted here); only the rest raises the debt's balance, by the caller's
-    REVISION. Nothing is undone on a debt with no over-recovery standing."""
-    most = min(difference_pence, standing(debt))
-    if most <= 0:
-        return Undone()
-    done = undo_over_recovery(debt, most, business_date, reason,
+    REVISION. Nothing is undone on a debt with no over-recovery standing (:func:`undo_over_recovery` takes
+    no more than is still placed)."""
+    done = undo_over_recovery(debt, difference_pence, business_date, reason,
                               cause=f"the revision up to {format_pounds(new_total_pence)}")
-    post_entries(revision_up_entries(debt, done, new_total_pence, business_date, reason))
+    if done.pence:
+        post_entries(revision_up_entries(debt, done, new_total_pence, business_date, reason))
     return done
 
 
