@@ -276,7 +276,8 @@ def import_events(lines: Iterable[str | bytes], source: str, *, today: date | No
 
     A refused line is reported with its number and reason and changes nothing; the others are applied. With
     ``today`` (the machine's date, given by the command: rules never read a clock), an event whose
-    ``occurred_on`` is more than a year after it is refused (:func:`refuse_an_event_far_ahead`)."""
+    ``occurred_on``, or another business date it carries, is more than a year after it is refused
+    (:func:`refuse_an_event_far_ahead`)."""
     report = ImportReport(source=source, today=today)
     batch: list[tuple[int, str | bytes]] = []
     for number, text in enumerate(lines, start=1):
@@ -307,7 +308,7 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
             event_id = payload["event_id"]
         event = ev.parse_event(payload)
         if report.today is not None:
-            refuse_an_event_far_ahead(event, report.today)
+            refuse_an_event_far_ahead(event, report.today, payload)
         with transaction.atomic():
             outcome = import_event(event, payload, source=f"{report.source}:{number}")
     except (ev.EventError, DmsError, TransitionRefused) as error:
@@ -328,16 +329,61 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
         report.superseded += outcome == "superseded"
 
 
-def refuse_an_event_far_ahead(event: ev.Event, today: date) -> None:
-    """An event whose ``occurred_on`` (events.md §1: "the business date the fact took effect") is more than a
-    year after today is refused as a mistyped date (2062 for 2026, say), as ``dms run`` refuses such a run
-    date: no run could ever reach it, so held it would never act and nothing would tell the sender. A date of
-    death or a payment's ``received_on`` is on or before ``occurred_on`` (checked with the event), so neither
-    can be further ahead. A guard of the import, not a rule: the rules take the business date as given."""
-    if event.occurred_on > a_year_after(today):
-        raise ev.EventError(f"occurred_on: {event.occurred_on} is more than a year after today ({today}); DMS "
-                            "runs no day that far ahead, so the event would never act: correct the date (its "
-                            "year, most likely) and send the event again")
+def refuse_an_event_far_ahead(event: ev.Event, today: date, payload: Any = None) -> None:
+    """An event whose ``occurred_on`` (events.md §1: "the business date the fact took effect"), or any other
+    business date it carries (events.md §2: a period's ``payment_date``, on which DMS works out its deductions;
+    an award's ``start_date``, ``end_date`` or ``first_pay_date``; a sanction's or insolvency's ``start_date``; a
+    missed ``pay_date``), is more than a year after today is refused as a mistyped date (2062 for 2026, say),
+    as ``dms run`` refuses such a run date: no run could ever reach it, so held it would never act and nothing
+    would tell the sender (a period so held would also refuse its corrected report as already held, and its
+    deductions would never be taken). A date of death or a payment's ``received_on`` is on or before
+    ``occurred_on`` (checked with the event), so neither can be further ahead. **Decision**
+    (docs/events-notes.md): an insolvency's ``end_date`` is not judged so: an IVA commonly runs five years, and
+    the end is a fact the run needs not reach (recovery stays barred until it). ``payload`` (the line as read)
+    names where an ``award.changed`` field was given (flat, or in ``uc`` / ``legacy``). A guard of the import,
+    not a rule: the rules take the business date as given."""
+    limit = a_year_after(today)
+    for where, value in _business_dates(event, payload):
+        if value > limit:
+            raise ev.EventError(f"{where}: {value} is more than a year after today ({today}); DMS runs no day "
+                                "that far ahead, so the event would never act: correct the date (its year, most "
+                                "likely) and send the event again")
+
+
+#: dates an event carries that are not business dates DMS must reach (see :func:`refuse_an_event_far_ahead`)
+_NOT_REACHED = {(ev.PersonInsolvency, "end_date")}
+
+
+def _business_dates(event: ev.Event, payload: Any) -> list[tuple[str, date]]:
+    """The dates ``event`` carries with where each was given (``occurred_on`` first), but for
+    :data:`_NOT_REACHED`."""
+    found: list[tuple[str, date]] = []
+    for item in dataclasses.fields(event):
+        value = getattr(event, item.name)
+        if (type(event), item.name) in _NOT_REACHED:
+            continue
+        if isinstance(value, date):
+            found.append((item.name, value))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for inner in dataclasses.fields(value):
+                day = getattr(value, inner.name)
+                if isinstance(day, date):
+                    found.append((_given_at(item.name, inner.name, payload), day))
+    return found
+
+
+def _given_at(group: str, name: str, payload: Any) -> str:
+    """Where a nested field was given: ``legacy.first_pay_date``; an ``award.changed`` field flat (its name
+    alone) or inside ``uc`` / ``legacy``, as ``payload`` has it."""
+    if group != "changes":
+        return f"{group}.{name}"
+    if isinstance(payload, dict) and payload.get(name) is not None:
+        return name
+    for where in ("uc", "legacy"):
+        inner = payload.get(where) if isinstance(payload, dict) else None
+        if isinstance(inner, dict) and inner.get(name) is not None:
+            return f"{where}.{name}"
+    return name
 
 
 def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> str:
