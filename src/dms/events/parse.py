@@ -130,20 +130,35 @@ def _award_started(data: Data, env: Envelope) -> AwardStarted:
                         legacy=_legacy_terms(data))
 
 
-def _flatten_award_fields(data: Data) -> dict[str, Any]:
-    """Award fields given flat or inside ``uc`` / ``legacy`` objects, with the place each was found."""
-    found: dict[str, Any] = {}
+def _flatten_award_fields(data: Data) -> dict[str, list[tuple[str, Data]]]:
+    """Award fields given flat or inside ``uc`` / ``legacy`` objects, with each place each was found."""
+    found: dict[str, list[tuple[str, Data]]] = {}
     for name in ("start_date", "claimant_type", "assessment_period_day", "partner_nino", "weekly_amount",
                  "pay_frequency", "first_pay_date"):
         if f.has(data, name):
-            found[name] = ("", data)
+            found.setdefault(name, []).append(("", data))
     for group in ("uc", "legacy"):
         if f.has(data, group):
             sub = f.obj(data, group)
             for name in sub:
                 if f.has(sub, name):
-                    found[name] = (f"{group}.", sub)
+                    found.setdefault(name, []).append((f"{group}.", sub))
     return found
+
+
+def _one_value(name: str, places: list[tuple[str, Data]], read: Callable[[Data, str, str], Any]) -> Any:
+    """The value of an ``award.changed`` field given in one or more places (flat, in ``uc``, in ``legacy``).
+    events.md §1 (a malformed field refuses the event, naming it): places giving different values contradict
+    each other and are refused, naming each place and value, rather than one taken quietly; the same value
+    given twice means one thing and is taken."""
+    values = [(where, read(sub, name, where), sub[name]) for where, sub in places]
+    first_where, first, first_raw = values[0]
+    for where, value, raw in values[1:]:
+        if value != first:
+            raise EventError(f"{first_where}{name}: given as {f.json_text(first_raw)} and as {where}{name} "
+                             f"{f.json_text(raw)}; give it once, flat or inside uc/legacy, with the value in "
+                             "force from occurred_on")
+    return first
 
 
 def _award_changed(data: Data, env: Envelope) -> AwardChanged:
@@ -160,7 +175,7 @@ def _award_changed(data: Data, env: Envelope) -> AwardChanged:
         "pay_frequency": lambda d, n, w: f.choice(d, n, PAY_FREQUENCIES, where=w),
         "first_pay_date": lambda d, n, w: f.day(d, n, where=w),
     }
-    values = {name: readers[name](sub, name, where) for name, (where, sub) in found.items() if name in readers}
+    values = {name: _one_value(name, places, readers[name]) for name, places in found.items() if name in readers}
     if not values:
         raise EventError(
             "award.changed gives no award field to change: send any of " + ", ".join(readers)
