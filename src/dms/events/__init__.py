@@ -5,7 +5,7 @@ raises :class:`EventError` with a message naming the field at fault. Applying an
 the job of ``dms.services.events``.
 """
 
-from dms.events.fields import EventError
+from dms.events.fields import EventError, JsonObject
 from dms.events.model import (
     AwardChanged,
     AwardEnded,
@@ -43,6 +43,7 @@ __all__ = [
     "DebtWithdrawn",
     "Event",
     "EventError",
+    "JsonObject",
     "LaDebtTarget",
     "LegacyTerms",
     "PaymentReceived",

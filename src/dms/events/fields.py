@@ -62,7 +62,18 @@ def _json_of(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+class JsonObject(dict[str, Any]):
+    """A JSON object as read from a line, with the names it gave more than once (``repeated``; the last value
+    of each is kept). A repeated name is refused where DMS reads that field (:func:`_raw`: events.md §1, a
+    malformed field refuses the event naming it; RFC 8259 §4, what a reader makes of a repeated name is
+    unpredictable), and ignored inside an unknown field, as the unknown field is (events.md §1)."""
+
+    repeated: frozenset[str] = frozenset()
+
+
 def _raw(data: Mapping[str, Any], name: str, where: str) -> Any:
+    if name in getattr(data, "repeated", ()):
+        raise EventError(f"{where}{name}: given more than once in one JSON object; send each field once")
     value = data.get(name, _MISSING)
     if value is _MISSING or value is None:
         raise EventError(f"{where}{name}: required field is missing")

@@ -167,18 +167,20 @@ def _not_json_constant(name: str) -> Any:
                         "number, or leave the field out")
 
 
-def _one_value_per_field(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """events.md §1 ("a missing or malformed required field refuses the event with a message naming the
+def _one_value_per_field(pairs: list[tuple[str, Any]]) -> ev.JsonObject:
+    """A JSON object of the line, noting the names it gives more than once (:class:`dms.events.JsonObject`):
+    events.md §1 ("a missing or malformed required field refuses the event with a message naming the
     field"); RFC 8259 §4 (an object's names SHOULD be unique; what a reader makes of a repeated one is
-    unpredictable): a field given twice in one object is refused, naming it, rather than one of its values
-    taken quietly (``"amount": "500.00", "amount": "5.00"``)."""
-    payload = dict(pairs)
+    unpredictable): a field DMS reads given twice in one object is refused when it is read, naming its path and
+    the event, rather than one of its values taken quietly (``"amount": "500.00", "amount": "5.00"``). Inside
+    an unknown field a repeated name is ignored, as the field is ("Unknown fields are ignored")."""
+    payload = ev.JsonObject(pairs)
     if len(payload) != len(pairs):
         seen: set[str] = set()
+        repeated: set[str] = set()
         for name, _ in pairs:
-            if name in seen:
-                raise ev.EventError(f"{name}: given more than once in one JSON object; send each field once")
-            seen.add(name)
+            (repeated if name in seen else seen).add(name)
+        payload.repeated = frozenset(repeated)
     return payload
 
 
@@ -304,7 +306,8 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
     event_id: str | None = None
     try:
         payload = read_line(text)
-        if isinstance(payload, dict) and isinstance(payload.get("event_id"), str):
+        if (isinstance(payload, dict) and isinstance(payload.get("event_id"), str)
+                and "event_id" not in getattr(payload, "repeated", ())):
             event_id = payload["event_id"]
         event = ev.parse_event(payload)
         if report.today is not None:
