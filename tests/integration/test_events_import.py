@@ -603,7 +603,7 @@ def test_json_nan_infinity_and_oversized_lines_refused_with_a_reason() -> None:
                extra="x" * (2 * 1024 * 1024))
     report = run(nan, big)
     reasons = [r.reason for r in report.refused]
-    assert "NaN is not a JSON number" in reasons[0] and "over the 1,048,576 (1 MiB)" in reasons[1]
+    assert "NaN is not a JSON number" in reasons[0] and "over the 1,048,576 bytes (1 MiB)" in reasons[1]
     assert not InboundEvent.objects.exists()
 
 

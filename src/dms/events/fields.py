@@ -203,6 +203,9 @@ def percent(data: Mapping[str, Any], name: str, *, where: str = "") -> Decimal:
 def nino(data: Mapping[str, Any], name: str, *, where: str = "") -> str:
     """A required National Insurance number (hb-debt-interface.md §2)."""
     value = _raw(data, name, where)
+    if not isinstance(value, str):  # said in JSON's terms (README: errors say what is wrong), not Python's
+        raise EventError(f"{where}{name}: NINO must be text like AB123456C, got {json_kind(value)}; write it as a "
+                         "JSON string, \"AB123456C\"")
     problem = nino_problem(value)
     if problem is not None:
         raise EventError(f"{where}{name}: {problem}")

@@ -219,7 +219,8 @@ def _third_party_item(raw: Any, index: int) -> ThirdPartyItem:
 def _uc_assessment_period(data: Data, env: Envelope) -> UcAssessmentPeriod:
     period_start, period_end = f.day(data, "period_start"), f.day(data, "period_end")
     if period_end < period_start:
-        raise EventError(f"period_end: {period_end} is before period_start {period_start}")
+        raise EventError(f"period_end: {period_end} is before period_start {period_start}; report the period as UC "
+                         "assessed it, ending on or after its start")
     paid = f.day(data, "payment_date")
     if paid < period_end:
         raise EventError(f"payment_date: {paid} is before period_end {period_end}: UC for an assessment period "
@@ -280,7 +281,8 @@ def _person_insolvency(data: Data, env: Envelope) -> PersonInsolvency:
     start_date = f.day(data, "start_date")
     end_date = f.day(data, "end_date") if f.has(data, "end_date") else None
     if end_date is not None and end_date < start_date:
-        raise EventError(f"end_date: {end_date} is before start_date {start_date}")
+        raise EventError(f"end_date: {end_date} is before start_date {start_date}; give an end_date on or after "
+                         f"start_date {start_date}, or leave end_date out while the end is not known")
     return PersonInsolvency(**env, kind=f.choice(data, "kind", INSOLVENCY_KINDS), start_date=start_date,
                             end_date=end_date)
 

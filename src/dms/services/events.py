@@ -184,18 +184,32 @@ def _one_value_per_field(pairs: list[tuple[str, Any]]) -> ev.JsonObject:
     return payload
 
 
+def _utf8_size(text: str) -> int:
+    """The bytes ``text`` takes in UTF-8 (at least one per character, at most four: measured only between)."""
+    if len(text) > MAX_EVENT_BYTES or len(text) * 4 <= MAX_EVENT_BYTES:
+        return len(text)
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
 def read_line(text: str | bytes) -> Any:
     """Parse one JSON line (text, or bytes that must be UTF-8); numbers with a fraction are read as exact
     decimals, never floats. A line over :data:`MAX_EVENT_BYTES` is refused unread (it is kept whole as
     received by the sender: an event is never that large)."""
-    if len(text) > MAX_EVENT_BYTES:
-        raise ev.EventError(f"not an event: the line is {len(text):,} characters, over the {MAX_EVENT_BYTES:,} "
+    size = len(text) if isinstance(text, bytes) else _utf8_size(text)
+    if size > MAX_EVENT_BYTES:
+        raise ev.EventError(f"not an event: the line is {size:,} bytes, over the {MAX_EVENT_BYTES:,} bytes "
                             "(1 MiB) an event may be; send one event per line, without bulk in extra fields")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded)") from None
+            raise ev.EventError(f"not UTF-8 (byte {error.start + 1} cannot be decoded); send the events as UTF-8 "
+                                "text (not UTF-16 or another encoding), with no byte-order mark inside the "
+                                "file") from None
+    if text.startswith("\ufeff"):
+        raise ev.EventError("the line starts with a byte-order mark (U+FEFF), which only the start of a file may "
+                            "carry (files joined together leave one at the start of a later line); remove the "
+                            "byte-order mark and send the line again")
     try:
         payload = json.loads(text, parse_float=Decimal, parse_int=_integer, parse_constant=_not_json_constant,
                              object_pairs_hook=_one_value_per_field)
@@ -567,7 +581,8 @@ def find_award(award_ref: str, nino: str) -> Award:
     if award is None:
         raise DmsError(f"award_ref {award_ref!r} is not known to DMS: send its award.started event first")
     if award.person.nino != nino:
-        raise DmsError(f"award_ref {award_ref!r} belongs to another person, not NINO {nino}")
+        raise DmsError(f"award_ref {award_ref!r} belongs to another person, not NINO {nino}; check the nino and "
+                       "award_ref")
     return award
 
 
@@ -755,7 +770,8 @@ def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
     if supersede(row, e) is not None:  # a later report of this award's end is held: its end date stands
         return False
     if e.end_date < award.start_date:
-        raise DmsError(f"end_date: {e.end_date} is before award {e.award_ref}'s start date {award.start_date}")
+        raise DmsError(f"end_date: {e.end_date} is before award {e.award_ref}'s start date {award.start_date}; "
+                       f"give an end_date on or after {award.start_date}, the award's start date")
     earlier_end = award.end_date
     award.end_date, award.end_reason = e.end_date, e.reason
     award.save(update_fields=["end_date", "end_reason"])
@@ -880,10 +896,13 @@ def find_event_debt(creditor_kind: str, creditor_ref: str, nino: str) -> Debt:
                            f"{ended.pk}) is {ended.status} and no longer recovered by DMS, so it cannot be revised "
                            "or withdrawn; refer a new debt under a new reference if money is still owed (a "
                            "payment naming it is taken as the person's credit: docs/events-notes.md)")
-        raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind} has no debt with this reference held by DMS")
+        raise DmsError(f"creditor_ref {creditor_ref!r}: {creditor_kind} has no debt with this reference held by DMS; "
+                       "if the debt's debt.referred has not been sent yet, send its debt.referred event first, "
+                       "then this event again; otherwise check creditor and creditor_ref")
     if debt.person.nino != nino:
-        raise DmsError(f"creditor_ref {creditor_ref!r}: the {creditor_kind} debt is owed by another person, "
-                       f"not NINO {nino}")
+        raise DmsError(f"creditor_ref {creditor_ref!r}: the {creditor_kind} debt is held for another person, "
+                       f"not NINO {nino}; check the nino and creditor_ref (a debt is revised or withdrawn under "
+                       "the nino its debt.referred gave, also a joint debt)")
     return debt
 
 
@@ -1144,7 +1163,8 @@ def _payment_received(event: ev.Event, row: InboundEvent) -> bool:
     if isinstance(target, ev.CreditorDebtTarget):
         creditor: Creditor | None = _creditor(target.creditor)
         ref, named = target.creditor_ref, f"creditor_ref {target.creditor_ref!r}"
-        whose = f"{target.creditor} has no debt with this reference in DMS"
+        whose = (f"{target.creditor} has no debt with this reference in DMS (if the debt's debt.referred has not "
+                 "been sent yet, send the payment again after the debt's debt.referred)")
     elif isinstance(target, ev.LaDebtTarget):
         creditor = Creditor.objects.filter(kind="LA", la_id=target.la_id).first()
         ref, named = target.debt_ref, f"la_id {target.la_id} debt_ref {target.debt_ref!r}"
