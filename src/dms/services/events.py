@@ -407,7 +407,13 @@ def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> st
     """Store and apply one validated event in one transaction. Returns ``"applied"``, ``"stored"`` (kept for
     the daily run), ``"superseded"`` (kept, never applied: an older report of a fact than one already
     received, :func:`supersede`) or ``"unchanged"`` (a replay of the same content); refuses a conflicting
-    replay."""
+    replay.
+
+    **Decision** (docs/events-notes.md "An event id is unique across every sender"): events.md §1 makes
+    ``event_id`` "unique per sender forever", but the envelope names no sender and §2-§3 do not give each
+    type one sender (``award.started`` comes from UC and from CIS, ``debt.referred`` from DWP and HMRC), so DMS
+    cannot tell senders apart soundly: an id is held unique across all of them, and a reuse by another system
+    is refused as a conflict, saying so and how to put it right."""
     sha = content_sha256(event)
     with transaction.atomic():
         existing = InboundEvent.objects.select_for_update().filter(event_id=event.event_id).first()
@@ -415,8 +421,11 @@ def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> st
             if same_content(existing, event, sha):
                 return "unchanged"
             raise DmsError(
-                f"event_id {event.event_id!r} was already received with other content (stored from "
-                f"{existing.source or 'an earlier import'}); an event id is never reused: send a new event_id"
+                f"event_id {event.event_id!r} was already received with other content (a {existing.type} event, "
+                f"stored from {existing.source or 'an earlier import'}); an event id is never reused, and DMS "
+                "holds event ids unique across every sender, since the envelope names no sender "
+                "(docs/events-notes.md): send this event under a new event_id, one another system cannot use "
+                "(such as one with the sending system's prefix, \"hmrc-1001\")"
             )
         row = InboundEvent.objects.create(
             event_id=event.event_id, type=event.type, occurred_on=event.occurred_on, nino=event.nino,
