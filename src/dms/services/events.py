@@ -421,7 +421,7 @@ def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> st
             if same_content(existing, event, sha):
                 return "unchanged"
             raise DmsError(
-                f"event_id {event.event_id!r} was already received with other content (a {existing.type} event, "
+                f"event_id {event.event_id!r} was already received with other content (the {existing.type} event "
                 f"stored from {existing.source or 'an earlier import'}); an event id is never reused, and DMS "
                 "holds event ids unique across every sender, since the envelope names no sender "
                 "(docs/events-notes.md): send this event under a new event_id, one another system cannot use "
