@@ -662,10 +662,10 @@ def test_death_s_date_corrected_later_takes_again_the_deductions_taken_while_ali
     assert listed == [("2025-06-07", "BA1", "30.01", "REVERSED"), ("2025-06-07", "HB1", "30.01", "REVERSED"),
                       ("2025-06-07", "BA1", "30.01", "TAKEN"), ("2025-06-07", "HB1", "30.01", "TAKEN")]
     again = list_deductions(NINO)[2]["explanation"]
-    assert "Reversed on 2025-06-20: taken after the debtor's death on 2025-06-05" in again
-    assert ("Taken again on 2025-06-25: taken while the debtor was alive, before the death on 2025-06-15 (event "
+    assert "Reversed on 2025-06-20: paid on or after the debtor's death on 2025-06-05" in again
+    assert ("Taken again on 2025-06-25: paid while the debtor was alive, before the death on 2025-06-15 (event "
             "died2, correcting 2025-06-05 of event died1)") in again
-    assert all(r.reversal_reason.startswith("taken after the debtor's death on 2025-06-05")
+    assert all(r.reversal_reason.startswith("paid on or after the debtor's death on 2025-06-05")
                for r in taken("REVERSED"))
     assert (shown("BA1")["status"], shown("BA1")["balance"]) == ("ESTATE", "269.99")
     assert (shown("HB1")["status"], shown("HB1")["recovered"], shown("HB1")["balance"]) == (

@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_recovery_daily_deductions import dwp_debt, events, hb_debt, line, period, run_day, taken, uc_award, uc_period_of
+from test_recovery_daily_deductions import (
+    dwp_debt,
+    events,
+    hb_debt,
+    line,
+    period,
+    run_day,
+    taken,
+    uc_award,
+    uc_period_of,
+)
 
 from dms.services import debts as debt_service
 from dms.services.recovery_staff import list_deductions
@@ -98,6 +108,7 @@ def test_death_s_date_corrected_later_takes_again_a_late_period_paid_before_the_
     run_day(date(2025, 7, 10))
     again = [r for r in taken() if r.restores_id is not None]
     assert [(r.period.payment_date, r.amount_pence) for r in again] == [(date(2025, 6, 7), 6002)]
+    assert "paid while the debtor was alive, before the death on 2025-06-20 (event die2" in again[0].explanation
     assert _figures("BA1") == ("ESTATE", 6002, 100000 - 6002)
     assert check_ledger().ok
 

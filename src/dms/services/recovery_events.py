@@ -59,7 +59,14 @@ from dms.services.benefit_in_payment import (
 from dms.services.events import ensure_person, paid_on, pay_terms_on, stored_event, supersede, taken_after_end
 from dms.services.recovery_load import as_date, fetch, in_partitions, sanctions_over
 from dms.store.models import Award, Debt, DebtStatusChange, InboundEvent, Person, partition_of
-from dms.store.recovery.models import AssessmentPeriod, Deduction, MissedInstalment, Restriction
+from dms.store.recovery.models import (
+    AssessmentPeriod,
+    Deduction,
+    MissedInstalment,
+    Restriction,
+    paid_before,
+    paid_on_or_after,
+)
 
 ACTOR = "daily run: life events"
 LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received", "award.ended",
@@ -283,7 +290,10 @@ def _person(event: ev.Event) -> Person:
 
 def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     """Death (recovery-rules.md §6; events.md §2): deductions stop (the deduction step skips a person who has
-    died, and deductions taken on or after the day of death, because it was reported late, are reversed first:
+    died, and deductions paid on or after the day of death, because it was reported late, are reversed first:
+    each judged by the day its benefit was paid, a UC line by its period's ``payment_date`` even when the
+    period was reported late and taken on a later run's day (``Deduction.paid_on``; events.md §2
+    ``uc.assessment_period``), so a period paid while the person lived stands whenever it was reported:
     those from their own awards, and those for the debts they own from a partner's joint award; not those their
     own joint UC award took for its living partner's debts, as it goes on paying that partner); HB debts cease (DEATH) with
     the balance then held; DWP and HMRC debts pass to recovery from the estate (ESTATE). A later report that
@@ -304,8 +314,9 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
     from dms.services.events import estate_reason, has_died_by
 
     owed = {debt.pk: debt for debt in _debts_owed(person)}
-    after = list(Deduction.objects.filter(Q(award__person=person) | Q(debt_id__in=list(owed)), status="TAKEN",
-                                          date__gte=event.date_of_death).select_related("award").order_by("pk"))
+    after = list(Deduction.objects.filter(Q(award__person=person) | Q(debt_id__in=list(owed)),
+                                          paid_on_or_after(event.date_of_death), status="TAKEN")
+                 .select_related("award", "period").order_by("pk"))
     payers = {p for d in after if d.award is not None for p in (d.award.person_id, d.award.partner_id) if p}
     died_on = dict(Person.objects.filter(pk__in=payers).values_list("pk", "date_of_death"))
 
@@ -319,12 +330,13 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
             # their joint UC award goes on paying the living partner it names (Decision, recovery-notes.md):
             # what it took for the partner's debts (theirs, or owed jointly with them) and third parties stands
             partner = award.partner_id
-            return (award.benefit == "UC" and alive_on(partner, deduction.date)
+            return (award.benefit == "UC" and alive_on(partner, deduction.paid_on)
                     and (debt is None or partner in (debt.person_id, debt.joint_person_id)))
         if debt is None or award is None:
             return False
         others = {debt.person_id, debt.joint_person_id} - {person.pk, None}
-        return any(payer in others and alive_on(payer, deduction.date) for payer in (award.person_id, award.partner_id))
+        return any(payer in others and alive_on(payer, deduction.paid_on)
+                   for payer in (award.person_id, award.partner_id))
 
     if correcting:
         _take_again_what_was_taken_alive(person, event, correcting, run_date)
@@ -386,20 +398,26 @@ def _death_corrected(person: Person, event: ev.PersonDied) -> str:
 
 
 def _death_reversal_reason(event: ev.PersonDied) -> str:
-    """Why a deduction taken on or after the date of death ``event`` reports was reversed (it reported the
-    death late): the reason each reversal records, by which a later report moving the date of death finds
-    them (:func:`_take_again_what_was_taken_alive`)."""
-    return (f"taken after the debtor's death on {event.date_of_death}, reported late (event {event.event_id}): "
-            "deductions stop at death")
+    """Why a deduction paid on or after the date of death ``event`` reports (``Deduction.paid_on``) was reversed
+    (it reported the death late): the reason each reversal records, by which a later report moving the date of
+    death finds them (:func:`_take_again_what_was_taken_alive`, by :func:`_death_reversal_ending`)."""
+    return f"paid on or after the {_death_reversal_ending(event)}"
+
+
+def _death_reversal_ending(event: ev.PersonDied) -> str:
+    """How the reason of a deduction reversed for the death ``event`` reports ends (:func:`_death_reversal_reason`),
+    the same in the words of earlier releases ("taken after the debtor's death on ..."), by which its reversals
+    are found."""
+    return f"debtor's death on {event.date_of_death}, reported late (event {event.event_id}): deductions stop at death"
 
 
 def _take_again_what_was_taken_alive(person: Person, event: ev.PersonDied, correcting: str, run_date: date) -> None:
     """A date of death corrected to a later day (recovery-rules.md §6 and events.md §2 ``person.died``:
     deductions stop at death, not before it; **Decision**, docs/events-notes.md "A death's date corrected to a
-    later day"). The deductions an earlier report of the death reversed that were taken before the date now in
-    force (:func:`_reversed_for_an_earlier_death`) were taken while the debtor was alive, and are taken again
+    later day"). The deductions an earlier report of the death reversed that were paid before the date now in
+    force (:func:`_reversed_for_an_earlier_death`) were paid while the debtor was alive, and are taken again
     (:func:`_take_again_up_to_what_is_owed`)."""
-    why = (f"taken while the debtor was alive, before the death on {event.date_of_death} ({correcting}): the "
+    why = (f"paid while the debtor was alive, before the death on {event.date_of_death} ({correcting}): the "
            "reversal for the earlier date stands, and the deduction is taken again (recovery-rules.md §6: "
            "deductions stop at death)")
     _take_again_up_to_what_is_owed(_reversed_for_an_earlier_death(person, event), run_date, why,
@@ -468,7 +486,8 @@ def _not_left_room_by_sanctions(reversed_before: Sequence[Deduction]) -> set[int
 def _reversed_for_an_earlier_death(person: Person, event: ev.PersonDied) -> list[Deduction]:
     """The deductions (from the person's awards, and for the debts they owe) that an earlier report of their
     death, applied by the run with a date before ``event``'s, reversed (:func:`_death_reversal_reason`) and that
-    were taken before ``event``'s date of death, not taken again since (``Deduction.restores``), in the order
+    were paid before ``event``'s date of death (``Deduction.paid_on``: a UC line by its period's payment date,
+    also one taken late; recovery-rules.md §6), not taken again since (``Deduction.restores``), in the order
     taken."""
     earlier = [parsed(row) for row in InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True)
                .exclude(event_id=event.event_id)]
@@ -476,9 +495,12 @@ def _reversed_for_an_earlier_death(person: Person, event: ev.PersonDied) -> list
     if not deaths:
         return []
     owed = [debt.pk for debt in _debts_owed(person)]
-    found = list(Deduction.objects.filter(Q(person=person) | Q(debt_id__in=owed), status="REVERSED",
-                                          reversal_reason__in=[_death_reversal_reason(e) for e in deaths],
-                                          date__gte=min(e.date_of_death for e in deaths), date__lt=event.date_of_death)
+    by_reason = Q()
+    for death in deaths:
+        by_reason |= Q(reversal_reason__endswith=_death_reversal_ending(death))
+    found = list(Deduction.objects.filter(Q(person=person) | Q(debt_id__in=owed), by_reason,
+                                          paid_on_or_after(min(e.date_of_death for e in deaths)),
+                                          paid_before(event.date_of_death), status="REVERSED")
                  .select_related("award", "period", "debt__creditor").order_by("date", "pk"))
     taken_again = set(Deduction.objects.filter(person_id__in={d.person_id for d in found},
                                                date__in={d.date for d in found}, restores__in=[d.pk for d in found])
@@ -522,8 +544,8 @@ def _barred_since(deduction: Deduction) -> bool:
     reversed when the reason it was reversed for no longer holds: its award ended before it (events.md §2
     ``award.ended``, as :func:`dms.services.events.taken_after_end` judges it), its pay date was reported
     missed (``benefit.payment_missed``), or a bankruptcy, DRO or IVA of its debtor that includes its debt
-    started on or before its date (recovery-rules.md §6, as :func:`_reverse_deductions_an_insolvency_barred`
-    judges it)."""
+    started on or before the day it was paid (``Deduction.paid_on``; recovery-rules.md §6, as
+    :func:`_reverse_deductions_an_insolvency_barred` judges it)."""
     award, debt = deduction.award, deduction.debt
     if award is not None and award.end_date is not None and deduction.date > award.end_date and (
             deduction.period is None or deduction.period.period_start > award.end_date):
@@ -535,7 +557,7 @@ def _barred_since(deduction: Deduction) -> bool:
         return False
     debtors = [debt.person_id] if debt.creditor.kind == "LA" else [debt.person_id, debt.joint_person_id]
     return Restriction.objects.filter(person_id__in=[p for p in debtors if p is not None], kind__in=WHOLE_INSOLVENCY,
-                                      start_date__lte=deduction.date, start_date__gte=debt.created_on).exists()
+                                      start_date__lte=deduction.paid_on, start_date__gte=debt.created_on).exists()
 
 
 def _stated(debt: Debt) -> str:
@@ -692,8 +714,9 @@ def _reverse_what_its_hb_debts_took_after_its_start(person: Person, sanction: Sa
                                                     run_date: date) -> None:
     """A 100% sanction of 13 weeks or more reported after its start (events.md §2 ``person.sanction``: it
     returns HB debts, ``SANCTION``, on its start date when DMS knows of it in time; hb-debt-interface.md §4.1:
-    ``BalanceReturned`` is the balance DMS held at cessation): what was taken on or after its start for an HB
-    debt it returns (the person's own, received by its last day), on legacy pay dates or from UC payments, is
+    ``BalanceReturned`` is the balance DMS held at cessation): what was taken for an HB debt it returns (the
+    person's own, received by its last day) from benefit paid on or after its start (legacy pay dates, UC
+    payments by their period's payment date, also a period taken late: :func:`_reverse_paid_since`), is
     reversed (:func:`reverse_deductions`: the debt's balance restored, the LA's share withdrawn), as a late
     DRO's is (:func:`_reverse_deductions_an_insolvency_barred`), before the debts are returned, so the
     cessation carries the balance held at its start, as when it is known in time. Deductions for other debts
@@ -703,10 +726,10 @@ def _reverse_what_its_hb_debts_took_after_its_start(person: Person, sanction: Sa
     returned = [d.pk for d in _debts(person, creditor__kind="LA", received_on__lte=end_date)]
     if not returned:
         return
-    _reverse_taken_since(returned, sanction.start_date, run_date,
-                         f"taken for an HB debt after {sanction_terms(sanction)}, reported late (event "
-                         f"{sanction.event_id}): {SANCTION_RETURN_RATE}% for {SANCTION_RETURN_WEEKS} weeks or "
-                         "more returns HB debts from its start")
+    _reverse_paid_since(returned, sanction.start_date, run_date,
+                        f"taken for an HB debt from a payment on or after the start of {sanction_terms(sanction)}, "
+                        f"reported late (event {sanction.event_id}): {SANCTION_RETURN_RATE}% for "
+                        f"{SANCTION_RETURN_WEEKS} weeks or more returns HB debts from its start")
 
 
 def _short_days(facts: dict[str, Any]) -> int | None:
@@ -784,8 +807,9 @@ def insolvency_return_why(kind: str, start_date: date, event_id: str) -> str:
 
 def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonInsolvency, run_date: date) -> None:
     """A bankruptcy, DRO or IVA reported after its start (recovery-rules.md §6; SSWP v Payne [2011] UKSC 60:
-    from its start the debts it includes are not recovered by deduction): what was taken on or after its
-    start for a debt it includes (an HB debt of the person's own, any DWP or HMRC non-fraud debt they owe,
+    from its start the debts it includes are not recovered by deduction): what was taken from benefit paid on
+    or after its start (a UC line by its period's payment date, also one taken late: :func:`_reverse_paid_since`)
+    for a debt it includes (an HB debt of the person's own, any DWP or HMRC non-fraud debt they owe,
     each arisen by the start) is reversed before the HB debts are returned and the others suspended, so the
     result is what the run gives when it knows of the insolvency in time: each such deduction is reversed as
     a late death's or a missed payment's is (:func:`reverse_deductions`: the debt's balance restored, the
@@ -797,16 +821,19 @@ def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonIns
                 or (d.creditor.kind in ("DWP", "HMRC") and d.classification == "NON_FRAUD")]
     if not included:
         return
-    _reverse_taken_since(included, event.start_date, run_date,
-                         f"taken after the {event.kind} from {event.start_date}, reported late (event "
-                         f"{event.event_id}): the debts it includes are not recovered by deduction")
+    _reverse_paid_since(included, event.start_date, run_date,
+                        f"paid on or after the start of the {event.kind} on {event.start_date}, reported late "
+                        f"(event {event.event_id}): the debts it includes are not recovered by deduction")
 
 
-def _reverse_taken_since(debt_ids: Sequence[int], since: date, run_date: date, reason: str) -> None:
-    """Reverse, with ``reason``, every deduction still standing that was taken for ``debt_ids`` on or after
-    ``since`` (:func:`reverse_deductions`), oldest first: what a fact reported late says should not have been
-    taken."""
-    reverse_deductions(list(Deduction.objects.filter(debt_id__in=debt_ids, status="TAKEN", date__gte=since)
+def _reverse_paid_since(debt_ids: Sequence[int], since: date, run_date: date, reason: str) -> None:
+    """Reverse, with ``reason``, every deduction still standing that was taken for ``debt_ids`` from benefit
+    paid on or after ``since`` (:func:`reverse_deductions`), oldest first: what a fact reported late says
+    should not have been taken. Each is judged by the day it was paid (``Deduction.paid_on``: a UC line by its
+    period's ``payment_date``, events.md §2 ``uc.assessment_period``, not the later run's day a period
+    reported late was taken on), so what stands is what a run knowing of the fact in time leaves
+    (recovery-rules.md §6)."""
+    reverse_deductions(list(Deduction.objects.filter(paid_on_or_after(since), debt_id__in=debt_ids, status="TAKEN")
                             .order_by("date", "pk")), run_date, reason)
 
 
@@ -1666,8 +1693,8 @@ def reversed_for_an_earlier_end(award: Award) -> list[Deduction]:
     legacy pay date on or before the end, paying for days up to it; a UC period starting on or before it, the
     one containing the end standing), in the order taken: each for a debt still held or a third party (an HB
     debt the earlier end returned stays returned, **Decision**, docs/events-notes.md "An award's end
-    corrected"), not taken on or after the day its award's claimant or its debt's debtor died (deductions stop
-    at death, recovery-rules.md §6), not taken again since (``Deduction.restores``)."""
+    corrected"), not paid on or after the day its award's claimant or its debt's debtor died (``Deduction.paid_on``;
+    deductions stop at death, recovery-rules.md §6), not taken again since (``Deduction.restores``)."""
     found = list(Deduction.objects.filter(award=award, status="REVERSED",
                                           reversal_reason__startswith=_award_end_reversal_prefix(award))
                  .select_related("award", "period", "debt__creditor").order_by("date", "pk"))
@@ -1683,7 +1710,7 @@ def reversed_for_an_earlier_end(award: Award) -> list[Deduction]:
 
     def died_by(d: Deduction) -> bool:
         debtors = () if d.debt is None else (d.debt.person_id, d.debt.joint_person_id)
-        return any(p in died_on and died_on[p] <= d.date for p in (award.person_id, *debtors))
+        return any(p in died_on and died_on[p] <= d.paid_on for p in (award.person_id, *debtors))
 
     return [d for d in found if d.pk not in taken_again and not died_by(d) and not _barred_since(d)
             and (d.debt is None or d.debt.status not in debt_service.FINAL_STATUSES)]

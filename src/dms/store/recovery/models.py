@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -90,6 +91,16 @@ class Deduction(models.Model):
                                  db_index=False, null=True)
 
     @property
+    def paid_on(self) -> date:
+        """The day the benefit this amount was taken from was paid to the person: a UC line's assessment
+        period's ``payment_date`` (events.md §2 ``uc.assessment_period``: "DMS works out every deduction from
+        this period's payment ... on ``payment_date``"; one reported late is dated the run's day, taken that
+        day), any other's date (a legacy instalment's pay date, also one taken late). What a fact reported
+        late (a death, an insolvency, a sanction) reverses is judged by it (:func:`paid_on_or_after`), so
+        what stands does not depend on when the period was reported (recovery-rules.md §6)."""
+        return self.period.payment_date if self.period_id is not None else self.date
+
+    @property
     def explanation(self) -> str:
         """Why this amount, as text (recovery-rules.md §3): the stored text, or rendered from the stored facts
         (a UC line's with its period's explanation, read here unless given by :meth:`explained_with`)."""
@@ -119,6 +130,19 @@ class Deduction(models.Model):
             models.Index(fields=["award", "date"], name="deduction_by_award"),
             models.Index(fields=["date"], name="deduction_by_date"),
         ]
+
+
+def paid_on_or_after(day: date) -> models.Q:
+    """The deductions whose benefit was paid to the person on or after ``day`` (:attr:`Deduction.paid_on`: a UC
+    line by its period's ``payment_date``, events.md §2 ``uc.assessment_period``; any other by its date), as a
+    filter of ``Deduction`` rows."""
+    return models.Q(period__isnull=True, date__gte=day) | models.Q(period__isnull=False, period__payment_date__gte=day)
+
+
+def paid_before(day: date) -> models.Q:
+    """The deductions whose benefit was paid to the person before ``day`` (:func:`paid_on_or_after`'s
+    complement)."""
+    return models.Q(period__isnull=True, date__lt=day) | models.Q(period__isnull=False, period__payment_date__lt=day)
 
 
 class PeriodExplanation(models.Model):
