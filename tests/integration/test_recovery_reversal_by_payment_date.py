@@ -127,7 +127,7 @@ def test_bankruptcy_bars_deductions_paid_on_or_after_its_start_a_late_period_pai
     assert _reversed() == [(paid_after, "BA1", 3001), (paid_after, "TC1", 3001)]
     assert _figures("BA1") == ("SUSPENDED", 3001, 30000 - 3001) and _figures("TC1") == ("SUSPENDED", 3001,
                                                                                           30000 - 3001)
-    assert all(r.reversal_reason.startswith("paid on or after the start of the BANKRUPTCY on 2025-06-20, reported "
+    assert all(r.reversal_reason.startswith("paid on or after the start of the BANKRUPTCY from 2025-06-20, reported "
                                             "late (event bk1)") for r in taken("REVERSED"))
     assert check_ledger().ok
 

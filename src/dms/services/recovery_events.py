@@ -822,7 +822,7 @@ def _reverse_deductions_an_insolvency_barred(person: Person, event: ev.PersonIns
     if not included:
         return
     _reverse_paid_since(included, event.start_date, run_date,
-                        f"paid on or after the start of the {event.kind} on {event.start_date}, reported late "
+                        f"paid on or after the start of the {event.kind} from {event.start_date}, reported late "
                         f"(event {event.event_id}): the debts it includes are not recovered by deduction")
 
 
