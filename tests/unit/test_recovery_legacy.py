@@ -856,6 +856,53 @@ def test_a_legacy_pay_date_pays_only_for_the_days_after_an_instalment_taken_from
     assert (before.first_day, before.days, before.starts, before.other_award) == (date(2025, 6, 12), 7, "", None)
 
 
+def test_a_legacy_pay_date_after_one_passed_over_for_another_award_pays_for_every_day_since_that_awards_instalment(
+        ) -> None:
+    """recovery-rules.md §4 ("Recovery is by an instalment plan at a set rate"; "A pay period's instalment is
+    the weekly rate times the weeks in the period"): no day is paid for twice, and none is left unpaid by a pay
+    date of the award on which another award was preferred (**Decision**, docs/recovery-notes.md "The days a
+    legacy pay date pays for", "Which legacy award an instalment is taken from"). ESA, paid on Mondays, took
+    its last instalment on 2025-06-16 and ends on Friday 2025-06-20; JSA of £100.00 a week, paid on Wednesdays
+    from 2025-06-18, in payment from 2025-06-12, takes nothing on 2025-06-18 (ESA preferred that day). Its
+    2025-06-25 pays for 2025-06-17 to 2025-06-25, 9 days: £13.95 x 9/7 = £17.93, floor 10p x 9/7 = 13p, not
+    only for the 7 days after its own 2025-06-18. With no other award's instalment, back to its start date. A
+    pay date on which it was the award taken from (nothing taken for another reason) still cuts the days."""
+    jsa = _terms(10_000, "WEEKLY", date(2025, 6, 18))
+    esa = OtherAwardInstalment(date(2025, 6, 16), "ESA")
+    preferred = frozenset(date(2025, 6, 12) + timedelta(days=n) for n in range(9))  # ESA's days to 2025-06-20
+    paid = paid_days(date(2025, 6, 25), jsa, date(2025, 6, 12), [OtherAwardInstalment(date(2025, 6, 9), "ESA"), esa],
+                     preferred)
+    assert (paid.first_day, paid.last_day, paid.days, paid.full_days) == (date(2025, 6, 17), date(2025, 6, 25), 9, 7)
+    assert (paid.starts, paid.other_award, paid.passed_over, paid.short_days) == (
+        OTHER_AWARD, esa, (date(2025, 6, 18),), 9)
+    assert paid.benefit_pence == 10_000 * 9 // 7 == 12857
+    result = _instalment(paid, PayFrequency.WEEKLY, (hb(1, 50_000),))
+    assert (result.instalment_pence, result.floor_pence, result.amount_pence) == (1793, 13, 1793)
+    assert 1395 * 3 + 1793 == 1395 * 30 // 7 == 5978  # 2025-06-03 to 2025-07-02: ESA twice, JSA 06-25, 07-02
+    text = result.explain()
+    assert ("it pays, in arrears, for 2025-06-17 to 2025-06-25 (9 days), more than the whole 7-day pay period: "
+            "nothing was taken from the award on its pay date 2025-06-18, another of the person's legacy awards in "
+            "payment being preferred to it that day, so it paid for none of the days; an instalment was taken from "
+            "the person's other legacy award (ESA) on its pay date 2025-06-16, which paid, in arrears, for the days "
+            "up to and including it; benefit for the period £128.57 (£100.00 a week x 9/7, rounded down)") in text, text
+    assert "x 9/7 weeks = instalment £17.93" in text
+    assert legacy_facts(result)["paid_period"]["passed_over"] == ["2025-06-18"]
+    # no instalment of another award: from the first day of its first pay date's period, its start date
+    alone = paid_days(date(2025, 6, 25), jsa, date(2025, 6, 12), (), preferred)
+    assert (alone.first_day, alone.days, alone.starts, alone.benefit_pence) == (date(2025, 6, 12), 14, "", 20_000)
+    later = paid_days(date(2025, 6, 25), jsa, date(2025, 6, 14), (), preferred)
+    assert (later.first_day, later.days, later.starts) == (date(2025, 6, 14), 12, AWARD_START)
+    assert "the award is in payment from its start date, 2025-06-14" in _instalment(
+        later, PayFrequency.WEEKLY, (hb(1, 50_000),)).explain()
+    # not passed over (JSA the award taken from on 2025-06-18, whatever it took): its own pay date cuts the days
+    assert paid_days(date(2025, 6, 25), jsa, date(2025, 6, 12), [esa]).first_day == date(2025, 6, 19)
+    # passed over on 2025-06-18 and taken from on an earlier pay date: from the day after that one
+    earlier = paid_days(date(2025, 6, 25), _terms(10_000, "WEEKLY", date(2025, 6, 11)), date(2025, 6, 5), (),
+                        frozenset({date(2025, 6, 18)}))
+    assert (earlier.first_day, earlier.days, earlier.starts, earlier.previous_pay_date) == (
+        date(2025, 6, 12), 14, PREVIOUS_PAY_DATE, date(2025, 6, 11))
+
+
 def test_a_legacy_pay_date_whose_days_another_awards_instalment_paid_for_takes_nothing() -> None:
     """recovery-rules.md §4 (one instalment per pay period at the weekly rate): when another of the person's
     legacy awards took an instalment on this very pay date, paying in arrears for every day up to it, this pay

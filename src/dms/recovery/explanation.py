@@ -17,7 +17,9 @@ from typing import Any
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
 from dms.recovery.legacy import instalment_for_period, weekly_rate_basis, weeks_text
 from dms.recovery.types import (
+    AWARD_START,
     EVENT_CATEGORY,
+    PREVIOUS_PAY_DATE,
     Allocation,
     DebtLimit,
     DebtRecord,
@@ -437,7 +439,8 @@ def paid_days_facts(paid: PaidDays) -> dict[str, Any]:
     instalment that paid for fewer days than a whole pay period or at more than one weekly amount: its first
     and last days, how many, the days of a whole pay period, why it started later (``starts``, with the
     previous pay date, or the other legacy award's pay date whose instalment paid for the days before,
-    ``other_award``) and the weekly amount in force on each run of its days."""
+    ``other_award``), the award's own pay dates passed over for another award (``passed_over``) and the
+    weekly amount in force on each run of its days."""
     return {"from": paid.first_day.isoformat(), "to": paid.last_day.isoformat(), "days": paid.days,
             "whole_period_days": paid.full_days,
             **({"starts": paid.starts} if paid.starts else {}),
@@ -445,6 +448,7 @@ def paid_days_facts(paid: PaidDays) -> dict[str, Any]:
                if paid.previous_pay_date and not paid.other_award else {}),
             **({"other_award": {"benefit": paid.other_award.benefit, "pay_date": paid.other_award.pay_date.isoformat()}}
                if paid.other_award else {}),
+            **({"passed_over": [d.isoformat() for d in sorted(paid.passed_over)]} if paid.passed_over else {}),
             "weekly_amounts": [{"weekly": format_pounds(a.weekly_pence), "from": a.first_day.isoformat(),
                                 "to": a.last_day.isoformat()} for a in paid.amounts]}
 
@@ -579,7 +583,11 @@ def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
     if paid is None or paid.ordinary:
         return "", ""
     days = f" it pays, in arrears, for {_days_from_to(paid.first_day, paid.last_day)} ({_days(paid.days)})"
-    if paid.short_days is not None:
+    if paid.passed_over:
+        how = ("not" if paid.days < paid.full_days else "more than" if paid.days > paid.full_days
+               else "as many days as")
+        days += f", {how} the whole {paid.full_days}-day pay period: {_passed_over_text(paid)}"
+    elif paid.short_days is not None:
         if paid.other_award is not None:
             why = _other_award_text(paid.other_award, "the days")
         elif paid.previous_pay_date is not None:
@@ -595,6 +603,25 @@ def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
     terms = " + ".join(f"{_p(a.weekly_pence)} x {a.days}" for a in paid.amounts)
     per_day = " / 7" if paid.short_days is not None else f" x {weeks} weeks / {paid.days} days"
     return days + ";", f" ({runs}: ({terms}){per_day}, rounded down, each day's share of the amount in force)"
+
+
+def _passed_over_text(paid: PaidDays) -> str:
+    """Why a pay date's days go back over its award's own pay dates on which another award was preferred
+    (``PaidDays.passed_over``), and where they start (**Decision**, docs/recovery-notes.md "The days a legacy
+    pay date pays for", "Which legacy award an instalment is taken from")."""
+    many = len(paid.passed_over) > 1
+    dates = ", ".join(d.isoformat() for d in sorted(paid.passed_over))
+    why = (f"nothing was taken from the award on its pay date{'s' if many else ''} {dates}, another of the "
+           f"person's legacy awards in payment being preferred to it {'those days' if many else 'that day'}, so "
+           f"{'they' if many else 'it'} paid for none of the days")
+    if paid.other_award is not None:
+        return f"{why}; {_other_award_text(paid.other_award, 'the days')}"
+    if paid.starts == PREVIOUS_PAY_DATE and paid.previous_pay_date is not None:
+        return (f"{why}; the award's pay date {paid.previous_pay_date.isoformat()}, on which it was taken from, "
+                "paid for the days before")
+    if paid.starts == AWARD_START:
+        return f"{why}; the award is in payment from its start date, {paid.first_day.isoformat()}"
+    return f"{why}; the days start with the pay period of its first pay date"
 
 
 def _other_award_text(other: OtherAwardInstalment, which: str) -> str:

@@ -23,8 +23,10 @@ Decisions taken here:
   highest rate where sanctions overlap, rounded down (:func:`sanction_over_period`);
 - the days a pay date pays for start no earlier than the award's start date, the day after its previous
   pay date under the terms then in force, and the day after the latest pay date, on or before it, on which an
-  instalment was taken from another of the person's legacy awards (none left: nothing is due); the benefit is the sum of each day's share of the weekly amount in
-  force that day; a whole pay period at one amount is worked out as before, and fewer days take the weekly
+  instalment was taken from another of the person's legacy awards (none left: nothing is due), going back over
+  the award's own pay dates on which another award was preferred (:func:`own_previous_pay_date`), so possibly
+  more days than a whole pay period's; the benefit is the sum of each day's share of the weekly amount in
+  force that day; a whole pay period at one amount is worked out as before, and fewer or more days take the weekly
   rate x days / 7, rounded down, with the floor 10p x days / 7, rounded up (:func:`paid_days`,
   ``LegacyInstalmentInput.paid``); whether such a part week leaves too little benefit for the instalment
   is judged on each day's exact share, before rounding to the penny, so rounding alone never returns an HB
@@ -38,7 +40,7 @@ Decisions taken here:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -107,7 +109,7 @@ _WEEKS_FRACTION: dict[str, tuple[int, int]] = {"WEEKLY": (1, 1), "FORTNIGHTLY": 
 
 def weeks_in_period(frequency: PayFrequency, short_days: int | None = None) -> Decimal:
     """Weeks in a pay period: 1, 2, 4, or 52/12 for a monthly period (recovery-rules.md §4); for a pay date
-    that pays for fewer days than a whole pay period (``short_days``, :attr:`PaidDays.short_days`), those
+    that pays for fewer (or more) days than a whole pay period (``short_days``, :attr:`PaidDays.short_days`), those
     days / 7 (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for")."""
     try:
         weeks = _WEEKS[PayFrequency(frequency)]
@@ -119,7 +121,7 @@ def weeks_in_period(frequency: PayFrequency, short_days: int | None = None) -> D
 
 def weeks_text(frequency: PayFrequency | str, short_days: int | None = None) -> str:
     """The weeks of a pay period as the explanations write them: "1", "2", "4", "52/12", or for a pay date
-    that pays for fewer days than a whole pay period, "3/7" (its days / 7)."""
+    that pays for fewer (or more) days than a whole pay period, "3/7" (its days / 7)."""
     if short_days is not None:
         return f"{short_days}/7"
     return WEEKS_TEXT.get(str(frequency), str(frequency))
@@ -128,7 +130,7 @@ def weeks_text(frequency: PayFrequency | str, short_days: int | None = None) -> 
 def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency, short_days: int | None = None) -> int:
     """A pay period's instalment: the weekly rate times the weeks in the period, rounded down to the penny
     (recovery-rules.md §4: "a monthly period is 52/12 weeks, rounded down to the penny"); for a pay date that
-    pays for fewer days than a whole pay period (``short_days``), the weekly rate x those days / 7, rounded
+    pays for fewer (or more) days than a whole pay period (``short_days``), the weekly rate x those days / 7, rounded
     down likewise (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for": £13.95 for 2
     days is £3.98)."""
     if short_days is not None:
@@ -236,7 +238,7 @@ def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency,
     """The least benefit a pay period must leave: "the benefit may not be reduced below 10p a week"
     (recovery-rules.md §4; A9/2025 §24) over the weeks in the period, rounded **up** to the penny, so that
     what is left is never below the weekly floor (a monthly period: 10p x 52/12 = 43.33p, so 44p); for a pay
-    date that pays for fewer days than a whole pay period (``short_days``), over those days / 7, rounded up
+    date that pays for fewer (or more) days than a whole pay period (``short_days``), over those days / 7, rounded up
     likewise (**Decision**, docs/recovery-notes.md "The days a legacy pay date pays for": 2 days, 2.86p, so
     3p)."""
     if short_days is not None:
@@ -247,6 +249,11 @@ def benefit_floor_for_period(floor_per_week_pence: int, frequency: PayFrequency,
 
 
 _STEP_DAYS = {"WEEKLY": 7, "FORTNIGHTLY": 14, "FOUR_WEEKLY": 28}
+_LONGEST_PERIOD_DAYS = 31  # the longest pay period: a monthly one of a 31-day month
+# How far back a pay date goes back over the award's own pay dates passed over for another award
+# (:func:`own_previous_pay_date`): those of the month before it; the daily run reads what it needs over twice that
+# (``services.recovery_load.LOOK_BACK_DAYS``: to the pay date before the earliest passed over).
+PASSED_OVER_DAYS = 31
 
 
 def _monthly_pay_day(year: int, month: int, day_of_month: int) -> date:
@@ -330,8 +337,31 @@ def other_award_instalment_by(other_awards: Iterable[OtherAwardInstalment], pay_
     return max((o for o in other_awards if o.pay_date <= pay_date), key=lambda o: o.pay_date, default=None)
 
 
+def own_previous_pay_date(terms: Sequence[LegacyPayTerms], pay_date: date, passed_over: Collection[date] = ()
+                          ) -> tuple[date | None, tuple[date, ...]]:
+    """``(the award's latest pay date before ``pay_date`` on which it was the award taken from, or None, the pay
+    dates passed over on the way, latest first)``: its pay dates by the terms in force each day
+    (:func:`previous_pay_date`), going back over those in ``passed_over`` of the :data:`PASSED_OVER_DAYS` days
+    before ``pay_date`` (the month of pay dates the daily run reads), the days on which another of the
+    person's legacy awards in payment was preferred to it, so that nothing was taken from it for that reason
+    (``services.recovery_load.preferred_elsewhere``; **Decision**, docs/recovery-notes.md "Which legacy award an
+    instalment is taken from", "The days a legacy pay date pays for"): such a pay date paid for no day of the
+    person's instalment plan (recovery-rules.md §4), so it does not cut the next one's days short. A pay date on
+    which the award was taken from but nothing was taken for another reason (no balance, the floor) is not
+    passed over."""
+    skipped: list[date] = []
+    before = pay_date
+    while True:
+        # a pay date is at most a month (31 days) before the next (:func:`pay_period`)
+        previous = previous_pay_date(terms, before - timedelta(days=_LONGEST_PERIOD_DAYS), before)
+        if previous is None or previous not in passed_over or (pay_date - previous).days > PASSED_OVER_DAYS:
+            return previous, tuple(skipped)
+        skipped.append(previous)
+        before = previous
+
+
 def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | None = None,
-              other_awards: Iterable[OtherAwardInstalment] = ()) -> PaidDays:
+              other_awards: Iterable[OtherAwardInstalment] = (), passed_over: Collection[date] = ()) -> PaidDays:
     """The days the pay date of the pay period ``day`` falls in pays for, and the benefit it pays for them
     (recovery-rules.md §4: an instalment per pay period, taken from what is paid; events.md §2 ``award.started``
     "the benefit is in payment from ``start_date``", ``award.changed`` "new values from ``occurred_on``";
@@ -343,11 +373,18 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
     (:func:`previous_pay_date`), and no earlier than the day after the latest pay date, on or before this one,
     on which an instalment was taken from another of the person's legacy awards (``other_awards``,
     :func:`other_award_instalment_by`: that instalment paid for the days up to it, recovery-rules.md §4 "an
-    instalment plan at a set rate"); when that is the pay date itself, no days at all, and no benefit. The
+    instalment plan at a set rate"); when that is the pay date itself, no days at all, and no benefit. A
+    previous pay date of the award in ``passed_over`` (a day on which another of the person's legacy awards in
+    payment was preferred to it, so nothing was taken from it) paid for none of the person's days: the days
+    then start after the award's latest pay date on which it was the award taken from
+    (:func:`own_previous_pay_date`), or, with none, at the first day of the pay period of its first pay date
+    passed over, and still no earlier than its start date nor than the day after the other award's instalment,
+    so they may be more than a whole pay period's (``PaidDays.passed_over``; **Decision**,
+    docs/recovery-notes.md "The days a legacy pay date pays for"). The
     benefit is the sum of each day's share of the weekly amount in force that day: over a whole pay period,
     the weekly amounts x the weeks of the period (1, 2, 4 or 52/12) / its days, so that one amount pays
-    exactly what it always did (£100.00 monthly, £433.33); over fewer days, each day a seventh of the week's
-    amount; rounded down to the penny once, on the sum."""
+    exactly what it always did (£100.00 monthly, £433.33); over fewer or more days, each day a seventh of the
+    week's amount; rounded down to the penny once, on the sum."""
     held = terms_on(terms, day)
     frequency = str(held.frequency)
     whole_first, pay_date = pay_period(held.first_pay_date or day, frequency, day)
@@ -358,6 +395,19 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
     previous = previous_pay_date(terms, first, pay_date) if len(terms) > 1 else None
     if previous is not None:
         first, starts = previous + timedelta(days=1), PREVIOUS_PAY_DATE
+    skipped: tuple[date, ...] = ()
+    if passed_over:  # its own pay dates on which another award was preferred pay for nothing: go back over them
+        taken_from, skipped = own_previous_pay_date(terms, pay_date, passed_over)
+        if skipped:
+            previous = taken_from
+            if taken_from is not None:
+                first, starts = taken_from + timedelta(days=1), PREVIOUS_PAY_DATE
+            else:  # none before: from the first day of the pay period of its first pay date passed over
+                held_then = terms_on(terms, skipped[-1])
+                first, starts = pay_period(held_then.first_pay_date or skipped[-1], str(held_then.frequency),
+                                           skipped[-1])[0], ""
+            if start_date is not None and start_date > first:
+                first, starts = min(start_date, pay_date), AWARD_START
     other = other_award_instalment_by(other_awards, pay_date)
     if other is not None and other.pay_date >= first:
         first, starts = other.pay_date + timedelta(days=1), OTHER_AWARD
@@ -366,7 +416,7 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
     full_days = (pay_date - whole_first).days + 1
     days = (pay_date - first).days + 1
     if days <= 0:  # another award's instalment paid for every day up to this pay date
-        return PaidDays(first, pay_date, full_days, (), 0, starts, previous, other)
+        return PaidDays(first, pay_date, full_days, (), 0, starts, previous, other, skipped)
     amounts: list[WeeklyAmountSpan] = []
     for start, end, span_terms in _spans_of_terms(terms, first, pay_date) if len(terms) > 1 else [
             (first, pay_date, held)]:
@@ -374,10 +424,10 @@ def paid_days(day: date, terms: Sequence[LegacyPayTerms], start_date: date | Non
             amounts[-1] = amounts[-1]._replace(last_day=end)
         else:
             amounts.append(WeeklyAmountSpan(span_terms.weekly_pence, start, end))
-    numerator, denominator = (days, 7) if days < full_days else _WEEKS_FRACTION[frequency]
+    numerator, denominator = (days, 7) if days != full_days else _WEEKS_FRACTION[frequency]
     paid = sum(a.weekly_pence * a.days for a in amounts)
     return PaidDays(first, pay_date, full_days, tuple(amounts), paid * numerator // (denominator * days), starts,
-                    previous, other)
+                    previous, other, skipped)
 
 
 def sanction_over_period(benefit_pence: int, first_day: date, last_day: date,

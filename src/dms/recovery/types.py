@@ -283,7 +283,10 @@ class PaidDays:
     (7, 14, 28, or monthly the days since the previous month's pay day); ``starts`` why it starts later than
     that whole period (:data:`AWARD_START`, :data:`PREVIOUS_PAY_DATE` with ``previous_pay_date``,
     :data:`OTHER_AWARD` with ``other_award``, the instalment taken from another of the person's legacy awards
-    that paid for the days before; "" when it does not); ``amounts``, the weekly amount in force on each run
+    that paid for the days before; "" when it does not); ``passed_over``, the award's own pay dates before it
+    on which another of the person's legacy awards was preferred to it, which paid for none of the person's
+    days, so its days go back over them (then possibly more than a whole pay period's); ``amounts``, the
+    weekly amount in force on each run
     of its days; ``benefit_pence``, the sum of each day's share of the weekly amount in force that day, rounded
     down (:func:`dms.recovery.legacy.paid_days`). No days at all (``first_day`` the day after ``last_day``)
     when another award's instalment already paid for every day up to the pay date: no benefit, no amounts."""
@@ -296,6 +299,7 @@ class PaidDays:
     starts: str = ""
     previous_pay_date: date | None = None
     other_award: OtherAwardInstalment | None = None
+    passed_over: tuple[date, ...] = ()  # the award's own pay dates before it, on which another was preferred
 
     @property
     def days(self) -> int:
@@ -303,13 +307,14 @@ class PaidDays:
 
     @property
     def short_days(self) -> int | None:
-        """The days paid for when fewer than a whole pay period's, else None (a whole period)."""
-        return self.days if self.days < self.full_days else None
+        """The days paid for when not a whole pay period's, else None (a whole period): fewer, or more after a
+        pay date of the award passed over for another award (``passed_over``), each taken as days / 7."""
+        return self.days if self.days != self.full_days else None
 
     @property
     def ordinary(self) -> bool:
         """A whole pay period at one weekly amount: worked out, and explained, as every pay date was before."""
-        return self.short_days is None and len(self.amounts) <= 1
+        return self.short_days is None and len(self.amounts) <= 1 and not self.passed_over
 
 
 class DeductionLine(NamedTuple):
