@@ -250,6 +250,73 @@ def test_legacy_instalments_moving_from_one_award_to_another_never_take_the_same
     assert check_ledger().ok
 
 
+def _esa_preferred_on_jsa_s_first_pay_date(jsa_end: str | None = None) -> None:
+    """ESA of £100.00 a week, paid on Mondays from 2025-06-09, in payment from 2025-06-02, ending on Friday
+    2025-06-20, after JSA's first pay date; JSA of £100.00 a week, paid on Wednesdays from 2025-06-18, in
+    payment from 2025-06-12 (ended on ``jsa_end`` when given); a £500.00 DWP debt."""
+    events(debt("d1", A, "OP-1", occurred_on="2025-06-01"),
+           award("a1", A, "ESA1", "ESA", "2025-06-02", "100.00", "WEEKLY", "2025-06-09"),
+           award("a2", A, "JSA1", "JSA", "2025-06-12", "100.00", "WEEKLY", "2025-06-18"),
+           line("e1", "award.ended", "2025-06-20", A, award_ref="ESA1", end_date="2025-06-20",
+                reason="AWARD_ENDED"),
+           *([line("e2", "award.ended", jsa_end, A, award_ref="JSA1", end_date=jsa_end, reason="AWARD_ENDED")]
+             if jsa_end else []))
+
+
+def test_legacy_instalments_leave_no_day_unpaid_when_the_new_awards_first_pay_date_is_passed_over_for_the_old(
+        ) -> None:
+    """recovery-rules.md §4 ("Recovery is by an instalment plan at a set rate"; "A pay period's instalment is
+    the weekly rate times the weeks in the period") with docs/recovery-notes.md "The days a legacy pay date pays
+    for" and "Which legacy award an instalment is taken from" (no day is paid for twice; the new award's pay
+    date pays for the days after the old award's last instalment): ESA takes 2025-06-09 and 2025-06-16; on
+    JSA's first pay date 2025-06-18 ESA is still in payment and preferred, so nothing is taken from JSA; JSA's
+    2025-06-25 then pays for 2025-06-17 to 2025-06-25 (9 days), £13.95 x 9/7 = £17.93, so the 30 days
+    2025-06-03 to 2025-07-02 take £59.78 (£13.95 x 30/7), not £55.80 with 2025-06-17 and 2025-06-18 paid for by
+    no instalment. The explanation says which days it pays for and why; ``dms rerate`` agrees."""
+    _esa_preferred_on_jsa_s_first_pay_date()
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 6, 24))
+    assert rerated(date(2025, 6, 25)) == {person(A): 1793}
+    run_through(date(2025, 7, 2))
+    rows = [(d.date, d.source, d.amount_pence) for d in Deduction.objects.filter(person__nino=A, status="TAKEN")
+            .order_by("date", "id")]
+    assert rows == [(date(2025, 6, 9), "ESA", 1395), (date(2025, 6, 16), "ESA", 1395),
+                    (date(2025, 6, 25), "JSA", 1793), (date(2025, 7, 2), "JSA", 1395)]
+    assert sum(pence for _, _, pence in rows) == 5978 == 1395 * 30 // 7
+    listed = {(d["date"], d["amount"]): d for d in list_deductions(A)}
+    assert ("it pays, in arrears, for 2025-06-17 to 2025-06-25 (9 days), more than the whole 7-day pay period: "
+            "nothing was taken from the award on its pay date 2025-06-18, another of the person's legacy awards in "
+            "payment being preferred to it that day, so it paid for none of the days; an instalment was taken from "
+            "the person's other legacy award (ESA) on its pay date 2025-06-16, which paid, in arrears, for the days "
+            "up to and including it") in listed[("2025-06-25", "17.93")]["explanation"]
+    facts = Deduction.objects.get(person__nino=A, date=date(2025, 6, 25)).explanation_facts
+    assert (facts["paid_period"]["from"], facts["paid_period"]["days"], facts["paid_period"]["passed_over"]) == (
+        "2025-06-17", 9, ["2025-06-18"])
+    assert check_ledger().ok
+
+
+def test_a_legacy_instalment_taken_late_after_a_pay_date_passed_over_for_another_award_leaves_no_day_unpaid(
+        ) -> None:
+    """The same rule for pay dates taken late (``take_instalments_late``; docs/events-notes.md "An award's end
+    corrected"; recovery-rules.md §4; **Decision**, docs/recovery-notes.md "The days a legacy pay date pays
+    for"): JSA, first reported ended on 2025-06-22, takes nothing on 2025-06-18 (ESA preferred) nor after its
+    end; its end then moved to 2025-07-02, its 2025-06-25 taken late pays for 2025-06-17 to 2025-06-25 (£17.93)
+    and its 2025-07-02 for the week after (£13.95), as the daily run would have taken them."""
+    _esa_preferred_on_jsa_s_first_pay_date("2025-06-22")
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 7, 2))
+    assert taken(A) == [(date(2025, 6, 9), 1395), (date(2025, 6, 16), 1395)]
+    events(line("e3", "award.ended", "2025-07-02", A, award_ref="JSA1", end_date="2025-07-02",
+                reason="AWARD_ENDED"))
+    run_through(date(2025, 7, 3))
+    assert taken(A) == [(date(2025, 6, 9), 1395), (date(2025, 6, 16), 1395), (date(2025, 6, 25), 1793),
+                        (date(2025, 7, 2), 1395)]
+    late = Deduction.objects.get(person__nino=A, date=date(2025, 6, 25))
+    assert late.explanation_facts["paid_period"]["from"] == "2025-06-17" and late.explanation_facts["late"]
+    assert "nothing was taken from the award on its pay date 2025-06-18" in late.explanation
+    assert check_ledger().ok
+
+
 def test_dms_rerate_gives_what_the_run_takes_after_a_move_to_another_legacy_award() -> None:
     """``dms rerate`` (docs/recovery-notes.md "Re-rating reads the book as the daily run left it") works out
     B's first pay date as the run takes it, after A's last instalment (recovery-rules.md §4; **Decision**,
@@ -286,4 +353,9 @@ def test_a_legacy_instalment_taken_late_pays_only_for_the_days_after_another_awa
     assert late.amount_pence == 996 and late.status == "TAKEN"
     assert late.explanation_facts["paid_period"]["from"] == "2025-06-12"
     assert "other legacy award (JSA) on its pay date 2025-06-11" in late.explanation
+    # B's 2025-06-18, taken from it under the earlier end, paid for its days: A, in payment that day as now
+    # held, was not preferred to it then, so B's 2025-06-25 pays for the 7 days after it, not again for
+    # 2025-06-17 and 2025-06-18
+    run_through(date(2025, 6, 25))
+    assert taken(A)[-1] == (date(2025, 6, 25), 1395)
     assert check_ledger().ok

@@ -753,3 +753,54 @@ def test_rerate_takes_no_legacy_pay_date_on_which_the_run_takes_from_another_awa
     run_through(date(2026, 4, 20))
     assert not Deduction.objects.filter(date__gt=date(2026, 4, 13), status="TAKEN").exists()
     assert (outcome.people, outcome.instalments, outcome.now_pence) == (0, 0, 0)
+
+
+def _four_weekly_esa_ending_on_its_pay_date_beside_weekly_jsa() -> None:
+    """ESA of £100.00 a week paid four-weekly on Mondays from 2026-03-16 (in payment from 2026-03-02), ending on
+    its pay date 2026-04-13; JSA of £100.00 a week paid on Wednesdays from 2026-04-08, in payment from
+    2026-04-01; a £500.00 DWP debt."""
+    nino = "AB123456C"
+    report = import_events([
+        line("e1", "award.started", nino, occurred_on="2026-03-02", award_ref="ESA1", benefit="ESA",
+             start_date="2026-03-02",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "FOUR_WEEKLY", "first_pay_date": "2026-03-16"}),
+        line("e2", "award.started", nino, occurred_on="2026-04-01", award_ref="JSA1", benefit="JSA",
+             start_date="2026-04-01",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2026-04-08"}),
+        line("e3", "debt.referred", nino, occurred_on="2026-03-01", creditor="DWP", creditor_ref="D1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2026-02-01"),
+        line("e4", "award.ended", nino, occurred_on="2026-04-13", award_ref="ESA1", end_date="2026-04-13",
+             reason="AWARD_ENDED"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+
+
+@pytest.mark.parametrize(("as_of", "source", "pence"), [
+    (date(2026, 4, 14), "ESA", 5760),  # ESA's 2026-04-13: 4 x £14.40; nothing from JSA's 2026-04-08
+    (date(2026, 4, 15), "JSA", 411),  # JSA's 2026-04-15 after ESA's 2026-04-13: £14.40 x 2/7
+], ids=["old-award-last-pay-date", "new-award-after-it"])
+def test_rerate_with_a_gap_since_the_last_run_gives_what_the_run_of_the_date_then_takes_across_a_move_of_award(
+        as_of: date, source: str, pence: int) -> None:
+    """README ``dms rerate`` ("as ``dms run --date D`` takes it (... a legacy pay date after the last run,
+    worked out as on their payment date)") with docs/recovery-notes.md "Re-rating reads the book as the daily
+    run left it" (**Decision**: with several pay dates between the last completed run and D, the person's
+    latest one the run of D takes an instalment on, after those of other awards it takes first), "Which legacy
+    award an instalment is taken from" and "The days a legacy pay date pays for" (recovery-rules.md §4). The
+    last run is 2026-04-07: on JSA's 2026-04-08 ESA is still in payment and preferred, so the run takes nothing
+    from JSA; it takes ESA's 2026-04-13 (£57.60, the rates of that pay date, after the uprating), and JSA's
+    2026-04-15 pays for 2026-04-14 and 2026-04-15 only (£4.11). The re-rating of D gives what the run of D
+    then takes on that pay period, not JSA's 2026-04-08 at £13.95 nor a whole week at £14.40."""
+    from dms.services.daily_run import run_through
+
+    _four_weekly_esa_ending_on_its_pay_date_beside_weekly_jsa()
+    run_through(date(2026, 3, 1))
+    run_through(date(2026, 4, 7))
+    outcome = rerate(as_of)
+    rows = list(RerateResult.objects.filter(run_id=outcome.run_id).values_list("source", "now_pence"))
+    run_through(as_of)
+    taken = [(d.date, d.source, d.amount_pence) for d in Deduction.objects.filter(date__gt=date(2026, 4, 7),
+                                                                                   status="TAKEN").order_by("date")]
+    assert taken == [(date(2026, 4, 13), "ESA", 5760), *([(date(2026, 4, 15), "JSA", 411)]
+                                                           if as_of == date(2026, 4, 15) else [])]
+    assert rows == [(source, pence)] and (outcome.instalments, outcome.now_pence) == (1, pence)
+    assert taken[-1][1:] == (source, pence)

@@ -18,7 +18,7 @@ date takes nothing twice (processed periods and taken instalments are skipped).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from dms.recovery.explanation import (
     uc_period_explanation,
 )
 from dms.recovery.legacy import (
+    PASSED_OVER_DAYS,
     PER_ASSESSMENT_PERIOD,
     PER_WEEK,
     calculate_legacy_instalment,
@@ -61,6 +62,7 @@ from dms.recovery.types import (
 )
 from dms.recovery.uc import calculate_uc_period
 from dms.services.recovery_load import (
+    LOOK_BACK_DAYS,
     CoupleReport,
     DueInstalment,
     DuePeriod,
@@ -77,6 +79,7 @@ from dms.services.recovery_load import (
     load_open_debts,
     other_award_instalments,
     person_rates,
+    preferred_elsewhere,
     reduced_rates_both,
     sanctions_over,
 )
@@ -485,16 +488,20 @@ def _uc_row(run_date: date, period: DuePeriod, line: Any, by_id: dict[int, Loade
 def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: DeductionReport) -> None:
     debts = load_open_debts(run_date, [d.person_id for d in due])
     held = person_rates(run_date, [d.person_id for d in due if d.person_id in debts])
-    # the sanctions over the pay periods these pay dates pay for (at most a month, in arrears)
-    sanctions = sanctions_over(run_date - timedelta(days=31), run_date,
-                               [d.person_id for d in due if d.person_id in debts])
+    # the sanctions over the pay periods these pay dates pay for (at most a month, in arrears, or two after the
+    # award's own pay dates passed over for another award, below)
+    since = run_date - timedelta(days=LOOK_BACK_DAYS)
+    sanctions = sanctions_over(since, run_date, [d.person_id for d in due if d.person_id in debts])
     # the pay terms of the awards whose terms changed over those days (the rest keep their terms as held)
-    history = legacy_terms_over([d.award_id for d in due if d.person_id in debts], run_date - timedelta(days=31),
-                                run_date)
+    history = legacy_terms_over([d.award_id for d in due if d.person_id in debts], since, run_date)
     # the instalments taken over those days from the people's other legacy awards (few: after a change of the
     # award taken from), which paid for the days up to their pay dates
     other_awards = other_award_instalments([d.person_id for d in due if d.person_id in debts],
-                                           [d.award_id for d in due], run_date - timedelta(days=31), run_date)
+                                           [d.award_id for d in due], since, run_date)
+    # the days of the month before on which another of the person's legacy awards was preferred to the award
+    # (few): its pay dates among them took nothing from it and paid for none of the person's days
+    passed_over = preferred_elsewhere([d.award_id for d in due if d.person_id in debts],
+                                      run_date - timedelta(days=PASSED_OVER_DAYS), run_date - timedelta(days=1))
     batch = _Batch(run_date)
     for instalment in due:
         own = debts.get(instalment.person_id, [])
@@ -503,7 +510,8 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
             report.instalments += 1
             others = legacy_other_rates(held, instalment.person_id, {r.debt_id for r in records})
             _legacy_instalment(batch, instalment, own, records, sanctions.get(instalment.person_id, ()), others,
-                               instalment.terms(history), other_awards=other_awards.get(instalment.person_id, ()))
+                               instalment.terms(history), other_awards=other_awards.get(instalment.person_id, ()),
+                               passed_over=passed_over.get(instalment.award_id, frozenset()))
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
 
@@ -515,7 +523,8 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
     as a UC period reported after its payment date is (``_LatePeriods``; docs/events-notes.md "A UC period
     reported after its payment date") and as ``dms rerate`` works out a pay date the run has still to take:
     the award's pay terms and the sanctions over the days it pays for (after any instalment taken on or before
-    it from another of the person's legacy awards, :func:`dms.recovery.legacy.paid_days`), the parameters of
+    it from another of the person's legacy awards, going back over its own pay dates on which another was
+    preferred to it, :func:`dms.recovery.legacy.paid_days`), the parameters of
     its pay date, only
     the debts received by then, each at the reduced rate in force that day (with those on the person's other
     debts). Balances and statuses are the run date's: only debts in recovery (OPEN) take from it, so an HB
@@ -538,10 +547,14 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
             continue
         report.instalments += 1
         others = legacy_other_rates(person_rates(day, [person]), person, {r.debt_id for r in records})
-        history = legacy_terms_over([award.pk], day - timedelta(days=31), day)
-        other_awards = other_award_instalments([person], [award.pk], day - timedelta(days=31), day)
-        _legacy_instalment(batch, due, own, records, sanctions_over(day - timedelta(days=31), day, [person])
-                           .get(person, ()), others, due.terms(history), why, day, other_awards.get(person, ()))
+        since = day - timedelta(days=LOOK_BACK_DAYS)
+        history = legacy_terms_over([award.pk], since, day)
+        other_awards = other_award_instalments([person], [award.pk], since, day)
+        passed_over = preferred_elsewhere([award.pk], day - timedelta(days=PASSED_OVER_DAYS),
+                                          day - timedelta(days=1))
+        _legacy_instalment(batch, due, own, records, sanctions_over(since, day, [person]).get(person, ()), others,
+                           due.terms(history), why, day, other_awards.get(person, ()),
+                           passed_over.get(award.pk, frozenset()))
     _write_batch(batch, report)
     _return_debts(run_date, batch.to_return, report)
     return report
@@ -577,11 +590,14 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
                        records: tuple[DebtRecord, ...], sanctions: Sequence[SanctionSpan] = (),
                        others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = (),
                        late_why: str = "", pay_date: date | None = None,
-                       other_awards: Sequence[OtherAwardInstalment] = ()) -> None:
+                       other_awards: Sequence[OtherAwardInstalment] = (),
+                       passed_over: Collection[date] = frozenset()) -> None:
     """One pay date's instalment (recovery-rules.md §4), for the days it pays for and from the benefit it pays
     for them (:func:`dms.recovery.legacy.paid_days`: from the award's start date, the day after its previous
     pay date, or the day after an instalment taken from another of the person's legacy awards,
     ``other_awards``, at the weekly amount in force each day; ``terms``, the award's pay terms over those days;
+    its own pay dates on the days ``passed_over``, on which another of the person's legacy awards was preferred
+    to it, are gone back over, :func:`dms.services.recovery_load.preferred_elsewhere`;
     **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"), less what the sanctions over
     those days take (:func:`dms.recovery.legacy.sanction_over_period`; **Decision**, docs/recovery-notes.md
     "Sanctions and legacy instalments"). The pay date is the run's, or ``pay_date``, one the run passed,
@@ -589,7 +605,7 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
     frequency = PayFrequency(due.pay_frequency)
     day = pay_date or batch.run_date
     try:
-        paid = paid_days(day, terms or due.terms({}), due.start_date, other_awards)
+        paid = paid_days(day, terms or due.terms({}), due.start_date, other_awards, passed_over)
         result = calculate_legacy_instalment(LegacyInstalmentInput(
             pay_date=day, frequency=frequency, benefit_pence=paid.benefit_pence, debts=records,
             reduced_weekly_rate_pence=legacy_reduced_rate(records, others),

@@ -13,13 +13,14 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection
 
 from dms.recovery.legacy import (
+    PASSED_OVER_DAYS,
     PER_ASSESSMENT_PERIOD,
     PER_WEEK,
     has_room_for_any_instalment,
@@ -458,6 +459,61 @@ def _history(started: LegacyPayTerms, changes: Sequence[tuple[date, dict[str, An
         else:
             history.append(terms)
     return tuple(history)
+
+
+# How far back the days a legacy pay date pays for are read (sanctions, pay terms, other awards' instalments):
+# a pay period is at most a month (31 days), and a pay date may go back over the award's own pay dates of the
+# month before it on which another award was preferred (``PASSED_OVER_DAYS``, :func:`preferred_elsewhere`), to
+# the pay date before those, a month earlier again at most.
+LOOK_BACK_DAYS = 2 * PASSED_OVER_DAYS
+
+
+def preferred_elsewhere(award_ids: Sequence[int], first: date, last: date) -> dict[int, frozenset[date]]:
+    """``{award id: the days from ``first`` to ``last`` on which another legacy award of its person, in payment
+    that day, was preferred to it}`` (the choice of :func:`due_instalments`, :func:`legacy_award_choice`, with
+    the awards' amounts as held, as :func:`instalments_taken_from` reads it): nothing was taken from the award
+    on its pay dates among them, for that reason, so they paid for none of the person's days and do not cut
+    the next pay date's days short (recovery-rules.md §4; :func:`dms.recovery.legacy.paid_days`
+    ``passed_over``; **Decision**, docs/recovery-notes.md "The days a legacy pay date pays for"). Not a day on
+    which an instalment was taken from the award (a deduction TAKEN, not reversed): the run took it as the
+    award then preferred, before a report moved another award's end later. Only awards whose person has
+    another legacy award in payment on one of those days are listed: one query, through
+    ``award_person_start``, few people having two, and one through ``deduction_by_award`` for those."""
+    if not award_ids:
+        return {}
+    cond, params = in_ids("a.id", sorted(set(award_ids)))
+    awards: dict[int, tuple[tuple[int | None, str], list[tuple[int, int | None, str, date, date | None]]]] = {}
+    for a_id, a_weekly, a_frequency, b_id, b_weekly, b_frequency, b_start, b_end in fetch(
+            "SELECT a.id, a.weekly_amount_pence, a.pay_frequency, b.id, b.weekly_amount_pence, "
+            "b.pay_frequency, b.start_date, b.end_date FROM dms_award a JOIN dms_award b ON b.person_id = a.person_id "
+            f"AND b.id <> a.id AND b.benefit <> 'UC' WHERE {cond} AND a.benefit <> 'UC' AND b.start_date <= %s "
+            "AND (b.end_date IS NULL OR b.end_date >= %s) ORDER BY a.id, b.id", [*params, last, first]):
+        held = awards.setdefault(a_id, ((a_weekly, a_frequency), []))
+        held[1].append((b_id, b_weekly, b_frequency, as_date(b_start), as_date(b_end) if b_end is not None else None))
+    # a pay date an instalment was taken from the award on (TAKEN, not reversed) was the award's, whatever
+    # award is preferred that day as the awards are now held (an end moved later since)
+    taken: dict[int, set[date]] = defaultdict(set)
+    if awards:
+        taken_cond, taken_params = in_ids("x.award_id", sorted(awards))
+        for award_id, day in fetch(f"SELECT x.award_id, x.date FROM dms_deduction x WHERE {taken_cond} "
+                                   "AND x.period_id IS NULL AND x.status = 'TAKEN' AND x.date >= %s AND x.date <= %s",
+                                   [*taken_params, first, last]):
+            taken[award_id].add(as_date(day))
+    found: dict[int, frozenset[date]] = {}
+    for award_id, ((weekly, frequency), others) in awards.items():
+        days = set()
+        day = first
+        while day <= last:
+            in_payment = [(other, other_weekly, other_frequency)
+                          for other, other_weekly, other_frequency, start, end in others
+                          if start <= day and (end is None or day <= end)]
+            if (in_payment and day not in taken[award_id]
+                    and legacy_award_choice([(award_id, weekly, frequency), *in_payment], day) != award_id):
+                days.add(day)
+            day += timedelta(days=1)
+        if days:
+            found[award_id] = frozenset(days)
+    return found
 
 
 def other_award_instalments(people: Sequence[int], taken_from: Sequence[int], first: date, last: date

@@ -56,7 +56,7 @@ import os
 import signal
 import socket
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -69,6 +69,7 @@ from django.db import connection, transaction
 from dms.errors import DmsError
 from dms.la_interface.outbound import process_running
 from dms.recovery.legacy import (
+    PASSED_OVER_DAYS,
     PER_ASSESSMENT_PERIOD,
     PER_WEEK,
     calculate_legacy_instalment,
@@ -104,6 +105,7 @@ from dms.services.recovery import (
 )
 from dms.services.recovery_load import (
     JOINT_DEAD_SQL,
+    LOOK_BACK_DAYS,
     OWNER_DEAD_SQL,
     OWNER_PAID_PLACEHOLDERS,
     OWNER_PAID_SQL,
@@ -119,6 +121,7 @@ from dms.services.recovery_load import (
     legacy_terms_over,
     other_award_instalments,
     person_rates,
+    preferred_elsewhere,
     sanctions_over,
 )
 from dms.store.ledger import is_postgresql, write_rows
@@ -237,6 +240,10 @@ class _Legacy:
     pay_date: date | None = None  # the pay date worked out as on (None: the as-of date)
     award_id: int = 0
     start_date: date | None = None  # the award's: the days a pay date pays for start no earlier
+    # the pay dates of the person's other legacy awards after the last completed run and before this one that
+    # the run of the as-of date takes first, in date order (each worked out as on its pay date): an instalment
+    # taken on one pays for the days up to it (:func:`_the_runs_pay_dates`)
+    before: tuple[_Legacy, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,7 +437,30 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                 counted_here[award_id] = (person, claimant_type, partner)
                 holders_elsewhere[person] = partition
     last_run = last_completed_run_date() if legacy_awards else None
+    if last_run is not None and last_run < as_of - timedelta(days=1):
+        # the legacy awards of people with one in payment on the date that ended after the last completed run:
+        # the run of the date still takes their pay dates up to their end (few)
+        cond, params = in_ids("a.person_id", sorted(legacy_awards))
+        for award_id, person, benefit, weekly, frequency, first_pay, start, end in fetch(
+            "SELECT a.id, a.person_id, a.benefit, a.weekly_amount_pence, a.pay_frequency, a.first_pay_date, "
+            f"a.start_date, a.end_date FROM dms_award a WHERE {cond} AND a.benefit <> 'UC' "
+            "AND a.end_date > %s AND a.end_date < %s AND a.start_date <= a.end_date ORDER BY a.id",
+            [*params, last_run, as_of]
+        ):
+            legacy_awards[person].append((award_id, weekly, benefit, frequency,
+                                          as_date(first_pay) if first_pay is not None else None, as_date(start),
+                                          as_date(end)))
     for person, awards in legacy_awards.items():  # the daily run's choice (recovery_load.due_instalments)
+        partition = chunk_people[person][1]
+        gap = _the_runs_pay_dates(as_of, last_run, awards) if last_run is not None and len(awards) > 1 else []
+        if gap:  # the person's latest pay date the run of the date takes, after those of other awards before it
+            (day, (award_id, weekly, benefit, frequency, first_pay, start, _)), earlier = gap[-1], gap[:-1]
+            before = tuple(_Legacy(person, partition, b[2], b[1] or 0, b[3], b[4], paid_on, b[0], b[5])
+                           for paid_on, b in earlier if b[0] != award_id)
+            legacy_of[person] = _Legacy(person, partition, benefit, weekly or 0, frequency, first_pay,
+                                        day if day < as_of else None, award_id, start, before)
+            continue
+        awards = [a for a in awards if a[6] is None or a[6] >= as_of]  # in payment on the date
         taken = _taken_on_their_pay_dates(as_of, last_run, awards)
         chosen = legacy_award_choice([(award_id, weekly, frequency)
                                       for award_id, weekly, _, frequency, _, _, _ in awards if award_id in taken],
@@ -438,7 +468,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
         if chosen is None:  # no pay date of theirs for the pay period D falls in is taken
             continue
         award_id, weekly, benefit, frequency, first_pay, start, _ = next(a for a in awards if a[0] == chosen)
-        legacy_of[person] = _Legacy(person, chunk_people[person][1], benefit, weekly or 0, frequency, first_pay,
+        legacy_of[person] = _Legacy(person, partition, benefit, weekly or 0, frequency, first_pay,
                                     taken[award_id], award_id, start)
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
     periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders, **holders_elsewhere,
@@ -459,7 +489,8 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     # Read over the days periods and instalments are worked out as on: a UC period reported late and a legacy
     # pay date the run has still to take are worked out with the rates in force on their payment date.
     first_day = min([as_of, *(p.payment_date for p in periods if p.late),
-                     *(a.pay_date for a in legacy if a.pay_date is not None)])
+                     *(a.pay_date for a in legacy if a.pay_date is not None),
+                     *(b.pay_date for a in legacy for b in a.before if b.pay_date is not None)])
     rates = _RatesOver(first_day, as_of, sorted({r[0] for r in rows}))
     by_person: dict[int, list[_Debt]] = defaultdict(list)
     _add_debts(rows, creditors, {r[0]: rates.on(r[0], as_of) for r in rows}, by_person, {})
@@ -482,6 +513,32 @@ def _legacy_pay_date(as_of: date, last_run: date | None, first_pay: Any, frequen
         return None
     paid = latest_pay_date(as_date(first_pay), frequency, as_of)
     return paid if paid is not None and last_run < paid < as_of else None
+
+
+def _the_runs_pay_dates(as_of: date, last_run: date,
+                        awards: Sequence[tuple[int, int | None, str, str, date | None, date, date | None]]
+                        ) -> list[tuple[date, tuple[int, int | None, str, str, date | None, date, date | None]]]:
+    """Of one person's legacy awards (``(id, weekly amount, benefit, pay frequency, first pay date, start date,
+    end date)``: those in payment on ``as_of`` and those ended since ``last_run``), ``[(pay date, award)]`` in
+    date order: the pay dates after the last completed run and up to ``as_of`` on which the run of ``as_of``,
+    working each date in turn, takes an instalment from the award, the one in payment that day that is preferred
+    to the others then in payment (:func:`dms.services.recovery_load.legacy_award_choice`, the choice of
+    :func:`dms.services.recovery_load.due_instalments`; events.md §2 ``award.ended``: no pay date after the end).
+    The last is the person's pay period re-rated; the earlier ones of other awards are taken first and pay for
+    the days up to them (**Decision**, docs/recovery-notes.md "Re-rating reads the book as the daily run left
+    it", "The days a legacy pay date pays for"). Empty when there is none: then the pay period ``as_of`` falls
+    in is re-rated (:func:`_taken_on_their_pay_dates`)."""
+    found = []
+    for award in awards:
+        award_id, _, _, frequency, first_pay, start, end = award
+        day = latest_pay_date(first_pay, frequency, as_of)
+        while day is not None and day > last_run:
+            if award_in_payment(start, end, day) and legacy_award_choice(
+                    [(other, weekly, other_frequency) for other, weekly, _, other_frequency, _, other_start, other_end
+                     in awards if award_in_payment(other_start, other_end, day)], day) == award_id:
+                found.append((day, award))
+            day = latest_pay_date(first_pay, frequency, day - timedelta(days=1))
+    return sorted(found, key=lambda found_on: (found_on[0], found_on[1][0]))
 
 
 def _taken_on_their_pay_dates(as_of: date, last_run: date | None,
@@ -618,14 +675,16 @@ def _as_on(day: date, as_of: date, debts: list[_Debt], rates: _RatesOver | None)
 
 def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: Sequence[SanctionSpan] = (),
                     others: tuple[ReducedWeeklyRate, ...] = (), terms: Sequence[LegacyPayTerms] = (),
-                    other_awards: Sequence[OtherAwardInstalment] = ()) -> dict[int | None, list[int]]:
+                    other_awards: Sequence[OtherAwardInstalment] = (), passed_over: Collection[date] = frozenset()
+                    ) -> dict[int | None, list[int]]:
     """``{creditor id: [now, what-if]}`` for one legacy instalment, worked out as on its pay date: a pay date
     the daily run has still to take (``award.pay_date``), else ``as_of``. The instalment of the pay period
     that day falls in (paid in arrears on the first pay date on or after it, so the one a pay date pays for
     ends on it), for the days that pay date pays for and from the benefit it pays for them
     (:func:`dms.recovery.legacy.paid_days`: from the award's start date, the day after its previous pay date,
     or the day after an instalment the run took on or before it from another of the person's legacy awards,
-    ``other_awards``, at the weekly amount in force each day, ``terms``; **Decision**, docs/recovery-notes.md
+    ``other_awards``, going back over its own pay dates on the days ``passed_over``, on which another was
+    preferred to it, at the weekly amount in force each day, ``terms``; **Decision**, docs/recovery-notes.md
     "The days a legacy pay date pays for"), less what the sanctions over those days take
     (:func:`dms.recovery.legacy.sanction_over_period`), as the daily run takes it (**Decision**,
     docs/recovery-notes.md "Sanctions and legacy instalments"), with the reduced rates in force that day
@@ -639,7 +698,8 @@ def _legacy_amounts(as_of: date, award: _Legacy, debts: list[_Debt], sanctions: 
     try:
         day = award.pay_date or as_of
         paid = paid_days(day, terms or held_terms(award.weekly_amount_pence, award.pay_frequency,
-                                                  award.first_pay_date), award.start_date, other_awards)
+                                                  award.first_pay_date), award.start_date, other_awards,
+                         passed_over)
         # the rates of the pay date the pay period's instalment is taken on (paid.last_day: ``day`` itself when
         # it is a pay date), as the run takes it there: an uprating between D and that pay date counts
         result = calculate_legacy_instalment(LegacyInstalmentInput(
@@ -719,34 +779,52 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
         owing = {p for p, held in debts.items() if any(d.recalled_on is None for d in held)}
         report.no_period += len({a[0] for a in book.uc_awards.values() if a[0] in owing or a[2] in owing}
                                 - {p.person_id for p in book.periods if not p.count_only})
-        # the sanctions over the pay periods worked out (at most a month, ending on or after the pay date each
-        # is worked out as on: a pay date the run has still to take, else the as-of date), in one query
-        first_pay_day = min([as_of, *(a.pay_date for a in book.legacy if a.pay_date is not None)])
-        sanctions = sanctions_over(first_pay_day - timedelta(days=31), as_of + timedelta(days=31),
-                                   [a.person_id for a in book.legacy if a.person_id in debts])
+        # the sanctions over the pay periods worked out (at most a month, or two going back over pay dates passed
+        # over for another award, ending on or after the pay date each is worked out as on: a pay date the run
+        # has still to take, else the as-of date), in one query
+        worked = [*book.legacy, *(b for a in book.legacy for b in a.before)]
+        first_pay_day = min([as_of, *(a.pay_date for a in worked if a.pay_date is not None)])
+        since, until = first_pay_day - timedelta(days=LOOK_BACK_DAYS), as_of + timedelta(days=31)
+        sanctions = sanctions_over(since, until, [a.person_id for a in book.legacy if a.person_id in debts])
         # the pay terms of the awards whose terms changed over those days (the rest keep their terms as held)
-        history = legacy_terms_over([a.award_id for a in book.legacy if a.person_id in debts],
-                                    first_pay_day - timedelta(days=31), as_of + timedelta(days=31))
+        history = legacy_terms_over([a.award_id for a in worked if a.person_id in debts], since, until)
         # the instalments the run took over those days from the people's other legacy awards, as it reads them
         other_awards = other_award_instalments([a.person_id for a in book.legacy if a.person_id in debts],
-                                               [a.award_id for a in book.legacy], first_pay_day - timedelta(days=31),
-                                               as_of + timedelta(days=31))
-        for award in book.legacy:
+                                               [a.award_id for a in book.legacy], since, until)
+        # the days on which another of the person's legacy awards was preferred to the award worked out (few)
+        passed_over = preferred_elsewhere([a.award_id for a in worked if a.person_id in debts],
+                                          first_pay_day - timedelta(days=PASSED_OVER_DAYS), until)
+
+        def amounts_of(award: _Legacy, own: list[_Debt], taken_first: Sequence[OtherAwardInstalment]
+                       ) -> dict[int | None, list[int]]:
             paid = award.pay_date or as_of
-            own = _as_on(paid, as_of, debts.get(award.person_id, []), rates)
-            own = [d for d in own if d.recalled_on is None]  # a recall stops instalments from its date
+            rates_then = book.held_rates if paid >= as_of else held_on(paid)
+            weekly = legacy_other_rates(rates_then, award.person_id, {d.record.debt_id for d in own})
+            return _legacy_amounts(as_of, award, own, sanctions.get(award.person_id, ()), weekly,
+                                   history.get(award.award_id, ()),
+                                   [*other_awards.get(award.person_id, ()), *taken_first],
+                                   passed_over.get(award.award_id, frozenset()))
+
+        def in_recovery_on(award: _Legacy) -> list[_Debt]:
+            own = _as_on(award.pay_date or as_of, as_of, debts.get(award.person_id, []), rates)
+            return [d for d in own if d.recalled_on is None]  # a recall stops instalments from its date
+
+        for award in book.legacy:
+            own = in_recovery_on(award)
             if not own:
                 continue
             report.instalments += 1
             counted.add(award.person_id)
-            rates_then = book.held_rates if paid >= as_of else held_on(paid)
-            weekly = legacy_other_rates(rates_then, award.person_id, {d.record.debt_id for d in own})
-            terms = history.get(award.award_id, ())
-            for creditor, (now, what_if) in _legacy_amounts(as_of, award, own, sanctions.get(award.person_id, ()),
-                                                            weekly, terms,
-                                                            other_awards.get(award.person_id, ())).items():
-                rows.append((run_id, award.person_id, award.partition, award.benefit, paid, creditor, now,
-                             what_if))
+            # the other awards' pay dates the run takes first, after the last run: each one it takes an
+            # instalment on pays for the days up to it, as a deduction TAKEN does (recovery_load)
+            taken_first: list[OtherAwardInstalment] = []
+            for earlier in award.before:
+                held = in_recovery_on(earlier)
+                if held and any(now for now, _ in amounts_of(earlier, held, taken_first).values()):
+                    taken_first.append(OtherAwardInstalment(earlier.pay_date or as_of, earlier.benefit))
+            for creditor, (now, what_if) in amounts_of(award, own, taken_first).items():
+                rows.append((run_id, award.person_id, award.partition, award.benefit, award.pay_date or as_of,
+                             creditor, now, what_if))
         report.people += len(counted)
         clock = report.timed("calculate", clock)
         write_rows("dms_rerate_result", RESULT_COLUMNS, rows,
