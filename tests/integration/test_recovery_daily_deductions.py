@@ -469,17 +469,77 @@ def test_assessment_period_held_at_import_with_exact_amounts() -> None:
     assert event.applied and ap.inbound_event_id == event.pk
 
 
-def test_a_second_report_of_an_awards_assessment_period_is_refused() -> None:
-    """An award's assessment period is reported once (Decision, ``services.events``): a second report of the
-    same period under another event id is refused with the event that holds it, so nothing is taken twice
-    from one period's payment (recovery-rules.md §2: the overall cap is per assessment period)."""
-    events(uc_award(), dwp_debt(), period("ap1"))
-    report = import_events([period("ap1-again")], source="again.jsonl")
-    assert [r.line_number for r in report.refused] == [1]
-    assert "already held (event 'ap1')" in report.refused[0].reason
-    assert not InboundEvent.objects.filter(event_id="ap1-again").exists()
+def period_dated(event_id: str, payment_date: str, occurred_on: str) -> str:
+    return json.dumps({**json.loads(period(event_id, payment_date)), "occurred_on": occurred_on})
+
+
+def test_a_later_report_of_a_period_not_yet_taken_replaces_the_held_report() -> None:
+    """docs/events-notes.md "An assessment period is taken once; a later report corrects it until it is taken"
+    (**Decision**; events.md §1: ``occurred_on`` the date the fact took effect, a new ``event_id`` new news): a
+    period held with a mistyped ``payment_date`` 2026-06-07 (for 2025-06-07), which the run has not taken, is
+    replaced by its corrected report under a new id; the held report is kept, superseded; the import says so;
+    the run takes the period once, on the corrected date."""
+    events(uc_award(), dwp_debt(), period("ap1", payment_date="2026-06-07"))
+    held = AssessmentPeriod.objects.get()
+    report = import_events([period("ap1fix")], source="fix.jsonl")
+    assert (report.ok, report.stored, report.applied, report.superseded) == (True, 1, 1, 0)
+    assert report.notes[0].startswith("line 1 (event ap1fix): replaces event 'ap1', the report held of the "
+                                      "assessment period of award_ref 'UC1' starting 2025-05-01 (payment_date "
+                                      "2026-06-07, award_amount 800.00), which the daily run had not taken")
+    ap = AssessmentPeriod.objects.get()
+    assert (ap.pk, ap.event_id, ap.payment_date) == (held.pk, "ap1fix", PAY)
+    assert ap.inbound_event_id == InboundEvent.objects.get(event_id="ap1fix").pk
+    old = InboundEvent.objects.get(event_id="ap1")
+    assert (old.applied, old.superseded_by) == (False, "ap1fix")
+    assert old.superseded_reason.startswith("superseded: event 'ap1fix' reports the assessment period of award_ref")
+    run_day(PAY)
+    assert [(d.date, d.amount_pence, d.period_id) for d in taken()] == [(PAY, 6002, held.pk)]
+    assert check_ledger().ok
+
+
+def test_a_report_of_a_period_older_than_the_report_held_is_kept_superseded() -> None:
+    """docs/events-notes.md "A late report does not overwrite a later one" (**Decision**; events.md §1): a
+    report of a held period dated before the held report is older news: kept as received, superseded by the
+    held one, not applied; the held report's terms stand."""
+    events(uc_award(), dwp_debt(), period_dated("ap1", "2025-06-07", "2025-05-31"))
+    report = import_events([period_dated("ap0", "2025-06-09", "2025-05-30")], source="old.jsonl")
+    assert (report.ok, report.stored, report.applied, report.superseded) == (True, 1, 0, 1)
+    assert AssessmentPeriod.objects.get().payment_date == PAY
+    old = InboundEvent.objects.get(event_id="ap0")
+    assert (old.applied, old.superseded_by) == (False, "ap1")
     run_day(PAY)
     assert [d.amount_pence for d in taken()] == [6002]
+
+
+def test_a_report_of_a_period_the_run_has_taken_is_refused_naming_what_was_taken() -> None:
+    """An award's period is taken once (docs/events-notes.md "An assessment period is taken once; a later
+    report corrects it until it is taken"; recovery-rules.md §2: the overall cap is per assessment period): once
+    the run has taken it, a further report under another id is refused, naming the held report, its payment
+    date, the run and what was taken from it, so nothing is taken twice from one period's payment."""
+    events(uc_award(), dwp_debt(), period("ap1"))
+    run_day(PAY)
+    report = import_events([period("ap1-again", payment_date="2025-06-08")], source="again.jsonl")
+    assert [r.line_number for r in report.refused] == [1]
+    assert report.refused[0].reason.startswith(
+        "the assessment period of award_ref 'UC1' starting 2025-05-01 is already held (event 'ap1', payment_date "
+        "2025-06-07, award_amount 800.00) and the daily run of 2025-06-07 has taken it: 60.02 deducted for debts "
+        "in 1 line(s) from that report; a period is taken once")
+    assert not InboundEvent.objects.filter(event_id="ap1-again").exists()
+    run_day(PAY + timedelta(days=1))
+    assert [d.amount_pence for d in taken()] == [6002]
+    assert AssessmentPeriod.objects.get().event_id == "ap1"
+
+
+def test_a_period_sent_again_under_its_own_event_id_is_refused_saying_a_correction_goes_under_a_new_id() -> None:
+    """events.md §1: an event id is unique forever, and the same id with other content is refused as a
+    conflict; a sender correcting its own period report is told to send it under a new id, which replaces the
+    report held while it is not taken (docs/events-notes.md), not that another system used the id."""
+    events(uc_award(), dwp_debt(), period("ap1", payment_date="2026-06-07"))
+    report = import_events([period("ap1")], source="same.jsonl")
+    reason = report.refused[0].reason
+    assert "send the corrected report under a new event_id; a later report of the period" in reason
+    assert "another system" not in reason and "prefix" not in reason
+    assert AssessmentPeriod.objects.get().payment_date == date(2026, 6, 7)
 
 
 def test_a_couples_period_is_taken_on_its_payment_date_whichever_chunk_takes_it() -> None:
