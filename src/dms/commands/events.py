@@ -50,6 +50,8 @@ def run_events_import(args: argparse.Namespace) -> int:
     for refused in report.refused:
         where = f" (event {refused.event_id})" if refused.event_id else ""
         print(f"{path}:{refused.line_number}: refused{where}: {refused.reason}", file=sys.stderr)
+    for note in report.notes:
+        print(f"{path}: {note}")
     blank = f", {report.blank} blank (skipped)" if report.blank else ""
     superseded = f", {report.superseded} superseded by a later report" if report.superseded else ""
     print(

@@ -43,6 +43,7 @@ from dms.calendar import a_year_after, starts_an_assessment_period
 from dms.debts import DebtStatus, TransitionRefused
 from dms.errors import DmsError
 from dms.events.parse import is_single
+from dms.money import format_pounds
 from dms.recovery.legacy import is_pay_date
 from dms.services import debts as debt_service
 from dms.store.models import Award, AwardChange, Creditor, Debt, InboundEvent, Person, RunDay
@@ -75,6 +76,9 @@ class ImportReport:
     superseded: int = 0  # stored, of which older than a report already received of the same fact: not applied
     unchanged: int = 0
     refused: list[RefusedLine] = field(default_factory=list)
+    # what a stored line did besides being applied, told to the sender: a UC period's report that replaced the
+    # report held of it (:func:`_uc_assessment_period`), "line N (event E): ..."
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -326,8 +330,10 @@ def _import_line(number: int, text: str | bytes, report: ImportReport) -> None:
         event = ev.parse_event(payload)
         if report.today is not None:
             refuse_an_event_far_ahead(event, report.today, payload)
+        notes: list[str] = []
         with transaction.atomic():
-            outcome = import_event(event, payload, source=f"{report.source}:{number}")
+            outcome = import_event(event, payload, source=f"{report.source}:{number}", notes=notes)
+        report.notes.extend(f"line {number} (event {event.event_id}): {note}" for note in notes)
     except (ev.EventError, DmsError, TransitionRefused) as error:
         report.refused.append(RefusedLine(number, getattr(error, "event_id", event_id), str(error)))
         return
@@ -403,11 +409,12 @@ def _given_at(group: str, name: str, payload: Any) -> str:
     return name
 
 
-def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> str:
+def import_event(event: ev.Event, payload: dict[str, Any], *, source: str, notes: list[str] | None = None) -> str:
     """Store and apply one validated event in one transaction. Returns ``"applied"``, ``"stored"`` (kept for
     the daily run), ``"superseded"`` (kept, never applied: an older report of a fact than one already
     received, :func:`supersede`) or ``"unchanged"`` (a replay of the same content); refuses a conflicting
-    replay.
+    replay. What the event did besides, for the sender (a period's report replacing the one held), is added to
+    ``notes``.
 
     **Decision** (docs/events-notes.md "An event id is unique across every sender"): events.md §1 makes
     ``event_id`` "unique per sender forever", but the envelope names no sender and §2-§3 do not give each
@@ -420,6 +427,8 @@ def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> st
         if existing is not None:
             if same_content(existing, event, sha):
                 return "unchanged"
+            if _same_fact(existing, event):
+                raise DmsError(_corrected_under_the_same_id(existing, event))
             raise DmsError(
                 f"event_id {event.event_id!r} was already received with other content (the {existing.type} event "
                 f"stored from {existing.source or 'an earlier import'}); an event id is never reused, and DMS "
@@ -432,12 +441,44 @@ def import_event(event: ev.Event, payload: dict[str, Any], *, source: str) -> st
             payload=_storable(payload), content_sha256=sha, source=source[:300],
         )
         applied = APPLIERS[event.type](event, row)
+        if notes is not None and getattr(row, "import_note", ""):
+            notes.append(row.import_note)
         if applied:
             row.applied = True
             row.save(update_fields=["applied"])
         elif row.superseded_by:
             return "superseded"
     return "applied" if applied else "stored"
+
+
+def _same_fact(existing: InboundEvent, event: ev.Event) -> bool:
+    """Whether ``existing``, held under ``event``'s id, reports the fact ``event`` reports (a UC period of the
+    same award, or a fact of :data:`REPORTED_FACTS`, for the same person): the sender correcting its own report
+    under the id it used, not another system reusing it."""
+    if existing.type != event.type or existing.nino != event.nino:
+        return False
+    names = ("award_ref",) if event.type == "uc.assessment_period" else REPORTED_FACTS.get(event.type)
+    if names is None:
+        return False
+    return all(existing.payload.get(name) == _as_payload(getattr(event, name)) for name in names)
+
+
+def _corrected_under_the_same_id(existing: InboundEvent, event: ev.Event) -> str:
+    """The conflict of a report sent again under its own ``event_id`` with other content (events.md §1: "the same
+    id with different content is refused as a conflict"), saying how a correction is sent: under a new id."""
+    how = (
+        "a later report of the period (the same award_ref and period_start, an occurred_on on or after the held "
+        "report's) replaces the report held while the daily run has not taken its deductions"
+        if event.type == "uc.assessment_period"
+        else "the report with the latest occurred_on stands (docs/events-notes.md \"A late report does not "
+        "overwrite a later one\")"
+    )
+    return (
+        f"event_id {event.event_id!r} was already received with other content (the {existing.type} event stored "
+        f"from {existing.source or 'an earlier import'}, occurred_on {existing.occurred_on}); an event id is never "
+        "reused, also to correct the event it was sent with (events.md §1: the same id with other content is a "
+        f"conflict), so nothing was taken from this report: send the corrected report under a new event_id; {how}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- late reports
@@ -967,9 +1008,13 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
     """Hold the period as an :class:`AssessmentPeriod` at once (events.md §2); the daily run takes its
     deductions on ``payment_date`` (or, reported after it, on the next run, marked late).
 
-    **Decision**: an award's assessment period is reported once. A second report of the period of the same
-    award starting on the same day (under another ``event_id``) is refused, naming the event that holds it:
-    taking both would deduct twice from one period's payment, each time up to the overall cap.
+    **Decision** (docs/events-notes.md "An assessment period is taken once; a later report corrects it until
+    it is taken"): an award's period starting on a day is held once, so nothing is deducted twice from one
+    period's payment (recovery-rules.md §2: the overall cap is per assessment period). A later report of it
+    (another ``event_id``, an ``occurred_on`` on or after the held report's: events.md §1, the date the fact
+    took effect) replaces the report held while the daily run has not taken it (:func:`_replace_period`), the
+    held one kept, superseded; an older one is kept, superseded by the held one (:func:`supersede`'s rule).
+    Once the run has taken the period, a further report is refused, saying what was taken from which report.
 
     A period starting after the award's end date is refused (events.md §2 ``award.ended``: no benefit in
     payment after ``end_date``): no UC is paid for it, so nothing may be deducted from it. The award's final
@@ -1002,14 +1047,16 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
             f"days (only an award's first period, starting on its start date {award.start_date}, may be "
             "shorter): nothing was taken from this report; report the period as UC assessed it"
         )
-    held = AssessmentPeriod.objects.filter(award=award, period_start=e.period_start).first()
-    if held is not None:
-        raise DmsError(
-            f"the assessment period of award_ref {e.award_ref!r} starting {e.period_start} is already held "
-            f"(event {held.event_id!r}); a period is reported once: nothing was taken from this report"
-        )
+    held = AssessmentPeriod.objects.select_for_update().filter(award=award, period_start=e.period_start).first()
+    held_event = InboundEvent.objects.filter(pk=held.inbound_event_id).first() if held is not None else None
+    if held is not None and held.processed_on is not None:
+        raise DmsError(_period_taken(held, e))
+    if held is not None and held_event is not None and e.occurred_on < held_event.occurred_on:
+        _older_period_report(row, e, held, held_event)
+        return False
     overlap = (AssessmentPeriod.objects.filter(award=award, period_start__lte=e.period_end,
-                                               period_end__gte=e.period_start).order_by("period_start").first())
+                                               period_end__gte=e.period_start)
+               .exclude(pk=held.pk if held is not None else None).order_by("period_start").first())
     if overlap is not None:
         raise DmsError(
             f"the period {e.period_start} to {e.period_end} overlaps the assessment period of award_ref "
@@ -1018,17 +1065,82 @@ def _uc_assessment_period(event: ev.Event, row: InboundEvent) -> bool:
             "taken from this report; check period_start and period_end"
         )
     _check_on_cycle(e, award, starts)
-    AssessmentPeriod.objects.create(
-        event_id=e.event_id, inbound_event_id=row.pk, award=award, person_id=award.person_id,
-        period_start=e.period_start, period_end=e.period_end, payment_date=e.payment_date,
-        award_amount_pence=e.award_amount_pence, earnings_over_work_allowance=e.earnings_over_work_allowance,
-        sanction_pence=e.sanction_amount_pence, fraud_penalty_pence=e.fraud_penalty_amount_pence,
-        third_party=[
+    terms = {
+        "event_id": e.event_id, "inbound_event_id": row.pk, "person_id": award.person_id,
+        "period_start": e.period_start, "period_end": e.period_end, "payment_date": e.payment_date,
+        "award_amount_pence": e.award_amount_pence, "earnings_over_work_allowance": e.earnings_over_work_allowance,
+        "sanction_pence": e.sanction_amount_pence, "fraud_penalty_pence": e.fraud_penalty_amount_pence,
+        "third_party": [
             {"category": t.category, "amount_pence": t.amount_pence, "ongoing_pence": t.ongoing_amount_pence,
              "scheme": t.scheme} for t in e.third_party
         ],
-    )
+    }
+    if held is None:
+        AssessmentPeriod.objects.create(award=award, **terms)
+    else:
+        _replace_period(row, e, held, held_event, terms)
     return True
+
+
+def _replace_period(row: InboundEvent, e: ev.UcAssessmentPeriod, held: AssessmentPeriod,
+                    held_event: InboundEvent | None, terms: dict[str, Any]) -> None:
+    """**Decision** (docs/events-notes.md "An assessment period is taken once; a later report corrects it until
+    it is taken"; events.md §1: ``occurred_on`` is the date the fact took effect and a report under a new
+    ``event_id`` is new news): the held period, not yet taken by the daily run (``processed_on`` empty, so no
+    deduction, explanation or ledger entry refers to it), takes the later report's terms in place, and the
+    held report is kept as received, superseded by this one, as an older report of any fact is (nothing is
+    lost: both events are stored). The import says so (``row.import_note``)."""
+    was = f"payment_date {held.payment_date}, award_amount {format_pounds(held.award_amount_pence)}"
+    AssessmentPeriod.objects.filter(pk=held.pk).update(**terms)
+    if held_event is not None:
+        same_day = " (the same day, received after it)" if held_event.occurred_on == row.occurred_on else ""
+        InboundEvent.objects.filter(pk=held_event.pk).update(
+            applied=False, superseded_by=row.event_id,
+            superseded_reason=(
+                f"superseded: event {row.event_id!r} reports the assessment period of award_ref {e.award_ref!r} "
+                f"starting {e.period_start} as of {row.occurred_on}{same_day}, on or after this event's "
+                f"occurred_on {held_event.occurred_on}, before the daily run took it; the later report stands "
+                "(events.md §1: occurred_on is the date the fact took effect), so this one is kept as received "
+                "and not applied"
+            ),
+        )
+    row.import_note = (  # type: ignore[attr-defined]
+        f"replaces event {held.event_id!r}, the report held of the assessment period of award_ref "
+        f"{e.award_ref!r} starting {e.period_start} ({was}), which the daily run had not taken: the period is "
+        f"now held with payment_date {e.payment_date}, award_amount {format_pounds(e.award_amount_pence)}; "
+        f"event {held.event_id!r} is kept, superseded"
+    )
+
+
+def _older_period_report(row: InboundEvent, e: ev.UcAssessmentPeriod, held: AssessmentPeriod,
+                         held_event: InboundEvent) -> None:
+    """A report of a held period dated before the report held is older news (docs/events-notes.md "A late
+    report does not overwrite a later one"): kept as received, superseded by the report held, not applied."""
+    row.superseded_by = held_event.event_id
+    row.superseded_reason = (
+        f"superseded: event {held_event.event_id!r} reports the assessment period of award_ref {e.award_ref!r} "
+        f"starting {e.period_start} as of {held_event.occurred_on}, later than this event's occurred_on "
+        f"{row.occurred_on}; the latest report stands (events.md §1: occurred_on is the date the fact took "
+        "effect), so this one is kept as received and not applied"
+    )
+    InboundEvent.objects.filter(pk=row.pk).update(superseded_by=row.superseded_by,
+                                                  superseded_reason=row.superseded_reason)
+
+
+def _period_taken(held: AssessmentPeriod, e: ev.UcAssessmentPeriod) -> str:
+    """The refusal of a report of a period the daily run has already taken (docs/events-notes.md "An assessment
+    period is taken once; a later report corrects it until it is taken"): what was taken, from which report,
+    and what to do."""
+    lines = Deduction.objects.filter(period_id=held.pk, status="TAKEN", debt__isnull=False)
+    taken = sum(lines.values_list("amount_pence", flat=True))
+    return (
+        f"the assessment period of award_ref {e.award_ref!r} starting {e.period_start} is already held (event "
+        f"{held.event_id!r}, payment_date {held.payment_date}, award_amount {format_pounds(held.award_amount_pence)}) "
+        f"and the daily run of {held.processed_on} has taken it: {format_pounds(taken)} deducted for debts "
+        f"in {lines.count()} line(s) from that report; a period is taken once, so nothing was taken from this "
+        f"report. What was taken stands; if event {held.event_id!r} was wrong, DWP staff correct its deductions "
+        "(dms deductions list names them), and a report of a later period goes under its own period_start"
+    )
 
 
 def _check_on_cycle(e: ev.UcAssessmentPeriod, award: Award, starts: tuple[date, date]) -> None:
