@@ -195,3 +195,24 @@ def test_rerate_takes_a_couples_period_reported_under_each_partner_once(chunk_pa
     taken = _taken()
     assert {dwp: taken["ADV-J"] + taken["OP-A"], hmrc: taken["TC-B"]} == {dwp: 7211, hmrc: 2210}
     assert by_creditor() == {dwp: 4711, hmrc: 4710}  # the joint advance cleared: item 19 takes the cap
+
+
+def test_a_couples_period_corrected_under_one_partner_before_it_is_taken_is_still_taken_once() -> None:
+    """docs/events-notes.md "An assessment period is taken once; a later report corrects it until it is taken"
+    with "A couple's joint award reported under each partner": A's report of the May period, held with a
+    mistyped payment date 2026-06-07, is replaced by its corrected report under a new id before the run; the
+    couple's period is then taken once (£94.21, the cap once), from the report held first (B's), and A's
+    corrected report takes nothing again; both periods are processed."""
+    _couple_book(periods_for=("UC-B",))
+    _events(_period(A, "UC-A", payment_date="2026-06-07"))
+    a_period = AssessmentPeriod.objects.get(award__award_ref="UC-A")
+    fixed = json.dumps({**json.loads(_period(A, "UC-A")), "event_id": "ap-UC-A-fix"})
+    report = import_events([fixed], source="fix.jsonl")
+    assert report.ok and report.notes[0].startswith("line 1 (event ap-UC-A-fix): replaces event 'ap-UC-A'")
+    assert InboundEvent.objects.get(event_id="ap-UC-A").superseded_by == "ap-UC-A-fix"
+    summary = _run(PAY)
+    assert sum(_taken().values()) == CAP and summary["couple_periods_reported_twice"] == 1
+    b_period = AssessmentPeriod.objects.get(award__award_ref="UC-B")
+    assert set(Deduction.objects.values_list("period_id", flat=True)) == {b_period.pk}
+    assert AssessmentPeriod.objects.get(pk=a_period.pk).event_id == "ap-UC-A-fix"
+    assert not AssessmentPeriod.objects.filter(processed_on__isnull=True).exists()
