@@ -6,7 +6,9 @@ configuration DMS cannot run with, a database it cannot reach) or a file it cann
 value, empty text a command records, an amount of 0.00 where more is needed, an empty path; argparse types
 here, ``BadArguments`` from a service for arguments that cannot go together). A reader that stops reading
 the output (``dms ... | head``) ends the command without a word, as it ends a Unix tool, with exit 1 (what
-rich's console does for the tables). Anything else is a fault in DMS and shows its traceback.
+rich's console does for the tables). A database that cannot be written for a reason the user can put right (a
+read-only file or folder, a full disk, a disk error, a read-only server) is one line too, with what to do.
+Anything else is a fault in DMS and shows its traceback.
 """
 
 from __future__ import annotations
@@ -282,7 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("dms: error: the database is locked by another DMS command (SQLite has one writer at a time); "
                   "nothing was changed: run this again when the other command has finished", file=sys.stderr)
             return 1
-        raise
+        unwritable = database_unwritable_text(error)
+        if unwritable is None:
+            raise
+        print(f"dms: error: {unwritable}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 
@@ -293,6 +299,52 @@ def _reader_gone() -> int:
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
     return 1
+
+
+# What the database driver says when the database cannot take a write for a reason outside DMS that the user
+# can put right (SQLite's result code, PostgreSQL's SQLSTATE), and how to put it right.
+_SQLITE_CANNOT_WRITE = {
+    "SQLITE_READONLY": "let DMS write the file and its folder (their owner and mode, or a disk mounted read-only; "
+                       "SQLite writes a journal beside the file)",
+    "SQLITE_CANTOPEN": "let DMS write the file and its folder (SQLite writes a journal beside the file)",
+    "SQLITE_FULL": "make room on the disk the file is on",
+    "SQLITE_IOERR": "check the disk the file is on (its free space and its health) and that DMS may write there",
+}
+_POSTGRES_CANNOT_WRITE = {
+    "25006": "point DMS_DATABASE_URL at a server and database that accept writes (not a read-only standby) or "
+             "let the database's user write",
+    "53100": "make room on the PostgreSQL server's disk",
+    "58030": "check the PostgreSQL server's disk",
+}
+
+
+def database_unwritable_text(error: BaseException) -> str | None:
+    """One line for a database DMS could not write for a reason the user can put right (a read-only SQLite
+    file or folder, a full disk, a disk error, a read-only PostgreSQL server): which database, why, and what to
+    do; None for any other database failure, a fault in DMS that shows its traceback (README: errors say
+    what is wrong, where, and how to put it right)."""
+    from django.db import DatabaseError
+
+    if not isinstance(error, DatabaseError):
+        return None
+    cause = error.__cause__
+    sqlite_name = str(getattr(cause, "sqlite_errorname", "") or "")
+    advice = next((text for name, text in _SQLITE_CANNOT_WRITE.items()
+                   if sqlite_name == name or sqlite_name.startswith(f"{name}_")), None)
+    if advice is None:
+        advice = _POSTGRES_CANNOT_WRITE.get(str(getattr(cause, "sqlstate", "") or ""))
+    if advice is None:
+        return None
+    from django.db import connection
+
+    from dms.settings import get_config, redacted_url
+    from dms.store.bootstrap import first_line
+    where = redacted_url(get_config().database_url)
+    if connection.vendor == "sqlite":
+        file = Path(str(connection.settings_dict["NAME"]))
+        where, advice = f"file {file}", advice.replace("its folder", f"its folder {file.parent}")
+    return (f"cannot write the database {where} ({first_line(error)}): what the command had under way was not "
+            f"saved; {advice}, then run the command again")
 
 
 def os_error_text(error: OSError) -> str:

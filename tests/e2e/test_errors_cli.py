@@ -283,3 +283,48 @@ def test_bad_arguments_exit_2_empty_path(cli_env: dict[str, str], tmp_path: Path
     ]:
         one_line_error(run_dms(cli_env, *args), f"argument {argument}: the path is empty", expected, code=2)
     assert sorted(REPO.iterdir()) == before
+
+
+# `dms` as a person runs it, its database able to read and not to write: SQLite's query_only (what a read-only
+# file or DMS_DATA_DIR gives, SQLITE_READONLY), PostgreSQL's read-only transactions (a standby server)
+_READ_ONLY_DMS = """
+import sys
+from django.db.backends.signals import connection_created
+
+def read_only(sender, connection, **kwargs):
+    connection.connection.execute("PRAGMA query_only = ON" if connection.vendor == "sqlite"
+                                  else "SET default_transaction_read_only = on")
+
+connection_created.connect(read_only)
+from dms.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_database_dms_cannot_write_is_reported_in_one_line_saying_how_to_fix_it(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README: errors go to stderr in one line and say what is wrong, where and how to put it right (a file
+    DMS cannot write: here the database, read-only). Every writing command is refused so, exit 1, no
+    traceback, and nothing of it is saved."""
+    _legacy_book(cli_env, tmp_path)
+    run_dms(cli_env, "run", "--date", "2025-11-03", check=True)
+    runs = count_rows(cli_env, "dms_run_step")
+    event = tmp_path / "more.jsonl"
+    event.write_text(json.dumps({"event_id": "p1", "type": "person.registered", "occurred_on": "2025-11-03",
+                                 "nino": "AB123456C", "surname": "X", "forenames": "Y",
+                                 "date_of_birth": "1980-01-01"}) + "\n")
+    fix = ("let DMS write the file and its folder" if "DMS_DATABASE_URL" not in cli_env else
+           "point DMS_DATABASE_URL at a server and database that accept writes")
+    for args in (["run", "--date", "2025-11-04"], ["rerate", "--date", "2025-11-03"],
+                 ["debtor", "set-rate", NINO, "--debt", "OP-1", "--amount", "1.00", "--until", "2026-09-01",
+                  "--reason", "afford"],
+                 ["events", "import", str(event)]):
+        result = subprocess.run([sys.executable, "-c", _READ_ONLY_DMS, *args], env=cli_env, cwd=str(REPO),
+                                capture_output=True, text=True, timeout=300)
+        stderr = one_line_error(result, "dms: error: cannot write the database ", fix, "run the command again")
+        if "DMS_DATABASE_URL" not in cli_env:
+            assert "readonly database" in stderr and f"its folder {cli_env['DMS_DATA_DIR']} " in stderr
+        else:
+            assert "read-only transaction" in stderr
+    assert count_rows(cli_env, "dms_run_step") == runs
+    assert count_rows(cli_env, "dms_person") == 1
