@@ -136,6 +136,9 @@ def _check_database_url(url: str) -> None:
     if scheme == "sqlite" and urlsplit(url).query:
         raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} has options after '?', which DMS does not "
                                  f"take for SQLite: {_URL_HELP}")
+    if scheme != "sqlite" and not str(parsed.get("NAME") or "").strip("/"):
+        raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} names no database: write it as "
+                                 f"postgres://user@host:5432/name, the database's name after the port")
     if scheme == "sqlite" and str(parsed.get("NAME") or "") in {"", ":memory:"}:
         raise ConfigurationError(f"DMS_DATABASE_URL {redacted_url(url)!r} names no file (an in-memory database "
                                  f"would lose everything when the command ends): {_URL_HELP}")

@@ -32,6 +32,8 @@ def one_line_error(result: subprocess.CompletedProcess[str], *expected: str, cod
     ({"DMS_ENV": "staging"}, ["DMS_ENV must be 'development' or 'production', not 'staging'"]),
     ({"DMS_ENV": "production", "DMS_SECRET_KEY": LONG_KEY, "DMS_DEBUG": "1"}, ["refuses DMS_DEBUG", "set it to 0"]),
     ({"DMS_DATABASE_URL": "foo://clerk:s3cret@bar/dms"}, ["DMS_DATABASE_URL 'foo://clerk:***@bar/dms'", "sqlite:///"]),
+    ({"DMS_DATABASE_URL": "postgres://clerk:s3cret@127.0.0.1:5432"},
+     ["DMS_DATABASE_URL 'postgres://clerk:***@127.0.0.1:5432' names no database", "postgres://user@host:5432/name"]),
     ({"DMS_BACS_SORT_CODE": "12345"}, ["DMS_BACS_SORT_CODE '12345' is not a BACS sort code", "6 digits"]),
 ])
 def test_a_configuration_dms_cannot_run_with_is_refused_in_one_line(

@@ -76,6 +76,15 @@ def test_a_refused_database_url_is_shown_without_its_password(tmp_path: Path) ->
     assert "s3cret" not in str(refused.value) and "foo://clerk:***@db.example:5432/dms" in str(refused.value)
 
 
+@pytest.mark.parametrize("url", ["postgres://u@127.0.0.1:5432", "postgres://u@127.0.0.1:5432/", "postgres://",
+                                 "postgresql://u:p@h/"])
+def test_a_postgresql_url_must_name_its_database(tmp_path: Path, url: str) -> None:
+    """README Configuration: a value DMS cannot run with stops every command with an error naming the
+    variable; the PostgreSQL URL is postgres://user@host:5432/name."""
+    with pytest.raises(ConfigurationError, match="DMS_DATABASE_URL .* names no database: .*postgres://user@host:5432/name"):
+        load_config({"DMS_DATA_DIR": str(tmp_path), "DMS_DATABASE_URL": url})
+
+
 @pytest.mark.parametrize("url", ["sqlite:///tmp/x.sqlite3", "postgres://u@h:5432/d",
                                  "postgresql://u:p@h/d", "POSTGRES://u@h/d"])
 def test_sqlite_and_postgresql_urls_are_accepted(tmp_path: Path, url: str) -> None:
