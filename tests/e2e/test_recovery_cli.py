@@ -188,3 +188,23 @@ def test_set_rate_dated_before_the_first_recovery_rates_exits_2_saying_from_when
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("dms: error: --date 2024-04-01") and "on or after 2024-04-08" in result.stderr
     assert "Reduced rate" not in run_dms(cli_env, "debtor", "show", NINO, check=True).stdout
+
+
+def test_set_rate_on_a_debt_no_longer_in_recovery_says_so_by_reference_as_by_id(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """docs/recovery-notes.md: a reduced rate on a debt not in recovery is refused (exit 1). A withdrawn debt,
+    which `dms debtor show` lists, is refused as WITHDRAWN whether `--debt` names its reference or its id, not
+    as a debt the person does not have."""
+    _imported(cli_env, tmp_path)
+    withdrawn = tmp_path / "withdrawn.jsonl"
+    withdrawn.write_text(_event("w1", "debt.withdrawn", creditor="DWP", creditor_ref="OP-1",
+                                reason="raised in error") + "\n")
+    run_dms(cli_env, "events", "import", str(withdrawn), check=True)
+    run_dms(cli_env, "run", "--date", "2025-04-08", check=True)
+    assert "WITHDRAWN" in run_dms(cli_env, "debtor", "show", NINO, check=True).stdout
+    for debt in ("OP-1", _debt_id(cli_env)):
+        result = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", debt, "--amount", "5.00", "--until",
+                         "2025-09-01", "--reason", "afford")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == (f"dms: error: --debt {debt}: the debt is WITHDRAWN and no longer recovered by "
+                                 "DMS\n")

@@ -112,6 +112,9 @@ class RateSet:
 
 
 def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
+    """The debt ``--debt`` names (its id, or its reference among the person's debts): refused when unknown,
+    another person's, or not in recovery (OPEN), by reference as by id (docs/recovery-notes.md, reduced rates:
+    "a debt not in recovery" is a refused request; README `dms debtor set-rate`)."""
     found: Debt | None
     if debt.isdigit():
         found = Debt.objects.filter(pk=int(debt)).first()
@@ -119,15 +122,19 @@ def _find_debt(person_id: int, nino: str, debt: str) -> Debt:
             raise DmsError(f"--debt {debt}: no debt with this id is known to DMS; `dms debtor show {nino}` "
                            "lists the person's debts")
     else:
-        matches = list(Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), creditor_ref=debt,
-                                           status__in=HELD_STATUSES).select_related("creditor").order_by("pk"))
+        # every debt of theirs with the reference, held or not, so that one no longer held (withdrawn, recalled,
+        # cleared) is refused for what it is, as by its id, not as unknown (docs/recovery-notes.md)
+        named = list(Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), creditor_ref=debt)
+                     .select_related("creditor").order_by("pk"))
+        matches = [d for d in named if d.status in HELD_STATUSES] or named
         if len(matches) > 1:
-            which = ", ".join(f"{d.pk} ({d.creditor.la_id or d.creditor.kind})" for d in matches)
-            raise DmsError(f"--debt {debt!r}: the person has {len(matches)} held debts with this reference (ids "
+            held = "held " if matches[0].status in HELD_STATUSES else ""
+            which = ", ".join(f"{d.pk} ({d.creditor.la_id or d.creditor.kind}, {d.status})" for d in matches)
+            raise DmsError(f"--debt {debt!r}: the person has {len(matches)} {held}debts with this reference (ids "
                            f"{which}; references are unique only per creditor): give the debt's id")
         found = matches[0] if matches else None
         if found is None:
-            raise DmsError(f"--debt {debt!r}: the person has no held debt with this reference; "
+            raise DmsError(f"--debt {debt!r}: the person has no debt with this reference; "
                            f"`dms debtor show {nino}` lists their debts")
     if person_id not in (found.person_id, found.joint_person_id):
         raise DmsError(f"--debt {debt}: the debt is owed by another person, not NINO {nino}")
