@@ -177,11 +177,16 @@ def parse_date(text: str, *, field: str = "date", years: range | None = None) ->
     ``years`` (such as :data:`YEARS` for a business date), a date in another year is refused too."""
     if not isinstance(text, str) or _DATE.fullmatch(text) is None:
         raise BadInput(f"{field}: {text!r} is not a date written YYYY-MM-DD, such as 2026-01-31")
+    # the year is judged first, so that a year out of range (0000 included, which no calendar writes) is said
+    # to be so, not taken for a month or day that does not exist
+    if years is not None and int(text[:4]) not in years:
+        raise BadInput(f"{field}: {text!r}: the year must be from {_years_text(years)}")
+    if int(text[:4]) == 0:
+        raise BadInput(f"{field}: {text!r} is not a real date (there is no year 0000); give a date YYYY-MM-DD "
+                       "such as 2026-01-31")
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise BadInput(f"{field}: {text!r} is not a real date (no such month or day); give a date YYYY-MM-DD "
                        "such as 2026-01-31") from None
-    if years is not None and day.year not in years:
-        raise BadInput(f"{field}: {text!r}: the year must be from {_years_text(years)}")
     return day

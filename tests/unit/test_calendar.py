@@ -146,6 +146,17 @@ def test_parse_date_refuses_a_year_outside_the_range_it_is_given() -> None:
             parse_date(bad, field="run_date", years=YEARS)
 
 
+def test_parse_date_says_a_year_0000_is_out_of_range_not_a_missing_month_or_day() -> None:
+    """README: business dates are in the years 1900 to 2199, and an error says what is wrong: the year 0000,
+    which no calendar writes, is the year's fault, as 0001 is, not the month's or day's."""
+    with pytest.raises(BadInput, match=r"--from: '0000-01-01': the year must be from 1900 to 2199"):
+        parse_date("0000-01-01", field="--from", years=YEARS)
+    with pytest.raises(BadInput, match=r"'0000-01-01' is not a real date \(there is no year 0000\)"):
+        parse_date("0000-01-01")
+    with pytest.raises(BadInput, match="no such month or day"):
+        parse_date("2026-02-30", years=YEARS)
+
+
 def test_parse_period_reads_year_and_month() -> None:
     assert parse_period("2026-01") == (2026, 1)
     assert parse_period("1900-01") == (1900, 1) and parse_period("2199-12") == (2199, 12)
