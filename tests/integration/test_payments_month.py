@@ -530,6 +530,19 @@ def test_bacs_export_refuses_a_target_it_must_not_write_and_records_nothing(data
     assert sorted(p.name for p in folder.iterdir()) == ["bacs.txt", "notes.txt"]
 
 
+def test_bacs_export_into_a_path_under_a_file_says_that_file_is_not_a_folder(tmp_path: Path) -> None:
+    """README: an error says what is wrong, where and how to put it right. A BACS file asked for below a file
+    (afile.txt/x.txt) is refused saying that afile.txt is a file, not that its folder does not exist (it
+    exists: creating it cannot be followed); nothing is recorded."""
+    folder = _paid_month(tmp_path)
+    a_file = folder / "afile.txt"
+    a_file.write_text("hello\n")
+    for target in (a_file / "x.txt", a_file / "below" / "x.txt"):
+        with pytest.raises(DmsError, match=f"{target}: {a_file} is a file, not a folder; give a file in a folder"):
+            payments.export_bacs("2025-10", target)
+    assert a_file.read_text() == "hello\n" and CreditorPayment.objects.count() == 0
+
+
 def _couple() -> tuple[Person, Person]:
     """A couple on one joint UC award held by the first partner."""
     first, second = person("AB123456C"), person("CE123456D")

@@ -626,7 +626,7 @@ _LARGEST_BACS_FILE = 16 << 20  # bytes: far above any Standard 18 file DMS write
 
 def bacs_target(out: Path, period: str) -> Path:
     """Where the BACS file for ``period`` may be written: ``out`` with links resolved, refused (with what to do)
-    when it is a directory or in a folder that does not exist, when it is DMS's SQLite database file or one of
+    when it is a directory or in a folder that does not exist (or below a file), when it is DMS's SQLite database file or one of
     its journal files, or when it is an existing file that is not a BACS Standard 18 file (exporting again
     replaces a BACS file, never anything else: so none of DMS's own files is ever overwritten)."""
     path = out.expanduser().resolve()
@@ -634,6 +634,10 @@ def bacs_target(out: Path, period: str) -> Path:
         raise DmsError(f"cannot write the BACS file to {out}: it is a directory; give a file name in it, such as "
                        f"{path / f'DMS-BACS-{period}.txt'}")
     if not path.parent.is_dir():
+        above = next((folder for folder in path.parents if folder.exists()), None)
+        if above is not None and not above.is_dir():  # a file where a folder of the path should be
+            raise DmsError(f"cannot write the BACS file to {out}: {above} is a file, not a folder; give a file in "
+                           "a folder")
         raise DmsError(f"cannot write the BACS file to {out}: the folder {path.parent} does not exist; create it "
                        "or give a file in an existing folder")
     _refuse_dms_own_file(out, path)
