@@ -626,9 +626,10 @@ _LARGEST_BACS_FILE = 16 << 20  # bytes: far above any Standard 18 file DMS write
 
 def bacs_target(out: Path, period: str) -> Path:
     """Where the BACS file for ``period`` may be written: ``out`` with links resolved, refused (with what to do)
-    when it is a directory or in a folder that does not exist (or below a file), when it is DMS's SQLite database file or one of
-    its journal files, or when it is an existing file that is not a BACS Standard 18 file (exporting again
-    replaces a BACS file, never anything else: so none of DMS's own files is ever overwritten)."""
+    when it is a directory or in a folder that does not exist (or below a file, named as such), when it is
+    DMS's SQLite database file or one of its journal files, or when it is an existing file that is not a BACS
+    Standard 18 file (exporting again replaces a BACS file, never anything else: so none of DMS's own files is
+    ever overwritten)."""
     path = out.expanduser().resolve()
     if path.is_dir():
         raise DmsError(f"cannot write the BACS file to {out}: it is a directory; give a file name in it, such as "
