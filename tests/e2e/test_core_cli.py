@@ -86,6 +86,25 @@ def test_la_add_refuses_each_bad_input_as_a_bad_argument_exit_2_and_adds_nothing
     assert added.returncode == 0, "a refused LA must leave nothing behind"
 
 
+def test_la_add_takes_a_name_bacs_carries_without_its_accents_and_refuses_one_it_would_lose_letters_of(
+        cli_env: dict[str, str]) -> None:
+    """recovery-rules.md §7: the BACS destination account name (positions 83-100) carries A-Z, 0-9, space and
+    . & / -. A Welsh name with a circumflex is written there with its base letter (Môn -> MON), so it is
+    taken; a name with a letter that has no base letter in A-Z would reach the payee's bank with a blank for
+    it, so `dms la add` refuses it (exit 2), naming the letters and the characters BACS carries."""
+    run_dms(cli_env, "init", check=True)
+    added = run_dms(cli_env, "la", "add", "000124", "--name", "Ynys Môn Council", "--sort-code", "200000",
+                    "--account", "12345678", check=True)
+    assert "Ynys Môn Council" in added.stdout
+    refused = run_dms(cli_env, "la", "add", "000125", "--name", "Łódź Øresund Council", "--sort-code", "200000",
+                      "--account", "12345678")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("dms: error: cannot add the LA: the LA's name 'Łódź Øresund Council' has Ł, "
+                                     "Ø, which a BACS payment cannot carry (it carries A-Z, 0-9, space and . & / -")
+    assert "Lodz Council" in run_dms(cli_env, "la", "add", "000125", "--name", "Lodz Council", "--sort-code",
+                                     "200000", "--account", "12345678", check=True).stdout  # nothing was left
+
+
 def test_every_core_command_has_help(cli_env: dict[str, str]) -> None:
     for command in (["init"], ["la", "add"], ["debtor", "show"], ["ledger", "check"]):
         result = run_dms(cli_env, *command, "--help", check=True)

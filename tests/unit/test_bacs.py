@@ -12,6 +12,7 @@ from dms.payments.bacs import (
     Credit,
     Originator,
     bacs_text,
+    lost_letters,
     read_standard18,
     write_standard18,
     yyddd,
@@ -103,6 +104,15 @@ def test_standard18_refuses_bad_sort_code_zero_amount_and_empty_file() -> None:
 def test_bacs_text_is_upper_case_in_the_bacs_character_set() -> None:
     assert bacs_text("St. Helen's (Borough)", 18) == "ST. HELEN S  BOROU"
     assert yyddd(date(2026, 1, 1)) == " 26001"
+
+
+def test_bacs_text_writes_a_letter_with_a_diacritic_as_its_base_letter() -> None:
+    """recovery-rules.md §7: the destination account name (83-100) is in the BACS character set; a Welsh or
+    other accented letter is written as its base letter (Unicode NFKD), not blanked: Ynys Môn -> YNYS MON."""
+    assert bacs_text("Ynys Môn Council", 18) == "YNYS MON COUNCIL  "
+    assert bacs_text("Dŵr Cymru Café", 18) == "DWR CYMRU CAFE    "
+    assert lost_letters("Ynys Môn Council") == [] and lost_letters("King's Lynn (Borough)") == []
+    assert lost_letters("Łódź Øresund Łęczna") == ["Ł", "Ø"]
 
 
 def test_a_value_that_cannot_be_written_names_the_payment_and_is_a_refused_request() -> None:

@@ -15,6 +15,7 @@ Data record positions (1-based, recovery-rules.md §7): 1–6 destination sort c
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,7 @@ RECORD_LENGTH = 100
 LABEL_LENGTH = 80
 MAX_AMOUNT_PENCE = 99_999_999_999  # 11 digits
 _ALLOWED = re.compile(r"[^A-Z0-9 .&/-]")
+CHARACTER_SET = "A-Z, 0-9, space and . & / -"  # what a BACS text field carries (recovery-rules.md §7)
 
 
 class BacsError(DmsError, ValueError):
@@ -78,9 +80,29 @@ class BacsFile:
     credit_count: int
 
 
+def _transliterated(value: str) -> str:
+    """``value`` in upper case with each letter carrying a diacritic written as its base letter (Unicode NFKD,
+    the combining marks dropped: Môn -> MON, Dŵr -> DWR) and compatibility forms as their plain letters."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
 def bacs_text(value: str, width: int) -> str:
-    """Upper case, only the BACS character set (A–Z, 0–9, space, ``. & / -``), cut or padded to ``width``."""
-    return _ALLOWED.sub(" ", value.upper())[:width].ljust(width)
+    """A text field of a record (recovery-rules.md §7: the names and reference): upper case, letters with
+    diacritics as their base letter (:func:`_transliterated`), any other character outside the BACS character
+    set (A–Z, 0–9, space, ``. & / -``) as a space, cut or padded to ``width``."""
+    return _ALLOWED.sub(" ", _transliterated(value))[:width].ljust(width)
+
+
+def lost_letters(value: str) -> list[str]:
+    """The letters and digits of ``value`` that a BACS text field (:func:`bacs_text`) cannot carry even as a
+    base letter (such as Ł, Ø, a Greek or Cyrillic letter), each once, in order; punctuation outside the BACS
+    character set becomes a space and is not counted (recovery-rules.md §7)."""
+    lost: list[str] = []
+    for character in value:
+        if character.isalnum() and _ALLOWED.search(_transliterated(character)) and character not in lost:
+            lost.append(character)
+    return lost
 
 
 def yyddd(day: date) -> str:

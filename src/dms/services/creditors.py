@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from dms.debts import CreditorKind
 from dms.errors import BadArguments, DmsError
 from dms.ledger import AccountKind
+from dms.payments.bacs import CHARACTER_SET, lost_letters
 from dms.store.models import Account, Creditor
 
 _LA_ID = re.compile(r"[0-9]{6}")
@@ -34,7 +35,9 @@ def la_details_problems(details: LaDetails) -> list[str]:
     """Every problem with an LA's details, each saying what is wrong and how to write it (empty if none).
 
     Rules: LAID ``[0-9]{6}`` (hb-debt-interface.md §2); a UK sort code is 6 digits and an account number 8
-    digits (BACS Standard 18, recovery-rules.md §7); the name is 1 to 100 characters.
+    digits (BACS Standard 18, recovery-rules.md §7); the name is 1 to 100 characters, with no letter or
+    digit the BACS destination account name (recovery-rules.md §7) cannot carry even without its accent
+    (:func:`dms.payments.bacs.lost_letters`: docs/la-interface-notes.md).
     """
     problems = []
     if not _LA_ID.fullmatch(details.la_id):
@@ -52,6 +55,10 @@ def la_details_problems(details: LaDetails) -> list[str]:
         problems.append("the LA's name is empty; give its name, like 'Leeds City Council'")
     elif len(name) > MAX_NAME_LENGTH:
         problems.append(f"the LA's name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed")
+    elif lost := lost_letters(name):
+        problems.append(f"the LA's name {name!r} has {', '.join(lost)}, which a BACS payment cannot carry (it "
+                        f"carries {CHARACTER_SET}, a letter with an accent as its base letter); write the name "
+                        "in those letters")
     return problems
 
 
