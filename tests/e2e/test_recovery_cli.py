@@ -208,3 +208,28 @@ def test_set_rate_on_a_debt_no_longer_in_recovery_says_so_by_reference_as_by_id(
         assert result.returncode == 1, result.stderr
         assert result.stderr == (f"dms: error: --debt {debt}: the debt is WITHDRAWN and no longer recovered by "
                                  "DMS\n")
+
+
+def test_set_rate_given_again_after_a_daily_run_records_nothing_new_and_says_so(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README `dms debtor set-rate`: the same command given again records nothing new and says so, also
+    after a daily run moved the last run date (the rate's default start) on: the same rate in force from an
+    earlier date covers the later one. Once another rate has replaced it, giving it again is recorded."""
+    from conftest import count_rows
+
+    _imported(cli_env, tmp_path)
+    run_dms(cli_env, "run", "--date", "2025-06-01", check=True)
+    command = ["debtor", "set-rate", NINO, "--debt", "OP-1", "--amount", "10.00", "--until", "2025-09-01",
+               "--reason", "afford", "--actor", "j.smith"]
+    first = run_dms(cli_env, *command, check=True)
+    assert "from 2025-06-01" in first.stdout and "already recorded" not in first.stdout
+    run_dms(cli_env, "run", "--date", "2025-06-02", check=True)
+    again = run_dms(cli_env, *command, check=True)
+    assert again.stdout == first.stdout.rstrip("\n") + "; already recorded, nothing new recorded\n"
+    assert count_rows(cli_env, "dms_reduced_rate") == 1
+    assert run_dms(cli_env, "debtor", "show", NINO, check=True).stdout.count("afford") == 1
+    run_dms(cli_env, *command[:6], "9.00", *command[7:], check=True)
+    run_dms(cli_env, "run", "--date", "2025-06-03", check=True)
+    back = run_dms(cli_env, *command, check=True)
+    assert "from 2025-06-03" in back.stdout and "already recorded" not in back.stdout
+    assert count_rows(cli_env, "dms_reduced_rate") == 3

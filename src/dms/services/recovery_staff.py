@@ -291,10 +291,18 @@ def set_reduced_rate(nino: str, debt: str, amount: str, until: date, reason: str
             raise DmsError(f"--amount {amount}: a reduced rate is lower than the rate it replaces, "
                            f"{format_pounds(standard[0])} ({standard[1]} on {set_on}); give a lower amount")
         fields = {"debt": found, "amount_pence": pence, "until": until, "reason": reason.strip(),
-                  "actor": actor.strip(), "set_on": set_on, "per": standard[2]}
-        # the same command given again (a retry, a double submission) records nothing new: the case view would
-        # otherwise list the rate twice (guide/engineering.md: state changes are idempotent and audited)
-        already = ReducedRate.objects.filter(**fields).exists()
-        if not already:
-            ReducedRate.objects.create(**fields)
+                  "actor": actor.strip(), "per": standard[2]}
+        # the same command given again (a retry, a double submission, also after a daily run has moved the last
+        # run date on) records nothing new: the same rate already in force on the debt from an earlier date
+        # covers the later one, and the case view would otherwise list the rate twice (README `dms debtor
+        # set-rate`: "the same command given again records nothing new and says so"; guide/engineering.md: state
+        # changes are idempotent and audited)
+        in_force = (ReducedRate.objects.filter(debt=found, set_on__lte=set_on, until__gt=set_on)
+                    .order_by("-set_on", "-pk").first())  # the latest set wins (recovery_load.reduced_rates_both)
+        already = in_force is not None and all(
+            getattr(in_force, name) == value for name, value in fields.items() if name != "debt")
+        if in_force is not None and already:
+            set_on = in_force.set_on
+        else:
+            ReducedRate.objects.create(set_on=set_on, **fields)
     return RateSet(found.pk, pence, set_on, until, actor.strip(), reason.strip(), standard[2], already)
