@@ -352,3 +352,42 @@ def test_la_receive_received_date_is_never_on_a_completed_run_nor_before_the_tar
     refused_late = run_dms(cli_env, "la", "receive", str(bad))
     assert refused_late.returncode == 1 and "not on the date in its name" in refused_late.stderr
     assert "processes its files" not in refused_late.stderr, refused_late.stderr
+
+
+def test_a_tar_named_more_than_a_year_ahead_received_with_date_is_refused_for_files_dated_after_that_day(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """hb-debt-interface.md §5.1 (a member with "a later date" refuses the tar, reported to the LA) and §5.4
+    (a file dated after the run date waits for its date); README `dms la receive`: a tar named more than a
+    year ahead needs `--date`, and its files wait for the run of the date they were received. Its name's date
+    is a mistake, so its files dated after the day given are judged against that day: the tar is refused and
+    the refusal reaches the LA through the run of that day, not left waiting, unreported, a year on."""
+    from datetime import timedelta
+
+    today = date.today()
+    far = today + timedelta(days=400)
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    member = build.file_name("LAREF", LA, far)
+    path = tmp_path / build.upload_name(LA, far)
+    path.write_bytes(build.tar_bytes([(member, build.file_bytes("LAREF", LA, far, [
+        build.referral("HB/9", "AB123456C", 41250)]))]))
+    asked = run_dms(cli_env, "la", "receive", str(path))
+    assert asked.returncode == 1 and "give --date" in asked.stderr and "reported to the LA" in asked.stderr
+    refused = run_dms(cli_env, "la", "receive", str(path), "--date", today.isoformat())
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)
+    output = refused.stdout + refused.stderr
+    assert (f"TAR_MEMBER_LATER_DATE: member {member} is dated {far}, after {today}, the day the tar was received"
+            in output), output
+    run_dms(cli_env, "run", "--date", today.isoformat(), check=True)
+    out = tmp_path / "outbox"
+    run_dms(cli_env, "la", "outbox", LA, "--out", str(out), check=True)
+    sent = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    sent += "".join(_members_text(p) for p in out.rglob("*.tar"))
+    assert "TAR_MEMBER_LATER_DATE" in sent and member in sent
+
+
+def _members_text(path: Path) -> str:
+    with tarfile.open(path) as archive:
+        return "".join(archive.extractfile(m).read().decode() for m in archive.getmembers()  # type: ignore[union-attr]
+                       if m.isreg())

@@ -115,7 +115,9 @@ def run_la_receive(args: argparse.Namespace) -> int:
                             what="--date" if args.date is not None else
                             "the date in the tar's name, the default received date,",
                             fix="its files would wait for a run of that date: give --date YYYY-MM-DD, the "
-                                "business date the tar was received")
+                                "business date the tar was received" + ("" if args.date is not None else
+                                " (a file in it dated after that day then refuses the tar, which is reported to the "
+                                "LA to send its files again under their right date)"))
     result = receive_tar(args.path, received_on=received_on, name_date_mistaken=name_date_mistaken)
     already = " (already received: nothing new was done)" if result.repeat else ""
     moved = "" if after_run is None or result.repeat else (

@@ -450,8 +450,13 @@ def _joined_tar_problem(stream: BinaryIO) -> TarProblem | None:
     return None
 
 
-def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], list[TarProblem]]:
-    """Every reason of spec §5.1 to refuse the tar at ``path`` (empty when it may be taken in)."""
+def tar_problems(path: Path, size: int, *, received_on_for_a_mistaken_name: date | None = None,
+                 ) -> tuple[TarName | None, list[_Member], list[TarProblem]]:
+    """Every reason of spec §5.1 to refuse the tar at ``path`` (empty when it may be taken in).
+
+    ``received_on_for_a_mistaken_name``: the date the tar was received, when the date in its name is taken
+    for a mistake (more than a year ahead: :func:`refuse_a_received_date`); its members are then judged
+    against it, not against the name (:func:`_later_than_received_problems`)."""
     tar, problems = _tar_name_problems(path.name)
     problems += _la_problems(tar)
     if size > MAX_TAR_BYTES:
@@ -460,7 +465,25 @@ def tar_problems(path: Path, size: int) -> tuple[TarName | None, list[_Member], 
     members, member_problems = _scan(path, tar)
     problems += member_problems
     problems += _earlier_problems(members, tar)
+    if received_on_for_a_mistaken_name is not None:
+        problems += _later_than_received_problems(members, tar, received_on_for_a_mistaken_name)
     return tar, members, [_with_resend_advice(p, alone=len(problems) == 1) for p in problems]
+
+
+def _later_than_received_problems(members: list[_Member], tar: TarName | None,
+                                  received_on: date) -> list[TarProblem]:
+    """A tar named for a date more than a year ahead, received on ``received_on`` (given with ``--date``):
+    its name's date is a mistake, so a member dated after the day the tar was received has "a later date"
+    (spec §5.1), judged against that day, and the tar is refused and reported to the LA (**Decision**,
+    docs/la-interface-notes.md "Dates in names"), rather than taken in for its files to wait, unreported,
+    for their own date a year on (§5.4: "a file dated after the run date waits for its date")."""
+    named = f" (its name's date {tar.tar_date} is more than a year after that)" if tar is not None else ""
+    return [
+        TarProblem("TAR_MEMBER_LATER_DATE", f"member {m.info.name} is dated {m.name.creation_date}, after "
+                   f"{received_on}, the day the tar was received{named}: a file is not received before the date "
+                   "it was made; send it in a tar named for the day it is sent, dated that day", m.info.name)
+        for m in members if m.name.creation_date > received_on
+    ]
 
 
 def _with_resend_advice(problem: TarProblem, *, alone: bool = True) -> TarProblem:
@@ -531,7 +554,8 @@ def refuse_a_received_date(tar_name: str, received_on: date, *, what: str = "the
     ``what`` names the date in the message (``--date``), ``fix_default`` adds how to do without one.
     ``name_date_mistaken``: the date in the tar's name is taken for a mistake (``dms la receive``: more than a
     year ahead, a guard of the command), so the tar has no own date to be received after; it is judged by its
-    members, whose dates then come before the tar's (``TAR_MEMBER_EARLIER_DATE``)."""
+    members, dated before the tar's name (``TAR_MEMBER_EARLIER_DATE``) or after the received date
+    (``TAR_MEMBER_LATER_DATE``: :func:`tar_problems`)."""
     try:
         tar_date: date | None = parse_tar_name(tar_name, BundleType.LA_UPLOAD).tar_date
     except BadName:
@@ -569,7 +593,8 @@ def receive_tar(path: Path, *, received_on: date, name_date_mistaken: bool = Fal
 
     A ``received_on`` that cannot be right for a tar taken in now (:func:`refuse_a_received_date`: on or
     before the last completed run, or before the tar's own date unless ``name_date_mistaken``) is refused,
-    and nothing kept."""
+    and nothing kept. With ``name_date_mistaken`` a member dated after ``received_on`` refuses the tar
+    (:func:`_later_than_received_problems`)."""
     path = Path(path)
     if not path.is_file():
         raise DmsError(f"{path} is not a file; give the path of the LA's .tar")
@@ -580,7 +605,8 @@ def receive_tar(path: Path, *, received_on: date, name_date_mistaken: bool = Fal
         taken_in = [t for t in earlier if t.accepted]
         if taken_in:
             return _repeat(taken_in[0])
-        tar, members, problems = tar_problems(path, size)
+        tar, members, problems = tar_problems(
+            path, size, received_on_for_a_mistaken_name=received_on if name_date_mistaken else None)
         if earlier and _same_problems(_problems_of(earlier[-1]), problems):
             return _repeat(earlier[-1])
         row = ReceivedTar.objects.create(
