@@ -262,7 +262,8 @@ def _uc_batch(run_date: date, people: Sequence[int], report: DeductionReport) ->
     _take_periods(run_date, load_due_periods(run_date, people), people, report)
 
 
-def take_periods_late(person_id: int, period_ids: Sequence[int], run_date: date, why: str) -> DeductionReport:
+def take_periods_late(person_id: int, period_ids: Sequence[int], run_date: date, why: str,
+                      paid_alive: bool = False) -> DeductionReport:
     """Take on ``run_date`` the UC assessment periods ``period_ids`` of ``person_id``'s award, periods the run
     processed with nothing taken because they started after the award's end then in force, that an end moved
     later since puts back in payment, because ``why`` (events.md §2 ``award.ended``; **Decision**,
@@ -272,20 +273,28 @@ def take_periods_late(person_id: int, period_ids: Sequence[int], run_date: date,
     holder has died takes for the living partner): worked out as on its payment date, for the debts in
     recovery now (an HB debt the earlier end returned stays returned, its share going to the others), its
     deductions dated ``run_date`` and marked late, their explanation starting with ``why``; the period is
-    processed on ``run_date``, late."""
+    processed on ``run_date``, late.
+
+    ``paid_alive``: periods paid while the person lived that the run passed with nothing taken under an
+    earlier date of death, which a later report corrected (recovery-rules.md §6: deductions stop at death,
+    not before it; **Decision**, docs/events-notes.md "A death's date corrected to a later day"): each is
+    judged alive by its payment date, and takes for their debts with the estate too, as in recovery then
+    (:func:`dms.services.recovery_load.load_open_debts` ``estate``)."""
     report = DeductionReport()
     if period_ids:
-        _take_periods(run_date, load_due_periods(run_date, [person_id], period_ids), [person_id], report, why)
+        _take_periods(run_date, load_due_periods(run_date, [person_id], period_ids, dead_by_payment=paid_alive),
+                      [person_id], report, why, estate=paid_alive)
     return report
 
 
 def _take_periods(run_date: date, periods: Sequence[DuePeriod], people: Sequence[int], report: DeductionReport,
-                  late_why: str = "") -> None:
+                  late_why: str = "", estate: bool = False) -> None:
     """Take ``periods`` (of ``people``) on ``run_date`` (:func:`_uc_batch`); ``late_why``, why periods the run
-    passed are taken late (:func:`take_periods_late`)."""
+    passed are taken late (:func:`take_periods_late`; ``estate``, also for the debts with the estate)."""
     partners = {p.partner_id for p in periods if p.partner_id is not None}
     late = [p.payment_date for p in periods if p.payment_date < run_date]
-    debts = load_open_debts(run_date, people, sorted(partners), recalled_after=min(late) if late else None)
+    debts = load_open_debts(run_date, people, sorted(partners), recalled_after=min(late) if late else None,
+                            estate=estate)
     as_paid = _LatePeriods(run_date, periods, debts, sorted(set(people) | partners))
     survivors = living_partners(run_date, [p for p in periods if p.dead and not p.outside_award])
     twice = couple_reports_taken_by_another([
@@ -516,7 +525,8 @@ def _legacy_batch(run_date: date, due: Sequence[DueInstalment], report: Deductio
     _return_debts(run_date, batch.to_return, report)
 
 
-def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: date, why: str) -> DeductionReport:
+def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: date, why: str,
+                          paid_alive: bool = False) -> DeductionReport:
     """Take on ``run_date`` the instalments of the legacy award ``award_id`` on ``pay_dates``, pay dates the run
     passed with nothing taken from it, because ``why`` (an end moved later: events.md §2 ``award.ended``;
     **Decision**, docs/events-notes.md "An award's end corrected"). Each is worked out as on its own pay date,
@@ -530,7 +540,10 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
     debts). Balances and statuses are the run date's: only debts in recovery (OPEN) take from it, so an HB
     debt returned since stays returned and its share goes to the others. Each deduction is dated its pay date,
     its DEDUCTION entry posted on ``run_date``, and its explanation starts with when and why it was taken
-    late (its facts ``late``, ``run_date``)."""
+    late (its facts ``late``, ``run_date``). ``paid_alive``: pay dates on which the person lived, passed
+    under an earlier date of death a later report corrected (recovery-rules.md §6; **Decision**,
+    docs/events-notes.md "A death's date corrected to a later day"): their debts with the estate take from
+    them too, as in recovery then (:func:`dms.services.recovery_load.load_open_debts` ``estate``)."""
     report = DeductionReport()
     award = Award.objects.filter(pk=award_id).first()
     if award is None or not pay_dates:
@@ -538,7 +551,7 @@ def take_instalments_late(award_id: int, pay_dates: Sequence[date], run_date: da
     due = DueInstalment(award.pk, award.person_id, award.benefit, award.weekly_amount_pence or 0,
                         award.pay_frequency or "", award.first_pay_date, award.start_date)
     person = award.person_id
-    loaded = load_open_debts(run_date, [person]).get(person, [])
+    loaded = load_open_debts(run_date, [person], estate=paid_alive).get(person, [])
     batch = _Batch(run_date)
     for day in sorted(pay_dates):
         own = _received_as_on(loaded, day, reduced_rates_both(day, [d.record.debt_id for d in loaded]))
@@ -704,8 +717,10 @@ def _deduction_line(r: list[Any]) -> str:
 
 
 def _mark_cleared(run_date: date, cleared: list[tuple[int, str]]) -> None:
-    """Debts whose balance reached 0 become CLEARED, audited: from OPEN, or from RECALL_PENDING for a debt in
-    its recall holding period that a UC period paid before the recall cleared (``_LatePeriods``); both are
+    """Debts whose balance reached 0 become CLEARED, audited: from OPEN, from RECALL_PENDING for a debt in
+    its recall holding period that a UC period paid before the recall cleared (``_LatePeriods``), or from
+    ESTATE for a debt with the estate that a pay date or period paid while its debtor lived cleared, taken
+    late (:func:`take_instalments_late`, :func:`take_periods_late` ``paid_alive``); all are
     allowed transitions (``dms.debts.TRANSITIONS``), and the holding period still ends with the debt's
     cessation (hb-debt-interface.md §6.5)."""
     if not cleared:
@@ -713,7 +728,7 @@ def _mark_cleared(run_date: date, cleared: list[tuple[int, str]]) -> None:
     cond, params = in_ids("id", [debt_id for debt_id, _ in cleared])
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE dms_debt SET status = 'CLEARED', status_date = %s WHERE {cond} "
-                       "AND status IN ('OPEN', 'RECALL_PENDING')", [run_date, *params])
+                       "AND status IN ('OPEN', 'RECALL_PENDING', 'ESTATE')", [run_date, *params])
     now = datetime.now(UTC)
     write_rows("dms_debt_status_change", _STATUS_CHANGE_COLUMNS, [
         (debt_id, status, "CLEARED", run_date, now, ACTOR, "balance recovered in full by deduction")

@@ -340,6 +340,7 @@ def _died(event: ev.Event, row: InboundEvent, run_date: date) -> None:
 
     if correcting:
         _take_again_what_was_taken_alive(person, event, correcting, run_date)
+        _take_late_what_was_passed_alive(person, event, correcting, run_date)
     reverse_deductions([d for d in after if not paid_by_a_living_debtor(d)], run_date,
                        _death_reversal_reason(event))
     _cease_for_awards_ended_before(person, event.date_of_death, run_date)
@@ -422,6 +423,74 @@ def _take_again_what_was_taken_alive(person: Person, event: ev.PersonDied, corre
            "deductions stop at death)")
     _take_again_up_to_what_is_owed(_reversed_for_an_earlier_death(person, event), run_date, why,
                                    f"event {event.event_id}")
+
+
+def _take_late_what_was_passed_alive(person: Person, event: ev.PersonDied, correcting: str, run_date: date) -> None:
+    """A date of death corrected to a later day (recovery-rules.md §6 and events.md §2 ``person.died``:
+    deductions stop at death, not before it; **Decision**, docs/events-notes.md "A death's date corrected to
+    a later day"): the legacy pay dates and UC periods paid while the debtor lived that the run passed with
+    nothing taken under the earlier date (:func:`passed_under_an_earlier_death`) are taken late, as those an
+    award's end moved later puts back in payment are (:func:`dms.services.recovery.take_instalments_late`,
+    :func:`dms.services.recovery.take_periods_late`), each worked out as on its pay or payment date, for the
+    debts then in recovery now with the estate (``paid_alive``) and those still in recovery; an HB debt the
+    earlier date returned stays returned, its share going to the others, as for an award's end."""
+    pay_dates, periods = passed_under_an_earlier_death(person, event, run_date - timedelta(days=1))
+    if not pay_dates and not periods:
+        return
+    from dms.services.recovery import take_instalments_late, take_periods_late  # they build on this module
+
+    alive = f"paid while the debtor was alive, before the death on {event.date_of_death} ({correcting})"
+    for award_id, days in pay_dates.items():
+        take_instalments_late(award_id, days, run_date, f"{alive}: the run passed this pay date under the earlier "
+                              "date, taking nothing, and takes its instalment now, worked out as on its pay date "
+                              "(recovery-rules.md §6: deductions stop at death)", paid_alive=True)
+    if periods:
+        take_periods_late(person.pk, periods, run_date, f"{alive}: the run passed this period under the earlier "
+                          "date, taking nothing, and takes it now, worked out as on its payment date "
+                          "(recovery-rules.md §6: deductions stop at death)", paid_alive=True)
+
+
+def passed_under_an_earlier_death(person: Person, event: ev.PersonDied,
+                                  through: date) -> tuple[dict[int, list[date]], list[int]]:
+    """What the run passed with nothing taken, up to ``through`` (the day before the run's), because an
+    earlier report of ``person``'s death, applied by the run, gave a date before ``event``'s: ``({legacy award
+    id: [pay dates]}, [UC assessment period ids])``, each paid on or after the earliest such date and before
+    ``event``'s (recovery-rules.md §6: deductions stop at death, not before it; **Decision**,
+    docs/events-notes.md "A death's date corrected to a later day"). A pay date, as
+    :func:`passed_under_an_earlier_end` finds one: a pay date of the award by the terms then in force, within
+    its start and end, the award instalments were taken from that day, nothing taken (or reversed) from the
+    person's legacy awards on it, not reported missed. A period of their own UC award, processed by a run with
+    no deduction at all from it (one that took for a living partner's debts is not worked out again, nor one
+    a reversal left to be taken again, :func:`_take_again_what_was_taken_alive`)."""
+    from dms.services.recovery_load import instalments_taken_from
+
+    earlier = [parsed(row) for row in InboundEvent.objects.filter(type="person.died", nino=person.nino, applied=True)
+               .exclude(event_id=event.event_id)]
+    deaths = [e.date_of_death for e in earlier if isinstance(e, ev.PersonDied) and e.date_of_death < event.date_of_death]
+    if not deaths:
+        return {}, []
+    first, last = min(deaths), min(event.date_of_death - timedelta(days=1), through)
+    if last < first:
+        return {}, []
+    taken = set(Deduction.objects.filter(person=person, period__isnull=True, date__gte=first, date__lte=last)
+                .values_list("date", flat=True))
+    pay_dates: dict[int, list[date]] = {}
+    for award in Award.objects.filter(person=person).exclude(benefit="UC").order_by("pk"):
+        start = max(first, award.start_date)
+        end = min(last, award.end_date) if award.end_date is not None else last
+        missed = set(MissedInstalment.objects.filter(award=award, pay_date__gte=start, pay_date__lte=end)
+                     .values_list("pay_date", flat=True))
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        passed = [day for day in days if day not in taken and day not in missed and paid_on(award, day)
+                  and instalments_taken_from(award, day)]
+        if passed:
+            pay_dates[award.pk] = passed
+    periods = list(AssessmentPeriod.objects.filter(
+        award__person=person, award__benefit="UC", processed_on__isnull=False, processed_on__lte=through,
+        payment_date__gte=first, payment_date__lt=event.date_of_death)
+        .exclude(pk__in=Deduction.objects.filter(period__isnull=False, person=person).values("period_id"))
+        .order_by("payment_date", "pk").values_list("pk", flat=True))
+    return pay_dates, periods
 
 
 def _take_again_up_to_what_is_owed(reversed_before: Sequence[Deduction], run_date: date, why: str,

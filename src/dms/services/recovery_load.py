@@ -125,11 +125,14 @@ def due_period_people(run_date: date, partitions: Sequence[int] | None = None) -
     return [r[0] for r in rows]
 
 
-def load_due_periods(run_date: date, people: Sequence[int], period_ids: Sequence[int] = ()) -> list[DuePeriod]:
+def load_due_periods(run_date: date, people: Sequence[int], period_ids: Sequence[int] = (),
+                     dead_by_payment: bool = False) -> list[DuePeriod]:
     """The due assessment periods of ``people`` with their award's terms, by person then payment date (with
     ``period_ids``, those periods of ``people`` instead, processed or not: periods the run passed with nothing
     taken under an award's earlier end, taken late, :func:`dms.services.recovery.take_periods_late`);
-    each says whether its person has died by ``run_date`` and whether it starts after its award's end date
+    each says whether its person has died by ``run_date`` (``dead_by_payment``: by its payment date, for a
+    period paid while they lived that the run passed under an earlier date of death, taken late:
+    :func:`dms.services.recovery_events.passed_under_an_earlier_death`) and whether it starts after its award's end date
     (events.md §2 ``award.ended``: no benefit in payment after ``end_date``; an ``award.ended`` reported
     after the period was held) or before its start date (an ``award.changed`` moved ``start_date`` past a
     period already held: import refuses such a period, docs/events-notes.md). The award's final period,
@@ -163,7 +166,8 @@ def load_due_periods(run_date: date, people: Sequence[int], period_ids: Sequence
             claimant_type, partner_id = uc_terms_on(r[3], as_date(r[5]))
         periods.append(DuePeriod(
             r[0], r[1], r[2], r[3], start, as_date(r[5]), as_date(r[6]), r[7], r[8], r[9], third,
-            claimant_type, partner_id, death is not None and death <= run_date,
+            claimant_type, partner_id,
+            death is not None and death <= (as_date(r[6]) if dead_by_payment else run_date),
             (award_end is not None and award_end < start) or start < as_date(r[16]),
         ))
     return periods
@@ -555,12 +559,13 @@ class LoadedDebt:
     account_id: int  # the debt's RECEIVABLE account
     reduced_rate: RateInForce | None = None  # the reduced rate in force (in ``record``), who set it, review date
     recalled_on: date | None = None  # in its recall holding period: the recall's processing date (else None)
+    estate: bool = False  # with the estate, loaded for a pay date or period paid while its debtor lived
 
     @property
     def status(self) -> str:
-        """OPEN, or RECALL_PENDING for a debt loaded for a UC period paid before its recall
-        (:func:`load_open_debts` ``recalled_after``)."""
-        return "OPEN" if self.recalled_on is None else "RECALL_PENDING"
+        """OPEN, RECALL_PENDING for a debt loaded for a UC period paid before its recall
+        (:func:`load_open_debts` ``recalled_after``), or ESTATE for one loaded with the estate (``estate``)."""
+        return "ESTATE" if self.estate else "OPEN" if self.recalled_on is None else "RECALL_PENDING"
 
 
 # Of a joint debt ``d``: whether its owner has a benefit to recover it from on the date (five placeholders, the
@@ -609,7 +614,7 @@ RECALLED_ON_SQL = ("CASE WHEN status = 'RECALL_PENDING' THEN (SELECT MIN(r.recal
 
 
 def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[int] = (),
-                    recalled_after: date | None = None) -> dict[int, list[LoadedDebt]]:
+                    recalled_after: date | None = None, estate: bool = False) -> dict[int, list[LoadedDebt]]:
     """``{person id: [debts]}``: the OPEN debts owned by ``people`` (and ``partners``: the partners on their
     joint awards) or held jointly with them, with their balances (the stored RECEIVABLE balance) and any
     reduced rate in force on ``run_date`` (recovery-rules.md §4, A9/2025 §31). Only OPEN debts are
@@ -624,6 +629,12 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     during the holding period", so a period paid before the recall takes from such a debt as it would have
     on its payment date (``services.recovery._LatePeriods``; docs/events-notes.md "A UC period reported after
     its payment date"). No other deduction takes from them.
+
+    With ``estate``, also the debts with the estate (ESTATE) that went there from recovery (from OPEN): a
+    pay date or UC period paid while their debtor lived, passed with nothing taken under an earlier date of
+    death that a later report corrected, takes from them late (recovery-rules.md §6: deductions stop at
+    death, not before it; :func:`dms.services.recovery_events.passed_under_an_earlier_death`; **Decision**,
+    docs/events-notes.md "A death's date corrected to a later day").
 
     A joint debt is listed for its joint debtor too only while its owner has no benefit in payment
     (:data:`OWNER_PAID_SQL`): otherwise it is recovered from the owner's benefit (their own award, or the
@@ -649,6 +660,11 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
         status = f"(status = 'OPEN' OR (status = 'RECALL_PENDING' AND {RECALLED_OPEN_AFTER_SQL}))"
         status_params, recalled = [recalled_after], ", d.recalled_on"
         columns += f", {RECALLED_ON_SQL} AS recalled_on"
+    if estate:  # and the debts sent to the estate from recovery
+        status = (f"({status} OR (status = 'ESTATE' AND EXISTS (SELECT 1 FROM dms_debt_status_change sc "
+                  "WHERE sc.debt_id = dms_debt.id AND sc.to_status = 'ESTATE' AND sc.from_status = 'OPEN')))")
+        columns += ", status"
+        recalled += ", d.status"
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
@@ -684,8 +700,9 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             reduced_rate_pence=rate.per_period if rate is not None else None,
             reduced_weekly_rate_pence=rate.per_week if rate is not None else None, creditor_ref=r[5],
         )
-        recalled_on = day(r[18]) if len(r) > 18 and r[18] is not None else None
-        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate, recalled_on)
+        recalled_on = day(r[18]) if recalled_after is not None and r[18] is not None else None
+        loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate, recalled_on,
+                            estate and r[-1] == "ESTATE")
         if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[owner].append(loaded)
         if joint is not None and joint != owner and not r[15] and not r[17]:
