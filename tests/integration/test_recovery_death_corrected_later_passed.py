@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_recovery_daily_deductions import NINO, dwp_debt, events, legacy_award, line, run_day, taken, uc_award
+from test_recovery_daily_deductions import (
+    dwp_debt,
+    events,
+    legacy_award,
+    line,
+    run_day,
+    taken,
+    uc_award,
+)
 from test_recovery_life_events import shown
 
 from dms.store.ledger import check_ledger
