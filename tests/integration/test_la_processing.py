@@ -742,6 +742,28 @@ def test_referral_of_a_debt_an_insolvency_includes_is_returned_insolvency(folder
     assert state("HB/1") == (DebtStatus.RETURNED, "INSOLVENCY") and state("HB/2") == (DebtStatus.OPEN, "")
 
 
+def test_a_referral_returned_for_an_insolvency_says_which_insolvency_returned_it(folder: Path) -> None:
+    """recovery-rules.md §6 (a bankruptcy, DRO or IVA includes the HB debts arisen by its start: returned
+    INSOLVENCY) and README ``dms debtor show`` (``status_reason``: the insolvency, "kind, start date, event"):
+    a referral returned at once names the insolvency found in force, as the debts it returned when applied
+    do: the latest to start of the person's two."""
+    from dms.services.debtors import debtor_summary
+    from dms.store.recovery.models import Restriction
+
+    la()
+    award()
+    Restriction.objects.create(person=person(), kind="IVA", event_id="iva", start_date=date(2025, 10, 1))
+    Restriction.objects.create(person=person(), kind="DEBT_RELIEF_ORDER", event_id="dro",
+                               start_date=date(2025, 11, 15))
+    refer(folder, [build.referral("HB/1", NINO, 1_000, created=date(2025, 11, 14))])
+    assert la_files_step(D1)["returned"] == {"INSOLVENCY": 1}
+    [row] = debtor_summary(NINO)["debts"]
+    assert row["status_reason"] == (
+        "INSOLVENCY: returned as it was referred: the claimant is under DEBT_RELIEF_ORDER from 2025-11-15 (event "
+        "dro) includes the HB debts that had arisen by its start: they are not recovered by deduction "
+        "(recovery-rules.md §6)")
+
+
 def test_referral_is_returned_insolvency_only_when_an_insolvency_includes_it(folder: Path) -> None:
     """recovery-rules.md §6: INSOLVENCY is for a bankruptcy, DRO or IVA DMS has applied that includes the
     debt. A claimant with none has no insolvency that includes a debt, whatever its DebtCreatedDate: 0001-01-01,
@@ -921,6 +943,24 @@ def _died(nino: str, on: date) -> None:
                                         "occurred_on": on.isoformat(), "nino": nino,
                                         "date_of_death": on.isoformat()})], source="test.jsonl")
     assert report.ok, report.refused
+
+
+def test_a_referral_returned_for_a_death_names_the_death_s_event(folder: Path) -> None:
+    """recovery-rules.md §6 and events.md ``person.died`` (HB debts cease, DEATH), README ``dms debtor show``
+    (``status_reason``: the death, "date, event"): a referral returned at once for the claimant's death names
+    the date and the event that reported it."""
+    from dms.services.debtors import debtor_summary
+
+    la()
+    award()
+    _died(NINO, date(2025, 11, 10))
+    day = date(2025, 11, 17)
+    refer(folder, [build.referral("HB/1", NINO, 10_000)], day=day)
+    assert la_files_step(day)["returned"] == {"DEATH": 1}
+    [row] = debtor_summary(NINO)["debts"]
+    assert row["status_reason"] == (
+        f"DEATH: returned as it was referred: the claimant died on 2025-11-10 (event died-{NINO}), on or before "
+        "2025-11-17 (recovery-rules.md §6; events.md person.died)")
 
 
 def test_referral_for_a_claimant_who_has_died_is_returned_at_once_death(folder: Path) -> None:
