@@ -97,6 +97,8 @@ from dms.services.recovery_events import (
     WHOLE_INSOLVENCY,
     SanctionFacts,
     bar_a_new_debt,
+    death_report_named,
+    insolvency_return_why,
     sanction_return_why,
     settle_a_reclassified_debt,
 )
@@ -552,7 +554,8 @@ def _legacy_weekly_room(person_ids: Sequence[int], on: date) -> dict[int, tuple[
 class Restrictions(NamedTuple):
     """What a chunk's claimants' applied restrictions mean for their referrals (recovery-rules.md §6)."""
 
-    insolvent_since: dict[int, date]  # the latest bankruptcy, DRO or IVA applied by the run date: its start
+    # the latest bankruptcy, DRO or IVA applied by the run date: (kind, start date, event id)
+    insolvency: dict[int, tuple[str, date, str]]
     in_moratorium: set[int]  # people in a breathing space or crisis moratorium the run has not yet ended
     # people under a 100% sanction of 13 weeks or more on the date (events.md §2), with the sanction
     sanctioned: dict[int, SanctionFacts]
@@ -561,8 +564,8 @@ class Restrictions(NamedTuple):
         """Whether a bankruptcy, DRO or IVA applied for the person includes a debt created on ``created_on``:
         one began on or after that date (it includes the debts that had arisen by its start, recovery-rules.md
         §6). A person with none has nothing that includes it, whatever the date (0001-01-01 included)."""
-        since = self.insolvent_since.get(person_id)
-        return since is not None and since >= created_on
+        found = self.insolvency.get(person_id)
+        return found is not None and found[1] >= created_on
 
 
 def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
@@ -579,7 +582,8 @@ def restrictions_of(person_ids: Sequence[int], on: date) -> Restrictions:
             "SELECT person_id, kind, start_date, end_date, resumed_on, rate_percent, event_id FROM dms_restriction "
             f"WHERE kind IN ({kinds}) AND {cond} AND start_date <= %s ORDER BY start_date, id", [*params, on]):
         if kind in WHOLE_INSOLVENCY:
-            found.insolvent_since[person_id] = max(as_date(start), found.insolvent_since.get(person_id, date.min))
+            # by start date: the latest to start is the one that includes the most (and names the return)
+            found.insolvency[person_id] = (kind, as_date(start), event_id)
         elif kind == "SANCTION":
             first, last = as_date(start), as_date(end)
             if (rate and Decimal(rate) >= SANCTION_RETURN_RATE and last >= on
@@ -651,6 +655,8 @@ class _NewDebt:
     receipt_seq: int
     returned_for: str = ""  # the cessation reason of a referral returned at once
     died_on: date | None = None  # the claimant's date of death, when DMS knows it
+    # the bankruptcy, DRO or IVA that returned it (INSOLVENCY): (kind, start date, event id)
+    insolvency: tuple[str, date, str] | None = None
     sanction: SanctionFacts | None = None  # a sanction in force that returns HB debts, when there is one
     other: OtherRecovery | None = None  # the other DWP recovery that returned it (OTHER_DWP_RECOVERY)
     held: tuple[_HeldHb, ...] = ()  # the HB debts held that returned it (HB_DEBT_ALREADY_HELD)
@@ -720,9 +726,9 @@ def referral_received_on(record: ReferralRecord, received: date, first_received:
 
 
 _RETURN_TEXT = {
-    "DEATH": "the claimant died on {died}, on or before {d} (recovery-rules.md §6; events.md person.died)",
-    "INSOLVENCY": "the claimant is bankrupt or has a Debt Relief Order or IVA, applied by DMS, from a date "
-                  "on or after the debt arose: HB debts are returned (recovery-rules.md §6)",
+    "DEATH": "the claimant died on {died}{death_event}, on or before {d} (recovery-rules.md §6; events.md "
+             "person.died)",
+    "INSOLVENCY": "the claimant is under {insolvency}",  # recovery_events.insolvency_return_why
     "SANCTION": "the claimant is under {sanction}",  # recovery_events.sanction_return_why
     "NO_BENEFIT_IN_PAYMENT": "no Universal Credit or Annex A benefit in payment on {d} (hb-debt-interface.md §6.2)",
     "UC_DEBT_LIMIT": "the UC claimant already has five HB debts with DMS (hb-debt-interface.md §6.3)",
@@ -786,6 +792,7 @@ def _apply_referrals(received_file: ReceivedFile, creditor: Creditor, records: S
             displaced[victim.debt_id] = record
         if reason:
             new.returned_for = reason
+            new.insolvency = restricted.insolvency.get(person_id) if reason == "INSOLVENCY" else None
             new.other = other.get(person_id) if reason == "OTHER_DWP_RECOVERY" else None
             new.held = tuple(person_held) if reason == "HB_DEBT_ALREADY_HELD" else ()
             report.returned[reason] += 1
@@ -870,8 +877,12 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
         description = _referral_description(debt_id, label, r.debt_ref)
         if new.returned_for:
             sanction = sanction_return_why(new.sanction, run_date) if new.sanction is not None else ""
+            insolvency = insolvency_return_why(*new.insolvency) if new.insolvency is not None else ""
+            death = (death_report_named(Person.objects.get(pk=new.person_id))
+                     if new.returned_for == "DEATH" else "")
             why = _RETURN_TEXT[new.returned_for].format(
-                d=run_date.isoformat(), died=new.died_on, sanction=sanction,
+                d=run_date.isoformat(), died=new.died_on, sanction=sanction, insolvency=insolvency,
+                death_event=f" ({death})" if death else "",
                 held=held_hb_named(new.held) if new.held else "",
                 other=new.other.calculation() if new.other is not None else "")
             changes.append((debt_id, opened, returned, run_date, now, ACTOR,

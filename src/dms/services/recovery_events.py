@@ -376,11 +376,18 @@ def death_return_why(person: Person) -> str:
     """:func:`_death_why` for the death of ``person`` held (``Person.date_of_death``): named by the report of it
     in force (not superseded) with that date, as :func:`_died` names it, for an HB debt returned ``DEATH``
     elsewhere than there (a cleared debt reopened: :func:`settle_a_reopened_debt`)."""
+    return _death_why(person.date_of_death, death_report_named(person))
+
+
+def death_report_named(person: Person) -> str:
+    """The report in force (not superseded) of ``person``'s death held (``Person.date_of_death``), as status
+    reasons name it (README ``dms debtor show``: "the death (date, event ...)"): "event x1", or "event x2,
+    correcting 2025-06-12 of event x1" (:func:`_death_corrected`); "" when none is stored."""
     for row in InboundEvent.objects.filter(type="person.died", nino=person.nino, superseded_by="").order_by("-pk"):
         event = parsed(row)
         if isinstance(event, ev.PersonDied) and event.date_of_death == person.date_of_death:
-            return _death_why(event.date_of_death, _death_corrected(person, event) or f"event {event.event_id}")
-    return _death_why(person.date_of_death, "")
+            return _death_corrected(person, event) or f"event {event.event_id}"
+    return ""
 
 
 def _death_corrected(person: Person, event: ev.PersonDied) -> str:
