@@ -1311,6 +1311,42 @@ def test_a_recall_of_a_debt_dms_returned_earlier_the_same_day_is_accepted_and_ch
     assert check_ledger().ok
 
 
+@pytest.mark.parametrize("catch_up", [False, True], ids=["day-by-day", "catch-up"])
+def test_a_recall_of_a_debt_returned_by_a_run_day_after_the_last_run_before_its_file_was_received_is_accepted(
+        folder: Path, catch_up: bool) -> None:
+    """§6.1, §3.3 with §5.4 (docs/la-interface-notes.md "A recall of a debt DMS returned that day" and its
+    Decision "A return the LA could not have known of"; docs/events-notes.md "A catch-up run acts on what DMS
+    holds"): the LA's file was received before the bundle of any run day after the last run completed at its
+    receipt existed, so a recall of a debt DMS returned on such a day is valid and changes nothing, and the
+    file's other recalls are applied: run day by day (the death applied on the file's own day) or caught up
+    by one run after the file was taken in (the death applied on the day before), the file is accepted alike."""
+    la()
+    other = "AB123457C"
+    award()
+    award(other)
+    refer(folder, [build.referral("HB/2", NINO, 10_000), build.referral("HB/3", other, 30_000)])
+    run_through(D1)
+    day = D1 + timedelta(days=7)
+    if not catch_up:
+        run_through(day - timedelta(days=1))
+    import_events([json.dumps({"event_id": "died", "type": "person.died", "occurred_on": day.isoformat(),
+                               "nino": NINO, "date_of_death": (day - timedelta(days=1)).isoformat()})],
+                  source="test.jsonl")
+    recalls = received(folder, "LAREC", [build.recall("HB/2", NINO), build.recall("HB/3", other)], day=day)
+    run_through(day)
+    assert (debt("HB/2").status, debt("HB/2").cessation_reason) == (DebtStatus.RETURNED, "DEATH")
+    assert debt("HB/2").status_date == (day - timedelta(days=1) if catch_up else day)
+    assert ReceivedFile.objects.get(pk=recalls.pk).state == FileState.ACCEPTED
+    assert state("HB/3") == (DebtStatus.RECALL_PENDING, "")
+    assert list(Recall.objects.values_list("debt__creditor_ref", flat=True)) == ["HB/3"]
+    assert Cessation.objects.filter(debt__creditor_ref="HB/2").count() == 1
+    noted = debt("HB/2").status_changes.order_by("pk").last()
+    assert (noted.from_status, noted.to_status, noted.business_date) == (DebtStatus.RETURNED, DebtStatus.RETURNED,
+                                                                         day)
+    assert f"already returned on {debt('HB/2').status_date}" in noted.reason
+    assert check_ledger().ok
+
+
 def test_a_debt_ceasing_on_the_run_date_is_not_held_by_that_days_referrals(folder: Path) -> None:
     """§6.5 with §3.1 and §6.3 (docs/la-interface-notes.md "A recall ceases before the day's LA files",
     Decision): the daily run ends the holding periods due on a date before it processes that date's LA files,
