@@ -594,7 +594,9 @@ def receive_tar(path: Path, *, received_on: date, name_date_mistaken: bool = Fal
     A ``received_on`` that cannot be right for a tar taken in now (:func:`refuse_a_received_date`: on or
     before the last completed run, or before the tar's own date unless ``name_date_mistaken``) is refused,
     and nothing kept. With ``name_date_mistaken`` a member dated after ``received_on`` refuses the tar
-    (:func:`_later_than_received_problems`)."""
+    (:func:`_later_than_received_problems`). The tar keeps the last daily run completed at its receipt
+    (``runs_completed_through``): the LA had the bundles of that day and before when it sent it, not those of
+    a later run day (docs/la-interface-notes.md "A return the LA could not have known of", Decision)."""
     path = Path(path)
     if not path.is_file():
         raise DmsError(f"{path} is not a file; give the path of the LA's .tar")
@@ -611,7 +613,8 @@ def receive_tar(path: Path, *, received_on: date, name_date_mistaken: bool = Fal
             return _repeat(earlier[-1])
         row = ReceivedTar.objects.create(
             name=path.name, la_id=tar.la_id if tar else "", tar_date=tar.tar_date if tar else None, sha256=sha256,
-            size=size, archive_path=relative, received_on=received_on, accepted=not problems,
+            size=size, archive_path=relative, received_on=received_on,
+            runs_completed_through=last_completed_run_date(), accepted=not problems,
             problems=[p.as_json() for p in problems],
         )
         result = IntakeResult(path.name, sha256, received_on, not problems, problems)

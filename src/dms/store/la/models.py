@@ -50,6 +50,10 @@ class ReceivedTar(models.Model):
     size = models.BigIntegerField()
     archive_path = models.CharField(max_length=500)  # relative to the archive directory
     received_on = models.DateField()  # the business date it was received (reported as ReceivedDate)
+    # the last daily run completed when it was received (None: none had run): the LA had the bundles of that
+    # day and before, not of a later run day (docs/la-interface-notes.md "A return the LA could not have known
+    # of"); for a tar taken in before this was kept, the day before its received date (the latest it can be)
+    runs_completed_through = models.DateField(null=True, blank=True)
     accepted = models.BooleanField()
     problems = models.JSONField(default=list)  # for a refused tar: [{"code", "message", "member"}]
     reported_on = models.DateField(null=True, blank=True)  # the run date whose notice reported the refusal
