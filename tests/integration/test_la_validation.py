@@ -3,7 +3,7 @@ Each error code is tested by name; nothing is applied by validation."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from dms.debts import DebtStatus
 from dms.la_interface import build
 from dms.services.la_validation import iter_records, recall_names, validate_file
 from dms.store.la.models import FileState, Outcome, Recall
-from dms.store.models import Debt
+from dms.store.models import Debt, RunDay
 
 pytestmark = pytest.mark.django_db
 RUN = date(2025, 11, 19)
@@ -144,20 +144,24 @@ def test_debt_ref_in_use_in_a_recall_holding_period_says_refer_it_again_from_the
     assert "revise that debt with a revision file" in errors[2].message
 
 
-def test_a_recall_of_a_debt_returned_on_its_processing_date_is_valid_and_one_returned_before_is_not(
+def test_a_recall_of_a_debt_returned_by_a_run_unseen_by_the_la_is_valid_and_one_returned_before_is_not(
         folder: Path) -> None:
-    """§6.1 with §5.4 (docs/la-interface-notes.md "A recall of a debt DMS returned that day", Decision): the
-    LA cannot know of a return DMS made earlier in the run that processes its recall (a death the life events
-    step applied, a referral returned at once), so a recall of such a debt is valid (its NINO still
-    checked). A recall of a debt returned on an earlier day, and a revision of one returned that day, are
+    """§6.1 with §5.4 (docs/la-interface-notes.md "A recall of a debt DMS returned that day" and "A return the
+    LA could not have known of", Decisions): the LA cannot know of a return DMS made on a run day after the last
+    run completed when its file was received (earlier in the run that processes its recall, a death the life
+    events step applied, a referral returned at once, or an earlier day of a catch-up run), so a recall of such
+    a debt is valid (its NINO still checked). A recall of a debt returned by a run completed before the file
+    was received (its cessation already sent), and a revision of one returned that day, are
     UNKNOWN_DEBT_REF."""
     council = la()
-    for ref, nino, returned_on in (("HB/1", "AB123456C", RUN), ("HB/2", "AB123456C", DAY),
-                                   ("HB/3", "AB123457C", RUN)):
+    before = DAY - timedelta(days=1)
+    for ref, nino, returned_on in (("HB/1", "AB123456C", RUN), ("HB/2", "AB123456C", before),
+                                   ("HB/3", "AB123457C", RUN), ("HB/4", "AB123456C", DAY)):
         debt = held_debt(council, ref, nino=nino)
         debt.change_status(DebtStatus.RETURNED, business_date=returned_on, actor="test", reason="DEATH")
+    RunDay.objects.create(run_date=before, completed=True)  # its bundle, with HB/2's cessation, reached the LA
     recall = received(folder, "LAREC", [build.recall("HB/1", "AB123456C"), build.recall("HB/2", "AB123456C"),
-                                        build.recall("HB/3", "AB123456C")])
+                                        build.recall("HB/3", "AB123456C"), build.recall("HB/4", "AB123456C")])
     assert [(e.code, e.debt_ref) for e in validate_file(recall, RUN).errors] == [
         ("UNKNOWN_DEBT_REF", "HB/2"), ("NINO_MISMATCH", "HB/3")]
     only_today = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")], day=RUN)
@@ -224,6 +228,7 @@ def test_depends_on_failed_referral_only_for_a_failed_file_received_after_the_de
         Debt.objects.filter(pk=debt.pk).update(referral_received_on=referred_on, received_on=referred_on)
         debt.refresh_from_db()
         debt.change_status(DebtStatus.RETURNED, business_date=date(2025, 11, 14), actor="test", reason="LA_RECALL")
+    RunDay.objects.create(run_date=date(2025, 11, 14), completed=True)  # the returns' bundle reached the LA
     revision = received(folder, "LAREV", [build.revision("HB/1", "AB123456C", 500),
                                           build.revision("HB/2", "AB123456C", 500)])
     result = validate_file(revision, RUN)

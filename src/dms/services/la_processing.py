@@ -88,6 +88,7 @@ from dms.services.la_validation import (
     Validation,
     iter_records,
     recall_names,
+    unseen_from,
     validate_file,
 )
 from dms.services.recovery_events import (
@@ -906,15 +907,16 @@ def _write_referrals(creditor: Creditor, new_debts: Sequence[_NewDebt], run_date
 # ---------------------------------------------------------------------------------------------- revisions, recalls
 
 
-def _held_debts(creditor: Creditor, refs: Iterable[str], returned_on: date | None = None) -> dict[str, Debt]:
+def _held_debts(creditor: Creditor, refs: Iterable[str], returned_from: date | None = None) -> dict[str, Debt]:
     """The held debt of ``creditor`` under each DebtRef (one query), chosen as ``find_held_debt`` does: the
-    active one, else the newest not returned or withdrawn. With ``returned_on`` (a recall file), a DebtRef
-    with none names the debt under it DMS returned on that date, if any, as validation chose it
-    (``la_validation.returned_on_the_day``)."""
+    active one, else the newest not returned or withdrawn. With ``returned_from`` (a recall file: the first
+    run day whose bundle its LA could not have had, ``la_validation.unseen_from``), a DebtRef with none names
+    the debt under it DMS returned on or after that day, if any, as validation chose it
+    (``la_validation.returned_unknown_to_the_la``)."""
     chosen: dict[str, Debt] = {}
     gone = Q(status__in=debt_service.FINAL_STATUSES)
-    if returned_on is not None:
-        gone &= ~Q(status=DebtStatus.RETURNED, status_date=returned_on)
+    if returned_from is not None:
+        gone &= ~Q(status=DebtStatus.RETURNED, status_date__gte=returned_from)
     rows = (Debt.objects.filter(creditor=creditor, creditor_ref__in=sorted(set(refs)))
             .exclude(gone).select_related("creditor", "person"))
     for debt in rows:
@@ -981,13 +983,15 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
     A recall of a debt already in its recall holding period (RECALL_PENDING, or a recall not yet ceased) is
     valid (§6.1 gives ``DEBT_RECALLED`` for a revision only) and changes nothing: the first recall's holding
     period stands, and the debt's audit notes the recall (a status change from and to its status)
-    (docs/la-interface-notes.md "Processing"). So does a recall of a debt DMS returned earlier the same
-    run date (``la_validation.returned_on_the_day``; docs/la-interface-notes.md "A recall of a debt DMS
-    returned that day", Decision): it stays returned, with the one cessation it has."""
+    (docs/la-interface-notes.md "Processing"). So does a recall of a debt DMS returned by a run day whose
+    bundle the LA could not have had when it sent the file, earlier the same run date or on an earlier day of
+    a catch-up run (``la_validation.returned_unknown_to_the_la``; docs/la-interface-notes.md "A recall of a
+    debt DMS returned that day" and "A return the LA could not have known of", Decisions): it stays returned,
+    with the one cessation it has."""
     recalls = [r for r in records if isinstance(r, RecallRecord)]
     if len(recalls) != len(records):
         raise InvariantBroken(f"{received_file.name}: a recall file yielded a record that is not a recall")
-    held = _held_debts(creditor, (r.debt_ref for r in recalls), returned_on=run_date)
+    held = _held_debts(creditor, (r.debt_ref for r in recalls), returned_from=unseen_from(received_file))
     debts = [_debt_for(held, received_file, r.debt_ref, r.line) for r in recalls]
     pending = Recall.objects.filter(debt_id__in=[d.pk for d in debts], ceased=False, recalled_on__lte=run_date)
     holding = {r.debt_id: r for r in pending.order_by("-recalled_on", "-pk")}  # each debt's earliest, kept last
@@ -1000,7 +1004,7 @@ def _apply_recalls(received_file: ReceivedFile, creditor: Creditor, records: Seq
             changes.append(DebtStatusChange(
                 debt_id=debt.pk, from_status=debt.status, to_status=debt.status, business_date=run_date,
                 recorded_at=now, actor=ACTOR,
-                reason=f"recalled by {where}: already returned on {run_date} ({debt.cessation_reason}), "
+                reason=f"recalled by {where}: already returned on {debt.status_date} ({debt.cessation_reason}), "
                        "nothing changed",
             ))
             continue

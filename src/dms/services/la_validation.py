@@ -19,10 +19,13 @@ Interpretations (docs/la-interface-notes.md):
   says to refer it again from the day it ceases (not to revise it). A second recall of it is valid (§6.1 gives
   ``DEBT_RECALLED`` for a revision only, and a recall needs only a debt the LA has open); applying it
   changes nothing (``la_processing._apply_recalls``).
-- A recall of a debt DMS returned on the processing date, earlier in the same run (a death the life events
-  step applied, a holding period that ended, a referral returned at once), is valid (**Decision**): the LA
+- A recall of a debt DMS returned on a run day after the last run completed when the file was received
+  (:func:`unseen_from`): earlier in the run that processes it (a death the life events step applied, a
+  holding period that ended, a referral returned at once), or on an earlier day of the same catch-up run, is
+  valid (**Decision**): the return's cessation is in a bundle made after the file was received, so the LA
   could not have known the debt had gone. Applying it changes nothing; its NINO is still checked. A recall
-  of a debt returned on an earlier day, and a revision of one returned that day, are ``UNKNOWN_DEBT_REF``.
+  of a debt returned by a run the LA had the bundle of, and a revision of one returned on any day, are
+  ``UNKNOWN_DEBT_REF``.
 - ``DEPENDS_ON_FAILED_REFERRAL``: a revision or recall of a DebtRef the LA does not have open, where the
   DebtRef appears in a referral file of the LA that failed and whose name has no accepted file since (no
   accepted corrected resubmission, §48-49), or in a referral file of a tar of the LA refused whole (§5.1) that
@@ -38,7 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -52,7 +55,7 @@ from dms.la_interface.records import FileError, InboundRecord
 from dms.services.la_intake import refused_file_bytes, refused_tar_files
 from dms.services.recovery_load import as_date, fetch, in_ids
 from dms.settings import get_config
-from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile
+from dms.store.la.models import FileKind, FileState, Outcome, Recall, ReceivedFile, ReceivedTar
 from dms.store.models import Creditor
 
 CHUNK_RECORDS = 5_000
@@ -118,7 +121,7 @@ def validate_file(received_file: ReceivedFile, run_date: date, apply_sound: Appl
     if apply_sound is not None and name.kind != MessageType.REFERRAL:
         raise InvariantBroken(f"{received_file.name}: only a referral file is applied as it is validated")
     path = archived_path(received_file)
-    checker = _HeldDebtChecks(name, run_date)
+    checker = _HeldDebtChecks(name, run_date, unseen_from(received_file))
     scanner = FileScanner(name, build_records=apply_sound is not None)
     database_errors: list[FileError] = []
     try:
@@ -184,9 +187,10 @@ class _Held:
 class _HeldDebtChecks:
     """The checks of §6.1 against the debts the LA has with DMS, made chunk by chunk in bulk."""
 
-    def __init__(self, name: FileName, run_date: date) -> None:
+    def __init__(self, name: FileName, run_date: date, unseen_from: date) -> None:
         self.name = name
         self.run_date = run_date
+        self.unseen_from = unseen_from  # the first run day whose bundle the LA could not have had (unseen_from)
         self.creditor_id = Creditor.objects.filter(la_id=name.la_id).values_list("pk", flat=True).first()
         self.depends_on = ""
         self._failed_refs: dict[str, list[FailedReferral]] | None = None
@@ -214,7 +218,8 @@ class _HeldDebtChecks:
     def _held(self, refs: set[str]) -> dict[str, _Held]:
         """The held debt under each DebtRef (one query): the active one if any, else the newest, as
         ``find_held_debt`` chooses. For a recall file, a DebtRef with none names the debt under it DMS
-        returned on the run date, if any (:func:`returned_on_the_day`)."""
+        returned by a run day the LA had no bundle of when it sent the file, if any
+        (:func:`returned_unknown_to_the_la`)."""
         refs -= self.own_refs
         self.no_longer_held = {}
         self.last_referred = {}
@@ -236,7 +241,7 @@ class _HeldDebtChecks:
                 referred = as_date(referral_received_on) if referral_received_on is not None else received
                 if ref not in last or referred > last[ref]:
                     last[ref] = referred
-                if recall and returned_on_the_day(status, as_date(status_on), self.run_date):
+                if recall and returned_unknown_to_the_la(status, as_date(status_on), self.unseen_from):
                     candidates.append((ref, _Held(debt_id, status, nino, seq)))
             else:
                 candidates.append((ref, _Held(debt_id, status, nino, seq)))
@@ -341,12 +346,26 @@ def _rank(held: _Held) -> tuple[bool, bool, int]:
     return held.status not in NOT_HELD, held.status in ACTIVE_STATUSES, held.receipt_seq
 
 
-def returned_on_the_day(status: str, status_date: date, run_date: date) -> bool:
-    """Whether a debt no longer held is one DMS returned on ``run_date``, earlier in the run that processes
-    an LA's files of that day (the life events step, a holding period that ended, a referral returned at once
-    or displaced): a recall of it is valid and changes nothing (docs/la-interface-notes.md "A recall of a debt
-    DMS returned that day", Decision; ``la_processing._apply_recalls``)."""
-    return status == DebtStatus.RETURNED and status_date == run_date
+def unseen_from(received_file: ReceivedFile) -> date:
+    """The first run day whose bundle the LA could not have had when it sent ``received_file`` (spec §5.4, §7:
+    a day's cessations reach the LA in that day's bundle, made by its run): the day after the last daily run
+    completed when DMS received the file's tar (``ReceivedTar.runs_completed_through``; the received-date rule
+    of ``dms la receive`` puts the received date after it), or any day when none had completed
+    (docs/la-interface-notes.md "A return the LA could not have known of", Decision)."""
+    through = (ReceivedTar.objects.filter(pk=received_file.tar_id)
+               .values_list("runs_completed_through", flat=True).first())
+    return through + timedelta(days=1) if through is not None else date.min
+
+
+def returned_unknown_to_the_la(status: str, status_date: date, unseen_from: date) -> bool:
+    """Whether a debt no longer held is one DMS returned on a run day on or after ``unseen_from``
+    (:func:`unseen_from`), whose cessation is in a bundle made after the LA's file was received: earlier in
+    the run that processes the file (the life events step, a holding period that ended, a referral returned
+    at once or displaced) or on an earlier day of the same catch-up run. The LA could not have known the debt
+    had gone: a recall of it is valid and changes nothing (spec §6.1, §3.3; docs/la-interface-notes.md "A
+    recall of a debt DMS returned that day" and "A return the LA could not have known of", Decisions;
+    ``la_processing._apply_recalls``)."""
+    return status == DebtStatus.RETURNED and status_date >= unseen_from
 
 
 @dataclass(frozen=True, slots=True)
