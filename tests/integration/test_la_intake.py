@@ -611,3 +611,27 @@ def test_default_received_date_after_its_run_has_completed_is_the_next_run_date(
     completed_run(DAY + timedelta(days=3))
     assert la_intake.default_received_date(DAY) == la_intake.ReceivedDate(DAY + timedelta(days=4),
                                                                           DAY + timedelta(days=3))
+
+
+def test_a_tar_keeps_the_last_run_completed_when_it_was_received_and_a_tar_kept_before_the_day_before(
+        folder: Path) -> None:
+    """docs/la-interface-notes.md "A return the LA could not have known of" (Decision): the LA had the bundles
+    of the runs completed when DMS received its tar, so the tar keeps the last of them (none before the first
+    run). A tar taken in by an earlier release is given, on upgrade, the day before its received date: the
+    latest that run can have been (the received date is after it, "A received date that cannot be right")."""
+    import importlib
+
+    from django.apps import apps
+
+    first = receive(folder, [(build.file_name("LAREC", LA, DAY), build.file_bytes("LAREC", LA, DAY, []))])
+    RunDay.objects.create(run_date=DAY, completed=True)
+    later = DAY + timedelta(days=7)
+    receive(folder, [(build.file_name("LAREC", LA, later), build.file_bytes("LAREC", LA, later, []))], day=later)
+    tars = ReceivedTar.objects.order_by("pk")
+    assert [(t.received_on, t.runs_completed_through) for t in tars] == [(DAY, None), (later, DAY)]
+    assert first.accepted
+    migration = importlib.import_module("dms.store.la.migrations.0005_tar_runs_completed_through")
+    ReceivedTar.objects.filter(received_on=later).update(runs_completed_through=None)  # kept before the field
+    migration.day_before_received(apps, None)
+    assert [(t.received_on, t.runs_completed_through) for t in tars.all()] == [
+        (DAY, DAY - timedelta(days=1)), (later, later - timedelta(days=1))]
