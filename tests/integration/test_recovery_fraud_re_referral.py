@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from la_files import LA, la, received
+from la_files import la, received
 
 from dms.la_interface import build
 from dms.ledger import AccountKey, AccountKind
