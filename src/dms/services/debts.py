@@ -586,8 +586,8 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
 
     **Decision** (docs/architecture.md, "Credit"): the credit is used when it arises, in the same
     transaction; what remains becomes a refund due at once, and a debt referred later is not paid from it."""
-    others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), status__in=statuses,
-                                  received_on__lte=business_date).select_related("creditor").order_by("pk"))
+    others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), received_by(business_date),
+                                  status__in=statuses).select_related("creditor").order_by("pk"))
     if excluding is not None:
         others = others.exclude(pk=excluding)
     debts = {d.pk: d for d in others}
@@ -873,6 +873,13 @@ def referral_received_date(debt: Debt) -> date:
     ``referral_received_on``, not its ``received_on``, which for a re-referred fraud debt is the first
     referral's date and orders recovery only (§6.4); ``received_on`` for a debt recorded without it."""
     return debt.referral_received_on or debt.received_on
+
+
+def received_by(day: date) -> Q:
+    """The debts DMS had received by ``day`` (on or before it), by :func:`referral_received_date`: a re-referred
+    fraud debt is held from its own referral's receipt (hb-debt-interface.md §4.1), not from its first
+    referral's date, which its ``received_on`` keeps for the order of recovery only (§6.4)."""
+    return Q(referral_received_on__lte=day) | Q(referral_received_on__isnull=True, received_on__lte=day)
 
 
 @dataclass(frozen=True, slots=True)

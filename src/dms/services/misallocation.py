@@ -50,7 +50,13 @@ from dms.ledger import AccountKey, AccountKind, Entry, EntryKind, Posting, build
 from dms.money import format_pounds
 from dms.recovery.allocation import OWNER_ORDER, SHARING_OWNERS, allocate_within_owner, split_between_owners
 from dms.recovery.types import DebtRecord, Rule
-from dms.services.debts import FINAL_STATUSES, debt_figures, engine_record, return_restored_balance
+from dms.services.debts import (
+    FINAL_STATUSES,
+    debt_figures,
+    engine_record,
+    referral_received_date,
+    return_restored_balance,
+)
 from dms.services.recovery_load import as_date, debts_recovered_from, fetch, in_ids, reduced_rates
 from dms.store.ledger import post_entries
 from dms.store.models import Award, AwardChange, Debt, DebtStatusChange
@@ -277,7 +283,7 @@ def _eligible(group: _Group, people: list[int]) -> tuple[list[DebtRecord], dict[
     paid = group.payment_date
     recovered = set(debts_recovered_from(people, group.business_date)) | set(group.credited)
     held = [d for d in Debt.objects.filter(pk__in=sorted(recovered)).select_related("creditor")
-            if d.received_on <= paid or d.pk in group.credited]
+            if referral_received_date(d) <= paid or d.pk in group.credited]
     then = classifications_on([d.pk for d in held], group.business_date)
     debts = [d for d in held
              if annex_b_item(d.debt_type, then.get(d.pk, d.classification)) == group.item or d.pk in group.credited]

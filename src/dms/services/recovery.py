@@ -374,7 +374,7 @@ class _LatePeriods:
         out = []
         for loaded in debts:
             record = loaded.record
-            if record.received_on > paid or (loaded.recalled_on is not None and loaded.recalled_on <= paid):
+            if not loaded.received_by(paid) or (loaded.recalled_on is not None and loaded.recalled_on <= paid):
                 continue
             out.append(with_rate(loaded, rates.get(record.debt_id)))
         return out
@@ -577,7 +577,7 @@ def _received_as_on(debts: Sequence[LoadedDebt], day: date, rates: dict[int, Rat
     """Of ``debts``, those received by ``day``, each with the reduced rate in force that day (``rates``), as
     ``_LatePeriods`` takes a late period's debts."""
     return [with_rate(loaded, rates.get(loaded.record.debt_id)) for loaded in debts
-            if loaded.record.received_on <= day]
+            if loaded.received_by(day)]
 
 
 def with_rate(loaded: LoadedDebt, rate: RateInForce | None) -> LoadedDebt:

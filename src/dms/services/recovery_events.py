@@ -140,11 +140,11 @@ def _debts_owed(person: Person, **filters: Any) -> list[Debt]:
 
 def _hb_ids(person: Person, arisen_by: date | None = None, received_by: date | None = None) -> list[int]:
     """The person's HB debts held (open, suspended or recall pending): those created by ``arisen_by`` and
-    received by ``received_by`` when given."""
+    received by ``received_by`` (by their own referral's receipt, :func:`debt_service.received_by`) when given."""
     more: dict[str, date] = {} if arisen_by is None else {"created_on__lte": arisen_by}
-    if received_by is not None:
-        more["received_on__lte"] = received_by
-    return [d.pk for d in _debts(person, creditor__kind="LA", status__in=_HB_ACTIVE, **more)]
+    held = Debt.objects.filter(debt_service.received_by(received_by)) if received_by is not None else Debt.objects
+    return list(held.filter(person=person, creditor__kind="LA", status__in=_HB_ACTIVE, **more)
+                .order_by("pk").values_list("pk", flat=True))
 
 
 def in_payment(person_id: int, on: date, *, excluding: int | None = None) -> bool:
@@ -192,9 +192,9 @@ def _payment_due_on(event: ev.PaymentReceived) -> date:
         target = _target_debt(event, _person(event))
     except TargetGone:
         return event.received_on  # taken as the person's credit on its day (recovery_payments)
-    if target is None or target.received_on is None:
+    if target is None:
         return event.received_on
-    return max(event.received_on, target.received_on)
+    return max(event.received_on, debt_service.referral_received_date(target))
 
 
 def apply_life_events(run_date: date, partitions: Sequence[int] | None = None) -> dict[str, int]:
@@ -799,7 +799,8 @@ def _reverse_what_its_hb_debts_took_after_its_start(person: Person, sanction: Sa
     stand: a UC period is not worked out again (**Decision**, as for a late insolvency), and a legacy
     instalment that fits what the sanction left (:func:`_reverse_instalments_a_sanction_leaves_no_room_for`)
     keeps its other debts' shares."""
-    returned = [d.pk for d in _debts(person, creditor__kind="LA", received_on__lte=end_date)]
+    returned = list(Debt.objects.filter(debt_service.received_by(end_date), person=person, creditor__kind="LA")
+                    .order_by("pk").values_list("pk", flat=True))
     if not returned:
         return
     _reverse_paid_since(returned, sanction.start_date, run_date,

@@ -31,6 +31,16 @@ from dms.recovery.types import DebtRecord, LegacyPayTerms, OtherAwardInstalment,
 from dms.store.ledger import is_postgresql, pending_deltas, watch_balances
 
 
+def received_by_sql(alias: str = "d") -> str:
+    """SQL for the date DMS received a debt (of table ``alias``; "" for none), as "received by a date" means it:
+    its own referral's receipt (``referral_received_on``, hb-debt-interface.md §4.1), not ``received_on``,
+    which for a re-referred fraud debt is its first referral's date and orders recovery only (§6.4); a debt
+    recorded without it (not referred in an LA file) was received on its ``received_on``
+    (:func:`dms.services.debts.referral_received_date`)."""
+    prefix = f"{alias}." if alias else ""
+    return f"COALESCE({prefix}referral_received_on, {prefix}received_on)"
+
+
 def in_ids(column: str, values: Iterable[object]) -> tuple[str, list[Any]]:
     """An SQL condition ``column`` in ``values`` with its one parameter, for either database: JSON on SQLite;
     on PostgreSQL whole numbers, or texts, go as one array literal (``'{1,2,3}'::bigint[]``,
@@ -560,6 +570,13 @@ class LoadedDebt:
     reduced_rate: RateInForce | None = None  # the reduced rate in force (in ``record``), who set it, review date
     recalled_on: date | None = None  # in its recall holding period: the recall's processing date (else None)
     estate: bool = False  # with the estate, loaded for a pay date or period paid while its debtor lived
+    referred_on: date | None = None  # the day DMS received it (received_by_sql); None: ``record.received_on``
+
+    def received_by(self, day: date) -> bool:
+        """Whether DMS had received the debt by ``day``: by its own referral's receipt (hb-debt-interface.md
+        §4.1), not by ``record.received_on``, which orders recovery (§6.4: a re-referred fraud debt keeps its
+        first referral's date) (:func:`received_by_sql`)."""
+        return (self.referred_on or self.record.received_on) <= day
 
     @property
     def status(self) -> str:
@@ -654,7 +671,7 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     # Owned, then held jointly: two index scans (an OR of the two makes PostgreSQL scan every debt); a debt
     # found by both comes twice and is taken once (``seen``).
     columns = ("id, person_id, creditor_id, creditor_ref, debt_type, classification, received_on, receipt_seq, "
-               "created_on, joint_person_id, agreed_amount_pence")
+               "created_on, joint_person_id, agreed_amount_pence, referral_received_on")
     status, status_params, recalled = "status = 'OPEN'", [], ""
     if recalled_after is not None:  # and the debts a period paid before their recall takes from
         status = f"(status = 'OPEN' OR (status = 'RECALL_PENDING' AND {RECALLED_OPEN_AFTER_SQL}))"
@@ -668,9 +685,10 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
     rows = fetch(
         "SELECT d.id, d.person_id, c.kind, c.la_id, d.creditor_id, d.creditor_ref, d.debt_type, "
         "d.classification, d.received_on, d.receipt_seq, d.created_on, d.joint_person_id, "
-        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL}"
-        f"{recalled} FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND {status} AND received_on <= %s "
-        f"UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND {status} AND received_on <= %s) d "
+        f"d.agreed_amount_pence, acc.balance_pence, acc.id, {OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL}, "
+        f"{received_by_sql()}{recalled} FROM (SELECT {columns} FROM dms_debt WHERE {cond} AND {status} AND "
+        f"{received_by_sql('')} <= %s UNION ALL SELECT {columns} FROM dms_debt WHERE {joint_cond} AND {status} AND "
+        f"{received_by_sql('')} <= %s) d "
         "JOIN dms_creditor c ON c.id = d.creditor_id "
         "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
         "WHERE acc.balance_pence > 0 ORDER BY d.id",
@@ -700,9 +718,9 @@ def load_open_debts(run_date: date, people: Sequence[int], partners: Sequence[in
             reduced_rate_pence=rate.per_period if rate is not None else None,
             reduced_weekly_rate_pence=rate.per_week if rate is not None else None, creditor_ref=r[5],
         )
-        recalled_on = day(r[18]) if recalled_after is not None and r[18] is not None else None
+        recalled_on = day(r[19]) if recalled_after is not None and r[19] is not None else None
         loaded = LoadedDebt(record, owner, r[4], r[5], r[6], account_id, rate, recalled_on,
-                            estate and r[-1] == "ESTATE")
+                            estate and r[-1] == "ESTATE", day(r[18]))
         if not r[16]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[owner].append(loaded)
         if joint is not None and joint != owner and not r[15] and not r[17]:
@@ -722,8 +740,8 @@ def debts_recovered_from(people: Sequence[int], on: date) -> list[int]:
     cond, params = in_ids("d.person_id", sorted(set(people)))
     joint_cond, joint_params = in_ids("d.joint_person_id", sorted(set(people)))
     rows = fetch(
-        f"SELECT d.id FROM dms_debt d WHERE {cond} AND d.received_on <= %s AND ({OWNER_DEAD_SQL}) = 0 UNION "
-        f"SELECT d.id FROM dms_debt d WHERE {joint_cond} AND d.received_on <= %s AND ({OWNER_PAID_SQL}) = 0 "
+        f"SELECT d.id FROM dms_debt d WHERE {cond} AND {received_by_sql()} <= %s AND ({OWNER_DEAD_SQL}) = 0 UNION "
+        f"SELECT d.id FROM dms_debt d WHERE {joint_cond} AND {received_by_sql()} <= %s AND ({OWNER_PAID_SQL}) = 0 "
         f"AND ({JOINT_DEAD_SQL}) = 0 ORDER BY 1",
         [*params, on, on, *joint_params, on, *[on] * OWNER_PAID_PLACEHOLDERS, on],
     )
@@ -792,7 +810,7 @@ def person_rates(on: date, people: Sequence[int]) -> dict[int, list[HeldRate]]:
               f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL} FROM dms_reduced_rate r "
               "JOIN dms_debt d ON d.id = r.debt_id "
               "JOIN dms_account acc ON acc.debt_id = d.id AND acc.kind = 'RECEIVABLE' "
-              "WHERE r.set_on <= %s AND r.until > %s AND d.received_on <= %s AND ")
+              f"WHERE r.set_on <= %s AND r.until > %s AND {received_by_sql()} <= %s AND ")
     placeholders = [*[on] * (OWNER_PAID_PLACEHOLDERS + 2), on, on, on]
     rows = fetch(f"{select}{cond} UNION {select}{joint_cond} ORDER BY 1",
                  [*placeholders, *params, *placeholders, *joint_params])

@@ -92,8 +92,8 @@ def _shares(event: ev.PaymentReceived, person: Person, target: Debt | None) -> t
     if target is not None:
         debts = [Debt.objects.select_related("creditor").get(pk=target.pk)]
     else:
-        debts = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person), status__in=PAYABLE_STATUSES,
-                                         received_on__lte=event.received_on)  # in effect (events.md §1)
+        debts = list(Debt.objects.filter(Q(person=person) | Q(joint_person=person),  # in effect (events.md §1)
+                                         debt_service.received_by(event.received_on), status__in=PAYABLE_STATUSES)
                      .select_related("creditor").order_by("pk"))
     balances = {k: v[2] for k, v in debt_service.debt_figures(debts).items()}
     records = [debt_service.engine_record(d, balances[d.pk]) for d in debts if balances[d.pk] > 0]

@@ -122,6 +122,7 @@ from dms.services.recovery_load import (
     other_award_instalments,
     person_rates,
     preferred_elsewhere,
+    received_by_sql,
     sanctions_over,
 )
 from dms.store.ledger import is_postgresql, write_rows
@@ -251,6 +252,12 @@ class _Debt:
     record: DebtRecord
     creditor_id: int
     recalled_on: date | None = None  # in its recall holding period: the date of the recall, which found it OPEN
+    referred_on: date | None = None  # the day DMS received it (recovery_load.received_by_sql); None: received_on
+
+    def received_by(self, day: date) -> bool:
+        """Whether DMS had received the debt by ``day`` (its own referral's receipt, hb-debt-interface.md §4.1;
+        ``record.received_on`` orders recovery only, §6.4), as ``recovery_load.LoadedDebt.received_by``."""
+        return (self.referred_on or self.record.received_on) <= day
 
 
 # Of a debt ``d`` in its recall holding period: the processing date of its recall (not yet ceased) that found
@@ -265,9 +272,9 @@ _IN_RECOVERY = f"(d.status = 'OPEN' OR (d.status = 'RECALL_PENDING' AND {_RECALL
 _DEBT_COLUMNS = ("SELECT d.id, d.person_id, d.creditor_id, d.debt_type, d.classification, d.received_on, "
                  f"d.receipt_seq, d.created_on, d.joint_person_id, d.agreed_amount_pence, acc.balance_pence, "
                  f"{OWNER_PAID_SQL}, {OWNER_DEAD_SQL}, {JOINT_DEAD_SQL}, "
-                 f"CASE WHEN d.status = 'OPEN' THEN NULL ELSE {_RECALLED_OPEN_ON} END "
+                 f"CASE WHEN d.status = 'OPEN' THEN NULL ELSE {_RECALLED_OPEN_ON} END, {received_by_sql()} "
                  "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
-                 f"WHERE {_IN_RECOVERY} AND acc.balance_pence > 0 AND d.received_on <= %s AND ")
+                 f"WHERE {_IN_RECOVERY} AND acc.balance_pence > 0 AND {received_by_sql()} <= %s AND ")
 
 
 class _RatesOver:
@@ -340,7 +347,7 @@ def _add_debts(rows: list[tuple[Any, ...]], creditors: dict[int, tuple[str, str 
             joint=r[8] is not None, owner_person=r[1], agreed_amount_pence=r[9],
             reduced_rate_pence=rate.per_period if rate is not None else None,
             reduced_weekly_rate_pence=rate.per_week if rate is not None else None,
-        ), r[2], as_date(r[14]) if r[14] is not None else None)
+        ), r[2], as_date(r[14]) if r[14] is not None else None, as_date(r[15]))
         seen[r[0]] = debt
         if not r[12]:  # a joint debt of an owner who has died is only its living joint debtor's
             by_person[r[1]].append(debt)
@@ -419,7 +426,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
             "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
             "WHERE (d.person_id = a.person_id OR (d.joint_person_id = a.person_id "
             f"AND ({OWNER_PAID_SQL}) = 0)) AND {_IN_RECOVERY} "
-            "AND acc.balance_pence > 0 AND d.received_on <= %s), "
+            f"AND acc.balance_pence > 0 AND {received_by_sql()} <= %s), "
             "CASE WHEN pe.date_of_death IS NOT NULL AND pe.date_of_death <= %s THEN 1 ELSE 0 END FROM dms_award a "
             f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
             f"AND {in_payment_sql('a')} ORDER BY a.id",
@@ -661,7 +668,7 @@ def _as_on(day: date, as_of: date, debts: list[_Debt], rates: _RatesOver | None)
     out = []
     for debt in debts:
         record = debt.record
-        if record.received_on > day or (debt.recalled_on is not None and debt.recalled_on <= day):
+        if not debt.received_by(day) or (debt.recalled_on is not None and debt.recalled_on <= day):
             continue
         rate = rates.on(record.debt_id, day) if rates is not None else None
         per_period = rate.per_period if rate is not None else None
