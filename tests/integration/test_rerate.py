@@ -428,6 +428,39 @@ def test_rerate_says_how_many_events_dated_by_the_date_wait_for_the_daily_run(bo
     assert outcome.waiting == 1 and outcome.as_json()["waiting_for_the_daily_run"] == 1
 
 
+def test_rerate_counts_a_missed_payment_waiting_for_the_daily_run_among_the_events_that_wait() -> None:
+    """README ``dms rerate`` ("a note of how many events and LA files dated by D wait for the run") with
+    events.md §2 ``benefit.payment_missed`` and recovery-rules.md §4 (the run reverses the instalment of a pay
+    date reported missed): ESA's 2025-06-16 reported missed after the run of that day waits for the next run,
+    which reverses it and moves the award JSA pays for, so the re-rating of 2025-06-25 counts it as waiting."""
+    from dms.services.daily_run import run_through
+
+    nino = "AB123456C"
+    report = import_events([
+        line("a1", "award.started", nino, occurred_on="2025-06-02", award_ref="ESA1", benefit="ESA",
+             start_date="2025-06-02",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-09"}),
+        line("a2", "award.started", nino, occurred_on="2025-06-12", award_ref="JSA1", benefit="JSA",
+             start_date="2025-06-12",
+             legacy={"weekly_amount": "100.00", "pay_frequency": "WEEKLY", "first_pay_date": "2025-06-18"}),
+        line("d1", "debt.referred", nino, occurred_on="2025-06-01", creditor="DWP", creditor_ref="OP-1",
+             debt_type="OVERPAYMENT", classification="NON_FRAUD", amount="500.00", created_on="2025-05-01"),
+        line("e1", "award.ended", nino, occurred_on="2025-06-20", award_ref="ESA1", end_date="2025-06-20",
+             reason="AWARD_ENDED"),
+    ], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 6, 16))
+    assert rerate(date(2025, 6, 25)).waiting == 0
+    report = import_events([line("m1", "benefit.payment_missed", nino, occurred_on="2025-06-16", award_ref="ESA1",
+                                 pay_date="2025-06-16")], source="test.jsonl")
+    assert report.ok, report.refused
+    outcome = rerate(date(2025, 6, 25))
+    assert outcome.waiting == 1 and outcome.as_json()["waiting_for_the_daily_run"] == 1
+    run_through(date(2025, 6, 25))
+    assert rerate(date(2025, 6, 25)).waiting == 0
+
+
 # ---------------------------------------------------------------------------------------------- as the run takes it
 
 
