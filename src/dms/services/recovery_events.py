@@ -71,6 +71,9 @@ from dms.store.recovery.models import (
 ACTOR = "daily run: life events"
 LIFE_EVENT_TYPES = ("person.died", "person.sanction", "person.insolvency", "payment.received", "award.ended",
                     "debt.revised", "debt.withdrawn")  # the last two: those dated ahead of the run when imported
+MISSED_EVENT_TYPE = "benefit.payment_missed"  # applied after the day's deductions (apply_missed_instalments)
+# every stored event type the daily run applies (award.changed waits as an AwardChange): what waits for it
+RUN_EVENT_TYPES = (*LIFE_EVENT_TYPES, MISSED_EVENT_TYPE)
 STANDARD_MORATORIUM_DAYS = 60  # Debt Respite Scheme (SI 2020/1311): a standard breathing space
 CRISIS_EXTRA_DAYS = 30  # a mental health crisis moratorium: the treatment plus 30 days
 SANCTION_RETURN_RATE = Decimal(100)  # a 100% sanction ...
@@ -1584,7 +1587,7 @@ def apply_missed_instalments(run_date: date, partitions: Sequence[int] | None = 
     name no instalment due (:func:`_missed`) is marked applied, having been judged, but not counted."""
     count = 0
     wanted = _people_in(partitions)
-    for row in InboundEvent.objects.filter(type="benefit.payment_missed", applied=False).order_by("id"):
+    for row in InboundEvent.objects.filter(type=MISSED_EVENT_TYPE, applied=False).order_by("id"):
         if not _in_partitions(row.nino, wanted):
             continue
         event = parsed(row)

@@ -964,15 +964,16 @@ def sweep_abandoned_runs() -> int:
 
 def waiting_for_the_run(as_of: date) -> int:
     """How many stored events and LA files dated on or before ``as_of`` the daily run has not yet applied:
-    life events (death, sanction, insolvency, direct payment, a late award end), award changes, and LA files
-    waiting to be processed. The re-rating reads the book as the daily run left it (**Decision**,
+    every event type the run applies (:data:`~dms.services.recovery_events.RUN_EVENT_TYPES`: death, sanction,
+    insolvency, direct payment, a late award end, a debt change dated ahead, a pay date reported missed), award
+    changes, and LA files waiting to be processed. The re-rating reads the book as the daily run left it (**Decision**,
     docs/recovery-notes.md): it does not apply them ahead of the run, and says how many there are, so that a
     figure for a date the run has not yet done is not taken for what the run will take."""
-    from dms.services.recovery_events import LIFE_EVENT_TYPES
+    from dms.services.recovery_events import RUN_EVENT_TYPES
     from dms.store.la.models import FileState, ReceivedFile
     from dms.store.models import AwardChange, InboundEvent
 
-    return (InboundEvent.objects.filter(type__in=LIFE_EVENT_TYPES, applied=False, superseded_by="",
+    return (InboundEvent.objects.filter(type__in=RUN_EVENT_TYPES, applied=False, superseded_by="",
                                         occurred_on__lte=as_of).count()
             + AwardChange.objects.filter(applied_on=None, effective_from__lte=as_of).count()
             + ReceivedFile.objects.filter(state=FileState.PENDING, received_on__lte=as_of).count())
