@@ -359,3 +359,46 @@ def test_a_legacy_instalment_taken_late_pays_only_for_the_days_after_another_awa
     run_through(date(2025, 6, 25))
     assert taken(A)[-1] == (date(2025, 6, 25), 1395)
     assert check_ledger().ok
+
+
+@pytest.mark.parametrize("first_end", ["2025-07-04", None], ids=["end-moved-earlier", "end-first-reported-late"])
+def test_an_awards_end_moved_earlier_takes_late_the_other_awards_pay_dates_passed_over_for_it(
+        first_end: str | None) -> None:
+    """docs/events-notes.md "An award's end corrected" (**Decision**: the result is the one the end in force
+    reported once gives, whatever order the reports arrived in) with recovery-rules.md §4 ("Recovery is by an
+    instalment plan at a set rate, taken on the benefit's pay dates"), events.md §2 ``award.ended`` (no benefit
+    in payment after ``end_date``) and docs/recovery-notes.md "Which legacy award an instalment is taken from"
+    and "The days a legacy pay date pays for": ESA (Mondays) held in payment to 2025-07-04 (or with no end), so
+    the run passes JSA's 2025-06-18, 2025-06-25 and 2025-07-02 (Wednesdays), ESA preferred, and takes ESA's
+    2025-06-23 and 2025-06-30. ESA's end, reported as 2025-06-20 after the run of 2025-07-05, reverses those
+    two and takes JSA's 2025-06-25 (2025-06-17 to 2025-06-25, £17.93) and 2025-07-02 late, marked late and
+    saying why; JSA's 2025-07-09 then pays for the 7 days after 2025-07-02: £87.68 (£13.95 x 44/7), as with
+    the end 2025-06-20 reported once, nothing taken twice."""
+    events(debt("d1", A, "OP-1", occurred_on="2025-06-01"),
+           award("a1", A, "ESA1", "ESA", "2025-06-02", "100.00", "WEEKLY", "2025-06-09"),
+           award("a2", A, "JSA1", "JSA", "2025-06-12", "100.00", "WEEKLY", "2025-06-18"),
+           *([line("e1", "award.ended", first_end, A, award_ref="ESA1", end_date=first_end,
+                   reason="AWARD_ENDED")] if first_end else []))
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 7, 5))
+    assert [(d, s) for d, s, _ in _taken_from(A)] == [(date(2025, 6, 9), "ESA"), (date(2025, 6, 16), "ESA"),
+                                                     (date(2025, 6, 23), "ESA"), (date(2025, 6, 30), "ESA")]
+    events(line("e2", "award.ended", "2025-07-06", A, award_ref="ESA1", end_date="2025-06-20",
+                reason="AWARD_ENDED"))
+    run_through(date(2025, 7, 16))
+    assert _taken_from(A) == [(date(2025, 6, 9), "ESA", 1395), (date(2025, 6, 16), "ESA", 1395),
+                              (date(2025, 6, 25), "JSA", 1793), (date(2025, 7, 2), "JSA", 1395),
+                              (date(2025, 7, 9), "JSA", 1395), (date(2025, 7, 16), "JSA", 1395)]
+    assert sum(pence for _, _, pence in _taken_from(A)) == 8768 == 1395 * 44 // 7
+    late = Deduction.objects.get(person__nino=A, status="TAKEN", date=date(2025, 6, 25))
+    assert late.explanation_facts["late"] and late.explanation_facts["paid_period"]["from"] == "2025-06-17"
+    assert ("the run passed this pay date, taking nothing, with the ESA award ESA1 preferred to this one; that "
+            "award ended on 2025-06-20 (event e2") in late.explanation
+    after = Deduction.objects.get(person__nino=A, status="TAKEN", date=date(2025, 7, 9))
+    assert "paid_period" not in after.explanation_facts  # its own whole week, 2025-07-03 to 2025-07-09
+    assert check_ledger().ok
+
+
+def _taken_from(nino: str) -> list[tuple[date, str, int]]:
+    return [(d.date, d.source, d.amount_pence) for d in Deduction.objects.filter(person__nino=nino, status="TAKEN")
+            .order_by("date", "id")]
