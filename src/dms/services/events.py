@@ -844,6 +844,11 @@ def _award_ended(event: ev.Event, row: InboundEvent) -> bool:
         if (reversed_for_an_earlier_end(award) or passed_under_an_earlier_end(award, through)
                 or periods_passed_under_an_earlier_end(award, through, e.event_id)):
             return False
+    if earlier_end is None or e.end_date < earlier_end:  # and other awards' pay dates the run passed over for it
+        from dms.services.recovery_events import passed_over_for_an_end_moved_earlier
+
+        if passed_over_for_an_end_moved_earlier(award, last_completed_run_date() or date.min, e.event_id):
+            return False
     return not taken_after_end(award.pk, e.end_date).exists()
 
 

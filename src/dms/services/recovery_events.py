@@ -1756,9 +1756,16 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
         take_periods_late(award.person_id, periods, run_date, _in_payment_up_to_the_end(
             award, event, "the run passed this period under the earlier end, taking nothing, and takes it now, "
             "worked out as on its payment date"))
+    passed_over = passed_over_for_an_end_moved_earlier(award, run_date - timedelta(days=1), event.event_id)
     reverse_deductions(list(taken_after_end(award.pk, award.end_date)), run_date,
                        f"{_award_end_reversal_prefix(award)}{award.end_date}, reported late (event "
                        f"{event.event_id}): no benefit was in payment")
+    if passed_over:  # after the reversal: the other award's pay dates then pay for days from the end on
+        from dms.services.recovery import take_instalments_late  # it builds on this module
+
+        why = _passed_over_why(award, event)
+        for other_id, days in sorted(passed_over.items()):
+            take_instalments_late(other_id, days, run_date, why)
 
 
 def _award_end_reversal_prefix(award: Award) -> str:
@@ -1823,6 +1830,78 @@ def passed_under_an_earlier_end(award: Award, through: date) -> list[date]:
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return [day for day in days if day not in taken and day not in missed and (died is None or day < died)
             and paid_on(award, day) and instalments_taken_from(award, day)]
+
+
+def passed_over_for_an_end_moved_earlier(award: Award, through: date, event_id: str) -> dict[int, list[date]]:
+    """``{other award id: its pay dates}``: the pay dates of the person's other legacy awards after the end of
+    the legacy ``award`` now in force (moved earlier by the report ``event_id``, or first reported late) and up
+    to ``through`` (the day before the run's), run by the daily run (``RunDay``), that it passed over for
+    ``award``: held in payment then (no other report of its end, or the end of the latest other report, by
+    ``occurred_on`` then arrival, on or after the day), ``award`` was preferred to the other award that day
+    (:func:`dms.services.recovery_load.legacy_award_choice`), and nothing was taken from the other award
+    (nor reported missed). With the end now in force, ``award`` was not in payment that day (events.md §2
+    ``award.ended``: no benefit in payment after ``end_date``) and the other award is the one instalments are
+    taken from (:func:`dms.services.recovery_load.instalments_taken_from`), so its instalment is due
+    (recovery-rules.md §4; **Decision**, docs/events-notes.md "An award's end corrected": the result the end
+    in force reported once gives). Not a day on or after the person died. Empty for a UC award."""
+    from dms.services.recovery_load import instalments_taken_from, legacy_award_choice
+    from dms.store.models import RunDay
+
+    if award.benefit == "UC" or award.end_date is None or through <= award.end_date:
+        return {}  # (the last check: no day after the end run yet, as when an end is reported in time)
+    other_report = (InboundEvent.objects.filter(type="award.ended", nino=award.person.nino,
+                                                payload__award_ref=award.award_ref, superseded_by="")
+                    .exclude(event_id=event_id).order_by("-occurred_on", "-pk").first())
+    held = parsed(other_report) if other_report is not None else None
+    held_end = held.end_date if isinstance(held, ev.AwardEnded) else None
+    if held_end is not None and held_end <= award.end_date:
+        return {}  # not moved earlier
+    first = award.end_date + timedelta(days=1)
+    last = through if held_end is None else min(through, held_end)
+    died = award.person.date_of_death
+    if died is not None:
+        last = min(last, died - timedelta(days=1))
+    if last < first:
+        return {}
+    others = list(Award.objects.filter(person_id=award.person_id, start_date__lte=last)
+                  .exclude(pk=award.pk).exclude(benefit="UC").filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+                  .order_by("pk"))
+    if not others:
+        return {}
+    run = set(RunDay.objects.filter(completed=True, run_date__gte=first, run_date__lte=last)
+              .values_list("run_date", flat=True))
+    taken = set(Deduction.objects.filter(award__in=others, period__isnull=True, date__gte=first, date__lte=last)
+                .values_list("award_id", "date"))
+    taken |= set(MissedInstalment.objects.filter(award__in=others, pay_date__gte=first, pay_date__lte=last)
+                 .values_list("award_id", "pay_date"))
+    found: dict[int, list[date]] = {}
+    for other in others:
+        days = [day for day in sorted(run) if (other.pk, day) not in taken and award.start_date <= day
+                and other.start_date <= day and (other.end_date is None or day <= other.end_date)
+                and paid_on(other, day)
+                and legacy_award_choice([(award.pk, award.weekly_amount_pence, award.pay_frequency or ""),
+                                         (other.pk, other.weekly_amount_pence, other.pay_frequency or "")],
+                                        day) == award.pk
+                and instalments_taken_from(other, day)]
+        if days:
+            found[other.pk] = days
+    return found
+
+
+def _passed_over_why(award: Award, event: ev.AwardEnded) -> str:
+    """Why a pay date of another legacy award the run passed over for ``award`` is taken late when ``event``
+    moves ``award``'s end earlier (:func:`passed_over_for_an_end_moved_earlier`)."""
+    earlier = (InboundEvent.objects.filter(type="award.ended", nino=event.nino, payload__award_ref=award.award_ref,
+                                           superseded_by="")
+               .exclude(event_id=event.event_id).order_by("-occurred_on", "-pk").first())
+    correcting = f"event {event.event_id}"
+    before = parsed(earlier) if earlier is not None else None
+    if earlier is not None and isinstance(before, ev.AwardEnded) and before.end_date != award.end_date:
+        correcting += f", correcting {before.end_date} of event {earlier.event_id}"
+    return (f"the run passed this pay date, taking nothing, with the {award.benefit} award {award.award_ref} "
+            f"preferred to this one; that award ended on {award.end_date} ({correcting}), so it was not in payment "
+            "(events.md §2 award.ended: no benefit in payment after end_date) and this award was the one "
+            "instalments are taken from: its instalment is taken now, worked out as on its pay date")
 
 
 def periods_passed_under_an_earlier_end(award: Award, through: date, event_id: str) -> list[int]:
