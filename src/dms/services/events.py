@@ -15,7 +15,8 @@ date has been reached by the daily run (:func:`apply_due_award_changes`). Stored
 daily run's recovery steps to act on: ``award.ended`` reported after deductions were taken from the award
 after its end (the end date is recorded at once; the run reverses them), or moving the end later past
 deductions an earlier end reversed (the run takes them again) or legacy pay dates or UC periods the run passed
-under it (the run takes them late), ``benefit.payment_missed``,
+under it (the run takes them late), or moving the end earlier past other legacy awards' pay dates the run
+passed over for it (the run takes them late), ``benefit.payment_missed``,
 ``person.died`` (the person's date of death is recorded at once), ``person.sanction``, ``person.insolvency``, ``payment.received``. Debt cessations that
 follow ``award.ended`` are the daily run's (by ``Award.end_date``).
 

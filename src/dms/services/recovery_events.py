@@ -1731,7 +1731,9 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
     now in force leaves in payment (:func:`reversed_for_an_earlier_end`), then takes late the legacy pay dates
     and the UC periods up to the new end that the run passed under an earlier end, taking nothing
     (:func:`passed_under_an_earlier_end`, :func:`dms.services.recovery.take_instalments_late`;
-    :func:`periods_passed_under_an_earlier_end`, :func:`dms.services.recovery.take_periods_late`), as if the
+    :func:`periods_passed_under_an_earlier_end`, :func:`dms.services.recovery.take_periods_late`); a report
+    moving it earlier (or first reported late), after the reversal, takes late the pay dates of the person's
+    other legacy awards the run passed over for it (:func:`passed_over_for_an_end_moved_earlier`), as if the
     end in force had been reported once (**Decision**, docs/events-notes.md "An award's end corrected")."""
     if not isinstance(event, ev.AwardEnded):
         raise TypeError(type(event).__name__)
