@@ -387,6 +387,32 @@ def test_a_tar_named_more_than_a_year_ahead_received_with_date_is_refused_for_fi
     assert "TAR_MEMBER_LATER_DATE" in sent and member in sent
 
 
+def test_a_tar_named_more_than_a_year_ahead_says_its_name_is_wrong_for_a_file_named_for_the_day_it_was_sent(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """hb-debt-interface.md §4.3 (a Message says how to put it right) and §5.1 (a member dated before the tar
+    that is no resubmission refuses it): in a tar named more than a year ahead, received with `--date`, a file
+    named for the day it was sent is right and the tar's name is wrong, so the refusal says to send the file in
+    a tar named for that day, not to rename the file (docs/la-interface-notes.md "Dates in names")."""
+    from datetime import timedelta
+
+    today = date.today()
+    far = today + timedelta(days=400)
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    member = build.file_name("LAREF", LA, today)
+    path = tmp_path / build.upload_name(LA, far)
+    path.write_bytes(build.tar_bytes([(member, build.file_bytes("LAREF", LA, today, [
+        build.referral("HB/9", "AB123456C", 41250)]))]))
+    refused = run_dms(cli_env, "la", "receive", str(path), "--date", today.isoformat())
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)
+    output = refused.stdout + refused.stderr
+    assert f"TAR_MEMBER_EARLIER_DATE: member {member} is dated {today}, before the tar's date {far}" in output, output
+    assert (f"the tar's name is wrong, its date more than a year after {today}, the day it was received: send the "
+            "file in a tar named for the day it is sent" in output), output
+    assert "send it under the name of the day it is sent" not in output, output
+
+
 def _members_text(path: Path) -> str:
     with tarfile.open(path) as archive:
         return "".join(archive.extractfile(m).read().decode() for m in archive.getmembers()  # type: ignore[union-attr]

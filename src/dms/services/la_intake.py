@@ -232,13 +232,20 @@ def _member_problems(info: tarfile.TarInfo, tar: TarName | None) -> tuple[FileNa
     return name, problems
 
 
-def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarProblem]:
+def _earlier_problems(members: list[_Member], tar: TarName | None,
+                     received_on_for_a_mistaken_name: date | None = None) -> list[TarProblem]:
     """Members dated before the tar must be resubmissions of files that failed (spec §5.1, circular §48): the
     LA has a file of that name that failed on its own account (any outcome but DUPLICATE_BATCH, which fails
     a file only because its name was used), or that was one of the files of a tar refused whole
     (:func:`refused_tar_files`: the refusal, reported CORRUPT, failed them all). What then becomes of the
     member is §5.3's (:func:`same_name_rule`): processed, or DUPLICATE_BATCH if a file of the name has been
-    accepted since."""
+    accepted since.
+
+    A tar named for a date more than a year ahead, received with ``--date`` on
+    ``received_on_for_a_mistaken_name`` (:func:`_later_than_received_problems`), has the mistake in its own
+    name: a member dated on or before that day is named for a day it could be sent, so its refusal says to
+    send it in a tar named for the day it is sent, not to rename the member (spec §4.3 Message: how to put
+    it right)."""
     if tar is None:
         return []
     earlier = [m for m in members if m.name.creation_date < tar.tar_date]
@@ -251,11 +258,15 @@ def _earlier_problems(members: list[_Member], tar: TarName | None) -> list[TarPr
     )
     if not failed.issuperset(names):
         failed.update(str(f.name) for f in refused_tar_files(tar.la_id, names))
+    received_on = received_on_for_a_mistaken_name
     return [
         TarProblem("TAR_MEMBER_EARLIER_DATE", f"member {m.info.name} is dated {m.name.creation_date}, before the "
                    f"tar's date {tar.tar_date}, and is not the resubmission of a file that failed (nor of a file "
-                   "of a refused tar); only failed files keep their earlier names (circular §48): send it under "
-                   "the name of the day it is sent", m.info.name)
+                   "of a refused tar); only failed files keep their earlier names (circular §48): "
+                   + (f"the tar's name is wrong, its date more than a year after {received_on}, the day it was "
+                      "received: send the file in a tar named for the day it is sent, dated that day"
+                      if received_on is not None and m.name.creation_date <= received_on
+                      else "send it under the name of the day it is sent"), m.info.name)
         for m in earlier if m.info.name not in failed
     ]
 
@@ -464,7 +475,7 @@ def tar_problems(path: Path, size: int, *, received_on_for_a_mistaken_name: date
                                    "(100 MiB) limit; send fewer records a day"))
     members, member_problems = _scan(path, tar)
     problems += member_problems
-    problems += _earlier_problems(members, tar)
+    problems += _earlier_problems(members, tar, received_on_for_a_mistaken_name)
     if received_on_for_a_mistaken_name is not None:
         problems += _later_than_received_problems(members, tar, received_on_for_a_mistaken_name)
     return tar, members, [_with_resend_advice(p, alone=len(problems) == 1) for p in problems]
