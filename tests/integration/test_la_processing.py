@@ -1108,6 +1108,87 @@ def test_a_revision_below_the_amount_recovered_says_what_was_taken_back_and_wher
         "revised to the amount recovered: ENTITLEMENT_REVIEWED (revision in 20251120-LAREV-005921.xml, line 4)")
 
 
+def _credit_while_recalled(folder: Path, revised_on: date) -> tuple[Debt, Debt]:
+    """A UC claimant owes A1 to LA 005920 and B1 to LA 005921, 100.00 each (Annex B item 19); 63.73 was
+    recovered on A1; LA 005921 recalls B1 on D1 + 3 (a UC claimant: it ceases 5 days later, on D1 + 8); LA
+    005920 revises A1 to 20.00 on ``revised_on``: 43.73 over-recovered."""
+    la()
+    la("005921")
+    award()
+    refer(folder, [build.referral("A1", NINO, 10_000)])
+    refer(folder, [build.referral("B1", NINO, 10_000)], la_id="005921")
+    la_files_step(D1)
+    deduct(debt("A1"), 6_373, D1)
+    _recalled(folder, ["B1"], day=D1 + timedelta(days=3), la_id="005921")
+    assert Recall.objects.get(debt=debt("B1", "005921")).ceases_on == D1 + timedelta(days=8)
+    for day in (D1 + timedelta(days=n) for n in range(4, (revised_on - D1).days + 1)):
+        holding_periods_step(day)  # as the daily run ends holding periods before the day's LA files
+    received(folder, "LAREV", [build.revision("A1", NINO, 2_000, reason="APPEAL_DECIDED")], day=revised_on)
+    la_files_step(revised_on)
+    return debt("A1"), debt("B1", "005921")
+
+
+def test_an_over_recovery_credit_reaches_a_debt_in_its_recall_holding_period(folder: Path) -> None:
+    """hb-debt-interface.md §6.5: the claimant's credit goes to their other *outstanding* debts in recovery
+    order, and "a recall stops new deductions from its processing date. Money already taken still reaches the
+    debt during the holding period; the debt ceases, with the balance then held, 5 days later (UC)". The
+    credit is money already taken from the person's benefit: it reaches B1, recalled and in its holding
+    period (its LA gets it as a credit placed on any other debt, a DIRECT_PAYMENT line), nothing is refunded,
+    and B1 ceases with the balance then held: 56.27 returned, 43.73 recovered."""
+    from dms.services.debtors import debtor_summary
+
+    revised, recalled = _credit_while_recalled(folder, D1 + timedelta(days=4))
+    assert (revised.status, recalled.status) == (DebtStatus.CLEARED, DebtStatus.RECALL_PENDING)
+    assert debt_service.debt_figures([recalled])[recalled.pk] == (10_000, 4_373, 5_627)
+    assert account_balance(AccountKey(AccountKind.CREDITOR_PAYABLE, recalled.creditor_id)) == -4_373
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person().pk)) == 0
+    rows = {row["ref"]: row for row in debtor_summary(NINO)["debts"]}
+    assert rows["A1"]["status_reason"] == (
+        "revised to 20.00, below the 63.73 recovered: 43.73 taken back from LA 005920 (a CORRECTION on its next "
+        "payment schedule), credited to the person's other debts in recovery order (LA 005921 B1 43.73) and "
+        "0.00 refunded: APPEAL_DECIDED (revision in 20251122-LAREV-005920.xml, line 4)")
+    assert holding_periods_step(D1 + timedelta(days=8)) == {"ceased": 1, "already_returned": 0}
+    cessation = Cessation.objects.get(debt=recalled)
+    assert (cessation.reason, cessation.balance_returned_pence, cessation.amount_recovered_pence) == (
+        "LA_RECALL", 5_627, 4_373)
+    assert check_ledger().ok
+
+
+def test_an_over_recovery_credit_never_reaches_a_debt_whose_holding_period_has_ended(folder: Path) -> None:
+    """hb-debt-interface.md §6.5: once its holding period has ended the recalled debt has ceased, returned
+    with the balance then held; a credit arising later (here on the day it ceased, and after) is refunded,
+    and the text says no debt was outstanding."""
+    from dms.services.debtors import debtor_summary
+
+    revised, recalled = _credit_while_recalled(folder, D1 + timedelta(days=8))
+    assert (revised.status, recalled.status) == (DebtStatus.CLEARED, DebtStatus.RETURNED)
+    assert Cessation.objects.get(debt=recalled).balance_returned_pence == 10_000
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person().pk)) == -4_373
+    rows = {row["ref"]: row for row in debtor_summary(NINO)["debts"]}
+    assert "credited to the person's other debts in recovery order (none outstanding) and 43.73 refunded" in (
+        rows["A1"]["status_reason"])
+    assert check_ledger().ok
+
+
+def test_a_credit_arising_on_the_day_a_holding_period_ends_never_reaches_the_recalled_debt(folder: Path) -> None:
+    """hb-debt-interface.md §6.5: the recalled debt ceases on the day its holding period ends. A credit placed
+    that day before the run has ended the holding period (an earlier step of the day) does not reach it: it
+    ceases with the balance it was recalled with, and the credit is refunded."""
+    _credit_while_recalled(folder, D1 + timedelta(days=4))  # B1 recalled; the credit above went to it
+    recalled = debt("B1", "005921")
+    owner = Creditor.objects.get(kind="DWP")
+    mine = debt_service.create_debt(
+        person=person(), creditor=owner, creditor_ref="DW9", debt_type="OVERPAYMENT", classification="NON_FRAUD",
+        amount_pence=5_000, created_on=D1, received_on=D1, business_date=D1, actor="test")
+    deduct(mine, 5_000, D1)
+    ends = D1 + timedelta(days=8)
+    assert recalled.status == DebtStatus.RECALL_PENDING
+    used = debt_service.revise_debt_amount(mine, 4_000, business_date=ends, actor="test", reason="test")
+    assert (used.credit_applied, used.refund_pence) == ([], 1_000)
+    assert debt_service.debt_figures([recalled])[recalled.pk] == (10_000, 4_373, 5_627)
+    assert check_ledger().ok
+
+
 def test_debtor_show_gives_the_reason_of_each_refund_due(folder: Path) -> None:
     """recovery-rules.md §5, README `dms debtor show`: a refund due says where the person's credit came from,
     next to the refunds due (``refunds`` in JSON, present when there are any): here what HB/1's revision to
