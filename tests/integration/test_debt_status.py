@@ -196,7 +196,7 @@ def test_debtor_show_table_gives_each_refund_due_with_its_reason(capsys: pytest.
     assert (f"Refund due £10.00 from 2025-05-09: credit from over-recovery of debt {owed.pk} (DWP D1, revised to "
             "50.00 below the 60.00 recovered) refunded to the person") in shown
     assert (f"Debt {owed.pk} CLEARED on 2025-05-09: revised to 50.00, below the 60.00 recovered: 10.00 taken back "
-            "from DWP, credited to the person's other debts in recovery order (none in recovery) and 10.00 "
+            "from DWP, credited to the person's other debts in recovery order (none outstanding) and 10.00 "
             "refunded: appeal") in shown
 
 

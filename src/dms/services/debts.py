@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from dms.debts import (
     ACTIVE_STATUSES,
@@ -37,7 +37,7 @@ from dms.money import format_pounds
 from dms.recovery.allocation import spread_like_deduction
 from dms.recovery.types import DebtRecord
 from dms.services import over_recovery
-from dms.store.la.models import Cessation
+from dms.store.la.models import Cessation, Recall
 from dms.store.ledger import account_balance, post_entries
 from dms.store.models import (
     Award,
@@ -301,8 +301,10 @@ def revise_debt_amount(
     A9/2025 §51; recovery-rules.md §5): the excess e leaves the debt (OVER_RECOVERY: DR RECEIVABLE e,
     CR CREDITOR_DEBTS e) so its balance is 0.00; e is taken back from the creditor (CORRECTION:
     DR CREDITOR_PAYABLE e, CR PERSON_CREDIT e), which the creditor's next payment schedule shows; the
-    person's credit then goes to their other OPEN debts in recovery order, shared between owners as a
-    deduction is (CREDIT_APPLIED, :func:`use_person_credit`), and what remains is refunded (REFUND). A debt
+    person's credit then goes to their other outstanding debts in recovery order (OPEN, from the estate, or in
+    a recall holding period, which money already taken still reaches, hb-debt-interface.md §6.5), shared
+    between owners as a deduction is (CREDIT_APPLIED, :func:`use_person_credit`), and what remains is refunded
+    (REFUND). A debt
     whose balance becomes 0 is CLEARED, its status reason saying all this with every figure
     (:func:`_over_recovery_text`); a cleared debt revised up is OPEN again. A revision up of a debt whose
     over-recovery still stands first undoes as much of it as the debt rises by, the refund due first, then the
@@ -544,7 +546,7 @@ def _over_recovery_text(debt: Debt, result: RevisionResult) -> str:
     whose = "the person's" if debt.joint_person_id is None else "the debtors'"
     return (f"revised to {format_pounds(result.new_amount_pence)}, below the {format_pounds(result.recovered_pence)} "
             f"recovered: {format_pounds(result.over_recovered_pence)} taken back from {debt.creditor}{schedule}, "
-            f"credited to {whose} other debts in recovery order ({where or 'none in recovery'}) and "
+            f"credited to {whose} other debts in recovery order ({where or 'none outstanding'}) and "
             f"{format_pounds(result.refund_pence)} refunded")
 
 
@@ -558,10 +560,24 @@ class CreditUse:
 
 
 # Outstanding debts a person's credit goes to (recovery-rules.md §5 "their other outstanding debts"): in
-# recovery, and a dead person's in recovery from their estate (§6). A direct payment's excess also goes to
-# debts suspended by an insolvency or moratorium, as an untargeted payment is spread over them
-# (services.recovery_payments.PAYABLE_STATUSES: the person's own payment, not a recovery action).
-CREDIT_STATUSES = (DebtStatus.OPEN, DebtStatus.ESTATE)
+# recovery, a dead person's in recovery from their estate (§6), and an LA's HB debt in its recall holding
+# period (hb-debt-interface.md §6.5: "Money already taken still reaches the debt during the holding period"; an
+# over-recovery is money already taken from the person, :func:`in_holding_period`). A direct payment's excess
+# also goes to debts suspended by an insolvency or moratorium, as an untargeted payment is spread over them,
+# and not to one in its holding period (services.recovery_payments.PAYABLE_STATUSES: the person's own payment,
+# spread like a deduction, which the recall stops).
+CREDIT_STATUSES = (DebtStatus.OPEN, DebtStatus.ESTATE, DebtStatus.RECALL_PENDING)
+
+
+def in_holding_period(day: date) -> Q:
+    """Debts (``Debt`` rows) not RECALL_PENDING, or RECALL_PENDING with their recall's holding period still
+    running on ``day``: a recall not yet ceased whose ``ceases_on`` is after ``day`` (hb-debt-interface.md
+    §6.5: "Money already taken still reaches the debt during the holding period; the debt ceases ... 5 days
+    later for a UC claimant and 14 days later for others"). On ``ceases_on`` the debt has ceased with the
+    balance then held, even before the daily run's ``holding_periods`` step has returned it: nothing more
+    reaches it."""
+    running = Recall.objects.filter(debt_id=OuterRef("pk"), ceased=False, ceases_on__gt=day)
+    return ~Q(status=DebtStatus.RECALL_PENDING) | Q(Exists(running))
 
 
 def use_person_credit(person_id: int, credit: int, *, business_date: date, actor: str, source: str,
@@ -570,8 +586,10 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
     """Place ``credit`` (held on the person's PERSON_CREDIT account) on their other outstanding debts
     (other than ``excluding``) in recovery order (CREDIT_APPLIED); what remains is refunded (REFUND, a refund
     due to the person) (A9/2025 §51; recovery-rules.md §5). Their debts are those outstanding (``statuses``:
-    in recovery, or from the estate after a death, recovery-rules.md §6; a direct payment's excess also those
-    suspended) that they owe, their own and those they owe jointly with another person who owns them
+    in recovery, or from the estate after a death, recovery-rules.md §6, or an LA's HB debt in its recall
+    holding period, which money already taken still reaches, hb-debt-interface.md §6.5, never one whose
+    holding period has ended, :func:`in_holding_period`; a direct payment's excess also those suspended, and
+    not those in a holding period) that they owe, their own and those they owe jointly with another person who owns them
     (as a direct payment of theirs is spread), each in effect by ``business_date`` (received on or before
     it: a debt is not recovered before the date it took effect, events.md §1). ``source`` says where the
     credit came from (an over-recovery, a direct payment), in the entries' descriptions. A debt cleared by
@@ -587,7 +605,8 @@ def use_person_credit(person_id: int, credit: int, *, business_date: date, actor
     **Decision** (docs/architecture.md, "Credit"): the credit is used when it arises, in the same
     transaction; what remains becomes a refund due at once, and a debt referred later is not paid from it."""
     others = (Debt.objects.filter(Q(person_id=person_id) | Q(joint_person_id=person_id), received_by(business_date),
-                                  status__in=statuses).select_related("creditor").order_by("pk"))
+                                  in_holding_period(business_date), status__in=statuses)
+              .select_related("creditor").order_by("pk"))
     if excluding is not None:
         others = others.exclude(pk=excluding)
     debts = {d.pk: d for d in others}
