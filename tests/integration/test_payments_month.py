@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from la_files import received
 from lxml import etree
 from test_payments_book import (
     debt,
@@ -25,14 +26,16 @@ from test_payments_book import (
 )
 
 from dms.errors import DmsError
+from dms.la_interface import build
 from dms.la_interface.names import MessageType
 from dms.la_interface.schemas import schema
 from dms.ledger import AccountKey, AccountKind, EntryKind
 from dms.payments.bacs import read_standard18
 from dms.services import debts as debt_services
 from dms.services import misallocation, payments, reconcile
+from dms.store.la.models import Recall
 from dms.store.ledger import account_balance, check_ledger
-from dms.store.models import Award, Creditor, JournalEntry, Person
+from dms.store.models import Award, Creditor, Debt, JournalEntry, Person
 from dms.store.payments.models import BacsFile, CreditorPayment, Misallocation
 
 pytestmark = pytest.mark.django_db
@@ -653,22 +656,54 @@ def test_misallocation_of_a_late_period_counts_a_debt_recalled_after_its_payment
     assert item["fair_shares"] == {"DWP": "30.01", "HMRC": "0.00", "LA": "30.01"}
 
 
-def test_misallocation_correction_with_no_open_debt_to_take_the_excess_is_refused_and_nothing_is_posted(
+def _misallocated_while_recalled(data_dir: Path) -> tuple[Debt, Debt, Misallocation]:
+    """An LA debt (HB/1, 400.00) recalled on 2025-10-07, in its holding period until it ceases on 2025-10-12
+    (a UC claimant); a period paid on 2025-10-06 and taken late on 2025-10-08 gave its item 19 (60.02)
+    wholly to the DWP debt: 30.01 of it was the LA's share (the debt was OPEN on the payment date)."""
+    folder = data_dir / "incoming"
+    folder.mkdir()
+    sam = person("AB123456C")
+    leeds = la("005920")
+    hb = debt(sam, leeds, "HB/1", 40_000)
+    own = debt(sam, dwp(), "DWP-1", 30_000)
+    recall_file = received(folder, "LAREC", [build.recall("HB/1", "AB123456C")], day=date(2025, 10, 7))
+    hb.change_status("RECALL_PENDING", business_date=date(2025, 10, 7), actor="LA file", reason="recall")
+    Recall.objects.create(debt=hb, file=recall_file, reason="LA_RECOVERY", recalled_on=date(2025, 10, 7),
+                          ceases_on=date(2025, 10, 12))
+    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 8), paid=date(2025, 10, 6))
+    [found] = misallocation.detect("2025-10", today=date(2025, 10, 9))
+    return hb, own, found
+
+
+def test_misallocation_correction_places_the_excess_on_a_debt_in_its_recall_holding_period(
+    data_dir: Path,
+) -> None:
+    """A9/2025 §53 with hb-debt-interface.md §6.5 ("Money already taken still reaches the debt during the
+    holding period"): the misallocated deduction is money already taken, and the LA's share of it was due to
+    HB/1, recalled since and still in its holding period: the correction places it there (a REALLOCATION, a
+    DEDUCTION line on the LA's schedule); the debt stays RECALL_PENDING and ceases with the balance then
+    held."""
+    hb, own, found = _misallocated_while_recalled(data_dir)
+    misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    figures = debt_services.debt_figures([hb, own])
+    assert figures == {hb.pk: (40_000, 3_001, 36_999), own.pk: (30_000, 3_001, 26_999)}
+    hb.refresh_from_db()
+    assert hb.status == "RECALL_PENDING"
+    assert Misallocation.objects.get(pk=found.pk).status == Misallocation.CORRECTED
+    assert check_ledger().ok
+
+
+def test_misallocation_correction_with_no_debt_to_take_the_excess_is_refused_and_nothing_is_posted(
     data_dir: Path,
 ) -> None:
     """A9/2025 §53 (docs/la-interface-notes.md "A deduction reversed after its debt was returned": the excess
-    is placed on OPEN debts only): the LA's only debt of item 19 is in its recall holding period when the
-    misallocation of a late period is corrected, so nothing can take the LA's share; the correction is
-    refused, saying why, and nothing is posted."""
-    sam = person("AB123456C")
-    hb = debt(sam, la("005920"), "HB/1", 40_000)
-    own = debt(sam, dwp(), "DWP-1", 30_000)
-    hb.change_status("RECALL_PENDING", business_date=date(2025, 10, 7), actor="LA file", reason="recall")
-    uc_deduction(sam, [(own, 6_002)], date(2025, 10, 8), paid=date(2025, 10, 6))
-    [found] = misallocation.detect("2025-10", today=date(2025, 10, 9))
+    is placed on debts still held, OPEN or in their recall holding period, hb-debt-interface.md §6.5): on the
+    day the LA's only debt of item 19 ceases, its holding period has ended and nothing more reaches it, so
+    nothing can take the LA's share; the correction is refused, saying why, and nothing is posted."""
+    _hb, _own, found = _misallocated_while_recalled(data_dir)
     entries = JournalEntry.objects.count()
-    with pytest.raises(DmsError, match="no OPEN debt of item 19 .* in its recall holding period .* manual decision"):
-        misallocation.correct(found.pk, business_date=date(2025, 10, 9), actor="staff", reason="A9/2025 §53")
+    with pytest.raises(DmsError, match="no debt of item 19 .* whose holding period has ended .* manual decision"):
+        misallocation.correct(found.pk, business_date=date(2025, 10, 12), actor="staff", reason="A9/2025 §53")
     assert JournalEntry.objects.count() == entries
     assert Misallocation.objects.get(pk=found.pk).status == Misallocation.DETECTED
 
