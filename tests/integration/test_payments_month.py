@@ -702,7 +702,7 @@ def test_misallocation_correction_with_no_debt_to_take_the_excess_is_refused_and
     nothing can take the LA's share; the correction is refused, saying why, and nothing is posted."""
     _hb, _own, found = _misallocated_while_recalled(data_dir)
     entries = JournalEntry.objects.count()
-    with pytest.raises(DmsError, match="no debt of item 19 .* whose holding period has ended .* manual decision"):
+    with pytest.raises(DmsError, match="no debt of item 19 .* whose holding period has ended.* manual decision"):
         misallocation.correct(found.pk, business_date=date(2025, 10, 12), actor="staff", reason="A9/2025 §53")
     assert JournalEntry.objects.count() == entries
     assert Misallocation.objects.get(pk=found.pk).status == Misallocation.DETECTED

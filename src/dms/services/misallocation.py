@@ -22,7 +22,8 @@ and corrected as a UC item is (:func:`_legacy_groups`).
 The correction never changes the person's total: a CORRECTION entry takes the excess back from the debts
 that received it (DR RECEIVABLE, CR CREDITOR_DEBTS, DR CREDITOR_PAYABLE, CR PERSON_CREDIT; an LA sees a
 CORRECTION line on its next schedule) and REALLOCATION entries place it on the OPEN debts of the owners that
-received less than their share, as the engine orders an owner's debts (the postings of CREDIT_APPLIED; an LA
+received less than their share (and on those in a recall holding period: the deduction is money already taken,
+which still reaches such a debt, hb-debt-interface.md §6.5), as the engine orders an owner's debts (the postings of CREDIT_APPLIED; an LA
 sees a DEDUCTION line: the money is its share of the deduction, not the person's own, hb-debt-interface.md
 §4.2, **Decision**, docs/la-interface-notes.md "Payment schedule `Source` and `Kind`"). Both entries name the
 benefit the deduction was taken from first in their description, which the LA's schedule gives as the
@@ -54,6 +55,7 @@ from dms.services.debts import (
     FINAL_STATUSES,
     debt_figures,
     engine_record,
+    in_holding_period,
     referral_received_date,
     return_restored_balance,
 )
@@ -426,10 +428,13 @@ def _received_by_owner(item: Misallocation) -> dict[str, int]:
     return _by_owner(received, owner_of)
 
 
-def _placements(item: Misallocation) -> list[tuple[Debt, int]]:
+def _placements(item: Misallocation, day: date) -> list[tuple[Debt, int]]:
     """Where the excess goes: each owner's shortfall (its share less what it received), placed on those of
-    its debts of the item the period could take from (:func:`_eligible`) that are OPEN, as the engine orders
-    an owner's debts (:func:`dms.recovery.allocation.allocate_within_owner`), up to their balance today."""
+    its debts of the item the period could take from (:func:`_eligible`) that are OPEN, or in their recall
+    holding period on ``day`` (hb-debt-interface.md §6.5: "Money already taken still reaches the debt during
+    the holding period": the misallocated deduction is money already taken; never one whose holding period
+    has ended, :func:`dms.services.debts.in_holding_period`), as the engine orders an owner's debts
+    (:func:`dms.recovery.allocation.allocate_within_owner`), up to their balance today."""
     received = _received_by_owner(item)
     unit = item.shares.get("unit", {"people": [item.person_id], "joint_award": False})
     eligible = unit.get("debts")
@@ -437,7 +442,8 @@ def _placements(item: Misallocation) -> list[tuple[Debt, int]]:
         people = (period_unit(unit["period"], unit["award"], item.person_id)[0] if "period" in unit
                   else [item.person_id])
         eligible = debts_recovered_from(people, item.business_date)
-    debts = [d for d in Debt.objects.filter(pk__in=list(eligible), status=DebtStatus.OPEN)
+    debts = [d for d in Debt.objects.filter(in_holding_period(day), pk__in=list(eligible),
+                                            status__in=(DebtStatus.OPEN, DebtStatus.RECALL_PENDING))
              .select_related("creditor").order_by("pk")
              if str(annex_b_item(d.debt_type, d.classification)) == item.item]
     balances = {k: v[2] for k, v in debt_figures(debts).items()}
@@ -488,13 +494,14 @@ def _correction_entries(item: Misallocation, day: date, reason: str) -> tuple[li
     """The CORRECTION entries taking the excess back and the REALLOCATION entries placing it, each described
     as the deduction it re-allocates ("UC deduction of <date> re-allocated by misallocation <id>: ..."), its
     benefit first (the ``Source`` of an LA's schedule line, ``services.payments.LINES_SQL``)."""
-    placements = _placements(item)
+    placements = _placements(item, day)
     amount = min(item.excess_pence, sum(a for _, a in placements))
     if amount <= 0:
         raise DmsError(
-            f"misallocation {item.pk} cannot be corrected on {day}: no OPEN debt of item {item.item} of the owners "
-            "it was short to has a balance left to take the excess (a debt cleared, returned, withdrawn or in its "
-            "recall holding period since takes none); nothing was corrected: refer it for a manual decision"
+            f"misallocation {item.pk} cannot be corrected on {day}: no debt of item {item.item} of the owners it "
+            "was short to, OPEN or in its recall holding period, has a balance left to take the excess (a debt "
+            "cleared, returned, withdrawn or suspended since, or one whose holding period has ended, takes none); "
+            "nothing was corrected: refer it for a manual decision"
         )
     what = f"{_deduction_source(item)} deduction of {item.business_date} re-allocated by misallocation {item.pk}"
     credit = AccountKey(AccountKind.PERSON_CREDIT, item.person_id)
@@ -544,7 +551,7 @@ def _statuses_after(debts: list[Debt], day: date, actor: str, item: Misallocatio
                                                                     f"{debt.status.lower()}")
     balances = {k: v[2] for k, v in debt_figures(debts).items()}
     for debt in {d.pk: d for d in debts}.values():
-        if balances[debt.pk] == 0 and debt.status == DebtStatus.OPEN:
+        if balances[debt.pk] == 0 and debt.status in (DebtStatus.OPEN, DebtStatus.RECALL_PENDING):
             debt.change_status(DebtStatus.CLEARED, business_date=day, actor=actor,
                                reason=f"cleared by the correction of misallocation {item.pk}")
         elif balances[debt.pk] > 0 and debt.status == DebtStatus.CLEARED:
