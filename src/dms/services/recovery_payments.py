@@ -31,7 +31,10 @@ from dms.store.ledger import post_entries
 from dms.store.models import Creditor, Debt, Person
 from dms.store.recovery.models import DirectPaymentShare
 
-# Held debts a payment may reduce: an untargeted payment is spread over these.
+# Held debts a payment may reduce: an untargeted payment is spread over these. Not an HB debt in its recall
+# holding period (RECALL_PENDING): a payment is spread like a deduction (events.md §3), which a recall stops from
+# its processing date (hb-debt-interface.md §6.5); it is not money already taken, as an over-recovery's credit
+# is (**Decision**, docs/la-interface-notes.md "A credit reaches a debt in its recall holding period").
 PAYABLE_STATUSES = (DebtStatus.OPEN, DebtStatus.SUSPENDED, DebtStatus.ESTATE)
 
 
