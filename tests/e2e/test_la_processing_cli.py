@@ -242,3 +242,54 @@ def test_a_debt_ref_referred_again_on_the_day_its_recall_ceases_is_taken_on(cli_
     assert f"<CessationDate>{ceases}</CessationDate>" in cessations
     debt = _debts(cli_env, NINO)["HB/1"]
     assert (debt["status"], debt["amount"], debt["received_on"]) == ("OPEN", "120.00", ceases.isoformat())
+
+
+def test_an_over_recovery_credit_reaches_a_debt_in_its_recall_holding_period_which_ceases_with_the_balance_then_held(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """hb-debt-interface.md §6.5 (docs/la-interface-notes.md "A credit reaches a debt in its recall holding
+    period", Decision): the claimant's credit from a revision below what was recovered goes to their other
+    outstanding debts in recovery order, and money already taken still reaches a recalled debt during its
+    holding period. HB/1 and HB/2, 100.00 each; 60.02 taken for HB/1 on 2025-11-20; HB/2 recalled on
+    2025-11-21 (ceases 2025-11-26); HB/1 revised to 20.00 on 2025-11-22: the 40.02 over-recovered goes to HB/2,
+    nothing is refunded, HB/2 ceases returning 59.98 with 40.02 recovered, and the LA's schedule has the
+    credit as a DIRECT_PAYMENT line."""
+    run_dms(cli_env, "init", check=True)
+    run_dms(cli_env, "la", "add", LA, "--name", "Testshire Council", "--sort-code", "200000", "--account",
+            "12345678", check=True)
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join([
+        _event("a1", "award.started", "2025-04-07", award_ref="UC1", benefit="UC", start_date="2025-04-07",
+               uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 14}),
+        _event("ap1", "uc.assessment_period", "2025-11-13", award_ref="UC1", period_start="2025-10-14",
+               period_end="2025-11-13", payment_date=PAY.isoformat(), award_amount="800.00",
+               earnings_over_work_allowance=False, sanction_amount="0.00", fraud_penalty_amount="0.00",
+               third_party=[]),
+    ]) + "\n")
+    run_dms(cli_env, "events", "import", str(events), check=True)
+    _receive(cli_env, tmp_path, D1, {"LAREF": [build.referral("HB/1", NINO, 10_000),
+                                                build.referral("HB/2", NINO, 10_000)]})
+    run_dms(cli_env, "run", "--date", PAY.isoformat(), check=True)
+    recalled_on, revised_on, ceases = date(2025, 11, 21), date(2025, 11, 22), date(2025, 11, 26)
+    _receive(cli_env, tmp_path, recalled_on, {"LAREC": [build.recall("HB/2", NINO)]})
+    _receive(cli_env, tmp_path, revised_on, {"LAREV": [build.revision("HB/1", NINO, 2_000, reason="APPEAL_DECIDED")]})
+    run_dms(cli_env, "run", "--date", revised_on.isoformat(), check=True)
+    shown = json.loads(run_dms(cli_env, "debtor", "show", NINO, "--json", check=True).stdout)
+    debts = {d["ref"]: d for d in shown["debts"]}
+    assert (debts["HB/1"]["status"], debts["HB/1"]["balance"]) == ("CLEARED", "0.00")
+    assert (debts["HB/2"]["status"], debts["HB/2"]["recovered"], debts["HB/2"]["balance"]) == (
+        "RECALL_PENDING", "40.02", "59.98")
+    assert "(LA 005920 HB/2 40.02) and 0.00 refunded" in debts["HB/1"]["status_reason"]
+    assert "refunds" not in shown
+    run_dms(cli_env, "run", "--date", ceases.isoformat(), check=True)
+    run_dms(cli_env, "run", "--date", "2025-12-01", check=True)
+    run_dms(cli_env, "la", "outbox", LA, "--out", str(tmp_path / "outbox"), "--date", "2025-12-01", check=True)
+    with tarfile.open(tmp_path / "outbox" / tar_name(ceases, BundleType.DMS_BUNDLE, LA)) as bundle:
+        cessations = "".join(bundle.extractfile(m).read().decode() for m in bundle.getmembers())
+    assert "<DebtRef>HB/2</DebtRef>" in cessations and "<Reason>LA_RECALL</Reason>" in cessations
+    assert "<BalanceReturned>59.98</BalanceReturned><AmountRecovered>40.02</AmountRecovered>" in cessations
+    with tarfile.open(tmp_path / "outbox" / tar_name(date(2025, 12, 1), BundleType.DMS_BUNDLE, LA)) as bundle:
+        schedule = "".join(bundle.extractfile(m).read().decode() for m in bundle.getmembers())
+    assert ("<DebtRef>HB/2</DebtRef><NINO>AB123456C</NINO><RecoveryDate>2025-11-22</RecoveryDate><Amount>40.02"
+            "</Amount><Source>DIRECT_PAYMENT</Source><Kind>DIRECT_PAYMENT</Kind><BalanceAfter>59.98</BalanceAfter>"
+            ) in schedule
+    assert run_dms(cli_env, "ledger", "check").returncode == 0
