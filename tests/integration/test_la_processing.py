@@ -1189,6 +1189,34 @@ def test_a_credit_arising_on_the_day_a_holding_period_ends_never_reaches_the_rec
     assert check_ledger().ok
 
 
+def test_a_direct_payment_is_not_spread_over_a_debt_in_its_recall_holding_period(folder: Path) -> None:
+    """events.md §3 (a payment without a target "is spread like a deduction") with hb-debt-interface.md §6.5
+    (a recall "stops new deductions from its processing date"; **Decision**, docs/la-interface-notes.md "A
+    credit reaches a debt in its recall holding period": a payment is not money already taken): an untargeted
+    payment of 150.00 made while B1 is recalled clears A1 and the 50.00 left is refunded, not put on B1."""
+    from dms.services.recovery import life_events_step
+
+    la()
+    la("005921")
+    award()
+    refer(folder, [build.referral("A1", NINO, 10_000)])
+    refer(folder, [build.referral("B1", NINO, 10_000)], la_id="005921")
+    la_files_step(D1)
+    _recalled(folder, ["B1"], day=D1 + timedelta(days=3), la_id="005921")
+    paid = (D1 + timedelta(days=4)).isoformat()
+    report = import_events([json.dumps({"event_id": "pay", "type": "payment.received", "occurred_on": paid,
+                                        "nino": NINO, "amount": "150.00", "received_on": paid, "channel": "CARD"})],
+                           source="test.jsonl")
+    assert (report.stored, report.refused) == (1, [])
+    life_events_step(D1 + timedelta(days=4))
+    first, recalled = debt("A1"), debt("B1", "005921")
+    assert debt_service.debt_figures([first, recalled]) == {first.pk: (10_000, 10_000, 0),
+                                                            recalled.pk: (10_000, 0, 10_000)}
+    assert (first.status, recalled.status) == (DebtStatus.CLEARED, DebtStatus.RECALL_PENDING)
+    assert account_balance(AccountKey(AccountKind.PERSON_REFUND_DUE, person().pk)) == -5_000
+    assert check_ledger().ok
+
+
 def test_debtor_show_gives_the_reason_of_each_refund_due(folder: Path) -> None:
     """recovery-rules.md §5, README `dms debtor show`: a refund due says where the person's credit came from,
     next to the refunds due (``refunds`` in JSON, present when there are any): here what HB/1's revision to
