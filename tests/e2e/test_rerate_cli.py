@@ -221,3 +221,20 @@ def test_a_rerate_whose_own_process_was_killed_is_removed_by_the_next_rerate(cli
     assert json.loads(again.stdout)["now"] == "60.02"
     assert count_rows(cli_env, "dms_rerate_run") == 1
     assert count_rows(cli_env, "dms_rerate_result") == 1
+
+
+def test_rerate_counts_the_uc_periods_standing_in_for_an_unreported_current_one(cli_env: dict[str, str],
+                                                                                 tmp_path: Path) -> None:
+    """docs/recovery-notes.md "Re-rating reads the book as the daily run left it" (**Decision**): a period the
+    run has already taken, re-rated as of a date after its end because the current one is not yet reported,
+    is counted in the JSON (``uc_periods_standing_in``, beside every key there was) and in the text."""
+    _imported(cli_env, tmp_path)
+    run_dms(cli_env, "run", "--date", "2025-06-13", check=True)
+    report = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-20", "--json", check=True).stdout)
+    assert (report["uc_periods"], report["uc_periods_standing_in"], report["now"]) == (1, 1, "60.02")
+    assert {"people", "uc_periods", "legacy_instalments", "uc_awards_without_a_period",
+            "waiting_for_the_daily_run", "now", "what_if", "difference", "creditors"} <= set(report)
+    text = run_dms(cli_env, "rerate", "--date", "2025-06-20", check=True).stdout
+    assert "1 of them standing in for a current period not yet reported" in text
+    before = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-13", "--json", check=True).stdout)
+    assert before["uc_periods_standing_in"] == 0

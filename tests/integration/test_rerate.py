@@ -837,3 +837,90 @@ def test_rerate_with_a_gap_since_the_last_run_gives_what_the_run_of_the_date_the
                                                            if as_of == date(2026, 4, 15) else [])]
     assert rows == [(source, pence)] and (outcome.instalments, outcome.now_pence) == (1, pence)
     assert taken[-1][1:] == (source, pence)
+
+
+# ---------------------------------------------------------------------------------------------- UC periods the run has or has not taken
+
+
+def _uc_on_day_7(ref: str, nino: str) -> str:
+    return line(f"start-{ref}", "award.started", nino, occurred_on="2025-04-07", award_ref=ref, benefit="UC",
+                start_date="2025-04-07", uc={"claimant_type": "SINGLE_25_OR_OVER", "assessment_period_day": 7})
+
+
+def _taken_after(day: date) -> dict[str, list[tuple[date, int]]]:
+    taken: dict[str, list[tuple[date, int]]] = {}
+    for ref, on, pence in Deduction.objects.filter(status="TAKEN", date__gt=day).order_by("date", "id").values_list(
+            "ref", "date", "amount_pence"):
+        taken.setdefault(ref, []).append((on, pence))
+    return taken
+
+
+@pytest.mark.parametrize("how", ["reported-late", "gap-since-the-last-run"])
+def test_rerate_takes_an_ended_uc_awards_final_period_paid_before_the_date_and_not_yet_taken(how: str) -> None:
+    """README ``dms rerate`` ("as ``dms run --date D`` takes it (a period paid before D and not yet taken ...
+    worked out as on their payment date)") with events.md §2 ``award.ended`` (the period an award's end date
+    falls in is still paid) and ``uc.assessment_period`` (the deduction is worked out on ``payment_date``):
+    the final period of an award that ended, paid on 2025-06-13 and not yet taken by a run (reported after
+    the run of 2025-06-14, or with the last run on 2025-06-08), is taken late by the run of 2025-06-20, and
+    the re-rating of that date takes it too: 15% of £400.14 = £60.02 (docs/recovery-notes.md "Re-rating reads
+    the book as the daily run left it")."""
+    from dms.services.daily_run import run_through
+
+    nino, other = "AB330003A", "AB330002A"
+    final = period("ap-final", "UW", nino, "2025-05-07", "2025-06-06", "2025-06-13")
+    going_on = [_uc_on_day_7("UV", other), debt("OPV", other, amount="1000.00"),
+                period("ap-v", "UV", other, "2025-05-07", "2025-06-06", "2025-06-13")]
+    report = import_events([_uc_on_day_7("UW", nino), debt("OPW", nino, amount="1000.00"),
+                            *([] if how == "reported-late" else [final, *going_on])], source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2025, 6, 1))
+    report = import_events([line("end-UW", "award.ended", nino, occurred_on="2025-06-06", award_ref="UW",
+                                 end_date="2025-06-06", reason="AWARD_ENDED")], source="test.jsonl")
+    assert report.ok, report.refused
+    last_run = date(2025, 6, 14) if how == "reported-late" else date(2025, 6, 8)
+    run_through(last_run)
+    if how == "reported-late":
+        report = import_events([final], source="test.jsonl")
+        assert report.ok, report.refused
+    outcome = rerate(date(2025, 6, 20))
+    rows = sorted(RerateResult.objects.filter(run_id=outcome.run_id).values_list("source", "now_pence"))
+    run_through(date(2025, 6, 20))
+    taken = _taken_after(last_run)
+    expected = {"OPW": 6002} if how == "reported-late" else {"OPW": 6002, "OPV": 6002}
+    assert {ref: sum(p for _, p in days) for ref, days in taken.items()} == expected
+    assert (outcome.people, outcome.periods, outcome.now_pence) == (len(expected), len(expected),
+                                                                    sum(expected.values()))
+    assert rows == [("UC", 6002)] * len(expected) and outcome.standing_in == 0
+
+
+def test_rerate_works_a_taken_period_standing_in_for_the_unreported_current_one_at_that_ones_parameters() -> None:
+    """README ``dms rerate`` ("their current assessment period ..., with the parameters in force") and
+    recovery-rules.md §2 (the figures apply to assessment periods starting on or after their date), with the
+    **Decision** in docs/recovery-notes.md "Re-rating reads the book as the daily run left it": when an
+    award's latest period held is one the run has already taken and the date is after its end (the period
+    containing it not yet reported), that period stands in for the current one, worked out with the
+    parameters of the award's assessment period containing the date by its cycle, and counted
+    (``uc_periods_standing_in``). The period 2025-05-07 to 2025-06-06, taken on 2025-06-13, re-rated as of
+    2026-05-10 stands in for 2026-05-07 to 2026-06-06: 15% of the 2026/27 £424.90 = £63.73; as of 2026-05-01,
+    for 2026-04-07 to 2026-05-06, which starts before the uprating of 2026-04-13: £60.02. Before the run takes
+    it, the same period is the one to be paid (as on its payment date, as today), not a stand-in."""
+    from dms.services.daily_run import run_through
+
+    nino = "AB200001A"
+    report = import_events([_uc_on_day_7("UU", nino), debt("OPU", nino, amount="3000.00"),
+                            period("ap-may", "UU", nino, "2025-05-07", "2025-06-06", "2025-06-13")],
+                           source="test.jsonl")
+    assert report.ok, report.refused
+    run_through(date(2025, 6, 1))
+    before = rerate(date(2025, 6, 20))
+    assert (before.periods, before.standing_in, before.now_pence) == (1, 0, 6002)
+    assert before.as_json()["uc_periods_standing_in"] == 0
+    run_through(date(2025, 6, 13))
+    for as_of, pence in [(date(2025, 6, 20), 6002), (date(2026, 5, 1), 6002), (date(2026, 5, 10), 6373)]:
+        outcome = rerate(as_of)
+        assert (outcome.people, outcome.periods, outcome.standing_in, outcome.no_period) == (1, 1, 1, 0), as_of
+        assert outcome.now_pence == pence, as_of
+        assert outcome.as_json()["uc_periods_standing_in"] == 1
+        assert RerateRun.objects.get(pk=outcome.run_id).standing_in == 1
+    # a what-if cap applies to the stand-in at the current period's figures: 10% of £424.90 = £42.49
+    assert rerate(date(2026, 5, 10), Decimal("0.10")).what_if_pence == 4249
