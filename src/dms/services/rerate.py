@@ -397,13 +397,15 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
                                               as_date(first_pay) if first_pay is not None else None,
                                               as_date(start), as_date(end) if end is not None else None))
         # A UC award that has ended, whose final assessment period (the one its end date falls in) is paid on
-        # or after the date: the daily run takes that period on its payment date (recovery_load.load_due_periods:
-        # only periods starting after the end are not taken), so it is the award's current period too.
+        # or after the date, or was paid before it and is not yet taken by a run (reported late, or due on a day
+        # the run has still to reach): the daily run takes that period on its payment date, or late
+        # (recovery_load.load_due_periods: only periods starting after the end are not taken), so it is the
+        # award's current period too.
         for award_id, person, claimant_type, partner in fetch(
             "SELECT a.id, a.person_id, a.claimant_type, a.partner_id FROM dms_award a "
             f"WHERE {cond} AND a.benefit = 'UC' AND a.end_date IS NOT NULL AND a.end_date < %s AND EXISTS ("
             "SELECT 1 FROM dms_assessment_period p WHERE p.award_id = a.id AND p.period_start <= a.end_date "
-            "AND p.period_end >= a.end_date AND p.payment_date >= %s) ORDER BY a.id",
+            "AND p.period_end >= a.end_date AND (p.payment_date >= %s OR p.processed_on IS NULL)) ORDER BY a.id",
             [*params, as_of, as_of]
         ):
             uc_awards.setdefault(award_id, (person, claimant_type, partner))
