@@ -229,6 +229,8 @@ def test_rerate_counts_the_uc_periods_standing_in_for_an_unreported_current_one(
     run has already taken, re-rated as of a date after its end because the current one is not yet reported,
     is counted in the JSON (``uc_periods_standing_in``, beside every key there was) and in the text."""
     _imported(cli_env, tmp_path)
+    before = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-13", "--json", check=True).stdout)
+    assert (before["uc_periods"], before["uc_periods_standing_in"]) == (1, 0)  # to be paid on the date: current
     run_dms(cli_env, "run", "--date", "2025-06-13", check=True)
     report = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-20", "--json", check=True).stdout)
     assert (report["uc_periods"], report["uc_periods_standing_in"], report["now"]) == (1, 1, "60.02")
@@ -236,5 +238,3 @@ def test_rerate_counts_the_uc_periods_standing_in_for_an_unreported_current_one(
             "waiting_for_the_daily_run", "now", "what_if", "difference", "creditors"} <= set(report)
     text = run_dms(cli_env, "rerate", "--date", "2025-06-20", check=True).stdout
     assert "1 of them standing in for a current period not yet reported" in text
-    before = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-13", "--json", check=True).stdout)
-    assert before["uc_periods_standing_in"] == 0
