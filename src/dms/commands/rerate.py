@@ -62,8 +62,10 @@ def run_rerate(args: argparse.Namespace) -> int:
         print(json.dumps(report, sort_keys=True, indent=2))
         return 0
     what_if = f"overall cap {report['cap_percent']}%" if cap_rate is not None else "no what-if (--cap-percent)"
+    standing_in = (f" ({outcome.standing_in:,} of them standing in for a current period not yet reported, with "
+                   "its parameters)" if outcome.standing_in else "")
     print(f"re-rated as of {report['date']} (run {outcome.run_id}, {report['seconds']} s): {outcome.people:,} people, "
-          f"{outcome.periods:,} UC assessment periods, {outcome.instalments:,} legacy instalments; "
+          f"{outcome.periods:,} UC assessment periods{standing_in}, {outcome.instalments:,} legacy instalments; "
           f"{outcome.no_period:,} UC awards with debts but no assessment period reported yet")
     print(f"deductions with the parameters in force £{report['now']}; {what_if}: £{report['what_if']} "
           f"(difference £{report['difference']})")

@@ -6,7 +6,10 @@ For every person with OPEN debts and a benefit in payment on the as-of date D:
 - on UC: their current assessment period (the latest stored ``uc.assessment_period`` starting on or before
   D, events.md §2) through :func:`dms.recovery.uc.calculate_uc_period`, once with the parameters in force
   for the period and once with ``uc.overall_cap`` replaced by the what-if rate (recovery-rules.md §3; SI
-  2013/380 Sch 6 para 4(1));
+  2013/380 Sch 6 para 4(1)); a latest period a run has already taken that ended before D stands in for the
+  award's period containing D, not yet reported, with that period's parameters (recovery-rules.md §2), and is
+  counted (``uc_periods_standing_in``; **Decision**, docs/recovery-notes.md "Re-rating reads the book as the
+  daily run left it");
 - on a legacy benefit only: the instalment of one pay period of their award through
   :func:`dms.recovery.legacy.calculate_legacy_instalment`, with the parameters in force on D, or on a pay
   date before D the run has still to take (below) (recovery-rules.md §4). **Decision**: the overall cap is a UC rule; a legacy instalment is set by units
@@ -66,6 +69,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from dms.calendar import assessment_period_containing
 from dms.errors import DmsError
 from dms.la_interface.outbound import process_running
 from dms.recovery.legacy import (
@@ -145,6 +149,7 @@ class ChunkReport:
     periods: int = 0
     instalments: int = 0
     no_period: int = 0
+    standing_in: int = 0  # UC periods the run has taken, re-rated for the current one not yet reported
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase (load, calculate, write)
 
     def add(self, other: ChunkReport) -> None:
@@ -152,6 +157,7 @@ class ChunkReport:
         self.periods += other.periods
         self.instalments += other.instalments
         self.no_period += other.no_period
+        self.standing_in += other.standing_in
         for phase, seconds in other.phases.items():
             self.phases[phase] = self.phases.get(phase, 0.0) + seconds
 
@@ -190,6 +196,7 @@ class RerateOutcome:
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase, summed over the chunks
     waiting: int = 0  # events and LA files dated on or before the date that the daily run has not applied
     swept: int = 0  # runs left unfinished by a killed `dms rerate` process, removed before this one
+    standing_in: int = 0  # of ``periods``, those the run has taken, standing in for a current one not reported
 
     def as_json(self) -> dict[str, Any]:
         from dms.money import format_pounds
@@ -198,7 +205,8 @@ class RerateOutcome:
             "run_id": self.run_id, "date": self.as_of.isoformat(),
             "cap_percent": None if self.cap_rate is None else format((self.cap_rate * 100).normalize(), "f"),
             "people": self.people, "uc_periods": self.periods, "legacy_instalments": self.instalments,
-            "uc_awards_without_a_period": self.no_period, "seconds": round(self.seconds, 3),
+            "uc_awards_without_a_period": self.no_period, "uc_periods_standing_in": self.standing_in,
+            "seconds": round(self.seconds, 3),
             "waiting_for_the_daily_run": self.waiting,
             "now": format_pounds(self.now_pence), "what_if": format_pounds(self.what_if_pence),
             "difference": format_pounds(self.what_if_pence - self.now_pence),
@@ -228,6 +236,9 @@ class _Period:
     processed_on: date | None = None
     late: bool = False  # paid before the as-of date and not yet taken by a run: worked out as on its payment date
     count_only: bool = False  # another chunk re-rates it; this one counts the partner it names (a person here)
+    # taken by a run and ended before the as-of date: it stands in for the award's assessment period containing
+    # that date, not yet reported, and is worked out with that period's parameters (its first and last days)
+    standing_in_for: tuple[date, date] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,17 +391,21 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     legacy_awards: dict[int, list[tuple[int, int | None, str, str, date | None, date, date | None]]] = defaultdict(
         list)
     final_period_of: dict[int, int] = {}  # people re-rated on an ended UC award's final period: partition
+    # the UC awards in payment on the date: their assessment-period day (None: not given), for a period that
+    # stands in for the one containing the date (_current_periods); an ended award's final period never does
+    cycles: dict[int, int | None] = {}
     if alive:
         cond, params = in_ids("a.person_id", alive)
-        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay, start, end in fetch(
+        for award_id, person, benefit, claimant_type, partner, weekly, frequency, first_pay, start, end, day in fetch(
             "SELECT a.id, a.person_id, a.benefit, a.claimant_type, a.partner_id, a.weekly_amount_pence, "
-            "a.pay_frequency, a.first_pay_date, a.start_date, a.end_date FROM dms_award a "
+            "a.pay_frequency, a.first_pay_date, a.start_date, a.end_date, a.assessment_period_day FROM dms_award a "
             f"WHERE {cond} AND {in_payment_sql('a')} "
             "ORDER BY a.id",
             [*params, *in_payment_params(as_of)]
         ):
             if benefit == "UC":
                 uc_awards[award_id] = (person, claimant_type, partner)
+                cycles[award_id] = day
                 with_uc.add(person)
             else:
                 legacy_awards[person].append((award_id, weekly, benefit, frequency,
@@ -423,18 +438,20 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
         # debts, as the daily run deducts them from it (glossary "in payment": a joint award is in payment to
         # the partner it names too).
         cond, params = in_ids("a.partner_id", alive)
-        for award_id, person, claimant_type, partner, partition, holder_owes, holder_died in fetch(
+        for award_id, person, claimant_type, partner, partition, holder_owes, holder_died, day in fetch(
             "SELECT a.id, a.person_id, a.claimant_type, a.partner_id, pe.partition, EXISTS (SELECT 1 "
             "FROM dms_debt d JOIN dms_account acc ON acc.kind = 'RECEIVABLE' AND acc.debt_id = d.id "
             "WHERE (d.person_id = a.person_id OR (d.joint_person_id = a.person_id "
             f"AND ({OWNER_PAID_SQL}) = 0)) AND {_IN_RECOVERY} "
             f"AND acc.balance_pence > 0 AND {received_by_sql()} <= %s), "
-            "CASE WHEN pe.date_of_death IS NOT NULL AND pe.date_of_death <= %s THEN 1 ELSE 0 END FROM dms_award a "
+            "CASE WHEN pe.date_of_death IS NOT NULL AND pe.date_of_death <= %s THEN 1 ELSE 0 END, "
+            "a.assessment_period_day FROM dms_award a "
             f"JOIN dms_person pe ON pe.id = a.person_id WHERE {cond} AND a.benefit = 'UC' "
             f"AND {in_payment_sql('a')} ORDER BY a.id",
             [*paid, as_of, as_of, *params, *in_payment_params(as_of)]
         ):
             with_uc.add(partner)
+            cycles.setdefault(award_id, day)
             if holder_died:
                 dead_holders.add(person)
             if award_id in uc_awards:
@@ -482,7 +499,7 @@ def _load_chunk(as_of: date, first: int, last: int) -> _ChunkBook:
     legacy = [legacy_of[p] for p in sorted(legacy_of) if p not in with_uc]
     periods = _current_periods(as_of, uc_awards, {**final_period_of, **holders, **holders_elsewhere,
                                                   **{p: chunk_people[p][1] for p in with_uc if p in chunk_people}},
-                               counted_here)
+                               counted_here, cycles)
     # partners outside the chunk (or without debts of their own in it): their own and jointly owed debts
     partners = {p.partner_id for p in periods if p.partner_id is not None and not p.count_only}
     outside = sorted(partners - set(people))
@@ -583,15 +600,25 @@ def _taken_on_their_pay_dates(as_of: date, last_run: date | None,
 
 def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]],
                      partition: dict[int, int],
-                     counted_here: dict[int, tuple[int, str, int | None]] | None = None) -> list[_Period]:
+                     counted_here: dict[int, tuple[int, str, int | None]] | None = None,
+                     cycles: dict[int, int | None] | None = None) -> list[_Period]:
     """The current assessment period of each award: the latest starting on or before ``as_of``, with the
     claimant type and partner in force on its last day, as the daily run takes it
     (:func:`dms.services.recovery_load.load_due_periods`): for an award with any ``award.changed``, worked out
     for that day (:func:`dms.services.events.uc_terms_on`), so the answer does not depend on how far the
     daily run has gone; the others keep the award's values. A period paid before ``as_of`` and not yet
     processed is ``late``: the run takes it as on its payment date (events.md §2). The periods of the awards
-    ``counted_here`` come ``count_only``."""
+    ``counted_here`` come ``count_only``.
+
+    Of an award in payment on ``as_of`` (``cycles``: its assessment-period day, None when not given), a
+    latest period a run has already taken that ended before ``as_of`` stands in for the award's period
+    containing ``as_of``, not yet reported (events.md §2: periods are reported around their payment date), and
+    is worked out with the parameters in force for that period, found by the award's cycle (its
+    assessment-period day, else the day the held period starts; :func:`dms.calendar.assessment_period_containing`)
+    (recovery-rules.md §2: the figures apply to periods starting on or after their date; **Decision**,
+    docs/recovery-notes.md "Re-rating reads the book as the daily run left it")."""
     counted_here = counted_here or {}
+    cycles = cycles or {}
     awards = {**counted_here, **awards}
     if not awards:
         return []
@@ -617,11 +644,14 @@ def _current_periods(as_of: date, awards: dict[int, tuple[int, str, int | None]]
             terms = uc_terms_on(r[0], as_date(r[2]))
             claimant_type, partner = terms[0] or claimant_type, terms[1]
         third = r[7] if isinstance(r[7], list) else json.loads(r[7] or "[]")
-        paid = as_date(r[3])
+        paid, start, end = as_date(r[3]), as_date(r[1]), as_date(r[2])
         processed_on = as_date(r[10]) if r[10] is not None else None
-        periods.append(_Period(person, partition[person], as_date(r[1]), as_date(r[2]), paid, r[4], r[5], r[6],
+        standing_in_for = None
+        if processed_on is not None and end < as_of and r[0] in cycles:
+            standing_in_for = assessment_period_containing(as_of, cycles[r[0]] or start.day)
+        periods.append(_Period(person, partition[person], start, end, paid, r[4], r[5], r[6],
                                third, claimant_type, partner, r[9], processed_on,
-                               processed_on is None and paid < as_of, r[0] in counted_here))
+                               processed_on is None and paid < as_of, r[0] in counted_here, standing_in_for))
     return periods
 
 
@@ -632,9 +662,11 @@ def _uc_amounts(period: _Period, debts: list[_Debt], cap_rate: Decimal | None,
                other_rates: tuple[DebtLimit, ...] = ()) -> dict[int | None, list[int]]:
     """``{creditor id (None: third party): [now, what-if]}`` for one assessment period; ``other_rates``, the
     reduced rates in force on the people's debts it does not recover from (as the daily run passes them,
-    :func:`dms.services.recovery.uc_other_rates`)."""
+    :func:`dms.services.recovery.uc_other_rates`). A period standing in for the current one not yet reported
+    is worked out as that one, with its parameters (recovery-rules.md §2: by the period's start)."""
+    start, end = period.standing_in_for or (period.period_start, period.period_end)
     inp = UcPeriodInput(
-        period_start=period.period_start, period_end=period.period_end, payment_date=period.payment_date,
+        period_start=start, period_end=end, payment_date=period.payment_date,
         claimant_type=period.claimant_type, award_amount_pence=period.award_amount_pence,
         joint=period.partner_id is not None or period.claimant_type.startswith("JOINT"),
         sanction_pence=period.sanction_pence, fraud_penalty_pence=period.fraud_penalty_pence,
@@ -777,6 +809,7 @@ def rerate_chunk(run_id: int, as_of: date, cap_rate: Decimal | None, first: int,
             if not own:
                 continue
             report.periods += 1
+            report.standing_in += period.standing_in_for is not None
             counted.update(p for p, used in ((period.person_id, holder), (period.partner_id, partner))
                            if used and p in here)
             rates_then = book.held_rates if day >= as_of else held_on(day)
@@ -933,8 +966,8 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
         finished = datetime.now(UTC)
         RerateRun.objects.filter(pk=run_id).update(
             finished_at=finished, completed=True, people=report.people, periods=report.periods,
-            instalments=report.instalments, no_period=report.no_period, now_pence=now_total,
-            what_if_pence=what_if_total,
+            instalments=report.instalments, no_period=report.no_period, standing_in=report.standing_in,
+            now_pence=now_total, what_if_pence=what_if_total,
         )
     except BaseException:
         if run_id is not None:
@@ -943,7 +976,7 @@ def rerate(as_of: date, cap_rate: Decimal | None = None, *, workers: int = 1,
     return RerateOutcome(run_id, as_of, cap_rate, report.people, report.periods, report.instalments,
                          report.no_period, now_total, what_if_total, (finished - started).total_seconds(),
                          [CreditorTotal(name, n, w, la_id) for name, la_id, n, w in by_creditor], report.phases,
-                         waiting_for_the_run(as_of), swept)
+                         waiting_for_the_run(as_of), swept, report.standing_in)
 
 
 _HOST = socket.gethostname()

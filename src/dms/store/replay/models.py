@@ -24,6 +24,8 @@ class RerateRun(models.Model):
     periods = models.BigIntegerField(default=0)
     instalments = models.BigIntegerField(default=0)
     no_period = models.BigIntegerField(default=0)
+    # of ``periods``, those a run had taken that stood in for an award's current period not yet reported
+    standing_in = models.BigIntegerField(default=0)
     now_pence = models.BigIntegerField(default=0)
     what_if_pence = models.BigIntegerField(default=0)
     # the `dms rerate` process that records the run, so that a later run can tell one still under way from one
