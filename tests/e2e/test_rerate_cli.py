@@ -96,6 +96,19 @@ def test_rerate_refuses_a_cap_above_the_legal_maximum(cli_env: dict[str, str]) -
     assert bad_date.returncode == 2
 
 
+def test_rerate_minus_zero_cap_is_a_cap_of_zero(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """`--cap-percent -0` (or `-0.00`) is zero, inside the range 0 to 40 its `--help` gives: it is taken as a
+    cap of 0%, as `--cap-percent 0` is, not refused as negative (docs/recovery-notes.md)."""
+    _imported(cli_env, tmp_path)
+    zero = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", "0", "--json",
+                              check=True).stdout)
+    for text in ("-0", "-0.00"):
+        minus = json.loads(run_dms(cli_env, "rerate", "--date", "2025-06-10", "--cap-percent", text, "--json",
+                                   check=True).stdout)
+        assert minus["cap_percent"] == zero["cap_percent"] == "0"
+        assert (minus["now"], minus["what_if"]) == (zero["now"], zero["what_if"]) and zero["what_if"] == "0.00"
+
+
 def test_a_rerate_stopped_by_sigterm_part_way_leaves_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
     """README: "a refused or interrupted run leaves nothing". SIGTERM (``kill``, a process manager) arrives
     once the run is recorded and its first chunk is under way; it is handled as Ctrl-C is: the run and any
