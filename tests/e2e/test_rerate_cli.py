@@ -109,6 +109,25 @@ def test_rerate_minus_zero_cap_is_a_cap_of_zero(cli_env: dict[str, str], tmp_pat
         assert (minus["now"], minus["what_if"]) == (zero["now"], zero["what_if"]) and zero["what_if"] == "0.00"
 
 
+def test_a_rerate_date_far_ahead_of_today_is_refused_as_a_mistyped_date(cli_env: dict[str, str],
+                                                                        tmp_path: Path) -> None:
+    """README `dms rerate`: a date more than a year after today is refused as a mistyped date (2062 for 2026),
+    as `dms run` refuses it (exit 1, one line naming the date and today): DMS would otherwise present the
+    parameters it holds as in force then. The same day a year on is still re-rated."""
+    from dms.calendar import a_year_after
+
+    _imported(cli_env, tmp_path)
+    last = a_year_after(date.today())
+    for far in (date.fromordinal(last.toordinal() + 1).isoformat(), "2062-06-13", "2199-12-31"):
+        result = run_dms(cli_env, "rerate", "--date", far)
+        assert result.returncode == 1 and result.stdout == "", result
+        assert result.stderr.startswith(f"dms: error: --date {far} is more than a year after today "
+                                        f"({date.today().isoformat()}); ") and result.stderr.count("\n") == 1
+        assert "check the date" in result.stderr
+    kept = json.loads(run_dms(cli_env, "rerate", "--date", last.isoformat(), "--json", check=True).stdout)
+    assert kept["date"] == last.isoformat()
+
+
 def test_a_rerate_stopped_by_sigterm_part_way_leaves_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
     """README: "a refused or interrupted run leaves nothing". SIGTERM (``kill``, a process manager) arrives
     once the run is recorded and its first chunk is under way; it is handled as Ctrl-C is: the run and any

@@ -7,11 +7,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from dms.cli import business_date, shown
-from dms.commands.run import MAX_WORKERS, worker_count
+from dms.commands.run import MAX_WORKERS, refuse_a_date_far_ahead, worker_count
 from dms.errors import DmsError
 
 
@@ -44,9 +45,15 @@ def _cap_percent(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(message.replace(text, shown(text)) if long else message) from None
 
 
+RERATE_DATE_FIX = "it would be re-rated with the latest parameters DMS holds, as if in force then: check the date"
+
+
 def run_rerate(args: argparse.Namespace) -> int:
+    """Re-rate as of ``--date``; a date more than a year after today is refused first as a mistyped date (2062
+    for 2026), as `dms run` refuses it (README ``dms rerate``; :func:`dms.commands.run.refuse_a_date_far_ahead`)."""
     from dms.services.rerate import rerate
 
+    refuse_a_date_far_ahead(args.date, date.today(), fix=RERATE_DATE_FIX)
     cap_rate = args.cap_percent
 
     def progress(done: int, total: int) -> None:
