@@ -88,6 +88,33 @@ def test_set_rate_given_again_records_the_rate_once(cli_env: dict[str, str], tmp
     assert count_rows(cli_env, "dms_reduced_rate") == 2
 
 
+def test_debtor_show_json_lists_the_reduced_rates_the_table_lists(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """README `dms debtor show`: `reduced_rates` in JSON, present when any rate was ever set on the person's
+    debts (owned or joint), as `refunds`, `movements` and `joint_debts` are present only when there are any:
+    each with its debt (id and reference), the amount as the other amounts are written, its unit, the date it
+    was set and is in force from, its review date, who set it and why, oldest first, as the table lists them.
+    The keys there were before are kept as they were."""
+    _imported(cli_env, tmp_path)
+    before = json.loads(run_dms(cli_env, "debtor", "show", NINO, "--json", check=True).stdout)
+    assert "reduced_rates" not in before
+    debt_id = before["debts"][0]["id"]
+    for amount, day in (("10.00", "2025-06-01"), ("7.50", "2025-06-02")):
+        run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", "OP-1", "--amount", amount, "--until", "2025-09-01",
+                "--reason", "affordability request", "--actor", "j.smith", "--date", day, check=True)
+    after = json.loads(run_dms(cli_env, "debtor", "show", NINO, "--json", check=True).stdout)
+    assert after["reduced_rates"] == [
+        {"debt_id": debt_id, "ref": "OP-1", "amount": "10.00", "unit": "ASSESSMENT_PERIOD", "from": "2025-06-01",
+         "until": "2025-09-01", "set_by": "j.smith", "reason": "affordability request"},
+        {"debt_id": debt_id, "ref": "OP-1", "amount": "7.50", "unit": "ASSESSMENT_PERIOD", "from": "2025-06-02",
+         "until": "2025-09-01", "set_by": "j.smith", "reason": "affordability request"},
+    ]
+    assert {key: value for key, value in after.items() if key != "reduced_rates"} == before
+    table = run_dms(cli_env, "debtor", "show", NINO, check=True).stdout
+    assert (f"Reduced rate on debt {debt_id}: £10.00 per assessment period from 2025-06-01, review 2025-09-01, "
+            "set by j.smith: affordability request") in table
+    assert table.count("Reduced rate on debt") == 2
+
+
 def test_set_rate_refuses_bad_amount_and_unknown_debt(cli_env: dict[str, str], tmp_path: Path) -> None:
     _imported(cli_env, tmp_path)
     bad = run_dms(cli_env, "debtor", "set-rate", NINO, "--debt", _debt_id(cli_env), "--amount", "ten",

@@ -58,7 +58,9 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     owner has one, else from theirs: docs/recovery-notes.md). A debt of their own owed jointly with another
     carries that person's ``joint_nino``. ``refunds`` (only when a refund was ever made due): each refund made
     due to them, with why, and each taken back since, also when none is due now (:func:`refunds_of`). ``movements`` (only when there are any): the money moved on these
-    debts other than deductions, with why (:func:`movements_on`). Each debt's ``status_since`` and
+    debts other than deductions, with why (:func:`movements_on`). ``reduced_rates`` (only when a rate was ever
+    set on their debts, owned or joint): each with its debt, amount, unit, dates, who set it and why
+    (:func:`reduced_rates_on`). Each debt's ``status_since`` and
     ``status_reason`` are its latest status change; the reason of one a restriction holds (SUSPENDED by an
     insolvency or moratorium, returned for a sanction reported again since) names the restriction as it now
     stands, with the end in force (recovery-rules.md §6; docs/events-notes.md "A moratorium's end is set by
@@ -90,6 +92,9 @@ def debtor_summary(nino: str) -> dict[str, Any]:
     movements = movements_on(debts + joint)
     if movements:
         summary["movements"] = movements
+    rates = reduced_rates_on(person)  # also once a rate's review date has passed: it stays on the record
+    if rates:
+        summary["reduced_rates"] = rates
     return summary
 
 
@@ -170,19 +175,39 @@ def _last_status_changes(debt_ids: list[int]) -> dict[int, tuple[str, str]]:
 _PER_TEXT = {"ASSESSMENT_PERIOD": "per assessment period", "WEEK": "a week"}
 
 
+def _reduced_rates(person_id: int) -> list[Any]:
+    """The ``ReducedRate`` rows set on the person's debts, owned or held jointly, oldest first."""
+    from dms.store.recovery.models import ReducedRate
+
+    return list(ReducedRate.objects.filter(Q(debt__person_id=person_id) | Q(debt__joint_person_id=person_id))
+                .select_related("debt").order_by("set_on", "id"))
+
+
 def reduced_rates_of(nino: str) -> list[dict[str, Any]]:
     """The reduced rates set on the person's debts, owned or held jointly (A9/2025 §31), oldest first, with
     who set them, when, why and the review date (``until``: in force up to the day before). Shown by
-    ``dms debtor show`` under the debts (its JSON document keeps its own shape)."""
-    from dms.store.recovery.models import ReducedRate
-
-    person_id = find_person(nino).pk
-    rates = ReducedRate.objects.filter(Q(debt__person_id=person_id) | Q(debt__joint_person_id=person_id))
+    ``dms debtor show`` under the debts, its unit in words (its JSON document gives them as ``reduced_rates``:
+    :func:`reduced_rates_on`)."""
     return [
         {"debt_id": r.debt_id, "amount": format_pounds(r.amount_pence), "per": _PER_TEXT.get(r.per, ""),
          "from": r.set_on.isoformat(),
          "until": r.until.isoformat(), "actor": r.actor, "reason": r.reason}
-        for r in rates.order_by("set_on", "id")
+        for r in _reduced_rates(find_person(nino).pk)
+    ]
+
+
+def reduced_rates_on(person: Person) -> list[dict[str, Any]]:
+    """``reduced_rates`` of ``dms debtor show --json``: each reduced rate set on the person's debts, owned or
+    held jointly (A9/2025 §31; recovery-rules.md §4), oldest first, as the table lists them: the debt
+    (``debt_id``, ``ref``), ``amount`` (pounds, as the other amounts), ``unit`` (``ASSESSMENT_PERIOD`` or
+    ``WEEK``, the unit it was agreed in; null for a rate recorded before units were kept), ``from`` (the date
+    it was set, from which it is in force), ``until`` (its review date: in force up to the day before),
+    ``set_by`` and ``reason`` (docs/recovery-notes.md "Reduced (affordable) rates")."""
+    return [
+        {"debt_id": r.debt_id, "ref": r.debt.creditor_ref, "amount": format_pounds(r.amount_pence),
+         "unit": r.per or None, "from": r.set_on.isoformat(), "until": r.until.isoformat(), "set_by": r.actor,
+         "reason": r.reason}
+        for r in _reduced_rates(person.pk)
     ]
 
 
