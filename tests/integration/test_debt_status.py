@@ -133,9 +133,9 @@ def test_debtor_summary_reads_all_debts_in_a_fixed_number_of_queries(django_asse
     dwp = Creditor.objects.get(kind=CreditorKind.DWP)
     for _ in range(5):
         make_debt(person, dwp, 100)
-    with django_assert_num_queries(7):  # type: ignore[operator]  # person, debts (owned and joint), recovered,
+    with django_assert_num_queries(8):  # type: ignore[operator]  # person, debts (owned and joint), recovered,
         # their latest status changes, credit, the refunds ever made due, the money moved on them other than
-        # deductions
+        # deductions, the reduced rates set on them
         assert len(debtor_summary("AB123456C")["debts"]) == 5
 
 
