@@ -238,3 +238,48 @@ def test_la_refused_tar_put_right_files_sent_again_in_a_later_tar_and_what_depen
     [debt] = [d for d in shown["debts"] if d["ref"] == "HB/1"]
     assert (debt["status"], debt["amount"], debt["received_on"]) == ("OPEN", "500.00", day3.isoformat())
     assert f"{day3:%Y%m%d}-PDPDM-{LA}.tar" not in outbox(cli_env, tmp_path / "out3")  # nothing failed that day
+
+
+def test_an_hb_debt_whose_own_instalment_fits_is_returned_maximum_deductions_when_another_creditors_fraud_debt_leaves_no_room(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """recovery-rules.md §4 (A9/2025 §24; hb-debt-interface.md §6.5): JSA of £20.00 a week leaves £19.90
+    above the 10p floor. The LA's non-fraud debt's own instalment, £13.95 at the standard rate, fits in it,
+    but DWP's fraud debt (Annex B item 17, recovered before item 19) sets the fraud rate, £23.25, and takes
+    all £19.90: deductions already in place leave no room, so the LA's cessation file gives the Reason
+    MAXIMUM_DEDUCTIONS, not INSUFFICIENT_BENEFIT (**Decision**, docs/recovery-notes.md "When an HB debt is
+    returned MAXIMUM_DEDUCTIONS")."""
+    setup(cli_env)
+    nino, received, pay = "AN110001A", date(2025, 5, 20), date(2025, 6, 2)
+    lines = [
+        {"event_id": "a1", "type": "award.started", "occurred_on": "2025-01-01", "nino": nino, "award_ref": "W1",
+         "benefit": "JSA", "start_date": "2025-01-01",
+         "legacy": {"weekly_amount": "20.00", "pay_frequency": "WEEKLY", "first_pay_date": pay.isoformat()}},
+        # referred the day after the LA's debt, so it did not stop that referral (§6.3 OTHER_DWP_RECOVERY)
+        {"event_id": "d1", "type": "debt.referred", "occurred_on": "2025-05-21", "nino": nino, "creditor": "DWP",
+         "creditor_ref": "DW-A", "debt_type": "OVERPAYMENT", "classification": "FRAUD", "amount": "300.00",
+         "created_on": "2025-05-21"},
+    ]
+    path = tmp_path / "award.jsonl"
+    path.write_text(json.dumps(lines[0]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    referral = build.file_bytes("LAREF", LA, received, [build.referral("HB-A", nino, 50_000, created=received)])
+    tar = build.tar_bytes([(build.file_name("LAREF", LA, received), referral)])
+    assert receive(cli_env, tmp_path / "in", build.upload_name(LA, received), tar) == 0
+    run_dms(cli_env, "run", "--date", received.isoformat(), check=True)
+    path = tmp_path / "debt.jsonl"
+    path.write_text(json.dumps(lines[1]) + "\n")
+    run_dms(cli_env, "events", "import", str(path), check=True)
+    run_dms(cli_env, "run", "--date", pay.isoformat(), check=True)
+
+    bundles = outbox(cli_env, tmp_path / "out", "--date", pay.isoformat())
+    cessations = etree.fromstring(bundles["20250602-PDPDM-005920.tar"]["20250602-DMCES-005920.xml"])
+    assert schema(MessageType.CESSATION).validate(cessations)
+    assert [(c.findtext(f"{NS}DebtRef"), c.findtext(f"{NS}Reason"), c.findtext(f"{NS}BalanceReturned"))
+            for c in cessations.findall(f"{NS}Cessation")] == [("HB-A", "MAXIMUM_DEDUCTIONS", "500.00")]
+    shown = json.loads(run_dms(cli_env, "debtor", "show", nino, "--json", check=True).stdout)
+    hb = next(d for d in shown["debts"] if d["ref"] == "HB-A")
+    assert (hb["status"], hb["cessation_reason"]) == ("RETURNED", "MAXIMUM_DEDUCTIONS")
+    assert ("(LA 005920 HB-A, NON_FRAUD) is returned MAXIMUM_DEDUCTIONS: the room, £19.90, covers its own "
+            "instalment at the standard rate, £13.95") in hb["status_reason"], hb["status_reason"]
+    taken = json.loads(run_dms(cli_env, "deductions", "list", "--nino", nino, "--json", check=True).stdout)
+    assert [(d["date"], d["ref"], d["amount"]) for d in taken["deductions"]] == [("2025-06-02", "DW-A", "19.90")]

@@ -198,7 +198,7 @@ def test_legacy_reduced_rate_agreed_on_uc_says_it_was_converted_to_a_week(
     run_dms(cli_env, "events", "import", str(path), check=True)
     run_dms(cli_env, "run", "--date", "2025-06-08", check=True)  # its first pay date, a whole week in payment
     [text] = _legacy_explanations(cli_env)
-    assert "weekly rate £2.30 (reduced rate set by staff) x 1 weeks = instalment £2.30" in text, text
+    assert "weekly rate £2.30 (reduced rate set by staff) x 1 week = instalment £2.30" in text, text
     assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "
             "rate: agreed as £10.00 per assessment period, converted to £10.00 x 12/52 = £2.30 a week, rounded "
             "down (A9/2025 §31).") in text, text

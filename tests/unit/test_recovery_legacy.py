@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from dms.money import format_pounds
 from dms.recovery.explanation import legacy_facts
 from dms.recovery.legacy import (
     agreed_amount_for_period,
@@ -29,6 +30,7 @@ from dms.recovery.legacy import (
     sanction_for_period,
     sanction_over_period,
     weeks_in_period,
+    weeks_text,
 )
 from dms.recovery.types import (
     AWARD_START,
@@ -118,7 +120,8 @@ def test_legacy_insufficient_benefit_returns_hb_debts_only() -> None:
     assert result.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT
     assert result.hb_debts_to_return == (1,)
     assert [(a.debt_id, a.amount_pence, a.rule) for a in result.allocations] == [(2, 990, Rule.BENEFIT_FLOOR)]
-    assert "HB debts to return (INSUFFICIENT_BENEFIT" in result.explain()
+    assert "HB debts to return (A9/2025 §24" in result.explain()
+    assert "debt 1 (LA 123456, NON_FRAUD) is returned INSUFFICIENT_BENEFIT" in result.explain()
 
 
 def test_legacy_reduced_rate_never_raises_the_rate() -> None:
@@ -153,7 +156,7 @@ def test_legacy_reduced_rate_explanation_names_its_debt_who_set_it_and_its_revie
     explanation does (**Decision**, docs/recovery-notes.md "Reduced (affordable) rates"); the stored facts
     keep them. An instalment with no reduced rate keeps its facts as before, with no such entry."""
     text, facts = _rated(10_000, dwp_rated(1, 50_000, 200))
-    assert "weekly rate £2.00 (reduced rate set by staff) x 1 weeks = instalment £2.00" in text, text
+    assert "weekly rate £2.00 (reduced rate set by staff) x 1 week = instalment £2.00" in text, text
     assert ("\nA reduced rate set by staff on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly "
             "rate: £2.00 a week (A9/2025 §31).") in text, text
     assert facts["reduced_rate"] == {"weekly_pence": 200, "debt_id": 1, "ref": "OP-1", "set_by": "j.smith",
@@ -199,11 +202,11 @@ def test_legacy_reduced_weekly_rate_is_named_so_when_the_floor_or_a_sanction_lim
     weekly rate is still named as the reduced rate and its debt, not as the standard or fraud rate it is
     not."""
     sanctioned, _ = _rated(300, dwp_rated(1, 30_000, 200), sanction=150)
-    assert "weekly rate £2.00 (reduced rate set by staff) x 1 weeks" in sanctioned, sanctioned
+    assert "weekly rate £2.00 (reduced rate set by staff) x 1 week =" in sanctioned, sanctioned
     assert "standard (3 units" not in sanctioned and "a sanction reduced the benefit paid" in sanctioned
     assert "on debt OP-1 (set by j.smith, review date 2025-09-01) is the weekly rate: £2.00 a week" in sanctioned
     short, _ = _rated(150, dwp_rated(1, 30_000, 200), hb(2, 30_000, "FRAUD"))
-    assert "weekly rate £2.00 (reduced rate set by staff) x 1 weeks" in short, short
+    assert "weekly rate £2.00 (reduced rate set by staff) x 1 week =" in short, short
     assert "fraud (5 units" not in short and "The fraud rate" not in short
     assert "outcome INSUFFICIENT_BENEFIT" in short and "on debt OP-1 (set by j.smith" in short
 
@@ -697,7 +700,13 @@ def test_a_whole_legacy_pay_period_at_one_weekly_amount_keeps_its_instalment_exa
         now = _instalment(paid, frequency, debts)
         assert (now.instalment_pence, now.floor_pence, now.amount_pence, now.outcome, now.allocations) == (
             before.instalment_pence, before.floor_pence, before.amount_pence, before.outcome, before.allocations)
-        assert now.explain() == before.explain() and legacy_facts(now) == legacy_facts(before)
+        # explained as before, the benefit of a period of more than a week now with the weeks its weekly amount
+        # is multiplied by
+        period = f"benefit for the period £{format_pounds(paid.benefit_pence)}"
+        sum_text = "" if frequency is PayFrequency.WEEKLY else (
+            f" (£{format_pounds(weekly)} a week x {weeks_text(frequency)}, rounded down)")
+        assert now.explain() == before.explain().replace(period, period + sum_text, 1)
+        assert legacy_facts(now) == legacy_facts(before)
 
 
 def test_a_legacy_pay_date_pays_only_for_the_days_after_the_awards_previous_pay_date() -> None:
@@ -920,3 +929,126 @@ def test_a_legacy_pay_date_whose_days_another_awards_instalment_paid_for_takes_n
     assert ("it pays for no day an instalment was not already taken for: an instalment was taken from the "
             "person's other legacy award (ESA) on its pay date 2025-06-18, which paid, in arrears, for every day "
             "up to and including it; nothing is taken") in text, text
+
+
+def _debt(debt_id: int, owner: str, classification: str, balance: int, ref: str) -> DebtRecord:
+    return DebtRecord(debt_id, owner, "OVERPAYMENT", classification, balance, date(2025, 1, 1), debt_id,
+                      date(2025, 1, 1), la_id="005920" if owner == "LA" else None, creditor_ref=ref)
+
+
+def _reasons(result: LegacyInstalmentResult) -> dict[int, LegacyOutcome]:
+    return {r.debt.debt_id: r.reason for r in result.returned}
+
+
+@pytest.mark.parametrize(("frequency", "weekly", "benefit", "room"), [
+    (PayFrequency.WEEKLY, 2000, 2000, 1990),  # £23.25 fraud > £19.90 >= £13.95 standard
+    (PayFrequency.FORTNIGHTLY, 2000, 4000, 3980),  # £46.50 > £39.80 >= £27.90
+    (PayFrequency.MONTHLY, 2000, 8666, 8622),  # £100.75 > £86.22 >= £60.45 (floor 44p)
+])
+def test_an_hb_debt_whose_own_instalment_fits_is_returned_maximum_deductions_when_another_creditors_fraud_debt_leaves_no_room(
+        frequency: PayFrequency, weekly: int, benefit: int, room: int) -> None:
+    """recovery-rules.md §4 (A9/2025 §24): "where deductions already in place leave no room, it is returned
+    (MAXIMUM_DEDUCTIONS)". JSA of £20.00 a week with an LA non-fraud debt and a DWP fraud debt: the DWP fraud
+    debt (Annex B item 17, before item 19) sets the fraud rate and takes the room; the benefit covers the HB
+    debt's own instalment at the standard rate, so it is returned MAXIMUM_DEDUCTIONS, not INSUFFICIENT_BENEFIT
+    (**Decision**, docs/recovery-notes.md "When an HB debt is returned MAXIMUM_DEDUCTIONS")."""
+    la = _debt(1, "LA", "NON_FRAUD", 50_000, "HB-A")
+    dwp = _debt(2, "DWP", "FRAUD", 30_000, "DW-A")
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, frequency, benefit, (la, dwp)))
+    assert result.outcome is LegacyOutcome.MAXIMUM_DEDUCTIONS
+    assert result.hb_debts_to_return == (1,) and _reasons(result) == {1: LegacyOutcome.MAXIMUM_DEDUCTIONS}
+    assert [(a.debt_id, a.amount_pence) for a in result.allocations] == [(2, room)]  # the money is as before
+    own = instalment_for_period(legacy_weekly_rate(JUNE, False), frequency)
+    assert result.returned[0].own_instalment_pence == own
+    text = result.explain()
+    assert (f"debt 1 (LA 005920 HB-A, NON_FRAUD) is returned MAXIMUM_DEDUCTIONS: the room, £{room // 100}."
+            f"{room % 100:02d}, covers its own instalment at the standard rate, £{own // 100}.{own % 100:02d}") in text, text
+    assert "debt 2 (DWP DW-A, FRAUD)" in text
+
+
+@pytest.mark.parametrize(("benefit", "hb_class", "dwp_class"), [
+    (1400, "NON_FRAUD", "FRAUD"),  # room £13.90 < its own £13.95
+    (2000, "FRAUD", "FRAUD"),  # its own fraud instalment £23.25 > room £19.90
+    (2000, "FRAUD", "NON_FRAUD"),  # its own fraud debt sets the rate
+    (1000, "NON_FRAUD", "NON_FRAUD"),
+])
+def test_an_hb_debt_is_returned_insufficient_benefit_when_the_room_is_below_its_own_instalment(
+        benefit: int, hb_class: str, dwp_class: str) -> None:
+    """recovery-rules.md §4 (A9/2025 §24): "where too little benefit is left for the instalment, an HB debt is
+    returned (INSUFFICIENT_BENEFIT)": its own instalment (the fraud rate for an HB fraud debt, standard
+    otherwise) does not fit in the room, whatever the other debts."""
+    la = _debt(1, "LA", hb_class, 50_000, "HB-A")
+    dwp = _debt(2, "DWP", dwp_class, 30_000, "DW-A")
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, benefit, (la, dwp)))
+    assert result.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT
+    assert _reasons(result) == {1: LegacyOutcome.INSUFFICIENT_BENEFIT}
+    assert "debt 1 (LA 005920 HB-A, " in result.explain()
+
+
+def test_an_hb_debt_returned_with_an_hb_fraud_debt_that_set_the_rate_is_returned_insufficient_benefit() -> None:
+    """recovery-rules.md §4: a returned HB fraud debt no longer sets the fraud rate (docs/recovery-notes.md
+    "Legacy instalments after an HB debt is returned"), so it is no deduction in place: an HB non-fraud debt
+    returned with it, and no other creditor's fraud debt in recovery, is INSUFFICIENT_BENEFIT, as before."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 2000, (
+        _debt(1, "LA", "FRAUD", 50_000, "HB-F"), _debt(2, "LA", "NON_FRAUD", 50_000, "HB-N"))))
+    assert result.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT
+    assert _reasons(result) == {1: LegacyOutcome.INSUFFICIENT_BENEFIT, 2: LegacyOutcome.INSUFFICIENT_BENEFIT}
+
+
+def test_hb_debts_returned_by_one_instalment_each_carry_the_reason_of_their_own_instalment() -> None:
+    """recovery-rules.md §4 (A9/2025 §24), debt by debt: with a DWP fraud debt in recovery, JSA of £20.00 a
+    week returns the HB fraud debt INSUFFICIENT_BENEFIT (its own £23.25 does not fit in £19.90) and the HB
+    non-fraud debt MAXIMUM_DEDUCTIONS (its own £13.95 does); the instalment's outcome is INSUFFICIENT_BENEFIT."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 2000, (
+        _debt(1, "LA", "FRAUD", 50_000, "HB-F"), _debt(2, "LA", "NON_FRAUD", 50_000, "HB-N"),
+        _debt(3, "DWP", "FRAUD", 30_000, "DW-A"))))
+    assert result.outcome is LegacyOutcome.INSUFFICIENT_BENEFIT
+    assert _reasons(result) == {1: LegacyOutcome.INSUFFICIENT_BENEFIT, 2: LegacyOutcome.MAXIMUM_DEDUCTIONS}
+    assert [(a.debt_id, a.amount_pence) for a in result.allocations] == [(3, 1990)]
+
+
+def test_an_hb_debt_returned_with_no_other_debt_says_nothing_was_taken_because_it_was_returned() -> None:
+    """recovery-rules.md §3 ("why this amount?" from the explanation alone), §4: JSA of £14.00 a week leaves
+    £13.90 above the floor, less than the £13.95 instalment: the only debt is returned INSUFFICIENT_BENEFIT and
+    nothing is taken because no debt is left to take for, not because the floor limited it; the debt is named
+    by its LA and reference."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 1400, (
+        _debt(2, "LA", "NON_FRAUD", 50_000, "HB-A"),)))
+    assert result.rule is Rule.HB_DEBTS_RETURNED and result.amount_pence == 0
+    text = result.explain()
+    assert "limited so the benefit is not reduced below 10p a week" not in text, text
+    assert ("took £0.00: nothing taken: every debt in recovery is an HB debt returned (A9/2025 §24), so no debt is "
+            "left to take for") in text, text
+    assert ("debt 2 (LA 005920 HB-A, NON_FRAUD) is returned INSUFFICIENT_BENEFIT: the room, £13.90, is less than "
+            "its own instalment at the standard rate, £13.95") in text, text
+
+
+@pytest.mark.parametrize(("frequency", "weekly", "benefit", "floor"), [
+    (PayFrequency.FORTNIGHTLY, "2", "£200.00 (£100.00 a week x 2, rounded down)", "£0.20 (10p a week x 2, rounded up)"),
+    (PayFrequency.FOUR_WEEKLY, "4", "£400.00 (£100.00 a week x 4, rounded down)", "£0.40 (10p a week x 4, rounded up)"),
+    (PayFrequency.MONTHLY, "52/12", "£433.33 (£100.00 a week x 52/12, rounded down)",
+     "£0.44 (10p a week x 52/12, rounded up)"),
+])
+def test_a_whole_pay_periods_explanation_gives_the_weeks_the_benefit_and_floor_are_multiplied_by(
+        frequency: PayFrequency, weekly: str, benefit: str, floor: str) -> None:
+    """recovery-rules.md §3 ("why this amount?" from the explanation alone) and §4 (a monthly period is 52/12
+    weeks): the benefit for a whole fortnightly, four-weekly or monthly period and its floor say the weeks
+    they are multiplied by, as a part period's do."""
+    first = {PayFrequency.FORTNIGHTLY: date(2025, 1, 6), PayFrequency.FOUR_WEEKLY: date(2025, 1, 6),
+             PayFrequency.MONTHLY: date(2025, 1, 5)}[frequency]
+    day = {PayFrequency.MONTHLY: date(2025, 6, 5)}.get(frequency, date(2025, 6, 23))
+    paid = paid_days(day, [LegacyPayTerms(None, 10_000, frequency, first)], date(2024, 1, 1))
+    result = calculate_legacy_instalment(LegacyInstalmentInput(
+        day, frequency, paid.benefit_pence, (_debt(1, "DWP", "NON_FRAUD", 50_000, "DW-M"),), paid=paid))
+    text = result.explain()
+    assert f"benefit for the period {benefit};" in text, text
+    assert f"x {weekly} weeks = instalment" in text, text
+    assert f"benefit floor {floor}, leaving room" in text, text
+
+
+def test_a_weekly_explanation_says_x_1_week() -> None:
+    """recovery-rules.md §4: a weekly pay period is one week, and the explanation says so in the singular."""
+    result = calculate_legacy_instalment(LegacyInstalmentInput(JUNE, PayFrequency.WEEKLY, 10_000, (hb(1, 9_000),)))
+    text = result.explain()
+    assert "x 1 week = instalment £13.95" in text and "x 1 weeks" not in text, text
+    assert "benefit floor £0.10 (10p a week, rounded up)" in text, text

@@ -210,14 +210,24 @@ def test_legacy_instalment_amount_unchanged_by_the_split(day: date, frequency: P
 @given(day=DAYS, frequency=st.sampled_from(list(PayFrequency)), benefit=st.integers(0, 60_000),
        sanction_share=st.sampled_from([0, 0, 40, 60, 100]), reduced=st.none() | st.integers(0, 3_000),
        records=debts())
-def test_without_deductions_in_place_no_legacy_instalment_returns_maximum_deductions(
+def test_without_deductions_in_place_an_hb_debt_is_returned_maximum_deductions_only_when_its_own_instalment_fits(
         day: date, frequency: PayFrequency, benefit: int, sanction_share: int, reduced: int | None,
         records: tuple[DebtRecord, ...]) -> None:
     """recovery-rules.md §4 (A9/2025 §24): `MAXIMUM_DEDUCTIONS` is for deductions already in place leaving no
-    room; with none in place (no input carries any, so the daily run and ``dms rerate`` pass none: the known
-    limit in docs/recovery-notes.md "``MAXIMUM_DEDUCTIONS`` is not sent today") no benefit, sanction, reduced
-    rate or set of debts gives that outcome: too little benefit is ``INSUFFICIENT_BENEFIT``."""
+    room; with none in place outside DMS (no input carries any, so the daily run and ``dms rerate`` pass
+    none), an HB debt is returned for it only when the room covers its own instalment and another creditor's
+    fraud debt stays in recovery at the fraud rate (docs/recovery-notes.md "When an HB debt is returned
+    MAXIMUM_DEDUCTIONS"); else too little benefit is ``INSUFFICIENT_BENEFIT``. Every HB debt returned is
+    returned with a reason, and the instalment's outcome is MAXIMUM_DEDUCTIONS only when every one is."""
     result = calculate_legacy_instalment(LegacyInstalmentInput(
         day, frequency, benefit, records, reduced_weekly_rate_pence=reduced,
         sanction_pence=benefit * sanction_share // 100))
-    assert result.outcome is not LegacyOutcome.MAXIMUM_DEDUCTIONS
+    assert [r.debt.debt_id for r in result.returned] == list(result.hb_debts_to_return)
+    room = benefit - benefit * sanction_share // 100 - result.floor_pence
+    others_fraud = any(d.classification == "FRAUD" and d.owner_kind != "LA" and d.balance_pence > 0
+                       for d in records)
+    for returned in result.returned:
+        fits = room >= returned.own_instalment_pence and others_fraud
+        assert returned.reason is (LegacyOutcome.MAXIMUM_DEDUCTIONS if fits else LegacyOutcome.INSUFFICIENT_BENEFIT)
+    assert (result.outcome is LegacyOutcome.MAXIMUM_DEDUCTIONS) == (bool(result.returned) and all(
+        r.reason is LegacyOutcome.MAXIMUM_DEDUCTIONS for r in result.returned))

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from dms.money import five_percent_unit, format_pounds, split_equal, split_with_capacity
-from dms.recovery.legacy import instalment_for_period, weekly_rate_basis, weeks_text
+from dms.recovery.legacy import instalment_for_period, weekly_rate_basis, weeks_text, weeks_words
 from dms.recovery.types import (
     AWARD_START,
     EVENT_CATEGORY,
@@ -29,6 +29,7 @@ from dms.recovery.types import (
     OtherAwardInstalment,
     PaidDays,
     ReducedWeeklyRate,
+    ReturnedDebt,
     Rule,
     UcPeriodResult,
 )
@@ -101,6 +102,8 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.REDUCED_RATE: "a lower rate set by staff after an affordability request (A9/2025 §31): on UC it limits "
     "what the period takes for all the person's debts together, on a legacy benefit it is the weekly rate",
     Rule.BENEFIT_FLOOR: "limited so the benefit is not reduced below 10p a week (A9/2025 §24)",
+    Rule.HB_DEBTS_RETURNED: "nothing taken: every debt in recovery is an HB debt returned (A9/2025 §24), so no "
+    "debt is left to take for",
     Rule.SANCTION_REDUCED: "a sanction reduced the benefit paid, so only what the 10p-a-week floor leaves was "
     "taken (A9/2025 §24); HB debts are returned for a sanction only when it is 100% for 13 weeks or more "
     "(events.md person.sanction), so none is returned for this",
@@ -581,7 +584,9 @@ def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
     period at one amount, explained as before."""
     paid = result.paid
     if paid is None or paid.ordinary:
-        return "", ""
+        if paid is None or len(paid.amounts) != 1 or str(result.frequency) == "WEEKLY":
+            return "", ""
+        return "", f" ({_p(paid.amounts[0].weekly_pence)} a week x {weeks_text(result.frequency)}, rounded down)"
     days = f" it pays, in arrears, for {_days_from_to(paid.first_day, paid.last_day)} ({_days(paid.days)})"
     if paid.passed_over:
         how = ("not" if paid.days < paid.full_days else "more than" if paid.days > paid.full_days
@@ -601,7 +606,8 @@ def _paid_days_text(result: LegacyInstalmentResult) -> tuple[str, str]:
     runs = " and ".join(f"{_p(a.weekly_pence)} a week on {_days(a.days)} ({_days_from_to(a.first_day, a.last_day)})"
                         for a in paid.amounts)
     terms = " + ".join(f"{_p(a.weekly_pence)} x {a.days}" for a in paid.amounts)
-    per_day = " / 7" if paid.short_days is not None else f" x {weeks} weeks / {paid.days} days"
+    per_day = (" / 7" if paid.short_days is not None
+               else f" x {weeks_words(result.frequency)} / {paid.days} days")
     return days + ";", f" ({runs}: ({terms}){per_day}, rounded down, each day's share of the amount in force)"
 
 
@@ -665,10 +671,11 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     room = max(0, result.benefit_pence - result.sanction_pence - result.existing_deductions_pence
                - result.floor_pence)
     frequency = _FREQUENCY_TEXT.get(str(result.frequency), str(result.frequency).lower())
-    floor_weeks = f" x {weeks}" if result.short_days is not None else ""
+    floor_weeks = f" x {weeks}" if result.short_days is not None or str(result.frequency) != "WEEKLY" else ""
     text = (f"Pay date {result.pay_date.isoformat()} ({frequency}):{period_days} benefit for the period "
             f"{_p(result.benefit_pence)}{benefit_sum}{existing}; weekly rate {_p(result.weekly_rate_pence)} ({kind}) "
-            f"x {weeks} weeks = instalment {_p(result.instalment_pence)}, rounded down; benefit floor "
+            f"x {weeks_words(result.frequency, result.short_days)} = instalment {_p(result.instalment_pence)}, "
+            f"rounded down; benefit floor "
             f"{_p(result.floor_pence)} (10p a week{floor_weeks}, rounded up), leaving room for {_p(room)}; "
             f"outcome {result.outcome}; took {_p(result.amount_pence)}: {RULE_TEXT[result.rule]}.")
     if result.reduced_rate is not None:
@@ -686,7 +693,8 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
     if result.rest_weekly_rate_pence is not None:
         rest = instalment_for_period(result.rest_weekly_rate_pence, result.frequency, result.short_days)
         text += (f"\nThe HB debts returned, the debts left have no fraud debt among them: they are taken at the "
-                 f"standard weekly rate {_p(result.rest_weekly_rate_pence)} x {weeks} weeks = "
+                 f"standard weekly rate {_p(result.rest_weekly_rate_pence)} x "
+                 f"{weeks_words(result.frequency, result.short_days)} = "
                  f"{_p(rest)} (recovery-rules.md §4), within the room left.")
     for index, alloc in enumerate(result.allocations, start=1):
         text += f"\n{_p(alloc.amount_pence)} to debt {alloc.debt_id} ({alloc.creditor_kind})"
@@ -700,10 +708,30 @@ def render_legacy(result: LegacyInstalmentResult) -> str:
             else:
                 text += (": the rest went on to the next debt (A9/2025 §28)." if index < len(result.allocations)
                          else ".")
-    if result.hb_debts_to_return:
+    if result.returned:
+        text += "\nHB debts to return (A9/2025 §24; recovery-rules.md §4):" + "".join(
+            f"\n{_returned_text(r, room, result.fraud_debts)}" for r in result.returned)
+    elif result.hb_debts_to_return:
         ids = ", ".join(str(i) for i in result.hb_debts_to_return)
         text += f"\nHB debts to return ({result.outcome}, A9/2025 §24): {ids}."
     return text
+
+
+def _returned_text(returned: ReturnedDebt, room: int, fraud_debts: Sequence[DebtRecord]) -> str:
+    """Why one HB debt is returned and with which reason (recovery-rules.md §4; A9/2025 §24;
+    hb-debt-interface.md §6.5; **Decision**, docs/recovery-notes.md "When an HB debt is returned
+    MAXIMUM_DEDUCTIONS"), naming it by its LA and reference: the room against its own instalment."""
+    named = f"{_debt_named(returned.debt)} is returned {returned.reason}"
+    if not returned.own_rate:  # deductions in place outside DMS left no room
+        return f"{named}: deductions already in place leave no room for the instalment."
+    own = f"its own instalment at the {returned.own_rate} rate, {_p(returned.own_instalment_pence)}"
+    if returned.reason == "MAXIMUM_DEDUCTIONS":
+        others = [d for d in fraud_debts if d.owner_kind != "LA"]
+        by = f", {_listed([_debt_named(d) for d in others])}," if others else ""
+        which = "another creditor's fraud debt" if len(others) < 2 else "other creditors' fraud debts"
+        return (f"{named}: the room, {_p(room)}, covers {own}, but {which}{by} recovered before it at the fraud "
+                f"rate, {'leaves' if len(others) < 2 else 'leave'} no room for it (deductions already in place).")
+    return f"{named}: the room, {_p(room)}, is less than {own} (too little benefit left for it)."
 
 
 # ---------------------------------------------------------------------------------------------- stored facts

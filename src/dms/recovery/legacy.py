@@ -12,9 +12,11 @@ Decisions taken here:
 - an award "pays enough for any instalment" (the choice of the legacy award instalments are taken from,
   ``services.recovery_load``) when its benefit for the pay period less the floor leaves room for the fraud
   instalment of the period, worked out as here (:func:`has_room_for_any_instalment`), not by weekly amounts;
-- when the benefit is too small (INSUFFICIENT_BENEFIT) or deductions in place leave too little room
-  (MAXIMUM_DEDUCTIONS), HB debts are returned and nothing is taken for them; DWP and HMRC debts take what
-  room is left above the floor (:func:`_short_of_room`);
+- when there is not room for the instalment, HB debts are returned and nothing is taken for them; DWP and
+  HMRC debts take what room is left above the floor (:func:`_short_of_room`); each HB debt is returned
+  INSUFFICIENT_BENEFIT when the room is below its own instalment (the fraud rate for an HB fraud debt, the
+  standard rate otherwise), and MAXIMUM_DEDUCTIONS when its own instalment would fit but another creditor's
+  fraud debt, recovered before it at the fraud rate, leaves no room (:func:`return_reason`; A9/2025 §24);
 - the instalment is shared between owners as a UC deduction is: item by item in Annex B order, each item's
   part split equally between the owners Annex B rules a and b name (recovery-rules.md §3-4;
   ``dms.recovery.allocation.allocate_instalment``);
@@ -65,6 +67,7 @@ from dms.recovery.types import (
     PeriodSanction,
     RecoveryInputError,
     ReducedWeeklyRate,
+    ReturnedDebt,
     Rule,
     SanctionSpan,
     WeeklyAmountSpan,
@@ -125,6 +128,13 @@ def weeks_text(frequency: PayFrequency | str, short_days: int | None = None) -> 
     if short_days is not None:
         return f"{short_days}/7"
     return WEEKS_TEXT.get(str(frequency), str(frequency))
+
+
+def weeks_words(frequency: PayFrequency | str, short_days: int | None = None) -> str:
+    """The weeks of a pay period with their unit, as the explanations write a multiplier: "1 week", "2 weeks",
+    "52/12 weeks", "3/7 weeks" (:func:`weeks_text`; recovery-rules.md §4)."""
+    text = weeks_text(frequency, short_days)
+    return f"{text} week" if text == "1" else f"{text} weeks"
 
 
 def instalment_for_period(weekly_rate_pence: int, frequency: PayFrequency, short_days: int | None = None) -> int:
@@ -188,7 +198,7 @@ def agreed_amount_note(debt: DebtRecord, share: int, limit: int | None, frequenc
     rounded = ", rounded down" if short_days is not None or PayFrequency(frequency) is PayFrequency.MONTHLY else ""
     return (f"its agreed amount £{format_pounds(agreed)} a period (£{format_pounds(limit)} for this pay period) "
             f"set its share (the most it takes: £{format_pounds(agreed)} x 12/52 = £{format_pounds(weekly)} a "
-            f"week, rounded down, x {weeks_text(frequency, short_days)} weeks{rounded})")
+            f"week, rounded down, x {weeks_words(frequency, short_days)}{rounded})")
 
 
 def benefit_for_period(weekly_amount_pence: int, frequency: PayFrequency) -> int:
@@ -517,6 +527,29 @@ def _short_of_room(benefit_left: int, room: int, due: int) -> LegacyOutcome:
     return LegacyOutcome.DEDUCTED
 
 
+def return_reason(debt: DebtRecord, left: int, scale: int, others_fraud: bool, pay_date: date,
+                  frequency: PayFrequency, short_days: int | None, reduced_weekly_pence: int | None,
+                  ) -> ReturnedDebt:
+    """Why an HB debt a legacy instalment returns is returned (recovery-rules.md §4: "Where too little benefit
+    is left for the instalment, an HB debt is returned (INSUFFICIENT_BENEFIT); where deductions already in
+    place leave no room, it is returned (MAXIMUM_DEDUCTIONS)", A9/2025 §24; hb-debt-interface.md §6.5): its
+    own instalment for the pay period is at the fraud rate for an HB fraud debt, the standard rate otherwise
+    (a lower staff reduced rate in force: that rate). ``left`` is the benefit left above the floor, less any
+    sanction, as :func:`_judged` gives it (``scale`` 7 when in sevenths of a penny, else 1). Below its own
+    instalment: INSUFFICIENT_BENEFIT. Its own would fit, so the instalment is short only because another
+    creditor's fraud debt (``others_fraud``: a DWP or HMRC fraud debt in recovery, Annex B item 17 before
+    item 19) sets the fraud rate and takes the room: MAXIMUM_DEDUCTIONS (**Decision**,
+    docs/recovery-notes.md "When an HB debt is returned MAXIMUM_DEDUCTIONS")."""
+    fraud = debt.classification == "FRAUD"
+    weekly, rate = legacy_weekly_rate(pay_date, fraud), "fraud" if fraud else "standard"
+    if reduced_weekly_pence is not None and reduced_weekly_pence < weekly:
+        weekly, rate = reduced_weekly_pence, "reduced"
+    own = instalment_for_period(weekly, frequency, short_days)
+    fits = others_fraud and left >= scale * own
+    reason = LegacyOutcome.MAXIMUM_DEDUCTIONS if fits else LegacyOutcome.INSUFFICIENT_BENEFIT
+    return ReturnedDebt(debt, reason, own, rate)
+
+
 def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentResult:
     """The instalment of one pay date and its allocation across the debts in recovery order.
 
@@ -524,7 +557,9 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     period (:func:`instalment_for_period`; a pay date paying for fewer days than a whole pay period,
     ``inp.paid``, :func:`paid_days`, for those days / 7); never more than the debts' balances; the benefit
     never reduced below ``legacy.minimum_benefit_per_week`` a week (over the same weeks); HB debts returned with INSUFFICIENT_BENEFIT or
-    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24). Sanctions over the pay period
+    MAXIMUM_DEDUCTIONS when there is not room for the instalment (A9/2025 §24), each for the reason of its own
+    instalment (:func:`return_reason`); nothing taken when only HB debts were in recovery
+    (``Rule.HB_DEBTS_RETURNED``). Sanctions over the pay period
     reduce the benefit paid (``sanction``, :func:`sanction_over_period`, or ``sanction_pence``); where only the sanction leaves too little room, what the floor
     leaves is taken and no HB debt is returned for it (**Decision**, docs/recovery-notes.md). The amount goes to the
     debts item by item in Annex B order, each item's part split equally between the owners with debts in it
@@ -557,9 +592,10 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     # no days left to pay for (another award's instalment paid for them all, :func:`paid_days`): nothing is
     # due, and no HB debt is returned for the benefit of no days
     no_days = inp.paid is not None and inp.paid.days <= 0
-    outcome = (_short_of_room(*_judged(inp, sanctioned, floor, floor_per_week, due)) if debts and not no_days
-               else LegacyOutcome.NOTHING_DUE)
+    judged = _judged(inp, sanctioned, floor, floor_per_week, due)
+    outcome = _short_of_room(*judged) if debts and not no_days else LegacyOutcome.NOTHING_DUE
     returned: tuple[int, ...] = ()
+    reasons: tuple[ReturnedDebt, ...] = ()
     payees = debts if not no_days else []
     amount = due
     if outcome is LegacyOutcome.DEDUCTED and room < due:  # a part week's rounding: the room is taken
@@ -573,6 +609,16 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
     elif outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
         returned = hb_debt_ids(debts)
         payees = [d for d in debts if d.owner_kind != "LA"]
+        if outcome is LegacyOutcome.INSUFFICIENT_BENEFIT:  # each HB debt for its own instalment's reason
+            short_judged = inp.paid is not None and inp.paid.short_days is not None
+            reasons = tuple(return_reason(d, judged[0], 7 if short_judged else 1,
+                                          any(p.classification == "FRAUD" for p in payees), inp.pay_date,
+                                          inp.frequency, short, inp.reduced_weekly_rate_pence)
+                            for d in debts if d.owner_kind == "LA")
+            if reasons and all(r.reason is LegacyOutcome.MAXIMUM_DEDUCTIONS for r in reasons):
+                outcome = LegacyOutcome.MAXIMUM_DEDUCTIONS
+        else:  # deductions in place outside DMS (``existing_deductions_pence``) leave no room
+            reasons = tuple(ReturnedDebt(d, outcome, 0, "") for d in debts if d.owner_kind == "LA")
         # the debts left are recovered at their own rate: standard unless one of them is a fraud debt (a
         # returned HB fraud debt no longer sets the fraud rate; recovery-rules.md §4), within the room left
         rest_weekly = legacy_weekly_rate(inp.pay_date, any(d.classification == "FRAUD" for d in payees))
@@ -582,7 +628,8 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
         rest_due = min(instalment_for_period(rest_weekly, inp.frequency, short),
                        sum(capacity_of(d, limits) for d in payees))
         amount = min(room, rest_due)
-        rule = rest_rule if payees and amount == rest_due else Rule.BENEFIT_FLOOR
+        rule = (Rule.HB_DEBTS_RETURNED if not payees
+                else rest_rule if amount == rest_due else Rule.BENEFIT_FLOOR)
         if returned and payees and rest_weekly != weekly:
             rest_weekly_rate = rest_weekly
     shares = allocate_instalment(amount, payees, rule, limits)
@@ -597,7 +644,7 @@ def calculate_legacy_instalment(inp: LegacyInstalmentInput) -> LegacyInstalmentR
                                   instalment, floor, sum(a.amount_pence for a in allocations), allocations,
                                   returned, rule, inp.benefit_pence, inp.existing_deductions_pence,
                                   sanctioned, rest_weekly_rate, cleared, fraud_debts, limited, reduced,
-                                  inp.sanction if sanctioned else None, inp.paid)
+                                  inp.sanction if sanctioned else None, inp.paid, reasons)
 
 
 def reduced_rate_set(weekly_pence: int, debts: Iterable[DebtRecord],

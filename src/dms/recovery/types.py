@@ -86,6 +86,7 @@ class Rule(StrEnum):
     INSTALMENT = "INSTALMENT"  # the instalment for the pay period
     REDUCED_RATE = "REDUCED_RATE"  # a staff affordability rate (A9/2025 §31)
     BENEFIT_FLOOR = "BENEFIT_FLOOR"  # the 10p-a-week floor limited the amount
+    HB_DEBTS_RETURNED = "HB_DEBTS_RETURNED"  # nothing taken: every debt in recovery was an HB debt, returned
     SANCTION_REDUCED = "SANCTION_REDUCED"  # a sanction reduced the benefit: what the floor left was taken
 
 
@@ -430,7 +431,10 @@ class LegacyOutcome(StrEnum):
     DEDUCTED = "DEDUCTED"  # the instalment (or what room allowed, for non-HB debts) was taken
     NOTHING_DUE = "NOTHING_DUE"  # no debt with a balance, or no day left to pay for (``PaidDays.days`` 0)
     INSUFFICIENT_BENEFIT = "INSUFFICIENT_BENEFIT"  # the benefit is too small for the instalment (§24)
-    MAXIMUM_DEDUCTIONS = "MAXIMUM_DEDUCTIONS"  # deductions already in place leave no room (§24)
+    # the benefit would cover an HB debt's own instalment, but deductions already in place leave no room for
+    # it: another creditor's fraud debt in recovery before it, which sets the fraud rate (§24;
+    # docs/recovery-notes.md "When an HB debt is returned MAXIMUM_DEDUCTIONS")
+    MAXIMUM_DEDUCTIONS = "MAXIMUM_DEDUCTIONS"
 
 
 MISSED_INSTALMENTS = "MISSED_INSTALMENTS"
@@ -443,9 +447,10 @@ class LegacyInstalmentInput:
     ``benefit_pence`` is the benefit for the pay period before any recovery deduction; ``paid``, when given,
     the days the pay date pays for (:class:`PaidDays`, whose ``benefit_pence`` it then is): fewer than a whole
     pay period's, the instalment, the floor and a Social Fund loan's limit are for those days;
-    ``existing_deductions_pence`` are deductions already in place from it (third parties and others; no
-    input carries any today, so the daily run and ``dms rerate`` pass none: docs/recovery-notes.md
-    "``MAXIMUM_DEDUCTIONS`` is not sent today").
+    ``existing_deductions_pence`` are deductions already in place from it outside DMS (third parties and
+    others; no input carries any today, so the daily run and ``dms rerate`` pass none; the recovery of another
+    creditor's fraud debt is judged from ``debts``: docs/recovery-notes.md "When an HB debt is returned
+    MAXIMUM_DEDUCTIONS").
     ``reduced_weekly_rate_pence`` is a staff affordability rate per week (A9/2025 §31), passed only while
     it is in force. ``sanction_pence`` is what sanctions take off the benefit (``benefit_pence`` is before
     it); ``sanction``, when given, is how it was worked out over the pay period (:class:`PeriodSanction`), and
@@ -465,6 +470,20 @@ class LegacyInstalmentInput:
     sanction: PeriodSanction | None = None  # the sanctions over the pay period, when any were worked out
     other_rates: tuple[ReducedWeeklyRate, ...] = ()
     paid: PaidDays | None = None  # the days the pay date pays for (None: a whole pay period, as before)
+
+
+class ReturnedDebt(NamedTuple):
+    """An HB debt a legacy instalment returns (A9/2025 §24; recovery-rules.md §4), with its reason and the
+    figures that chose it: ``own_instalment_pence``, its own instalment for the pay period at ``own_rate``
+    ("fraud" for an HB fraud debt, else "standard"; "reduced" when a staff reduced rate is lower): the reason
+    is INSUFFICIENT_BENEFIT when the room is below it, MAXIMUM_DEDUCTIONS when it fits but another
+    creditor's fraud debt, recovered before it at the fraud rate, leaves no room
+    (:func:`dms.recovery.legacy.return_reason`)."""
+
+    debt: DebtRecord
+    reason: LegacyOutcome
+    own_instalment_pence: int
+    own_rate: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,8 +513,9 @@ class LegacyInstalmentResult:
     ``weekly_rate_pence`` is the rate in force (standard, fraud or reduced), ``instalment_pence`` that rate
     for the pay period, ``floor_pence`` the 10p-a-week floor for the period, ``benefit_pence`` the benefit
     paid for the period (``existing_deductions_pence`` already taken from it), ``amount_pence`` what is taken
-    (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return with ``outcome`` as the reason
-    when the outcome is INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS. ``fraud_debts`` are the debts in
+    (= Σ allocations). ``hb_debts_to_return`` lists the HB debts to return when the outcome is
+    INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS, and ``returned`` each with its own reason
+    (:class:`ReturnedDebt`); the outcome is MAXIMUM_DEDUCTIONS when every one of them is returned for it. ``fraud_debts`` are the debts in
     recovery classified FRAUD, which set the fraud rate (``fraud_rate``), in recovery order; () when none.
     ``reduced_rate``: the staff reduced rate when it is the weekly rate (:class:`ReducedWeeklyRate`), whatever
     then limited what was taken (the floor, a sanction), else None.
@@ -527,6 +547,7 @@ class LegacyInstalmentResult:
     reduced_rate: ReducedWeeklyRate | None = None
     sanction: PeriodSanction | None = None  # how the sanctions over the pay period were worked out
     paid: PaidDays | None = None  # the days the pay date pays for, when given
+    returned: tuple[ReturnedDebt, ...] = ()  # the HB debts returned, each with its reason
 
     @property
     def short_days(self) -> int | None:

@@ -651,7 +651,11 @@ def _legacy_instalment(batch: _Batch, due: DueInstalment, own: list[LoadedDebt],
         batch.to_debt(debt, alloc.amount_pence, row, described)
     if result.outcome in (LegacyOutcome.INSUFFICIENT_BENEFIT, LegacyOutcome.MAXIMUM_DEDUCTIONS):
         why = f"{due.benefit} instalment of {day}: {text}"
-        batch.to_return += [(debt_id, str(result.outcome), why) for debt_id in result.hb_debts_to_return]
+        # each HB debt with its own reason (recovery-rules.md §4; A9/2025 §24): INSUFFICIENT_BENEFIT, or
+        # MAXIMUM_DEDUCTIONS where another creditor's fraud debt leaves no room for its own instalment
+        reasons = {r.debt.debt_id: str(r.reason) for r in result.returned}
+        batch.to_return += [(debt_id, reasons.get(debt_id, str(result.outcome)), why)
+                            for debt_id in result.hb_debts_to_return]
 
 
 def _rate_named(result: LegacyInstalmentResult, by_id: dict[int, LoadedDebt]) -> LegacyInstalmentResult:
@@ -671,8 +675,9 @@ def _rate_named(result: LegacyInstalmentResult, by_id: dict[int, LoadedDebt]) ->
 
 
 def _return_debts(run_date: date, to_return: list[tuple[int, str, str]], report: DeductionReport) -> None:
-    """HB debts the legacy engine returns (A9/2025 §24), ceased with the outcome as the reason and the
-    instalment's explanation as why (shown by ``dms debtor show``)."""
+    """HB debts the legacy engine returns (A9/2025 §24), ceased each with its own reason
+    (``LegacyInstalmentResult.returned``: INSUFFICIENT_BENEFIT or MAXIMUM_DEDUCTIONS) and the instalment's
+    explanation as why (shown by ``dms debtor show``)."""
     from dms.services.recovery_events import cease_hb_debts
 
     for debt_id, reason, why in to_return:
