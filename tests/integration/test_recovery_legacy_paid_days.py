@@ -402,3 +402,49 @@ def test_an_awards_end_moved_earlier_takes_late_the_other_awards_pay_dates_passe
 def _taken_from(nino: str) -> list[tuple[date, str, int]]:
     return [(d.date, d.source, d.amount_pence) for d in Deduction.objects.filter(person__nino=nino, status="TAKEN")
             .order_by("date", "id")]
+
+
+@pytest.mark.parametrize("second_end", ["2025-06-13", "2025-06-17"])
+def test_an_awards_end_moved_earlier_twice_pays_for_no_day_twice(second_end: str) -> None:
+    """docs/events-notes.md "An award's end corrected" (**Decision**: the result is the one the end in force
+    reported once gives, whatever order the reports arrived in) with docs/recovery-notes.md "Which legacy award
+    an instalment is taken from" ("no day is paid for twice") and "The days a legacy pay date pays for",
+    recovery-rules.md §4 ("A pay period's instalment is the weekly rate times the weeks in the period") and
+    events.md §2 ``award.ended``: ESA (Mondays) first reported ending 2025-07-04, JSA (Wednesdays) from
+    2025-06-12. ESA's end corrected to 2025-06-20 takes JSA's 2025-06-25 late for 2025-06-17 to 06-25 (£17.93,
+    after ESA's 2025-06-16); corrected again, earlier than JSA's 2025-06-18, takes that pay date late for the
+    days up to it, so 2025-06-25's instalment, whose days went back over it, is reversed and taken again for
+    its own 7 days: what the end in force reported once gives (person B), nothing paid for twice."""
+    events(debt("d1", A, "OP-1", occurred_on="2025-05-01"), debt("d2", B, "OP-2", occurred_on="2025-05-01"),
+           award("a1", A, "ESA1", "ESA", "2025-05-27", "100.00", "WEEKLY", "2025-06-02"),
+           award("a2", A, "JSA1", "JSA", "2025-06-12", "100.00", "WEEKLY", "2025-06-18"),
+           award("b1", B, "ESA2", "ESA", "2025-05-27", "100.00", "WEEKLY", "2025-06-02"),
+           award("b2", B, "JSA2", "JSA", "2025-06-12", "100.00", "WEEKLY", "2025-06-18"),
+           line("e1", "award.ended", "2025-06-30", A, award_ref="ESA1", end_date="2025-07-04", reason="AWARD_ENDED"),
+           line("f1", "award.ended", "2025-06-10", B, award_ref="ESA2", end_date=second_end, reason="AWARD_ENDED"))
+    run_through(date(2025, 6, 1))
+    run_through(date(2025, 7, 5))
+    events(line("e2", "award.ended", "2025-07-06", A, award_ref="ESA1", end_date="2025-06-20", reason="AWARD_ENDED"))
+    run_through(date(2025, 7, 7))
+    assert (date(2025, 6, 25), "JSA", 1793) in _taken_from(A)
+    events(line("e3", "award.ended", "2025-07-08", A, award_ref="ESA1", end_date=second_end, reason="AWARD_ENDED"))
+    run_through(date(2025, 7, 16))
+    assert _taken_from(A) == _taken_from(B)
+    if second_end == "2025-06-13":
+        assert _taken_from(A) == [(date(2025, 6, 2), "ESA", 1395), (date(2025, 6, 9), "ESA", 1395),
+                                  (date(2025, 6, 18), "JSA", 1395), (date(2025, 6, 25), "JSA", 1395),
+                                  (date(2025, 7, 2), "JSA", 1395), (date(2025, 7, 9), "JSA", 1395),
+                                  (date(2025, 7, 16), "JSA", 1395)]
+        assert sum(pence for _, _, pence in _taken_from(A)) == 9765  # £97.65, not £101.63
+    else:  # ESA's 2025-06-16 stands: JSA's 2025-06-18 pays for 2025-06-17 and 06-18 only
+        assert (date(2025, 6, 18), "JSA", 398) in _taken_from(A)
+        assert (date(2025, 6, 25), "JSA", 1395) in _taken_from(A)
+    reversed_ = Deduction.objects.get(person__nino=A, status="REVERSED", date=date(2025, 6, 25))
+    assert reversed_.amount_pence == 1793
+    assert "2025-06-18" in reversed_.reversal_reason and "2025-06-17" in reversed_.reversal_reason
+    again = Deduction.objects.get(person__nino=A, status="TAKEN", date=date(2025, 6, 25))
+    assert again.explanation_facts["late"] and "paid_period" not in again.explanation_facts  # its own 7 days
+    assert f"that award ended on {second_end} (event e3, correcting 2025-06-20 of event e2)" in again.explanation
+    assert "taken again for the days after" in again.explanation
+    assert "on its pay date 2025-06-16" not in again.explanation  # no reversed ESA instalment named
+    assert check_ledger().ok
