@@ -445,6 +445,6 @@ def test_an_awards_end_moved_earlier_twice_pays_for_no_day_twice(second_end: str
     again = Deduction.objects.get(person__nino=A, status="TAKEN", date=date(2025, 6, 25))
     assert again.explanation_facts["late"] and "paid_period" not in again.explanation_facts  # its own 7 days
     assert f"that award ended on {second_end} (event e3, correcting 2025-06-20 of event e2)" in again.explanation
-    assert "taken again for the days after" in again.explanation
+    assert "taken again for the days after 2025-06-18" in again.explanation
     assert "on its pay date 2025-06-16" not in again.explanation  # no reversed ESA instalment named
     assert check_ledger().ok

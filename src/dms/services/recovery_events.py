@@ -1733,8 +1733,10 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
     (:func:`passed_under_an_earlier_end`, :func:`dms.services.recovery.take_instalments_late`;
     :func:`periods_passed_under_an_earlier_end`, :func:`dms.services.recovery.take_periods_late`); a report
     moving it earlier (or first reported late), after the reversal, takes late the pay dates of the person's
-    other legacy awards the run passed over for it (:func:`passed_over_for_an_end_moved_earlier`), as if the
-    end in force had been reported once (**Decision**, docs/events-notes.md "An award's end corrected")."""
+    other legacy awards the run passed over for it (:func:`passed_over_for_an_end_moved_earlier`), and reverses
+    and takes again for their own days that award's later instalments whose days went back over those pay dates
+    (:func:`later_instalments_paying_again_for`: no day paid for twice), as if the end in force had been
+    reported once (**Decision**, docs/events-notes.md "An award's end corrected")."""
     if not isinstance(event, ev.AwardEnded):
         raise TypeError(type(event).__name__)
     award = Award.objects.filter(award_ref=event.award_ref).first()
@@ -1768,6 +1770,14 @@ def _award_ended_late(event: ev.Event, row: InboundEvent, run_date: date) -> Non
         why = _passed_over_why(award, event)
         for other_id, days in sorted(passed_over.items()):
             take_instalments_late(other_id, days, run_date, why)
+            overlapping = later_instalments_paying_again_for(other_id, days, run_date - timedelta(days=1))
+            for day, rows in overlapping.items():  # their days went back over a pay date now taken late
+                before = max(d for d in days if d < day)
+                reverse_deductions(rows, run_date, _paying_again_why(award, event, day, rows, before))
+                take_instalments_late(other_id, [day], run_date,
+                                      f"{why}; its instalment taken before, for days going back over the pay date "
+                                      f"{before} now taken late, is reversed, and it is taken again for the days "
+                                      f"after {before}")
 
 
 def _award_end_reversal_prefix(award: Award) -> str:
@@ -1888,6 +1898,42 @@ def passed_over_for_an_end_moved_earlier(award: Award, through: date, event_id: 
         if days:
             found[other.pk] = days
     return found
+
+
+def later_instalments_paying_again_for(award_id: int, taken_late: Sequence[date], through: date
+                                       ) -> dict[date, list[Deduction]]:
+    """``{pay date: its deductions}``: the instalments TAKEN from the legacy award ``award_id`` on its pay dates
+    after the earliest of ``taken_late`` (pay dates just taken late, :func:`passed_over_for_an_end_moved_earlier`)
+    and up to ``through``, whose days (as stored with them, :func:`_pay_period_of`) start on or before the
+    latest of ``taken_late`` before them: worked out when that pay date was passed over, they went back over
+    it, and it now pays for those days itself. Each is to be reversed and taken again for the days after it
+    (recovery-rules.md §4: the weekly rate times the weeks in the period; docs/recovery-notes.md "Which legacy
+    award an instalment is taken from": no day is paid for twice; **Decision**, docs/events-notes.md "An
+    award's end corrected": the result the end in force reported once gives)."""
+    if not taken_late:
+        return {}
+    rows = list(Deduction.objects.filter(award_id=award_id, period__isnull=True, status="TAKEN",
+                                         date__gt=min(taken_late), date__lte=through)
+                .exclude(date__in=list(taken_late)).select_related("award").order_by("date", "pk"))
+    found: dict[date, list[Deduction]] = {}
+    for row in rows:
+        before = max(day for day in taken_late if day < row.date)
+        if _pay_period_of(row, row.date)[0] <= before:
+            found.setdefault(row.date, []).append(row)
+    return found
+
+
+def _paying_again_why(award: Award, event: ev.AwardEnded, day: date, rows: Sequence[Deduction],
+                      before: date) -> str:
+    """Why the instalment of another legacy award's pay date ``day`` (its deductions ``rows``) is reversed
+    when ``event`` moves ``award``'s end earlier (:func:`later_instalments_paying_again_for`): its pay date
+    ``before``, now taken late, pays for some of its days."""
+    first, last = _pay_period_of(rows[0], day)
+    return (f"it paid, in arrears, for {first} to {last}, going back over its award's pay date {before}, passed "
+            f"over then, taking nothing; the {award.benefit} award {award.award_ref} ended on {award.end_date} "
+            f"(event {event.event_id}), so that pay date's instalment is taken late for the days up to and "
+            f"including it, and {first} to {before} would be paid for twice (recovery-rules.md §4): it is "
+            f"reversed, and taken again for the days after {before}")
 
 
 def _passed_over_why(award: Award, event: ev.AwardEnded) -> str:
